@@ -1,0 +1,201 @@
+"""Administration: migrations, staff logins and audit verification.
+
+Used by the ``parkdesk`` command line with an administrator URL, and by the
+admin desk through the ``SECURITY DEFINER`` functions the migrations install.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
+
+from desktop.models.base import SCHEMA
+from desktop.models.staff import STAFF_ROLES
+from desktop.services.database import translate_errors
+from desktop.services.errors import KnownError, SchemaMismatch, ValidationError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships migrations
+        raise SchemaMismatch("This ParkDesk has no database migrations.")
+    return head
+
+
+def known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str:
+    """Migrate the database to ``revision`` as the administrator; returns the new revision."""
+    with translate_errors(), engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+    return current_revision(engine) or ""
+
+
+def check_models(engine: Engine) -> None:
+    """Raise if the models and the migrated database disagree (``alembic check``)."""
+    with engine.begin() as conn:
+        command.check(alembic_config(conn))
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"version_table_schema": SCHEMA})
+        return context.get_current_revision()
+
+
+def schema_problem(revision: str | None) -> str | None:
+    """A message when the database schema does not match this program, else None."""
+    head = head_revision()
+    if revision is None:
+        return "The database has no ParkDesk schema yet. Ask your administrator to run the upgrade."
+    if revision == head:
+        return None
+    if revision not in known_revisions():
+        return (
+            f"The database schema ({revision}) is newer than this ParkDesk "
+            f"(which knows up to {head}). Install the current version of ParkDesk."
+        )
+    return (
+        f"The database schema ({revision}) is older than this ParkDesk ({head}). "
+        "Ask your administrator to run 'parkdesk db upgrade'."
+    )
+
+
+# -- staff logins ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffLogin:
+    login: str
+    full_name: str
+    roles: tuple[str, ...]
+    can_login: bool
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+def validate_login(login: str) -> str:
+    login = login.strip()
+    import re
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", login):
+        raise ValidationError.single(
+            "login",
+            "A login is 2 to 40 characters: lower-case letters, digits and _, "
+            "starting with a letter.",
+        )
+    if login.startswith(("pg_", "parkdesk_")) or login == "postgres":
+        raise ValidationError.single("login", f"'{login}' is reserved; choose another login.")
+    return login
+
+
+def validate_roles(roles: list[str]) -> list[str]:
+    cleaned = []
+    for role in roles:
+        role = role.strip().lower().removeprefix("parkdesk_")
+        if role not in STAFF_ROLES:
+            raise ValidationError.single(
+                "role", f"Unknown role '{role}'. Choose from: {', '.join(STAFF_ROLES)}."
+            )
+        cleaned.append(role)
+    if not cleaned:
+        raise ValidationError.single("role", "Give the login at least one role.")
+    return cleaned
+
+
+def validate_password(password: str) -> str:
+    if len(password) < 8:
+        raise ValidationError.single("password", "A password has at least 8 characters.")
+    if len(password) > 200:
+        raise ValidationError.single("password", "A password has at most 200 characters.")
+    return password
+
+
+def add_login(
+    conn: Connection, login: str, roles: list[str], password: str, full_name: str = ""
+) -> None:
+    """Create a staff login through ``parkdesk.create_staff_login`` (as admin or superuser)."""
+    login = validate_login(login)
+    roles = validate_roles(roles)
+    password = validate_password(password)
+    with translate_errors():
+        conn.execute(
+            text("SELECT parkdesk.create_staff_login(:login, :full_name, :roles, :password)"),
+            {"login": login, "full_name": full_name, "roles": roles, "password": password},
+        )
+
+
+def disable_login(conn: Connection, login: str) -> None:
+    with translate_errors():
+        conn.execute(text("SELECT parkdesk.disable_staff_login(:login)"), {"login": login})
+
+
+def list_logins(conn: Connection) -> list[StaffLogin]:
+    with translate_errors():
+        rows = conn.execute(
+            text(
+                "SELECT login, full_name, roles, can_login, created_at, disabled_at "
+                "FROM parkdesk.staff_logins() ORDER BY login"
+            )
+        ).all()
+    return [
+        StaffLogin(r.login, r.full_name, tuple(r.roles), r.can_login, r.created_at, r.disabled_at)
+        for r in rows
+    ]
+
+
+# -- audit -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditVerdict:
+    ok: bool
+    rows_checked: int
+    broken_id: int | None = None
+    reason: str = ""
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"OK: {self.rows_checked} audit rows, hash chain intact"
+        return f"BROKEN at audit row {self.broken_id}: {self.reason}"
+
+
+def verify_audit(conn: Connection) -> AuditVerdict:
+    with translate_errors():
+        row = conn.execute(
+            text("SELECT rows_checked, broken_id, reason FROM parkdesk.verify_audit_chain()")
+        ).one()
+    if row.broken_id is None:
+        return AuditVerdict(ok=True, rows_checked=row.rows_checked)
+    return AuditVerdict(
+        ok=False, rows_checked=row.rows_checked, broken_id=row.broken_id, reason=row.reason
+    )
+
+
+def require_schema_ready(engine: Engine) -> None:
+    problem = schema_problem(current_revision(engine))
+    if problem:
+        raise KnownError(problem)

@@ -1,0 +1,220 @@
+"""Connections: URLs, engines for staff logins and the administrator, error translation.
+
+Every staff member connects with their own PostgreSQL login; the database decides
+what they may do. This module turns psycopg/SQLAlchemy failures into
+:class:`~desktop.services.errors.KnownError` messages a person can act on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import psycopg
+from psycopg import errors as pgerrors
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as saexc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop.services.errors import (
+    ConnectionProblem,
+    KnownError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+
+log = logging.getLogger(__name__)
+
+APPLICATION_NAME = "ParkDesk"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", ""}
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Where and as whom to connect. The password is never written to disk."""
+
+    host: str
+    port: int
+    database: str
+    login: str
+    password: str = ""
+    sslmode: str = ""  # empty: verify-full for remote servers, prefer on this machine
+    sslrootcert: str = ""
+
+    @property
+    def is_local(self) -> bool:
+        return self.host in LOCAL_HOSTS or self.host.startswith("/")
+
+    def effective_sslmode(self) -> str:
+        if self.sslmode:
+            return self.sslmode
+        return "prefer" if self.is_local else "verify-full"
+
+    def conninfo(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`psycopg.connect`."""
+        params: dict[str, Any] = {
+            "host": self.host,
+            "port": self.port,
+            "dbname": self.database,
+            "user": self.login,
+            "password": self.password,
+            "application_name": APPLICATION_NAME,
+            "connect_timeout": 5,
+            "sslmode": self.effective_sslmode(),
+        }
+        if self.sslrootcert:
+            params["sslrootcert"] = self.sslrootcert
+        return params
+
+    def sqlalchemy_url(self) -> URL:
+        query: dict[str, str] = {
+            "sslmode": self.effective_sslmode(),
+            "application_name": APPLICATION_NAME,
+            "connect_timeout": "5",
+        }
+        if self.sslrootcert:
+            query["sslrootcert"] = self.sslrootcert
+        return URL.create(
+            "postgresql+psycopg",
+            username=self.login,
+            password=self.password or None,
+            host=self.host,
+            port=self.port,
+            database=self.database,
+            query=query,
+        )
+
+    def describe(self) -> str:
+        return f"{self.login}@{self.host}:{self.port}/{self.database}"
+
+    def with_password(self, password: str) -> ConnectionSettings:
+        return replace(self, password=password)
+
+
+def admin_engine(url: str) -> Engine:
+    """An engine for an administrator URL (``postgresql://...``) given on the command line."""
+    try:
+        sa_url = make_url(url)
+    except saexc.ArgumentError as exc:
+        raise ConnectionProblem(f"Not a database URL: {url!r}") from exc
+    if not sa_url.drivername.startswith("postgresql"):
+        raise ConnectionProblem(f"Not a PostgreSQL URL: {url!r}")
+    sa_url = sa_url.set(drivername="postgresql+psycopg")
+    return create_engine(sa_url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+def staff_engine(settings: ConnectionSettings, pool_size: int = 4) -> Engine:
+    engine = create_engine(
+        settings.sqlalchemy_url(),
+        pool_size=pool_size,
+        max_overflow=2,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: psycopg.Connection[Any], _record: object) -> None:
+        # Named objects resolve inside the ParkDesk schema, whatever the server default is.
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET search_path = parkdesk, pg_catalog")
+        dbapi_conn.commit()
+
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn database failures into messages a person can act on."""
+    try:
+        yield
+    except KnownError:
+        raise
+    except saexc.DBAPIError as exc:
+        raise translate(exc.orig if exc.orig is not None else exc) from exc
+    except psycopg.Error as exc:
+        raise translate(exc) from exc
+
+
+_CONSTRAINT_MESSAGES: dict[str, tuple[str, str]] = {
+    "uq_vehicle_jurisdiction_plate_normalized": (
+        "plate",
+        "A vehicle with this plate and jurisdiction is already registered.",
+    ),
+    "uq_parker_campus_id": ("campus_id", "Another parker already has this campus ID."),
+    "ck_parker_email_format": ("email", "Enter an email address like name@example.edu."),
+    "ck_parker_campus_id_format": (
+        "campus_id",
+        "A campus ID is 3 to 20 letters, digits or dashes.",
+    ),
+    "ck_vehicle_plate_valid": (
+        "plate",
+        "A plate is 1 to 10 letters and digits (spaces, dashes and dots are ignored).",
+    ),
+    "ck_vehicle_jurisdiction_format": (
+        "jurisdiction",
+        "Jurisdiction is a two-letter code such as ON or NY.",
+    ),
+}
+
+
+def translate(exc: BaseException) -> KnownError:
+    """Map one psycopg error to a :class:`KnownError`."""
+    if isinstance(exc, pgerrors.InsufficientPrivilege):
+        return PermissionDenied(
+            "Your login is not allowed to do this. Ask a manager if you think it should be."
+        )
+    if isinstance(exc, pgerrors.IntegrityError | pgerrors.CheckViolation):
+        diag = getattr(exc, "diag", None)
+        name = getattr(diag, "constraint_name", None) or ""
+        if name in _CONSTRAINT_MESSAGES:
+            field_name, message = _CONSTRAINT_MESSAGES[name]
+            return ValidationError.single(field_name, message)
+        primary = getattr(diag, "message_primary", None) or str(exc)
+        return KnownError(f"The database refused the change: {primary}")
+    if isinstance(exc, pgerrors.RaiseException):
+        diag = getattr(exc, "diag", None)
+        return KnownError(getattr(diag, "message_primary", None) or str(exc))
+    if isinstance(exc, pgerrors.NoDataFound):
+        return NotFound(str(exc))
+    if isinstance(exc, psycopg.OperationalError):
+        return ConnectionProblem(describe_connection_failure(exc))
+    if isinstance(exc, psycopg.Error):
+        log.error("database error", exc_info=exc)
+    raise exc
+
+
+def describe_connection_failure(exc: BaseException) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return "The login or password is not correct."
+    if "connection refused" in lowered or "could not connect" in lowered:
+        return "The database server is not reachable. Check the server name and port, or the network."
+    if "timeout" in lowered:
+        return "The database server did not answer in time."
+    if "does not exist" in lowered and "database" in lowered:
+        return "That database does not exist on the server."
+    if "not permitted to log in" in lowered:
+        return "This login is disabled. Ask your administrator."
+    if "permission denied for database" in lowered:
+        return "This login may not use this database."
+    if "certificate" in lowered or "ssl" in lowered:
+        return f"The secure connection could not be verified: {_first_line(text)}"
+    return f"Could not connect: {_first_line(text)}"
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            return line.removeprefix("connection failed: ")
+    return "no details"
