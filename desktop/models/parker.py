@@ -19,7 +19,6 @@ from sqlalchemy import (
     Index,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,11 +62,8 @@ class Parker(Tracked, Base):
         CheckConstraint(
             "active OR deactivation_reason IS NOT NULL", name="deactivation_has_reason"
         ),
-        # Prefix search (LIKE 'smi%') whatever the server's collation is.
-        Index("ix_parker_last_name_search", text("lower(last_name) text_pattern_ops")),
-        Index("ix_parker_first_name_search", text("lower(first_name) text_pattern_ops")),
-        Index("ix_parker_email_search", text("lower(email) text_pattern_ops")),
-        Index("ix_parker_campus_id_search", text("campus_id text_pattern_ops")),
+        # Prefix-search indexes (lower(last_name) text_pattern_ops, ...) are created by the
+        # migration: Alembic cannot compare expression indexes with operator classes.
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
