@@ -98,7 +98,9 @@ class Vehicle(Tracked, Base):
         CheckConstraint("length(model) <= 40", name="model_length"),
         CheckConstraint("length(colour) <= 30", name="colour_length"),
         CheckConstraint("model_year BETWEEN 1900 AND 2100", name="model_year_range"),
-        CheckConstraint("active OR deactivation_reason IS NOT NULL", name="deactivation_has_reason"),
+        CheckConstraint(
+            "active OR deactivation_reason IS NOT NULL", name="deactivation_has_reason"
+        ),
         Index("ix_vehicle_plate_skeleton", "plate_skeleton"),
         Index(
             "ix_vehicle_plate_prefix",
@@ -112,8 +114,12 @@ class Vehicle(Tracked, Base):
     jurisdiction: Mapped[str] = mapped_column(Text, nullable=False)
     plate_raw: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
     plate_status: Mapped[str] = mapped_column(Text, nullable=False, server_default="readable")
-    plate_normalized: Mapped[str | None] = mapped_column(Text, Computed(PLATE_NORMALIZED_SQL, persisted=True))
-    plate_skeleton: Mapped[str | None] = mapped_column(Text, Computed(PLATE_SKELETON_SQL, persisted=True))
+    plate_normalized: Mapped[str | None] = mapped_column(
+        Text, Computed(PLATE_NORMALIZED_SQL, persisted=True)
+    )
+    plate_skeleton: Mapped[str | None] = mapped_column(
+        Text, Computed(PLATE_SKELETON_SQL, persisted=True)
+    )
     make: Mapped[str | None] = mapped_column(Text)
     model: Mapped[str | None] = mapped_column(Text)
     colour: Mapped[str | None] = mapped_column(Text)

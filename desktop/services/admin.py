@@ -114,8 +114,8 @@ def validate_login(login: str) -> str:
 
 def validate_roles(roles: list[str]) -> list[str]:
     cleaned = []
-    for role in roles:
-        role = role.strip().lower().removeprefix("parkdesk_")
+    for given in roles:
+        role = given.strip().lower().removeprefix("parkdesk_")
         if role not in STAFF_ROLES:
             raise ValidationError.single(
                 "role", f"Unknown role '{role}'. Choose from: {', '.join(STAFF_ROLES)}."

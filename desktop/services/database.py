@@ -180,11 +180,22 @@ def translate(exc: BaseException) -> KnownError:
             return ValidationError.single(field_name, message)
         primary = getattr(diag, "message_primary", None) or str(exc)
         return KnownError(f"The database refused the change: {primary}")
-    if isinstance(exc, pgerrors.RaiseException):
+    if isinstance(
+        exc,
+        pgerrors.RaiseException
+        | pgerrors.DuplicateObject
+        | pgerrors.InvalidParameterValue
+        | pgerrors.SerializationFailure,
+    ):
+        # Raised on purpose by ParkDesk's own functions: the message is for a person.
         diag = getattr(exc, "diag", None)
-        return KnownError(getattr(diag, "message_primary", None) or str(exc))
+        primary = getattr(diag, "message_primary", None) or str(exc)
+        return KnownError(
+            primary[:1].upper() + primary[1:] + ("" if primary.endswith(".") else ".")
+        )
     if isinstance(exc, pgerrors.NoDataFound):
-        return NotFound(str(exc))
+        diag = getattr(exc, "diag", None)
+        return NotFound(getattr(diag, "message_primary", None) or str(exc))
     if isinstance(exc, psycopg.OperationalError):
         return ConnectionProblem(describe_connection_failure(exc))
     if isinstance(exc, psycopg.Error):
@@ -198,7 +209,9 @@ def describe_connection_failure(exc: BaseException) -> str:
     if "password authentication failed" in lowered or "no password supplied" in lowered:
         return "The login or password is not correct."
     if "connection refused" in lowered or "could not connect" in lowered:
-        return "The database server is not reachable. Check the server name and port, or the network."
+        return (
+            "The database server is not reachable. Check the server name and port, or the network."
+        )
     if "timeout" in lowered:
         return "The database server did not answer in time."
     if "does not exist" in lowered and "database" in lowered:
@@ -213,8 +226,8 @@ def describe_connection_failure(exc: BaseException) -> str:
 
 
 def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        line = line.strip()
+    for raw in text.splitlines():
+        line = raw.strip()
         if line:
             return line.removeprefix("connection failed: ")
     return "no details"

@@ -162,7 +162,9 @@ class EmbeddedServer:
             "timezone": "'UTC'",
         }
         if not self.durable:
-            settings.update({"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"})
+            settings.update(
+                {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+            )
         with (self.data_dir / "postgresql.auto.conf").open("a") as conf:
             for key, value in settings.items():
                 conf.write(f"{key} = {value}\n")
@@ -205,7 +207,9 @@ class EmbeddedServer:
             return False
         result = self._run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast", "-w")
         if result.returncode != 0:
-            raise EmbeddedServerError(f"The embedded server did not stop: {_last_line(result.stderr)}")
+            raise EmbeddedServerError(
+                f"The embedded server did not stop: {_last_line(result.stderr)}"
+            )
         return True
 
     def admin_url(self, database: str = DATABASE_NAME) -> str:
@@ -242,7 +246,14 @@ def _ensure_system_user() -> None:
         pwd.getpwnam(ROOT_RUN_AS)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", ROOT_RUN_AS],
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                ROOT_RUN_AS,
+            ],
             check=True,
             capture_output=True,
         )

@@ -7,7 +7,7 @@ logged with its traceback and shown as "something went wrong".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class KnownError(Exception):
@@ -73,12 +73,10 @@ class DuplicateCandidate:
     reason: str
 
 
-@dataclass
 class DuplicateWarning(KnownError):
     """A new record looks like existing ones; the person decides whether to go on."""
 
-    candidates: list[DuplicateCandidate] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        lines = [f"{c.description} ({c.reason})" for c in self.candidates]
+    def __init__(self, candidates: list[DuplicateCandidate]) -> None:
+        self.candidates = candidates
+        lines = [f"{c.description} ({c.reason})" for c in candidates]
         super().__init__("This looks like an existing record:\n" + "\n".join(lines))

@@ -201,6 +201,14 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce(max(id), 0) FROM parkdesk.audit_log
 $$;
 
+-- How many positions two plates of equal length differ in (look-alike search, SPEC rule 2).
+CREATE FUNCTION parkdesk.plate_differences(a text, b text) RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN length(a) <> length(b) THEN greatest(length(a), length(b))
+           ELSE (SELECT count(*)::int FROM generate_series(1, length(a)) AS i
+                 WHERE substr(a, i, 1) <> substr(b, i, 1)) END
+$$;
+
 CREATE FUNCTION parkdesk.create_staff_login(
     p_login text, p_full_name text, p_roles text[], p_password text
 ) RETURNS void
@@ -300,6 +308,8 @@ GRANT SELECT ON parkdesk.audit_log TO parkdesk_manager, parkdesk_admin;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA parkdesk FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION parkdesk.changes_since(bigint, int), parkdesk.last_change_id()
     TO {ALL_GROUPS};
+GRANT EXECUTE ON FUNCTION parkdesk.plate_differences(text, text)
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager;
 GRANT EXECUTE ON FUNCTION parkdesk.verify_audit_chain() TO parkdesk_manager, parkdesk_admin;
 GRANT EXECUTE ON FUNCTION parkdesk.staff_logins() TO parkdesk_manager, parkdesk_admin;
 GRANT EXECUTE ON FUNCTION parkdesk.create_staff_login(text, text, text[], text),

@@ -1,0 +1,743 @@
+"""The parker and vehicle register: search, create, edit, deactivate.
+
+Clerks edit; other roles read within the grants the database gives them. Every
+write checks the version the clerk loaded (optimistic locking) and names who
+changed the record in between when it no longer matches.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, text
+from sqlalchemy.orm import Session
+
+from desktop.models.parker import AFFILIATIONS
+from desktop.services.errors import (
+    ConflictError,
+    DuplicateCandidate,
+    DuplicateWarning,
+    FieldProblem,
+    NotFound,
+    ValidationError,
+)
+from desktop.services.plates import (
+    is_plate_like,
+    normalize_plate,
+    plate_skeleton,
+    validate_jurisdiction,
+    validate_plate,
+)
+from desktop.services.workspace import Workspace
+
+AFFILIATION_TITLES = {
+    "student": "Student",
+    "faculty": "Faculty",
+    "staff": "Staff",
+    "resident": "Resident",
+    "visitor": "Visitor",
+    "contractor": "Contractor",
+}
+PLATE_STATUS_TITLES = {"readable": "Plate", "unreadable": "Plate unreadable", "none": "No plate"}
+MATCH_TITLES = {0: "Exact", 1: "Look-alike plate", 2: "Starts with"}
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"[0-9+() .x-]+")
+_CAMPUS_ID = re.compile(r"[A-Z0-9-]{3,20}")
+
+
+def format_when(moment: datetime) -> str:
+    """'14:05 on 21 Nov 2026' in the computer's local time zone."""
+    local = moment.astimezone()
+    return f"{local:%H:%M} on {local.day} {local:%b %Y}"
+
+
+# -- what services hand back ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VehicleRecord:
+    id: int
+    parker_id: int | None
+    jurisdiction: str
+    plate_raw: str
+    plate_status: str
+    plate_normalized: str | None
+    make: str
+    model: str
+    colour: str
+    model_year: int | None
+    active: bool
+    version: int
+
+    @property
+    def plate_display(self) -> str:
+        if self.plate_status != "readable":
+            return PLATE_STATUS_TITLES[self.plate_status]
+        return f"{self.jurisdiction} {self.plate_normalized}"
+
+    @property
+    def description(self) -> str:
+        parts = [self.colour, str(self.model_year or ""), self.make, self.model]
+        return " ".join(p for p in parts if p) or "—"
+
+
+@dataclass(frozen=True)
+class ParkerSummary:
+    id: int
+    first_name: str
+    last_name: str
+    affiliation: str
+    campus_id: str
+    email: str
+    active: bool
+    plates: str
+    match_rank: int
+    sort_key: tuple[int, str, str, int]
+
+    @property
+    def name(self) -> str:
+        return f"{self.last_name}, {self.first_name}"
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    rows: tuple[ParkerSummary, ...]
+    next_cursor: tuple[int, str, str, int] | None
+
+
+@dataclass(frozen=True)
+class ParkerDetail:
+    id: int
+    first_name: str
+    last_name: str
+    affiliation: str
+    campus_id: str
+    email: str
+    phone: str
+    address: str
+    notes: str
+    active: bool
+    deactivation_reason: str
+    version: int
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+    vehicles: tuple[VehicleRecord, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+@dataclass(frozen=True)
+class ParkerInput:
+    first_name: str
+    last_name: str
+    affiliation: str
+    campus_id: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    notes: str = ""
+
+    def cleaned(self) -> ParkerInput:
+        """Trimmed values, or a :class:`ValidationError` naming every bad field."""
+        data = replace(
+            self,
+            first_name=self.first_name.strip(),
+            last_name=self.last_name.strip(),
+            affiliation=self.affiliation.strip().lower(),
+            campus_id=self.campus_id.strip().upper(),
+            email=self.email.strip(),
+            phone=self.phone.strip(),
+            address=self.address.strip(),
+            notes=self.notes.strip(),
+        )
+        problems: list[FieldProblem] = []
+        for name, label in (("first_name", "First name"), ("last_name", "Last name")):
+            value = getattr(data, name)
+            if not value:
+                problems.append(FieldProblem(name, f"{label} is required."))
+            elif len(value) > 100:
+                problems.append(FieldProblem(name, f"{label} is at most 100 characters."))
+        if data.affiliation not in AFFILIATIONS:
+            problems.append(FieldProblem("affiliation", "Choose an affiliation."))
+        if data.campus_id and not _CAMPUS_ID.fullmatch(data.campus_id):
+            problems.append(
+                FieldProblem("campus_id", "A campus ID is 3 to 20 letters, digits or dashes.")
+            )
+        if data.email and (len(data.email) > 254 or not _EMAIL.fullmatch(data.email)):
+            problems.append(FieldProblem("email", "Enter an email address like name@example.edu."))
+        if data.phone and (len(data.phone) > 30 or not _PHONE.fullmatch(data.phone)):
+            problems.append(
+                FieldProblem("phone", "A phone number uses digits, spaces, + ( ) - and x only.")
+            )
+        if len(data.address) > 300:
+            problems.append(FieldProblem("address", "The address is at most 300 characters."))
+        if len(data.notes) > 2000:
+            problems.append(FieldProblem("notes", "Notes are at most 2000 characters."))
+        if problems:
+            raise ValidationError(problems)
+        return data
+
+    def as_params(self) -> dict[str, Any]:
+        return {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "affiliation": self.affiliation,
+            "campus_id": self.campus_id or None,
+            "email": self.email or None,
+            "phone": self.phone or None,
+            "address": self.address or None,
+            "notes": self.notes or None,
+        }
+
+
+@dataclass(frozen=True)
+class VehicleInput:
+    jurisdiction: str
+    plate_raw: str
+    plate_status: str = "readable"
+    make: str = ""
+    model: str = ""
+    colour: str = ""
+    model_year: int | None = None
+
+    def cleaned(self) -> VehicleInput:
+        problems: list[FieldProblem] = []
+        jurisdiction = self.jurisdiction
+        plate_raw = self.plate_raw.strip()
+        try:
+            jurisdiction = validate_jurisdiction(self.jurisdiction)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+        if self.plate_status not in PLATE_STATUS_TITLES:
+            problems.append(FieldProblem("plate_status", "Choose whether the plate is readable."))
+        elif self.plate_status == "readable":
+            try:
+                validate_plate(plate_raw)
+            except ValidationError as exc:
+                problems.extend(exc.problems)
+        else:
+            plate_raw = ""
+        for name, label, limit in (
+            ("make", "Make", 40),
+            ("model", "Model", 40),
+            ("colour", "Colour", 30),
+        ):
+            if len(getattr(self, name).strip()) > limit:
+                problems.append(FieldProblem(name, f"{label} is at most {limit} characters."))
+        if self.model_year is not None and not 1900 <= self.model_year <= 2100:
+            problems.append(FieldProblem("model_year", "Year is between 1900 and 2100."))
+        if problems:
+            raise ValidationError(problems)
+        return replace(
+            self,
+            jurisdiction=jurisdiction,
+            plate_raw=plate_raw,
+            make=self.make.strip(),
+            model=self.model.strip(),
+            colour=self.colour.strip(),
+        )
+
+    def as_params(self) -> dict[str, Any]:
+        return {
+            "jurisdiction": self.jurisdiction,
+            "plate_raw": self.plate_raw,
+            "plate_status": self.plate_status,
+            "make": self.make or None,
+            "model": self.model or None,
+            "colour": self.colour or None,
+            "model_year": self.model_year,
+        }
+
+
+@dataclass(frozen=True)
+class PlateMatch:
+    vehicle: VehicleRecord
+    owner: str
+    differences: int
+
+
+@dataclass
+class _SearchTerms:
+    query: str
+    plate: str = ""
+    skeleton: str = ""
+    tokens: list[str] = field(default_factory=list)
+
+
+# -- SQL ----------------------------------------------------------------------
+
+_PARKER_COLUMNS = (
+    "p.id, p.first_name, p.last_name, p.affiliation, p.campus_id, p.email, p.phone, "
+    "p.address, p.notes, p.active, p.deactivation_reason, p.version, p.created_at, "
+    "p.created_by, p.updated_at, p.updated_by"
+)
+_VEHICLE_COLUMNS = (
+    "v.id, v.parker_id, v.jurisdiction, v.plate_raw, v.plate_status, v.plate_normalized, "
+    "v.make, v.model, v.colour, v.model_year, v.active, v.version"
+)
+
+_SEARCH_SQL = """
+WITH matches AS (
+    SELECT v.parker_id AS id,
+           CASE WHEN v.plate_normalized = :plate THEN 0 ELSE 1 END AS rank
+    FROM parkdesk.vehicle v
+    WHERE :plate <> '' AND v.plate_skeleton = :skeleton AND v.parker_id IS NOT NULL
+      AND parkdesk.plate_differences(v.plate_normalized, :plate) <= 2
+    UNION ALL
+    SELECT v.parker_id, 2 FROM parkdesk.vehicle v
+    WHERE length(:plate) >= 2 AND v.plate_normalized LIKE :plate_prefix
+      AND v.parker_id IS NOT NULL
+    UNION ALL
+    SELECT p.id, CASE WHEN p.campus_id = :upper_q THEN 0 ELSE 2 END FROM parkdesk.parker p
+    WHERE p.campus_id LIKE :campus_prefix
+    UNION ALL
+    SELECT p.id, CASE WHEN lower(p.email) = :lower_q THEN 0 ELSE 2 END FROM parkdesk.parker p
+    WHERE :has_at AND lower(p.email) LIKE :email_prefix
+    UNION ALL
+    SELECT p.id, 2 FROM parkdesk.parker p
+    WHERE :one_token AND lower(p.last_name) LIKE :t1_prefix
+    UNION ALL
+    SELECT p.id, 2 FROM parkdesk.parker p
+    WHERE :one_token AND lower(p.first_name) LIKE :t1_prefix
+    UNION ALL
+    SELECT p.id, 2 FROM parkdesk.parker p
+    WHERE :two_tokens AND lower(p.first_name) LIKE :t1_prefix AND lower(p.last_name) LIKE :t2_prefix
+    UNION ALL
+    SELECT p.id, 2 FROM parkdesk.parker p
+    WHERE :two_tokens AND lower(p.last_name) LIKE :t1_prefix AND lower(p.first_name) LIKE :t2_prefix
+),
+best AS (SELECT id, min(rank) AS rank FROM matches GROUP BY id)
+SELECT p.id, p.first_name, p.last_name, p.affiliation, p.campus_id, p.email, p.active, b.rank,
+       lower(p.last_name) AS sort_last, lower(p.first_name) AS sort_first,
+       (SELECT string_agg(CASE WHEN v.plate_status = 'readable'
+                               THEN v.jurisdiction || ' ' || v.plate_normalized
+                               ELSE v.jurisdiction || ' (no plate)' END, ', ' ORDER BY v.id)
+          FROM parkdesk.vehicle v WHERE v.parker_id = p.id AND v.active) AS plates
+FROM best b JOIN parkdesk.parker p ON p.id = b.id
+WHERE (:include_inactive OR p.active)
+  AND (b.rank, lower(p.last_name), lower(p.first_name), p.id)
+      > (:c_rank, :c_last, :c_first, :c_id)
+ORDER BY b.rank, lower(p.last_name), lower(p.first_name), p.id
+LIMIT :limit
+"""
+
+_BROWSE_SQL = """
+SELECT p.id, p.first_name, p.last_name, p.affiliation, p.campus_id, p.email, p.active, 2 AS rank,
+       lower(p.last_name) AS sort_last, lower(p.first_name) AS sort_first,
+       (SELECT string_agg(CASE WHEN v.plate_status = 'readable'
+                               THEN v.jurisdiction || ' ' || v.plate_normalized
+                               ELSE v.jurisdiction || ' (no plate)' END, ', ' ORDER BY v.id)
+          FROM parkdesk.vehicle v WHERE v.parker_id = p.id AND v.active) AS plates
+FROM parkdesk.parker p
+WHERE (:include_inactive OR p.active)
+  AND (2, lower(p.last_name), lower(p.first_name), p.id) > (:c_rank, :c_last, :c_first, :c_id)
+ORDER BY lower(p.last_name), lower(p.first_name), p.id
+LIMIT :limit
+"""
+
+
+def _like_prefix(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _terms(query: str) -> _SearchTerms:
+    query = " ".join(query.split())[:100]
+    terms = _SearchTerms(query=query)
+    if is_plate_like(query):
+        terms.plate = normalize_plate(query)
+        terms.skeleton = plate_skeleton(terms.plate)
+    terms.tokens = [t.lower() for t in query.replace(",", " ").split()][:2]
+    if "," in query and len(terms.tokens) == 2:
+        # "Smith, Jane" is last name first.
+        terms.tokens.reverse()
+    return terms
+
+
+def _vehicle(row: Row[Any]) -> VehicleRecord:
+    return VehicleRecord(
+        id=row.id,
+        parker_id=row.parker_id,
+        jurisdiction=row.jurisdiction,
+        plate_raw=row.plate_raw,
+        plate_status=row.plate_status,
+        plate_normalized=row.plate_normalized,
+        make=row.make or "",
+        model=row.model or "",
+        colour=row.colour or "",
+        model_year=row.model_year,
+        active=row.active,
+        version=row.version,
+    )
+
+
+def _summary(row: Row[Any]) -> ParkerSummary:
+    return ParkerSummary(
+        id=row.id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        affiliation=row.affiliation,
+        campus_id=row.campus_id or "",
+        email=row.email or "",
+        active=row.active,
+        plates=row.plates or "",
+        match_rank=row.rank,
+        sort_key=(row.rank, row.sort_last, row.sort_first, row.id),
+    )
+
+
+class ParkerService:
+    """Use cases of the parker desk. Each method is one transaction."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    # -- reading ------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        after: tuple[int, str, str, int] | None = None,
+        limit: int = 100,
+        include_inactive: bool = False,
+    ) -> SearchPage:
+        """One page of parkers matching a name, email, campus ID or plate.
+
+        Exact matches come first, then look-alike plates, then prefixes; pages
+        continue from ``after`` (keyset pagination, never OFFSET).
+        """
+        terms = _terms(query)
+        cursor = after or (-1, "", "", 0)
+        params: dict[str, Any] = {
+            "include_inactive": include_inactive,
+            "c_rank": cursor[0],
+            "c_last": cursor[1],
+            "c_first": cursor[2],
+            "c_id": cursor[3],
+            "limit": limit + 1,
+        }
+        if not terms.query:
+            sql = _BROWSE_SQL
+        else:
+            sql = _SEARCH_SQL
+            params.update(
+                plate=terms.plate,
+                skeleton=terms.skeleton,
+                plate_prefix=_like_prefix(terms.plate),
+                upper_q=terms.query.upper(),
+                campus_prefix=_like_prefix(terms.query.upper()),
+                lower_q=terms.query.lower(),
+                has_at="@" in terms.query,
+                email_prefix=_like_prefix(terms.query.lower()),
+                one_token=len(terms.tokens) == 1,
+                two_tokens=len(terms.tokens) == 2,
+                t1_prefix=_like_prefix(terms.tokens[0]) if terms.tokens else "",
+                t2_prefix=_like_prefix(terms.tokens[1]) if len(terms.tokens) > 1 else "",
+            )
+        with self.workspace.read() as session:
+            rows = session.execute(text(sql), params).all()
+        summaries = [_summary(r) for r in rows[:limit]]
+        next_cursor = summaries[-1].sort_key if len(rows) > limit else None
+        return SearchPage(rows=tuple(summaries), next_cursor=next_cursor)
+
+    def get(self, parker_id: int) -> ParkerDetail:
+        with self.workspace.read() as session:
+            return self._load(session, parker_id)
+
+    def search_plates(self, plate: str, jurisdiction: str = "") -> list[PlateMatch]:
+        """Vehicles whose plate is this one or differs by at most two look-alike characters."""
+        normalized = validate_plate(plate)
+        sql = text(
+            f"SELECT {_VEHICLE_COLUMNS}, "
+            "coalesce(p.first_name || ' ' || p.last_name, '') AS owner, "
+            "parkdesk.plate_differences(v.plate_normalized, :plate) AS differences "
+            "FROM parkdesk.vehicle v LEFT JOIN parkdesk.parker p ON p.id = v.parker_id "
+            "WHERE v.plate_skeleton = :skeleton "
+            "AND parkdesk.plate_differences(v.plate_normalized, :plate) <= 2 "
+            "AND (:jurisdiction = '' OR v.jurisdiction = :jurisdiction) "
+            "ORDER BY differences, v.jurisdiction, v.plate_normalized LIMIT 50"
+        )
+        with self.workspace.read() as session:
+            rows = session.execute(
+                sql,
+                {
+                    "plate": normalized,
+                    "skeleton": plate_skeleton(normalized),
+                    "jurisdiction": jurisdiction.strip().upper(),
+                },
+            ).all()
+        return [PlateMatch(_vehicle(r), r.owner, r.differences) for r in rows]
+
+    def find_duplicates(
+        self, data: ParkerInput, exclude_id: int | None = None
+    ) -> list[DuplicateCandidate]:
+        data = data.cleaned()
+        with self.workspace.read() as session:
+            return self._parker_duplicates(session, data, exclude_id)
+
+    # -- writing ------------------------------------------------------------
+
+    def create(self, data: ParkerInput, *, allow_duplicate: bool = False) -> ParkerDetail:
+        data = data.cleaned()
+        with self.workspace.transaction() as session:
+            if not allow_duplicate:
+                candidates = self._parker_duplicates(session, data, None)
+                if candidates:
+                    raise DuplicateWarning(candidates)
+            new_id = session.execute(
+                text(
+                    "INSERT INTO parkdesk.parker (first_name, last_name, affiliation, campus_id, "
+                    "email, phone, address, notes) VALUES (:first_name, :last_name, "
+                    ":affiliation, :campus_id, :email, :phone, :address, :notes) RETURNING id"
+                ),
+                data.as_params(),
+            ).scalar_one()
+            return self._load(session, new_id)
+
+    def update(self, parker_id: int, expected_version: int, data: ParkerInput) -> ParkerDetail:
+        data = data.cleaned()
+        with self.workspace.transaction() as session:
+            result = session.execute(
+                text(
+                    "UPDATE parkdesk.parker SET first_name = :first_name, last_name = :last_name, "
+                    "affiliation = :affiliation, campus_id = :campus_id, email = :email, "
+                    "phone = :phone, address = :address, notes = :notes "
+                    "WHERE id = :id AND version = :version RETURNING id"
+                ),
+                {**data.as_params(), "id": parker_id, "version": expected_version},
+            ).first()
+            if result is None:
+                self._raise_conflict(session, "parker", parker_id)
+            return self._load(session, parker_id)
+
+    def set_active(
+        self, parker_id: int, expected_version: int, active: bool, reason: str = ""
+    ) -> ParkerDetail:
+        """Deactivate (with a reason) or reactivate a parker; records are never deleted."""
+        reason = reason.strip()
+        if not active and not reason:
+            raise ValidationError.single("reason", "Give a reason for deactivating.")
+        if len(reason) > 500:
+            raise ValidationError.single("reason", "The reason is at most 500 characters.")
+        with self.workspace.transaction() as session:
+            result = session.execute(
+                text(
+                    "UPDATE parkdesk.parker SET active = :active, "
+                    "deactivated_at = CASE WHEN :active THEN NULL ELSE now() END, "
+                    "deactivation_reason = CASE WHEN :active THEN NULL ELSE :reason END "
+                    "WHERE id = :id AND version = :version RETURNING id"
+                ),
+                {"active": active, "reason": reason, "id": parker_id, "version": expected_version},
+            ).first()
+            if result is None:
+                self._raise_conflict(session, "parker", parker_id)
+            return self._load(session, parker_id)
+
+    def add_vehicle(
+        self, parker_id: int, data: VehicleInput, *, allow_duplicate: bool = False
+    ) -> VehicleRecord:
+        data = data.cleaned()
+        with self.workspace.transaction() as session:
+            self._check_plate(session, data, None, allow_duplicate)
+            new_id = session.execute(
+                text(
+                    "INSERT INTO parkdesk.vehicle (parker_id, jurisdiction, plate_raw, "
+                    "plate_status, make, model, colour, model_year) VALUES (:parker_id, "
+                    ":jurisdiction, :plate_raw, :plate_status, :make, :model, :colour, "
+                    ":model_year) RETURNING id"
+                ),
+                {**data.as_params(), "parker_id": parker_id},
+            ).scalar_one()
+            return self._load_vehicle(session, new_id)
+
+    def update_vehicle(
+        self,
+        vehicle_id: int,
+        expected_version: int,
+        data: VehicleInput,
+        *,
+        allow_duplicate: bool = False,
+    ) -> VehicleRecord:
+        data = data.cleaned()
+        with self.workspace.transaction() as session:
+            self._check_plate(session, data, vehicle_id, allow_duplicate)
+            result = session.execute(
+                text(
+                    "UPDATE parkdesk.vehicle SET jurisdiction = :jurisdiction, "
+                    "plate_raw = :plate_raw, plate_status = :plate_status, make = :make, "
+                    "model = :model, colour = :colour, model_year = :model_year "
+                    "WHERE id = :id AND version = :version RETURNING id"
+                ),
+                {**data.as_params(), "id": vehicle_id, "version": expected_version},
+            ).first()
+            if result is None:
+                self._raise_conflict(session, "vehicle", vehicle_id)
+            return self._load_vehicle(session, vehicle_id)
+
+    def set_vehicle_active(
+        self, vehicle_id: int, expected_version: int, active: bool, reason: str = ""
+    ) -> VehicleRecord:
+        reason = reason.strip()
+        if not active and not reason:
+            raise ValidationError.single("reason", "Give a reason for removing the vehicle.")
+        with self.workspace.transaction() as session:
+            result = session.execute(
+                text(
+                    "UPDATE parkdesk.vehicle SET active = :active, "
+                    "deactivated_at = CASE WHEN :active THEN NULL ELSE now() END, "
+                    "deactivation_reason = CASE WHEN :active THEN NULL ELSE :reason END "
+                    "WHERE id = :id AND version = :version RETURNING id"
+                ),
+                {
+                    "active": active,
+                    "reason": reason[:500],
+                    "id": vehicle_id,
+                    "version": expected_version,
+                },
+            ).first()
+            if result is None:
+                self._raise_conflict(session, "vehicle", vehicle_id)
+            return self._load_vehicle(session, vehicle_id)
+
+    # -- helpers --------------------------------------------------------------
+
+    def _load(self, session: Session, parker_id: int) -> ParkerDetail:
+        row = session.execute(
+            text(f"SELECT {_PARKER_COLUMNS} FROM parkdesk.parker p WHERE p.id = :id"),
+            {"id": parker_id},
+        ).first()
+        if row is None:
+            raise NotFound("This parker no longer exists.")
+        vehicles = session.execute(
+            text(
+                f"SELECT {_VEHICLE_COLUMNS} FROM parkdesk.vehicle v WHERE v.parker_id = :id "
+                "ORDER BY v.active DESC, v.id"
+            ),
+            {"id": parker_id},
+        ).all()
+        return ParkerDetail(
+            id=row.id,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            affiliation=row.affiliation,
+            campus_id=row.campus_id or "",
+            email=row.email or "",
+            phone=row.phone or "",
+            address=row.address or "",
+            notes=row.notes or "",
+            active=row.active,
+            deactivation_reason=row.deactivation_reason or "",
+            version=row.version,
+            created_at=row.created_at,
+            created_by=row.created_by,
+            updated_at=row.updated_at,
+            updated_by=row.updated_by,
+            vehicles=tuple(_vehicle(v) for v in vehicles),
+        )
+
+    def _load_vehicle(self, session: Session, vehicle_id: int) -> VehicleRecord:
+        row = session.execute(
+            text(f"SELECT {_VEHICLE_COLUMNS} FROM parkdesk.vehicle v WHERE v.id = :id"),
+            {"id": vehicle_id},
+        ).first()
+        if row is None:
+            raise NotFound("This vehicle no longer exists.")
+        return _vehicle(row)
+
+    def _raise_conflict(self, session: Session, table: str, key: int) -> None:
+        row = session.execute(
+            text(f"SELECT updated_by, updated_at FROM parkdesk.{table} WHERE id = :id"),
+            {"id": key},
+        ).first()
+        if row is None:
+            raise NotFound(f"This {table} no longer exists.")
+        raise ConflictError(table, row.updated_by, format_when(row.updated_at))
+
+    def _parker_duplicates(
+        self, session: Session, data: ParkerInput, exclude_id: int | None
+    ) -> list[DuplicateCandidate]:
+        rows = session.execute(
+            text(
+                "SELECT id, first_name, last_name, campus_id, email, active, "
+                "CASE WHEN campus_id = :campus_id THEN 'same campus ID' "
+                "     WHEN lower(email) = lower(:email) THEN 'same email' "
+                "     WHEN phone = :phone THEN 'same phone' "
+                "     ELSE 'same name' END AS reason "
+                "FROM parkdesk.parker WHERE id IS DISTINCT FROM :exclude AND ("
+                " (:campus_id <> '' AND campus_id = :campus_id)"
+                " OR (:email <> '' AND lower(email) = lower(:email))"
+                " OR (:phone <> '' AND phone = :phone)"
+                " OR (lower(last_name) = lower(:last_name)"
+                "     AND lower(first_name) = lower(:first_name))"
+                ") ORDER BY id LIMIT 5"
+            ),
+            {
+                "campus_id": data.campus_id,
+                "email": data.email,
+                "phone": data.phone,
+                "first_name": data.first_name,
+                "last_name": data.last_name,
+                "exclude": exclude_id,
+            },
+        ).all()
+        return [
+            DuplicateCandidate(
+                id=r.id,
+                description=f"{r.first_name} {r.last_name}"
+                + (f", {r.campus_id}" if r.campus_id else "")
+                + (f", {r.email}" if r.email else "")
+                + ("" if r.active else " (inactive)"),
+                reason=r.reason,
+            )
+            for r in rows
+        ]
+
+    def _check_plate(
+        self, session: Session, data: VehicleInput, vehicle_id: int | None, allow_duplicate: bool
+    ) -> None:
+        if data.plate_status != "readable":
+            return
+        normalized = normalize_plate(data.plate_raw)
+        rows = session.execute(
+            text(
+                "SELECT v.id, v.jurisdiction, v.plate_normalized, "
+                "coalesce(p.first_name || ' ' || p.last_name, 'no parker') AS owner "
+                "FROM parkdesk.vehicle v LEFT JOIN parkdesk.parker p ON p.id = v.parker_id "
+                "WHERE v.jurisdiction = :jurisdiction AND v.plate_skeleton = :skeleton "
+                "AND v.id IS DISTINCT FROM :exclude "
+                "AND parkdesk.plate_differences(v.plate_normalized, :plate) <= 2 "
+                "ORDER BY v.plate_normalized = :plate DESC LIMIT 5"
+            ),
+            {
+                "jurisdiction": data.jurisdiction,
+                "skeleton": plate_skeleton(normalized),
+                "plate": normalized,
+                "exclude": vehicle_id,
+            },
+        ).all()
+        for r in rows:
+            if r.plate_normalized == normalized:
+                raise ValidationError.single(
+                    "plate",
+                    f"Plate {normalized} ({data.jurisdiction}) is already registered to {r.owner}.",
+                )
+        if rows and not allow_duplicate:
+            raise DuplicateWarning(
+                [
+                    DuplicateCandidate(
+                        id=r.id,
+                        description=f"{r.jurisdiction} {r.plate_normalized} ({r.owner})",
+                        reason="look-alike plate",
+                    )
+                    for r in rows
+                ]
+            )

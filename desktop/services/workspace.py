@@ -1,0 +1,139 @@
+"""The logged-in person's connection to the database, and what their roles allow.
+
+A :class:`Workspace` is opened once per login: it connects with the person's own
+PostgreSQL login, refuses a schema this program does not know, and reads the
+group roles that decide which desks the window shows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop.services import admin
+from desktop.services.database import (
+    ConnectionSettings,
+    session_factory,
+    staff_engine,
+    translate_errors,
+)
+from desktop.services.errors import ConnectionProblem, SchemaMismatch
+
+log = logging.getLogger(__name__)
+
+#: Desks by key, with the roles that see them and whether the role may edit there.
+DESKS: dict[str, dict[str, str]] = {
+    "parkers": {
+        "clerk": "edit",
+        "adjudicator": "read",
+        "dispatcher": "read",
+        "manager": "read",
+    },
+    "staff": {"admin": "edit", "manager": "read"},
+}
+
+ROLE_TITLES = {
+    "clerk": "Clerk",
+    "adjudicator": "Adjudicator",
+    "dispatcher": "Dispatcher",
+    "manager": "Manager",
+    "officer": "Officer (field device)",
+    "admin": "Administrator",
+}
+
+
+@dataclass(frozen=True)
+class Identity:
+    login: str
+    full_name: str
+    roles: frozenset[str]
+    server: str
+    database: str
+    server_version: str
+
+    def can_see(self, desk: str) -> bool:
+        return any(role in self.roles for role in DESKS.get(desk, {}))
+
+    def can_edit(self, desk: str) -> bool:
+        return any(DESKS.get(desk, {}).get(role) == "edit" for role in self.roles)
+
+    def desks(self) -> list[str]:
+        return [desk for desk in DESKS if self.can_see(desk)]
+
+    def role_titles(self) -> str:
+        return ", ".join(ROLE_TITLES[r] for r in ROLE_TITLES if r in self.roles) or "no role"
+
+
+class Workspace:
+    """One person's authenticated connection pool plus their identity."""
+
+    def __init__(self, settings: ConnectionSettings, engine: Engine, identity: Identity) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.identity = identity
+        self._sessions: sessionmaker[Session] = session_factory(engine)
+
+    @classmethod
+    def open(cls, settings: ConnectionSettings) -> Workspace:
+        """Connect and check the schema; raises :class:`ConnectionProblem` or
+        :class:`SchemaMismatch` with a message for the person at the keyboard."""
+        engine = staff_engine(settings)
+        try:
+            with translate_errors(), engine.connect() as conn:
+                revision = conn.execute(
+                    text("SELECT version_num FROM parkdesk.alembic_version")
+                ).scalar()
+                roles = conn.execute(
+                    text(
+                        "SELECT substr(g.rolname, 10) FROM pg_roles g "
+                        "WHERE g.rolname LIKE 'parkdesk\\_%' AND g.rolname <> 'parkdesk_owner' "
+                        "AND pg_has_role(current_user, g.oid, 'USAGE')"
+                    )
+                ).scalars()
+                role_set = frozenset(str(r) for r in roles)
+                full_name = conn.execute(
+                    text("SELECT full_name FROM parkdesk.staff_member WHERE login = current_user")
+                ).scalar()
+                version = conn.execute(text("SHOW server_version")).scalar()
+        except Exception:
+            engine.dispose()
+            raise
+        problem = admin.schema_problem(revision)
+        if problem:
+            engine.dispose()
+            raise SchemaMismatch(problem)
+        if not role_set:
+            engine.dispose()
+            raise ConnectionProblem(
+                f"The login {settings.login} has no ParkDesk role. Ask your administrator."
+            )
+        identity = Identity(
+            login=settings.login,
+            full_name=str(full_name or ""),
+            roles=role_set,
+            server=f"{settings.host}:{settings.port}",
+            database=settings.database,
+            server_version=str(version),
+        )
+        log.info("logged in as %s with roles %s", settings.login, sorted(role_set))
+        return cls(settings, engine, identity)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back whole on any failure."""
+        with translate_errors(), self._sessions() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        with translate_errors(), self._sessions() as session:
+            yield session
+            session.rollback()
+
+    def close(self) -> None:
+        self.engine.dispose()
