@@ -91,7 +91,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from desktop.services.database import admin_engine
 
     engine = admin_engine(_admin_url(args))
-    revision = admin.upgrade(engine, args.revision)
+    try:
+        revision = admin.upgrade(engine, args.revision)
+    finally:
+        engine.dispose()
     print(f"Database schema is at revision {revision}.")
     return EXIT_OK
 

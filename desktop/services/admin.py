@@ -7,6 +7,7 @@ admin desk through the ``SECURITY DEFINER`` functions the migrations install.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, text
 
 from desktop.models.base import SCHEMA
@@ -49,8 +51,19 @@ def known_revisions() -> set[str]:
 
 def upgrade(engine: Engine, revision: str = "head") -> str:
     """Migrate the database to ``revision`` as the administrator; returns the new revision."""
-    with translate_errors(), engine.begin() as conn:
-        command.upgrade(alembic_config(conn), revision)
+    with translate_errors():
+        current = current_revision(engine)
+    if current is not None and current not in known_revisions():
+        # Written by a newer ParkDesk: this one cannot migrate it, only tell the person.
+        raise SchemaMismatch(schema_problem(current) or f"Unknown schema revision {current}.")
+    try:
+        with translate_errors(), engine.begin() as conn:
+            command.upgrade(alembic_config(conn), revision)
+    except CommandError as exc:
+        raise KnownError(
+            f"Cannot upgrade to revision '{revision}': {exc}. "
+            "Leave out --revision to upgrade to the newest schema."
+        ) from exc
     return current_revision(engine) or ""
 
 
@@ -99,8 +112,6 @@ class StaffLogin:
 
 def validate_login(login: str) -> str:
     login = login.strip()
-    import re
-
     if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", login):
         raise ValidationError.single(
             "login",
@@ -120,7 +131,8 @@ def validate_roles(roles: list[str]) -> list[str]:
             raise ValidationError.single(
                 "role", f"Unknown role '{role}'. Choose from: {', '.join(STAFF_ROLES)}."
             )
-        cleaned.append(role)
+        if role not in cleaned:
+            cleaned.append(role)
     if not cleaned:
         raise ValidationError.single("role", "Give the login at least one role.")
     return cleaned
@@ -134,6 +146,13 @@ def validate_password(password: str) -> str:
     return password
 
 
+def validate_full_name(full_name: str) -> str:
+    full_name = " ".join(full_name.split())
+    if len(full_name) > 100:
+        raise ValidationError.single("full_name", "A full name is at most 100 characters.")
+    return full_name
+
+
 def add_login(
     conn: Connection, login: str, roles: list[str], password: str, full_name: str = ""
 ) -> None:
@@ -141,6 +160,7 @@ def add_login(
     login = validate_login(login)
     roles = validate_roles(roles)
     password = validate_password(password)
+    full_name = validate_full_name(full_name)
     with translate_errors():
         conn.execute(
             text("SELECT parkdesk.create_staff_login(:login, :full_name, :roles, :password)"),

@@ -96,15 +96,25 @@ class ConnectionSettings:
         return replace(self, password=password)
 
 
-def admin_engine(url: str) -> Engine:
-    """An engine for an administrator URL (``postgresql://...``) given on the command line."""
+def _admin_sa_url(url: str) -> URL:
     try:
         sa_url = make_url(url)
     except saexc.ArgumentError as exc:
         raise ConnectionProblem(f"Not a database URL: {url!r}") from exc
     if not sa_url.drivername.startswith("postgresql"):
         raise ConnectionProblem(f"Not a PostgreSQL URL: {url!r}")
-    sa_url = sa_url.set(drivername="postgresql+psycopg")
+    return sa_url
+
+
+def admin_libpq_url(url: str) -> str:
+    """The administrator URL checked as :func:`admin_engine` does, for :func:`psycopg.connect`."""
+    sa_url = _admin_sa_url(url).set(drivername="postgresql")
+    return sa_url.render_as_string(hide_password=False)
+
+
+def admin_engine(url: str) -> Engine:
+    """An engine for an administrator URL (``postgresql://...``) given on the command line."""
+    sa_url = _admin_sa_url(url).set(drivername="postgresql+psycopg")
     return create_engine(sa_url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 

@@ -105,6 +105,19 @@ class ChangeListener:
         if self._conn is None or self.last_change_id is None:
             return Resync((), complete=False)
         try:
+            newest_row = self._conn.execute("SELECT parkdesk.last_change_id()").fetchone()
+            newest = int(str(newest_row[0])) if newest_row is not None else 0
+            if newest < self.last_change_id:
+                # Any login may NOTIFY the channel, so an id ahead of the audit trail is
+                # forged (or the database was restored): trusting it would skip real
+                # changes. Start again from the server's count and have views reload.
+                log.warning(
+                    "change id %s is ahead of the audit trail (%s); reloading",
+                    self.last_change_id,
+                    newest,
+                )
+                self.last_change_id = newest
+                return Resync((), complete=False)
             rows = self._conn.execute(
                 "SELECT id, table_name, operation, row_key FROM parkdesk.changes_since(%s, %s)",
                 (self.last_change_id, RESYNC_LIMIT + 1),

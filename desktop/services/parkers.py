@@ -270,6 +270,9 @@ class _SearchTerms:
     plate: str = ""
     skeleton: str = ""
     tokens: list[str] = field(default_factory=list)
+    #: "Last, First" search: the parts before and after the comma, lower-cased.
+    last_part: str | None = None
+    first_part: str = ""
 
 
 # -- SQL ----------------------------------------------------------------------
@@ -308,11 +311,19 @@ WITH matches AS (
     SELECT p.id, 2 FROM parkdesk.parker p
     WHERE :one_token AND lower(p.first_name) LIKE :t1_prefix
     UNION ALL
+    -- Several words: "Mira Quist", "Van Houten", "Milhouse Van Houten", "Van Houten Milhouse".
+    -- The first word narrows through the prefix indexes; the whole text then has to
+    -- start the name written either way round.
     SELECT p.id, 2 FROM parkdesk.parker p
-    WHERE :two_tokens AND lower(p.first_name) LIKE :t1_prefix AND lower(p.last_name) LIKE :t2_prefix
+    WHERE :many_tokens
+      AND (lower(p.first_name) LIKE :t1_prefix OR lower(p.last_name) LIKE :t1_prefix)
+      AND (lower(p.first_name || ' ' || p.last_name) LIKE :name_prefix
+           OR lower(p.last_name || ' ' || p.first_name) LIKE :name_prefix)
     UNION ALL
+    -- "Last, First": everything before the comma starts the last name.
     SELECT p.id, 2 FROM parkdesk.parker p
-    WHERE :two_tokens AND lower(p.last_name) LIKE :t1_prefix AND lower(p.first_name) LIKE :t2_prefix
+    WHERE :last_first AND lower(p.last_name) LIKE :last_prefix
+      AND lower(p.first_name) LIKE :first_prefix
 ),
 best AS (SELECT id, min(rank) AS rank FROM matches GROUP BY id)
 SELECT p.id, p.first_name, p.last_name, p.affiliation, p.campus_id, p.email, p.active, b.rank,
@@ -355,10 +366,13 @@ def _terms(query: str) -> _SearchTerms:
     if is_plate_like(query):
         terms.plate = normalize_plate(query)
         terms.skeleton = plate_skeleton(terms.plate)
-    terms.tokens = [t.lower() for t in query.replace(",", " ").split()][:2]
-    if "," in query and len(terms.tokens) == 2:
-        # "Smith, Jane" is last name first.
-        terms.tokens.reverse()
+    if "," in query:
+        # "Van Houten, Milhouse" is last name first; either part may hold several words.
+        last, _, first = query.partition(",")
+        terms.last_part = last.strip().lower()
+        terms.first_part = " ".join(first.replace(",", " ").split()).lower()
+    else:
+        terms.tokens = query.lower().split()
     return terms
 
 
@@ -439,9 +453,12 @@ class ParkerService:
                 has_at="@" in terms.query,
                 email_prefix=_like_prefix(terms.query.lower()),
                 one_token=len(terms.tokens) == 1,
-                two_tokens=len(terms.tokens) == 2,
+                many_tokens=len(terms.tokens) > 1,
                 t1_prefix=_like_prefix(terms.tokens[0]) if terms.tokens else "",
-                t2_prefix=_like_prefix(terms.tokens[1]) if len(terms.tokens) > 1 else "",
+                name_prefix=_like_prefix(" ".join(terms.tokens)),
+                last_first=bool(terms.last_part),
+                last_prefix=_like_prefix(terms.last_part or ""),
+                first_prefix=_like_prefix(terms.first_part),
             )
         with self.workspace.read() as session:
             rows = session.execute(text(sql), params).all()

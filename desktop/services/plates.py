@@ -11,7 +11,12 @@ import re
 from desktop.models.parker import CONFUSABLE_FROM, CONFUSABLE_TO
 from desktop.services.errors import ValidationError
 
-_SEPARATORS = re.compile(r"[\s.\-]+")
+# Exactly what the generated column strips ([[:space:].-] on ASCII text). Python's \s also
+# matches separators such as U+00A0 and U+001C that PostgreSQL keeps, so it is not used here.
+_SEPARATORS = re.compile(r"[ \t\n\r\f\v.\-]+")
+# Only ASCII letters are upper-cased: str.upper() turns "ß" into "SS" and "ﬁ" into "FI",
+# which would make Python accept plates the database stores differently or refuses.
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _VALID_PLATE = re.compile(r"[A-Z0-9]{1,10}")
 _VALID_JURISDICTION = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
 _SKELETON = str.maketrans(CONFUSABLE_FROM, CONFUSABLE_TO)
@@ -19,7 +24,7 @@ _SKELETON = str.maketrans(CONFUSABLE_FROM, CONFUSABLE_TO)
 
 def normalize_plate(raw: str) -> str:
     """Upper-case and drop spaces, dashes and dots: ``"abc-123"`` becomes ``"ABC123"``."""
-    return _SEPARATORS.sub("", raw).upper()
+    return _SEPARATORS.sub("", raw).translate(_ASCII_UPPER)
 
 
 def plate_skeleton(normalized: str) -> str:

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 import psycopg
 
 from desktop.models.staff import STAFF_ROLES
-from desktop.services.database import describe_connection_failure
+from desktop.services.database import (
+    admin_libpq_url,
+    describe_connection_failure,
+    translate_errors,
+)
 from desktop.services.errors import ConnectionProblem, KnownError
 
 DEMO_PASSWORD = "parkdesk-demo"  # noqa: S105 - published demo password, embedded server only
@@ -276,14 +280,19 @@ def seed(admin_url: str, scale: str = "demo", *, rng_seed: int = 2026) -> SeedRe
     parker_count, vehicles_per_parker = SCALES[scale]
     rng = random.Random(rng_seed)
     try:
-        conn = psycopg.connect(admin_url, connect_timeout=5)
+        conn = psycopg.connect(admin_libpq_url(admin_url), connect_timeout=5)
     except psycopg.Error as exc:
         raise ConnectionProblem(describe_connection_failure(exc)) from exc
-    with conn:
-        logins = _demo_logins(conn)
+    # One transaction: a failure half-way leaves no half-seeded database behind.
+    with conn, translate_errors():
+        if conn.execute("SELECT to_regclass('parkdesk.parker')").fetchone() == (None,):
+            raise KnownError(
+                "The database has no ParkDesk schema yet: run 'parkdesk db upgrade' first."
+            )
         if conn.execute("SELECT EXISTS (SELECT 1 FROM parkdesk.parker)").fetchone() == (True,):
-            conn.commit()
-            return SeedReport(0, 0, 0, tuple(logins), skipped=True)
+            # A database in use gets nothing, least of all logins with a published password.
+            return SeedReport(0, 0, 0, (), skipped=True)
+        logins = _demo_logins(conn)
         lots = _lots(conn)
         parkers = _parkers(conn, rng, parker_count)
         vehicles = _vehicles(conn, rng, parkers, vehicles_per_parker)

@@ -46,6 +46,12 @@ BEGIN
         EXECUTE format('GRANT %I TO parkdesk_owner WITH ADMIN OPTION, INHERIT FALSE, SET FALSE',
                        'parkdesk_' || g);
     END LOOP;
+    -- disable_staff_login ends the sessions a disabled login still has open.
+    GRANT pg_signal_backend TO parkdesk_owner;
+    -- Every audited write waits for the audit chain head, held until commit: a transaction
+    -- left open (a psql session at lunch) would stop every desk from saving. End those.
+    EXECUTE format('ALTER DATABASE %I SET idle_in_transaction_session_timeout = %L',
+                   current_database(), '1min');
     EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO %s', current_database(),
                    'parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, '
@@ -157,6 +163,8 @@ DECLARE
     v_last_id bigint := NULL;
     v_head parkdesk.audit_chain;
 BEGIN
+    -- A STABLE function sees one snapshot: the head and the trail agree unless tampered with.
+    SELECT * INTO v_head FROM parkdesk.audit_chain WHERE id = 1;
     rows_checked := 0;
     FOR r IN SELECT * FROM parkdesk.audit_log ORDER BY id LOOP
         rows_checked := rows_checked + 1;
@@ -172,14 +180,19 @@ BEGIN
             reason := 'its contents do not match its hash (the row was altered)';
             RETURN;
         END IF;
+        IF v_head.last_id IS NULL OR r.id > v_head.last_id THEN
+            broken_id := r.id;
+            reason := format('it comes after the newest recorded change (%s), so it was added '
+                             'without the audit trigger', coalesce(v_head.last_id::text, 'none'));
+            RETURN;
+        END IF;
         v_expected_prev := r.row_hash;
         v_last_id := r.id;
     END LOOP;
-    SELECT * INTO v_head FROM parkdesk.audit_chain WHERE id = 1;
     IF v_head.last_hash IS DISTINCT FROM v_expected_prev THEN
         broken_id := v_head.last_id;
         reason := format('the newest rows are missing (the chain ends at %s, the trail at %s)',
-                         v_head.last_id, v_last_id);
+                         v_head.last_id, coalesce(v_last_id::text, 'nothing'));
     END IF;
 END
 $$;
@@ -257,6 +270,10 @@ BEGIN
     EXECUTE format('ALTER ROLE %I NOLOGIN', p_login);
     UPDATE parkdesk.staff_member SET disabled_at = now()
     WHERE login = p_login AND disabled_at IS NULL;
+    -- NOLOGIN only stops new connections: a dismissed person's open window would keep
+    -- working until it reconnected. End those sessions now.
+    PERFORM pg_terminate_backend(a.pid) FROM pg_stat_activity a
+    WHERE a.usename = p_login AND a.pid <> pg_backend_pid();
 END
 $$;
 
@@ -306,6 +323,9 @@ GRANT UPDATE (parker_id, jurisdiction, plate_raw, plate_status, make, model, col
 GRANT SELECT ON parkdesk.audit_log TO parkdesk_manager, parkdesk_admin;
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA parkdesk FROM PUBLIC;
+-- Functions later migrations create are not executable by everyone either. (Only the
+-- global form can take away PUBLIC's default; a per-schema default can only add.)
+ALTER DEFAULT PRIVILEGES FOR ROLE parkdesk_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION parkdesk.changes_since(bigint, int), parkdesk.last_change_id()
     TO {ALL_GROUPS};
 GRANT EXECUTE ON FUNCTION parkdesk.plate_differences(text, text)

@@ -1,0 +1,215 @@
+"""Live changes: every client hears of committed changes, and catches up after a reconnect."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import select
+import time
+from collections.abc import Callable, Iterator
+
+import psycopg
+import pytest
+
+from desktop.services.errors import ConnectionProblem
+from desktop.services.live import CHANNEL, Change, ChangeListener
+from tests.conftest import Database
+
+Connect = Callable[[str], psycopg.Connection[tuple[object, ...]]]
+
+#: How long a notification may take to arrive before the test gives up.
+PATIENCE = 10.0
+
+
+@pytest.fixture
+def listener(database: Database) -> Iterator[ChangeListener]:
+    live = ChangeListener(database.settings("dara"))
+    live.connect()
+    yield live
+    live.close()
+
+
+def wait_for(
+    live: ChangeListener, wanted: Callable[[Change], bool], seen: list[Change] | None = None
+) -> list[Change]:
+    """Drain until a wanted change arrives, waiting on the socket; returns all drained."""
+    drained = [] if seen is None else seen
+    deadline = time.monotonic() + PATIENCE
+    while not any(wanted(c) for c in drained):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            pytest.fail(f"no matching change arrived; got {drained}")
+        select.select([live.fileno()], [], [], min(remaining, 1.0))
+        drained.extend(live.drain())
+    return drained
+
+
+def add_parker(conn: psycopg.Connection[tuple[object, ...]], last_name: str) -> str:
+    row = conn.execute(
+        "INSERT INTO parker (first_name, last_name, affiliation, email, phone) "
+        "VALUES ('Live', %s, 'student', 'secret.person@example.edu', '555 0199') RETURNING id",
+        (last_name,),
+    ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_a_change_committed_elsewhere_is_announced(
+    listener: ChangeListener, connect_as: Connect
+) -> None:
+    alice = connect_as("alice")
+    key = add_parker(alice, "Heard" + secrets.token_hex(3))
+    alice.commit()
+    changes = wait_for(listener, lambda c: c.table == "parker" and c.key == key)
+    change = next(c for c in changes if c.key == key)
+    assert change.operation == "I"
+    assert listener.last_change_id is not None
+    assert listener.last_change_id >= change.change_id
+
+    alice.execute("UPDATE parker SET notes = 'moved' WHERE id = %s", (int(key),))
+    alice.commit()
+    changes = wait_for(listener, lambda c: c.key == key and c.operation == "U")
+
+
+def test_uncommitted_and_rolled_back_changes_are_never_announced(
+    listener: ChangeListener, connect_as: Connect
+) -> None:
+    alice = connect_as("alice")
+    bruno = connect_as("bruno")
+    # Writers queue on the audit chain head, so a mistake here fails instead of hanging.
+    bruno.execute("SET lock_timeout = '10s'")
+    bruno.commit()
+    secret_key = add_parker(alice, "Undone" + secrets.token_hex(3))  # left uncommitted
+    seen: list[Change] = []
+    deadline = time.monotonic() + 1.0
+    while (remaining := deadline - time.monotonic()) > 0:
+        select.select([listener.fileno()], [], [], remaining)
+        seen.extend(listener.drain())
+    assert secret_key not in [c.key for c in seen]
+
+    alice.rollback()
+    marker = add_parker(bruno, "Marker" + secrets.token_hex(3))
+    bruno.commit()
+    # Bruno's later commit has arrived, so anything of alice's would have arrived first.
+    seen = wait_for(listener, lambda c: c.key == marker, seen)
+    assert secret_key not in [c.key for c in seen]
+
+
+def test_after_a_reconnect_resync_returns_what_was_missed(
+    listener: ChangeListener, connect_as: Connect
+) -> None:
+    alice = connect_as("alice")
+    before = add_parker(alice, "Before" + secrets.token_hex(3))
+    alice.commit()
+    wait_for(listener, lambda c: c.key == before)
+
+    listener.close()
+    assert not listener.connected
+    missed = [add_parker(alice, "Missed" + secrets.token_hex(3)) for _ in range(3)]
+    alice.execute("UPDATE parker SET notes = 'changed' WHERE id = %s", (int(missed[0]),))
+    alice.commit()
+
+    listener.connect()
+    resync = listener.resync()
+    assert resync.complete
+    assert [(c.table, c.operation, c.key) for c in resync.changes] == [
+        ("parker", "I", missed[0]),
+        ("parker", "I", missed[1]),
+        ("parker", "I", missed[2]),
+        ("parker", "U", missed[0]),
+    ]
+    assert listener.last_change_id == resync.changes[-1].change_id
+    assert listener.resync().changes == (), "a second resync has nothing new"
+
+
+def test_the_announcement_carries_no_personal_details(
+    database: Database, connect_as: Connect
+) -> None:
+    with psycopg.connect(
+        host=database.host,
+        port=database.port,
+        dbname="parkdesk",
+        user="otto",  # an officer, who may not read parkers at all
+        password="test-password",
+        autocommit=True,
+    ) as officer:
+        officer.execute(f"LISTEN {CHANNEL}")
+        alice = connect_as("alice")
+        last_name = "Private" + secrets.token_hex(3)
+        key = add_parker(alice, last_name)
+        alice.commit()
+        payloads: list[str] = []
+        deadline = time.monotonic() + PATIENCE
+        for notify in officer.notifies(timeout=PATIENCE):
+            payloads.append(notify.payload)
+            if json.loads(notify.payload)["k"] == key or time.monotonic() > deadline:
+                break
+    payload = json.loads(payloads[-1])
+    assert payload == {"t": "parker", "op": "I", "k": key, "id": payload["id"]}
+    assert isinstance(payload["id"], int)
+    for private in (last_name, "secret.person", "555 0199", "Live"):
+        assert private not in payloads[-1]
+
+
+def test_a_forged_announcement_cannot_make_a_client_skip_changes(
+    listener: ChangeListener, connect_as: Connect
+) -> None:
+    """Any login may NOTIFY the channel; a made-up id must not hide later real changes."""
+    alice = connect_as("alice")
+    alice.execute(
+        "SELECT pg_notify(%s, %s)",
+        (CHANNEL, json.dumps({"t": "parker", "op": "U", "k": "1", "id": 10**15})),
+    )
+    alice.commit()
+    wait_for(listener, lambda c: c.change_id == 10**15)
+    listener.close()
+    missed = add_parker(alice, "Hidden" + secrets.token_hex(3))
+    alice.commit()
+    listener.connect()
+    resync = listener.resync()
+    assert not resync.complete, "the client is told to reload everything"
+    assert listener.last_change_id is not None
+    assert listener.last_change_id < 10**15
+    later = add_parker(alice, "Later" + secrets.token_hex(3))
+    alice.commit()
+    listener.close()
+    listener.connect()
+    assert later in [c.key for c in listener.resync().changes]
+    assert missed  # announced before the reload point, covered by the full reload
+
+
+def test_malformed_announcements_are_ignored(listener: ChangeListener, connect_as: Connect) -> None:
+    alice = connect_as("alice")
+    alice.execute("SELECT pg_notify(%s, 'not json')", (CHANNEL,))
+    alice.execute('SELECT pg_notify(%s, \'{"t": "parker"}\')', (CHANNEL,))
+    key = add_parker(alice, "After" + secrets.token_hex(3))
+    alice.commit()
+    changes = wait_for(listener, lambda c: c.key == key)
+    assert all(c.table == "parker" for c in changes)
+
+
+def test_a_lost_connection_is_reported_not_hidden(
+    listener: ChangeListener, database: Database
+) -> None:
+    with database.admin() as su:
+        ended = su.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE usename = 'dara' AND application_name = 'ParkDesk'"
+        ).fetchall()
+    assert ended
+    deadline = time.monotonic() + PATIENCE
+    with pytest.raises(ConnectionProblem, match="lost"):  # noqa: PT012 - waits on the socket
+        while time.monotonic() < deadline:
+            select.select([listener.fileno()], [], [], 1.0)
+            listener.drain()
+    assert not listener.connected
+    listener.connect()
+    assert listener.connected
+
+
+def test_a_disabled_or_wrong_login_cannot_listen(database: Database) -> None:
+    live = ChangeListener(database.settings("dara", password="wrong-password"))
+    with pytest.raises(ConnectionProblem, match="login or password is not correct"):
+        live.connect()
+    assert not live.connected
+    assert live.drain() == []

@@ -1,0 +1,107 @@
+"""Demo data: a believable campus, audited like real data, with a login per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from desktop.services import admin
+from desktop.services.database import admin_engine
+from desktop.services.errors import ConnectionProblem, KnownError
+from desktop.services.seed import DEMO_LOGINS, DEMO_PASSWORD, SeedReport, seed
+from desktop.services.workspace import Workspace
+from tests.conftest import Database
+from tests.models.conftest import fresh_database
+
+
+@pytest.fixture(scope="module")
+def empty() -> Iterator[Database]:
+    """A freshly migrated server with no parkers at all."""
+    with fresh_database({}) as db:
+        yield db
+
+
+@pytest.fixture(scope="module")
+def seeded(empty: Database) -> SeedReport:
+    return seed(empty.admin_url, "small")
+
+
+def test_small_demo_data(seeded: SeedReport, empty: Database) -> None:
+    assert not seeded.skipped
+    assert (seeded.lots, seeded.parkers) == (8, 200)
+    assert 250 <= seeded.vehicles <= 280
+    assert set(seeded.logins) == set(DEMO_LOGINS.values())
+    assert "Seeded 8 lots, 200 parkers" in seeded.describe()
+    with psycopg.connect(empty.admin_url) as su:
+        counts = su.execute(
+            """
+            SELECT (SELECT count(*) FROM parkdesk.parker),
+                   (SELECT count(*) FROM parkdesk.vehicle),
+                   (SELECT count(*) FROM parkdesk.zone),
+                   (SELECT count(DISTINCT campus_id) FROM parkdesk.parker),
+                   (SELECT count(campus_id) FROM parkdesk.parker)
+            """
+        ).fetchone()
+    assert counts is not None
+    assert counts[:2] == (200, seeded.vehicles)
+    assert int(str(counts[2])) >= 8
+    assert counts[3] == counts[4], "campus IDs are unique"
+
+
+def test_demo_data_is_audited_and_the_chain_holds(seeded: SeedReport, empty: Database) -> None:
+    engine = admin_engine(empty.admin_url)
+    try:
+        with engine.connect() as conn:
+            verdict = admin.verify_audit(conn)
+    finally:
+        engine.dispose()
+    assert verdict.ok, verdict.describe()
+    assert verdict.rows_checked >= seeded.parkers + seeded.vehicles + len(DEMO_LOGINS)
+
+
+@pytest.mark.parametrize(("role", "login"), sorted(DEMO_LOGINS.items()))
+def test_each_demo_login_opens_its_desk(
+    seeded: SeedReport, empty: Database, role: str, login: str
+) -> None:
+    workspace = Workspace.open(empty.settings(login, DEMO_PASSWORD))
+    try:
+        assert workspace.identity.roles == {role}
+    finally:
+        workspace.close()
+
+
+def test_seeding_twice_adds_nothing(seeded: SeedReport, empty: Database) -> None:
+    again = seed(empty.admin_url, "small")
+    assert again.skipped
+    assert again.logins == ()
+    assert "already holds parkers" in again.describe()
+
+
+def test_seed_mistakes_are_explained(empty: Database) -> None:
+    with pytest.raises(KnownError, match="Unknown scale 'huge'"):
+        seed(empty.admin_url, "huge")
+    with pytest.raises(ConnectionProblem, match="not reachable"):
+        seed("postgresql://postgres@localhost:1/parkdesk", "small")
+    with pytest.raises(ConnectionProblem, match="Not a database URL"):
+        seed("not a url", "small")
+    # The server's maintenance database has no ParkDesk schema.
+    with pytest.raises(KnownError, match="parkdesk db upgrade"):
+        seed(empty.server.admin_url("postgres"), "small")
+
+
+def test_a_database_in_use_gets_no_demo_logins(database: Database) -> None:
+    """Demo logins share a published password: never add them next to real data."""
+    with database.admin() as su:
+        su.execute(
+            "INSERT INTO parkdesk.parker (first_name, last_name, affiliation) "
+            "VALUES ('Real', 'Person', 'staff')"
+        )
+    report = seed(database.admin_url, "small")
+    assert report.skipped
+    with database.admin() as su:
+        demo = su.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (list(DEMO_LOGINS.values()),)
+        ).fetchall()
+    assert demo == []
