@@ -1,0 +1,180 @@
+"""The benchmark entry point: ``.venv/bin/python -m bench`` or ``.venv/bin/python bench/run.py``.
+
+Starts a fresh durable embedded PostgreSQL in a temporary folder (or reuses
+``--keep DIR``), migrates and seeds it, then prints search latency, live-change
+latency and start-up time as tables, and writes them to bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+if __package__ in {None, ""}:  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="ParkDesk benchmarks (figures, not tests)."
+    )
+    parser.add_argument(
+        "--parkers",
+        type=int,
+        default=100_000,
+        help="parkers to seed (1.5 vehicles each); default 100000",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the seeded server in DIR/pgdata and reuse it next time (skips seeding)",
+    )
+    parser.add_argument(
+        "--search-per-kind", type=int, default=50, help="queries per kind of search (8 kinds)"
+    )
+    parser.add_argument(
+        "--live-iterations", type=int, default=300, help="commits timed per live-change path"
+    )
+    parser.add_argument("--startup-runs", type=int, default=5, help="start-up runs")
+    parser.add_argument(
+        "--only",
+        choices=["search", "live", "startup"],
+        action="append",
+        help="run only these parts (repeatable)",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="write EXPLAIN ANALYZE of the slowest search of each kind even if the goal is met",
+    )
+    parser.add_argument(
+        "--wait-for-app",
+        type=float,
+        default=0,
+        metavar="MINUTES",
+        help="if desktop/app.py does not exist yet, look again every 3 minutes for this long",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench import _setup, live, search, startup
+
+    args = build_parser().parse_args(argv)
+    parts = set(args.only or ["search", "live", "startup"])
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, "-m", "bench", *sys.argv[1:]]),
+    }
+    db = None
+    temp: Path | None = None
+    try:
+        if parts & {"search", "live"}:
+            if args.keep:
+                data_dir = args.keep.expanduser().resolve() / "pgdata"
+            else:
+                temp = Path(tempfile.mkdtemp(prefix="pdbench-"))
+                data_dir = temp / "pgdata"
+            db = _setup.prepare_database(data_dir, args.parkers)
+            results["setup"] = {
+                "parkers": db.parkers,
+                "vehicles": db.vehicles,
+                "reused_data_dir": db.reused,
+                "seconds": db.setup_seconds,
+            }
+        results["machine"] = _setup.machine_info(db)
+        if db is not None and "search" in parts:
+            results["search"] = search.run(db, args.search_per_kind)
+            statements = results["search"].pop("_slowest_statements")
+            if args.explain or results["search"]["verdict"] != "MET":
+                RESULTS.mkdir(exist_ok=True)
+                plans = search.explain(db, statements)
+                (RESULTS / "explain.txt").write_text(plans)
+                _setup.say(
+                    f"   EXPLAIN ANALYZE of the slowest query per kind: {RESULTS}/explain.txt"
+                )
+        if db is not None and "live" in parts:
+            results["live"] = live.run(db, args.live_iterations)
+        if "startup" in parts:
+            _wait_for_app(args.wait_for_app, startup)
+            results["startup"] = startup.run(args.startup_runs)
+    finally:
+        if db is not None:
+            db.server.stop()
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    _print_header(results)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    _setup.say(f"Figures written to {RESULTS / 'latest.json'}")
+    return 0
+
+
+def _wait_for_app(minutes: float, startup: Any) -> None:
+    deadline = time.monotonic() + minutes * 60
+    while not startup.app_exists() and time.monotonic() < deadline:
+        print("desktop/app.py does not exist yet; looking again in 3 minutes", flush=True)
+        time.sleep(180)
+
+
+def _print_header(results: dict[str, Any]) -> None:
+    from bench._setup import say, table
+
+    machine = results["machine"]
+    rows: list[list[object]] = [
+        [
+            "machine",
+            f"{machine['cores']} cores, {machine['cpu_model']}, {machine['memory_gib']} GiB",
+        ],
+        ["python", machine["python"]],
+    ]
+    if "postgresql" in machine:
+        settings = machine["postgresql_settings"]
+        rows.append(
+            [
+                "postgresql",
+                f"{machine['postgresql']} (embedded; fsync={settings['fsync']}, "
+                f"synchronous_commit={settings['synchronous_commit']}, "
+                f"shared_buffers={settings['shared_buffers']})",
+            ]
+        )
+    if "fdatasync_8k_ms" in machine:
+        rows.append(["disk", f"fdatasync of 8 kB: {machine['fdatasync_8k_ms']} ms (median)"])
+    if "setup" in results:
+        setup = results["setup"]
+        seconds = setup["seconds"]
+        seeded = (
+            f"{seconds['seed']:.1f} s"
+            if "seed" in seconds
+            else "reused kept data (not seeded this run)"
+        )
+        rows.append(["data", f"{setup['parkers']:,} parkers, {setup['vehicles']:,} vehicles"])
+        rows.append(["seeding", seeded])
+        rows.append(["vacuum analyze", f"{seconds['vacuum_analyze']:.1f} s"])
+    verdicts = [
+        f"{part} {results[part]['verdict']}"
+        for part in ("search", "live", "startup")
+        if part in results
+    ]
+    rows.append(["goals", ", ".join(verdicts)])
+    rows.append(["total run time", f"{results['total_seconds']} s"])
+    say("")
+    say("SUMMARY")
+    say(table(["", ""], rows, left=2))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
