@@ -170,6 +170,50 @@ def test_concurrent_writers_do_not_fork_the_chain(database: Database) -> None:
     assert recorded == (threads_count * inserts, threads_count * inserts)
 
 
+def _verify_as_admin(database: Database) -> admin.AuditVerdict:
+    engine = staff_engine(database.settings("ada"))
+    try:
+        with engine.connect() as conn:
+            return admin.verify_audit(conn)
+    finally:
+        engine.dispose()
+
+
+def test_a_large_transaction_with_a_rolled_back_savepoint_keeps_the_chain(
+    database: Database,
+) -> None:
+    token = secrets.token_hex(3)
+    with database.connect("alice") as conn:
+        with conn.cursor().copy(
+            "COPY parker (first_name, last_name, affiliation) FROM STDIN"
+        ) as copy:
+            for i in range(2000):
+                copy.write_row(("Bulk", f"Load{token}x{i}", "student"))
+        with contextlib.suppress(pgerrors.CheckViolation), conn.transaction():
+            conn.execute(
+                "INSERT INTO parker (first_name, last_name, affiliation) VALUES "
+                "('Kept', %s, 'staff'), ('Undone', %s, 'wizard')",
+                (f"Load{token}", f"Load{token}"),
+            )
+        conn.execute(
+            "INSERT INTO parker (first_name, last_name, affiliation) VALUES ('Last', %s, 'staff')",
+            (f"Load{token}",),
+        )
+        conn.commit()
+    verdict = _verify_as_admin(database)
+    assert verdict.ok, verdict.describe()
+
+
+def test_audit_rows_cannot_be_inserted_directly_even_by_the_superuser(
+    database: Database,
+) -> None:
+    with database.admin() as su, pytest.raises(pgerrors.InsufficientPrivilege):
+        su.execute(
+            "INSERT INTO parkdesk.audit_log (at, login, table_name, row_key, operation, "
+            "row_hash) VALUES (now(), 'alice', 'parker', '1', 'INSERT', '\\x00')"
+        )
+
+
 # -- tampering, on a private server ----------------------------------------------------
 
 
@@ -200,23 +244,23 @@ def _verify(scratch: Database, capsys: pytest.CaptureFixture[str]) -> tuple[int,
 
 @contextlib.contextmanager
 def tampered(scratch: Database, *statements: str) -> Iterator[None]:
-    """Rewrite the trail as a superuser who switched the guard off, then put it back."""
+    """Rewrite the trail as a superuser who switched the guards off, then put it back."""
     with psycopg.connect(scratch.admin_url, autocommit=True) as su:
         su.execute("SET search_path = parkdesk, pg_catalog")
         su.execute("CREATE TEMP TABLE saved AS SELECT * FROM audit_log")
-        su.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_delete")
+        su.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
         try:
             for sql in statements:
                 su.execute(sql)
         finally:
-            su.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update_delete")
+            su.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")
         try:
             yield
         finally:
-            su.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_delete")
+            su.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
             su.execute("DELETE FROM audit_log")
             su.execute("INSERT INTO audit_log SELECT * FROM saved")
-            su.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update_delete")
+            su.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")
 
 
 def test_an_untouched_trail_verifies(

@@ -89,6 +89,8 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "record_change": set(),
     "stamp_row": set(),
     "forbid_audit_rewrite": set(),
+    "seal_audit_chain": set(),
+    "forbid_audit_forgery": set(),
 }
 
 #: Tables without the audit trigger, and why.

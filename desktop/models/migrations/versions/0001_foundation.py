@@ -106,7 +106,9 @@ $$;
 -- One trigger for every table: append to the hash-chained audit trail and announce
 -- the change. The chain head row is locked until commit, so concurrent writers
 -- queue behind each other instead of forking the chain (and a REPEATABLE READ
--- writer that would fork it gets a serialization failure instead).
+-- writer that would fork it gets a serialization failure instead). The head is
+-- moved once, at commit, by seal_audit_chain: updating it for every row would make
+-- a large transaction quadratic (each update adds a row version to walk past).
 CREATE FUNCTION parkdesk.record_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -117,11 +119,22 @@ DECLARE
     v_id bigint;
     v_at timestamptz := clock_timestamp();
     v_hash bytea;
+    v_head parkdesk.audit_chain;
+    v_last_id bigint;
+    v_last_hash bytea;
 BEGIN
     IF TG_OP <> 'INSERT' THEN v_old := to_jsonb(OLD); END IF;
     IF TG_OP <> 'DELETE' THEN v_new := to_jsonb(NEW); END IF;
     v_key := coalesce(v_new, v_old) ->> TG_ARGV[0];
-    SELECT last_hash INTO v_prev FROM parkdesk.audit_chain WHERE id = 1 FOR UPDATE;
+    SELECT * INTO v_head FROM parkdesk.audit_chain WHERE id = 1 FOR UPDATE;
+    -- A new snapshot after the lock: every committed row, and this transaction's own.
+    SELECT id, row_hash INTO v_last_id, v_last_hash
+    FROM parkdesk.audit_log ORDER BY id DESC LIMIT 1;
+    IF v_last_id > coalesce(v_head.last_id, 0) THEN
+        v_prev := v_last_hash;       -- this transaction already wrote rows after the head
+    ELSE
+        v_prev := v_head.last_hash;  -- first row of this transaction (or rows went missing)
+    END IF;
     v_id := nextval(pg_get_serial_sequence('parkdesk.audit_log', 'id'));
     v_hash := parkdesk.audit_digest(v_id, v_at, session_user, TG_TABLE_NAME, v_key, TG_OP,
                                     v_old, v_new, v_prev);
@@ -129,11 +142,34 @@ BEGIN
         (id, at, login, table_name, row_key, operation, old_row, new_row, prev_hash, row_hash)
     OVERRIDING SYSTEM VALUE
     VALUES (v_id, v_at, session_user, TG_TABLE_NAME, v_key, TG_OP, v_old, v_new, v_prev, v_hash);
-    UPDATE parkdesk.audit_chain SET last_id = v_id, last_hash = v_hash WHERE id = 1;
     -- NOTIFY is visible to every connected login: table, operation and key only.
     PERFORM pg_notify('parkdesk_changes', json_build_object(
         't', TG_TABLE_NAME, 'op', left(TG_OP, 1), 'k', v_key, 'id', v_id)::text);
     RETURN NULL;
+END
+$$;
+
+-- Deferred to commit: the newest audit row of the transaction becomes the chain head.
+CREATE FUNCTION parkdesk.seal_audit_chain() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NEW.id = (SELECT max(id) FROM parkdesk.audit_log) THEN
+        UPDATE parkdesk.audit_chain SET last_id = NEW.id, last_hash = NEW.row_hash WHERE id = 1;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Audit rows come from record_change only (a trigger inside a trigger): a direct
+-- INSERT, even a superuser's, would otherwise be sealed into the chain at commit.
+CREATE FUNCTION parkdesk.forbid_audit_forgery() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pg_trigger_depth() < 2 THEN
+        RAISE EXCEPTION 'audit rows are written only by the audit trigger'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
 END
 $$;
 
@@ -147,6 +183,10 @@ $$;
 
 CREATE TRIGGER audit_log_no_update_delete BEFORE UPDATE OR DELETE ON parkdesk.audit_log
     FOR EACH ROW EXECUTE FUNCTION parkdesk.forbid_audit_rewrite();
+CREATE TRIGGER audit_log_no_direct_insert BEFORE INSERT ON parkdesk.audit_log
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.forbid_audit_forgery();
+CREATE CONSTRAINT TRIGGER audit_log_seal AFTER INSERT ON parkdesk.audit_log
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION parkdesk.seal_audit_chain();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON parkdesk.audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION parkdesk.forbid_audit_rewrite();
 CREATE TRIGGER audit_chain_no_delete BEFORE DELETE OR TRUNCATE ON parkdesk.audit_chain
