@@ -355,6 +355,15 @@ LIMIT :limit
 """
 
 
+def _deactivation_reason(active: bool, reason: str, missing: str) -> str:
+    reason = reason.strip()
+    if not active and not reason:
+        raise ValidationError.single("reason", missing)
+    if len(reason) > 500:
+        raise ValidationError.single("reason", "The reason is at most 500 characters.")
+    return reason
+
+
 def _like_prefix(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
@@ -540,23 +549,11 @@ class ParkerService:
         self, parker_id: int, expected_version: int, active: bool, reason: str = ""
     ) -> ParkerDetail:
         """Deactivate (with a reason) or reactivate a parker; records are never deleted."""
-        reason = reason.strip()
-        if not active and not reason:
-            raise ValidationError.single("reason", "Give a reason for deactivating.")
-        if len(reason) > 500:
-            raise ValidationError.single("reason", "The reason is at most 500 characters.")
+        reason = _deactivation_reason(active, reason, "Give a reason for deactivating.")
         with self.workspace.transaction() as session:
-            result = session.execute(
-                text(
-                    "UPDATE parkdesk.parker SET active = :active, "
-                    "deactivated_at = CASE WHEN :active THEN NULL ELSE now() END, "
-                    "deactivation_reason = CASE WHEN :active THEN NULL ELSE :reason END "
-                    "WHERE id = :id AND version = :version RETURNING id"
-                ),
-                {"active": active, "reason": reason, "id": parker_id, "version": expected_version},
-            ).first()
-            if result is None:
-                self._raise_conflict(session, "parker", parker_id)
+            self._switch_active(
+                session, "parker", parker_id, expected_version, active=active, reason=reason
+            )
             return self._load(session, parker_id)
 
     def add_vehicle(
@@ -603,26 +600,11 @@ class ParkerService:
     def set_vehicle_active(
         self, vehicle_id: int, expected_version: int, active: bool, reason: str = ""
     ) -> VehicleRecord:
-        reason = reason.strip()
-        if not active and not reason:
-            raise ValidationError.single("reason", "Give a reason for removing the vehicle.")
+        reason = _deactivation_reason(active, reason, "Give a reason for removing the vehicle.")
         with self.workspace.transaction() as session:
-            result = session.execute(
-                text(
-                    "UPDATE parkdesk.vehicle SET active = :active, "
-                    "deactivated_at = CASE WHEN :active THEN NULL ELSE now() END, "
-                    "deactivation_reason = CASE WHEN :active THEN NULL ELSE :reason END "
-                    "WHERE id = :id AND version = :version RETURNING id"
-                ),
-                {
-                    "active": active,
-                    "reason": reason[:500],
-                    "id": vehicle_id,
-                    "version": expected_version,
-                },
-            ).first()
-            if result is None:
-                self._raise_conflict(session, "vehicle", vehicle_id)
+            self._switch_active(
+                session, "vehicle", vehicle_id, expected_version, active=active, reason=reason
+            )
             return self._load_vehicle(session, vehicle_id)
 
     # -- helpers --------------------------------------------------------------
@@ -669,6 +651,28 @@ class ParkerService:
         if row is None:
             raise NotFound("This vehicle no longer exists.")
         return _vehicle(row)
+
+    def _switch_active(
+        self,
+        session: Session,
+        table: str,
+        key: int,
+        expected_version: int,
+        *,
+        active: bool,
+        reason: str,
+    ) -> None:
+        result = session.execute(
+            text(
+                f"UPDATE parkdesk.{table} SET active = :active, "
+                "deactivated_at = CASE WHEN :active THEN NULL ELSE now() END, "
+                "deactivation_reason = CASE WHEN :active THEN NULL ELSE :reason END "
+                "WHERE id = :id AND version = :version RETURNING id"
+            ),
+            {"active": active, "reason": reason, "id": key, "version": expected_version},
+        ).first()
+        if result is None:
+            self._raise_conflict(session, table, key)
 
     def _raise_conflict(self, session: Session, table: str, key: int) -> None:
         row = session.execute(
