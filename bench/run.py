@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the seeded server in DIR/pgdata and reuse it next time (skips seeding)",
     )
     parser.add_argument(
-        "--search-per-kind", type=int, default=50, help="queries per kind of search (8 kinds)"
+        "--search-per-kind", type=int, default=50, help="queries per kind of search (10 kinds)"
     )
     parser.add_argument(
         "--live-iterations", type=int, default=300, help="commits timed per live-change path"
