@@ -303,7 +303,7 @@ WITH matches AS (
     WHERE p.campus_id LIKE :campus_prefix
     UNION ALL
     SELECT p.id, CASE WHEN lower(p.email) = :lower_q THEN 0 ELSE 2 END FROM parkdesk.parker p
-    WHERE :has_at AND lower(p.email) LIKE :email_prefix
+    WHERE :email_like AND lower(p.email) LIKE :email_prefix
     UNION ALL
     SELECT p.id, 2 FROM parkdesk.parker p
     WHERE :one_token AND lower(p.last_name) LIKE :t1_prefix
@@ -459,7 +459,8 @@ class ParkerService:
                 upper_q=terms.query.upper(),
                 campus_prefix=_like_prefix(terms.query.upper()),
                 lower_q=terms.query.lower(),
-                has_at="@" in terms.query,
+                # "olivia.m" is an email prefix too; one- and two-letter words are names.
+                email_like="@" in terms.query or (" " not in terms.query and len(terms.query) >= 3),
                 email_prefix=_like_prefix(terms.query.lower()),
                 one_token=len(terms.tokens) == 1,
                 many_tokens=len(terms.tokens) > 1,

@@ -556,3 +556,15 @@ def test_search_finds_a_surname_of_several_words(clerk: ParkerService, query: st
     parker = clerk.create(person(f"Van {tok}", first="Milhouse"))
     found = [row.id for row in clerk.search(query.format(tok=tok), limit=500).rows]
     assert parker.id in found
+
+
+def test_an_email_prefix_without_the_at_sign_finds_the_parker(
+    workspace_for: Callable[[str], Workspace],
+) -> None:
+    token = secrets.token_hex(3)
+    service = ParkerService(workspace_for("clerk"))
+    created = service.create(
+        ParkerInput("Olivia", f"Mailer{token}", "staff", email=f"o.mailbox{token}@example.edu")
+    )
+    page = service.search(f"o.mailbox{token}")
+    assert [row.id for row in page.rows] == [created.id]
