@@ -14,7 +14,6 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -35,6 +34,7 @@ from desktop.services.parkers import (
     VehicleRecord,
 )
 from desktop.views.operations import OperationRunner
+from desktop.views.table_model import ReadOnlyTableModel
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def _dimmed() -> QColor:
     return QColor(INACTIVE_COLOUR)
 
 
-class ParkerResultsModel(QAbstractTableModel):
+class ParkerResultsModel(ReadOnlyTableModel):
     """Search results: one row per parker, fetched page by page off the GUI thread."""
 
     NAME, AFFILIATION, CAMPUS_ID, EMAIL, PLATES, MATCH, STATUS = range(7)
@@ -215,9 +215,6 @@ class ParkerResultsModel(QAbstractTableModel):
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
     def canFetchMore(self, parent: _Index) -> bool:
         return not parent.isValid() and self._next_cursor is not None and not self._loading
 
@@ -225,26 +222,6 @@ class ParkerResultsModel(QAbstractTableModel):
         if not self.canFetchMore(parent):
             return
         self._fetch(after=self._next_cursor, limit=self.page_size, replace=False, user_asked=True)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -282,7 +259,7 @@ class ParkerResultsModel(QAbstractTableModel):
         return None
 
 
-class VehicleTableModel(QAbstractTableModel):
+class VehicleTableModel(ReadOnlyTableModel):
     """The vehicles of the open parker (already loaded with the parker: no fetching here)."""
 
     PLATE, MAKE, MODEL, COLOUR, YEAR, STATUS = range(6)
@@ -310,29 +287,6 @@ class VehicleTableModel(QAbstractTableModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else len(self._vehicles)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._vehicles):

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -43,6 +42,7 @@ from desktop.services.live import Change, Resync
 from desktop.services.staff import StaffLogin, StaffService
 from desktop.services.workspace import ROLE_TITLES
 from desktop.views.operations import OperationRunner
+from desktop.views.table_model import ReadOnlyTableModel
 from desktop.views.widgets import (
     EmptyState,
     failure_while_alive,
@@ -84,8 +84,10 @@ def status_words(staff: StaffLogin) -> str:
     return "Cannot log in"
 
 
-class StaffTableModel(QAbstractTableModel):
+class StaffTableModel(ReadOnlyTableModel):
     """The staff logins as rows (a small table: loaded whole)."""
+
+    HEADERS = COLUMNS
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -109,22 +111,6 @@ class StaffTableModel(QAbstractTableModel):
         if parent is not None and parent.isValid():
             return 0
         return len(self._rows)
-
-    def columnCount(self, parent: ModelIndex | None = None) -> int:
-        if parent is not None and parent.isValid():
-            return 0
-        return len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
-        return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():

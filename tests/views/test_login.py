@@ -10,7 +10,6 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -28,12 +27,6 @@ CONNECT_TIMEOUT_MS = 30_000
 
 # The offscreen platform cannot pass window size hints on; that is not a ParkDesk problem.
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support")]
-
-
-@pytest.fixture(autouse=True)
-def private_settings(tmp_path: Path) -> None:
-    """Each test gets its own settings file, never the person's real one."""
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
 
 
 class MemoryKeyring(KeyringBackend):
@@ -70,13 +63,6 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[OperationRunner]:
-    runner = OperationRunner()
-    yield runner
-    qtbot.waitUntil(lambda: not runner.busy, timeout=CONNECT_TIMEOUT_MS)
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -19,18 +17,6 @@ TIMEOUT_MS = 30_000
 
 # The offscreen platform cannot pass window hints on; that is not a ParkDesk problem.
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support")]
-
-
-@pytest.fixture(autouse=True)
-def private_settings(tmp_path: Path) -> None:
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[OperationRunner]:
-    runner = OperationRunner()
-    yield runner
-    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
 
 
 @pytest.fixture

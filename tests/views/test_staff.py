@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -28,20 +27,8 @@ NEW_PASSWORD = "new-login-password"
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support")]
 
 
-@pytest.fixture(autouse=True)
-def private_settings(tmp_path: Path) -> None:
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
-
-
 def new_login() -> str:
     return f"staff_{secrets.token_hex(4)}"
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[OperationRunner]:
-    runner = OperationRunner()
-    yield runner
-    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
 
 
 @pytest.fixture

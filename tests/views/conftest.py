@@ -1,0 +1,29 @@
+"""Fixtures shared by the GUI tests: private settings and an operation runner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
+
+from desktop.views.operations import OperationRunner
+
+#: How long a GUI test waits for the database and the event loop before giving up.
+RUNNER_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path: Path) -> None:
+    """Each test gets its own settings file, never the person's real one."""
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+
+
+@pytest.fixture
+def runner(qtbot: QtBot) -> Iterator[OperationRunner]:
+    """An operation runner that has finished all its work when the test ends."""
+    runner = OperationRunner()
+    yield runner
+    qtbot.waitUntil(lambda: not runner.busy, timeout=RUNNER_TIMEOUT_MS)
