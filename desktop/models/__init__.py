@@ -8,6 +8,37 @@ from desktop.models.audit import AuditEntry
 from desktop.models.base import SCHEMA, Base
 from desktop.models.campus import Lot, Zone
 from desktop.models.parker import Parker, Vehicle
+from desktop.models.permits import (
+    CashShift,
+    LedgerEntry,
+    OfficeSetting,
+    Payment,
+    Permit,
+    PermitType,
+    PermitTypeLot,
+    PermitVehicle,
+    Refund,
+    WaitlistEntry,
+)
 from desktop.models.staff import StaffMember
 
-__all__ = ["SCHEMA", "AuditEntry", "Base", "Lot", "Parker", "StaffMember", "Vehicle", "Zone"]
+__all__ = [
+    "SCHEMA",
+    "AuditEntry",
+    "Base",
+    "CashShift",
+    "LedgerEntry",
+    "Lot",
+    "OfficeSetting",
+    "Parker",
+    "Payment",
+    "Permit",
+    "PermitType",
+    "PermitTypeLot",
+    "PermitVehicle",
+    "Refund",
+    "StaffMember",
+    "Vehicle",
+    "WaitlistEntry",
+    "Zone",
+]
