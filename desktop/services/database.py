@@ -23,9 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from desktop.services.errors import (
     ConnectionProblem,
     KnownError,
+    LotFull,
     NotFound,
     PermissionDenied,
+    ShiftNeeded,
     ValidationError,
+    WaitlistOnly,
 )
 
 log = logging.getLogger(__name__)
@@ -173,12 +176,72 @@ _CONSTRAINT_MESSAGES: dict[str, tuple[str, str]] = {
         "jurisdiction",
         "Jurisdiction is a two-letter code such as ON or NY.",
     ),
+    "ex_permit_vehicle_no_overlap": (
+        "vehicles",
+        "This vehicle already has a permit for this lot in that period.",
+    ),
+    "uq_payment_idempotency_key": (
+        "key",
+        "This payment was already recorded.",
+    ),
+    "uq_permit_type_code": ("code", "Another permit type already has this code."),
+    "ck_permit_type_code_format": (
+        "code",
+        "A code is 1 to 12 capital letters, digits or dashes.",
+    ),
+    "ck_permit_type_validity_complete": (
+        "validity",
+        "A fixed term needs its first and last day; N days needs 1 to 730 days.",
+    ),
+    "ck_permit_type_affiliations_known": ("affiliations", "Choose at least one affiliation."),
+    "ck_permit_type_price_range": ("price", "The price is an amount from 0 to 100,000."),
+    "ck_office_setting_threshold_not_negative": (
+        "refund_approval_threshold",
+        "The refund approval threshold cannot be negative.",
+    ),
+    "uq_cash_shift_one_open_per_clerk": ("float", "You already have an open cash drawer shift."),
+    "uq_waitlist_entry_one_active": ("permit_type", "This parker is already on this waitlist."),
 }
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
+
+
+def _parkdesk_refusal(exc: BaseException) -> KnownError | None:
+    """ParkDesk's own functions raise SQLSTATE class PD with a message for a person.
+
+    PD001 lot full (DETAIL: lot id), PD002 a field is wrong (DETAIL: field name),
+    PD003 a cash drawer shift is needed, PD005 sold through a waitlist only.
+    """
+    state = getattr(exc, "sqlstate", None) or ""
+    if not state.startswith("PD"):
+        return None
+    diag = getattr(exc, "diag", None)
+    message = _sentence(getattr(diag, "message_primary", None) or str(exc))
+    detail = getattr(diag, "message_detail", None) or ""
+    if state == "PD001":
+        return LotFull(message, int(detail) if detail.isdigit() else None)
+    if state == "PD002":
+        return ValidationError.single(detail or "general", message)
+    if state == "PD003":
+        return ShiftNeeded(message)
+    if state == "PD005":
+        return WaitlistOnly(message)
+    return KnownError(message)
 
 
 def translate(exc: BaseException) -> KnownError:
     """Map one psycopg error to a :class:`KnownError`."""
+    refusal = _parkdesk_refusal(exc)
+    if refusal is not None:
+        return refusal
     if isinstance(exc, pgerrors.InsufficientPrivilege):
+        primary = getattr(getattr(exc, "diag", None), "message_primary", None) or ""
+        if primary and not primary.startswith(("permission denied", "new row violates")):
+            # Refused on purpose by a ParkDesk function, which says why.
+            return PermissionDenied(_sentence(primary))
         return PermissionDenied(
             "Your login is not allowed to do this. Ask a manager if you think it should be."
         )

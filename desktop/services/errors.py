@@ -48,6 +48,22 @@ class ConflictError(KnownError):
         )
 
 
+class LotFull(KnownError):
+    """Every space in the lot is taken for that period; the parker may join the waitlist."""
+
+    def __init__(self, message: str, lot_id: int | None) -> None:
+        super().__init__(message)
+        self.lot_id = lot_id
+
+
+class WaitlistOnly(KnownError):
+    """The permit type is sold only to parkers offered a space from its waitlist."""
+
+
+class ShiftNeeded(KnownError):
+    """Cash cannot be taken or paid out before the clerk opens a drawer shift."""
+
+
 class PermissionDenied(KnownError):
     """The database refused the operation for this login (SQLSTATE 42501 or a policy)."""
 

@@ -34,6 +34,17 @@ DESKS: dict[str, dict[str, str]] = {
         "dispatcher": "read",
         "manager": "read",
     },
+    "permits": {"clerk": "edit", "manager": "read"},
+    "cash_drawer": {"clerk": "edit", "manager": "edit"},
+    "plate_check": {
+        "clerk": "edit",
+        "adjudicator": "edit",
+        "dispatcher": "edit",
+        "manager": "edit",
+        "officer": "edit",
+        "admin": "edit",
+    },
+    "permit_setup": {"manager": "edit", "clerk": "read"},
     "staff": {"admin": "edit", "manager": "read"},
 }
 

@@ -42,6 +42,22 @@ DESK_TITLES: dict[str, tuple[str, str]] = {
         "Parkers & vehicles",
         "Find, register and update parkers and the vehicles they park.",
     ),
+    "permits": (
+        "Permits & payments",
+        "Sell, renew, transfer and cancel permits; waitlists, temporary permits and receipts.",
+    ),
+    "cash_drawer": (
+        "Cash drawer",
+        "Open a shift with a counted float, close it with a blind count, sign off variances.",
+    ),
+    "plate_check": (
+        "Plate check",
+        "Type a plate: is it allowed to park here, now?",
+    ),
+    "permit_setup": (
+        "Permit types & lots",
+        "Prices, validity, eligibility, lots and capacity, and the office's settings.",
+    ),
     "staff": ("Staff logins", "Who can log in to ParkDesk, and with which roles."),
 }
 READ_ONLY_NOTE = "Your role can look things up here but not change them."
@@ -329,6 +345,22 @@ class MainWindow(QMainWindow):
                 from desktop.views.staff import StaffDesk
 
                 return StaffDesk(self.workspace, self.runner, self.live)
+            if key == "permits":
+                from desktop.views.permits import PermitDesk
+
+                return PermitDesk(self.workspace, self.runner, self.live)
+            if key == "cash_drawer":
+                from desktop.views.cash_drawer import CashDrawerDesk
+
+                return CashDrawerDesk(self.workspace, self.runner, self.live)
+            if key == "plate_check":
+                from desktop.views.plate_check import PlateCheckDesk
+
+                return PlateCheckDesk(self.workspace, self.runner, self.live)
+            if key == "permit_setup":
+                from desktop.views.permit_setup import PermitSetupDesk
+
+                return PermitSetupDesk(self.workspace, self.runner, self.live)
         except ImportError:
             log.exception("desk %s could not be loaded", key)
         return EmptyState(

@@ -163,8 +163,9 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'There is no lot %.', p_lot USING ERRCODE = 'no_data_found';
     END IF;
+    -- A cancelled permit gave its space back, even for the part of the day it was used.
     SELECT count(*) INTO taken FROM parkdesk.permit p
-    WHERE p.lot_id = p_lot AND p.validity && v_period;
+    WHERE p.lot_id = p_lot AND p.validity && v_period AND p.cancelled_at IS NULL;
     SELECT count(*) INTO offered FROM parkdesk.waitlist_entry w
     WHERE w.lot_id = p_lot AND w.status = 'offered' AND w.offer_expires_at > now();
     free := greatest(capacity - taken - offered, 0);
@@ -216,7 +217,8 @@ BEGIN
     END IF;
     SELECT count(*) INTO v_held FROM parkdesk.permit p
     WHERE p.parker_id = p_parker.id AND p.permit_type_id = p_type.id
-      AND p.validity && p_period AND p.id IS DISTINCT FROM p_ignore_permit;
+      AND p.validity && p_period AND p.cancelled_at IS NULL
+      AND p.id IS DISTINCT FROM p_ignore_permit;
     IF v_held >= p_type.per_parker_limit THEN
         RETURN format('%s %s already has %s %s permit%s for that period (the limit is %s).',
                       p_parker.first_name, p_parker.last_name, v_held, p_type.name,
@@ -456,7 +458,9 @@ BEGIN
         PERFORM parkdesk.refuse('start', 'A permit cannot start in the past.');
     END IF;
     d := parkdesk.permit_dates(t, p_start);
-    v_period := tstzrange(parkdesk.local_midnight(d.valid_from),
+    -- Sold today, it is valid from the moment of sale: a permit this vehicle had earlier
+    -- today (cancelled, transferred away) still owns the hours before.
+    v_period := tstzrange(greatest(parkdesk.local_midnight(d.valid_from), now()),
                           parkdesk.local_midnight(d.valid_until));
     v_refusal := parkdesk.permit_refusal(p, t, v_period);
     IF v_refusal IS NOT NULL THEN
@@ -1321,6 +1325,9 @@ GRANT EXECUTE ON FUNCTION
     parkdesk.refresh_waitlists()
     TO parkdesk_clerk, parkdesk_manager;
 GRANT EXECUTE ON FUNCTION
+    parkdesk.local_day(timestamptz),
+    parkdesk.local_midnight(date),
+    parkdesk.describe_until(timestamptz),
     parkdesk.check_plate(text, text, text, timestamptz),
     parkdesk.plate_near_matches(text, text)
     TO {ALL_GROUPS};
