@@ -1,0 +1,856 @@
+"""Printable documents of the permit desk: payment receipts and cash-drawer shift reports.
+
+Each document is a PDF built with reportlab; :func:`render_pages` rasterises a PDF for
+the on-screen preview and for printing, so the page a clerk sees is the page they print
+and the file they save.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+import reportlab
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import letter
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+# --------------------------------------------------------------------------- documents
+
+
+@dataclass(frozen=True)
+class Office:
+    """The parking office whose name, currency and clock appear on its documents."""
+
+    name: str
+    currency: str
+    time_zone: str
+    receipt_footer: str
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    description: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One payment taken at the counter (direction "in") or one refund paid out ("out")."""
+
+    office: Office
+    receipt_number: str
+    direction: str
+    received_at: datetime
+    received_by: str
+    clerk_name: str
+    parker_name: str | None
+    campus_id: str | None
+    lines: tuple[ReceiptLine, ...]
+    total: Decimal
+    tender: str
+    tender_detail: str
+    cash_tendered: Decimal | None
+    change_given: Decimal | None
+    note: str
+
+
+@dataclass(frozen=True)
+class ShiftPayment:
+    receipt_number: str
+    at: datetime
+    direction: str
+    tender: str
+    amount: Decimal
+    description: str
+
+
+@dataclass(frozen=True)
+class ShiftReport:
+    """A clerk's cash-drawer shift: what went through it, the blind count, the variance."""
+
+    office: Office
+    shift_id: int
+    clerk: str
+    clerk_name: str
+    opened_at: datetime
+    closed_at: datetime | None
+    opening_float: Decimal
+    payments: tuple[ShiftPayment, ...]
+    totals_by_tender: tuple[tuple[str, Decimal, Decimal], ...]
+    count_detail: tuple[tuple[Decimal, int], ...]
+    counted: Decimal | None
+    expected: Decimal | None
+    variance: Decimal | None
+    signed_off_by: str | None
+    signed_off_at: datetime | None
+    sign_off_note: str | None
+
+
+# --------------------------------------------------------------------------- money and time
+
+#: Currencies printed with a symbol; every other code is printed before the amount.
+CURRENCY_SYMBOLS = {"USD": "$", "CAD": "$", "AUD": "$", "NZD": "$", "EUR": "€", "GBP": "£"}
+
+#: U+2212: a typographic minus, wider than a hyphen, so a refund is never misread.
+MINUS = "\u2212"
+
+_CENT = Decimal("0.01")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """``$1,234.50``, ``€12.50``, ``CHF 12.00``: two places, rounded half up, never via float.
+
+    A negative amount starts with :data:`MINUS` before the symbol or code.
+    """
+    if not amount.is_finite():
+        raise ValueError(f"not an amount of money: {amount}")
+    cents = amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+    code = currency.strip().upper()
+    symbol = CURRENCY_SYMBOLS.get(code, f"{code} ")
+    # A negative zero ("-0.00" from rounding -0.004) is printed as plain zero.
+    sign = MINUS if cents < 0 else ""
+    return f"{sign}{symbol}{abs(cents):,.2f}"
+
+
+def _local(at: datetime, time_zone: str) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        # A naive time would silently be read in the computer's own zone.
+        raise ValueError(f"a printed time needs a time zone: {at.isoformat()}")
+    return at.astimezone(ZoneInfo(time_zone))
+
+
+def format_local(at: datetime, time_zone: str) -> str:
+    """``21 Nov 2026 14:05 EST``: the wall-clock time in the office's zone, with its abbreviation.
+
+    Month names are fixed English abbreviations, whatever the computer's locale.
+    """
+    local = _local(at, time_zone)
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.year} {local:%H:%M} {local.tzname()}"
+
+
+def _format_day_time(at: datetime, time_zone: str) -> str:
+    local = _local(at, time_zone)
+    return f"{local.day} {_MONTHS[local.month - 1]} {local:%H:%M}"
+
+
+# --------------------------------------------------------------------------- type and layout
+
+#: Bitstream Vera ships inside reportlab, so every computer embeds the same font; unlike the
+#: standard Helvetica it has the minus sign (U+2212), the en dash and the euro sign.
+FONT = "ParkDesk-Sans"
+FONT_BOLD = "ParkDesk-Sans-Bold"
+FONT_ITALIC = "ParkDesk-Sans-Italic"
+FONT_BOLD_ITALIC = "ParkDesk-Sans-BoldItalic"
+
+INK = colors.HexColor("#1f2933")
+MUTED = colors.HexColor("#616e7c")
+RULE = colors.HexColor("#c3cad3")
+HEADER_FILL = colors.HexColor("#eef1f5")
+STRIPE_FILL = colors.HexColor("#f8f9fb")
+ALERT_INK = colors.HexColor("#b42318")
+ALERT_FILL = colors.HexColor("#fdecea")
+
+PAGE_SIZE = letter
+MARGIN = 0.75 * inch
+CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
+
+#: A description longer than this is cut, so no single table row can outgrow a page.
+MAX_DESCRIPTION_CHARS = 1000
+
+
+@functools.cache
+def _register_fonts() -> None:
+    """Register the document fonts with reportlab's process-wide registry, once."""
+    folder = Path(reportlab.__file__).parent / "fonts"
+    for name, file in (
+        (FONT, "Vera.ttf"),
+        (FONT_BOLD, "VeraBd.ttf"),
+        (FONT_ITALIC, "VeraIt.ttf"),
+        (FONT_BOLD_ITALIC, "VeraBI.ttf"),
+    ):
+        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD_ITALIC
+    )
+
+
+@dataclass(frozen=True)
+class _Styles:
+    office: ParagraphStyle
+    title: ParagraphStyle
+    section: ParagraphStyle
+    label: ParagraphStyle
+    body: ParagraphStyle
+    cell: ParagraphStyle
+    cell_right: ParagraphStyle
+    cell_head: ParagraphStyle
+    cell_head_right: ParagraphStyle
+    line: ParagraphStyle
+    line_right: ParagraphStyle
+    note: ParagraphStyle
+    footer: ParagraphStyle
+    alert: ParagraphStyle
+
+
+def _styles() -> _Styles:
+    _register_fonts()
+    body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=12.5, textColor=INK)
+    cell = ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5)
+    cell_head = ParagraphStyle("cell_head", parent=cell, fontName=FONT_BOLD, textColor=MUTED)
+    return _Styles(
+        office=ParagraphStyle(
+            "office", parent=body, fontName=FONT_BOLD, fontSize=15, leading=19, spaceAfter=2
+        ),
+        title=ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=12, leading=16),
+        section=ParagraphStyle(
+            "section",
+            parent=body,
+            fontName=FONT_BOLD,
+            fontSize=10.5,
+            leading=14,
+            spaceBefore=12,
+            spaceAfter=5,
+        ),
+        label=ParagraphStyle("label", parent=body, textColor=MUTED),
+        body=body,
+        cell=cell,
+        cell_right=ParagraphStyle("cell_right", parent=cell, alignment=TA_RIGHT),
+        cell_head=cell_head,
+        cell_head_right=ParagraphStyle("cell_head_right", parent=cell_head, alignment=TA_RIGHT),
+        # Receipt lines are few and read by the parker: the size of the body text.
+        line=ParagraphStyle("line", parent=body),
+        line_right=ParagraphStyle("line_right", parent=body, alignment=TA_RIGHT),
+        note=ParagraphStyle("note", parent=body, fontName=FONT_ITALIC),
+        footer=ParagraphStyle(
+            "footer", parent=body, fontSize=8.5, leading=11, textColor=MUTED, alignment=TA_CENTER
+        ),
+        alert=ParagraphStyle("alert", parent=body, fontName=FONT_BOLD, textColor=ALERT_INK),
+    )
+
+
+def _text(value: str) -> str:
+    """Plain text made safe for a reportlab paragraph, whose text is a small markup language."""
+    return escape(value)
+
+
+def _clip(value: str) -> str:
+    if len(value) <= MAX_DESCRIPTION_CHARS:
+        return value
+    return value[: MAX_DESCRIPTION_CHARS - 1].rstrip() + "…"
+
+
+def _details_table(rows: Sequence[tuple[str, Flowable | str]], styles: _Styles) -> Table:
+    """Label/value pairs laid out two to a row, as on a form."""
+    cells: list[list[Any]] = []
+    for start in range(0, len(rows), 2):
+        row: list[Any] = []
+        for label, value in rows[start : start + 2]:
+            shown = value if isinstance(value, Flowable) else Paragraph(_text(value), styles.body)
+            row += [Paragraph(_text(label), styles.label), shown]
+        cells.append(row + [""] * (4 - len(row)))
+    label_width = 1.05 * inch
+    value_width = CONTENT_WIDTH / 2 - label_width
+    table = Table(cells, colWidths=[label_width, value_width, label_width, value_width])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ]
+        )
+    )
+    return table
+
+
+def _grid_style(*, header_rows: int = 1, striped: bool = True, rows: int = 0) -> list[Any]:
+    commands: list[Any] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_FILL),
+        ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.75, RULE),
+    ]
+    if striped:
+        commands += [
+            ("BACKGROUND", (0, row), (-1, row), STRIPE_FILL)
+            for row in range(header_rows + 1, rows, 2)
+        ]
+    return commands
+
+
+_PageDrawer = Callable[[Any, int, int], None]
+
+
+def _build_pdf(
+    make_story: Callable[[], list[Flowable]], title: str, draw_page: _PageDrawer
+) -> bytes:
+    """Lay out the story; lay it out again when it ran past one page, so that every page
+    can say how many pages there are ("Page 1 of 3")."""
+
+    def write(total: int) -> tuple[bytes, int]:
+        buffer = io.BytesIO()
+        document = BaseDocTemplate(
+            buffer,
+            pagesize=PAGE_SIZE,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=MARGIN,
+            bottomMargin=MARGIN,
+            title=title,
+            creator="ParkDesk",
+        )
+
+        def on_page(canvas: Any, doc: Any) -> None:
+            canvas.saveState()
+            draw_page(canvas, doc.page, total)
+            canvas.restoreState()
+
+        # No frame padding: headings, tables and the footer rule share one left edge.
+        frame = Frame(
+            MARGIN,
+            MARGIN,
+            CONTENT_WIDTH,
+            PAGE_SIZE[1] - 2 * MARGIN,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        document.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
+        document.build(make_story())
+        return buffer.getvalue(), int(document.page)
+
+    pdf, pages = write(1)
+    if pages > 1:
+        # The footer is drawn in the margin, so the second layout breaks pages identically.
+        pdf, _ = write(pages)
+    return pdf
+
+
+def _fit_line(text: str, width: float, size: float) -> str:
+    """``text`` cut short with an ellipsis so that it fits ``width`` points on one line."""
+    if pdfmetrics.stringWidth(text, FONT, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", FONT, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _draw_footer(canvas: Any, left: str, right: str) -> None:
+    size = 7.5
+    canvas.setFont(FONT, size)
+    canvas.setFillColor(MUTED)
+    baseline = MARGIN * 0.55
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.5)
+    canvas.line(MARGIN, baseline + 10, PAGE_SIZE[0] - MARGIN, baseline + 10)
+    # A long office or clerk name is cut rather than run into the page number.
+    room = CONTENT_WIDTH - pdfmetrics.stringWidth(right, FONT, size) - 18
+    canvas.drawString(MARGIN, baseline, _fit_line(left, room, size))
+    canvas.drawRightString(PAGE_SIZE[0] - MARGIN, baseline, right)
+
+
+# --------------------------------------------------------------------------- receipts
+
+_TENDER_NAMES = {
+    "cash": "Cash",
+    "card": "Card",
+    "cheque": "Cheque",
+    "account": "Account",
+    "none": "None",
+}
+
+
+def _tender_name(tender: str) -> str:
+    return _TENDER_NAMES.get(tender, tender.replace("_", " ").capitalize())
+
+
+def _receipt_payment_text(receipt: Receipt) -> str:
+    if receipt.tender == "none":
+        return "No payment taken" if receipt.direction == "in" else "Nothing paid out"
+    if receipt.tender == "account":
+        how = "Charged to account" if receipt.direction == "in" else "Credited to account"
+    else:
+        how = _tender_name(receipt.tender)
+    detail = receipt.tender_detail
+    if not detail:
+        return how
+    # "Cheque no. 001234" already says how it was paid.
+    if detail.casefold().startswith(how.casefold()):
+        return detail
+    return f"{how} — {detail}"
+
+
+def receipt_pdf(receipt: Receipt) -> bytes:
+    """The receipt a clerk hands over for a payment, or for a refund paid out."""
+    styles = _styles()
+    office = receipt.office
+    refund = receipt.direction == "out"
+    kind = "Refund" if refund else "Receipt"
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, office.currency)
+
+    def story() -> list[Flowable]:
+        served_by = (
+            f"{receipt.clerk_name} ({receipt.received_by})"
+            if receipt.clerk_name
+            else receipt.received_by
+        )
+        details = _details_table(
+            [
+                ("Date", format_local(receipt.received_at, office.time_zone)),
+                ("Parker", receipt.parker_name if receipt.parker_name is not None else "Visitor"),
+                ("Served by", served_by),
+                ("Campus ID", receipt.campus_id or "—"),
+            ],
+            styles,
+        )
+
+        amount_width = 1.3 * inch
+        rows: list[list[Any]] = [
+            [
+                Paragraph("Description", styles.cell_head),
+                Paragraph("Amount", styles.cell_head_right),
+            ]
+        ]
+        rows += [
+            [
+                Paragraph(_text(_clip(line.description)), styles.line),
+                Paragraph(_text(money(line.amount)), styles.line_right),
+            ]
+            for line in receipt.lines
+        ]
+        first_total = len(rows)
+        total_label = "Total refunded" if refund else "Total paid"
+        totals: list[tuple[str, Decimal]] = [(total_label, receipt.total)]
+        if receipt.tender == "cash" and receipt.cash_tendered is not None:
+            totals.append(("Cash tendered", receipt.cash_tendered))
+        if receipt.tender == "cash" and receipt.change_given is not None:
+            totals.append(("Change given", receipt.change_given))
+        rows += [[label, money(amount)] for label, amount in totals]
+
+        lines_table = Table(
+            rows, colWidths=[CONTENT_WIDTH - amount_width, amount_width], repeatRows=1
+        )
+        lines_table.setStyle(
+            TableStyle(
+                [
+                    *_grid_style(rows=first_total),
+                    ("LINEBELOW", (0, first_total - 1), (-1, first_total - 1), 0.75, RULE),
+                    ("FONT", (0, first_total), (-1, -1), FONT, 9.5),
+                    ("TEXTCOLOR", (0, first_total), (-1, -1), INK),
+                    ("ALIGN", (0, first_total), (-1, -1), "RIGHT"),
+                    ("FONT", (0, first_total), (-1, first_total), FONT_BOLD, 11),
+                    ("TOPPADDING", (0, first_total), (-1, first_total), 6),
+                    ("BOTTOMPADDING", (0, first_total), (-1, first_total), 4),
+                ]
+            )
+        )
+
+        payment_rows: list[tuple[str, Flowable | str]] = [
+            ("Refunded by" if refund else "Paid by", _receipt_payment_text(receipt))
+        ]
+        if receipt.note:
+            payment_rows.append(("Note", Paragraph(_text(receipt.note), styles.note)))
+        payment = Table(
+            [
+                [
+                    Paragraph(_text(label), styles.label),
+                    value if isinstance(value, Flowable) else Paragraph(_text(value), styles.body),
+                ]
+                for label, value in payment_rows
+            ],
+            colWidths=[1.05 * inch, CONTENT_WIDTH - 1.05 * inch],
+        )
+        payment.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ]
+            )
+        )
+
+        flowables: list[Flowable] = [
+            Paragraph(_text(office.name), styles.office),
+            Paragraph(f"{kind} {_text(receipt.receipt_number)}", styles.title),
+            Spacer(1, 10),
+            details,
+            Spacer(1, 14),
+            lines_table,
+            Spacer(1, 12),
+            payment,
+        ]
+        if office.receipt_footer:
+            flowables += [
+                Spacer(1, 22),
+                Paragraph(_text(office.receipt_footer).replace("\n", "<br/>"), styles.footer),
+            ]
+        return flowables
+
+    def draw_page(canvas: Any, page: int, total: int) -> None:
+        # A one-page receipt needs no footer; a long one says which page is which.
+        if total > 1:
+            _draw_footer(
+                canvas,
+                f"{office.name} · {kind} {receipt.receipt_number}",
+                f"Page {page} of {total}",
+            )
+
+    return _build_pdf(story, f"{kind} {receipt.receipt_number}", draw_page)
+
+
+# --------------------------------------------------------------------------- shift reports
+
+
+def _shift_payments_table(report: ShiftReport, styles: _Styles) -> Flowable:
+    zone = report.office.time_zone
+    opened_day = _local(report.opened_at, zone).date()
+
+    def when(at: datetime) -> str:
+        # The day is printed only for payments after midnight, so the column stays short.
+        if _local(at, zone).date() == opened_day:
+            return f"{_local(at, zone):%H:%M}"
+        return _format_day_time(at, zone)
+
+    widths = [0.85 * inch, 0.95 * inch, 0.7 * inch, 0.55 * inch, 0.95 * inch]
+    widths.append(CONTENT_WIDTH - sum(widths))
+    head = ("Receipt", "Time", "Tender", "In/out", "Amount", "Description")
+    rows: list[list[Any]] = [
+        [
+            Paragraph(title, styles.cell_head_right if title == "Amount" else styles.cell_head)
+            for title in head
+        ]
+    ]
+    for payment in report.payments:
+        out = payment.direction == "out"
+        signed = -abs(payment.amount) if out else abs(payment.amount)
+        rows.append(
+            [
+                Paragraph(_text(payment.receipt_number), styles.cell),
+                Paragraph(when(payment.at), styles.cell),
+                Paragraph(_text(_tender_name(payment.tender)), styles.cell),
+                Paragraph("Out" if out else "In", styles.cell),
+                Paragraph(_text(format_money(signed, report.office.currency)), styles.cell_right),
+                Paragraph(_text(_clip(payment.description)), styles.cell),
+            ]
+        )
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle(_grid_style(rows=len(rows))))
+    return table
+
+
+def _shift_totals_table(report: ShiftReport, styles: _Styles) -> Flowable:
+    def money(amount: Decimal) -> str:
+        return format_money(amount, report.office.currency)
+
+    head = ("Tender", "Received", "Paid out", "Net")
+    rows: list[list[Any]] = [
+        [
+            Paragraph(title, styles.cell_head if index == 0 else styles.cell_head_right)
+            for index, title in enumerate(head)
+        ]
+    ]
+    received_sum = paid_sum = Decimal(0)
+    for tender, received, paid_out in report.totals_by_tender:
+        received_sum += received
+        paid_sum += paid_out
+        rows.append(
+            [
+                _tender_name(tender),
+                money(received),
+                money(paid_out),
+                money(received - paid_out),
+            ]
+        )
+    rows.append(
+        ["All tenders", money(received_sum), money(paid_sum), money(received_sum - paid_sum)]
+    )
+    table = Table(rows, colWidths=[1.6 * inch] + [1.25 * inch] * 3, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                *_grid_style(rows=len(rows) - 1),
+                ("FONT", (0, 1), (-1, -1), FONT, 8.5),
+                ("TEXTCOLOR", (0, 1), (-1, -1), INK),
+                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                ("FONT", (0, -1), (-1, -1), FONT_BOLD, 8.5),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.75, RULE),
+            ]
+        )
+    )
+    return table
+
+
+def _shift_count_table(report: ShiftReport, styles: _Styles) -> Flowable:
+    def money(amount: Decimal) -> str:
+        return format_money(amount, report.office.currency)
+
+    head = ("Denomination", "Quantity", "Subtotal")
+    rows: list[list[Any]] = [[Paragraph(title, styles.cell_head_right) for title in head]]
+    counted_sum = Decimal(0)
+    for denomination, quantity in sorted(report.count_detail, key=lambda item: -item[0]):
+        subtotal = denomination * quantity
+        counted_sum += subtotal
+        rows.append([money(denomination), str(quantity), money(subtotal)])
+    # The table adds up on its own; the reconciliation below uses the recorded count.
+    rows.append(["Counted", "", money(counted_sum)])
+    table = Table(rows, colWidths=[1.15 * inch, 0.8 * inch, 1.1 * inch], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                *_grid_style(rows=len(rows) - 1),
+                ("FONT", (0, 1), (-1, -1), FONT, 8.5),
+                ("TEXTCOLOR", (0, 1), (-1, -1), INK),
+                ("ALIGN", (0, 1), (-1, -1), "RIGHT"),
+                ("ALIGN", (0, -1), (0, -1), "LEFT"),
+                ("FONT", (0, -1), (-1, -1), FONT_BOLD, 8.5),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.75, RULE),
+            ]
+        )
+    )
+    return table
+
+
+def _variance_words(variance: Decimal, currency: str) -> str:
+    if variance > 0:
+        return f"{format_money(variance, currency)} over"
+    if variance < 0:
+        return f"{format_money(-variance, currency)} short"
+    return format_money(variance, currency)
+
+
+def _shift_reconciliation(report: ShiftReport, styles: _Styles) -> list[Flowable]:
+    currency = report.office.currency
+    if report.closed_at is None or report.expected is None or report.counted is None:
+        return [Paragraph("The shift is open: the drawer has not been counted yet.", styles.body)]
+    variance = report.variance if report.variance is not None else report.counted - report.expected
+    rows: list[list[Any]] = [
+        ["Opening float", format_money(report.opening_float, currency)],
+        ["Expected in drawer", format_money(report.expected, currency)],
+        ["Counted", format_money(report.counted, currency)],
+        ["Variance", _variance_words(variance, currency)],
+    ]
+    table = Table(rows, colWidths=[1.45 * inch, 1.25 * inch], hAlign="LEFT")
+    commands: list[Any] = [
+        ("FONT", (0, 0), (-1, -1), FONT, 9.5),
+        ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
+        ("TEXTCOLOR", (1, 0), (1, -1), INK),
+        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LINEABOVE", (0, -1), (-1, -1), 0.75, RULE),
+        ("FONT", (0, -1), (-1, -1), FONT_BOLD, 9.5),
+    ]
+    if variance != 0:
+        commands += [
+            ("BACKGROUND", (0, -1), (-1, -1), ALERT_FILL),
+            ("TEXTCOLOR", (0, -1), (-1, -1), ALERT_INK),
+        ]
+    table.setStyle(TableStyle(commands))
+    return [table]
+
+
+def _shift_sign_off(report: ShiftReport, styles: _Styles) -> list[Flowable]:
+    zone = report.office.time_zone
+    if report.signed_off_by is not None:
+        when = (
+            f" on {format_local(report.signed_off_at, zone)}"
+            if report.signed_off_at is not None
+            else ""
+        )
+        flowables: list[Flowable] = [
+            Paragraph(f"Signed off by {_text(report.signed_off_by)}{_text(when)}", styles.body)
+        ]
+        if report.sign_off_note:
+            flowables.append(Paragraph(_text(report.sign_off_note), styles.note))
+        return flowables
+    if report.closed_at is None or report.expected is None or report.counted is None:
+        return [Paragraph("Not yet: the shift is still open.", styles.body)]
+    variance = report.variance if report.variance is not None else report.counted - report.expected
+    if variance != 0:
+        return [
+            Paragraph(
+                "Awaiting manager sign-off: the count does not match the expected cash.",
+                styles.alert,
+            )
+        ]
+    return [Paragraph("No sign-off needed: the count matches the expected cash.", styles.body)]
+
+
+def shift_report_pdf(report: ShiftReport) -> bytes:
+    """The shift report of one cash drawer, for the clerk's records and the manager's sign-off."""
+    styles = _styles()
+    office = report.office
+    zone = office.time_zone
+    clerk = f"{report.clerk_name} ({report.clerk})" if report.clerk_name else report.clerk
+    printed_at = format_local(datetime.now(ZoneInfo(zone)), zone)
+
+    def section(title: str, *content: Flowable) -> list[Flowable]:
+        return [Paragraph(title, styles.section), *content]
+
+    def story() -> list[Flowable]:
+        closed = (
+            format_local(report.closed_at, zone) if report.closed_at is not None else "Still open"
+        )
+        details = _details_table(
+            [
+                ("Clerk", clerk),
+                ("Shift", f"No. {report.shift_id}"),
+                ("Opened", format_local(report.opened_at, zone)),
+                ("Closed", closed),
+                ("Opening float", format_money(report.opening_float, office.currency)),
+                ("Payments", str(len(report.payments))),
+            ],
+            styles,
+        )
+        flowables: list[Flowable] = [
+            Paragraph(_text(office.name), styles.office),
+            Paragraph(f"Cash drawer shift report — shift {report.shift_id}", styles.title),
+            Spacer(1, 10),
+            details,
+            Paragraph("Payments", styles.section),
+        ]
+        if report.payments:
+            flowables.append(_shift_payments_table(report, styles))
+        else:
+            flowables.append(Paragraph("No payments were taken in this shift.", styles.body))
+        flowables.append(
+            KeepTogether(
+                section(
+                    "Totals by tender",
+                    _shift_totals_table(report, styles)
+                    if report.totals_by_tender
+                    else Paragraph("Nothing taken.", styles.body),
+                )
+            )
+        )
+        count = section(
+            "Blind count",
+            _shift_count_table(report, styles)
+            if report.count_detail
+            else Paragraph(
+                "Counted when the shift closes."
+                if report.closed_at is None
+                else "No denominations were recorded.",
+                styles.body,
+            ),
+        )
+        drawer = section("Cash in drawer", *_shift_reconciliation(report, styles))
+        # The count and what it is measured against sit side by side, and stay on one page
+        # with the sign-off: the manager reads them as one.
+        side_by_side = Table(
+            [[count, drawer]], colWidths=[3.45 * inch, CONTENT_WIDTH - 3.45 * inch]
+        )
+        side_by_side.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
+        )
+        flowables.append(
+            KeepTogether(
+                [
+                    # A heading's own space above is dropped inside a table cell.
+                    Spacer(1, styles.section.spaceBefore),
+                    side_by_side,
+                    *section("Sign-off", *_shift_sign_off(report, styles)),
+                ]
+            )
+        )
+        return flowables
+
+    def draw_page(canvas: Any, page: int, total: int) -> None:
+        _draw_footer(
+            canvas,
+            f"{office.name} · Shift {report.shift_id} · {clerk} · Printed {printed_at}",
+            f"Page {page} of {total}",
+        )
+
+    return _build_pdf(story, f"Shift report {report.shift_id}", draw_page)
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_pages(
+    pdf: bytes, dpi: int = 96, *, only: Sequence[int] | None = None
+) -> list[tuple[int, int, bytes]]:
+    """Rasterise the pages of a PDF for the screen or a printer.
+
+    Returns one ``(width, height, pixels)`` per page, where ``pixels`` is packed 8-bit RGB:
+    ``height`` rows of ``width * 3`` bytes, top row first, no padding, on a white
+    background (``QImage.Format.Format_RGB888`` with ``bytesPerLine = width * 3``).
+    ``only`` picks pages by zero-based index, so a printer can take them one at a time.
+    """
+    if dpi <= 0:
+        raise ValueError(f"a resolution must be positive, not {dpi} dpi")
+    import pypdfium2  # type: ignore[import-untyped]  # ships no type information
+
+    pages: list[tuple[int, int, bytes]] = []
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        indices = range(len(document)) if only is None else only
+        for index in indices:
+            if not 0 <= index < len(document):
+                raise IndexError(f"page index {index} outside a {len(document)}-page document")
+            page = document[index]
+            try:
+                # PDF units are 1/72 inch; rev_byteorder asks for RGB rather than BGR.
+                bitmap = page.render(scale=dpi / 72, rev_byteorder=True)
+                try:
+                    width, height, stride = int(bitmap.width), int(bitmap.height), bitmap.stride
+                    raw = bytes(bitmap.buffer)
+                    row = width * 3
+                    if stride != row:
+                        raw = b"".join(
+                            raw[top : top + row] for top in range(0, stride * height, stride)
+                        )
+                    pages.append((width, height, raw))
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
+    finally:
+        document.close()
+    return pages
