@@ -1,4 +1,4 @@
-"""Demo data: a believable campus with lots, zones, parkers, vehicles and one login per role.
+"""Demo data: a believable campus with lots, parkers, vehicles, permits and one login per role.
 
 Run as the administrator (``parkdesk db seed``). Rows go through the same
 triggers as any other write, so demo data is audited like real data.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 
@@ -262,13 +263,15 @@ class SeedReport:
     vehicles: int
     logins: tuple[str, ...]
     skipped: bool
+    permits: int = 0
 
     def describe(self) -> str:
         if self.skipped:
             return "The database already holds parkers; demo data was not added."
         logins = ", ".join(self.logins) or "none (already there)"
         return (
-            f"Seeded {self.lots} lots, {self.parkers} parkers and {self.vehicles} vehicles. "
+            f"Seeded {self.lots} lots, {self.parkers} parkers, {self.vehicles} vehicles and "
+            f"{self.permits} permits. "
             f"Demo logins ({DEMO_PASSWORD}): {logins}"
         )
 
@@ -296,8 +299,9 @@ def seed(admin_url: str, scale: str = "demo", *, rng_seed: int = 2026) -> SeedRe
         lots = _lots(conn)
         parkers = _parkers(conn, rng, parker_count)
         vehicles = _vehicles(conn, rng, parkers, vehicles_per_parker)
+        permits = _permits(conn, rng)
         conn.commit()
-    return SeedReport(lots, len(parkers), vehicles, tuple(logins), skipped=False)
+    return SeedReport(lots, len(parkers), vehicles, tuple(logins), skipped=False, permits=permits)
 
 
 def _demo_logins(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
@@ -402,3 +406,249 @@ def _vehicles(
             )
             written += 1
     return written
+
+
+#: code, name, price, validity, affiliations, lots, sale mode, proration, share of eligible
+#: parkers who hold one. Term dates follow the academic year the demo runs in.
+PERMIT_TYPES = [
+    (
+        "STU-AY",
+        "Student academic year",
+        "320.00",
+        "academic",
+        ["student"],
+        ["C", "D"],
+        "first_come",
+        "monthly",
+        0.45,
+    ),
+    (
+        "FS-ANN",
+        "Faculty & staff annual",
+        "480.00",
+        "annual",
+        ["faculty", "staff"],
+        ["A", "B"],
+        "first_come",
+        "monthly",
+        0.5,
+    ),
+    (
+        "F-RES",
+        "Faculty reserved",
+        "720.00",
+        "annual",
+        ["faculty"],
+        ["F"],
+        "waitlist",
+        "monthly",
+        1.0,
+    ),
+    (
+        "H-MON",
+        "Hospital staff monthly",
+        "65.00",
+        "monthly",
+        ["staff", "contractor"],
+        ["H"],
+        "first_come",
+        "daily",
+        0.4,
+    ),
+    (
+        "RES-NT",
+        "Residents overnight",
+        "40.00",
+        "monthly",
+        ["resident"],
+        ["M"],
+        "first_come",
+        "daily",
+        0.3,
+    ),
+    (
+        "CON-30",
+        "Contractor 30 days",
+        "45.00",
+        "days",
+        ["contractor"],
+        ["C", "H"],
+        "first_come",
+        "none",
+        0.5,
+    ),
+]
+
+
+def _permits(conn: psycopg.Connection[tuple[object, ...]], rng: random.Random) -> int:
+    """Permit types, a season of permits already sold and paid, and a waitlist.
+
+    Written directly as the administrator so the sales can lie in the past; the
+    capacity trigger, the exclusion constraint and the audit trail still apply.
+    """
+    conn.execute("SELECT setseed(%s)", (rng.random(),))
+    today = _one(conn.execute("SELECT parkdesk.local_day(now())").fetchone())[0]
+    year = today.year if today.month >= 9 else today.year - 1
+    terms = {
+        "academic": (f"{year}-09-01", f"{year + 1}-04-30"),
+        "annual": (f"{year}-09-01", f"{year + 1}-08-31"),
+    }
+    sold = 0
+    for code, name, price, validity, affiliations, lots, mode, proration, share in PERMIT_TYPES:
+        term_start, term_end = terms.get(validity, (None, None))
+        row = conn.execute(
+            "INSERT INTO parkdesk.permit_type (code, name, price, validity, term_start, term_end, "
+            "days, affiliations, sale_mode, proration) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, "
+            "%s, %s) RETURNING id",
+            (
+                code,
+                name,
+                price,
+                "term" if term_start else validity,
+                term_start,
+                term_end,
+                30 if validity == "days" else None,
+                affiliations,
+                mode,
+                proration,
+            ),
+        ).fetchone()
+        type_id = _one(row)[0]
+        conn.execute(
+            "INSERT INTO parkdesk.permit_type_lot (permit_type_id, lot_id) "
+            "SELECT %s, id FROM parkdesk.lot WHERE code = ANY(%s)",
+            (type_id, lots),
+        )
+        sold += _sell_season(conn, type_id, share)
+    # The reserved lot is sold out: these faculty wait for a space, oldest first.
+    conn.execute(
+        """
+        INSERT INTO parkdesk.waitlist_entry (permit_type_id, lot_id, parker_id, status, joined_at)
+        SELECT t.id, l.id, p.id, 'waiting', now() - make_interval(days => 40 - n::int)
+        FROM parkdesk.permit_type t, parkdesk.lot l,
+             LATERAL (SELECT p.id, row_number() OVER (ORDER BY p.id) AS n
+                      FROM parkdesk.parker p
+                      WHERE p.affiliation = 'faculty' AND NOT EXISTS (
+                          SELECT 1 FROM parkdesk.permit x WHERE x.parker_id = p.id
+                            AND x.permit_type_id = t.id)
+                      ORDER BY p.id LIMIT 8) p
+        WHERE t.code = 'F-RES' AND l.code = 'F'
+        """
+    )
+    conn.execute("SELECT parkdesk.refresh_waitlists()")
+    return sold
+
+
+def _one(row: tuple[Any, ...] | None) -> tuple[Any, ...]:
+    if row is None:  # pragma: no cover - INSERT ... RETURNING always returns its row
+        raise KnownError("The database returned no row where one was expected.")
+    return row
+
+
+def _sell_season(conn: psycopg.Connection[tuple[object, ...]], type_id: int, share: float) -> int:
+    """Sell this type to a share of its eligible parkers, at most 90% of each lot (the
+    reserved lot fills up), each paid by card, cheque or charge to account."""
+    rows = conn.execute(
+        """
+        WITH t AS (SELECT * FROM parkdesk.permit_type WHERE id = %(type)s),
+        lots AS (
+            SELECT l.id, l.capacity, row_number() OVER (ORDER BY l.code) - 1 AS slot,
+                   count(*) OVER () AS lots
+            FROM parkdesk.lot l JOIN parkdesk.permit_type_lot tl ON tl.lot_id = l.id
+            WHERE tl.permit_type_id = %(type)s
+        ),
+        buyers AS (
+            SELECT p.id AS parker_id, v.id AS vehicle_id,
+                   row_number() OVER (ORDER BY random()) AS n
+            FROM parkdesk.parker p, t,
+                 LATERAL (SELECT v.id FROM parkdesk.vehicle v WHERE v.parker_id = p.id
+                          AND v.plate_status = 'readable' ORDER BY v.id LIMIT 1) v
+            WHERE p.affiliation = ANY (t.affiliations) AND random() < %(share)s
+              AND NOT EXISTS (SELECT 1 FROM parkdesk.permit x WHERE x.parker_id = p.id)
+        ),
+        placed AS (
+            SELECT b.*, lots.id AS lot_id, lots.capacity,
+                   row_number() OVER (PARTITION BY lots.id ORDER BY b.n) AS in_lot
+            FROM buyers b JOIN lots ON lots.slot = b.n %% lots.lots
+        )
+        SELECT p.parker_id, p.vehicle_id, p.lot_id,
+               CASE t.validity
+                   WHEN 'term' THEN tstzrange(
+                       parkdesk.local_midnight(t.term_start + (random() * 20)::int),
+                       parkdesk.local_midnight(t.term_end + 1))
+                   WHEN 'monthly' THEN tstzrange(
+                       parkdesk.local_midnight(date_trunc('month', now())::date),
+                       parkdesk.local_midnight((date_trunc('month', now())
+                                                + interval '1 month')::date))
+                   ELSE tstzrange(
+                       parkdesk.local_midnight(parkdesk.local_day(now()) - (random() * 25)::int),
+                       parkdesk.local_midnight(parkdesk.local_day(now()) + 5
+                                               + (random() * 25)::int))
+               END AS validity,
+               t.price, t.name
+        FROM placed p, t
+        WHERE p.in_lot <= CASE WHEN t.sale_mode = 'waitlist' THEN p.capacity
+                               ELSE (p.capacity * 0.9)::int END
+        """,
+        {"type": type_id, "share": share},
+    ).fetchall()
+    tenders = [("card", 6), ("account", 3), ("cheque", 1)]
+    rng = random.Random(type_id)
+    for parker_id, vehicle_id, lot_id, validity, price, name in rows:
+        permit = conn.execute(
+            "INSERT INTO parkdesk.permit (kind, permit_type_id, parker_id, lot_id, "
+            "issued_validity, validity, price) VALUES ('term', %s, %s, %s, %s, %s, %s) "
+            "RETURNING id, number, lower(validity)",
+            (type_id, parker_id, lot_id, validity, validity, price),
+        ).fetchone()
+        permit_id, number, sold_at = _one(permit)
+        conn.execute(
+            "INSERT INTO parkdesk.permit_vehicle (permit_id, vehicle_id, lot_id, validity) "
+            "VALUES (%s, %s, %s, %s)",
+            (permit_id, vehicle_id, lot_id, validity),
+        )
+        tender = _weighted(rng, tenders)
+        payment = conn.execute(
+            """
+            INSERT INTO parkdesk.payment (idempotency_key, received_at, received_by, direction,
+                parker_id, permit_id, description, tender, amount, card_brand, card_last4,
+                processor_ref, cheque_number, account_kind, account_ref)
+            VALUES (gen_random_uuid(), %(at)s + interval '10 hours', 'demo_clerk', 'in',
+                %(parker)s, %(permit)s, %(description)s, %(tender)s, %(amount)s,
+                %(brand)s, %(last4)s, %(ref)s, %(cheque)s, %(account)s, %(account_ref)s)
+            RETURNING id, receipt_number
+            """,
+            {
+                "at": sold_at,
+                "parker": parker_id,
+                "permit": permit_id,
+                "description": f"{name} {number}",
+                "tender": tender,
+                "amount": price,
+                "brand": rng.choice(["Visa", "Mastercard"]) if tender == "card" else None,
+                "last4": f"{rng.randint(0, 9999):04d}" if tender == "card" else None,
+                "ref": f"AUTH-{rng.randint(100000, 999999)}" if tender == "card" else None,
+                "cheque": str(rng.randint(100, 9999)) if tender == "cheque" else None,
+                "account": "payroll" if tender == "account" else None,
+                "account_ref": f"E{rng.randint(100000, 999999)}" if tender == "account" else None,
+            },
+        ).fetchone()
+        payment = _one(payment)
+        conn.execute(
+            "INSERT INTO parkdesk.ledger_entry (posted_at, posted_by, kind, amount, parker_id, "
+            "permit_id, payment_id, memo) VALUES "
+            "(%(at)s + interval '10 hours', 'demo_clerk', 'sale', %(amount)s, %(parker)s, "
+            "%(permit)s, NULL, %(memo)s), "
+            "(%(at)s + interval '10 hours', 'demo_clerk', 'payment', -%(amount)s, %(parker)s, "
+            "%(permit)s, %(payment)s, %(paid)s)",
+            {
+                "at": sold_at,
+                "amount": price,
+                "parker": parker_id,
+                "permit": permit_id,
+                "payment": payment[0],
+                "memo": f"{name} {number}",
+                "paid": f"Payment {payment[1]} {tender}",
+            },
+        )
+    return len(rows)

@@ -1,7 +1,7 @@
 """The main window: the desks a person's roles allow, and whether the data is live.
 
 The navigation lists only the desks the database roles open (an officer login,
-meant for field devices, gets a page saying so). The status bar names the
+meant for field devices, gets the plate check alone). The status bar names the
 server and the login and shows the live-change connection; when it is lost a
 banner says so until it is back.
 """

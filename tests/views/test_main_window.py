@@ -11,7 +11,6 @@ from pytestqt.qtbot import QtBot
 from desktop.services.workspace import Workspace
 from desktop.views.main_window import OFFLINE_BANNER, MainWindow
 from desktop.views.operations import OperationRunner
-from desktop.views.widgets import EmptyState
 
 TIMEOUT_MS = 30_000
 
@@ -44,7 +43,13 @@ def test_clerk_sees_parkers_and_not_staff_logins(
     from desktop.views.parkers import ParkerDesk
 
     window = window_for("clerk")
-    assert window.desk_titles() == ["Parkers & vehicles"]
+    assert window.desk_titles() == [
+        "Parkers & vehicles",
+        "Permits & payments",
+        "Cash drawer",
+        "Plate check",
+        "Permit types & lots",
+    ]
     assert window.current_desk() == "parkers"
     assert isinstance(window.desk("parkers"), ParkerDesk)
     assert window.header.title.text() == "Parkers & vehicles"
@@ -55,7 +60,8 @@ def test_admin_sees_staff_logins(window_for: Callable[[str], MainWindow]) -> Non
     from desktop.views.staff import StaffDesk
 
     window = window_for("admin")
-    assert window.desk_titles() == ["Staff logins"]
+    assert window.desk_titles() == ["Plate check", "Staff logins"]
+    window.desk_actions[1].trigger()
     assert isinstance(window.desk("staff"), StaffDesk)
 
 
@@ -63,9 +69,17 @@ def test_manager_sees_both_desks_and_switches_with_the_keyboard(
     window_for: Callable[[str], MainWindow],
 ) -> None:
     window = window_for("manager")
-    assert window.desk_titles() == ["Parkers & vehicles", "Staff logins"]
-    assert [a.shortcut().toString() for a in window.desk_actions] == ["Ctrl+1", "Ctrl+2"]
-    window.desk_actions[1].trigger()
+    assert window.desk_titles() == [
+        "Parkers & vehicles",
+        "Permits & payments",
+        "Cash drawer",
+        "Plate check",
+        "Permit types & lots",
+        "Staff logins",
+    ]
+    shortcuts = [a.shortcut().toString() for a in window.desk_actions]
+    assert shortcuts == [f"Ctrl+{n}" for n in range(1, 7)]
+    window.desk_actions[5].trigger()
     assert window.current_desk() == "staff"
     staff_desk = window.desk("staff")
     assert staff_desk is not None
@@ -76,18 +90,14 @@ def test_manager_sees_both_desks_and_switches_with_the_keyboard(
     assert "not change" in window.header.subtitle.text()
 
 
-def test_officer_gets_a_page_saying_there_is_no_desk(
+def test_officer_gets_only_the_plate_check(
     window_for: Callable[[str], MainWindow],
 ) -> None:
+    """Field devices' login: the plate check is the one thing it may do."""
     window = window_for("officer")
-    assert window.desk_titles() == []
-    assert window.nav.count() == 0
-    assert window.desk_actions == []
-    page = window.no_desk_page
-    assert isinstance(page, EmptyState)
-    assert page.isVisible()
-    assert "no desk" in page.title.text()
-    assert "field" in page.text.text()
+    assert window.desk_titles() == ["Plate check"]
+    assert window.current_desk() == "plate_check"
+    assert window.no_desk_page is None
 
 
 def test_status_bar_names_the_login_and_role_and_goes_live(
