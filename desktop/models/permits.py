@@ -277,10 +277,12 @@ class Payment(Base):
             " AND processor_ref IS NOT NULL)",
             name="card_complete",
         ),
-        CheckConstraint("length(card_brand) <= 20", name="card_brand_length"),
-        # A processor reference is a token, never a card number: no run of 12+ digits.
+        CheckConstraint("card_brand ~ '^[A-Za-z][A-Za-z &.-]{0,19}$'", name="card_brand_words"),
+        # A processor reference is a token, never a card number: no run of 12+ digits,
+        # even with spaces, dots or dashes between them.
         CheckConstraint(
-            "length(processor_ref) <= 64 AND processor_ref !~ '[0-9]{12}'",
+            "length(processor_ref) <= 64"
+            " AND regexp_replace(processor_ref, '[[:space:].-]', '', 'g') !~ '[0-9]{12}'",
             name="processor_ref_not_a_card",
         ),
         CheckConstraint("cheque_number ~ '^[0-9]{1,10}$'", name="cheque_number_format"),
@@ -289,7 +291,8 @@ class Payment(Base):
         ),
         CheckConstraint("account_kind IN ('payroll', 'student')", name="account_kind_known"),
         CheckConstraint(
-            "account_ref ~ '^[A-Z0-9-]{3,20}$'", name="account_ref_format"
+            "account_ref ~ '^[A-Z0-9-]{3,20}$' AND replace(account_ref, '-', '') !~ '[0-9]{12}'",
+            name="account_ref_format",
         ),
         CheckConstraint(
             "tender <> 'account' OR (account_kind IS NOT NULL AND account_ref IS NOT NULL)",
@@ -329,9 +332,7 @@ class Refund(Tracked, Base):
     __table_args__ = (
         CheckConstraint(_in("status", REFUND_STATUSES), name="status_known"),
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint(
-            "status <> 'paid' OR paid_payment_id IS NOT NULL", name="paid_has_payment"
-        ),
+        CheckConstraint("status <> 'paid' OR paid_payment_id IS NOT NULL", name="paid_has_payment"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -74,6 +74,7 @@ VALIDITY_TITLES = {"term": "Fixed term", "monthly": "Monthly", "days": "Number o
 _AMOUNT = re.compile(r"\d{1,3}(,\d{3})+(\.\d{1,2})?|\d{1,9}(\.\d{1,2})?")
 _LAST4 = re.compile(r"\d{4}")
 _DIGIT_RUN = re.compile(r"\d{12}")
+_BRAND = re.compile(r"[A-Za-z][A-Za-z &.-]{0,19}")
 
 
 def parse_amount(raw: str | Decimal, field: str, *, allow_zero: bool = True) -> Decimal:
@@ -149,10 +150,10 @@ class Tender:
             problems.append(
                 FieldProblem("last4", "Enter the last 4 digits of the card, nothing more.")
             )
-        if not self.card_brand.strip():
+        if not _BRAND.fullmatch(self.card_brand.strip()):
             problems.append(FieldProblem("brand", "Choose the card brand."))
         reference = self.reference.strip()
-        if _DIGIT_RUN.search(reference):
+        if _DIGIT_RUN.search(re.sub(r"[\s.-]", "", reference)):
             problems.append(
                 FieldProblem(
                     "reference",
@@ -175,7 +176,10 @@ class Tender:
         problems = []
         if self.account_kind not in ACCOUNT_TITLES:
             problems.append(FieldProblem("account", "Choose payroll or student account."))
-        if not re.fullmatch(r"[A-Z0-9-]{3,20}", self.reference.strip().upper()):
+        reference = self.reference.strip().upper()
+        if not re.fullmatch(r"[A-Z0-9-]{3,20}", reference) or _DIGIT_RUN.search(
+            reference.replace("-", "")
+        ):
             problems.append(
                 FieldProblem(
                     "reference", "Enter the employee or student number the charge goes to."

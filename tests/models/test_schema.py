@@ -30,6 +30,18 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "staff_member": {"SELECT": EVERY_DESK},  # row-level security: own row unless admin/manager
     "parker": {"SELECT": PARKER_READERS},
     "vehicle": {"SELECT": PARKER_READERS},
+    # The permit desk. Every write is a SECURITY DEFINER function (FUNCTION_GRANTS), except
+    # the settings, price list and lot list a manager keeps.
+    "office_setting": {"SELECT": EVERY_DESK},
+    "permit_type": {"SELECT": PARKER_READERS},
+    "permit_type_lot": {"SELECT": PARKER_READERS, "INSERT": {"manager"}, "DELETE": {"manager"}},
+    "permit": {"SELECT": PARKER_READERS},
+    "permit_vehicle": {"SELECT": PARKER_READERS},
+    "waitlist_entry": {"SELECT": PARKER_READERS},
+    "payment": {"SELECT": PARKER_READERS},
+    "refund": {"SELECT": PARKER_READERS},
+    "ledger_entry": {"SELECT": PARKER_READERS},
+    "cash_shift": {"SELECT": {"clerk", "manager"}},  # row-level security: own drawer unless manager
 }
 
 PARKER_FIELDS = {
@@ -53,6 +65,22 @@ VEHICLE_FIELDS = {
     "model_year",
 }
 DEACTIVATION = {"active", "deactivated_at", "deactivation_reason"}
+PERMIT_TYPE_FIELDS = {
+    "code",
+    "name",
+    "price",
+    "validity",
+    "term_start",
+    "term_end",
+    "days",
+    "affiliations",
+    "per_parker_limit",
+    "max_vehicles",
+    "sale_mode",
+    "proration",
+    "offer_hours",
+    "active",
+}
 
 #: table -> (group role, privilege) -> the only columns it may write. Never version,
 #: created_*/updated_* (the stamp trigger sets them) nor generated columns.
@@ -73,6 +101,31 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
         ("clerk", "INSERT"): VEHICLE_FIELDS,
         ("clerk", "UPDATE"): VEHICLE_FIELDS | DEACTIVATION,
     },
+    "office_setting": {
+        ("manager", "UPDATE"): {
+            "office_name",
+            "time_zone",
+            "currency",
+            "refund_approval_threshold",
+            "receipt_footer",
+        },
+    },
+    "permit_type": {
+        ("manager", "INSERT"): PERMIT_TYPE_FIELDS,
+        ("manager", "UPDATE"): PERMIT_TYPE_FIELDS,
+    },
+    # Not a way to change a payment: a foreign key to payment (refund, ledger_entry) locks
+    # the referenced row FOR KEY SHARE, which needs UPDATE on some column of it. The owner
+    # revoked UPDATE on the table from itself and keeps it on the key only; the
+    # payment_append_only trigger refuses every UPDATE anyway.
+    "payment": {
+        (OWNER, "UPDATE"): {"id"},
+    },
+    # The same for foreign keys from ledger_entry (checked when a parker or permit is
+    # removed): the ledger_entry_append_only trigger refuses every UPDATE.
+    "ledger_entry": {
+        (OWNER, "UPDATE"): {"id"},
+    },
 }
 
 #: function -> group roles that may EXECUTE it (nobody else, PUBLIC least of all).
@@ -84,6 +137,27 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "staff_logins": {"manager", "admin"},
     "create_staff_login": {"admin"},
     "disable_staff_login": {"admin"},
+    # The permit desk: the only way anything in it is written.
+    "sell_permit": {"clerk"},
+    "renew_permit": {"clerk"},
+    "transfer_permit": {"clerk"},
+    "cancel_permit": {"clerk"},
+    "pay_refund": {"clerk"},
+    "issue_temporary_permit": {"clerk"},
+    "charge_fee": {"clerk"},
+    "join_waitlist": {"clerk"},
+    "leave_waitlist": {"clerk"},
+    "open_shift": {"clerk"},
+    "close_shift": {"clerk"},
+    "decide_refund": {"manager"},
+    "post_adjustment": {"manager"},
+    "sign_off_shift": {"manager"},
+    "quote_permit": {"clerk", "manager"},
+    "lot_availability": {"clerk", "manager"},
+    "refresh_waitlists": {"clerk", "manager"},
+    # The plate check returns no personal details, so field devices may run it too.
+    "check_plate": EVERY_DESK,
+    "plate_near_matches": EVERY_DESK,
     # Trigger and helper functions: called by the database, never by a login.
     "audit_digest": set(),
     "record_change": set(),
@@ -91,7 +165,30 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "forbid_audit_rewrite": set(),
     "seal_audit_chain": set(),
     "forbid_audit_forgery": set(),
+    "forbid_money_rewrite": set(),
+    "enforce_lot_capacity": set(),
+    "offer_spaces_on_capacity": set(),
+    # Dates in the office's time zone, so every desk shows a day the way the database ends it.
+    "local_midnight": EVERY_DESK,
+    "local_day": EVERY_DESK,
+    "describe_until": EVERY_DESK,
+    # Helpers of the permit desk functions, run inside them as the owner.
+    "describe_plate": set(),
+    "refuse": set(),
+    "lock_lot": set(),
+    "permit_dates": set(),
+    "permit_price": set(),
+    "permit_refusal": set(),
+    "take_payment": set(),
+    "payment_for_key": set(),
+    "offer_spaces": set(),
 }
+
+#: Tables with row-level security (policies in the migrations, described in docs/SECURITY.md).
+ROW_SECURITY = {"staff_member", "cash_shift"}
+
+#: Append-only money: no role, the owner included, may change or remove a row.
+APPEND_ONLY = ("payment", "ledger_entry")
 
 #: Tables without the audit trigger, and why.
 NOT_AUDITED = {
@@ -362,3 +459,294 @@ def test_an_abandoned_transaction_cannot_block_every_desk_for_long(
     ).fetchone()
     assert settings is not None
     assert "idle_in_transaction_session_timeout=1min" in settings[0]  # type: ignore[operator]
+
+
+def test_row_level_security_is_on_exactly_where_documented(
+    catalog: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    rows = catalog.execute(
+        "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'parkdesk'::regnamespace "
+        "AND c.relkind IN ('r', 'p') AND c.relrowsecurity"
+    ).fetchall()
+    assert {str(r[0]) for r in rows} == ROW_SECURITY
+
+
+# -- money ------------------------------------------------------------------------------
+
+#: Types that cannot hold money exactly: binary floating point, and ``money`` (its scale
+#: follows lc_monetary, and it rounds).
+INEXACT = ("real", "double precision", "money")
+
+
+def _inexact_types(conn: psycopg.Connection[tuple[object, ...]]) -> list[int]:
+    """The oids of float4, float8 and money, their arrays and domains over any of them."""
+    rows = conn.execute(
+        """
+        WITH base AS (SELECT unnest(%s::regtype[])::oid AS oid)
+        SELECT t.oid::int FROM pg_type t
+        WHERE t.oid IN (SELECT oid FROM base)
+           OR t.oid IN (SELECT b.typarray FROM pg_type b WHERE b.oid IN (SELECT oid FROM base))
+           OR (t.typtype = 'd' AND t.typbasetype IN (SELECT oid FROM base))
+        """,
+        (list(INEXACT),),
+    ).fetchall()
+    return [int(str(r[0])) for r in rows]
+
+
+def test_no_column_in_the_schema_is_floating_point_or_money(
+    catalog: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    """SPEC rule 9: exact decimals. Views, generated columns and composite types included."""
+    bad = catalog.execute(
+        """
+        SELECT c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE c.relnamespace = 'parkdesk'::regnamespace
+          AND c.relkind IN ('r', 'p', 'v', 'm', 'c', 'f')
+          AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid::int = ANY(%s)
+        """,
+        (_inexact_types(catalog),),
+    ).fetchall()
+    assert bad == []
+
+
+def test_every_decimal_column_holds_cents_exactly(
+    catalog: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    """An unconstrained numeric would keep 10.005; every amount is numeric(12,2)."""
+    rows = catalog.execute(
+        """
+        SELECT c.relname || '.' || a.attname, format_type(a.atttypid, a.atttypmod)
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE c.relnamespace = 'parkdesk'::regnamespace AND c.relkind IN ('r', 'p')
+          AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'numeric'::regtype
+        """
+    ).fetchall()
+    assert rows, "the permit desk should store amounts"
+    assert {str(column): str(kind) for column, kind in rows} == {
+        str(column): "numeric(12,2)" for column, _kind in rows
+    }
+
+
+def test_no_function_takes_or_returns_floating_point_or_money(
+    catalog: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    bad = catalog.execute(
+        """
+        SELECT p.proname || '(' || pg_get_function_arguments(p.oid) || ') -> '
+               || pg_get_function_result(p.oid)
+        FROM pg_proc p
+        WHERE p.pronamespace = 'parkdesk'::regnamespace
+          AND (p.prorettype::int = ANY(%(bad)s)
+               OR EXISTS (SELECT 1 FROM unnest(coalesce(p.proallargtypes,
+                                                        p.proargtypes::oid[])) t
+                          WHERE t::int = ANY(%(bad)s)))
+        """,
+        {"bad": _inexact_types(catalog)},
+    ).fetchall()
+    assert bad == []
+
+
+CARD_NUMBER = "4242424242424242"
+#: Names that suggest a card: they may hold the last four digits at most.
+CARD_LIKE = ("card", "pan", "cvv", "cvc", "last4")
+#: Numbers on a payment that are not a card's.
+NOT_CARD_NUMBERS = {"cheque_number", "receipt_number"}
+
+
+def _card_like_columns(conn: psycopg.Connection[tuple[object, ...]]) -> set[tuple[str, str]]:
+    rows = conn.execute(
+        "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "WHERE c.relnamespace = 'parkdesk'::regnamespace AND c.relkind IN ('r', 'p') "
+        "AND a.attnum > 0 AND NOT a.attisdropped"
+    ).fetchall()
+    found = set()
+    for table, column in ((str(t), str(c)) for t, c in rows):
+        if any(word in column for word in CARD_LIKE) or (
+            table == "payment" and "number" in column and column not in NOT_CARD_NUMBERS
+        ):
+            found.add((table, column))
+    return found
+
+
+def _card_payment(**override: str) -> tuple[str, dict[str, str]]:
+    """An INSERT of an otherwise valid card payment, with some columns replaced."""
+    values = {
+        "tender": "card",
+        "card_brand": "Visa",
+        "card_last4": "4242",
+        "processor_ref": "AUTH-83JD",
+        **override,
+    }
+    sql = (
+        "INSERT INTO parkdesk.payment (idempotency_key, received_at, received_by, direction, "
+        "description, amount, tender, card_brand, card_last4, processor_ref) "
+        "VALUES (gen_random_uuid(), now(), 'alice', 'in', 'Schema check', 1.00, "
+        "%(tender)s, %(card_brand)s, %(card_last4)s, %(processor_ref)s)"
+    )
+    return sql, values
+
+
+def test_the_only_card_columns_are_the_brand_and_the_last_four_digits(
+    catalog: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    """SPEC rule 9: a processor token, the brand and the last 4 digits, nothing more."""
+    assert _card_like_columns(catalog) == {("payment", "card_brand"), ("payment", "card_last4")}
+    kind = catalog.execute(
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+        "WHERE attrelid = 'parkdesk.payment'::regclass AND attname = 'card_last4'"
+    ).fetchone()
+    assert kind == ("text",)
+    checks = catalog.execute(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = 'parkdesk.payment'::regclass AND contype = 'c' "
+        "AND conkey = ARRAY[(SELECT attnum FROM pg_attribute "
+        "WHERE attrelid = 'parkdesk.payment'::regclass AND attname = 'card_last4')]"
+    ).fetchall()
+    assert [str(r[0]) for r in checks] == ["CHECK ((card_last4 ~ '^[0-9]{4}$'::text))"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("card_last4", CARD_NUMBER),
+        ("card_last4", "42424"),
+        ("card_last4", "424"),
+        ("card_last4", "4 42"),
+        ("card_brand", CARD_NUMBER),
+        ("card_brand", "4242 4242 4242 4242"),
+        ("processor_ref", CARD_NUMBER),
+        ("processor_ref", f"AUTH-{CARD_NUMBER}"),
+        ("processor_ref", "4242 4242 4242 4242"),
+        ("processor_ref", "4242-4242-4242-4242"),
+    ],
+)
+def test_a_card_number_has_nowhere_to_go_in_a_payment(
+    database: Database, column: str, value: str
+) -> None:
+    """Tried as the superuser, so only the table's own constraints stand in the way."""
+    with database.admin() as conn:
+        sql, values = _card_payment()
+        with conn.transaction(force_rollback=True):
+            conn.execute(sql, values)  # the row is fine as it is
+        sql, values = _card_payment(**{column: value})
+        with (
+            pytest.raises(psycopg.errors.CheckViolation) as refused,
+            conn.transaction(force_rollback=True),
+        ):
+            conn.execute(sql, values)
+        assert refused.value.diag.table_name == "payment"
+        conn.rollback()
+
+
+def _money_rows(
+    conn: psycopg.Connection[tuple[object, ...]], parker: object = None
+) -> dict[str, int]:
+    """One payment and one ledger entry, written as the superuser (rolled back by callers)."""
+    payment = conn.execute(
+        "INSERT INTO parkdesk.payment (idempotency_key, received_at, received_by, direction, "
+        "description, amount, tender, parker_id) VALUES (gen_random_uuid(), now(), 'alice', "
+        "'in', 'Schema check', 0, 'none', %s) RETURNING id",
+        (parker,),
+    ).fetchone()
+    entry = conn.execute(
+        "INSERT INTO parkdesk.ledger_entry (posted_at, posted_by, kind, amount, memo, payment_id, "
+        "parker_id) VALUES (now(), 'alice', 'sale', 0, 'Schema check', %s, %s) RETURNING id",
+        (payment[0] if payment else None, parker),
+    ).fetchone()
+    assert payment is not None
+    assert entry is not None
+    return {"payment": int(str(payment[0])), "ledger_entry": int(str(entry[0]))}
+
+
+@pytest.mark.parametrize("table", APPEND_ONLY)
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE parkdesk.{table} SET amount = 5 WHERE id = {id}",
+        "UPDATE parkdesk.{table} SET id = id WHERE id = {id}",
+        "DELETE FROM parkdesk.{table} WHERE id = {id}",
+        "TRUNCATE parkdesk.{table} CASCADE",
+    ],
+)
+def test_money_rows_are_never_changed_or_removed_even_by_the_superuser(
+    database: Database, table: str, statement: str
+) -> None:
+    with database.admin() as conn:
+        with conn.transaction(force_rollback=True):
+            ids = _money_rows(conn)
+            with pytest.raises(
+                psycopg.errors.InsufficientPrivilege, match="never changed or removed"
+            ):
+                conn.execute(statement.format(table=table, id=ids[table]))
+        conn.rollback()
+
+
+@pytest.mark.parametrize("table", APPEND_ONLY)
+def test_the_append_only_triggers_are_in_place(
+    catalog: psycopg.Connection[tuple[object, ...]], table: str
+) -> None:
+    rows = catalog.execute(
+        """
+        SELECT t.tgtype, t.tgenabled FROM pg_trigger t
+        WHERE t.tgrelid = %s::regclass AND t.tgfoid = 'parkdesk.forbid_money_rewrite'::regproc
+        """,
+        (f"parkdesk.{table}",),
+    ).fetchall()
+    covered = 0
+    for tgtype, enabled in rows:
+        assert isinstance(tgtype, int)
+        assert enabled == "O", f"a trigger keeping {table} append-only is switched off"
+        assert tgtype & 2, "refused BEFORE the change, not after"
+        covered |= tgtype & (8 | 16 | 32)  # DELETE, UPDATE, TRUNCATE
+    assert covered == 8 | 16 | 32
+
+
+@pytest.mark.parametrize("table", APPEND_ONLY)
+def test_the_owner_may_only_read_and_append_money_rows(
+    catalog: psycopg.Connection[tuple[object, ...]], database: Database, table: str
+) -> None:
+    rows = catalog.execute(
+        "SELECT privilege_type FROM pg_class c, aclexplode(c.relacl) a "
+        "WHERE c.oid = %s::regclass AND a.grantee = %s::regrole",
+        (f"parkdesk.{table}", OWNER),
+    ).fetchall()
+    # MAINTAIN (VACUUM, ANALYZE; PostgreSQL 17+) changes no row.
+    assert {str(r[0]) for r in rows} - {"MAINTAIN"} == {"SELECT", "INSERT"}
+    with database.admin() as conn:
+        for statement in [
+            f"DELETE FROM parkdesk.{table}",
+            f"TRUNCATE parkdesk.{table}",
+            f"UPDATE parkdesk.{table} SET amount = amount",
+        ]:
+            with conn.transaction(force_rollback=True):
+                conn.execute("SET LOCAL ROLE parkdesk_owner")
+                with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+                    conn.execute(statement)
+        conn.rollback()
+
+
+def _parker(conn: psycopg.Connection[tuple[object, ...]]) -> object:
+    row = conn.execute(
+        "INSERT INTO parkdesk.parker (first_name, last_name, affiliation) "
+        "VALUES ('Key', 'Check', 'visitor') RETURNING id"
+    ).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def test_the_administrator_can_remove_a_parker_nothing_refers_to(database: Database) -> None:
+    """Checking a reference locks the referring rows FOR KEY SHARE as their owner, which
+    needs UPDATE on a column of every referring table, money tables included: without it
+    even a parker with no permits cannot be removed."""
+    with database.admin() as conn, conn.transaction(force_rollback=True):
+        parker = _parker(conn)
+        conn.execute("DELETE FROM parkdesk.parker WHERE id = %s", (parker,))
+
+
+def test_a_parker_with_money_rows_is_kept_by_the_foreign_keys(database: Database) -> None:
+    with database.admin() as conn, conn.transaction(force_rollback=True):
+        parker = _parker(conn)
+        _money_rows(conn, parker)
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute("DELETE FROM parkdesk.parker WHERE id = %s", (parker,))

@@ -172,6 +172,15 @@ BEGIN
 END
 $$;
 
+-- Lock order, everywhere: parker, then lot, then the audit chain head (taken by the first
+-- audited write). A function that will touch a lot's spaces locks the lot before it writes
+-- anything, or two clerks could each hold what the other waits for. NO KEY UPDATE: the
+-- foreign-key checks of other inserts (KEY SHARE) pass straight through.
+CREATE FUNCTION parkdesk.lock_lot(p_lot bigint) RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    SELECT NULL::void FROM parkdesk.lot WHERE id = p_lot FOR NO KEY UPDATE
+$$;
+
 -- Capacity is held here, for every way a permit is created: the lot row is locked, so
 -- twenty clerks selling the last three spaces queue, and exactly three succeed.
 CREATE FUNCTION parkdesk.enforce_lot_capacity() RETURNS trigger
@@ -180,7 +189,7 @@ DECLARE
     v_lot parkdesk.lot;
     a record;
 BEGIN
-    SELECT * INTO v_lot FROM parkdesk.lot WHERE id = NEW.lot_id FOR UPDATE;
+    SELECT * INTO v_lot FROM parkdesk.lot WHERE id = NEW.lot_id FOR NO KEY UPDATE;
     IF NOT v_lot.active THEN
         PERFORM parkdesk.refuse('lot', format('%s is closed.', v_lot.name));
     END IF;
@@ -293,13 +302,13 @@ BEGIN
         IF coalesce(v_tender ->> 'last4', '') !~ '^[0-9]{4}$' THEN
             PERFORM parkdesk.refuse('last4', 'Enter the last 4 digits of the card, nothing more.');
         END IF;
-        IF length(btrim(coalesce(v_tender ->> 'brand', ''))) NOT BETWEEN 1 AND 20 THEN
+        IF btrim(coalesce(v_tender ->> 'brand', '')) !~ '^[A-Za-z][A-Za-z &.-]{0,19}$' THEN
             PERFORM parkdesk.refuse('brand', 'Choose the card brand.');
         END IF;
         IF length(btrim(coalesce(v_tender ->> 'reference', ''))) NOT BETWEEN 4 AND 64 THEN
             PERFORM parkdesk.refuse('reference', 'Enter the card terminal''s approval reference.');
         END IF;
-        IF (v_tender ->> 'reference') ~ '[0-9]{12}' THEN
+        IF regexp_replace(v_tender ->> 'reference', '[[:space:].-]', '', 'g') ~ '[0-9]{12}' THEN
             PERFORM parkdesk.refuse('reference',
                 'That looks like a card number. Enter the terminal''s approval reference instead.');
         END IF;
@@ -311,7 +320,8 @@ BEGIN
         IF coalesce(v_tender ->> 'account', '') NOT IN ('payroll', 'student') THEN
             PERFORM parkdesk.refuse('account', 'Choose payroll or student account.');
         END IF;
-        IF upper(coalesce(v_tender ->> 'reference', '')) !~ '^[A-Z0-9-]{3,20}$' THEN
+        IF upper(coalesce(v_tender ->> 'reference', '')) !~ '^[A-Z0-9-]{3,20}$'
+           OR replace(v_tender ->> 'reference', '-', '') ~ '[0-9]{12}' THEN
             PERFORM parkdesk.refuse('reference',
                 'Enter the employee or student number the charge goes to.');
         END IF;
@@ -368,7 +378,7 @@ DECLARE
     v_made int := 0;
     e record;
 BEGIN
-    PERFORM 1 FROM parkdesk.lot WHERE id = p_lot FOR UPDATE;
+    PERFORM parkdesk.lock_lot(p_lot);
     a := parkdesk.lot_availability(p_lot);
     IF a.free <= 0 THEN
         RETURN 0;
@@ -398,6 +408,10 @@ DECLARE
     v_lot bigint;
     v_made int := 0;
 BEGIN
+    PERFORM 1 FROM parkdesk.lot l
+    WHERE l.id IN (SELECT w.lot_id FROM parkdesk.waitlist_entry w
+                   WHERE w.status IN ('waiting', 'offered'))
+    ORDER BY l.id FOR NO KEY UPDATE;
     UPDATE parkdesk.waitlist_entry SET status = 'expired', resolved_at = now()
     WHERE status = 'offered' AND offer_expires_at <= now();
     FOR v_lot IN SELECT DISTINCT w.lot_id FROM parkdesk.waitlist_entry w
@@ -445,10 +459,11 @@ BEGIN
         PERFORM parkdesk.refuse('permit_type', 'Choose a permit type.');
     END IF;
     -- One sale per parker at a time, so two clerks cannot both sell the last allowed permit.
-    SELECT * INTO p FROM parkdesk.parker WHERE id = p_parker FOR UPDATE;
+    SELECT * INTO p FROM parkdesk.parker WHERE id = p_parker FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'This parker no longer exists.' USING ERRCODE = 'no_data_found';
     END IF;
+    PERFORM parkdesk.lock_lot(p_lot);
     SELECT * INTO v_lot FROM parkdesk.lot WHERE id = p_lot;
     IF NOT FOUND OR NOT EXISTS (SELECT 1 FROM parkdesk.permit_type_lot tl
                                 WHERE tl.permit_type_id = p_type AND tl.lot_id = p_lot) THEN
@@ -564,7 +579,8 @@ BEGIN
     IF o.cancelled_at IS NOT NULL THEN
         PERFORM parkdesk.refuse('permit', format('Permit %s was cancelled; sell a new one.', o.number));
     END IF;
-    SELECT * INTO p FROM parkdesk.parker WHERE id = o.parker_id FOR UPDATE;
+    SELECT * INTO p FROM parkdesk.parker WHERE id = o.parker_id FOR NO KEY UPDATE;
+    PERFORM parkdesk.lock_lot(o.lot_id);
     SELECT * INTO t FROM parkdesk.permit_type WHERE id = o.permit_type_id;
     SELECT * INTO v_lot FROM parkdesk.lot WHERE id = o.lot_id;
     IF EXISTS (SELECT 1 FROM parkdesk.permit r WHERE r.renewed_from_id = o.id
@@ -633,7 +649,7 @@ DECLARE
     v_row parkdesk.permit_vehicle;
     v_from timestamptz;
 BEGIN
-    SELECT * INTO o FROM parkdesk.permit WHERE id = p_permit FOR UPDATE;
+    SELECT * INTO o FROM parkdesk.permit WHERE id = p_permit FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'This permit no longer exists.' USING ERRCODE = 'no_data_found';
     END IF;
@@ -688,10 +704,11 @@ BEGIN
     IF v_paid IS NOT NULL THEN
         RETURN (SELECT r.id FROM parkdesk.refund r WHERE r.paid_payment_id = v_paid);
     END IF;
-    SELECT * INTO o FROM parkdesk.permit WHERE id = p_permit FOR UPDATE;
+    SELECT * INTO o FROM parkdesk.permit WHERE id = p_permit FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'This permit no longer exists.' USING ERRCODE = 'no_data_found';
     END IF;
+    PERFORM parkdesk.lock_lot(o.lot_id);
     IF o.cancelled_at IS NOT NULL THEN
         PERFORM parkdesk.refuse('permit', format('Permit %s was already cancelled on %s.', o.number,
             to_char(parkdesk.local_day(o.cancelled_at), 'FMDD Mon YYYY')));
@@ -839,6 +856,7 @@ BEGIN
         PERFORM parkdesk.refuse('plate',
             'A plate is 1 to 10 letters and digits (spaces, dashes and dots are ignored).');
     END IF;
+    PERFORM parkdesk.lock_lot(p_lot);
     SELECT * INTO v_lot FROM parkdesk.lot WHERE id = p_lot;
     IF NOT FOUND THEN
         PERFORM parkdesk.refuse('lot', 'Choose the lot.');
@@ -970,6 +988,7 @@ BEGIN
                    WHERE tl.permit_type_id = p_type AND tl.lot_id = p_lot) THEN
         PERFORM parkdesk.refuse('lot', format('%s is not sold for that lot.', t.name));
     END IF;
+    PERFORM parkdesk.lock_lot(p_lot);
     v_refusal := parkdesk.permit_refusal(p, t, tstzrange(now(), now(), '[]'));
     IF v_refusal IS NOT NULL THEN
         PERFORM parkdesk.refuse('permit_type', v_refusal);
@@ -996,10 +1015,12 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     w parkdesk.waitlist_entry;
 BEGIN
-    SELECT * INTO w FROM parkdesk.waitlist_entry WHERE id = p_entry FOR UPDATE;
+    SELECT * INTO w FROM parkdesk.waitlist_entry WHERE id = p_entry;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'This waitlist entry no longer exists.' USING ERRCODE = 'no_data_found';
     END IF;
+    PERFORM parkdesk.lock_lot(w.lot_id);
+    SELECT * INTO w FROM parkdesk.waitlist_entry WHERE id = p_entry FOR UPDATE;
     IF p_decline AND w.status <> 'offered' THEN
         PERFORM parkdesk.refuse('entry', 'There is no open offer to decline.');
     END IF;
@@ -1273,12 +1294,12 @@ CREATE TRIGGER ledger_entry_append_only BEFORE UPDATE OR DELETE ON parkdesk.ledg
     FOR EACH ROW EXECUTE FUNCTION parkdesk.forbid_money_rewrite();
 CREATE TRIGGER ledger_entry_no_truncate BEFORE TRUNCATE ON parkdesk.ledger_entry
     FOR EACH STATEMENT EXECUTE FUNCTION parkdesk.forbid_money_rewrite();
--- Not even the owner's own functions may rewrite money. Foreign keys to payment lock the
--- row FOR KEY SHARE, which needs UPDATE on one column: the owner keeps it on the key,
+-- Not even the owner's own functions may rewrite money. Foreign-key checks lock rows
+-- FOR KEY SHARE, which needs UPDATE on one column: the owner keeps it on the key,
 -- and the trigger above refuses every UPDATE anyway.
 REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON parkdesk.payment, parkdesk.ledger_entry
     FROM parkdesk_owner;
-GRANT UPDATE (id) ON parkdesk.payment TO parkdesk_owner;
+GRANT UPDATE (id) ON parkdesk.payment, parkdesk.ledger_entry TO parkdesk_owner;
 
 ALTER TABLE parkdesk.cash_shift ENABLE ROW LEVEL SECURITY;
 -- A clerk sees their own drawer; managers see every drawer.
@@ -1659,7 +1680,8 @@ def upgrade() -> None:
             "account_kind IN ('payroll', 'student')", name=op.f("ck_payment_account_kind_known")
         ),
         sa.CheckConstraint(
-            "account_ref ~ '^[A-Z0-9-]{3,20}$'", name=op.f("ck_payment_account_ref_format")
+            "account_ref ~ '^[A-Z0-9-]{3,20}$' AND replace(account_ref, '-', '') !~ '[0-9]{12}'",
+            name=op.f("ck_payment_account_ref_format"),
         ),
         sa.CheckConstraint("card_last4 ~ '^[0-9]{4}$'", name=op.f("ck_payment_card_last4_format")),
         sa.CheckConstraint(
@@ -1667,7 +1689,8 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("direction IN ('in', 'out')", name=op.f("ck_payment_direction_known")),
         sa.CheckConstraint(
-            "length(processor_ref) <= 64 AND processor_ref !~ '[0-9]{12}'",
+            "length(processor_ref) <= 64"
+            " AND regexp_replace(processor_ref, '[[:space:].-]', '', 'g') !~ '[0-9]{12}'",
             name=op.f("ck_payment_processor_ref_not_a_card"),
         ),
         sa.CheckConstraint(
@@ -1694,7 +1717,9 @@ def upgrade() -> None:
             name=op.f("ck_payment_tender_known"),
         ),
         sa.CheckConstraint("amount >= 0", name=op.f("ck_payment_amount_not_negative")),
-        sa.CheckConstraint("length(card_brand) <= 20", name=op.f("ck_payment_card_brand_length")),
+        sa.CheckConstraint(
+            "card_brand ~ '^[A-Za-z][A-Za-z &.-]{0,19}$'", name=op.f("ck_payment_card_brand_words")
+        ),
         sa.CheckConstraint(
             "length(description) BETWEEN 1 AND 200", name=op.f("ck_payment_description_length")
         ),
