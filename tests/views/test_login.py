@@ -340,7 +340,8 @@ def test_demo_start_up_prepares_a_fresh_database_and_a_demo_login_works(
         qtbot.waitUntil(lambda: shell.window is not None, timeout=CONNECT_TIMEOUT_MS)
         window = shell.window
         assert isinstance(window, MainWindow)
-        assert window.desk_titles() == ["Parkers & vehicles", "Staff logins"]
+        assert window.desk_titles()[0] == "Parkers & vehicles"
+        assert "Staff logins" in window.desk_titles()
         qtbot.waitUntil(lambda: window.live_text == "Live", timeout=CONNECT_TIMEOUT_MS)
 
         # Logging out goes back to the demo login, remembering the chosen demo login.
