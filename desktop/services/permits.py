@@ -424,7 +424,7 @@ class PermitService:
             for t in types:
                 refusal = _refusal(session, parker, t, start)
                 quote = None
-                if refusal is None or "already has" in refusal:
+                if refusal is None or refusal.startswith("Already has"):
                     try:
                         quote = _quote(session, int(t.id), start, office.time_zone)
                     except ValidationError as exc:
