@@ -61,6 +61,12 @@ class OfficeSetting(Tracked, Base):
         CheckConstraint("length(office_name) BETWEEN 1 AND 100", name="office_name_length"),
         CheckConstraint("refund_approval_threshold >= 0", name="threshold_not_negative"),
         CheckConstraint("length(receipt_footer) <= 300", name="receipt_footer_length"),
+        # An unknown zone raises here, so no day can be cut at midnight of nowhere.
+        CheckConstraint(
+            "('2000-01-01 00:00+00'::timestamptz AT TIME ZONE time_zone) IS NOT NULL",
+            name="time_zone_known",
+        ),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

@@ -1469,6 +1469,11 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "refund_approval_threshold >= 0", name=op.f("ck_office_setting_threshold_not_negative")
         ),
+        sa.CheckConstraint(
+            "('2000-01-01 00:00+00'::timestamptz AT TIME ZONE time_zone) IS NOT NULL",
+            name=op.f("ck_office_setting_time_zone_known"),
+        ),
+        sa.CheckConstraint("currency ~ '^[A-Z]{3}$'", name=op.f("ck_office_setting_currency_code")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_office_setting")),
         schema="parkdesk",
     )
