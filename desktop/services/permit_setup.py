@@ -1,0 +1,974 @@
+"""What a manager sets up for the permit desk: permit types, lots and zones, office settings.
+
+Managers edit; clerks read the same lists (the column grants of the database decide, the
+service only words the refusal first). Every field is checked here so a dialog can mark
+every wrong field at once; the table constraints stay the backstop. Writes check the
+version the manager loaded and name who changed the record in between when it no
+longer matches.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Row, text
+from sqlalchemy.orm import Session
+
+from desktop.models.parker import AFFILIATIONS
+from desktop.models.permits import PRORATIONS, SALE_MODES, VALIDITY_KINDS
+from desktop.services.errors import (
+    ConflictError,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from desktop.services.parkers import AFFILIATION_TITLES, format_when
+from desktop.services.workspace import Workspace
+
+DESK = "permit_setup"
+
+VALIDITY_TITLES = {
+    "term": "Fixed term (a semester, an academic year…)",
+    "monthly": "Monthly (the calendar month it starts in)",
+    "days": "A number of days from the start date",
+}
+SALE_MODE_TITLES = {"first_come": "First come", "waitlist": "Waitlist"}
+SALE_MODE_CHOICES = {
+    "first_come": "First come, first served",
+    "waitlist": "Only through the waitlist",
+}
+PRORATION_TITLES = {
+    "none": "Full price whatever the start date",
+    "daily": "By the day remaining",
+    "monthly": "By the month remaining (a started month counts in full)",
+}
+
+MAX_PRICE = Decimal(100_000)
+MAX_THRESHOLD = Decimal(1_000_000)
+MAX_CAPACITY = 100_000
+MAX_DAYS = 730
+MAX_FOOTER = 300
+
+_CODE = re.compile(r"[A-Z0-9-]{1,12}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_PLAIN_AMOUNT = re.compile(r"\d+(?:\.\d*)?|\.\d+")
+_GROUPED_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_CENT = Decimal("0.01")
+#: The regions of current IANA zone names (the rest are old aliases such as US/Eastern).
+_ZONE_REGIONS = {
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+#: Currencies shown with a symbol; any other code is written before the amount.
+CURRENCY_SYMBOLS = {"USD": "$", "CAD": "$", "AUD": "$", "NZD": "$", "EUR": "€", "GBP": "£"}
+
+
+# -- words for people --------------------------------------------------------------
+
+
+def format_day(day: date) -> str:
+    """'1 Sep 2026', with English month names whatever the computer's locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """'$1,200.50', '€12.00', 'CHF 12.00': two places, rounded half up."""
+    cents = amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+    code = currency.strip().upper()
+    symbol = CURRENCY_SYMBOLS.get(code, f"{code} ")
+    sign = "\u2212" if cents < 0 else ""
+    return f"{sign}{symbol}{abs(cents):,.2f}"
+
+
+def parse_amount(typed: str, field: str, label: str, maximum: Decimal) -> Decimal:
+    """An amount typed at the desk: '480', '480.00' and '1,200.50' are fine.
+
+    Raises :class:`ValidationError` on ``field`` for anything else, saying what to type.
+    """
+    value = typed.strip().replace(" ", "")
+    example = "such as 480 or 1,200.50"
+    if not value:
+        raise ValidationError.single(field, f"Enter the {label}, {example} (0 if none).")
+    if value.startswith(("-", "\u2212")):
+        raise ValidationError.single(field, f"The {label} cannot be negative.")
+    if not (_PLAIN_AMOUNT.fullmatch(value) or _GROUPED_AMOUNT.fullmatch(value)):
+        raise ValidationError.single(field, f"Type the {label} as an amount {example}.")
+    try:
+        amount = Decimal(value.replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the patterns above only let numbers through
+        raise ValidationError.single(field, f"Enter the {label} as an amount {example}.") from None
+    if amount != amount.quantize(_CENT, rounding=ROUND_HALF_UP):
+        raise ValidationError.single(
+            field, f"Use at most two decimals (cents) in the {label}, as in 1,234.50."
+        )
+    if amount > maximum:
+        raise ValidationError.single(field, f"The {label} is at most {maximum:,.2f}.")
+    return amount.quantize(_CENT)
+
+
+def time_zone_choices() -> list[str]:
+    """IANA zone names people pick from (the deprecated aliases left out), sorted."""
+    return [
+        *sorted(z for z in zoneinfo.available_timezones() if z.partition("/")[0] in _ZONE_REGIONS),
+        "UTC",
+    ]
+
+
+# -- what the service hands back ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PermitTypeInfo:
+    id: int
+    code: str
+    name: str
+    price: Decimal
+    validity: str
+    term_start: date | None
+    term_end: date | None
+    days: int | None
+    affiliations: tuple[str, ...]
+    lot_ids: tuple[int, ...]
+    lot_codes: tuple[str, ...]
+    per_parker_limit: int
+    max_vehicles: int
+    sale_mode: str
+    proration: str
+    offer_hours: int
+    active: bool
+    version: int
+    updated_by: str
+    updated_at: datetime
+
+    @property
+    def validity_words(self) -> str:
+        """'Term 1 Sep 2026 \u2013 31 Aug 2027' (an en dash), 'Monthly' or '30 days'."""
+        if self.validity == "term" and self.term_start and self.term_end:
+            return f"Term {format_day(self.term_start)} \u2013 {format_day(self.term_end)}"
+        if self.validity == "days" and self.days:
+            return "1 day" if self.days == 1 else f"{self.days} days"
+        return "Monthly"
+
+    @property
+    def affiliation_words(self) -> str:
+        """'Faculty, Staff' in the order the parker form lists affiliations."""
+        return ", ".join(AFFILIATION_TITLES[a] for a in AFFILIATIONS if a in self.affiliations)
+
+    @property
+    def sale_mode_words(self) -> str:
+        return SALE_MODE_TITLES.get(self.sale_mode, self.sale_mode)
+
+    @property
+    def proration_words(self) -> str:
+        return PRORATION_TITLES.get(self.proration, self.proration)
+
+
+@dataclass(frozen=True)
+class LotZone:
+    id: int
+    lot_id: int
+    code: str
+    name: str
+    version: int
+
+
+@dataclass(frozen=True)
+class LotInfo:
+    id: int
+    code: str
+    name: str
+    capacity: int
+    active: bool
+    #: Permits valid now, spaces held for waitlist offers, and what is left to sell.
+    taken: int
+    offered: int
+    free: int
+    version: int
+    updated_by: str
+    updated_at: datetime
+    zones: tuple[LotZone, ...] = ()
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.taken + self.offered > self.capacity
+
+    @property
+    def zone_codes(self) -> str:
+        return ", ".join(z.code for z in self.zones)
+
+
+@dataclass(frozen=True)
+class LotSaved:
+    """A saved lot, and what the manager should know about it (empty if nothing)."""
+
+    lot: LotInfo
+    warning: str = ""
+
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    office_name: str
+    time_zone: str
+    currency: str
+    refund_approval_threshold: Decimal
+    receipt_footer: str
+    version: int
+    updated_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SetupOverview:
+    """Everything the setup desk shows, read in one transaction."""
+
+    permit_types: tuple[PermitTypeInfo, ...]
+    lots: tuple[LotInfo, ...]
+    office: OfficeSettings
+
+
+# -- what the manager typed ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PermitTypeDraft:
+    """A permit type as typed; ``price`` is the text from the field."""
+
+    code: str
+    name: str
+    price: str
+    validity: str
+    term_start: date | None = None
+    term_end: date | None = None
+    days: int | None = None
+    affiliations: tuple[str, ...] = ()
+    lot_ids: tuple[int, ...] = ()
+    per_parker_limit: int = 1
+    max_vehicles: int = 2
+    sale_mode: str = "first_come"
+    proration: str = "none"
+    offer_hours: int = 48
+    active: bool = True
+
+    @classmethod
+    def of(cls, info: PermitTypeInfo) -> PermitTypeDraft:
+        """The saved type as a draft (the price written as the field shows it)."""
+        return cls(
+            code=info.code,
+            name=info.name,
+            price=f"{info.price:.2f}",
+            validity=info.validity,
+            term_start=info.term_start,
+            term_end=info.term_end,
+            days=info.days,
+            affiliations=info.affiliations,
+            lot_ids=info.lot_ids,
+            per_parker_limit=info.per_parker_limit,
+            max_vehicles=info.max_vehicles,
+            sale_mode=info.sale_mode,
+            proration=info.proration,
+            offer_hours=info.offer_hours,
+            active=info.active,
+        )
+
+    def cleaned(self) -> dict[str, Any]:
+        """The values as the database takes them, or a :class:`ValidationError` naming
+        every bad field (names as in the permit type dialog)."""
+        code = self.code.strip().upper()
+        name = " ".join(self.name.split())
+        problems = _code_and_name_problems(code, name, "FAC-AY", "clerks and parkers see")
+        price = Decimal(0)
+        try:
+            price = parse_amount(self.price, "price", "price", MAX_PRICE)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+        problems.extend(self._validity_problems())
+        affiliations = tuple(a for a in AFFILIATIONS if a in self.affiliations)
+        if not affiliations or len(affiliations) != len(set(self.affiliations)):
+            problems.append(
+                FieldProblem("affiliations", "Tick at least one affiliation that may buy it.")
+            )
+        if not self.lot_ids:
+            problems.append(FieldProblem("lots", "Tick at least one lot the permit is for."))
+        if self.sale_mode not in SALE_MODES:
+            problems.append(FieldProblem("sale_mode", "Choose how the permit is sold."))
+        for field, label, low, high in (
+            ("per_parker_limit", "The limit per parker", 1, 10),
+            ("max_vehicles", "The number of vehicles", 1, 5),
+            ("offer_hours", "The offer time", 1, 720),
+        ):
+            if not low <= getattr(self, field) <= high:
+                problems.append(FieldProblem(field, f"{label} is from {low} to {high}."))
+        if problems:
+            raise ValidationError(problems)
+        term = self.validity == "term"
+        return {
+            "code": code,
+            "name": name,
+            "price": price,
+            "validity": self.validity,
+            "term_start": self.term_start if term else None,
+            "term_end": self.term_end if term else None,
+            "days": self.days if self.validity == "days" else None,
+            "affiliations": list(affiliations),
+            "per_parker_limit": self.per_parker_limit,
+            "max_vehicles": self.max_vehicles,
+            "sale_mode": self.sale_mode,
+            "proration": self.proration,
+            "offer_hours": self.offer_hours,
+            "active": self.active,
+        }
+
+    def _validity_problems(self) -> list[FieldProblem]:
+        """The term dates or number of days the kind of validity needs, and a late-start
+        rule that makes sense for it."""
+        problems: list[FieldProblem] = []
+        if self.validity not in VALIDITY_KINDS:
+            problems.append(FieldProblem("validity", "Choose how long the permit is valid."))
+        elif self.validity == "term":
+            if self.term_start is None:
+                problems.append(FieldProblem("term_start", "Choose the first day of the term."))
+            if self.term_end is None:
+                problems.append(FieldProblem("term_end", "Choose the last day of the term."))
+            elif self.term_start is not None and self.term_end < self.term_start:
+                problems.append(
+                    FieldProblem(
+                        "term_end",
+                        f"The last day is before the first day ({format_day(self.term_start)}).",
+                    )
+                )
+        elif self.validity == "days" and (self.days is None or not 1 <= self.days <= MAX_DAYS):
+            problems.append(FieldProblem("days", f"A permit lasts 1 to {MAX_DAYS} days."))
+        if self.proration not in PRORATIONS:
+            problems.append(FieldProblem("proration", "Choose how a late start is priced."))
+        elif self.validity == "days" and self.proration != "none":
+            problems.append(
+                FieldProblem(
+                    "proration",
+                    "A permit of a number of days starts on the day it is sold, "
+                    "so it is always sold at full price.",
+                )
+            )
+        elif self.validity == "monthly" and self.proration == "monthly":
+            problems.append(
+                FieldProblem(
+                    "proration",
+                    "A monthly permit covers one month: choose full price or by the day.",
+                )
+            )
+        return problems
+
+
+def _code_and_name_problems(code: str, name: str, example: str, shown: str) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    if not code:
+        problems.append(FieldProblem("code", f"Enter a short code, such as {example}."))
+    elif not _CODE.fullmatch(code):
+        problems.append(
+            FieldProblem("code", "A code is 1 to 12 capital letters, digits or dashes.")
+        )
+    if not name:
+        problems.append(FieldProblem("name", f"Enter the name {shown}."))
+    elif len(name) > 100:
+        problems.append(FieldProblem("name", "A name is at most 100 characters."))
+    return problems
+
+
+@dataclass(frozen=True)
+class ZoneDraft:
+    """A zone of a lot as typed; ``zone_id`` and ``version`` are None for a new one."""
+
+    code: str
+    name: str
+    zone_id: int | None = None
+    version: int | None = None
+
+    def cleaned(self) -> ZoneDraft:
+        """Trimmed and upper-cased, as saved (:meth:`problems` says whether it may be)."""
+        return ZoneDraft(
+            self.code.strip().upper(), " ".join(self.name.split()), self.zone_id, self.version
+        )
+
+    def problems(self) -> list[str]:
+        clean = self.cleaned()
+        found = []
+        if not _CODE.fullmatch(clean.code):
+            found.append("a code is 1 to 12 capital letters, digits or dashes.")
+        if not 1 <= len(clean.name) <= 100:
+            found.append("a name is 1 to 100 characters.")
+        return found
+
+
+@dataclass(frozen=True)
+class LotDraft:
+    code: str
+    name: str
+    capacity: int
+    active: bool = True
+    zones: tuple[ZoneDraft, ...] = ()
+
+    @classmethod
+    def of(cls, lot: LotInfo) -> LotDraft:
+        return cls(
+            code=lot.code,
+            name=lot.name,
+            capacity=lot.capacity,
+            active=lot.active,
+            zones=tuple(ZoneDraft(z.code, z.name, z.id, z.version) for z in lot.zones),
+        )
+
+    def cleaned(self) -> LotDraft:
+        code = self.code.strip().upper()
+        name = " ".join(self.name.split())
+        problems = _code_and_name_problems(code, name, "LOT-B", "on signs and permits")
+        if not 0 <= self.capacity <= MAX_CAPACITY:
+            problems.append(
+                FieldProblem("capacity", f"Capacity is from 0 to {MAX_CAPACITY:,} spaces.")
+            )
+        zones: list[ZoneDraft] = []
+        seen: set[str] = set()
+        zone_problems: list[str] = []
+        for number, zone in enumerate(self.zones, start=1):
+            clean = zone.cleaned()
+            zone_problems.extend(f"Zone {number}: {p}" for p in zone.problems())
+            if clean.code in seen:
+                zone_problems.append(f"Zone {number}: another zone of this lot is {clean.code}.")
+            seen.add(clean.code)
+            zones.append(clean)
+        if zone_problems:
+            problems.append(FieldProblem("zones", "\n".join(zone_problems)))
+        if problems:
+            raise ValidationError(problems)
+        return LotDraft(code, name, self.capacity, self.active, tuple(zones))
+
+
+@dataclass(frozen=True)
+class OfficeSettingsDraft:
+    office_name: str
+    time_zone: str
+    currency: str
+    refund_approval_threshold: str
+    receipt_footer: str = ""
+
+    @classmethod
+    def of(cls, office: OfficeSettings) -> OfficeSettingsDraft:
+        return cls(
+            office_name=office.office_name,
+            time_zone=office.time_zone,
+            currency=office.currency,
+            refund_approval_threshold=f"{office.refund_approval_threshold:.2f}",
+            receipt_footer=office.receipt_footer,
+        )
+
+    def cleaned(self) -> dict[str, Any]:
+        problems: list[FieldProblem] = []
+        office_name = " ".join(self.office_name.split())
+        time_zone = self.time_zone.strip()
+        currency = self.currency.strip().upper()
+        footer = self.receipt_footer.strip()
+        if not office_name:
+            problems.append(FieldProblem("office_name", "Enter the office's name."))
+        elif len(office_name) > 100:
+            problems.append(FieldProblem("office_name", "A name is at most 100 characters."))
+        if not time_zone:
+            problems.append(
+                FieldProblem("time_zone", "Choose the office's time zone, such as America/Toronto.")
+            )
+        elif time_zone not in zoneinfo.available_timezones():
+            problems.append(
+                FieldProblem(
+                    "time_zone",
+                    f"{time_zone} is not a time zone; pick one from the list, "
+                    "such as America/Toronto.",
+                )
+            )
+        if not _CURRENCY.fullmatch(currency):
+            problems.append(
+                FieldProblem("currency", "A currency is a three-letter code, such as USD or CAD.")
+            )
+        threshold = Decimal(0)
+        try:
+            threshold = parse_amount(
+                self.refund_approval_threshold,
+                "refund_approval_threshold",
+                "refund approval threshold",
+                MAX_THRESHOLD,
+            )
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+        if len(footer) > MAX_FOOTER:
+            problems.append(
+                FieldProblem(
+                    "receipt_footer",
+                    f"The footer is at most {MAX_FOOTER} characters ({len(footer)} now).",
+                )
+            )
+        if problems:
+            raise ValidationError(problems)
+        return {
+            "office_name": office_name,
+            "time_zone": time_zone,
+            "currency": currency,
+            "refund_approval_threshold": threshold,
+            "receipt_footer": footer,
+        }
+
+
+# -- SQL --------------------------------------------------------------------------------
+
+_TYPE_SQL = """
+SELECT t.id, t.code, t.name, t.price, t.validity, t.term_start, t.term_end, t.days,
+       t.affiliations, t.per_parker_limit, t.max_vehicles, t.sale_mode, t.proration,
+       t.offer_hours, t.active, t.version, t.updated_by, t.updated_at,
+       coalesce(array_agg(l.id ORDER BY l.code) FILTER (WHERE l.id IS NOT NULL), '{}')
+           AS lot_ids,
+       coalesce(array_agg(l.code ORDER BY l.code) FILTER (WHERE l.id IS NOT NULL), '{}')
+           AS lot_codes
+FROM parkdesk.permit_type t
+LEFT JOIN parkdesk.permit_type_lot tl ON tl.permit_type_id = t.id
+LEFT JOIN parkdesk.lot l ON l.id = tl.lot_id
+WHERE (:include_inactive OR t.active) AND (CAST(:id AS bigint) IS NULL OR t.id = :id)
+GROUP BY t.id
+ORDER BY t.code
+"""
+
+_LOT_SQL = """
+SELECT l.id, l.code, l.name, l.capacity, l.active, l.version, l.updated_by, l.updated_at,
+       a.taken, a.offered, a.free
+FROM parkdesk.lot l CROSS JOIN LATERAL parkdesk.lot_availability(l.id) a
+WHERE CAST(:id AS bigint) IS NULL OR l.id = :id
+ORDER BY l.code
+"""
+
+_ZONE_SQL = """
+SELECT z.id, z.lot_id, z.code, z.name, z.version FROM parkdesk.zone z
+WHERE CAST(:id AS bigint) IS NULL OR z.lot_id = :id
+ORDER BY z.lot_id, z.code
+"""
+
+_OFFICE_SQL = """
+SELECT office_name, time_zone, currency, refund_approval_threshold, receipt_footer,
+       version, updated_by, updated_at
+FROM parkdesk.office_setting WHERE id = 1
+"""
+
+_TYPE_COLUMNS = (
+    "code, name, price, validity, term_start, term_end, days, affiliations, "
+    "per_parker_limit, max_vehicles, sale_mode, proration, offer_hours, active"
+)
+_TYPE_VALUES = ", ".join(f":{c.strip()}" for c in _TYPE_COLUMNS.split(","))
+_TYPE_ASSIGNMENTS = ", ".join(f"{c.strip()} = :{c.strip()}" for c in _TYPE_COLUMNS.split(","))
+
+
+def _permit_type(row: Row[Any]) -> PermitTypeInfo:
+    return PermitTypeInfo(
+        id=row.id,
+        code=row.code,
+        name=row.name,
+        price=row.price,
+        validity=row.validity,
+        term_start=row.term_start,
+        term_end=row.term_end,
+        days=row.days,
+        affiliations=tuple(row.affiliations),
+        lot_ids=tuple(row.lot_ids),
+        lot_codes=tuple(row.lot_codes),
+        per_parker_limit=row.per_parker_limit,
+        max_vehicles=row.max_vehicles,
+        sale_mode=row.sale_mode,
+        proration=row.proration,
+        offer_hours=row.offer_hours,
+        active=row.active,
+        version=row.version,
+        updated_by=row.updated_by,
+        updated_at=row.updated_at,
+    )
+
+
+def _office(row: Row[Any]) -> OfficeSettings:
+    return OfficeSettings(
+        office_name=row.office_name,
+        time_zone=row.time_zone,
+        currency=row.currency,
+        refund_approval_threshold=row.refund_approval_threshold,
+        receipt_footer=row.receipt_footer or "",
+        version=row.version,
+        updated_by=row.updated_by,
+        updated_at=row.updated_at,
+    )
+
+
+class PermitSetupService:
+    """The setup desk's use cases for one logged-in person. Each method is one transaction."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    @property
+    def can_edit(self) -> bool:
+        return self.workspace.identity.can_edit(DESK)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def overview(self) -> SetupOverview:
+        with self.workspace.read() as session:
+            return SetupOverview(
+                permit_types=tuple(self._types(session, include_inactive=True)),
+                lots=tuple(self._lots(session)),
+                office=self._office(session),
+            )
+
+    def permit_types(self, include_inactive: bool = True) -> list[PermitTypeInfo]:
+        with self.workspace.read() as session:
+            return self._types(session, include_inactive=include_inactive)
+
+    def permit_type(self, type_id: int) -> PermitTypeInfo:
+        with self.workspace.read() as session:
+            return self._load_type(session, type_id)
+
+    def lots(self) -> list[LotInfo]:
+        """Every lot with its zones and how many spaces are taken and free right now."""
+        with self.workspace.read() as session:
+            return self._lots(session)
+
+    def lot(self, lot_id: int) -> LotInfo:
+        with self.workspace.read() as session:
+            return self._load_lot(session, lot_id)
+
+    def office_settings(self) -> OfficeSettings:
+        with self.workspace.read() as session:
+            return self._office(session)
+
+    # -- permit types -------------------------------------------------------------------
+
+    def save_permit_type(
+        self, draft: PermitTypeDraft, type_id: int | None = None, version: int | None = None
+    ) -> PermitTypeInfo:
+        """Create a permit type (``type_id`` None) or save one loaded at ``version``.
+
+        The lots it covers are replaced in the same transaction; the type's row is
+        written even when only its lots changed, so its version records that too.
+        """
+        self._require_manager("permit types")
+        params = draft.cleaned()
+        with self.workspace.transaction() as session:
+            self._check_code_free(session, "permit_type", params["code"], type_id)
+            self._check_lots_exist(session, draft.lot_ids)
+            if type_id is None:
+                type_id = session.execute(
+                    text(
+                        f"INSERT INTO parkdesk.permit_type ({_TYPE_COLUMNS}) "
+                        f"VALUES ({_TYPE_VALUES}) RETURNING id"
+                    ),
+                    params,
+                ).scalar_one()
+            else:
+                if version is None:
+                    raise ValueError("saving a permit type needs the version it was loaded at")
+                row = session.execute(
+                    text(
+                        f"UPDATE parkdesk.permit_type SET {_TYPE_ASSIGNMENTS} "
+                        "WHERE id = :id AND version = :version RETURNING id"
+                    ),
+                    {**params, "id": type_id, "version": version},
+                ).first()
+                if row is None:
+                    self._raise_conflict(session, "permit_type", "permit type", type_id)
+            self._replace_lots(session, type_id, set(draft.lot_ids))
+            return self._load_type(session, type_id)
+
+    # -- lots -------------------------------------------------------------------------------
+
+    def save_lot(
+        self, draft: LotDraft, lot_id: int | None = None, version: int | None = None
+    ) -> LotSaved:
+        """Create a lot or save one loaded at ``version``, with its zones.
+
+        Capacity may go below the permits valid now: they stay valid, and no new
+        permit is sold there until enough of them end; the result says so.
+        """
+        self._require_manager("lots")
+        data = draft.cleaned()
+        params = {
+            "code": data.code,
+            "name": data.name,
+            "capacity": data.capacity,
+            "active": data.active,
+        }
+        with self.workspace.transaction() as session:
+            self._check_code_free(session, "lot", data.code, lot_id)
+            if lot_id is None:
+                lot_id = session.execute(
+                    text(
+                        "INSERT INTO parkdesk.lot (code, name, capacity, active) "
+                        "VALUES (:code, :name, :capacity, :active) RETURNING id"
+                    ),
+                    params,
+                ).scalar_one()
+            else:
+                if version is None:
+                    raise ValueError("saving a lot needs the version it was loaded at")
+                row = session.execute(
+                    text(
+                        "UPDATE parkdesk.lot SET code = :code, name = :name, "
+                        "capacity = :capacity, active = :active "
+                        "WHERE id = :id AND version = :version RETURNING id"
+                    ),
+                    {**params, "id": lot_id, "version": version},
+                ).first()
+                if row is None:
+                    self._raise_conflict(session, "lot", "lot", lot_id)
+            self._save_zones(session, lot_id, data.zones)
+            lot = self._load_lot(session, lot_id)
+            return LotSaved(lot, _lot_warning(lot))
+
+    def add_zone(self, lot_id: int, code: str, name: str) -> LotZone:
+        """Add one zone to a lot (zones are never removed: citations refer to them)."""
+        self._require_manager("zones")
+        draft = ZoneDraft(code, name)
+        problems = draft.problems()
+        if problems:
+            raise ValidationError.single("zones", " ".join(p.capitalize() for p in problems))
+        zone = draft.cleaned()
+        with self.workspace.transaction() as session:
+            taken = session.execute(
+                text("SELECT 1 FROM parkdesk.zone WHERE lot_id = :lot AND code = :code"),
+                {"lot": lot_id, "code": zone.code},
+            ).first()
+            if taken is not None:
+                raise ValidationError.single("zones", f"This lot already has a zone {zone.code}.")
+            row = session.execute(
+                text(
+                    "INSERT INTO parkdesk.zone (lot_id, code, name) VALUES (:lot, :code, :name) "
+                    "RETURNING id, lot_id, code, name, version"
+                ),
+                {"lot": lot_id, "code": zone.code, "name": zone.name},
+            ).one()
+            return LotZone(row.id, row.lot_id, row.code, row.name, row.version)
+
+    # -- office settings --------------------------------------------------------------------
+
+    def save_office_settings(self, draft: OfficeSettingsDraft, version: int) -> OfficeSettings:
+        """Save the office's name, time zone, currency, refund threshold and receipt footer."""
+        self._require_manager("the office settings")
+        params = draft.cleaned()
+        with self.workspace.transaction() as session:
+            # Python and the server may ship different zone databases; the server's decides
+            # where days start and end, so it must know the zone too.
+            known = session.execute(
+                text("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = :z)"),
+                {"z": params["time_zone"]},
+            ).scalar_one()
+            if not known:
+                raise ValidationError.single(
+                    "time_zone",
+                    f"The database server does not know the time zone {params['time_zone']}; "
+                    "choose another one from the list.",
+                )
+            row = session.execute(
+                text(
+                    "UPDATE parkdesk.office_setting SET office_name = :office_name, "
+                    "time_zone = :time_zone, currency = :currency, "
+                    "refund_approval_threshold = :refund_approval_threshold, "
+                    "receipt_footer = :receipt_footer "
+                    "WHERE id = 1 AND version = :version RETURNING id"
+                ),
+                {**params, "version": version},
+            ).first()
+            if row is None:
+                self._raise_conflict(session, "office_setting", "set of office settings", 1)
+            return self._office(session)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _require_manager(self, what: str) -> None:
+        # The database refuses anyway (column grants); this only says it more plainly.
+        if not self.can_edit:
+            raise PermissionDenied(f"Only a manager can change {what}.")
+
+    def _types(self, session: Session, *, include_inactive: bool) -> list[PermitTypeInfo]:
+        rows = session.execute(
+            text(_TYPE_SQL), {"include_inactive": include_inactive, "id": None}
+        ).all()
+        return [_permit_type(r) for r in rows]
+
+    def _load_type(self, session: Session, type_id: int) -> PermitTypeInfo:
+        row = session.execute(text(_TYPE_SQL), {"include_inactive": True, "id": type_id}).first()
+        if row is None:
+            raise NotFound("This permit type no longer exists.")
+        return _permit_type(row)
+
+    def _lots(self, session: Session, lot_id: int | None = None) -> list[LotInfo]:
+        zones: dict[int, list[LotZone]] = {}
+        for z in session.execute(text(_ZONE_SQL), {"id": lot_id}).all():
+            zones.setdefault(z.lot_id, []).append(
+                LotZone(z.id, z.lot_id, z.code, z.name, z.version)
+            )
+        return [
+            LotInfo(
+                id=r.id,
+                code=r.code,
+                name=r.name,
+                capacity=r.capacity,
+                active=r.active,
+                taken=r.taken,
+                offered=r.offered,
+                free=r.free,
+                version=r.version,
+                updated_by=r.updated_by,
+                updated_at=r.updated_at,
+                zones=tuple(zones.get(r.id, ())),
+            )
+            for r in session.execute(text(_LOT_SQL), {"id": lot_id}).all()
+        ]
+
+    def _load_lot(self, session: Session, lot_id: int) -> LotInfo:
+        lots = self._lots(session, lot_id)
+        if not lots:
+            raise NotFound("This lot no longer exists.")
+        return lots[0]
+
+    def _office(self, session: Session) -> OfficeSettings:
+        row = session.execute(text(_OFFICE_SQL)).first()
+        if row is None:
+            raise NotFound("The office settings are missing; ask your administrator.")
+        return _office(row)
+
+    def _check_code_free(self, session: Session, table: str, code: str, own_id: int | None) -> None:
+        other = session.execute(
+            text(
+                f"SELECT name FROM parkdesk.{table} "
+                "WHERE code = :code AND id IS DISTINCT FROM CAST(:id AS bigint)"
+            ),
+            {"code": code, "id": own_id},
+        ).first()
+        if other is not None:
+            what = "permit type" if table == "permit_type" else table
+            raise ValidationError.single(
+                "code", f"The {what} {other.name} already has code {code}."
+            )
+
+    def _check_lots_exist(self, session: Session, lot_ids: tuple[int, ...]) -> None:
+        found = set(
+            session.execute(
+                text("SELECT id FROM parkdesk.lot WHERE id = ANY(:ids)"), {"ids": list(lot_ids)}
+            ).scalars()
+        )
+        if found != set(lot_ids):
+            raise ValidationError.single(
+                "lots", "A lot you ticked no longer exists; reload and tick the lots again."
+            )
+
+    def _replace_lots(self, session: Session, type_id: int, wanted: set[int]) -> None:
+        current = set(
+            session.execute(
+                text("SELECT lot_id FROM parkdesk.permit_type_lot WHERE permit_type_id = :t"),
+                {"t": type_id},
+            ).scalars()
+        )
+        removed, added = sorted(current - wanted), sorted(wanted - current)
+        if removed:
+            session.execute(
+                text(
+                    "DELETE FROM parkdesk.permit_type_lot "
+                    "WHERE permit_type_id = :t AND lot_id = ANY(:lots)"
+                ),
+                {"t": type_id, "lots": removed},
+            )
+        for lot_id in added:
+            session.execute(
+                text(
+                    "INSERT INTO parkdesk.permit_type_lot (permit_type_id, lot_id) "
+                    "VALUES (:t, :lot)"
+                ),
+                {"t": type_id, "lot": lot_id},
+            )
+
+    def _save_zones(self, session: Session, lot_id: int, zones: tuple[ZoneDraft, ...]) -> None:
+        saved = {
+            z.id: z
+            for z in session.execute(
+                text("SELECT id, code, name FROM parkdesk.zone WHERE lot_id = :lot"),
+                {"lot": lot_id},
+            ).all()
+        }
+        # Renames first, so a new zone may take a code an existing zone gives up.
+        for zone in zones:
+            if zone.zone_id is None:
+                continue
+            current = saved.get(zone.zone_id)
+            if current is None:
+                raise NotFound(f"Zone {zone.code} no longer belongs to this lot; reload it.")
+            if (current.code, current.name) == (zone.code, zone.name):
+                continue
+            row = session.execute(
+                text(
+                    "UPDATE parkdesk.zone SET code = :code, name = :name "
+                    "WHERE id = :id AND lot_id = :lot AND version = :version RETURNING id"
+                ),
+                {
+                    "code": zone.code,
+                    "name": zone.name,
+                    "id": zone.zone_id,
+                    "lot": lot_id,
+                    "version": zone.version,
+                },
+            ).first()
+            if row is None:
+                self._raise_conflict(session, "zone", "zone", zone.zone_id)
+        kept = {z.zone_id for z in zones}
+        others = {z.code for zone_id, z in saved.items() if zone_id not in kept}
+        for zone in zones:
+            if zone.zone_id is not None:
+                continue
+            if zone.code in others:
+                raise ValidationError.single(
+                    "zones", f"This lot already has a zone {zone.code}; reload the lot."
+                )
+            session.execute(
+                text("INSERT INTO parkdesk.zone (lot_id, code, name) VALUES (:lot, :code, :name)"),
+                {"lot": lot_id, "code": zone.code, "name": zone.name},
+            )
+
+    def _raise_conflict(self, session: Session, table: str, what: str, key: int) -> None:
+        row = session.execute(
+            text(f"SELECT updated_by, updated_at FROM parkdesk.{table} WHERE id = :id"),
+            {"id": key},
+        ).first()
+        if row is None:
+            raise NotFound(f"This {what} no longer exists.")
+        raise ConflictError(what, row.updated_by, format_when(row.updated_at))
+
+
+def _lot_warning(lot: LotInfo) -> str:
+    held = f" and {lot.offered} held for waitlist offers" if lot.offered else ""
+    spaces = "1 space" if lot.capacity == 1 else f"{lot.capacity} spaces"
+    if not lot.active:
+        if lot.taken:
+            return (
+                f"{lot.name} is closed: no new permits are sold for it. The {lot.taken} "
+                "permits valid now stay valid."
+            )
+        return ""
+    if lot.over_capacity:
+        return (
+            f"{lot.name} now has {spaces} but {lot.taken} permits are valid "
+            f"now{held}. They stay valid; no new permits are sold for it until enough of "
+            "them end."
+        )
+    return ""
