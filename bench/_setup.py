@@ -22,6 +22,9 @@ from desktop.services.embedded import EmbeddedServer
 #: Staff logins the benchmarks connect as (created with admin.add_login, like real staff).
 CLERK = "bench_clerk"
 WATCHER = "bench_watcher"
+OFFICER = "bench_officer"
+#: login -> roles
+LOGINS = {CLERK: ["clerk"], WATCHER: ["clerk"], OFFICER: ["officer"]}
 PASSWORD = "bench-password"  # noqa: S105 - throw-away login on a throw-away server
 DEFAULT_PARKERS = 100_000
 
@@ -81,12 +84,12 @@ def prepare_database(data_dir: Path, parkers: int) -> BenchDatabase:
         with timed("migration (admin.upgrade)", times, key="migration"):
             admin.upgrade(engine)
         with engine.begin() as conn:
-            for login in (CLERK, WATCHER):
+            for login, roles in LOGINS.items():
                 exists = conn.exec_driver_sql(
                     "SELECT 1 FROM pg_roles WHERE rolname = %(login)s", {"login": login}
                 ).first()
                 if not exists:
-                    admin.add_login(conn, login, ["clerk"], PASSWORD, f"Bench {login[6:].title()}")
+                    admin.add_login(conn, login, roles, PASSWORD, f"Bench {login[6:].title()}")
     finally:
         engine.dispose()
 

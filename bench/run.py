@@ -2,7 +2,8 @@
 
 Starts a fresh durable embedded PostgreSQL in a temporary folder (or reuses
 ``--keep DIR``), migrates and seeds it, then prints search latency, live-change
-latency and start-up time as tables, and writes them to bench/results/latest.json.
+latency, start-up time and plate check latency as tables, and writes them to
+bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -47,8 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--startup-runs", type=int, default=5, help="start-up runs")
     parser.add_argument(
+        "--plate-checks", type=int, default=2000, help="plate checks timed per path"
+    )
+    parser.add_argument(
+        "--plate-rounds",
+        type=int,
+        default=200,
+        help="sales timed from commit to a valid plate check, per path",
+    )
+    parser.add_argument(
         "--only",
-        choices=["search", "live", "startup"],
+        choices=["search", "live", "startup", "platecheck"],
         action="append",
         help="run only these parts (repeatable)",
     )
@@ -68,10 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import _setup, live, search, startup
+    from bench import _setup, live, platecheck, search, startup
 
     args = build_parser().parse_args(argv)
-    parts = set(args.only or ["search", "live", "startup"])
+    parts = set(args.only or ["search", "live", "startup", "platecheck"])
     started = time.perf_counter()
     results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -80,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     db = None
     temp: Path | None = None
     try:
-        if parts & {"search", "live"}:
+        if parts & {"search", "live", "platecheck"}:
             if args.keep:
                 data_dir = args.keep.expanduser().resolve() / "pgdata"
             else:
@@ -93,6 +103,13 @@ def main(argv: list[str] | None = None) -> int:
                 "reused_data_dir": db.reused,
                 "seconds": db.setup_seconds,
             }
+            if "platecheck" in parts:
+                # 50,000 at the default 100,000 parkers; a quick run scales down with them.
+                permits = platecheck.prepare(db, min(platecheck.PERMITS, db.parkers // 2))
+                results["setup"]["permits"] = permits["counts"]
+                results["setup"]["seconds"].update(
+                    {f"permits_{k}": v for k, v in permits["seconds"].items()}
+                )
         results["machine"] = _setup.machine_info(db)
         if db is not None and "search" in parts:
             results["search"] = search.run(db, args.search_per_kind)
@@ -109,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         if "startup" in parts:
             _wait_for_app(args.wait_for_app, startup)
             results["startup"] = startup.run(args.startup_runs)
+        if db is not None and "platecheck" in parts:
+            results["platecheck"] = platecheck.run(db, args.plate_checks, args.plate_rounds)
     finally:
         if db is not None:
             db.server.stop()
@@ -164,9 +183,20 @@ def _print_header(results: dict[str, Any]) -> None:
         rows.append(["data", f"{setup['parkers']:,} parkers, {setup['vehicles']:,} vehicles"])
         rows.append(["seeding", seeded])
         rows.append(["vacuum analyze", f"{seconds['vacuum_analyze']:.1f} s"])
+        if "permits" in setup:
+            counts = setup["permits"]
+            added = seconds.get("permits_seed")
+            rows.append(
+                [
+                    "permit data",
+                    f"{counts['permit']:,} permits, {counts['payment']:,} payments, "
+                    f"{counts['ledger_entry']:,} ledger entries"
+                    + (f" (added in {added:.1f} s)" if added is not None else " (kept)"),
+                ]
+            )
     verdicts = [
         f"{part} {results[part]['verdict']}"
-        for part in ("search", "live", "startup")
+        for part in ("search", "live", "startup", "platecheck")
         if part in results
     ]
     rows.append(["goals", ", ".join(verdicts)])

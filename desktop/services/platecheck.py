@@ -1,0 +1,452 @@
+"""The plate check (SPEC "Plate check"): one verdict for a plate at a place and time.
+
+Every desk and every enforcement device asks the same database function,
+``parkdesk.check_plate``; this module adds the look-alike plates an officer may
+have misread and hands both back as one frozen :class:`PlateVerdict`. It is the
+hot path of the product, so a check is one statement in one round trip.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any, cast
+
+import psycopg
+from sqlalchemy import text
+from sqlalchemy.pool import PoolProxiedConnection
+
+from desktop.services.database import translate_errors
+from desktop.services.errors import FieldProblem, ValidationError
+from desktop.services.plates import normalize_plate, validate_jurisdiction, validate_plate
+from desktop.services.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+#: Verdict key (as ``check_plate`` returns it) -> what the person reads.
+VERDICT_TITLES = {
+    "valid": "Valid permit",
+    "temporary": "Valid temporary permit",
+    "wrong_lot": "Wrong lot",
+    "expired": "Expired",
+    "no_permit": "No permit",
+}
+#: How a verdict should be treated: "ok" may park, "caution" needs a look, "stop" may not.
+VERDICT_TONES = {
+    "valid": "ok",
+    "temporary": "caution",
+    "wrong_lot": "caution",
+    "expired": "stop",
+    "no_permit": "stop",
+}
+PERMIT_KIND_TITLES = {
+    "term": "Term permit",
+    "temporary": "Temporary permit",
+    "visitor": "Visitor permit",
+    "event": "Event permit",
+}
+
+#: Provinces, territories and states a plate may come from, for the jurisdiction picker.
+#: Any other code of the right shape (such as a country code) may still be typed.
+JURISDICTION_NAMES = {
+    "ON": "Ontario",
+    "QC": "Quebec",
+    "AB": "Alberta",
+    "BC": "British Columbia",
+    "MB": "Manitoba",
+    "NB": "New Brunswick",
+    "NL": "Newfoundland and Labrador",
+    "NS": "Nova Scotia",
+    "NT": "Northwest Territories",
+    "NU": "Nunavut",
+    "PE": "Prince Edward Island",
+    "SK": "Saskatchewan",
+    "YT": "Yukon",
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "DC": "District of Columbia",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
+}
+#: Until the person picks another (the desk remembers their choice).
+DEFAULT_JURISDICTION = "ON"
+
+# The verdict and the look-alike plates in one statement, so one round trip. Look-alikes
+# are fetched for every verdict, valid ones included: a misread plate that happens to
+# carry a valid permit is the dangerous case (the car in front of the officer is waved
+# through), and offering "did you mean" beside a green card is what catches it. They cost
+# about a tenth of a millisecond inside the same statement.
+CHECK_SQL = """
+SELECT c.verdict, c.jurisdiction, c.plate, c.permit_number, c.permit_kind, c.permit_type,
+       c.lot_code, c.lot_name, c.valid_from, c.valid_until, c.reason, now() AS checked_at,
+       (SELECT coalesce(json_agg(json_build_array(m.jurisdiction, m.plate, m.differences)
+                                 ORDER BY m.differences, m.jurisdiction, m.plate), '[]'::json)
+        FROM parkdesk.plate_near_matches(c.jurisdiction, c.plate) m) AS near_matches
+FROM parkdesk.check_plate(%(jurisdiction)s::text, %(plate)s::text, %(lot)s::text,
+                          %(at)s::timestamptz) c
+"""
+NEAR_MATCHES_SQL = """
+SELECT m.jurisdiction, m.plate, m.differences
+FROM parkdesk.plate_near_matches(%(jurisdiction)s::text, %(plate)s::text) m
+ORDER BY m.differences, m.jurisdiction, m.plate
+"""
+_LOTS_SQL = text("SELECT code, name, active FROM parkdesk.lot ORDER BY NOT active, code")
+
+
+# -- what the service hands back ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JurisdictionChoice:
+    code: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+@dataclass(frozen=True)
+class LotChoice:
+    code: str
+    name: str
+    active: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.name if self.active else f"{self.name} (closed)"
+
+
+@dataclass(frozen=True)
+class PlateQuery:
+    """What was asked: a plate (normalised) in a jurisdiction, in a lot or any, at a moment
+    or now. Checking the same query again later answers for the new "now"."""
+
+    jurisdiction: str
+    plate: str
+    lot_code: str | None = None
+    at: datetime | None = None
+
+    @classmethod
+    def cleaned(
+        cls, jurisdiction: str, plate: str, lot_code: str | None = None, at: datetime | None = None
+    ) -> PlateQuery:
+        """Normalised values, or a :class:`ValidationError` naming every bad field."""
+        problems: list[FieldProblem] = []
+        normalized = ""
+        code = ""
+        if not normalize_plate(plate or ""):
+            problems.append(FieldProblem("plate", "Type the plate to check."))
+        else:
+            try:
+                normalized = validate_plate(plate)
+            except ValidationError as exc:
+                problems.extend(exc.problems)
+        try:
+            code = validate_jurisdiction(jurisdiction or "")
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+        lot = (lot_code or "").strip().upper() or None
+        if lot is not None and len(lot) > 12:
+            problems.append(FieldProblem("lot", "Choose a lot from the list, or any lot."))
+        if problems:
+            raise ValidationError(problems)
+        if at is not None and at.tzinfo is None:
+            at = at.astimezone()  # a wall-clock time on this computer
+        return cls(jurisdiction=code, plate=normalized, lot_code=lot, at=at)
+
+    @property
+    def plate_display(self) -> str:
+        return f"{self.plate} ({self.jurisdiction})"
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "jurisdiction": self.jurisdiction,
+            "plate": self.plate,
+            "lot": self.lot_code,
+            "at": self.at,
+        }
+
+
+@dataclass(frozen=True)
+class NearMatch:
+    """A registered plate the typed one may be a misreading of (SPEC rule 2)."""
+
+    jurisdiction: str
+    plate: str
+    #: Look-alike characters that differ; 0 means the same plate in another jurisdiction.
+    differences: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.plate} ({self.jurisdiction})"
+
+    @property
+    def description(self) -> str:
+        if self.differences == 0:
+            return f"same plate, registered in {self.jurisdiction}"
+        if self.differences == 1:
+            return "one look-alike character differs"
+        return f"{self.differences} look-alike characters differ"
+
+
+@dataclass(frozen=True)
+class PlateVerdict:
+    query: PlateQuery
+    #: "valid", "temporary", "wrong_lot", "expired" or "no_permit".
+    verdict: str
+    jurisdiction: str
+    plate: str
+    #: The database's own sentence: "Valid: permit P-0000012 (Staff 2027) for Lot A until …".
+    reason: str
+    #: When the database answered (its clock); the verdict is for ``query.at`` or this moment.
+    checked_at: datetime
+    permit_number: str | None = None
+    permit_kind: str | None = None
+    permit_type: str | None = None
+    lot_code: str | None = None
+    lot_name: str | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    near_matches: tuple[NearMatch, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return VERDICT_TITLES.get(self.verdict, self.verdict.replace("_", " ").capitalize())
+
+    @property
+    def tone(self) -> str:
+        return VERDICT_TONES.get(self.verdict, "caution")
+
+    @property
+    def may_park(self) -> bool:
+        return self.verdict in ("valid", "temporary")
+
+    @property
+    def plate_display(self) -> str:
+        return f"{self.plate} ({self.jurisdiction})"
+
+    @property
+    def permit_kind_title(self) -> str:
+        return PERMIT_KIND_TITLES.get(self.permit_kind or "", "")
+
+    @property
+    def moment(self) -> datetime:
+        """The moment the verdict is about."""
+        return self.query.at or self.checked_at
+
+
+def format_moment(moment: datetime) -> str:
+    """'21 Nov 2026, 14:05' in this computer's time zone."""
+    local = moment.astimezone()
+    return f"{local.day} {local:%b %Y}, {local:%H:%M}"
+
+
+def describe_until(moment: datetime) -> str:
+    """An end as people say it: a permit ending at midnight lasts to the end of the day before."""
+    local = moment.astimezone()
+    if local.time() == time(0, 0):
+        day = local.date() - timedelta(days=1)
+        return f"end of {day.day} {day:%b %Y}"
+    return format_moment(local)
+
+
+def jurisdictions() -> tuple[JurisdictionChoice, ...]:
+    return tuple(JurisdictionChoice(code, name) for code, name in JURISDICTION_NAMES.items())
+
+
+# -- the service -----------------------------------------------------------------------
+
+
+class PlateCheckService:
+    """Checks plates for one logged-in person.
+
+    Checks run on one pooled connection the service keeps, in autocommit: a check is then
+    exactly one round trip. ``Workspace.read()`` would add the pool's pre-ping and a
+    BEGIN/ROLLBACK pair, and even a plain ``engine.connect()`` pings on every checkout
+    (a local server's p50 goes from 0.37 ms to 0.65 ms in the benchmark; on a remote one
+    each ping is another network round trip). The kept connection is pinged by nothing: if
+    it has died, the check fails, the connection is replaced and the check (a read) runs
+    once more.
+    :meth:`close` gives the connection back (the desk does so whenever it is hidden); the
+    next check takes one again.
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._lock = threading.Lock()
+        self._proxy: PoolProxiedConnection | None = None
+        self._release_wanted = False
+
+    # -- public API ------------------------------------------------------------------
+
+    def check(
+        self,
+        jurisdiction: str,
+        plate: str,
+        lot_code: str | None = None,
+        at: datetime | None = None,
+    ) -> PlateVerdict:
+        """The verdict for a plate now (or ``at``), in ``lot_code`` or any lot.
+
+        Bad input raises :class:`ValidationError` (fields ``plate``, ``jurisdiction``,
+        ``lot``) before anything is sent; an unknown lot is refused by the database.
+        """
+        return self.check_query(PlateQuery.cleaned(jurisdiction, plate, lot_code, at))
+
+    def check_query(self, query: PlateQuery) -> PlateVerdict:
+        rows = self._run(CHECK_SQL, query.params())
+        return _verdict(query, rows[0])
+
+    def near_matches(self, jurisdiction: str, plate: str) -> list[NearMatch]:
+        """Registered plates ``plate`` may be a misreading of, closest first."""
+        query = PlateQuery.cleaned(jurisdiction, plate)
+        rows = self._run(NEAR_MATCHES_SQL, query.params())
+        return [NearMatch(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    def lots(self) -> list[LotChoice]:
+        """Every lot, open ones first (every role may read lots)."""
+        with self.workspace.read() as session:
+            rows = session.execute(_LOTS_SQL).all()
+        return [LotChoice(str(r.code), str(r.name), bool(r.active)) for r in rows]
+
+    def jurisdictions(self) -> tuple[JurisdictionChoice, ...]:
+        """The picker's list; any other well-formed code may be typed."""
+        return jurisdictions()
+
+    def close(self) -> None:
+        """Give the kept connection back to the pool; a check still running gives it back
+        when it is done. Never waits, so the GUI thread may call it."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self._release()
+            finally:
+                self._lock.release()
+        else:
+            self._release_wanted = True
+
+    # -- the connection ----------------------------------------------------------------
+
+    def _run(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        with translate_errors(), self._lock:
+            try:
+                for attempt in (1, 2):
+                    conn = self._connection()
+                    try:
+                        return _autocommit_fetch(conn, sql, params)
+                    except psycopg.OperationalError:
+                        if not (conn.closed or conn.broken) or attempt == 2:
+                            raise
+                        log.info("the plate check connection was lost; reconnecting")
+                        self._discard()
+                raise AssertionError("unreachable")  # pragma: no cover
+            finally:
+                if self._release_wanted:
+                    self._release_wanted = False
+                    self._release()
+
+    def _connection(self) -> psycopg.Connection[tuple[Any, ...]]:
+        if self._proxy is None:
+            # Checked out with the pool's pre-ping, so a fresh checkout is a live one.
+            self._proxy = self.workspace.engine.raw_connection()
+        return cast("psycopg.Connection[tuple[Any, ...]]", self._proxy.driver_connection)
+
+    def _discard(self) -> None:
+        proxy, self._proxy = self._proxy, None
+        if proxy is not None:
+            proxy.invalidate()
+
+    def _release(self) -> None:
+        proxy, self._proxy = self._proxy, None
+        if proxy is not None:
+            try:
+                proxy.close()
+            except psycopg.Error:
+                log.debug("dropping a broken plate check connection", exc_info=True)
+
+
+def _autocommit_fetch(
+    conn: psycopg.Connection[tuple[Any, ...]], sql: str, params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """One statement without BEGIN and COMMIT around it (both switches are client-side).
+
+    Between checks the connection is back in the mode every pooled connection has, so
+    even one the garbage collector returns to the pool starts transactions as expected.
+    """
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    finally:
+        if not conn.closed:
+            conn.autocommit = False
+
+
+def _verdict(query: PlateQuery, row: Sequence[Any]) -> PlateVerdict:
+    near = tuple(NearMatch(str(j), str(p), int(d)) for j, p, d in (row[12] or []))
+    return PlateVerdict(
+        query=query,
+        verdict=str(row[0]),
+        jurisdiction=str(row[1]),
+        plate=str(row[2]),
+        permit_number=row[3],
+        permit_kind=row[4],
+        permit_type=row[5],
+        lot_code=row[6],
+        lot_name=row[7],
+        valid_from=row[8],
+        valid_until=row[9],
+        reason=str(row[10]),
+        checked_at=row[11],
+        near_matches=near,
+    )
