@@ -553,7 +553,8 @@ def _sell_season(conn: psycopg.Connection[tuple[object, ...]], type_id: int, sha
         WITH t AS (SELECT * FROM parkdesk.permit_type WHERE id = %(type)s),
         lots AS (
             SELECT l.id, l.capacity, row_number() OVER (ORDER BY l.code) - 1 AS slot,
-                   count(*) OVER () AS lots
+                   count(*) OVER () AS lots,
+                   (SELECT count(*) FROM parkdesk.permit x WHERE x.lot_id = l.id) AS taken
             FROM parkdesk.lot l JOIN parkdesk.permit_type_lot tl ON tl.lot_id = l.id
             WHERE tl.permit_type_id = %(type)s
         ),
@@ -567,7 +568,7 @@ def _sell_season(conn: psycopg.Connection[tuple[object, ...]], type_id: int, sha
               AND NOT EXISTS (SELECT 1 FROM parkdesk.permit x WHERE x.parker_id = p.id)
         ),
         placed AS (
-            SELECT b.*, lots.id AS lot_id, lots.capacity,
+            SELECT b.*, lots.id AS lot_id, lots.capacity, lots.taken,
                    row_number() OVER (PARTITION BY lots.id ORDER BY b.n) AS in_lot
             FROM buyers b JOIN lots ON lots.slot = b.n %% lots.lots
         )
@@ -587,8 +588,8 @@ def _sell_season(conn: psycopg.Connection[tuple[object, ...]], type_id: int, sha
                END AS validity,
                t.price, t.name
         FROM placed p, t
-        WHERE p.in_lot <= CASE WHEN t.sale_mode = 'waitlist' THEN p.capacity
-                               ELSE (p.capacity * 0.9)::int END
+        WHERE p.taken + p.in_lot <= CASE WHEN t.sale_mode = 'waitlist' THEN p.capacity
+                                         ELSE (p.capacity * 0.9)::int END
         """,
         {"type": type_id, "share": share},
     ).fetchall()
