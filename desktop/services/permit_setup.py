@@ -76,7 +76,6 @@ _ZONE_REGIONS = {
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 #: Currencies shown with a symbol; any other code is written before the amount.
-CURRENCY_SYMBOLS = {"USD": "$", "CAD": "$", "AUD": "$", "NZD": "$", "EUR": "€", "GBP": "£"}
 
 
 # -- words for people --------------------------------------------------------------
@@ -85,15 +84,6 @@ CURRENCY_SYMBOLS = {"USD": "$", "CAD": "$", "AUD": "$", "NZD": "$", "EUR": "€"
 def format_day(day: date) -> str:
     """'1 Sep 2026', with English month names whatever the computer's locale."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def format_amount(amount: Decimal, currency: str) -> str:
-    """'$1,200.50', '€12.00', 'CHF 12.00': two places, rounded half up."""
-    cents = amount.quantize(_CENT, rounding=ROUND_HALF_UP)
-    code = currency.strip().upper()
-    symbol = CURRENCY_SYMBOLS.get(code, f"{code} ")
-    sign = "\u2212" if cents < 0 else ""
-    return f"{sign}{symbol}{abs(cents):,.2f}"
 
 
 def parse_amount(typed: str, field: str, label: str, maximum: Decimal) -> Decimal:

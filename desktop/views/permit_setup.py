@@ -62,6 +62,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models.parker import AFFILIATIONS
+from desktop.services.documents import format_money
 from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
 from desktop.services.live import Change, Resync
 from desktop.services.parkers import AFFILIATION_TITLES, format_when
@@ -81,7 +82,6 @@ from desktop.services.permit_setup import (
     PermitTypeInfo,
     SetupOverview,
     ZoneDraft,
-    format_amount,
     format_day,
     time_zone_choices,
 )
@@ -301,7 +301,7 @@ class PermitTypeTableModel(ReadOnlyTableModel):
         return {
             self.CODE: info.code,
             self.NAME: info.name,
-            self.PRICE: format_amount(info.price, self.currency),
+            self.PRICE: format_money(info.price, self.currency),
             self.VALIDITY: info.validity_words,
             self.ELIGIBLE: info.affiliation_words,
             self.LOTS: ", ".join(info.lot_codes) or "None",

@@ -17,6 +17,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
+from desktop.services.documents import format_money
 from desktop.services.errors import ConflictError, PermissionDenied, ValidationError
 from desktop.services.permit_setup import (
     LotDraft,
@@ -25,7 +26,6 @@ from desktop.services.permit_setup import (
     PermitSetupService,
     PermitTypeDraft,
     ZoneDraft,
-    format_amount,
     parse_amount,
 )
 from desktop.services.workspace import Workspace
@@ -102,8 +102,8 @@ def test_amounts_that_are_not_money_are_refused_with_the_fix(typed: str, words: 
 
 
 def test_money_is_shown_with_the_office_currency() -> None:
-    assert format_amount(Decimal("1200.5"), "USD") == "$1,200.50"
-    assert format_amount(Decimal(12), "CHF") == "CHF 12.00"
+    assert format_money(Decimal("1200.5"), "USD") == "$1,200.50"
+    assert format_money(Decimal(12), "CHF") == "CHF 12.00"
 
 
 # -- permit types ------------------------------------------------------------------------------
