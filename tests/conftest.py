@@ -88,7 +88,7 @@ def database() -> Iterator[Database]:
     try:
         yield Database(server=server, admin_url=url, host=host, port=port)
     finally:
-        server.stop()
+        server.remove()
 
 
 @pytest.fixture

