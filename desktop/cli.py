@@ -63,9 +63,13 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from desktop.services.embedded import check_data_dir
+
+    # A folder that cannot work is said here, in one line, before any window opens.
+    data_dir = check_data_dir(args.data_dir)
     from desktop.app import run_gui
 
-    return run_gui(demo=True, data_dir=args.data_dir)
+    return run_gui(demo=True, data_dir=data_dir)
 
 
 def cmd_server(args: argparse.Namespace) -> int:

@@ -75,6 +75,7 @@ def served() -> Iterator[CliServer]:
             env=_env(),
             check=False,
         )
+        EmbeddedServer(data_dir).remove()
 
 
 @pytest.fixture(autouse=True)
@@ -279,6 +280,24 @@ def test_audit_verify(served: CliServer, capsys: pytest.CaptureFixture[str]) -> 
         pytest.param(
             ["db", "upgrade", "--revision", "nonsense"], None, ["nonsense"], id="bad-revision"
         ),
+        pytest.param(
+            ["db", "upgrade", "--revision", "base"],
+            None,
+            ["'base'", "downgrades are not supported"],
+            id="downgrade-to-base",
+        ),
+        pytest.param(
+            ["db", "upgrade", "--revision", "-1"],
+            None,
+            ["downgrades are not supported"],
+            id="downgrade-relative",
+        ),
+        pytest.param(
+            ["db", "upgrade", "--revision", "0001"],
+            None,
+            ["past 0001", "downgrades are not supported"],
+            id="downgrade-to-an-older-revision",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line(
@@ -323,6 +342,74 @@ def test_bad_command_lines_are_one_clear_line(
 ) -> None:
     code, _out, err = run(capsys, *argv)
     assert_one_line_error(code, err, *expected)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        pytest.param(
+            ["users", "list", "--url", "postgresql://u:s3cret@127.0.0.1:abc/db"],
+            ["port", "1 to 65535"],
+            id="port-not-a-number",
+        ),
+        pytest.param(
+            ["audit", "verify", "--url", "postgresql://u:s3cret@127.0.0.1:70000/db"],
+            ["port", "1 to 65535", "70000"],
+            id="port-out-of-range",
+        ),
+        pytest.param(
+            ["users", "list", "--url", "postgresql://u@/parkdesk?host=/tmp&port=x"],
+            ["port", "1 to 65535"],
+            id="port-in-the-query",
+        ),
+        pytest.param(
+            ["users", "list", "--url", f"postgresql://u:s3cret@{'h' * 100_000}/db"],
+            ["not a server name", "at most 253 characters"],
+            id="host-100000-characters",
+        ),
+        pytest.param(
+            ["db", "seed", "--url", "postgresql://u:s3cret@a..b/db"],
+            ["'a..b' is not a server name"],
+            id="host-empty-label",
+        ),
+        pytest.param(
+            ["users", "list", "--url", "mysql://root:s3cret@localhost/parkdesk"],
+            ["Not a PostgreSQL URL", "mysql://root:***@localhost"],
+            id="password-not-repeated",
+        ),
+        pytest.param(["server", "start", "--data-dir", "d" * 300], ["too long"], id="dir-300"),
+        pytest.param(
+            ["server", "status", "--data-dir", "/var/" + "d" * 300], ["too long"], id="status-300"
+        ),
+        pytest.param(["demo", "--data-dir", "d" * 300], ["too long"], id="demo-dir-300"),
+        pytest.param(
+            ["server", "start", "--data-dir", "/proc/1/nope"],
+            ["/proc/1/nope cannot be used"],
+            id="dir-cannot-be-made",
+        ),
+    ],
+)
+def test_bad_urls_and_folders_are_one_clear_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], expected: list[str]
+) -> None:
+    """Checked in one place each (the URL, the data folder), before anything connects."""
+    code, _out, err = run(capsys, *argv)
+    assert_one_line_error(code, err, *expected)
+    assert code == cli.EXIT_FAILED
+    assert "unexpected error" not in err
+    assert len(err) < 300, "a pasted novel is not repeated back"
+    assert "s3cret" not in err
+
+
+def test_an_upgrade_to_the_revision_the_database_has(
+    served: CliServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = admin.head_revision()
+    assert run(capsys, "db", "upgrade", "--revision", head, "--url", served.url) == (
+        0,
+        f"Database schema is at revision {head}.\n",
+        "",
+    )
 
 
 def test_a_wrong_password_in_the_url(served: CliServer, capsys: pytest.CaptureFixture[str]) -> None:

@@ -50,21 +50,53 @@ def known_revisions() -> set[str]:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> str:
-    """Migrate the database to ``revision`` as the administrator; returns the new revision."""
+    """Migrate the database to ``revision`` as the administrator; returns the new revision.
+
+    Only forward: a revision behind the database's (or ``base``, ``-1``) is refused rather
+    than quietly left alone, because ParkDesk's migrations have no downgrades.
+    """
     with translate_errors():
         current = current_revision(engine)
     if current is not None and current not in known_revisions():
         # Written by a newer ParkDesk: this one cannot migrate it, only tell the person.
         raise SchemaMismatch(schema_problem(current) or f"Unknown schema revision {current}.")
+    target = upgrade_target(revision, current)
     try:
         with translate_errors(), engine.begin() as conn:
-            command.upgrade(alembic_config(conn), revision)
+            command.upgrade(alembic_config(conn), target)
     except CommandError as exc:
+        raise KnownError(f"Cannot upgrade to revision '{target}': {exc}.") from exc
+    with translate_errors():
+        reached = current_revision(engine) or ""
+    if reached != target:  # pragma: no cover - alembic did something else than asked
+        raise KnownError(f"The upgrade stopped at revision {reached}, not {target}.")
+    return reached
+
+
+def upgrade_target(revision: str, current: str | None) -> str:
+    """The exact revision an upgrade to ``revision`` reaches from ``current``, or a refusal."""
+    script = ScriptDirectory.from_config(alembic_config())
+    head = head_revision()
+    target = head if revision.strip() in {"head", "heads", ""} else revision.strip()
+    known = [rev.revision for rev in script.walk_revisions()][::-1]  # oldest first
+    if target not in known:
+        if target == "base" or target.startswith("-"):
+            raise KnownError(
+                f"Cannot go back to revision '{revision}': ParkDesk only upgrades a database "
+                "(downgrades are not supported)."
+            )
         raise KnownError(
-            f"Cannot upgrade to revision '{revision}': {exc}. "
-            "Leave out --revision to upgrade to the newest schema."
-        ) from exc
-    return current_revision(engine) or ""
+            f"Unknown revision '{revision}': ParkDesk knows {', '.join(known)} "
+            f"(the newest is {head}). Leave out --revision to upgrade to the newest schema."
+        )
+    if current is not None and current != target:
+        behind = {rev.revision for rev in script.iterate_revisions(current, "base")}
+        if target in behind:
+            raise KnownError(
+                f"The database is at revision {current}, past {target}: ParkDesk only "
+                "upgrades a database (downgrades are not supported)."
+            )
+    return target
 
 
 def check_models(engine: Engine) -> None:

@@ -8,6 +8,7 @@ what they may do. This module turns psycopg/SQLAlchemy failures into
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -99,29 +100,114 @@ class ConnectionSettings:
         return replace(self, password=password)
 
 
-def _admin_sa_url(url: str) -> URL:
+# -- checking where to connect, before anything tries to -------------------------------
+
+#: A DNS name has at most 253 characters (RFC 1035), each label 1 to 63.
+MAX_HOST_NAME = 253
+#: libpq puts "/.s.PGSQL.<port>" after a socket folder, in a 108-byte sun_path.
+MAX_SOCKET_FOLDER = 107 - len("/.s.PGSQL.65535")
+_SHOWN_CHARS = 60
+
+
+def _shown(text: str) -> str:
+    """A value quoted for a one-line message, cut short if someone pasted a novel."""
+    return repr(text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…")
+
+
+def check_port(port: object) -> int:
+    """A TCP port number from 1 to 65535, or a :class:`ConnectionProblem` saying so."""
+    text = str(port).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ConnectionProblem(
+            f"The port must be a number from 1 to 65535, not {_shown(str(port))}."
+        )
+    return int(text)
+
+
+def check_host(host: str) -> str:
+    """A server name, an IP address or a socket folder (libpq allows a comma list of them).
+
+    Raises :class:`ConnectionProblem` for what no server could have as a name, so a
+    typo or a pasted paragraph gets a message instead of an error deep in the resolver.
+    """
+    for part in host.split(","):
+        name = part.strip()
+        if not name:  # libpq's default: the local socket
+            continue
+        if name.startswith("/"):
+            if len(name.encode()) > MAX_SOCKET_FOLDER:
+                raise ConnectionProblem(
+                    f"The socket folder {_shown(name)} is too long "
+                    f"(at most {MAX_SOCKET_FOLDER} bytes)."
+                )
+            continue
+        with contextlib.suppress(ValueError):
+            ipaddress.ip_address(name)
+            continue
+        try:
+            encoded = name.encode("idna")
+        except UnicodeError:
+            encoded = b""
+        if not encoded or len(encoded) > MAX_HOST_NAME:
+            raise ConnectionProblem(
+                f"{_shown(name)} is not a server name: a name has at most {MAX_HOST_NAME} "
+                "characters, in parts of 1 to 63 separated by dots."
+            )
+    return host
+
+
+def _query_values(sa_url: URL, key: str) -> list[str]:
+    value = sa_url.query.get(key)
+    values = [value] if isinstance(value, str) else list(value or ())
+    return [part for v in values for part in v.split(",") if part]
+
+
+def parse_admin_url(url: str) -> URL:
+    """The administrator URL (``postgresql://...``), checked: the one place bad URLs stop.
+
+    Raises :class:`ConnectionProblem` with a one-line message; the password of the URL is
+    never repeated in it.
+    """
     try:
         sa_url = make_url(url)
     except saexc.ArgumentError as exc:
-        raise ConnectionProblem(f"Not a database URL: {url!r}") from exc
+        raise ConnectionProblem(f"Not a database URL: {_shown(url)}") from exc
+    except ValueError as exc:  # SQLAlchemy's int() of the port
+        raise ConnectionProblem(
+            "Not a database URL: the port after the server name must be a number from 1 to 65535."
+        ) from exc
     if not sa_url.drivername.startswith("postgresql"):
-        raise ConnectionProblem(f"Not a PostgreSQL URL: {url!r}")
+        raise ConnectionProblem(
+            f"Not a PostgreSQL URL: {_shown(sa_url.render_as_string(hide_password=True))}"
+        )
+    if sa_url.host is not None:
+        check_host(sa_url.host)
+    for host in _query_values(sa_url, "host"):
+        check_host(host)
+    if sa_url.port is not None:
+        check_port(sa_url.port)
+    for port in _query_values(sa_url, "port"):
+        check_port(port)
     return sa_url
 
 
 def admin_libpq_url(url: str) -> str:
     """The administrator URL checked as :func:`admin_engine` does, for :func:`psycopg.connect`."""
-    sa_url = _admin_sa_url(url).set(drivername="postgresql")
+    sa_url = parse_admin_url(url).set(drivername="postgresql")
     return sa_url.render_as_string(hide_password=False)
 
 
 def admin_engine(url: str) -> Engine:
     """An engine for an administrator URL (``postgresql://...``) given on the command line."""
-    sa_url = _admin_sa_url(url).set(drivername="postgresql+psycopg")
+    sa_url = parse_admin_url(url).set(drivername="postgresql+psycopg")
     return create_engine(sa_url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
 def staff_engine(settings: ConnectionSettings, pool_size: int = 4) -> Engine:
+    """A pool for one person's login; raises :class:`ConnectionProblem` for an impossible
+    server name or port before anything connects."""
+    check_host(settings.host)
+    check_port(settings.port)
     engine = create_engine(
         settings.sqlalchemy_url(),
         pool_size=pool_size,
