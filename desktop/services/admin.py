@@ -23,6 +23,7 @@ from desktop.models.base import SCHEMA
 from desktop.models.staff import STAFF_ROLES
 from desktop.services.database import translate_errors
 from desktop.services.errors import KnownError, SchemaMismatch, ValidationError
+from desktop.services.passwords import scram_sha256_verifier
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,25 @@ def validate_full_name(full_name: str) -> str:
     return full_name
 
 
+#: The password travels as a SCRAM verifier computed here (:mod:`desktop.services.passwords`):
+#: never in clear, so no statement log or ``pg_stat_statements`` on the server can hold it.
+CREATE_STAFF_LOGIN = text(
+    "SELECT parkdesk.create_staff_login(:login, :full_name, :roles, :verifier)"
+)
+
+
+def create_staff_login_params(
+    login: str, full_name: str, roles: list[str], password: str
+) -> dict[str, object]:
+    """The parameters of :data:`CREATE_STAFF_LOGIN` for checked values."""
+    return {
+        "login": login,
+        "full_name": full_name,
+        "roles": roles,
+        "verifier": scram_sha256_verifier(password),
+    }
+
+
 def add_login(
     conn: Connection, login: str, roles: list[str], password: str, full_name: str = ""
 ) -> None:
@@ -195,8 +215,7 @@ def add_login(
     full_name = validate_full_name(full_name)
     with translate_errors():
         conn.execute(
-            text("SELECT parkdesk.create_staff_login(:login, :full_name, :roles, :password)"),
-            {"login": login, "full_name": full_name, "roles": roles, "password": password},
+            CREATE_STAFF_LOGIN, create_staff_login_params(login, full_name, roles, password)
         )
 
 

@@ -20,6 +20,7 @@ from desktop.services.database import (
     translate_errors,
 )
 from desktop.services.errors import ConnectionProblem, KnownError
+from desktop.services.passwords import scram_sha256_verifier
 
 DEMO_PASSWORD = "parkdesk-demo"  # noqa: S105 - published demo password, embedded server only
 DEMO_LOGINS = {role: f"demo_{role}" for role in STAFF_ROLES}
@@ -312,7 +313,7 @@ def _demo_logins(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
             continue
         conn.execute(
             "SELECT parkdesk.create_staff_login(%s, %s, %s, %s)",
-            (login, f"Demo {role.title()}", [role], DEMO_PASSWORD),
+            (login, f"Demo {role.title()}", [role], scram_sha256_verifier(DEMO_PASSWORD)),
         )
         created.append(login)
     return created

@@ -52,12 +52,15 @@ class StaffService:
         ]
 
     def add(self, login: str, full_name: str, roles: Iterable[str], password: str) -> StaffLogin:
-        """Create a login with these roles; returns it as the list shows it."""
+        """Create a login with these roles; returns it as the list shows it.
+
+        The password leaves this computer only as a SCRAM verifier.
+        """
         login, full_name, role_list, password = _cleaned(login, full_name, roles, password)
         with self.workspace.transaction() as session:
             session.execute(
-                text("SELECT parkdesk.create_staff_login(:login, :full_name, :roles, :password)"),
-                {"login": login, "full_name": full_name, "roles": role_list, "password": password},
+                admin.CREATE_STAFF_LOGIN,
+                admin.create_staff_login_params(login, full_name, role_list, password),
             )
         return next(s for s in self.list() if s.login == login)
 

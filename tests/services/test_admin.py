@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
 from desktop.services import admin
 from desktop.services.database import staff_engine
@@ -17,6 +17,7 @@ from desktop.services.errors import (
     PermissionDenied,
     ValidationError,
 )
+from desktop.services.staff import StaffService
 from desktop.services.workspace import Workspace
 from tests.conftest import Database
 
@@ -165,3 +166,60 @@ def test_clerks_may_not_list_logins_or_verify(engine_for: Callable[[str], Engine
         conn.rollback()
         with pytest.raises(PermissionDenied):
             admin.verify_audit(conn)
+
+
+# -- passwords travel as SCRAM verifiers ---------------------------------------------------
+
+
+def _parameters_sent(engine: Engine) -> list[str]:
+    """Every statement parameter this engine sends from now on, as text."""
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, _sql: str, params: object, *_: object) -> None:
+        sent.append(repr(params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    return sent
+
+
+def _stored_verifier(database: Database, login: str) -> str:
+    with database.admin() as conn:
+        row = conn.execute(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = %s", (login,)
+        ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_add_login_sends_only_a_verifier(
+    database: Database, engine_for: Callable[[str], Engine]
+) -> None:
+    ada = engine_for("ada")
+    sent = _parameters_sent(ada)
+    login, password = f"scram_{secrets.token_hex(4)}", "never-in-clear-1"
+    with ada.begin() as conn:
+        admin.add_login(conn, login, ["clerk"], password, "Sam Scram")
+    assert sent, "the statement went through this engine"
+    assert not any(password in params for params in sent)
+    stored = _stored_verifier(database, login)
+    assert stored.startswith("SCRAM-SHA-256$4096:")
+    assert any(stored in params for params in sent), "the server keeps what was sent"
+    person = Workspace.open(database.settings(login, password))
+    try:
+        assert person.identity.roles == {"clerk"}
+    finally:
+        person.close()
+
+
+def test_the_staff_desk_sends_only_a_verifier(
+    database: Database, workspace_for: Callable[[str], Workspace]
+) -> None:
+    ada = workspace_for("ada")
+    sent = _parameters_sent(ada.engine)
+    login, password = f"desk_{secrets.token_hex(4)}", "typed-twice-in-the-dialog"
+    added = StaffService(ada).add(login, "Dee Desk", ["dispatcher"], password)
+    assert (added.login, added.roles, added.can_login) == (login, ("dispatcher",), True)
+    assert not any(password in params for params in sent)
+    assert any(_stored_verifier(database, login) in params for params in sent)
+    with database.connect(login, password) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == (login,)
