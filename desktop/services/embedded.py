@@ -20,6 +20,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +37,11 @@ SUPERUSER = "postgres"
 #: PostgreSQL refuses to run as root; a root installation runs it as this system user.
 ROOT_RUN_AS = "parkdesk-pg"
 #: As root, data folders the system user cannot reach where they were asked for live here
-#: instead (root's, 0711: passable, not listable), each owned by the system user, 0700.
+#: instead (root's, 0711: passable, not listable), each owned by the system user, 0700...
 ROOT_DATA_HOME = Path("/var/lib/parkdesk")
+#: ...or, for a folder asked for in the temporary folder, in this one inside it, so that
+#: what was meant to be temporary is cleaned up with the rest.
+ROOT_TEMP_HOME_NAME = "parkdesk-pg"
 _MAX_SOCKET_PATH = 100  # sun_path is 108 bytes on Linux; leave room for ".s.PGSQL.NNNNN"
 _RELOCATED_NAME_CHARS = 40
 
@@ -241,9 +245,9 @@ class EmbeddedServer:
         no permission on the way.
 
         If every folder above :attr:`folder` lets the system user pass, the data stays
-        there. Otherwise the data folder is made under :data:`ROOT_DATA_HOME` and
-        :attr:`folder` becomes a link to it: root follows the link, the server is given
-        the real path.
+        there. Otherwise the data folder is made in a dedicated folder of root's (see
+        :func:`_new_folder_for_system_user`) and :attr:`folder` becomes a link to it:
+        root follows the link, the server is given the real path.
         """
         folder = self.folder
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -256,7 +260,7 @@ class EmbeddedServer:
                     "folder is not empty: choose an empty or new folder."
                 )
             folder.rmdir()
-        real = _new_folder_for_system_user(folder.name)
+        real = _new_folder_for_system_user(folder)
         folder.symlink_to(real, target_is_directory=True)
         log.info("data folder %s lives in %s, where %s can reach it", folder, real, ROOT_RUN_AS)
 
@@ -391,9 +395,9 @@ def _system_user_can_reach(path: Path) -> bool:
     return bool(result.returncode == 0)
 
 
-def _root_data_home() -> Path:
-    """:data:`ROOT_DATA_HOME`, made if missing; refused unless root alone may change it."""
-    home = ROOT_DATA_HOME
+def _root_data_home(home: Path = ROOT_DATA_HOME) -> Path:
+    """A dedicated folder of root's, 0711, made if missing; refused unless root alone may
+    change it (in the temporary folder anyone could have made it first)."""
     if not home.is_dir():
         home.mkdir(mode=0o711, parents=True, exist_ok=True)
         home.chmod(0o711)
@@ -410,9 +414,13 @@ def _root_data_home() -> Path:
     return home
 
 
-def _new_folder_for_system_user(name: str) -> Path:
-    """A new empty data folder under :data:`ROOT_DATA_HOME`, the system user's, 0700."""
-    folder = _root_data_home() / f"{name[:_RELOCATED_NAME_CHARS]}-{secrets.token_hex(4)}"
+def _new_folder_for_system_user(asked: Path) -> Path:
+    """A new empty data folder for ``asked``, the system user's, 0700, under
+    :data:`ROOT_DATA_HOME` or the temporary folder's :data:`ROOT_TEMP_HOME_NAME`."""
+    temp = Path(tempfile.gettempdir()).resolve()
+    home = temp / ROOT_TEMP_HOME_NAME if asked.is_relative_to(temp) else ROOT_DATA_HOME
+    name = f"{asked.name[:_RELOCATED_NAME_CHARS]}-{secrets.token_hex(4)}"
+    folder = _root_data_home(home) / name
     folder.mkdir(mode=0o700)
     folder.chmod(0o700)
     shutil.chown(folder, ROOT_RUN_AS, ROOT_RUN_AS)

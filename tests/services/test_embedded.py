@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pwd
 import stat
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -169,8 +170,9 @@ def test_as_root_no_folder_above_the_data_is_opened_up(tmp_path: Path) -> None:
         assert data.st_uid == pwd.getpwnam(embedded.ROOT_RUN_AS).pw_uid
         with psycopg.connect(url) as admin:
             assert admin.execute("SELECT current_user").fetchone() == ("postgres",)
-        # Root reaches the data through the folder it asked for.
+        # Root reaches the data through the folder it asked for; temporary stays temporary.
         assert (folder / "PG_VERSION").exists()
+        assert server.data_dir.parent == Path(tempfile.gettempdir()).resolve() / "parkdesk-pg"
         real = server.data_dir
     finally:
         server.remove()
