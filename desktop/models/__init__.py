@@ -7,7 +7,7 @@ what Alembic compares against the migrations (``alembic check``).
 from desktop.models.audit import AuditEntry
 from desktop.models.base import SCHEMA, Base
 from desktop.models.campus import Lot, Zone
-from desktop.models.parker import Parker, Vehicle
+from desktop.models.parker import Parker, PlateCorrection, Vehicle
 from desktop.models.permits import (
     CashShift,
     LedgerEntry,
@@ -18,6 +18,7 @@ from desktop.models.permits import (
     PermitTypeLot,
     PermitVehicle,
     Refund,
+    RequestKey,
     WaitlistEntry,
 )
 from desktop.models.staff import StaffMember
@@ -36,7 +37,9 @@ __all__ = [
     "PermitType",
     "PermitTypeLot",
     "PermitVehicle",
+    "PlateCorrection",
     "Refund",
+    "RequestKey",
     "StaffMember",
     "Vehicle",
     "WaitlistEntry",

@@ -127,3 +127,26 @@ class Vehicle(Tracked, Base):
     active: Mapped[bool] = mapped_column(nullable=False, server_default="true")
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     deactivation_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PlateCorrection(Base):
+    """A recorded change of a vehicle's identity (SPEC rule 1) once it has permits.
+
+    Written only by ``parkdesk.correct_plate``, with the reason, and shown in the
+    vehicle's history; a plain UPDATE of the plate of such a vehicle is refused.
+    """
+
+    __tablename__ = "plate_correction"
+    __table_args__ = (CheckConstraint("length(reason) BETWEEN 5 AND 500", name="reason_length"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), nullable=False, index=True)
+    old_jurisdiction: Mapped[str] = mapped_column(Text, nullable=False)
+    old_plate_raw: Mapped[str] = mapped_column(Text, nullable=False)
+    old_plate_status: Mapped[str] = mapped_column(Text, nullable=False)
+    new_jurisdiction: Mapped[str] = mapped_column(Text, nullable=False)
+    new_plate_raw: Mapped[str] = mapped_column(Text, nullable=False)
+    new_plate_status: Mapped[str] = mapped_column(Text, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    corrected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    corrected_by: Mapped[str] = mapped_column(Text, nullable=False)

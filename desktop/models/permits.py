@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    LargeBinary,
     Numeric,
     Text,
     text,
@@ -75,6 +76,10 @@ class OfficeSetting(Tracked, Base):
     currency: Mapped[str] = mapped_column(Text, nullable=False, server_default="USD")
     refund_approval_threshold: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
     receipt_footer: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    #: Free temporary permits a plate may have over a rolling window before a manager must
+    #: issue them (``issue_temporary_permit``).
+    free_days_per_plate: Mapped[int] = mapped_column(nullable=False, server_default=text("7"))
+    free_days_window: Mapped[int] = mapped_column(nullable=False, server_default=text("90"))
 
 
 class PermitType(Tracked, Base):
@@ -352,6 +357,9 @@ class Refund(Tracked, Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decision_note: Mapped[str | None] = mapped_column(Text)
     paid_payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
+    #: Why it waits for a manager: ``amount`` above the threshold, or ``tender`` when it is
+    #: to be paid otherwise than the original payment came.
+    approval_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class LedgerEntry(Base):
@@ -386,6 +394,23 @@ class LedgerEntry(Base):
     memo: Mapped[str] = mapped_column(Text, nullable=False)
 
 
+class RequestKey(Base):
+    """A money request's idempotency key with a fingerprint of what was asked.
+
+    The same request sent again (double-click, retry) returns ``result``; a different
+    request with the same key is refused. Written only by the permit desk functions.
+    """
+
+    __tablename__ = "request_key"
+
+    key: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    operation: Mapped[str] = mapped_column(Text, nullable=False)
+    fingerprint: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    result: Mapped[int | None] = mapped_column(BigInteger)
+    login: Mapped[str] = mapped_column(Text, nullable=False)
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
 __all__ = [
     "CashShift",
     "LedgerEntry",
@@ -396,5 +421,6 @@ __all__ = [
     "PermitTypeLot",
     "PermitVehicle",
     "Refund",
+    "RequestKey",
     "WaitlistEntry",
 ]

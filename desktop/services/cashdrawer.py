@@ -230,9 +230,17 @@ def _counts_json(counts: Mapping[Decimal, int], known: Sequence[Decimal]) -> str
 
 @dataclass(frozen=True)
 class TenderTotal:
+    """Money of one tender in a shift. While a clerk's own shift is open, the database
+    withholds the cash amounts (``None``): the count at close is blind."""
+
     tender: str
-    received: Decimal
-    paid_out: Decimal
+    received: Decimal | None
+    paid_out: Decimal | None
+    payments: int = 0
+
+    @property
+    def withheld(self) -> bool:
+        return self.received is None
 
     @property
     def title(self) -> str:
@@ -328,13 +336,7 @@ LEFT JOIN parkdesk.staff_member s ON s.login = c.clerk
 """
 
 _TOTALS_SQL = """
-SELECT p.shift_id, p.tender,
-       coalesce(sum(p.amount) FILTER (WHERE p.direction = 'in'), 0) AS received,
-       coalesce(sum(p.amount) FILTER (WHERE p.direction = 'out'), 0) AS paid_out,
-       count(*) AS payments
-FROM parkdesk.payment p
-WHERE p.shift_id = ANY(:ids)
-GROUP BY p.shift_id, p.tender
+SELECT shift_id, tender, received, paid_out, payments FROM parkdesk.shift_totals(:ids)
 """
 
 #: Tenders in the order totals are listed.
@@ -474,9 +476,8 @@ class CashDrawerService:
             row = self._row(session, shift_id)
             payments = session.execute(
                 text(
-                    "SELECT p.receipt_number, p.received_at, p.direction, p.tender, p.amount, "
-                    "p.description FROM parkdesk.payment p WHERE p.shift_id = :id "
-                    "ORDER BY p.received_at, p.id"
+                    "SELECT receipt_number, received_at, direction, tender, amount, description "
+                    "FROM parkdesk.shift_payments(:id)"
                 ),
                 {"id": shift_id},
             ).all()
@@ -509,7 +510,9 @@ class CashDrawerService:
             closed_at=row.closed_at,
             opening_float=row.opening_float,
             payments=shift_payments,
-            totals_by_tender=tuple((t.tender, t.received, t.paid_out) for t in totals),
+            totals_by_tender=tuple(
+                (t.tender, t.received or _ZERO, t.paid_out or _ZERO) for t in totals
+            ),
             count_detail=count_detail,
             counted=row.counted,
             expected=row.expected,
@@ -572,7 +575,7 @@ class CashDrawerService:
             totals = tuple(
                 sorted(
                     (
-                        TenderTotal(t.tender, t.received, t.paid_out)
+                        TenderTotal(t.tender, t.received, t.paid_out, int(t.payments))
                         for t in tender_rows
                         if t.tender != "none"
                     ),

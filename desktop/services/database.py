@@ -298,6 +298,15 @@ _CONSTRAINT_MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+#: Every free-text column refuses a card number (PCI DSS requirement 3) with a check named
+#: ``ck_<table>_<column>_no_card_number``.
+_CARD_SUFFIX = "_no_card_number"
+_CARD_MESSAGE = (
+    "This looks like a card number, and card numbers are never stored. Remove it "
+    "(for a card payment, keep only the brand, the last 4 digits and the terminal's reference)."
+)
+
+
 def _sentence(text: str) -> str:
     text = text.strip()
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
@@ -345,6 +354,10 @@ def translate(exc: BaseException) -> KnownError:
         if name in _CONSTRAINT_MESSAGES:
             field_name, message = _CONSTRAINT_MESSAGES[name]
             return ValidationError.single(field_name, message)
+        if name.endswith(_CARD_SUFFIX):
+            table = getattr(diag, "table_name", None) or ""
+            field_name = name.removesuffix(_CARD_SUFFIX).removeprefix(f"ck_{table}_")
+            return ValidationError.single(field_name, _CARD_MESSAGE)
         primary = getattr(diag, "message_primary", None) or str(exc)
         return KnownError(f"The database refused the change: {primary}")
     if isinstance(

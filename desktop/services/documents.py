@@ -422,10 +422,11 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         return format_money(amount, office.currency)
 
     def story() -> list[Flowable]:
+        # Who took another clerk's payment is not theirs to know: a reprint says the office.
         served_by = (
             f"{receipt.clerk_name} ({receipt.received_by})"
-            if receipt.clerk_name
-            else receipt.received_by
+            if receipt.clerk_name and receipt.received_by
+            else receipt.received_by or "the parking office"
         )
         details = _details_table(
             [

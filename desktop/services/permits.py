@@ -632,7 +632,7 @@ class PermitService:
                            local_day(now()) AS today,
                            (SELECT s.refund_approval_threshold FROM office_setting s) AS threshold,
                            pg_has_role(session_user, 'parkdesk_manager', 'USAGE') AS manager,
-                           (SELECT pay.tender FROM payment pay WHERE pay.permit_id = p.id
+                           (SELECT pay.tender FROM payment_line pay WHERE pay.permit_id = p.id
                               AND pay.direction = 'in' ORDER BY pay.id DESC LIMIT 1) AS tender
                     FROM permit p WHERE p.id = :id
                     """
@@ -699,7 +699,7 @@ class PermitService:
                 text(
                     f"""
                     SELECT r.*, p.number, pk.first_name, pk.last_name,
-                           (SELECT pay.tender FROM payment pay
+                           (SELECT pay.tender FROM payment_line pay
                             WHERE pay.id = r.original_payment_id) AS tender
                     FROM refund r JOIN permit p ON p.id = r.permit_id
                     LEFT JOIN parker pk ON pk.id = r.parker_id
@@ -768,14 +768,14 @@ class PermitService:
         with self.workspace.read() as session:
             rows = session.execute(
                 text(
-                    "SELECT l.*, pay.receipt_number FROM ledger_entry l "
-                    "LEFT JOIN payment pay ON pay.id = l.payment_id "
+                    "SELECT l.*, pay.receipt_number FROM ledger_line l "
+                    "LEFT JOIN payment_line pay ON pay.id = l.payment_id "
                     "WHERE l.parker_id = :id ORDER BY l.id DESC LIMIT 1000"
                 ),
                 {"id": parker_id},
             ).all()
             balance = session.execute(
-                text("SELECT coalesce(sum(amount), 0) FROM ledger_entry WHERE parker_id = :id"),
+                text("SELECT coalesce(sum(amount), 0) FROM ledger_line WHERE parker_id = :id"),
                 {"id": parker_id},
             ).scalar_one()
         lines = [
@@ -785,7 +785,7 @@ class PermitService:
                 kind=str(r.kind),
                 amount=Decimal(r.amount),
                 memo=str(r.memo),
-                posted_by=str(r.posted_by),
+                posted_by=r.posted_by or "",
                 receipt_number=r.receipt_number,
             )
             for r in rows
@@ -795,7 +795,9 @@ class PermitService:
     def payments_for_parker(self, parker_id: int) -> list[PaymentResult]:
         with self.workspace.read() as session:
             ids = session.execute(
-                text("SELECT id FROM payment WHERE parker_id = :id ORDER BY id DESC LIMIT 500"),
+                text(
+                    "SELECT id FROM payment_line WHERE parker_id = :id ORDER BY id DESC LIMIT 500"
+                ),
                 {"id": parker_id},
             ).scalars()
             return [_payment_result(session, int(i)) for i in ids]
@@ -809,10 +811,10 @@ class PermitService:
                 text(
                     """
                     SELECT pay.*, pk.first_name, pk.last_name, pk.campus_id,
-                           coalesce(s.full_name, '') AS clerk_name
-                    FROM payment pay
+                           coalesce(t.login, '') AS taker, coalesce(t.full_name, '') AS clerk_name
+                    FROM payment_line pay
                     LEFT JOIN parker pk ON pk.id = pay.parker_id
-                    LEFT JOIN staff_member s ON s.login = pay.received_by
+                    LEFT JOIN LATERAL payment_taker(pay.id) t ON true
                     WHERE pay.id = :id
                     """
                 ),
@@ -839,7 +841,7 @@ class PermitService:
             receipt_number=str(row.receipt_number),
             direction=str(row.direction),
             received_at=row.received_at,
-            received_by=str(row.received_by),
+            received_by=str(row.taker),
             clerk_name=str(row.clerk_name),
             parker_name=f"{row.first_name} {row.last_name}" if row.first_name else None,
             campus_id=row.campus_id,
@@ -1010,7 +1012,8 @@ def _tender_detail(row: Row[Any]) -> str:
 def _payment_result(session: Session, payment_id: int) -> PaymentResult:
     row = session.execute(
         text(
-            "SELECT pay.*, p.number FROM payment pay LEFT JOIN permit p ON p.id = pay.permit_id "
+            "SELECT pay.*, p.number FROM payment_line pay "
+            "LEFT JOIN permit p ON p.id = pay.permit_id "
             "WHERE pay.id = :id"
         ),
         {"id": payment_id},

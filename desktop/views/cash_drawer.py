@@ -1250,8 +1250,20 @@ class CashDrawerDesk(QWidget):
         for row, total in enumerate(shift.totals, start=1):
             grid.addWidget(QLabel(total.title), row, 0)
             for column, amount in ((1, total.received), (2, total.paid_out)):
-                label = QLabel(format_money(amount, currency))
+                # Cash is counted blind at close: the desk never shows what to expect.
+                text = (
+                    format_money(amount, currency)
+                    if amount is not None
+                    else ("counted at close" if column == 1 else "")
+                )
+                label = QLabel(text)
                 label.setObjectName(f"total_{total.tender}_{'in' if column == 1 else 'out'}")
+                if amount is None:
+                    label.setStyleSheet(f"color: {MUTED_COLOUR};")
+                    label.setToolTip(
+                        f"{_payments_words(total.payments)} in cash. What the drawer should hold "
+                        "is shown only after the blind count."
+                    )
                 grid.addWidget(label, row, column, right)
 
     def totals_text(self) -> dict[str, tuple[str, str]]:

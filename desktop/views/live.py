@@ -1,8 +1,14 @@
 """Live updates in the GUI: the LISTEN connection watched by the Qt event loop.
 
-:class:`LiveChanges` turns database notifications into Qt signals. It shows its
-state (live / reconnecting / offline) for the status bar, reconnects by itself
-with a growing pause, and after a reconnect replays what changed meanwhile.
+:class:`LiveChanges` turns database notifications into Qt signals. A notification
+is only a hint (any login may send one): bursts of hints are gathered for a tenth
+of a second, then one query asks the database what changed that this login may
+know of, and each change is emitted once. A flood of forged hints therefore costs
+ten small queries a second and shows nothing. Every two seconds the same
+connection polls for changes (notifications are skipped while the server's queue
+is half full) and runs the database's check for sessions that stall the others.
+It shows its state (live / reconnecting / offline) for the status bar and
+reconnects by itself with a growing pause.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import logging
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 from desktop.services.errors import KnownError
-from desktop.services.live import Change, ChangeListener, Resync
+from desktop.services.live import ChangeListener, Resync
 from desktop.views.operations import OperationRunner
 
 log = logging.getLogger(__name__)
@@ -21,6 +27,10 @@ LIVE = "live"
 CONNECTING = "connecting"
 OFFLINE = "offline"
 STATE_TITLES = {LIVE: "Live", CONNECTING: "Connecting…", OFFLINE: "Offline — reconnecting"}
+#: How long hints are gathered before one query reads what changed.
+GATHER_MS = 100
+#: How often the live connection polls and checks for stalling sessions.
+HEARTBEAT_MS = 2000
 
 
 class LiveChanges(QObject):
@@ -43,13 +53,21 @@ class LiveChanges(QObject):
         self._retry_ms = 500
         self._has_connected = False
         self._stopped = False
+        self._fetching = False
+        self._fetch_again = False
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._connect)
-        # libpq keepalives find dead links; this also drains anything the notifier missed.
+        # Hints are gathered for a moment, so a burst (or a flood) is one query.
+        self._gather = QTimer(self)
+        self._gather.setSingleShot(True)
+        self._gather.setInterval(GATHER_MS)
+        self._gather.timeout.connect(self._fetch)
+        # Polls for changes whose hint was skipped, finds dead links, and ends sessions
+        # that stall the other desks.
         self._heartbeat = QTimer(self)
-        self._heartbeat.setInterval(5000)
-        self._heartbeat.timeout.connect(self._on_readable)
+        self._heartbeat.setInterval(HEARTBEAT_MS)
+        self._heartbeat.timeout.connect(self._beat)
 
     @property
     def state(self) -> str:
@@ -62,12 +80,16 @@ class LiveChanges(QObject):
     def stop(self) -> None:
         self._stopped = True
         self._retry.stop()
+        self._gather.stop()
         self._heartbeat.stop()
         self._drop_notifier()
-        self._listener.close()
+        if not self._fetching:
+            self._listener.close()
 
     def simulate_connection_loss(self) -> None:
         """Drop the connection as a network failure would (used by tests and diagnostics)."""
+        if self._fetching:
+            return
         self._listener.close()
         self._lost()
 
@@ -101,8 +123,7 @@ class LiveChanges(QObject):
         self._heartbeat.start()
         self._set_state(LIVE)
         if resync is not None:
-            for change in resync.changes:
-                self.changed.emit(change)
+            self._deliver(resync)
             self.resynced.emit(resync)
         self._on_readable()
 
@@ -112,14 +133,67 @@ class LiveChanges(QObject):
         return isinstance(exc, KnownError)
 
     def _on_readable(self) -> None:
-        if self._notifier is None:
-            return
+        if self._notifier is None or self._fetching:
+            return  # the worker thread has the connection; its hints are kept for later
         try:
-            changes: list[Change] = self._listener.drain()
+            hinted = self._listener.drain()
         except KnownError:
             self._lost()
             return
-        for change in changes:
+        if hinted and not self._gather.isActive():
+            self._gather.start()
+
+    def _beat(self) -> None:
+        self._fetch(watch_sessions=True)
+
+    def _fetch(self, watch_sessions: bool = False) -> None:
+        if self._notifier is None:
+            return
+        if self._fetching:
+            self._fetch_again = True
+            return
+        self._fetching = True
+        self._notifier.setEnabled(False)
+        listener = self._listener
+
+        def fetch() -> Resync:
+            if watch_sessions:
+                listener.end_overdue_sessions()
+            return listener.fetch()
+
+        self._runner.run(fetch, self._fetched, self._fetch_failed)
+
+    def _fetched(self, resync: Resync) -> None:
+        self._fetching = False
+        if self._stopped:
+            self._listener.close()
+            return
+        if self._notifier is not None:
+            self._notifier.setEnabled(True)
+        self._deliver(resync)
+        if not resync.complete:
+            self.resynced.emit(resync)
+        again, self._fetch_again = self._fetch_again, False
+        if (again or self._listener.take_hint()) and not self._gather.isActive():
+            self._gather.start()
+        self._on_readable()
+
+    def _fetch_failed(self, exc: BaseException) -> bool:
+        self._fetching = False
+        if self._stopped:
+            return True
+        log.info("reading live changes failed: %s", exc)
+        self._lost()
+        return isinstance(exc, KnownError)
+
+    def _deliver(self, resync: Resync) -> None:
+        """Emit each changed row once, however many times it changed in the batch."""
+        emitted: set[tuple[str, str, str]] = set()
+        for change in resync.changes:
+            mark = (change.table, change.key, change.operation)
+            if mark in emitted:
+                continue
+            emitted.add(mark)
             self.changed.emit(change)
 
     def _lost(self) -> None:

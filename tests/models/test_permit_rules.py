@@ -175,7 +175,7 @@ def sell(
 
 
 def permit_of(conn: Conn, payment: int) -> int:
-    return int(one(conn, "SELECT permit_id FROM payment WHERE id = %s", (payment,)))
+    return int(one(conn, "SELECT permit_id FROM payment_line WHERE id = %s", (payment,)))
 
 
 def open_shift_of(clerk: Conn) -> int:
@@ -236,7 +236,7 @@ def money_state(conn: Conn) -> dict[str, Any]:
 
 def balance(conn: Conn, parker: int) -> Decimal:
     value = one(
-        conn, "SELECT coalesce(sum(amount), 0) FROM ledger_entry WHERE parker_id = %s", (parker,)
+        conn, "SELECT coalesce(sum(amount), 0) FROM ledger_line WHERE parker_id = %s", (parker,)
     )
     assert isinstance(value, Decimal)
     return value
@@ -427,7 +427,7 @@ def test_the_expected_cash_is_the_float_plus_cash_taken(
         [vehicle],
         tender={"kind": "cash", "tendered": "60"},
     )
-    assert alice.execute(
+    assert mona.execute(
         "SELECT shift_id, cash_tendered, change_given, amount FROM payment WHERE id = %s",
         (payment,),
     ).fetchone() == (shift, Decimal("60.00"), Decimal("10.00"), Decimal("50.00"))
@@ -721,7 +721,7 @@ def _ledger(conn: Conn, parker: int) -> list[tuple[str, Decimal]]:
     return [
         (str(kind), Decimal(amount))
         for kind, amount in conn.execute(
-            "SELECT kind, amount FROM ledger_entry WHERE parker_id = %s ORDER BY id", (parker,)
+            "SELECT kind, amount FROM ledger_line WHERE parker_id = %s ORDER BY id", (parker,)
         )
     ]
 
@@ -734,9 +734,9 @@ def test_a_refund_is_a_new_ledger_row_and_the_sale_is_untouched(
     vehicle, _ = make_vehicle(alice, parker)
     payment = sell(alice, parker, catalogue["type"], catalogue["lot"], [vehicle])
     permit = permit_of(alice, payment)
-    sold_payment = alice.execute("SELECT * FROM payment WHERE id = %s", (payment,)).fetchall()
+    sold_payment = alice.execute("SELECT * FROM payment_line WHERE id = %s", (payment,)).fetchall()
     sold_ledger = alice.execute(
-        "SELECT * FROM ledger_entry WHERE parker_id = %s ORDER BY id", (parker,)
+        "SELECT * FROM ledger_line WHERE parker_id = %s ORDER BY id", (parker,)
     ).fetchall()
     assert _ledger(alice, parker) == [("sale", Decimal("50.00")), ("payment", Decimal("-50.00"))]
 
@@ -746,12 +746,12 @@ def test_a_refund_is_a_new_ledger_row_and_the_sale_is_untouched(
     assert alice.execute(
         "SELECT status, amount FROM refund WHERE id = %s", (refund,)
     ).fetchone() == ("paid", Decimal("48.33"))
-    assert alice.execute("SELECT * FROM payment WHERE id = %s", (payment,)).fetchall() == (
+    assert alice.execute("SELECT * FROM payment_line WHERE id = %s", (payment,)).fetchall() == (
         sold_payment
     )
     assert (
         alice.execute(
-            "SELECT * FROM ledger_entry WHERE parker_id = %s ORDER BY id LIMIT 2", (parker,)
+            "SELECT * FROM ledger_line WHERE parker_id = %s ORDER BY id LIMIT 2", (parker,)
         ).fetchall()
         == sold_ledger
     )
@@ -763,7 +763,7 @@ def test_a_refund_is_a_new_ledger_row_and_the_sale_is_untouched(
     ]
     assert balance(alice, parker) == 0
     payout = alice.execute(
-        "SELECT direction, amount, tender FROM payment WHERE permit_id = %s AND id <> %s",
+        "SELECT direction, amount, tender FROM payment_line WHERE permit_id = %s AND id <> %s",
         (permit, payment),
     ).fetchall()
     assert payout == [("out", Decimal("48.33"), "card")]
@@ -827,7 +827,9 @@ def test_selling_twice_with_one_key_records_one_sale(
     second = sell(alice, parker, catalogue["type"], catalogue["lot"], [vehicle], key=key)
     assert first == second
     assert one(alice, "SELECT count(*) FROM permit WHERE parker_id = %s", (parker,)) == 1
-    assert one(alice, "SELECT count(*) FROM payment WHERE idempotency_key = %s", (key,)) == 1
+    assert (
+        one(connect("mona"), "SELECT count(*) FROM payment WHERE idempotency_key = %s", (key,)) == 1
+    )
     assert balance(alice, parker) == 0
 
 

@@ -182,7 +182,7 @@ def sell(sale: dict[str, Any], start: date) -> tuple[datetime, datetime]:
     )
     row = alice.execute(
         "SELECT lower(p.validity), upper(p.validity) FROM permit p "
-        "JOIN payment pay ON pay.permit_id = p.id WHERE pay.id = %s",
+        "JOIN payment_line pay ON pay.permit_id = p.id WHERE pay.id = %s",
         (payment,),
     ).fetchone()
     assert row is not None

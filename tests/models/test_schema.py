@@ -38,10 +38,21 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "permit": {"SELECT": PARKER_READERS},
     "permit_vehicle": {"SELECT": PARKER_READERS},
     "waitlist_entry": {"SELECT": PARKER_READERS},
-    "payment": {"SELECT": PARKER_READERS},
+    # Who took a payment or posted a line, and in which drawer shift, is the managers':
+    # the other desks read the masked views below (VIEW_GRANTS).
+    "payment": {"SELECT": {"manager"}},
     "refund": {"SELECT": PARKER_READERS},
-    "ledger_entry": {"SELECT": PARKER_READERS},
+    "ledger_entry": {"SELECT": {"manager"}},
     "cash_shift": {"SELECT": {"clerk", "manager"}},  # row-level security: own drawer unless manager
+    # Hardening: keys of money requests (functions only); recorded plate corrections.
+    "request_key": {},
+    "plate_correction": {"SELECT": PARKER_READERS},
+}
+
+#: view -> privilege -> group roles. Views run as the owner: each masks what it must.
+VIEW_GRANTS: dict[str, dict[str, set[str]]] = {
+    "payment_line": {"SELECT": PARKER_READERS},  # received_by: one's own, or a manager
+    "ledger_line": {"SELECT": PARKER_READERS},  # posted_by: one's own, or a manager
 }
 
 PARKER_FIELDS = {
@@ -108,6 +119,8 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
             "currency",
             "refund_approval_threshold",
             "receipt_footer",
+            "free_days_per_plate",
+            "free_days_window",
         },
     },
     "permit_type": {
@@ -143,7 +156,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "transfer_permit": {"clerk"},
     "cancel_permit": {"clerk"},
     "pay_refund": {"clerk"},
-    "issue_temporary_permit": {"clerk"},
+    "issue_temporary_permit": {"clerk", "manager"},  # a manager, beyond the free-day policy
     "charge_fee": {"clerk"},
     "join_waitlist": {"clerk"},
     "leave_waitlist": {"clerk"},
@@ -182,10 +195,45 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "take_payment": set(),
     "payment_for_key": set(),
     "offer_spaces": set(),
+    # Hardening. The bodies of the permit desk's functions, behind front doors that bound
+    # their inputs and bind each request key to one request.
+    "sell_permit_core": set(),
+    "renew_permit_core": set(),
+    "cancel_permit_core": set(),
+    "pay_refund_core": set(),
+    "issue_temporary_permit_core": set(),
+    "charge_fee_core": set(),
+    "post_adjustment_core": set(),
+    "decide_refund_core": set(),
+    "sign_off_shift_core": set(),
+    "close_shift_core": set(),
+    "claim_request": set(),
+    "remember_request": set(),
+    "canonical_tender": set(),
+    "tender_refusal": set(),
+    "bound_text": set(),
+    "bound_json": set(),
+    "check_amount": set(),
+    "wait_for_audit_chain": set(),
+    "end_chain_holders": set(),
+    "check_holder_eligible": set(),
+    "guard_plate_identity": set(),
+    # Every live connection ends sessions that stall the others, every two seconds.
+    "end_overdue_sessions": EVERY_DESK,
+    # CHECK constraints on every free-text column call it as the writing login.
+    "card_number_free": EVERY_DESK,
+    # The audit trail's row-level security calls it as the reading login.
+    "readable_tables": {"manager", "admin"},
+    # The cash drawer: totals that keep the count blind, a closed shift's payments, and
+    # who took a payment (one's own, or a manager).
+    "shift_totals": {"clerk", "manager"},
+    "shift_payments": {"clerk", "manager"},
+    "payment_taker": {"clerk", "manager"},
+    "correct_plate": {"clerk"},
 }
 
 #: Tables with row-level security (policies in the migrations, described in docs/SECURITY.md).
-ROW_SECURITY = {"staff_member", "cash_shift"}
+ROW_SECURITY = {"staff_member", "cash_shift", "audit_log"}
 
 #: Append-only money: no role, the owner included, may change or remove a row.
 APPEND_ONLY = ("payment", "ledger_entry")
@@ -269,6 +317,32 @@ def test_table_grants_match_the_matrix(
         if grantee != OWNER:
             granted.setdefault(str(privilege), set()).add(_who(str(grantee)))
     assert granted == TABLE_GRANTS[table]
+
+
+def test_every_view_is_in_the_permission_matrix(
+    catalog: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    views = catalog.execute(
+        "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'parkdesk'::regnamespace "
+        "AND c.relkind IN ('v', 'm')"
+    ).fetchall()
+    assert {str(r[0]) for r in views} == set(VIEW_GRANTS)
+
+
+@pytest.mark.parametrize("view", sorted(VIEW_GRANTS))
+def test_view_grants_match_the_matrix(
+    catalog: psycopg.Connection[tuple[object, ...]], view: str
+) -> None:
+    rows = catalog.execute(
+        "SELECT pg_get_userbyid(a.grantee), a.privilege_type "
+        "FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = %s::regclass",
+        (f"parkdesk.{view}",),
+    ).fetchall()
+    granted: dict[str, set[str]] = {}
+    for grantee, privilege in rows:
+        if grantee != OWNER:
+            granted.setdefault(str(privilege), set()).add(_who(str(grantee)))
+    assert granted == VIEW_GRANTS[view]
 
 
 @pytest.mark.parametrize("table", sorted(TABLE_GRANTS))

@@ -14,7 +14,12 @@ import psycopg
 import pytest
 from psycopg import errors as pgerrors
 
+from desktop.services.passwords import scram_sha256_verifier
 from tests.conftest import LOGINS, PASSWORD, ROLE_LOGIN, Database
+
+#: A password as the client sends it: its SCRAM verifier, never the password itself.
+VERIFIER = scram_sha256_verifier("long-enough-pw")
+TEMP_VERIFIER = scram_sha256_verifier("temporary-pw")
 
 Connect = Callable[[str], psycopg.Connection[tuple[object, ...]]]
 
@@ -73,7 +78,7 @@ ACTIONS: dict[str, str] = {
     # staff logins
     "list staff logins": "SELECT * FROM staff_logins()",
     "create a staff login": (
-        "SELECT create_staff_login(lower('sec_{token}'), 'Check', ARRAY['clerk'], 'long-enough-pw')"
+        f"SELECT create_staff_login(lower('sec_{{token}}'), 'Check', ARRAY['clerk'], '{VERIFIER}')"
     ),
     "disable a staff login": "SELECT disable_staff_login('{victim}')",
     "write staff_member directly": (
@@ -144,8 +149,8 @@ def rows(database: Database) -> dict[str, object]:
     victim = f"sec_victim_{token.lower()}"
     with database.admin() as conn:
         conn.execute(
-            "SELECT parkdesk.create_staff_login(%s, 'Spare', ARRAY['clerk'], 'long-enough-pw')",
-            (victim,),
+            "SELECT parkdesk.create_staff_login(%s, 'Spare', ARRAY['clerk'], %s)",
+            (victim, VERIFIER),
         )
         parker = conn.execute(
             "INSERT INTO parkdesk.parker (first_name, last_name, affiliation) "
@@ -333,8 +338,8 @@ def test_an_administrator_creates_and_disables_logins(database: Database) -> Non
     ada = database.connect("ada")
     try:
         ada.execute(
-            "SELECT create_staff_login(%s, 'Temp Clerk', ARRAY['clerk'], 'temporary-pw')",
-            (login,),
+            "SELECT create_staff_login(%s, 'Temp Clerk', ARRAY['clerk'], %s)",
+            (login, TEMP_VERIFIER),
         )
         ada.commit()
         with database.connect(login, "temporary-pw") as temp:
@@ -359,7 +364,7 @@ def test_an_administrator_cannot_create_an_owner_or_superuser(connect_as: Connec
         (f"sec_{secrets.token_hex(3)}", ["superuser"]),
     ]:
         with pytest.raises(pgerrors.InvalidParameterValue):
-            ada.execute("SELECT create_staff_login(%s, '', %s, 'long-enough-pw')", (login, roles))
+            ada.execute("SELECT create_staff_login(%s, '', %s, %s)", (login, roles, VERIFIER))
         ada.rollback()
 
 

@@ -116,7 +116,7 @@ def refund_in_cash(connect_as: Connect, clerk: psycopg.Connection[tuple[object, 
     ).fetchone()
     assert payment is not None
     permit = clerk.execute(
-        "SELECT permit_id FROM parkdesk.payment WHERE id = %s", (payment[0],)
+        "SELECT permit_id FROM parkdesk.payment_line WHERE id = %s", (payment[0],)
     ).fetchone()
     assert permit is not None
     clerk.execute(
@@ -210,10 +210,16 @@ def test_open_take_cash_close_with_a_variance(
 
     running = service.current_shift()
     assert running is not None
-    totals = {t.tender: (t.received, t.paid_out) for t in running.totals}
-    assert totals["cash"] == (Decimal("12.50") + refunded, refunded)
-    assert totals["card"] == (Decimal("30.00"), Decimal(0))
+    totals = {t.tender: (t.received, t.paid_out, t.payments) for t in running.totals}
+    # The count is blind: the clerk sees how many cash payments, never their sum.
+    assert totals["cash"] == (None, None, 3)
+    assert totals["card"] == (Decimal("30.00"), Decimal(0), 1)
     assert running.payment_count == 4
+    with pytest.raises(ValidationError, match="once it is counted and closed"):
+        service.shift_report(shift.id)
+    # A manager watching the drawers sees the running cash.
+    managed = {t.tender: (t.received, t.paid_out) for t in drawer("mona").get(shift.id).totals}
+    assert managed["cash"] == (Decimal("12.50") + refunded, refunded)
 
     # Expected = float + cash in - cash out = 150 + 52.50 - 40 = 162.50; count 157.50.
     counts = {TWENTY: 7, TEN: 1, FIVE: 1, DIME: 25}

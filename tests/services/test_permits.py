@@ -114,7 +114,7 @@ def _balance(connect_as: Connect, parker_id: int) -> Decimal:
     row = (
         connect_as("mona")
         .execute(
-            "SELECT coalesce(sum(amount), 0) FROM ledger_entry WHERE parker_id = %s", (parker_id,)
+            "SELECT coalesce(sum(amount), 0) FROM ledger_line WHERE parker_id = %s", (parker_id,)
         )
         .fetchone()
     )

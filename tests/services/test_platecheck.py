@@ -134,7 +134,7 @@ def sell(
     ).fetchone()
     assert row is not None
     permit = clerk.execute(
-        "SELECT p.id, p.number FROM payment pay JOIN permit p ON p.id = pay.permit_id "
+        "SELECT p.id, p.number FROM payment_line pay JOIN permit p ON p.id = pay.permit_id "
         "WHERE pay.id = %s",
         (row[0],),
     ).fetchone()
