@@ -59,6 +59,17 @@ def format_when(moment: datetime) -> str:
 
 
 @dataclass(frozen=True)
+class PlateCorrectionInfo:
+    """A recorded change of a vehicle's plate or jurisdiction, once it had permits."""
+
+    corrected_at: datetime
+    corrected_by: str
+    old_plate: str
+    new_plate: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class VehicleRecord:
     id: int
     parker_id: int | None
@@ -72,6 +83,17 @@ class VehicleRecord:
     model_year: int | None
     active: bool
     version: int
+    #: Once a vehicle has permits, its identity changes only as a recorded correction.
+    has_permits: bool = False
+    corrections: tuple[PlateCorrectionInfo, ...] = ()
+
+    def identity_differs(self, jurisdiction: str, plate_raw: str, plate_status: str) -> bool:
+        """Whether these would change the plate identity (spacing and case do not)."""
+        if plate_status != self.plate_status or jurisdiction != self.jurisdiction:
+            return True
+        return plate_status == "readable" and normalize_plate(plate_raw) != (
+            self.plate_normalized or ""
+        )
 
     @property
     def plate_display(self) -> str:
@@ -207,6 +229,8 @@ class VehicleInput:
     model: str = ""
     colour: str = ""
     model_year: int | None = None
+    #: Why the plate of a vehicle with permits is corrected (recorded in its history).
+    correction_reason: str = ""
 
     def cleaned(self) -> VehicleInput:
         problems: list[FieldProblem] = []
@@ -232,6 +256,8 @@ class VehicleInput:
         ):
             if len(getattr(self, name).strip()) > limit:
                 problems.append(FieldProblem(name, f"{label} is at most {limit} characters."))
+        if len(self.correction_reason.strip()) > 500:
+            problems.append(FieldProblem("correction_reason", "At most 500 characters, please."))
         if self.model_year is not None and not 1900 <= self.model_year <= 2100:
             problems.append(FieldProblem("model_year", "Year is between 1900 and 2100."))
         if problems:
@@ -243,6 +269,7 @@ class VehicleInput:
             make=self.make.strip(),
             model=self.model.strip(),
             colour=self.colour.strip(),
+            correction_reason=self.correction_reason.strip(),
         )
 
     def as_params(self) -> dict[str, Any]:
@@ -284,7 +311,12 @@ _PARKER_COLUMNS = (
 )
 _VEHICLE_COLUMNS = (
     "v.id, v.parker_id, v.jurisdiction, v.plate_raw, v.plate_status, v.plate_normalized, "
-    "v.make, v.model, v.colour, v.model_year, v.active, v.version"
+    "v.make, v.model, v.colour, v.model_year, v.active, v.version, "
+    "EXISTS (SELECT 1 FROM parkdesk.permit_vehicle pv WHERE pv.vehicle_id = v.id) AS has_permits, "
+    "(SELECT json_agg(json_build_object('at', c.corrected_at, 'by', c.corrected_by, "
+    "'old', c.old_jurisdiction || ' ' || c.old_plate_raw, "
+    "'new', c.new_jurisdiction || ' ' || c.new_plate_raw, 'reason', c.reason) ORDER BY c.id) "
+    "FROM parkdesk.plate_correction c WHERE c.vehicle_id = v.id) AS corrections"
 )
 
 _SEARCH_SQL = """
@@ -399,6 +431,17 @@ def _vehicle(row: Row[Any]) -> VehicleRecord:
         model_year=row.model_year,
         active=row.active,
         version=row.version,
+        has_permits=bool(row.has_permits),
+        corrections=tuple(
+            PlateCorrectionInfo(
+                corrected_at=datetime.fromisoformat(str(c["at"])),
+                corrected_by=str(c["by"]),
+                old_plate=str(c["old"]).strip(),
+                new_plate=str(c["new"]).strip(),
+                reason=str(c["reason"]),
+            )
+            for c in row.corrections or ()
+        ),
     )
 
 
@@ -585,6 +628,28 @@ class ParkerService:
         data = data.cleaned()
         with self.workspace.transaction() as session:
             self._check_plate(session, data, vehicle_id, allow_duplicate)
+            current = self._load_vehicle(session, vehicle_id, lock=True)
+            if current.version != expected_version:
+                self._raise_conflict(session, "vehicle", vehicle_id)
+            if current.has_permits and current.identity_differs(
+                data.jurisdiction, data.plate_raw, data.plate_status
+            ):
+                # The database refuses a plain UPDATE of the identity: a correction with a
+                # reason goes first, and the rest of the record follows.
+                if len(data.correction_reason) < 5:
+                    raise ValidationError.single(
+                        "correction_reason",
+                        "This vehicle has permits: say why its plate is corrected "
+                        "(at least 5 characters).",
+                    )
+                session.execute(
+                    text(
+                        "SELECT parkdesk.correct_plate(:id, :jurisdiction, :plate_raw, "
+                        ":plate_status, :reason)"
+                    ),
+                    {**data.as_params(), "id": vehicle_id, "reason": data.correction_reason},
+                )
+                expected_version += 1
             result = session.execute(
                 text(
                     "UPDATE parkdesk.vehicle SET jurisdiction = :jurisdiction, "
@@ -644,9 +709,14 @@ class ParkerService:
             vehicles=tuple(_vehicle(v) for v in vehicles),
         )
 
-    def _load_vehicle(self, session: Session, vehicle_id: int) -> VehicleRecord:
+    def _load_vehicle(
+        self, session: Session, vehicle_id: int, *, lock: bool = False
+    ) -> VehicleRecord:
+        lock_clause = " FOR NO KEY UPDATE OF v" if lock else ""
         row = session.execute(
-            text(f"SELECT {_VEHICLE_COLUMNS} FROM parkdesk.vehicle v WHERE v.id = :id"),
+            text(
+                f"SELECT {_VEHICLE_COLUMNS} FROM parkdesk.vehicle v WHERE v.id = :id{lock_clause}"
+            ),
             {"id": vehicle_id},
         ).first()
         if row is None:

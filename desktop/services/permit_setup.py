@@ -221,6 +221,10 @@ class OfficeSettings:
     version: int
     updated_by: str
     updated_at: datetime
+    #: Free temporary permits a plate may have in a rolling window before only a manager
+    #: may issue more.
+    free_days_per_plate: int = 7
+    free_days_window: int = 90
 
 
 @dataclass(frozen=True)
@@ -454,6 +458,8 @@ class OfficeSettingsDraft:
     currency: str
     refund_approval_threshold: str
     receipt_footer: str = ""
+    free_days_per_plate: int = 7
+    free_days_window: int = 90
 
     @classmethod
     def of(cls, office: OfficeSettings) -> OfficeSettingsDraft:
@@ -463,6 +469,8 @@ class OfficeSettingsDraft:
             currency=office.currency,
             refund_approval_threshold=f"{office.refund_approval_threshold:.2f}",
             receipt_footer=office.receipt_footer,
+            free_days_per_plate=office.free_days_per_plate,
+            free_days_window=office.free_days_window,
         )
 
     def cleaned(self) -> dict[str, Any]:
@@ -508,6 +516,12 @@ class OfficeSettingsDraft:
                     f"The footer is at most {MAX_FOOTER} characters ({len(footer)} now).",
                 )
             )
+        if not 0 <= self.free_days_per_plate <= 366:
+            problems.append(
+                FieldProblem("free_days_per_plate", "Free days per plate are 0 to 366.")
+            )
+        if not 1 <= self.free_days_window <= 730:
+            problems.append(FieldProblem("free_days_window", "The window is 1 to 730 days."))
         if problems:
             raise ValidationError(problems)
         return {
@@ -516,6 +530,8 @@ class OfficeSettingsDraft:
             "currency": currency,
             "refund_approval_threshold": threshold,
             "receipt_footer": footer,
+            "free_days_per_plate": self.free_days_per_plate,
+            "free_days_window": self.free_days_window,
         }
 
 
@@ -553,7 +569,7 @@ ORDER BY z.lot_id, z.code
 
 _OFFICE_SQL = """
 SELECT office_name, time_zone, currency, refund_approval_threshold, receipt_footer,
-       version, updated_by, updated_at
+       free_days_per_plate, free_days_window, version, updated_by, updated_at
 FROM parkdesk.office_setting WHERE id = 1
 """
 
@@ -597,6 +613,8 @@ def _office(row: Row[Any]) -> OfficeSettings:
         currency=row.currency,
         refund_approval_threshold=row.refund_approval_threshold,
         receipt_footer=row.receipt_footer or "",
+        free_days_per_plate=row.free_days_per_plate,
+        free_days_window=row.free_days_window,
         version=row.version,
         updated_by=row.updated_by,
         updated_at=row.updated_at,
@@ -775,7 +793,9 @@ class PermitSetupService:
                     "UPDATE parkdesk.office_setting SET office_name = :office_name, "
                     "time_zone = :time_zone, currency = :currency, "
                     "refund_approval_threshold = :refund_approval_threshold, "
-                    "receipt_footer = :receipt_footer "
+                    "receipt_footer = :receipt_footer, "
+                    "free_days_per_plate = :free_days_per_plate, "
+                    "free_days_window = :free_days_window "
                     "WHERE id = 1 AND version = :version RETURNING id"
                 ),
                 {**params, "version": version},

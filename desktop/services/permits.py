@@ -322,6 +322,8 @@ class RefundEstimate:
     amount: Decimal
     needs_approval: bool
     original_tender: str | None
+    #: Where the refund goes back to without a manager: "Visa card ending 4242".
+    original_detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -331,6 +333,8 @@ class CancelResult:
     refund_amount: Decimal
     refund_status: str | None
     payment: PaymentResult | None
+    #: Why a pending refund waits: "amount" (above the limit) or "tender" (paid otherwise).
+    approval_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -632,9 +636,13 @@ class PermitService:
                            local_day(now()) AS today,
                            (SELECT s.refund_approval_threshold FROM office_setting s) AS threshold,
                            pg_has_role(session_user, 'parkdesk_manager', 'USAGE') AS manager,
-                           (SELECT pay.tender FROM payment_line pay WHERE pay.permit_id = p.id
-                              AND pay.direction = 'in' ORDER BY pay.id DESC LIMIT 1) AS tender
-                    FROM permit p WHERE p.id = :id
+                           pay.tender, pay.card_brand, pay.card_last4, pay.account_kind,
+                           pay.account_ref
+                    FROM permit p
+                    LEFT JOIN LATERAL (
+                        SELECT * FROM payment_line pl WHERE pl.permit_id = p.id
+                          AND pl.direction = 'in' ORDER BY pl.id DESC LIMIT 1) pay ON true
+                    WHERE p.id = :id
                     """
                 ),
                 {"id": permit_id},
@@ -653,6 +661,7 @@ class PermitService:
             amount=amount,
             needs_approval=amount > Decimal(row.threshold) and not row.manager,
             original_tender=row.tender,
+            original_detail=_original_tender_detail(row),
         )
 
     def cancel(
@@ -676,7 +685,10 @@ class PermitService:
             if refund_id is None:
                 return CancelResult(estimate.permit_number, None, Decimal(0), None, None)
             refund = session.execute(
-                text("SELECT amount, status, paid_payment_id FROM refund WHERE id = :id"),
+                text(
+                    "SELECT amount, status, paid_payment_id, approval_reason FROM refund "
+                    "WHERE id = :id"
+                ),
                 {"id": refund_id},
             ).one()
             payment = (
@@ -690,6 +702,7 @@ class PermitService:
                 Decimal(refund.amount),
                 str(refund.status),
                 payment,
+                refund.approval_reason,
             )
 
     def refunds(self, status: str | None = "pending") -> list[RefundInfo]:
@@ -1007,6 +1020,15 @@ def _tender_detail(row: Row[Any]) -> str:
     if row.tender == "account":
         return f"{ACCOUNT_TITLES.get(row.account_kind, row.account_kind)} {row.account_ref}"
     return ""
+
+
+def _original_tender_detail(row: Any) -> str:
+    """How a permit was paid, as a refund must go back: "Visa card ending 4242"."""
+    if row.tender == "card":
+        return f"{row.card_brand} card ending {row.card_last4}"
+    if row.tender == "account":
+        return f"{ACCOUNT_TITLES.get(row.account_kind, row.account_kind)} {row.account_ref}"
+    return {"cash": "cash", "cheque": "cheque"}.get(str(row.tender), "")
 
 
 def _payment_result(session: Session, payment_id: int) -> PaymentResult:

@@ -285,11 +285,16 @@ def refund_words(estimate: RefundEstimate, currency: str) -> tuple[str, str]:
             "This refund is above the office's approval limit, so it needs a manager's "
             "approval. The permit ends now; the refund is paid once a manager approves it.",
         )
-    original = tender_words(estimate.original_tender)
+    original = estimate.original_detail or tender_words(estimate.original_tender)
     return (
         f"Refund of {amount} for the unused days.",
         "Next, choose how the refund is paid"
-        + (f" (the permit was paid by {original})." if original else "."),
+        + (
+            f". It goes back the way the permit was paid: {original}. Another tender needs "
+            "a manager's approval."
+            if original
+            else "."
+        ),
     )
 
 

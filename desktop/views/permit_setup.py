@@ -1292,9 +1292,17 @@ class LotDialog(_SetupDialog):
 
 
 class OfficeSettingsForm(QWidget):
-    """Name, time zone, currency, refund approval threshold and receipt footer."""
+    """Name, time zone, currency, refund approval threshold, free-permit policy, receipt footer."""
 
-    FIELDS = ("office_name", "time_zone", "currency", "refund_approval_threshold", "receipt_footer")
+    FIELDS = (
+        "office_name",
+        "time_zone",
+        "currency",
+        "refund_approval_threshold",
+        "free_days_per_plate",
+        "free_days_window",
+        "receipt_footer",
+    )
     #: The manager asked to save these values (the desk saves them).
     save_requested = Signal(object)  # OfficeSettingsDraft
     reload_requested = Signal()
@@ -1337,6 +1345,8 @@ class OfficeSettingsForm(QWidget):
             lambda _t: self._changed("refund_approval_threshold")
         )
         self.footer_edit.textChanged.connect(lambda: self._changed("receipt_footer"))
+        self.free_days_spin.valueChanged.connect(lambda _v: self._changed("free_days_per_plate"))
+        self.free_window_spin.valueChanged.connect(lambda _v: self._changed("free_days_window"))
         if not editable:
             self._set_read_only()
         self._update_buttons()
@@ -1361,6 +1371,11 @@ class OfficeSettingsForm(QWidget):
         self.footer_edit = QPlainTextEdit()
         self.footer_edit.setTabChangesFocus(True)
         self.footer_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 18)
+        self.free_days_spin = _spin(0, 366, 7, " days")
+        self.free_window_spin = _spin(1, 730, 90, " days")
+        for spin in (self.free_days_spin, self.free_window_spin):
+            spin.setFixedWidth(120)
+            spin.setAlignment(_RIGHT)
         self.footer_count = _hint("")
         footer = QWidget()
         footer_layout = QVBoxLayout(footer)
@@ -1373,6 +1388,10 @@ class OfficeSettingsForm(QWidget):
             "time_zone": FieldBox("Time zone", self.time_zone_combo),
             "currency": FieldBox("Currency", self.currency_edit),
             "refund_approval_threshold": FieldBox("Refund approval threshold", self.threshold_edit),
+            "free_days_per_plate": FieldBox(
+                "Free temporary permits per plate", self.free_days_spin
+            ),
+            "free_days_window": FieldBox("In any period of", self.free_window_spin),
             "receipt_footer": FieldBox("Receipt footer", footer),
         }
         self.boxes["receipt_footer"].caption.setBuddy(self.footer_edit)
@@ -1392,7 +1411,25 @@ class OfficeSettingsForm(QWidget):
         column.addWidget(self.audit_label)
         column.addWidget(self.notice)
         for name in self.FIELDS:
+            if name == "free_days_window":
+                continue  # beside free_days_per_plate
             box = self.boxes[name]
+            if name == "free_days_per_plate":
+                pair = QHBoxLayout()
+                pair.setContentsMargins(0, 0, 0, 0)
+                pair.setSpacing(12)
+                pair.addWidget(box)
+                pair.addWidget(self.boxes["free_days_window"])
+                pair.addStretch(1)
+                column.addLayout(pair)
+                column.addWidget(
+                    _hint(
+                        "Free temporary and visitor permits beyond this, for one plate, are "
+                        "issued by a manager only: so free permits cannot be chained into a "
+                        "season of free parking."
+                    )
+                )
+                continue
             column.addWidget(box)
             box_layout = box.layout()
             if name in hints and box_layout is not None:
@@ -1413,6 +1450,8 @@ class OfficeSettingsForm(QWidget):
             edit.setPlaceholderText("")
         self.footer_edit.setReadOnly(True)
         self.time_zone_combo.setEnabled(False)
+        for spin in (self.free_days_spin, self.free_window_spin):
+            spin.setReadOnly(True)
 
     def _currency_typed(self, typed: str) -> None:
         if typed != typed.upper():
@@ -1427,6 +1466,8 @@ class OfficeSettingsForm(QWidget):
             currency=self.currency_edit.text(),
             refund_approval_threshold=self.threshold_edit.text(),
             receipt_footer=self.footer_edit.toPlainText(),
+            free_days_per_plate=self.free_days_spin.value(),
+            free_days_window=self.free_window_spin.value(),
         )
 
     def is_dirty(self) -> bool:
@@ -1437,6 +1478,8 @@ class OfficeSettingsForm(QWidget):
                 d.currency.strip().upper(),
                 d.refund_approval_threshold.strip(),
                 d.receipt_footer.strip(),
+                str(d.free_days_per_plate),
+                str(d.free_days_window),
             )
 
         return self.settings is not None and comparable(self.draft()) != comparable(self._baseline)
@@ -1470,6 +1513,8 @@ class OfficeSettingsForm(QWidget):
             self.currency_edit.setText(settings.currency)
             self.threshold_edit.setText(self._baseline.refund_approval_threshold)
             self.footer_edit.setPlainText(settings.receipt_footer)
+            self.free_days_spin.setValue(settings.free_days_per_plate)
+            self.free_window_spin.setValue(settings.free_days_window)
         finally:
             self._loading = False
         self.notice.hide()

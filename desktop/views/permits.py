@@ -538,7 +538,8 @@ class PermitDesk(QWidget):
             "Issue a temporary, visitor or event permit for a plate (Ctrl+Shift+T)"
         )
         self.temporary_button.clicked.connect(self.issue_temporary)
-        self.temporary_button.setVisible(self.editable)
+        # Managers issue them too: beyond the office's free-day limit only they may.
+        self.temporary_button.setVisible(self.editable or self.is_manager)
         row = QHBoxLayout()
         row.addWidget(self.search, 1)
         row.addWidget(self.temporary_button)
@@ -807,13 +808,9 @@ class PermitDesk(QWidget):
         self.transfer_action = action("Transfer permit", "Ctrl+T", self.transfer)
         self.receipt_action = action("Receipt", "Ctrl+P", self.receipt)
         self.temporary_action = action("Temporary permit", "Ctrl+Shift+T", self.issue_temporary)
-        for made in (
-            self.sell_action,
-            self.renew_action,
-            self.transfer_action,
-            self.temporary_action,
-        ):
+        for made in (self.sell_action, self.renew_action, self.transfer_action):
             made.setEnabled(self.editable)
+        self.temporary_action.setEnabled(self.editable or self.is_manager)
 
     def _set_tab_order(self) -> None:
         chain: list[QWidget] = [
@@ -840,6 +837,7 @@ class PermitDesk(QWidget):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.search_now)
+        self._office_wanted = False
         self._live_timer = QTimer(self)
         self._live_timer.setSingleShot(True)
         self._live_timer.setInterval(LIVE_DELAY_MS)
@@ -1530,6 +1528,11 @@ class PermitDesk(QWidget):
         amount = format_money(result.refund_amount, self._currency())
         if result.refund_id is None:
             text = f"Cancelled {result.permit_number}; no refund was due."
+        elif result.refund_status == "pending" and result.approval_reason == "tender":
+            text = (
+                f"Cancelled {result.permit_number}. Refund of {amount} awaits a manager's "
+                "approval: a refund goes back the way it was paid, and another tender needs one."
+            )
         elif result.refund_status == "pending":
             text = (
                 f"Cancelled {result.permit_number}. Refund of {amount} awaits a manager's approval."
@@ -1574,7 +1577,7 @@ class PermitDesk(QWidget):
         self._open_action_dialog(dialog)
 
     def issue_temporary(self) -> None:
-        if not self.editable or self.action_dialog is not None:
+        if not (self.editable or self.is_manager) or self.action_dialog is not None:
             return
         service = self.service
 
@@ -1784,9 +1787,12 @@ class PermitDesk(QWidget):
         if table in REFUND_TABLES:
             self._refunds_wanted = True
         if table == "office_setting":
-            self.load_office()
+            # Gathered like the rest: a burst of changes reloads the settings once.
+            self._office_wanted = True
             self._page_wanted = True
-        if self._page_wanted or self._results_wanted or self._refunds_wanted:
+        if (
+            self._page_wanted or self._results_wanted or self._refunds_wanted
+        ) and not self._live_timer.isActive():
             self._live_timer.start()
 
     def _on_resynced(self, _resync: Resync) -> None:
@@ -1794,6 +1800,9 @@ class PermitDesk(QWidget):
         self._live_timer.start()
 
     def _apply_live_changes(self) -> None:
+        if self._office_wanted:
+            self._office_wanted = False
+            self.load_office()
         if self._results_wanted:
             self._results_wanted = False
             self.results_model.refresh()

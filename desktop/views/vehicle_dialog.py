@@ -31,7 +31,16 @@ from desktop.views.widgets import mark_invalid
 #: Offered first in the jurisdiction list; any other two-letter code can be typed.
 COMMON_JURISDICTIONS = ("ON", "QC", "NY", "MI", "BC", "AB", "OH", "VT", "MB", "NS", "PA", "NB")
 
-VEHICLE_FIELDS = ("jurisdiction", "plate", "plate_status", "make", "model", "colour", "model_year")
+VEHICLE_FIELDS = (
+    "jurisdiction",
+    "plate",
+    "plate_status",
+    "make",
+    "model",
+    "colour",
+    "model_year",
+    "correction_reason",
+)
 
 
 class VehicleDialog(QDialog):
@@ -58,6 +67,8 @@ class VehicleDialog(QDialog):
         self._connect_signals()
         self._status_changed()
         self._update_stored_as()
+        self._update_correction()
+        self.history.setVisible(bool(vehicle is not None and vehicle.corrections))
         self.plate.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _build_fields(self) -> None:
@@ -84,6 +95,19 @@ class VehicleDialog(QDialog):
         self.model_year.setValidator(QIntValidator(0, 9999, self.model_year))
         self.model_year.setMaxLength(4)
         self.model_year.setPlaceholderText("e.g. 2019")
+        self.correction_reason = QLineEdit()
+        self.correction_reason.setMaxLength(500)
+        self.correction_reason.setPlaceholderText("e.g. Registered as O, the plate has 0")
+        self.correction_note = QLabel(
+            "This vehicle has permits: a new plate or jurisdiction is recorded as a "
+            "correction, with your reason, in the vehicle's history."
+        )
+        self.correction_note.setObjectName("hint")
+        self.correction_note.setWordWrap(True)
+        self.history = QLabel()
+        self.history.setObjectName("hint")
+        self.history.setWordWrap(True)
+        self.history.setTextFormat(Qt.TextFormat.PlainText)
 
     def _build_layout(self) -> None:
         plate_box = QWidget()
@@ -101,6 +125,7 @@ class VehicleDialog(QDialog):
             "model": FieldBox("Model", self.model),
             "colour": FieldBox("Colour", self.colour),
             "model_year": FieldBox("Year", self.model_year),
+            "correction_reason": FieldBox("Why the plate is corrected", self.correction_reason),
         }
         self.boxes["plate"].caption.setBuddy(self.plate)
         grid = QGridLayout()
@@ -113,6 +138,9 @@ class VehicleDialog(QDialog):
         grid.addWidget(self.boxes["model"], 2, 1)
         grid.addWidget(self.boxes["colour"], 3, 0)
         grid.addWidget(self.boxes["model_year"], 3, 1)
+        grid.addWidget(self.correction_note, 4, 0, 1, 2)
+        grid.addWidget(self.boxes["correction_reason"], 5, 0, 1, 2)
+        grid.addWidget(self.history, 6, 0, 1, 2)
 
         self.general_problem = QLabel()
         self.general_problem.setObjectName("formError")
@@ -140,10 +168,15 @@ class VehicleDialog(QDialog):
         self.setTabOrder(self.make, self.model)
         self.setTabOrder(self.model, self.colour)
         self.setTabOrder(self.colour, self.model_year)
+        self.setTabOrder(self.model_year, self.correction_reason)
 
     def _connect_signals(self) -> None:
         self.plate.textEdited.connect(lambda _t: self._edited("plate"))
         self.plate.textChanged.connect(self._update_stored_as)
+        self.plate.textChanged.connect(lambda _t: self._update_correction())
+        self.jurisdiction.currentTextChanged.connect(lambda _t: self._update_correction())
+        self.plate_status.currentIndexChanged.connect(lambda _i: self._update_correction())
+        self.correction_reason.textEdited.connect(lambda _t: self._edited("correction_reason"))
         self.plate_status.currentIndexChanged.connect(self._status_changed)
         self.jurisdiction.currentTextChanged.connect(lambda _t: self._edited("jurisdiction"))
         for name, editor in (
@@ -162,6 +195,13 @@ class VehicleDialog(QDialog):
         self.model.setText(vehicle.model)
         self.colour.setText(vehicle.colour)
         self.model_year.setText(str(vehicle.model_year) if vehicle.model_year else "")
+        if vehicle.corrections:
+            lines = [
+                f"{c.corrected_at.astimezone():%d %b %Y}: {c.old_plate} → {c.new_plate} "
+                f"by {c.corrected_by} — {c.reason}"
+                for c in vehicle.corrections
+            ]
+            self.history.setText("Plate corrections:\n" + "\n".join(lines))
 
     # -- values -------------------------------------------------------------------
 
@@ -175,6 +215,18 @@ class VehicleDialog(QDialog):
             model=self.model.text(),
             colour=self.colour.text(),
             model_year=int(year) if year.isdigit() else None,
+            correction_reason=self.correction_reason.text() if self.correction_needed() else "",
+        )
+
+    def correction_needed(self) -> bool:
+        """A vehicle with permits whose plate identity is being changed."""
+        vehicle = self.vehicle
+        if vehicle is None or not vehicle.has_permits:
+            return False
+        return vehicle.identity_differs(
+            self.jurisdiction.currentText().strip().upper(),
+            self.plate.text() if self._readable() else "",
+            str(self.plate_status.currentData()),
         )
 
     def submit(self) -> None:
@@ -226,6 +278,11 @@ class VehicleDialog(QDialog):
         self.plate.setEnabled(readable)
         self._update_stored_as()
         self._edited("plate_status")
+
+    def _update_correction(self) -> None:
+        needed = self.correction_needed()
+        self.correction_note.setVisible(needed)
+        self.boxes["correction_reason"].setVisible(needed)
 
     def _update_stored_as(self) -> None:
         text = self.plate.text()

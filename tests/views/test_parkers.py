@@ -712,3 +712,63 @@ def test_vehicles_model_passes_the_model_tester(
     )
     model.set_vehicles(())
     assert model.rowCount() == 0
+
+
+def test_a_vehicle_with_permits_has_its_plate_corrected_with_a_reason(
+    qtbot: QtBot, open_desk: Callable[..., Kit], connect_as: Callable[[str], Any]
+) -> None:
+    """The plate is the vehicle's identity: once it has permits, a change is a recorded
+    correction, so nobody moves a permit to a friend's car without it showing."""
+    kit = open_desk(live=False)
+    desk = kit.desk
+    tag = token()
+    owner = make_parker(kit.service, f"Corrected{tag}", "Cora")
+    plate = plain_plate(6)
+    vehicle = kit.service.add_vehicle(owner.id, VehicleInput("ON", plate))
+    mona, alice = connect_as("mona"), connect_as("alice")
+    lot = mona.execute(
+        "INSERT INTO lot (code, name, capacity) VALUES (%s, 'Correction lot', 5) RETURNING id",
+        (f"C{tag[:6].upper()}",),
+    ).fetchone()[0]
+    mona.commit()
+    alice.execute(
+        "SELECT issue_temporary_permit(gen_random_uuid(), 'temporary', 'ON', %s, %s, now(), "
+        "now() + interval '1 day', 0, 'Loan car', NULL, %s)",
+        (plate, lot, owner.id),
+    )
+    alice.commit()
+    search(qtbot, desk, f"Corrected{tag}")
+    open_by_keyboard(qtbot, desk, owner.id)
+    model = desk.vehicles_model
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=TIMEOUT)
+    desk.vehicles.setCurrentIndex(model.index(0, 0))
+    desk.edit_vehicle()
+    dialog = desk.vehicle_dialog
+    assert dialog is not None
+    assert not dialog.correction_note.isVisible()  # nothing to correct yet
+    qtbot.keyClicks(dialog.make, "Mazda")  # other details are edited freely
+
+    fixed = plain_plate(6)
+    dialog.plate.clear()
+    qtbot.keyClicks(dialog.plate, fixed)
+    assert dialog.correction_note.isVisible()
+    assert dialog.boxes["correction_reason"].isVisible()
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.problem_text("correction_reason") != "", timeout=TIMEOUT)
+    assert "say why its plate is corrected" in dialog.problem_text("correction_reason")
+
+    qtbot.keyClicks(dialog.correction_reason, "Registered with a typo")
+    dialog.submit()
+    qtbot.waitUntil(lambda: desk.vehicle_dialog is None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: model.index(0, model.PLATE).data() == f"ON {fixed}", timeout=TIMEOUT)
+    assert model.index(0, model.MAKE).data() == "Mazda"
+
+    desk.vehicles.setCurrentIndex(model.index(0, 0))
+    desk.edit_vehicle()
+    again = desk.vehicle_dialog
+    assert again is not None
+    assert again.history.isVisible()
+    assert f"ON {plate} → ON {fixed}" in again.history.text()
+    assert "Registered with a typo" in again.history.text()
+    assert vehicle.id == kit.service.search_plates(fixed)[0].vehicle.id
+    again.reject()

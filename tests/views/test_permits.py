@@ -422,7 +422,7 @@ def test_cancelling_pays_a_small_refund_by_card_at_once(
     assert isinstance(dialog, CancelPermitDialog)
     # Sold today, 30 days: today counts as used, 29 days come back.
     assert dialog.refund_label.text() == "Refund of $29.00 for the unused days."
-    assert "paid by card" in dialog.next_label.text()
+    assert "paid: Visa card ending 4242" in dialog.next_label.text()
     assert not dialog.go_button.isEnabled()  # the reason is required
     qtbot.keyClicks(dialog.reason, "Moved off campus")
     qtbot.mouseClick(dialog.go_button, Qt.MouseButton.LeftButton)
@@ -442,6 +442,40 @@ def test_cancelling_pays_a_small_refund_by_card_at_once(
     )
     assert column(desk.permits_model, "Status")[0].startswith("Cancelled")
     assert desk.balance_label.text() == "Balance: Nothing owed"
+
+
+def test_a_card_sale_refunded_in_cash_waits_for_a_manager(
+    qtbot: QtBot, database: Database, open_desk: Callable[..., Kit]
+) -> None:
+    kit = open_desk()
+    desk = kit.desk
+    lot_id, _lot = make_lot(database, 5)
+    type_id, _name = make_type(database, [lot_id], price="30.00", days=30)
+    parker = make_parker(kit.parkers, f"Tender{token()}")
+    permit_id = sell_directly(kit.permits, parker, type_id, lot_id)
+    find_and_open(qtbot, desk, parker.last_name, parker.id)
+    qtbot.waitUntil(lambda: desk.permits_model.rowCount() == 1, timeout=TIMEOUT)
+    desk.permits_view.setCurrentIndex(desk.permits_model.index(0, 0))
+    qtbot.mouseClick(desk.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: isinstance(desk.action_dialog, CancelPermitDialog), timeout=TIMEOUT)
+    dialog = desk.action_dialog
+    assert isinstance(dialog, CancelPermitDialog)
+    qtbot.keyClicks(dialog.reason, "Moved off campus")
+    qtbot.mouseClick(dialog.go_button, Qt.MouseButton.LeftButton)
+
+    payment = payment_of(qtbot, desk)
+    payment.cheque_radio.click()  # not the card it was paid with
+    qtbot.keyClicks(payment.cheque_edit, "1234")
+    qtbot.mouseClick(payment.pay_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: (
+            "awaits a manager's approval: a refund goes back the way it was paid"
+            in desk.notice_text()
+        ),
+        timeout=TIMEOUT,
+    )
+    pending = [r for r in kit.permits.refunds(status="pending") if r.permit_id == permit_id]
+    assert [r.amount for r in pending] == [Decimal("29.00")]
 
 
 def test_a_large_refund_waits_for_a_manager_who_approves_it_and_a_clerk_pays_it(
@@ -770,7 +804,8 @@ def test_a_manager_reads_permits_but_cannot_sell(
     qtbot.waitUntil(lambda: desk.permits_model.rowCount() == 1, timeout=TIMEOUT)
     for button in (desk.sell_button, desk.renew_button, desk.cancel_button, desk.fee_button):
         assert button.isHidden()
-    assert desk.temporary_button.isHidden()
+    # Beyond the office's free-day limit, only a manager issues a free temporary permit.
+    assert desk.temporary_button.isVisible()
     assert desk.read_only_label.isVisible()
     assert desk.receipt_button.isVisible()
     assert desk.receipt_button.isEnabled()

@@ -258,3 +258,37 @@ def test_describe_length() -> None:
     assert describe_length(timedelta(minutes=45)) == "45 min"
     assert describe_length(timedelta(days=1, hours=3, minutes=5)) == "1 day 3 h"
     assert describe_length(timedelta(days=3)) == "3 days"
+
+
+def test_free_days_beyond_the_offices_limit_are_refused_under_the_reason(
+    qtbot: QtBot,
+    open_dialog: Callable[..., TemporaryPermitDialog],
+    database: Database,
+    lot: LotChoice,
+) -> None:
+    """Chaining free permits into a season of free parking needs a manager."""
+    plate = unique_plate()
+    with database.connect("mona") as mona:
+        other_lot = mona.execute(
+            "INSERT INTO parkdesk.lot (code, name, capacity) VALUES (%s, 'Other lot', 5) "
+            "RETURNING id",
+            (f"TO{secrets.token_hex(3).upper()}",),
+        ).fetchone()
+        mona.commit()
+    assert other_lot is not None
+    with database.connect("alice") as alice:
+        alice.execute(  # a week free in another lot, from now
+            "SELECT parkdesk.issue_temporary_permit(gen_random_uuid(), 'visitor', 'ON', %s, %s, "
+            "now(), now() + interval '6 days 23 hours', 0, 'Week one', NULL)",
+            (plate, other_lot[0]),
+        )
+        alice.commit()
+    dialog = open_dialog()
+    fill(qtbot, dialog, plate, reason="Week two")
+    qtbot.mouseClick(dialog.continue_button, Qt.MouseButton.LeftButton)
+    payment = dialog.payment_dialog
+    assert payment is not None
+    qtbot.mouseClick(payment.pay_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.field_error("free_reason") != "", timeout=TIMEOUT)
+    assert "the office allows 7" in dialog.field_error("free_reason")
+    assert "A manager can issue more" in dialog.field_error("free_reason")

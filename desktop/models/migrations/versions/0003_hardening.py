@@ -783,22 +783,22 @@ BEGIN
         v_jurisdiction := upper(btrim(coalesce(p_jurisdiction, '')));
         -- One plate at a time, so two clerks cannot both give the last free days away.
         PERFORM pg_advisory_xact_lock(hashtextextended(v_jurisdiction || '/' || v_plate, 14));
-        SELECT coalesce(sum(extract(epoch FROM
-                   least(upper(pv.validity), p_until)
-                   - greatest(lower(pv.validity), p_from - make_interval(days => s.free_days_window)))
-               / 86400), 0)
+        -- Free days of the last window and any booked ahead: a chain of free permits adds
+        -- up however it is cut.
+        SELECT coalesce(sum(extract(epoch FROM upper(pv.validity) - greatest(lower(pv.validity),
+                   least(p_from, now()) - make_interval(days => s.free_days_window))) / 86400), 0)
         INTO v_used
         FROM parkdesk.permit_vehicle pv
         JOIN parkdesk.permit p ON p.id = pv.permit_id
         JOIN parkdesk.vehicle v ON v.id = pv.vehicle_id
         WHERE v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate
           AND p.kind <> 'term' AND p.price = 0 AND NOT isempty(pv.validity)
-          AND pv.validity && tstzrange(p_from - make_interval(days => s.free_days_window), p_until);
+          AND upper(pv.validity) > least(p_from, now()) - make_interval(days => s.free_days_window);
         v_asked := extract(epoch FROM p_until - p_from) / 86400;
         IF v_used + v_asked > s.free_days_per_plate THEN
             PERFORM parkdesk.refuse('free_reason', format(
-                '%s (%s) has had %s free day%s in the last %s days; the office allows %s. '
-                'A manager can issue more.', v_plate, v_jurisdiction,
+                '%s (%s) already has %s free day%s in the last %s days or booked ahead; the '
+                'office allows %s. A manager can issue more.', v_plate, v_jurisdiction,
                 trim(to_char(ceil(v_used), 'FM999990')),
                 CASE WHEN ceil(v_used) = 1 THEN '' ELSE 's' END, s.free_days_window,
                 s.free_days_per_plate));
