@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,6 +28,33 @@ OFFICER = "bench_officer"
 LOGINS = {CLERK: ["clerk"], WATCHER: ["clerk"], OFFICER: ["officer"]}
 PASSWORD = "bench-password"  # noqa: S105 - throw-away login on a throw-away server
 DEFAULT_PARKERS = 100_000
+
+
+def qt_application() -> Any:
+    """The offscreen QApplication the Qt parts share (made once; see :func:`close_qt`)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.qt_workarounds import keep_bools_alive_under_signal_refcount_bug
+
+    # Thousands of signals are emitted from Python here: with a PySide6 that drops a
+    # reference per signal, the run would end in "Fatal Python error: bool_dealloc".
+    keep_bools_alive_under_signal_refcount_bug()
+    return QApplication.instance() or QApplication([])
+
+
+def close_qt() -> None:
+    """Delete what the Qt parts left and the QApplication itself, before Python exits."""
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.shutdown()
 
 
 def say(message: str) -> None:

@@ -4,7 +4,7 @@ A is a :class:`Workspace` of a clerk login; it inserts a parker, then updates it
 alternately, committing each. B is a :class:`ChangeListener` of another login.
 t0 is taken immediately before A's commit call; t1 when B has the matching
 change (table, key, operation) in hand. Measured twice: a raw listener thread
-blocked in ``select()`` on ``fileno()`` then ``drain()``, and the Qt path
+blocked in ``select()`` on ``fileno()`` then ``drain()`` and ``fetch()``, and the Qt path
 (:class:`desktop.views.live.LiveChanges` on an :class:`OperationRunner`, offscreen),
 timing until its ``changed`` signal fires.
 """
@@ -22,7 +22,16 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench._setup import CLERK, WATCHER, BenchDatabase, say, summary_ms, table, verdict
+from bench._setup import (
+    CLERK,
+    WATCHER,
+    BenchDatabase,
+    qt_application,
+    say,
+    summary_ms,
+    table,
+    verdict,
+)
 from desktop.services.live import Change, ChangeListener
 from desktop.services.workspace import Workspace
 
@@ -97,7 +106,10 @@ class _ListenerThread(threading.Thread):
             readable, _, _ = select.select([fd, self._stop_read], [], [])
             if self._stop_read in readable:
                 return
-            changes: list[Change] = self.listener.drain()
+            # A notification is only a hint: what changed is read from the database.
+            changes: tuple[Change, ...] = (
+                self.listener.fetch().changes if self.listener.drain() else ()
+            )
             t1 = time.perf_counter()
             with self.arrived:
                 for change in changes:
@@ -150,10 +162,7 @@ def run_raw(db: BenchDatabase, iterations: int) -> dict[str, Any]:
 
 def run_qt(db: BenchDatabase, iterations: int) -> dict[str, Any]:
     """The same through LiveChanges: A commits on a worker thread while the Qt loop idles."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication([])
+    app = qt_application()
     probe = _QtProbe(db)
     latencies: list[float] = []
     missed = 0

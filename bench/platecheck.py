@@ -38,7 +38,17 @@ from typing import Any
 
 import psycopg
 
-from bench._setup import CLERK, OFFICER, BenchDatabase, say, summary_ms, table, timed, verdict
+from bench._setup import (
+    CLERK,
+    OFFICER,
+    BenchDatabase,
+    qt_application,
+    say,
+    summary_ms,
+    table,
+    timed,
+    verdict,
+)
 from desktop.services.live import Change, ChangeListener
 from desktop.services.platecheck import CHECK_SQL, PlateCheckService, PlateVerdict
 from desktop.services.workspace import Workspace
@@ -544,7 +554,9 @@ class _Officer(threading.Thread):
             readable, _, _ = select.select([fd, self._stop_read], [], [])
             if self._stop_read in readable:
                 return
-            changes: list[Change] = self.listener.drain()
+            changes: tuple[Change, ...] = (
+                self.listener.fetch().changes if self.listener.drain() else ()
+            )
             plate = self.target
             if plate is None or not any(c.table.startswith("permit") for c in changes):
                 continue
@@ -674,11 +686,9 @@ class _DeskProbe:
 
 def run_commit_desk(db: BenchDatabase, rounds: int) -> dict[str, Any]:
     """End to end: the desk shows "No permit", A commits, until the desk's card is green."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
+    app = qt_application()
     # The desk remembers the jurisdiction: never in the person's real settings.
     QSettings.setPath(
         QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="pdb-")

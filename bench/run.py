@@ -129,10 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         if db is not None and "platecheck" in parts:
             results["platecheck"] = platecheck.run(db, args.plate_checks, args.plate_rounds)
     finally:
-        if db is not None:
-            db.server.stop()
-        if temp is not None:
-            shutil.rmtree(temp, ignore_errors=True)
+        _clean_up(db, temp)
 
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     _print_header(results)
@@ -140,6 +137,20 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     _setup.say(f"Figures written to {RESULTS / 'latest.json'}")
     return 0
+
+
+def _clean_up(db: Any, temp: Path | None) -> None:
+    """Qt before Python's own shutdown, then the server: stopped if kept, else removed."""
+    from bench import _setup
+
+    _setup.close_qt()
+    if db is not None:
+        if temp is not None:
+            db.server.remove()  # as root the data may live outside temp
+        else:
+            db.server.stop()
+    if temp is not None:
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def _wait_for_app(minutes: float, startup: Any) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from desktop.services.credentials import ConnectionProfile
@@ -249,12 +249,17 @@ class ParkDeskShell(QObject):
             self.app.quit()
 
     def shut_down(self) -> None:
-        """After the event loop: close the connections, stop a demo server we started."""
+        """After the event loop: close the windows and connections, stop a demo server we
+        started. The windows are deleted with the next deferred deletions."""
+        self._close_progress()
         if self.login_dialog is not None:
             self._discard_dialog(self.login_dialog)
             self.login_dialog = None
         if self.window is not None:
             self.window.shut_down()
+            self.window.close()
+            self.window.deleteLater()
+            self.window = None
         if self.workspace is not None:
             self.workspace.close()
         self.runner.wait_for_done()
@@ -266,12 +271,21 @@ class ParkDeskShell(QObject):
 
 
 def run_gui(demo: bool, data_dir: Path | None = None) -> int:
-    """Run the desktop program until the person quits; returns the exit status."""
+    """Run the desktop program until the person quits; returns the exit status.
+
+    Everything Qt is torn down here, windows before the application, while the
+    interpreter is still whole: nothing Qt is left for Python's own shutdown.
+    """
     from desktop.logconfig import setup_logging
+    from desktop.qt_workarounds import keep_bools_alive_under_signal_refcount_bug
 
     setup_logging()
+    keep_bools_alive_under_signal_refcount_bug()
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    if isinstance(existing, QApplication):
+        app, owned = existing, False
+    else:
+        app, owned = QApplication(sys.argv), True
     configure_application(app)
     shell = ParkDeskShell(app, data_dir)
     shell.start(demo)
@@ -279,3 +293,9 @@ def run_gui(demo: bool, data_dir: Path | None = None) -> int:
         return app.exec()
     finally:
         shell.shut_down()
+        shell.deleteLater()
+        del shell
+        # deleteLater() after the event loop: delete the windows and the shell now.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        if owned:
+            app.shutdown()
