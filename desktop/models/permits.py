@@ -360,6 +360,8 @@ class Refund(Tracked, Base):
     #: Why it waits for a manager: ``amount`` above the threshold, or ``tender`` when it is
     #: to be paid otherwise than the original payment came.
     approval_reason: Mapped[str | None] = mapped_column(Text)
+    #: The other tender a manager is asked to approve (``approval_reason`` "tender").
+    requested_tender: Mapped[str | None] = mapped_column(Text)
 
 
 class LedgerEntry(Base):

@@ -331,7 +331,7 @@ _SHIFT_SQL = """
 SELECT c.id, c.clerk, coalesce(s.full_name, '') AS clerk_name, c.opened_at, c.opening_float,
        c.closed_at, c.counted, c.expected, c.variance, c.signed_off_by, c.signed_off_at,
        c.sign_off_note, c.count_detail
-FROM parkdesk.cash_shift c
+FROM parkdesk.shift_line c
 LEFT JOIN parkdesk.staff_member s ON s.login = c.clerk
 """
 
@@ -438,9 +438,12 @@ class CashDrawerService:
                 text("SELECT parkdesk.close_shift(:id, CAST(:counts AS jsonb))"),
                 {"id": shift_id, "counts": payload},
             )
+        # Only once the count is committed does the database say what was expected: read in
+        # the closing transaction, a close that was then rolled back would have shown it.
+        with self.workspace.read() as session:
             row = session.execute(
                 text(
-                    "SELECT closed_at, counted, expected, variance FROM parkdesk.cash_shift "
+                    "SELECT closed_at, counted, expected, variance FROM parkdesk.shift_line "
                     "WHERE id = :id"
                 ),
                 {"id": shift_id},

@@ -707,17 +707,20 @@ class PermitService:
 
     def refunds(self, status: str | None = "pending") -> list[RefundInfo]:
         where = "r.status = :status" if status else "TRUE"
+        # Who asked for a refund is the managers' to know (SECURITY.md, threat 5).
+        requester = "r.created_by" if "manager" in self.workspace.identity.roles else "NULL"
         with self.workspace.read() as session:
             rows = session.execute(
                 text(
                     f"""
-                    SELECT r.*, p.number, pk.first_name, pk.last_name,
+                    SELECT {_REFUND_COLUMNS}, {requester} AS requested_by, p.number,
+                           pk.first_name, pk.last_name,
                            (SELECT pay.tender FROM payment_line pay
                             WHERE pay.id = r.original_payment_id) AS tender
                     FROM refund r JOIN permit p ON p.id = r.permit_id
                     LEFT JOIN parker pk ON pk.id = r.parker_id
                     WHERE {where} ORDER BY r.id DESC LIMIT 500
-                    """  # the WHERE clause is one of two constants
+                    """  # the WHERE clause and the requester are constants
                 ),
                 {"status": status},
             ).all()
@@ -731,7 +734,7 @@ class PermitService:
                 amount=Decimal(r.amount),
                 status=str(r.status),
                 reason=str(r.reason),
-                requested_by=str(r.created_by),
+                requested_by=r.requested_by or "",
                 requested_at=r.created_at,
                 decided_by=r.decided_by,
                 decision_note=r.decision_note,
@@ -1052,11 +1055,28 @@ def _payment_result(session: Session, payment_id: int) -> PaymentResult:
     )
 
 
+#: Columns every desk may read: who sold, refunded or offered what is the managers' only.
+_PERMIT_COLUMNS = (
+    "p.id, p.number, p.kind, p.permit_type_id, p.parker_id, p.lot_id, p.issued_validity, "
+    "p.validity, p.price, p.free_reason, p.note, p.renewed_from_id, p.cancelled_at, "
+    "p.cancel_reason, p.version, p.created_at, p.updated_at"
+)
+_WAITLIST_COLUMNS = (
+    "w.id, w.permit_type_id, w.lot_id, w.parker_id, w.status, w.joined_at, w.offered_at, "
+    "w.offer_expires_at, w.resolved_at, w.permit_id, w.version, w.created_at, w.updated_at"
+)
+_REFUND_COLUMNS = (
+    "r.id, r.permit_id, r.parker_id, r.original_payment_id, r.amount, r.status, r.reason, "
+    "r.decided_by, r.decided_at, r.decision_note, r.paid_payment_id, r.approval_reason, "
+    "r.requested_tender, r.version, r.created_at, r.updated_at"
+)
+
+
 def _permits(session: Session, condition: str, params: dict[str, Any]) -> list[PermitInfo]:
     rows = session.execute(
         text(
             f"""
-            SELECT p.*, t.name AS type_name, l.code AS lot_code, l.name AS lot_name,
+            SELECT {_PERMIT_COLUMNS}, t.name AS type_name, l.code AS lot_code, l.name AS lot_name,
                    local_day(lower(p.issued_validity)) AS first_day,
                    local_day(upper(p.issued_validity)) - 1 AS last_day,
                    EXISTS (SELECT 1 FROM permit r WHERE r.renewed_from_id = p.id
@@ -1141,7 +1161,8 @@ def _waitlist(session: Session, condition: str, params: dict[str, Any]) -> list[
     rows = session.execute(
         text(
             f"""
-            SELECT w.*, t.name AS type_name, l.name AS lot_name, pk.first_name, pk.last_name,
+            SELECT {_WAITLIST_COLUMNS}, t.name AS type_name, l.name AS lot_name, pk.first_name,
+                   pk.last_name,
                    CASE WHEN w.status IN ('waiting', 'offered') THEN
                        (SELECT count(*) FROM waitlist_entry w2
                         WHERE w2.permit_type_id = w.permit_type_id AND w2.lot_id = w.lot_id

@@ -35,7 +35,7 @@ def fresh_database(logins: dict[str, list[str]]) -> Iterator[Database]:
         host, port = server.staff_host()
         yield Database(server=server, admin_url=url, host=host, port=port)
     finally:
-        server.stop()
+        server.remove()  # a scratch server leaves nothing behind
 
 
 @pytest.fixture(scope="module")

@@ -238,6 +238,35 @@ def test_2_a_row_lock_held_idle_is_ended_by_any_desks_live_connection(
             su.execute("ALTER ROLE alice RESET idle_in_transaction_session_timeout")
 
 
+def test_2_a_session_lock_held_with_short_statements_is_ended_too(
+    desk: Database, connect: Connect
+) -> None:
+    """Short statements in a row keep a holder looking new; the waiter's wait counts."""
+    attacker = desk.connect("alice")
+    attacker.autocommit = True
+    victim = desk.connect("bruno")
+    victim.autocommit = True
+    watcher = connect("otto")
+    try:
+        attacker.execute("SELECT pg_advisory_lock(4242)")
+        thread, outcome = in_thread(lambda: victim.execute("SELECT pg_advisory_lock(4242)"))
+        deadline = time.monotonic() + STALL_PATIENCE
+        while thread.is_alive() and time.monotonic() < deadline:
+            try:
+                attacker.execute("SELECT 1")  # never idle for long
+            except psycopg.OperationalError:
+                break
+            watcher.execute("SELECT end_overdue_sessions()")
+            thread.join(0.5)
+        thread.join(STALL_PATIENCE)
+        assert outcome, "the victim is still waiting"
+        assert not isinstance(outcome[0], Exception), outcome
+        assert ended(attacker)
+    finally:
+        attacker.close()
+        victim.close()
+
+
 def test_2_a_young_or_honest_transaction_is_left_alone(connect: Connect) -> None:
     alice, bruno = connect("alice"), connect("bruno")
     bruno.autocommit = False
@@ -387,6 +416,7 @@ def test_3_every_callable_function_taking_text_is_in_the_oversized_list(desk: Da
         "readable_tables",  # takes a role name
         "changes_since",  # numbers only
         "shift_totals",  # an id array, refused above 500
+        "shown_taker",  # compares a login once, per row of the payment views
     }
     missing = {str(r[0]) for r in rows} - tried - bounded_by_type
     assert missing == set(), f"try an oversized call of {sorted(missing)} in OVERSIZED"
@@ -511,7 +541,7 @@ def test_5_the_clerks_own_open_drawer_shows_counts_not_cash(
         (shift,),
     ).fetchone()
     assert cash == (None, None, True)
-    assert one(alice, "SELECT expected FROM cash_shift WHERE id = %s", (shift,)) is None
+    assert one(alice, "SELECT expected FROM shift_line WHERE id = %s", (shift,)) is None
     with refused("PD002", "shift", "once it is counted and closed"):
         alice.execute("SELECT * FROM shift_payments(%s)", (shift,))
     managed = mona.execute(
@@ -520,6 +550,67 @@ def test_5_the_clerks_own_open_drawer_shows_counts_not_cash(
     assert managed is not None
     assert managed[0] is not None
     assert managed[0] >= Decimal("7.50")
+
+
+def test_5_closing_and_rolling_back_never_shows_the_expected_cash(
+    desk: Database, connect: Connect
+) -> None:
+    """Close the drawer inside a transaction, look, roll back, count "right": not so."""
+    alice = connect("alice")
+    shift = open_shift_of(alice)
+    alice.execute(
+        "SELECT charge_fee(gen_random_uuid(), %s, 7.50, 'Lost hang tag', %s)",
+        (make_parker(alice), Jsonb({"kind": "cash", "tendered": "10"})),
+    )
+    peek = desk.connect("alice")
+    try:
+        peek.execute("SAVEPOINT before_close")
+        peek.execute("SELECT close_shift(%s, %s)", (shift, Jsonb({"1": 1})))
+        row = peek.execute(
+            "SELECT closed_at IS NOT NULL, expected, variance FROM shift_line WHERE id = %s",
+            (shift,),
+        ).fetchone()
+        assert row == (True, None, None)
+        cash = peek.execute(
+            "SELECT received FROM shift_totals(ARRAY[%s]::bigint[]) WHERE tender = 'cash'",
+            (shift,),
+        ).fetchone()
+        assert cash == (None,)
+        with refused("PD002", "shift"):
+            peek.execute("SELECT * FROM shift_payments(%s)", (shift,))
+        peek.rollback()
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            peek.execute("SELECT expected FROM cash_shift WHERE id = %s", (shift,))
+        peek.rollback()
+        taken = peek.execute(
+            "SELECT count(*) FILTER (WHERE received_by IS NOT NULL) FROM payment_line "
+            "WHERE tender = 'cash' AND received_at >= (SELECT opened_at FROM shift_line "
+            "WHERE id = %s)",
+            (shift,),
+        ).fetchone()
+        assert taken == (0,), "one's own cash in an open shift is not marked as one's own"
+    finally:
+        peek.close()
+    assert one(alice, "SELECT closed_at FROM shift_line WHERE id = %s", (shift,)) is None
+
+
+def test_5_who_sold_or_refunded_what_is_the_managers_to_read(
+    connect: Connect, catalogue: dict[str, int]
+) -> None:
+    alice, bruno, mona = connect("alice"), connect("bruno"), connect("mona")
+    sale = _sale(connect, catalogue, CARD)
+    for sql in (
+        "SELECT created_by FROM permit",
+        "SELECT updated_by FROM refund",
+        "SELECT created_by FROM permit_vehicle",
+        "SELECT updated_by FROM waitlist_entry",
+    ):
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            bruno.execute(sql)
+    assert one(mona, "SELECT created_by FROM permit WHERE id = %s", (sale["permit"],)) == "alice"
+    shift = open_shift_of(alice)
+    with refused("42501", None, f"Shift {shift} is not one of yours"):
+        bruno.execute("SELECT close_shift(%s, '{}')", (shift,))
 
 
 # -- 6. one request per key ---------------------------------------------------------------
@@ -583,7 +674,7 @@ def test_7_an_impossible_drawer_count_is_refused(
     shift = open_shift_of(alice)
     with refused("PD002", "counts", match):
         alice.execute("SELECT close_shift(%s, %s)", (shift, Jsonb(counts)))
-    assert one(alice, "SELECT closed_at FROM cash_shift WHERE id = %s", (shift,)) is None
+    assert one(alice, "SELECT closed_at FROM shift_line WHERE id = %s", (shift,)) is None
 
 
 # -- 8. no card number anywhere ------------------------------------------------------------
@@ -639,6 +730,31 @@ def test_8_a_card_number_is_refused_in_references_memos_and_reasons(
 @pytest.mark.parametrize(
     "text",
     [
+        "card 4111 - 1111 - 1111 - 1111 exp 12/29",
+        "4111\u200b\u200b\u200b1111\u200b\u200b\u200b1111\u200b\u200b\u200b1111",
+        "\uff14\uff11\uff11\uff11" + "\uff11" * 12,  # fullwidth digits
+        "\u0664" + "\u0661" * 15,  # Arabic-Indic digits
+        "ref 4111___1111___1111___1111",
+    ],
+)
+def test_8_disguised_card_numbers_are_still_card_numbers(connect: Connect, text: str) -> None:
+    assert one(connect("alice"), "SELECT card_number_free(%s)", (text,)) is False
+
+
+def test_8_a_time_zone_or_a_login_cannot_carry_a_card_number(connect: Connect) -> None:
+    mona, ada = connect("mona"), connect("ada")
+    with pytest.raises(pgerrors.CheckViolation):
+        mona.execute("UPDATE office_setting SET time_zone = '<+4111111111111111>0'")
+    with refused("22023", match="card number"):
+        ada.execute(
+            "SELECT create_staff_login('c4111111111111111', '', ARRAY['clerk'], %s)",
+            (scram_sha256_verifier("long-enough-pw"),),
+        )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Call 416-555-0199 or 416-555-0123",
         "Permit P-2026-00412, receipt R-000123",
         "Campus ID S9236009, plate ABC 1234",
@@ -671,6 +787,7 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("cash_shift", "signed_off_by"): "a login",
         ("refund", "status"): "one of four words",
         ("refund", "approval_reason"): "one of two words",
+        ("refund", "requested_tender"): "one of four words",
         ("refund", "decided_by"): "a login",
         ("permit", "number"): "generated from the id",
         ("permit", "kind"): "one of four words",
@@ -763,7 +880,7 @@ def test_9_changes_since_lists_only_keys_the_caller_may_read(connect: Connect) -
             "AND row_key IS NOT NULL"
         )
     }
-    alices = {str(r[0]) for r in alice.execute("SELECT id FROM cash_shift")}
+    alices = {str(r[0]) for r in alice.execute("SELECT id FROM shift_line")}
     assert not shifts & alices, "bruno hears nothing of alice's drawer"
 
 
@@ -919,3 +1036,72 @@ def test_the_service_layer_names_the_field_of_a_card_number(
     assert isinstance(error, ValidationError)
     assert error.problems[0].field == "notes"
     assert "card number" in error.message
+
+
+# -- found by the insider pass after the fixes above ----------------------------------------
+
+
+def test_one_login_cannot_take_every_connection(desk: Database) -> None:
+    engine = admin_engine(desk.admin_url)
+    try:
+        with engine.begin() as conn:
+            admin.add_login(conn, "sec_greedy", ["officer"], "greedy-password", "Greedy")
+    finally:
+        engine.dispose()
+    opened: list[Conn] = []
+    try:
+        opened.extend(desk.connect("sec_greedy", "greedy-password") for _ in range(20))
+        with pytest.raises(psycopg.OperationalError, match="too many connections for role"):
+            desk.connect("sec_greedy", "greedy-password")
+        with desk.connect("alice") as alice:  # everyone else still gets in
+            assert alice.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        for conn in opened:
+            conn.close()
+
+
+def test_14_a_plate_correction_does_not_restart_the_free_day_count(
+    catalogue: dict[str, int], connect: Connect
+) -> None:
+    alice = connect("alice")
+    plate = f"G{token(6)}"
+    _free_permit(alice, plate, catalogue["lot"], 7)
+    vehicle = one(
+        alice,
+        "SELECT id FROM vehicle WHERE jurisdiction = 'ZZ' AND plate_normalized = %s",
+        (plate,),
+    )
+    alice.execute(
+        "SELECT correct_plate(%s, 'ZZ', %s, 'readable', 'Typo at the counter')",
+        (vehicle, f"{plate}X"),
+    )
+    with refused("PD002", "free_reason", "already has 7 free days"):
+        _free_permit(alice, plate, catalogue["lot"], 1, start_days=8)
+
+
+def test_13_a_permit_does_not_follow_its_vehicle_to_another_parker(
+    catalogue: dict[str, int], connect: Connect
+) -> None:
+    alice = connect("alice")
+    owner, student = make_parker(alice), make_parker(alice, affiliation="student")
+    vehicle, _ = make_vehicle(alice, owner)
+    sell(alice, owner, catalogue["type"], catalogue["lot"], [vehicle])
+    with refused("PD002", "parker", "before the vehicle changes owner"):
+        alice.execute("UPDATE vehicle SET parker_id = %s WHERE id = %s", (student, vehicle))
+    spare, _ = make_vehicle(alice, owner)  # no permit: moves freely
+    alice.execute("UPDATE vehicle SET parker_id = %s WHERE id = %s", (student, spare))
+
+
+def test_4_a_manager_approves_one_other_tender_not_any(
+    connect: Connect, catalogue: dict[str, int]
+) -> None:
+    alice, mona = connect("alice"), connect("mona")
+    open_shift_of(alice)
+    sale = _sale(connect, catalogue, CARD)
+    refund = _cancel(alice, sale["permit"], {"kind": "cash"})
+    mona.execute("SELECT decide_refund(%s, true, 'Card closed')", (refund,))
+    with refused("PD002", "tender", "approved paying this refund by cash"):
+        alice.execute(
+            "SELECT pay_refund(gen_random_uuid(), %s, %s)",
+            (refund, Jsonb({"kind": "cheque", "number": "1234"})),
+        )

@@ -35,15 +35,18 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "office_setting": {"SELECT": EVERY_DESK},
     "permit_type": {"SELECT": PARKER_READERS},
     "permit_type_lot": {"SELECT": PARKER_READERS, "INSERT": {"manager"}, "DELETE": {"manager"}},
-    "permit": {"SELECT": PARKER_READERS},
-    "permit_vehicle": {"SELECT": PARKER_READERS},
-    "waitlist_entry": {"SELECT": PARKER_READERS},
+    # Who sold, renewed, refunded or offered what (the stamps) is the managers' to read:
+    # the other desks have every other column (COLUMN_GRANTS).
+    "permit": {"SELECT": {"manager"}},
+    "permit_vehicle": {"SELECT": {"manager"}},
+    "waitlist_entry": {"SELECT": {"manager"}},
     # Who took a payment or posted a line, and in which drawer shift, is the managers':
     # the other desks read the masked views below (VIEW_GRANTS).
     "payment": {"SELECT": {"manager"}},
-    "refund": {"SELECT": PARKER_READERS},
+    "refund": {"SELECT": {"manager"}},
     "ledger_entry": {"SELECT": {"manager"}},
-    "cash_shift": {"SELECT": {"clerk", "manager"}},  # row-level security: own drawer unless manager
+    # Row-level security (own drawer unless manager); clerks read it through shift_line.
+    "cash_shift": {"SELECT": {"manager"}},
     # Hardening: keys of money requests (functions only); recorded plate corrections.
     "request_key": {},
     "plate_correction": {"SELECT": PARKER_READERS},
@@ -53,7 +56,17 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
 VIEW_GRANTS: dict[str, dict[str, set[str]]] = {
     "payment_line": {"SELECT": PARKER_READERS},  # received_by: one's own, or a manager
     "ledger_line": {"SELECT": PARKER_READERS},  # posted_by: one's own, or a manager
+    # A clerk's own shifts; expected and variance once the closing is committed.
+    "shift_line": {"SELECT": {"clerk", "manager"}},
 }
+
+_OTHER_DESKS = {"clerk", "adjudicator", "dispatcher"}
+
+
+def _reads(*columns: str) -> dict[tuple[str, str], set[str]]:
+    """Column SELECT for the desks other than the manager's, who reads the whole table."""
+    return {(desk, "SELECT"): set(columns) for desk in _OTHER_DESKS}
+
 
 PARKER_FIELDS = {
     "first_name",
@@ -139,6 +152,68 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
     "ledger_entry": {
         (OWNER, "UPDATE"): {"id"},
     },
+    "permit": _reads(
+        "id",
+        "number",
+        "kind",
+        "permit_type_id",
+        "parker_id",
+        "lot_id",
+        "issued_validity",
+        "validity",
+        "price",
+        "free_reason",
+        "note",
+        "renewed_from_id",
+        "cancelled_at",
+        "cancel_reason",
+        "version",
+        "created_at",
+        "updated_at",
+    ),
+    "permit_vehicle": _reads(
+        "id",
+        "permit_id",
+        "vehicle_id",
+        "lot_id",
+        "validity",
+        "version",
+        "created_at",
+        "updated_at",
+    ),
+    "refund": _reads(
+        "id",
+        "permit_id",
+        "parker_id",
+        "original_payment_id",
+        "amount",
+        "status",
+        "reason",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "paid_payment_id",
+        "approval_reason",
+        "requested_tender",
+        "version",
+        "created_at",
+        "updated_at",
+    ),
+    "waitlist_entry": _reads(
+        "id",
+        "permit_type_id",
+        "lot_id",
+        "parker_id",
+        "status",
+        "joined_at",
+        "offered_at",
+        "offer_expires_at",
+        "resolved_at",
+        "permit_id",
+        "version",
+        "created_at",
+        "updated_at",
+    ),
 }
 
 #: function -> group roles that may EXECUTE it (nobody else, PUBLIC least of all).
@@ -229,6 +304,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "shift_totals": {"clerk", "manager"},
     "shift_payments": {"clerk", "manager"},
     "payment_taker": {"clerk", "manager"},
+    "shown_taker": PARKER_READERS,  # called by the payment and ledger views
     "correct_plate": {"clerk"},
 }
 

@@ -9,6 +9,8 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
+from desktop.services.errors import KnownError
+from desktop.views import operations
 from desktop.views.operations import OperationRunner
 
 #: How long a GUI test waits for the database and the event loop before giving up.
@@ -27,3 +29,22 @@ def runner(qtbot: QtBot) -> Iterator[OperationRunner]:
     runner = OperationRunner()
     yield runner
     qtbot.waitUntil(lambda: not runner.busy, timeout=RUNNER_TIMEOUT_MS)
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_failures(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A bug shown to the person as "Something went wrong" fails the test at once, rather
+    than leaving a modal box open that nobody will close."""
+    shown: list[str] = []
+    original = operations.show_error
+
+    def show(parent: object, exc: BaseException, details: str = "") -> None:
+        if isinstance(exc, KnownError):
+            original(parent, exc, details)  # type: ignore[arg-type]
+        else:
+            shown.append(details or repr(exc))
+
+    monkeypatch.setattr(operations, "show_error", show)
+    yield
+    if shown:
+        pytest.fail(f"the desk showed an unexpected failure:\n{shown[0]}")

@@ -42,7 +42,7 @@ def clerk(database: Database) -> Iterator[Connection]:
 def close_open_shift(conn: Connection) -> None:
     """Other tests of the session may have left alice's drawer open."""
     row = conn.execute(
-        "SELECT id FROM parkdesk.cash_shift WHERE clerk = session_user AND closed_at IS NULL"
+        "SELECT id FROM parkdesk.shift_line WHERE clerk = session_user AND closed_at IS NULL"
     ).fetchone()
     if row is not None:
         conn.execute("SELECT parkdesk.close_shift(%s, '{}')", (row[0],))

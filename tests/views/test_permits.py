@@ -367,7 +367,7 @@ def test_a_cash_sale_needs_the_clerks_open_shift(
 ) -> None:
     with database.connect("bruno") as conn:
         conn.execute(
-            "SELECT close_shift(id, '{}'::jsonb) FROM cash_shift "
+            "SELECT close_shift(id, '{}'::jsonb) FROM shift_line "
             "WHERE clerk = 'bruno' AND closed_at IS NULL"
         )
     kit = open_desk("bruno", live=False)
@@ -395,7 +395,7 @@ def test_a_cash_sale_needs_the_clerks_open_shift(
     finally:
         with database.connect("bruno") as conn:
             conn.execute(
-                "SELECT close_shift(id, '{}'::jsonb) FROM cash_shift "
+                "SELECT close_shift(id, '{}'::jsonb) FROM shift_line "
                 "WHERE clerk = 'bruno' AND closed_at IS NULL"
             )
 

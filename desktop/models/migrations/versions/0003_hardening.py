@@ -33,20 +33,38 @@ PEOPLE_DESKS = "parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkd
 #: Seconds a session may make another wait before it is ended (docs/SECURITY.md).
 HOLD_LIMIT = 5
 
-ROLES_SQL = """
+#: Connections one staff login may hold: a desk window uses at most eight.
+CONNECTION_LIMIT = 20
+
+ROLES_SQL = f"""
 -- end_overdue_sessions must see how long other logins' transactions have lasted and
 -- what they wait for; without this pg_stat_activity hides it from the owner.
 GRANT pg_read_all_stats TO parkdesk_owner;
+-- One login cannot take every connection slot of the server and lock the other desks out
+-- (create_staff_login sets the same limit on new logins).
+DO $$
+DECLARE
+    v_login text;
+BEGIN
+    FOR v_login IN SELECT s.login FROM parkdesk.staff_member s
+                   JOIN pg_roles r ON r.rolname = s.login AND NOT r.rolsuper LOOP
+        EXECUTE format('ALTER ROLE %I CONNECTION LIMIT {CONNECTION_LIMIT}', v_login);
+    END LOOP;
+    -- Nor fill the disk with temporary files (a setting only a superuser may change).
+    EXECUTE format('ALTER DATABASE %I SET temp_file_limit = %L', current_database(), '2GB');
+END
+$$;
 """
 
 # -- 1, 2: notifications and the audit chain head -------------------------------------------
 
 SESSIONS_SQL = rf"""
--- Ends staff sessions that stall the others (SPEC rule 18): a session whose transaction
--- (or, outside one, whose idle spell: session-level advisory locks) is older than
--- {HOLD_LIMIT} s and that another session is waiting for; and, while the notification
--- queue is more than a tenth full, sessions that pin it (a transaction older than a
--- minute, or blocked writing notifications to a client that does not read them).
+-- Ends staff sessions that stall the others (SPEC rule 18): a session that another has
+-- waited for more than {HOLD_LIMIT} s, or whose transaction (or, outside one, whose idle
+-- spell: session-level advisory locks) is older than that while another waits for it;
+-- and, while the notification queue is more than 1% full (it never is in normal use),
+-- sessions that pin it (a transaction older than {HOLD_LIMIT} s, or blocked writing
+-- notifications to a client that does not read them).
 -- Only staff logins are ended: never a superuser, never the server's own processes.
 -- Every desk's live connection calls this every two seconds, and a writer kept waiting
 -- for the audit chain calls it itself, so the bound holds with no job server.
@@ -54,7 +72,7 @@ CREATE FUNCTION parkdesk.end_overdue_sessions() RETURNS int
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_now timestamptz := clock_timestamp();
-    v_queue_full boolean := pg_notification_queue_usage() > 0.1;
+    v_queue_full boolean := pg_notification_queue_usage() > 0.01;
     v_ended int := 0;
     r record;
 BEGIN
@@ -69,11 +87,16 @@ BEGIN
           AND a.pid <> pg_backend_pid()
           AND NOT ro.rolsuper
           AND (
-              (coalesce(a.xact_start, a.state_change) < v_now - interval '{HOLD_LIMIT} seconds'
-               AND EXISTS (SELECT 1 FROM pg_stat_activity w
-                           WHERE w.wait_event_type = 'Lock'
-                             AND a.pid = ANY (pg_blocking_pids(w.pid))))
-              OR (v_queue_full AND (a.xact_start < v_now - interval '1 minute'
+              -- it holds what another session has waited for longer than the limit, or
+              -- has held it longer than the limit itself (short statements in a row, or a
+              -- session-level lock, do not make a holder look new)
+              EXISTS (SELECT 1 FROM pg_stat_activity w
+                      WHERE w.wait_event_type = 'Lock'
+                        AND a.pid = ANY (pg_blocking_pids(w.pid))
+                        AND (w.state_change < v_now - interval '{HOLD_LIMIT} seconds'
+                             OR coalesce(a.xact_start, a.state_change)
+                                < v_now - interval '{HOLD_LIMIT} seconds'))
+              OR (v_queue_full AND (a.xact_start < v_now - interval '{HOLD_LIMIT} seconds'
                                     OR (a.state = 'idle' AND a.wait_event = 'ClientWrite')))
           )
     LOOP
@@ -537,14 +560,18 @@ BEGIN
     WHERE pay.permit_id = o.id AND pay.direction = 'in' ORDER BY pay.id DESC LIMIT 1;
     -- A refund goes back the way it was paid; another tender needs a manager, whatever
     -- the amount (a card sale refunded in cash is money out of the drawer).
-    v_other_tender := parkdesk.tender_refusal(v_original, p_tender);
+    -- (Above the threshold the desk sends no tender yet: "none" is chosen at payout.)
+    IF coalesce(p_tender ->> 'kind', 'none') <> 'none' THEN
+        v_other_tender := parkdesk.tender_refusal(v_original, p_tender);
+    END IF;
     v_reason := CASE WHEN v_other_tender IS NOT NULL THEN 'tender'
                      WHEN v_amount > v_threshold THEN 'amount' END;
     INSERT INTO parkdesk.refund (permit_id, parker_id, original_payment_id, amount, status, reason,
-                                 approval_reason, decided_by, decided_at)
+                                 approval_reason, requested_tender, decided_by, decided_at)
     VALUES (o.id, o.parker_id, v_original, v_amount,
             CASE WHEN v_reason IS NOT NULL AND NOT v_manager THEN 'pending' ELSE 'approved' END,
             btrim(p_reason), v_reason,
+            CASE WHEN v_reason = 'tender' THEN p_tender ->> 'kind' END,
             CASE WHEN v_reason IS NOT NULL AND v_manager THEN session_user END,
             CASE WHEN v_reason IS NOT NULL AND v_manager THEN now() END)
     RETURNING * INTO v_refund;
@@ -738,6 +765,13 @@ BEGIN
                 'This refund goes back the way it was paid: %s. Paying it another way needs '
                 'a manager''s approval.', v_other));
         END IF;
+        -- A manager approved one other tender, not any.
+        IF v_other IS NOT NULL AND r.requested_tender IS NOT NULL
+           AND p_tender ->> 'kind' IS DISTINCT FROM r.requested_tender THEN
+            PERFORM parkdesk.refuse('tender', format(
+                'A manager approved paying this refund by %s, or the way it was paid (%s).',
+                r.requested_tender, v_other));
+        END IF;
     END IF;
     v_result := parkdesk.pay_refund_core(p_key, p_refund, p_tender);
     PERFORM parkdesk.remember_request(p_key, 'pay_refund', v_request, v_result);
@@ -781,8 +815,11 @@ BEGIN
         SELECT * INTO s FROM parkdesk.office_setting WHERE id = 1;
         v_plate := upper(regexp_replace(coalesce(p_plate, ''), '[[:space:].-]', '', 'g'));
         v_jurisdiction := upper(btrim(coalesce(p_jurisdiction, '')));
-        -- One plate at a time, so two clerks cannot both give the last free days away.
-        PERFORM pg_advisory_xact_lock(hashtextextended(v_jurisdiction || '/' || v_plate, 14));
+        -- One plate at a time, so two clerks cannot both give the last free days away: the
+        -- vehicle's row (an advisory lock would be one any login could hold).
+        PERFORM 1 FROM parkdesk.vehicle v
+        WHERE v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate
+        FOR NO KEY UPDATE;
         -- Free days of the last window and any booked ahead: a chain of free permits adds
         -- up however it is cut.
         SELECT coalesce(sum(extract(epoch FROM upper(pv.validity) - greatest(lower(pv.validity),
@@ -791,7 +828,16 @@ BEGIN
         FROM parkdesk.permit_vehicle pv
         JOIN parkdesk.permit p ON p.id = pv.permit_id
         JOIN parkdesk.vehicle v ON v.id = pv.vehicle_id
-        WHERE v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate
+        -- The plate's whole history: a vehicle that carried it before a plate correction
+        -- still counts (a correction is no way to start the count again).
+        WHERE (v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate
+               OR EXISTS (SELECT 1 FROM parkdesk.plate_correction pc WHERE pc.vehicle_id = v.id
+                          AND ((pc.old_jurisdiction = v_jurisdiction
+                                AND upper(regexp_replace(pc.old_plate_raw, '[[:space:].-]', '',
+                                                         'g')) = v_plate)
+                               OR (pc.new_jurisdiction = v_jurisdiction
+                                   AND upper(regexp_replace(pc.new_plate_raw, '[[:space:].-]', '',
+                                                            'g')) = v_plate))))
           AND p.kind <> 'term' AND p.price = 0 AND NOT isempty(pv.validity)
           AND upper(pv.validity) > least(p_from, now()) - make_interval(days => s.free_days_window);
         v_asked := extract(epoch FROM p_until - p_from) / 86400;
@@ -870,6 +916,12 @@ DECLARE
     v_total numeric := 0;
 BEGIN
     PERFORM parkdesk.bound_json('counts', p_counts, 2000);
+    -- Whose shift another clerk's number is, is not theirs to learn.
+    IF EXISTS (SELECT 1 FROM parkdesk.cash_shift c WHERE c.id = p_shift
+               AND c.clerk <> session_user) THEN
+        RAISE EXCEPTION 'Shift % is not one of yours.', p_shift
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     IF jsonb_typeof(p_counts) = 'object' THEN
         IF (SELECT count(*) FROM jsonb_object_keys(p_counts)) > 30 THEN
             PERFORM parkdesk.refuse('counts', 'A drawer has at most 30 denominations.');
@@ -904,11 +956,22 @@ DRAWER_SQL = r"""
 -- Payments and ledger lines as the desks read them: who took a payment or posted a line
 -- shows only for one's own, or to a manager, and no drawer shift is named. A clerk cannot
 -- total another clerk's drawer from them (docs/SECURITY.md says what is still inferable).
+-- One's own cash taken in a shift still open is not marked as one's own either: summing
+-- it would be the expected cash before the blind count.
+CREATE FUNCTION parkdesk.shown_taker(p_login text, p_shift bigint, p_tender text) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE
+        WHEN pg_has_role(session_user, 'parkdesk_manager', 'USAGE') THEN p_login
+        WHEN p_login <> session_user THEN NULL
+        WHEN p_tender = 'cash' AND NOT EXISTS (
+                 SELECT 1 FROM parkdesk.cash_shift c
+                 WHERE c.id = p_shift AND c.closed_at < now()) THEN NULL
+        ELSE p_login END
+$$;
+
 CREATE VIEW parkdesk.payment_line AS
 SELECT p.id, p.receipt_number, p.received_at,
-       CASE WHEN p.received_by = current_user
-                 OR pg_has_role(current_user, 'parkdesk_manager', 'USAGE')
-            THEN p.received_by END AS received_by,
+       parkdesk.shown_taker(p.received_by, p.shift_id, p.tender) AS received_by,
        p.direction, p.parker_id, p.permit_id, p.description, p.tender, p.amount,
        p.cash_tendered, p.change_given, p.card_brand, p.card_last4, p.processor_ref,
        p.cheque_number, p.account_kind, p.account_ref
@@ -916,11 +979,23 @@ FROM parkdesk.payment p;
 
 CREATE VIEW parkdesk.ledger_line AS
 SELECT l.id, l.posted_at,
-       CASE WHEN l.posted_by = current_user
-                 OR pg_has_role(current_user, 'parkdesk_manager', 'USAGE')
-            THEN l.posted_by END AS posted_by,
+       parkdesk.shown_taker(l.posted_by, p.shift_id, p.tender) AS posted_by,
        l.kind, l.amount, l.parker_id, l.permit_id, l.payment_id, l.refund_id, l.memo
-FROM parkdesk.ledger_entry l;
+FROM parkdesk.ledger_entry l
+LEFT JOIN parkdesk.payment p ON p.id = l.payment_id;
+
+-- Cash drawer shifts as the desks read them: a clerk's own (row-level security, repeated
+-- here because a view reads as its owner), and what the drawer should have held only once
+-- the closing is committed. Within the closing transaction now() equals closed_at, so a
+-- close that is then rolled back never shows the expected cash.
+CREATE VIEW parkdesk.shift_line WITH (security_barrier) AS
+SELECT c.id, c.clerk, c.opened_at, c.opening_float, c.closed_at, c.count_detail, c.counted,
+       CASE WHEN m.manager OR c.closed_at < now() THEN c.expected END AS expected,
+       CASE WHEN m.manager OR c.closed_at < now() THEN c.variance END AS variance,
+       c.signed_off_by, c.signed_off_at, c.sign_off_note, c.version
+FROM parkdesk.cash_shift c,
+     LATERAL (SELECT pg_has_role(current_user, 'parkdesk_manager', 'USAGE') AS manager) m
+WHERE c.clerk = current_user OR m.manager;
 
 -- Totals by tender of the shifts the caller may see. While a shift is open its clerk
 -- sees how many cash payments there were, never their sum: the count stays blind.
@@ -934,11 +1009,13 @@ BEGIN
     IF cardinality(p_shifts) > 500 THEN
         PERFORM parkdesk.refuse('shifts', 'At most 500 shifts at a time.');
     END IF;
+    -- "Closed" means closed in a committed transaction (closed_at < now()): a close that
+    -- is rolled back afterwards must not have shown the cash.
     RETURN QUERY
     SELECT p.shift_id, p.tender,
-           CASE WHEN c.closed_at IS NULL AND p.tender = 'cash' AND NOT v_manager THEN NULL
+           CASE WHEN NOT coalesce(c.closed_at < now(), false) AND p.tender = 'cash' AND NOT v_manager THEN NULL
                 ELSE coalesce(sum(p.amount) FILTER (WHERE p.direction = 'in'), 0) END,
-           CASE WHEN c.closed_at IS NULL AND p.tender = 'cash' AND NOT v_manager THEN NULL
+           CASE WHEN NOT coalesce(c.closed_at < now(), false) AND p.tender = 'cash' AND NOT v_manager THEN NULL
                 ELSE coalesce(sum(p.amount) FILTER (WHERE p.direction = 'out'), 0) END,
            count(*)
     FROM parkdesk.payment p
@@ -963,7 +1040,7 @@ BEGIN
         RAISE EXCEPTION 'There is no shift % among the shifts you can see.', p_shift
             USING ERRCODE = 'no_data_found';
     END IF;
-    IF c.closed_at IS NULL AND NOT v_manager THEN
+    IF NOT coalesce(c.closed_at < now(), false) AND NOT v_manager THEN
         PERFORM parkdesk.refuse('shift', 'The shift''s payments are listed once it is counted and closed.');
     END IF;
     RETURN QUERY
@@ -986,13 +1063,14 @@ $$;
 # -- 8: no card number in any text column ---------------------------------------------------
 
 CARD_SQL = r"""
--- False when the text holds 13 to 19 digits (in groups with separators of one or two
--- characters between them, or none) that pass the Luhn check: a card number (PCI DSS
--- requirement 3). One function for every free-text column; the schema test fails for a
--- text column without it.
+-- False when the text holds 13 to 19 digits (of any script, in groups with any separators
+-- between them, or none) that pass the Luhn check: a card number (PCI DSS requirement 3).
+-- One function for every free-text column; the schema test fails for a text column
+-- without it.
 CREATE FUNCTION parkdesk.card_number_free(p_text text) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    v_text text;
     v_run text;
     v_groups text[];
     v_digits text;
@@ -1005,14 +1083,20 @@ BEGIN
     IF octet_length(p_text) > 20000 THEN
         RAISE EXCEPTION 'That text is far too long.' USING ERRCODE = 'PD002', DETAIL = 'general';
     END IF;
-    -- Quick way out: nowhere 13 digits with at most two separators between them.
-    IF p_text !~ '[0-9]([^[:alnum:]]{0,2}[0-9]){12}' THEN
+    -- Digits of any script are digits: fullwidth and mathematical ones fold under NFKC,
+    -- Arabic-Indic, Persian and Devanagari ones are mapped by hand.
+    v_text := translate(normalize(p_text, NFKC),
+                        '٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹०१२३४५६७८९',
+                        '012345678901234567890123456789');
+    -- Quick way out: nowhere 13 digits with only separators between them.
+    IF v_text !~ '[0-9]([^[:alnum:]]*[0-9]){12}' THEN
         RETURN true;
     END IF;
-    -- Digits written in groups ("4111 1111 1111 1111", "4111-1111-1111-1111"): a card
-    -- number is one or more whole groups of 13 to 19 digits in all.
+    -- Digits written in groups with any separators ("4111 1111 1111 1111", "4111 - 1111 -
+    -- …", zero-width spaces): a card number is one or more whole groups of 13 to 19 digits
+    -- in all. A number in the middle of a longer group is not looked for.
     FOR v_run IN SELECT m[1] FROM regexp_matches(
-            p_text, '([0-9]+(?:[^[:alnum:]]{1,2}[0-9]+)*)', 'g') AS m LOOP
+            v_text, '([0-9]+(?:[^[:alnum:]]+[0-9]+)*)', 'g') AS m LOOP
         v_groups := regexp_split_to_array(v_run, '[^0-9]+');
         FOR i IN 1..cardinality(v_groups) LOOP
             v_digits := '';
@@ -1055,8 +1139,8 @@ CARD_FREE_COLUMNS: dict[str, tuple[str, ...]] = {
         "deactivation_reason",
     ),
     "vehicle": ("make", "model", "colour", "deactivation_reason"),
-    "staff_member": ("full_name",),
-    "office_setting": ("office_name", "receipt_footer"),
+    "staff_member": ("login", "full_name"),
+    "office_setting": ("office_name", "receipt_footer", "time_zone"),
     "permit_type": ("name",),
     "permit": ("free_reason", "note", "cancel_reason"),
     "refund": ("reason", "decision_note"),
@@ -1107,8 +1191,12 @@ BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_login) THEN
         RAISE EXCEPTION 'login "%" already exists', p_login USING ERRCODE = 'duplicate_object';
     END IF;
+    IF NOT parkdesk.card_number_free(p_login) THEN
+        RAISE EXCEPTION 'a login name may not hold a card number'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS '
-                   'INHERIT PASSWORD %L', p_login, p_password);
+                   'INHERIT CONNECTION LIMIT __CONNECTION_LIMIT__ PASSWORD %L', p_login, p_password);
     FOREACH v_role IN ARRAY p_roles LOOP
         EXECUTE format('GRANT %I TO %I', 'parkdesk_' || v_role, p_login);
     END LOOP;
@@ -1135,7 +1223,7 @@ BEGIN
     WHERE a.usename = p_login AND a.pid <> pg_backend_pid();
 END
 $$;
-"""
+""".replace("__CONNECTION_LIMIT__", str(CONNECTION_LIMIT))
 
 # -- 12: a permit holder stays eligible ---------------------------------------------------
 
@@ -1173,7 +1261,22 @@ PLATE_SQL = r"""
 -- they change only through correct_plate, with a reason, in the vehicle's history.
 CREATE FUNCTION parkdesk.guard_plate_identity() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_permit text;
 BEGIN
+    -- A permit is the parker's: it does not follow its vehicle to another parker.
+    IF NEW.parker_id IS DISTINCT FROM OLD.parker_id THEN
+        SELECT p.number INTO v_permit
+        FROM parkdesk.permit_vehicle pv JOIN parkdesk.permit p ON p.id = pv.permit_id
+        WHERE pv.vehicle_id = OLD.id AND upper(pv.validity) > now()
+          AND NOT isempty(pv.validity) AND p.cancelled_at IS NULL
+        LIMIT 1;
+        IF v_permit IS NOT NULL THEN
+            RAISE EXCEPTION 'This vehicle carries permit %: cancel it, or transfer it to '
+                            'another vehicle, before the vehicle changes owner.', v_permit
+                USING ERRCODE = 'PD002', DETAIL = 'parker';
+        END IF;
+    END IF;
     IF (NEW.jurisdiction, NEW.plate_normalized, NEW.plate_status)
            IS DISTINCT FROM (OLD.jurisdiction, OLD.plate_normalized, OLD.plate_status)
        AND current_user <> 'parkdesk_owner'
@@ -1246,6 +1349,27 @@ GRANTS_SQL = rf"""
 REVOKE SELECT ON parkdesk.payment, parkdesk.ledger_entry
     FROM parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
 GRANT SELECT ON parkdesk.payment_line, parkdesk.ledger_line TO {PEOPLE_DESKS};
+GRANT EXECUTE ON FUNCTION parkdesk.shown_taker(text, bigint, text) TO {PEOPLE_DESKS};
+REVOKE SELECT ON parkdesk.cash_shift FROM parkdesk_clerk;
+GRANT SELECT ON parkdesk.shift_line TO parkdesk_clerk, parkdesk_manager;
+-- Who sold, renewed, refunded or offered what is the managers' to read: joined to the
+-- payments it would total another clerk's cash.
+REVOKE SELECT ON parkdesk.permit, parkdesk.permit_vehicle, parkdesk.refund,
+                 parkdesk.waitlist_entry
+    FROM parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
+GRANT SELECT (id, number, kind, permit_type_id, parker_id, lot_id, issued_validity, validity,
+              price, free_reason, note, renewed_from_id, cancelled_at, cancel_reason, version,
+              created_at, updated_at)
+    ON parkdesk.permit TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
+GRANT SELECT (id, permit_id, vehicle_id, lot_id, validity, version, created_at, updated_at)
+    ON parkdesk.permit_vehicle TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
+GRANT SELECT (id, permit_id, parker_id, original_payment_id, amount, status, reason,
+              decided_by, decided_at, decision_note, paid_payment_id, approval_reason,
+              requested_tender, version, created_at, updated_at)
+    ON parkdesk.refund TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
+GRANT SELECT (id, permit_type_id, lot_id, parker_id, status, joined_at, offered_at,
+              offer_expires_at, resolved_at, permit_id, version, created_at, updated_at)
+    ON parkdesk.waitlist_entry TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
 GRANT SELECT ON parkdesk.plate_correction TO {PEOPLE_DESKS};
 GRANT UPDATE (free_days_per_plate, free_days_window) ON parkdesk.office_setting
     TO parkdesk_manager;
@@ -1327,8 +1451,23 @@ def upgrade() -> None:
     op.add_column(
         "refund", sa.Column("approval_reason", sa.Text(), nullable=True), schema="parkdesk"
     )
+    op.add_column(
+        "refund", sa.Column("requested_tender", sa.Text(), nullable=True), schema="parkdesk"
+    )
     op.create_check_constraint(
-        "ck_refund_approval_reason_known",
+        op.f("ck_refund_requested_tender_known"),
+        "refund",
+        "requested_tender IN ('cash', 'card', 'cheque', 'account')",
+        schema="parkdesk",
+    )
+    op.create_check_constraint(
+        op.f("ck_office_setting_time_zone_name"),
+        "office_setting",
+        "time_zone ~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$'",
+        schema="parkdesk",
+    )
+    op.create_check_constraint(
+        op.f("ck_refund_approval_reason_known"),
         "refund",
         "approval_reason IN ('amount', 'tender')",
         schema="parkdesk",
@@ -1343,7 +1482,7 @@ def upgrade() -> None:
             schema="parkdesk",
         )
         op.create_check_constraint(
-            f"ck_office_setting_{column}_range", "office_setting", check, schema="parkdesk"
+            op.f(f"ck_office_setting_{column}_range"), "office_setting", check, schema="parkdesk"
         )
 
     op.execute(SESSIONS_SQL)
@@ -1378,7 +1517,7 @@ def upgrade() -> None:
     )
     op.execute(
         "CREATE TRIGGER vehicle_plate_identity AFTER UPDATE OF jurisdiction, plate_raw, "
-        "plate_status ON parkdesk.vehicle FOR EACH ROW "
+        "plate_status, parker_id ON parkdesk.vehicle FOR EACH ROW "
         "EXECUTE FUNCTION parkdesk.guard_plate_identity()"
     )
     for table, key in (("request_key", "key"), ("plate_correction", "id")):
