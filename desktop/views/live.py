@@ -1,10 +1,11 @@
 """Live updates in the GUI: the LISTEN connection watched by the Qt event loop.
 
 :class:`LiveChanges` turns database notifications into Qt signals. A notification
-is only a hint (any login may send one): bursts of hints are gathered for a tenth
-of a second, then one query asks the database what changed that this login may
-know of, and each change is emitted once. A flood of forged hints therefore costs
-ten small queries a second and shows nothing. Every two seconds the same
+is only a hint (any login may send one): the first hint of a burst is answered at
+once by one query asking the database what changed that this login may know of,
+and the hints that follow within 30 ms are gathered into one more; each change is
+emitted once. A flood of forged hints therefore costs about thirty small queries a
+second and shows nothing. Every two seconds the same
 connection polls for changes (notifications are skipped while the server's queue
 is half full) and runs the database's check for sessions that stall the others.
 It shows its state (live / reconnecting / offline) for the status bar and
@@ -27,8 +28,9 @@ LIVE = "live"
 CONNECTING = "connecting"
 OFFLINE = "offline"
 STATE_TITLES = {LIVE: "Live", CONNECTING: "Connecting…", OFFLINE: "Offline — reconnecting"}
-#: How long hints are gathered before one query reads what changed.
-GATHER_MS = 100
+#: After a query for a hint, further hints wait this long and are read in one more query:
+#: a flood of hints costs at most about thirty small queries a second.
+GATHER_MS = 30
 #: How often the live connection polls and checks for stalling sessions.
 HEARTBEAT_MS = 2000
 
@@ -58,11 +60,13 @@ class LiveChanges(QObject):
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._connect)
-        # Hints are gathered for a moment, so a burst (or a flood) is one query.
+        # The first hint is answered at once; those that follow within a moment are
+        # gathered into one more query, so a burst (or a flood) costs a few dozen a second.
         self._gather = QTimer(self)
         self._gather.setSingleShot(True)
         self._gather.setInterval(GATHER_MS)
-        self._gather.timeout.connect(self._fetch)
+        self._gather.timeout.connect(self._gathered)
+        self._hint_waiting = False
         # Polls for changes whose hint was skipped, finds dead links, and ends sessions
         # that stall the other desks.
         self._heartbeat = QTimer(self)
@@ -140,8 +144,20 @@ class LiveChanges(QObject):
         except KnownError:
             self._lost()
             return
-        if hinted and not self._gather.isActive():
-            self._gather.start()
+        if hinted:
+            self._hinted()
+
+    def _hinted(self) -> None:
+        if self._gather.isActive() or self._fetching:
+            self._hint_waiting = True
+            return
+        self._gather.start()
+        self._fetch()
+
+    def _gathered(self) -> None:
+        if self._hint_waiting:
+            self._hint_waiting = False
+            self._hinted()
 
     def _beat(self) -> None:
         self._fetch(watch_sessions=True)
@@ -174,8 +190,9 @@ class LiveChanges(QObject):
         if not resync.complete:
             self.resynced.emit(resync)
         again, self._fetch_again = self._fetch_again, False
-        if (again or self._listener.take_hint()) and not self._gather.isActive():
-            self._gather.start()
+        waiting, self._hint_waiting = self._hint_waiting, False
+        if again or waiting or self._listener.take_hint():
+            self._hinted()
         self._on_readable()
 
     def _fetch_failed(self, exc: BaseException) -> bool:

@@ -347,8 +347,12 @@ DECLARE
     v_plate text;
     v_jurisdiction text;
 BEGIN
-    PERFORM parkdesk.bound_text('jurisdiction', p_jurisdiction, 10);
-    PERFORM parkdesk.bound_text('plate', p_plate, 40);
+    -- Bounded before any work (inline: a helper call would cost more than the check).
+    IF octet_length(p_jurisdiction) > 10 THEN
+        PERFORM parkdesk.refuse('jurisdiction', 'At most 10 characters, please.');
+    ELSIF octet_length(p_plate) > 40 THEN
+        PERFORM parkdesk.refuse('plate', 'At most 40 characters, please.');
+    END IF;
     v_jurisdiction := upper(btrim(coalesce(p_jurisdiction, '')));
     v_plate := upper(regexp_replace(coalesce(p_plate, ''), '[[:space:].-]', '', 'g'));
     RETURN QUERY
@@ -371,6 +375,9 @@ CHECK_PLATE_SQL = r"""
 -- The plate check (SPEC "Plate check"): one verdict for a plate at a place and time, for
 -- every desk and for enforcement devices. It reads permits and vehicles as the owner and
 -- returns no personal details, so the officer role may run it without reading parkers.
+-- It is the hot path of the product: its inputs are bounded before any work, and the
+-- common verdicts take one query (the office's zone, the vehicle and its current permit);
+-- dates are worded here rather than by helper functions, which each cost a call.
 CREATE OR REPLACE FUNCTION parkdesk.check_plate(
     p_jurisdiction text, p_plate text, p_lot text DEFAULT NULL, p_at timestamptz DEFAULT NULL)
 RETURNS TABLE (verdict text, jurisdiction text, plate text, permit_number text,
@@ -382,6 +389,7 @@ DECLARE
     v_plate text;
     v_jurisdiction text;
     v_lot parkdesk.lot;
+    v_until text;
     v_vehicle bigint;
     r record;
 BEGIN
@@ -409,26 +417,32 @@ BEGIN
     END IF;
     jurisdiction := v_jurisdiction;
     plate := v_plate;
-    SELECT v.id INTO v_vehicle FROM parkdesk.vehicle v
-    WHERE v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate;
-    IF v_vehicle IS NULL THEN
+    -- The office's zone, the vehicle and the permit valid now (in this lot first, term
+    -- permits before temporary ones), in one query.
+    SELECT (SELECT s.time_zone FROM parkdesk.office_setting s WHERE s.id = 1) AS zone,
+           v.id AS vehicle_id, c.number, c.kind, c.type_name, c.code, c.lname, c.validity
+    INTO r
+    FROM (SELECT 1) AS one
+    LEFT JOIN parkdesk.vehicle v
+           ON v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate
+    LEFT JOIN LATERAL (
+        SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity
+        FROM parkdesk.permit_vehicle pv
+        JOIN parkdesk.permit p ON p.id = pv.permit_id
+        JOIN parkdesk.lot l ON l.id = pv.lot_id
+        LEFT JOIN parkdesk.permit_type t ON t.id = p.permit_type_id
+        WHERE pv.vehicle_id = v.id AND pv.validity @> v_at
+        ORDER BY (pv.lot_id = v_lot.id) DESC NULLS LAST, (p.kind = 'term') DESC,
+                 upper(pv.validity) DESC
+        LIMIT 1) AS c ON true;
+    IF r.vehicle_id IS NULL THEN
         verdict := 'no_permit';
         reason := format('No permit: %s (%s) is not registered and has no temporary permit.',
                          v_plate, v_jurisdiction);
         RETURN NEXT;
         RETURN;
     END IF;
-    -- Valid now: in this lot first, term permits before temporary ones.
-    SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity
-    INTO r
-    FROM parkdesk.permit_vehicle pv
-    JOIN parkdesk.permit p ON p.id = pv.permit_id
-    JOIN parkdesk.lot l ON l.id = pv.lot_id
-    LEFT JOIN parkdesk.permit_type t ON t.id = p.permit_type_id
-    WHERE pv.vehicle_id = v_vehicle AND pv.validity @> v_at
-    ORDER BY (pv.lot_id = v_lot.id) DESC NULLS LAST, (p.kind = 'term') DESC, upper(pv.validity) DESC
-    LIMIT 1;
-    IF FOUND THEN
+    IF r.number IS NOT NULL THEN
         permit_number := r.number;
         permit_kind := r.kind;
         permit_type := coalesce(r.type_name, initcap(r.kind) || ' permit');
@@ -436,6 +450,14 @@ BEGIN
         lot_name := r.lname;
         valid_from := lower(r.validity);
         valid_until := upper(r.validity);
+        -- As describe_until words it: a permit ending at local midnight lasts to the end
+        -- of the day before.
+        v_until := CASE
+            WHEN upper(r.validity) IS NULL THEN 'further notice'
+            WHEN (upper(r.validity) AT TIME ZONE r.zone)::time = '00:00'
+                THEN 'the end of ' || to_char((upper(r.validity) AT TIME ZONE r.zone)::date - 1,
+                                              'FMDD Mon YYYY')
+            ELSE to_char(upper(r.validity) AT TIME ZONE r.zone, 'FMDD Mon YYYY HH24:MI') END;
         IF v_lot.id IS NOT NULL AND r.code <> v_lot.code THEN
             verdict := 'wrong_lot';
             reason := format('Wrong lot: permit %s (%s) is for %s, not %s.', r.number,
@@ -443,16 +465,17 @@ BEGIN
         ELSIF r.kind = 'term' THEN
             verdict := 'valid';
             reason := format('Valid: permit %s (%s) for %s until %s.', r.number, permit_type,
-                             r.lname, parkdesk.describe_until(upper(r.validity)));
+                             r.lname, v_until);
         ELSE
             verdict := 'temporary';
             reason := format('Valid temporary permit: %s (%s) for %s until %s.', r.number,
-                             permit_type, r.lname, parkdesk.describe_until(upper(r.validity)));
+                             permit_type, r.lname, v_until);
         END IF;
         RETURN NEXT;
         RETURN;
     END IF;
     -- Nothing valid: the most recent that ended, in this lot if one is given.
+    v_vehicle := r.vehicle_id;
     SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity,
            p.cancelled_at, upper(pv.validity) < upper(p.validity) AS transferred
     INTO r
