@@ -838,6 +838,7 @@ class PermitDesk(QWidget):
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.search_now)
         self._office_wanted = False
+        self._reload_after_open = False
         self._live_timer = QTimer(self)
         self._live_timer.setSingleShot(True)
         self._live_timer.setInterval(LIVE_DELAY_MS)
@@ -1075,10 +1076,14 @@ class PermitDesk(QWidget):
             self._show_page(page, fresh=fresh)
             if then is not None:
                 then(page)
+            if self._reload_after_open:
+                self._reload_after_open = False
+                self.reload_page()
 
         def failed(_exc: BaseException) -> bool:
             if generation == self._page_generation:
                 self._opening = None
+                self._reload_after_open = False
             return False
 
         self.runner.run(
@@ -1091,6 +1096,11 @@ class PermitDesk(QWidget):
     def reload_page(self) -> None:
         """Fetch the open parker's page again (after a sale, or someone else's change)."""
         if self.page is None:
+            return
+        if self._opening is not None:
+            # A parker is being opened (perhaps to sell from an offer): reloading now would
+            # overtake it and lose what it was opened for. Reload once it is on screen.
+            self._reload_after_open = True
             return
         self._page_generation += 1
         generation, parkers, service = self._page_generation, self.parkers, self.service

@@ -787,7 +787,7 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("cash_shift", "signed_off_by"): "a login",
         ("refund", "status"): "one of four words",
         ("refund", "approval_reason"): "one of two words",
-        ("refund", "requested_tender"): "one of four words",
+        ("refund", "requested_tender"): "a tender's kind, card brand and last 4, or account",
         ("refund", "decided_by"): "a login",
         ("permit", "number"): "generated from the id",
         ("permit", "kind"): "one of four words",
@@ -1105,3 +1105,135 @@ def test_4_a_manager_approves_one_other_tender_not_any(
             "SELECT pay_refund(gen_random_uuid(), %s, %s)",
             (refund, Jsonb({"kind": "cheque", "number": "1234"})),
         )
+
+
+# -- found by a third pass --------------------------------------------------------------------
+
+
+def test_5_a_receipt_does_not_name_its_taker_while_the_cash_is_uncounted(
+    connect: Connect,
+) -> None:
+    alice = connect("alice")
+    open_shift_of(alice)
+    payment = one(
+        alice,
+        "SELECT charge_fee(gen_random_uuid(), %s, 4.50, 'Day pass', %s)",
+        (make_parker(alice), Jsonb({"kind": "cash", "tendered": "5"})),
+    )
+    assert alice.execute("SELECT * FROM payment_taker(%s)", (payment,)).fetchall() == [(None, None)]
+    card = one(
+        alice,
+        "SELECT charge_fee(gen_random_uuid(), %s, 4.50, 'Day pass', %s)",
+        (make_parker(alice), Jsonb(CARD)),
+    )
+    assert one(alice, "SELECT login FROM payment_taker(%s)", (card,)) == "alice"
+
+
+def test_4_an_approval_for_one_card_is_not_one_for_any_card(
+    connect: Connect, catalogue: dict[str, int]
+) -> None:
+    alice, mona = connect("alice"), connect("mona")
+    sale = _sale(connect, catalogue, CARD)
+    other_card = {"kind": "card", "brand": "Mastercard", "last4": "5454", "reference": "REF-1234"}
+    refund = _cancel(alice, sale["permit"], other_card)
+    mona.execute("SELECT decide_refund(%s, true, 'Visa was closed')", (refund,))
+    with refused("PD002", "tender", "approved paying this refund by card mastercard 5454"):
+        alice.execute(
+            "SELECT pay_refund(gen_random_uuid(), %s, %s)",
+            (refund, Jsonb({"kind": "card", "brand": "Amex", "last4": "0005", "reference": "X"})),
+        )
+    alice.execute("SELECT pay_refund(gen_random_uuid(), %s, %s)", (refund, Jsonb(other_card)))
+
+
+def test_2_an_honest_writer_queued_behind_a_holder_is_never_the_one_ended(
+    desk: Database, connect: Connect
+) -> None:
+    """A second attacker queuing behind the honest writer must not get the honest one
+    ended: only the root of a chain of waits is."""
+    alice = connect("alice")
+    parker = make_parker(alice)
+    holder, follower = desk.connect("alice"), desk.connect("alice")
+    honest = desk.connect("bruno")
+    watcher = connect("otto")
+    try:
+        holder.execute("SELECT id FROM parker WHERE id = %s FOR UPDATE", (parker,))
+        writing, wrote = in_thread(_write_notes(honest, parker))
+        time.sleep(0.3)
+        queued, _ = in_thread(
+            lambda: follower.execute("SELECT id FROM parker WHERE id = %s FOR UPDATE", (parker,))
+        )
+        deadline = time.monotonic() + STALL_PATIENCE
+        while writing.is_alive() and time.monotonic() < deadline:
+            watcher.execute("SELECT end_overdue_sessions()")
+            writing.join(0.5)
+        assert wrote, "the honest write is still waiting"
+        assert isinstance(wrote[0], float), wrote
+        assert ended(holder)
+        queued.join(STALL_PATIENCE)
+    finally:
+        for conn in (holder, follower, honest):
+            conn.close()
+
+
+def test_13_an_owner_change_cannot_race_a_sale_of_the_vehicle(
+    desk: Database, catalogue: dict[str, int], connect: Connect
+) -> None:
+    alice = connect("alice")
+    owner, other = make_parker(alice), make_parker(alice)
+    vehicle, _ = make_vehicle(alice, owner)
+    mover, seller = desk.connect("alice"), desk.connect("bruno")
+    seller.autocommit = True
+    try:
+        mover.execute("UPDATE vehicle SET parker_id = %s WHERE id = %s", (other, vehicle))
+        selling, sold = in_thread(
+            lambda: sell(seller, owner, catalogue["type"], catalogue["lot"], [vehicle])
+        )
+        time.sleep(0.5)
+        mover.commit()  # the owner changed while the sale waited
+        selling.join(STALL_PATIENCE)
+        assert sold, "the sale is still waiting"
+        assert isinstance(sold[0], psycopg.Error), sold
+        assert "active vehicle of this parker" in str(sold[0])
+    finally:
+        mover.close()
+        seller.close()
+
+
+def test_14_a_made_up_jurisdiction_is_no_new_allowance(
+    catalogue: dict[str, int], connect: Connect
+) -> None:
+    alice = connect("alice")
+    plate = f"J{token(6)}"
+    _free_permit(alice, plate, catalogue["lot"], 7)
+    with refused("PD002", "free_reason", "already has 7 free days"):
+        alice.execute(
+            "SELECT issue_temporary_permit(gen_random_uuid(), 'visitor', 'ZZ-1', %s, %s, "
+            "now() + interval '8 days', now() + interval '9 days', 0, 'Visiting', NULL)",
+            (plate, catalogue["lot"]),
+        )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "card \u0e54\u0e51\u0e51\u0e51 " + " ".join(["\u0e51" * 4] * 3),  # Thai digits
+        "card 4\u0301" + "1" * 15,  # a combining accent inside the number
+        "4111 \u0e51\u0e51\u0e51\u0e51 1111 1111",  # scripts mixed
+        "\u09ea" + "\u09e7" * 15,  # Bengali digits
+    ],
+)
+def test_8_digits_of_any_script_and_combining_marks_hide_no_card(
+    connect: Connect, text: str
+) -> None:
+    assert one(connect("alice"), "SELECT card_number_free(%s)", (text,)) is False
+
+
+def test_5_a_shift_that_is_not_yours_and_one_that_does_not_exist_answer_alike(
+    connect: Connect,
+) -> None:
+    alice, bruno = connect("alice"), connect("bruno")
+    shift = open_shift_of(alice)
+    with refused("42501", None, f"Shift {shift} is not one of yours"):
+        bruno.execute("SELECT close_shift(%s, '{}')", (shift,))
+    with refused("42501", None, "Shift 987654 is not one of yours"):
+        bruno.execute("SELECT close_shift(987654, '{}')")

@@ -285,6 +285,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "claim_request": set(),
     "remember_request": set(),
     "canonical_tender": set(),
+    "tender_signature": set(),
     "tender_refusal": set(),
     "bound_text": set(),
     "bound_json": set(),

@@ -86,6 +86,9 @@ BEGIN
           AND a.backend_type = 'client backend'
           AND a.pid <> pg_backend_pid()
           AND NOT ro.rolsuper
+          -- Only the root of a wait chain: a session queued behind the holder (an honest
+          -- writer) is never ended because someone queued behind it in turn.
+          AND a.wait_event_type IS DISTINCT FROM 'Lock'
           AND (
               -- it holds what another session has waited for longer than the limit, or
               -- has held it longer than the limit itself (short statements in a row, or a
@@ -130,6 +133,7 @@ BEGIN
           AND a.pid <> pg_backend_pid()
           AND NOT ro.rolsuper
           AND a.backend_xid IS NOT NULL
+          AND a.wait_event_type IS DISTINCT FROM 'Lock'
           AND a.xact_start < clock_timestamp() - interval '{HOLD_LIMIT} seconds'
     LOOP
         IF pg_terminate_backend(r.pid) THEN
@@ -594,7 +598,7 @@ BEGIN
     VALUES (o.id, o.parker_id, v_original, v_amount,
             CASE WHEN v_reason IS NOT NULL AND NOT v_manager THEN 'pending' ELSE 'approved' END,
             btrim(p_reason), v_reason,
-            CASE WHEN v_reason = 'tender' THEN p_tender ->> 'kind' END,
+            CASE WHEN v_reason = 'tender' THEN parkdesk.tender_signature(p_tender) END,
             CASE WHEN v_reason IS NOT NULL AND v_manager THEN session_user END,
             CASE WHEN v_reason IS NOT NULL AND v_manager THEN now() END)
     RETURNING * INTO v_refund;
@@ -616,6 +620,17 @@ $$;
 # -- 4, 6, 7: money requests ----------------------------------------------------------------
 
 MONEY_SQL = r"""
+-- A tender as a manager approves it: the kind and which card or account, never more.
+CREATE FUNCTION parkdesk.tender_signature(p_tender jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE p_tender ->> 'kind'
+        WHEN 'card' THEN 'card:' || lower(btrim(coalesce(p_tender ->> 'brand', ''))) || ':'
+                         || coalesce(p_tender ->> 'last4', '')
+        WHEN 'account' THEN 'account:' || coalesce(p_tender ->> 'account', '') || ':'
+                            || upper(btrim(coalesce(p_tender ->> 'reference', '')))
+        ELSE p_tender ->> 'kind' END
+$$;
+
 -- NULL when a refund in this tender goes back the way the original payment came (cash to
 -- cash, the same card, the same account), else what the original was, for the message.
 CREATE FUNCTION parkdesk.tender_refusal(p_original bigint, p_tender jsonb) RETURNS text
@@ -717,6 +732,9 @@ BEGIN
     IF c.done THEN
         RETURN c.result;
     END IF;
+    -- The vehicles stay the parker's while the sale goes on: an owner change waiting to
+    -- commit is seen, and refused, rather than racing the sale.
+    PERFORM 1 FROM parkdesk.vehicle v WHERE v.id = ANY (p_vehicles) ORDER BY v.id FOR SHARE;
     v_result := parkdesk.sell_permit_core(p_key, p_parker, p_type, p_lot, p_vehicles, p_start,
                                           p_tender, p_offer);
     PERFORM parkdesk.remember_request(p_key, 'sell_permit', v_request, v_result);
@@ -790,10 +808,10 @@ BEGIN
         END IF;
         -- A manager approved one other tender, not any.
         IF v_other IS NOT NULL AND r.requested_tender IS NOT NULL
-           AND p_tender ->> 'kind' IS DISTINCT FROM r.requested_tender THEN
+           AND parkdesk.tender_signature(p_tender) IS DISTINCT FROM r.requested_tender THEN
             PERFORM parkdesk.refuse('tender', format(
                 'A manager approved paying this refund by %s, or the way it was paid (%s).',
-                r.requested_tender, v_other));
+                replace(r.requested_tender, ':', ' '), v_other));
         END IF;
     END IF;
     v_result := parkdesk.pay_refund_core(p_key, p_refund, p_tender);
@@ -840,9 +858,8 @@ BEGIN
         v_jurisdiction := upper(btrim(coalesce(p_jurisdiction, '')));
         -- One plate at a time, so two clerks cannot both give the last free days away: the
         -- vehicle's row (an advisory lock would be one any login could hold).
-        PERFORM 1 FROM parkdesk.vehicle v
-        WHERE v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate
-        FOR NO KEY UPDATE;
+        PERFORM 1 FROM parkdesk.vehicle v WHERE v.plate_normalized = v_plate
+        ORDER BY v.id FOR NO KEY UPDATE;
         -- Free days of the last window and any booked ahead: a chain of free permits adds
         -- up however it is cut.
         SELECT coalesce(sum(extract(epoch FROM upper(pv.validity) - greatest(lower(pv.validity),
@@ -853,14 +870,13 @@ BEGIN
         JOIN parkdesk.vehicle v ON v.id = pv.vehicle_id
         -- The plate's whole history: a vehicle that carried it before a plate correction
         -- still counts (a correction is no way to start the count again).
-        WHERE (v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate
+        -- In any jurisdiction: a made-up region code is no new allowance.
+        WHERE (v.plate_normalized = v_plate
                OR EXISTS (SELECT 1 FROM parkdesk.plate_correction pc WHERE pc.vehicle_id = v.id
-                          AND ((pc.old_jurisdiction = v_jurisdiction
-                                AND upper(regexp_replace(pc.old_plate_raw, '[[:space:].-]', '',
-                                                         'g')) = v_plate)
-                               OR (pc.new_jurisdiction = v_jurisdiction
-                                   AND upper(regexp_replace(pc.new_plate_raw, '[[:space:].-]', '',
-                                                            'g')) = v_plate))))
+                          AND (upper(regexp_replace(pc.old_plate_raw, '[[:space:].-]', '',
+                                                    'g')) = v_plate
+                               OR upper(regexp_replace(pc.new_plate_raw, '[[:space:].-]', '',
+                                                       'g')) = v_plate)))
           AND p.kind <> 'term' AND p.price = 0 AND NOT isempty(pv.validity)
           AND upper(pv.validity) > least(p_from, now()) - make_interval(days => s.free_days_window);
         v_asked := extract(epoch FROM p_until - p_from) / 86400;
@@ -940,8 +956,8 @@ DECLARE
 BEGIN
     PERFORM parkdesk.bound_json('counts', p_counts, 2000);
     -- Whose shift another clerk's number is, is not theirs to learn.
-    IF EXISTS (SELECT 1 FROM parkdesk.cash_shift c WHERE c.id = p_shift
-               AND c.clerk <> session_user) THEN
+    IF NOT EXISTS (SELECT 1 FROM parkdesk.cash_shift c WHERE c.id = p_shift
+                   AND c.clerk = session_user) THEN
         RAISE EXCEPTION 'Shift % is not one of yours.', p_shift
             USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -1072,14 +1088,15 @@ BEGIN
 END
 $$;
 
--- Who took a payment, for its receipt: one's own, or any to a manager.
+-- Who took a payment, for its receipt: as shown_taker decides (one's own, but not cash of a
+-- shift still open; any to a manager).
 CREATE FUNCTION parkdesk.payment_taker(p_payment bigint,
     OUT login text, OUT full_name text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT p.received_by, coalesce(s.full_name, '')
     FROM parkdesk.payment p LEFT JOIN parkdesk.staff_member s ON s.login = p.received_by
     WHERE p.id = p_payment
-      AND (p.received_by = session_user OR pg_has_role(session_user, 'parkdesk_manager', 'USAGE'))
+      AND parkdesk.shown_taker(p.received_by, p.shift_id, p.tender) IS NOT NULL
 $$;
 """
 
@@ -1106,11 +1123,11 @@ BEGIN
     IF octet_length(p_text) > 20000 THEN
         RAISE EXCEPTION 'That text is far too long.' USING ERRCODE = 'PD002', DETAIL = 'general';
     END IF;
-    -- Digits of any script are digits: fullwidth and mathematical ones fold under NFKC,
-    -- Arabic-Indic, Persian and Devanagari ones are mapped by hand.
-    v_text := translate(normalize(p_text, NFKC),
-                        '٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹०१२३४५६७८९',
-                        '012345678901234567890123456789');
+    -- Digits of any script are digits, and combining marks hide none: fullwidth and
+    -- mathematical digits fold under NFKC, every other decimal digit Unicode knows is
+    -- mapped to 0-9, and combining marks are dropped (translate deletes what it has no
+    -- counterpart for).
+    v_text := translate(normalize(p_text, NFKC), '__DIGITS_AND_MARKS__', '__DIGIT_VALUES__');
     -- Quick way out: nowhere 13 digits with only separators between them.
     IF v_text !~ '[0-9]([^[:alnum:]]*[0-9]){12}' THEN
         RETURN true;
@@ -1146,6 +1163,31 @@ BEGIN
 END
 $$;
 """
+
+
+def _card_sql() -> str:
+    """CARD_SQL with the digits of every script and the combining marks Unicode knows.
+
+    Built when the migration runs, not when it is imported: walking the code points takes
+    a moment, and every start of the program reads this module.
+    """
+    import unicodedata
+
+    digits: list[str] = []
+    values: list[str] = []
+    marks: list[str] = []
+    for code in range(0x80, 0x110000):
+        char = chr(code)
+        value = unicodedata.decimal(char, None)
+        if value is not None:
+            digits.append(char)
+            values.append(str(value))
+        elif unicodedata.category(char) in ("Mn", "Mc", "Me"):
+            marks.append(char)
+    return CARD_SQL.replace("__DIGITS_AND_MARKS__", "".join(digits + marks)).replace(
+        "__DIGIT_VALUES__", "".join(values)
+    )
+
 
 #: table -> free-text columns that must never hold a card number.
 CARD_FREE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -1480,7 +1522,8 @@ def upgrade() -> None:
     op.create_check_constraint(
         op.f("ck_refund_requested_tender_known"),
         "refund",
-        "requested_tender IN ('cash', 'card', 'cheque', 'account')",
+        "requested_tender ~ '^(cash|cheque|card:[a-z &.-]{1,20}:[0-9]{4}"
+        "|account:(payroll|student):[A-Z0-9-]{3,20})$'",
         schema="parkdesk",
     )
     op.create_check_constraint(
@@ -1512,7 +1555,7 @@ def upgrade() -> None:
     op.execute(AUDIT_SQL)
     op.execute(BOUNDS_SQL)
     op.execute(CHECK_PLATE_SQL)
-    op.execute(CARD_SQL)
+    op.execute(_card_sql())
     for table, columns in CARD_FREE_COLUMNS.items():
         for column in columns:
             op.execute(
