@@ -426,7 +426,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         served_by = (
             f"{receipt.clerk_name} ({receipt.received_by})"
             if receipt.clerk_name and receipt.received_by
-            else receipt.received_by or "the parking office"
+            else receipt.received_by or "The parking office"
         )
         details = _details_table(
             [

@@ -1203,7 +1203,11 @@ class CashDrawerDesk(QWidget):
         self.drawer_stack.setCurrentWidget(page)
         self.close_button.setVisible(page is self.open_page)
         self.done_button.setVisible(page is self.result_page)
-        self.report_button.setVisible(page in (self.open_page, self.result_page))
+        # A clerk's own open shift has no report yet: it would add up the cash the blind
+        # count is about (the database refuses it too).
+        self.report_button.setVisible(
+            page is self.result_page or (page is self.open_page and self.is_manager)
+        )
 
     def _show_state(self, state: DrawerState) -> None:
         if self._showing_result and state.current is None:
@@ -1390,8 +1394,7 @@ class CashDrawerDesk(QWidget):
             self.open_report(self.state.current.id)
 
     def _report_selected(self) -> None:
-        shift_id = self.selected_shift_id()
-        if shift_id is not None:
+        if self.history_report_button.isEnabled() and (shift_id := self.selected_shift_id()):
             self.open_report(shift_id)
 
     def open_report(self, shift_id: int) -> None:
@@ -1442,7 +1445,13 @@ class CashDrawerDesk(QWidget):
 
     def _update_history_buttons(self) -> None:
         shift = self.selected_shift()
-        self.history_report_button.setEnabled(shift is not None)
+        reportable = shift is not None and (self.is_manager or not shift.is_open)
+        self.history_report_button.setEnabled(reportable)
+        self.history_report_button.setToolTip(
+            "Report of the selected shift (Enter)"
+            if reportable or shift is None
+            else "The report of your shift is ready once you have counted and closed it"
+        )
         can_sign = (
             self.is_manager
             and shift is not None

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from desktop.services import admin
 from desktop.services.database import admin_engine
 from desktop.services.embedded import EmbeddedServer
-from tests.conftest import PASSWORD, Database
+from tests.conftest import LOGINS, PASSWORD, ROLE_LOGIN, Database
 
 
 @contextlib.contextmanager
@@ -43,3 +44,30 @@ def scratch() -> Iterator[Database]:
     """A private server for this test module, with an administrator and two clerks."""
     with fresh_database({"ada": ["admin"], "alice": ["clerk"], "bruno": ["clerk"]}) as db:
         yield db
+
+
+@pytest.fixture(scope="module")
+def desk() -> Iterator[Database]:
+    """A private server for this test module with every test login, for tests that end
+    sessions, change office settings or fill lots, which would disturb the shared one."""
+    with fresh_database(LOGINS) as db:
+        yield db
+
+
+@pytest.fixture
+def connect(
+    desk: Database,
+) -> Iterator[Callable[[str], psycopg.Connection[tuple[object, ...]]]]:
+    """``connect("alice")`` or ``connect("manager")``: an autocommit connection to ``desk``
+    as that login, closed after the test."""
+    opened: list[psycopg.Connection[tuple[object, ...]]] = []
+
+    def _connect(login: str) -> psycopg.Connection[tuple[object, ...]]:
+        conn = desk.connect(ROLE_LOGIN.get(login, login))
+        conn.autocommit = True
+        opened.append(conn)
+        return conn
+
+    yield _connect
+    for conn in opened:
+        conn.close()

@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +25,7 @@ from desktop.services import admin
 from desktop.services.database import admin_engine
 from desktop.services.errors import KnownError, ValidationError
 from desktop.services.passwords import scram_sha256_verifier
-from tests.conftest import LOGINS, ROLE_LOGIN, Database
+from tests.conftest import Database
 from tests.models.conftest import fresh_database
 from tests.models.test_permit_rules import (
     CARD,
@@ -48,28 +48,6 @@ Connect = Callable[[str], Conn]
 #: 5 s for a staff session holding what it waits for; this leaves room for a slow machine).
 STALL_PATIENCE = 30.0
 PAN = "4111 1111 1111 1111"
-
-
-@pytest.fixture(scope="module")
-def desk() -> Iterator[Database]:
-    with fresh_database(LOGINS) as db:
-        yield db
-
-
-@pytest.fixture
-def connect(desk: Database) -> Iterator[Connect]:
-    """``connect("alice")``: an autocommit connection as that login, closed afterwards."""
-    opened: list[Conn] = []
-
-    def _connect(login: str) -> Conn:
-        conn = desk.connect(ROLE_LOGIN.get(login, login))
-        conn.autocommit = True
-        opened.append(conn)
-        return conn
-
-    yield _connect
-    for conn in opened:
-        conn.close()
 
 
 @pytest.fixture
@@ -1237,3 +1215,24 @@ def test_5_a_shift_that_is_not_yours_and_one_that_does_not_exist_answer_alike(
         bruno.execute("SELECT close_shift(%s, '{}')", (shift,))
     with refused("42501", None, "Shift 987654 is not one of yours"):
         bruno.execute("SELECT close_shift(987654, '{}')")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO plate_correction (vehicle_id, old_jurisdiction, old_plate_raw, "
+        "old_plate_status, new_jurisdiction, new_plate_raw, new_plate_status, reason, "
+        "corrected_at, corrected_by) VALUES (1, 'ON', 'A', 'readable', 'ON', 'B', 'readable', "
+        "'Forged history', now(), 'bruno')",
+        "UPDATE plate_correction SET reason = 'Rewritten'",
+        "SELECT * FROM request_key",
+        "INSERT INTO request_key (key, operation, fingerprint, login, made_at) "
+        "VALUES (gen_random_uuid(), 'charge_fee', '\\x00', 'alice', now())",
+        "SELECT * FROM sell_permit_core(gen_random_uuid(), 1, 1, 1, ARRAY[1], current_date, '{}')",
+    ],
+)
+def test_the_new_tables_are_written_only_through_their_functions(
+    connect: Connect, sql: str
+) -> None:
+    with pytest.raises(pgerrors.InsufficientPrivilege):
+        connect("alice").execute(sql)

@@ -26,8 +26,7 @@ import pytest
 from psycopg import errors as pgerrors
 from psycopg.types.json import Jsonb
 
-from tests.conftest import LOGINS, ROLE_LOGIN, Database
-from tests.models.conftest import fresh_database
+from tests.conftest import Database
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 Connect = Callable[[str], Conn]
@@ -41,28 +40,6 @@ ROLES = ["clerk", "adjudicator", "dispatcher", "manager", "officer", "admin"]
 
 
 # -- a private server and connections to it ---------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def desk() -> Iterator[Database]:
-    with fresh_database(LOGINS) as db:
-        yield db
-
-
-@pytest.fixture
-def connect(desk: Database) -> Iterator[Connect]:
-    """``connect("alice")`` or ``connect("manager")``: an autocommit connection as that login."""
-    opened: list[Conn] = []
-
-    def _connect(login: str) -> Conn:
-        conn = desk.connect(ROLE_LOGIN.get(login, login))
-        conn.autocommit = True
-        opened.append(conn)
-        return conn
-
-    yield _connect
-    for conn in opened:
-        conn.close()
 
 
 # -- making rows ------------------------------------------------------------------------

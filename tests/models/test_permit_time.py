@@ -19,9 +19,6 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from tests.conftest import LOGINS, ROLE_LOGIN, Database
-from tests.models.conftest import fresh_database
-
 Conn = psycopg.Connection[tuple[Any, ...]]
 Connect = Callable[[str], Conn]
 
@@ -37,27 +34,6 @@ DST_MONTHS = [
     ("Australia/Sydney", 4),
     ("Australia/Sydney", 10),
 ]
-
-
-@pytest.fixture(scope="module")
-def desk() -> Iterator[Database]:
-    with fresh_database(LOGINS) as db:
-        yield db
-
-
-@pytest.fixture
-def connect(desk: Database) -> Iterator[Connect]:
-    opened: list[Conn] = []
-
-    def _connect(login: str) -> Conn:
-        conn = desk.connect(ROLE_LOGIN.get(login, login))
-        conn.autocommit = True
-        opened.append(conn)
-        return conn
-
-    yield _connect
-    for conn in opened:
-        conn.close()
 
 
 def office_in(connect: Connect, zone: str) -> Iterator[str]:
