@@ -30,7 +30,7 @@ def _since_process_start() -> dict[str, float]:
 
 
 def main() -> int:
-    from desktop.views import login
+    from desktop.views.shell import login
 
     original = login.LoginDialog.showEvent
 

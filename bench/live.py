@@ -5,7 +5,7 @@ alternately, committing each. B is a :class:`ChangeListener` of another login.
 t0 is taken immediately before A's commit call; t1 when B has the matching
 change (table, key, operation) in hand. Measured twice: a raw listener thread
 blocked in ``select()`` on ``fileno()`` then ``drain()`` and ``fetch()``, and the Qt path
-(:class:`desktop.views.live.LiveChanges` on an :class:`OperationRunner`, offscreen),
+(:class:`desktop.views.kit.live.LiveChanges` on an :class:`OperationRunner`, offscreen),
 timing until its ``changed`` signal fires.
 """
 
@@ -188,8 +188,8 @@ class _QtProbe:
     def __init__(self, db: BenchDatabase) -> None:
         from PySide6.QtCore import QEventLoop, QTimer
 
-        from desktop.views.live import LiveChanges
-        from desktop.views.operations import OperationRunner
+        from desktop.views.kit.live import LiveChanges
+        from desktop.views.kit.operations import OperationRunner
 
         self.workspace = Workspace.open(db.settings(CLERK))
         self.writer = ClerkWriter(self.workspace)
@@ -209,13 +209,13 @@ class _QtProbe:
             self.loop.quit()
 
     def _state_changed(self, state: str) -> None:
-        from desktop.views.live import LIVE
+        from desktop.views.kit.live import LIVE
 
         if state == LIVE:
             self.loop.quit()
 
     def start(self) -> None:
-        from desktop.views.live import LIVE
+        from desktop.views.kit.live import LIVE
 
         self.live.state_changed.connect(self._state_changed)
         self.live.start()

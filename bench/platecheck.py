@@ -616,9 +616,9 @@ class _DeskProbe:
     def __init__(self, db: BenchDatabase) -> None:
         from PySide6.QtCore import QEventLoop, QTimer
 
-        from desktop.views.live import LiveChanges
-        from desktop.views.operations import OperationRunner
-        from desktop.views.plate_check import PlateCheckDesk
+        from desktop.views.kit.live import LiveChanges
+        from desktop.views.kit.operations import OperationRunner
+        from desktop.views.plate_check.desk import PlateCheckDesk
 
         self.counter = _Counter(db)
         self.workspace = Workspace.open(db.settings(OFFICER))
@@ -642,7 +642,7 @@ class _DeskProbe:
             self.loop.quit()
 
     def _state_changed(self, state: str) -> None:
-        from desktop.views.live import LIVE
+        from desktop.views.kit.live import LIVE
 
         if state == LIVE:
             self.loop.quit()
@@ -655,7 +655,7 @@ class _DeskProbe:
         return self.t1
 
     def start(self) -> None:
-        from desktop.views.live import LIVE
+        from desktop.views.kit.live import LIVE
 
         self.live.start()
         self._wait()

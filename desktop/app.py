@@ -18,15 +18,15 @@ from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from desktop.services.credentials import ConnectionProfile
 from desktop.services.errors import KnownError
-from desktop.views.login import DemoAccess, LoginDialog, demo_profile, load_profile
-from desktop.views.operations import OperationRunner, show_error
-from desktop.views.widgets import APPLICATION, ORGANIZATION, app_icon, stylesheet
+from desktop.views.kit.operations import OperationRunner, show_error
+from desktop.views.kit.widgets import APPLICATION, ORGANIZATION, app_icon, stylesheet
+from desktop.views.shell.login import DemoAccess, LoginDialog, demo_profile, load_profile
 
 if TYPE_CHECKING:
     from desktop.services.database import ConnectionSettings
     from desktop.services.embedded import EmbeddedServer
     from desktop.services.workspace import Workspace
-    from desktop.views.main_window import MainWindow
+    from desktop.views.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ class ParkDeskShell(QObject):
             self.app.quit()
 
     def _logged_in(self, workspace: Workspace) -> None:
-        from desktop.views.main_window import MainWindow
+        from desktop.views.shell.main_window import MainWindow
 
         self.workspace = workspace
         window = MainWindow(workspace, self.runner)

@@ -14,6 +14,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PARKDESK_LOG_DIR", tempfile.mkdtemp(prefix="parkdesk-log-"))
+# Money is written the way this locale writes it; tests expect "$40.00" for US dollars
+# whatever the locale of the computer running them.
+os.environ["PARKDESK_LOCALE"] = "en_US"
 
 import psycopg
 import pytest

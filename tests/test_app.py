@@ -15,7 +15,7 @@ import pytest
 LONG_DAY = """
 import sys
 from PySide6.QtCore import QObject, QTimer, Signal
-from desktop.views import login
+from desktop.views.shell import login
 
 class Desk(QObject):
     changed = Signal(object)

@@ -10,7 +10,6 @@ clerk typed, gives clearer messages, and hands back frozen dataclasses.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,14 +21,13 @@ from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from desktop.services.documents import (
-    CURRENCY_SYMBOLS,
     Office,
     ShiftPayment,
     ShiftReport,
-    format_money,
     shift_report_pdf,
 )
 from desktop.services.errors import FieldProblem, NotFound, ValidationError
+from desktop.services.localization import currency_symbol, format_money, parse_money
 from desktop.services.workspace import Workspace
 
 __all__ = [
@@ -44,7 +42,6 @@ __all__ = [
     "TenderTotal",
     "counts_total",
     "denominations_for",
-    "parse_amount",
     "variance_words",
 ]
 
@@ -122,7 +119,7 @@ def _denomination_label(value: Decimal, currency: str) -> str:
     if currency not in DENOMINATIONS:
         # Not a currency this desk knows the bills of: name the amount only.
         return format_money(value, currency)
-    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+    symbol = currency_symbol(currency)
     if value < 1:
         cents = int(value * 100)
         return f"{cents}{_CENT_SUFFIX[currency]}"
@@ -152,43 +149,6 @@ def variance_words(variance: Decimal, currency: str) -> str:
     if variance < 0:
         return f"Short by {format_money(-variance, currency)}"
     return "Balanced"
-
-
-# -- amounts --------------------------------------------------------------------------
-
-_AMOUNT = re.compile(r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d*)?|\.\d+")
-_SYMBOLS = tuple(sorted(set(CURRENCY_SYMBOLS.values())))
-
-
-def parse_amount(value: Decimal | str, *, field: str = "float", what: str = "The float") -> Decimal:
-    """An amount of money typed by a person: "150", "150.00", "$1,250.50".
-
-    Raises :class:`ValidationError` naming ``field`` for text that is not an amount,
-    a negative amount, or more than two decimal places.
-    """
-    not_amount = f"{what} must be an amount such as 150 or 150.00."
-    if isinstance(value, Decimal):
-        amount = value
-    else:
-        typed = "".join(str(value).split())
-        if not typed:
-            raise ValidationError.single(field, f"Enter {what.lower()}, such as 150 or 150.00.")
-        negative = typed.startswith(("-", "\u2212"))
-        typed = typed[1:] if negative else typed
-        typed = typed.removeprefix(next((s for s in _SYMBOLS if typed.startswith(s)), ""))
-        if not _AMOUNT.fullmatch(typed):
-            raise ValidationError.single(field, not_amount)
-        amount = Decimal(typed.replace(",", ""))
-        if negative and amount:
-            amount = -amount
-    if not amount.is_finite():
-        raise ValidationError.single(field, not_amount)
-    if amount < 0:
-        raise ValidationError.single(field, f"{what} cannot be negative.")
-    exponent = amount.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
-        raise ValidationError.single(field, f"{what} has at most 2 decimal places (whole cents).")
-    return amount.quantize(_CENT)
 
 
 def _counts_json(counts: Mapping[Decimal, int], known: Sequence[Decimal]) -> str:
@@ -416,7 +376,7 @@ class CashDrawerService:
 
     def open_shift(self, opening_float: Decimal | str) -> ShiftSummary:
         """Open the clerk's shift with the float they counted into the drawer."""
-        amount = parse_amount(opening_float)
+        amount = parse_money(opening_float, field="float", label="the float")
         if amount > MAX_FLOAT:
             raise ValidationError.single(
                 "float", f"The float is at most {MAX_FLOAT:,.2f}; count it again."

@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -37,6 +37,8 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+
+from desktop.services.localization import format_money
 
 # --------------------------------------------------------------------------- documents
 
@@ -112,29 +114,8 @@ class ShiftReport:
 
 # --------------------------------------------------------------------------- money and time
 
-#: Currencies printed with a symbol; every other code is printed before the amount.
-CURRENCY_SYMBOLS = {"USD": "$", "CAD": "$", "AUD": "$", "NZD": "$", "EUR": "€", "GBP": "£"}
-
-#: U+2212: a typographic minus, wider than a hyphen, so a refund is never misread.
-MINUS = "\u2212"
-
 _CENT = Decimal("0.01")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    """``$1,234.50``, ``€12.50``, ``CHF 12.00``: two places, rounded half up, never via float.
-
-    A negative amount starts with :data:`MINUS` before the symbol or code.
-    """
-    if not amount.is_finite():
-        raise ValueError(f"not an amount of money: {amount}")
-    cents = amount.quantize(_CENT, rounding=ROUND_HALF_UP)
-    code = currency.strip().upper()
-    symbol = CURRENCY_SYMBOLS.get(code, f"{code} ")
-    # A negative zero ("-0.00" from rounding -0.004) is printed as plain zero.
-    sign = MINUS if cents < 0 else ""
-    return f"{sign}{symbol}{abs(cents):,.2f}"
 
 
 def _local(at: datetime, time_zone: str) -> datetime:

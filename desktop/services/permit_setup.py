@@ -13,7 +13,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, text
@@ -28,6 +28,7 @@ from desktop.services.errors import (
     PermissionDenied,
     ValidationError,
 )
+from desktop.services.localization import is_currency_code, parse_money
 from desktop.services.parkers import AFFILIATION_TITLES, format_when
 from desktop.services.workspace import Workspace
 
@@ -56,9 +57,6 @@ MAX_DAYS = 730
 MAX_FOOTER = 300
 
 _CODE = re.compile(r"[A-Z0-9-]{1,12}")
-_CURRENCY = re.compile(r"[A-Z]{3}")
-_PLAIN_AMOUNT = re.compile(r"\d+(?:\.\d*)?|\.\d+")
-_GROUPED_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 _CENT = Decimal("0.01")
 #: The regions of current IANA zone names (the rest are old aliases such as US/Eastern).
 _ZONE_REGIONS = {
@@ -84,32 +82,6 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def format_day(day: date) -> str:
     """'1 Sep 2026', with English month names whatever the computer's locale."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def parse_amount(typed: str, field: str, label: str, maximum: Decimal) -> Decimal:
-    """An amount typed at the desk: '480', '480.00' and '1,200.50' are fine.
-
-    Raises :class:`ValidationError` on ``field`` for anything else, saying what to type.
-    """
-    value = typed.strip().replace(" ", "")
-    example = "such as 480 or 1,200.50"
-    if not value:
-        raise ValidationError.single(field, f"Enter the {label}, {example} (0 if none).")
-    if value.startswith(("-", "\u2212")):
-        raise ValidationError.single(field, f"The {label} cannot be negative.")
-    if not (_PLAIN_AMOUNT.fullmatch(value) or _GROUPED_AMOUNT.fullmatch(value)):
-        raise ValidationError.single(field, f"Type the {label} as an amount {example}.")
-    try:
-        amount = Decimal(value.replace(",", ""))
-    except InvalidOperation:  # pragma: no cover - the patterns above only let numbers through
-        raise ValidationError.single(field, f"Enter the {label} as an amount {example}.") from None
-    if amount != amount.quantize(_CENT, rounding=ROUND_HALF_UP):
-        raise ValidationError.single(
-            field, f"Use at most two decimals (cents) in the {label}, as in 1,234.50."
-        )
-    if amount > maximum:
-        raise ValidationError.single(field, f"The {label} is at most {maximum:,.2f}.")
-    return amount.quantize(_CENT)
 
 
 def time_zone_choices() -> list[str]:
@@ -288,7 +260,7 @@ class PermitTypeDraft:
         problems = _code_and_name_problems(code, name, "FAC-AY", "clerks and parkers see")
         price = Decimal(0)
         try:
-            price = parse_amount(self.price, "price", "price", MAX_PRICE)
+            price = parse_money(self.price, field="price", label="the price", maximum=MAX_PRICE)
         except ValidationError as exc:
             problems.extend(exc.problems)
         problems.extend(self._validity_problems())
@@ -495,17 +467,22 @@ class OfficeSettingsDraft:
                     "such as America/Toronto.",
                 )
             )
-        if not _CURRENCY.fullmatch(currency):
+        if not is_currency_code(currency):
             problems.append(
-                FieldProblem("currency", "A currency is a three-letter code, such as USD or CAD.")
+                FieldProblem(
+                    "currency",
+                    "Use the three-letter ISO 4217 code of the office's currency, "
+                    "such as CAD or USD.",
+                )
             )
         threshold = Decimal(0)
         try:
-            threshold = parse_amount(
+            threshold = parse_money(
                 self.refund_approval_threshold,
-                "refund_approval_threshold",
-                "refund approval threshold",
-                MAX_THRESHOLD,
+                field="refund_approval_threshold",
+                label="the refund approval threshold",
+                currency=currency if is_currency_code(currency) else "",
+                maximum=MAX_THRESHOLD,
             )
         except ValidationError as exc:
             problems.extend(exc.problems)

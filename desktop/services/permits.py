@@ -13,7 +13,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from desktop.services import documents
 from desktop.services.errors import FieldProblem, NotFound, ValidationError
+from desktop.services.localization import parse_money
 from desktop.services.workspace import Workspace
 
 TENDER_TITLES = {
@@ -71,35 +72,9 @@ LEDGER_TITLES = {
 }
 VALIDITY_TITLES = {"term": "Fixed term", "monthly": "Monthly", "days": "Number of days"}
 
-_AMOUNT = re.compile(r"\d{1,3}(,\d{3})+(\.\d{1,2})?|\d{1,9}(\.\d{1,2})?")
 _LAST4 = re.compile(r"\d{4}")
 _DIGIT_RUN = re.compile(r"\d{12}")
 _BRAND = re.compile(r"[A-Za-z][A-Za-z &.-]{0,19}")
-
-
-def parse_amount(raw: str | Decimal, field: str, *, allow_zero: bool = True) -> Decimal:
-    """An exact amount of money from what a clerk typed: '40', '40.00', '1,200.50'."""
-    if isinstance(raw, Decimal):
-        value = raw
-    else:
-        cleaned = raw.strip().lstrip("$€£").strip()
-        if cleaned.startswith(("-", "\u2212")):
-            raise ValidationError.single(field, "Enter an amount of zero or more, not a negative.")
-        if not _AMOUNT.fullmatch(cleaned):
-            raise ValidationError.single(
-                field, "Enter an amount such as 40 or 40.00 (at most two decimals)."
-            )
-        try:
-            value = Decimal(cleaned.replace(",", ""))
-        except InvalidOperation as exc:  # pragma: no cover - the pattern already refused it
-            raise ValidationError.single(field, "Enter an amount such as 40.00.") from exc
-    if value.is_nan() or value < 0:
-        raise ValidationError.single(field, "Enter an amount of zero or more, not a negative.")
-    if value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValidationError.single(field, "Money has at most two decimals.")
-    if not allow_zero and value == 0:
-        raise ValidationError.single(field, "Enter an amount above zero.")
-    return value.quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True)
@@ -567,7 +542,7 @@ class PermitService:
         problems = []
         amount = Decimal(0)
         try:
-            amount = parse_amount(price, "price")
+            amount = parse_money(price, field="price", label="the price")
         except ValidationError as exc:
             problems.extend(exc.problems)
         if lot_id is None:
@@ -607,7 +582,7 @@ class PermitService:
     def charge_fee(
         self, key: uuid.UUID, parker_id: int, amount: str | Decimal, memo: str, tender: Tender
     ) -> PaymentResult:
-        value = parse_amount(amount, "amount", allow_zero=False)
+        value = parse_money(amount, field="amount", label="the amount", allow_zero=False)
         tender.check(value)
         with self.workspace.transaction() as session:
             payment_id = session.execute(

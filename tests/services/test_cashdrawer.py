@@ -17,11 +17,10 @@ from desktop.services.cashdrawer import (
     ShiftSummary,
     counts_total,
     denominations_for,
-    parse_amount,
     variance_words,
 )
-from desktop.services.documents import format_money
 from desktop.services.errors import NotFound, PermissionDenied, ValidationError
+from desktop.services.localization import format_money, parse_money
 from desktop.services.workspace import Workspace
 
 Connect = Callable[[str], psycopg.Connection[tuple[object, ...]]]
@@ -144,10 +143,10 @@ def shift_with_variance(
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("abc", "The float must be an amount such as 150 or 150.00."),
+        ("abc", "Type the float as an amount such as 1,234.50."),
         ("-5", "The float cannot be negative."),
-        ("1.234", "The float has at most 2 decimal places (whole cents)."),
-        ("", "Enter the float, such as 150 or 150.00."),
+        ("1.234", "Use at most two decimals (cents) in the float, as in 1,234.50."),
+        ("", "Enter the float, such as 1,234.50."),
     ],
 )
 def test_bad_float_is_refused_with_a_message_naming_the_field(
@@ -161,11 +160,14 @@ def test_bad_float_is_refused_with_a_message_naming_the_field(
 
 
 def test_amounts_are_read_as_people_type_them() -> None:
-    assert parse_amount("150") == Decimal("150.00")
-    assert parse_amount(" $1,250.5 ") == Decimal("1250.50")
-    assert parse_amount(Decimal("20")) == Decimal("20.00")
+    def parse(typed: str | Decimal) -> Decimal:
+        return parse_money(typed, field="float", label="the float")
+
+    assert parse("150") == Decimal("150.00")
+    assert parse(" $1,250.5 ") == Decimal("1250.50")
+    assert parse(Decimal("20")) == Decimal("20.00")
     with pytest.raises(ValidationError):
-        parse_amount("1e3")
+        parse("1e3")
 
 
 def test_denominations_by_currency_with_labels() -> None:
@@ -174,7 +176,7 @@ def test_denominations_by_currency_with_labels() -> None:
     assert {d.value: d.label for d in usd}[Decimal("0.25")] == "25¢"
     assert {d.value: d.label for d in usd}[Decimal("20")] == "$20 bill"
     cad = {d.value: d.label for d in denominations_for("CAD")}
-    assert cad[Decimal("2")] == "$2 coin"
+    assert cad[Decimal("2")] == "CA$2 coin"  # in en_US, as the tests run
     assert Decimal("0.01") not in cad
     eur = [d.value for d in denominations_for("EUR")]
     assert eur[0] == Decimal("500")

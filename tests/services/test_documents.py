@@ -12,18 +12,17 @@ import pypdfium2
 import pytest
 
 from desktop.services.documents import (
-    MINUS,
     Office,
     Receipt,
     ReceiptLine,
     ShiftPayment,
     ShiftReport,
     format_local,
-    format_money,
     receipt_pdf,
     render_pages,
     shift_report_pdf,
 )
+from desktop.services.localization import MINUS, format_money
 
 TORONTO = ZoneInfo("America/Toronto")
 OFFICE = Office(
@@ -136,14 +135,14 @@ def shift_report(payments: int, *, counted_short: Decimal = Decimal("0.00")) -> 
     ("amount", "currency", "shown"),
     [
         ("12.5", "USD", "$12.50"),
-        ("-12.5", "CAD", f"{MINUS}$12.50"),
+        ("-12.5", "CAD", f"{MINUS}CA$12.50"),
         ("1234567.891", "USD", "$1,234,567.89"),
         ("-1234.5", "EUR", f"{MINUS}€1,234.50"),
         ("0.005", "GBP", "£0.01"),
-        ("-0.004", "NZD", "$0.00"),
-        ("12", "CHF", "CHF 12.00"),
-        ("-9999.99", "jpy", f"{MINUS}JPY 9,999.99"),
-        ("0.1", "AUD", "$0.10"),
+        ("-0.004", "NZD", "NZ$0.00"),
+        ("12", "CHF", "CHF\u00a012.00"),
+        ("-9999.99", "jpy", f"{MINUS}¥10,000"),
+        ("0.1", "AUD", "A$0.10"),
     ],
 )
 def test_money_is_printed_exactly(amount: str, currency: str, shown: str) -> None:

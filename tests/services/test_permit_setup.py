@@ -17,8 +17,8 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from desktop.services.documents import format_money
 from desktop.services.errors import ConflictError, PermissionDenied, ValidationError
+from desktop.services.localization import format_money, parse_money
 from desktop.services.permit_setup import (
     LotDraft,
     LotInfo,
@@ -26,7 +26,6 @@ from desktop.services.permit_setup import (
     PermitSetupService,
     PermitTypeDraft,
     ZoneDraft,
-    parse_amount,
 )
 from desktop.services.workspace import Workspace
 from tests.conftest import Database
@@ -80,13 +79,14 @@ def term_type(lot_ids: tuple[int, ...], **changes: object) -> PermitTypeDraft:
     [("480", "480.00"), ("480.00", "480.00"), ("1,200.50", "1200.50"), (" 0 ", "0.00")],
 )
 def test_amounts_are_read_as_typed_at_the_counter(typed: str, amount: str) -> None:
-    assert parse_amount(typed, "price", "price", Decimal(100_000)) == Decimal(amount)
+    price = parse_money(typed, field="price", label="the price", maximum=Decimal(100_000))
+    assert price == Decimal(amount)
 
 
 @pytest.mark.parametrize(
     ("typed", "words"),
     [
-        ("abc", "as an amount such as 480"),
+        ("abc", "as an amount such as 1,234.50"),
         ("-5", "cannot be negative"),
         ("1.234", "at most two decimals"),
         ("", "Enter the price"),
@@ -96,14 +96,14 @@ def test_amounts_are_read_as_typed_at_the_counter(typed: str, amount: str) -> No
 )
 def test_amounts_that_are_not_money_are_refused_with_the_fix(typed: str, words: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        parse_amount(typed, "price", "price", Decimal(100_000))
+        parse_money(typed, field="price", label="the price", maximum=Decimal(100_000))
     assert [p.field for p in caught.value.problems] == ["price"]
     assert words in caught.value.message
 
 
 def test_money_is_shown_with_the_office_currency() -> None:
     assert format_money(Decimal("1200.5"), "USD") == "$1,200.50"
-    assert format_money(Decimal(12), "CHF") == "CHF 12.00"
+    assert format_money(Decimal(12), "CHF") == "CHF\u00a012.00"
 
 
 # -- permit types ------------------------------------------------------------------------------
@@ -447,6 +447,28 @@ def test_bad_office_settings_are_named_field_by_field(
         "receipt_footer",
     }
     assert "Mars/Olympus_Mons is not a time zone" in problems["time_zone"]
+    assert "ISO 4217 code" in problems["currency"]
+    assert mona.office_settings() == before
+
+
+@pytest.mark.parametrize("code", ["DOL", "ABC", "$$$"])
+def test_a_currency_is_a_code_babel_knows_not_any_three_letters(
+    private_service: Callable[[str], PermitSetupService], code: str
+) -> None:
+    mona = private_service("mona")
+    before = mona.office_settings()
+    with pytest.raises(ValidationError) as caught:
+        mona.save_office_settings(
+            OfficeSettingsDraft(
+                office_name=before.office_name,
+                time_zone=before.time_zone,
+                currency=code,
+                refund_approval_threshold="100",
+                receipt_footer="",
+            ),
+            before.version,
+        )
+    assert set(problems_of(caught.value)) == {"currency"}
     assert mona.office_settings() == before
 
 

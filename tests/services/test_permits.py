@@ -16,11 +16,11 @@ import psycopg
 import pytest
 
 from desktop.services.errors import LotFull, ValidationError, WaitlistOnly
+from desktop.services.localization import parse_money
 from desktop.services.permits import (
     PermitService,
     Tender,
     new_payment_key,
-    parse_amount,
 )
 from desktop.services.workspace import Workspace
 from tests.conftest import Database
@@ -128,11 +128,11 @@ def clerk(workspace_for: Callable[[str], Workspace]) -> PermitService:
 
 
 def test_amounts_are_exact_and_refuse_what_is_not_money() -> None:
-    assert parse_amount("1,200.50", "price") == Decimal("1200.50")
-    assert parse_amount(" 40 ", "price") == Decimal("40.00")
+    assert parse_money("1,200.50", field="price", label="the price") == Decimal("1200.50")
+    assert parse_money(" 40 ", field="price", label="the price") == Decimal("40.00")
     for bad in ("abc", "-5", "1.234", "", "1e3", "NaN"):
         with pytest.raises(ValidationError) as caught:
-            parse_amount(bad, "price")
+            parse_money(bad, field="price", label="the price")
         assert caught.value.problems[0].field == "price"
 
 

@@ -10,8 +10,8 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from desktop.services.errors import KnownError
-from desktop.views import operations
-from desktop.views.operations import OperationRunner
+from desktop.views.kit import operations
+from desktop.views.kit.operations import OperationRunner
 
 #: How long a GUI test waits for the database and the event loop before giving up.
 RUNNER_TIMEOUT_MS = 30_000

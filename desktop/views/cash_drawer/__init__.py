@@ -1,0 +1,1 @@
+"""The cash drawer desk: opening and closing a shift with a blind count, and shift reports."""

@@ -1,0 +1,1500 @@
+"""The cash drawer desk (SPEC rule 10): a clerk opens a shift with a counted float, sees
+what went through it, and closes it with a blind count; managers sign off variances.
+
+Above, the clerk's own drawer; below, the shift history, which row-level security
+limits to the clerk's own shifts and opens to every drawer for a manager. The count
+dialog never shows what was expected: that appears only after the count is recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import shiboken6
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.cashdrawer import (
+    ALL,
+    AWAITING,
+    MINE,
+    OPEN,
+    CashDrawerService,
+    Denomination,
+    DrawerState,
+    ShiftClose,
+    ShiftSummary,
+    counts_total,
+    variance_words,
+)
+from desktop.services.documents import Office, format_local
+from desktop.services.errors import KnownError, NotFound, ValidationError
+from desktop.services.live import Change, Resync
+from desktop.services.localization import format_money
+from desktop.views.kit.document_preview import DocumentPreviewDialog
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.table_model import ReadOnlyTableModel
+from desktop.views.kit.widgets import (
+    EmptyState,
+    failure_while_alive,
+    grow_to_fit,
+    mark_invalid,
+    while_alive,
+)
+
+if TYPE_CHECKING:
+    from desktop.services.workspace import Workspace
+    from desktop.views.kit.live import LiveChanges
+
+log = logging.getLogger(__name__)
+
+_Index = QModelIndex | QPersistentModelIndex
+
+#: Bursts of changes (a sale writes several rows) become one refresh.
+LIVE_DELAY_MS = 150
+PAGE_SIZE = 100
+#: Role that hands back the shift id of a history row.
+SHIFT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+SHORT_COLOUR = "#b42318"
+OVER_COLOUR = "#b54708"
+BALANCED_COLOUR = "#067647"
+MUTED_COLOUR = "#5b6577"
+
+#: (title in the filter, service filter)
+FILTERS = (("Mine", MINE), ("Open", OPEN), ("Awaiting sign-off", AWAITING), ("All", ALL))
+FALLBACK_OFFICE = Office(name="", currency="USD", time_zone="UTC", receipt_footer="")
+
+NO_SHIFT_TITLE = "No shift open — count your float to open one"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_local(at: datetime, time_zone: str) -> str:
+    """'21 Nov 14:05' in the office's zone (the year too when it is not this year); table
+    cells use it, their tooltips the full :func:`format_local`."""
+    zone = ZoneInfo(time_zone)
+    local = at.astimezone(zone)
+    year = "" if local.year == datetime.now(zone).year else f" {local.year}"
+    return f"{local.day} {_MONTHS[local.month - 1]}{year} {local:%H:%M}"
+
+
+def variance_colour(variance: Decimal) -> str:
+    if variance < 0:
+        return SHORT_COLOUR
+    if variance > 0:
+        return OVER_COLOUR
+    return BALANCED_COLOUR
+
+
+def _payments_words(count: int) -> str:
+    return "no payments yet" if count == 0 else f"{count} payment{'' if count == 1 else 's'}"
+
+
+def _title_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    # Inline because the application style sheet sets every widget's font size.
+    label.setStyleSheet("font-size: 13pt; font-weight: 600; color: #111827;")
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    return label
+
+
+def _hint(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    return label
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("formError")
+    label.setWordWrap(True)
+    label.setVisible(False)
+    return label
+
+
+# -- the history table ------------------------------------------------------------------
+
+
+class ShiftHistoryModel(ReadOnlyTableModel):
+    """Shifts newest first, paged in as the view scrolls (the desk fetches the pages)."""
+
+    SHIFT, CLERK, OPENED, CLOSED, FLOAT, EXPECTED, COUNTED, VARIANCE, SIGN_OFF = range(9)
+    HEADERS = (
+        "Shift",
+        "Clerk",
+        "Opened",
+        "Closed",
+        "Float",
+        "Expected",
+        "Counted",
+        "Variance",
+        "Sign-off",
+    )
+    MONEY = frozenset({FLOAT, EXPECTED, COUNTED})
+
+    #: The view scrolled to the end and there are more shifts to fetch.
+    more_wanted = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ShiftSummary] = []
+        self._office = FALLBACK_OFFICE
+        self._has_more = False
+        self._fetching = False
+
+    # -- content ------------------------------------------------------------------
+
+    @property
+    def office(self) -> Office:
+        return self._office
+
+    def set_office(self, office: Office) -> None:
+        if office == self._office:
+            return
+        self._office = office
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._rows) - 1, len(self.HEADERS) - 1)
+            )
+
+    def set_rows(self, rows: list[ShiftSummary], has_more: bool) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._has_more = has_more
+        self._fetching = False
+        self.endResetModel()
+
+    def append_rows(self, rows: list[ShiftSummary], has_more: bool) -> None:
+        self._fetching = False
+        self._has_more = has_more
+        known = {s.id for s in self._rows}
+        fresh = [s for s in rows if s.id not in known]
+        if fresh:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+            self._rows.extend(fresh)
+            self.endInsertRows()
+
+    def fetch_failed(self) -> None:
+        self._fetching = False
+
+    def shift_at(self, row: int) -> ShiftSummary | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, shift_id: int) -> int:
+        for row, shift in enumerate(self._rows):
+            if shift.id == shift_id:
+                return row
+        return -1
+
+    @property
+    def last_id(self) -> int | None:
+        return self._rows[-1].id if self._rows else None
+
+    # -- Qt -----------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.TextAlignmentRole
+            and orientation == Qt.Orientation.Horizontal
+            and self._right_aligned(section)
+        ):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return super().headerData(section, orientation, role)
+
+    def _right_aligned(self, column: int) -> bool:
+        return column in self.MONEY or column == self.SHIFT
+
+    def canFetchMore(self, parent: _Index) -> bool:
+        return not parent.isValid() and self._has_more and not self._fetching
+
+    def fetchMore(self, parent: _Index) -> None:
+        if self.canFetchMore(parent):
+            self._fetching = True
+            self.more_wanted.emit()
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        shift = self.shift_at(index.row())
+        column = index.column()
+        if shift is None or not 0 <= column < len(self.HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(shift, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and self._right_aligned(column):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._colour(shift, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(shift, column)
+        if role == SHIFT_ID_ROLE:
+            return shift.id
+        return None
+
+    def text(self, shift: ShiftSummary, column: int) -> str:
+        office = self._office
+        if column == self.SHIFT:
+            return str(shift.id)
+        if column == self.CLERK:
+            return shift.clerk_title
+        if column == self.OPENED:
+            return short_local(shift.opened_at, office.time_zone)
+        if column == self.CLOSED:
+            if shift.closed_at is None:
+                return "Still open"
+            return short_local(shift.closed_at, office.time_zone)
+        if column == self.FLOAT:
+            return format_money(shift.opening_float, office.currency)
+        if column in (self.EXPECTED, self.COUNTED):
+            amount = shift.expected if column == self.EXPECTED else shift.counted
+            return "" if amount is None else format_money(amount, office.currency)
+        if column == self.VARIANCE:
+            if shift.variance is None:
+                return ""
+            return variance_words(shift.variance, office.currency)
+        return self._sign_off_text(shift)
+
+    def _sign_off_text(self, shift: ShiftSummary) -> str:
+        status = shift.status
+        if status == "open":
+            return ""
+        if status == "balanced":
+            return "Not needed"
+        if status == "awaiting sign-off":
+            return "Awaiting sign-off"
+        return f"Signed off by {shift.signed_off_by}"
+
+    def _colour(self, shift: ShiftSummary, column: int) -> QColor | None:
+        if column == self.VARIANCE and shift.variance is not None:
+            return QColor(variance_colour(shift.variance))
+        if column == self.SIGN_OFF and shift.needs_sign_off:
+            return QColor(SHORT_COLOUR)
+        if (column == self.CLOSED and shift.is_open) or (
+            column == self.SIGN_OFF and shift.status == "balanced"
+        ):
+            return QColor(MUTED_COLOUR)
+        return None
+
+    def _tooltip(self, shift: ShiftSummary, column: int) -> str | None:
+        zone = self._office.time_zone
+        if column == self.CLERK:
+            return shift.clerk
+        if column == self.OPENED:
+            return format_local(shift.opened_at, zone)
+        if column == self.CLOSED and shift.closed_at is not None:
+            return format_local(shift.closed_at, zone)
+        if column == self.SIGN_OFF and shift.signed_off_at is not None:
+            when = format_local(shift.signed_off_at, zone)
+            return f"{when}: {shift.sign_off_note}" if shift.sign_off_note else when
+        if column == self.EXPECTED and shift.is_open:
+            return "Worked out when the drawer is counted at close."
+        return None
+
+
+class _Pages(QWidget):
+    """Shows one of its pages at a time and is exactly as tall as that page (a stacked
+    widget is as tall as its tallest page, wrapped text included)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._pages: list[QWidget] = []
+        self._current: QWidget | None = None
+
+    def addWidget(self, page: QWidget) -> None:
+        self._pages.append(page)
+        self._layout.addWidget(page)
+        page.setVisible(self._current is None)
+        if self._current is None:
+            self._current = page
+
+    def setCurrentWidget(self, page: QWidget) -> None:
+        self._current = page
+        for other in self._pages:
+            other.setVisible(other is page)
+
+    def currentWidget(self) -> QWidget | None:
+        return self._current
+
+
+class _HistoryView(QTableView):
+    """Enter opens the current row's shift report on every platform."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated.emit(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+# -- dialogs ---------------------------------------------------------------------------------
+
+
+class CloseShiftDialog(QDialog):
+    """The blind count: one row per bill and coin, and the counted total; what the drawer
+    was expected to hold appears only once the count is recorded."""
+
+    #: The count was recorded and the shift closed (a :class:`ShiftClose`).
+    closed = Signal(object)
+
+    def __init__(
+        self,
+        service: CashDrawerService,
+        runner: OperationRunner,
+        shift: ShiftSummary,
+        *,
+        denominations: tuple[Denomination, ...],
+        currency: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.runner = runner
+        self.shift = shift
+        self.denominations = denominations
+        self.currency = currency
+        self.result_close: ShiftClose | None = None
+        self.spins: dict[Decimal, QSpinBox] = {}
+        self.subtotals: dict[Decimal, QLabel] = {}
+        self._kinds: dict[int, str] = {}
+        self.setObjectName("closeShiftDialog")
+        self.setWindowTitle(f"Close shift {shift.id} — count the drawer")
+        self.setMinimumWidth(460)
+
+        intro = _hint(
+            "Count every bill and coin in the drawer, the float included, and enter how many "
+            "of each. What the drawer should hold is shown once your count is recorded."
+        )
+        self.count_area = self._build_rows()
+        rule = QFrame()
+        rule.setFrameShape(QFrame.Shape.HLine)
+        rule.setStyleSheet("color: #dde2e9;")
+        self.error_label = _error_label()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 18, 22, 18)
+        layout.setSpacing(12)
+        layout.addWidget(intro)
+        layout.addWidget(self.count_area, 1)
+        layout.addWidget(rule)
+        layout.addLayout(self._build_total())
+        layout.addWidget(self.error_label)
+        layout.addLayout(self._build_buttons())
+        for key in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(key), self, self.confirm)
+        self._update_total()
+        if self.spins:
+            next(iter(self.spins.values())).setFocus()
+
+    def _build_rows(self) -> QScrollArea:
+        rows = QWidget()
+        # Without arrows a styled spin box would still keep their room and hide the number.
+        rows.setStyleSheet(
+            "QSpinBox { padding-right: 7px; } QSpinBox::up-button, QSpinBox::down-button "
+            "{ subcontrol-origin: border; width: 0px; }"
+        )
+        grid = QGridLayout(rows)
+        # Room on the right for a scroll bar on short screens.
+        grid.setContentsMargins(0, 0, 12, 0)
+        grid.setHorizontalSpacing(18)
+        grid.setVerticalSpacing(4)
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for column, caption in enumerate(("Denomination", "Quantity", "Subtotal")):
+            head = QLabel(caption)
+            head.setStyleSheet(f"font-weight: 600; color: {MUTED_COLOUR};")
+            grid.addWidget(head, 0, column, right if column else Qt.AlignmentFlag.AlignLeft)
+        widest = format_money(Decimal("99999.99"), self.currency)
+        row = 0
+        for denomination in self.denominations:
+            row += 1
+            if denomination.kind == "coin" and row > 1 and self._previous_kind(row) == "bill":
+                grid.setRowMinimumHeight(row, 6)  # a little air between bills and coins
+                row += 1
+            label = QLabel(denomination.label)
+            spin = QSpinBox()
+            spin.setRange(0, 99_999)
+            spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+            spin.setAccelerated(True)
+            # Typed, not clicked (Up and Down still step): no arrows beside the number.
+            spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+            spin.setMinimumWidth(90)
+            spin.setAccessibleName(f"Number of {denomination.label}")
+            label.setBuddy(spin)
+            spin.installEventFilter(self)
+            spin.valueChanged.connect(lambda _value, d=denomination.value: self._recount(d))
+            subtotal = QLabel(format_money(Decimal(0), self.currency))
+            subtotal.setAlignment(right)
+            subtotal.setMinimumWidth(subtotal.fontMetrics().horizontalAdvance(widest))
+            grid.addWidget(label, row, 0)
+            grid.addWidget(spin, row, 1)
+            grid.addWidget(subtotal, row, 2)
+            self.spins[denomination.value] = spin
+            self.subtotals[denomination.value] = subtotal
+            self._kinds[row] = denomination.kind
+        grid.setColumnStretch(0, 1)
+        area = QScrollArea()
+        area.setWidget(rows)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The rows sit on the dialog's own background, not a panel of their own.
+        rows.setObjectName("countRows")
+        area.setStyleSheet("QScrollArea, #countRows { background: transparent; }")
+        # Every row in view, unless the screen is too short for them.
+        rows.ensurePolished()
+        room = round(self.screen().availableGeometry().height() * 0.6)
+        area.setMinimumHeight(min(rows.sizeHint().height() + 2, room))
+        return area
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # The wrapped introduction needs more height than its one-line minimum.
+        grow_to_fit(self)
+
+    def _previous_kind(self, row: int) -> str:
+        earlier = [kind for at, kind in self._kinds.items() if at < row]
+        return earlier[-1] if earlier else ""
+
+    def _build_total(self) -> QHBoxLayout:
+        total_row = QHBoxLayout()
+        total_row.setContentsMargins(0, 0, 12, 0)  # in line with the subtotals above
+        caption = QLabel("Counted")
+        caption.setStyleSheet("font-size: 12pt; font-weight: 600;")
+        self.total_label = QLabel()
+        self.total_label.setObjectName("countedTotal")
+        self.total_label.setStyleSheet("font-size: 12pt; font-weight: 600;")
+        self.total_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        total_row.addWidget(caption)
+        total_row.addStretch(1)
+        total_row.addWidget(self.total_label)
+        return total_row
+
+    def _build_buttons(self) -> QHBoxLayout:
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.reject)
+        self.confirm_button = QPushButton()
+        self.confirm_button.setObjectName("confirmCountButton")
+        self.confirm_button.setProperty("primary", True)
+        self.confirm_button.setToolTip("Record the count and close the shift (Ctrl+Enter)")
+        self.confirm_button.clicked.connect(self.confirm)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.confirm_button)
+        return buttons
+
+    # -- counting -----------------------------------------------------------------------
+
+    def set_count(self, denomination: Decimal, qty: int) -> None:
+        """Enter how many of one bill or coin are in the drawer."""
+        spin = self.spins.get(Decimal(denomination))
+        if spin is None:
+            raise KeyError(f"{denomination} is not counted in {self.currency}")
+        spin.setValue(qty)
+
+    def counts(self) -> dict[Decimal, int]:
+        return {value: spin.value() for value, spin in self.spins.items()}
+
+    def counted_total(self) -> Decimal:
+        return counts_total(self.counts())
+
+    def _recount(self, value: Decimal) -> None:
+        spin = self.spins[value]
+        self.subtotals[value].setText(format_money(value * spin.value(), self.currency))
+        self._update_total()
+
+    def _update_total(self) -> None:
+        total = format_money(self.counted_total(), self.currency)
+        self.total_label.setText(total)
+        self.confirm_button.setText(f"Close shift with {total}")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Enter in a quantity moves to the next one: the count is never sent half done.
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+            and isinstance(watched, QSpinBox)
+        ):
+            spins = list(self.spins.values())
+            position = spins.index(watched) if watched in spins else -1
+            if 0 <= position < len(spins) - 1:
+                spins[position + 1].setFocus(Qt.FocusReason.TabFocusReason)
+            else:
+                self.confirm_button.setFocus(Qt.FocusReason.TabFocusReason)
+            return True
+        return super().eventFilter(watched, event)
+
+    # -- recording -------------------------------------------------------------------------
+
+    def confirm(self) -> None:
+        """Record the count and close the shift."""
+        if not self.confirm_button.isEnabled():
+            return
+        self.error_label.setVisible(False)
+        counts = self.counts()
+        shift_id, service = self.shift.id, self.service
+        self._set_busy(True)
+        self.runner.run(
+            lambda: service.close_shift(shift_id, counts),
+            while_alive(self, self._closed),
+            failure_while_alive(self, self._failed),
+            write=True,
+            parent=self,
+        )
+
+    def _closed(self, close: ShiftClose) -> None:
+        self._set_busy(False)
+        self.result_close = close
+        self.closed.emit(close)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> bool:
+        self._set_busy(False)
+        if isinstance(exc, KnownError):
+            self.error_label.setText(exc.message)
+            self.error_label.setVisible(True)
+            grow_to_fit(self)
+            return True
+        return False
+
+    def _set_busy(self, busy: bool) -> None:
+        self.confirm_button.setEnabled(not busy)
+        for spin in self.spins.values():
+            spin.setEnabled(not busy)
+        if busy:
+            self.confirm_button.setText("Recording the count…")
+        else:
+            self._update_total()
+
+
+class SignOffDialog(QDialog):
+    """A manager accepts a shift's variance and says what explains it."""
+
+    #: The sign-off was recorded (the updated :class:`ShiftSummary`).
+    signed = Signal(object)
+
+    def __init__(
+        self,
+        service: CashDrawerService,
+        runner: OperationRunner,
+        shift: ShiftSummary,
+        office: Office,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.runner = runner
+        self.shift = shift
+        self.setObjectName("signOffDialog")
+        self.setWindowTitle(f"Sign off shift {shift.id}")
+        self.setMinimumWidth(480)
+        title = _title_label(f"Shift {shift.id} — {shift.clerk_title}")
+        details = self._build_details(shift, office)
+
+        note_label = QLabel("What explains the &variance? (required)")
+        self.note_edit = QPlainTextEdit()
+        self.note_edit.setObjectName("signOffNote")
+        self.note_edit.setTabChangesFocus(True)
+        self.note_edit.setPlaceholderText("e.g. Change was given twice for one payment.")
+        self.note_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 16)
+        note_label.setBuddy(self.note_edit)
+        self.error_label = _error_label()
+
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.reject)
+        self.sign_button = QPushButton("Sign off")
+        self.sign_button.setObjectName("signOffButton")
+        self.sign_button.setProperty("primary", True)
+        self.sign_button.setToolTip("Record the sign-off (Ctrl+Enter)")
+        self.sign_button.setEnabled(False)
+        self.sign_button.clicked.connect(self.submit)
+        self.note_edit.textChanged.connect(self._note_changed)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.sign_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 18, 22, 18)
+        layout.setSpacing(10)
+        layout.addWidget(title)
+        layout.addLayout(details)
+        layout.addSpacing(4)
+        layout.addWidget(note_label)
+        layout.addWidget(self.note_edit)
+        layout.addWidget(self.error_label)
+        layout.addLayout(buttons)
+        for key in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(key), self, self.submit)
+        self.note_edit.setFocus()
+
+    def _build_details(self, shift: ShiftSummary, office: Office) -> QGridLayout:
+        money, zone = office.currency, office.time_zone
+        variance = shift.variance if shift.variance is not None else Decimal(0)
+        details = QGridLayout()
+        details.setHorizontalSpacing(16)
+        details.setVerticalSpacing(5)
+        facts = [
+            ("Opened", format_local(shift.opened_at, zone)),
+            ("Closed", format_local(shift.closed_at, zone) if shift.closed_at else "—"),
+            ("Float", format_money(shift.opening_float, money)),
+            ("Expected", format_money(shift.expected or Decimal(0), money)),
+            ("Counted", format_money(shift.counted or Decimal(0), money)),
+        ]
+        for row, (caption, value) in enumerate(facts):
+            details.addWidget(_hint(caption), row, 0)
+            value_label = QLabel(value)
+            value_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            details.addWidget(value_label, row, 1)
+        self.variance_label = QLabel(variance_words(variance, money))
+        self.variance_label.setStyleSheet(f"font-weight: 600; color: {variance_colour(variance)};")
+        self.variance_label.setAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        )
+        details.addWidget(_hint("Variance"), len(facts), 0)
+        details.addWidget(self.variance_label, len(facts), 1)
+        details.setColumnStretch(2, 1)
+        return details
+
+    def _note_changed(self) -> None:
+        self.sign_button.setEnabled(len(self.note_edit.toPlainText().strip()) >= 3)
+
+    def submit(self) -> None:
+        if not self.sign_button.isEnabled():
+            return
+        self.error_label.setVisible(False)
+        note, shift_id, service = self.note_edit.toPlainText(), self.shift.id, self.service
+        self.sign_button.setEnabled(False)
+        self.sign_button.setText("Signing off…")
+        self.runner.run(
+            lambda: service.sign_off(shift_id, note),
+            while_alive(self, self._signed),
+            failure_while_alive(self, self._failed),
+            write=True,
+            parent=self,
+        )
+
+    def _signed(self, shift: ShiftSummary) -> None:
+        self.signed.emit(shift)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> bool:
+        self.sign_button.setText("Sign off")
+        self._note_changed()
+        if isinstance(exc, KnownError):
+            self.error_label.setText(exc.message)
+            self.error_label.setVisible(True)
+            if isinstance(exc, ValidationError):
+                self.note_edit.setFocus()
+            grow_to_fit(self)
+            return True
+        return False
+
+
+# -- the desk ------------------------------------------------------------------------------------
+
+
+class CashDrawerDesk(QWidget):
+    """The clerk's drawer above, the history of shifts (and sign-offs) below."""
+
+    #: The drawer panel has (re)loaded the office and the open shift.
+    drawer_loaded = Signal()
+    #: The history table has (re)loaded.
+    history_loaded = Signal()
+    #: A count was recorded and its result is on screen (a :class:`ShiftClose`).
+    shift_closed = Signal(object)
+    #: A shift report preview opened (the :class:`DocumentPreviewDialog`).
+    report_opened = Signal(object)
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        runner: OperationRunner,
+        live: LiveChanges,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.runner = runner
+        self.live = live
+        self.service = CashDrawerService(workspace)
+        roles = workspace.identity.roles
+        self.is_clerk = "clerk" in roles
+        self.is_manager = "manager" in roles
+        self.setObjectName("cashDrawerDesk")
+
+        self.state: DrawerState | None = None
+        self.last_close: ShiftClose | None = None
+        self.close_dialog: CloseShiftDialog | None = None
+        self.sign_off_dialog: SignOffDialog | None = None
+        self.report_dialog: DocumentPreviewDialog | None = None
+        self._showing_result = False
+        self._state_loading = False
+        self._state_again = False
+        self._history_generation = 0
+        self._select_after_load: int | None = None
+
+        self.history_model = ShiftHistoryModel(self)
+        self.history_model.more_wanted.connect(self._fetch_more)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(14)
+        self.drawer_panel = self._build_drawer_panel()
+        self.drawer_panel.setVisible(self.is_clerk)
+        layout.addWidget(self.drawer_panel)
+        layout.addLayout(self._build_history_bar())
+        self._build_history()
+        layout.addWidget(self.history_stack, 1)
+
+        QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
+        self._live_timer = QTimer(self)
+        self._live_timer.setSingleShot(True)
+        self._live_timer.setInterval(LIVE_DELAY_MS)
+        self._live_timer.timeout.connect(self.refresh)
+        live.changed.connect(self._on_change)
+        live.resynced.connect(self._on_resync)
+        self.refresh()
+
+    # -- building: the clerk's drawer -------------------------------------------------------
+
+    def _build_drawer_panel(self) -> QFrame:
+        panel = QFrame()
+        panel.setObjectName("drawerPanel")
+        panel.setStyleSheet(
+            "QFrame#drawerPanel { background: #ffffff; border: 1px solid #dde2e9; "
+            "border-radius: 6px; }"
+        )
+        self.drawer_stack = _Pages()
+        self.loading_page = self._build_loading_page()
+        self.no_shift_page = self._build_no_shift_page()
+        self.open_page = self._build_open_page()
+        self.result_page = self._build_result_page()
+        for page in (self.loading_page, self.no_shift_page, self.open_page, self.result_page):
+            self.drawer_stack.addWidget(page)
+
+        self.report_button = QPushButton("Shift report…")
+        self.report_button.setObjectName("shiftReportButton")
+        self.report_button.setToolTip("Preview, print or save this shift's report")
+        self.report_button.clicked.connect(self._report_current)
+        self.close_button = QPushButton("Close shift…")
+        self.close_button.setObjectName("closeShiftButton")
+        self.close_button.setProperty("primary", True)
+        self.close_button.setToolTip("Count the drawer and close the shift")
+        self.close_button.clicked.connect(self.open_close_dialog)
+        self.done_button = QPushButton("Done")
+        self.done_button.setObjectName("resultDoneButton")
+        self.done_button.setProperty("primary", True)
+        self.done_button.clicked.connect(self.dismiss_result)
+        actions = QVBoxLayout()
+        actions.setSpacing(8)
+        for button in (self.close_button, self.done_button, self.report_button):
+            button.setMinimumWidth(140)
+            button.setAutoDefault(True)  # Enter presses the focused button, as Space does
+            actions.addWidget(button)
+        actions.addStretch(1)
+
+        row = QHBoxLayout(panel)
+        row.setContentsMargins(20, 16, 20, 16)
+        row.setSpacing(20)
+        row.addWidget(self.drawer_stack, 1)
+        row.addLayout(actions)
+        self._show_drawer_page(self.loading_page)
+        return panel
+
+    def _build_loading_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.loading_label = _hint("Loading your drawer…")
+        layout.addWidget(self.loading_label)
+        layout.addStretch(1)
+        return page
+
+    def _build_no_shift_page(self) -> QWidget:
+        page = QWidget()
+        self.no_shift_title = _title_label(NO_SHIFT_TITLE)
+        text = _hint(
+            "Count the cash in your drawer and enter the total. Cash payments and refunds "
+            "you handle are added to this float until you close the shift."
+        )
+        caption = QLabel("Counted &float")
+        self.open_float_edit = QLineEdit()
+        self.open_float_edit.setObjectName("openFloatEdit")
+        self.open_float_edit.setPlaceholderText("e.g. 150.00")
+        self.open_float_edit.setMaxLength(20)
+        self.open_float_edit.setFixedWidth(170)
+        self.open_float_edit.setAccessibleName("Counted float")
+        caption.setBuddy(self.open_float_edit)
+        self.open_float_edit.returnPressed.connect(self.open_shift)
+        self.open_float_edit.textEdited.connect(lambda _t: self._clear_open_error())
+        self.open_button = QPushButton("Open shift")
+        self.open_button.setObjectName("openShiftButton")
+        self.open_button.setProperty("primary", True)
+        self.open_button.setAutoDefault(True)
+        self.open_button.clicked.connect(self.open_shift)
+        self.open_error = _error_label()
+        form = QHBoxLayout()
+        form.setSpacing(10)
+        form.addWidget(caption)
+        form.addWidget(self.open_float_edit)
+        form.addWidget(self.open_button)
+        form.addStretch(1)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(self.no_shift_title)
+        layout.addWidget(text)
+        layout.addSpacing(4)
+        layout.addLayout(form)
+        layout.addWidget(self.open_error)
+        layout.addStretch(1)
+        return page
+
+    def _build_open_page(self) -> QWidget:
+        page = QWidget()
+        self.shift_title = _title_label()
+        self.shift_title.setObjectName("shiftTitle")
+        self.shift_facts = _hint()
+        self.shift_facts.setObjectName("shiftFacts")
+        self.totals_grid = QGridLayout()
+        self.totals_grid.setHorizontalSpacing(28)
+        self.totals_grid.setVerticalSpacing(4)
+        self.no_payments_label = _hint("No payments yet in this shift.")
+        count_hint = _hint(
+            "To close, you count the drawer by denomination; what it should hold is shown "
+            "after your count is recorded."
+        )
+        totals_row = QHBoxLayout()
+        totals_row.addLayout(self.totals_grid)
+        totals_row.addStretch(1)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(self.shift_title)
+        layout.addWidget(self.shift_facts)
+        layout.addSpacing(4)
+        layout.addLayout(totals_row)
+        layout.addWidget(self.no_payments_label)
+        layout.addSpacing(4)
+        layout.addWidget(count_hint)
+        layout.addStretch(1)
+        return page
+
+    def _build_result_page(self) -> QWidget:
+        page = QWidget()
+        self.result_title = _title_label()
+        self.result_title.setObjectName("resultTitle")
+        self.result_facts = _hint()
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(28)
+        grid.setVerticalSpacing(5)
+        self.result_counted = QLabel()
+        self.result_expected = QLabel()
+        for row, (caption, label) in enumerate(
+            (("Counted", self.result_counted), ("Expected", self.result_expected))
+        ):
+            grid.addWidget(_hint(caption), row, 0)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(label, row, 1)
+        self.variance_label = QLabel()
+        self.variance_label.setObjectName("varianceLabel")
+        self.variance_label.setAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        )
+        grid.addWidget(_hint("Variance"), 2, 0)
+        grid.addWidget(self.variance_label, 2, 1)
+        grid_row = QHBoxLayout()
+        grid_row.addLayout(grid)
+        grid_row.addStretch(1)
+        self.result_note = QLabel()
+        self.result_note.setObjectName("resultNote")
+        self.result_note.setWordWrap(True)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(self.result_title)
+        layout.addWidget(self.result_facts)
+        layout.addSpacing(4)
+        layout.addLayout(grid_row)
+        layout.addSpacing(2)
+        layout.addWidget(self.result_note)
+        layout.addStretch(1)
+        return page
+
+    # -- building: the history ----------------------------------------------------------------
+
+    def _build_history_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
+        title = QLabel("Shifts" if self.is_manager else "Your shifts")
+        title.setStyleSheet("font-size: 11pt; font-weight: 600; color: #111827;")
+        caption = QLabel("&Show")
+        self.filter_combo = QComboBox()
+        self.filter_combo.setObjectName("shiftFilter")
+        for text, key in FILTERS:
+            self.filter_combo.addItem(text, key)
+        default = AWAITING if self.is_manager else MINE
+        self.filter_combo.setCurrentIndex([key for _t, key in FILTERS].index(default))
+        caption.setBuddy(self.filter_combo)
+        self.filter_combo.currentIndexChanged.connect(lambda _i: self.refresh_history())
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        self.history_report_button = QPushButton("Shift report…")
+        self.history_report_button.setObjectName("historyReportButton")
+        self.history_report_button.setToolTip("Report of the selected shift (Enter)")
+        self.history_report_button.clicked.connect(self._report_selected)
+        self.sign_off_button = QPushButton("Sign off…")
+        self.sign_off_button.setObjectName("signOffShiftButton")
+        self.sign_off_button.setProperty("primary", True)
+        self.sign_off_button.clicked.connect(self.sign_off_selected)
+        self.sign_off_button.setVisible(self.is_manager)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("Load the drawer and the shifts again (F5)")
+        self.refresh_button.clicked.connect(self.refresh)
+        bar.addWidget(title)
+        bar.addSpacing(12)
+        bar.addWidget(caption)
+        bar.addWidget(self.filter_combo)
+        bar.addWidget(self.count_label)
+        bar.addStretch(1)
+        bar.addWidget(self.refresh_button)
+        bar.addWidget(self.history_report_button)
+        bar.addWidget(self.sign_off_button)
+        for button in (self.refresh_button, self.history_report_button, self.sign_off_button):
+            button.setAutoDefault(True)
+        return bar
+
+    def _build_history(self) -> None:
+        view = _HistoryView()
+        view.setObjectName("shiftHistory")
+        view.setModel(self.history_model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setAlternatingRowColors(True)
+        view.setShowGrid(False)
+        view.setWordWrap(False)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        view.verticalHeader().hide()
+        view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 12)
+        header = view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setStretchLastSection(True)
+        self.history_view = view
+        self._fit_history_columns()
+        view.activated.connect(lambda _index: self._report_selected())
+        view.selectionModel().selectionChanged.connect(lambda *_: self._update_history_buttons())
+        self.history_empty = EmptyState("", "")
+        self.history_stack = QStackedWidget()
+        self.history_stack.addWidget(view)
+        self.history_stack.addWidget(self.history_empty)
+
+    def _fit_history_columns(self) -> None:
+        """Room for the widest value each column usually holds, so nothing is cut off."""
+        view = self.history_view
+        metrics = view.fontMetrics()
+        currency = self.history_model.office.currency
+        money = format_money(Decimal("8888.88"), currency)
+        short = format_money(Decimal("888.88"), currency)
+        samples = {
+            ShiftHistoryModel.SHIFT: "88888",
+            ShiftHistoryModel.CLERK: "Alexandra W",
+            ShiftHistoryModel.OPENED: "28 Nov 18:88",
+            ShiftHistoryModel.CLOSED: "28 Nov 18:88",
+            ShiftHistoryModel.FLOAT: money,
+            ShiftHistoryModel.EXPECTED: money,
+            ShiftHistoryModel.COUNTED: money,
+            ShiftHistoryModel.VARIANCE: f"Short by {short}",
+        }
+        header = view.horizontalHeader()
+        bold = QFont(header.font())
+        bold.setBold(True)  # the style sheet's column titles are bold
+        title_metrics = QFontMetrics(bold)
+        for column, sample in samples.items():
+            title = ShiftHistoryModel.HEADERS[column]
+            width = max(metrics.horizontalAdvance(sample), title_metrics.horizontalAdvance(title))
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            # The style sheet pads cells and titles by 8 px a side; the style adds its margins.
+            header.resizeSection(column, width + 30)
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Load the drawer and the history again."""
+        self.refresh_drawer()
+        self.refresh_history()
+
+    def refresh_drawer(self) -> None:
+        if self._state_loading:
+            self._state_again = True
+            return
+        self._state_loading = True
+        self.runner.run(
+            self.service.state,
+            while_alive(self, self._drawer_arrived),
+            failure_while_alive(self, self._drawer_failed),
+            parent=self,
+        )
+
+    def _drawer_arrived(self, state: DrawerState) -> None:
+        self._state_loading = False
+        self.state = state
+        self.history_model.set_office(state.office)
+        if self.is_clerk:
+            self._show_state(state)
+        self.drawer_loaded.emit()
+        if self._state_again:
+            self._state_again = False
+            self.refresh_drawer()
+
+    def _drawer_failed(self, exc: BaseException) -> bool:
+        self._state_loading = False
+        if isinstance(exc, KnownError):
+            self.loading_label.setText(f"The drawer could not be loaded: {exc.message}")
+            if self.state is None:
+                self._show_drawer_page(self.loading_page)
+            return True
+        return False
+
+    def current_filter(self) -> str:
+        return str(self.filter_combo.currentData())
+
+    def refresh_history(self) -> None:
+        self._history_generation += 1
+        generation = self._history_generation
+        shown = self.history_model.rowCount()
+        limit = min(max(PAGE_SIZE, shown), 2000)
+        show, service = self.current_filter(), self.service
+        self.runner.run(
+            lambda: service.shifts(show, limit=limit),
+            while_alive(self, lambda rows: self._history_arrived(generation, rows, limit)),
+            failure_while_alive(self, self._history_failed),
+            parent=self,
+        )
+
+    def _history_arrived(self, generation: int, rows: list[ShiftSummary], limit: int) -> None:
+        if generation != self._history_generation:
+            return  # an older filter or refresh answered late
+        selected = self._select_after_load or self.selected_shift_id()
+        self._select_after_load = None
+        self.history_model.set_rows(rows, has_more=len(rows) >= limit)
+        if selected is not None:
+            self.select_shift(selected)
+        self._update_history_view()
+        self.history_loaded.emit()
+
+    def _fetch_more(self) -> None:
+        after = self.history_model.last_id
+        generation = self._history_generation
+        show, service = self.current_filter(), self.service
+
+        def arrived(rows: list[ShiftSummary]) -> None:
+            if generation != self._history_generation:
+                self.history_model.fetch_failed()
+                return
+            self.history_model.append_rows(rows, has_more=len(rows) >= PAGE_SIZE)
+            self._update_history_view()
+
+        def failed(exc: BaseException) -> bool:
+            self.history_model.fetch_failed()
+            return isinstance(exc, KnownError)
+
+        self.runner.run(
+            lambda: service.shifts(show, limit=PAGE_SIZE, after=after),
+            while_alive(self, arrived),
+            failure_while_alive(self, failed),
+            parent=self,
+        )
+
+    def _history_failed(self, exc: BaseException) -> bool:
+        if isinstance(exc, KnownError):
+            self.history_empty.title.setText("The shifts could not be loaded")
+            self.history_empty.text.setText(exc.message)
+            self.history_stack.setCurrentWidget(self.history_empty)
+            return True
+        return False
+
+    def _update_history_view(self) -> None:
+        rows = self.history_model.rowCount()
+        more = "+" if self.history_model.canFetchMore(QModelIndex()) else ""
+        self.count_label.setText(f"{rows}{more} shift{'' if rows == 1 else 's'}")
+        if rows:
+            self.history_stack.setCurrentWidget(self.history_view)
+        else:
+            title, text = self._empty_words()
+            self.history_empty.title.setText(title)
+            self.history_empty.text.setText(text)
+            self.history_stack.setCurrentWidget(self.history_empty)
+        self._update_history_buttons()
+
+    def _empty_words(self) -> tuple[str, str]:
+        show = self.current_filter()
+        if show == AWAITING:
+            return (
+                "No variances await sign-off",
+                "Every closed shift balanced or has been signed off. Choose All to see them.",
+            )
+        if show == OPEN:
+            return ("No shift is open", "Open shifts appear here until the drawer is counted.")
+        if self.is_clerk:
+            return ("No shifts yet", "Your shifts appear here once you open one.")
+        return ("No shifts yet", "Clerks' shifts appear here once they open their drawers.")
+
+    def _on_change(self, change: Change) -> None:
+        if change.table in ("cash_shift", "payment", "office_setting", "staff_member"):
+            self._live_timer.start()
+
+    def _on_resync(self, resync: Resync) -> None:
+        if not resync.complete:
+            self._live_timer.start()
+
+    # -- the clerk's drawer ---------------------------------------------------------------------
+
+    def _show_drawer_page(self, page: QWidget) -> None:
+        self.drawer_stack.setCurrentWidget(page)
+        self.close_button.setVisible(page is self.open_page)
+        self.done_button.setVisible(page is self.result_page)
+        # A clerk's own open shift has no report yet: it would add up the cash the blind
+        # count is about (the database refuses it too).
+        self.report_button.setVisible(
+            page is self.result_page or (page is self.open_page and self.is_manager)
+        )
+
+    def _show_state(self, state: DrawerState) -> None:
+        if self._showing_result and state.current is None:
+            return  # the clerk is reading the result of their count
+        self._showing_result = False
+        if state.current is None:
+            self._show_no_shift()
+        else:
+            self._show_open_shift(state.current, state.office)
+
+    def _show_no_shift(self) -> None:
+        was_shown = self.drawer_stack.currentWidget() is self.no_shift_page
+        self._show_drawer_page(self.no_shift_page)
+        self.open_button.setEnabled(True)
+        self.open_button.setText("Open shift")
+        if not was_shown and self.isVisible():
+            self.open_float_edit.setFocus()
+
+    def _show_open_shift(self, shift: ShiftSummary, office: Office) -> None:
+        money, zone = office.currency, office.time_zone
+        self.shift_title.setText(f"Shift {shift.id} is open")
+        self.shift_facts.setText(
+            f"Opened {format_local(shift.opened_at, zone)} · float "
+            f"{format_money(shift.opening_float, money)} · {_payments_words(shift.payment_count)}"
+        )
+        self._fill_totals(shift, money)
+        self._show_drawer_page(self.open_page)
+
+    def _fill_totals(self, shift: ShiftSummary, currency: str) -> None:
+        grid = self.totals_grid
+        while grid.count():
+            item = grid.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.no_payments_label.setVisible(not shift.totals)
+        if not shift.totals:
+            return
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for column, caption in enumerate(("Tender", "Received", "Paid out")):
+            head = QLabel(caption)
+            head.setStyleSheet(f"font-weight: 600; color: {MUTED_COLOUR};")
+            grid.addWidget(head, 0, column, right if column else Qt.AlignmentFlag.AlignLeft)
+        for row, total in enumerate(shift.totals, start=1):
+            grid.addWidget(QLabel(total.title), row, 0)
+            for column, amount in ((1, total.received), (2, total.paid_out)):
+                # Cash is counted blind at close: the desk never shows what to expect.
+                text = (
+                    format_money(amount, currency)
+                    if amount is not None
+                    else ("counted at close" if column == 1 else "")
+                )
+                label = QLabel(text)
+                label.setObjectName(f"total_{total.tender}_{'in' if column == 1 else 'out'}")
+                if amount is None:
+                    label.setStyleSheet(f"color: {MUTED_COLOUR};")
+                    label.setToolTip(
+                        f"{_payments_words(total.payments)} in cash. What the drawer should hold "
+                        "is shown only after the blind count."
+                    )
+                grid.addWidget(label, row, column, right)
+
+    def totals_text(self) -> dict[str, tuple[str, str]]:
+        """The running totals as shown: tender -> (received, paid out)."""
+        shown: dict[str, tuple[str, str]] = {}
+        for label in self.open_page.findChildren(QLabel):
+            name = label.objectName()
+            if name.startswith("total_") and shiboken6.isValid(label):
+                _, tender, direction = name.split("_")
+                received, paid = shown.get(tender, ("", ""))
+                shown[tender] = (
+                    (label.text(), paid) if direction == "in" else (received, label.text())
+                )
+        return shown
+
+    def open_shift(self) -> None:
+        if not self.open_button.isEnabled():
+            return
+        self._clear_open_error()
+        typed, service = self.open_float_edit.text(), self.service
+        self.open_button.setEnabled(False)
+        self.open_button.setText("Opening…")
+        self.runner.run(
+            lambda: service.open_shift(typed),
+            while_alive(self, self._shift_opened),
+            failure_while_alive(self, self._open_failed),
+            write=True,
+            parent=self,
+        )
+
+    def _shift_opened(self, shift: ShiftSummary) -> None:
+        self.open_float_edit.clear()
+        self.open_button.setEnabled(True)
+        self.open_button.setText("Open shift")
+        self._showing_result = False
+        if self.state is not None:
+            # Close shift… works at once, before the refresh below is back.
+            self.state = replace(self.state, current=shift)
+        office = self.state.office if self.state else FALLBACK_OFFICE
+        self._show_open_shift(shift, office)
+        self._select_after_load = shift.id
+        self.refresh()
+        self.close_button.setFocus()
+
+    def _open_failed(self, exc: BaseException) -> bool:
+        self.open_button.setEnabled(True)
+        self.open_button.setText("Open shift")
+        if isinstance(exc, KnownError):
+            self.open_error.setText(exc.message)
+            self.open_error.setVisible(True)
+            mark_invalid(self.open_float_edit, True)
+            self.open_float_edit.setFocus()
+            self.open_float_edit.selectAll()
+            # Someone (this clerk, elsewhere) may have opened a shift meanwhile.
+            self.refresh_drawer()
+            return True
+        return False
+
+    def _clear_open_error(self) -> None:
+        self.open_error.setVisible(False)
+        mark_invalid(self.open_float_edit, False)
+
+    def open_close_dialog(self) -> CloseShiftDialog | None:
+        state = self.state
+        if state is None or state.current is None:
+            return None
+        dialog = CloseShiftDialog(
+            self.service,
+            self.runner,
+            state.current,
+            denominations=state.denominations,
+            currency=state.office.currency,
+            parent=self,
+        )
+        dialog.closed.connect(self._shift_closed)
+        dialog.finished.connect(dialog.deleteLater)
+        self.close_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _shift_closed(self, close: ShiftClose) -> None:
+        self.last_close = close
+        self.show_result(close)
+        self._select_after_load = close.shift_id
+        self.refresh()
+        self.shift_closed.emit(close)
+
+    def show_result(self, close: ShiftClose) -> None:
+        """What the count came to against what was expected, after it was recorded."""
+        office = self.state.office if self.state else FALLBACK_OFFICE
+        money = close.currency
+        self._showing_result = True
+        self.result_title.setText(f"Shift {close.shift_id} is closed")
+        self.result_facts.setText(f"Closed {format_local(close.closed_at, office.time_zone)}")
+        self.result_counted.setText(format_money(close.counted, money))
+        self.result_expected.setText(format_money(close.expected, money))
+        colour = variance_colour(close.variance)
+        self.variance_label.setText(close.words)
+        self.variance_label.setStyleSheet(f"font-weight: 600; color: {colour};")
+        if close.needs_sign_off:
+            self.result_note.setText(
+                "The count does not match what the drawer should hold, so the shift awaits a "
+                "manager's sign-off."
+            )
+            self.result_note.setStyleSheet(f"color: {SHORT_COLOUR};")
+        else:
+            self.result_note.setText("The drawer balanced. No sign-off is needed.")
+            self.result_note.setStyleSheet(f"color: {BALANCED_COLOUR};")
+        self._show_drawer_page(self.result_page)
+        self.done_button.setFocus()
+
+    def dismiss_result(self) -> None:
+        self._showing_result = False
+        if self.state is not None:
+            self._show_state(self.state)
+        self.refresh_drawer()
+
+    # -- reports and sign-off ------------------------------------------------------------------
+
+    def _report_current(self) -> None:
+        if self.drawer_stack.currentWidget() is self.result_page and self.last_close:
+            self.open_report(self.last_close.shift_id)
+        elif self.state is not None and self.state.current is not None:
+            self.open_report(self.state.current.id)
+
+    def _report_selected(self) -> None:
+        if self.history_report_button.isEnabled() and (shift_id := self.selected_shift_id()):
+            self.open_report(shift_id)
+
+    def open_report(self, shift_id: int) -> None:
+        """Preview the shift report (print and save from there)."""
+        service = self.service
+        self.report_button.setEnabled(False)
+        self.history_report_button.setEnabled(False)
+        self.runner.run(
+            lambda: service.shift_report_pdf(shift_id),
+            while_alive(self, lambda pdf: self._report_ready(shift_id, pdf)),
+            failure_while_alive(self, self._report_failed),
+            parent=self,
+        )
+
+    def _report_ready(self, shift_id: int, pdf: bytes) -> None:
+        self.report_button.setEnabled(True)
+        self._update_history_buttons()
+        dialog = DocumentPreviewDialog(
+            f"Shift report — shift {shift_id}", pdf, f"shift-{shift_id}-report.pdf", self
+        )
+        dialog.finished.connect(dialog.deleteLater)
+        self.report_dialog = dialog
+        dialog.open()
+        self.report_opened.emit(dialog)
+
+    def _report_failed(self, exc: BaseException) -> bool:
+        self.report_button.setEnabled(True)
+        self._update_history_buttons()
+        if isinstance(exc, NotFound):
+            self.refresh_history()
+        return False
+
+    def selected_shift(self) -> ShiftSummary | None:
+        rows = self.history_view.selectionModel().selectedRows()
+        return self.history_model.shift_at(rows[0].row()) if rows else None
+
+    def selected_shift_id(self) -> int | None:
+        shift = self.selected_shift()
+        return shift.id if shift else None
+
+    def select_shift(self, shift_id: int) -> bool:
+        row = self.history_model.row_of(shift_id)
+        if row < 0:
+            return False
+        self.history_view.selectRow(row)
+        self.history_view.scrollTo(self.history_model.index(row, 0))
+        return True
+
+    def _update_history_buttons(self) -> None:
+        shift = self.selected_shift()
+        reportable = shift is not None and (self.is_manager or not shift.is_open)
+        self.history_report_button.setEnabled(reportable)
+        self.history_report_button.setToolTip(
+            "Report of the selected shift (Enter)"
+            if reportable or shift is None
+            else "The report of your shift is ready once you have counted and closed it"
+        )
+        can_sign = (
+            self.is_manager
+            and shift is not None
+            and shift.needs_sign_off
+            and shift.clerk != self.workspace.identity.login
+        )
+        self.sign_off_button.setEnabled(can_sign)
+        if shift is None:
+            tip = "Select a closed shift with a variance"
+        elif not shift.needs_sign_off:
+            tip = "Only a closed shift with a variance not yet signed off needs this"
+        elif not can_sign:
+            tip = "Another manager signs off your own drawer"
+        else:
+            tip = "Accept the variance of the selected shift, with a note"
+        self.sign_off_button.setToolTip(tip)
+
+    def sign_off_selected(self) -> SignOffDialog | None:
+        shift = self.selected_shift()
+        if shift is None or not self.sign_off_button.isEnabled():
+            return None
+        office = self.state.office if self.state else self.history_model.office
+        dialog = SignOffDialog(self.service, self.runner, shift, office, self)
+        dialog.signed.connect(self._signed_off)
+        dialog.finished.connect(dialog.deleteLater)
+        self.sign_off_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _signed_off(self, shift: ShiftSummary) -> None:
+        self._select_after_load = shift.id
+        self.refresh_history()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.drawer_stack.currentWidget() is self.no_shift_page:
+            self.open_float_edit.setFocus()
+
+
+__all__ = [
+    "CashDrawerDesk",
+    "CloseShiftDialog",
+    "ShiftHistoryModel",
+    "SignOffDialog",
+]

@@ -1,0 +1,192 @@
+"""Small widgets and helpers shared by the ParkDesk windows: settings, icon, headers, states."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import shiboken6
+from PySide6.QtCore import QObject, QRectF, QSettings, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+ORGANIZATION = "ParkDesk"
+APPLICATION = "ParkDesk"
+
+#: Indicator colours for the live connection states of desktop.views.kit.live.
+STATE_COLOURS = {"live": "#16a34a", "connecting": "#d97706", "offline": "#dc2626"}
+
+
+def app_settings() -> QSettings:
+    """The person's ParkDesk settings (an INI file in their config folder; never passwords)."""
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
+    )
+
+
+def resources_dir() -> Path:
+    """The stylesheet and icon: beside the package when installed, at the repository root
+    when running from a checkout."""
+    package = Path(__file__).resolve().parents[2]  # desktop/views/kit/widgets.py
+    for candidate in (package / "resources", package.parent / "resources"):
+        if (candidate / "parkdesk.qss").exists():
+            return candidate
+    return package.parent / "resources"
+
+
+def app_icon() -> QIcon:
+    folder = resources_dir()
+    icon = QIcon()
+    for name in ("parkdesk.svg", "parkdesk.png"):
+        if (folder / name).exists():
+            icon.addFile(str(folder / name))
+    return icon
+
+
+def stylesheet() -> str:
+    folder = resources_dir()
+    try:
+        text = (folder / "parkdesk.qss").read_text(encoding="utf-8")
+    except OSError:
+        log.warning("no stylesheet in %s", folder)
+        return ""
+    return text.replace("@RESOURCES@", folder.as_posix())
+
+
+def alive(owner: QObject) -> bool:
+    """False once Qt has deleted the object (a window closed while its work was running)."""
+    return shiboken6.isValid(owner)
+
+
+def while_alive(owner: QObject, fn: Callable[[T], object]) -> Callable[[T], None]:
+    """A runner success callback that is dropped when ``owner`` has gone meanwhile."""
+
+    def callback(result: T) -> None:
+        if alive(owner):
+            fn(result)
+
+    return callback
+
+
+def failure_while_alive(
+    owner: QObject, fn: Callable[[BaseException], bool | None]
+) -> Callable[[BaseException], bool | None]:
+    """A runner failure callback; once ``owner`` has gone the failure is only logged."""
+
+    def callback(exc: BaseException) -> bool | None:
+        if alive(owner):
+            return fn(exc)
+        log.info("ignoring a failure for a closed window: %s", exc)
+        return True
+
+    return callback
+
+
+def grow_to_fit(window: QWidget) -> None:
+    """Make a dialog tall enough after text appeared in it (wrapped labels need the room)."""
+    layout = window.layout()
+    if layout is None:
+        return
+    layout.activate()
+    needed = layout.totalHeightForWidth(window.width()) if layout.hasHeightForWidth() else -1
+    needed = max(needed, layout.totalMinimumSize().height())
+    if window.height() < needed:
+        window.resize(window.width(), needed)
+
+
+def mark_invalid(widget: QWidget, invalid: bool) -> None:
+    """Give a field the stylesheet's error look (a red border) or take it away."""
+    if bool(widget.property("invalid")) == invalid:
+        return
+    widget.setProperty("invalid", invalid)
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+class StateDot(QWidget):
+    """A small coloured dot: green live, amber connecting, red offline."""
+
+    def __init__(self, state: str = "connecting", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self.setFixedSize(QSize(12, 12))
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    def set_state(self, state: str) -> None:
+        self._state = state
+        self.update()
+
+    def colour(self) -> QColor:
+        return QColor(STATE_COLOURS.get(self._state, "#94a3b8"))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.colour())
+        painter.drawEllipse(QRectF(1, 1, self.width() - 2, self.height() - 2))
+        painter.end()
+
+
+class DeskHeader(QWidget):
+    """The title area above a desk: what it is, in one line of explanation."""
+
+    def __init__(self, title: str = "", subtitle: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("deskHeader")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.title = QLabel(title)
+        self.title.setObjectName("deskTitle")
+        self.subtitle = QLabel(subtitle)
+        self.subtitle.setObjectName("deskSubtitle")
+        self.subtitle.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 14)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+
+    def set_text(self, title: str, subtitle: str) -> None:
+        self.title.setText(title)
+        self.subtitle.setText(subtitle)
+        self.subtitle.setVisible(bool(subtitle))
+
+
+class EmptyState(QWidget):
+    """A centred message where a desk or list has nothing to show."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("emptyState")
+        self.title = QLabel(title)
+        self.title.setObjectName("emptyTitle")
+        self.text = QLabel(text)
+        self.text.setObjectName("emptyText")
+        # A column of limited width, centred: wrapped labels get their full height in it.
+        column = QWidget()
+        column.setMaximumWidth(560)
+        column_layout = QVBoxLayout(column)
+        column_layout.setContentsMargins(0, 0, 0, 0)
+        column_layout.setSpacing(10)
+        for label in (self.title, self.text):
+            label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            label.setWordWrap(True)
+            column_layout.addWidget(label)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(column, 4)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        layout.addStretch(2)
+        layout.addLayout(row)
+        layout.addStretch(3)

@@ -1,0 +1,303 @@
+"""Add or edit one vehicle: jurisdiction, plate (with its stored form shown live), make, model.
+
+The dialog only collects and checks what was typed; the desk saves it and hands
+back field messages (an exact duplicate plate names its owner) while the dialog
+stays open, so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIntValidator, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.errors import FieldProblem, ValidationError
+from desktop.services.parkers import PLATE_STATUS_TITLES, VehicleInput, VehicleRecord
+from desktop.services.plates import is_plate_like, normalize_plate
+from desktop.views.kit.forms import FieldBox, form_style
+from desktop.views.kit.pickers import COMMON_JURISDICTIONS
+from desktop.views.kit.widgets import mark_invalid
+
+#: Offered first in the jurisdiction list; any other two-letter code can be typed.
+
+VEHICLE_FIELDS = (
+    "jurisdiction",
+    "plate",
+    "plate_status",
+    "make",
+    "model",
+    "colour",
+    "model_year",
+    "correction_reason",
+)
+
+
+class VehicleDialog(QDialog):
+    """Collects a :class:`VehicleInput`; emits :attr:`submitted` when the clerk confirms."""
+
+    submitted = Signal(object)
+
+    def __init__(
+        self, owner_name: str, vehicle: VehicleRecord | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.vehicle = vehicle
+        self.setWindowTitle(
+            f"Add a vehicle for {owner_name}"
+            if vehicle is None
+            else f"Edit vehicle of {owner_name}"
+        )
+        self.setStyleSheet(form_style())
+        self.setMinimumWidth(440)
+        self._build_fields()
+        self._build_layout()
+        if vehicle is not None:
+            self._fill(vehicle)
+        self._connect_signals()
+        self._status_changed()
+        self._update_stored_as()
+        self._update_correction()
+        self.history.setVisible(bool(vehicle is not None and vehicle.corrections))
+        self.plate.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _build_fields(self) -> None:
+        self.jurisdiction = QComboBox()
+        self.jurisdiction.setEditable(True)
+        self.jurisdiction.addItems(COMMON_JURISDICTIONS)
+        self.jurisdiction.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        line = self.jurisdiction.lineEdit()
+        if line is not None:
+            line.setMaxLength(6)
+            line.setValidator(QRegularExpressionValidator(r"[A-Za-z]{0,2}(-[A-Za-z0-9]{0,3})?"))
+        self.plate_status = QComboBox()
+        for key, title in PLATE_STATUS_TITLES.items():
+            self.plate_status.addItem(title, key)
+        self.plate = QLineEdit()
+        self.plate.setMaxLength(20)
+        self.plate.setPlaceholderText("As on the plate, e.g. ABCD 123")
+        self.stored_as = QLabel()
+        self.stored_as.setObjectName("hint")
+        self.make = QLineEdit()
+        self.model = QLineEdit()
+        self.colour = QLineEdit()
+        self.model_year = QLineEdit()
+        self.model_year.setValidator(QIntValidator(0, 9999, self.model_year))
+        self.model_year.setMaxLength(4)
+        self.model_year.setPlaceholderText("e.g. 2019")
+        self.correction_reason = QLineEdit()
+        self.correction_reason.setMaxLength(500)
+        self.correction_reason.setPlaceholderText("e.g. Registered as O, the plate has 0")
+        self.correction_note = QLabel(
+            "This vehicle has permits: a new plate or jurisdiction is recorded as a "
+            "correction, with your reason, in the vehicle's history."
+        )
+        self.correction_note.setObjectName("hint")
+        self.correction_note.setWordWrap(True)
+        self.history = QLabel()
+        self.history.setObjectName("hint")
+        self.history.setWordWrap(True)
+        self.history.setTextFormat(Qt.TextFormat.PlainText)
+
+    def _build_layout(self) -> None:
+        plate_box = QWidget()
+        plate_layout = QVBoxLayout(plate_box)
+        plate_layout.setContentsMargins(0, 0, 0, 0)
+        plate_layout.setSpacing(2)
+        plate_layout.addWidget(self.plate)
+        plate_layout.addWidget(self.stored_as)
+
+        self.boxes: dict[str, FieldBox] = {
+            "jurisdiction": FieldBox("Jurisdiction", self.jurisdiction),
+            "plate_status": FieldBox("Plate status", self.plate_status),
+            "plate": FieldBox("Plate", plate_box),
+            "make": FieldBox("Make", self.make),
+            "model": FieldBox("Model", self.model),
+            "colour": FieldBox("Colour", self.colour),
+            "model_year": FieldBox("Year", self.model_year),
+            "correction_reason": FieldBox("Why the plate is corrected", self.correction_reason),
+        }
+        self.boxes["plate"].caption.setBuddy(self.plate)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(6)
+        grid.addWidget(self.boxes["jurisdiction"], 0, 0)
+        grid.addWidget(self.boxes["plate_status"], 0, 1)
+        grid.addWidget(self.boxes["plate"], 1, 0, 1, 2)
+        grid.addWidget(self.boxes["make"], 2, 0)
+        grid.addWidget(self.boxes["model"], 2, 1)
+        grid.addWidget(self.boxes["colour"], 3, 0)
+        grid.addWidget(self.boxes["model_year"], 3, 1)
+        grid.addWidget(self.correction_note, 4, 0, 1, 2)
+        grid.addWidget(self.boxes["correction_reason"], 5, 0, 1, 2)
+        grid.addWidget(self.history, 6, 0, 1, 2)
+
+        self.general_problem = QLabel()
+        self.general_problem.setObjectName("formError")
+        self.general_problem.setWordWrap(True)
+        self.general_problem.hide()
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Add vehicle" if self.vehicle is None else "Save vehicle")
+        ok.setProperty("primary", True)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid)
+        layout.addWidget(self.general_problem)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+
+        self.setTabOrder(self.jurisdiction, self.plate_status)
+        self.setTabOrder(self.plate_status, self.plate)
+        self.setTabOrder(self.plate, self.make)
+        self.setTabOrder(self.make, self.model)
+        self.setTabOrder(self.model, self.colour)
+        self.setTabOrder(self.colour, self.model_year)
+        self.setTabOrder(self.model_year, self.correction_reason)
+
+    def _connect_signals(self) -> None:
+        self.plate.textEdited.connect(lambda _t: self._edited("plate"))
+        self.plate.textChanged.connect(self._update_stored_as)
+        self.plate.textChanged.connect(lambda _t: self._update_correction())
+        self.jurisdiction.currentTextChanged.connect(lambda _t: self._update_correction())
+        self.plate_status.currentIndexChanged.connect(lambda _i: self._update_correction())
+        self.correction_reason.textEdited.connect(lambda _t: self._edited("correction_reason"))
+        self.plate_status.currentIndexChanged.connect(self._status_changed)
+        self.jurisdiction.currentTextChanged.connect(lambda _t: self._edited("jurisdiction"))
+        for name, editor in (
+            ("make", self.make),
+            ("model", self.model),
+            ("colour", self.colour),
+            ("model_year", self.model_year),
+        ):
+            editor.textEdited.connect(lambda _t, n=name: self._edited(n))
+
+    def _fill(self, vehicle: VehicleRecord) -> None:
+        self.jurisdiction.setCurrentText(vehicle.jurisdiction)
+        self.plate_status.setCurrentIndex(max(self.plate_status.findData(vehicle.plate_status), 0))
+        self.plate.setText(vehicle.plate_raw)
+        self.make.setText(vehicle.make)
+        self.model.setText(vehicle.model)
+        self.colour.setText(vehicle.colour)
+        self.model_year.setText(str(vehicle.model_year) if vehicle.model_year else "")
+        if vehicle.corrections:
+            lines = [
+                f"{c.corrected_at.astimezone():%d %b %Y}: {c.old_plate} → {c.new_plate} "
+                f"by {c.corrected_by} — {c.reason}"
+                for c in vehicle.corrections
+            ]
+            self.history.setText("Plate corrections:\n" + "\n".join(lines))
+
+    # -- values -------------------------------------------------------------------
+
+    def values(self) -> VehicleInput:
+        year = self.model_year.text().strip()
+        return VehicleInput(
+            jurisdiction=self.jurisdiction.currentText(),
+            plate_raw=self.plate.text() if self._readable() else "",
+            plate_status=str(self.plate_status.currentData()),
+            make=self.make.text(),
+            model=self.model.text(),
+            colour=self.colour.text(),
+            model_year=int(year) if year.isdigit() else None,
+            correction_reason=self.correction_reason.text() if self.correction_needed() else "",
+        )
+
+    def correction_needed(self) -> bool:
+        """A vehicle with permits whose plate identity is being changed."""
+        vehicle = self.vehicle
+        if vehicle is None or not vehicle.has_permits:
+            return False
+        return vehicle.identity_differs(
+            self.jurisdiction.currentText().strip().upper(),
+            self.plate.text() if self._readable() else "",
+            str(self.plate_status.currentData()),
+        )
+
+    def submit(self) -> None:
+        """Check what was typed; if it is sound, hand it to the desk to save."""
+        if not self.buttons.isEnabled():
+            return  # already saving
+        try:
+            data = self.values().cleaned()
+        except ValidationError as exc:
+            self.show_problems(exc.problems)
+            return
+        self.set_busy(True)
+        self.submitted.emit(data)
+
+    def set_busy(self, busy: bool) -> None:
+        self.buttons.setEnabled(not busy)
+
+    def show_problems(self, problems: Iterable[FieldProblem]) -> None:
+        by_field: dict[str, str] = {}
+        others: list[str] = []
+        for problem in problems:
+            if problem.field in self.boxes:
+                by_field.setdefault(problem.field, problem.message)
+            else:
+                others.append(problem.message)
+        for name, box in self.boxes.items():
+            box.show_problem(by_field.get(name))
+        # The plate box wraps the editor with its "stored as" line: outline the editor itself.
+        mark_invalid(self.plate, "plate" in by_field)
+        self.general_problem.setText("\n".join(others))
+        self.general_problem.setVisible(bool(others))
+        for name in VEHICLE_FIELDS:
+            if name in by_field:
+                editor = self.plate if name == "plate" else self.boxes[name].editor
+                editor.setFocus(Qt.FocusReason.OtherFocusReason)
+                break
+
+    def problem_text(self, field_name: str) -> str:
+        box = self.boxes[field_name]
+        return box.problem.text() if box.has_problem else ""
+
+    # -- behaviour ----------------------------------------------------------------
+
+    def _readable(self) -> bool:
+        return bool(self.plate_status.currentData() == "readable")
+
+    def _status_changed(self) -> None:
+        readable = self._readable()
+        self.plate.setEnabled(readable)
+        self._update_stored_as()
+        self._edited("plate_status")
+
+    def _update_correction(self) -> None:
+        needed = self.correction_needed()
+        self.correction_note.setVisible(needed)
+        self.boxes["correction_reason"].setVisible(needed)
+
+    def _update_stored_as(self) -> None:
+        text = self.plate.text()
+        if not self._readable():
+            self.stored_as.setText("Recorded without a plate number.")
+        elif not text.strip():
+            self.stored_as.setText("Spaces, dashes and dots are ignored.")
+        elif is_plate_like(text):
+            self.stored_as.setText(f"Stored as {normalize_plate(text)}")
+        else:
+            self.stored_as.setText("Use letters A to Z and digits only.")
+
+    def _edited(self, name: str) -> None:
+        box = self.boxes[name]
+        if box.has_problem:
+            box.show_problem(None)
+            if name == "plate":
+                mark_invalid(self.plate, False)

@@ -1,0 +1,1826 @@
+"""The permit desk: find a parker, then sell, renew, transfer and cancel their permits.
+
+At the top, the same type-ahead parker search as the parker desk; below it the chosen
+parker's page: their permits, what they may buy (with the spaces left in each lot, kept
+true by live changes while other clerks sell), their waitlist places and their account.
+Beside the parkers, the whole office's waitlists and the refunds waiting for a manager
+or for payment. Clerks sell; managers look up, and approve or refuse refunds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.documents import Office, format_local
+from desktop.services.errors import KnownError
+from desktop.services.live import Change, Resync
+from desktop.services.localization import format_money
+from desktop.services.parkers import (
+    AFFILIATION_TITLES,
+    MATCH_TITLES,
+    ParkerDetail,
+    ParkerService,
+)
+from desktop.services.permits import (
+    LEDGER_TITLES,
+    NO_PAYMENT,
+    REFUND_TITLES,
+    STATUS_TITLES,
+    TENDER_TITLES,
+    CancelResult,
+    LedgerLine,
+    LotChoice,
+    PaymentResult,
+    PermitInfo,
+    PermitService,
+    Quote,
+    RefundEstimate,
+    RefundInfo,
+    SaleOption,
+    Tender,
+    WaitlistPosition,
+    new_payment_key,
+)
+from desktop.services.workspace import Workspace
+from desktop.views.kit.live import LiveChanges
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.table_model import ReadOnlyTableModel, fit_columns
+from desktop.views.kit.widgets import EmptyState, alive, failure_while_alive, while_alive
+from desktop.views.parkers import ParkerResultsModel
+from desktop.views.permits.actions import (
+    CREDIT_COLOUR,
+    OWED_COLOUR,
+    CancelPermitDialog,
+    FeeDialog,
+    NoteDialog,
+    TransferDialog,
+    describe_permit,
+    describe_quote,
+    format_day,
+    format_period,
+    permit_plates,
+    tender_words,
+)
+from desktop.views.permits.sale import SellPermitDialog
+from desktop.views.permits.waitlist import WaitlistPanel
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+_Index = QModelIndex | QPersistentModelIndex
+
+SEARCH_DELAY_MS = 250
+#: Another clerk's sale arrives as a burst of row changes (permit, vehicles, payment,
+#: ledger): one reload for all of them.
+LIVE_DELAY_MS = 200
+#: Changes that can alter what the open parker's page shows.
+PAGE_TABLES = frozenset(
+    {
+        "permit",
+        "permit_vehicle",
+        "payment",
+        "ledger_entry",
+        "waitlist_entry",
+        "refund",
+        "lot",
+        "permit_type",
+        "permit_type_lot",
+        "parker",
+        "vehicle",
+    }
+)
+REFUND_TABLES = frozenset({"refund", "permit", "payment"})
+#: Permit states in which a permit can still be renewed, transferred or cancelled.
+LIVE_STATES = ("active", "future")
+DIMMED = "#8a94a6"
+MANAGER = "manager"
+#: The ledger's Amount column, coloured: red what the parker owes more, green what they paid.
+LEDGER_AMOUNT = 3
+#: Inside the parker's tabs, as the waitlist panel has it.
+TAB_MARGIN = 8
+
+#: Refund list filters: (title, status or None for all).
+REFUND_FILTERS = (
+    ("Awaiting approval", "pending"),
+    ("Approved, to be paid", "approved"),
+    ("Paid", "paid"),
+    ("Refused", "rejected"),
+    ("All refunds", None),
+)
+EMPTY_REFUNDS = {
+    "pending": "No refunds await approval",
+    "approved": "No approved refunds to pay out",
+    "paid": "No refunds paid yet",
+    "rejected": "No refused refunds",
+}
+
+
+# -- a table of frozen rows ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column(Generic[R]):
+    """One column of a :class:`RowsModel`: its title and how a row reads in it."""
+
+    title: str
+    text: Callable[[R], str]
+    money: bool = False
+    tooltip: Callable[[R], str] | None = None
+
+
+class RowsModel(ReadOnlyTableModel, Generic[R]):
+    """Rows already fetched by the desk (a parker's permits, their ledger): no paging here."""
+
+    def __init__(
+        self,
+        columns: Sequence[Column[R]],
+        *,
+        dimmed: Callable[[R], bool] | None = None,
+        colour: Callable[[R, int], str | None] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.columns = tuple(columns)
+        self.HEADERS = tuple(c.title for c in columns)
+        self._dimmed = dimmed
+        self._colour = colour
+        self._rows: list[R] = []
+
+    def set_rows(self, rows: Sequence[R]) -> None:
+        if list(rows) == self._rows:
+            return
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rows(self) -> list[R]:
+        return list(self._rows)
+
+    def row(self, number: int) -> R:
+        return self._rows[number]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, column = self._rows[index.row()], self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.tooltip(row) if column.tooltip is not None else column.text(row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.money:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if self._dimmed is not None and self._dimmed(row):
+                return QColor(DIMMED)
+            if self._colour is not None:
+                colour = self._colour(row, index.column())
+                return QColor(colour) if colour else None
+        return None
+
+
+def _table(model: QAbstractItemModel, *, stretch: int | None = None) -> QTableView:
+    view = _EnterTable()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setStretchLastSection(stretch is None)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return view
+
+
+class _EnterTable(QTableView):
+    """Enter acts on the current row on every platform (Qt's own handling differs on macOS)."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated.emit(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+# -- words for the tables -----------------------------------------------------------------
+
+
+def signed_money(amount: Decimal, currency: str) -> str:
+    """'+$480.00' for what the parker owes more; a minus sign for what they paid or got back."""
+    text = format_money(amount, currency)
+    return f"+{text}" if amount > 0 else text
+
+
+def balance_words(balance: Decimal, currency: str) -> str:
+    if balance > 0:
+        return f"Owes {format_money(balance, currency)}"
+    if balance < 0:
+        return f"In credit {format_money(-balance, currency)}"
+    return "Nothing owed"
+
+
+def permit_status(permit: PermitInfo, time_zone: str) -> str:
+    """'Valid', 'Starts later (renewed)', 'Cancelled 3 Dec 2026'."""
+    status = STATUS_TITLES.get(permit.status, permit.status)
+    if permit.status == "cancelled" and permit.cancelled_at is not None:
+        day = permit.cancelled_at.astimezone(ZoneInfo(time_zone)).date()
+        return f"{status} {format_day(day)}"
+    if permit.renewed and permit.status in LIVE_STATES:
+        return f"{status} (renewed)"
+    return status
+
+
+def availability_words(option: SaleOption) -> str:
+    """'Lot B: 3 of 420 left · Lot C: 0 of 50 left'."""
+    if not option.lots:
+        return "Not sold for any open lot"
+    return " \u00b7 ".join(lot.describe() for lot in option.lots)
+
+
+def option_price(option: SaleOption, currency: str) -> str:
+    quote = option.quote
+    if quote is None:
+        return format_money(option.price, currency)
+    if quote.prorated:
+        return (
+            f"{format_money(quote.price, currency)} "
+            f"(prorated from {format_money(quote.full_price, currency)})"
+        )
+    return format_money(quote.price, currency)
+
+
+def option_period(option: SaleOption) -> str:
+    if option.quote is None:
+        return option.validity_text
+    return format_period(option.quote.first_day, option.quote.last_day)
+
+
+def option_status(option: SaleOption) -> str:
+    if option.refusal is not None:
+        return option.refusal
+    if option.sale_mode == "waitlist":
+        return "Through the waitlist"
+    if option.lots and all(lot.free <= 0 for lot in option.lots):
+        return "Full: waitlist only"
+    return "Can buy"
+
+
+def refund_tender(refund: RefundInfo) -> str:
+    return TENDER_TITLES.get(refund.original_tender or "", "\u2014")
+
+
+# -- the open parker, fetched in one go ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParkerPage:
+    """Everything the parker's page shows, fetched together off the GUI thread."""
+
+    office: Office
+    parker: ParkerDetail
+    permits: tuple[PermitInfo, ...]
+    options: tuple[SaleOption, ...]
+    ledger: tuple[LedgerLine, ...]
+    balance: Decimal
+    payments: tuple[PaymentResult, ...]
+
+
+def load_parker_page(parkers: ParkerService, permits: PermitService, parker_id: int) -> ParkerPage:
+    office = permits.office()
+    parker = parkers.get(parker_id)
+    ledger, balance = permits.ledger_for_parker(parker_id)
+    return ParkerPage(
+        office=office,
+        parker=parker,
+        permits=tuple(permits.permits_for_parker(parker_id)),
+        options=tuple(permits.sale_options(parker_id)),
+        ledger=tuple(ledger),
+        balance=balance,
+        payments=tuple(permits.payments_for_parker(parker_id)),
+    )
+
+
+@dataclass(frozen=True)
+class ReceiptRow:
+    """A payment as the receipts list shows it: with the day it was taken, from the ledger."""
+
+    payment: PaymentResult
+    posted_at_text: str
+
+
+class _RefundAwaitsApproval(KnownError):
+    """The database sent the refund for approval after all (the limit changed meanwhile)."""
+
+    def __init__(self, result: CancelResult) -> None:
+        super().__init__("The refund needs a manager's approval.")
+        self.result = result
+
+
+# -- the desk ---------------------------------------------------------------------------
+
+
+class PermitDesk(QWidget):
+    """Sell, renew, transfer and cancel permits; waitlists, refunds and receipts."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        runner: OperationRunner,
+        live: LiveChanges,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.runner = runner
+        self.live = live
+        self.service = PermitService(workspace)
+        self.parkers = ParkerService(workspace)
+        self.editable = workspace.identity.can_edit("permits")
+        self.is_manager = MANAGER in workspace.identity.roles
+
+        self.office: Office | None = None
+        self.page: ParkerPage | None = None
+        self.sell_dialog: SellPermitDialog | None = None
+        self.payment_dialog: QDialog | None = None
+        self.action_dialog: QDialog | None = None
+        self._page_generation = 0
+        self._opening: int | None = None
+        self._open_first_wanted = False
+        self._page_wanted = False
+        self._results_wanted = False
+        self._refunds_wanted = False
+        self._columns_fitted = False
+        self._refunds: list[RefundInfo] = []
+        #: The permit to select when the page next arrives (the one just sold or renewed).
+        self._select_permit: int | None = None
+
+        self.results_model = ParkerResultsModel(
+            self.parkers, runner, dialog_parent=self, parent=self
+        )
+        self._build_models()
+        self._build()
+        self._build_actions()
+        self._set_tab_order()
+        self._build_timers()
+        self._connect()
+        self._update_search_state()
+        self._show_placeholder()
+        self.load_office()
+        self.reload_refunds()
+
+    # -- building -----------------------------------------------------------------------
+
+    def _currency(self) -> str:
+        return self.office.currency if self.office is not None else "USD"
+
+    def _zone(self) -> str:
+        return self.office.time_zone if self.office is not None else "UTC"
+
+    def _build_models(self) -> None:
+        self.permits_model: RowsModel[PermitInfo] = RowsModel(
+            [
+                Column("Number", lambda p: p.number),
+                Column("Permit", lambda p: p.title),
+                Column("Lot", lambda p: p.lot_name),
+                Column("Vehicles", permit_plates),
+                Column("Valid", lambda p: format_period(p.first_day, p.last_day)),
+                Column(
+                    "Status",
+                    lambda p: permit_status(p, self._zone()),
+                    tooltip=lambda p: (
+                        f"Cancelled: {p.cancel_reason}"
+                        if p.cancel_reason
+                        else permit_status(p, self._zone())
+                    ),
+                ),
+                Column("Price", lambda p: format_money(p.price, self._currency()), money=True),
+            ],
+            dimmed=lambda p: p.status not in LIVE_STATES,
+            parent=self,
+        )
+        self.options_model: RowsModel[SaleOption] = RowsModel(
+            [
+                Column("Permit type", lambda o: o.name),
+                Column("Price", lambda o: option_price(o, self._currency()), money=True),
+                Column("Period", option_period),
+                Column("For this parker", option_status),
+                Column("Spaces left", availability_words),
+            ],
+            dimmed=lambda o: not o.eligible,
+            parent=self,
+        )
+        self.ledger_model: RowsModel[tuple[LedgerLine, Decimal]] = RowsModel(
+            [
+                Column("Date", lambda r: format_local(r[0].posted_at, self._zone())),
+                Column("What", lambda r: LEDGER_TITLES.get(r[0].kind, r[0].kind)),
+                Column("Details", lambda r: r[0].memo),
+                Column("Amount", lambda r: signed_money(r[0].amount, self._currency()), money=True),
+                Column("Balance", lambda r: format_money(r[1], self._currency()), money=True),
+                Column("Receipt", lambda r: r[0].receipt_number or ""),
+            ],
+            colour=lambda r, column: (
+                (OWED_COLOUR if r[0].amount > 0 else CREDIT_COLOUR)
+                if column == LEDGER_AMOUNT
+                else None
+            ),
+            parent=self,
+        )
+        self.receipts_model: RowsModel[ReceiptRow] = RowsModel(
+            [
+                Column("Receipt", lambda r: r.payment.receipt_number),
+                Column("Date", lambda r: r.posted_at_text),
+                Column("Permit", lambda r: r.payment.permit_number or "\u2014"),
+                Column(
+                    "Amount",
+                    lambda r: (
+                        format_money(r.payment.amount, self._currency())
+                        if r.payment.direction == "in"
+                        else f"{format_money(r.payment.amount, self._currency())} out"
+                    ),
+                    money=True,
+                ),
+                Column("Paid by", lambda r: TENDER_TITLES.get(r.payment.tender, r.payment.tender)),
+            ],
+            parent=self,
+        )
+        self.refunds_model: RowsModel[RefundInfo] = RowsModel(
+            [
+                Column("Requested", lambda r: format_local(r.requested_at, self._zone())),
+                Column("Parker", lambda r: r.parker_name),
+                Column("Permit", lambda r: r.permit_number),
+                Column("Amount", lambda r: format_money(r.amount, self._currency()), money=True),
+                Column("Status", lambda r: REFUND_TITLES.get(r.status, r.status)),
+                Column("Reason", lambda r: r.reason),
+                Column("Requested by", lambda r: r.requested_by),
+                Column("Permit paid by", refund_tender),
+            ],
+            parent=self,
+        )
+
+    def _build(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self._build_counter(), "Parkers && permits")
+        self.office_waitlists = self._make_waitlist_panel()
+        self.tabs.addTab(self.office_waitlists, "Waitlists")
+        self.tabs.addTab(self._build_refunds(), "Refunds")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.tabs)
+
+    def _make_waitlist_panel(self) -> WaitlistPanel:
+        panel = WaitlistPanel(self.service, self.runner, self.live, self.editable)
+        panel.accept_requested.connect(self.sell_from_offer)
+        return panel
+
+    def _build_counter(self) -> QWidget:
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self._build_search())
+        splitter.addWidget(self._build_parker_side())
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([200, 520])
+        splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
+        return splitter
+
+    def _build_search(self) -> QWidget:
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Name, email, campus ID or plate")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search parkers")
+        self.temporary_button = QPushButton("Temporary permit…")
+        self.temporary_button.setToolTip(
+            "Issue a temporary, visitor or event permit for a plate (Ctrl+Shift+T)"
+        )
+        self.temporary_button.clicked.connect(self.issue_temporary)
+        # Managers issue them too: beyond the office's free-day limit only they may.
+        self.temporary_button.setVisible(self.editable or self.is_manager)
+        row = QHBoxLayout()
+        row.addWidget(self.search, 1)
+        row.addWidget(self.temporary_button)
+
+        self.results = _table(self.results_model)
+        self.results.setMinimumHeight(self.results.verticalHeader().defaultSectionSize() * 3)
+        self.search_empty = EmptyState("", "")
+        self.search_empty.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.results_stack = QStackedWidget()
+        self.results_stack.addWidget(self.results)
+        self.results_stack.addWidget(self.search_empty)
+        self.result_info = QLabel()
+        self.result_info.setObjectName("countLabel")
+
+        side = QWidget()
+        layout = QVBoxLayout(side)
+        layout.setContentsMargins(0, 0, 0, 4)
+        layout.addLayout(row)
+        layout.addWidget(self.results_stack, 1)
+        layout.addWidget(self.result_info)
+        return side
+
+    def _build_parker_side(self) -> QWidget:
+        self.placeholder = EmptyState(
+            "No parker open",
+            "Find the parker above and press Enter to open their permits and account."
+            + (
+                " To issue a temporary permit for a plate, press Ctrl+Shift+T."
+                if self.editable
+                else ""
+            ),
+        )
+        self.parker_title = QLabel()
+        self.parker_title.setTextFormat(Qt.TextFormat.PlainText)
+        self.parker_title.setStyleSheet("font-size: 14pt; font-weight: 600; color: #111827;")
+        self.parker_facts = QLabel()
+        self.parker_facts.setObjectName("hint")
+        self.parker_facts.setTextFormat(Qt.TextFormat.PlainText)
+        self.balance_label = QLabel()
+        self.balance_label.setObjectName("balanceLabel")
+
+        self.notice = QFrame()
+        self.notice.setObjectName("permitNotice")
+        self.notice_label = QLabel()
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice_close = QPushButton("Dismiss")
+        self.notice_close.clicked.connect(self.notice.hide)
+        notice_row = QHBoxLayout(self.notice)
+        notice_row.setContentsMargins(10, 4, 4, 4)
+        notice_row.addWidget(self.notice_label, 1)
+        notice_row.addWidget(self.notice_close)
+        self.notice.hide()
+
+        title_row = QHBoxLayout()
+        title_row.setSpacing(12)
+        title_row.addWidget(self.parker_title)
+        title_row.addWidget(self.parker_facts)
+        title_row.addStretch(1)
+        title_row.addWidget(self.balance_label)
+
+        self._build_buttons()
+        self.parker_tabs = QTabWidget()
+        self.parker_tabs.addTab(self._build_permits_tab(), "Permits")
+        self.parker_tabs.addTab(self._build_buy_tab(), "Buy a permit")
+        self.parker_waitlist = self._make_waitlist_panel()
+        self.parker_tabs.addTab(self.parker_waitlist, "Waitlists")
+        self.parker_tabs.addTab(self._build_account_tab(), "Account")
+
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.setSpacing(6)
+        layout.addLayout(title_row)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.button_bar)
+        layout.addWidget(self.parker_tabs, 1)
+        self.parker_page = page
+
+        self.parker_stack = QStackedWidget()
+        self.parker_stack.addWidget(self.placeholder)
+        self.parker_stack.addWidget(page)
+        return self.parker_stack
+
+    def _build_buttons(self) -> None:
+        def button(text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
+            made = QPushButton(text)
+            made.setToolTip(tip)
+            made.clicked.connect(slot)
+            return made
+
+        self.sell_button = button("Sell…", "Sell a permit to this parker (Ctrl+N)", self.sell)
+        self.sell_button.setProperty("primary", True)
+        self.renew_button = button("Renew…", "Renew the chosen permit (Ctrl+R)", self.renew)
+        self.transfer_button = button(
+            "Transfer…", "Move the chosen permit to another vehicle (Ctrl+T)", self.transfer
+        )
+        self.cancel_button = button(
+            "Cancel permit…", "Cancel the chosen permit and refund the unused days", self.cancel
+        )
+        self.receipt_button = button(
+            "Receipt…", "Show the receipt of the chosen payment or permit (Ctrl+P)", self.receipt
+        )
+        self.fee_button = button("Charge fee…", "Charge a fee at the counter", self.charge_fee)
+        self.read_only_label = QLabel(
+            "Read only: your role can look permits up; clerks sell, renew and cancel them."
+        )
+        self.read_only_label.setObjectName("hint")
+        self.button_bar = QWidget()
+        row = QHBoxLayout(self.button_bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        for made in (
+            self.sell_button,
+            self.renew_button,
+            self.transfer_button,
+            self.cancel_button,
+            self.fee_button,
+        ):
+            made.setVisible(self.editable)
+            row.addWidget(made)
+        row.addWidget(self.read_only_label)
+        self.read_only_label.setVisible(not self.editable)
+        row.addStretch(1)
+        row.addWidget(self.receipt_button)
+
+    def _build_permits_tab(self) -> QWidget:
+        self.permits_view = _table(self.permits_model, stretch=3)
+        self.permits_empty = EmptyState(
+            "No permits yet",
+            "Permits this parker buys appear here."
+            + (" To sell one, press Ctrl+N." if self.editable else ""),
+        )
+        self.permits_stack = QStackedWidget()
+        self.permits_stack.addWidget(self.permits_view)
+        self.permits_stack.addWidget(self.permits_empty)
+        return self._padded(self.permits_stack)
+
+    def _build_buy_tab(self) -> QWidget:
+        self.options_view = _table(self.options_model, stretch=3)
+        self.option_detail = QLabel()
+        self.option_detail.setWordWrap(True)
+        self.option_detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.option_detail.setObjectName("optionDetail")
+        self.options_empty = EmptyState(
+            "No permit types on sale",
+            "A manager sets up permit types and their lots on the Permit types & lots desk.",
+        )
+        self.options_stack = QStackedWidget()
+        self.options_stack.addWidget(self.options_view)
+        self.options_stack.addWidget(self.options_empty)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.setContentsMargins(TAB_MARGIN, TAB_MARGIN, TAB_MARGIN, TAB_MARGIN)
+        layout.addWidget(self.options_stack, 1)
+        layout.addWidget(self.option_detail)
+        return tab
+
+    def _build_account_tab(self) -> QWidget:
+        self.ledger_view = _table(self.ledger_model, stretch=2)
+        self.ledger_empty = QLabel("Nothing posted to this parker's account yet.")
+        self.ledger_empty.setObjectName("hint")
+        self.receipts_view = _table(self.receipts_model, stretch=4)
+        self.receipts_empty = QLabel("No payments yet.")
+        self.receipts_empty.setObjectName("hint")
+
+        def section(title: str, view: QTableView, empty: QLabel) -> QWidget:
+            caption = QLabel(title)
+            caption.setStyleSheet("font-weight: 600;")
+            holder = QWidget()
+            layout = QVBoxLayout(holder)
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.setSpacing(4)
+            layout.addWidget(caption)
+            layout.addWidget(view, 1)
+            layout.addWidget(empty)
+            return holder
+
+        # One above the other, so the ledger's details column gets the desk's full width.
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(section("Account, newest first", self.ledger_view, self.ledger_empty))
+        splitter.addWidget(
+            section(
+                "Receipts — choose one and press Receipt… (Ctrl+P)",
+                self.receipts_view,
+                self.receipts_empty,
+            )
+        )
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        return self._padded(splitter)
+
+    def _build_refunds(self) -> QWidget:
+        self.refund_filter = QComboBox()
+        self.refund_filter.setAccessibleName("Show refunds")
+        for title, status in REFUND_FILTERS:
+            self.refund_filter.addItem(title, status)
+        self.refund_filter.setCurrentIndex(0 if self.is_manager or not self.editable else 1)
+        self.refunds_view = _table(self.refunds_model, stretch=5)
+        self.refunds_empty = EmptyState("", "")
+        self.refunds_stack = QStackedWidget()
+        self.refunds_stack.addWidget(self.refunds_view)
+        self.refunds_stack.addWidget(self.refunds_empty)
+        self.refund_detail = QLabel()
+        self.refund_detail.setWordWrap(True)
+        self.refund_detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.refund_detail.setObjectName("hint")
+
+        self.approve_button = QPushButton("Approve…")
+        self.approve_button.setProperty("primary", True)
+        self.approve_button.clicked.connect(lambda: self.decide_refund(approve=True))
+        self.refuse_button = QPushButton("Refuse…")
+        self.refuse_button.clicked.connect(lambda: self.decide_refund(approve=False))
+        self.pay_refund_button = QPushButton("Pay refund…")
+        self.pay_refund_button.setProperty("primary", True)
+        self.pay_refund_button.clicked.connect(self.pay_refund)
+        self.refund_parker_button = QPushButton("Open parker")
+        self.refund_parker_button.clicked.connect(self._open_refund_parker)
+        self.approve_button.setVisible(self.is_manager)
+        self.refuse_button.setVisible(self.is_manager)
+        self.pay_refund_button.setVisible(self.editable)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Show"))
+        top.addWidget(self.refund_filter)
+        top.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.approve_button)
+        buttons.addWidget(self.refuse_button)
+        buttons.addWidget(self.pay_refund_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.refund_parker_button)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.setContentsMargins(0, 8, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.refunds_stack, 1)
+        layout.addWidget(self.refund_detail)
+        layout.addLayout(buttons)
+        return tab
+
+    @staticmethod
+    def _padded(widget: QWidget) -> QWidget:
+        holder = QWidget()
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(TAB_MARGIN, TAB_MARGIN, TAB_MARGIN, TAB_MARGIN)
+        layout.addWidget(widget)
+        return holder
+
+    def _build_actions(self) -> None:
+        def action(text: str, keys: str | QKeySequence, slot: Callable[[], None]) -> QAction:
+            made = QAction(text, self)
+            made.setShortcut(QKeySequence(keys))
+            # Several desks live in one window: each desk's shortcuts work inside it only.
+            made.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            made.triggered.connect(slot)
+            self.addAction(made)
+            return made
+
+        self.find_action = action(
+            "Find parker", QKeySequence(QKeySequence.StandardKey.Find), self.focus_search
+        )
+        self.sell_action = action("Sell a permit", "Ctrl+N", self.sell)
+        self.renew_action = action("Renew permit", "Ctrl+R", self.renew)
+        self.transfer_action = action("Transfer permit", "Ctrl+T", self.transfer)
+        self.receipt_action = action("Receipt", "Ctrl+P", self.receipt)
+        self.temporary_action = action("Temporary permit", "Ctrl+Shift+T", self.issue_temporary)
+        for made in (self.sell_action, self.renew_action, self.transfer_action):
+            made.setEnabled(self.editable)
+        self.temporary_action.setEnabled(self.editable or self.is_manager)
+
+    def _set_tab_order(self) -> None:
+        chain: list[QWidget] = [
+            self.search,
+            self.temporary_button,
+            self.results,
+            self.sell_button,
+            self.renew_button,
+            self.transfer_button,
+            self.cancel_button,
+            self.fee_button,
+            self.receipt_button,
+            self.parker_tabs,
+            self.permits_view,
+            self.options_view,
+            self.ledger_view,
+            self.receipts_view,
+        ]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
+
+    def _build_timers(self) -> None:
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.search_now)
+        self._office_wanted = False
+        self._reload_after_open = False
+        self._live_timer = QTimer(self)
+        self._live_timer.setSingleShot(True)
+        self._live_timer.setInterval(LIVE_DELAY_MS)
+        self._live_timer.timeout.connect(self._apply_live_changes)
+
+    def _connect(self) -> None:
+        self.search.textEdited.connect(lambda _text: self._search_timer.start())
+        self.search.returnPressed.connect(self._search_entered)
+        self.results_model.results_arrived.connect(self._results_arrived)
+        self.results_model.loading_changed.connect(lambda _busy: self._update_result_info())
+        self.results_model.modelReset.connect(self._select_open_parker)
+        self.results.activated.connect(self._result_chosen)
+        self.results.clicked.connect(self._result_chosen)
+        self.permits_view.selectionModel().currentRowChanged.connect(
+            lambda *_: self._update_buttons()
+        )
+        self.permits_view.activated.connect(lambda _index: self.receipt())
+        self.options_view.selectionModel().currentRowChanged.connect(
+            lambda *_: self._show_option_detail()
+        )
+        self.options_view.activated.connect(lambda _index: self.sell())
+        self.receipts_view.activated.connect(lambda _index: self.receipt())
+        self.receipts_view.selectionModel().currentRowChanged.connect(
+            lambda *_: self._update_buttons()
+        )
+        self.parker_tabs.currentChanged.connect(lambda _i: self._update_buttons())
+        self.refund_filter.currentIndexChanged.connect(lambda _i: self._show_refunds())
+        self.refunds_view.selectionModel().currentRowChanged.connect(
+            lambda *_: self._update_refund_buttons()
+        )
+        self.refunds_view.activated.connect(lambda _index: self._refund_default_action())
+        self.live.changed.connect(self._on_change)
+        self.live.resynced.connect(self._on_resynced)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._columns_fitted:
+            # Only now is the application style sheet (fonts, padding) applied to the tables.
+            self._columns_fitted = True
+            self._fit_columns()
+            focused = QApplication.focusWidget()
+            if focused is None or not self.isAncestorOf(focused):
+                self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+        super().showEvent(event)
+
+    def _fit_columns(self) -> None:
+        results = ParkerResultsModel
+        fit_columns(
+            self.results,
+            {
+                results.NAME: ["Okonkwo-Smith, Alexandra"],
+                results.AFFILIATION: list(AFFILIATION_TITLES.values()),
+                results.CAMPUS_ID: ["S12345678"],
+                results.PLATES: ["ON ABCD123, QC X1"],
+                results.MATCH: list(MATCH_TITLES.values()),
+                results.STATUS: ["Inactive"],
+            },
+            stretch=results.EMAIL,
+        )
+        day = "30 Sep 2026 \u2013 31 Aug 2027"
+        fit_columns(
+            self.permits_view,
+            {
+                0: ["P-0000123"],
+                1: ["Faculty & staff annual"],
+                2: ["Stadium West Garage"],
+                3: ["ON ABCD123, ON XYZ789"],
+                4: [day],
+                5: ["Starts later (renewed)", "Cancelled 30 Sep 2026"],
+                6: ["$1,480.00"],
+            },
+            stretch=3,
+        )
+        fit_columns(
+            self.options_view,
+            {
+                0: ["Faculty & staff annual"],
+                1: ["$400.00 (prorated from $480.00)"],
+                2: [day],
+                3: ["Already has 1 (the limit is 1).", "Through the waitlist"],
+            },
+            stretch=4,
+        )
+        fit_columns(
+            self.ledger_view,
+            {
+                0: ["30 Sep 2026 14:05 EDT"],
+                1: ["Temporary permit"],
+                3: ["\u2212$1,480.00"],
+                4: ["\u2212$1,480.00"],
+                5: ["R-0000042"],
+            },
+            stretch=2,
+        )
+        fit_columns(
+            self.receipts_view,
+            {0: ["R-0000042"], 1: ["30 Sep 2026"], 2: ["P-0000123"], 3: ["$1,480.00 out"]},
+            stretch=4,
+        )
+        fit_columns(
+            self.refunds_view,
+            {
+                0: ["30 Sep 2026 14:05 EDT"],
+                1: ["Alexandra Okonkwo-Smith"],
+                2: ["P-0000123"],
+                3: ["$1,480.00"],
+                4: list(REFUND_TITLES.values()),
+                6: ["bruno"],
+                7: list(TENDER_TITLES.values()),
+            },
+            stretch=5,
+        )
+
+    # -- the office ---------------------------------------------------------------------
+
+    def load_office(self) -> None:
+        service = self.service
+
+        def arrived(office: Office) -> None:
+            self.office = office
+            self._show_refunds()
+
+        def failed(exc: BaseException) -> bool:
+            log.info("loading the office settings failed: %s", exc)
+            return isinstance(exc, KnownError)
+
+        self.runner.run(
+            service.office, while_alive(self, arrived), failure_while_alive(self, failed)
+        )
+
+    # -- searching ----------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def search_now(self) -> None:
+        self._search_timer.stop()
+        query = " ".join(self.search.text().split())
+        model = self.results_model
+        if model.is_searching == bool(query) and model.query == query:
+            return
+        model.search(query)
+        self._update_search_state()
+
+    def _search_entered(self) -> None:
+        """Enter opens the first match (once it has arrived, if the search is still running)."""
+        self.search_now()
+        model = self.results_model
+        if model.rowCount() > 0 and not model.loading:
+            self._open_first()
+        elif model.is_searching:
+            self._open_first_wanted = True
+
+    def _open_first(self) -> None:
+        self._open_first_wanted = False
+        self.results_stack.setCurrentWidget(self.results)
+        self.results.setCurrentIndex(self.results_model.index(0, 0))
+        self.open_parker(self.results_model.summary(0).id)
+
+    def _results_arrived(self) -> None:
+        self._update_search_state()
+        if self._open_first_wanted and not self.results_model.loading:
+            if self.results_model.rowCount() > 0:
+                self._open_first()
+            else:
+                self._open_first_wanted = False
+
+    def _update_search_state(self) -> None:
+        model = self.results_model
+        if not model.is_searching:
+            self._show_search_empty(
+                "Find a parker",
+                "Type a name, email, campus ID or plate (Ctrl+F); press Enter to open the "
+                "first match.",
+            )
+        elif model.rowCount() == 0 and model.has_results and not model.loading:
+            self._show_search_empty(
+                f"No parkers match “{model.query}”.",
+                "Check the spelling. New parkers are registered on the Parkers & vehicles desk.",
+            )
+        else:
+            self.results_stack.setCurrentWidget(self.results)
+        self._update_result_info()
+
+    def _show_search_empty(self, title: str, text: str) -> None:
+        self.search_empty.title.setText(title)
+        self.search_empty.text.setText(text)
+        self.results_stack.setCurrentWidget(self.search_empty)
+
+    def _update_result_info(self) -> None:
+        model = self.results_model
+        count = model.rowCount()
+        if not model.is_searching or (count == 0 and not model.loading):
+            text = ""
+        elif model.loading and count == 0:
+            text = "Searching…"
+        else:
+            noun = "parker" if count == 1 else "parkers"
+            text = f"{count} {noun}" + (" — more load as you scroll" if model.has_more else "")
+        self.result_info.setText(text)
+
+    def _result_chosen(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_parker(self.results_model.summary(index.row()).id)
+
+    def _select_open_parker(self) -> None:
+        if self.page is None:
+            return
+        row = self.results_model.row_of(self.page.parker.id)
+        if row is not None:
+            self.results.selectionModel().setCurrentIndex(
+                self.results_model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+
+    # -- the parker's page ----------------------------------------------------------------
+
+    def open_parker(self, parker_id: int, then: Callable[[ParkerPage], None] | None = None) -> None:
+        """Fetch the parker's page; ``then`` runs once it is on screen."""
+        if then is None and self.page is not None and self.page.parker.id == parker_id:
+            return
+        if then is None and parker_id == self._opening:
+            return  # a click and the double-click's "activated" ask for the same parker
+        self._page_generation += 1
+        generation, parkers, service = self._page_generation, self.parkers, self.service
+        self._opening = parker_id
+
+        def arrived(page: ParkerPage) -> None:
+            if generation != self._page_generation:
+                return
+            self._opening = None
+            fresh = self.page is None or self.page.parker.id != page.parker.id
+            self._show_page(page, fresh=fresh)
+            if then is not None:
+                then(page)
+            if self._reload_after_open:
+                self._reload_after_open = False
+                self.reload_page()
+
+        def failed(_exc: BaseException) -> bool:
+            if generation == self._page_generation:
+                self._opening = None
+                self._reload_after_open = False
+            return False
+
+        self.runner.run(
+            lambda: load_parker_page(parkers, service, parker_id),
+            while_alive(self, arrived),
+            failure_while_alive(self, failed),
+            parent=self,
+        )
+
+    def reload_page(self) -> None:
+        """Fetch the open parker's page again (after a sale, or someone else's change)."""
+        if self.page is None:
+            return
+        if self._opening is not None:
+            # A parker is being opened (perhaps to sell from an offer): reloading now would
+            # overtake it and lose what it was opened for. Reload once it is on screen.
+            self._reload_after_open = True
+            return
+        self._page_generation += 1
+        generation, parkers, service = self._page_generation, self.parkers, self.service
+        parker_id = self.page.parker.id
+
+        def arrived(page: ParkerPage) -> None:
+            if generation == self._page_generation:
+                self._show_page(page, fresh=False)
+
+        def failed(exc: BaseException) -> bool:
+            log.info("reloading the parker's page failed: %s", exc)
+            return isinstance(exc, KnownError)
+
+        self.runner.run(
+            lambda: load_parker_page(parkers, service, parker_id),
+            while_alive(self, arrived),
+            failure_while_alive(self, failed),
+            parent=self,
+        )
+
+    def _show_placeholder(self) -> None:
+        self.page = None
+        self.parker_stack.setCurrentWidget(self.placeholder)
+        self._update_buttons()
+
+    def _show_page(self, page: ParkerPage, *, fresh: bool) -> None:
+        keep_permit = None if fresh else self._selected(self.permits_view, self.permits_model)
+        keep_option = None if fresh else self._selected(self.options_view, self.options_model)
+        keep_receipt = None if fresh else self._selected(self.receipts_view, self.receipts_model)
+        self.office = page.office
+        self.page = page
+        parker = page.parker
+        if fresh:
+            self.notice.hide()
+            self.parker_tabs.setCurrentIndex(0)
+            self.parker_waitlist.set_parker(parker.id)
+        self.parker_title.setText(parker.name)
+        facts = [AFFILIATION_TITLES.get(parker.affiliation, parker.affiliation.title())]
+        facts += [fact for fact in (parker.campus_id, parker.email) if fact]
+        if not parker.active:
+            facts.append("Deactivated")
+        self.parker_facts.setText(" \u00b7 ".join(facts))
+        self._show_balance(page.balance)
+        zone = ZoneInfo(page.office.time_zone)
+
+        self.permits_model.set_rows(page.permits)
+        self.permits_stack.setCurrentWidget(
+            self.permits_view if page.permits else self.permits_empty
+        )
+        self.options_model.set_rows(page.options)
+        self.options_stack.setCurrentWidget(
+            self.options_view if page.options else self.options_empty
+        )
+        running, rows = page.balance, []
+        for line in page.ledger:
+            rows.append((line, running))
+            running -= line.amount
+        self.ledger_model.set_rows(rows)
+        self.ledger_empty.setVisible(not rows)
+        dates = {
+            line.receipt_number: format_day(line.posted_at.astimezone(zone).date())
+            for line in page.ledger
+            if line.receipt_number
+        }
+        self.receipts_model.set_rows(
+            [ReceiptRow(p, dates.get(p.receipt_number, "")) for p in page.payments]
+        )
+        self.receipts_empty.setVisible(not page.payments)
+
+        wanted, self._select_permit = self._select_permit, None
+        self._reselect(self.permits_view, self.permits_model, keep_permit, lambda p: p.id, wanted)
+        self._reselect(self.options_view, self.options_model, keep_option, lambda o: o.type_id)
+        self._reselect(
+            self.receipts_view, self.receipts_model, keep_receipt, lambda r: r.payment.payment_id
+        )
+        self._show_option_detail()
+        self.parker_stack.setCurrentWidget(self.parker_page)
+        self._select_open_parker()
+        self._update_buttons()
+
+    def _show_balance(self, balance: Decimal) -> None:
+        words = balance_words(balance, self._currency())
+        colour = OWED_COLOUR if balance > 0 else ("#1f2933" if balance == 0 else CREDIT_COLOUR)
+        self.balance_label.setText(f"Balance: {words}")
+        self.balance_label.setStyleSheet(f"font-weight: 600; color: {colour};")
+
+    @staticmethod
+    def _selected(view: QTableView, model: RowsModel[R]) -> R | None:
+        index = view.currentIndex()
+        if not index.isValid() or index.row() >= model.rowCount():
+            return None
+        return model.row(index.row())
+
+    @staticmethod
+    def _reselect(
+        view: QTableView,
+        model: RowsModel[R],
+        keep: R | None,
+        key: Callable[[R], object],
+        wanted: object = None,
+    ) -> None:
+        """Select the row that was selected before (or ``wanted``, by key), else the first."""
+        rows = model.rows()
+        if not rows:
+            return
+        if wanted is None and keep is not None:
+            wanted = key(keep)
+        row = next((n for n, r in enumerate(rows) if key(r) == wanted), 0)
+        view.selectionModel().setCurrentIndex(
+            model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+
+    def selected_permit(self) -> PermitInfo | None:
+        return self._selected(self.permits_view, self.permits_model)
+
+    def selected_option(self) -> SaleOption | None:
+        return self._selected(self.options_view, self.options_model)
+
+    def _show_option_detail(self) -> None:
+        option = self.selected_option()
+        if option is None or self.page is None:
+            self.option_detail.setText("")
+            return
+        currency = self._currency()
+        parts = [f"{option.name}: "]
+        if option.quote is not None:
+            parts.append(describe_quote(option.quote, currency) + ".")
+        else:
+            parts.append(f"{format_money(option.price, currency)}, {option.validity_text}.")
+        parts.append(
+            f" Up to {option.max_vehicles} vehicle{'s' if option.max_vehicles != 1 else ''}."
+        )
+        if option.lots:
+            parts.append(f" Spaces left: {availability_words(option)}.")
+        if option.refusal:
+            parts.append(f" Not for {self.page.parker.name}: {option.refusal}")
+        elif option.sale_mode == "waitlist":
+            parts.append(" Sold through its waitlist: Sell… offers to add the parker to it.")
+        self.option_detail.setText("".join(parts))
+
+    def _update_buttons(self) -> None:
+        page, permit = self.page, self.selected_permit()
+        open_ = page is not None and self.editable
+        live = permit is not None and permit.status in LIVE_STATES
+        self.sell_button.setEnabled(open_ and page is not None and page.parker.active)
+        self.renew_button.setEnabled(
+            open_ and live and permit is not None and permit.kind == "term" and not permit.renewed
+        )
+        self.transfer_button.setEnabled(open_ and live and permit is not None)
+        self.cancel_button.setEnabled(open_ and live)
+        self.fee_button.setEnabled(open_)
+        self.receipt_button.setEnabled(self._chosen_payment() is not None)
+        self.sell_action.setEnabled(self.sell_button.isEnabled())
+        self.renew_action.setEnabled(self.renew_button.isEnabled())
+        self.transfer_action.setEnabled(self.transfer_button.isEnabled())
+
+    def show_notice(self, text: str, *, good: bool = True) -> None:
+        """A line above the tabs saying what just happened (and the receipt number)."""
+        colours = ("#e7f6ec", "#a6d9b5", "#14532d") if good else ("#fff4ce", "#e8cf7a", "#7a4b00")
+        self.notice.setStyleSheet(
+            f"QFrame#permitNotice {{ background: {colours[0]}; border: 1px solid {colours[1]}; "
+            f"border-radius: 4px; }} QFrame#permitNotice QLabel {{ color: {colours[2]}; }}"
+        )
+        self.notice_label.setText(text)
+        self.notice.show()
+
+    def notice_text(self) -> str:
+        return self.notice_label.text() if self.notice.isVisible() else ""
+
+    # -- selling --------------------------------------------------------------------------
+
+    def sell(self) -> None:
+        """Open the sale dialog for the open parker (with the type chosen on Buy a permit)."""
+        if not self.sell_button.isEnabled() or self.page is None or self.sell_dialog is not None:
+            return
+        option = self.selected_option() if self.parker_tabs.currentIndex() == 1 else None
+        type_id = option.type_id if option is not None and option.eligible else None
+        self._open_sell_dialog(self.page, type_id=type_id)
+
+    def sell_from_offer(self, position: WaitlistPosition) -> None:
+        """A waitlist offer is accepted: open the parker and sell them the space held."""
+        if not self.editable or self.sell_dialog is not None:
+            return
+        self.tabs.setCurrentIndex(0)
+        self.open_parker(
+            position.parker_id,
+            then=lambda page: self._open_sell_dialog(page, offer=position),
+        )
+
+    def _open_sell_dialog(
+        self,
+        page: ParkerPage,
+        *,
+        type_id: int | None = None,
+        offer: WaitlistPosition | None = None,
+    ) -> None:
+        if self.sell_dialog is not None:
+            return
+        dialog = SellPermitDialog(
+            service=self.service,
+            runner=self.runner,
+            parker=page.parker,
+            options=page.options,
+            currency=page.office.currency,
+            time_zone=page.office.time_zone,
+            type_id=type_id,
+            offer=offer,
+            parent=self,
+        )
+        self.sell_dialog = dialog
+        dialog.sold.connect(self._sold)
+        dialog.waitlisted.connect(self._waitlisted)
+
+        def closed(_result: int) -> None:
+            if self.sell_dialog is dialog:
+                self.sell_dialog = None
+            dialog.deleteLater()
+
+        dialog.finished.connect(closed)
+        dialog.open()
+
+    def _sold(self, payment: PaymentResult) -> None:
+        self._select_permit = payment.permit_id
+        self._show_receipt(payment)
+        self.show_notice(f"Sold permit {payment.permit_number}: {self._paid_words(payment)}")
+        self.parker_tabs.setCurrentIndex(0)
+        self.parker_waitlist.reload()  # an accepted offer leaves the list
+        self.reload_page()
+
+    def _waitlisted(self, position: WaitlistPosition) -> None:
+        rank = f"rank {position.rank} of {position.waiting}" if position.rank else "waiting"
+        self.show_notice(
+            f"{position.parker_name} added to the waitlist for {position.type_name} in "
+            f"{position.lot_name}: {rank}.",
+        )
+        self.parker_tabs.setCurrentIndex(2)
+        self.parker_waitlist.reload()
+        self.reload_page()
+
+    def _paid_words(self, payment: PaymentResult) -> str:
+        amount = format_money(payment.amount, self._currency())
+        if payment.amount == 0:
+            return f"issued free (receipt {payment.receipt_number})."
+        how = tender_words(payment.tender)
+        verb = "paid out" if payment.direction == "out" else "paid"
+        return f"{amount} {verb} by {how} (receipt {payment.receipt_number})."
+
+    def _show_receipt(self, payment: PaymentResult) -> None:
+        from desktop.views.permits.payment_dialog import show_receipt
+
+        show_receipt(self, self.runner, self.service, payment)
+
+    def _open_payment(
+        self,
+        *,
+        title: str,
+        description: str,
+        amount: Decimal,
+        submit: Callable[[uuid.UUID, Tender], PaymentResult],
+        paid: Callable[[PaymentResult], None],
+        direction: str = "in",
+        tender: str | None = None,
+        on_refused: Callable[[KnownError], bool] | None = None,
+    ) -> None:
+        from desktop.views.permits.payment_dialog import PaymentDialog
+
+        dialog = PaymentDialog(
+            title=title,
+            description=description,
+            amount=amount,
+            currency=self._currency(),
+            submit=submit,
+            runner=self.runner,
+            direction=direction,
+            on_refused=on_refused,
+            parent=self,
+        )
+        if tender:
+            dialog.set_tender(tender)
+        self.payment_dialog = dialog
+        dialog.paid.connect(paid)
+
+        def closed(_result: int) -> None:
+            if self.payment_dialog is dialog:
+                self.payment_dialog = None
+            dialog.deleteLater()
+
+        dialog.finished.connect(closed)
+        dialog.open()
+
+    # -- renewing, transferring, cancelling ----------------------------------------------------
+
+    def renew(self) -> None:
+        permit = self.selected_permit()
+        if not self.renew_button.isEnabled() or permit is None or self.payment_dialog is not None:
+            return
+        service = self.service
+        self.runner.run(
+            lambda: service.renewal_quote(permit.id),
+            while_alive(self, lambda quote: self._renew_with(permit, quote)),
+            parent=self,
+        )
+
+    def _renew_with(self, permit: PermitInfo, quote: Quote) -> None:
+        service, permit_id = self.service, permit.id
+
+        def paid(payment: PaymentResult) -> None:
+            self._select_permit = payment.permit_id
+            self._show_receipt(payment)
+            self.show_notice(
+                f"Renewed {permit.number} as {payment.permit_number} for "
+                f"{format_period(quote.first_day, quote.last_day)}: {self._paid_words(payment)}"
+            )
+            self.reload_page()
+
+        self._open_payment(
+            title=f"Renew permit {permit.number}",
+            description=(
+                f"Renewal of {permit.number}, {permit.title}, {permit.lot_name}: "
+                f"{describe_quote(quote, self._currency())}."
+            ),
+            amount=quote.price,
+            submit=lambda key, tender: service.renew(key, permit_id, tender),
+            paid=paid,
+        )
+
+    def transfer(self) -> None:
+        permit, page = self.selected_permit(), self.page
+        if not self.transfer_button.isEnabled() or permit is None or page is None:
+            return
+        dialog = TransferDialog(permit, page.parker.vehicles, self)
+        self._open_action_dialog(dialog)
+        service = self.service
+
+        def submitted(leaving: int, joining: int) -> None:
+            def done(fresh: PermitInfo) -> None:
+                if alive(dialog):
+                    dialog.accept()
+                self.show_notice(f"Permit {fresh.number} now covers {permit_plates(fresh)}.")
+                self.reload_page()
+
+            def failed(exc: BaseException) -> bool:
+                if not alive(dialog) or not isinstance(exc, KnownError):
+                    return False
+                dialog.set_busy(False)
+                dialog.show_problem(exc.message)
+                return True
+
+            self.runner.run(
+                lambda: service.transfer(permit.id, leaving, joining),
+                while_alive(self, done),
+                failure_while_alive(self, failed),
+                write=True,
+                parent=dialog,
+            )
+
+        dialog.submitted.connect(submitted)
+
+    def _open_action_dialog(self, dialog: QDialog) -> None:
+        self.action_dialog = dialog
+
+        def closed(_result: int) -> None:
+            if self.action_dialog is dialog:
+                self.action_dialog = None
+            dialog.deleteLater()
+
+        dialog.finished.connect(closed)
+        dialog.open()
+
+    def cancel(self) -> None:
+        permit = self.selected_permit()
+        if not self.cancel_button.isEnabled() or permit is None or self.action_dialog is not None:
+            return
+        service = self.service
+        self.runner.run(
+            lambda: service.refund_estimate(permit.id),
+            while_alive(self, lambda estimate: self._ask_cancel(permit, estimate)),
+            parent=self,
+        )
+
+    def _ask_cancel(self, permit: PermitInfo, estimate: RefundEstimate) -> None:
+        if self.action_dialog is not None:
+            return
+        dialog = CancelPermitDialog(permit, estimate, self._currency(), self)
+        dialog.accepted.connect(lambda: self._cancel_with(permit, estimate, dialog.reason_text()))
+        self._open_action_dialog(dialog)
+
+    def _cancel_with(self, permit: PermitInfo, estimate: RefundEstimate, reason: str) -> None:
+        service, permit_id = self.service, permit.id
+        if estimate.amount > 0 and not estimate.needs_approval:
+            # Paid out now: the payment dialog takes the refund's tender and its key.
+            def submit(key: uuid.UUID, tender: Tender) -> PaymentResult:
+                result = service.cancel(key, permit_id, reason, tender)
+                if result.payment is None:
+                    raise _RefundAwaitsApproval(result)
+                return result.payment
+
+            def paid(payment: PaymentResult) -> None:
+                self._show_receipt(payment)
+                self.show_notice(
+                    f"Cancelled {permit.number}. Refund of "
+                    f"{format_money(payment.amount, self._currency())} paid by "
+                    f"{tender_words(payment.tender)} (receipt {payment.receipt_number})."
+                )
+                self.reload_page()
+
+            def refused(exc: KnownError) -> bool:
+                if isinstance(exc, _RefundAwaitsApproval):
+                    self._cancelled(exc.result)
+                    return True
+                return False
+
+            self._open_payment(
+                title=f"Refund for {permit.number}",
+                description=f"Refund for cancelled permit {describe_permit(permit)}.",
+                amount=estimate.amount,
+                submit=submit,
+                paid=paid,
+                direction="out",
+                tender=estimate.original_tender if estimate.original_tender != "none" else None,
+                on_refused=refused,
+            )
+            return
+        key = new_payment_key()
+        self.runner.run(
+            lambda: service.cancel(key, permit_id, reason, NO_PAYMENT),
+            while_alive(self, self._cancelled),
+            write=True,
+            parent=self,
+        )
+
+    def _cancelled(self, result: CancelResult) -> None:
+        amount = format_money(result.refund_amount, self._currency())
+        if result.refund_id is None:
+            text = f"Cancelled {result.permit_number}; no refund was due."
+        elif result.refund_status == "pending" and result.approval_reason == "tender":
+            text = (
+                f"Cancelled {result.permit_number}. Refund of {amount} awaits a manager's "
+                "approval: a refund goes back the way it was paid, and another tender needs one."
+            )
+        elif result.refund_status == "pending":
+            text = (
+                f"Cancelled {result.permit_number}. Refund of {amount} awaits a manager's approval."
+            )
+        elif result.payment is not None:
+            text = (
+                f"Cancelled {result.permit_number}. Refund of {amount} paid by "
+                f"{tender_words(result.payment.tender)} (receipt {result.payment.receipt_number})."
+            )
+        else:
+            text = f"Cancelled {result.permit_number}. Refund of {amount} is approved, to be paid."
+        self.show_notice(text, good=result.refund_status != "pending")
+        self.reload_page()
+        self.reload_refunds()
+
+    # -- other counter work -----------------------------------------------------------------
+
+    def charge_fee(self) -> None:
+        page = self.page
+        if not self.editable or page is None or self.action_dialog is not None:
+            return
+        dialog = FeeDialog(page.parker.name, self._currency(), self)
+        service, parker_id = self.service, page.parker.id
+
+        def go() -> None:
+            amount, memo = dialog.value, dialog.memo_text()
+
+            def paid(payment: PaymentResult) -> None:
+                self._show_receipt(payment)
+                self.show_notice(f"Fee charged: {memo}, {self._paid_words(payment)}")
+                self.reload_page()
+
+            self._open_payment(
+                title=f"Fee for {page.parker.name}",
+                description=memo,
+                amount=amount,
+                submit=lambda key, tender: service.charge_fee(key, parker_id, amount, memo, tender),
+                paid=paid,
+            )
+
+        dialog.accepted.connect(go)
+        self._open_action_dialog(dialog)
+
+    def issue_temporary(self) -> None:
+        if not (self.editable or self.is_manager) or self.action_dialog is not None:
+            return
+        service = self.service
+
+        def load() -> tuple[Office, list[LotChoice]]:
+            return service.office(), service.lots()
+
+        self.runner.run(load, while_alive(self, self._open_temporary), parent=self)
+
+    def _open_temporary(self, loaded: tuple[Office, list[LotChoice]]) -> None:
+        from desktop.views.permits.temporary import TemporaryPermitDialog
+
+        if self.action_dialog is not None:
+            return
+        office, lots = loaded
+        page = self.page
+        plate = jurisdiction = ""
+        parker_id = None
+        if page is not None:
+            parker_id = page.parker.id
+            readable = [
+                v for v in page.parker.vehicles if v.active and v.plate_status == "readable"
+            ]
+            if len(readable) == 1:
+                plate, jurisdiction = readable[0].plate_raw, readable[0].jurisdiction
+        dialog = TemporaryPermitDialog(
+            self.service,
+            self.runner,
+            lots,
+            office.currency,
+            office.time_zone,
+            parker_id=parker_id,
+            plate=plate,
+            jurisdiction=jurisdiction,
+            parent=self,
+        )
+        dialog.issued.connect(self._temporary_issued)
+        self._open_action_dialog(dialog)
+
+    def _temporary_issued(self, payment: PaymentResult) -> None:
+        self.show_notice(
+            f"Issued temporary permit {payment.permit_number}: {self._paid_words(payment)}"
+        )
+        self.reload_page()
+
+    def _chosen_payment(self) -> PaymentResult | None:
+        """The receipt Receipt… opens: the chosen receipt on Account, else the chosen permit's
+        latest payment."""
+        page = self.page
+        if page is None:
+            return None
+        if self.parker_tabs.currentIndex() == 3:
+            receipt = self._selected(self.receipts_view, self.receipts_model)
+            return receipt.payment if receipt is not None else None
+        permit = self.selected_permit()
+        if permit is None:
+            return None
+        return next((p for p in page.payments if p.permit_id == permit.id), None)
+
+    def receipt(self) -> None:
+        payment = self._chosen_payment()
+        if payment is not None:
+            self._show_receipt(payment)
+
+    # -- refunds ------------------------------------------------------------------------
+
+    def reload_refunds(self) -> None:
+        service = self.service
+
+        def arrived(refunds: list[RefundInfo]) -> None:
+            self._refunds = refunds
+            self._show_refunds()
+
+        def failed(exc: BaseException) -> bool:
+            log.info("loading refunds failed: %s", exc)
+            return isinstance(exc, KnownError)
+
+        self.runner.run(
+            lambda: service.refunds(status=None),
+            while_alive(self, arrived),
+            failure_while_alive(self, failed),
+        )
+
+    def _show_refunds(self) -> None:
+        keep = self.selected_refund()
+        status = self.refund_filter.currentData()
+        shown = [r for r in self._refunds if status is None or r.status == status]
+        self.refunds_model.set_rows(shown)
+        self._reselect(self.refunds_view, self.refunds_model, keep, lambda r: r.id)
+        pending = sum(1 for r in self._refunds if r.status == "pending")
+        to_pay = sum(1 for r in self._refunds if r.status == "approved")
+        waiting = pending if self.is_manager else to_pay
+        self.tabs.setTabText(2, f"Refunds ({waiting})" if waiting else "Refunds")
+        if shown:
+            self.refunds_stack.setCurrentWidget(self.refunds_view)
+        else:
+            self.refunds_empty.title.setText(EMPTY_REFUNDS.get(status, "No refunds yet"))
+            self.refunds_empty.text.setText(
+                "Refunds above the office's approval limit wait here for a manager; approved "
+                "ones wait here for a clerk to pay them out."
+            )
+            self.refunds_stack.setCurrentWidget(self.refunds_empty)
+        self._update_refund_buttons()
+
+    def selected_refund(self) -> RefundInfo | None:
+        return self._selected(self.refunds_view, self.refunds_model)
+
+    def _update_refund_buttons(self) -> None:
+        refund = self.selected_refund()
+        pending = refund is not None and refund.status == "pending"
+        self.approve_button.setEnabled(self.is_manager and pending)
+        self.refuse_button.setEnabled(self.is_manager and pending)
+        self.pay_refund_button.setEnabled(
+            self.editable and refund is not None and refund.status == "approved"
+        )
+        self.refund_parker_button.setEnabled(refund is not None and refund.parker_id is not None)
+        if refund is None:
+            self.refund_detail.setText("")
+            return
+        text = f"{refund.permit_number} for {refund.parker_name}: {refund.reason}"
+        if refund.decided_by:
+            decision = REFUND_TITLES.get(refund.status, refund.status).lower()
+            text += f" \u2014 {decision} by {refund.decided_by}"
+            if refund.decision_note:
+                text += f": {refund.decision_note}"
+        self.refund_detail.setText(text)
+
+    def _refund_default_action(self) -> None:
+        if self.approve_button.isEnabled():
+            self.decide_refund(approve=True)
+        elif self.pay_refund_button.isEnabled():
+            self.pay_refund()
+
+    def decide_refund(self, *, approve: bool) -> None:
+        refund = self.selected_refund()
+        if not self.is_manager or refund is None or refund.status != "pending":
+            return
+        amount = format_money(refund.amount, self._currency())
+        if approve:
+            dialog = NoteDialog(
+                "Approve refund",
+                f"Approve the refund of {amount} to {refund.parker_name} for cancelled permit "
+                f"{refund.permit_number}? A clerk then pays it out. A note is optional.",
+                "Approve",
+                required=False,
+                parent=self,
+            )
+        else:
+            dialog = NoteDialog(
+                "Refuse refund",
+                f"Why is the refund of {amount} to {refund.parker_name} refused? The note is "
+                "kept with the refund.",
+                "Refuse",
+                required=True,
+                parent=self,
+            )
+        service, refund_id = self.service, refund.id
+
+        def decided() -> None:
+            note = dialog.note()
+            self.runner.run(
+                lambda: service.decide_refund(refund_id, approve, note),
+                while_alive(self, lambda _none: self.reload_refunds()),
+                write=True,
+                parent=self,
+            )
+
+        dialog.accepted.connect(decided)
+        self._open_action_dialog(dialog)
+
+    def pay_refund(self) -> None:
+        refund = self.selected_refund()
+        if not self.editable or refund is None or refund.status != "approved":
+            return
+        service, refund_id = self.service, refund.id
+
+        def paid(payment: PaymentResult) -> None:
+            self._show_receipt(payment)
+            self.reload_refunds()
+            self.reload_page()
+
+        self._open_payment(
+            title=f"Pay refund for {refund.permit_number}",
+            description=(
+                f"Refund to {refund.parker_name} for cancelled permit {refund.permit_number}."
+            ),
+            amount=refund.amount,
+            submit=lambda key, tender: service.pay_refund(key, refund_id, tender),
+            paid=paid,
+            direction="out",
+            tender=refund.original_tender if refund.original_tender != "none" else None,
+        )
+
+    def _open_refund_parker(self) -> None:
+        refund = self.selected_refund()
+        if refund is not None and refund.parker_id is not None:
+            self.tabs.setCurrentIndex(0)
+            self.open_parker(refund.parker_id)
+
+    # -- live changes ------------------------------------------------------------------
+
+    def _on_change(self, change: Change) -> None:
+        table = change.table
+        if table in ("parker", "vehicle"):
+            self._results_wanted = True
+        if table in PAGE_TABLES:
+            self._page_wanted = True
+        if table in REFUND_TABLES:
+            self._refunds_wanted = True
+        if table == "office_setting":
+            # Gathered like the rest: a burst of changes reloads the settings once.
+            self._office_wanted = True
+            self._page_wanted = True
+        if (
+            self._page_wanted or self._results_wanted or self._refunds_wanted
+        ) and not self._live_timer.isActive():
+            self._live_timer.start()
+
+    def _on_resynced(self, _resync: Resync) -> None:
+        self._page_wanted = self._results_wanted = self._refunds_wanted = True
+        self._live_timer.start()
+
+    def _apply_live_changes(self) -> None:
+        if self._office_wanted:
+            self._office_wanted = False
+            self.load_office()
+        if self._results_wanted:
+            self._results_wanted = False
+            self.results_model.refresh()
+        if self._refunds_wanted:
+            self._refunds_wanted = False
+            self.reload_refunds()
+        if self._page_wanted:
+            self._page_wanted = False
+            self.reload_page()
+            if self.sell_dialog is not None and self.sell_dialog.payment_dialog is None:
+                self.sell_dialog.refresh(quiet=True)

@@ -1,0 +1,669 @@
+"""Taking the money at the counter: one amount, one tender, recorded exactly once.
+
+The dialog makes the payment's idempotency key when it opens and sends the same key with
+every attempt, so a double-click, or a retry after the connection dropped mid-payment,
+records the payment once (SPEC rule 9). Card payments take the brand, the last 4 digits
+and the terminal's approval reference only; the fields make a full card number
+impossible to type.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.errors import ConnectionProblem, FieldProblem, KnownError, ValidationError
+from desktop.services.localization import format_money, parse_money
+from desktop.services.permits import (
+    ACCOUNT_TITLES,
+    CARD_BRANDS,
+    NO_PAYMENT,
+    PaymentResult,
+    PermitService,
+    Tender,
+    new_payment_key,
+)
+from desktop.views.kit.document_preview import DocumentPreviewDialog
+from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, form_style
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.widgets import failure_while_alive, grow_to_fit, mark_invalid, while_alive
+
+#: The tender choices in screen order.
+TENDERS = ("cash", "card", "cheque", "account")
+#: Every field a tender can have a problem with ("reference" is the card's approval
+#: reference or the account's employee/student number, whichever tender is chosen).
+TENDER_FIELDS = ("tendered", "brand", "last4", "reference", "number", "account", "tender")
+
+_STYLE = (
+    "#amountCaption { color: #5b6577; } "
+    "#amountDue { font-size: 22pt; font-weight: 600; color: #111827; } "
+    "#paymentDescription { color: #374151; } "
+    "#changeDue { font-size: 12pt; font-weight: 600; } "
+    "#hint { color: #5b6577; } "
+    "#tenderCaption { font-weight: 600; }"
+)
+#: Receipt previews opened without a parent window, kept until they are closed.
+_OPEN_RECEIPTS: set[DocumentPreviewDialog] = set()
+_AMOUNT_TYPING = r"\$?([0-9][0-9,]{0,9})?(\.[0-9]{0,2})?"
+
+
+class PaymentDialog(QDialog):
+    """Takes the money for one amount. Its idempotency key is made when it opens, so a
+    double-click or a retry after a dropped connection records the payment once."""
+
+    #: The payment was recorded (a :class:`PaymentResult`); the dialog then closes.
+    paid = Signal(object)
+
+    def __init__(
+        self,
+        *,
+        title: str,
+        description: str,
+        amount: Decimal,
+        currency: str,
+        submit: Callable[[uuid.UUID, Tender], PaymentResult],
+        runner: OperationRunner,
+        direction: str = "in",
+        on_refused: Callable[[KnownError], bool] | None = None,
+        on_invalid: Callable[[ValidationError], bool] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        """``on_refused`` gets refusals other than field problems (a full lot, a missing
+        shift); returning True means the caller dealt with it and the dialog closes.
+        ``on_invalid`` gets field problems about fields this dialog does not have (the
+        plate of a permit, say), the same way; without it they show at the top."""
+        super().__init__(parent)
+        self.key: uuid.UUID = new_payment_key()
+        # The recorded payment. It hides QDialog.result() (the dialog code), which nothing
+        # here needs: exec() and finished() still give the code.
+        self.result: PaymentResult | None = None  # type: ignore[assignment]
+        self.amount = amount
+        self.currency = currency
+        self.direction = direction
+        self._submit = submit
+        self._runner = runner
+        self._on_refused = on_refused
+        self._on_invalid = on_invalid
+        self._busy = False
+        self._short = False
+        self.setWindowTitle(title)
+        self.setObjectName("paymentDialog")
+        self.setStyleSheet(form_style() + _STYLE)
+        self.setMinimumWidth(480)
+
+        self._build_summary(description)
+        self._build_tender_choice()
+        self._build_pages()
+        self._build_buttons()
+        self._build_layout()
+        self._connect()
+        self.set_tender("cash")
+        self._update_change()
+        if self.free:
+            self.pay_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.tendered_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ---------------------------------------------------------------- building
+
+    @property
+    def free(self) -> bool:
+        return self.amount == 0
+
+    @property
+    def paying_out(self) -> bool:
+        return self.direction == "out"
+
+    def _build_summary(self, description: str) -> None:
+        self.message_label = QLabel()
+        self.message_label.setObjectName("formError")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label.hide()
+        self.description_label = QLabel(description)
+        self.description_label.setObjectName("paymentDescription")
+        self.description_label.setWordWrap(True)
+        caption = "To pay out" if self.paying_out else "Amount due"
+        self.amount_caption = QLabel(caption)
+        self.amount_caption.setObjectName("amountCaption")
+        self.amount_label = QLabel(format_money(self.amount, self.currency))
+        self.amount_label.setObjectName("amountDue")
+        self.amount_label.setAccessibleName(f"{caption}: {self.amount_label.text()}")
+        self.amount_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.free_label = QLabel(
+            "Nothing to pay: no tender is needed. The receipt records it as issued free."
+        )
+        self.free_label.setObjectName("hint")
+        self.free_label.setWordWrap(True)
+
+    def _build_tender_choice(self) -> None:
+        self.tender_caption = QLabel(
+            "How is it paid out?" if self.paying_out else "How is it paid?"
+        )
+        self.tender_caption.setObjectName("tenderCaption")
+        self.cash_radio = QRadioButton("&Cash")
+        self.card_radio = QRadioButton("Ca&rd")
+        self.cheque_radio = QRadioButton("C&heque")
+        self.account_radio = QRadioButton("Charge to acc&ount")
+        self.tender_group = QButtonGroup(self)
+        self._radios = {
+            "cash": self.cash_radio,
+            "card": self.card_radio,
+            "cheque": self.cheque_radio,
+            "account": self.account_radio,
+        }
+        for index, kind in enumerate(TENDERS):
+            self.tender_group.addButton(self._radios[kind], index)
+        self.tender_problem = QLabel()
+        self.tender_problem.setObjectName("fieldError")
+        self.tender_problem.setWordWrap(True)
+        self.tender_problem.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.tender_problem.hide()
+
+    def _build_pages(self) -> None:
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._cash_page())
+        self.pages.addWidget(self._card_page())
+        self.pages.addWidget(self._cheque_page())
+        self.pages.addWidget(self._account_page())
+
+    def _cash_page(self) -> QWidget:
+        self.tendered_edit = QLineEdit()
+        self.tendered_edit.setValidator(QRegularExpressionValidator(_AMOUNT_TYPING))
+        self.tendered_edit.setMaxLength(14)
+        self.tendered_edit.setPlaceholderText("e.g. 50.00")
+        self.tendered_edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.exact_button = QPushButton("E&xact")
+        self.exact_button.setToolTip("The parker hands over the exact amount")
+        self.exact_button.setAutoDefault(False)
+        self.change_label = QLabel()
+        self.change_label.setObjectName("changeDue")
+        self.cash_out_label = QLabel(
+            f"Take {format_money(self.amount, self.currency)} out of the drawer and hand it "
+            "to the parker."
+        )
+        self.cash_out_label.setWordWrap(True)
+
+        tendered_row = QWidget()
+        row = QHBoxLayout(tendered_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.tendered_edit, 1)
+        row.addWidget(self.exact_button)
+        self.tendered_box = FieldBox("Cash handed o&ver", tendered_row)
+        self.tendered_box.caption.setBuddy(self.tendered_edit)
+
+        page = QWidget()
+        grid = QGridLayout(page)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(16)
+        top = Qt.AlignmentFlag.AlignTop
+        grid.addWidget(self.tendered_box, 0, 0, top)
+        grid.addWidget(self.change_label, 0, 1, Qt.AlignmentFlag.AlignBottom)
+        grid.addWidget(self.cash_out_label, 1, 0, 1, 2, top)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(2, 1)
+        self.tendered_box.setVisible(not self.paying_out)
+        self.change_label.setVisible(not self.paying_out)
+        self.cash_out_label.setVisible(self.paying_out)
+        return page
+
+    def _card_page(self) -> QWidget:
+        self.brand_combo = QComboBox()
+        self.brand_combo.addItems(CARD_BRANDS)
+        self.brand_combo.setPlaceholderText("Choose…")
+        self.brand_combo.setCurrentIndex(-1)
+        self.last4_edit = QLineEdit()
+        self.last4_edit.setMaxLength(4)
+        self.last4_edit.setValidator(QRegularExpressionValidator(r"[0-9]{0,4}"))
+        self.last4_edit.setPlaceholderText("e.g. 4242")
+        self.last4_edit.setToolTip("Only the last 4 digits: never the whole card number")
+        self.reference_edit = QLineEdit()
+        self.reference_edit.setMaxLength(64)
+        self.reference_edit.setPlaceholderText("From the terminal slip, e.g. AUTH-83JD")
+        self.card_boxes = {
+            "brand": FieldBox("Card &brand", self.brand_combo),
+            "last4": FieldBox("&Last 4 digits", self.last4_edit),
+            "reference": FieldBox("A&pproval reference", self.reference_edit),
+        }
+        page = QWidget()
+        grid = QGridLayout(page)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(6)
+        top = Qt.AlignmentFlag.AlignTop
+        grid.addWidget(self.card_boxes["brand"], 0, 0, top)
+        grid.addWidget(self.card_boxes["last4"], 0, 1, top)
+        grid.addWidget(self.card_boxes["reference"], 1, 0, 1, 2, top)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(2, 1)
+        return page
+
+    def _cheque_page(self) -> QWidget:
+        self.cheque_edit = QLineEdit()
+        self.cheque_edit.setMaxLength(10)
+        self.cheque_edit.setValidator(QRegularExpressionValidator(r"[0-9]{0,10}"))
+        self.cheque_edit.setPlaceholderText("e.g. 001234")
+        self.cheque_box = FieldBox("Cheque &number", self.cheque_edit)
+        page = QWidget()
+        grid = QGridLayout(page)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        grid.addWidget(self.cheque_box, 0, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(QWidget(), 0, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(1, 1)
+        return page
+
+    def _account_page(self) -> QWidget:
+        self.account_combo = QComboBox()
+        for key, title in ACCOUNT_TITLES.items():
+            self.account_combo.addItem(title, key)
+        self.account_combo.setPlaceholderText("Choose…")
+        self.account_combo.setCurrentIndex(-1)
+        self.account_ref_edit = QLineEdit()
+        self.account_ref_edit.setMaxLength(20)
+        self.account_ref_edit.setValidator(QRegularExpressionValidator(r"[A-Za-z0-9-]{0,20}"))
+        self.account_ref_edit.setPlaceholderText("e.g. E12345")
+        self.account_boxes = {
+            "account": FieldBox("&Account", self.account_combo),
+            "reference": FieldBox("Employee or student n&umber", self.account_ref_edit),
+        }
+        page = QWidget()
+        grid = QGridLayout(page)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        top = Qt.AlignmentFlag.AlignTop
+        grid.addWidget(self.account_boxes["account"], 0, 0, top)
+        grid.addWidget(self.account_boxes["reference"], 0, 1, top)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(1, 1)
+        return page
+
+    def _build_buttons(self) -> None:
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.pay_button = QPushButton(self._pay_text())
+        self.pay_button.setProperty("primary", True)
+        self.pay_button.setDefault(True)
+        self.buttons.addButton(self.pay_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+
+    def _pay_text(self) -> str:
+        if self.free:
+            return "&Issue"
+        return "Pa&y out" if self.paying_out else "&Take payment"
+
+    def _busy_text(self) -> str:
+        if self.free:
+            return "Issuing…"
+        return "Paying out…" if self.paying_out else "Taking payment…"
+
+    def _build_layout(self) -> None:
+        radios = QHBoxLayout()
+        radios.setSpacing(18)
+        for kind in TENDERS:
+            radios.addWidget(self._radios[kind])
+        radios.addStretch(1)
+
+        self.tender_area = QWidget()
+        tender_layout = QVBoxLayout(self.tender_area)
+        tender_layout.setContentsMargins(0, 4, 0, 0)
+        tender_layout.setSpacing(8)
+        tender_layout.addWidget(self.tender_caption)
+        tender_layout.addLayout(radios)
+        tender_layout.addWidget(self.tender_problem)
+        tender_layout.addWidget(self.pages)
+
+        rule = QWidget()
+        rule.setFixedHeight(1)
+        rule.setStyleSheet("background: #dde2e9;")
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(8)
+        layout.addWidget(self.message_label)
+        layout.addWidget(self.description_label)
+        layout.addSpacing(4)
+        layout.addWidget(self.amount_caption)
+        layout.addWidget(self.amount_label)
+        layout.addWidget(rule)
+        layout.addWidget(self.free_label)
+        layout.addWidget(self.tender_area)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+        self.tender_area.setVisible(not self.free)
+        self.free_label.setVisible(self.free)
+
+        chain: list[QWidget] = [
+            *(self._radios[kind] for kind in TENDERS),
+            self.tendered_edit,
+            self.exact_button,
+            self.brand_combo,
+            self.last4_edit,
+            self.reference_edit,
+            self.cheque_edit,
+            self.account_combo,
+            self.account_ref_edit,
+            self.pay_button,
+            self.cancel_button,
+        ]
+        for first, second in itertools.pairwise(chain):
+            self.setTabOrder(first, second)
+
+    def _connect(self) -> None:
+        self.tender_group.idToggled.connect(self._tender_toggled)
+        self.tendered_edit.textChanged.connect(self._update_change)
+        self.tendered_edit.textEdited.connect(lambda _t: self._edited("tendered"))
+        self.exact_button.clicked.connect(self._exact)
+        self.brand_combo.currentIndexChanged.connect(lambda _i: self._edited("brand"))
+        self.last4_edit.textEdited.connect(lambda _t: self._edited("last4"))
+        self.reference_edit.textEdited.connect(lambda _t: self._edited("reference"))
+        self.cheque_edit.textEdited.connect(lambda _t: self._edited("number"))
+        self.account_combo.currentIndexChanged.connect(lambda _i: self._edited("account"))
+        self.account_ref_edit.textEdited.connect(lambda _t: self._edited("reference"))
+        self.pay_button.clicked.connect(self.take_payment)
+        self.buttons.rejected.connect(self.reject)
+
+    # ---------------------------------------------------------------- the tender
+
+    def tender_kind(self) -> str:
+        for kind, radio in self._radios.items():
+            if radio.isChecked():
+                return kind
+        return ""
+
+    def set_tender(self, kind: str) -> None:
+        """Choose the tender (for example the one the permit was paid with, for a refund)."""
+        radio = self._radios.get(kind)
+        if radio is not None:
+            radio.setChecked(True)
+            self.pages.setCurrentIndex(TENDERS.index(kind))
+
+    def _tender_toggled(self, button_id: int, checked: bool) -> None:
+        if not checked:
+            return
+        self.pages.setCurrentIndex(button_id)
+        self._show_tender_problem(None)
+        self._update_pay_enabled()
+
+    def tender(self) -> Tender:
+        """What the clerk entered, as the service takes it (unchecked)."""
+        if self.free:
+            return NO_PAYMENT
+        kind = self.tender_kind()
+        if kind == "cash":
+            return Tender("cash", cash_tendered=self._tendered())
+        if kind == "card":
+            return Tender(
+                "card",
+                card_brand=self.brand_combo.currentText()
+                if self.brand_combo.currentIndex() >= 0
+                else "",
+                card_last4=self.last4_edit.text().strip(),
+                reference=self.reference_edit.text().strip(),
+            )
+        if kind == "cheque":
+            return Tender("cheque", cheque_number=self.cheque_edit.text().strip())
+        if kind == "account":
+            return Tender(
+                "account",
+                account_kind=str(self.account_combo.currentData() or ""),
+                reference=self.account_ref_edit.text().strip(),
+            )
+        return Tender("")
+
+    def _tendered(self) -> Decimal | None:
+        if self.paying_out:
+            return None
+        text = self.tendered_edit.text().strip()
+        if not text:
+            return None
+        try:
+            return parse_money(text, field="tendered", label="the amount tendered")
+        except ValidationError:
+            return None
+
+    def _exact(self) -> None:
+        self.tendered_edit.setText(f"{self.amount:.2f}")
+        self._edited("tendered")
+        self.tendered_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _update_change(self) -> None:
+        """Change due as the cash is typed, in exact decimals; a shortfall stops the payment."""
+        tendered = self._tendered()
+        self._short = False
+        if self.paying_out or tendered is None:
+            self.change_label.setText("")
+        elif tendered < self.amount:
+            self._short = True
+            short = format_money(self.amount - tendered, self.currency)
+            self.change_label.setText(f"Short by {short}")
+            self.change_label.setStyleSheet(f"color: {ERROR_COLOUR};")
+        else:
+            change = tendered - self.amount
+            self.change_label.setText(
+                f"Change due: {format_money(change, self.currency)}" if change else "No change due"
+            )
+            self.change_label.setStyleSheet("color: #166534;")
+        self._update_pay_enabled()
+
+    def _update_pay_enabled(self) -> None:
+        short = self._short and self.tender_kind() == "cash" and not self.free
+        self.pay_button.setEnabled(not self._busy and not short)
+        if short:
+            self.pay_button.setToolTip("The cash handed over is short of the amount due.")
+        else:
+            self.pay_button.setToolTip("")
+
+    # ---------------------------------------------------------------- paying
+
+    def take_payment(self) -> None:
+        """Check what was entered, then record the payment off the GUI thread."""
+        if self._busy or not self.pay_button.isEnabled():
+            return
+        self._clear_problems()
+        tender = self.tender()
+        try:
+            tender.check(self.amount, self.direction)
+        except ValidationError as exc:
+            self.show_problems(exc.problems)
+            return
+        self._set_busy(True)
+        key, submit = self.key, self._submit
+        self._runner.run(
+            lambda: submit(key, tender),
+            while_alive(self, self._succeeded),
+            failure_while_alive(self, self._failed),
+            write=True,
+            parent=self,
+        )
+
+    def _succeeded(self, result: PaymentResult) -> None:
+        self._set_busy(False)
+        self.result = result
+        self.paid.emit(result)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> bool:
+        self._set_busy(False)
+        if isinstance(exc, ValidationError):
+            ours = [p for p in exc.problems if p.field in TENDER_FIELDS]
+            if not ours and self._on_invalid is not None and self._on_invalid(exc):
+                self.reject()
+                return True
+            self.show_problems(exc.problems)
+            return True
+        if isinstance(exc, KnownError):
+            if self._on_refused is not None and self._on_refused(exc):
+                self.reject()
+                return True
+            message = exc.message
+            if isinstance(exc, ConnectionProblem):
+                message += (
+                    "\n\nTrying again is safe: if the payment reached the office, it is "
+                    "recorded only once."
+                )
+            self._show_message(message)
+            return True
+        return False  # a bug: the runner shows "something went wrong" with the details
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.pay_button.setText(self._busy_text() if busy else self._pay_text())
+        self.cancel_button.setEnabled(not busy)
+        self.tender_area.setEnabled(not busy)
+        self._update_pay_enabled()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def reject(self) -> None:
+        # Closing while the payment is on its way would lose its receipt.
+        if self._busy:
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    # ---------------------------------------------------------------- problems
+
+    def _box(self, field: str) -> FieldBox | None:
+        kind = self.tender_kind()
+        if field == "tendered":
+            return self.tendered_box
+        if field == "number":
+            return self.cheque_box
+        if field == "account":
+            return self.account_boxes["account"]
+        if field in ("brand", "last4"):
+            return self.card_boxes[field]
+        if field == "reference":
+            return self.account_boxes["reference"] if kind == "account" else self.card_boxes[field]
+        return None
+
+    def _editor(self, field: str) -> QWidget | None:
+        editors: dict[str, QWidget] = {
+            "tendered": self.tendered_edit,
+            "brand": self.brand_combo,
+            "last4": self.last4_edit,
+            "number": self.cheque_edit,
+            "account": self.account_combo,
+            "reference": (
+                self.account_ref_edit if self.tender_kind() == "account" else self.reference_edit
+            ),
+        }
+        return editors.get(field)
+
+    def show_problems(self, problems: Iterable[FieldProblem]) -> None:
+        """Each message under its field; messages about other things at the top."""
+        others: list[str] = []
+        first: QWidget | None = None
+        for problem in problems:
+            if problem.field == "tender":
+                self._show_tender_problem(problem.message)
+                continue
+            box = self._box(problem.field)
+            if box is None:
+                others.append(problem.message)
+                continue
+            if not box.has_problem:
+                box.show_problem(problem.message)
+                editor = self._editor(problem.field)
+                if editor is not None:
+                    mark_invalid(editor, True)
+                    first = first or editor
+        if others:
+            self._show_message("\n".join(others))
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+        grow_to_fit(self)
+
+    def field_error(self, name: str) -> str:
+        """The message under a field ("" when there is none)."""
+        if name == "tender":
+            return self.tender_problem.text() if not self.tender_problem.isHidden() else ""
+        box = self._box(name)
+        return box.problem.text() if box is not None and box.has_problem else ""
+
+    def _show_tender_problem(self, message: str | None) -> None:
+        self.tender_problem.setText(message or "")
+        self.tender_problem.setVisible(bool(message))
+
+    def _show_message(self, message: str) -> None:
+        self.message_label.setText(message)
+        self.message_label.show()
+        grow_to_fit(self)
+
+    def _clear_problems(self) -> None:
+        self.message_label.clear()
+        self.message_label.hide()
+        self._show_tender_problem(None)
+        boxes = [self.tendered_box, self.cheque_box, *self.card_boxes.values()]
+        boxes += list(self.account_boxes.values())
+        for box in boxes:
+            box.show_problem(None)
+        for editor in (self.tendered_edit, self.account_ref_edit):
+            mark_invalid(editor, False)
+
+    def _edited(self, field: str) -> None:
+        box = self._box(field)
+        if box is not None and box.has_problem:
+            box.show_problem(None)
+            editor = self._editor(field)
+            if editor is not None:
+                mark_invalid(editor, False)
+
+
+def show_receipt(
+    parent: QWidget | None,
+    runner: OperationRunner,
+    service: PermitService,
+    payment: PaymentResult,
+) -> None:
+    """Fetch the payment's receipt off the GUI thread and open it in the print preview."""
+    owner = parent if parent is not None else runner
+    number = payment.receipt_number
+    payment_id = payment.payment_id
+
+    def opened(pdf: bytes) -> None:
+        dialog = DocumentPreviewDialog(f"Receipt {number}", pdf, f"{number}.pdf", parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if parent is None:
+            # Nothing else holds a window without a parent: keep it until it is closed.
+            _OPEN_RECEIPTS.add(dialog)
+            dialog.finished.connect(lambda _code: _OPEN_RECEIPTS.discard(dialog))
+        dialog.open()
+
+    runner.run(
+        lambda: service.receipt_pdf(payment_id),
+        while_alive(owner, opened),
+        failure_while_alive(owner, lambda _exc: None),
+        parent=parent,
+    )

@@ -1,0 +1,629 @@
+"""Selling a permit at the counter: type, lot, vehicles, start date, the price, then payment.
+
+The dialog shows only the permit types this parker may buy, each lot with its spaces
+left for the permit's period, and the price with any proration spelled out. The
+quote and the figures are fetched again off the GUI thread whenever the start date
+changes and whenever anyone's sale changes a lot. A full lot or a waitlist-only type
+turns into the question whether to add the parker to the waitlist.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.errors import KnownError, LotFull, ValidationError, WaitlistOnly
+from desktop.services.parkers import ParkerDetail
+from desktop.services.permits import (
+    LotAvailability,
+    PaymentResult,
+    PermitService,
+    SaleOption,
+    Tender,
+    WaitlistPosition,
+)
+from desktop.views.kit.forms import FieldBox, form_style
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.widgets import failure_while_alive, grow_to_fit, while_alive
+from desktop.views.permits.actions import (
+    describe_quote,
+    format_day,
+    format_period,
+    run_later,
+    vehicle_title,
+)
+
+log = logging.getLogger(__name__)
+
+#: Fields of this dialog a refusal from the database can name.
+SALE_FIELDS = ("permit_type", "lot", "vehicles", "start")
+
+
+def lot_title(lot: LotAvailability) -> str:
+    """'Lot B — 3 of 420 left', or 'Lot B — full (420 of 420 taken)'."""
+    if lot.free <= 0:
+        return f"{lot.name} \u2014 full ({lot.capacity - lot.free} of {lot.capacity} taken)"
+    return f"{lot.name} \u2014 {lot.free} of {lot.capacity} left"
+
+
+def office_today(time_zone: str) -> date:
+    return datetime.now(ZoneInfo(time_zone)).date()
+
+
+class SellPermitDialog(QDialog):
+    """Chooses what to sell; "Continue to payment" opens the payment dialog for the price."""
+
+    #: The permit is sold and paid (a PaymentResult, for the receipt).
+    sold = Signal(object)
+    #: The parker joined a waitlist instead (a WaitlistPosition, for the rank).
+    waitlisted = Signal(object)
+
+    def __init__(
+        self,
+        *,
+        service: PermitService,
+        runner: OperationRunner,
+        parker: ParkerDetail,
+        options: Sequence[SaleOption],
+        currency: str,
+        time_zone: str,
+        type_id: int | None = None,
+        lot_id: int | None = None,
+        offer: WaitlistPosition | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.runner = runner
+        self.parker = parker
+        self.currency = currency
+        self.time_zone = time_zone
+        self.offer = offer
+        self.options: list[SaleOption] = list(options)
+        self.payment_dialog: QDialog | None = None
+        self.payment: PaymentResult | None = None
+        self._generation = 0
+        self._loading = False
+        self._asking = False
+
+        self.setWindowTitle(f"Sell a permit to {parker.name}")
+        self.setMinimumWidth(560)
+        self.setStyleSheet(form_style())
+        self._build()
+        self._fill_types(type_id if offer is None else offer.type_id)
+        self._select_lot(lot_id if offer is None else offer.lot_id)
+        self._connect()
+        self._type_changed()
+        self.type_combo.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- building -----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.offer_label = QLabel()
+        self.offer_label.setObjectName("offerNote")
+        self.offer_label.setWordWrap(True)
+        self.offer_label.setStyleSheet(
+            "background: #eaf2fe; border: 1px solid #c6dbfb; border-radius: 4px; "
+            "color: #1e3a5f; padding: 6px;"
+        )
+        if self.offer is not None:
+            until = ""
+            if self.offer.offer_expires_at is not None:
+                local = self.offer.offer_expires_at.astimezone(ZoneInfo(self.time_zone))
+                until = f" until {local:%H:%M} on {format_day(local.date())}"
+            self.offer_label.setText(
+                f"Waitlist offer: a space in {self.offer.lot_name} is held for "
+                f"{self.parker.name}{until}."
+            )
+        self.offer_label.setVisible(self.offer is not None)
+        self._build_fields()
+        self._build_vehicles()
+        self._build_price()
+        self._build_layout()
+
+    def _build_fields(self) -> None:
+        self.type_combo = QComboBox()
+        self.type_combo.setAccessibleName("Permit type")
+        self.lot_combo = QComboBox()
+        self.lot_combo.setAccessibleName("Lot")
+        self.start_edit = QDateEdit()
+        self.start_edit.setAccessibleName("Starts on")
+        self.start_edit.setCalendarPopup(True)
+        self.start_edit.setDisplayFormat("d MMM yyyy")
+        today = office_today(self.time_zone)
+        self.start_edit.setMinimumDate(QDate(today.year, today.month, today.day))
+        self.start_edit.setDate(QDate(today.year, today.month, today.day))
+        # Side by side with the lot: the same height, so the two rows line up.
+        self.start_edit.setMinimumHeight(self.lot_combo.sizeHint().height())
+        self.type_note = QLabel()
+        self.type_note.setObjectName("hint")
+        self.type_note.setWordWrap(True)
+
+    def _build_vehicles(self) -> None:
+        self.vehicle_box = QWidget()
+        self.vehicle_box.setAccessibleName("Vehicles")
+        vehicle_layout = QVBoxLayout(self.vehicle_box)
+        vehicle_layout.setContentsMargins(0, 0, 0, 0)
+        vehicle_layout.setSpacing(4)
+        self.vehicle_checks: list[QCheckBox] = []
+        for vehicle in self.parker.vehicles:
+            if not vehicle.active:
+                continue
+            check = QCheckBox(vehicle_title(vehicle))
+            check.setProperty("vehicle_id", vehicle.id)
+            self.vehicle_checks.append(check)
+            vehicle_layout.addWidget(check)
+        if len(self.vehicle_checks) == 1:
+            self.vehicle_checks[0].setChecked(True)  # the only car: nothing to choose
+        for check in self.vehicle_checks:
+            check.toggled.connect(lambda _on: self._vehicles_changed())
+        self.no_vehicles = QLabel(
+            f"{self.parker.name} has no active vehicle. Add one on the Parkers & vehicles "
+            "desk first."
+        )
+        self.no_vehicles.setWordWrap(True)
+        self.no_vehicles.setVisible(not self.vehicle_checks)
+        vehicle_layout.addWidget(self.no_vehicles)
+
+    def _build_price(self) -> None:
+        self.price_frame = QFrame()
+        self.price_frame.setObjectName("priceFrame")
+        self.price_frame.setStyleSheet(
+            "QFrame#priceFrame { background: #ffffff; border: 1px solid #dde2e9; "
+            "border-radius: 4px; }"
+        )
+        self.price_label = QLabel()
+        self.price_label.setObjectName("priceLabel")
+        self.price_label.setWordWrap(True)
+        self.price_label.setStyleSheet("font-size: 12pt; font-weight: 600; color: #111827;")
+        self.price_hint = QLabel()
+        self.price_hint.setObjectName("hint")
+        self.price_hint.setWordWrap(True)
+        price_layout = QVBoxLayout(self.price_frame)
+        price_layout.setContentsMargins(10, 8, 10, 8)
+        price_layout.setSpacing(2)
+        price_layout.addWidget(self.price_label)
+        price_layout.addWidget(self.price_hint)
+
+    def _build_layout(self) -> None:
+        self.boxes = {
+            "permit_type": FieldBox("Permit type", self.type_combo),
+            "lot": FieldBox("Lot", self.lot_combo),
+            "start": FieldBox("Starts on", self.start_edit),
+            "vehicles": FieldBox("Vehicles", self.vehicle_box),
+        }
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(8)
+        top = Qt.AlignmentFlag.AlignTop
+        grid.addWidget(self.boxes["permit_type"], 0, 0, 1, 2)
+        grid.addWidget(self.type_note, 1, 0, 1, 2)
+        grid.addWidget(self.boxes["lot"], 2, 0, top)
+        grid.addWidget(self.boxes["start"], 2, 1, top)
+        grid.addWidget(self.boxes["vehicles"], 3, 0, 1, 2)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+
+        self.problem = QLabel()
+        self.problem.setObjectName("formError")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.continue_button = QPushButton("Continue to payment…")
+        self.continue_button.setProperty("primary", True)
+        self.continue_button.setDefault(True)
+        self.buttons.addButton(self.continue_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.continue_to_payment)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(self.offer_label)
+        layout.addLayout(grid)
+        layout.addWidget(self.price_frame)
+        layout.addWidget(self.problem)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+
+        chain: list[QWidget] = [self.type_combo, self.lot_combo, self.start_edit]
+        chain += self.vehicle_checks
+        chain += [self.continue_button]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
+
+    def _connect(self) -> None:
+        self.type_combo.currentIndexChanged.connect(lambda _i: self._type_changed())
+        self.lot_combo.currentIndexChanged.connect(lambda _i: self._lot_changed())
+        self.start_edit.dateChanged.connect(lambda _d: self.refresh())
+
+    # -- the choices ----------------------------------------------------------------------
+
+    def _sellable(self) -> list[SaleOption]:
+        offered = self.offer.type_id if self.offer is not None else None
+        return [o for o in self.options if o.eligible or o.type_id == offered]
+
+    def _fill_types(self, select: int | None) -> None:
+        self.type_combo.blockSignals(True)
+        self.type_combo.clear()
+        for option in self._sellable():
+            self.type_combo.addItem(f"{option.name} \u2014 {option.validity_text}", option.type_id)
+        index = self.type_combo.findData(select) if select is not None else -1
+        self.type_combo.setCurrentIndex(max(index, 0) if self.type_combo.count() else -1)
+        self.type_combo.blockSignals(False)
+        # An offer is for one permit type and lot: the space held is there.
+        locked = self.offer is not None
+        self.type_combo.setEnabled(not locked and self.type_combo.count() > 0)
+
+    def option(self) -> SaleOption | None:
+        type_id = self.type_combo.currentData()
+        for option in self.options:
+            if option.type_id == type_id:
+                return option
+        return None
+
+    def lot(self) -> LotAvailability | None:
+        option, lot_id = self.option(), self.lot_combo.currentData()
+        if option is None:
+            return None
+        for lot in option.lots:
+            if lot.lot_id == lot_id:
+                return lot
+        return None
+
+    def start(self) -> date:
+        chosen = self.start_edit.date()
+        return date(chosen.year(), chosen.month(), chosen.day())
+
+    def vehicle_ids(self) -> list[int]:
+        return [int(c.property("vehicle_id")) for c in self.vehicle_checks if c.isChecked()]
+
+    def _select_lot(self, lot_id: int | None) -> None:
+        if lot_id is None:
+            return
+        index = self.lot_combo.findData(lot_id)
+        if index >= 0:
+            self.lot_combo.setCurrentIndex(index)
+
+    def _fill_lots(self, option: SaleOption | None) -> None:
+        keep = self.lot_combo.currentData()
+        self.lot_combo.blockSignals(True)
+        self.lot_combo.clear()
+        if option is not None:
+            for lot in option.lots:
+                self.lot_combo.addItem(lot_title(lot), lot.lot_id)
+            index = self.lot_combo.findData(keep) if keep is not None else -1
+            if index < 0 and self.lot_combo.count():
+                # The first lot with room, so the clerk rarely has to change it.
+                free = [i for i, lot in enumerate(option.lots) if lot.free > 0]
+                index = free[0] if free else 0
+            self.lot_combo.setCurrentIndex(index)
+        self.lot_combo.blockSignals(False)
+        self.lot_combo.setEnabled(self.offer is None and self.lot_combo.count() > 0)
+
+    def _type_changed(self) -> None:
+        option = self.option()
+        self._fill_lots(option)
+        self._limit_vehicles()
+        self._clear_problems()
+        self._update()
+
+    def _lot_changed(self) -> None:
+        self.boxes["lot"].show_problem(None)
+        self._update()
+
+    def _vehicles_changed(self) -> None:
+        self._limit_vehicles()
+        self.boxes["vehicles"].show_problem(None)
+
+    def _limit_vehicles(self) -> None:
+        option = self.option()
+        limit = option.max_vehicles if option is not None else 1
+        chosen = len(self.vehicle_ids())
+        for check in self.vehicle_checks:
+            check.setEnabled(check.isChecked() or chosen < limit)
+        caption = "Vehicles"
+        if self.vehicle_checks and option is not None:
+            caption = (
+                "Vehicle (one)" if limit == 1 else f"Vehicles (up to {limit}; one parks at a time)"
+            )
+        self.boxes["vehicles"].caption.setText(caption)
+
+    def _update(self) -> None:
+        """The price, the notes and whether the clerk can go on, from what is chosen."""
+        option, lot = self.option(), self.lot()
+        if not self._sellable():
+            self.price_label.setText("Nothing to sell")
+            self.price_hint.setText(
+                f"No permit type is open to {self.parker.name} at the moment; the Buy a permit "
+                "tab says why for each one."
+            )
+        elif self._loading:
+            self.price_label.setText("Working out the price…")
+            self.price_hint.setText("")
+        elif option is None:
+            self.price_label.setText("Choose a permit type")
+            self.price_hint.setText("")
+        elif option.quote is None:
+            self.price_label.setText("No price for that start date")
+            self.price_hint.setText(option.refusal or "Choose another start date.")
+        else:
+            self.price_label.setText(describe_quote(option.quote, self.currency))
+            self.price_hint.setText(self._lot_hint(option, lot))
+        notes = []
+        if option is not None and option.sale_mode == "waitlist" and self.offer is None:
+            notes.append(
+                f"{option.name} is sold through its waitlist: continuing offers to add "
+                f"{self.parker.name} to it."
+            )
+        if option is not None and option.refusal and self.offer is not None:
+            notes.append(option.refusal)
+        self.type_note.setText(" ".join(notes))
+        self.type_note.setVisible(bool(notes))
+        self.continue_button.setText(
+            "Add to waitlist…" if self._waitlist_first(option, lot) else "Continue to payment…"
+        )
+        self.continue_button.setEnabled(
+            not self._loading
+            and option is not None
+            and option.quote is not None
+            and lot is not None
+            and bool(self.vehicle_checks)
+        )
+        grow_to_fit(self)
+
+    def _lot_hint(self, option: SaleOption, lot: LotAvailability | None) -> str:
+        if lot is None:
+            return f"{option.name} is not sold for any open lot at the moment."
+        if self.offer is not None:
+            return f"The waitlist offer holds a space in {lot.name} for this sale."
+        if lot.free <= 0:
+            return f"{lot.name} is full for that period; the parker can join its waitlist."
+        return f"{lot.free} of {lot.capacity} spaces left in {lot.name} for that period."
+
+    def _waitlist_first(self, option: SaleOption | None, lot: LotAvailability | None) -> bool:
+        """The sale cannot go ahead without a waitlist offer: ask before any payment."""
+        if self.offer is not None or option is None:
+            return False
+        return option.sale_mode == "waitlist" or (lot is not None and lot.free <= 0)
+
+    # -- fresh figures ----------------------------------------------------------------------
+
+    def refresh(self, *, quiet: bool = False) -> None:
+        """Fetch the quote and spaces left again (the start date changed, or someone sold).
+
+        ``quiet``: a refresh nobody asked for (a live change) does not pop up its failure.
+        """
+        self._generation += 1
+        generation, service, parker_id, start = (
+            self._generation,
+            self.service,
+            self.parker.id,
+            self.start(),
+        )
+        if not quiet:
+            # A live refresh keeps the figures on screen until the new ones are in.
+            self._loading = True
+            self._update()
+
+        def arrived(options: list[SaleOption]) -> None:
+            if generation != self._generation:
+                return
+            self._loading = False
+            self.set_options(options)
+
+        def failed(exc: BaseException) -> bool:
+            if generation == self._generation:
+                self._loading = False
+                self._update()
+            if quiet and isinstance(exc, KnownError):
+                log.info("refreshing the sale figures failed: %s", exc)
+                return True
+            return False
+
+        self.runner.run(
+            lambda: service.sale_options(parker_id, start),
+            while_alive(self, arrived),
+            failure_while_alive(self, failed),
+            parent=self,
+        )
+
+    def set_options(self, options: Sequence[SaleOption]) -> None:
+        keep_type, keep_lot = self.type_combo.currentData(), self.lot_combo.currentData()
+        self.options = list(options)
+        self._fill_types(keep_type)
+        self._fill_lots(self.option())
+        self._select_lot(keep_lot)
+        self._limit_vehicles()
+        self._update()
+
+    # -- going on ---------------------------------------------------------------------------
+
+    def _clear_problems(self) -> None:
+        for box in self.boxes.values():
+            box.show_problem(None)
+        self.problem.hide()
+
+    def show_problems(self, problems: Sequence[tuple[str, str]]) -> None:
+        others = []
+        for field, message in problems:
+            if field in self.boxes:
+                self.boxes[field].show_problem(message)
+            else:
+                others.append(message)
+        self.problem.setText("\n".join(others))
+        self.problem.setVisible(bool(others))
+        grow_to_fit(self)
+
+    def continue_to_payment(self) -> None:
+        if not self.continue_button.isEnabled() or self.payment_dialog is not None:
+            return
+        option, lot = self.option(), self.lot()
+        self._clear_problems()
+        problems: list[tuple[str, str]] = []
+        if option is None:
+            problems.append(("permit_type", "Choose a permit type."))
+        if lot is None:
+            problems.append(("lot", "Choose the lot."))
+        vehicles = self.vehicle_ids()
+        if not vehicles:
+            problems.append(("vehicles", "Choose the vehicle or vehicles the permit covers."))
+        if problems or option is None or lot is None or option.quote is None:
+            self.show_problems(problems)
+            return
+        if self._waitlist_first(option, lot):
+            message = (
+                f"{option.name} is sold through its waitlist."
+                if option.sale_mode == "waitlist"
+                else f"{lot.name} is full for that period."
+            )
+            self.offer_waitlist(message)
+            return
+        self._open_payment(option, lot, vehicles, self.start())
+
+    def _open_payment(
+        self, option: SaleOption, lot: LotAvailability, vehicles: list[int], start: date
+    ) -> None:
+        from desktop.views.permits.payment_dialog import PaymentDialog
+
+        quote = option.quote
+        if quote is None:
+            return
+        service, parker_id = self.service, self.parker.id
+        offer_id = self.offer.entry_id if self.offer is not None else None
+        type_id, lot_id = option.type_id, lot.lot_id
+
+        def submit(key: uuid.UUID, tender: Tender) -> PaymentResult:
+            return service.sell(
+                key,
+                parker_id=parker_id,
+                type_id=type_id,
+                lot_id=lot_id,
+                vehicle_ids=vehicles,
+                start=start,
+                tender=tender,
+                offer_id=offer_id,
+            )
+
+        dialog = PaymentDialog(
+            title=f"Payment for {option.name}",
+            description=(
+                f"{option.name}, {lot.name}, "
+                f"{format_period(quote.first_day, quote.last_day)} \u2014 {self.parker.name}"
+            ),
+            amount=quote.price,
+            currency=self.currency,
+            submit=submit,
+            runner=self.runner,
+            on_refused=self._refused,
+            on_invalid=self._invalid,
+            parent=self,
+        )
+        self.payment_dialog = dialog
+        dialog.paid.connect(self._paid)
+        dialog.finished.connect(lambda _r: self._payment_closed(dialog))
+        dialog.open()
+
+    def _payment_closed(self, dialog: QDialog) -> None:
+        if self.payment_dialog is dialog:
+            self.payment_dialog = None
+
+    def _paid(self, result: PaymentResult) -> None:
+        self.payment = result
+        self.sold.emit(result)
+        self.accept()
+
+    def _refused(self, exc: KnownError) -> bool:
+        """The database refused the sale: a full lot or a waitlist-only type is a question.
+
+        Returning True closes the payment dialog; the question comes once it has gone.
+        """
+        if isinstance(exc, LotFull | WaitlistOnly):
+            message = exc.message
+            run_later(self, lambda: self.offer_waitlist(message))
+            return True
+        return False
+
+    def _invalid(self, exc: ValidationError) -> bool:
+        """A choice made here was refused (a vehicle got a permit meanwhile): say it here."""
+        if not any(p.field in SALE_FIELDS for p in exc.problems):
+            return False
+        problems = [(p.field, p.message) for p in exc.problems]
+        run_later(self, lambda: self._back_to_choices(problems))
+        return True
+
+    def _close_payment(self) -> None:
+        dialog = self.payment_dialog
+        self.payment_dialog = None
+        if dialog is not None and dialog.isVisible():
+            dialog.reject()
+
+    def _back_to_choices(self, problems: list[tuple[str, str]]) -> None:
+        self._close_payment()
+        self.show_problems(problems)
+        self.refresh()
+
+    def offer_waitlist(self, message: str) -> None:
+        """Ask whether to add the parker to the waitlist for the chosen type and lot."""
+        option, lot = self.option(), self.lot()
+        if option is None or lot is None or self._asking:
+            return
+        self._asking = True
+        try:
+            answer = QMessageBox.question(
+                self,
+                "Join the waitlist?",
+                f"{message}\n\nAdd {self.parker.name} to the waitlist for {option.name} "
+                f"in {lot.name}?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.Yes,
+            )
+        finally:
+            self._asking = False
+        self._close_payment()
+        if answer != QMessageBox.StandardButton.Yes:
+            self.refresh()
+            return
+        service, type_id, lot_id, parker_id = (
+            self.service,
+            option.type_id,
+            lot.lot_id,
+            self.parker.id,
+        )
+        self.continue_button.setEnabled(False)
+
+        def joined(position: WaitlistPosition) -> None:
+            self.waitlisted.emit(position)
+            self.accept()
+
+        def failed(_exc: BaseException) -> bool:
+            self._update()
+            return False
+
+        self.runner.run(
+            lambda: service.join_waitlist(type_id, lot_id, parker_id),
+            while_alive(self, joined),
+            failure_while_alive(self, failed),
+            write=True,
+            parent=self,
+        )

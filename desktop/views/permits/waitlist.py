@@ -1,0 +1,605 @@
+"""Waitlists: who is waiting for which permit in which lot, and the offers open to them.
+
+Offers expire by the clock, so the panel asks the database to move expired offers on
+(``refresh_waitlists``) every minute and whenever it is shown, even when nobody touches
+anything; changes by any desk (a permit cancelled, a lot enlarged) reload it live.
+The same panel shows one parker's entries on the permit desk (:meth:`set_parker`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.documents import format_local
+from desktop.services.errors import KnownError, PermissionDenied
+from desktop.services.live import Change, Resync
+from desktop.services.permits import WAITLIST_TITLES, PermitService, WaitlistPosition
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.table_model import ReadOnlyTableModel
+from desktop.views.kit.widgets import EmptyState, failure_while_alive, while_alive
+
+if TYPE_CHECKING:
+    from desktop.views.kit.live import LiveChanges
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+COLUMNS = ("Permit type", "Lot", "Rank", "Parker", "Status", "Joined", "Offer expires")
+TYPE, LOT, RANK, PARKER, STATUS, JOINED, EXPIRES = range(len(COLUMNS))
+#: Changes to these tables can move someone up a waitlist or make an offer.
+WATCHED_TABLES = frozenset({"waitlist_entry", "permit", "lot"})
+#: The widest a column grows to when fitted to its contents (longer text is elided).
+MAX_WIDTHS = {TYPE: 260, LOT: 220, RANK: 110, PARKER: 240, STATUS: 170, JOINED: 130}
+REFRESH_INTERVAL_MS = 60_000
+RELOAD_DELAY_MS = 150
+OFFER_COLOUR = QColor("#1d4ed8")
+RESOLVED_COLOUR = QColor("#8a94a6")
+ALL_WAITING, OFFERS_OPEN = "all", "offers"
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st…"""
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def rank_words(position: WaitlistPosition) -> str:
+    """'3rd of 12' while waiting or offered; nothing once the entry is resolved."""
+    if position.rank is None:
+        return ""
+    return f"{ordinal(position.rank)} of {position.waiting}"
+
+
+def time_left(expires: datetime, now: datetime) -> str:
+    """'in 46 h', 'in 3 days', 'in 20 min'; 'overdue' once the time has passed."""
+    seconds = (expires - now).total_seconds()
+    if seconds <= 0:
+        return "overdue"
+    minutes = int(seconds // 60)
+    hours = minutes // 60
+    if hours >= 72:
+        return f"in {hours // 24} days"
+    if hours >= 1:
+        return f"in {hours} h"
+    return f"in {max(minutes, 1)} min"
+
+
+def day_words(at: datetime, time_zone: str) -> str:
+    """'22 Oct 2026': the office's date of a moment."""
+    # format_local gives '22 Oct 2026 14:05 EST'; the list needs the day only.
+    return format_local(at, time_zone).rsplit(" ", 2)[0]
+
+
+def expiry_words(position: WaitlistPosition, time_zone: str, now: datetime) -> str:
+    if position.status != "offered" or position.offer_expires_at is None:
+        return ""
+    # '23 Nov 2026 00:30 EST' without the year and zone: an offer lasts days, in office time.
+    day, month, _year, clock = format_local(position.offer_expires_at, time_zone).split()[:4]
+    return f"{day} {month} {clock} ({time_left(position.offer_expires_at, now)})"
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    time_zone: str
+    rows: list[WaitlistPosition]
+
+
+class WaitlistTableModel(ReadOnlyTableModel):
+    """Waitlist entries as rows, in rank order (a short list: loaded whole)."""
+
+    HEADERS = COLUMNS
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[WaitlistPosition] = []
+        self._time_zone = "UTC"
+        self._now = datetime.now(UTC)
+
+    def set_rows(self, rows: list[WaitlistPosition], time_zone: str) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._time_zone = time_zone
+        self._now = datetime.now(UTC)
+        self.endResetModel()
+
+    @property
+    def time_zone(self) -> str:
+        return self._time_zone
+
+    def position_at(self, row: int) -> WaitlistPosition | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, entry_id: int) -> int:
+        for row, position in enumerate(self._rows):
+            if position.entry_id == entry_id:
+                return row
+        return -1
+
+    def rowCount(self, parent: ModelIndex | None = None) -> int:
+        if parent is not None and parent.isValid():
+            return 0
+        return len(self._rows)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        position = self.position_at(index.row())
+        if position is None or not 0 <= index.column() < len(COLUMNS):
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(position, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if position.status == "offered" and column in (STATUS, EXPIRES):
+                return QBrush(OFFER_COLOUR)
+            if position.status not in ("waiting", "offered"):
+                return QBrush(RESOLVED_COLOUR)
+        if role == Qt.ItemDataRole.FontRole and position.status == "offered" and column == STATUS:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tip(position, column)
+        return None
+
+    def _tip(self, position: WaitlistPosition, column: int) -> str | None:
+        if column == EXPIRES and position.offer_expires_at is not None:
+            when = format_local(position.offer_expires_at, self._time_zone)
+            return f"Until {when}; then the space goes to the next parker waiting."
+        if column == JOINED:
+            return f"Joined {format_local(position.joined_at, self._time_zone)}"
+        if column in (TYPE, LOT, PARKER):
+            return self._text(position, column)  # in full, when the column is too narrow
+        return None
+
+    def _text(self, position: WaitlistPosition, column: int) -> str:
+        if column == TYPE:
+            return position.type_name
+        if column == LOT:
+            return position.lot_name
+        if column == RANK:
+            return rank_words(position)
+        if column == PARKER:
+            return position.parker_name
+        if column == STATUS:
+            return WAITLIST_TITLES.get(position.status, position.status.title())
+        if column == JOINED:
+            return day_words(position.joined_at, self._time_zone)
+        return expiry_words(position, self._time_zone, self._now)
+
+
+class WaitlistPanel(QWidget):
+    """Every waitlist, or one parker's entries, with the clerk's actions on offers."""
+
+    #: The clerk chose "Accept offer…" for this :class:`WaitlistPosition`; the permit desk
+    #: opens its sell dialog with the offer.
+    accept_requested = Signal(object)
+    #: Emitted after each (re)load (tests wait on it).
+    loaded = Signal()
+
+    def __init__(
+        self,
+        service: PermitService,
+        runner: OperationRunner,
+        live: LiveChanges,
+        editable: bool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.runner = runner
+        self.live = live
+        self.editable = editable
+        self.parker_id: int | None = None
+        self._loading = False
+        self._reload_again = False
+        self._refreshing = False
+        self._can_refresh = True
+        self._select_after_load: int | None = None
+        self._fitting = False
+        self._user_sized = False
+        self.setObjectName("waitlistPanel")
+
+        self.model = WaitlistTableModel(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(8)
+        layout.addLayout(self._build_bar())
+        self._build_table()
+        self.empty = EmptyState("Nobody is waiting", "")
+        self.views = QStackedWidget()
+        self.views.addWidget(self.table)
+        self.views.addWidget(self.empty)
+        layout.addWidget(self.views, 1)
+        layout.addLayout(self._build_actions())
+        for button in (self.accept_button, self.decline_button, self.remove_button):
+            button.setVisible(editable)
+        # F5 only while the focus is in the panel: the desk embedding it may have its own.
+        refresh = QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh_offers)
+        refresh.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_DELAY_MS)
+        self._reload_timer.timeout.connect(self.reload)
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setInterval(REFRESH_INTERVAL_MS)
+        self.refresh_timer.timeout.connect(self.refresh_offers)
+        self.refresh_timer.start()
+        live.changed.connect(self._on_change)
+        live.resynced.connect(self._on_resync)
+        self._update_mode()
+        self._selection_changed()
+
+    # ---------------------------------------------------------------- building
+
+    def _build_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
+        self.filter_label = QLabel("&Show")
+        self.filter_combo = QComboBox()
+        self.filter_combo.addItem("All waiting", ALL_WAITING)
+        self.filter_combo.addItem("Offers open", OFFERS_OPEN)
+        self.filter_label.setBuddy(self.filter_combo)
+        self.filter_combo.currentIndexChanged.connect(lambda _i: self.reload())
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("Move expired offers on and load the list again (F5)")
+        self.refresh_button.clicked.connect(self.refresh_offers)
+        bar.addWidget(self.filter_label)
+        bar.addWidget(self.filter_combo)
+        bar.addWidget(self.count_label)
+        bar.addStretch(1)
+        bar.addWidget(self.refresh_button)
+        return bar
+
+    def _build_table(self) -> None:
+        self.table = QTableView()
+        self.table.setObjectName("waitlistTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setAccessibleName("Waitlist")
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in MAX_WIDTHS.items():
+            header.resizeSection(column, width)
+        header.sectionResized.connect(self._section_resized)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.table.doubleClicked.connect(lambda _index: self.request_accept())
+
+    def _build_actions(self) -> QHBoxLayout:
+        self.accept_button = QPushButton("&Accept offer…")
+        self.accept_button.setProperty("primary", True)
+        self.accept_button.setToolTip("Sell the offered permit to this parker")
+        self.accept_button.clicked.connect(self.request_accept)
+        self.decline_button = QPushButton("&Decline offer")
+        self.decline_button.setToolTip("The parker does not want the space; it goes to the next")
+        self.decline_button.clicked.connect(self.decline_selected)
+        self.remove_button = QPushButton("&Remove from waitlist")
+        self.remove_button.setToolTip("Take the parker off this waitlist")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.action_hint = QLabel()
+        self.action_hint.setObjectName("countLabel")
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        actions.addWidget(self.action_hint, 1)
+        actions.addWidget(self.remove_button)
+        actions.addWidget(self.decline_button)
+        actions.addWidget(self.accept_button)
+        return actions
+
+    def fit_columns(self) -> None:
+        """Columns as wide as their contents (up to a limit), until the clerk sizes one."""
+        if self._user_sized or self.model.rowCount() == 0:
+            return
+        self._fitting = True
+        try:
+            header = self.table.horizontalHeader()
+            for column, widest in MAX_WIDTHS.items():
+                if not self.table.isColumnHidden(column):
+                    self.table.resizeColumnToContents(column)
+                    header.resizeSection(column, min(header.sectionSize(column) + 8, widest))
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, column: int, old: int, new: int) -> None:
+        # The last column stretches with the window, and hiding or showing a column sizes
+        # it to or from nothing: neither is the clerk's sizing.
+        if self._fitting or not self.isVisible() or column not in MAX_WIDTHS:
+            return
+        if old and new:
+            self._user_sized = True
+
+    # ---------------------------------------------------------------- mode
+
+    def set_parker(self, parker_id: int | None) -> None:
+        """Show one parker's entries (with their rank), or every waitlist with None."""
+        if parker_id == self.parker_id:
+            return
+        self.parker_id = parker_id
+        self._update_mode()
+        self.model.set_rows([], self.model.time_zone)
+        self.reload()
+
+    def _update_mode(self) -> None:
+        one_parker = self.parker_id is not None
+        self.table.setColumnHidden(PARKER, one_parker)
+        self.filter_label.setVisible(not one_parker)
+        self.filter_combo.setVisible(not one_parker)
+
+    def offers_only(self) -> bool:
+        return self.parker_id is None and self.filter_combo.currentData() == OFFERS_OPEN
+
+    # ---------------------------------------------------------------- loading
+
+    def reload(self) -> None:
+        if self._loading:
+            # One load at a time; the newest state is fetched once this one is back.
+            self._reload_again = True
+            return
+        self._loading = True
+        service, parker_id, offers_only = self.service, self.parker_id, self.offers_only()
+
+        def load() -> _Loaded:
+            time_zone = service.office().time_zone
+            if parker_id is not None:
+                return _Loaded(time_zone, service.waitlist_for_parker(parker_id))
+            return _Loaded(time_zone, service.waitlist(offers_only=offers_only))
+
+        self.runner.run(
+            load,
+            while_alive(self, self._loaded),
+            failure_while_alive(self, self._load_failed),
+            parent=self,
+        )
+
+    def _loaded(self, loaded: _Loaded) -> None:
+        self._loading = False
+        selected = self._select_after_load
+        if selected is None:
+            position = self.selected_position()
+            selected = position.entry_id if position else None
+        self._select_after_load = None
+        self.model.set_rows(loaded.rows, loaded.time_zone)
+        self.fit_columns()
+        if selected is not None:
+            self.select_entry(selected)
+        self._update_counts()
+        self._selection_changed()
+        self.loaded.emit()
+        if self._reload_again:
+            self._reload_again = False
+            self.reload()
+
+    def _load_failed(self, exc: BaseException) -> bool:
+        self._loading = False
+        if isinstance(exc, KnownError):
+            self.empty.title.setText("The waitlists could not be loaded")
+            self.empty.text.setText(exc.message)
+            self.views.setCurrentWidget(self.empty)
+            return True
+        return False
+
+    def refresh_offers(self) -> None:
+        """Move expired offers on and offer the spaces free now, then reload."""
+        if not self._can_refresh or self._refreshing:
+            self.reload()
+            return
+        self._refreshing = True
+        self.runner.run(
+            self.service.refresh_waitlists,
+            while_alive(self, self._refreshed),
+            failure_while_alive(self, self._refresh_failed),
+            write=True,
+            parent=self,
+        )
+
+    def _refreshed(self, _offers_made: int) -> None:
+        self._refreshing = False
+        self.reload()
+
+    def _refresh_failed(self, exc: BaseException) -> bool:
+        self._refreshing = False
+        if isinstance(exc, PermissionDenied):
+            # A read-only desk may not move offers on; the clerks' desks do it.
+            self._can_refresh = False
+        self.reload()
+        return isinstance(exc, KnownError)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh_offers()
+
+    def _on_change(self, change: Change) -> None:
+        if change.table in WATCHED_TABLES:
+            self._reload_timer.start()
+
+    def _on_resync(self, resync: Resync) -> None:
+        if not resync.complete or any(c.table in WATCHED_TABLES for c in resync.changes):
+            self._reload_timer.start()
+
+    def _update_counts(self) -> None:
+        rows = [p for r in range(self.model.rowCount()) if (p := self.model.position_at(r))]
+        offers = sum(1 for p in rows if p.status == "offered")
+        if self.parker_id is not None:
+            active = sum(1 for p in rows if p.status in ("waiting", "offered"))
+            self.count_label.setText(f"On {active} waitlist{'s' if active != 1 else ''}")
+        elif self.offers_only():
+            self.count_label.setText(f"{offers} offer{'s' if offers != 1 else ''} open")
+        else:
+            waiting = len(rows) - offers
+            self.count_label.setText(
+                f"{waiting} waiting, {offers} offer{'s' if offers != 1 else ''} open"
+            )
+        if rows:
+            self.views.setCurrentWidget(self.table)
+            return
+        if self.parker_id is not None:
+            self.empty.title.setText("Not on any waitlist")
+            self.empty.text.setText(
+                "When a permit type is sold through its waitlist, or a lot is full, the "
+                "parker can join its waitlist from the sell dialog."
+            )
+        elif self.offers_only():
+            self.empty.title.setText("No offers open")
+            self.empty.text.setText(
+                "When a space frees up, the next parker waiting is offered it and "
+                "appears here until they accept, decline or the offer expires."
+            )
+        else:
+            self.empty.title.setText("Nobody is waiting")
+            self.empty.text.setText("Parkers who join a waitlist appear here in rank order.")
+        self.views.setCurrentWidget(self.empty)
+
+    # ---------------------------------------------------------------- selection
+
+    def selected_position(self) -> WaitlistPosition | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.model.position_at(rows[0].row())
+
+    def select_entry(self, entry_id: int) -> bool:
+        row = self.model.row_of(entry_id)
+        if row < 0:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def positions(self) -> list[WaitlistPosition]:
+        """What the panel shows, in screen order."""
+        return [p for r in range(self.model.rowCount()) if (p := self.model.position_at(r))]
+
+    def row_texts(self, entry_id: int) -> list[str]:
+        """The cells of one entry as the clerk reads them."""
+        row = self.model.row_of(entry_id)
+        if row < 0:
+            return []
+        return [str(self.model.index(row, c).data() or "") for c in range(len(COLUMNS))]
+
+    def _selection_changed(self) -> None:
+        position = self.selected_position()
+        offered = position is not None and position.status == "offered"
+        active = position is not None and position.status in ("waiting", "offered")
+        self.accept_button.setEnabled(self.editable and offered)
+        self.decline_button.setEnabled(self.editable and offered)
+        self.remove_button.setEnabled(self.editable and active)
+        if not self.editable or position is None:
+            self.action_hint.setText("")
+        elif offered:
+            self.action_hint.setText(
+                f"A space is held for {position.parker_name} until the offer expires."
+            )
+        elif position.status == "waiting":
+            self.action_hint.setText(
+                f"{position.parker_name} is {rank_words(position)} for {position.lot_name}."
+            )
+        else:
+            self.action_hint.setText("")
+
+    # ---------------------------------------------------------------- actions
+
+    def request_accept(self) -> None:
+        position = self.selected_position()
+        if not self.editable or position is None or position.status != "offered":
+            return
+        self.accept_requested.emit(position)
+
+    def confirm_decline(self, position: WaitlistPosition) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Decline offer",
+            f"Decline the space offered to {position.parker_name} for {position.type_name} "
+            f"in {position.lot_name}?\n\nThey leave this waitlist and the space is offered "
+            "to the next parker waiting.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def confirm_remove(self, position: WaitlistPosition) -> bool:
+        held = (
+            " The space offered to them goes to the next parker waiting."
+            if position.status == "offered"
+            else ""
+        )
+        answer = QMessageBox.question(
+            self,
+            "Remove from waitlist",
+            f"Take {position.parker_name} off the waitlist for {position.type_name} in "
+            f"{position.lot_name}?{held}\n\nTo wait again they join at the end of the list.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def decline_selected(self) -> None:
+        position = self.selected_position()
+        if not self.editable or position is None or position.status != "offered":
+            return
+        if not self.confirm_decline(position):
+            return
+        self._write(lambda: self.service.decline_offer(position.entry_id))
+
+    def remove_selected(self) -> None:
+        position = self.selected_position()
+        if not self.editable or position is None or position.status not in ("waiting", "offered"):
+            return
+        if not self.confirm_remove(position):
+            return
+        self._write(lambda: self.service.leave_waitlist(position.entry_id))
+
+    def _write(self, fn: Callable[[], None]) -> None:
+        for button in (self.accept_button, self.decline_button, self.remove_button):
+            button.setEnabled(False)
+        self.runner.run(
+            fn,
+            while_alive(self, lambda _result: self.reload()),
+            failure_while_alive(self, self._write_failed),
+            write=True,
+            parent=self,
+        )
+
+    def _write_failed(self, _exc: BaseException) -> bool:
+        # The runner shows the message; the list may have moved on meanwhile.
+        self.reload()
+        return False

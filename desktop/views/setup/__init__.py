@@ -1,0 +1,1 @@
+"""The permit set-up desk: lots, permit types, prices and office settings (managers)."""

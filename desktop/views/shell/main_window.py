@@ -1,0 +1,432 @@
+"""The main window: the desks a person's roles allow, and whether the data is live.
+
+The navigation lists only the desks the database roles open (an officer login,
+meant for field devices, gets the plate check alone). The status bar names the
+server and the login and shows the live-change connection; when it is lost a
+banner says so until it is back.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import __version__
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.widgets import DeskHeader, EmptyState, StateDot, app_icon, app_settings
+
+if TYPE_CHECKING:
+    from desktop.services.workspace import Workspace
+    from desktop.views.kit.live import LiveChanges
+
+log = logging.getLogger(__name__)
+
+#: Desk key -> (navigation title, one line saying what it is for).
+DESK_TITLES: dict[str, tuple[str, str]] = {
+    "parkers": (
+        "Parkers & vehicles",
+        "Find, register and update parkers and the vehicles they park.",
+    ),
+    "permits": (
+        "Permits & payments",
+        "Sell, renew, transfer and cancel permits; waitlists, temporary permits and receipts.",
+    ),
+    "cash_drawer": (
+        "Cash drawer",
+        "Open a shift with a counted float, close it with a blind count, sign off variances.",
+    ),
+    "plate_check": (
+        "Plate check",
+        "Type a plate: is it allowed to park here, now?",
+    ),
+    "permit_setup": (
+        "Permit types & lots",
+        "Prices, validity, eligibility, lots and capacity, and the office's settings.",
+    ),
+    "staff": ("Staff logins", "Who can log in to ParkDesk, and with which roles."),
+}
+READ_ONLY_NOTE = "Your role can look things up here but not change them."
+OFFLINE_BANNER = "Connection to the database lost — reconnecting…"
+GEOMETRY_KEY = "mainWindow/geometry"
+DESK_KEY = "mainWindow/desk"
+MAX_DESK_SHORTCUTS = 9
+DEFAULT_WIDTH, DEFAULT_HEIGHT = 1200, 780
+#: desktop.views.kit.live.STATE_TITLES, not imported here: it pulls in the database layer.
+LIVE_TITLES = ("Live", "Connecting…", "Offline — reconnecting")
+
+
+def default_size(widget: QWidget) -> QSize:
+    """1200 by 780, or a little less than the screen on a small one."""
+    screen = widget.screen().availableGeometry()
+    return QSize(
+        min(DEFAULT_WIDTH, int(screen.width() * 0.95)),
+        min(DEFAULT_HEIGHT, int(screen.height() * 0.95)),
+    )
+
+
+class MainWindow(QMainWindow):
+    """One logged-in person's ParkDesk."""
+
+    #: File → Log out: the application closes this window and shows the login again.
+    logout_requested = Signal()
+    #: The window was closed (by Quit, the close button, or after logging out).
+    closed = Signal()
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        runner: OperationRunner,
+        live: LiveChanges | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.runner = runner
+        self.identity = workspace.identity
+        self._shut_down = False
+        self._owns_live = live is None
+        if live is None:
+            from desktop.services.live import ChangeListener
+            from desktop.views.kit.live import LiveChanges
+
+            # No Qt parent: callbacks still in flight at close must find it alive.
+            live = LiveChanges(ChangeListener(workspace.settings), runner)
+        self.live = live
+        self.desk_keys = self.identity.desks()
+        self._desks: dict[str, QWidget] = {}
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(app_icon())
+        self.setWindowTitle("ParkDesk")
+        self._build()
+        self._build_menus()
+        self._restore_geometry()
+        self.live.state_changed.connect(self.show_live_state)
+        self.show_live_state(self.live.state)
+        if self._owns_live:
+            self.live.start()
+
+    # -- layout -------------------------------------------------------------------
+
+    def _build(self) -> None:
+        central = QWidget()
+        central.setObjectName("mainCentral")
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self._build_banner()
+        outer.addWidget(self.banner)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        outer.addLayout(body, 1)
+        self._build_sidebar()
+        body.addWidget(self.sidebar)
+        body.addWidget(self._build_content(), 1)
+        self.setCentralWidget(central)
+        self._build_status_bar()
+
+    def _build_banner(self) -> None:
+        self.banner = QFrame()
+        self.banner.setObjectName("offlineBanner")
+        banner_layout = QHBoxLayout(self.banner)
+        banner_layout.setContentsMargins(16, 8, 16, 8)
+        self.banner_label = QLabel(OFFLINE_BANNER)
+        self.banner_label.setObjectName("offlineBannerText")
+        banner_layout.addWidget(self.banner_label, 1)
+        self.banner.setVisible(False)
+
+    def _build_sidebar(self) -> None:
+        self.sidebar = QFrame()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(220)
+        side = QVBoxLayout(self.sidebar)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(0)
+        brand = QWidget()
+        brand.setObjectName("brand")
+        brand_layout = QHBoxLayout(brand)
+        brand_layout.setContentsMargins(18, 18, 18, 18)
+        brand_layout.setSpacing(10)
+        logo = QLabel()
+        logo.setPixmap(app_icon().pixmap(30, 30))
+        brand_name = QLabel("ParkDesk")
+        brand_name.setObjectName("brandName")
+        brand_layout.addWidget(logo)
+        brand_layout.addWidget(brand_name, 1)
+        side.addWidget(brand)
+        self.nav = QListWidget()
+        self.nav.setObjectName("deskNav")
+        self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        for index, key in enumerate(self.desk_keys):
+            title = DESK_TITLES.get(key, (key.title(), ""))[0]
+            item = QListWidgetItem(title)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            if index < MAX_DESK_SHORTCUTS:
+                item.setToolTip(f"{title} (Ctrl+{index + 1})")
+            self.nav.addItem(item)
+        side.addWidget(self.nav, 1)
+        person = QWidget()
+        person.setObjectName("sidebarPerson")
+        person_layout = QVBoxLayout(person)
+        person_layout.setContentsMargins(18, 12, 18, 16)
+        person_layout.setSpacing(2)
+        name = QLabel(self.identity.full_name or self.identity.login)
+        name.setObjectName("sidebarName")
+        roles = QLabel(self.identity.role_titles())
+        roles.setObjectName("sidebarRoles")
+        roles.setWordWrap(True)
+        person_layout.addWidget(name)
+        person_layout.addWidget(roles)
+        side.addWidget(person)
+
+    def _build_content(self) -> QWidget:
+        content = QWidget()
+        content.setObjectName("content")
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.setSpacing(0)
+        self.header = DeskHeader()
+        content_layout.addWidget(self.header)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("deskStack")
+        content_layout.addWidget(self.stack, 1)
+        self._holders: list[QVBoxLayout] = []
+        if self.desk_keys:
+            for _key in self.desk_keys:
+                holder = QWidget()
+                holder_layout = QVBoxLayout(holder)
+                # Desks line up with the header title (24 px in, with their own 8 px).
+                holder_layout.setContentsMargins(16, 4, 16, 8)
+                self._holders.append(holder_layout)
+                self.stack.addWidget(holder)
+            self.no_desk_page: EmptyState | None = None
+            self.nav.currentRowChanged.connect(self._desk_chosen)
+        else:
+            self.header.set_text("No desk for this login", "")
+            self.no_desk_page = EmptyState(
+                "There is no desk for your login in this program",
+                f"Your login {self.identity.login} has the role "
+                f"{self.identity.role_titles()}. That role is for the enforcement devices in "
+                "the field, which record plate reads and citations straight into the database. "
+                "If you need to work at a desk here, ask your administrator to give your login "
+                "a desk role such as Clerk or Manager.",
+            )
+            self.stack.addWidget(self.no_desk_page)
+        return content
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.setObjectName("statusBar")
+        status.setSizeGripEnabled(True)
+        self.server_label = QLabel(
+            f"Server {self.identity.server} · database {self.identity.database}"
+        )
+        self.server_label.setObjectName("statusServer")
+        who = self.identity.login
+        if self.identity.full_name:
+            who = f"{self.identity.full_name} ({self.identity.login})"
+        self.login_label = QLabel(f"Logged in as {who} — {self.identity.role_titles()}")
+        self.login_label.setObjectName("statusLogin")
+        self.live_dot = StateDot()
+        self.live_label = QLabel()
+        self.live_label.setObjectName("statusLive")
+        # Wide enough for the longest state, so the status bar does not jump about.
+        widest = max(self.live_label.fontMetrics().horizontalAdvance(t) for t in LIVE_TITLES)
+        self.live_label.setMinimumWidth(widest + 32)  # the stylesheet pads labels by 8 px
+        live_box = QWidget()
+        live_layout = QHBoxLayout(live_box)
+        live_layout.setContentsMargins(8, 0, 4, 0)
+        live_layout.setSpacing(6)
+        live_layout.addWidget(self.live_dot)
+        live_layout.addWidget(self.live_label)
+        status.addWidget(self.server_label)
+        status.addWidget(self.login_label)
+        status.addPermanentWidget(live_box)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.logout_action = QAction("&Log out", self)
+        self.logout_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.logout_action.triggered.connect(self.log_out)
+        file_menu.addAction(self.logout_action)
+        file_menu.addSeparator()
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.quit_action)
+
+        self.desk_actions: list[QAction] = []
+        if self.desk_keys:
+            go_menu = self.menuBar().addMenu("&Desks")
+            for index, key in enumerate(self.desk_keys[:MAX_DESK_SHORTCUTS]):
+                action = QAction(DESK_TITLES.get(key, (key.title(), ""))[0], self)
+                action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+                action.triggered.connect(lambda _=False, i=index: self.show_desk_at(i))
+                go_menu.addAction(action)
+                self.desk_actions.append(action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction("&About ParkDesk", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+
+    def _restore_geometry(self) -> None:
+        settings = app_settings()
+        geometry = settings.value(GEOMETRY_KEY)
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
+            self.resize(default_size(self))
+        if self.desk_keys:
+            last = str(settings.value(DESK_KEY, "") or "")
+            self.show_desk(last if last in self.desk_keys else self.desk_keys[0])
+        else:
+            self.setWindowTitle("ParkDesk")
+
+    # -- desks ---------------------------------------------------------------------
+
+    def desk_titles(self) -> list[str]:
+        """The navigation as the person sees it."""
+        return [self.nav.item(i).text() for i in range(self.nav.count())]
+
+    def current_desk(self) -> str | None:
+        row = self.nav.currentRow()
+        return self.desk_keys[row] if 0 <= row < len(self.desk_keys) else None
+
+    def show_desk(self, key: str) -> None:
+        if key in self.desk_keys:
+            self.nav.setCurrentRow(self.desk_keys.index(key))
+
+    def show_desk_at(self, index: int) -> None:
+        if 0 <= index < len(self.desk_keys):
+            self.nav.setCurrentRow(index)
+
+    def desk(self, key: str) -> QWidget | None:
+        """The desk widget, once it has been opened."""
+        return self._desks.get(key)
+
+    def _desk_chosen(self, row: int) -> None:
+        if not 0 <= row < len(self.desk_keys):
+            return
+        key = self.desk_keys[row]
+        title, subtitle = DESK_TITLES.get(key, (key.title(), ""))
+        if not self.identity.can_edit(key):
+            subtitle = f"{subtitle} {READ_ONLY_NOTE}".strip()
+        self.header.set_text(title, subtitle)
+        self.setWindowTitle(f"{title} — ParkDesk")
+        if key not in self._desks:
+            widget = self._create_desk(key)
+            self._desks[key] = widget
+            self._holders[row].addWidget(widget)
+        self.stack.setCurrentIndex(row)
+
+    def _create_desk(self, key: str) -> QWidget:
+        try:
+            if key == "parkers":
+                from desktop.views.parkers.desk import ParkerDesk
+
+                return ParkerDesk(self.workspace, self.runner, self.live)
+            if key == "staff":
+                from desktop.views.staff.desk import StaffDesk
+
+                return StaffDesk(self.workspace, self.runner, self.live)
+            if key == "permits":
+                from desktop.views.permits.desk import PermitDesk
+
+                return PermitDesk(self.workspace, self.runner, self.live)
+            if key == "cash_drawer":
+                from desktop.views.cash_drawer.desk import CashDrawerDesk
+
+                return CashDrawerDesk(self.workspace, self.runner, self.live)
+            if key == "plate_check":
+                from desktop.views.plate_check.desk import PlateCheckDesk
+
+                return PlateCheckDesk(self.workspace, self.runner, self.live)
+            if key == "permit_setup":
+                from desktop.views.setup.desk import PermitSetupDesk
+
+                return PermitSetupDesk(self.workspace, self.runner, self.live)
+        except ImportError:
+            log.exception("desk %s could not be loaded", key)
+        return EmptyState(
+            "This desk is not available",
+            "This version of ParkDesk could not open it. The details are in the log file; "
+            "please pass them on to your administrator.",
+        )
+
+    # -- live state -----------------------------------------------------------------
+
+    def show_live_state(self, state: str) -> None:
+        from desktop.views.kit.live import LIVE, OFFLINE, STATE_TITLES
+
+        self.live_dot.set_state(state)
+        self.live_label.setText(STATE_TITLES.get(state, state))
+        self.live_label.setProperty("state", state)
+        self.live_label.style().unpolish(self.live_label)
+        self.live_label.style().polish(self.live_label)
+        self.live_label.setToolTip(
+            {
+                "live": "Changes made by anyone appear here as they happen.",
+                "connecting": "Connecting to the database for live changes…",
+                "offline": "The connection to the database was lost; ParkDesk keeps retrying.",
+            }.get(state, "")
+        )
+        # The banner stays up through reconnect attempts until the connection is live again.
+        if state == OFFLINE:
+            self.banner.setVisible(True)
+        elif state == LIVE:
+            self.banner.setVisible(False)
+
+    @property
+    def live_text(self) -> str:
+        return self.live_label.text()
+
+    # -- actions ----------------------------------------------------------------------
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About ParkDesk",
+            f"<h3>ParkDesk {__version__}</h3>"
+            "<p>Back-office desk for parking offices.</p>"
+            f"<p>Database: {self.identity.database} on {self.identity.server}<br>"
+            f"PostgreSQL {self.identity.server_version}</p>"
+            f"<p>Logged in as {self.identity.login} ({self.identity.role_titles()})</p>",
+        )
+
+    def log_out(self) -> None:
+        self.logout_requested.emit()
+
+    def shut_down(self) -> None:
+        """Stop live changes and remember the window; safe to call twice."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        settings = app_settings()
+        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        key = self.current_desk()
+        if key:
+            settings.setValue(DESK_KEY, key)
+        settings.sync()
+        if self._owns_live:
+            self.live.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shut_down()
+        super().closeEvent(event)
+        self.closed.emit()

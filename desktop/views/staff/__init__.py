@@ -1,0 +1,1 @@
+"""The staff desk: staff logins and the roles they hold (administrators)."""

@@ -1,0 +1,578 @@
+"""The staff-logins desk: who can log in, with which roles; administrators add and disable.
+
+Managers see the same list read-only. The list reloads by itself when any
+client changes a staff login (a ``staff_member`` change from LISTEN/NOTIFY).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.errors import KnownError, ValidationError
+from desktop.services.live import Change, Resync
+from desktop.services.staff import StaffLogin, StaffService
+from desktop.services.workspace import ROLE_TITLES
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.table_model import ReadOnlyTableModel
+from desktop.views.kit.widgets import (
+    EmptyState,
+    failure_while_alive,
+    grow_to_fit,
+    mark_invalid,
+    while_alive,
+)
+
+if TYPE_CHECKING:
+    from desktop.services.workspace import Workspace
+    from desktop.views.kit.live import LiveChanges
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+COLUMNS = ("Login", "Name", "Roles", "Status", "Created")
+LOGIN, NAME, ROLES, STATUS, CREATED = range(len(COLUMNS))
+DISABLED_COLOUR = QColor("#8a94a6")
+REFRESH_DELAY_MS = 150
+
+
+def format_date(moment: datetime | None) -> str:
+    """'21 Nov 2026' in the computer's time zone."""
+    if moment is None:
+        return ""
+    local = moment.astimezone()
+    return f"{local.day} {local:%b %Y}"
+
+
+def role_words(roles: tuple[str, ...]) -> str:
+    titles = [ROLE_TITLES[r] for r in ROLE_TITLES if r in roles]
+    return ", ".join(titles) or "No role"
+
+
+def status_words(staff: StaffLogin) -> str:
+    if staff.can_login:
+        return "Active"
+    if staff.disabled_at is not None:
+        return f"Disabled since {format_date(staff.disabled_at)}"
+    return "Cannot log in"
+
+
+class StaffTableModel(ReadOnlyTableModel):
+    """The staff logins as rows (a small table: loaded whole)."""
+
+    HEADERS = COLUMNS
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[StaffLogin] = []
+
+    def set_rows(self, rows: list[StaffLogin]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def staff_at(self, row: int) -> StaffLogin | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, login: str) -> int:
+        for row, staff in enumerate(self._rows):
+            if staff.login == login:
+                return row
+        return -1
+
+    def rowCount(self, parent: ModelIndex | None = None) -> int:
+        if parent is not None and parent.isValid():
+            return 0
+        return len(self._rows)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        staff = self.staff_at(index.row())
+        if staff is None or not 0 <= index.column() < len(COLUMNS):
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(staff, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column == CREATED:
+            return staff.created_at.astimezone().strftime("%d %b %Y %H:%M")
+        if role == Qt.ItemDataRole.ForegroundRole and not staff.can_login:
+            return QBrush(DISABLED_COLOUR)
+        if role == Qt.ItemDataRole.UserRole:
+            # Sort key: dates sort by time, the rest by their text.
+            if column == CREATED:
+                return staff.created_at.timestamp()
+            return self._text(staff, column).lower()
+        return None
+
+    @staticmethod
+    def _text(staff: StaffLogin, column: int) -> str:
+        if column == LOGIN:
+            return staff.login
+        if column == NAME:
+            return staff.full_name
+        if column == ROLES:
+            return role_words(staff.roles)
+        if column == STATUS:
+            return status_words(staff)
+        return format_date(staff.created_at)
+
+
+class AddStaffDialog(QDialog):
+    """Login, name, roles and a password typed twice; the database creates the login."""
+
+    added = Signal(object)  # StaffLogin
+
+    def __init__(
+        self, service: StaffService, runner: OperationRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.runner = runner
+        self.setObjectName("addStaffDialog")
+        self.setWindowTitle("Add a staff login")
+        self.setMinimumWidth(500)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 18, 22, 18)
+        layout.setSpacing(12)
+        intro = QLabel(
+            "The person logs in with this login and password. Their roles decide which desks "
+            "they see and what the database lets them do."
+        )
+        intro.setWordWrap(True)
+        intro.setObjectName("hint")
+        layout.addWidget(intro)
+        self._build_form(layout)
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("formError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setVisible(False)
+        layout.addWidget(self.error_label)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.reject)
+        self.add_button = QPushButton("Add login")
+        self.add_button.setObjectName("addLoginButton")
+        self.add_button.setProperty("primary", True)
+        self.add_button.setDefault(True)
+        self.add_button.clicked.connect(self.submit)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.add_button)
+        layout.addLayout(buttons)
+        for edit in (self.login_edit, self.name_edit, self.password_edit, self.repeat_edit):
+            edit.textEdited.connect(lambda _text, e=edit: mark_invalid(e, False))
+
+    def _build_form(self, layout: QVBoxLayout) -> None:
+        form = QFormLayout()
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(9)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.login_edit = QLineEdit()
+        self.login_edit.setObjectName("newLoginEdit")
+        self.login_edit.setPlaceholderText("e.g. jsmith")
+        self.login_edit.setMaxLength(40)
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("newNameEdit")
+        self.name_edit.setPlaceholderText("e.g. Jordan Smith")
+        self.name_edit.setMaxLength(100)
+        form.addRow("&Login", self.login_edit)
+        form.addRow("Full &name", self.name_edit)
+        roles_box = QWidget()
+        roles_grid = QGridLayout(roles_box)
+        roles_grid.setContentsMargins(0, 2, 0, 2)
+        roles_grid.setHorizontalSpacing(16)
+        roles_grid.setVerticalSpacing(6)
+        self.role_checks: dict[str, QCheckBox] = {}
+        for position, (role, title) in enumerate(ROLE_TITLES.items()):
+            check = QCheckBox(title)
+            check.setObjectName(f"role_{role}")
+            self.role_checks[role] = check
+            roles_grid.addWidget(check, position // 2, position % 2)
+        self.roles_box = roles_box
+        roles_label = QLabel("Roles")
+        roles_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        form.addRow(roles_label, roles_box)
+        self.password_edit = QLineEdit()
+        self.password_edit.setObjectName("newPasswordEdit")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText("at least 8 characters")
+        self.repeat_edit = QLineEdit()
+        self.repeat_edit.setObjectName("repeatPasswordEdit")
+        self.repeat_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("&Password", self.password_edit)
+        form.addRow("&Repeat password", self.repeat_edit)
+        layout.addLayout(form)
+
+    def chosen_roles(self) -> list[str]:
+        return [role for role, check in self.role_checks.items() if check.isChecked()]
+
+    @property
+    def error_text(self) -> str:
+        return self.error_label.text() if self.error_label.isVisible() else ""
+
+    def submit(self) -> None:
+        self._clear()
+        if self.password_edit.text() != self.repeat_edit.text():
+            self._show(["The two passwords differ. Type the same password twice."])
+            mark_invalid(self.repeat_edit, True)
+            self.repeat_edit.setFocus()
+            self.repeat_edit.selectAll()
+            return
+        login = self.login_edit.text()
+        full_name = self.name_edit.text()
+        roles = self.chosen_roles()
+        password = self.password_edit.text()
+        self._set_busy(True)
+        self.runner.run(
+            lambda: self.service.add(login, full_name, roles, password),
+            while_alive(self, self._added),
+            failure_while_alive(self, self._failed),
+            write=True,
+            parent=self,
+        )
+
+    def _added(self, staff: StaffLogin) -> None:
+        self._set_busy(False)
+        self.added.emit(staff)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> bool:
+        self._set_busy(False)
+        if isinstance(exc, ValidationError):
+            fields = {
+                "login": self.login_edit,
+                "full_name": self.name_edit,
+                "role": self.roles_box,
+                "password": self.password_edit,
+            }
+            first: QWidget | None = None
+            for problem in exc.problems:
+                field = fields.get(problem.field)
+                if isinstance(field, QLineEdit):
+                    mark_invalid(field, True)
+                if field is not None and first is None:
+                    first = field
+            self._show([p.message for p in exc.problems])
+            if first is self.roles_box:
+                first = next(iter(self.role_checks.values()))
+            if first is not None:
+                first.setFocus()
+            return True
+        if isinstance(exc, KnownError):
+            self._show([exc.message])
+            if "login" in exc.message.lower():
+                mark_invalid(self.login_edit, True)
+                self.login_edit.setFocus()
+            return True
+        return False
+
+    def _show(self, messages: list[str]) -> None:
+        self.error_label.setText("\n".join(messages))
+        self.error_label.setVisible(True)
+        grow_to_fit(self)
+
+    def _clear(self) -> None:
+        self.error_label.clear()
+        self.error_label.setVisible(False)
+        for edit in (self.login_edit, self.name_edit, self.password_edit, self.repeat_edit):
+            mark_invalid(edit, False)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.add_button.setEnabled(not busy)
+        self.add_button.setText("Adding…" if busy else "Add login")
+
+
+class StaffDesk(QWidget):
+    """The list of staff logins, with Add and Disable for administrators."""
+
+    #: Emitted after each (re)load of the list (tests wait on it).
+    loaded = Signal()
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        runner: OperationRunner,
+        live: LiveChanges,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.runner = runner
+        self.live = live
+        self.service = StaffService(workspace)
+        self.can_edit = workspace.identity.can_edit("staff")
+        self._select_after_load: str | None = None
+        self._loading = False
+        self._reload_again = False
+        self.setObjectName("staffDesk")
+
+        self.model = StaffTableModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(10)
+        layout.addLayout(self._build_bar())
+
+        self._build_table()
+        self.empty = EmptyState("No staff logins", "")
+        self.views = QStackedWidget()
+        self.views.addWidget(self.table)
+        self.views.addWidget(self.empty)
+        layout.addWidget(self.views, 1)
+
+        self.add_button.setVisible(self.can_edit)
+        self.disable_button.setVisible(self.can_edit)
+        if self.can_edit:
+            QShortcut(QKeySequence.StandardKey.New, self, self.open_add_dialog)
+        QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
+
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        live.changed.connect(self._on_change)
+        live.resynced.connect(self._on_resync)
+        self.refresh()
+
+    def _build_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setObjectName("staffFilter")
+        self.filter_edit.setPlaceholderText("Filter by login, name or role")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMaximumWidth(320)
+        self.filter_edit.textChanged.connect(self._filter)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        self.add_button = QPushButton("Add login…")
+        self.add_button.setObjectName("addStaffButton")
+        self.add_button.setProperty("primary", True)
+        self.add_button.setToolTip("Create a new staff login (Ctrl+N)")
+        self.add_button.clicked.connect(self.open_add_dialog)
+        self.disable_button = QPushButton("Disable login…")
+        self.disable_button.setObjectName("disableStaffButton")
+        self.disable_button.clicked.connect(self.disable_selected)
+        self.disable_button.setEnabled(False)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("Load the list again (F5)")
+        self.refresh_button.clicked.connect(self.refresh)
+        bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(self.count_label)
+        bar.addStretch(1)
+        bar.addWidget(self.refresh_button)
+        bar.addWidget(self.disable_button)
+        bar.addWidget(self.add_button)
+        return bar
+
+    def _build_table(self) -> None:
+        self.table = QTableView()
+        self.table.setObjectName("staffTable")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(LOGIN, Qt.SortOrder.AscendingOrder)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        for column, width in ((LOGIN, 180), (ROLES, 240), (STATUS, 200), (CREATED, 130)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+    # -- loading ----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        if self._loading:
+            # One load at a time; the newest state is fetched once this one is back.
+            self._reload_again = True
+            return
+        self._loading = True
+        self.runner.run(
+            self.service.list,
+            while_alive(self, self._loaded),
+            failure_while_alive(self, self._load_failed),
+            parent=self,
+        )
+
+    def _loaded(self, rows: list[StaffLogin]) -> None:
+        self._loading = False
+        selected = self._select_after_load or self.selected_login()
+        self._select_after_load = None
+        self.model.set_rows(rows)
+        self._update_counts()
+        if selected:
+            self.select_login(selected)
+        self._selection_changed()
+        self.loaded.emit()
+        if self._reload_again:
+            self._reload_again = False
+            self.refresh()
+
+    def _load_failed(self, exc: BaseException) -> bool:
+        self._loading = False
+        if isinstance(exc, KnownError):
+            self.empty.title.setText("The staff logins could not be loaded")
+            self.empty.text.setText(exc.message)
+            self.views.setCurrentWidget(self.empty)
+            return True
+        return False
+
+    def _on_change(self, change: Change) -> None:
+        if change.table == "staff_member":
+            self._refresh_timer.start()
+
+    def _on_resync(self, resync: Resync) -> None:
+        if not resync.complete:
+            self._refresh_timer.start()
+
+    def _filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        total = self.model.rowCount()
+        shown = self.proxy.rowCount()
+        active = sum(
+            1 for r in range(total) if (s := self.model.staff_at(r)) is not None and s.can_login
+        )
+        if shown != total:
+            self.count_label.setText(f"{shown} of {total} logins shown")
+        else:
+            self.count_label.setText(f"{total} logins, {active} active")
+        if total == 0:
+            self.empty.title.setText("No staff logins yet")
+            self.empty.text.setText(
+                "Add a login for each person who works at a desk."
+                if self.can_edit
+                else "An administrator adds a login for each person who works at a desk."
+            )
+            self.views.setCurrentWidget(self.empty)
+        elif shown == 0:
+            self.empty.title.setText("No login matches the filter")
+            self.empty.text.setText("Clear the filter to see every staff login.")
+            self.views.setCurrentWidget(self.empty)
+        else:
+            self.views.setCurrentWidget(self.table)
+
+    # -- selection ------------------------------------------------------------------------
+
+    def selected_staff(self) -> StaffLogin | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.model.staff_at(self.proxy.mapToSource(rows[0]).row())
+
+    def selected_login(self) -> str | None:
+        staff = self.selected_staff()
+        return staff.login if staff else None
+
+    def select_login(self, login: str) -> bool:
+        row = self.model.row_of(login)
+        if row < 0:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        self.table.selectRow(index.row())
+        self.table.scrollTo(index)
+        return True
+
+    def _selection_changed(self) -> None:
+        staff = self.selected_staff()
+        own = staff is not None and staff.login == self.workspace.identity.login
+        enabled = staff is not None and staff.can_login and not own
+        self.disable_button.setEnabled(enabled)
+        if own:
+            self.disable_button.setToolTip("You cannot disable your own login.")
+        elif staff is not None and not staff.can_login:
+            self.disable_button.setToolTip("This login is already disabled.")
+        else:
+            self.disable_button.setToolTip("Stop the selected login from connecting")
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def open_add_dialog(self) -> AddStaffDialog | None:
+        if not self.can_edit:
+            return None
+        dialog = AddStaffDialog(self.service, self.runner, self)
+        dialog.added.connect(self._added)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        dialog.login_edit.setFocus()
+        return dialog
+
+    def _added(self, staff: StaffLogin) -> None:
+        self._select_after_load = staff.login
+        self.refresh()
+
+    def confirm_disable(self, staff: StaffLogin) -> bool:
+        name = f"{staff.full_name} ({staff.login})" if staff.full_name else staff.login
+        answer = QMessageBox.question(
+            self,
+            "Disable login",
+            f"Disable the login of {name}?\n\nThey will no longer be able to connect. Everything "
+            "they did stays in the records and the audit trail.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def disable_selected(self) -> None:
+        staff = self.selected_staff()
+        if staff is None or not self.can_edit or not self.confirm_disable(staff):
+            return
+        login = staff.login
+        self.disable_button.setEnabled(False)
+        self._select_after_load = login
+        self.runner.run(
+            lambda: self.service.disable(login),
+            while_alive(self, lambda _result: self.refresh()),
+            failure_while_alive(self, lambda _exc: self._selection_changed()),
+            write=True,
+            parent=self,
+        )

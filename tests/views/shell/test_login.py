@@ -1,0 +1,356 @@
+"""The login dialog against the real embedded database, and the demo start-up path."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from desktop.services import admin, credentials
+from desktop.services.credentials import ConnectionProfile
+from desktop.services.errors import SchemaMismatch
+from desktop.services.workspace import Workspace
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.widgets import alive
+from desktop.views.shell import login as login_view
+from desktop.views.shell.login import DemoAccess, LoginDialog, load_profile
+from tests.conftest import PASSWORD, Database
+
+CONNECT_TIMEOUT_MS = 30_000
+
+# The offscreen platform cannot pass window size hints on; that is not a ParkDesk problem.
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support")]
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives in memory, so tests never touch the machine's password store."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def open_dialog(qtbot: QtBot, runner: OperationRunner) -> Callable[..., LoginDialog]:
+    def _open(
+        profile: ConnectionProfile | None = None, demo: DemoAccess | None = None
+    ) -> LoginDialog:
+        dialog = LoginDialog(runner, profile, demo=demo)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        return dialog
+
+    return _open
+
+
+def profile_for(database: Database, login: str = "alice") -> ConnectionProfile:
+    return ConnectionProfile(database.host, database.port, "parkdesk", login)
+
+
+def test_correct_password_opens_the_workspace_and_remembers_the_server(
+    database: Database, qtbot: QtBot, open_dialog: Callable[..., LoginDialog], tmp_path: Path
+) -> None:
+    dialog = open_dialog(profile_for(database))
+    assert dialog.login_edit.text() == "alice"
+    dialog.password_edit.setText(PASSWORD)
+
+    with qtbot.waitSignal(dialog.logged_in, timeout=CONNECT_TIMEOUT_MS) as blocker:
+        dialog.login_button.click()
+        assert dialog.login_button.text() == "Connecting…"
+        assert not dialog.password_edit.isEnabled()
+
+    workspace = blocker.args[0]
+    assert isinstance(workspace, Workspace)
+    try:
+        assert workspace.identity.login == "alice"
+        assert workspace.identity.roles == {"clerk"}
+    finally:
+        workspace.close()
+    assert not dialog.isVisible()
+    remembered = load_profile()
+    assert (remembered.host, remembered.port, remembered.login) == (
+        database.host,
+        database.port,
+        "alice",
+    )
+    # The password itself is never written to the settings file.
+    settings_files = list(tmp_path.rglob("*.ini"))
+    assert settings_files
+    assert all(PASSWORD not in f.read_text() for f in settings_files)
+
+
+def test_wrong_password_is_shown_in_the_dialog_which_stays_open(
+    database: Database, qtbot: QtBot, open_dialog: Callable[..., LoginDialog]
+) -> None:
+    dialog = open_dialog(profile_for(database))
+    dialog.password_edit.setText("not-the-password")
+    dialog.login_button.click()
+
+    qtbot.waitUntil(lambda: dialog.error_text != "", timeout=CONNECT_TIMEOUT_MS)
+    assert dialog.error_text == "The login or password is not correct."
+    assert dialog.isVisible()
+    assert dialog.focusWidget() is dialog.password_edit
+    assert dialog.login_button.isEnabled()
+    assert dialog.login_button.text() == "Log in"
+
+
+def test_unreachable_server_says_so_and_points_at_the_server_field(
+    database: Database, qtbot: QtBot, open_dialog: Callable[..., LoginDialog]
+) -> None:
+    dialog = open_dialog(ConnectionProfile(database.host, 1, "parkdesk", "alice"))
+    dialog.password_edit.setText(PASSWORD)
+    dialog.login_button.click()
+
+    qtbot.waitUntil(lambda: dialog.error_text != "", timeout=CONNECT_TIMEOUT_MS)
+    assert "The database server is not reachable" in dialog.error_text
+    assert dialog.focusWidget() is dialog.host_edit
+    assert dialog.isVisible()
+
+
+@pytest.fixture
+def connect_attempts(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    attempts: list[object] = []
+
+    def record(settings: object) -> Workspace:
+        attempts.append(settings)
+        raise AssertionError("the dialog should not have tried to connect")
+
+    monkeypatch.setattr(login_view, "open_workspace", record)
+    return attempts
+
+
+def test_empty_login_is_pointed_out_without_connecting(
+    database: Database,
+    open_dialog: Callable[..., LoginDialog],
+    connect_attempts: list[object],
+) -> None:
+    dialog = open_dialog(profile_for(database, login=""))
+    dialog.password_edit.setText(PASSWORD)
+    dialog.login_button.click()
+
+    assert dialog.error_text == "Enter your login."
+    assert dialog.focusWidget() is dialog.login_edit
+    assert dialog.login_edit.property("invalid") is True
+    assert connect_attempts == []
+    # Typing in the field takes the red mark away.
+    dialog.login_edit.setText("alice")
+    dialog.login_edit.textEdited.emit("alice")
+    assert dialog.login_edit.property("invalid") is False
+
+
+@pytest.mark.parametrize("port", ["abc", "0", "70000", ""])
+def test_bad_port_is_pointed_out_without_connecting(
+    database: Database,
+    open_dialog: Callable[..., LoginDialog],
+    connect_attempts: list[object],
+    port: str,
+) -> None:
+    dialog = open_dialog(profile_for(database))
+    dialog.port_edit.setText(port)
+    dialog.password_edit.setText(PASSWORD)
+    dialog.login_button.click()
+
+    assert "port" in dialog.error_text
+    assert dialog.focusWidget() is dialog.port_edit
+    assert connect_attempts == []
+
+
+def test_missing_ca_certificate_file_is_pointed_out(
+    open_dialog: Callable[..., LoginDialog], connect_attempts: list[object]
+) -> None:
+    dialog = open_dialog(
+        ConnectionProfile("db.example.edu", 5432, "parkdesk", "alice", "/nowhere/ca.crt")
+    )
+    assert dialog.advanced.isVisible()
+    dialog.password_edit.setText(PASSWORD)
+    dialog.login_button.click()
+    assert dialog.error_text == "The CA certificate file does not exist."
+    assert connect_attempts == []
+
+
+def test_schema_newer_than_the_program_is_explained(
+    database: Database,
+    qtbot: QtBot,
+    open_dialog: Callable[..., LoginDialog],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    message = admin.schema_problem("9999_from_the_future")
+    assert message is not None
+
+    def newer_schema(settings: object) -> Workspace:
+        raise SchemaMismatch(message)
+
+    monkeypatch.setattr(login_view, "open_workspace", newer_schema)
+    dialog = open_dialog(profile_for(database))
+    dialog.password_edit.setText(PASSWORD)
+    dialog.login_button.click()
+
+    qtbot.waitUntil(lambda: dialog.error_text != "", timeout=CONNECT_TIMEOUT_MS)
+    assert "newer than this ParkDesk" in dialog.error_text
+    assert dialog.isVisible()
+
+
+def test_tab_order_follows_the_form(open_dialog: Callable[..., LoginDialog]) -> None:
+    dialog = open_dialog(ConnectionProfile("db.example.edu", 5432, "parkdesk", "alice"))
+    chain: list[QWidget] = []
+    widget: QWidget = dialog.host_edit
+    while len(chain) < 7:
+        if widget.isVisible() and widget.focusPolicy() & widget.focusPolicy().TabFocus:
+            chain.append(widget)
+        widget = widget.nextInFocusChain()
+    assert chain == [
+        dialog.host_edit,
+        dialog.port_edit,
+        dialog.database_edit,
+        dialog.login_edit,
+        dialog.password_edit,
+        dialog.remember_check,
+        dialog.login_button,
+    ]
+
+
+def test_without_a_keyring_remember_password_is_disabled_with_a_reason(
+    qtbot: QtBot, open_dialog: Callable[..., LoginDialog], no_keyring: None
+) -> None:
+    dialog = open_dialog(ConnectionProfile("db.example.edu", 5432, "parkdesk", "alice"))
+    qtbot.waitUntil(lambda: dialog.remember_check.toolTip() == credentials.NO_KEYRING)
+    assert not dialog.remember_check.isEnabled()
+
+
+def test_remembered_password_goes_to_the_keyring_and_comes_back(
+    database: Database,
+    qtbot: QtBot,
+    open_dialog: Callable[..., LoginDialog],
+    memory_keyring: MemoryKeyring,
+) -> None:
+    profile = profile_for(database, login="bruno")
+    dialog = open_dialog(profile)
+    qtbot.waitUntil(dialog.remember_check.isEnabled)
+    dialog.password_edit.setText(PASSWORD)
+    dialog.remember_check.setChecked(True)
+    with qtbot.waitSignal(dialog.logged_in, timeout=CONNECT_TIMEOUT_MS) as blocker:
+        dialog.login_button.click()
+    blocker.args[0].close()
+
+    key = f"bruno@{database.host}:{database.port}/parkdesk"
+    qtbot.waitUntil(lambda: ("ParkDesk", key) in memory_keyring.passwords)
+    assert memory_keyring.passwords[("ParkDesk", key)] == PASSWORD
+
+    again = open_dialog(load_profile())
+    qtbot.waitUntil(lambda: again.password_edit.text() == PASSWORD)
+    assert again.remember_check.isChecked()
+
+    # Unticking it and logging in again forgets the password.
+    again.remember_check.setChecked(False)
+    with qtbot.waitSignal(again.logged_in, timeout=CONNECT_TIMEOUT_MS) as blocker:
+        again.login_button.click()
+    blocker.args[0].close()
+    qtbot.waitUntil(lambda: ("ParkDesk", key) not in memory_keyring.passwords)
+
+
+def test_no_configured_server_offers_the_demo_database(
+    qtbot: QtBot, open_dialog: Callable[..., LoginDialog]
+) -> None:
+    dialog = open_dialog(ConnectionProfile())
+    assert dialog.notice.isVisible()
+    assert "No central database server is set up" in dialog.notice.text()
+    assert dialog.open_demo_button.isVisible()
+    with qtbot.waitSignal(dialog.demo_requested):
+        dialog.open_demo_button.click()
+
+
+def test_demo_logins_fill_login_and_password(open_dialog: Callable[..., LoginDialog]) -> None:
+    demo = DemoAccess("demo-password", (("Clerk", "demo_clerk"), ("Manager", "demo_manager")))
+    dialog = open_dialog(ConnectionProfile("localhost", 5999, "parkdesk"), demo=demo)
+    assert dialog.host_edit.isReadOnly()
+    assert dialog.login_edit.text() == "demo_clerk"
+    assert dialog.password_edit.text() == "demo-password"
+    assert not dialog.remember_check.isVisible()
+    dialog.with_demo_login("demo_manager")
+    assert dialog.login_edit.text() == "demo_manager"
+    assert dialog.demo_combo.currentText() == "Manager — demo_manager"
+
+
+def test_demo_start_up_prepares_a_fresh_database_and_a_demo_login_works(
+    qtbot: QtBot, no_keyring: None
+) -> None:
+    """The whole demo path: embedded server, migrations, demo data, login, main window."""
+    from desktop.app import DEMO_STARTING, ParkDeskShell
+    from desktop.views.shell.main_window import MainWindow
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    data_dir = Path(tempfile.mkdtemp(prefix="pdd-")) / "pgdata"
+    shell = ParkDeskShell(app, data_dir)
+    try:
+        # No central server configured: the login dialog offers the demo database.
+        shell.start(demo=False)
+        first = shell.login_dialog
+        assert first is not None
+        assert first.open_demo_button.isVisible()
+        first.open_demo_button.click()
+        assert shell.progress is not None
+        assert shell.progress.labelText() == DEMO_STARTING
+        qtbot.waitUntil(lambda: shell.login_dialog is not None, timeout=240_000)
+        assert not alive(first) or not first.isVisible()
+        assert shell.demo is not None
+        assert shell.demo.started_here
+        assert shell.progress is None
+        dialog = shell.login_dialog
+        assert dialog is not None
+        assert (dialog.host_edit.text(), dialog.database_edit.text()) == ("localhost", "parkdesk")
+        assert dialog.port_edit.text() == str(shell.demo.port)
+        dialog.with_demo_login("demo_manager")
+        dialog.login_button.click()
+        qtbot.waitUntil(lambda: shell.window is not None, timeout=CONNECT_TIMEOUT_MS)
+        window = shell.window
+        assert isinstance(window, MainWindow)
+        assert window.desk_titles()[0] == "Parkers & vehicles"
+        assert "Staff logins" in window.desk_titles()
+        qtbot.waitUntil(lambda: window.live_text == "Live", timeout=CONNECT_TIMEOUT_MS)
+
+        # Logging out goes back to the demo login, remembering the chosen demo login.
+        window.logout_action.trigger()
+        assert shell.window is None
+        assert shell.login_dialog is not None
+        assert shell.login_dialog.login_edit.text() == "demo_manager"
+        qtbot.waitUntil(lambda: not shell.runner.busy, timeout=CONNECT_TIMEOUT_MS)
+    finally:
+        shell.shut_down()
+    assert shell.demo is not None
+    assert not shell.demo.server.status().running

@@ -1,0 +1,182 @@
+"""The main window: desks per role, the status bar and the live-connection banner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop.services.workspace import Workspace
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.shell.main_window import OFFLINE_BANNER, MainWindow
+
+TIMEOUT_MS = 30_000
+
+# The offscreen platform cannot pass window hints on; that is not a ParkDesk problem.
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support")]
+
+
+@pytest.fixture
+def window_for(
+    qtbot: QtBot, runner: OperationRunner, workspace_for: Callable[[str], Workspace]
+) -> Iterator[Callable[[str], MainWindow]]:
+    opened: list[MainWindow] = []
+
+    def _open(login: str) -> MainWindow:
+        window = MainWindow(workspace_for(login), runner)
+        qtbot.addWidget(window)
+        window.show()
+        opened.append(window)
+        return window
+
+    yield _open
+    for window in opened:
+        window.close()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+
+
+def test_clerk_sees_parkers_and_not_staff_logins(
+    window_for: Callable[[str], MainWindow],
+) -> None:
+    from desktop.views.parkers.desk import ParkerDesk
+
+    window = window_for("clerk")
+    assert window.desk_titles() == [
+        "Parkers & vehicles",
+        "Permits & payments",
+        "Cash drawer",
+        "Plate check",
+        "Permit types & lots",
+    ]
+    assert window.current_desk() == "parkers"
+    assert isinstance(window.desk("parkers"), ParkerDesk)
+    assert window.header.title.text() == "Parkers & vehicles"
+    assert "Staff logins" not in window.desk_titles()
+
+
+def test_admin_sees_staff_logins(window_for: Callable[[str], MainWindow]) -> None:
+    from desktop.views.staff.desk import StaffDesk
+
+    window = window_for("admin")
+    assert window.desk_titles() == ["Plate check", "Staff logins"]
+    window.desk_actions[1].trigger()
+    assert isinstance(window.desk("staff"), StaffDesk)
+
+
+def test_manager_sees_both_desks_and_switches_with_the_keyboard(
+    window_for: Callable[[str], MainWindow],
+) -> None:
+    window = window_for("manager")
+    assert window.desk_titles() == [
+        "Parkers & vehicles",
+        "Permits & payments",
+        "Cash drawer",
+        "Plate check",
+        "Permit types & lots",
+        "Staff logins",
+    ]
+    shortcuts = [a.shortcut().toString() for a in window.desk_actions]
+    assert shortcuts == [f"Ctrl+{n}" for n in range(1, 7)]
+    window.desk_actions[5].trigger()
+    assert window.current_desk() == "staff"
+    staff_desk = window.desk("staff")
+    assert staff_desk is not None
+    assert staff_desk.isVisible()
+    window.desk_actions[0].trigger()
+    assert window.current_desk() == "parkers"
+    # A manager reads parkers but does not edit them: the header says so.
+    assert "not change" in window.header.subtitle.text()
+
+
+def test_officer_gets_only_the_plate_check(
+    window_for: Callable[[str], MainWindow],
+) -> None:
+    """Field devices' login: the plate check is the one thing it may do."""
+    window = window_for("officer")
+    assert window.desk_titles() == ["Plate check"]
+    assert window.current_desk() == "plate_check"
+    assert window.no_desk_page is None
+
+
+def test_status_bar_names_the_login_and_role_and_goes_live(
+    qtbot: QtBot, window_for: Callable[[str], MainWindow]
+) -> None:
+    window = window_for("clerk")
+    assert "alice" in window.login_label.text()
+    assert "Clerk" in window.login_label.text()
+    assert window.workspace.identity.server in window.server_label.text()
+    qtbot.waitUntil(lambda: window.live_text == "Live", timeout=TIMEOUT_MS)
+    assert window.live_dot.state == "live"
+    assert not window.banner.isVisible()
+
+
+def test_lost_connection_shows_a_banner_and_comes_back_by_itself(
+    qtbot: QtBot, window_for: Callable[[str], MainWindow]
+) -> None:
+    window = window_for("clerk")
+    qtbot.waitUntil(lambda: window.live_text == "Live", timeout=TIMEOUT_MS)
+
+    window.live.simulate_connection_loss()
+    assert window.live_text == "Offline — reconnecting"
+    assert window.live_dot.state == "offline"
+    assert window.banner.isVisible()
+    assert window.banner_label.text() == OFFLINE_BANNER
+
+    qtbot.waitUntil(lambda: window.live_text == "Live", timeout=TIMEOUT_MS)
+    assert not window.banner.isVisible()
+
+
+def test_log_out_asks_the_application_to_show_the_login(
+    qtbot: QtBot, window_for: Callable[[str], MainWindow]
+) -> None:
+    window = window_for("clerk")
+    assert window.logout_action.text() == "&Log out"
+    assert window.quit_action.shortcut().toString() == "Ctrl+Q"
+    with qtbot.waitSignal(window.logout_requested):
+        window.logout_action.trigger()
+
+
+def test_window_size_and_desk_are_remembered(
+    qtbot: QtBot, window_for: Callable[[str], MainWindow]
+) -> None:
+    first = window_for("manager")
+    screen = first.screen().availableGeometry()
+    assert first.width() == min(1200, int(screen.width() * 0.95))
+    assert first.height() == min(780, int(screen.height() * 0.95))
+    first.resize(screen.width() - 100, screen.height() - 100)
+    first.show_desk("staff")
+    with qtbot.waitSignal(first.closed):
+        first.close()
+
+    second = window_for("manager")
+    assert (second.width(), second.height()) == (screen.width() - 100, screen.height() - 100)
+    assert second.current_desk() == "staff"
+
+
+@pytest.fixture
+def styled_application() -> Iterator[QApplication]:
+    """The program's look (style, stylesheet, icon) for one test, then back to Qt's defaults."""
+    from desktop.app import configure_application
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = (app.styleSheet(), app.style().name(), app.quitOnLastWindowClosed())
+    configure_application(app)
+    yield app
+    app.setStyleSheet(before[0])
+    app.setStyle(before[1])
+    app.setQuitOnLastWindowClosed(before[2])
+
+
+def test_stylesheet_and_icon_load_cleanly(
+    qtbot: QtBot, styled_application: QApplication, window_for: Callable[[str], MainWindow]
+) -> None:
+    assert "#offlineBanner" in styled_application.styleSheet()
+    assert "@RESOURCES@" not in styled_application.styleSheet()
+    assert not styled_application.windowIcon().isNull()
+    window = window_for("manager")
+    window.show_desk("staff")
+    # Rendering applies every rule; a rule Qt cannot parse fails the test with a Qt warning.
+    assert not window.grab().isNull()

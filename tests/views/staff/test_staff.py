@@ -1,0 +1,242 @@
+"""The staff-logins desk and its service, against the real database as admin and manager."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from desktop.services.errors import ConnectionProblem, PermissionDenied, ValidationError
+from desktop.services.live import ChangeListener
+from desktop.services.staff import StaffService
+from desktop.services.workspace import Workspace
+from desktop.views.kit.live import LiveChanges
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.widgets import alive
+from desktop.views.staff.desk import COLUMNS, StaffDesk, StaffTableModel
+from tests.conftest import Database
+
+TIMEOUT_MS = 30_000
+NEW_PASSWORD = "new-login-password"
+
+# The offscreen platform cannot pass window hints on; that is not a ParkDesk problem.
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support")]
+
+
+def new_login() -> str:
+    return f"staff_{secrets.token_hex(4)}"
+
+
+@pytest.fixture
+def desk_for(
+    qtbot: QtBot, runner: OperationRunner, workspace_for: Callable[[str], Workspace]
+) -> Iterator[Callable[[str], StaffDesk]]:
+    lives: list[LiveChanges] = []
+
+    def _open(login: str) -> StaffDesk:
+        workspace = workspace_for(login)
+        live = LiveChanges(ChangeListener(workspace.settings), runner)
+        lives.append(live)
+        with qtbot.waitSignal(live.state_changed, timeout=TIMEOUT_MS):
+            live.start()
+        desk = StaffDesk(workspace, runner, live)
+        qtbot.addWidget(desk)
+        desk.resize(1000, 600)
+        desk.show()
+        qtbot.waitUntil(lambda: desk.model.rowCount() > 0, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: live.state == "live", timeout=TIMEOUT_MS)
+        return desk
+
+    yield _open
+    for live in lives:
+        live.stop()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+
+
+def shown_rows(desk: StaffDesk) -> dict[str, list[str]]:
+    """The table as the person sees it: login -> the texts of its cells."""
+    rows: dict[str, list[str]] = {}
+    proxy = desk.proxy
+    for row in range(proxy.rowCount()):
+        cells = [str(proxy.index(row, column).data()) for column in range(len(COLUMNS))]
+        rows[cells[0]] = cells
+    return rows
+
+
+def test_list_shows_logins_with_roles_in_words(desk_for: Callable[[str], StaffDesk]) -> None:
+    desk = desk_for("admin")
+    rows = shown_rows(desk)
+    assert rows["alice"][1:4] == ["Alice", "Clerk", "Active"]
+    assert rows["otto"][2] == "Officer (field device)"
+    assert rows["ada"][2] == "Administrator"
+    assert rows["alice"][4]  # a creation date
+    assert "logins" in desk.count_label.text()
+
+
+def test_admin_adds_a_login_that_can_then_connect(
+    qtbot: QtBot, database: Database, desk_for: Callable[[str], StaffDesk]
+) -> None:
+    desk = desk_for("admin")
+    assert desk.add_button.isVisible()
+    dialog = desk.open_add_dialog()
+    assert dialog is not None
+    login = new_login()
+    dialog.login_edit.setText(login)
+    dialog.name_edit.setText("Jordan Smith")
+    dialog.role_checks["clerk"].setChecked(True)
+    dialog.role_checks["dispatcher"].setChecked(True)
+    dialog.password_edit.setText(NEW_PASSWORD)
+    dialog.repeat_edit.setText(NEW_PASSWORD)
+    dialog.add_button.click()
+
+    qtbot.waitUntil(lambda: desk.selected_login() == login, timeout=TIMEOUT_MS)
+    assert not alive(dialog) or not dialog.isVisible()
+    assert shown_rows(desk)[login][1:4] == ["Jordan Smith", "Clerk, Dispatcher", "Active"]
+
+    workspace = Workspace.open(database.settings(login, NEW_PASSWORD))
+    try:
+        assert workspace.identity.roles == {"clerk", "dispatcher"}
+        assert workspace.identity.full_name == "Jordan Smith"
+    finally:
+        workspace.close()
+
+
+def test_add_dialog_points_out_problems_without_creating_anything(
+    qtbot: QtBot, desk_for: Callable[[str], StaffDesk]
+) -> None:
+    desk = desk_for("admin")
+    dialog = desk.open_add_dialog()
+    assert dialog is not None
+    login = new_login()
+    dialog.login_edit.setText(login)
+    dialog.password_edit.setText(NEW_PASSWORD)
+    dialog.repeat_edit.setText("something-else")
+    dialog.add_button.click()
+    assert "The two passwords differ" in dialog.error_text
+    assert dialog.focusWidget() is dialog.repeat_edit
+
+    dialog.password_edit.setText("short")
+    dialog.repeat_edit.setText("short")
+    dialog.add_button.click()
+    qtbot.waitUntil(lambda: dialog.error_text != "", timeout=TIMEOUT_MS)
+    assert "at least one role" in dialog.error_text
+    assert "at least 8 characters" in dialog.error_text
+    assert dialog.password_edit.property("invalid") is True
+    assert dialog.isVisible()
+
+    dialog.role_checks["clerk"].setChecked(True)
+    dialog.login_edit.setText("alice")
+    dialog.password_edit.setText(NEW_PASSWORD)
+    dialog.repeat_edit.setText(NEW_PASSWORD)
+    dialog.add_button.click()
+    qtbot.waitUntil(lambda: "already exists" in dialog.error_text, timeout=TIMEOUT_MS)
+    assert dialog.focusWidget() is dialog.login_edit
+    assert login not in shown_rows(desk)
+    dialog.reject()
+
+
+def test_admin_disables_a_login_after_confirming(
+    qtbot: QtBot,
+    database: Database,
+    desk_for: Callable[[str], StaffDesk],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    desk = desk_for("admin")
+    login = new_login()
+    StaffService(desk.workspace).add(login, "Leaving Soon", ["clerk"], NEW_PASSWORD)
+    qtbot.waitUntil(lambda: desk.select_login(login), timeout=TIMEOUT_MS)
+    assert desk.disable_button.isEnabled()
+
+    asked: list[str] = []
+
+    def confirm(staff: object) -> bool:
+        asked.append(getattr(staff, "login", ""))
+        return True
+
+    monkeypatch.setattr(desk, "confirm_disable", confirm)
+    desk.disable_button.click()
+    qtbot.waitUntil(
+        lambda: shown_rows(desk)[login][3].startswith("Disabled since"), timeout=TIMEOUT_MS
+    )
+    assert asked == [login]
+    assert desk.selected_login() == login
+    assert not desk.disable_button.isEnabled()
+
+    with pytest.raises(ConnectionProblem, match="This login is disabled"):
+        Workspace.open(database.settings(login, NEW_PASSWORD))
+
+
+def test_declining_the_confirmation_disables_nothing(
+    desk_for: Callable[[str], StaffDesk], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = desk_for("admin")
+    assert desk.select_login("bruno")
+    monkeypatch.setattr(desk, "confirm_disable", lambda staff: False)
+    desk.disable_button.click()
+    assert not desk.runner.busy
+    assert shown_rows(desk)["bruno"][3] == "Active"
+
+
+def test_admin_cannot_disable_their_own_login(desk_for: Callable[[str], StaffDesk]) -> None:
+    desk = desk_for("admin")
+    assert desk.select_login("ada")
+    assert not desk.disable_button.isEnabled()
+    assert "your own login" in desk.disable_button.toolTip()
+
+
+def test_manager_sees_the_list_read_only(desk_for: Callable[[str], StaffDesk]) -> None:
+    desk = desk_for("manager")
+    assert "alice" in shown_rows(desk)
+    assert desk.add_button.isHidden()
+    assert desk.disable_button.isHidden()
+    assert desk.open_add_dialog() is None
+
+
+def test_the_database_refuses_a_manager_adding_a_login(
+    workspace_for: Callable[[str], Workspace],
+) -> None:
+    with pytest.raises(PermissionDenied):
+        StaffService(workspace_for("manager")).add(new_login(), "", ["clerk"], NEW_PASSWORD)
+
+
+def test_service_checks_every_field_at_once(workspace_for: Callable[[str], Workspace]) -> None:
+    with pytest.raises(ValidationError) as caught:
+        StaffService(workspace_for("admin")).add("Bad Login", "x" * 101, [], "short")
+    assert {p.field for p in caught.value.problems} == {"login", "full_name", "role", "password"}
+
+
+def test_list_refreshes_when_another_client_adds_a_login(
+    qtbot: QtBot, desk_for: Callable[[str], StaffDesk], workspace_for: Callable[[str], Workspace]
+) -> None:
+    desk = desk_for("manager")
+    login = new_login()
+    # Another administrator, elsewhere, adds a login.
+    StaffService(workspace_for("admin")).add(login, "Someone Else", ["manager"], NEW_PASSWORD)
+    qtbot.waitUntil(lambda: login in shown_rows(desk), timeout=TIMEOUT_MS)
+    assert shown_rows(desk)[login][2] == "Manager"
+
+
+def test_filter_narrows_the_list(desk_for: Callable[[str], StaffDesk]) -> None:
+    desk = desk_for("admin")
+    desk.filter_edit.setText("adjudicator")
+    assert set(shown_rows(desk)) >= {"adele"}
+    assert "alice" not in shown_rows(desk)
+    assert "shown" in desk.count_label.text()
+    desk.filter_edit.setText("no such person at all")
+    assert desk.views.currentWidget() is desk.empty
+    assert desk.empty.title.text() == "No login matches the filter"
+
+
+def test_staff_model_passes_the_model_tester(
+    qtmodeltester: ModelTester, workspace_for: Callable[[str], Workspace]
+) -> None:
+    model = StaffTableModel()
+    qtmodeltester.check(model)
+    model.set_rows(StaffService(workspace_for("admin")).list())
+    assert model.rowCount() >= 7
+    qtmodeltester.check(model)
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "Login"
