@@ -42,7 +42,7 @@ AFFILIATION_TITLES = {
     "contractor": "Contractor",
 }
 PLATE_STATUS_TITLES = {"readable": "Plate", "unreadable": "Plate unreadable", "none": "No plate"}
-MATCH_TITLES = {0: "Exact", 1: "Look-alike plate", 2: "Starts with"}
+MATCH_TITLES = {0: "Exact match", 1: "Look-alike plate", 2: "First letters"}
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"[0-9+() .x-]+")

@@ -16,9 +16,8 @@ from typing import TypeVar
 
 import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QCheckBox,
     QDialog,
@@ -35,7 +34,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -50,9 +48,6 @@ from desktop.services.errors import (
 )
 from desktop.services.live import Change, Resync
 from desktop.services.parkers import (
-    AFFILIATION_TITLES,
-    MATCH_TITLES,
-    PLATE_STATUS_TITLES,
     ParkerDetail,
     ParkerInput,
     ParkerService,
@@ -64,7 +59,7 @@ from desktop.services.workspace import Workspace
 from desktop.views.kit.dialogs import ConflictDialog
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.table_model import fit_columns
+from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import EmptyState
 from desktop.views.parkers.form import ParkerForm
 from desktop.views.parkers.model import ParkerResultsModel, VehicleTableModel, plate_title
@@ -177,17 +172,6 @@ class ReasonDialog(QDialog):
         return self.text.toPlainText().strip()
 
 
-class _ResultsView(QTableView):
-    """Enter opens the current row on every platform (Qt's own handling differs on macOS)."""
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.activated.emit(self.currentIndex())
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
 # -- the desk -------------------------------------------------------------------------
 
 
@@ -216,7 +200,7 @@ class ParkerDesk(QWidget):
         self._want_first_row = False
         self._last_selected_id: int | None = None
         self._opening: int | None = None  # the parker being fetched for the form
-        self._columns_fitted = False
+        self._shown_once = False
         self.vehicle_dialog: VehicleDialog | None = None
 
         self.results_model = ParkerResultsModel(
@@ -296,19 +280,7 @@ class ParkerDesk(QWidget):
         self.result_info = QLabel()
         self.result_info.setObjectName("countLabel")
 
-        self.results = _ResultsView()
-        self.results.setModel(self.results_model)
-        self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.results.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.results.setAlternatingRowColors(True)
-        self.results.setWordWrap(False)
-        self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.results.verticalHeader().hide()
-        self.results.verticalHeader().setDefaultSectionSize(
-            self.results.fontMetrics().height() + 10
-        )
-        self.results.horizontalHeader().setHighlightSections(False)
+        self.results = DeskTable(self.results_model)
 
         self.empty_state = EmptyState("", "")
         self.empty_state.title.setTextFormat(Qt.TextFormat.PlainText)  # it quotes what was typed
@@ -441,13 +413,8 @@ class ParkerDesk(QWidget):
     def _build_vehicles(self) -> None:
         self._vehicles_title = QLabel("Vehicles")
         self._vehicles_title.setStyleSheet("font-weight: 600;")
-        self.vehicles = QTableView()
-        self.vehicles.setModel(self.vehicles_model)
-        self.vehicles.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.vehicles.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.vehicles.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.vehicles.setWordWrap(False)
-        self.vehicles.verticalHeader().hide()
+        self.vehicles = DeskTable(self.vehicles_model)
+        self.vehicles.setAlternatingRowColors(False)
         self.vehicles.verticalHeader().setDefaultSectionSize(
             self.vehicles.fontMetrics().height() + 10
         )
@@ -455,7 +422,6 @@ class ParkerDesk(QWidget):
         # Room for a household's cars; more scroll.
         self.vehicles.setMinimumHeight(row_height * 3 + 30)
         self.vehicles.setMaximumHeight(row_height * 6 + 30)
-        self.vehicles.horizontalHeader().setHighlightSections(False)
         # Denser cells than the results: six columns share half the desk's width.
         self.vehicles.setStyleSheet(
             "QTableView::item { padding: 3px 4px; } QHeaderView::section { padding: 6px 4px; }"
@@ -478,40 +444,9 @@ class ParkerDesk(QWidget):
         self._vehicle_buttons.setLayout(vehicle_buttons)
         self._vehicle_buttons.setVisible(self.editable)
 
-    def _fit_columns(self) -> None:
-        """Size columns for their longest usual value in the font the style sheet gives."""
-        results = ParkerResultsModel
-        fit_columns(
-            self.results,
-            {
-                results.NAME: ["Okonkwo-Smith, Alexandra"],
-                results.AFFILIATION: list(AFFILIATION_TITLES.values()),
-                results.CAMPUS_ID: ["S12345678"],
-                results.PLATES: ["ON ABCD123, QC X1"],
-                results.MATCH: list(MATCH_TITLES.values()),
-                results.STATUS: ["Inactive"],
-            },
-            stretch=results.EMAIL,
-        )
-        vehicles = VehicleTableModel
-        fit_columns(
-            self.vehicles,
-            {
-                vehicles.PLATE: ["ON ABCD123", *PLATE_STATUS_TITLES.values()],
-                vehicles.MAKE: ["Toyota"],
-                vehicles.MODEL: ["Corolla"],
-                vehicles.COLOUR: ["Silver"],
-                vehicles.YEAR: ["2024"],
-            },
-            stretch=vehicles.STATUS,
-            padding=18,
-        )
-
     def showEvent(self, event: QShowEvent) -> None:
-        if not self._columns_fitted:
-            # Only now is the application style sheet (fonts, padding) applied to the tables.
-            self._columns_fitted = True
-            self._fit_columns()
+        if not self._shown_once:
+            self._shown_once = True
             # Keyboard first: arriving at the desk, the clerk can type a name straight away.
             focused = QApplication.focusWidget()
             if focused is None or not self.isAncestorOf(focused):

@@ -12,30 +12,26 @@ from __future__ import annotations
 import itertools
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QItemSelectionModel,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QComboBox,
     QDialog,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -53,7 +49,6 @@ from desktop.services.live import Change, Resync
 from desktop.services.localization import format_money
 from desktop.services.parkers import (
     AFFILIATION_TITLES,
-    MATCH_TITLES,
     ParkerDetail,
     ParkerService,
 )
@@ -80,7 +75,14 @@ from desktop.services.permits import (
 from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.table_model import ReadOnlyTableModel, fit_columns
+from desktop.views.kit.tables import (
+    Column,
+    DeskTable,
+    RowsModel,
+    badge_column,
+    money_column,
+    time_column,
+)
 from desktop.views.kit.widgets import EmptyState, alive, failure_while_alive, while_alive
 from desktop.views.parkers import ParkerResultsModel
 from desktop.views.permits.actions import (
@@ -127,10 +129,8 @@ PAGE_TABLES = frozenset(
 REFUND_TABLES = frozenset({"refund", "permit", "payment"})
 #: Permit states in which a permit can still be renewed, transferred or cancelled.
 LIVE_STATES = ("active", "future")
-DIMMED = "#8a94a6"
 MANAGER = "manager"
 #: The ledger's Amount column, coloured: red what the parker owes more, green what they paid.
-LEDGER_AMOUNT = 3
 #: Inside the parker's tabs, as the waitlist panel has it.
 TAB_MARGIN = 8
 
@@ -150,109 +150,11 @@ EMPTY_REFUNDS = {
 }
 
 
-# -- a table of frozen rows ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column(Generic[R]):
-    """One column of a :class:`RowsModel`: its title and how a row reads in it."""
-
-    title: str
-    text: Callable[[R], str]
-    money: bool = False
-    tooltip: Callable[[R], str] | None = None
-
-
-class RowsModel(ReadOnlyTableModel, Generic[R]):
-    """Rows already fetched by the desk (a parker's permits, their ledger): no paging here."""
-
-    def __init__(
-        self,
-        columns: Sequence[Column[R]],
-        *,
-        dimmed: Callable[[R], bool] | None = None,
-        colour: Callable[[R, int], str | None] | None = None,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.columns = tuple(columns)
-        self.HEADERS = tuple(c.title for c in columns)
-        self._dimmed = dimmed
-        self._colour = colour
-        self._rows: list[R] = []
-
-    def set_rows(self, rows: Sequence[R]) -> None:
-        if list(rows) == self._rows:
-            return
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[R]:
-        return list(self._rows)
-
-    def row(self, number: int) -> R:
-        return self._rows[number]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, column = self._rows[index.row()], self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(row)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip(row) if column.tooltip is not None else column.text(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.money:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if self._dimmed is not None and self._dimmed(row):
-                return QColor(DIMMED)
-            if self._colour is not None:
-                colour = self._colour(row, index.column())
-                return QColor(colour) if colour else None
-        return None
-
-
-def _table(model: QAbstractItemModel, *, stretch: int | None = None) -> QTableView:
-    view = _EnterTable()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.setTextElideMode(Qt.TextElideMode.ElideRight)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
-    header = view.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setStretchLastSection(stretch is None)
-    if stretch is not None:
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return view
-
-
-class _EnterTable(QTableView):
-    """Enter acts on the current row on every platform (Qt's own handling differs on macOS)."""
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.activated.emit(self.currentIndex())
-            event.accept()
-            return
-        super().keyPressEvent(event)
+#: The widest period a permit list usually shows.
+DAYS = "30 Sep 2026 \u2013 31 Aug 2027"
 
 
 # -- words for the tables -----------------------------------------------------------------
-
-
-def signed_money(amount: Decimal, currency: str) -> str:
-    """'+$480.00' for what the parker owes more; a minus sign for what they paid or got back."""
-    text = format_money(amount, currency)
-    return f"+{text}" if amount > 0 else text
 
 
 def balance_words(balance: Decimal, currency: str) -> str:
@@ -291,6 +193,12 @@ def option_price(option: SaleOption, currency: str) -> str:
             f"(prorated from {format_money(quote.full_price, currency)})"
         )
     return format_money(quote.price, currency)
+
+
+def option_price_sample(currency: str) -> str:
+    """The widest price the sale list usually shows, for sizing its column."""
+    price, full = format_money(Decimal(400), currency), format_money(Decimal(480), currency)
+    return f"{price} (prorated from {full})"
 
 
 def option_period(option: SaleOption) -> str:
@@ -393,7 +301,7 @@ class PermitDesk(QWidget):
         self._page_wanted = False
         self._results_wanted = False
         self._refunds_wanted = False
-        self._columns_fitted = False
+        self._shown_once = False
         self._refunds: list[RefundInfo] = []
         #: The permit to select when the page next arrives (the one just sold or renewed).
         self._select_permit: int | None = None
@@ -421,83 +329,107 @@ class PermitDesk(QWidget):
         return self.office.time_zone if self.office is not None else "UTC"
 
     def _build_models(self) -> None:
+        currency, zone = self._currency, self._zone
         self.permits_model: RowsModel[PermitInfo] = RowsModel(
             [
-                Column("Number", lambda p: p.number),
-                Column("Permit", lambda p: p.title),
-                Column("Lot", lambda p: p.lot_name),
-                Column("Vehicles", permit_plates),
-                Column("Valid", lambda p: format_period(p.first_day, p.last_day)),
+                Column("Number", lambda p: p.number, samples=("P-0000123",)),
+                Column("Permit", lambda p: p.title, samples=("Faculty & staff annual",)),
+                Column("Lot", lambda p: p.lot_name, samples=("Stadium West Garage",)),
+                Column("Vehicles", permit_plates, samples=("ON ABCD123",), stretch=True),
+                Column("Valid", lambda p: format_period(p.first_day, p.last_day), samples=(DAYS,)),
                 Column(
                     "Status",
-                    lambda p: permit_status(p, self._zone()),
+                    lambda p: permit_status(p, zone()),
                     tooltip=lambda p: (
                         f"Cancelled: {p.cancel_reason}"
                         if p.cancel_reason
-                        else permit_status(p, self._zone())
+                        else permit_status(p, zone())
                     ),
+                    samples=("Starts later (renewed)", "Cancelled 30 Sep 2026"),
                 ),
-                Column("Price", lambda p: format_money(p.price, self._currency()), money=True),
+                money_column("Price", lambda p: p.price, currency),
             ],
+            key=lambda p: p.id,
             dimmed=lambda p: p.status not in LIVE_STATES,
             parent=self,
         )
         self.options_model: RowsModel[SaleOption] = RowsModel(
             [
-                Column("Permit type", lambda o: o.name),
-                Column("Price", lambda o: option_price(o, self._currency()), money=True),
-                Column("Period", option_period),
-                Column("For this parker", option_status),
-                Column("Spaces left", availability_words),
+                Column("Permit type", lambda o: o.name, samples=("Faculty & staff annual",)),
+                Column(
+                    "Price",
+                    lambda o: option_price(o, currency()),
+                    align="right",
+                    samples=lambda: [option_price_sample(currency())],
+                ),
+                Column("Period", option_period, samples=(DAYS,)),
+                Column(
+                    "For this parker",
+                    option_status,
+                    samples=("Already has 1 (the limit is 1).", "Through the waitlist"),
+                ),
+                Column("Spaces left", availability_words, stretch=True),
             ],
             dimmed=lambda o: not o.eligible,
             parent=self,
         )
         self.ledger_model: RowsModel[tuple[LedgerLine, Decimal]] = RowsModel(
             [
-                Column("Date", lambda r: format_local(r[0].posted_at, self._zone())),
-                Column("What", lambda r: LEDGER_TITLES.get(r[0].kind, r[0].kind)),
-                Column("Details", lambda r: r[0].memo),
-                Column("Amount", lambda r: signed_money(r[0].amount, self._currency()), money=True),
-                Column("Balance", lambda r: format_money(r[1], self._currency()), money=True),
-                Column("Receipt", lambda r: r[0].receipt_number or ""),
+                time_column("Date", lambda r: r[0].posted_at, lambda at: format_local(at, zone())),
+                Column(
+                    "What",
+                    lambda r: LEDGER_TITLES.get(r[0].kind, r[0].kind),
+                    samples=("Temporary permit",),
+                ),
+                Column("Details", lambda r: r[0].memo, stretch=True),
+                money_column(
+                    "Amount",
+                    lambda r: r[0].amount,
+                    currency,
+                    words=lambda r, shown: f"+{shown}" if r[0].amount > 0 else shown,
+                    colour=lambda r: OWED_COLOUR if r[0].amount > 0 else CREDIT_COLOUR,
+                ),
+                money_column("Balance", lambda r: r[1], currency),
+                Column("Receipt", lambda r: r[0].receipt_number or "", samples=("R-0000042",)),
             ],
-            colour=lambda r, column: (
-                (OWED_COLOUR if r[0].amount > 0 else CREDIT_COLOUR)
-                if column == LEDGER_AMOUNT
-                else None
-            ),
             parent=self,
         )
         self.receipts_model: RowsModel[ReceiptRow] = RowsModel(
             [
-                Column("Receipt", lambda r: r.payment.receipt_number),
-                Column("Date", lambda r: r.posted_at_text),
-                Column("Permit", lambda r: r.payment.permit_number or "\u2014"),
+                Column("Receipt", lambda r: r.payment.receipt_number, samples=("R-0000042",)),
+                Column("Date", lambda r: r.posted_at_text, samples=("30 Sep 2026",)),
                 Column(
-                    "Amount",
-                    lambda r: (
-                        format_money(r.payment.amount, self._currency())
-                        if r.payment.direction == "in"
-                        else f"{format_money(r.payment.amount, self._currency())} out"
-                    ),
-                    money=True,
+                    "Permit", lambda r: r.payment.permit_number or "\u2014", samples=("P-0000123",)
                 ),
-                Column("Paid by", lambda r: TENDER_TITLES.get(r.payment.tender, r.payment.tender)),
+                money_column(
+                    "Amount",
+                    lambda r: r.payment.amount,
+                    currency,
+                    words=lambda r, shown: shown if r.payment.direction == "in" else f"{shown} out",
+                    largest=Decimal("99999.99"),
+                ),
+                Column(
+                    "Paid by",
+                    lambda r: TENDER_TITLES.get(r.payment.tender, r.payment.tender),
+                    stretch=True,
+                ),
             ],
             parent=self,
         )
         self.refunds_model: RowsModel[RefundInfo] = RowsModel(
             [
-                Column("Requested", lambda r: format_local(r.requested_at, self._zone())),
-                Column("Parker", lambda r: r.parker_name),
-                Column("Permit", lambda r: r.permit_number),
-                Column("Amount", lambda r: format_money(r.amount, self._currency()), money=True),
-                Column("Status", lambda r: REFUND_TITLES.get(r.status, r.status)),
-                Column("Reason", lambda r: r.reason),
-                Column("Requested by", lambda r: r.requested_by),
-                Column("Permit paid by", refund_tender),
+                time_column(
+                    "Requested", lambda r: r.requested_at, lambda at: format_local(at, zone())
+                ),
+                Column("Parker", lambda r: r.parker_name, samples=("Alexandra Okonkwo-Smith",)),
+                Column("Permit", lambda r: r.permit_number, samples=("P-0000123",)),
+                money_column("Amount", lambda r: r.amount, currency),
+                badge_column("Status", lambda r: r.status, REFUND_TITLES),
+                Column("Reason", lambda r: r.reason, stretch=True),
+                Column("Requested by", lambda r: r.requested_by, samples=("bruno",)),
+                Column("Permit paid by", refund_tender, samples=tuple(TENDER_TITLES.values())),
             ],
+            key=lambda r: r.id,
             parent=self,
         )
 
@@ -544,7 +476,7 @@ class PermitDesk(QWidget):
         row.addWidget(self.search, 1)
         row.addWidget(self.temporary_button)
 
-        self.results = _table(self.results_model)
+        self.results = DeskTable(self.results_model)
         self.results.setMinimumHeight(self.results.verticalHeader().defaultSectionSize() * 3)
         self.search_empty = EmptyState("", "")
         self.search_empty.title.setTextFormat(Qt.TextFormat.PlainText)
@@ -667,7 +599,7 @@ class PermitDesk(QWidget):
         row.addWidget(self.receipt_button)
 
     def _build_permits_tab(self) -> QWidget:
-        self.permits_view = _table(self.permits_model, stretch=3)
+        self.permits_view = DeskTable(self.permits_model)
         self.permits_empty = EmptyState(
             "No permits yet",
             "Permits this parker buys appear here."
@@ -679,7 +611,7 @@ class PermitDesk(QWidget):
         return self._padded(self.permits_stack)
 
     def _build_buy_tab(self) -> QWidget:
-        self.options_view = _table(self.options_model, stretch=3)
+        self.options_view = DeskTable(self.options_model)
         self.option_detail = QLabel()
         self.option_detail.setWordWrap(True)
         self.option_detail.setTextFormat(Qt.TextFormat.PlainText)
@@ -699,10 +631,10 @@ class PermitDesk(QWidget):
         return tab
 
     def _build_account_tab(self) -> QWidget:
-        self.ledger_view = _table(self.ledger_model, stretch=2)
+        self.ledger_view = DeskTable(self.ledger_model)
         self.ledger_empty = QLabel("Nothing posted to this parker's account yet.")
         self.ledger_empty.setObjectName("hint")
-        self.receipts_view = _table(self.receipts_model, stretch=4)
+        self.receipts_view = DeskTable(self.receipts_model)
         self.receipts_empty = QLabel("No payments yet.")
         self.receipts_empty.setObjectName("hint")
 
@@ -739,7 +671,7 @@ class PermitDesk(QWidget):
         for title, status in REFUND_FILTERS:
             self.refund_filter.addItem(title, status)
         self.refund_filter.setCurrentIndex(0 if self.is_manager or not self.editable else 1)
-        self.refunds_view = _table(self.refunds_model, stretch=5)
+        self.refunds_view = DeskTable(self.refunds_model)
         self.refunds_empty = EmptyState("", "")
         self.refunds_stack = QStackedWidget()
         self.refunds_stack.addWidget(self.refunds_view)
@@ -874,82 +806,12 @@ class PermitDesk(QWidget):
         self.live.resynced.connect(self._on_resynced)
 
     def showEvent(self, event: QShowEvent) -> None:
-        if not self._columns_fitted:
-            # Only now is the application style sheet (fonts, padding) applied to the tables.
-            self._columns_fitted = True
-            self._fit_columns()
+        if not self._shown_once:
+            self._shown_once = True
             focused = QApplication.focusWidget()
             if focused is None or not self.isAncestorOf(focused):
                 self.search.setFocus(Qt.FocusReason.OtherFocusReason)
         super().showEvent(event)
-
-    def _fit_columns(self) -> None:
-        results = ParkerResultsModel
-        fit_columns(
-            self.results,
-            {
-                results.NAME: ["Okonkwo-Smith, Alexandra"],
-                results.AFFILIATION: list(AFFILIATION_TITLES.values()),
-                results.CAMPUS_ID: ["S12345678"],
-                results.PLATES: ["ON ABCD123, QC X1"],
-                results.MATCH: list(MATCH_TITLES.values()),
-                results.STATUS: ["Inactive"],
-            },
-            stretch=results.EMAIL,
-        )
-        day = "30 Sep 2026 \u2013 31 Aug 2027"
-        fit_columns(
-            self.permits_view,
-            {
-                0: ["P-0000123"],
-                1: ["Faculty & staff annual"],
-                2: ["Stadium West Garage"],
-                3: ["ON ABCD123, ON XYZ789"],
-                4: [day],
-                5: ["Starts later (renewed)", "Cancelled 30 Sep 2026"],
-                6: ["$1,480.00"],
-            },
-            stretch=3,
-        )
-        fit_columns(
-            self.options_view,
-            {
-                0: ["Faculty & staff annual"],
-                1: ["$400.00 (prorated from $480.00)"],
-                2: [day],
-                3: ["Already has 1 (the limit is 1).", "Through the waitlist"],
-            },
-            stretch=4,
-        )
-        fit_columns(
-            self.ledger_view,
-            {
-                0: ["30 Sep 2026 14:05 EDT"],
-                1: ["Temporary permit"],
-                3: ["\u2212$1,480.00"],
-                4: ["\u2212$1,480.00"],
-                5: ["R-0000042"],
-            },
-            stretch=2,
-        )
-        fit_columns(
-            self.receipts_view,
-            {0: ["R-0000042"], 1: ["30 Sep 2026"], 2: ["P-0000123"], 3: ["$1,480.00 out"]},
-            stretch=4,
-        )
-        fit_columns(
-            self.refunds_view,
-            {
-                0: ["30 Sep 2026 14:05 EDT"],
-                1: ["Alexandra Okonkwo-Smith"],
-                2: ["P-0000123"],
-                3: ["$1,480.00"],
-                4: list(REFUND_TITLES.values()),
-                6: ["bruno"],
-                7: list(TENDER_TITLES.values()),
-            },
-            stretch=5,
-        )
 
     # -- the office ---------------------------------------------------------------------
 

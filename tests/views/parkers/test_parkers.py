@@ -186,13 +186,13 @@ def test_search_finds_a_parker_by_name_email_campus_id_and_plate(
     assert model.index(row, model.NAME).data() == f"Quill{tag}, Harriet"
     assert model.index(row, model.AFFILIATION).data() == "Staff"
     assert model.index(row, model.STATUS).data() == "Active"
-    assert model.index(row, model.MATCH).data() == "Exact"  # the full campus ID
+    assert model.index(row, model.MATCH).data() == "Exact match"  # the full campus ID
 
     search(qtbot, kit.desk, f"{plate[:2]}-{plate[2:]}")
     row = model.row_of(parker.id)
     assert row is not None
     assert model.index(row, model.PLATES).data() == f"ON {plate}"
-    assert model.index(row, model.MATCH).data() == "Exact"
+    assert model.index(row, model.MATCH).data() == "Exact match"
 
 
 def test_look_alike_plate_is_found_after_the_exact_one_and_marked(
@@ -213,7 +213,7 @@ def test_look_alike_plate_is_found_after_the_exact_one_and_marked(
     model = kit.desk.results_model
     assert model.row_of(exact.id) == 0
     assert model.row_of(look_alike.id) == 1
-    assert column_texts(model, model.MATCH)[:2] == ["Exact", "Look-alike plate"]
+    assert column_texts(model, model.MATCH)[:2] == ["Exact match", "Look-alike plate"]
     assert model.index(1, model.PLATES).data() == f"ON {stored}"  # never rewritten
 
 

@@ -32,8 +32,9 @@ from desktop.services.workspace import Workspace
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.live import LIVE, LiveChanges
 from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.tables import RowsModel
 from desktop.views.permits.actions import CancelPermitDialog, FeeDialog, TransferDialog
-from desktop.views.permits.desk import Column, PermitDesk, RowsModel
+from desktop.views.permits.desk import PermitDesk
 from desktop.views.permits.payment_dialog import PaymentDialog
 from desktop.views.permits.sale import SellPermitDialog
 from desktop.views.permits.temporary import TemporaryPermitDialog
@@ -813,15 +814,6 @@ def test_a_manager_reads_permits_but_cannot_sell(
     assert desk.sell_dialog is None
     assert not desk.approve_button.isHidden()
     assert desk.pay_refund_button.isHidden()
-
-
-def test_the_rows_model_passes_the_model_tester(qtmodeltester: Any) -> None:
-    model: RowsModel[tuple[str, Decimal]] = RowsModel(
-        [Column("Name", lambda r: r[0]), Column("Amount", lambda r: str(r[1]), money=True)]
-    )
-    model.set_rows([("a", Decimal(1)), ("b", Decimal(2))])
-    qtmodeltester.check(model)
-    assert model.index(1, 1).data(Qt.ItemDataRole.TextAlignmentRole) is not None
 
 
 def test_a_fee_is_charged_and_paid_at_the_counter(
