@@ -9,6 +9,7 @@ dialog never shows what was expected: that appears only after the count is recor
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -18,23 +19,18 @@ from zoneinfo import ZoneInfo
 import shiboken6
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetrics,
     QKeyEvent,
     QKeySequence,
     QShortcut,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QAbstractSpinBox,
     QComboBox,
     QDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -42,7 +38,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -66,7 +61,14 @@ from desktop.services.live import Change, Resync
 from desktop.services.localization import format_money
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.table_model import ReadOnlyTableModel
+from desktop.views.kit.tables import (
+    Column,
+    DeskTable,
+    Page,
+    PagedRowsModel,
+    money_column,
+    time_column,
+)
 from desktop.views.kit.widgets import (
     EmptyState,
     failure_while_alive,
@@ -96,6 +98,8 @@ MUTED_COLOUR = "#5b6577"
 
 #: (title in the filter, service filter)
 FILTERS = (("Mine", MINE), ("Open", OPEN), ("Awaiting sign-off", AWAITING), ("All", ALL))
+#: The largest amount a drawer's columns make room for.
+MOST = Decimal("-8888.88")
 FALLBACK_OFFICE = Office(name="", currency="USD", time_zone="UTC", receipt_footer="")
 
 NO_SHIFT_TITLE = "No shift open — count your float to open one"
@@ -152,186 +156,147 @@ def _error_label() -> QLabel:
 # -- the history table ------------------------------------------------------------------
 
 
-class ShiftHistoryModel(ReadOnlyTableModel):
-    """Shifts newest first, paged in as the view scrolls (the desk fetches the pages)."""
+def _sign_off_words(shift: ShiftSummary) -> str:
+    status = shift.status
+    if status == "open":
+        return ""
+    if status == "balanced":
+        return "Not needed"
+    if status == "awaiting sign-off":
+        return "Awaiting sign-off"
+    return f"Signed off by {shift.signed_off_by}"
+
+
+def _sign_off_colour(shift: ShiftSummary) -> str | None:
+    if shift.needs_sign_off:
+        return SHORT_COLOUR
+    return MUTED_COLOUR if shift.status == "balanced" else None
+
+
+class ShiftHistoryModel(PagedRowsModel[ShiftSummary, int]):
+    """Shifts newest first, paged in off the GUI thread as the view scrolls."""
 
     SHIFT, CLERK, OPENED, CLOSED, FLOAT, EXPECTED, COUNTED, VARIANCE, SIGN_OFF = range(9)
-    HEADERS = (
-        "Shift",
-        "Clerk",
-        "Opened",
-        "Closed",
-        "Float",
-        "Expected",
-        "Counted",
-        "Variance",
-        "Sign-off",
-    )
-    MONEY = frozenset({FLOAT, EXPECTED, COUNTED})
 
-    #: The view scrolled to the end and there are more shifts to fetch.
-    more_wanted = Signal()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ShiftSummary] = []
+    def __init__(
+        self,
+        service: CashDrawerService,
+        runner: OperationRunner,
+        show: Callable[[], str],
+        parent: QWidget,
+    ) -> None:
         self._office = FALLBACK_OFFICE
-        self._has_more = False
-        self._fetching = False
+        self._service = service
+        self._show = show
 
-    # -- content ------------------------------------------------------------------
+        def zone() -> str:
+            return self._office.time_zone
+
+        def currency() -> str:
+            return self._office.currency
+
+        def when(at: datetime | None, empty: str = "") -> str:
+            return short_local(at, zone()) if at is not None else empty
+
+        def in_full(at: datetime | None) -> str | None:
+            return format_local(at, zone()) if at is not None else None
+
+        def signed_off_tip(shift: ShiftSummary) -> str | None:
+            when = in_full(shift.signed_off_at)
+            if when is None or not shift.sign_off_note:
+                return when
+            return f"{when}: {shift.sign_off_note}"
+
+        super().__init__(
+            [
+                Column(
+                    "Shift",
+                    lambda s: str(s.id),
+                    tooltip=lambda _s: None,
+                    align="right",
+                    sort=lambda s: s.id,
+                    samples=("88888",),
+                ),
+                Column(
+                    "Clerk",
+                    lambda s: s.clerk_title,
+                    tooltip=lambda s: s.clerk,
+                    samples=("Alexandra W",),
+                ),
+                time_column(
+                    "Opened",
+                    lambda s: s.opened_at,
+                    lambda at: short_local(at, zone()),
+                    sample="28 Nov 18:88",
+                    tooltip=lambda s: in_full(s.opened_at),
+                ),
+                Column(
+                    "Closed",
+                    lambda s: when(s.closed_at, "Still open"),
+                    tooltip=lambda s: in_full(s.closed_at),
+                    colour=lambda s: MUTED_COLOUR if s.is_open else None,
+                    samples=("28 Nov 18:88",),
+                ),
+                money_column("Float", lambda s: s.opening_float, currency, largest=MOST),
+                Column(
+                    "Expected",
+                    lambda s: "" if s.expected is None else format_money(s.expected, currency()),
+                    tooltip=lambda s: (
+                        "Worked out when the drawer is counted at close." if s.is_open else None
+                    ),
+                    align="right",
+                    samples=lambda: [format_money(MOST, currency())],
+                ),
+                money_column("Counted", lambda s: s.counted, currency, largest=MOST),
+                Column(
+                    "Variance",
+                    lambda s: "" if s.variance is None else variance_words(s.variance, currency()),
+                    tooltip=lambda _s: None,
+                    colour=lambda s: (
+                        variance_colour(s.variance) if s.variance is not None else None
+                    ),
+                    samples=lambda: [f"Short by {format_money(MOST / 10, currency())}"],
+                ),
+                Column(
+                    "Sign-off",
+                    _sign_off_words,
+                    tooltip=signed_off_tip,
+                    colour=_sign_off_colour,
+                    stretch=True,
+                ),
+            ],
+            self._fetch_shifts,
+            runner,
+            page_size=PAGE_SIZE,
+            key=lambda s: s.id,
+            report_in_place=True,
+            dialog_parent=parent,
+            parent=parent,
+        )
 
     @property
     def office(self) -> Office:
         return self._office
 
     def set_office(self, office: Office) -> None:
-        if office == self._office:
-            return
-        self._office = office
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._rows) - 1, len(self.HEADERS) - 1)
-            )
-
-    def set_rows(self, rows: list[ShiftSummary], has_more: bool) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._has_more = has_more
-        self._fetching = False
-        self.endResetModel()
-
-    def append_rows(self, rows: list[ShiftSummary], has_more: bool) -> None:
-        self._fetching = False
-        self._has_more = has_more
-        known = {s.id for s in self._rows}
-        fresh = [s for s in rows if s.id not in known]
-        if fresh:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            self._rows.extend(fresh)
-            self.endInsertRows()
-
-    def fetch_failed(self) -> None:
-        self._fetching = False
+        if office != self._office:
+            self._office = office
+            self.redraw()
 
     def shift_at(self, row: int) -> ShiftSummary | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
-    def row_of(self, shift_id: int) -> int:
-        for row, shift in enumerate(self._rows):
-            if shift.id == shift_id:
-                return row
-        return -1
-
-    @property
-    def last_id(self) -> int | None:
-        return self._rows[-1].id if self._rows else None
-
-    # -- Qt -----------------------------------------------------------------------------
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.TextAlignmentRole
-            and orientation == Qt.Orientation.Horizontal
-            and self._right_aligned(section)
-        ):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return super().headerData(section, orientation, role)
-
-    def _right_aligned(self, column: int) -> bool:
-        return column in self.MONEY or column == self.SHIFT
-
-    def canFetchMore(self, parent: _Index) -> bool:
-        return not parent.isValid() and self._has_more and not self._fetching
-
-    def fetchMore(self, parent: _Index) -> None:
-        if self.canFetchMore(parent):
-            self._fetching = True
-            self.more_wanted.emit()
+    def _fetch_shifts(self, after: int | None, limit: int) -> Page[ShiftSummary, int]:
+        rows = self._service.shifts(self._show(), limit=limit + 1, after=after)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page(tuple(rows), rows[-1].id if more and rows else None)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        shift = self.shift_at(index.row())
-        column = index.column()
-        if shift is None or not 0 <= column < len(self.HEADERS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(shift, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and self._right_aligned(column):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self._colour(shift, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(shift, column)
         if role == SHIFT_ID_ROLE:
-            return shift.id
-        return None
-
-    def text(self, shift: ShiftSummary, column: int) -> str:
-        office = self._office
-        if column == self.SHIFT:
-            return str(shift.id)
-        if column == self.CLERK:
-            return shift.clerk_title
-        if column == self.OPENED:
-            return short_local(shift.opened_at, office.time_zone)
-        if column == self.CLOSED:
-            if shift.closed_at is None:
-                return "Still open"
-            return short_local(shift.closed_at, office.time_zone)
-        if column == self.FLOAT:
-            return format_money(shift.opening_float, office.currency)
-        if column in (self.EXPECTED, self.COUNTED):
-            amount = shift.expected if column == self.EXPECTED else shift.counted
-            return "" if amount is None else format_money(amount, office.currency)
-        if column == self.VARIANCE:
-            if shift.variance is None:
-                return ""
-            return variance_words(shift.variance, office.currency)
-        return self._sign_off_text(shift)
-
-    def _sign_off_text(self, shift: ShiftSummary) -> str:
-        status = shift.status
-        if status == "open":
-            return ""
-        if status == "balanced":
-            return "Not needed"
-        if status == "awaiting sign-off":
-            return "Awaiting sign-off"
-        return f"Signed off by {shift.signed_off_by}"
-
-    def _colour(self, shift: ShiftSummary, column: int) -> QColor | None:
-        if column == self.VARIANCE and shift.variance is not None:
-            return QColor(variance_colour(shift.variance))
-        if column == self.SIGN_OFF and shift.needs_sign_off:
-            return QColor(SHORT_COLOUR)
-        if (column == self.CLOSED and shift.is_open) or (
-            column == self.SIGN_OFF and shift.status == "balanced"
-        ):
-            return QColor(MUTED_COLOUR)
-        return None
-
-    def _tooltip(self, shift: ShiftSummary, column: int) -> str | None:
-        zone = self._office.time_zone
-        if column == self.CLERK:
-            return shift.clerk
-        if column == self.OPENED:
-            return format_local(shift.opened_at, zone)
-        if column == self.CLOSED and shift.closed_at is not None:
-            return format_local(shift.closed_at, zone)
-        if column == self.SIGN_OFF and shift.signed_off_at is not None:
-            when = format_local(shift.signed_off_at, zone)
-            return f"{when}: {shift.sign_off_note}" if shift.sign_off_note else when
-        if column == self.EXPECTED and shift.is_open:
-            return "Worked out when the drawer is counted at close."
-        return None
+            shift = self.row_at(index.row()) if index.isValid() else None
+            return shift.id if shift is not None else None
+        return super().data(index, role)
 
 
 class _Pages(QWidget):
@@ -359,17 +324,6 @@ class _Pages(QWidget):
 
     def currentWidget(self) -> QWidget | None:
         return self._current
-
-
-class _HistoryView(QTableView):
-    """Enter opens the current row's shift report on every platform."""
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.activated.emit(self.currentIndex())
-            event.accept()
-            return
-        super().keyPressEvent(event)
 
 
 # -- dialogs ---------------------------------------------------------------------------------
@@ -779,11 +733,14 @@ class CashDrawerDesk(QWidget):
         self._showing_result = False
         self._state_loading = False
         self._state_again = False
-        self._history_generation = 0
+        self._reselect: int | None = None
         self._select_after_load: int | None = None
 
-        self.history_model = ShiftHistoryModel(self)
-        self.history_model.more_wanted.connect(self._fetch_more)
+        self.history_model = ShiftHistoryModel(
+            self.service, self.runner, self.current_filter, parent=self
+        )
+        self.history_model.rows_arrived.connect(self._history_arrived)
+        self.history_model.failed.connect(self._history_failed)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -1014,58 +971,20 @@ class CashDrawerDesk(QWidget):
         return bar
 
     def _build_history(self) -> None:
-        view = _HistoryView()
+        view = DeskTable(self.history_model)
         view.setObjectName("shiftHistory")
-        view.setModel(self.history_model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setAlternatingRowColors(True)
         view.setShowGrid(False)
-        view.setWordWrap(False)
-        view.setTextElideMode(Qt.TextElideMode.ElideRight)
-        view.verticalHeader().hide()
         view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 12)
-        header = view.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setStretchLastSection(True)
+        view.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
         self.history_view = view
-        self._fit_history_columns()
         view.activated.connect(lambda _index: self._report_selected())
         view.selectionModel().selectionChanged.connect(lambda *_: self._update_history_buttons())
         self.history_empty = EmptyState("", "")
         self.history_stack = QStackedWidget()
         self.history_stack.addWidget(view)
         self.history_stack.addWidget(self.history_empty)
-
-    def _fit_history_columns(self) -> None:
-        """Room for the widest value each column usually holds, so nothing is cut off."""
-        view = self.history_view
-        metrics = view.fontMetrics()
-        currency = self.history_model.office.currency
-        money = format_money(Decimal("8888.88"), currency)
-        short = format_money(Decimal("888.88"), currency)
-        samples = {
-            ShiftHistoryModel.SHIFT: "88888",
-            ShiftHistoryModel.CLERK: "Alexandra W",
-            ShiftHistoryModel.OPENED: "28 Nov 18:88",
-            ShiftHistoryModel.CLOSED: "28 Nov 18:88",
-            ShiftHistoryModel.FLOAT: money,
-            ShiftHistoryModel.EXPECTED: money,
-            ShiftHistoryModel.COUNTED: money,
-            ShiftHistoryModel.VARIANCE: f"Short by {short}",
-        }
-        header = view.horizontalHeader()
-        bold = QFont(header.font())
-        bold.setBold(True)  # the style sheet's column titles are bold
-        title_metrics = QFontMetrics(bold)
-        for column, sample in samples.items():
-            title = ShiftHistoryModel.HEADERS[column]
-            width = max(metrics.horizontalAdvance(sample), title_metrics.horizontalAdvance(title))
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            # The style sheet pads cells and titles by 8 px a side; the style adds its margins.
-            header.resizeSection(column, width + 30)
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -1110,59 +1029,22 @@ class CashDrawerDesk(QWidget):
         return str(self.filter_combo.currentData())
 
     def refresh_history(self) -> None:
-        self._history_generation += 1
-        generation = self._history_generation
-        shown = self.history_model.rowCount()
-        limit = min(max(PAGE_SIZE, shown), 2000)
-        show, service = self.current_filter(), self.service
-        self.runner.run(
-            lambda: service.shifts(show, limit=limit),
-            while_alive(self, lambda rows: self._history_arrived(generation, rows, limit)),
-            failure_while_alive(self, self._history_failed),
-            parent=self,
-        )
-
-    def _history_arrived(self, generation: int, rows: list[ShiftSummary], limit: int) -> None:
-        if generation != self._history_generation:
-            return  # an older filter or refresh answered late
-        selected = self._select_after_load or self.selected_shift_id()
+        """The shifts of the chosen filter again; the rows on screen stay until they arrive."""
+        self._reselect = self._select_after_load or self.selected_shift_id()
         self._select_after_load = None
-        self.history_model.set_rows(rows, has_more=len(rows) >= limit)
+        self.history_model.refresh()
+
+    def _history_arrived(self) -> None:
+        selected, self._reselect = self._reselect, None
         if selected is not None:
             self.select_shift(selected)
         self._update_history_view()
         self.history_loaded.emit()
 
-    def _fetch_more(self) -> None:
-        after = self.history_model.last_id
-        generation = self._history_generation
-        show, service = self.current_filter(), self.service
-
-        def arrived(rows: list[ShiftSummary]) -> None:
-            if generation != self._history_generation:
-                self.history_model.fetch_failed()
-                return
-            self.history_model.append_rows(rows, has_more=len(rows) >= PAGE_SIZE)
-            self._update_history_view()
-
-        def failed(exc: BaseException) -> bool:
-            self.history_model.fetch_failed()
-            return isinstance(exc, KnownError)
-
-        self.runner.run(
-            lambda: service.shifts(show, limit=PAGE_SIZE, after=after),
-            while_alive(self, arrived),
-            failure_while_alive(self, failed),
-            parent=self,
-        )
-
-    def _history_failed(self, exc: BaseException) -> bool:
-        if isinstance(exc, KnownError):
-            self.history_empty.title.setText("The shifts could not be loaded")
-            self.history_empty.text.setText(exc.message)
-            self.history_stack.setCurrentWidget(self.history_empty)
-            return True
-        return False
+    def _history_failed(self, message: str) -> None:
+        self.history_empty.title.setText("The shifts could not be loaded")
+        self.history_empty.text.setText(message)
+        self.history_stack.setCurrentWidget(self.history_empty)
 
     def _update_history_view(self) -> None:
         rows = self.history_model.rowCount()
@@ -1438,7 +1320,7 @@ class CashDrawerDesk(QWidget):
 
     def select_shift(self, shift_id: int) -> bool:
         row = self.history_model.row_of(shift_id)
-        if row < 0:
+        if row is None:
             return False
         self.history_view.selectRow(row)
         self.history_view.scrollTo(self.history_model.index(row, 0))

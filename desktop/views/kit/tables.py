@@ -17,14 +17,21 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from desktop.services.errors import KnownError
 from desktop.services.localization import format_money
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.table_model import ReadOnlyTableModel
 
 R = TypeVar("R")
 C = TypeVar("C")
@@ -58,8 +65,11 @@ class Column(Generic[R]):
     align: str = "left"  # "left", "right" (amounts) or "centre"
     sort: Callable[[R], Any] | None = None
     colour: Callable[[R], str | None] | None = None
+    bold: Callable[[R], bool] | None = None
     samples: Sequence[str] | Callable[[], Sequence[str]] = ()
     stretch: bool = False
+    #: What the column title means, when the title alone may not say it.
+    header_tip: str | None = None
 
     def sample_texts(self) -> Sequence[str]:
         return self.samples() if callable(self.samples) else self.samples
@@ -137,7 +147,36 @@ def badge_column(
     )
 
 
-class RowsModel(ReadOnlyTableModel, Generic[R]):
+class _FlatTableModel(QAbstractTableModel):
+    """Fixed headers, no children, read-only cells: what every list here shares."""
+
+    HEADERS: tuple[str, ...] = ()
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.HEADERS)
+        ):
+            return self.HEADERS[section]
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+
+class RowsModel(_FlatTableModel, Generic[R]):
     """Rows the desk already has (a parker's permits, the staff list): no paging here."""
 
     def __init__(
@@ -186,6 +225,24 @@ class RowsModel(ReadOnlyTableModel, Generic[R]):
     def column_of(self, title: str) -> int:
         return self.HEADERS.index(title)
 
+    def redraw(self) -> None:
+        """Every cell again: what the columns read besides the row changed (the office's
+        currency or time zone, say)."""
+        if self._rows:
+            last = self.index(len(self._rows) - 1, len(self.columns) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            column = self.columns[section]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return column.header_tip
+            if role == Qt.ItemDataRole.TextAlignmentRole and column.align == "right":
+                return _RIGHT  # an amount's title sits over its digits
+        return super().headerData(section, orientation, role)
+
     # -- QAbstractTableModel -----------------------------------------------------------
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
@@ -205,6 +262,10 @@ class RowsModel(ReadOnlyTableModel, Generic[R]):
             return {"right": _RIGHT, "centre": _CENTRE}.get(column.align)
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._foreground(row, column)
+        if role == Qt.ItemDataRole.FontRole and column.bold is not None and column.bold(row):
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == SORT_ROLE:
             if column.sort is not None:
                 return column.sort(row)
@@ -214,11 +275,13 @@ class RowsModel(ReadOnlyTableModel, Generic[R]):
         return None
 
     def _foreground(self, row: R, column: Column[R]) -> QColor | None:
-        if self._dimmed is not None and self._dimmed(row):
-            return QColor(DIMMED_COLOUR)
+        # A column's own colour (an offer, an amount owed) shows even on a dimmed row.
         if column.colour is not None:
             colour = column.colour(row)
-            return QColor(colour) if colour else None
+            if colour:
+                return QColor(colour)
+        if self._dimmed is not None and self._dimmed(row):
+            return QColor(DIMMED_COLOUR)
         return None
 
 
@@ -250,6 +313,8 @@ class PagedRowsModel(RowsModel[R], Generic[R, C]):
     loading_changed = Signal(bool)
     #: A page, a reload or a refresh has arrived (the rows may be unchanged).
     rows_arrived = Signal()
+    #: The newest request failed with a message for a person (``report_in_place``).
+    failed = Signal(str)
 
     def __init__(
         self,
@@ -261,11 +326,13 @@ class PagedRowsModel(RowsModel[R], Generic[R, C]):
         refresh_limit: int = 2000,
         key: Callable[[R], Hashable] | None = None,
         dimmed: Callable[[R], bool] | None = None,
+        report_in_place: bool = False,
         dialog_parent: QWidget | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(columns, key=key, dimmed=dimmed, parent=parent)
         self._fetch_page = fetch
+        self._report_in_place = report_in_place
         self.runner = runner
         self.page_size = page_size
         self.refresh_limit = refresh_limit
@@ -350,6 +417,9 @@ class PagedRowsModel(RowsModel[R], Generic[R, C]):
             return True
         if asked.generation == self._generation:
             self._set_loading(False)
+            if self._report_in_place and isinstance(exc, KnownError):
+                self.failed.emit(exc.message)
+                return True
             self.rows_arrived.emit()
         if not asked.user_asked and isinstance(exc, KnownError):
             # A background refresh that fails (the connection dropped, say) is not worth a
@@ -392,6 +462,8 @@ class DeskTable(QTableView):
     def size_columns(self) -> None:
         """Room for each column's title and samples; the stretching column takes the rest."""
         model = self.model()
+        while isinstance(model, QSortFilterProxyModel):
+            model = model.sourceModel()
         if not isinstance(model, RowsModel):
             return
         self.ensurePolished()

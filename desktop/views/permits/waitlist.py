@@ -21,17 +21,14 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -41,7 +38,7 @@ from desktop.services.errors import KnownError, PermissionDenied
 from desktop.services.live import Change, Resync
 from desktop.services.permits import WAITLIST_TITLES, PermitService, WaitlistPosition
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.table_model import ReadOnlyTableModel
+from desktop.views.kit.tables import Column, DeskTable, RowsModel
 from desktop.views.kit.widgets import EmptyState, failure_while_alive, while_alive
 
 if TYPE_CHECKING:
@@ -53,12 +50,9 @@ COLUMNS = ("Permit type", "Lot", "Rank", "Parker", "Status", "Joined", "Offer ex
 TYPE, LOT, RANK, PARKER, STATUS, JOINED, EXPIRES = range(len(COLUMNS))
 #: Changes to these tables can move someone up a waitlist or make an offer.
 WATCHED_TABLES = frozenset({"waitlist_entry", "permit", "lot"})
-#: The widest a column grows to when fitted to its contents (longer text is elided).
-MAX_WIDTHS = {TYPE: 260, LOT: 220, RANK: 110, PARKER: 240, STATUS: 170, JOINED: 130}
 REFRESH_INTERVAL_MS = 60_000
 RELOAD_DELAY_MS = 150
-OFFER_COLOUR = QColor("#1d4ed8")
-RESOLVED_COLOUR = QColor("#8a94a6")
+OFFER_COLOUR = "#1d4ed8"
 ALL_WAITING, OFFERS_OPEN = "all", "offers"
 
 
@@ -112,22 +106,57 @@ class _Loaded:
     rows: list[WaitlistPosition]
 
 
-class WaitlistTableModel(ReadOnlyTableModel):
+class WaitlistTableModel(RowsModel[WaitlistPosition]):
     """Waitlist entries as rows, in rank order (a short list: loaded whole)."""
 
-    HEADERS = COLUMNS
-
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[WaitlistPosition] = []
         self._time_zone = "UTC"
         self._now = datetime.now(UTC)
+        offered: Callable[[WaitlistPosition], bool] = lambda p: p.status == "offered"  # noqa: E731
+        offer_colour = lambda p: OFFER_COLOUR if offered(p) else None  # noqa: E731
+        super().__init__(
+            [
+                Column(COLUMNS[TYPE], lambda p: p.type_name, samples=("Faculty & staff annual",)),
+                Column(COLUMNS[LOT], lambda p: p.lot_name, samples=("Stadium West Garage",)),
+                Column(
+                    COLUMNS[RANK], rank_words, tooltip=lambda _p: None, samples=("12th of 140",)
+                ),
+                Column(
+                    COLUMNS[PARKER], lambda p: p.parker_name, samples=("Alexandra Okonkwo-Smith",)
+                ),
+                Column(
+                    COLUMNS[STATUS],
+                    lambda p: WAITLIST_TITLES.get(p.status, p.status.title()),
+                    tooltip=lambda _p: None,
+                    colour=offer_colour,
+                    bold=offered,
+                    samples=tuple(WAITLIST_TITLES.values()),
+                ),
+                Column(
+                    COLUMNS[JOINED],
+                    lambda p: day_words(p.joined_at, self._time_zone),
+                    tooltip=lambda p: f"Joined {format_local(p.joined_at, self._time_zone)}",
+                    samples=("30 Sep 2026",),
+                ),
+                Column(
+                    COLUMNS[EXPIRES],
+                    lambda p: expiry_words(p, self._time_zone, self._now),
+                    tooltip=self._expiry_tip,
+                    colour=offer_colour,
+                    stretch=True,
+                ),
+            ],
+            key=lambda p: p.entry_id,
+            dimmed=lambda p: p.status not in ("waiting", "offered"),
+            parent=parent,
+        )
 
-    def set_rows(self, rows: list[WaitlistPosition], time_zone: str) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
+    def show_positions(self, rows: list[WaitlistPosition], time_zone: str) -> None:
+        """The entries in the office's zone, with offers timed from now."""
         self._time_zone = time_zone
         self._now = datetime.now(UTC)
+        self.beginResetModel()
+        self._rows = list(rows)
         self.endResetModel()
 
     @property
@@ -135,65 +164,13 @@ class WaitlistTableModel(ReadOnlyTableModel):
         return self._time_zone
 
     def position_at(self, row: int) -> WaitlistPosition | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
-    def row_of(self, entry_id: int) -> int:
-        for row, position in enumerate(self._rows):
-            if position.entry_id == entry_id:
-                return row
-        return -1
-
-    def rowCount(self, parent: ModelIndex | None = None) -> int:
-        if parent is not None and parent.isValid():
-            return 0
-        return len(self._rows)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
+    def _expiry_tip(self, position: WaitlistPosition) -> str | None:
+        if position.offer_expires_at is None:
             return None
-        position = self.position_at(index.row())
-        if position is None or not 0 <= index.column() < len(COLUMNS):
-            return None
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(position, column)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if position.status == "offered" and column in (STATUS, EXPIRES):
-                return QBrush(OFFER_COLOUR)
-            if position.status not in ("waiting", "offered"):
-                return QBrush(RESOLVED_COLOUR)
-        if role == Qt.ItemDataRole.FontRole and position.status == "offered" and column == STATUS:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tip(position, column)
-        return None
-
-    def _tip(self, position: WaitlistPosition, column: int) -> str | None:
-        if column == EXPIRES and position.offer_expires_at is not None:
-            when = format_local(position.offer_expires_at, self._time_zone)
-            return f"Until {when}; then the space goes to the next parker waiting."
-        if column == JOINED:
-            return f"Joined {format_local(position.joined_at, self._time_zone)}"
-        if column in (TYPE, LOT, PARKER):
-            return self._text(position, column)  # in full, when the column is too narrow
-        return None
-
-    def _text(self, position: WaitlistPosition, column: int) -> str:
-        if column == TYPE:
-            return position.type_name
-        if column == LOT:
-            return position.lot_name
-        if column == RANK:
-            return rank_words(position)
-        if column == PARKER:
-            return position.parker_name
-        if column == STATUS:
-            return WAITLIST_TITLES.get(position.status, position.status.title())
-        if column == JOINED:
-            return day_words(position.joined_at, self._time_zone)
-        return expiry_words(position, self._time_zone, self._now)
+        when = format_local(position.offer_expires_at, self._time_zone)
+        return f"Until {when}; then the space goes to the next parker waiting."
 
 
 class WaitlistPanel(QWidget):
@@ -224,8 +201,6 @@ class WaitlistPanel(QWidget):
         self._refreshing = False
         self._can_refresh = True
         self._select_after_load: int | None = None
-        self._fitting = False
-        self._user_sized = False
         self.setObjectName("waitlistPanel")
 
         self.model = WaitlistTableModel(self)
@@ -283,25 +258,13 @@ class WaitlistPanel(QWidget):
         return bar
 
     def _build_table(self) -> None:
-        self.table = QTableView()
+        self.table = DeskTable(self.model)
         self.table.setObjectName("waitlistTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
         self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
         self.table.setAccessibleName("Waitlist")
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in MAX_WIDTHS.items():
-            header.resizeSection(column, width)
-        header.sectionResized.connect(self._section_resized)
+        self.table.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.table.doubleClicked.connect(lambda _index: self.request_accept())
 
@@ -326,28 +289,6 @@ class WaitlistPanel(QWidget):
         actions.addWidget(self.accept_button)
         return actions
 
-    def fit_columns(self) -> None:
-        """Columns as wide as their contents (up to a limit), until the clerk sizes one."""
-        if self._user_sized or self.model.rowCount() == 0:
-            return
-        self._fitting = True
-        try:
-            header = self.table.horizontalHeader()
-            for column, widest in MAX_WIDTHS.items():
-                if not self.table.isColumnHidden(column):
-                    self.table.resizeColumnToContents(column)
-                    header.resizeSection(column, min(header.sectionSize(column) + 8, widest))
-        finally:
-            self._fitting = False
-
-    def _section_resized(self, column: int, old: int, new: int) -> None:
-        # The last column stretches with the window, and hiding or showing a column sizes
-        # it to or from nothing: neither is the clerk's sizing.
-        if self._fitting or not self.isVisible() or column not in MAX_WIDTHS:
-            return
-        if old and new:
-            self._user_sized = True
-
     # ---------------------------------------------------------------- mode
 
     def set_parker(self, parker_id: int | None) -> None:
@@ -356,7 +297,7 @@ class WaitlistPanel(QWidget):
             return
         self.parker_id = parker_id
         self._update_mode()
-        self.model.set_rows([], self.model.time_zone)
+        self.model.show_positions([], self.model.time_zone)
         self.reload()
 
     def _update_mode(self) -> None:
@@ -398,8 +339,7 @@ class WaitlistPanel(QWidget):
             position = self.selected_position()
             selected = position.entry_id if position else None
         self._select_after_load = None
-        self.model.set_rows(loaded.rows, loaded.time_zone)
-        self.fit_columns()
+        self.model.show_positions(loaded.rows, loaded.time_zone)
         if selected is not None:
             self.select_entry(selected)
         self._update_counts()
@@ -499,7 +439,7 @@ class WaitlistPanel(QWidget):
 
     def select_entry(self, entry_id: int) -> bool:
         row = self.model.row_of(entry_id)
-        if row < 0:
+        if row is None:
             return False
         self.table.selectRow(row)
         self.table.scrollTo(self.model.index(row, 0))
@@ -512,7 +452,7 @@ class WaitlistPanel(QWidget):
     def row_texts(self, entry_id: int) -> list[str]:
         """The cells of one entry as the clerk reads them."""
         row = self.model.row_of(entry_id)
-        if row < 0:
+        if row is None:
             return []
         return [str(self.model.index(row, c).data() or "") for c in range(len(COLUMNS))]
 

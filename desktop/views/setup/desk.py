@@ -24,12 +24,8 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
-    QBrush,
-    QColor,
-    QKeyEvent,
     QKeySequence,
     QShortcut,
-    QShowEvent,
     QStandardItemModel,
 )
 from PySide6.QtWidgets import (
@@ -63,7 +59,6 @@ from PySide6.QtWidgets import (
 
 from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
 from desktop.services.live import Change, Resync
-from desktop.services.localization import format_money
 from desktop.services.parkers import AFFILIATION_TITLES, format_when
 from desktop.services.permit_setup import (
     MAX_CAPACITY,
@@ -87,7 +82,14 @@ from desktop.services.permit_setup import (
 from desktop.views.kit.dialogs import ConflictDialog
 from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, form_style
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.table_model import ReadOnlyTableModel, fit_columns
+from desktop.views.kit.tables import (
+    KEY_ROLE,
+    SORT_ROLE,
+    Column,
+    DeskTable,
+    RowsModel,
+    money_column,
+)
 from desktop.views.kit.widgets import (
     EmptyState,
     failure_while_alive,
@@ -113,10 +115,8 @@ COUNT_TABLES = frozenset({"permit", "waitlist_entry"})
 SETUP_DELAY_MS = 150
 COUNTS_DELAY_MS = 1000
 
-DIMMED = QColor("#8a94a6")
-WARNING = QColor(ERROR_COLOUR)
-SORT_ROLE = Qt.ItemDataRole.UserRole
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
+#: The id a row (or a zone item) stands for.
+ID_ROLE = KEY_ROLE
 
 VALIDITY_CHOICES = {"term": "Fixed term", "monthly": "Monthly", "days": "Number of days"}
 VALIDITY_HINTS = {
@@ -244,171 +244,144 @@ class NoticeBar(QFrame):
 # -- tables ---------------------------------------------------------------------------------
 
 
-class PermitTypeTableModel(ReadOnlyTableModel):
+class PermitTypeTableModel(RowsModel[PermitTypeInfo]):
     """The permit types as rows (a short list: loaded whole)."""
 
     CODE, NAME, PRICE, VALIDITY, ELIGIBLE, LOTS, SOLD, LIMIT = range(8)
-    HEADERS = ("Code", "Name", "Price", "Validity", "Eligible", "Lots", "Sold", "Limit")
-    HEADER_TIPS = {
-        SOLD: "First come, through the waitlist, or withdrawn (no longer sold)",
-        LIMIT: "How many permits of this type one parker may hold at a time",
-    }
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[PermitTypeInfo] = []
         self.currency = "USD"
-
-    def set_rows(self, rows: Iterable[PermitTypeInfo], currency: str) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.currency = currency
-        self.endResetModel()
-
-    def permit_type(self, row: int) -> PermitTypeInfo | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, type_id: int) -> int:
-        return next((r for r, t in enumerate(self._rows) if t.id == type_id), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        info = self.permit_type(index.row()) if index.isValid() else None
-        if info is None:
-            return None
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(info, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.PRICE, self.LIMIT):
-            return int(_RIGHT)
-        if role == Qt.ItemDataRole.ForegroundRole and not info.active:
-            return QBrush(DIMMED)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(info)
-        if role == SORT_ROLE:
-            if column == self.PRICE:
-                return float(info.price)
-            if column == self.LIMIT:
-                return info.per_parker_limit
-            if column == self.VALIDITY:
-                return f"{info.validity} {info.term_start or ''} {info.days or 0:04d}"
-            return self.text(info, column).lower()
-        if role == ID_ROLE:
-            return info.id
-        return None
-
-    def text(self, info: PermitTypeInfo, column: int) -> str:
-        return {
-            self.CODE: info.code,
-            self.NAME: info.name,
-            self.PRICE: format_money(info.price, self.currency),
-            self.VALIDITY: info.validity_words,
-            self.ELIGIBLE: info.affiliation_words,
-            self.LOTS: ", ".join(info.lot_codes) or "None",
-            self.SOLD: info.sale_mode_words if info.active else "Withdrawn",
-            self.LIMIT: str(info.per_parker_limit),
-        }.get(column, "")
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal:
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return self.HEADER_TIPS.get(section)
-            if role == Qt.ItemDataRole.TextAlignmentRole and section in (self.PRICE, self.LIMIT):
-                return int(_RIGHT)
-        return super().headerData(section, orientation, role)
-
-    @staticmethod
-    def _tooltip(info: PermitTypeInfo) -> str:
-        vehicles = "1 vehicle" if info.max_vehicles == 1 else f"{info.max_vehicles} vehicles"
-        sold = f"Sold {info.sale_mode_words.lower()}" if info.active else "Withdrawn: not sold"
-        return (
-            f"{info.name} ({info.code})\n"
-            f"{info.validity_words}; for {info.affiliation_words}\n"
-            f"Lots: {', '.join(info.lot_codes) or 'none'}\n"
-            f"{sold}; at most {info.per_parker_limit} per parker\n"
-            f"Late start: {info.proration_words}\n"
-            f"Up to {vehicles} per permit; waitlist offers held {info.offer_hours} hours\n"
-            f"Last changed by {info.updated_by} at {format_when(info.updated_at)}"
+        super().__init__(
+            [
+                Column("Code", lambda t: t.code, tooltip=_type_tooltip, samples=("FAC-AY-2026",)),
+                Column("Name", lambda t: t.name, tooltip=_type_tooltip, stretch=True),
+                money_column("Price", lambda t: t.price, lambda: self.currency),
+                Column(
+                    "Validity",
+                    lambda t: t.validity_words,
+                    tooltip=_type_tooltip,
+                    sort=lambda t: f"{t.validity} {t.term_start or ''} {t.days or 0:04d}",
+                    samples=("1 Sep 2026 to 31 Aug 2027",),
+                ),
+                Column(
+                    "Eligible",
+                    lambda t: t.affiliation_words,
+                    tooltip=_type_tooltip,
+                    samples=("Faculty, Staff",),
+                ),
+                Column(
+                    "Lots",
+                    lambda t: ", ".join(t.lot_codes) or "None",
+                    tooltip=_type_tooltip,
+                    samples=("A, B, C",),
+                ),
+                Column(
+                    "Sold",
+                    lambda t: t.sale_mode_words if t.active else "Withdrawn",
+                    tooltip=_type_tooltip,
+                    samples=("Through the waitlist", "Withdrawn"),
+                    header_tip="First come, through the waitlist, or withdrawn (no longer sold)",
+                ),
+                Column(
+                    "Limit",
+                    lambda t: str(t.per_parker_limit),
+                    tooltip=_type_tooltip,
+                    align="right",
+                    sort=lambda t: t.per_parker_limit,
+                    header_tip="How many permits of this type one parker may hold at a time",
+                ),
+            ],
+            key=lambda t: t.id,
+            dimmed=lambda t: not t.active,
+            parent=parent,
         )
 
+    def show_types(self, rows: Iterable[PermitTypeInfo], currency: str) -> None:
+        """The types, their prices in ``currency`` (the office's)."""
+        self.currency = currency
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
 
-class LotTableModel(ReadOnlyTableModel):
+    def permit_type(self, row: int | None) -> PermitTypeInfo | None:
+        return None if row is None else self.row_at(row)
+
+
+def _type_tooltip(info: PermitTypeInfo) -> str:
+    vehicles = "1 vehicle" if info.max_vehicles == 1 else f"{info.max_vehicles} vehicles"
+    sold = f"Sold {info.sale_mode_words.lower()}" if info.active else "Withdrawn: not sold"
+    return (
+        f"{info.name} ({info.code})\n"
+        f"{info.validity_words}; for {info.affiliation_words}\n"
+        f"Lots: {', '.join(info.lot_codes) or 'none'}\n"
+        f"{sold}; at most {info.per_parker_limit} per parker\n"
+        f"Late start: {info.proration_words}\n"
+        f"Up to {vehicles} per permit; waitlist offers held {info.offer_hours} hours\n"
+        f"Last changed by {info.updated_by} at {format_when(info.updated_at)}"
+    )
+
+
+def _free_words(lot: LotInfo) -> str:
+    over = lot.taken + lot.offered - lot.capacity
+    return f"0 (over by {over})" if over > 0 else f"{lot.free:,}"
+
+
+class LotTableModel(RowsModel[LotInfo]):
     """The lots with their capacity and what is taken and free right now."""
 
     CODE, NAME, CAPACITY, TAKEN, FREE, ZONES, STATUS = range(7)
-    HEADERS = ("Code", "Name", "Capacity", "Taken now", "Free now", "Zones", "Status")
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[LotInfo] = []
+        tip = self._tooltip
+        super().__init__(
+            [
+                Column("Code", lambda lot: lot.code, tooltip=tip, samples=("GARAGE-W",)),
+                Column("Name", lambda lot: lot.name, tooltip=tip, stretch=True),
+                Column(
+                    "Capacity",
+                    lambda lot: f"{lot.capacity:,}",
+                    tooltip=tip,
+                    align="right",
+                    sort=lambda lot: lot.capacity,
+                    samples=("10,000",),
+                ),
+                Column(
+                    "Taken now",
+                    lambda lot: f"{lot.taken:,}",
+                    tooltip=tip,
+                    align="right",
+                    sort=lambda lot: lot.taken,
+                    samples=("10,000",),
+                ),
+                Column(
+                    "Free now",
+                    _free_words,
+                    tooltip=tip,
+                    align="right",
+                    sort=lambda lot: lot.free,
+                    colour=lambda lot: ERROR_COLOUR if lot.over_capacity and lot.active else None,
+                    samples=("0 (over by 10)",),
+                ),
+                Column(
+                    "Zones",
+                    lambda lot: lot.zone_codes or "\u2014",
+                    tooltip=tip,
+                    samples=("A1, A2, B1, B2",),
+                ),
+                Column(
+                    "Status",
+                    lambda lot: "Open" if lot.active else "Closed",
+                    tooltip=tip,
+                    samples=("Closed",),
+                ),
+            ],
+            key=lambda lot: lot.id,
+            dimmed=lambda lot: not lot.active,
+            parent=parent,
+        )
 
-    def set_rows(self, rows: Iterable[LotInfo]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def lot(self, row: int) -> LotInfo | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, lot_id: int) -> int:
-        return next((r for r, lot in enumerate(self._rows) if lot.id == lot_id), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        lot = self.lot(index.row()) if index.isValid() else None
-        if lot is None:
-            return None
-        column = index.column()
-        numbers = (self.CAPACITY, self.TAKEN, self.FREE)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(lot, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in numbers:
-            return int(_RIGHT)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if column == self.FREE and lot.over_capacity and lot.active:
-                return QBrush(WARNING)
-            if not lot.active:
-                return QBrush(DIMMED)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(lot)
-        if role == SORT_ROLE:
-            if column in numbers:
-                return {self.CAPACITY: lot.capacity, self.TAKEN: lot.taken}.get(column, lot.free)
-            return self.text(lot, column).lower()
-        if role == ID_ROLE:
-            return lot.id
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        numbers = (self.CAPACITY, self.TAKEN, self.FREE)
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.TextAlignmentRole
-            and section in numbers
-        ):
-            return int(_RIGHT)
-        return super().headerData(section, orientation, role)
-
-    def text(self, lot: LotInfo, column: int) -> str:
-        if column == self.FREE:
-            over = lot.taken + lot.offered - lot.capacity
-            return f"0 (over by {over})" if over > 0 else f"{lot.free:,}"
-        return {
-            self.CODE: lot.code,
-            self.NAME: lot.name,
-            self.CAPACITY: f"{lot.capacity:,}",
-            self.TAKEN: f"{lot.taken:,}",
-            self.ZONES: lot.zone_codes or "—",
-            self.STATUS: "Open" if lot.active else "Closed",
-        }.get(column, "")
+    def lot(self, row: int | None) -> LotInfo | None:
+        return None if row is None else self.row_at(row)
 
     @staticmethod
     def _tooltip(lot: LotInfo) -> str:
@@ -426,39 +399,20 @@ class LotTableModel(ReadOnlyTableModel):
         return "\n".join(lines)
 
 
-class _RecordTable(QTableView):
-    """Enter opens the current row on every platform, as a double-click does."""
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.activated.emit(self.currentIndex())
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
-def _table(model: QSortFilterProxyModel, name: str) -> _RecordTable:
-    view = _RecordTable()
+def _table(model: QSortFilterProxyModel, name: str) -> DeskTable:
+    view = DeskTable()
     view.setObjectName(name)
     view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
     view.setSortingEnabled(True)
     view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-    view.setWordWrap(False)
     view.setShowGrid(False)
-    view.setTextElideMode(Qt.TextElideMode.ElideRight)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 12)
-    header = view.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    view.horizontalHeader().setDefaultAlignment(
+        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    )
     return view
 
 
-def _proxy(model: ReadOnlyTableModel, parent: QObject) -> QSortFilterProxyModel:
+def _proxy(model: RowsModel[Any], parent: QObject) -> QSortFilterProxyModel:
     proxy = QSortFilterProxyModel(parent)
     proxy.setSourceModel(model)
     proxy.setSortRole(SORT_ROLE)
@@ -1632,7 +1586,6 @@ class PermitSetupDesk(QWidget):
         self._reload_again = False
         self._select_type: int | None = None
         self._select_lot: int | None = None
-        self._columns_fitted = False
 
         self.types_model = PermitTypeTableModel(self)
         self.types_proxy = _proxy(self.types_model, self)
@@ -1757,48 +1710,6 @@ class PermitSetupDesk(QWidget):
         layout.addWidget(self.lots_stack, 1)
         return page
 
-    def _fit_columns(self) -> None:
-        """Columns as wide as their titles and values (in the style sheet's fonts), within
-        limits; the name takes what is left. Done once, when the first rows are in."""
-        types, lots = self.types_model, self.lots_model
-
-        def texts(model: PermitTypeTableModel | LotTableModel, column: int) -> list[str]:
-            return [str(model.data(model.index(row, column))) for row in range(model.rowCount())]
-
-        fit_columns(
-            self.types_view,
-            {
-                column: texts(types, column)
-                for column in range(len(types.HEADERS))
-                if column != types.NAME
-            },
-            stretch=types.NAME,
-        )
-        samples = {c: texts(lots, c) for c in range(len(lots.HEADERS)) if c != lots.NAME}
-        # Room for a lot that goes over capacity later, and for "Closed".
-        samples[lots.FREE].append("0 (over by 10)")
-        samples[lots.STATUS].append("Closed")
-        fit_columns(self.lots_view, samples, stretch=lots.NAME)
-        # Long lists of affiliations, lots or zones are cut short (the tooltip has them all).
-        for view, column, widest in (
-            (self.types_view, types.ELIGIBLE, 170),
-            (self.types_view, types.LOTS, 130),
-            (self.lots_view, lots.ZONES, 220),
-        ):
-            header = view.horizontalHeader()
-            header.resizeSection(column, min(header.sectionSize(column), widest))
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self._fit_columns_once()
-
-    def _fit_columns_once(self) -> None:
-        # Only once shown does the application style sheet give the tables their fonts.
-        if self._columns_fitted or not self.isVisible() or self.overview is None:
-            return
-        self._columns_fitted = True
-        self._fit_columns()
-
     # -- loading --------------------------------------------------------------------------
 
     def refresh(self) -> None:
@@ -1822,13 +1733,12 @@ class PermitSetupDesk(QWidget):
         type_id = self._select_type or self._selected_id(self.types_view)
         lot_id = self._select_lot or self._selected_id(self.lots_view)
         self._select_type = self._select_lot = None
-        self.types_model.set_rows(overview.permit_types, overview.office.currency)
+        self.types_model.show_types(overview.permit_types, overview.office.currency)
         self.lots_model.set_rows(overview.lots)
         self._reselect(self.types_view, self.types_proxy, self.types_model.row_of, type_id)
         self._reselect(self.lots_view, self.lots_proxy, self.lots_model.row_of, lot_id)
         self.office_form.load(overview.office)
         self._update_counts()
-        self._fit_columns_once()
         self._update_buttons()
         self.loaded.emit()
         if self._reload_again:
@@ -1903,13 +1813,11 @@ class PermitSetupDesk(QWidget):
     def _reselect(
         view: QTableView,
         proxy: QSortFilterProxyModel,
-        row_of: Callable[[int], int],
+        row_of: Callable[[int], int | None],
         record_id: int | None,
     ) -> None:
-        if record_id is None:
-            return
-        row = row_of(record_id)
-        if row < 0:
+        row = None if record_id is None else row_of(record_id)
+        if row is None:
             return
         index = proxy.mapFromSource(proxy.sourceModel().index(row, 0))
         if index.isValid():
@@ -1918,13 +1826,15 @@ class PermitSetupDesk(QWidget):
 
     def selected_type(self) -> PermitTypeInfo | None:
         type_id = self._selected_id(self.types_view)
-        row = -1 if type_id is None else self.types_model.row_of(type_id)
-        return self.types_model.permit_type(row)
+        return (
+            None
+            if type_id is None
+            else self.types_model.permit_type(self.types_model.row_of(type_id))
+        )
 
     def selected_lot(self) -> LotInfo | None:
         lot_id = self._selected_id(self.lots_view)
-        row = -1 if lot_id is None else self.lots_model.row_of(lot_id)
-        return self.lots_model.lot(row)
+        return None if lot_id is None else self.lots_model.lot(self.lots_model.row_of(lot_id))
 
     def select_type(self, type_id: int) -> None:
         self._reselect(self.types_view, self.types_proxy, self.types_model.row_of, type_id)

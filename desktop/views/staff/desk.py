@@ -18,21 +18,18 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -42,7 +39,7 @@ from desktop.services.live import Change, Resync
 from desktop.services.staff import StaffLogin, StaffService
 from desktop.services.workspace import ROLE_TITLES
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.table_model import ReadOnlyTableModel
+from desktop.views.kit.tables import SORT_ROLE, Column, DeskTable, RowsModel, time_column
 from desktop.views.kit.widgets import (
     EmptyState,
     failure_while_alive,
@@ -59,7 +56,6 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 
 COLUMNS = ("Login", "Name", "Roles", "Status", "Created")
 LOGIN, NAME, ROLES, STATUS, CREATED = range(len(COLUMNS))
-DISABLED_COLOUR = QColor("#8a94a6")
 REFRESH_DELAY_MS = 150
 
 
@@ -84,65 +80,35 @@ def status_words(staff: StaffLogin) -> str:
     return "Cannot log in"
 
 
-class StaffTableModel(ReadOnlyTableModel):
+class StaffTableModel(RowsModel[StaffLogin]):
     """The staff logins as rows (a small table: loaded whole)."""
 
-    HEADERS = COLUMNS
-
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[StaffLogin] = []
-
-    def set_rows(self, rows: list[StaffLogin]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        super().__init__(
+            [
+                Column(COLUMNS[LOGIN], lambda s: s.login, samples=("a-long-login-name",)),
+                Column(COLUMNS[NAME], lambda s: s.full_name, stretch=True),
+                Column(
+                    COLUMNS[ROLES],
+                    lambda s: role_words(s.roles),
+                    samples=("Clerk, Adjudicator, Manager",),
+                ),
+                Column(COLUMNS[STATUS], status_words, samples=("Disabled since 30 Sep 2026",)),
+                time_column(
+                    COLUMNS[CREATED],
+                    lambda s: s.created_at,
+                    format_date,
+                    sample="30 Sep 2026",
+                    tooltip=lambda s: s.created_at.astimezone().strftime("%d %b %Y %H:%M"),
+                ),
+            ],
+            key=lambda s: s.login,
+            dimmed=lambda s: not s.can_login,
+            parent=parent,
+        )
 
     def staff_at(self, row: int) -> StaffLogin | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, login: str) -> int:
-        for row, staff in enumerate(self._rows):
-            if staff.login == login:
-                return row
-        return -1
-
-    def rowCount(self, parent: ModelIndex | None = None) -> int:
-        if parent is not None and parent.isValid():
-            return 0
-        return len(self._rows)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
-            return None
-        staff = self.staff_at(index.row())
-        if staff is None or not 0 <= index.column() < len(COLUMNS):
-            return None
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(staff, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column == CREATED:
-            return staff.created_at.astimezone().strftime("%d %b %Y %H:%M")
-        if role == Qt.ItemDataRole.ForegroundRole and not staff.can_login:
-            return QBrush(DISABLED_COLOUR)
-        if role == Qt.ItemDataRole.UserRole:
-            # Sort key: dates sort by time, the rest by their text.
-            if column == CREATED:
-                return staff.created_at.timestamp()
-            return self._text(staff, column).lower()
-        return None
-
-    @staticmethod
-    def _text(staff: StaffLogin, column: int) -> str:
-        if column == LOGIN:
-            return staff.login
-        if column == NAME:
-            return staff.full_name
-        if column == ROLES:
-            return role_words(staff.roles)
-        if column == STATUS:
-            return status_words(staff)
-        return format_date(staff.created_at)
+        return self.row_at(row)
 
 
 class AddStaffDialog(QDialog):
@@ -342,7 +308,7 @@ class StaffDesk(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.proxy.setSortRole(SORT_ROLE)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -402,26 +368,15 @@ class StaffDesk(QWidget):
         return bar
 
     def _build_table(self) -> None:
-        self.table = QTableView()
+        self.table = DeskTable()
         self.table.setObjectName("staffTable")
         self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(LOGIN, Qt.SortOrder.AscendingOrder)
-        self.table.verticalHeader().setVisible(False)
         self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        for column, width in ((LOGIN, 180), (ROLES, 240), (STATUS, 200), (CREATED, 130)):
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
     # -- loading ----------------------------------------------------------------------
@@ -513,7 +468,7 @@ class StaffDesk(QWidget):
 
     def select_login(self, login: str) -> bool:
         row = self.model.row_of(login)
-        if row < 0:
+        if row is None:
             return False
         index = self.proxy.mapFromSource(self.model.index(row, 0))
         if not index.isValid():

@@ -32,10 +32,8 @@ from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
 from desktop.views.setup.desk import (
-    LotTableModel,
     PermitSetupDesk,
     PermitTypeDialog,
-    PermitTypeTableModel,
 )
 from tests.conftest import Database
 from tests.models.conftest import fresh_database
@@ -108,7 +106,7 @@ def type_row(desk: PermitSetupDesk, type_code: str) -> list[str]:
     """The permit type's row as the table shows it."""
     proxy = desk.types_proxy
     for row in range(proxy.rowCount()):
-        cells = [str(proxy.index(row, c).data()) for c in range(len(PermitTypeTableModel.HEADERS))]
+        cells = [str(proxy.index(row, c).data()) for c in range(proxy.columnCount())]
         if cells[0] == type_code:
             return cells
     return []
@@ -117,7 +115,7 @@ def type_row(desk: PermitSetupDesk, type_code: str) -> list[str]:
 def lot_row(desk: PermitSetupDesk, lot_code: str) -> list[str]:
     proxy = desk.lots_proxy
     for row in range(proxy.rowCount()):
-        cells = [str(proxy.index(row, c).data()) for c in range(len(LotTableModel.HEADERS))]
+        cells = [str(proxy.index(row, c).data()) for c in range(proxy.columnCount())]
         if cells[0] == lot_code:
             return cells
     return []
