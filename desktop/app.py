@@ -279,9 +279,16 @@ def run_gui(demo: bool, data_dir: Path | None = None) -> int:
     from desktop.logconfig import setup_logging
     from desktop.qt_workarounds import keep_bools_alive_under_signal_refcount_bug
 
+    existing = QApplication.instance()
+    if existing is None:
+        from desktop.display_check import display_problem
+
+        problem = display_problem()
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 1
     setup_logging()
     keep_bools_alive_under_signal_refcount_bug()
-    existing = QApplication.instance()
     if isinstance(existing, QApplication):
         app, owned = existing, False
     else:

@@ -115,6 +115,8 @@ COUNT_TABLES = frozenset({"permit", "waitlist_entry"})
 SETUP_DELAY_MS = 150
 COUNTS_DELAY_MS = 1000
 
+#: As wide as a code gets (12 characters), so no code in a list is cut.
+WIDEST_CODE = "FAC-MWQ-2026"
 #: The id a row (or a zone item) stands for.
 ID_ROLE = KEY_ROLE
 
@@ -253,7 +255,7 @@ class PermitTypeTableModel(RowsModel[PermitTypeInfo]):
         self.currency = "USD"
         super().__init__(
             [
-                Column("Code", lambda t: t.code, tooltip=_type_tooltip, samples=("FAC-AY-2026",)),
+                Column("Code", lambda t: t.code, tooltip=_type_tooltip, samples=(WIDEST_CODE,)),
                 Column("Name", lambda t: t.name, tooltip=_type_tooltip, stretch=True),
                 money_column("Price", lambda t: t.price, lambda: self.currency),
                 Column(
@@ -261,7 +263,7 @@ class PermitTypeTableModel(RowsModel[PermitTypeInfo]):
                     lambda t: t.validity_words,
                     tooltip=_type_tooltip,
                     sort=lambda t: f"{t.validity} {t.term_start or ''} {t.days or 0:04d}",
-                    samples=("1 Sep 2026 to 31 Aug 2027",),
+                    samples=("Term 30 Sep 2026 \u2013 31 Aug 2027",),
                 ),
                 Column(
                     "Eligible",
@@ -335,7 +337,7 @@ class LotTableModel(RowsModel[LotInfo]):
         tip = self._tooltip
         super().__init__(
             [
-                Column("Code", lambda lot: lot.code, tooltip=tip, samples=("GARAGE-W",)),
+                Column("Code", lambda lot: lot.code, tooltip=tip, samples=(WIDEST_CODE,)),
                 Column("Name", lambda lot: lot.name, tooltip=tip, stretch=True),
                 Column(
                     "Capacity",

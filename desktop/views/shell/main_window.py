@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
 
     def _build_sidebar(self) -> None:
         self.sidebar = QFrame()
-        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setObjectName("deskSidebar")
         self.sidebar.setFixedWidth(220)
         side = QVBoxLayout(self.sidebar)
         side.setContentsMargins(0, 0, 0, 0)
