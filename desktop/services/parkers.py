@@ -8,6 +8,7 @@ changed the record in between when it no longer matches.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,21 @@ AFFILIATION_TITLES = {
 }
 PLATE_STATUS_TITLES = {"readable": "Plate", "unreadable": "Plate unreadable", "none": "No plate"}
 MATCH_TITLES = {0: "Exact match", 1: "Look-alike plate", 2: "First letters"}
+
+#: Beside letters and their combining marks, what a person's name may hold.
+_NAME_PUNCTUATION = frozenset(" '\u2019-\u2010")
+
+
+def is_name(text: str) -> bool:
+    """Letters (any script), combining marks, spaces, apostrophes and hyphens, starting with
+    a letter: "Zoë", "O'Brien", "Saint-Jean", "김", not "Zoë🚗" or "R2-D2"."""
+    if not text or unicodedata.category(text[0])[0] != "L":
+        return False
+    return all(
+        unicodedata.category(c)[0] in "LM" or c in _NAME_PUNCTUATION
+        for c in unicodedata.normalize("NFC", text)
+    )
+
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"[0-9+() .x-]+")
@@ -187,6 +203,14 @@ class ParkerInput:
                 problems.append(FieldProblem(name, f"{label} is required."))
             elif len(value) > 100:
                 problems.append(FieldProblem(name, f"{label} is at most 100 characters."))
+            elif not is_name(value):
+                problems.append(
+                    FieldProblem(
+                        name,
+                        f"{label} takes letters, spaces, apostrophes and hyphens "
+                        "(accents are fine), not digits or symbols.",
+                    )
+                )
         if data.affiliation not in AFFILIATIONS:
             problems.append(FieldProblem("affiliation", "Choose an affiliation."))
         if data.campus_id and not _CAMPUS_ID.fullmatch(data.campus_id):

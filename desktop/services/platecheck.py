@@ -21,7 +21,12 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from desktop.services.database import translate_errors
 from desktop.services.errors import FieldProblem, ValidationError
-from desktop.services.plates import normalize_plate, validate_jurisdiction, validate_plate
+from desktop.services.plates import (
+    JURISDICTION_NAMES,
+    normalize_plate,
+    validate_jurisdiction,
+    validate_plate,
+)
 from desktop.services.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -49,76 +54,6 @@ PERMIT_KIND_TITLES = {
     "event": "Event permit",
 }
 
-#: Provinces, territories and states a plate may come from, for the jurisdiction picker.
-#: Any other code of the right shape (such as a country code) may still be typed.
-JURISDICTION_NAMES = {
-    "ON": "Ontario",
-    "QC": "Quebec",
-    "AB": "Alberta",
-    "BC": "British Columbia",
-    "MB": "Manitoba",
-    "NB": "New Brunswick",
-    "NL": "Newfoundland and Labrador",
-    "NS": "Nova Scotia",
-    "NT": "Northwest Territories",
-    "NU": "Nunavut",
-    "PE": "Prince Edward Island",
-    "SK": "Saskatchewan",
-    "YT": "Yukon",
-    "AL": "Alabama",
-    "AK": "Alaska",
-    "AZ": "Arizona",
-    "AR": "Arkansas",
-    "CA": "California",
-    "CO": "Colorado",
-    "CT": "Connecticut",
-    "DE": "Delaware",
-    "DC": "District of Columbia",
-    "FL": "Florida",
-    "GA": "Georgia",
-    "HI": "Hawaii",
-    "ID": "Idaho",
-    "IL": "Illinois",
-    "IN": "Indiana",
-    "IA": "Iowa",
-    "KS": "Kansas",
-    "KY": "Kentucky",
-    "LA": "Louisiana",
-    "ME": "Maine",
-    "MD": "Maryland",
-    "MA": "Massachusetts",
-    "MI": "Michigan",
-    "MN": "Minnesota",
-    "MS": "Mississippi",
-    "MO": "Missouri",
-    "MT": "Montana",
-    "NE": "Nebraska",
-    "NV": "Nevada",
-    "NH": "New Hampshire",
-    "NJ": "New Jersey",
-    "NM": "New Mexico",
-    "NY": "New York",
-    "NC": "North Carolina",
-    "ND": "North Dakota",
-    "OH": "Ohio",
-    "OK": "Oklahoma",
-    "OR": "Oregon",
-    "PA": "Pennsylvania",
-    "RI": "Rhode Island",
-    "SC": "South Carolina",
-    "SD": "South Dakota",
-    "TN": "Tennessee",
-    "TX": "Texas",
-    "UT": "Utah",
-    "VT": "Vermont",
-    "VA": "Virginia",
-    "WA": "Washington",
-    "WV": "West Virginia",
-    "WI": "Wisconsin",
-    "WY": "Wyoming",
-}
-#: Until the person picks another (the desk remembers their choice).
-DEFAULT_JURISDICTION = "ON"
 
 # The verdict and the look-alike plates in one statement, so one round trip. Look-alikes
 # are fetched for every verdict, valid ones included: a misread plate that happens to

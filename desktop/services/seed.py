@@ -28,10 +28,10 @@ DEMO_LOGINS = {role: f"demo_{role}" for role in STAFF_ROLES}
 SCALES = {"demo": (3000, 1.5), "small": (200, 1.4), "bench": (100_000, 1.5)}
 
 LOTS = [
-    ("A", "Lot A — Library", 420, ["A1", "A2"]),
-    ("B", "Lot B — Science Quad", 380, ["B1", "B2", "B3"]),
-    ("C", "Lot C — Stadium", 1200, ["C-EAST", "C-WEST"]),
-    ("D", "Lot D — Residences", 650, ["D1"]),
+    ("A", "Library Lot", 420, ["A1", "A2"]),
+    ("B", "Science Quad Lot", 380, ["B1", "B2", "B3"]),
+    ("C", "Stadium Lot", 1200, ["C-EAST", "C-WEST"]),
+    ("D", "Residence Lot", 650, ["D1"]),
     ("H", "Hospital Garage", 900, ["H-P1", "H-P2", "H-P3", "H-ROOF"]),
     ("M", "Main Street Meters", 60, ["M-NORTH", "M-SOUTH"]),
     ("V", "Visitor Centre", 120, ["V1"]),
@@ -296,13 +296,28 @@ def seed(admin_url: str, scale: str = "demo", *, rng_seed: int = 2026) -> SeedRe
         if conn.execute("SELECT EXISTS (SELECT 1 FROM parkdesk.parker)").fetchone() == (True,):
             # A database in use gets nothing, least of all logins with a published password.
             return SeedReport(0, 0, 0, (), skipped=True)
+        _office(conn)
         logins = _demo_logins(conn)
         lots = _lots(conn)
         parkers = _parkers(conn, rng, parker_count)
-        vehicles = _vehicles(conn, rng, parkers, vehicles_per_parker)
+        _vehicles(conn, rng, parkers, vehicles_per_parker)
         permits = _permits(conn, rng)
+        permits += _history(conn, rng)
+        vehicles = _count(conn, "vehicle")  # with the look-alike plates _history adds
         conn.commit()
     return SeedReport(lots, len(parkers), vehicles, tuple(logins), skipped=False, permits=permits)
+
+
+#: The demo office: a Canadian campus, so its plates, its clock and its money agree.
+DEMO_OFFICE = ("Northfield University Parking Services", "America/Toronto", "CAD")
+
+
+def _office(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    conn.execute(
+        "UPDATE parkdesk.office_setting SET office_name = %s, time_zone = %s, currency = %s "
+        "WHERE id = 1",
+        DEMO_OFFICE,
+    )
 
 
 def _demo_logins(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
@@ -594,6 +609,14 @@ def _sell_season(conn: psycopg.Connection[tuple[object, ...]], type_id: int, sha
         """,
         {"type": type_id, "share": share},
     ).fetchall()
+    return _record_sales(conn, type_id, rows)
+
+
+def _record_sales(
+    conn: psycopg.Connection[tuple[object, ...]], type_id: int, rows: list[tuple[Any, ...]]
+) -> int:
+    """Each row (parker, vehicle, lot, validity, price, type name) as a permit sold on its
+    first day, paid by card, cheque or charge to account, with its ledger postings."""
     tenders = [("card", 6), ("account", 3), ("cheque", 1)]
     rng = random.Random(type_id)
     for parker_id, vehicle_id, lot_id, validity, price, name in rows:
@@ -654,3 +677,85 @@ def _sell_season(conn: psycopg.Connection[tuple[object, ...]], type_id: int, sha
             },
         )
     return len(rows)
+
+
+#: Look-alike characters a misreading swaps (SPEC rule 2), for the demo's near pairs.
+_MISREAD = str.maketrans("O0I158B", "0O1I5B8")
+
+
+def _history(conn: psycopg.Connection[tuple[object, ...]], rng: random.Random) -> int:
+    """What lets every plate check verdict be shown today, with no time travel: monthly
+    permits that ended last month, a few cancelled permits, and registered plates that
+    look like permit holders' plates (a misread "ABC 108" for "ABC 1O8")."""
+    type_id = _one(
+        conn.execute("SELECT id FROM parkdesk.permit_type WHERE code = 'H-MON'").fetchone()
+    )[0]
+    lapsed = conn.execute(
+        """
+        SELECT p.id, v.id, l.id,
+               tstzrange(parkdesk.local_midnight((date_trunc('month', now())
+                                                  - interval '1 month')::date),
+                         parkdesk.local_midnight(date_trunc('month', now())::date)),
+               t.price, t.name
+        FROM parkdesk.parker p
+        JOIN LATERAL (SELECT v.id FROM parkdesk.vehicle v WHERE v.parker_id = p.id
+                      AND v.plate_status = 'readable' ORDER BY v.id LIMIT 1) v ON true
+        JOIN parkdesk.permit_type t ON t.id = %(type)s
+        JOIN parkdesk.lot l ON l.code = 'H'
+        WHERE p.affiliation = ANY (t.affiliations)
+          AND NOT EXISTS (SELECT 1 FROM parkdesk.permit x WHERE x.parker_id = p.id)
+        ORDER BY p.id LIMIT %(count)s
+        """,
+        {"type": type_id, "count": max(5, _count(conn, "parker") // 60)},
+    ).fetchall()
+    written = _record_sales(conn, type_id, list(lapsed))
+    # A few parkers gave their permit back last week (no refund was due).
+    conn.execute(
+        """
+        WITH chosen AS (
+            SELECT p.id, now() - interval '6 days' AS cut FROM parkdesk.permit p
+            WHERE p.kind = 'term' AND p.cancelled_at IS NULL
+              AND lower(p.validity) < now() - interval '6 days' AND upper(p.validity) > now()
+            ORDER BY p.id DESC LIMIT 4
+        ), vehicles AS (
+            UPDATE parkdesk.permit_vehicle pv
+            SET validity = tstzrange(lower(pv.validity), c.cut)
+            FROM chosen c WHERE pv.permit_id = c.id
+        )
+        UPDATE parkdesk.permit p
+        SET validity = tstzrange(lower(p.validity), c.cut), cancelled_at = c.cut,
+            cancel_reason = 'Returned by the parker; outside the refund period'
+        FROM chosen c WHERE p.id = c.id
+        """
+    )
+    # Plates that read like a permit holder's: another parker's car, no permit of its own.
+    holders = conn.execute(
+        """
+        SELECT v.jurisdiction, v.plate_raw FROM parkdesk.vehicle v
+        JOIN parkdesk.permit_vehicle pv ON pv.vehicle_id = v.id AND pv.validity @> now()
+        WHERE v.plate_raw ~ '[O0I158B]' ORDER BY v.id LIMIT 6
+        """
+    ).fetchall()
+    owners = [
+        r[0]
+        for r in conn.execute(
+            "SELECT p.id FROM parkdesk.parker p WHERE NOT EXISTS "
+            "(SELECT 1 FROM parkdesk.permit x WHERE x.parker_id = p.id) ORDER BY p.id DESC LIMIT 6"
+        ).fetchall()
+    ]
+    for (jurisdiction, raw), owner in zip(holders, owners, strict=False):
+        plate = str(raw)
+        at = next(i for i, c in enumerate(plate) if c in "O0I158B")
+        twin = plate[:at] + plate[at].translate(_MISREAD) + plate[at + 1 :]
+        conn.execute(
+            "INSERT INTO parkdesk.vehicle (parker_id, jurisdiction, plate_raw, plate_status, "
+            "make, model, colour, model_year) VALUES (%s, %s, %s, 'readable', %s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            (owner, jurisdiction, twin, "Honda", "Civic", rng.choice(COLOURS), 2019),
+        )
+    return written
+
+
+def _count(conn: psycopg.Connection[tuple[object, ...]], table: str) -> int:
+    row = conn.execute(f"SELECT count(*) FROM parkdesk.{table}").fetchone()
+    return int(str(_one(row)[0]))

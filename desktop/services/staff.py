@@ -51,12 +51,23 @@ class StaffService:
             for r in rows
         ]
 
-    def add(self, login: str, full_name: str, roles: Iterable[str], password: str) -> StaffLogin:
+    def add(
+        self,
+        login: str,
+        full_name: str,
+        roles: Iterable[str],
+        password: str,
+        repeated: str | None = None,
+    ) -> StaffLogin:
         """Create a login with these roles; returns it as the list shows it.
 
-        The password leaves this computer only as a SCRAM verifier.
+        ``repeated`` is the password typed a second time, when a form asks for it; every
+        wrong field is named in one answer. The password leaves this computer only as a
+        SCRAM verifier.
         """
-        login, full_name, role_list, password = _cleaned(login, full_name, roles, password)
+        login, full_name, role_list, password = _cleaned(
+            login, full_name, roles, password, repeated
+        )
         with self.workspace.transaction() as session:
             session.execute(
                 admin.CREATE_STAFF_LOGIN,
@@ -71,7 +82,7 @@ class StaffService:
 
 
 def _cleaned(
-    login: str, full_name: str, roles: Iterable[str], password: str
+    login: str, full_name: str, roles: Iterable[str], password: str, repeated: str | None = None
 ) -> tuple[str, str, list[str], str]:
     """All field problems at once, so the add dialog can mark every wrong field."""
     problems: list[FieldProblem] = []
@@ -87,6 +98,10 @@ def _cleaned(
     no_roles: list[str] = []
     role_list = check(lambda: admin.validate_roles(list(roles)), no_roles)
     clean_password = check(lambda: admin.validate_password(password), "")
+    if repeated is not None and repeated != password:
+        problems.append(
+            FieldProblem("repeat", "The two passwords differ. Type the same password twice.")
+        )
     name = " ".join(full_name.split())
     if len(name) > MAX_FULL_NAME:
         problems.append(

@@ -66,6 +66,16 @@ class Identity:
     server: str
     database: str
     server_version: str
+    #: The server's administrator logins: rows they wrote were imported or set up, not
+    #: entered by a person at a desk.
+    administrators: frozenset[str] = frozenset()
+
+    def changed_words(self, verb: str, login: str, when: str) -> str:
+        """ "Created by alice at 6 Dec 2026 14:05", or "Imported at …" when the row was
+        written by the set-up (the demo data, an import) rather than by staff."""
+        if login in self.administrators:
+            return f"{'Imported' if verb == 'Created' else verb + ' at import,'} {when}"
+        return f"{verb} by {login} at {when}"
 
     def can_see(self, desk: str) -> bool:
         return any(role in self.roles for role in DESKS.get(desk, {}))
@@ -111,6 +121,10 @@ class Workspace:
                     text("SELECT full_name FROM parkdesk.staff_member WHERE login = current_user")
                 ).scalar()
                 version = conn.execute(text("SHOW server_version")).scalar()
+                administrators = conn.execute(
+                    text("SELECT rolname FROM pg_roles WHERE rolsuper")
+                ).scalars()
+                admin_set = frozenset(str(a) for a in administrators)
         except Exception:
             engine.dispose()
             raise
@@ -130,6 +144,7 @@ class Workspace:
             server=f"{settings.host}:{settings.port}",
             database=settings.database,
             server_version=str(version),
+            administrators=admin_set,
         )
         log.info("logged in as %s with roles %s", settings.login, sorted(role_set))
         return cls(settings, engine, identity)

@@ -16,6 +16,7 @@ from desktop.services.plates import (
     is_plate_like,
     normalize_plate,
     plate_skeleton,
+    split_jurisdiction,
     validate_jurisdiction,
     validate_plate,
 )
@@ -162,3 +163,27 @@ def test_a_vehicle_without_a_readable_plate_has_no_normalised_plate(database: Da
         ).fetchone()
         assert row == (None, None)
         conn.rollback()
+
+
+KNOWN = {"ON", "BC", "QC", "NY", "AB"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "split"),
+    [
+        ("BC GZ620E", ("BC", "GZ620E")),
+        ("  bc   GZ 620E ", ("BC", "GZ 620E")),
+        ("GZ620E (BC)", ("BC", "GZ620E")),
+        ("GZ620E(bc)", ("BC", "GZ620E")),
+        ("BCGZ620E", (None, "BCGZ620E")),  # no space: a plate, never split
+        ("XX GZ620E", (None, "XX GZ620E")),  # not a jurisdiction this office knows
+        ("ABC 123", (None, "ABC 123")),  # three letters: the plate's own first group
+        ("AB$%", (None, "AB$%")),
+        ("BC ", (None, "BC ")),  # nothing after the code
+        ("BC --", (None, "BC --")),  # nothing plate-like after it
+    ],
+)
+def test_a_jurisdiction_typed_with_the_plate_is_taken_apart(
+    typed: str, split: tuple[str | None, str]
+) -> None:
+    assert split_jurisdiction(typed, KNOWN) == split

@@ -31,7 +31,8 @@ def seeded(empty: Database) -> SeedReport:
 def test_small_demo_data(seeded: SeedReport, empty: Database) -> None:
     assert not seeded.skipped
     assert (seeded.lots, seeded.parkers) == (8, 200)
-    assert 250 <= seeded.vehicles <= 280
+    # 1.4 vehicles a parker, and up to 6 plates that read like a permit holder's.
+    assert 250 <= seeded.vehicles <= 286
     assert set(seeded.logins) == set(DEMO_LOGINS.values())
     assert "Seeded 8 lots, 200 parkers" in seeded.describe()
     with psycopg.connect(empty.admin_url) as su:
@@ -105,3 +106,34 @@ def test_a_database_in_use_gets_no_demo_logins(database: Database) -> None:
             "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (list(DEMO_LOGINS.values()),)
         ).fetchall()
     assert demo == []
+
+
+def test_the_demo_office_is_canadian_and_shows_every_verdict(
+    seeded: SeedReport, empty: Database
+) -> None:
+    with psycopg.connect(empty.admin_url) as su:
+        office = su.execute(
+            "SELECT office_name, time_zone, currency FROM parkdesk.office_setting"
+        ).fetchone()
+        verdicts = {
+            str(r[0])
+            for r in su.execute(
+                "SELECT c.verdict FROM parkdesk.vehicle v, "
+                "LATERAL parkdesk.check_plate(v.jurisdiction, v.plate_normalized) c"
+            ).fetchall()
+        }
+        cancelled = su.execute(
+            "SELECT count(*) FROM parkdesk.permit WHERE cancelled_at IS NOT NULL"
+        ).fetchone()
+        near = su.execute(
+            "SELECT count(*) FROM parkdesk.vehicle v JOIN parkdesk.permit_vehicle pv "
+            "ON pv.vehicle_id = v.id AND pv.validity @> now(), "
+            "LATERAL parkdesk.plate_near_matches(v.jurisdiction, v.plate_normalized) m "
+            "WHERE m.differences > 0"
+        ).fetchone()
+    assert office == ("Northfield University Parking Services", "America/Toronto", "CAD")
+    assert {"valid", "expired", "no_permit"} <= verdicts
+    assert cancelled is not None
+    assert int(str(cancelled[0])) >= 1
+    assert near is not None
+    assert int(str(near[0])) >= 1  # a permit holder's plate has a misread twin

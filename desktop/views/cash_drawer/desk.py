@@ -823,7 +823,7 @@ class CashDrawerDesk(QWidget):
             "Count the cash in your drawer and enter the total. Cash payments and refunds "
             "you handle are added to this float until you close the shift."
         )
-        caption = QLabel("Counted &float")
+        caption = QLabel("&Counted float")
         self.open_float_edit = QLineEdit()
         self.open_float_edit.setObjectName("openFloatEdit")
         self.open_float_edit.setPlaceholderText("e.g. 150.00")
@@ -985,6 +985,15 @@ class CashDrawerDesk(QWidget):
         self.history_stack = QStackedWidget()
         self.history_stack.addWidget(view)
         self.history_stack.addWidget(self.history_empty)
+
+    def leave_warning(self) -> str | None:
+        """An open shift stays open after logging out: say so before the clerk goes."""
+        if self.is_clerk and self.state is not None and self.state.current is not None:
+            return (
+                f"Your cash drawer shift {self.state.current.id} is still open; it stays "
+                "open until you count the drawer and close it."
+            )
+        return None
 
     # -- loading ------------------------------------------------------------------------------
 

@@ -444,6 +444,12 @@ class ParkerDesk(QWidget):
         self._vehicle_buttons.setLayout(vehicle_buttons)
         self._vehicle_buttons.setVisible(self.editable)
 
+    def leave_warning(self) -> str | None:
+        """What would be lost by logging out now, or None."""
+        if self.editable and self.form.is_dirty():
+            return "The parker form has changes that are not saved."
+        return None
+
     def showEvent(self, event: QShowEvent) -> None:
         if not self._shown_once:
             self._shown_once = True
@@ -709,11 +715,15 @@ class ParkerDesk(QWidget):
                 reason = detail.deactivation_reason or "no reason recorded"
                 self.status_label.setText(f"Inactive — {reason}")
                 self.status_label.show()
-            created = f"Created by {detail.created_by} at {format_when(detail.created_at)}"
+            identity = self.workspace.identity
+            created = identity.changed_words(
+                "Created", detail.created_by, format_when(detail.created_at)
+            )
             if detail.updated_at != detail.created_at or detail.updated_by != detail.created_by:
-                created += (
-                    f" · last changed by {detail.updated_by} at {format_when(detail.updated_at)}"
+                changed = identity.changed_words(
+                    "Last changed", detail.updated_by, format_when(detail.updated_at)
                 )
+                created += f" · {changed[0].lower()}{changed[1:]}"
             self.audit_label.setText(created)
         self._update_buttons()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QIntValidator, QRegularExpressionValidator
+from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -26,10 +26,8 @@ from desktop.services.errors import FieldProblem, ValidationError
 from desktop.services.parkers import PLATE_STATUS_TITLES, VehicleInput, VehicleRecord
 from desktop.services.plates import is_plate_like, normalize_plate
 from desktop.views.kit.forms import FieldBox, form_style
-from desktop.views.kit.pickers import COMMON_JURISDICTIONS
+from desktop.views.kit.pickers import JurisdictionPicker
 from desktop.views.kit.widgets import mark_invalid
-
-#: Offered first in the jurisdiction list; any other two-letter code can be typed.
 
 VEHICLE_FIELDS = (
     "jurisdiction",
@@ -72,14 +70,7 @@ class VehicleDialog(QDialog):
         self.plate.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _build_fields(self) -> None:
-        self.jurisdiction = QComboBox()
-        self.jurisdiction.setEditable(True)
-        self.jurisdiction.addItems(COMMON_JURISDICTIONS)
-        self.jurisdiction.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        line = self.jurisdiction.lineEdit()
-        if line is not None:
-            line.setMaxLength(6)
-            line.setValidator(QRegularExpressionValidator(r"[A-Za-z]{0,2}(-[A-Za-z0-9]{0,3})?"))
+        self.jurisdiction = JurisdictionPicker()
         self.plate_status = QComboBox()
         for key, title in PLATE_STATUS_TITLES.items():
             self.plate_status.addItem(title, key)
@@ -188,7 +179,7 @@ class VehicleDialog(QDialog):
             editor.textEdited.connect(lambda _t, n=name: self._edited(n))
 
     def _fill(self, vehicle: VehicleRecord) -> None:
-        self.jurisdiction.setCurrentText(vehicle.jurisdiction)
+        self.jurisdiction.set_code(vehicle.jurisdiction)
         self.plate_status.setCurrentIndex(max(self.plate_status.findData(vehicle.plate_status), 0))
         self.plate.setText(vehicle.plate_raw)
         self.make.setText(vehicle.make)
@@ -208,7 +199,7 @@ class VehicleDialog(QDialog):
     def values(self) -> VehicleInput:
         year = self.model_year.text().strip()
         return VehicleInput(
-            jurisdiction=self.jurisdiction.currentText(),
+            jurisdiction=self.jurisdiction.code(),
             plate_raw=self.plate.text() if self._readable() else "",
             plate_status=str(self.plate_status.currentData()),
             make=self.make.text(),
@@ -224,7 +215,7 @@ class VehicleDialog(QDialog):
         if vehicle is None or not vehicle.has_permits:
             return False
         return vehicle.identity_differs(
-            self.jurisdiction.currentText().strip().upper(),
+            self.jurisdiction.code(),
             self.plate.text() if self._readable() else "",
             str(self.plate_status.currentData()),
         )

@@ -16,10 +16,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
-from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
-    QCompleter,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
@@ -44,7 +42,7 @@ from desktop.services.permits import (
 from desktop.services.plates import is_plate_like, normalize_plate
 from desktop.views.kit.forms import FieldBox, form_style
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.pickers import COMMON_JURISDICTIONS
+from desktop.views.kit.pickers import JurisdictionPicker
 from desktop.views.kit.widgets import grow_to_fit, mark_invalid, resources_dir
 from desktop.views.permits.payment_dialog import PaymentDialog, show_receipt
 
@@ -163,15 +161,11 @@ class TemporaryPermitDialog(QDialog):
         self.lot_combo.setPlaceholderText("Choose the lot…")
         self.lot_combo.setCurrentIndex(0 if len(lots) == 1 else -1)
 
-        self.jurisdiction_edit = QLineEdit(jurisdiction.strip().upper())
-        self.jurisdiction_edit.setMaxLength(6)
-        self.jurisdiction_edit.setPlaceholderText("e.g. ON")
-        self.jurisdiction_edit.setValidator(
-            QRegularExpressionValidator(r"[A-Za-z]{0,2}(-[A-Za-z0-9]{0,3})?")
-        )
-        completer = QCompleter(list(COMMON_JURISDICTIONS), self.jurisdiction_edit)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.jurisdiction_edit.setCompleter(completer)
+        self.jurisdiction_edit = JurisdictionPicker()
+        if jurisdiction:
+            self.jurisdiction_edit.set_code(jurisdiction)
+        else:
+            self.jurisdiction_edit.setCurrentIndex(-1)  # the clerk names it
         self.plate_edit = QLineEdit(plate)
         self.plate_edit.setMaxLength(20)
         self.plate_edit.setPlaceholderText("As on the plate, e.g. ABCD 123")
@@ -305,7 +299,7 @@ class TemporaryPermitDialog(QDialog):
     def _connect(self) -> None:
         self.kind_combo.currentIndexChanged.connect(lambda _i: self._edited("kind"))
         self.lot_combo.currentIndexChanged.connect(lambda _i: self._edited("lot"))
-        self.jurisdiction_edit.textEdited.connect(self._jurisdiction_edited)
+        self.jurisdiction_edit.editTextChanged.connect(lambda _t: self._edited("jurisdiction"))
         self.plate_edit.textEdited.connect(lambda _t: self._edited("plate"))
         self.plate_edit.textChanged.connect(self._update_stored_as)
         self.start_edit.dateTimeChanged.connect(lambda _d: self._period_changed("from"))
@@ -394,14 +388,6 @@ class TemporaryPermitDialog(QDialog):
             self.free_hint.setText("Only for permits issued free.")
         self.continue_button.setText("&Continue to issue" if free else "&Continue to payment")
 
-    def _jurisdiction_edited(self, text: str) -> None:
-        upper = text.upper()
-        if upper != text:
-            position = self.jurisdiction_edit.cursorPosition()
-            self.jurisdiction_edit.setText(upper)
-            self.jurisdiction_edit.setCursorPosition(position)
-        self._edited("jurisdiction")
-
     def _update_stored_as(self) -> None:
         text = self.plate_edit.text()
         if not text.strip():
@@ -418,7 +404,7 @@ class TemporaryPermitDialog(QDialog):
         problems: list[FieldProblem] = []
         if self.lot_combo.currentIndex() < 0:
             problems.append(FieldProblem("lot", "Choose the lot."))
-        if not _JURISDICTION.fullmatch(self.jurisdiction_edit.text().strip().upper()):
+        if not _JURISDICTION.fullmatch(self.jurisdiction_edit.code()):
             problems.append(
                 FieldProblem("jurisdiction", "Jurisdiction is a two-letter code such as ON or NY.")
             )
@@ -451,7 +437,7 @@ class TemporaryPermitDialog(QDialog):
     def describe(self) -> str:
         kind = KIND_TITLES[str(self.kind_combo.currentData())]
         plate = normalize_plate(self.plate_edit.text())
-        jurisdiction = self.jurisdiction_edit.text().strip().upper()
+        jurisdiction = self.jurisdiction_edit.code()
         lot = self.lot_combo.currentText()
         length = describe_length(self.end() - self.start())
         return f"{kind} for {jurisdiction} {plate}, {lot}, {length}"
@@ -465,7 +451,7 @@ class TemporaryPermitDialog(QDialog):
             return None
         price = self.price() or Decimal(0)
         kind = str(self.kind_combo.currentData())
-        jurisdiction = self.jurisdiction_edit.text().strip().upper()
+        jurisdiction = self.jurisdiction_edit.code()
         plate = self.plate_edit.text().strip()
         lot_id = int(self.lot_combo.currentData())
         start, end = self.start(), self.end()

@@ -273,7 +273,7 @@ class WaitlistPanel(QWidget):
         self.accept_button.setProperty("primary", True)
         self.accept_button.setToolTip("Sell the offered permit to this parker")
         self.accept_button.clicked.connect(self.request_accept)
-        self.decline_button = QPushButton("&Decline offer")
+        self.decline_button = QPushButton("D&ecline offer")
         self.decline_button.setToolTip("The parker does not want the space; it goes to the next")
         self.decline_button.clicked.connect(self.decline_selected)
         self.remove_button = QPushButton("&Remove from waitlist")

@@ -60,8 +60,6 @@ from PySide6.QtWidgets import (
 from desktop.services.errors import FieldProblem, KnownError, ValidationError
 from desktop.services.live import Change, Resync
 from desktop.services.platecheck import (
-    DEFAULT_JURISDICTION,
-    JURISDICTION_NAMES,
     LotChoice,
     NearMatch,
     PlateCheckService,
@@ -70,9 +68,11 @@ from desktop.services.platecheck import (
     describe_until,
     format_moment,
 )
+from desktop.services.plates import DEFAULT_JURISDICTION, JURISDICTION_NAMES, split_jurisdiction
 from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.pickers import JurisdictionPicker
 from desktop.views.kit.widgets import (
     EmptyState,
     app_settings,
@@ -450,6 +450,11 @@ class PlateCheckDesk(QWidget):
         self.problem_label.setTextFormat(Qt.TextFormat.PlainText)
         self.problem_label.hide()
         grid.addWidget(self.problem_label, 2, 0, 1, 5)
+        self.read_as_label = QLabel()
+        self.read_as_label.setObjectName("hint")
+        self.read_as_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.read_as_label.hide()
+        grid.addWidget(self.read_as_label, 3, 0, 1, 5)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(2, 2)
@@ -465,19 +470,7 @@ class PlateCheckDesk(QWidget):
         self.plate_edit.setAccessibleName("Plate to check")
         self.plate_edit.setMinimumWidth(170)
 
-        self.jurisdiction_combo = QComboBox()
-        self.jurisdiction_combo.setEditable(True)
-        self.jurisdiction_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.jurisdiction_combo.setAccessibleName("Jurisdiction")
-        self.jurisdiction_combo.setToolTip(
-            "Province or state of the plate. Type its code (ON, NY …) or pick it."
-        )
-        for choice in self.service.jurisdictions():
-            self.jurisdiction_combo.addItem(choice.label, choice.code)
-        self.jurisdiction_combo.setMinimumContentsLength(11)
-        self.jurisdiction_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
+        self.jurisdiction_combo = JurisdictionPicker()
         remembered = str(app_settings().value(JURISDICTION_KEY, "") or "")
         self.set_jurisdiction(remembered or DEFAULT_JURISDICTION)
 
@@ -674,22 +667,11 @@ class PlateCheckDesk(QWidget):
         return self._shown
 
     def set_jurisdiction(self, code: str) -> None:
-        index = self.jurisdiction_combo.findData(code.strip().upper())
-        if index >= 0:
-            self.jurisdiction_combo.setCurrentIndex(index)
-        else:
-            self.jurisdiction_combo.setEditText(code.strip().upper())
+        self.jurisdiction_combo.set_code(code)
 
     def jurisdiction_text(self) -> str:
         """The code in the jurisdiction field: "ON — Ontario", "on" and "Ontario" give ON."""
-        typed = self.jurisdiction_combo.currentText().strip()
-        code = typed.split("—", 1)[0].strip()
-        if code.upper() in JURISDICTION_NAMES:
-            return code.upper()
-        for known, name in JURISDICTION_NAMES.items():
-            if name.casefold() == typed.casefold():
-                return known
-        return code
+        return self.jurisdiction_combo.code()
 
     def focus_plate(self) -> None:
         self.plate_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -697,6 +679,7 @@ class PlateCheckDesk(QWidget):
 
     def check_now(self) -> None:
         """Check what the fields say (Enter, or the Check button)."""
+        self._take_typed_jurisdiction()
         at = None
         if not self.now_button.isChecked():
             at = datetime.fromtimestamp(self.at_edit.dateTime().toSecsSinceEpoch(), tz=UTC)
@@ -709,10 +692,33 @@ class PlateCheckDesk(QWidget):
                 at,
             )
         except ValidationError as exc:
+            # The verdict on screen answers an earlier question, not this one.
+            self._forget_verdict()
             self._show_problems(exc.problems)
             return
         self._clear_problem()
         self._start(query)
+
+    def _take_typed_jurisdiction(self) -> None:
+        """ "BC GZ620E" typed as the plate: BC goes to the jurisdiction field, in sight."""
+        code, plate = split_jurisdiction(self.plate_edit.text(), JURISDICTION_NAMES)
+        if code is None:
+            self.read_as_label.hide()
+            return
+        self.set_jurisdiction(code)
+        self.plate_edit.setText(plate)
+        name = JURISDICTION_NAMES.get(code, code)
+        self.read_as_label.setText(f"Read as a plate of {name} ({code}): {plate}.")
+        self.read_as_label.show()
+
+    def _forget_verdict(self) -> None:
+        self._generation += 1  # an answer on its way is for the earlier question too
+        self._pending_timer.stop()
+        self._expiry_timer.stop()
+        self._shown = None
+        self._current = None
+        self.near_box.hide()
+        self._show_card(False)
 
     def check_plate(self, jurisdiction: str, plate: str) -> None:
         """Put a plate in the fields and check it (a look-alike or a history entry)."""
@@ -898,6 +904,7 @@ class PlateCheckDesk(QWidget):
             self.plate_edit.setText(upper)
             self.plate_edit.setCursorPosition(position)
         self._clear_problem("plate")
+        self.read_as_label.hide()
 
     def _now_clicked(self) -> None:
         self._set_at_now()

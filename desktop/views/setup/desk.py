@@ -103,7 +103,7 @@ from desktop.views.kit.widgets import (
 AFFILIATIONS = tuple(AFFILIATION_TITLES)
 
 if TYPE_CHECKING:
-    from desktop.services.workspace import Workspace
+    from desktop.services.workspace import Identity, Workspace
     from desktop.views.kit.live import LiveChanges
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -905,7 +905,10 @@ class PermitTypeDialog(_SetupDialog):
             checked = lot_id in record.lot_ids
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
         self.audit_label.setText(
-            f"Last changed by {record.updated_by} at {format_when(record.updated_at)}."
+            self.service.workspace.identity.changed_words(
+                "Last changed", record.updated_by, format_when(record.updated_at)
+            )
+            + "."
         )
         self.audit_label.show()
         self._baseline = self.draft()
@@ -1152,7 +1155,10 @@ class LotDialog(_SetupDialog):
         )
         self.availability.show()
         self.audit_label.setText(
-            f"Last changed by {record.updated_by} at {format_when(record.updated_at)}."
+            self.service.workspace.identity.changed_words(
+                "Last changed", record.updated_by, format_when(record.updated_at)
+            )
+            + "."
         )
         self.audit_label.show()
         self._baseline = self.draft()
@@ -1265,9 +1271,10 @@ class OfficeSettingsForm(QWidget):
     save_requested = Signal(object)  # OfficeSettingsDraft
     reload_requested = Signal()
 
-    def __init__(self, editable: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, editable: bool, identity: Identity, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editable = editable
+        self.identity = identity
         self.settings: OfficeSettings | None = None
         self.setObjectName("officeSettingsForm")
         self.setStyleSheet(
@@ -1478,7 +1485,10 @@ class OfficeSettingsForm(QWidget):
         self.notice.hide()
         self.clear_problems()
         self.audit_label.setText(
-            f"Last changed by {settings.updated_by} at {format_when(settings.updated_at)}."
+            self.identity.changed_words(
+                "Last changed", settings.updated_by, format_when(settings.updated_at)
+            )
+            + "."
         )
         self._update_buttons()
 
@@ -1599,7 +1609,7 @@ class PermitSetupDesk(QWidget):
         self.tabs.setStyleSheet(_TAB_STYLE)
         self.tabs.addTab(self._build_types_tab(), "Permit types")
         self.tabs.addTab(self._build_lots_tab(), "Lots")
-        self.office_form = OfficeSettingsForm(self.editable)
+        self.office_form = OfficeSettingsForm(self.editable, workspace.identity)
         self.office_form.save_requested.connect(self._save_office)
         self.office_form.reload_requested.connect(self._reload_office)
         office_scroll = QScrollArea()
@@ -1711,6 +1721,12 @@ class PermitSetupDesk(QWidget):
         layout.addWidget(self.lot_notice)
         layout.addWidget(self.lots_stack, 1)
         return page
+
+    def leave_warning(self) -> str | None:
+        """What would be lost by logging out now, or None."""
+        if self.editable and self.office_form.is_dirty():
+            return "The office settings have changes that are not saved."
+        return None
 
     # -- loading --------------------------------------------------------------------------
 
@@ -1936,6 +1952,7 @@ class PermitSetupDesk(QWidget):
 
         def saved(fresh: OfficeSettings) -> None:
             self.office_form.load(fresh, force=True)
+            self.office_form.set_busy(False)
             self.office_form.save_state.setText("Saved.")
             self.office_form.save_state.setStyleSheet("color: #1e7b34;")
             self.refresh()  # prices are shown in the office's currency

@@ -409,8 +409,34 @@ class MainWindow(QMainWindow):
             f"<p>Logged in as {self.identity.login} ({self.identity.role_titles()})</p>",
         )
 
+    def leave_warnings(self) -> list[str]:
+        """What the open desks would lose (unsaved edits) or leave behind (an open shift)."""
+        warnings: list[str] = []
+        for desk in self._desks.values():
+            warn = getattr(desk, "leave_warning", None)
+            text = warn() if callable(warn) else None
+            if isinstance(text, str) and text:
+                warnings.append(text)
+        return warnings
+
+    def confirm_leaving(self, doing: str) -> bool:
+        """Ask before logging out or quitting when a desk has something to lose."""
+        warnings = self.leave_warnings()
+        if not warnings:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "ParkDesk",
+            "\n\n".join([*warnings, f"{doing} anyway?"]),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def log_out(self) -> None:
-        self.logout_requested.emit()
+        if self.confirm_leaving("Log out"):
+            self.shut_down()  # asked once: closing the window now asks nothing more
+            self.logout_requested.emit()
 
     def shut_down(self) -> None:
         """Stop live changes and remember the window; safe to call twice."""
@@ -427,6 +453,9 @@ class MainWindow(QMainWindow):
             self.live.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._shut_down and not self.confirm_leaving("Quit"):
+            event.ignore()
+            return
         self.shut_down()
         super().closeEvent(event)
         self.closed.emit()

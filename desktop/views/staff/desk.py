@@ -209,19 +209,13 @@ class AddStaffDialog(QDialog):
 
     def submit(self) -> None:
         self._clear()
-        if self.password_edit.text() != self.repeat_edit.text():
-            self._show(["The two passwords differ. Type the same password twice."])
-            mark_invalid(self.repeat_edit, True)
-            self.repeat_edit.setFocus()
-            self.repeat_edit.selectAll()
-            return
         login = self.login_edit.text()
         full_name = self.name_edit.text()
         roles = self.chosen_roles()
-        password = self.password_edit.text()
+        password, repeated = self.password_edit.text(), self.repeat_edit.text()
         self._set_busy(True)
         self.runner.run(
-            lambda: self.service.add(login, full_name, roles, password),
+            lambda: self.service.add(login, full_name, roles, password, repeated),
             while_alive(self, self._added),
             failure_while_alive(self, self._failed),
             write=True,
@@ -241,6 +235,7 @@ class AddStaffDialog(QDialog):
                 "full_name": self.name_edit,
                 "role": self.roles_box,
                 "password": self.password_edit,
+                "repeat": self.repeat_edit,
             }
             first: QWidget | None = None
             for problem in exc.problems:

@@ -104,6 +104,7 @@ def test_opening_and_closing_a_shift_with_a_variance(
     assert desk.no_shift_title.text() == NO_SHIFT_TITLE
     assert desk.open_button.isVisible()
     assert not desk.close_button.isVisible()
+    assert desk.leave_warning() is None  # nothing open: logging out asks nothing
 
     # A float that is not an amount is pointed out, and nothing is opened.
     qtbot.keyClicks(desk.open_float_edit, "abc")
@@ -121,6 +122,9 @@ def test_opening_and_closing_a_shift_with_a_variance(
     shift = desk.state.current
     assert shift is not None
     assert desk.shift_title.text() == f"Shift {shift.id} is open"
+    warning = desk.leave_warning()
+    assert warning is not None
+    assert f"shift {shift.id} is still open" in warning
     assert format_money(Decimal(100), currency) in desk.shift_facts.text()
     assert "no payments yet" in desk.shift_facts.text()
     assert not desk.open_error.isVisible()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import string
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -48,8 +49,14 @@ _PLAIN_LETTERS = "ACEFHJKMNPRTUVWXY"
 _PLAIN_DIGITS = "3479"
 
 
+def ordered_letters(n: int) -> str:
+    """0 -> "aa", 1 -> "ab", …: letters that sort as the numbers do (names take no digits)."""
+    return string.ascii_lowercase[n // 26] + string.ascii_lowercase[n % 26]
+
+
 def token() -> str:
-    return secrets.token_hex(4)
+    """Eight random letters: unique enough, and a name may hold them (not digits)."""
+    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
 
 
 def plain_plate(length: int = 5) -> str:
@@ -234,7 +241,7 @@ def test_results_are_paged_in_as_the_view_asks_for_more(
     service = ParkerService(workspace_for("clerk"))
     tag = token()
     for n in range(12):
-        make_parker(service, f"Page{tag}", f"Person{n:02d}")
+        make_parker(service, f"Page{tag}", f"Person{ordered_letters(n)}")
     runner = OperationRunner()
     model = ParkerResultsModel(service, runner, page_size=5)
 
@@ -247,7 +254,7 @@ def test_results_are_paged_in_as_the_view_asks_for_more(
     qtbot.waitUntil(lambda: model.rowCount() == 12 and not model.loading, timeout=TIMEOUT)
     assert not model.canFetchMore(QModelIndex())
     firsts = [model.summary(row).first_name for row in range(12)]
-    assert firsts == [f"Person{n:02d}" for n in range(12)]  # in order, none twice
+    assert firsts == [f"Person{ordered_letters(n)}" for n in range(12)]  # in order, none twice
     qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT)
 
 
@@ -257,7 +264,7 @@ def test_the_results_table_loads_further_pages_by_itself(
     kit = open_desk(live=False)
     tag = token()
     for n in range(12):
-        make_parker(kit.service, f"Scroll{tag}", f"Person{n:02d}")
+        make_parker(kit.service, f"Scroll{tag}", f"Person{ordered_letters(n)}")
     kit.desk.page_size = 5
     qtbot.keyClicks(kit.desk.search, f"Scroll{tag}")
     model = kit.desk.results_model
@@ -327,6 +334,24 @@ def fill_new_parker(qtbot: QtBot, desk: ParkerDesk, first: str, last: str, email
     qtbot.keyClicks(form.last_name, last)
     form.affiliation.setCurrentIndex(form.affiliation.findData("faculty"))
     qtbot.keyClicks(form.email, email)
+
+
+def test_a_parker_imported_by_the_set_up_says_imported_not_a_login(
+    qtbot: QtBot, open_desk: Callable[..., Kit], database: Database
+) -> None:
+    with database.admin() as conn:  # the server's administrator, as the demo seed and imports
+        row = conn.execute(
+            "INSERT INTO parkdesk.parker (first_name, last_name, affiliation) "
+            "VALUES ('Ida', %s, 'staff') RETURNING id",
+            (f"Imported{token()}",),
+        ).fetchone()
+        conn.commit()
+    assert row is not None
+    desk = open_desk(live=False).desk
+    desk.open_parker(int(str(row[0])))
+    qtbot.waitUntil(lambda: desk.audit_label.text() != "", timeout=TIMEOUT)
+    assert desk.audit_label.text().startswith("Imported ")
+    assert "postgres" not in desk.audit_label.text()
 
 
 def test_a_clerk_creates_a_parker_through_the_form(
@@ -674,7 +699,7 @@ def test_results_model_passes_the_model_tester(
     service = ParkerService(workspace_for("clerk"))
     tag = token()
     for n in range(7):
-        make_parker(service, f"Tester{tag}", f"P{n}")
+        make_parker(service, f"Tester{tag}", f"P{ordered_letters(n)}")
     runner = OperationRunner()
     model = ParkerResultsModel(service, runner, page_size=3)
     qtmodeltester.check(model)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -54,7 +55,8 @@ _PLAIN_DIGITS = "3479"
 
 
 def token() -> str:
-    return secrets.token_hex(4)
+    """Eight random letters: unique enough, and a name may hold them (not digits)."""
+    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
 
 
 def plain_plate() -> str:

@@ -179,6 +179,46 @@ def test_lot_and_jurisdiction_shape_the_verdict(
     assert app_settings().value(JURISDICTION_KEY) == "NY"
 
 
+def test_a_jurisdiction_typed_before_the_plate_is_read_as_one(
+    qtbot: QtBot, open_desk: Callable[..., Kit], office: Office, connect_as: Connect
+) -> None:
+    alice = connect_as("alice")
+    plate = plain_plate()
+    parker, vehicle = register(alice, plate, "BC")
+    sell(alice, office, parker, vehicle)
+    desk = open_desk(live=False).desk
+    assert desk.jurisdiction_text() == "ON"
+
+    # As every list shows a plate: the BC verdict, never plate "BC…" in Ontario.
+    verdict = type_and_check(qtbot, desk, f"BC {plate}")
+    assert (verdict.jurisdiction, verdict.plate, verdict.verdict) == ("BC", plate, "valid")
+    assert desk.jurisdiction_text() == "BC"
+    assert desk.plate_edit.text() == plate
+    assert desk.read_as_label.isVisible()
+    assert desk.read_as_label.text() == f"Read as a plate of British Columbia (BC): {plate}."
+    assert desk.card.tone_label.text() == "MAY PARK"
+
+    # And as a verdict names it.
+    desk.set_jurisdiction("ON")
+    verdict = type_and_check(qtbot, desk, f"{plate} (BC)")
+    assert (verdict.jurisdiction, verdict.verdict) == ("BC", "valid")
+
+
+def test_a_new_input_error_takes_the_old_verdict_away(
+    qtbot: QtBot, open_desk: Callable[..., Kit], office: Office, connect_as: Connect
+) -> None:
+    desk = open_desk(live=False).desk
+    type_and_check(qtbot, desk, plain_plate())
+    assert desk.card.isVisible()
+    desk.plate_edit.selectAll()
+    qtbot.keyClicks(desk.plate_edit, "AB$%")
+    qtbot.keyClick(desk.plate_edit, Qt.Key.Key_Return)
+    assert desk.problem_label.isVisible()
+    assert not desk.card.isVisible()
+    assert desk.shown_verdict is None
+    assert desk.empty_state.isVisible()
+
+
 def test_a_bad_plate_gets_a_message_under_the_field(
     qtbot: QtBot, open_desk: Callable[..., Kit]
 ) -> None:

@@ -513,6 +513,7 @@ def test_manager_saves_the_office_settings_in_the_form(
     )
     assert saved.refund_approval_threshold == Decimal(250)
     assert not form.is_dirty()
+    assert form.save_button.text() == "Save settings"  # not stuck on "Saving…"
     # Prices follow the office's currency.
     qtbot.waitUntil(lambda: desk.types_model.currency == "CAD", timeout=TIMEOUT_MS)
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.services.cashdrawer import CashDrawerService
 from desktop.services.workspace import Workspace
 from desktop.views.kit.operations import OperationRunner
+from desktop.views.parkers.desk import ParkerDesk
 from desktop.views.shell.main_window import OFFLINE_BANNER, MainWindow
+from tests.views.mnemonics import clashes, mnemonics_of
 
 TIMEOUT_MS = 30_000
 
@@ -33,6 +36,7 @@ def window_for(
 
     yield _open
     for window in opened:
+        window.shut_down()  # as the application does on quitting: no question asked
         window.close()
     qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
 
@@ -128,6 +132,37 @@ def test_lost_connection_shows_a_banner_and_comes_back_by_itself(
     assert not window.banner.isVisible()
 
 
+@pytest.mark.parametrize("login", ["clerk", "manager", "admin", "officer", "adjudicator"])
+def test_no_two_controls_share_an_alt_key_on_any_desk(
+    qtbot: QtBot,
+    window_for: Callable[[str], MainWindow],
+    workspace_for: Callable[[str], Workspace],
+    login: str,
+) -> None:
+    if login == "clerk":
+        # With no shift open the drawer shows its count field (and its Alt key) too.
+        drawer = CashDrawerService(workspace_for(login))
+        current = drawer.current_shift()
+        if current is not None:
+            drawer.close_shift(current.id, {})
+    window = window_for(login)
+    window.resize(1200, 780)
+    for key in window.desk_keys:
+        window.show_desk(key)
+        desk = window.desk(key)
+        assert desk is not None
+        tabs = desk.findChildren(QTabWidget)
+        pages = [(t, i) for t in tabs for i in range(t.count())] or [(None, 0)]
+        for tab, page in pages:
+            if tab is not None:
+                tab.setCurrentIndex(page)
+            qtbot.wait(50)
+            assert clashes(window) == {}, (key, page)
+    if login == "clerk":
+        window.show_desk("cash_drawer")
+        qtbot.waitUntil(lambda: "c" in mnemonics_of(window), timeout=TIMEOUT_MS)
+
+
 def test_log_out_asks_the_application_to_show_the_login(
     qtbot: QtBot, window_for: Callable[[str], MainWindow]
 ) -> None:
@@ -136,6 +171,49 @@ def test_log_out_asks_the_application_to_show_the_login(
     assert window.quit_action.shortcut().toString() == "Ctrl+Q"
     with qtbot.waitSignal(window.logout_requested):
         window.logout_action.trigger()
+
+
+def test_log_out_with_unsaved_edits_asks_first(
+    qtbot: QtBot, window_for: Callable[[str], MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = window_for("clerk")
+    window.show_desk("parkers")
+    desk = window.desk("parkers")
+    assert isinstance(desk, ParkerDesk)
+    asked: list[str] = []
+    answer = QMessageBox.StandardButton.No
+
+    def question(_parent: object, _title: str, text: str, *_args: object) -> object:
+        asked.append(text)
+        return answer
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    desk.new_parker()
+    qtbot.keyClicks(desk.form.first_name, "Unsaved")
+    assert desk.form.is_dirty()
+    with qtbot.assertNotEmitted(window.logout_requested):
+        window.logout_action.trigger()
+    assert asked
+    assert "The parker form has changes that are not saved." in asked[0]
+    assert asked[0].endswith("Log out anyway?")
+    assert window.isVisible()
+    answer = QMessageBox.StandardButton.Yes
+    with qtbot.waitSignal(window.logout_requested):
+        window.logout_action.trigger()
+    assert len(asked) == 2
+    window.close()
+    assert len(asked) == 2  # closing after logging out asks nothing more
+
+
+def test_log_out_with_nothing_to_lose_asks_nothing(
+    qtbot: QtBot, window_for: Callable[[str], MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = window_for("manager")
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a: asked.append("?")))
+    with qtbot.waitSignal(window.logout_requested):
+        window.logout_action.trigger()
+    assert asked == []
 
 
 def test_window_size_and_desk_are_remembered(

@@ -116,8 +116,12 @@ def test_add_dialog_points_out_problems_without_creating_anything(
     dialog.password_edit.setText(NEW_PASSWORD)
     dialog.repeat_edit.setText("something-else")
     dialog.add_button.click()
+    # Every wrong field in one round: the roles and the repeated password together.
+    qtbot.waitUntil(lambda: dialog.error_text != "", timeout=TIMEOUT_MS)
     assert "The two passwords differ" in dialog.error_text
-    assert dialog.focusWidget() is dialog.repeat_edit
+    assert "at least one role" in dialog.error_text
+    assert dialog.repeat_edit.property("invalid") is True
+    assert dialog.focusWidget() is next(iter(dialog.role_checks.values()))
 
     dialog.password_edit.setText("short")
     dialog.repeat_edit.setText("short")
