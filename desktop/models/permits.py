@@ -68,6 +68,7 @@ class OfficeSetting(Tracked, Base):
             name="time_zone_known",
         ),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_code"),
+        CheckConstraint("phone_region ~ '^[A-Z]{2}$'", name="phone_region_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -80,6 +81,8 @@ class OfficeSetting(Tracked, Base):
     #: issue them (``issue_temporary_permit``).
     free_days_per_plate: Mapped[int] = mapped_column(nullable=False, server_default=text("7"))
     free_days_window: Mapped[int] = mapped_column(nullable=False, server_default=text("90"))
+    #: Where a phone number typed without a country code is from (ISO 3166 region).
+    phone_region: Mapped[str] = mapped_column(Text, nullable=False, server_default="CA")
 
 
 class PermitType(Tracked, Base):

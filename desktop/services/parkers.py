@@ -17,6 +17,13 @@ from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from desktop.models.parker import AFFILIATIONS
+from desktop.services.contacts import (
+    DEFAULT_REGION,
+    format_phone,
+    normalize_email,
+    normalize_phone,
+    same_phone,
+)
 from desktop.services.errors import (
     ConflictError,
     DuplicateCandidate,
@@ -60,8 +67,8 @@ def is_name(text: str) -> bool:
     )
 
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PHONE = re.compile(r"[0-9+() .x-]+")
+#: What a typed phone number may hold before it is read (letters only in "ext").
+_PHONE = re.compile(r"[0-9+() .x-]+|[0-9+() .-]+ ?ext\.? ?[0-9]+")
 _CAMPUS_ID = re.compile(r"[A-Z0-9-]{3,20}")
 
 
@@ -183,8 +190,15 @@ class ParkerInput:
     address: str = ""
     notes: str = ""
 
-    def cleaned(self) -> ParkerInput:
-        """Trimmed values, or a :class:`ValidationError` naming every bad field."""
+    def cleaned(self, region: str | None = None, *, stored_phone: str = "") -> ParkerInput:
+        """Trimmed values, the e-mail address and phone number normalised, or a
+        :class:`ValidationError` naming every bad field.
+
+        ``region`` is the office's phone region; without it (a check before the round
+        trip) the phone number is only looked at, and the service reads it on saving. A
+        number equal to ``stored_phone`` (as stored or as shown) is kept as stored, so a
+        number saved before E.164 does not stop an edit of another field.
+        """
         data = replace(
             self,
             first_name=self.first_name.strip(),
@@ -217,12 +231,7 @@ class ParkerInput:
             problems.append(
                 FieldProblem("campus_id", "A campus ID is 3 to 20 letters, digits or dashes.")
             )
-        if data.email and (len(data.email) > 254 or not _EMAIL.fullmatch(data.email)):
-            problems.append(FieldProblem("email", "Enter an email address like name@example.edu."))
-        if data.phone and (len(data.phone) > 30 or not _PHONE.fullmatch(data.phone)):
-            problems.append(
-                FieldProblem("phone", "A phone number uses digits, spaces, + ( ) - and x only.")
-            )
+        data = _read_contacts(data, region, stored_phone, problems)
         if len(data.address) > 300:
             problems.append(FieldProblem("address", "The address is at most 300 characters."))
         if len(data.notes) > 2000:
@@ -242,6 +251,32 @@ class ParkerInput:
             "address": self.address or None,
             "notes": self.notes or None,
         }
+
+
+def _read_contacts(
+    data: ParkerInput, region: str | None, stored_phone: str, problems: list[FieldProblem]
+) -> ParkerInput:
+    """The e-mail address and phone number normalised; what is wrong goes to ``problems``."""
+    if data.email:
+        if len(data.email) > 254:
+            problems.append(FieldProblem("email", "An email address is at most 254 characters."))
+        else:
+            try:
+                data = replace(data, email=normalize_email(data.email))
+            except ValidationError as exc:
+                problems.extend(exc.problems)
+    if data.phone and stored_phone and same_phone(data.phone, stored_phone, region or ""):
+        data = replace(data, phone=stored_phone)
+    elif data.phone and (len(data.phone) > 30 or not _PHONE.fullmatch(data.phone)):
+        problems.append(
+            FieldProblem("phone", "A phone number uses digits, spaces, + ( ) - and x only.")
+        )
+    elif data.phone and region is not None:
+        try:
+            data = replace(data, phone=normalize_phone(data.phone, region))
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+    return data
 
 
 @dataclass(frozen=True)
@@ -333,6 +368,7 @@ _PARKER_COLUMNS = (
     "p.address, p.notes, p.active, p.deactivation_reason, p.version, p.created_at, "
     "p.created_by, p.updated_at, p.updated_by"
 )
+_REGION_SQL = "SELECT s.phone_region FROM parkdesk.office_setting s WHERE s.id = 1"
 _VEHICLE_COLUMNS = (
     "v.id, v.parker_id, v.jurisdiction, v.plate_raw, v.plate_status, v.plate_normalized, "
     "v.make, v.model, v.colour, v.model_year, v.active, v.version, "
@@ -580,8 +616,13 @@ class ParkerService:
 
     # -- writing ------------------------------------------------------------
 
+    def phone_region(self) -> str:
+        """Where the office reads a phone number typed without a country code."""
+        with self.workspace.read() as session:
+            return _phone_region(session)
+
     def create(self, data: ParkerInput, *, allow_duplicate: bool = False) -> ParkerDetail:
-        data = data.cleaned()
+        data = data.cleaned(self.phone_region())
         with self.workspace.transaction() as session:
             if not allow_duplicate:
                 candidates = self._parker_duplicates(session, data, None)
@@ -598,7 +639,13 @@ class ParkerService:
             return self._load(session, new_id)
 
     def update(self, parker_id: int, expected_version: int, data: ParkerInput) -> ParkerDetail:
-        data = data.cleaned()
+        with self.workspace.read() as session:
+            region = _phone_region(session)
+            stored = session.execute(
+                text("SELECT coalesce(phone, '') FROM parkdesk.parker WHERE id = :id"),
+                {"id": parker_id},
+            ).scalar()
+        data = data.cleaned(region, stored_phone=str(stored or ""))
         with self.workspace.transaction() as session:
             result = session.execute(
                 text(
@@ -701,7 +748,10 @@ class ParkerService:
 
     def _load(self, session: Session, parker_id: int) -> ParkerDetail:
         row = session.execute(
-            text(f"SELECT {_PARKER_COLUMNS} FROM parkdesk.parker p WHERE p.id = :id"),
+            text(
+                f"SELECT {_PARKER_COLUMNS}, ({_REGION_SQL}) AS phone_region "
+                "FROM parkdesk.parker p WHERE p.id = :id"
+            ),
             {"id": parker_id},
         ).first()
         if row is None:
@@ -720,7 +770,7 @@ class ParkerService:
             affiliation=row.affiliation,
             campus_id=row.campus_id or "",
             email=row.email or "",
-            phone=row.phone or "",
+            phone=format_phone(row.phone or "", row.phone_region),
             address=row.address or "",
             notes=row.notes or "",
             active=row.active,
@@ -857,3 +907,8 @@ class ParkerService:
                     for r in rows
                 ]
             )
+
+
+def _phone_region(session: Session) -> str:
+    region = session.execute(text(_REGION_SQL)).scalar()
+    return str(region or DEFAULT_REGION)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from desktop.models.parker import AFFILIATIONS
 from desktop.models.permits import PRORATIONS, SALE_MODES, VALIDITY_KINDS
+from desktop.services.contacts import DEFAULT_REGION, is_region
 from desktop.services.errors import (
     ConflictError,
     FieldProblem,
@@ -197,6 +198,8 @@ class OfficeSettings:
     #: may issue more.
     free_days_per_plate: int = 7
     free_days_window: int = 90
+    #: Where a phone number typed without a country code is from.
+    phone_region: str = DEFAULT_REGION
 
 
 @dataclass(frozen=True)
@@ -432,6 +435,7 @@ class OfficeSettingsDraft:
     receipt_footer: str = ""
     free_days_per_plate: int = 7
     free_days_window: int = 90
+    phone_region: str = DEFAULT_REGION
 
     @classmethod
     def of(cls, office: OfficeSettings) -> OfficeSettingsDraft:
@@ -443,6 +447,7 @@ class OfficeSettingsDraft:
             receipt_footer=office.receipt_footer,
             free_days_per_plate=office.free_days_per_plate,
             free_days_window=office.free_days_window,
+            phone_region=office.phone_region,
         )
 
     def cleaned(self) -> dict[str, Any]:
@@ -499,6 +504,13 @@ class OfficeSettingsDraft:
             )
         if not 1 <= self.free_days_window <= 730:
             problems.append(FieldProblem("free_days_window", "The window is 1 to 730 days."))
+        region = self.phone_region.strip().upper()
+        if not is_region(region):
+            problems.append(
+                FieldProblem(
+                    "phone_region", "Choose the country the office's phone numbers are in."
+                )
+            )
         if problems:
             raise ValidationError(problems)
         return {
@@ -509,6 +521,7 @@ class OfficeSettingsDraft:
             "receipt_footer": footer,
             "free_days_per_plate": self.free_days_per_plate,
             "free_days_window": self.free_days_window,
+            "phone_region": region,
         }
 
 
@@ -546,7 +559,7 @@ ORDER BY z.lot_id, z.code
 
 _OFFICE_SQL = """
 SELECT office_name, time_zone, currency, refund_approval_threshold, receipt_footer,
-       free_days_per_plate, free_days_window, version, updated_by, updated_at
+       free_days_per_plate, free_days_window, phone_region, version, updated_by, updated_at
 FROM parkdesk.office_setting WHERE id = 1
 """
 
@@ -592,6 +605,7 @@ def _office(row: Row[Any]) -> OfficeSettings:
         receipt_footer=row.receipt_footer or "",
         free_days_per_plate=row.free_days_per_plate,
         free_days_window=row.free_days_window,
+        phone_region=row.phone_region,
         version=row.version,
         updated_by=row.updated_by,
         updated_at=row.updated_at,
@@ -772,7 +786,7 @@ class PermitSetupService:
                     "refund_approval_threshold = :refund_approval_threshold, "
                     "receipt_footer = :receipt_footer, "
                     "free_days_per_plate = :free_days_per_plate, "
-                    "free_days_window = :free_days_window "
+                    "free_days_window = :free_days_window, phone_region = :phone_region "
                     "WHERE id = 1 AND version = :version RETURNING id"
                 ),
                 {**params, "version": version},

@@ -760,6 +760,7 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("permit_type", "proration"): "one of three words",
         ("office_setting", "time_zone"): "a zone the database knows",
         ("office_setting", "currency"): "three capital letters",
+        ("office_setting", "phone_region"): "two capital letters",
         ("staff_member", "login"): "the login-name format",
         ("cash_shift", "clerk"): "a login",
         ("cash_shift", "signed_off_by"): "a login",

@@ -134,6 +134,7 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
             "receipt_footer",
             "free_days_per_plate",
             "free_days_window",
+            "phone_region",
         },
     },
     "permit_type": {

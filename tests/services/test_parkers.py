@@ -266,9 +266,9 @@ def test_create_update_deactivate_and_reactivate(clerk: ParkerService) -> None:
     assert parker.email == "a@b.example"
 
     updated = clerk.update(
-        parker.id, parker.version, replace(person(last), affiliation="staff", phone="555 0101")
+        parker.id, parker.version, replace(person(last), affiliation="staff", phone="416 555 0101")
     )
-    assert (updated.version, updated.affiliation, updated.phone) == (2, "staff", "555 0101")
+    assert (updated.version, updated.affiliation, updated.phone) == (2, "staff", "(416) 555-0101")
     assert updated.campus_id == "", "cleared fields are stored as empty"
 
     gone = clerk.set_active(parker.id, updated.version, active=False, reason="Graduated")
@@ -418,6 +418,37 @@ def test_names_refuse_digits_and_symbols(
     assert [p.field for p in caught.value.problems] == ["first_name"]
     assert "letters, spaces, apostrophes and hyphens" in caught.value.problems[0].message
     assert _count(database, last) == 0
+
+
+def test_phone_and_email_are_stored_one_way_and_shown_another(clerk: ParkerService) -> None:
+    last = "Dial" + token()
+    created = clerk.create(person(last, phone="416 555 0199", email=f"Dial.{last}@Example.EDU"))
+    assert created.phone == "(416) 555-0199"  # shown in the office's national format
+    assert created.email == f"Dial.{last}@example.edu"
+    with pytest.raises(ValidationError) as caught:
+        clerk.create(person("Dial" + token(), phone="555 0101"))
+    assert [p.field for p in caught.value.problems] == ["phone"]
+    assert "not a phone number in Canada" in caught.value.problems[0].message
+
+
+def test_a_number_stored_before_e164_does_not_stop_an_edit(
+    clerk: ParkerService, database: Database
+) -> None:
+    last = "Legacy" + token()
+    parker = clerk.create(person(last))
+    with database.admin() as su:
+        su.execute("UPDATE parkdesk.parker SET phone = '555-0101' WHERE id = %s", (parker.id,))
+        su.commit()
+    stored = clerk.get(parker.id)
+    assert stored.phone == "555-0101"  # shown as it was typed
+    edited = clerk.update(
+        parker.id, stored.version, replace(person(last, phone=stored.phone), notes="Moved desks")
+    )
+    assert edited.phone == "555-0101"
+    assert edited.notes == "Moved desks"
+    # A new number must be a real one.
+    with pytest.raises(ValidationError):
+        clerk.update(parker.id, edited.version, person(last, phone="555-0102"))
 
 
 def test_bad_input_on_update_leaves_the_parker_as_it_was(clerk: ParkerService) -> None:

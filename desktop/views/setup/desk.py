@@ -57,6 +57,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services.contacts import region_choices
 from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
 from desktop.services.live import Change, Resync
 from desktop.services.parkers import AFFILIATION_TITLES, format_when
@@ -1265,6 +1266,7 @@ class OfficeSettingsForm(QWidget):
         "refund_approval_threshold",
         "free_days_per_plate",
         "free_days_window",
+        "phone_region",
         "receipt_footer",
     )
     #: The manager asked to save these values (the desk saves them).
@@ -1312,6 +1314,7 @@ class OfficeSettingsForm(QWidget):
         self.footer_edit.textChanged.connect(lambda: self._changed("receipt_footer"))
         self.free_days_spin.valueChanged.connect(lambda _v: self._changed("free_days_per_plate"))
         self.free_window_spin.valueChanged.connect(lambda _v: self._changed("free_days_window"))
+        self.region_combo.currentIndexChanged.connect(lambda _i: self._changed("phone_region"))
         if not editable:
             self._set_read_only()
         self._update_buttons()
@@ -1341,6 +1344,10 @@ class OfficeSettingsForm(QWidget):
         for spin in (self.free_days_spin, self.free_window_spin):
             spin.setFixedWidth(120)
             spin.setAlignment(_RIGHT)
+        self.region_combo = QComboBox()
+        for code, label in region_choices():
+            self.region_combo.addItem(label, code)
+        self.region_combo.setMaxVisibleItems(15)
         self.footer_count = _hint("")
         footer = QWidget()
         footer_layout = QVBoxLayout(footer)
@@ -1357,6 +1364,7 @@ class OfficeSettingsForm(QWidget):
                 "Free temporary permits per plate", self.free_days_spin
             ),
             "free_days_window": FieldBox("In any period of", self.free_window_spin),
+            "phone_region": FieldBox("Phone numbers are from", self.region_combo),
             "receipt_footer": FieldBox("Receipt footer", footer),
         }
         self.boxes["receipt_footer"].caption.setBuddy(self.footer_edit)
@@ -1370,6 +1378,8 @@ class OfficeSettingsForm(QWidget):
             "Amounts are not converted when it changes.",
             "refund_approval_threshold": "Refunds above this amount wait for a manager's "
             "approval before they are paid.",
+            "phone_region": "A number typed without + and a country code is read as dialled "
+            "here; numbers are shown in this country's format.",
         }
         column = QVBoxLayout()
         column.setSpacing(12)
@@ -1415,6 +1425,7 @@ class OfficeSettingsForm(QWidget):
             edit.setPlaceholderText("")
         self.footer_edit.setReadOnly(True)
         self.time_zone_combo.setEnabled(False)
+        self.region_combo.setEnabled(False)
         for spin in (self.free_days_spin, self.free_window_spin):
             spin.setReadOnly(True)
 
@@ -1433,6 +1444,7 @@ class OfficeSettingsForm(QWidget):
             receipt_footer=self.footer_edit.toPlainText(),
             free_days_per_plate=self.free_days_spin.value(),
             free_days_window=self.free_window_spin.value(),
+            phone_region=str(self.region_combo.currentData() or ""),
         )
 
     def is_dirty(self) -> bool:
@@ -1445,6 +1457,7 @@ class OfficeSettingsForm(QWidget):
                 d.receipt_footer.strip(),
                 str(d.free_days_per_plate),
                 str(d.free_days_window),
+                d.phone_region,
             )
 
         return self.settings is not None and comparable(self.draft()) != comparable(self._baseline)
@@ -1480,6 +1493,7 @@ class OfficeSettingsForm(QWidget):
             self.footer_edit.setPlainText(settings.receipt_footer)
             self.free_days_spin.setValue(settings.free_days_per_plate)
             self.free_window_spin.setValue(settings.free_days_window)
+            self.region_combo.setCurrentIndex(self.region_combo.findData(settings.phone_region))
         finally:
             self._loading = False
         self.notice.hide()

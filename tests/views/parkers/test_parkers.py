@@ -389,7 +389,9 @@ def test_a_bad_email_is_shown_under_the_field_and_nothing_is_saved(
 
     qtbot.keyClick(desk.form.last_name, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
 
-    assert desk.form.problem_text("email") == "Enter an email address like name@example.edu."
+    assert desk.form.problem_text("email") == (
+        "Enter an email address like name@example.edu (an email address must have an @-sign)."
+    )
     assert desk.form.boxes["email"].problem.isVisible()
     assert desk.form.email.property("invalid") is True
     assert desk.form.email.hasFocus()
@@ -416,7 +418,7 @@ def test_a_clerk_edits_and_saves_a_parker(qtbot: QtBot, open_desk: Callable[...,
     qtbot.mouseClick(desk.save_button, Qt.MouseButton.LeftButton)
 
     qtbot.waitUntil(lambda: desk.save_state.text() == "Saved.", timeout=TIMEOUT)
-    assert kit.service.get(parker.id).phone == "613-555-0199"
+    assert kit.service.get(parker.id).phone == "(613) 555-0199"  # in the national format
     assert not desk.form.is_dirty()
 
 
@@ -477,7 +479,7 @@ def test_saving_over_another_clerks_change_asks_and_keeps_both_until_reload(
         open_by_keyboard(qtbot, kit.desk, parker.id)
 
     qtbot.keyClicks(alice.desk.form.address, "12 Alice Street")
-    qtbot.keyClicks(bruno.desk.form.phone, "555-0101")
+    qtbot.keyClicks(bruno.desk.form.phone, "613 555 0101")
     bruno.desk.save()
     qtbot.waitUntil(lambda: bruno.desk.save_state.text() == "Saved.", timeout=TIMEOUT)
     # Alice has unsaved edits: she is told, not overwritten.
@@ -500,11 +502,11 @@ def test_saving_over_another_clerks_change_asks_and_keeps_both_until_reload(
     assert "changed by bruno at " in seen["text"]
     assert seen["typed"] == "12 Alice Street"
     assert "Address: 12 Alice Street" in seen["details"]
-    qtbot.waitUntil(lambda: alice.desk.form.phone.text() == "555-0101", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: alice.desk.form.phone.text() == "(613) 555-0101", timeout=TIMEOUT)
     assert alice.desk.form.address.text() == ""
     assert not alice.desk.notice.isVisible()
     stored = alice.service.get(parker.id)
-    assert (stored.phone, stored.address, stored.updated_by) == ("555-0101", "", "bruno")
+    assert (stored.phone, stored.address, stored.updated_by) == ("(613) 555-0101", "", "bruno")
 
 
 def test_deactivating_asks_for_a_reason_and_shows_it(

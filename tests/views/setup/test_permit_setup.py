@@ -501,6 +501,8 @@ def test_manager_saves_the_office_settings_in_the_form(
     form.threshold_edit.setText("250")
     form.footer_edit.setPlainText("Keep this receipt.")
     assert "18 of 300 characters" in form.footer_count.text()
+    assert form.region_combo.currentText() == "Canada (+1)"
+    form.region_combo.setCurrentIndex(form.region_combo.findData("US"))
     form.save_button.click()
 
     qtbot.waitUntil(lambda: form.save_state.text() == "Saved.", timeout=TIMEOUT_MS)
@@ -512,6 +514,7 @@ def test_manager_saves_the_office_settings_in_the_form(
         "Keep this receipt.",
     )
     assert saved.refund_approval_threshold == Decimal(250)
+    assert saved.phone_region == "US"
     assert not form.is_dirty()
     assert form.save_button.text() == "Save settings"  # not stuck on "Saving…"
     # Prices follow the office's currency.

@@ -1,0 +1,45 @@
+"""Contact details: the region phone numbers are read in.
+
+Parker phone numbers are stored in E.164 (+14165550199) from now on and shown in the
+office's national format; a number typed without a country code is read in the
+office's region, a setting a manager keeps. Numbers stored before stay as they were
+typed: the program shows them as stored and normalises one when a clerk next changes
+it (the rules live in the phonenumbers library, which the server does not have).
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-06
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.execute("SET LOCAL ROLE parkdesk_owner")
+    op.add_column(
+        "office_setting",
+        sa.Column("phone_region", sa.Text(), server_default=sa.text("'CA'"), nullable=False),
+        schema="parkdesk",
+    )
+    op.create_check_constraint(
+        op.f("ck_office_setting_phone_region_code"),
+        "office_setting",
+        "phone_region ~ '^[A-Z]{2}$'",
+        schema="parkdesk",
+    )
+    op.execute("GRANT UPDATE (phone_region) ON parkdesk.office_setting TO parkdesk_manager")
+    op.execute("RESET ROLE")
+
+
+def downgrade() -> None:
+    op.execute("SET LOCAL ROLE parkdesk_owner")
+    op.drop_column("office_setting", "phone_region", schema="parkdesk")
+    op.execute("RESET ROLE")
