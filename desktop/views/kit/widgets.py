@@ -10,7 +10,7 @@ from typing import TypeVar
 import shiboken6
 from PySide6.QtCore import QObject, QRectF, QSettings, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -190,3 +190,32 @@ class EmptyState(QWidget):
         layout.addStretch(2)
         layout.addLayout(row)
         layout.addStretch(3)
+
+
+class NoticeBar(QFrame):
+    """A coloured strip with a message and one button (Reload, or OK to dismiss)."""
+
+    INFO = ("#eaf2fe", "#c6dbfb", "#1e3a5f")
+    WARNING = ("#fff4ce", "#e8cf7a", "#5c3c00")
+
+    def __init__(self, name: str, button: str, colours: tuple[str, str, str] = INFO) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        background, border, text = colours
+        self.setStyleSheet(
+            f"QFrame#{name} {{ background: {background}; border: 1px solid {border}; "
+            f"border-radius: 4px; }} QFrame#{name} QLabel {{ color: {text}; }}"
+        )
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.button = QPushButton(button)
+        self.button.setAutoDefault(False)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 4, 4)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.button)
+        self.hide()
+
+    def say(self, message: str) -> None:
+        self.label.setText(message)
+        self.setVisible(bool(message))

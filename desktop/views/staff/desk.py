@@ -6,6 +6,7 @@ client changes a staff login (a ``staff_member`` change from LISTEN/NOTIFY).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -21,8 +22,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -34,17 +33,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.errors import KnownError, ValidationError
+from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
 from desktop.services.live import Change, Resync
 from desktop.services.staff import StaffLogin, StaffService
 from desktop.services.workspace import ROLE_TITLES
+from desktop.views.kit.forms import FieldBox, FormDialog
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import SORT_ROLE, Column, DeskTable, RowsModel, time_column
 from desktop.views.kit.widgets import (
     EmptyState,
     failure_while_alive,
-    grow_to_fit,
-    mark_invalid,
     while_alive,
 )
 
@@ -111,59 +109,36 @@ class StaffTableModel(RowsModel[StaffLogin]):
         return self.row_at(row)
 
 
-class AddStaffDialog(QDialog):
+class AddStaffDialog(FormDialog):
     """Login, name, roles and a password typed twice; the database creates the login."""
 
+    FIELDS = ("login", "full_name", "role", "password", "repeat")
     added = Signal(object)  # StaffLogin
 
     def __init__(
         self, service: StaffService, runner: OperationRunner, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(runner, accept_text="Add login", busy_text="Adding…", parent=parent)
         self.service = service
-        self.runner = runner
         self.setObjectName("addStaffDialog")
         self.setWindowTitle("Add a staff login")
         self.setMinimumWidth(500)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 18, 22, 18)
-        layout.setSpacing(12)
-        intro = QLabel(
+        self.audit_label.setText(
             "The person logs in with this login and password. Their roles decide which desks "
             "they see and what the database lets them do."
         )
-        intro.setWordWrap(True)
-        intro.setObjectName("hint")
-        layout.addWidget(intro)
-        self._build_form(layout)
-
-        self.error_label = QLabel()
-        self.error_label.setObjectName("formError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setVisible(False)
-        layout.addWidget(self.error_label)
-
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAutoDefault(False)
-        self.cancel_button.clicked.connect(self.reject)
-        self.add_button = QPushButton("Add login")
+        self.audit_label.show()
+        assert self.save_button is not None  # noqa: S101 - never read-only
+        self.add_button = self.save_button
         self.add_button.setObjectName("addLoginButton")
-        self.add_button.setProperty("primary", True)
-        self.add_button.setDefault(True)
-        self.add_button.clicked.connect(self.submit)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.add_button)
-        layout.addLayout(buttons)
-        for edit in (self.login_edit, self.name_edit, self.password_edit, self.repeat_edit):
-            edit.textEdited.connect(lambda _text, e=edit: mark_invalid(e, False))
+        self.saved.connect(self.added.emit)
+        self._finish_layout(self._build_form())
+        for name in ("login", "full_name", "password", "repeat"):
+            editor = self.boxes[name].editor
+            if isinstance(editor, QLineEdit):
+                editor.textEdited.connect(lambda _text, n=name: self._edited(n))
 
-    def _build_form(self, layout: QVBoxLayout) -> None:
-        form = QFormLayout()
-        form.setHorizontalSpacing(14)
-        form.setVerticalSpacing(9)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    def _build_form(self) -> QGridLayout:
         self.login_edit = QLineEdit()
         self.login_edit.setObjectName("newLoginEdit")
         self.login_edit.setPlaceholderText("e.g. jsmith")
@@ -172,10 +147,8 @@ class AddStaffDialog(QDialog):
         self.name_edit.setObjectName("newNameEdit")
         self.name_edit.setPlaceholderText("e.g. Jordan Smith")
         self.name_edit.setMaxLength(100)
-        form.addRow("&Login", self.login_edit)
-        form.addRow("Full &name", self.name_edit)
-        roles_box = QWidget()
-        roles_grid = QGridLayout(roles_box)
+        self.roles_box = QWidget()
+        roles_grid = QGridLayout(self.roles_box)
         roles_grid.setContentsMargins(0, 2, 0, 2)
         roles_grid.setHorizontalSpacing(16)
         roles_grid.setVerticalSpacing(6)
@@ -183,12 +156,9 @@ class AddStaffDialog(QDialog):
         for position, (role, title) in enumerate(ROLE_TITLES.items()):
             check = QCheckBox(title)
             check.setObjectName(f"role_{role}")
+            check.toggled.connect(lambda _on: self._edited("role"))
             self.role_checks[role] = check
             roles_grid.addWidget(check, position // 2, position % 2)
-        self.roles_box = roles_box
-        roles_label = QLabel("Roles")
-        roles_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        form.addRow(roles_label, roles_box)
         self.password_edit = QLineEdit()
         self.password_edit.setObjectName("newPasswordEdit")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -196,82 +166,52 @@ class AddStaffDialog(QDialog):
         self.repeat_edit = QLineEdit()
         self.repeat_edit.setObjectName("repeatPasswordEdit")
         self.repeat_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow("&Password", self.password_edit)
-        form.addRow("&Repeat password", self.repeat_edit)
-        layout.addLayout(form)
+        self.boxes = {
+            "login": FieldBox("&Login", self.login_edit),
+            "full_name": FieldBox("Full &name", self.name_edit),
+            "role": FieldBox("Roles", self.roles_box),
+            "password": FieldBox("&Password", self.password_edit),
+            "repeat": FieldBox("&Repeat password", self.repeat_edit),
+        }
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(9)
+        top = Qt.AlignmentFlag.AlignTop  # a message under one field moves no other
+        grid.addWidget(self.boxes["login"], 0, 0, top)
+        grid.addWidget(self.boxes["full_name"], 0, 1, top)
+        grid.addWidget(self.boxes["role"], 1, 0, 1, 2)
+        grid.addWidget(self.boxes["password"], 2, 0, top)
+        grid.addWidget(self.boxes["repeat"], 2, 1, top)
+        return grid
 
     def chosen_roles(self) -> list[str]:
         return [role for role, check in self.role_checks.items() if check.isChecked()]
 
     @property
     def error_text(self) -> str:
-        return self.error_label.text() if self.error_label.isVisible() else ""
+        """Every message the dialog shows, under the fields and below them."""
+        shown = [self.field_error(name) for name in self.FIELDS]
+        return "\n".join(m for m in [*shown, self.general_error] if m)
 
-    def submit(self) -> None:
-        self._clear()
-        login = self.login_edit.text()
-        full_name = self.name_edit.text()
-        roles = self.chosen_roles()
+    def _save_call(self) -> Callable[[], object]:
+        login, full_name, roles = self.login_edit.text(), self.name_edit.text(), self.chosen_roles()
         password, repeated = self.password_edit.text(), self.repeat_edit.text()
-        self._set_busy(True)
-        self.runner.run(
-            lambda: self.service.add(login, full_name, roles, password, repeated),
-            while_alive(self, self._added),
-            failure_while_alive(self, self._failed),
-            write=True,
-            parent=self,
-        )
+        service = self.service
+        return lambda: service.add(login, full_name, roles, password, repeated)
 
-    def _added(self, staff: StaffLogin) -> None:
-        self._set_busy(False)
-        self.added.emit(staff)
-        self.accept()
+    def _focus_target(self, name: str) -> QWidget:
+        if name == "role":
+            return next(iter(self.role_checks.values()))
+        return super()._focus_target(name)
 
     def _failed(self, exc: BaseException) -> bool:
-        self._set_busy(False)
-        if isinstance(exc, ValidationError):
-            fields = {
-                "login": self.login_edit,
-                "full_name": self.name_edit,
-                "role": self.roles_box,
-                "password": self.password_edit,
-                "repeat": self.repeat_edit,
-            }
-            first: QWidget | None = None
-            for problem in exc.problems:
-                field = fields.get(problem.field)
-                if isinstance(field, QLineEdit):
-                    mark_invalid(field, True)
-                if field is not None and first is None:
-                    first = field
-            self._show([p.message for p in exc.problems])
-            if first is self.roles_box:
-                first = next(iter(self.role_checks.values()))
-            if first is not None:
-                first.setFocus()
+        if isinstance(exc, KnownError) and not isinstance(exc, ValidationError | ConflictError):
+            self._set_busy(False)
+            # "The login jsmith already exists": said under the login, which is what to change.
+            field = "login" if "login" in exc.message.lower() else "general"
+            self.show_problems([FieldProblem(field, exc.message)])
             return True
-        if isinstance(exc, KnownError):
-            self._show([exc.message])
-            if "login" in exc.message.lower():
-                mark_invalid(self.login_edit, True)
-                self.login_edit.setFocus()
-            return True
-        return False
-
-    def _show(self, messages: list[str]) -> None:
-        self.error_label.setText("\n".join(messages))
-        self.error_label.setVisible(True)
-        grow_to_fit(self)
-
-    def _clear(self) -> None:
-        self.error_label.clear()
-        self.error_label.setVisible(False)
-        for edit in (self.login_edit, self.name_edit, self.password_edit, self.repeat_edit):
-            mark_invalid(edit, False)
-
-    def _set_busy(self, busy: bool) -> None:
-        self.add_button.setEnabled(not busy)
-        self.add_button.setText("Adding…" if busy else "Add login")
+        return super()._failed(exc)
 
 
 class StaffDesk(QWidget):

@@ -1,0 +1,124 @@
+"""The form kit: messages under the fields they name, busy while saving, Enter and Escape."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QGridLayout, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from desktop.services.errors import FieldProblem, ValidationError
+from desktop.views.kit.forms import FieldBox, FormDialog
+from desktop.views.kit.operations import OperationRunner
+
+TIMEOUT_MS = 5_000
+Save = Callable[[str, str], object]
+
+
+class LotLikeDialog(FormDialog):
+    """A two-field dialog, as a desk would declare one."""
+
+    FIELDS = ("name", "code")
+
+    def __init__(self, runner: OperationRunner, save: Save) -> None:
+        super().__init__(runner, accept_text="Save lot", busy_text="Saving…")
+        self.name_edit, self.code_edit = QLineEdit(), QLineEdit()
+        self.boxes = {
+            "name": FieldBox("&Name", self.name_edit),
+            "code": FieldBox("&Code", self.code_edit),
+        }
+        grid = QGridLayout()
+        grid.addWidget(self.boxes["name"], 0, 0)
+        grid.addWidget(self.boxes["code"], 0, 1)
+        self._finish_layout(grid)
+        self._save = save
+
+    def _save_call(self) -> Callable[[], object]:
+        name, code, save = self.name_edit.text(), self.code_edit.text(), self._save
+        return lambda: save(name, code)
+
+
+@pytest.fixture
+def runner() -> Iterator[OperationRunner]:
+    runner = OperationRunner()
+    yield runner
+    runner.wait_for_done()
+
+
+@pytest.fixture
+def open_dialog(qtbot: QtBot, runner: OperationRunner) -> Callable[[Save], LotLikeDialog]:
+    def _open(save: Save) -> LotLikeDialog:
+        dialog = LotLikeDialog(runner, save)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        return dialog
+
+    return _open
+
+
+def test_a_field_error_from_the_service_lands_under_its_field(
+    qtbot: QtBot, open_dialog: Callable[[Save], LotLikeDialog]
+) -> None:
+    def refuse(_name: str, _code: str) -> object:
+        raise ValidationError(
+            [
+                FieldProblem("code", "A code is 1 to 12 letters, digits or dashes."),
+                FieldProblem("capacity", "The lot is over capacity."),  # no such field here
+            ]
+        )
+
+    dialog = open_dialog(refuse)
+    qtbot.keyClicks(dialog.name_edit, "Library Lot")
+    qtbot.keyClicks(dialog.code_edit, "A B")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.field_error("code") != "", timeout=TIMEOUT_MS)
+    assert dialog.field_error("code") == "A code is 1 to 12 letters, digits or dashes."
+    assert dialog.code_edit.property("invalid") is True
+    assert dialog.field_error("name") == ""
+    assert dialog.general_error == "The lot is over capacity."
+    assert dialog.focusWidget() is dialog.code_edit
+    assert dialog.isVisible()
+    # Typing in the field takes its message away.
+    qtbot.keyClicks(dialog.code_edit, "X")
+    dialog._edited("code")
+    assert dialog.field_error("code") == ""
+
+
+def test_saving_holds_the_button_then_closes_with_the_result(
+    qtbot: QtBot, open_dialog: Callable[[Save], LotLikeDialog]
+) -> None:
+    release = threading.Event()
+
+    def slow(name: str, code: str) -> object:
+        release.wait(TIMEOUT_MS / 1000)
+        return (name, code)
+
+    dialog = open_dialog(slow)
+    qtbot.keyClicks(dialog.name_edit, "Library Lot")
+    qtbot.keyClicks(dialog.code_edit, "A")
+    button = dialog.save_button
+    assert button is not None
+    assert button.text() == "Save lot"
+    with qtbot.waitSignal(dialog.saved, timeout=TIMEOUT_MS) as saved:
+        qtbot.keyClick(dialog.code_edit, Qt.Key.Key_Return)  # Enter saves
+        assert button.text() == "Saving…"
+        assert not button.isEnabled()
+        dialog.submit()  # a second press while saving does nothing
+        release.set()
+    assert saved.args == [("Library Lot", "A")]
+    assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+def test_escape_cancels_without_saving(
+    qtbot: QtBot, open_dialog: Callable[[Save], LotLikeDialog]
+) -> None:
+    calls: list[str] = []
+    dialog = open_dialog(lambda name, _code: calls.append(name))
+    qtbot.keyClicks(dialog.name_edit, "Unsaved")
+    qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Escape)
+    assert dialog.result() == QDialog.DialogCode.Rejected
+    assert calls == []
