@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
@@ -256,3 +257,30 @@ def _decimal(text: str, where: Locale, *, field: str, label: str, example: str) 
     if not amount.is_finite() or not all(c.isdigit() or not c.isalnum() for c in text):
         raise ValidationError.single(field, not_amount)
     return amount
+
+
+# -- moments typed by people ------------------------------------------------------------
+
+#: How people type a moment: "15 May 2027 12:00", "15 may 2027 12:00", "2027-05-15 12:00",
+#: "15/05/2027 12:00" (day first), and any of those without the time (midnight).
+_MOMENT_FORMATS = (
+    "%d %b %Y %H:%M",
+    "%d %B %Y %H:%M",
+    "%Y-%m-%d %H:%M",
+    "%d/%m/%Y %H:%M",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+)
+
+
+def parse_moment(typed: str) -> datetime | None:
+    """A wall-clock moment from what a person typed (no zone: the caller's), or None."""
+    text = " ".join(typed.replace(",", " ").split())
+    for pattern in _MOMENT_FORMATS:
+        try:
+            return datetime.strptime(text, pattern)  # noqa: DTZ007 - a wall-clock time
+        except ValueError:
+            continue
+    return None

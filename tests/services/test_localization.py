@@ -14,6 +14,7 @@ from desktop.services.localization import (
     currency_name,
     format_money,
     is_currency_code,
+    parse_moment,
     parse_money,
     person_locale,
 )
@@ -154,3 +155,27 @@ def test_the_persons_locale_comes_from_the_setting_then_the_computer(
     finally:
         monkeypatch.setenv("PARKDESK_LOCALE", "en_US")
         localization.reset_person_locale()
+
+
+@pytest.mark.parametrize(
+    ("typed", "moment"),
+    [
+        ("15 May 2027 12:00", (2027, 5, 15, 12, 0)),
+        ("15 may 2027  12:00", (2027, 5, 15, 12, 0)),
+        ("15 September 2027 08:30", (2027, 9, 15, 8, 30)),
+        ("2027-05-15 12:00", (2027, 5, 15, 12, 0)),
+        ("15/05/2027 12:00", (2027, 5, 15, 12, 0)),
+        ("15 May 2027", (2027, 5, 15, 0, 0)),
+    ],
+)
+def test_a_moment_is_read_as_people_type_it(
+    typed: str, moment: tuple[int, int, int, int, int]
+) -> None:
+    read = parse_moment(typed)
+    assert read is not None
+    assert (read.year, read.month, read.day, read.hour, read.minute) == moment
+
+
+@pytest.mark.parametrize("typed", ["", "tomorrow", "15 Mai 2027", "31 Feb 2027 12:00"])
+def test_what_is_not_a_moment_reads_as_none(typed: str) -> None:
+    assert parse_moment(typed) is None

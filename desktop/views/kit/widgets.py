@@ -8,9 +8,19 @@ from pathlib import Path
 from typing import TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QRectF, QSettings, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QDate, QDateTime, QObject, QRectF, QSettings, QSize, Qt, QTime
+from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QValidator
+from PySide6.QtWidgets import (
+    QDateTimeEdit,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.localization import parse_moment
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -219,3 +229,33 @@ class NoticeBar(QFrame):
     def say(self, message: str) -> None:
         self.label.setText(message)
         self.setVisible(bool(message))
+
+
+class MomentEdit(QDateTimeEdit):
+    """A date and time that can be typed whole — "15 May 2027 12:00", "2027-05-15 12:00" —
+    as well as stepped section by section or picked from the calendar."""
+
+    DISPLAY = "d MMM yyyy HH:mm"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDisplayFormat(self.DISPLAY)
+        self.setCalendarPopup(True)
+
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
+        state = QValidator.State.Acceptable if parse_moment(text) else QValidator.State.Intermediate
+        return state, text, pos
+
+    def fixup(self, text: str) -> str:
+        return text
+
+    def dateTimeFromText(self, text: str) -> QDateTime:
+        moment = parse_moment(text)
+        if moment is None:
+            return self.dateTime()
+        return QDateTime(
+            QDate(moment.year, moment.month, moment.day), QTime(moment.hour, moment.minute)
+        )
+
+    def textFromDateTime(self, value: QDateTime) -> str:
+        return value.toString(self.DISPLAY)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
 
@@ -21,15 +21,11 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -61,6 +57,12 @@ from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import EmptyState
+from desktop.views.parkers.dialogs import (
+    CREATE_ANYWAY,
+    OPEN_EXISTING,
+    DuplicatesDialog,
+    ReasonDialog,
+)
 from desktop.views.parkers.form import ParkerForm
 from desktop.views.parkers.model import ParkerResultsModel, VehicleTableModel, plate_title
 from desktop.views.parkers.vehicle_dialog import VehicleDialog
@@ -72,104 +74,11 @@ SEARCH_DELAY_MS = 250
 #: Bursts of changes (an import, a seed) become one refresh.
 LIVE_DELAY_MS = 150
 
-OPEN_EXISTING = "open"
-CREATE_ANYWAY = "create"
-CANCEL = "cancel"
 
 _NONE, _NEW, _OPEN = "none", "new", "open"
 
 
 # -- dialogs ------------------------------------------------------------------------
-
-
-class DuplicatesDialog(QDialog):
-    """Lists records that look like the one being saved; the clerk decides what to do."""
-
-    def __init__(
-        self,
-        title: str,
-        intro: str,
-        candidates: Sequence[DuplicateCandidate],
-        *,
-        go_label: str,
-        open_label: str | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(460)
-        self.choice = CANCEL
-        self.list = QListWidget()
-        for candidate in candidates:
-            item = QListWidgetItem(f"{candidate.description} — {candidate.reason}")
-            item.setData(Qt.ItemDataRole.UserRole, candidate.id)
-            self.list.addItem(item)
-        self.list.setCurrentRow(0)
-        rows = min(max(len(candidates), 2), 6)
-        self.list.setFixedHeight(
-            self.list.sizeHintForRow(0) * rows + 2 * self.list.frameWidth() + 4
-        )
-        label = QLabel(intro)
-        label.setWordWrap(True)
-        self.buttons = QDialogButtonBox()
-        self.open_button: QPushButton | None = None
-        if open_label is not None:
-            self.open_button = self.buttons.addButton(
-                open_label, QDialogButtonBox.ButtonRole.AcceptRole
-            )
-            self.open_button.clicked.connect(lambda: self._choose(OPEN_EXISTING))
-            self.list.itemActivated.connect(lambda _item: self._choose(OPEN_EXISTING))
-        self.go_button = self.buttons.addButton(go_label, QDialogButtonBox.ButtonRole.ApplyRole)
-        self.go_button.setAutoDefault(False)  # going ahead is never what Enter does
-        self.go_button.clicked.connect(lambda: self._choose(CREATE_ANYWAY))
-        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        cancel.clicked.connect(self.reject)
-        (self.open_button or cancel).setDefault(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addWidget(self.list)
-        layout.addWidget(self.buttons)
-        self.list.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def selected_id(self) -> int | None:
-        item = self.list.currentItem()
-        return None if item is None else int(item.data(Qt.ItemDataRole.UserRole))
-
-    def _choose(self, choice: str) -> None:
-        self.choice = choice
-        self.accept()
-
-
-class ReasonDialog(QDialog):
-    """Asks why (for a deactivation or a removal); OK stays off until a reason is given."""
-
-    def __init__(self, title: str, prompt: str, action: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(420)
-        label = QLabel(prompt)
-        label.setWordWrap(True)
-        self.text = QPlainTextEdit()
-        self.text.setTabChangesFocus(True)
-        self.text.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 14)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(action)
-        self.ok.setEnabled(False)
-        self.text.textChanged.connect(
-            lambda: self.ok.setEnabled(bool(self.text.toPlainText().strip()))
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addWidget(self.text)
-        layout.addWidget(self.buttons)
-
-    def reason(self) -> str:
-        return self.text.toPlainText().strip()
 
 
 # -- the desk -------------------------------------------------------------------------

@@ -19,8 +19,6 @@ from PySide6.QtCore import (
     QDateTime,
     QEvent,
     QObject,
-    QPointF,
-    QRectF,
     QSize,
     Qt,
     QTimer,
@@ -28,23 +26,13 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QAction,
-    QColor,
     QHideEvent,
-    QIcon,
     QKeyEvent,
     QKeySequence,
-    QPainter,
-    QPainterPath,
-    QPaintEvent,
-    QPen,
-    QPixmap,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateTimeEdit,
-    QFormLayout,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -65,7 +53,6 @@ from desktop.services.platecheck import (
     PlateCheckService,
     PlateQuery,
     PlateVerdict,
-    describe_until,
     format_moment,
 )
 from desktop.services.plates import DEFAULT_JURISDICTION, JURISDICTION_NAMES, split_jurisdiction
@@ -75,12 +62,14 @@ from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.pickers import JurisdictionPicker
 from desktop.views.kit.widgets import (
     EmptyState,
+    MomentEdit,
     app_settings,
     failure_while_alive,
     mark_invalid,
     resources_dir,
     while_alive,
 )
+from desktop.views.plate_check.card import VerdictCard, verdict_icon
 
 log = logging.getLogger(__name__)
 
@@ -99,21 +88,6 @@ VERDICT_TABLES = frozenset({"permit", "permit_vehicle", "vehicle", "lot"})
 EXPIRY_HORIZON_MS = 24 * 3600 * 1000
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
-#: tone -> (card background, border and icon colour, title colour)
-TONE_COLOURS = {
-    "ok": ("#ecfdf3", "#16a34a", "#14532d"),
-    "caution": ("#fffaeb", "#d97706", "#7a3e00"),
-    "stop": ("#fef3f2", "#d92d20", "#8a1c13"),
-    "pending": ("#ffffff", "#94a3b8", "#374151"),
-}
-#: What a verdict means for the car, above its title (so colour is never the only signal).
-VERDICT_WORDS = {
-    "valid": "May park",
-    "temporary": "May park for now",
-    "wrong_lot": "Not in this lot",
-    "expired": "May not park",
-    "no_permit": "May not park",
-}
 
 _DESK_STYLE = """
 QLineEdit#plateEdit { font-size: 17pt; font-weight: 600; padding: 4px 8px; }
@@ -144,218 +118,7 @@ QLineEdit[invalid="true"], QComboBox[invalid="true"] { border: 1px solid #d92d20
 # -- the verdict icon ------------------------------------------------------------------
 
 
-def paint_verdict_icon(painter: QPainter, rect: QRectF, tone: str) -> None:
-    """A filled circle with a tick (ok), an exclamation mark (caution) or a cross (stop)."""
-    colour = QColor(TONE_COLOURS.get(tone, TONE_COLOURS["pending"])[1])
-    painter.save()
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(colour)
-    painter.drawEllipse(rect)
-    size = rect.width()
-    pen = QPen(QColor("#ffffff"), max(1.5, size * 0.11))
-    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-    painter.setPen(pen)
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    x, y = rect.x(), rect.y()
-
-    def at(fx: float, fy: float) -> QPointF:
-        return QPointF(x + fx * size, y + fy * size)
-
-    if tone == "ok":
-        path = QPainterPath(at(0.28, 0.52))
-        path.lineTo(at(0.44, 0.68))
-        path.lineTo(at(0.73, 0.35))
-        painter.drawPath(path)
-    elif tone == "caution":
-        painter.drawLine(at(0.5, 0.25), at(0.5, 0.58))
-        painter.drawPoint(at(0.5, 0.75))
-    elif tone == "stop":
-        painter.drawLine(at(0.33, 0.33), at(0.67, 0.67))
-        painter.drawLine(at(0.67, 0.33), at(0.33, 0.67))
-    else:
-        for fx in (0.3, 0.5, 0.7):
-            painter.drawPoint(at(fx, 0.5))
-    painter.restore()
-
-
-def verdict_icon(tone: str, size: int = 16) -> QIcon:
-    pixmap = QPixmap(size * 2, size * 2)
-    pixmap.setDevicePixelRatio(2.0)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    paint_verdict_icon(painter, QRectF(1, 1, size - 2, size - 2), tone)
-    painter.end()
-    return QIcon(pixmap)
-
-
-class VerdictIcon(QWidget):
-    def __init__(self, size: int = 56, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._tone = "pending"
-        self.setFixedSize(QSize(size, size))
-
-    def set_tone(self, tone: str) -> None:
-        self._tone = tone
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        paint_verdict_icon(painter, QRectF(2, 2, self.width() - 4, self.height() - 4), self._tone)
-        painter.end()
-
-
 # -- the card --------------------------------------------------------------------------
-
-
-class VerdictCard(QFrame):
-    """The verdict in large type, the database's reason, and the permit's details."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("verdictCard")
-        self.icon = VerdictIcon()
-        self.tone_label = QLabel()
-        self.tone_label.setObjectName("verdictTone")
-        self.title = QLabel()
-        self.title.setObjectName("verdictTitle")
-        self.title.setWordWrap(True)
-        self.plate = QLabel()
-        self.plate.setObjectName("verdictPlate")
-        self.plate.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.plate.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.reason = QLabel()
-        self.reason.setObjectName("verdictReason")
-        self.reason.setWordWrap(True)
-        self.reason.setTextFormat(Qt.TextFormat.PlainText)
-        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.note = QLabel()
-        self.note.setObjectName("verdictNote")
-        self.note.setWordWrap(True)
-        self._build_details()
-        self._lay_out()
-        self.set_tone("pending")
-
-    def _lay_out(self) -> None:
-        heading = QVBoxLayout()
-        heading.setSpacing(0)
-        heading.addWidget(self.tone_label)
-        heading.addWidget(self.title)
-        top = QHBoxLayout()
-        top.setSpacing(16)
-        top.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
-        top.addLayout(heading, 1)
-        top.addWidget(self.plate, 0, Qt.AlignmentFlag.AlignTop)
-        self.rule = QFrame()
-        self.rule.setFrameShape(QFrame.Shape.HLine)
-        self.rule.setObjectName("verdictRule")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 18, 22, 18)
-        layout.setSpacing(12)
-        layout.addLayout(top)
-        layout.addWidget(self.reason)
-        layout.addWidget(self.rule)
-        layout.addLayout(self.details)
-        layout.addWidget(self.note)
-        layout.addStretch(1)
-
-    def _build_details(self) -> None:
-        self.details = QFormLayout()
-        self.details.setHorizontalSpacing(18)
-        self.details.setVerticalSpacing(6)
-        self.details.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
-        self.details.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self._values: dict[str, QLabel] = {}
-        for key, caption in (
-            ("permit", "Permit"),
-            ("type", "Type"),
-            ("lot", "Lot"),
-            ("from", "Valid from"),
-            ("until", "Valid until"),
-            ("checked", "Checked"),
-        ):
-            label = QLabel(caption)
-            label.setObjectName("detailCaption")
-            value = QLabel()
-            value.setObjectName(f"detail_{key}")
-            value.setWordWrap(True)
-            value.setTextFormat(Qt.TextFormat.PlainText)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.details.addRow(label, value)
-            self._values[key] = value
-
-    def value(self, key: str) -> str:
-        return self._values[key].text()
-
-    def set_tone(self, tone: str) -> None:
-        background, border, title = TONE_COLOURS.get(tone, TONE_COLOURS["pending"])
-        self.setStyleSheet(
-            f"QFrame#verdictCard {{ background: {background}; border: 2px solid {border}; "
-            "border-radius: 8px; } "
-            f"QLabel#verdictTitle {{ color: {title}; font-size: 22pt; font-weight: 700; }} "
-            f"QLabel#verdictTone {{ color: {border}; font-weight: 700; "
-            "text-transform: uppercase; letter-spacing: 1px; } "
-            "QLabel#verdictPlate { font-size: 16pt; font-weight: 600; color: #111827; "
-            "font-family: 'DejaVu Sans Mono', 'Consolas', 'Menlo', monospace; } "
-            f"QFrame#verdictRule {{ border: none; border-top: 1px solid {border}; "
-            "max-height: 1px; } "
-        )
-        self.icon.set_tone(tone)
-
-    def _set_words(self, words: str) -> None:
-        self.tone_label.setText(words.upper())
-        self.tone_label.setVisible(bool(words))
-
-    def show_pending(self, query: PlateQuery) -> None:
-        self.set_tone("pending")
-        self._set_words("")
-        self.title.setText("Checking…")
-        self.plate.setText(query.plate_display)
-        self.reason.setText("")
-        self._show_rows({})
-        self.note.setText("")
-        for widget in (self.reason, self.rule, self.note):
-            widget.hide()
-
-    def show_verdict(self, verdict: PlateVerdict, note: str) -> None:
-        self.set_tone(verdict.tone)
-        self._set_words(VERDICT_WORDS.get(verdict.verdict, "Check"))
-        self.title.setText(verdict.title)
-        self.plate.setText(verdict.plate_display)
-        self.reason.setText(verdict.reason)
-        self.reason.show()
-        self.rule.show()
-        rows: dict[str, str] = {}
-        if verdict.permit_number:
-            rows["permit"] = verdict.permit_number
-            kind = verdict.permit_kind_title
-            permit_type = verdict.permit_type or kind
-            rows["type"] = (
-                permit_type
-                if not kind or kind == permit_type or verdict.permit_kind == "term"
-                else f"{permit_type} ({kind.lower()})"
-            )
-            if verdict.lot_name:
-                rows["lot"] = verdict.lot_name
-            if verdict.valid_from is not None:
-                rows["from"] = format_moment(verdict.valid_from)
-            if verdict.valid_until is not None:
-                rows["until"] = describe_until(verdict.valid_until)
-        checked = f"{verdict.checked_at.astimezone():%H:%M:%S}"
-        if verdict.query.at is not None:
-            checked += f", for {format_moment(verdict.query.at)} (not now)"
-        if verdict.query.lot_code:
-            checked += f", in lot {verdict.query.lot_code}"
-        rows["checked"] = checked
-        self._show_rows(rows)
-        self.note.setText(note)
-        self.note.setVisible(bool(note))
-
-    def _show_rows(self, rows: dict[str, str]) -> None:
-        for row, (key, value) in enumerate(self._values.items()):
-            value.setText(rows.get(key, ""))
-            self.details.setRowVisible(row, key in rows)
 
 
 # -- the desk --------------------------------------------------------------------------
@@ -483,9 +246,7 @@ class PlateCheckDesk(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
 
-        self.at_edit = QDateTimeEdit()
-        self.at_edit.setDisplayFormat("d MMM yyyy  HH:mm")
-        self.at_edit.setCalendarPopup(True)
+        self.at_edit = MomentEdit()
         self.at_edit.setAccessibleName("Check for the time")
         self.at_edit.setToolTip(
             "The moment to check for. Press Now to check for the current time, always."

@@ -413,6 +413,19 @@ def test_checking_for_another_moment_and_back_to_now(
     assert shown.args[0].query.at is None
 
 
+def test_a_moment_can_be_typed_whole_into_at(qtbot: QtBot, open_desk: Callable[..., Kit]) -> None:
+    desk = open_desk(live=False).desk
+    desk.at_edit.setFocus()
+    desk.at_edit.lineEdit().selectAll()
+    qtbot.keyClicks(desk.at_edit, "15 May 2027 12:00")
+    qtbot.keyClick(desk.at_edit, Qt.Key.Key_Tab)
+    moment = desk.at_edit.dateTime()
+    assert (moment.date().year(), moment.date().month(), moment.date().day()) == (2027, 5, 15)
+    assert (moment.time().hour(), moment.time().minute()) == (12, 0)
+    assert desk.at_edit.text() == "15 May 2027 12:00"
+    assert not desk.now_button.isChecked()
+
+
 def test_the_desk_gives_its_connection_back_when_hidden(
     qtbot: QtBot, open_desk: Callable[..., Kit]
 ) -> None:

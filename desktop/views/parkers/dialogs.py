@@ -1,0 +1,120 @@
+"""What the parker desk asks: possible duplicates before creating, and a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.errors import (
+    DuplicateCandidate,
+)
+
+OPEN_EXISTING = "open"
+
+
+CREATE_ANYWAY = "create"
+
+
+CANCEL = "cancel"
+
+
+class DuplicatesDialog(QDialog):
+    """Lists records that look like the one being saved; the clerk decides what to do."""
+
+    def __init__(
+        self,
+        title: str,
+        intro: str,
+        candidates: Sequence[DuplicateCandidate],
+        *,
+        go_label: str,
+        open_label: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(460)
+        self.choice = CANCEL
+        self.list = QListWidget()
+        for candidate in candidates:
+            item = QListWidgetItem(f"{candidate.description} — {candidate.reason}")
+            item.setData(Qt.ItemDataRole.UserRole, candidate.id)
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        rows = min(max(len(candidates), 2), 6)
+        self.list.setFixedHeight(
+            self.list.sizeHintForRow(0) * rows + 2 * self.list.frameWidth() + 4
+        )
+        label = QLabel(intro)
+        label.setWordWrap(True)
+        self.buttons = QDialogButtonBox()
+        self.open_button: QPushButton | None = None
+        if open_label is not None:
+            self.open_button = self.buttons.addButton(
+                open_label, QDialogButtonBox.ButtonRole.AcceptRole
+            )
+            self.open_button.clicked.connect(lambda: self._choose(OPEN_EXISTING))
+            self.list.itemActivated.connect(lambda _item: self._choose(OPEN_EXISTING))
+        self.go_button = self.buttons.addButton(go_label, QDialogButtonBox.ButtonRole.ApplyRole)
+        self.go_button.setAutoDefault(False)  # going ahead is never what Enter does
+        self.go_button.clicked.connect(lambda: self._choose(CREATE_ANYWAY))
+        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.clicked.connect(self.reject)
+        (self.open_button or cancel).setDefault(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(self.list)
+        layout.addWidget(self.buttons)
+        self.list.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def selected_id(self) -> int | None:
+        item = self.list.currentItem()
+        return None if item is None else int(item.data(Qt.ItemDataRole.UserRole))
+
+    def _choose(self, choice: str) -> None:
+        self.choice = choice
+        self.accept()
+
+
+class ReasonDialog(QDialog):
+    """Asks why (for a deactivation or a removal); OK stays off until a reason is given."""
+
+    def __init__(self, title: str, prompt: str, action: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(420)
+        label = QLabel(prompt)
+        label.setWordWrap(True)
+        self.text = QPlainTextEdit()
+        self.text.setTabChangesFocus(True)
+        self.text.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 14)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(action)
+        self.ok.setEnabled(False)
+        self.text.textChanged.connect(
+            lambda: self.ok.setEnabled(bool(self.text.toPlainText().strip()))
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(self.text)
+        layout.addWidget(self.buttons)
+
+    def reason(self) -> str:
+        return self.text.toPlainText().strip()

@@ -1,0 +1,300 @@
+"""Create, edit or look at one lot and its zones."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from PySide6.QtCore import (
+    Qt,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.parkers import format_when
+from desktop.services.permit_setup import (
+    MAX_CAPACITY,
+    LotDraft,
+    LotInfo,
+    PermitSetupService,
+    ZoneDraft,
+)
+from desktop.views.kit.forms import FieldBox
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.setup.common import ID_ROLE, _hint, _SetupDialog, _spin
+
+#: Affiliations in the order the office lists them.
+
+
+class LotDialog(_SetupDialog):
+    """Create or edit one lot: code, name, capacity, open or closed, and its zones."""
+
+    FIELDS = ("code", "name", "capacity", "active", "zones")
+
+    def __init__(
+        self,
+        service: PermitSetupService,
+        runner: OperationRunner,
+        lot: LotInfo | None = None,
+        *,
+        read_only: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(runner, read_only, parent)
+        self.service = service
+        self.lot = lot
+        self.setObjectName("lotDialog")
+        if lot is None:
+            self.setWindowTitle("New lot")
+        else:
+            self.setWindowTitle(f"{'Lot' if read_only else 'Edit lot'} {lot.code}")
+        self.setMinimumWidth(600)
+        self._build()
+        if self.save_button is not None:
+            self.save_button.setText("Create lot" if lot is None else "Save")
+        if lot is not None:
+            self._fill(lot)
+        else:
+            self.audit_label.hide()
+            self.availability.hide()
+            self._baseline = self.draft()
+        if read_only:
+            self._set_read_only()
+        self.code_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _build(self) -> None:
+        self.code_edit = QLineEdit()
+        self.code_edit.setMaxLength(12)
+        self.code_edit.setPlaceholderText("e.g. LOT-B")
+        self.code_edit.textEdited.connect(lambda t: self._capitals(self.code_edit, t, "code"))
+        self.name_edit = QLineEdit()
+        self.name_edit.setMaxLength(100)
+        self.name_edit.setPlaceholderText("e.g. North garage")
+        self.name_edit.textEdited.connect(lambda _t: self._edited("name"))
+        self.capacity_spin = _spin(0, MAX_CAPACITY, 0, " spaces")
+        self.capacity_spin.setGroupSeparatorShown(True)
+        self.capacity_spin.valueChanged.connect(lambda _v: self._edited("capacity"))
+        self.active_check = QCheckBox("Open: permits are sold for it")
+        self.active_check.setChecked(True)
+        self.availability = _hint("")
+        zones = self._build_zones()
+        self.boxes = {
+            "code": FieldBox("Code", self.code_edit),
+            "name": FieldBox("Name", self.name_edit),
+            "capacity": FieldBox("Capacity", self.capacity_spin),
+            "active": FieldBox("Status", self.active_check),
+            "zones": FieldBox("Zones", zones),
+        }
+        self.boxes["zones"].caption.setBuddy(self.zones_table)
+        top = Qt.AlignmentFlag.AlignTop
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(10)
+        grid.addWidget(self.boxes["code"], 0, 0, top)
+        grid.addWidget(self.boxes["name"], 0, 1, 1, 2, top)
+        grid.addWidget(self.boxes["capacity"], 1, 0, top)
+        grid.addWidget(self.boxes["active"], 1, 1, 1, 2, top)
+        grid.addWidget(self.availability, 2, 0, 1, 3, top)
+        grid.addWidget(self.boxes["zones"], 3, 0, 1, 3, top)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
+        self._finish_layout(grid)
+        order: list[QWidget] = [
+            self.code_edit,
+            self.name_edit,
+            self.capacity_spin,
+            self.active_check,
+            self.zones_table,
+            self.add_zone_button,
+            self.remove_zone_button,
+        ]
+        for before, after in itertools.pairwise(order):
+            QWidget.setTabOrder(before, after)
+
+    def _build_zones(self) -> QWidget:
+        self.zones_table = QTableWidget(0, 2)
+        self.zones_table.setObjectName("lotZones")
+        self.zones_table.setHorizontalHeaderLabels(["Code", "Name"])
+        self.zones_table.verticalHeader().hide()
+        self.zones_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.zones_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.zones_table.horizontalHeader().setStretchLastSection(True)
+        self.zones_table.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
+        self.zones_table.setColumnWidth(0, 130)
+        row_height = self.zones_table.fontMetrics().height() + 14
+        self.zones_table.verticalHeader().setDefaultSectionSize(row_height)
+        self.zones_table.setMinimumHeight(row_height * 4 + 36)
+        self.zones_table.itemChanged.connect(lambda _item: self._edited("zones"))
+        self.zones_table.itemSelectionChanged.connect(self._zone_selected)
+        self.add_zone_button = QPushButton("Add zone")
+        self.add_zone_button.setAutoDefault(False)
+        self.add_zone_button.clicked.connect(self.add_zone_row)
+        self.remove_zone_button = QPushButton("Remove new zone")
+        self.remove_zone_button.setAutoDefault(False)
+        self.remove_zone_button.setEnabled(False)
+        self.remove_zone_button.setToolTip("Saved zones stay: citations and patrols refer to them.")
+        self.remove_zone_button.clicked.connect(self._remove_zone_row)
+        zones = QWidget()
+        zones_layout = QVBoxLayout(zones)
+        zones_layout.setContentsMargins(0, 0, 0, 0)
+        zones_layout.setSpacing(6)
+        zones_layout.addWidget(self.zones_table)
+        zone_buttons = QHBoxLayout()
+        zone_buttons.addWidget(self.add_zone_button)
+        zone_buttons.addWidget(self.remove_zone_button)
+        zone_buttons.addStretch(1)
+        self.zone_buttons = QWidget()
+        self.zone_buttons.setLayout(zone_buttons)
+        zone_buttons.setContentsMargins(0, 0, 0, 0)
+        zones_layout.addWidget(self.zone_buttons)
+        self.zones_hint = _hint(
+            "Zones divide a lot for patrols and fines. Saved zones are kept; rename them."
+        )
+        zones_layout.addWidget(self.zones_hint)
+        return zones
+
+    def _set_read_only(self) -> None:
+        for edit in (self.code_edit, self.name_edit):
+            edit.setReadOnly(True)
+            edit.setPlaceholderText("")
+        self.capacity_spin.setEnabled(False)
+        self.active_check.setEnabled(False)
+        self.zones_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.zone_buttons.hide()
+        self.zones_hint.hide()
+
+    def _fill(self, record: object) -> None:
+        if not isinstance(record, LotInfo):
+            return
+        self.lot = record
+        self.code_edit.setText(record.code)
+        self.name_edit.setText(record.name)
+        self.name_edit.setCursorPosition(0)
+        self.capacity_spin.setValue(record.capacity)
+        self.active_check.setChecked(record.active)
+        self.zones_table.blockSignals(True)
+        try:
+            self.zones_table.setRowCount(0)
+            for zone in record.zones:
+                self._append_zone(zone.code, zone.name, zone.id, zone.version)
+        finally:
+            self.zones_table.blockSignals(False)
+        held = f", {record.offered:,} held for waitlist offers" if record.offered else ""
+        advice = (
+            ""
+            if self.read_only
+            else " Capacity may go below what is sold: those permits stay valid and new "
+            "sales wait until enough of them end."
+        )
+        self.availability.setText(
+            f"Now: {record.taken:,} permits valid{held}, {record.free:,} spaces free.{advice}"
+        )
+        self.availability.show()
+        self.audit_label.setText(
+            self.service.workspace.identity.changed_words(
+                "Last changed", record.updated_by, format_when(record.updated_at)
+            )
+            + "."
+        )
+        self.audit_label.show()
+        self._baseline = self.draft()
+        self.clear_problems()
+
+    def _append_zone(self, code: str, name: str, zone_id: int | None, version: int | None) -> int:
+        row = self.zones_table.rowCount()
+        self.zones_table.insertRow(row)
+        code_item = QTableWidgetItem(code)
+        code_item.setData(ID_ROLE, (zone_id, version))
+        self.zones_table.setItem(row, 0, code_item)
+        self.zones_table.setItem(row, 1, QTableWidgetItem(name))
+        return row
+
+    def add_zone_row(self) -> None:
+        row = self._append_zone("", "", None, None)
+        self.zones_table.setCurrentCell(row, 0)
+        item = self.zones_table.item(row, 0)
+        if item is not None:
+            self.zones_table.editItem(item)
+
+    def _zone_key(self, row: int) -> tuple[int | None, int | None]:
+        item = self.zones_table.item(row, 0)
+        key = item.data(ID_ROLE) if item is not None else None
+        if isinstance(key, tuple | list) and len(key) == 2:
+            return key[0], key[1]
+        return None, None
+
+    def _zone_selected(self) -> None:
+        row = self.zones_table.currentRow()
+        self.remove_zone_button.setEnabled(row >= 0 and self._zone_key(row)[0] is None)
+
+    def _remove_zone_row(self) -> None:
+        row = self.zones_table.currentRow()
+        if row >= 0 and self._zone_key(row)[0] is None:
+            self.zones_table.removeRow(row)
+            self._edited("zones")
+
+    def draft(self) -> LotDraft:
+        zones = []
+        for row in range(self.zones_table.rowCount()):
+            code_item, name_item = self.zones_table.item(row, 0), self.zones_table.item(row, 1)
+            zone_id, version = self._zone_key(row)
+            zones.append(
+                ZoneDraft(
+                    code_item.text() if code_item else "",
+                    name_item.text() if name_item else "",
+                    zone_id,
+                    version,
+                )
+            )
+        return LotDraft(
+            code=self.code_edit.text(),
+            name=self.name_edit.text(),
+            capacity=self.capacity_spin.value(),
+            active=self.active_check.isChecked(),
+            zones=tuple(zones),
+        )
+
+    def _save_call(self) -> Callable[[], object]:
+        draft = self.draft()
+        draft.cleaned()
+        service, record = self.service, self.lot
+        if record is None:
+            return lambda: service.save_lot(draft)
+        lot_id, version = record.id, record.version
+        return lambda: service.save_lot(draft, lot_id, version)
+
+    def _reload_call(self) -> Callable[[], object] | None:
+        record, service = self.lot, self.service
+        if record is None:
+            return None
+        lot_id = record.id
+        return lambda: service.lot(lot_id)
+
+    def _focus_target(self, name: str) -> QWidget:
+        return self.zones_table if name == "zones" else super()._focus_target(name)
+
+    def changed_fields(self) -> list[tuple[str, str]]:
+        typed, loaded = self.draft(), self._baseline
+        changes = []
+        for name, caption in (("code", "Code"), ("name", "Name")):
+            if getattr(typed, name).strip() != getattr(loaded, name).strip():
+                changes.append((caption, getattr(typed, name) or "(empty)"))
+        if typed.capacity != loaded.capacity:
+            changes.append(("Capacity", f"{typed.capacity:,} spaces"))
+        if typed.active != loaded.active:
+            changes.append(("Status", "Open" if typed.active else "Closed"))
+        if typed.zones != loaded.zones:
+            changes.append(("Zones", ", ".join(f"{z.code} {z.name}" for z in typed.zones)))
+        return changes

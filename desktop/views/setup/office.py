@@ -1,0 +1,369 @@
+"""The office settings form: name, time zone, currency, thresholds, phone region, footer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import (
+    Qt,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.contacts import region_choices
+from desktop.services.errors import FieldProblem, ValidationError
+from desktop.services.parkers import format_when
+from desktop.services.permit_setup import (
+    MAX_FOOTER,
+    OfficeSettings,
+    OfficeSettingsDraft,
+    time_zone_choices,
+)
+from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, form_style
+from desktop.views.kit.widgets import (
+    NoticeBar,
+    mark_invalid,
+)
+from desktop.views.setup.common import _EDITOR_STYLE, _RIGHT, _hint, _spin
+
+if TYPE_CHECKING:
+    from desktop.services.workspace import Identity
+
+#: Affiliations in the order the office lists them.
+
+
+class OfficeSettingsForm(QWidget):
+    """Name, time zone, currency, refund approval threshold, free-permit policy, receipt footer."""
+
+    FIELDS = (
+        "office_name",
+        "time_zone",
+        "currency",
+        "refund_approval_threshold",
+        "free_days_per_plate",
+        "free_days_window",
+        "phone_region",
+        "receipt_footer",
+    )
+    #: The manager asked to save these values (the desk saves them).
+    save_requested = Signal(object)  # OfficeSettingsDraft
+    reload_requested = Signal()
+
+    def __init__(self, editable: bool, identity: Identity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editable = editable
+        self.identity = identity
+        self.settings: OfficeSettings | None = None
+        self.setObjectName("officeSettingsForm")
+        self.setStyleSheet(
+            form_style() + _EDITOR_STYLE + "QWidget#officeSettingsForm { background: transparent; }"
+        )
+        self._build_fields()
+        self.audit_label = _hint("")
+        self.notice = NoticeBar("officeNotice", "Reload")
+        self.notice.button.clicked.connect(self.reload_requested.emit)
+        self.save_button = QPushButton("Save settings")
+        self.save_button.setProperty("primary", True)
+        self.save_button.clicked.connect(self.submit)
+        self.undo_button = QPushButton("Undo changes")
+        self.undo_button.clicked.connect(self.undo)
+        self.save_state = QLabel()
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.save_state, 1)
+        buttons.addWidget(self.undo_button)
+        buttons.addWidget(self.save_button)
+        self.button_row = QWidget()
+        self.button_row.setLayout(buttons)
+        self.button_row.setVisible(editable)
+        self._build_layout()
+
+        self._baseline = OfficeSettingsDraft("", "", "", "", "")
+        self._loading = False
+        self.office_name_edit.textChanged.connect(lambda _t: self._changed("office_name"))
+        self.time_zone_combo.currentTextChanged.connect(lambda _t: self._changed("time_zone"))
+        self.currency_edit.textChanged.connect(lambda _t: self._changed("currency"))
+        self.currency_edit.textEdited.connect(self._currency_typed)
+        self.threshold_edit.textChanged.connect(
+            lambda _t: self._changed("refund_approval_threshold")
+        )
+        self.footer_edit.textChanged.connect(lambda: self._changed("receipt_footer"))
+        self.free_days_spin.valueChanged.connect(lambda _v: self._changed("free_days_per_plate"))
+        self.free_window_spin.valueChanged.connect(lambda _v: self._changed("free_days_window"))
+        self.region_combo.currentIndexChanged.connect(lambda _i: self._changed("phone_region"))
+        if not editable:
+            self._set_read_only()
+        self._update_buttons()
+
+    def _build_fields(self) -> None:
+        self.office_name_edit = QLineEdit()
+        self.office_name_edit.setMaxLength(100)
+        self.time_zone_combo = QComboBox()
+        self.time_zone_combo.setEditable(True)
+        self.time_zone_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.time_zone_combo.addItems(time_zone_choices())
+        self.time_zone_combo.setMaxVisibleItems(15)
+        completer = QCompleter(self.time_zone_combo.model(), self.time_zone_combo)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.time_zone_combo.setCompleter(completer)
+        self.currency_edit = QLineEdit()
+        self.currency_edit.setMaxLength(3)
+        self.currency_edit.setPlaceholderText("e.g. USD")
+        self.threshold_edit = QLineEdit()
+        self.threshold_edit.setAlignment(_RIGHT)
+        self.footer_edit = QPlainTextEdit()
+        self.footer_edit.setTabChangesFocus(True)
+        self.footer_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 18)
+        self.free_days_spin = _spin(0, 366, 7, " days")
+        self.free_window_spin = _spin(1, 730, 90, " days")
+        for spin in (self.free_days_spin, self.free_window_spin):
+            spin.setFixedWidth(120)
+            spin.setAlignment(_RIGHT)
+        self.region_combo = QComboBox()
+        for code, label in region_choices():
+            self.region_combo.addItem(label, code)
+        self.region_combo.setMaxVisibleItems(15)
+        self.footer_count = _hint("")
+        footer = QWidget()
+        footer_layout = QVBoxLayout(footer)
+        footer_layout.setContentsMargins(0, 0, 0, 0)
+        footer_layout.setSpacing(2)
+        footer_layout.addWidget(self.footer_edit)
+        footer_layout.addWidget(self.footer_count)
+        self.boxes: dict[str, FieldBox] = {
+            "office_name": FieldBox("Office name", self.office_name_edit),
+            "time_zone": FieldBox("Time zone", self.time_zone_combo),
+            "currency": FieldBox("Currency", self.currency_edit),
+            "refund_approval_threshold": FieldBox("Refund approval threshold", self.threshold_edit),
+            "free_days_per_plate": FieldBox(
+                "Free temporary permits per plate", self.free_days_spin
+            ),
+            "free_days_window": FieldBox("In any period of", self.free_window_spin),
+            "phone_region": FieldBox("Phone numbers are from", self.region_combo),
+            "receipt_footer": FieldBox("Receipt footer", footer),
+        }
+        self.boxes["receipt_footer"].caption.setBuddy(self.footer_edit)
+
+    def _build_layout(self) -> None:
+        hints = {
+            "office_name": "Printed on receipts and reports.",
+            "time_zone": "Days begin and end at midnight here: a permit valid to 31 May ends "
+            "at the end of 31 May in this zone.",
+            "currency": "The three-letter code shown with prices and on receipts. "
+            "Amounts are not converted when it changes.",
+            "refund_approval_threshold": "Refunds above this amount wait for a manager's "
+            "approval before they are paid.",
+            "phone_region": "A number typed without + and a country code is read as dialled "
+            "here; numbers are shown in this country's format.",
+        }
+        column = QVBoxLayout()
+        column.setSpacing(12)
+        column.addWidget(self.audit_label)
+        column.addWidget(self.notice)
+        for name in self.FIELDS:
+            if name == "free_days_window":
+                continue  # beside free_days_per_plate
+            box = self.boxes[name]
+            if name == "free_days_per_plate":
+                pair = QHBoxLayout()
+                pair.setContentsMargins(0, 0, 0, 0)
+                pair.setSpacing(12)
+                pair.addWidget(box)
+                pair.addWidget(self.boxes["free_days_window"])
+                pair.addStretch(1)
+                column.addLayout(pair)
+                column.addWidget(
+                    _hint(
+                        "Free temporary and visitor permits beyond this, for one plate, are "
+                        "issued by a manager only: so free permits cannot be chained into a "
+                        "season of free parking."
+                    )
+                )
+                continue
+            column.addWidget(box)
+            box_layout = box.layout()
+            if name in hints and box_layout is not None:
+                box_layout.addWidget(_hint(hints[name]))
+        column.addWidget(self.button_row)
+        column.addStretch(1)
+        body = QWidget()
+        body.setMaximumWidth(620)
+        body.setLayout(column)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(4, 12, 4, 4)
+        outer.addWidget(body, 1)
+        outer.addStretch(0)
+
+    def _set_read_only(self) -> None:
+        for edit in (self.office_name_edit, self.currency_edit, self.threshold_edit):
+            edit.setReadOnly(True)
+            edit.setPlaceholderText("")
+        self.footer_edit.setReadOnly(True)
+        self.time_zone_combo.setEnabled(False)
+        self.region_combo.setEnabled(False)
+        for spin in (self.free_days_spin, self.free_window_spin):
+            spin.setReadOnly(True)
+
+    def _currency_typed(self, typed: str) -> None:
+        if typed != typed.upper():
+            self.currency_edit.setText(typed.upper())
+
+    # -- values --------------------------------------------------------------------------
+
+    def draft(self) -> OfficeSettingsDraft:
+        return OfficeSettingsDraft(
+            office_name=self.office_name_edit.text(),
+            time_zone=self.time_zone_combo.currentText(),
+            currency=self.currency_edit.text(),
+            refund_approval_threshold=self.threshold_edit.text(),
+            receipt_footer=self.footer_edit.toPlainText(),
+            free_days_per_plate=self.free_days_spin.value(),
+            free_days_window=self.free_window_spin.value(),
+            phone_region=str(self.region_combo.currentData() or ""),
+        )
+
+    def is_dirty(self) -> bool:
+        def comparable(d: OfficeSettingsDraft) -> tuple[str, ...]:
+            return (
+                " ".join(d.office_name.split()),
+                d.time_zone.strip(),
+                d.currency.strip().upper(),
+                d.refund_approval_threshold.strip(),
+                d.receipt_footer.strip(),
+                str(d.free_days_per_plate),
+                str(d.free_days_window),
+                d.phone_region,
+            )
+
+        return self.settings is not None and comparable(self.draft()) != comparable(self._baseline)
+
+    def changed_fields(self) -> list[tuple[str, str]]:
+        """(caption, typed value) for each setting that differs from the loaded ones."""
+        typed = self.draft()
+        return [
+            (self.boxes[name].caption.text(), str(getattr(typed, name)).strip() or "(empty)")
+            for name in self.FIELDS
+            if str(getattr(typed, name)).strip() != str(getattr(self._baseline, name)).strip()
+        ]
+
+    def load(self, settings: OfficeSettings, *, force: bool = False) -> None:
+        """Show saved settings; unsaved edits stay (with a notice) unless ``force``."""
+        if not force and self.is_dirty():
+            if self.settings is not None and settings.version != self.settings.version:
+                self.notice.say(
+                    f"Changed by {settings.updated_by} at {format_when(settings.updated_at)}. "
+                    "Reload to see their change; your unsaved values stay until you do."
+                )
+            return
+        self.settings = settings
+        self._baseline = OfficeSettingsDraft.of(settings)
+        self._loading = True
+        try:
+            self.office_name_edit.setText(settings.office_name)
+            if self.time_zone_combo.findText(settings.time_zone) < 0:
+                self.time_zone_combo.addItem(settings.time_zone)
+            self.time_zone_combo.setCurrentText(settings.time_zone)
+            self.currency_edit.setText(settings.currency)
+            self.threshold_edit.setText(self._baseline.refund_approval_threshold)
+            self.footer_edit.setPlainText(settings.receipt_footer)
+            self.free_days_spin.setValue(settings.free_days_per_plate)
+            self.free_window_spin.setValue(settings.free_days_window)
+            self.region_combo.setCurrentIndex(self.region_combo.findData(settings.phone_region))
+        finally:
+            self._loading = False
+        self.notice.hide()
+        self.clear_problems()
+        self.audit_label.setText(
+            self.identity.changed_words(
+                "Last changed", settings.updated_by, format_when(settings.updated_at)
+            )
+            + "."
+        )
+        self._update_buttons()
+
+    def undo(self) -> None:
+        if self.settings is not None:
+            self.load(self.settings, force=True)
+            self.save_state.setText("")
+
+    def submit(self) -> None:
+        if not self.editable or self.settings is None:
+            return
+        draft = self.draft()
+        try:
+            draft.cleaned()
+        except ValidationError as exc:
+            self.show_problems(exc.problems)
+            return
+        self.clear_problems()
+        self.save_requested.emit(draft)
+
+    def set_busy(self, busy: bool) -> None:
+        self.save_button.setEnabled(not busy and self.is_dirty())
+        self.save_button.setText("Saving…" if busy else "Save settings")
+
+    # -- problems ------------------------------------------------------------------------
+
+    def field_error(self, name: str) -> str:
+        box = self.boxes[name]
+        return box.problem.text() if box.has_problem else ""
+
+    def show_problems(self, problems: Iterable[FieldProblem]) -> list[FieldProblem]:
+        by_field: dict[str, str] = {}
+        others: list[FieldProblem] = []
+        for problem in problems:
+            if problem.field in self.boxes:
+                by_field.setdefault(problem.field, problem.message)
+            else:
+                others.append(problem)
+        for name, box in self.boxes.items():
+            box.show_problem(by_field.get(name))
+        mark_invalid(self.footer_edit, "receipt_footer" in by_field)
+        first = next((n for n in self.FIELDS if n in by_field), None)
+        if first is not None:
+            editor = self.footer_edit if first == "receipt_footer" else self.boxes[first].editor
+            editor.setFocus(Qt.FocusReason.OtherFocusReason)
+        return others
+
+    def clear_problems(self) -> None:
+        for box in self.boxes.values():
+            box.show_problem(None)
+        mark_invalid(self.footer_edit, False)
+
+    def _changed(self, name: str) -> None:
+        if name == "receipt_footer":
+            length = len(self.footer_edit.toPlainText().strip())
+            count = f" {length} of {MAX_FOOTER} characters." if self.editable else ""
+            self.footer_count.setText(f"Printed at the bottom of every receipt.{count}")
+            self.footer_count.setStyleSheet(
+                f"color: {ERROR_COLOUR};" if length > MAX_FOOTER else ""
+            )
+        if self._loading:
+            return
+        box = self.boxes[name]
+        if box.has_problem:
+            box.show_problem(None)
+            if name == "receipt_footer":
+                mark_invalid(self.footer_edit, False)
+        self.save_state.setText("")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        dirty = self.is_dirty()
+        self.save_button.setEnabled(dirty)
+        self.undo_button.setEnabled(dirty)
+        if dirty:
+            self.save_state.setText("Unsaved changes")
+            self.save_state.setStyleSheet("color: #7a4b00;")
