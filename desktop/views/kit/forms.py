@@ -70,6 +70,11 @@ class FieldBox(QWidget):
         self.problem.setText(message or "")
         self.problem.setVisible(bool(message))
         mark_invalid(self.editor, bool(message))
+        window = self.window()
+        if message and isinstance(window, QDialog) and window.isVisible():
+            # A wrapped message needs height the dialog does not take by itself; without
+            # it the rows are squeezed and the message covers the field below.
+            grow_to_fit(window)
 
     @property
     def has_problem(self) -> bool:

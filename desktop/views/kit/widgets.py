@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -259,3 +260,32 @@ class MomentEdit(QDateTimeEdit):
 
     def textFromDateTime(self, value: QDateTime) -> str:
         return value.toString(self.DISPLAY)
+
+
+class DeskSplitter(QSplitter):
+    """Search results above, a record below: the desk says which pane needs the room now
+    (the results until a record is open, then the record), and the split follows — unless
+    the person has dragged it, which then stays as they left it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Vertical, parent)
+        self.setChildrenCollapsible(False)
+        self._by_hand = False
+        self._sizing = False
+        self.splitterMoved.connect(self._moved)
+
+    def favour(self, pane: int, share: float = 0.7) -> None:
+        """Give ``pane`` (0 above, 1 below) ``share`` of the height."""
+        if self._by_hand or self.count() != 2:
+            return
+        total = sum(self.sizes()) or self.height()
+        first = int(total * (share if pane == 0 else 1 - share))
+        self._sizing = True
+        try:
+            self.setSizes([first, total - first])
+        finally:
+            self._sizing = False
+
+    def _moved(self, _position: int, _index: int) -> None:
+        if not self._sizing:
+            self._by_hand = True

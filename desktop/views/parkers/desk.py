@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -56,7 +55,7 @@ from desktop.views.kit.dialogs import ConflictDialog
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import DeskTable
-from desktop.views.kit.widgets import EmptyState
+from desktop.views.kit.widgets import DeskSplitter, EmptyState
 from desktop.views.parkers.dialogs import (
     CREATE_ANYWAY,
     OPEN_EXISTING,
@@ -120,13 +119,12 @@ class ParkerDesk(QWidget):
         self._build_search_side()
         self._build_detail_side()
         # Results above the record, so the table gets the full width for its seven columns.
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter = DeskSplitter()
         splitter.addWidget(self._search_side)
         splitter.addWidget(self._detail_side)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([300, 450])
-        splitter.setChildrenCollapsible(False)
         self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -590,12 +588,14 @@ class ParkerDesk(QWidget):
         self.results.clearSelection()
         self._refresh_detail_header()
         self.detail_stack.setCurrentWidget(self._detail_page)
+        self.splitter.favour(1, 0.65)
         self.form.first_name.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _show_placeholder(self) -> None:
         self._mode = _NONE
         self._detail = None
         self.detail_stack.setCurrentWidget(self.placeholder)
+        self.splitter.favour(0, 0.7)
         self._update_buttons()
 
     def _show_detail(self, detail: ParkerDetail, *, keep_edits: bool = False) -> None:
@@ -608,6 +608,7 @@ class ParkerDesk(QWidget):
         self.notice.hide()
         self._refresh_detail_header()
         self.detail_stack.setCurrentWidget(self._detail_page)
+        self.splitter.favour(1, 0.65)
         self._select_open_parker()
 
     def _refresh_detail_header(self) -> None:

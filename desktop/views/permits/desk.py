@@ -83,7 +83,13 @@ from desktop.views.kit.tables import (
     money_column,
     time_column,
 )
-from desktop.views.kit.widgets import EmptyState, alive, failure_while_alive, while_alive
+from desktop.views.kit.widgets import (
+    DeskSplitter,
+    EmptyState,
+    alive,
+    failure_while_alive,
+    while_alive,
+)
 from desktop.views.parkers import ParkerResultsModel
 from desktop.views.permits.actions import (
     CREDIT_COLOUR,
@@ -450,15 +456,22 @@ class PermitDesk(QWidget):
         return panel
 
     def _build_counter(self) -> QWidget:
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter = DeskSplitter()
         splitter.addWidget(self._build_search())
         splitter.addWidget(self._build_parker_side())
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([200, 520])
-        splitter.setChildrenCollapsible(False)
         self.splitter = splitter
         return splitter
+
+    def _first_room(self) -> None:
+        if alive(self):
+            self._give_room(parker_open=self.page is not None)
+
+    def _give_room(self, *, parker_open: bool) -> None:
+        """Search results take most of the desk until a parker is open; then their page."""
+        self.splitter.favour(1 if parker_open else 0, 0.7)
 
     def _build_search(self) -> QWidget:
         self.search = QLineEdit()
@@ -811,6 +824,8 @@ class PermitDesk(QWidget):
             focused = QApplication.focusWidget()
             if focused is None or not self.isAncestorOf(focused):
                 self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+            # Once laid out: room for the search results until a parker is open.
+            QTimer.singleShot(0, self._first_room)
         super().showEvent(event)
 
     # -- the office ---------------------------------------------------------------------
@@ -986,6 +1001,7 @@ class PermitDesk(QWidget):
     def _show_placeholder(self) -> None:
         self.page = None
         self.parker_stack.setCurrentWidget(self.placeholder)
+        self._give_room(parker_open=False)
         self._update_buttons()
 
     def _show_page(self, page: ParkerPage, *, fresh: bool) -> None:
@@ -1040,6 +1056,7 @@ class PermitDesk(QWidget):
         )
         self._show_option_detail()
         self.parker_stack.setCurrentWidget(self.parker_page)
+        self._give_room(parker_open=True)
         self._select_open_parker()
         self._update_buttons()
 

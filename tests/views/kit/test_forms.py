@@ -7,12 +7,14 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QGridLayout, QLineEdit
+from PySide6.QtWidgets import QApplication, QDialog, QGridLayout, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desktop.services.errors import FieldProblem, ValidationError
 from desktop.views.kit.forms import FieldBox, FormDialog
 from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.widgets import stylesheet
+from desktop.views.parkers.vehicle_dialog import VehicleDialog
 
 TIMEOUT_MS = 5_000
 Save = Callable[[str, str], object]
@@ -122,3 +124,39 @@ def test_escape_cancels_without_saving(
     qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Escape)
     assert dialog.result() == QDialog.DialogCode.Rejected
     assert calls == []
+
+
+@pytest.fixture
+def styled(qapp: QApplication) -> Iterator[QApplication]:
+    qapp.setStyleSheet(stylesheet())
+    yield qapp
+    qapp.setStyleSheet("")
+
+
+def test_a_message_makes_room_instead_of_covering_the_next_field(
+    qtbot: QtBot, styled: QApplication
+) -> None:
+    # The vehicle dialog lays out its own fields: the room comes from FieldBox itself.
+    dialog = VehicleDialog("Cora Corrected", None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.plate.setText("AB$%")
+    dialog.show_problems(
+        [
+            FieldProblem(
+                "plate",
+                "'AB$%' is not a plate: use 1 to 10 letters A-Z and digits "
+                "(spaces, dashes and dots are ignored).",
+            )
+        ]
+    )
+    qtbot.wait(100)  # the layout settles
+    message = dialog.boxes["plate"].problem
+    assert message.isVisible()
+    message_bottom = message.mapTo(dialog, message.rect().bottomLeft()).y()
+    hint_top = dialog.stored_as.mapTo(dialog, dialog.stored_as.rect().topLeft()).y()
+    plate_bottom = dialog.plate.mapTo(dialog, dialog.plate.rect().bottomLeft()).y()
+    make_top = dialog.make.mapTo(dialog, dialog.make.rect().topLeft()).y()
+    assert hint_top > plate_bottom  # the "stored as" line is under the field, not on it
+    assert make_top > message_bottom  # and the message does not cover the next field

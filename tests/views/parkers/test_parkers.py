@@ -336,6 +336,26 @@ def fill_new_parker(qtbot: QtBot, desk: ParkerDesk, first: str, last: str, email
     qtbot.keyClicks(form.email, email)
 
 
+def test_the_results_get_the_room_and_tab_leaves_them(
+    qtbot: QtBot, open_desk: Callable[..., Kit]
+) -> None:
+    kit = open_desk(live=False)
+    desk = kit.desk
+    desk.resize(1200, 780)
+    tag = token()
+    parker = make_parker(kit.service, f"Roomy{tag}")
+    search(qtbot, desk, f"Roomy{tag}")
+    # No parker open: the list has the room, not an empty page.
+    qtbot.waitUntil(lambda: desk.results.height() > desk.detail_stack.height(), timeout=TIMEOUT)
+    # Tab leaves the list for the next control instead of walking its cells.
+    desk.results.setFocus()
+    desk.results.setCurrentIndex(desk.results_model.index(0, 0))
+    qtbot.keyClick(desk.results, Qt.Key.Key_Tab)
+    assert desk.focusWidget() is not desk.results
+    open_by_keyboard(qtbot, desk, parker.id)
+    qtbot.waitUntil(lambda: desk.detail_stack.height() > desk.results.height(), timeout=TIMEOUT)
+
+
 def test_a_parker_imported_by_the_set_up_says_imported_not_a_login(
     qtbot: QtBot, open_desk: Callable[..., Kit], database: Database
 ) -> None:

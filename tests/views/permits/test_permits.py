@@ -270,6 +270,17 @@ def column(model: RowsModel[Any], title: str) -> list[str]:
 # -- selling ---------------------------------------------------------------------------------
 
 
+def test_the_results_have_the_room_until_a_parker_is_open(
+    qtbot: QtBot, open_desk: Callable[..., Kit]
+) -> None:
+    kit = open_desk(live=False)
+    desk = kit.desk
+    qtbot.waitUntil(lambda: desk.results.height() > desk.parker_stack.height(), timeout=TIMEOUT)
+    parker = make_parker(kit.parkers, f"Room{token()}")
+    find_and_open(qtbot, desk, parker.last_name, parker.id)
+    qtbot.waitUntil(lambda: desk.parker_stack.height() > desk.results.height(), timeout=TIMEOUT)
+
+
 def test_a_clerk_sells_a_permit_from_search_to_receipt(
     qtbot: QtBot, database: Database, open_desk: Callable[..., Kit], receipts: list[str]
 ) -> None:
