@@ -41,6 +41,7 @@ from desktop.views.permits.sale import SellPermitDialog
 from desktop.views.permits.temporary import TemporaryPermitDialog
 from desktop.views.permits.waitlist import WaitlistPanel
 from tests.conftest import ROLE_LOGIN, Database
+from tests.views.elision import cut_texts
 
 pytestmark = [
     pytest.mark.gui,
@@ -318,6 +319,15 @@ def test_a_clerk_sells_a_permit_from_search_to_receipt(
     assert column(desk.permits_model, "Status") == ["Valid"]
     assert column(desk.permits_model, "Vehicles") == [f"ON {parker.vehicles[0].plate_normalized}"]
     assert column(desk.permits_model, "Price") == ["$30.00"]
+    # At the default window size no title or cell of the parker's lists is cut.
+    desk.resize(1200, 780)
+    for tab in range(desk.parker_tabs.count()):
+        desk.parker_tabs.setCurrentIndex(tab)
+        qtbot.wait(30)
+        for view in (desk.permits_view, desk.options_view, desk.ledger_view, desk.receipts_view):
+            if view.isVisible():
+                assert cut_texts(view) == [], desk.parker_tabs.tabText(tab)
+    desk.parker_tabs.setCurrentIndex(0)
     qtbot.waitUntil(lambda: desk.balance_label.text() == "Balance: Nothing owed", timeout=TIMEOUT)
     assert column(desk.ledger_model, "What") == ["Payment", "Sale"]
     assert desk.notice_text().startswith(f"Sold permit {permit.number}: $30.00 paid by card")

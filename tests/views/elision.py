@@ -1,0 +1,34 @@
+"""Which cells and column titles of a list are cut short ("$200.0", "Awaiting sig…")."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QTableView
+
+#: The style sheet pads cells and titles by 8 px a side; the style adds its margins.
+PADDING = 18
+
+
+def cut_texts(view: QTableView) -> list[str]:
+    """Texts of visible columns (titles, and the cells of the rows shown) that do not fit
+    their column; a stretching column counts with the width it has."""
+    model = view.model()
+    header = view.horizontalHeader()
+    bold = QFont(header.font())
+    bold.setBold(True)
+    titles, body = QFontMetrics(bold), view.fontMetrics()
+    source = model.sourceModel() if isinstance(model, QSortFilterProxyModel) else model
+    cut: list[str] = []
+    for column in range(model.columnCount()):
+        if view.isColumnHidden(column):
+            continue
+        width = header.sectionSize(column)
+        title = str(source.headerData(column, Qt.Orientation.Horizontal) or "")
+        if titles.horizontalAdvance(title) + PADDING > width:
+            cut.append(f"title {title!r} in {width}px")
+        for row in range(min(model.rowCount(), 50)):
+            text = model.index(row, column).data()
+            if text and body.horizontalAdvance(str(text)) + PADDING > width:
+                cut.append(f"{title}: {text!r} in {width}px")
+    return cut
