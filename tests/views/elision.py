@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QTableView
@@ -10,9 +12,9 @@ from PySide6.QtWidgets import QTableView
 PADDING = 18
 
 
-def cut_texts(view: QTableView) -> list[str]:
-    """Texts of visible columns (titles, and the cells of the rows shown) that do not fit
-    their column; a stretching column counts with the width it has."""
+def cut_texts(view: QTableView, rows: Iterable[int] | None = None) -> list[str]:
+    """Texts of visible columns (titles, and the cells of ``rows``, else the first 50) that
+    do not fit their column; a stretching column counts with the width it has."""
     model = view.model()
     header = view.horizontalHeader()
     bold = QFont(header.font())
@@ -27,7 +29,7 @@ def cut_texts(view: QTableView) -> list[str]:
         title = str(source.headerData(column, Qt.Orientation.Horizontal) or "")
         if titles.horizontalAdvance(title) + PADDING > width:
             cut.append(f"title {title!r} in {width}px")
-        for row in range(min(model.rowCount(), 50)):
+        for row in range(min(model.rowCount(), 50)) if rows is None else rows:
             text = model.index(row, column).data()
             if text and body.horizontalAdvance(str(text)) + PADDING > width:
                 cut.append(f"{title}: {text!r} in {width}px")

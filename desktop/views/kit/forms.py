@@ -216,6 +216,9 @@ class FormDialog(QDialog):
             self.show_problems(exc.problems)
             return
         self.clear_problems()
+        if call is None:
+            self.accept()  # checked here; the desk goes on with the values (to payment, say)
+            return
         self._set_busy(True)
         self.runner.run(
             call,
@@ -225,7 +228,10 @@ class FormDialog(QDialog):
             parent=self,
         )
 
-    def _save_call(self) -> Callable[[], object]:
+    def _save_call(self) -> Callable[[], object] | None:
+        """The service call that saves what was typed (run off the GUI thread), or None when
+        checking here is all (the desk takes the values on). Raise :class:`ValidationError`
+        for what is wrong before anything is sent."""
         raise NotImplementedError
 
     def _saved(self, result: object) -> None:

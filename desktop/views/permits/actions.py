@@ -34,7 +34,8 @@ from desktop.services.permits import (
     Quote,
     RefundEstimate,
 )
-from desktop.views.kit.forms import form_style
+from desktop.views.kit.forms import FieldBox, FormDialog, form_style
+from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive, grow_to_fit, mark_invalid
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -390,14 +391,21 @@ class CancelPermitDialog(QDialog):
 # -- a fee ----------------------------------------------------------------------------------
 
 
-class FeeDialog(QDialog):
+class FeeDialog(FormDialog):
     """A fee charged at the counter (a replacement hang tag, a late fee): amount and what for."""
 
-    def __init__(self, parker_name: str, currency: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    FIELDS = ("amount", "memo")
+
+    def __init__(
+        self,
+        parker_name: str,
+        currency: str,
+        runner: OperationRunner,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(runner, accept_text="Continue to payment…", parent=parent)
         self.setWindowTitle(f"Charge a fee to {parker_name}")
         self.setMinimumWidth(420)
-        self.setStyleSheet(form_style())
         self.currency = currency
         self.amount_edit = QLineEdit()
         self.amount_edit.setPlaceholderText("e.g. 25.00")
@@ -406,42 +414,34 @@ class FeeDialog(QDialog):
         self.memo.setMaxLength(200)
         self.memo.setPlaceholderText("e.g. Replacement hang tag")
         self.memo.setAccessibleName("What the fee is for")
-        form = QFormLayout()
-        form.addRow("Amount", self.amount_edit)
-        form.addRow("For", self.memo)
-        self.problem = _problem_label()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Continue to payment…")
-        ok.setProperty("primary", True)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
+        self.boxes = {
+            "amount": FieldBox(f"&Amount ({currency})", self.amount_edit),
+            "memo": FieldBox("&For", self.memo),
+        }
+        fields = QVBoxLayout()
+        fields.addWidget(self.boxes["amount"])
+        fields.addWidget(self.boxes["memo"])
+        self._finish_layout(fields)
+        self.amount_edit.textEdited.connect(lambda _t: self._edited("amount"))
+        self.memo.textEdited.connect(lambda _t: self._edited("memo"))
         self.value = Decimal(0)
 
-    def submit(self) -> None:
+    def _save_call(self) -> None:
         problems: list[FieldProblem] = []
         try:
             self.value = parse_money(
-                self.amount_edit.text(), field="amount", label="the amount", allow_zero=False
+                self.amount_edit.text(),
+                field="amount",
+                label="the amount",
+                currency=self.currency,
+                allow_zero=False,
             )
         except ValidationError as exc:
             problems.extend(exc.problems)
         if len(self.memo.text().strip()) < 3:
             problems.append(FieldProblem("memo", "Say what the fee is for."))
-        mark_invalid(self.amount_edit, any(p.field == "amount" for p in problems))
-        mark_invalid(self.memo, any(p.field == "memo" for p in problems))
         if problems:
-            self.problem.setText("\n".join(p.message for p in problems))
-            self.problem.show()
-            grow_to_fit(self)
-            return
-        self.accept()
+            raise ValidationError(problems)
 
     def memo_text(self) -> str:
         return self.memo.text().strip()

@@ -1443,7 +1443,7 @@ class PermitDesk(QWidget):
         page = self.page
         if not self.editable or page is None or self.action_dialog is not None:
             return
-        dialog = FeeDialog(page.parker.name, self._currency(), self)
+        dialog = FeeDialog(page.parker.name, self._currency(), self.runner, self)
         service, parker_id = self.service, page.parker.id
 
         def go() -> None:
