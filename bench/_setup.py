@@ -40,7 +40,14 @@ def qt_application() -> Any:
     # Thousands of signals are emitted from Python here: with a PySide6 that drops a
     # reference per signal, the run would end in "Fatal Python error: bool_dealloc".
     keep_bools_alive_under_signal_refcount_bug()
-    return QApplication.instance() or QApplication([])
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing
+    app = QApplication([])
+    from desktop.qt_workarounds import collect_garbage_on_gui_thread
+
+    collect_garbage_on_gui_thread(app)  # as the program does: never on a worker thread
+    return app
 
 
 def close_qt() -> None:

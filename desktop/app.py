@@ -294,6 +294,9 @@ def run_gui(demo: bool, data_dir: Path | None = None) -> int:
     else:
         app, owned = QApplication(sys.argv), True
     configure_application(app)
+    from desktop.qt_workarounds import collect_garbage_on_gui_thread
+
+    collect_garbage_on_gui_thread(app)
     shell = ParkDeskShell(app, data_dir)
     shell.start(demo)
     try:

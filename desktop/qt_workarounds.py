@@ -78,3 +78,47 @@ def _add_references(count: int, *flags: bool) -> None:
     for flag in flags:
         refcount = ctypes.c_ssize_t.from_address(id(flag))
         refcount.value += count
+
+
+# -- garbage collection on the GUI thread only ---------------------------------------------
+#
+# Python's cyclic garbage collector runs in whichever thread happens to allocate when a
+# threshold is crossed — here, often a worker of the OperationRunner. If the cycles it
+# frees hold Qt objects (a closed dialog and its slots), Qt deletes them on that worker
+# thread, and the process dies with a segmentation fault. So automatic collection is off,
+# and the GUI thread collects, generation by generation, as the thresholds say.
+
+#: How often the GUI thread looks at the allocation counts.
+GC_INTERVAL_MS = 500
+
+
+def collect_garbage_here() -> int:
+    """Collect what automatic collection would have collected by now, on this thread."""
+    import gc
+
+    threshold, count = gc.get_threshold(), gc.get_count()
+    collected = 0
+    if count[0] > threshold[0]:
+        collected += gc.collect(0)
+        if count[1] > threshold[1]:
+            collected += gc.collect(1)
+            if count[2] > threshold[2]:
+                collected += gc.collect(2)
+    return collected
+
+
+def collect_garbage_on_gui_thread(parent: object) -> object:
+    """Turn automatic collection off and collect on a timer of the GUI thread instead;
+    returns the timer (kept alive by ``parent``, a QObject)."""
+    import gc
+
+    from PySide6.QtCore import QObject, QTimer
+
+    if not isinstance(parent, QObject):
+        raise TypeError("the collector's timer needs a QObject to belong to")
+    gc.disable()
+    timer = QTimer(parent)
+    timer.setInterval(GC_INTERVAL_MS)
+    timer.timeout.connect(collect_garbage_here)
+    timer.start()
+    return timer

@@ -124,3 +124,16 @@ def workspace_for(database: Database) -> Iterator[Callable[[str], Workspace]]:
     yield _open
     for ws in opened:
         ws.close()
+
+
+@pytest.fixture(autouse=True)
+def garbage_collected_on_the_main_thread() -> Iterator[None]:
+    """As the program does: no automatic collection (it could free Qt objects on a worker
+    thread and crash); the main thread collects after each test, as thresholds say."""
+    import gc
+
+    from desktop.qt_workarounds import collect_garbage_here
+
+    gc.disable()
+    yield
+    collect_garbage_here()

@@ -38,7 +38,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from desktop.services.localization import format_money
+from desktop.services.localization import format_day_time, format_local, format_money, office_time
 
 # --------------------------------------------------------------------------- documents
 
@@ -115,30 +115,6 @@ class ShiftReport:
 # --------------------------------------------------------------------------- money and time
 
 _CENT = Decimal("0.01")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def _local(at: datetime, time_zone: str) -> datetime:
-    if at.tzinfo is None or at.utcoffset() is None:
-        # A naive time would silently be read in the computer's own zone.
-        raise ValueError(f"a printed time needs a time zone: {at.isoformat()}")
-    return at.astimezone(ZoneInfo(time_zone))
-
-
-def format_local(at: datetime, time_zone: str) -> str:
-    """``21 Nov 2026 14:05 EST``: the wall-clock time in the office's zone, with its abbreviation.
-
-    Month names are fixed English abbreviations, whatever the computer's locale.
-    """
-    local = _local(at, time_zone)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year} {local:%H:%M} {local.tzname()}"
-
-
-def _format_day_time(at: datetime, time_zone: str) -> str:
-    local = _local(at, time_zone)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local:%H:%M}"
-
-
 # --------------------------------------------------------------------------- type and layout
 
 #: Bitstream Vera ships inside reportlab, so every computer embeds the same font; unlike the
@@ -520,13 +496,13 @@ def receipt_pdf(receipt: Receipt) -> bytes:
 
 def _shift_payments_table(report: ShiftReport, styles: _Styles) -> Flowable:
     zone = report.office.time_zone
-    opened_day = _local(report.opened_at, zone).date()
+    opened_day = office_time(report.opened_at, zone).date()
 
     def when(at: datetime) -> str:
         # The day is printed only for payments after midnight, so the column stays short.
-        if _local(at, zone).date() == opened_day:
-            return f"{_local(at, zone):%H:%M}"
-        return _format_day_time(at, zone)
+        if office_time(at, zone).date() == opened_day:
+            return f"{office_time(at, zone):%H:%M}"
+        return format_day_time(at, zone)
 
     widths = [0.85 * inch, 0.95 * inch, 0.7 * inch, 0.55 * inch, 0.95 * inch]
     widths.append(CONTENT_WIDTH - sum(widths))

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import (
@@ -284,3 +285,49 @@ def parse_moment(typed: str) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+# -- days and times, in the office's zone ------------------------------------------------
+
+#: Month names stay English abbreviations whatever the computer's locale: the program
+#: speaks English, and "21 Nov 2026" is read the same way everywhere.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+EN_DASH = "\u2013"
+
+
+def format_day(day: date) -> str:
+    """ "1 Sep 2026"."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def format_period(first: date, last: date) -> str:
+    """ "1 Sep 2026 \u2013 31 Aug 2027" (an en dash): both days included."""
+    return f"{format_day(first)} {EN_DASH} {format_day(last)}"
+
+
+def office_time(at: datetime, time_zone: str) -> datetime:
+    """``at`` on the office's clock; a time without a zone is refused, never guessed."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        # A naive time would silently be read in the computer's own zone.
+        raise ValueError(f"a printed time needs a time zone: {at.isoformat()}")
+    return at.astimezone(ZoneInfo(time_zone))
+
+
+def format_local(at: datetime, time_zone: str) -> str:
+    """ "21 Nov 2026 14:05 EST": the office's wall-clock time with its zone's abbreviation
+    (EST or EDT tells two 01:30s of the November night apart)."""
+    local = office_time(at, time_zone)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H:%M} {local.tzname()}"
+
+
+def format_day_time(at: datetime, time_zone: str) -> str:
+    """ "21 Nov 14:05" on the office's clock."""
+    local = office_time(at, time_zone)
+    return f"{local.day} {MONTHS[local.month - 1]} {local:%H:%M}"
+
+
+def format_recent(at: datetime, time_zone: str) -> str:
+    """ "21 Nov 14:05" this year, "21 Nov 2025 14:05" before: for table cells."""
+    local = office_time(at, time_zone)
+    year = "" if local.year == datetime.now(local.tzinfo).year else f" {local.year}"
+    return f"{local.day} {MONTHS[local.month - 1]}{year} {local:%H:%M}"

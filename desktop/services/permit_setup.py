@@ -29,7 +29,7 @@ from desktop.services.errors import (
     PermissionDenied,
     ValidationError,
 )
-from desktop.services.localization import is_currency_code, parse_money
+from desktop.services.localization import format_day, is_currency_code, parse_money
 from desktop.services.parkers import AFFILIATION_TITLES, format_when
 from desktop.services.workspace import Workspace
 
@@ -72,17 +72,11 @@ _ZONE_REGIONS = {
     "Indian",
     "Pacific",
 }
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 #: Currencies shown with a symbol; any other code is written before the amount.
 
 
 # -- words for people --------------------------------------------------------------
-
-
-def format_day(day: date) -> str:
-    """'1 Sep 2026', with English month names whatever the computer's locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def time_zone_choices() -> list[str]:

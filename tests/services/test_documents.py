@@ -17,12 +17,11 @@ from desktop.services.documents import (
     ReceiptLine,
     ShiftPayment,
     ShiftReport,
-    format_local,
     receipt_pdf,
     render_pages,
     shift_report_pdf,
 )
-from desktop.services.localization import MINUS, format_money
+from desktop.services.localization import MINUS, format_local, format_money
 
 TORONTO = ZoneInfo("America/Toronto")
 OFFICE = Office(

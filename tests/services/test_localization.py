@@ -12,7 +12,12 @@ from desktop.services.errors import ValidationError
 from desktop.services.localization import (
     MINUS,
     currency_name,
+    format_day,
+    format_day_time,
+    format_local,
     format_money,
+    format_period,
+    format_recent,
     is_currency_code,
     parse_moment,
     parse_money,
@@ -179,3 +184,22 @@ def test_a_moment_is_read_as_people_type_it(
 @pytest.mark.parametrize("typed", ["", "tomorrow", "15 Mai 2027", "31 Feb 2027 12:00"])
 def test_what_is_not_a_moment_reads_as_none(typed: str) -> None:
     assert parse_moment(typed) is None
+
+
+def test_days_and_times_are_said_on_the_offices_clock() -> None:
+    from datetime import UTC, date, datetime
+
+    toronto = "America/Toronto"
+    assert format_day(date(2026, 9, 1)) == "1 Sep 2026"
+    assert format_period(date(2026, 9, 1), date(2027, 8, 31)) == "1 Sep 2026 \u2013 31 Aug 2027"
+    # The same 01:30 twice on the night clocks go back, told apart by the zone.
+    assert format_local(datetime(2026, 11, 1, 5, 30, tzinfo=UTC), toronto) == (
+        "1 Nov 2026 01:30 EDT"
+    )
+    assert format_local(datetime(2026, 11, 1, 6, 30, tzinfo=UTC), toronto) == (
+        "1 Nov 2026 01:30 EST"
+    )
+    assert format_day_time(datetime(2026, 11, 21, 19, 5, tzinfo=UTC), toronto) == "21 Nov 14:05"
+    assert format_recent(datetime(2020, 3, 2, 12, 0, tzinfo=UTC), toronto) == "2 Mar 2020 07:00"
+    with pytest.raises(ValueError, match="needs a time zone"):
+        format_local(datetime(2026, 11, 1, 1, 30), toronto)  # noqa: DTZ001 - the point

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -14,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.documents import Office
+from desktop.services.localization import format_recent
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -44,16 +44,10 @@ MOST = Decimal("-8888.88")
 FALLBACK_OFFICE = Office(name="", currency="USD", time_zone="UTC", receipt_footer="")
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def short_local(at: datetime, time_zone: str) -> str:
     """'21 Nov 14:05' in the office's zone (the year too when it is not this year); table
     cells use it, their tooltips the full :func:`format_local`."""
-    zone = ZoneInfo(time_zone)
-    local = at.astimezone(zone)
-    year = "" if local.year == datetime.now(zone).year else f" {local.year}"
-    return f"{local.day} {_MONTHS[local.month - 1]}{year} {local:%H:%M}"
+    return format_recent(at, time_zone)
 
 
 def variance_colour(variance: Decimal) -> str:

@@ -42,10 +42,10 @@ from desktop.services.cashdrawer import (
     ShiftClose,
     ShiftSummary,
 )
-from desktop.services.documents import Office, format_local
+from desktop.services.documents import Office
 from desktop.services.errors import KnownError, NotFound
 from desktop.services.live import Change, Resync
-from desktop.services.localization import format_money
+from desktop.services.localization import format_local, format_money
 from desktop.views.cash_drawer.common import (
     BALANCED_COLOUR,
     FALLBACK_OFFICE,

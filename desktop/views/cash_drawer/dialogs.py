@@ -34,9 +34,9 @@ from desktop.services.cashdrawer import (
     counts_total,
     variance_words,
 )
-from desktop.services.documents import Office, format_local
+from desktop.services.documents import Office
 from desktop.services.errors import KnownError, ValidationError
-from desktop.services.localization import format_money
+from desktop.services.localization import format_local, format_money
 from desktop.views.cash_drawer.common import (
     MUTED_COLOUR,
     _error_label,

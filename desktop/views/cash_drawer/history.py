@@ -16,8 +16,8 @@ from desktop.services.cashdrawer import (
     ShiftSummary,
     variance_words,
 )
-from desktop.services.documents import Office, format_local
-from desktop.services.localization import format_money
+from desktop.services.documents import Office
+from desktop.services.localization import format_local, format_money
 from desktop.views.cash_drawer.common import (
     FALLBACK_OFFICE,
     MOST,

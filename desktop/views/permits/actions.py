@@ -8,7 +8,6 @@ open, so nothing chosen or typed is lost.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from decimal import Decimal
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.errors import FieldProblem, ValidationError
-from desktop.services.localization import format_money, parse_money
+from desktop.services.localization import format_money, format_period, parse_money
 from desktop.services.parkers import VehicleRecord
 from desktop.services.permits import (
     TENDER_TITLES,
@@ -38,7 +37,6 @@ from desktop.views.kit.forms import FieldBox, FormDialog, form_style
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive, grow_to_fit, mark_invalid
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 EN_DASH = "\u2013"
 
 #: Money the parker gets back, and money the parker owes, in the colours of the desk.
@@ -47,16 +45,6 @@ OWED_COLOUR = "#b42318"
 
 
 # -- words for people ---------------------------------------------------------------------
-
-
-def format_day(day: date) -> str:
-    """'21 Nov 2026', with English month names whatever the computer's locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def format_period(first: date, last: date) -> str:
-    """'21 Nov 2026 to 31 Aug 2027' with an en dash: both days included."""
-    return f"{format_day(first)} {EN_DASH} {format_day(last)}"
 
 
 def describe_quote(quote: Quote, currency: str) -> str:

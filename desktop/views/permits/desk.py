@@ -43,10 +43,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.documents import Office, format_local
+from desktop.services.documents import Office
 from desktop.services.errors import KnownError
 from desktop.services.live import Change, Resync
-from desktop.services.localization import format_money
+from desktop.services.localization import format_day, format_local, format_money, format_period
 from desktop.services.parkers import (
     AFFILIATION_TITLES,
     ParkerDetail,
@@ -100,8 +100,6 @@ from desktop.views.permits.actions import (
     TransferDialog,
     describe_permit,
     describe_quote,
-    format_day,
-    format_period,
     permit_plates,
     tender_words,
 )

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.errors import KnownError, LotFull, ValidationError, WaitlistOnly
+from desktop.services.localization import format_day, format_period
 from desktop.services.parkers import ParkerDetail
 from desktop.services.permits import (
     LotAvailability,
@@ -47,8 +48,6 @@ from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import failure_while_alive, grow_to_fit, while_alive
 from desktop.views.permits.actions import (
     describe_quote,
-    format_day,
-    format_period,
     run_later,
     vehicle_title,
 )

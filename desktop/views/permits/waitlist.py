@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.documents import format_local
 from desktop.services.errors import KnownError, PermissionDenied
 from desktop.services.live import Change, Resync
+from desktop.services.localization import format_local
 from desktop.services.permits import WAITLIST_TITLES, PermitService, WaitlistPosition
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Column, DeskTable, RowsModel

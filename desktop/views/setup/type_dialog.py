@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services.localization import format_day
 from desktop.services.parkers import AFFILIATION_TITLES, format_when
 from desktop.services.permit_setup import (
     MAX_DAYS,
@@ -34,7 +35,6 @@ from desktop.services.permit_setup import (
     PermitSetupService,
     PermitTypeDraft,
     PermitTypeInfo,
-    format_day,
 )
 from desktop.views.kit.forms import FieldBox
 from desktop.views.kit.operations import OperationRunner

@@ -279,7 +279,11 @@ def test_free_days_beyond_the_offices_limit_are_refused_under_the_reason(
     database: Database,
     lot: LotChoice,
 ) -> None:
-    """Chaining free permits into a season of free parking needs a manager."""
+    """Chaining free permits into a season of free parking needs a manager.
+
+    The first permit uses the whole allowance, so the dialog's default (the rest of today,
+    however short at this hour) goes over it at any time of day.
+    """
     plate = unique_plate()
     with database.connect("mona") as mona:
         other_lot = mona.execute(
@@ -290,9 +294,9 @@ def test_free_days_beyond_the_offices_limit_are_refused_under_the_reason(
         mona.commit()
     assert other_lot is not None
     with database.connect("alice") as alice:
-        alice.execute(  # a week free in another lot, from now
+        alice.execute(  # the whole week's allowance, free, in another lot, from now
             "SELECT parkdesk.issue_temporary_permit(gen_random_uuid(), 'visitor', 'ON', %s, %s, "
-            "now(), now() + interval '6 days 23 hours', 0, 'Week one', NULL)",
+            "now(), now() + interval '7 days', 0, 'Week one', NULL)",
             (plate, other_lot[0]),
         )
         alice.commit()
