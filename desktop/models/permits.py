@@ -1,8 +1,8 @@
 """Permits, waitlists, money and the cash drawer (SPEC rules 3, 5, 9 and 10).
 
 Clients never write these tables directly: every sale, refund, payment and shift
-change goes through a ``SECURITY DEFINER`` function in the database (see the
-``0002_permit_desk`` migration), which checks eligibility, capacity, tenders and
+change goes through a ``SECURITY DEFINER`` function in the database (see
+``desktop/models/sql/``), which checks eligibility, capacity, tenders and
 idempotency in the same transaction that writes the rows. Managers edit the
 configuration tables (office settings, permit types) with column grants.
 

@@ -1,7 +1,7 @@
 """Administration: migrations, staff logins and audit verification.
 
 Used by the ``parkdesk`` command line with an administrator URL, and by the
-admin desk through the ``SECURITY DEFINER`` functions the migrations install.
+admin desk through the ``SECURITY DEFINER`` functions of ``desktop/models/sql/``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, text
 
+from desktop.models import definitions
 from desktop.models.base import SCHEMA
 from desktop.models.staff import STAFF_ROLES
 from desktop.services.database import translate_errors
@@ -65,6 +66,10 @@ def upgrade(engine: Engine, revision: str = "head") -> str:
     try:
         with translate_errors(), engine.begin() as conn:
             command.upgrade(alembic_config(conn), target)
+            if target == head_revision():
+                # Functions, triggers, views, policies and grants: the files' current
+                # definitions, in the same transaction as the tables they need.
+                definitions.apply(conn)
     except CommandError as exc:
         raise KnownError(f"Cannot upgrade to revision '{target}': {exc}.") from exc
     with translate_errors():

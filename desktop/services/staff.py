@@ -1,6 +1,6 @@
 """Staff logins from the admin desk: list, add and disable, as the person's own login.
 
-Everything goes through the ``SECURITY DEFINER`` functions of the migration, so
+Everything goes through the ``SECURITY DEFINER`` functions of ``50_staff.sql``, so
 the database decides who may do it (administrators add and disable, managers
 only look); the checks here only give clearer messages before the round trip.
 """

@@ -794,6 +794,7 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("audit_log", "row_key"): "a key",
         ("audit_log", "operation"): "one of three words",
         ("alembic_version", "version_num"): "a revision",
+        ("sql_definition", "checksum"): "64 hexadecimal digits",
     }
     with desk.admin() as su:
         columns = su.execute(

@@ -24,6 +24,7 @@ PARKER_READERS = {"clerk", "adjudicator", "dispatcher", "manager"}
 TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "alembic_version": {"SELECT": EVERY_DESK},  # clients refuse a schema they do not know
     "audit_chain": {},  # only the audit trigger and verify_audit_chain touch it
+    "sql_definition": {},  # the checksum of the applied SQL files, the administrator's
     "audit_log": {"SELECT": {"manager", "admin"}},
     "lot": {"SELECT": EVERY_DESK},
     "zone": {"SELECT": EVERY_DESK},
@@ -321,6 +322,7 @@ NOT_AUDITED = {
     "audit_log": "the audit trail itself: auditing it would audit its own rows forever",
     "audit_chain": "the hash-chain head, rewritten by the audit trigger on every change",
     "alembic_version": "migration bookkeeping, written only by the administrator's upgrade",
+    "sql_definition": "the same, for the SQL files the upgrade applies after the migrations",
 }
 
 # -- catalog access ---------------------------------------------------------------------

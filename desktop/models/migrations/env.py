@@ -19,9 +19,10 @@ def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
 def _include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    # The audit chain head is SQL-only: no client ever maps it. Prefix-search indexes use
-    # an operator class on an expression, which Alembic cannot compare; the migration owns them.
-    if type_ == "table" and name == "audit_chain":
+    # The audit chain head and the applied definitions' checksum are SQL-only: no client
+    # ever maps them. Prefix-search indexes use an operator class on an expression, which
+    # Alembic cannot compare; the migration owns them.
+    if type_ == "table" and name in {"audit_chain", "sql_definition"}:
         return False
     return not (type_ == "index" and name is not None and name.endswith("_search"))
 

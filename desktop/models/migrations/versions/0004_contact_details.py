@@ -35,7 +35,6 @@ def upgrade() -> None:
         "phone_region ~ '^[A-Z]{2}$'",
         schema="parkdesk",
     )
-    op.execute("GRANT UPDATE (phone_region) ON parkdesk.office_setting TO parkdesk_manager")
     op.execute("RESET ROLE")
 
 

@@ -1,0 +1,115 @@
+-- No session may stall the others (SPEC rule 18).
+--
+-- The current definition: edit here, never in a migration (docs/ARCHITECTURE.md).
+
+-- Ends staff sessions that stall the others (SPEC rule 18): a session that another has
+-- waited for more than 5 s, or whose transaction (or, outside one, whose idle
+-- spell: session-level advisory locks) is older than that while another waits for it;
+-- and, while the notification queue is more than 1% full (it never is in normal use),
+-- sessions that pin it (a transaction older than 5 s, or blocked writing
+-- notifications to a client that does not read them).
+-- Only staff logins are ended: never a superuser, never the server's own processes.
+-- Every desk's live connection calls this every two seconds, and a writer kept waiting
+-- for the audit chain calls it itself, so the bound holds with no job server.
+CREATE OR REPLACE FUNCTION parkdesk.end_overdue_sessions() RETURNS int
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_now timestamptz := clock_timestamp();
+    v_queue_full boolean := pg_notification_queue_usage() > 0.01;
+    v_ended int := 0;
+    r record;
+BEGIN
+    FOR r IN
+        SELECT a.pid, a.usename, a.state, a.wait_event,
+               v_now - coalesce(a.xact_start, a.state_change) AS held
+        FROM pg_stat_activity a
+        JOIN parkdesk.staff_member s ON s.login = a.usename
+        JOIN pg_roles ro ON ro.rolname = a.usename
+        WHERE a.datname = current_database()
+          AND a.backend_type = 'client backend'
+          AND a.pid <> pg_backend_pid()
+          AND NOT ro.rolsuper
+          -- Only the root of a wait chain: a session queued behind the holder (an honest
+          -- writer) is never ended because someone queued behind it in turn.
+          AND a.wait_event_type IS DISTINCT FROM 'Lock'
+          AND (
+              -- it holds what another session has waited for longer than the limit, or
+              -- has held it longer than the limit itself (short statements in a row, or a
+              -- session-level lock, do not make a holder look new)
+              EXISTS (SELECT 1 FROM pg_stat_activity w
+                      WHERE w.wait_event_type = 'Lock'
+                        AND a.pid = ANY (pg_blocking_pids(w.pid))
+                        AND (w.state_change < v_now - interval '5 seconds'
+                             OR coalesce(a.xact_start, a.state_change)
+                                < v_now - interval '5 seconds'))
+              OR (v_queue_full AND (a.xact_start < v_now - interval '5 seconds'
+                                    OR (a.state = 'idle' AND a.wait_event = 'ClientWrite')))
+          )
+    LOOP
+        IF pg_terminate_backend(r.pid) THEN
+            v_ended := v_ended + 1;
+            RAISE LOG 'parkdesk: ended the session of % (pid %, %, % held) that stalled others',
+                r.usename, r.pid, r.state, r.held;
+        END IF;
+    END LOOP;
+    RETURN v_ended;
+END
+$$;
+
+-- A writer kept waiting for the audit chain ends whoever holds it too long. Every table is
+-- audited, so a transaction that has written anything holds the chain until it ends: a
+-- staff session with a transaction id older than 5 s is the holder (or a
+-- session holding row locks as long, which end_overdue_sessions ends anyway).
+CREATE OR REPLACE FUNCTION parkdesk.end_chain_holders() RETURNS int
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_ended int := 0;
+    r record;
+BEGIN
+    FOR r IN
+        SELECT a.pid, a.usename, a.state
+        FROM pg_stat_activity a
+        JOIN parkdesk.staff_member s ON s.login = a.usename
+        JOIN pg_roles ro ON ro.rolname = a.usename
+        WHERE a.datname = current_database()
+          AND a.backend_type = 'client backend'
+          AND a.pid <> pg_backend_pid()
+          AND NOT ro.rolsuper
+          AND a.backend_xid IS NOT NULL
+          AND a.wait_event_type IS DISTINCT FROM 'Lock'
+          AND a.xact_start < clock_timestamp() - interval '5 seconds'
+    LOOP
+        IF pg_terminate_backend(r.pid) THEN
+            v_ended := v_ended + 1;
+            RAISE LOG 'parkdesk: ended the session of % (pid %, %) holding the audit chain',
+                r.usename, r.pid, r.state;
+        END IF;
+    END LOOP;
+    RETURN v_ended;
+END
+$$;
+
+-- The slow way to the audit chain head, when another transaction holds it: wait a
+-- second at a time, ending overdue holders in between, and give up with a message after
+-- eight (a holder is ended after 5 s, so an honest writer is never refused).
+CREATE OR REPLACE FUNCTION parkdesk.wait_for_audit_chain() RETURNS parkdesk.audit_chain
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET lock_timeout = '1s' AS $$
+DECLARE
+    v_head parkdesk.audit_chain;
+    v_deadline timestamptz := clock_timestamp() + interval '8 seconds';
+BEGIN
+    LOOP
+        BEGIN
+            SELECT * INTO v_head FROM parkdesk.audit_chain WHERE id = 1 FOR UPDATE;
+            RETURN v_head;
+        EXCEPTION WHEN lock_not_available THEN
+            PERFORM parkdesk.end_chain_holders();
+            PERFORM parkdesk.end_overdue_sessions();
+            IF clock_timestamp() > v_deadline THEN
+                RAISE EXCEPTION 'Another desk is saving a change; try again in a moment.'
+                    USING ERRCODE = 'PD006';
+            END IF;
+        END;
+    END LOOP;
+END
+$$;

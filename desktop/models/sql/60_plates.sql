@@ -1,0 +1,260 @@
+-- Plates: the plate check, look-alikes, and recorded plate corrections.
+--
+-- The current definition: edit here, never in a migration (docs/ARCHITECTURE.md).
+
+-- How many positions two plates of equal length differ in (look-alike search, SPEC rule 2).
+-- Plates are at most ten characters: anything much longer differs everywhere, at no cost.
+CREATE OR REPLACE FUNCTION parkdesk.plate_differences(a text, b text) RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN octet_length(a) > 40 OR octet_length(b) > 40 THEN 99
+                WHEN length(a) <> length(b) THEN greatest(length(a), length(b))
+           ELSE (SELECT count(*)::int FROM generate_series(1, length(a)) AS i
+                 WHERE substr(a, i, 1) <> substr(b, i, 1)) END
+$$;
+
+CREATE OR REPLACE FUNCTION parkdesk.plate_near_matches(p_jurisdiction text, p_plate text)
+RETURNS TABLE (jurisdiction text, plate text, differences int)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_plate text;
+    v_jurisdiction text;
+BEGIN
+    -- Bounded before any work (inline: a helper call would cost more than the check).
+    IF octet_length(p_jurisdiction) > 10 THEN
+        PERFORM parkdesk.refuse('jurisdiction', 'At most 10 characters, please.');
+    ELSIF octet_length(p_plate) > 40 THEN
+        PERFORM parkdesk.refuse('plate', 'At most 40 characters, please.');
+    END IF;
+    v_jurisdiction := upper(btrim(coalesce(p_jurisdiction, '')));
+    v_plate := upper(regexp_replace(coalesce(p_plate, ''), '[[:space:].-]', '', 'g'));
+    RETURN QUERY
+    SELECT v.jurisdiction, v.plate_normalized,
+           parkdesk.plate_differences(v.plate_normalized, v_plate)
+    FROM parkdesk.vehicle v
+    WHERE v.plate_skeleton = translate(v_plate, 'OQDILZSBG', '000112586')
+      AND v.plate_normalized IS NOT NULL
+      AND NOT (v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate)
+      AND (v.jurisdiction = v_jurisdiction
+           AND parkdesk.plate_differences(v.plate_normalized, v_plate) <= 2
+           OR v.plate_normalized = v_plate)
+    ORDER BY 3, 1, 2
+    LIMIT 10;
+END
+$$;
+
+-- The plate check (SPEC "Plate check"): one verdict for a plate at a place and time, for
+-- every desk and for enforcement devices. It reads permits and vehicles as the owner and
+-- returns no personal details, so the officer role may run it without reading parkers.
+-- It is the hot path of the product: its inputs are bounded before any work, and the
+-- common verdicts take one query (the office's zone, the vehicle and its current permit);
+-- dates are worded here rather than by helper functions, which each cost a call.
+CREATE OR REPLACE FUNCTION parkdesk.check_plate(
+    p_jurisdiction text, p_plate text, p_lot text DEFAULT NULL, p_at timestamptz DEFAULT NULL)
+RETURNS TABLE (verdict text, jurisdiction text, plate text, permit_number text,
+               permit_kind text, permit_type text, lot_code text, lot_name text,
+               valid_from timestamptz, valid_until timestamptz, reason text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_at timestamptz := coalesce(p_at, now());
+    v_plate text;
+    v_jurisdiction text;
+    v_lot parkdesk.lot;
+    v_until text;
+    v_vehicle bigint;
+    r record;
+BEGIN
+    -- Bounded before any work: a device sends a plate, not a novel.
+    IF octet_length(p_plate) > 40 OR octet_length(p_jurisdiction) > 10
+       OR octet_length(p_lot) > 20 THEN
+        PERFORM parkdesk.refuse(CASE WHEN octet_length(p_plate) > 40 THEN 'plate'
+                                     WHEN octet_length(p_jurisdiction) > 10 THEN 'jurisdiction'
+                                     ELSE 'lot' END, 'That is far longer than a plate, jurisdiction or lot code.');
+    END IF;
+    v_plate := upper(regexp_replace(coalesce(p_plate, ''), '[[:space:].-]', '', 'g'));
+    v_jurisdiction := upper(btrim(coalesce(p_jurisdiction, '')));
+    IF v_plate !~ '^[A-Z0-9]{1,10}$' THEN
+        PERFORM parkdesk.refuse('plate',
+            'A plate is 1 to 10 letters and digits (spaces, dashes and dots are ignored).');
+    END IF;
+    IF v_jurisdiction !~ '^[A-Z]{2}(-[A-Z0-9]{1,3})?$' THEN
+        PERFORM parkdesk.refuse('jurisdiction', 'Jurisdiction is a two-letter code such as ON or NY.');
+    END IF;
+    IF nullif(btrim(p_lot), '') IS NOT NULL THEN
+        SELECT * INTO v_lot FROM parkdesk.lot l WHERE l.code = upper(btrim(p_lot));
+        IF NOT FOUND THEN
+            PERFORM parkdesk.refuse('lot', format('There is no lot %s.', upper(btrim(p_lot))));
+        END IF;
+    END IF;
+    jurisdiction := v_jurisdiction;
+    plate := v_plate;
+    -- The office's zone, the vehicle and the permit valid now (in this lot first, term
+    -- permits before temporary ones), in one query.
+    SELECT (SELECT s.time_zone FROM parkdesk.office_setting s WHERE s.id = 1) AS zone,
+           v.id AS vehicle_id, c.number, c.kind, c.type_name, c.code, c.lname, c.validity
+    INTO r
+    FROM (SELECT 1) AS one
+    LEFT JOIN parkdesk.vehicle v
+           ON v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate
+    LEFT JOIN LATERAL (
+        SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity
+        FROM parkdesk.permit_vehicle pv
+        JOIN parkdesk.permit p ON p.id = pv.permit_id
+        JOIN parkdesk.lot l ON l.id = pv.lot_id
+        LEFT JOIN parkdesk.permit_type t ON t.id = p.permit_type_id
+        WHERE pv.vehicle_id = v.id AND pv.validity @> v_at
+        ORDER BY (pv.lot_id = v_lot.id) DESC NULLS LAST, (p.kind = 'term') DESC,
+                 upper(pv.validity) DESC
+        LIMIT 1) AS c ON true;
+    IF r.vehicle_id IS NULL THEN
+        verdict := 'no_permit';
+        reason := format('No permit: %s (%s) is not registered and has no temporary permit.',
+                         v_plate, v_jurisdiction);
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    IF r.number IS NOT NULL THEN
+        permit_number := r.number;
+        permit_kind := r.kind;
+        permit_type := coalesce(r.type_name, initcap(r.kind) || ' permit');
+        lot_code := r.code;
+        lot_name := r.lname;
+        valid_from := lower(r.validity);
+        valid_until := upper(r.validity);
+        -- As describe_until words it: a permit ending at local midnight lasts to the end
+        -- of the day before.
+        v_until := CASE
+            WHEN upper(r.validity) IS NULL THEN 'further notice'
+            WHEN (upper(r.validity) AT TIME ZONE r.zone)::time = '00:00'
+                THEN 'the end of ' || to_char((upper(r.validity) AT TIME ZONE r.zone)::date - 1,
+                                              'FMDD Mon YYYY')
+            ELSE to_char(upper(r.validity) AT TIME ZONE r.zone, 'FMDD Mon YYYY HH24:MI') END;
+        IF v_lot.id IS NOT NULL AND r.code <> v_lot.code THEN
+            verdict := 'wrong_lot';
+            reason := format('Wrong lot: permit %s (%s) is for %s, not %s.', r.number,
+                             permit_type, r.lname, v_lot.name);
+        ELSIF r.kind = 'term' THEN
+            verdict := 'valid';
+            reason := format('Valid: permit %s (%s) for %s until %s.', r.number, permit_type,
+                             r.lname, v_until);
+        ELSE
+            verdict := 'temporary';
+            reason := format('Valid temporary permit: %s (%s) for %s until %s.', r.number,
+                             permit_type, r.lname, v_until);
+        END IF;
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    -- Nothing valid: the most recent that ended, in this lot if one is given.
+    v_vehicle := r.vehicle_id;
+    SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity,
+           p.cancelled_at, upper(pv.validity) < upper(p.validity) AS transferred
+    INTO r
+    FROM parkdesk.permit_vehicle pv
+    JOIN parkdesk.permit p ON p.id = pv.permit_id
+    JOIN parkdesk.lot l ON l.id = pv.lot_id
+    LEFT JOIN parkdesk.permit_type t ON t.id = p.permit_type_id
+    WHERE pv.vehicle_id = v_vehicle AND NOT isempty(pv.validity) AND upper(pv.validity) <= v_at
+      AND (v_lot.id IS NULL OR pv.lot_id = v_lot.id)
+    ORDER BY upper(pv.validity) DESC
+    LIMIT 1;
+    IF FOUND THEN
+        verdict := 'expired';
+        permit_number := r.number;
+        permit_kind := r.kind;
+        permit_type := coalesce(r.type_name, initcap(r.kind) || ' permit');
+        lot_code := r.code;
+        lot_name := r.lname;
+        valid_from := lower(r.validity);
+        valid_until := upper(r.validity);
+        reason := format('%s: permit %s (%s) for %s %s.',
+            CASE WHEN r.cancelled_at IS NOT NULL THEN 'Cancelled'
+                 WHEN r.transferred THEN 'Transferred' ELSE 'Expired' END,
+            r.number, permit_type, r.lname,
+            CASE WHEN r.cancelled_at IS NOT NULL OR r.transferred
+                 THEN 'ended ' || to_char(upper(r.validity) AT TIME ZONE (SELECT s.time_zone
+                     FROM parkdesk.office_setting s WHERE s.id = 1), 'FMDD Mon YYYY HH24:MI')
+                 ELSE 'ended at ' || parkdesk.describe_until(upper(r.validity)) END);
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    verdict := 'no_permit';
+    reason := format('No permit: %s (%s) has no permit%s.', v_plate, v_jurisdiction,
+                     CASE WHEN v_lot.id IS NULL THEN '' ELSE ' for ' || v_lot.name END);
+    RETURN NEXT;
+END
+$$;
+
+-- The plate and jurisdiction are a vehicle's identity (SPEC rule 1): once it has permits,
+-- they change only through correct_plate, with a reason, in the vehicle's history.
+CREATE OR REPLACE FUNCTION parkdesk.guard_plate_identity() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_permit text;
+BEGIN
+    -- A permit is the parker's: it does not follow its vehicle to another parker.
+    IF NEW.parker_id IS DISTINCT FROM OLD.parker_id THEN
+        SELECT p.number INTO v_permit
+        FROM parkdesk.permit_vehicle pv JOIN parkdesk.permit p ON p.id = pv.permit_id
+        WHERE pv.vehicle_id = OLD.id AND upper(pv.validity) > now()
+          AND NOT isempty(pv.validity) AND p.cancelled_at IS NULL
+        LIMIT 1;
+        IF v_permit IS NOT NULL THEN
+            RAISE EXCEPTION 'This vehicle carries permit %: cancel it, or transfer it to '
+                            'another vehicle, before the vehicle changes owner.', v_permit
+                USING ERRCODE = 'PD002', DETAIL = 'parker';
+        END IF;
+    END IF;
+    IF (NEW.jurisdiction, NEW.plate_normalized, NEW.plate_status)
+           IS DISTINCT FROM (OLD.jurisdiction, OLD.plate_normalized, OLD.plate_status)
+       AND current_user <> 'parkdesk_owner'
+       AND EXISTS (SELECT 1 FROM parkdesk.permit_vehicle pv WHERE pv.vehicle_id = OLD.id) THEN
+        RAISE EXCEPTION 'This vehicle has permits: correct its plate with a reason '
+                        '(Correct plate), so the change is recorded in its history.'
+            USING ERRCODE = 'PD002', DETAIL = 'plate';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION parkdesk.correct_plate(
+    p_vehicle bigint, p_jurisdiction text, p_plate text, p_plate_status text, p_reason text)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v parkdesk.vehicle;
+    v_after parkdesk.vehicle;
+    v_id bigint;
+BEGIN
+    PERFORM parkdesk.bound_text('jurisdiction', p_jurisdiction, 10);
+    PERFORM parkdesk.bound_text('plate', p_plate, 20);
+    PERFORM parkdesk.bound_text('plate_status', p_plate_status, 20);
+    PERFORM parkdesk.bound_text('reason', p_reason, 500);
+    IF length(btrim(coalesce(p_reason, ''))) < 5 THEN
+        PERFORM parkdesk.refuse('reason', 'Say why the plate is corrected (at least 5 characters).');
+    END IF;
+    SELECT * INTO v FROM parkdesk.vehicle WHERE id = p_vehicle FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'This vehicle no longer exists.' USING ERRCODE = 'no_data_found';
+    END IF;
+    UPDATE parkdesk.vehicle
+    SET jurisdiction = upper(btrim(coalesce(p_jurisdiction, ''))),
+        plate_raw = CASE WHEN coalesce(p_plate_status, 'readable') = 'readable'
+                         THEN btrim(coalesce(p_plate, '')) ELSE '' END,
+        plate_status = coalesce(p_plate_status, 'readable')
+    WHERE id = v.id
+    RETURNING * INTO v_after;
+    IF (v_after.jurisdiction, v_after.plate_normalized, v_after.plate_status)
+           IS NOT DISTINCT FROM (v.jurisdiction, v.plate_normalized, v.plate_status) THEN
+        PERFORM parkdesk.refuse('plate', 'That is the plate the vehicle already has.');
+    END IF;
+    INSERT INTO parkdesk.plate_correction (vehicle_id, old_jurisdiction, old_plate_raw,
+        old_plate_status, new_jurisdiction, new_plate_raw, new_plate_status, reason,
+        corrected_at, corrected_by)
+    VALUES (v.id, v.jurisdiction, v.plate_raw, v.plate_status, v_after.jurisdiction,
+            v_after.plate_raw, v_after.plate_status, btrim(p_reason), now(), session_user)
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END
+$$;
+
+CREATE TRIGGER vehicle_plate_identity AFTER UPDATE OF jurisdiction, plate_raw, plate_status, parker_id ON parkdesk.vehicle FOR EACH ROW EXECUTE FUNCTION parkdesk.guard_plate_identity();

@@ -1,0 +1,151 @@
+-- Who may do what: row security, the owner's own limits, and every grant to a desk's group.
+--
+-- The current definition: edit here, never in a migration (docs/ARCHITECTURE.md).
+-- 00_reset.sql took every grant away first, so this file is the whole truth.
+
+
+ALTER TABLE parkdesk.staff_member ENABLE ROW LEVEL SECURITY;
+
+-- Everyone sees their own row; administrators and managers see everyone.
+CREATE POLICY staff_member_visible ON parkdesk.staff_member FOR SELECT
+    USING (login = current_user
+           OR pg_has_role(current_user, 'parkdesk_admin', 'USAGE')
+           OR pg_has_role(current_user, 'parkdesk_manager', 'USAGE'));
+
+ALTER TABLE parkdesk.cash_shift ENABLE ROW LEVEL SECURITY;
+
+-- A clerk sees their own drawer; managers see every drawer.
+CREATE POLICY cash_shift_visible ON parkdesk.cash_shift FOR SELECT
+    USING (clerk = current_user OR pg_has_role(current_user, 'parkdesk_manager', 'USAGE'));
+
+ALTER TABLE parkdesk.audit_log ENABLE ROW LEVEL SECURITY;
+
+-- Old and new values of a row are as private as the row: an administrator, who may not
+-- read parkers, does not read them here either.
+CREATE POLICY audit_log_readable ON parkdesk.audit_log FOR SELECT
+    USING (table_name IN (SELECT parkdesk.readable_tables(current_user)));
+
+-- The audit trail is written only by record_change, and never rewritten, not even by the owner.
+REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON parkdesk.audit_log FROM parkdesk_owner;
+-- Not even the owner's own functions may rewrite money. Foreign-key checks lock rows
+-- FOR KEY SHARE, which needs UPDATE on one column: the owner keeps it on the key,
+-- and the append-only triggers refuse every UPDATE anyway.
+REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON parkdesk.payment, parkdesk.ledger_entry
+    FROM parkdesk_owner;
+GRANT UPDATE (id) ON parkdesk.payment, parkdesk.ledger_entry TO parkdesk_owner;
+
+GRANT USAGE ON SCHEMA parkdesk TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager,
+    parkdesk_officer, parkdesk_admin;
+
+GRANT SELECT ON parkdesk.alembic_version, parkdesk.lot, parkdesk.office_setting,
+    parkdesk.staff_member, parkdesk.zone
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager,
+    parkdesk_officer, parkdesk_admin;
+GRANT SELECT ON parkdesk.audit_log TO parkdesk_manager, parkdesk_admin;
+GRANT SELECT ON parkdesk.cash_shift, parkdesk.ledger_entry, parkdesk.payment, parkdesk.permit,
+    parkdesk.permit_vehicle, parkdesk.refund, parkdesk.waitlist_entry TO parkdesk_manager;
+GRANT SELECT ON parkdesk.ledger_line, parkdesk.parker, parkdesk.payment_line,
+    parkdesk.permit_type, parkdesk.permit_type_lot, parkdesk.plate_correction, parkdesk.vehicle
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager;
+GRANT INSERT, DELETE ON parkdesk.permit_type_lot TO parkdesk_manager;
+GRANT SELECT ON parkdesk.shift_line TO parkdesk_clerk, parkdesk_manager;
+
+GRANT INSERT (code, name, capacity, active)
+    ON parkdesk.lot TO parkdesk_manager;
+GRANT UPDATE (code, name, capacity, active)
+    ON parkdesk.lot TO parkdesk_manager;
+GRANT UPDATE (office_name, time_zone, currency, refund_approval_threshold, receipt_footer,
+              free_days_per_plate, free_days_window, phone_region)
+    ON parkdesk.office_setting TO parkdesk_manager;
+GRANT INSERT (first_name, last_name, affiliation, campus_id, email, phone, address, notes)
+    ON parkdesk.parker TO parkdesk_clerk;
+GRANT UPDATE (first_name, last_name, affiliation, campus_id, email, phone, address, notes,
+              active, deactivated_at, deactivation_reason)
+    ON parkdesk.parker TO parkdesk_clerk;
+GRANT SELECT (id, number, kind, permit_type_id, parker_id, lot_id, issued_validity, validity,
+              price, free_reason, note, renewed_from_id, cancelled_at, cancel_reason, version,
+              created_at, updated_at)
+    ON parkdesk.permit TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
+GRANT INSERT (code, name, price, validity, term_start, term_end, days, affiliations,
+              per_parker_limit, max_vehicles, sale_mode, proration, offer_hours, active)
+    ON parkdesk.permit_type TO parkdesk_manager;
+GRANT UPDATE (code, name, price, validity, term_start, term_end, days, affiliations,
+              per_parker_limit, max_vehicles, sale_mode, proration, offer_hours, active)
+    ON parkdesk.permit_type TO parkdesk_manager;
+GRANT SELECT (id, permit_id, vehicle_id, lot_id, validity, version, created_at, updated_at)
+    ON parkdesk.permit_vehicle TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
+GRANT SELECT (id, permit_id, parker_id, original_payment_id, amount, status, reason, decided_by,
+              decided_at, decision_note, paid_payment_id, version, created_at, updated_at,
+              approval_reason, requested_tender)
+    ON parkdesk.refund TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
+GRANT INSERT (parker_id, jurisdiction, plate_raw, plate_status, make, model, colour, model_year)
+    ON parkdesk.vehicle TO parkdesk_clerk;
+GRANT UPDATE (parker_id, jurisdiction, plate_raw, plate_status, make, model, colour, model_year,
+              active, deactivated_at, deactivation_reason)
+    ON parkdesk.vehicle TO parkdesk_clerk;
+GRANT SELECT (id, permit_type_id, lot_id, parker_id, status, joined_at, offered_at,
+              offer_expires_at, resolved_at, permit_id, version, created_at, updated_at)
+    ON parkdesk.waitlist_entry TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
+GRANT INSERT (lot_id, code, name)
+    ON parkdesk.zone TO parkdesk_manager;
+GRANT UPDATE (code, name)
+    ON parkdesk.zone TO parkdesk_manager;
+
+GRANT EXECUTE ON FUNCTION
+    parkdesk.card_number_free(text),
+    parkdesk.changes_since(bigint,integer),
+    parkdesk.check_plate(text,text,text,timestamp with time zone),
+    parkdesk.describe_until(timestamp with time zone),
+    parkdesk.end_overdue_sessions(),
+    parkdesk.last_change_id(),
+    parkdesk.local_day(timestamp with time zone),
+    parkdesk.local_midnight(date),
+    parkdesk.plate_near_matches(text,text)
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager,
+    parkdesk_officer, parkdesk_admin;
+
+GRANT EXECUTE ON FUNCTION
+    parkdesk.plate_differences(text,text),
+    parkdesk.shown_taker(text,bigint,text)
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager;
+
+GRANT EXECUTE ON FUNCTION
+    parkdesk.readable_tables(name,boolean),
+    parkdesk.staff_logins(),
+    parkdesk.verify_audit_chain()
+    TO parkdesk_manager, parkdesk_admin;
+
+GRANT EXECUTE ON FUNCTION
+    parkdesk.issue_temporary_permit(uuid,text,text,text,bigint,timestamp with time zone,timestamp with time zone,numeric,text,jsonb,bigint,text),
+    parkdesk.lot_availability(bigint,tstzrange),
+    parkdesk.payment_taker(bigint),
+    parkdesk.quote_permit(bigint,date),
+    parkdesk.refresh_waitlists(),
+    parkdesk.shift_payments(bigint),
+    parkdesk.shift_totals(bigint[])
+    TO parkdesk_clerk, parkdesk_manager;
+
+GRANT EXECUTE ON FUNCTION
+    parkdesk.create_staff_login(text,text,text[],text),
+    parkdesk.disable_staff_login(text)
+    TO parkdesk_admin;
+
+GRANT EXECUTE ON FUNCTION
+    parkdesk.cancel_permit(uuid,bigint,text,jsonb),
+    parkdesk.charge_fee(uuid,bigint,numeric,text,jsonb),
+    parkdesk.close_shift(bigint,jsonb),
+    parkdesk.correct_plate(bigint,text,text,text,text),
+    parkdesk.join_waitlist(bigint,bigint,bigint),
+    parkdesk.leave_waitlist(bigint,boolean),
+    parkdesk.open_shift(numeric),
+    parkdesk.pay_refund(uuid,bigint,jsonb),
+    parkdesk.renew_permit(uuid,bigint,jsonb),
+    parkdesk.sell_permit(uuid,bigint,bigint,bigint,bigint[],date,jsonb,bigint),
+    parkdesk.transfer_permit(bigint,bigint,bigint)
+    TO parkdesk_clerk;
+
+GRANT EXECUTE ON FUNCTION
+    parkdesk.decide_refund(bigint,boolean,text),
+    parkdesk.post_adjustment(bigint,numeric,text),
+    parkdesk.sign_off_shift(bigint,text)
+    TO parkdesk_manager;
