@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import (
     QKeySequence,
     QShortcut,
@@ -44,7 +44,6 @@ from desktop.services.cashdrawer import (
 )
 from desktop.services.documents import Office
 from desktop.services.errors import KnownError, NotFound
-from desktop.services.live import Change, Resync
 from desktop.services.localization import format_local, format_money
 from desktop.views.cash_drawer.common import (
     BALANCED_COLOUR,
@@ -61,6 +60,7 @@ from desktop.views.cash_drawer.common import (
 from desktop.views.cash_drawer.dialogs import CloseShiftDialog, SignOffDialog
 from desktop.views.cash_drawer.history import ShiftHistoryModel
 from desktop.views.kit.document_preview import DocumentPreviewDialog
+from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import (
     DeskTable,
@@ -81,6 +81,8 @@ log = logging.getLogger(__name__)
 
 #: Bursts of changes (a sale writes several rows) become one refresh.
 LIVE_DELAY_MS = 150
+#: Changes that can alter the drawer or the history.
+LIVE_TABLES = ("cash_shift", "payment", "office_setting", "staff_member")
 
 
 #: (title in the filter, service filter)
@@ -155,12 +157,8 @@ class CashDrawerDesk(QWidget):
         layout.addWidget(self.history_stack, 1)
 
         QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
-        self._live_timer = QTimer(self)
-        self._live_timer.setSingleShot(True)
-        self._live_timer.setInterval(LIVE_DELAY_MS)
-        self._live_timer.timeout.connect(self.refresh)
-        live.changed.connect(self._on_change)
-        live.resynced.connect(self._on_resync)
+        batch = LiveBatch(live, LIVE_DELAY_MS, self, complete_resync_is_quiet=True)
+        batch.watch(LIVE_TABLES, self.refresh)
         self.refresh()
 
     # -- building: the clerk's drawer -------------------------------------------------------
@@ -482,14 +480,6 @@ class CashDrawerDesk(QWidget):
         if self.is_clerk:
             return ("No shifts yet", "Your shifts appear here once you open one.")
         return ("No shifts yet", "Clerks' shifts appear here once they open their drawers.")
-
-    def _on_change(self, change: Change) -> None:
-        if change.table in ("cash_shift", "payment", "office_setting", "staff_member"):
-            self._live_timer.start()
-
-    def _on_resync(self, resync: Resync) -> None:
-        if not resync.complete:
-            self._live_timer.start()
 
     # -- the clerk's drawer ---------------------------------------------------------------------
 

@@ -15,11 +15,12 @@ reconnects by itself with a growing pause.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
 from desktop.services.errors import KnownError
-from desktop.services.live import ChangeListener, Resync
+from desktop.services.live import Change, ChangeListener, Resync
 from desktop.views.kit.operations import OperationRunner
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ STATE_TITLES = {LIVE: "Live", CONNECTING: "Connecting…", OFFLINE: "Offline —
 GATHER_MS = 30
 #: How often the live connection polls and checks for stalling sessions.
 HEARTBEAT_MS = 2000
+
+#: Whether one change concerns what a panel shows (beyond its table).
+ChangeTest = Callable[[Change], bool]
 
 
 class LiveChanges(QObject):
@@ -231,3 +235,72 @@ class LiveChanges(QObject):
             self._notifier.setEnabled(False)
             self._notifier.deleteLater()
             self._notifier = None
+
+
+class LiveBatch(QObject):
+    """What a desk or panel reloads on live changes, gathered into one call per burst.
+
+    Another clerk's sale arrives as a burst of row changes (permit, vehicles, payment,
+    ledger); the first change to a watched table starts a short wait, and when it ends
+    each interested reload runs once. The wait is not restarted by later changes, so a
+    steady stream still reloads every ``delay_ms``. After a reconnect every reload runs
+    (or, with ``complete_resync_is_quiet``, only when the resync could not list what
+    changed).
+    """
+
+    def __init__(
+        self,
+        live: LiveChanges,
+        delay_ms: int,
+        parent: QObject,
+        *,
+        complete_resync_is_quiet: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self._watches: list[tuple[frozenset[str], Callable[[], None], ChangeTest | None]] = []
+        self._wanted: list[Callable[[], None]] = []
+        self._quiet_when_complete = complete_resync_is_quiet
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(delay_ms)
+        self._timer.timeout.connect(self._run)
+        live.changed.connect(self._on_change)
+        live.resynced.connect(self._on_resync)
+
+    def watch(
+        self,
+        tables: Iterable[str],
+        reload: Callable[[], None],
+        *,
+        when: ChangeTest | None = None,
+    ) -> None:
+        """Run ``reload`` after a burst that changed one of ``tables`` (and passed ``when``)."""
+        self._watches.append((frozenset(tables), reload, when))
+
+    def want(self, reload: Callable[[], None]) -> None:
+        """Run ``reload`` with the next batch, as if a watched table had changed."""
+        if reload not in self._wanted:
+            self._wanted.append(reload)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def cancel(self) -> None:
+        """Forget what was wanted: the desk has just reloaded everything itself."""
+        self._timer.stop()
+        self._wanted.clear()
+
+    def _on_change(self, change: Change) -> None:
+        for tables, reload, when in self._watches:
+            if change.table in tables and (when is None or when(change)):
+                self.want(reload)
+
+    def _on_resync(self, resync: Resync) -> None:
+        if self._quiet_when_complete and resync.complete:
+            return
+        for _tables, reload, _when in self._watches:
+            self.want(reload)
+
+    def _run(self) -> None:
+        wanted, self._wanted = self._wanted, []
+        for reload in wanted:
+            reload()

@@ -41,7 +41,7 @@ from desktop.services.errors import (
     KnownError,
     ValidationError,
 )
-from desktop.services.live import Change, Resync
+from desktop.services.live import Change
 from desktop.services.parkers import (
     ParkerDetail,
     ParkerInput,
@@ -52,7 +52,7 @@ from desktop.services.parkers import (
 )
 from desktop.services.workspace import Workspace
 from desktop.views.kit.dialogs import ConflictDialog
-from desktop.views.kit.live import LiveChanges
+from desktop.views.kit.live import LiveBatch, LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import DeskSplitter, EmptyState
@@ -104,7 +104,6 @@ class ParkerDesk(QWidget):
         self._detail: ParkerDetail | None = None
         self._open_generation = 0
         self._saving = False
-        self._recheck_wanted = False
         self._want_first_row = False
         self._last_selected_id: int | None = None
         self._opening: int | None = None  # the parker being fetched for the form
@@ -144,10 +143,9 @@ class ParkerDesk(QWidget):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.search_now)
-        self._live_timer = QTimer(self)
-        self._live_timer.setSingleShot(True)
-        self._live_timer.setInterval(LIVE_DELAY_MS)
-        self._live_timer.timeout.connect(self._apply_live_changes)
+        self._live_batch = LiveBatch(self.live, LIVE_DELAY_MS, self)
+        self._live_batch.watch(("parker", "vehicle"), self.results_model.refresh)
+        self._live_batch.watch(("parker", "vehicle"), self._recheck_open, when=self._concerns_open)
 
     def _connect_signals(self) -> None:
         self.search.textEdited.connect(lambda _text: self._search_timer.start())
@@ -165,8 +163,6 @@ class ParkerDesk(QWidget):
         )
         self.vehicles.activated.connect(lambda _index: self.edit_vehicle())
         self.form.edited.connect(self._form_edited)
-        self.live.changed.connect(self._on_change)
-        self.live.resynced.connect(self._on_resynced)
 
     def _build_search_side(self) -> None:
         side = QWidget()
@@ -900,27 +896,14 @@ class ParkerDesk(QWidget):
 
     # -- live changes ------------------------------------------------------------------
 
-    def _on_change(self, change: Change) -> None:
-        if change.table not in ("parker", "vehicle"):
-            return
-        if change.table == "vehicle" or (
+    def _concerns_open(self, change: Change) -> bool:
+        """A vehicle (its owner may be the open parker) or the open parker changed."""
+        return change.table == "vehicle" or (
             self._detail is not None and change.key == str(self._detail.id)
-        ):
-            self._recheck_wanted = True
-        self._live_timer.start()
-
-    def _on_resynced(self, _resync: Resync) -> None:
-        self._recheck_wanted = True
-        self._live_timer.start()
+        )
 
     def _schedule_refresh(self) -> None:
-        self._live_timer.start()
-
-    def _apply_live_changes(self) -> None:
-        self.results_model.refresh()
-        if self._recheck_wanted:
-            self._recheck_wanted = False
-            self._recheck_open()
+        self._live_batch.want(self.results_model.refresh)
 
     def _recheck_open(self, select_vehicle: int | None = None) -> None:
         """Fetch the open parker again; apply it unless that would overwrite typed values."""

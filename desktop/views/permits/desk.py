@@ -45,7 +45,6 @@ from PySide6.QtWidgets import (
 
 from desktop.services.documents import Office
 from desktop.services.errors import KnownError
-from desktop.services.live import Change, Resync
 from desktop.services.localization import format_day, format_local, format_money, format_period
 from desktop.services.parkers import (
     AFFILIATION_TITLES,
@@ -73,7 +72,7 @@ from desktop.services.permits import (
     new_payment_key,
 )
 from desktop.services.workspace import Workspace
-from desktop.views.kit.live import LiveChanges
+from desktop.views.kit.live import LiveBatch, LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import (
     Column,
@@ -128,6 +127,7 @@ PAGE_TABLES = frozenset(
         "permit_type_lot",
         "parker",
         "vehicle",
+        "office_setting",
     }
 )
 REFUND_TABLES = frozenset({"refund", "permit", "payment"})
@@ -302,9 +302,6 @@ class PermitDesk(QWidget):
         self._page_generation = 0
         self._opening: int | None = None
         self._open_first_wanted = False
-        self._page_wanted = False
-        self._results_wanted = False
-        self._refunds_wanted = False
         self._shown_once = False
         self._refunds: list[RefundInfo] = []
         #: The permit to select when the page next arrives (the one just sold or renewed).
@@ -780,12 +777,13 @@ class PermitDesk(QWidget):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.search_now)
-        self._office_wanted = False
         self._reload_after_open = False
-        self._live_timer = QTimer(self)
-        self._live_timer.setSingleShot(True)
-        self._live_timer.setInterval(LIVE_DELAY_MS)
-        self._live_timer.timeout.connect(self._apply_live_changes)
+        # A burst of changes reloads each of these once, in this order.
+        batch = LiveBatch(self.live, LIVE_DELAY_MS, self)
+        batch.watch(("office_setting",), self.load_office)
+        batch.watch(("parker", "vehicle"), self.results_model.refresh)
+        batch.watch(REFUND_TABLES, self.reload_refunds)
+        batch.watch(PAGE_TABLES, self._reload_page_live)
 
     def _connect(self) -> None:
         self.search.textEdited.connect(lambda _text: self._search_timer.start())
@@ -813,8 +811,6 @@ class PermitDesk(QWidget):
             lambda *_: self._update_refund_buttons()
         )
         self.refunds_view.activated.connect(lambda _index: self._refund_default_action())
-        self.live.changed.connect(self._on_change)
-        self.live.resynced.connect(self._on_resynced)
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._shown_once:
@@ -1665,39 +1661,7 @@ class PermitDesk(QWidget):
 
     # -- live changes ------------------------------------------------------------------
 
-    def _on_change(self, change: Change) -> None:
-        table = change.table
-        if table in ("parker", "vehicle"):
-            self._results_wanted = True
-        if table in PAGE_TABLES:
-            self._page_wanted = True
-        if table in REFUND_TABLES:
-            self._refunds_wanted = True
-        if table == "office_setting":
-            # Gathered like the rest: a burst of changes reloads the settings once.
-            self._office_wanted = True
-            self._page_wanted = True
-        if (
-            self._page_wanted or self._results_wanted or self._refunds_wanted
-        ) and not self._live_timer.isActive():
-            self._live_timer.start()
-
-    def _on_resynced(self, _resync: Resync) -> None:
-        self._page_wanted = self._results_wanted = self._refunds_wanted = True
-        self._live_timer.start()
-
-    def _apply_live_changes(self) -> None:
-        if self._office_wanted:
-            self._office_wanted = False
-            self.load_office()
-        if self._results_wanted:
-            self._results_wanted = False
-            self.results_model.refresh()
-        if self._refunds_wanted:
-            self._refunds_wanted = False
-            self.reload_refunds()
-        if self._page_wanted:
-            self._page_wanted = False
-            self.reload_page()
-            if self.sell_dialog is not None and self.sell_dialog.payment_dialog is None:
-                self.sell_dialog.refresh(quiet=True)
+    def _reload_page_live(self) -> None:
+        self.reload_page()
+        if self.sell_dialog is not None and self.sell_dialog.payment_dialog is None:
+            self.sell_dialog.refresh(quiet=True)

@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.errors import KnownError, PermissionDenied
-from desktop.services.live import Change, Resync
 from desktop.services.localization import format_local
 from desktop.services.permits import WAITLIST_TITLES, PermitService, WaitlistPosition
+from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Column, DeskTable, RowsModel
 from desktop.views.kit.widgets import EmptyState, failure_while_alive, while_alive
@@ -221,16 +221,12 @@ class WaitlistPanel(QWidget):
         refresh = QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh_offers)
         refresh.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
-        self._reload_timer = QTimer(self)
-        self._reload_timer.setSingleShot(True)
-        self._reload_timer.setInterval(RELOAD_DELAY_MS)
-        self._reload_timer.timeout.connect(self.reload)
+        batch = LiveBatch(live, RELOAD_DELAY_MS, self, complete_resync_is_quiet=True)
+        batch.watch(WATCHED_TABLES, self.reload)
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_INTERVAL_MS)
         self.refresh_timer.timeout.connect(self.refresh_offers)
         self.refresh_timer.start()
-        live.changed.connect(self._on_change)
-        live.resynced.connect(self._on_resync)
         self._update_mode()
         self._selection_changed()
 
@@ -387,14 +383,6 @@ class WaitlistPanel(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.refresh_offers()
-
-    def _on_change(self, change: Change) -> None:
-        if change.table in WATCHED_TABLES:
-            self._reload_timer.start()
-
-    def _on_resync(self, resync: Resync) -> None:
-        if not resync.complete or any(c.table in WATCHED_TABLES for c in resync.changes):
-            self._reload_timer.start()
 
     def _update_counts(self) -> None:
         rows = [p for r in range(self.model.rowCount()) if (p := self.model.position_at(r))]

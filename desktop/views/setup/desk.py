@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.errors import ConflictError, KnownError, ValidationError
-from desktop.services.live import Change, Resync
 from desktop.services.permit_setup import (
     LotInfo,
     LotSaved,
@@ -47,6 +46,7 @@ from desktop.services.permit_setup import (
     SetupOverview,
 )
 from desktop.views.kit.dialogs import ConflictDialog
+from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import (
     EmptyState,
@@ -144,20 +144,14 @@ class PermitSetupDesk(QWidget):
         refresh = QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
         refresh.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
-        self._setup_timer = self._timer(SETUP_DELAY_MS)
-        self._counts_timer = self._timer(COUNTS_DELAY_MS)
-        live.changed.connect(self._on_change)
-        live.resynced.connect(self._on_resync)
+        self._setup_batch = LiveBatch(live, SETUP_DELAY_MS, self)
+        self._setup_batch.watch(SETUP_TABLES, self.refresh)
+        # At most one reload a second while sales go on.
+        self._counts_batch = LiveBatch(live, COUNTS_DELAY_MS, self, complete_resync_is_quiet=True)
+        self._counts_batch.watch(COUNT_TABLES, self.refresh)
         self.refresh()
 
     # -- building -------------------------------------------------------------------------
-
-    def _timer(self, interval_ms: int) -> QTimer:
-        timer = QTimer(self)
-        timer.setSingleShot(True)
-        timer.setInterval(interval_ms)
-        timer.timeout.connect(self.refresh)
-        return timer
 
     def _bar(
         self, count: QLabel, refresh_name: str, edit: QPushButton, new: QPushButton
@@ -245,8 +239,8 @@ class PermitSetupDesk(QWidget):
     # -- loading --------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self._setup_timer.stop()
-        self._counts_timer.stop()
+        self._setup_batch.cancel()
+        self._counts_batch.cancel()
         if self._loading:
             # One load at a time; the newest state is fetched once this one is back.
             self._reload_again = True
@@ -289,16 +283,6 @@ class PermitSetupDesk(QWidget):
                 stack.setCurrentWidget(empty)
             return True
         return False
-
-    def _on_change(self, change: Change) -> None:
-        if change.table in SETUP_TABLES:
-            self._setup_timer.start()
-        elif change.table in COUNT_TABLES and not self._counts_timer.isActive():
-            # At most one reload a second while sales go on.
-            self._counts_timer.start()
-
-    def _on_resync(self, _resync: Resync) -> None:
-        self._setup_timer.start()
 
     def _update_counts(self) -> None:
         types = [self.types_model.permit_type(r) for r in range(self.types_model.rowCount())]

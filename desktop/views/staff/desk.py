@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -34,10 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
-from desktop.services.live import Change, Resync
 from desktop.services.staff import StaffLogin, StaffService
 from desktop.services.workspace import ROLE_TITLES
 from desktop.views.kit.forms import FieldBox, FormDialog
+from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import SORT_ROLE, Column, DeskTable, RowsModel, time_column
 from desktop.views.kit.widgets import (
@@ -264,12 +263,8 @@ class StaffDesk(QWidget):
             QShortcut(QKeySequence.StandardKey.New, self, self.open_add_dialog)
         QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
 
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(REFRESH_DELAY_MS)
-        self._refresh_timer.timeout.connect(self.refresh)
-        live.changed.connect(self._on_change)
-        live.resynced.connect(self._on_resync)
+        batch = LiveBatch(live, REFRESH_DELAY_MS, self, complete_resync_is_quiet=True)
+        batch.watch(("staff_member",), self.refresh)
         self.refresh()
 
     def _build_bar(self) -> QHBoxLayout:
@@ -352,14 +347,6 @@ class StaffDesk(QWidget):
             self.views.setCurrentWidget(self.empty)
             return True
         return False
-
-    def _on_change(self, change: Change) -> None:
-        if change.table == "staff_member":
-            self._refresh_timer.start()
-
-    def _on_resync(self, resync: Resync) -> None:
-        if not resync.complete:
-            self._refresh_timer.start()
 
     def _filter(self, text: str) -> None:
         self.proxy.setFilterFixedString(text.strip())

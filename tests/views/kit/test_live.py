@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from typing import cast
 
 import psycopg
 import pytest
+from PySide6.QtCore import QObject, Signal
 from pytestqt.qtbot import QtBot
 
 from desktop.services.live import Change, ChangeListener, Resync
-from desktop.views.kit.live import LIVE, LiveChanges
+from desktop.views.kit.live import LIVE, LiveBatch, LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from tests.conftest import Database
 
@@ -94,3 +96,56 @@ def test_a_change_whose_hint_was_lost_arrives_with_the_heartbeat(
     alice.commit()
     assert key is not None
     qtbot.waitUntil(lambda: str(key[0]) in [c.key for c in seen], timeout=TIMEOUT)
+
+
+class _FakeLive(QObject):
+    """Only the two signals a LiveBatch listens to."""
+
+    changed = Signal(object)
+    resynced = Signal(object)
+
+
+def _change(table: str, key: str = "1") -> Change:
+    return Change(table=table, operation="U", key=key, change_id=1)
+
+
+def test_a_burst_of_changes_reloads_each_interested_panel_once_in_order(qtbot: QtBot) -> None:
+    live, owner = _FakeLive(), QObject()
+    calls: list[str] = []
+    batch = LiveBatch(cast(LiveChanges, live), 20, owner)
+    batch.watch(("permit", "payment"), lambda: calls.append("page"))
+    batch.watch(("refund",), lambda: calls.append("refunds"))
+    batch.watch(("parker",), lambda: calls.append("open parker"), when=lambda c: c.key == "7")
+    for table in ("refund", "permit", "payment", "permit", "lot", "parker"):
+        live.changed.emit(_change(table))
+    qtbot.waitUntil(lambda: len(calls) == 2)
+    qtbot.wait(60)
+    assert calls == ["refunds", "page"]  # the lot is not watched; parker 1 is not open
+
+    calls.clear()
+    live.changed.emit(_change("parker", key="7"))
+    qtbot.waitUntil(lambda: calls == ["open parker"])
+
+
+def test_a_reconnect_reloads_everything_unless_it_could_list_the_changes(qtbot: QtBot) -> None:
+    live, owner = _FakeLive(), QObject()
+    calls: list[str] = []
+    quiet = LiveBatch(cast(LiveChanges, live), 10, owner, complete_resync_is_quiet=True)
+    quiet.watch(("staff_member",), lambda: calls.append("staff"))
+    eager = LiveBatch(cast(LiveChanges, live), 10, owner)
+    eager.watch(("lot",), lambda: calls.append("lots"))
+    live.resynced.emit(Resync(changes=(), complete=True))
+    qtbot.waitUntil(lambda: calls == ["lots"])
+    live.resynced.emit(Resync(changes=(), complete=False))
+    qtbot.waitUntil(lambda: sorted(calls) == ["lots", "lots", "staff"])
+
+
+def test_a_desk_that_reloaded_by_itself_drops_what_was_waiting(qtbot: QtBot) -> None:
+    live, owner = _FakeLive(), QObject()
+    calls: list[str] = []
+    batch = LiveBatch(cast(LiveChanges, live), 30, owner)
+    batch.watch(("lot",), lambda: calls.append("lots"))
+    live.changed.emit(_change("lot"))
+    batch.cancel()
+    qtbot.wait(80)
+    assert calls == []
