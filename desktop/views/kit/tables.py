@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -459,12 +460,47 @@ class DeskTable(QTableView):
             self.size_columns()
         super().showEvent(event)
 
-    def size_columns(self) -> None:
-        """Room for each column's title and samples; the stretching column takes the rest."""
+    def rows_model(self) -> RowsModel[Any] | None:
+        """The declared model behind any sort or filter proxies."""
         model = self.model()
         while isinstance(model, QSortFilterProxyModel):
             model = model.sourceModel()
-        if not isinstance(model, RowsModel):
+        return model if isinstance(model, RowsModel) else None
+
+    def current_row(self) -> Any:
+        """The row under the cursor (the dataclass, not its index), or None."""
+        index, model = self.currentIndex(), self.model()
+        while isinstance(model, QSortFilterProxyModel):
+            index = model.mapToSource(index)
+            model = model.sourceModel()
+        if not isinstance(model, RowsModel) or not index.isValid():
+            return None
+        return model.row_at(index.row())
+
+    def select_key(self, key: Hashable | None) -> None:
+        """Put the cursor on the row with this key (see ``RowsModel.row_of``), else the first."""
+        model = self.rows_model()
+        if model is None or model.rowCount() == 0:
+            return
+        row = (model.row_of(key) if key is not None else None) or 0
+        index = model.index(row, 0)
+        view_model = self.model()
+        chain: list[QSortFilterProxyModel] = []
+        while isinstance(view_model, QSortFilterProxyModel):
+            chain.append(view_model)
+            view_model = view_model.sourceModel()
+        for proxy in reversed(chain):
+            index = proxy.mapFromSource(index)
+        self.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+
+    def size_columns(self) -> None:
+        """Room for each column's title and samples; the stretching column takes the rest."""
+        model = self.rows_model()
+        if model is None:
             return
         self.ensurePolished()
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)

@@ -15,20 +15,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
     QTimer,
 )
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QDialog,
     QFrame,
     QHBoxLayout,
@@ -45,18 +42,14 @@ from PySide6.QtWidgets import (
 
 from desktop.services.documents import Office
 from desktop.services.errors import KnownError
-from desktop.services.localization import format_day, format_local, format_money, format_period
+from desktop.services.localization import format_day, format_money, format_period
 from desktop.services.parkers import (
     AFFILIATION_TITLES,
     ParkerDetail,
     ParkerService,
 )
 from desktop.services.permits import (
-    LEDGER_TITLES,
     NO_PAYMENT,
-    REFUND_TITLES,
-    STATUS_TITLES,
-    TENDER_TITLES,
     CancelResult,
     LedgerLine,
     LotChoice,
@@ -65,7 +58,6 @@ from desktop.services.permits import (
     PermitService,
     Quote,
     RefundEstimate,
-    RefundInfo,
     SaleOption,
     Tender,
     WaitlistPosition,
@@ -75,12 +67,7 @@ from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LiveBatch, LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import (
-    Column,
     DeskTable,
-    RowsModel,
-    badge_column,
-    money_column,
-    time_column,
 )
 from desktop.views.kit.widgets import (
     DeskSplitter,
@@ -95,19 +82,28 @@ from desktop.views.permits.actions import (
     OWED_COLOUR,
     CancelPermitDialog,
     FeeDialog,
-    NoteDialog,
     TransferDialog,
     describe_permit,
     describe_quote,
     permit_plates,
     tender_words,
 )
+from desktop.views.permits.host import DialogHost
+from desktop.views.permits.lists import (
+    LIVE_STATES,
+    ReceiptRow,
+    availability_words,
+    balance_words,
+    ledger_model,
+    options_model,
+    permits_model,
+    receipts_model,
+)
+from desktop.views.permits.refunds import RefundsPanel
 from desktop.views.permits.sale import SellPermitDialog
 from desktop.views.permits.waitlist import WaitlistPanel
 
 log = logging.getLogger(__name__)
-R = TypeVar("R")
-_Index = QModelIndex | QPersistentModelIndex
 
 SEARCH_DELAY_MS = 250
 #: Another clerk's sale arrives as a burst of row changes (permit, vehicles, payment,
@@ -130,100 +126,10 @@ PAGE_TABLES = frozenset(
         "office_setting",
     }
 )
-REFUND_TABLES = frozenset({"refund", "permit", "payment"})
-#: Permit states in which a permit can still be renewed, transferred or cancelled.
-LIVE_STATES = ("active", "future")
 MANAGER = "manager"
 #: The ledger's Amount column, coloured: red what the parker owes more, green what they paid.
 #: Inside the parker's tabs, as the waitlist panel has it.
 TAB_MARGIN = 8
-
-#: Refund list filters: (title, status or None for all).
-REFUND_FILTERS = (
-    ("Awaiting approval", "pending"),
-    ("Approved, to be paid", "approved"),
-    ("Paid", "paid"),
-    ("Refused", "rejected"),
-    ("All refunds", None),
-)
-EMPTY_REFUNDS = {
-    "pending": "No refunds await approval",
-    "approved": "No approved refunds to pay out",
-    "paid": "No refunds paid yet",
-    "rejected": "No refused refunds",
-}
-
-
-#: The widest period a permit list usually shows.
-DAYS = "30 Sep 2026 \u2013 31 Aug 2027"
-
-
-# -- words for the tables -----------------------------------------------------------------
-
-
-def balance_words(balance: Decimal, currency: str) -> str:
-    if balance > 0:
-        return f"Owes {format_money(balance, currency)}"
-    if balance < 0:
-        return f"In credit {format_money(-balance, currency)}"
-    return "Nothing owed"
-
-
-def permit_status(permit: PermitInfo, time_zone: str) -> str:
-    """'Valid', 'Starts later (renewed)', 'Cancelled 3 Dec 2026'."""
-    status = STATUS_TITLES.get(permit.status, permit.status)
-    if permit.status == "cancelled" and permit.cancelled_at is not None:
-        day = permit.cancelled_at.astimezone(ZoneInfo(time_zone)).date()
-        return f"{status} {format_day(day)}"
-    if permit.renewed and permit.status in LIVE_STATES:
-        return f"{status} (renewed)"
-    return status
-
-
-def availability_words(option: SaleOption) -> str:
-    """'Lot B: 3 of 420 left · Lot C: 0 of 50 left'."""
-    if not option.lots:
-        return "Not sold for any open lot"
-    return " \u00b7 ".join(lot.describe() for lot in option.lots)
-
-
-def option_price(option: SaleOption, currency: str) -> str:
-    quote = option.quote
-    if quote is None:
-        return format_money(option.price, currency)
-    if quote.prorated:
-        return (
-            f"{format_money(quote.price, currency)} "
-            f"(prorated from {format_money(quote.full_price, currency)})"
-        )
-    return format_money(quote.price, currency)
-
-
-def option_price_sample(currency: str) -> str:
-    """The widest price the sale list usually shows, for sizing its column."""
-    price, full = format_money(Decimal(400), currency), format_money(Decimal(480), currency)
-    return f"{price} (prorated from {full})"
-
-
-def option_period(option: SaleOption) -> str:
-    if option.quote is None:
-        return option.validity_text
-    return format_period(option.quote.first_day, option.quote.last_day)
-
-
-def option_status(option: SaleOption) -> str:
-    if option.refusal is not None:
-        return option.refusal
-    if option.sale_mode == "waitlist":
-        return "Through the waitlist"
-    if option.lots and all(lot.free <= 0 for lot in option.lots):
-        return "Full: waitlist only"
-    return "Can buy"
-
-
-def refund_tender(refund: RefundInfo) -> str:
-    return TENDER_TITLES.get(refund.original_tender or "", "\u2014")
-
 
 # -- the open parker, fetched in one go ----------------------------------------------------
 
@@ -254,14 +160,6 @@ def load_parker_page(parkers: ParkerService, permits: PermitService, parker_id: 
         balance=balance,
         payments=tuple(permits.payments_for_parker(parker_id)),
     )
-
-
-@dataclass(frozen=True)
-class ReceiptRow:
-    """A payment as the receipts list shows it: with the day it was taken, from the ledger."""
-
-    payment: PaymentResult
-    posted_at_text: str
 
 
 class _RefundAwaitsApproval(KnownError):
@@ -297,13 +195,11 @@ class PermitDesk(QWidget):
         self.office: Office | None = None
         self.page: ParkerPage | None = None
         self.sell_dialog: SellPermitDialog | None = None
-        self.payment_dialog: QDialog | None = None
-        self.action_dialog: QDialog | None = None
+        self.host = DialogHost(self, runner, self.service, self._currency)
         self._page_generation = 0
         self._opening: int | None = None
         self._open_first_wanted = False
         self._shown_once = False
-        self._refunds: list[RefundInfo] = []
         #: The permit to select when the page next arrives (the one just sold or renewed).
         self._select_permit: int | None = None
 
@@ -319,7 +215,16 @@ class PermitDesk(QWidget):
         self._update_search_state()
         self._show_placeholder()
         self.load_office()
-        self.reload_refunds()
+        self.refunds.reload()
+
+    @property
+    def action_dialog(self) -> QDialog | None:
+        """The open action dialog (cancel, transfer, a note, a temporary permit…), if any."""
+        return self.host.action_dialog
+
+    @property
+    def payment_dialog(self) -> QDialog | None:
+        return self.host.payment_dialog
 
     # -- building -----------------------------------------------------------------------
 
@@ -331,108 +236,10 @@ class PermitDesk(QWidget):
 
     def _build_models(self) -> None:
         currency, zone = self._currency, self._zone
-        self.permits_model: RowsModel[PermitInfo] = RowsModel(
-            [
-                Column("Number", lambda p: p.number, samples=("P-0000123",)),
-                Column("Permit", lambda p: p.title, samples=("Faculty & staff annual",)),
-                Column("Lot", lambda p: p.lot_name, samples=("Stadium West Garage",)),
-                Column("Vehicles", permit_plates, samples=("ON ABCD123",), stretch=True),
-                Column("Valid", lambda p: format_period(p.first_day, p.last_day), samples=(DAYS,)),
-                Column(
-                    "Status",
-                    lambda p: permit_status(p, zone()),
-                    tooltip=lambda p: (
-                        f"Cancelled: {p.cancel_reason}"
-                        if p.cancel_reason
-                        else permit_status(p, zone())
-                    ),
-                    samples=("Starts later (renewed)", "Cancelled 30 Sep 2026"),
-                ),
-                money_column("Price", lambda p: p.price, currency),
-            ],
-            key=lambda p: p.id,
-            dimmed=lambda p: p.status not in LIVE_STATES,
-            parent=self,
-        )
-        self.options_model: RowsModel[SaleOption] = RowsModel(
-            [
-                Column("Permit type", lambda o: o.name, samples=("Faculty & staff annual",)),
-                Column(
-                    "Price",
-                    lambda o: option_price(o, currency()),
-                    align="right",
-                    samples=lambda: [option_price_sample(currency())],
-                ),
-                Column("Period", option_period, samples=(DAYS,)),
-                Column(
-                    "For this parker",
-                    option_status,
-                    samples=("Already has 1 (the limit is 1).", "Through the waitlist"),
-                ),
-                Column("Spaces left", availability_words, stretch=True),
-            ],
-            dimmed=lambda o: not o.eligible,
-            parent=self,
-        )
-        self.ledger_model: RowsModel[tuple[LedgerLine, Decimal]] = RowsModel(
-            [
-                time_column("Date", lambda r: r[0].posted_at, lambda at: format_local(at, zone())),
-                Column(
-                    "What",
-                    lambda r: LEDGER_TITLES.get(r[0].kind, r[0].kind),
-                    samples=("Temporary permit",),
-                ),
-                Column("Details", lambda r: r[0].memo, stretch=True),
-                money_column(
-                    "Amount",
-                    lambda r: r[0].amount,
-                    currency,
-                    words=lambda r, shown: f"+{shown}" if r[0].amount > 0 else shown,
-                    colour=lambda r: OWED_COLOUR if r[0].amount > 0 else CREDIT_COLOUR,
-                ),
-                money_column("Balance", lambda r: r[1], currency),
-                Column("Receipt", lambda r: r[0].receipt_number or "", samples=("R-0000042",)),
-            ],
-            parent=self,
-        )
-        self.receipts_model: RowsModel[ReceiptRow] = RowsModel(
-            [
-                Column("Receipt", lambda r: r.payment.receipt_number, samples=("R-0000042",)),
-                Column("Date", lambda r: r.posted_at_text, samples=("30 Sep 2026",)),
-                Column(
-                    "Permit", lambda r: r.payment.permit_number or "\u2014", samples=("P-0000123",)
-                ),
-                money_column(
-                    "Amount",
-                    lambda r: r.payment.amount,
-                    currency,
-                    words=lambda r, shown: shown if r.payment.direction == "in" else f"{shown} out",
-                    largest=Decimal("99999.99"),
-                ),
-                Column(
-                    "Paid by",
-                    lambda r: TENDER_TITLES.get(r.payment.tender, r.payment.tender),
-                    stretch=True,
-                ),
-            ],
-            parent=self,
-        )
-        self.refunds_model: RowsModel[RefundInfo] = RowsModel(
-            [
-                time_column(
-                    "Requested", lambda r: r.requested_at, lambda at: format_local(at, zone())
-                ),
-                Column("Parker", lambda r: r.parker_name, samples=("Alexandra Okonkwo-Smith",)),
-                Column("Permit", lambda r: r.permit_number, samples=("P-0000123",)),
-                money_column("Amount", lambda r: r.amount, currency),
-                badge_column("Status", lambda r: r.status, REFUND_TITLES),
-                Column("Reason", lambda r: r.reason, stretch=True),
-                Column("Requested by", lambda r: r.requested_by, samples=("bruno",)),
-                Column("Permit paid by", refund_tender, samples=tuple(TENDER_TITLES.values())),
-            ],
-            key=lambda r: r.id,
-            parent=self,
-        )
+        self.permits_model = permits_model(currency, zone, self)
+        self.options_model = options_model(currency, self)
+        self.ledger_model = ledger_model(currency, zone, self)
+        self.receipts_model = receipts_model(currency, self)
 
     def _build(self) -> None:
         self.tabs = QTabWidget()
@@ -440,7 +247,22 @@ class PermitDesk(QWidget):
         self.tabs.addTab(self._build_counter(), "Parkers && permits")
         self.office_waitlists = self._make_waitlist_panel()
         self.tabs.addTab(self.office_waitlists, "Waitlists")
-        self.tabs.addTab(self._build_refunds(), "Refunds")
+        self.refunds = RefundsPanel(
+            self.service,
+            self.runner,
+            self.live,
+            self.host,
+            editable=self.editable,
+            is_manager=self.is_manager,
+            currency=self._currency,
+            zone=self._zone,
+        )
+        self.refunds.open_parker_requested.connect(self._open_refund_parker)
+        self.refunds.waiting_changed.connect(
+            lambda n: self.tabs.setTabText(2, f"Refunds ({n})" if n else "Refunds")
+        )
+        self.refunds.refund_paid.connect(self.reload_page)
+        self.tabs.addTab(self.refunds, "Refunds")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.tabs)
@@ -673,55 +495,6 @@ class PermitDesk(QWidget):
         splitter.setChildrenCollapsible(False)
         return self._padded(splitter)
 
-    def _build_refunds(self) -> QWidget:
-        self.refund_filter = QComboBox()
-        self.refund_filter.setAccessibleName("Show refunds")
-        for title, status in REFUND_FILTERS:
-            self.refund_filter.addItem(title, status)
-        self.refund_filter.setCurrentIndex(0 if self.is_manager or not self.editable else 1)
-        self.refunds_view = DeskTable(self.refunds_model)
-        self.refunds_empty = EmptyState("", "")
-        self.refunds_stack = QStackedWidget()
-        self.refunds_stack.addWidget(self.refunds_view)
-        self.refunds_stack.addWidget(self.refunds_empty)
-        self.refund_detail = QLabel()
-        self.refund_detail.setWordWrap(True)
-        self.refund_detail.setTextFormat(Qt.TextFormat.PlainText)
-        self.refund_detail.setObjectName("hint")
-
-        self.approve_button = QPushButton("Approve…")
-        self.approve_button.setProperty("primary", True)
-        self.approve_button.clicked.connect(lambda: self.decide_refund(approve=True))
-        self.refuse_button = QPushButton("Refuse…")
-        self.refuse_button.clicked.connect(lambda: self.decide_refund(approve=False))
-        self.pay_refund_button = QPushButton("Pay refund…")
-        self.pay_refund_button.setProperty("primary", True)
-        self.pay_refund_button.clicked.connect(self.pay_refund)
-        self.refund_parker_button = QPushButton("Open parker")
-        self.refund_parker_button.clicked.connect(self._open_refund_parker)
-        self.approve_button.setVisible(self.is_manager)
-        self.refuse_button.setVisible(self.is_manager)
-        self.pay_refund_button.setVisible(self.editable)
-
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Show"))
-        top.addWidget(self.refund_filter)
-        top.addStretch(1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.approve_button)
-        buttons.addWidget(self.refuse_button)
-        buttons.addWidget(self.pay_refund_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.refund_parker_button)
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.setContentsMargins(0, 8, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.refunds_stack, 1)
-        layout.addWidget(self.refund_detail)
-        layout.addLayout(buttons)
-        return tab
-
     @staticmethod
     def _padded(widget: QWidget) -> QWidget:
         holder = QWidget()
@@ -782,7 +555,6 @@ class PermitDesk(QWidget):
         batch = LiveBatch(self.live, LIVE_DELAY_MS, self)
         batch.watch(("office_setting",), self.load_office)
         batch.watch(("parker", "vehicle"), self.results_model.refresh)
-        batch.watch(REFUND_TABLES, self.reload_refunds)
         batch.watch(PAGE_TABLES, self._reload_page_live)
 
     def _connect(self) -> None:
@@ -806,11 +578,6 @@ class PermitDesk(QWidget):
             lambda *_: self._update_buttons()
         )
         self.parker_tabs.currentChanged.connect(lambda _i: self._update_buttons())
-        self.refund_filter.currentIndexChanged.connect(lambda _i: self._show_refunds())
-        self.refunds_view.selectionModel().currentRowChanged.connect(
-            lambda *_: self._update_refund_buttons()
-        )
-        self.refunds_view.activated.connect(lambda _index: self._refund_default_action())
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._shown_once:
@@ -829,7 +596,7 @@ class PermitDesk(QWidget):
 
         def arrived(office: Office) -> None:
             self.office = office
-            self._show_refunds()
+            self.refunds.model.redraw()
 
         def failed(exc: BaseException) -> bool:
             log.info("loading the office settings failed: %s", exc)
@@ -999,9 +766,9 @@ class PermitDesk(QWidget):
         self._update_buttons()
 
     def _show_page(self, page: ParkerPage, *, fresh: bool) -> None:
-        keep_permit = None if fresh else self._selected(self.permits_view, self.permits_model)
-        keep_option = None if fresh else self._selected(self.options_view, self.options_model)
-        keep_receipt = None if fresh else self._selected(self.receipts_view, self.receipts_model)
+        keep_permit = None if fresh else self.selected_permit()
+        keep_option = None if fresh else self.selected_option()
+        keep_receipt = None if fresh else self._selected_receipt()
         self.office = page.office
         self.page = page
         parker = page.parker
@@ -1043,11 +810,11 @@ class PermitDesk(QWidget):
         self.receipts_empty.setVisible(not page.payments)
 
         wanted, self._select_permit = self._select_permit, None
-        self._reselect(self.permits_view, self.permits_model, keep_permit, lambda p: p.id, wanted)
-        self._reselect(self.options_view, self.options_model, keep_option, lambda o: o.type_id)
-        self._reselect(
-            self.receipts_view, self.receipts_model, keep_receipt, lambda r: r.payment.payment_id
-        )
+        if wanted is None and keep_permit is not None:
+            wanted = keep_permit.id
+        self.permits_view.select_key(wanted)
+        self.options_view.select_key(keep_option.type_id if keep_option else None)
+        self.receipts_view.select_key(keep_receipt.payment.payment_id if keep_receipt else None)
         self._show_option_detail()
         self.parker_stack.setCurrentWidget(self.parker_page)
         self._give_room(parker_open=True)
@@ -1060,39 +827,17 @@ class PermitDesk(QWidget):
         self.balance_label.setText(f"Balance: {words}")
         self.balance_label.setStyleSheet(f"font-weight: 600; color: {colour};")
 
-    @staticmethod
-    def _selected(view: QTableView, model: RowsModel[R]) -> R | None:
-        index = view.currentIndex()
-        if not index.isValid() or index.row() >= model.rowCount():
-            return None
-        return model.row(index.row())
-
-    @staticmethod
-    def _reselect(
-        view: QTableView,
-        model: RowsModel[R],
-        keep: R | None,
-        key: Callable[[R], object],
-        wanted: object = None,
-    ) -> None:
-        """Select the row that was selected before (or ``wanted``, by key), else the first."""
-        rows = model.rows()
-        if not rows:
-            return
-        if wanted is None and keep is not None:
-            wanted = key(keep)
-        row = next((n for n, r in enumerate(rows) if key(r) == wanted), 0)
-        view.selectionModel().setCurrentIndex(
-            model.index(row, 0),
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-
     def selected_permit(self) -> PermitInfo | None:
-        return self._selected(self.permits_view, self.permits_model)
+        permit: PermitInfo | None = self.permits_view.current_row()
+        return permit
 
     def selected_option(self) -> SaleOption | None:
-        return self._selected(self.options_view, self.options_model)
+        option: SaleOption | None = self.options_view.current_row()
+        return option
+
+    def _selected_receipt(self) -> ReceiptRow | None:
+        receipt: ReceiptRow | None = self.receipts_view.current_row()
+        return receipt
 
     def _show_option_detail(self) -> None:
         option = self.selected_option()
@@ -1199,7 +944,7 @@ class PermitDesk(QWidget):
 
     def _sold(self, payment: PaymentResult) -> None:
         self._select_permit = payment.permit_id
-        self._show_receipt(payment)
+        self.host.show_receipt(payment)
         self.show_notice(f"Sold permit {payment.permit_number}: {self._paid_words(payment)}")
         self.parker_tabs.setCurrentIndex(0)
         self.parker_waitlist.reload()  # an accepted offer leaves the list
@@ -1223,49 +968,6 @@ class PermitDesk(QWidget):
         verb = "paid out" if payment.direction == "out" else "paid"
         return f"{amount} {verb} by {how} (receipt {payment.receipt_number})."
 
-    def _show_receipt(self, payment: PaymentResult) -> None:
-        from desktop.views.permits.payment_dialog import show_receipt
-
-        show_receipt(self, self.runner, self.service, payment)
-
-    def _open_payment(
-        self,
-        *,
-        title: str,
-        description: str,
-        amount: Decimal,
-        submit: Callable[[uuid.UUID, Tender], PaymentResult],
-        paid: Callable[[PaymentResult], None],
-        direction: str = "in",
-        tender: str | None = None,
-        on_refused: Callable[[KnownError], bool] | None = None,
-    ) -> None:
-        from desktop.views.permits.payment_dialog import PaymentDialog
-
-        dialog = PaymentDialog(
-            title=title,
-            description=description,
-            amount=amount,
-            currency=self._currency(),
-            submit=submit,
-            runner=self.runner,
-            direction=direction,
-            on_refused=on_refused,
-            parent=self,
-        )
-        if tender:
-            dialog.set_tender(tender)
-        self.payment_dialog = dialog
-        dialog.paid.connect(paid)
-
-        def closed(_result: int) -> None:
-            if self.payment_dialog is dialog:
-                self.payment_dialog = None
-            dialog.deleteLater()
-
-        dialog.finished.connect(closed)
-        dialog.open()
-
     # -- renewing, transferring, cancelling ----------------------------------------------------
 
     def renew(self) -> None:
@@ -1284,14 +986,14 @@ class PermitDesk(QWidget):
 
         def paid(payment: PaymentResult) -> None:
             self._select_permit = payment.permit_id
-            self._show_receipt(payment)
+            self.host.show_receipt(payment)
             self.show_notice(
                 f"Renewed {permit.number} as {payment.permit_number} for "
                 f"{format_period(quote.first_day, quote.last_day)}: {self._paid_words(payment)}"
             )
             self.reload_page()
 
-        self._open_payment(
+        self.host.open_payment(
             title=f"Renew permit {permit.number}",
             description=(
                 f"Renewal of {permit.number}, {permit.title}, {permit.lot_name}: "
@@ -1307,7 +1009,7 @@ class PermitDesk(QWidget):
         if not self.transfer_button.isEnabled() or permit is None or page is None:
             return
         dialog = TransferDialog(permit, page.parker.vehicles, self)
-        self._open_action_dialog(dialog)
+        self.host.open_action(dialog)
         service = self.service
 
         def submitted(leaving: int, joining: int) -> None:
@@ -1334,17 +1036,6 @@ class PermitDesk(QWidget):
 
         dialog.submitted.connect(submitted)
 
-    def _open_action_dialog(self, dialog: QDialog) -> None:
-        self.action_dialog = dialog
-
-        def closed(_result: int) -> None:
-            if self.action_dialog is dialog:
-                self.action_dialog = None
-            dialog.deleteLater()
-
-        dialog.finished.connect(closed)
-        dialog.open()
-
     def cancel(self) -> None:
         permit = self.selected_permit()
         if not self.cancel_button.isEnabled() or permit is None or self.action_dialog is not None:
@@ -1361,7 +1052,7 @@ class PermitDesk(QWidget):
             return
         dialog = CancelPermitDialog(permit, estimate, self._currency(), self)
         dialog.accepted.connect(lambda: self._cancel_with(permit, estimate, dialog.reason_text()))
-        self._open_action_dialog(dialog)
+        self.host.open_action(dialog)
 
     def _cancel_with(self, permit: PermitInfo, estimate: RefundEstimate, reason: str) -> None:
         service, permit_id = self.service, permit.id
@@ -1374,7 +1065,7 @@ class PermitDesk(QWidget):
                 return result.payment
 
             def paid(payment: PaymentResult) -> None:
-                self._show_receipt(payment)
+                self.host.show_receipt(payment)
                 self.show_notice(
                     f"Cancelled {permit.number}. Refund of "
                     f"{format_money(payment.amount, self._currency())} paid by "
@@ -1388,7 +1079,7 @@ class PermitDesk(QWidget):
                     return True
                 return False
 
-            self._open_payment(
+            self.host.open_payment(
                 title=f"Refund for {permit.number}",
                 description=f"Refund for cancelled permit {describe_permit(permit)}.",
                 amount=estimate.amount,
@@ -1429,7 +1120,6 @@ class PermitDesk(QWidget):
             text = f"Cancelled {result.permit_number}. Refund of {amount} is approved, to be paid."
         self.show_notice(text, good=result.refund_status != "pending")
         self.reload_page()
-        self.reload_refunds()
 
     # -- other counter work -----------------------------------------------------------------
 
@@ -1444,11 +1134,11 @@ class PermitDesk(QWidget):
             amount, memo = dialog.value, dialog.memo_text()
 
             def paid(payment: PaymentResult) -> None:
-                self._show_receipt(payment)
+                self.host.show_receipt(payment)
                 self.show_notice(f"Fee charged: {memo}, {self._paid_words(payment)}")
                 self.reload_page()
 
-            self._open_payment(
+            self.host.open_payment(
                 title=f"Fee for {page.parker.name}",
                 description=memo,
                 amount=amount,
@@ -1457,7 +1147,7 @@ class PermitDesk(QWidget):
             )
 
         dialog.accepted.connect(go)
-        self._open_action_dialog(dialog)
+        self.host.open_action(dialog)
 
     def issue_temporary(self) -> None:
         if not (self.editable or self.is_manager) or self.action_dialog is not None:
@@ -1497,7 +1187,7 @@ class PermitDesk(QWidget):
             parent=self,
         )
         dialog.issued.connect(self._temporary_issued)
-        self._open_action_dialog(dialog)
+        self.host.open_action(dialog)
 
     def _temporary_issued(self, payment: PaymentResult) -> None:
         self.show_notice(
@@ -1512,7 +1202,7 @@ class PermitDesk(QWidget):
         if page is None:
             return None
         if self.parker_tabs.currentIndex() == 3:
-            receipt = self._selected(self.receipts_view, self.receipts_model)
+            receipt = self._selected_receipt()
             return receipt.payment if receipt is not None else None
         permit = self.selected_permit()
         if permit is None:
@@ -1522,142 +1212,11 @@ class PermitDesk(QWidget):
     def receipt(self) -> None:
         payment = self._chosen_payment()
         if payment is not None:
-            self._show_receipt(payment)
+            self.host.show_receipt(payment)
 
-    # -- refunds ------------------------------------------------------------------------
-
-    def reload_refunds(self) -> None:
-        service = self.service
-
-        def arrived(refunds: list[RefundInfo]) -> None:
-            self._refunds = refunds
-            self._show_refunds()
-
-        def failed(exc: BaseException) -> bool:
-            log.info("loading refunds failed: %s", exc)
-            return isinstance(exc, KnownError)
-
-        self.runner.run(
-            lambda: service.refunds(status=None),
-            while_alive(self, arrived),
-            failure_while_alive(self, failed),
-        )
-
-    def _show_refunds(self) -> None:
-        keep = self.selected_refund()
-        status = self.refund_filter.currentData()
-        shown = [r for r in self._refunds if status is None or r.status == status]
-        self.refunds_model.set_rows(shown)
-        self._reselect(self.refunds_view, self.refunds_model, keep, lambda r: r.id)
-        pending = sum(1 for r in self._refunds if r.status == "pending")
-        to_pay = sum(1 for r in self._refunds if r.status == "approved")
-        waiting = pending if self.is_manager else to_pay
-        self.tabs.setTabText(2, f"Refunds ({waiting})" if waiting else "Refunds")
-        if shown:
-            self.refunds_stack.setCurrentWidget(self.refunds_view)
-        else:
-            self.refunds_empty.title.setText(EMPTY_REFUNDS.get(status, "No refunds yet"))
-            self.refunds_empty.text.setText(
-                "Refunds above the office's approval limit wait here for a manager; approved "
-                "ones wait here for a clerk to pay them out."
-            )
-            self.refunds_stack.setCurrentWidget(self.refunds_empty)
-        self._update_refund_buttons()
-
-    def selected_refund(self) -> RefundInfo | None:
-        return self._selected(self.refunds_view, self.refunds_model)
-
-    def _update_refund_buttons(self) -> None:
-        refund = self.selected_refund()
-        pending = refund is not None and refund.status == "pending"
-        self.approve_button.setEnabled(self.is_manager and pending)
-        self.refuse_button.setEnabled(self.is_manager and pending)
-        self.pay_refund_button.setEnabled(
-            self.editable and refund is not None and refund.status == "approved"
-        )
-        self.refund_parker_button.setEnabled(refund is not None and refund.parker_id is not None)
-        if refund is None:
-            self.refund_detail.setText("")
-            return
-        text = f"{refund.permit_number} for {refund.parker_name}: {refund.reason}"
-        if refund.decided_by:
-            decision = REFUND_TITLES.get(refund.status, refund.status).lower()
-            text += f" \u2014 {decision} by {refund.decided_by}"
-            if refund.decision_note:
-                text += f": {refund.decision_note}"
-        self.refund_detail.setText(text)
-
-    def _refund_default_action(self) -> None:
-        if self.approve_button.isEnabled():
-            self.decide_refund(approve=True)
-        elif self.pay_refund_button.isEnabled():
-            self.pay_refund()
-
-    def decide_refund(self, *, approve: bool) -> None:
-        refund = self.selected_refund()
-        if not self.is_manager or refund is None or refund.status != "pending":
-            return
-        amount = format_money(refund.amount, self._currency())
-        if approve:
-            dialog = NoteDialog(
-                "Approve refund",
-                f"Approve the refund of {amount} to {refund.parker_name} for cancelled permit "
-                f"{refund.permit_number}? A clerk then pays it out. A note is optional.",
-                "Approve",
-                required=False,
-                parent=self,
-            )
-        else:
-            dialog = NoteDialog(
-                "Refuse refund",
-                f"Why is the refund of {amount} to {refund.parker_name} refused? The note is "
-                "kept with the refund.",
-                "Refuse",
-                required=True,
-                parent=self,
-            )
-        service, refund_id = self.service, refund.id
-
-        def decided() -> None:
-            note = dialog.note()
-            self.runner.run(
-                lambda: service.decide_refund(refund_id, approve, note),
-                while_alive(self, lambda _none: self.reload_refunds()),
-                write=True,
-                parent=self,
-            )
-
-        dialog.accepted.connect(decided)
-        self._open_action_dialog(dialog)
-
-    def pay_refund(self) -> None:
-        refund = self.selected_refund()
-        if not self.editable or refund is None or refund.status != "approved":
-            return
-        service, refund_id = self.service, refund.id
-
-        def paid(payment: PaymentResult) -> None:
-            self._show_receipt(payment)
-            self.reload_refunds()
-            self.reload_page()
-
-        self._open_payment(
-            title=f"Pay refund for {refund.permit_number}",
-            description=(
-                f"Refund to {refund.parker_name} for cancelled permit {refund.permit_number}."
-            ),
-            amount=refund.amount,
-            submit=lambda key, tender: service.pay_refund(key, refund_id, tender),
-            paid=paid,
-            direction="out",
-            tender=refund.original_tender if refund.original_tender != "none" else None,
-        )
-
-    def _open_refund_parker(self) -> None:
-        refund = self.selected_refund()
-        if refund is not None and refund.parker_id is not None:
-            self.tabs.setCurrentIndex(0)
-            self.open_parker(refund.parker_id)
+    def _open_refund_parker(self, parker_id: int) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.open_parker(parker_id)
 
     # -- live changes ------------------------------------------------------------------
 

@@ -536,16 +536,16 @@ def test_a_large_refund_waits_for_a_manager_who_approves_it_and_a_clerk_pays_it(
     manager = open_desk("manager")
     desk = manager.desk
     assert not desk.sell_button.isVisible()
-    assert not desk.pay_refund_button.isVisible()
+    assert not desk.refunds.pay_refund_button.isVisible()
     desk.tabs.setCurrentIndex(2)
     qtbot.waitUntil(
-        lambda: any(r.permit_id == permit_id for r in desk.refunds_model.rows()), timeout=TIMEOUT
+        lambda: any(r.permit_id == permit_id for r in desk.refunds.model.rows()), timeout=TIMEOUT
     )
-    row = next(n for n, r in enumerate(desk.refunds_model.rows()) if r.permit_id == permit_id)
-    desk.refunds_view.setCurrentIndex(desk.refunds_model.index(row, 0))
-    assert column(desk.refunds_model, "Status")[row] == "Awaiting manager approval"
-    assert desk.approve_button.isEnabled()
-    qtbot.mouseClick(desk.approve_button, Qt.MouseButton.LeftButton)
+    row = next(n for n, r in enumerate(desk.refunds.model.rows()) if r.permit_id == permit_id)
+    desk.refunds.view.setCurrentIndex(desk.refunds.model.index(row, 0))
+    assert column(desk.refunds.model, "Status")[row] == "Awaiting manager approval"
+    assert desk.refunds.approve_button.isEnabled()
+    qtbot.mouseClick(desk.refunds.approve_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: desk.action_dialog is not None, timeout=TIMEOUT)
     assert desk.action_dialog is not None
     desk.action_dialog.accept()
@@ -560,14 +560,14 @@ def test_a_large_refund_waits_for_a_manager_who_approves_it_and_a_clerk_pays_it(
     # The clerk's refunds tab follows live; the clerk pays the approved refund out.
     clerk_desk = clerk.desk
     clerk_desk.tabs.setCurrentIndex(2)
-    clerk_desk.refund_filter.setCurrentIndex(1)
+    clerk_desk.refunds.filter.setCurrentIndex(1)
     qtbot.waitUntil(
-        lambda: any(r.permit_id == permit_id for r in clerk_desk.refunds_model.rows()),
+        lambda: any(r.permit_id == permit_id for r in clerk_desk.refunds.model.rows()),
         timeout=TIMEOUT,
     )
-    row = next(n for n, r in enumerate(clerk_desk.refunds_model.rows()) if r.permit_id == permit_id)
-    clerk_desk.refunds_view.setCurrentIndex(clerk_desk.refunds_model.index(row, 0))
-    qtbot.mouseClick(clerk_desk.pay_refund_button, Qt.MouseButton.LeftButton)
+    row = next(n for n, r in enumerate(clerk_desk.refunds.model.rows()) if r.permit_id == permit_id)
+    clerk_desk.refunds.view.setCurrentIndex(clerk_desk.refunds.model.index(row, 0))
+    qtbot.mouseClick(clerk_desk.refunds.pay_refund_button, Qt.MouseButton.LeftButton)
     payment = payment_of(qtbot, clerk_desk)
     assert payment.direction == "out"
     pay_by_card(qtbot, payment)
@@ -588,13 +588,13 @@ def test_a_manager_refuses_a_refund_with_a_note(
 
     manager = open_desk("manager", live=False)
     desk = manager.desk
-    desk.reload_refunds()
+    desk.refunds.reload()
     qtbot.waitUntil(
-        lambda: any(r.permit_id == permit_id for r in desk.refunds_model.rows()), timeout=TIMEOUT
+        lambda: any(r.permit_id == permit_id for r in desk.refunds.model.rows()), timeout=TIMEOUT
     )
-    row = next(n for n, r in enumerate(desk.refunds_model.rows()) if r.permit_id == permit_id)
-    desk.refunds_view.setCurrentIndex(desk.refunds_model.index(row, 0))
-    desk.decide_refund(approve=False)
+    row = next(n for n, r in enumerate(desk.refunds.model.rows()) if r.permit_id == permit_id)
+    desk.refunds.view.setCurrentIndex(desk.refunds.model.index(row, 0))
+    desk.refunds.decide(approve=False)
     dialog = desk.action_dialog
     assert dialog is not None
     assert not dialog.ok.isEnabled()  # type: ignore[attr-defined]
@@ -838,8 +838,8 @@ def test_a_manager_reads_permits_but_cannot_sell(
     assert desk.receipt_button.isEnabled()
     qtbot.keyClick(desk.permits_view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert desk.sell_dialog is None
-    assert not desk.approve_button.isHidden()
-    assert desk.pay_refund_button.isHidden()
+    assert not desk.refunds.approve_button.isHidden()
+    assert desk.refunds.pay_refund_button.isHidden()
 
 
 def test_a_fee_is_charged_and_paid_at_the_counter(
