@@ -15,16 +15,14 @@ from dataclasses import replace
 from typing import TypeVar
 
 import shiboken6
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
     QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -63,13 +61,13 @@ from desktop.views.parkers.dialogs import (
     ReasonDialog,
 )
 from desktop.views.parkers.form import ParkerForm
-from desktop.views.parkers.model import ParkerResultsModel, VehicleTableModel, plate_title
+from desktop.views.parkers.model import VehicleTableModel, plate_title
+from desktop.views.parkers.search import ParkerSearch
 from desktop.views.parkers.vehicle_dialog import VehicleDialog
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SEARCH_DELAY_MS = 250
 #: Bursts of changes (an import, a seed) become one refresh.
 LIVE_DELAY_MS = 150
 
@@ -104,15 +102,10 @@ class ParkerDesk(QWidget):
         self._detail: ParkerDetail | None = None
         self._open_generation = 0
         self._saving = False
-        self._want_first_row = False
-        self._last_selected_id: int | None = None
         self._opening: int | None = None  # the parker being fetched for the form
         self._shown_once = False
         self.vehicle_dialog: VehicleDialog | None = None
 
-        self.results_model = ParkerResultsModel(
-            self.service, runner, dialog_parent=self, parent=self
-        )
         self.vehicles_model = VehicleTableModel(self)
 
         self._build_search_side()
@@ -134,30 +127,16 @@ class ParkerDesk(QWidget):
         self._build_timers()
         self._connect_signals()
         self._show_placeholder()
-        self._update_empty_state()
 
     # -- building -----------------------------------------------------------------
 
     def _build_timers(self) -> None:
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.search_now)
         self._live_batch = LiveBatch(self.live, LIVE_DELAY_MS, self)
-        self._live_batch.watch(("parker", "vehicle"), self.results_model.refresh)
+        self._live_batch.watch(("parker", "vehicle"), self.finder.refresh)
         self._live_batch.watch(("parker", "vehicle"), self._recheck_open, when=self._concerns_open)
 
     def _connect_signals(self) -> None:
-        self.search.textEdited.connect(lambda _text: self._search_timer.start())
-        self.search.returnPressed.connect(self._search_entered)
-        self.include_inactive.toggled.connect(lambda _on: self.search_now())
-        self.results_model.modelReset.connect(self._restore_selection)
-        self.results_model.results_arrived.connect(self._results_arrived)
-        self.results_model.loading_changed.connect(lambda _busy: self._update_result_info())
-        self.results.activated.connect(self._result_chosen)
-        self.results.clicked.connect(self._result_chosen)
-        selection = self.results.selectionModel()
-        selection.currentRowChanged.connect(self._result_moved)
+        self.finder.chosen.connect(self.open_parker)
         self.vehicles.selectionModel().currentRowChanged.connect(
             lambda *_: self._update_vehicle_buttons()
         )
@@ -165,38 +144,24 @@ class ParkerDesk(QWidget):
         self.form.edited.connect(self._form_edited)
 
     def _build_search_side(self) -> None:
-        side = QWidget()
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Name, email, campus ID or plate")
-        self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search parkers")
-        self.include_inactive = QCheckBox("Include inactive")
         self.new_button = QPushButton("New parker")
         self.new_button.setToolTip("Register a new parker (Ctrl+N)")
         self.new_button.clicked.connect(self.new_parker)
         self.new_button.setVisible(self.editable)
-        row = QHBoxLayout()
-        row.addWidget(self.search, 1)
-        row.addWidget(self.include_inactive)
-        row.addWidget(self.new_button)
-
-        self.result_info = QLabel()
-        self.result_info.setObjectName("countLabel")
-
-        self.results = DeskTable(self.results_model)
-
-        self.empty_state = EmptyState("", "")
-        self.empty_state.title.setTextFormat(Qt.TextFormat.PlainText)  # it quotes what was typed
-        self.results_stack = QStackedWidget()
-        self.results_stack.addWidget(self.results)
-        self.results_stack.addWidget(self.empty_state)
-
-        layout = QVBoxLayout(side)
-        layout.setContentsMargins(0, 0, 4, 0)
-        layout.addLayout(row)
-        layout.addWidget(self.results_stack, 1)
-        layout.addWidget(self.result_info)
-        self._search_side = side
+        self.finder = ParkerSearch(
+            self.service,
+            self.runner,
+            prompt="Type a name, email, campus ID or plate in the search field (Ctrl+F); "
+            "results appear as you type."
+            + (" To register someone new, press Ctrl+N." if self.editable else ""),
+            no_match_advice="Check the spelling"
+            + (", or register a new parker." if self.editable else "."),
+            enter_opens_first=False,
+            open_id=lambda: self._detail.id if self._detail is not None else None,
+            with_inactive=True,
+            buttons=[self.new_button],
+        )
+        self._search_side = self.finder
 
     def _build_detail_side(self) -> None:
         self.placeholder = EmptyState(
@@ -359,7 +324,7 @@ class ParkerDesk(QWidget):
             # Keyboard first: arriving at the desk, the clerk can type a name straight away.
             focused = QApplication.focusWidget()
             if focused is None or not self.isAncestorOf(focused):
-                self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+                self.finder.search.setFocus(Qt.FocusReason.OtherFocusReason)
         super().showEvent(event)
 
     def _build_actions(self) -> None:
@@ -373,7 +338,7 @@ class ParkerDesk(QWidget):
             return act
 
         self.find_action = action(
-            "Find parker", QKeySequence(QKeySequence.StandardKey.Find), self.focus_search
+            "Find parker", QKeySequence(QKeySequence.StandardKey.Find), self.finder.focus
         )
         self.new_action = action("New parker", QKeySequence("Ctrl+N"), self.new_parker)
         self.save_action = action("Save parker", QKeySequence("Ctrl+S"), self.save)
@@ -382,10 +347,10 @@ class ParkerDesk(QWidget):
 
     def _set_tab_order(self) -> None:
         chain: list[QWidget] = [
-            self.search,
-            self.include_inactive,
+            self.finder.search,
+            self.finder.include_inactive,
             self.new_button,
-            self.results,
+            self.finder.results,
             *self.form.editors(),
             self.save_button,
             self.deactivate_button,
@@ -399,132 +364,6 @@ class ParkerDesk(QWidget):
         for before, after in itertools.pairwise(chain):
             QWidget.setTabOrder(before, after)
 
-    # -- page size (tests and slow links set it smaller) ----------------------------------
-
-    @property
-    def page_size(self) -> int:
-        return self.results_model.page_size
-
-    @page_size.setter
-    def page_size(self, size: int) -> None:
-        self.results_model.page_size = size
-
-    # -- searching ------------------------------------------------------------------
-
-    def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
-    def search_now(self) -> None:
-        """Run the typed search now (Enter, the checkbox, or the typing pause)."""
-        self._search_timer.stop()
-        query = " ".join(self.search.text().split())
-        include_inactive = self.include_inactive.isChecked()
-        model = self.results_model
-        if (
-            model.is_searching == bool(query)
-            and model.query == query
-            and model.include_inactive == include_inactive
-        ):
-            return
-        model.search(query, include_inactive)
-        self._update_empty_state()
-
-    def _search_entered(self) -> None:
-        self.search_now()
-        if self.results_model.rowCount() > 0 and not self.results_model.loading:
-            self._focus_first_result()
-        elif self.results_model.is_searching:
-            self._want_first_row = True
-            self.results.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _focus_first_result(self) -> None:
-        self._want_first_row = False
-        self.results_stack.setCurrentWidget(self.results)
-        self.results.setFocus(Qt.FocusReason.OtherFocusReason)
-        if not self.results.currentIndex().isValid():
-            self.results.setCurrentIndex(self.results_model.index(0, 0))
-
-    def _results_arrived(self) -> None:
-        self._update_empty_state()
-        if self._want_first_row and self.results_model.rowCount() > 0:
-            self._focus_first_result()
-        elif self._want_first_row and not self.results_model.loading:
-            self._want_first_row = False
-
-    def _update_empty_state(self) -> None:
-        model = self.results_model
-        if not model.is_searching:
-            self._show_empty(
-                "Find a parker",
-                "Type a name, email, campus ID or plate in the search field (Ctrl+F); "
-                "results appear as you type."
-                + (" To register someone new, press Ctrl+N." if self.editable else ""),
-            )
-        elif model.rowCount() == 0 and model.has_results and not model.loading:
-            advice = "Check the spelling" + (
-                ", or register a new parker." if self.editable else "."
-            )
-            if not model.include_inactive:
-                advice += " Inactive parkers are hidden: tick “Include inactive” to see them too."
-            self._show_empty(f"No parkers match “{model.query}”.", advice)
-        else:
-            self.results_stack.setCurrentWidget(self.results)
-        self._update_result_info()
-
-    def _show_empty(self, title: str, text: str) -> None:
-        self.empty_state.title.setText(title)
-        self.empty_state.text.setText(text)
-        self.results_stack.setCurrentWidget(self.empty_state)
-
-    def empty_message(self) -> str:
-        """What the results area says instead of rows (empty when it shows rows)."""
-        if self.results_stack.currentWidget() is not self.empty_state:
-            return ""
-        return f"{self.empty_state.title.text()} {self.empty_state.text.text()}"
-
-    def _update_result_info(self) -> None:
-        model = self.results_model
-        count = model.rowCount()
-        if not model.is_searching:
-            text = ""
-        elif model.loading and count == 0:
-            text = "Searching…"
-        elif count == 0:
-            text = ""
-        else:
-            noun = "parker" if count == 1 else "parkers"
-            text = f"{count} {noun}"
-            if model.has_more:
-                text = f"First {count} {noun} — more load as you scroll"
-        self.result_info.setText(text)
-
-    def _result_moved(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
-            self._last_selected_id = self.results_model.summary(current.row()).id
-
-    def _result_chosen(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self.open_parker(self.results_model.summary(index.row()).id)
-
-    def _restore_selection(self) -> None:
-        """After a reset (a refresh), select the open parker again, or the one selected before."""
-        target = self._detail.id if self._detail is not None else self._last_selected_id
-        if target is None:
-            return
-        row = self.results_model.row_of(target)
-        if row is None:
-            return
-        self.results.selectionModel().setCurrentIndex(
-            self.results_model.index(row, 0),
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-
-    def _select_open_parker(self) -> None:
-        if self._detail is not None and self.results_model.row_of(self._detail.id) is not None:
-            self._restore_selection()
-
     # -- opening ---------------------------------------------------------------------
 
     def open_parker(self, parker_id: int) -> None:
@@ -534,7 +373,7 @@ class ParkerDesk(QWidget):
         if parker_id == self._opening:
             return  # a click and the double-click's "activated" ask for the same parker
         if not self._may_discard_edits():
-            self._select_open_parker()
+            self.finder.select_open()
             return
         generation = self._next_generation()
         self._opening = parker_id
@@ -581,7 +420,7 @@ class ParkerDesk(QWidget):
         self._detail = None
         self.form.load(None)
         self.vehicles_model.set_vehicles(())
-        self.results.clearSelection()
+        self.finder.results.clearSelection()
         self._refresh_detail_header()
         self.detail_stack.setCurrentWidget(self._detail_page)
         self.splitter.favour(1, 0.65)
@@ -605,7 +444,7 @@ class ParkerDesk(QWidget):
         self._refresh_detail_header()
         self.detail_stack.setCurrentWidget(self._detail_page)
         self.splitter.favour(1, 0.65)
-        self._select_open_parker()
+        self.finder.select_open()
 
     def _refresh_detail_header(self) -> None:
         detail = self._detail
@@ -903,7 +742,7 @@ class ParkerDesk(QWidget):
         )
 
     def _schedule_refresh(self) -> None:
-        self._live_batch.want(self.results_model.refresh)
+        self._live_batch.want(self.finder.refresh)
 
     def _recheck_open(self, select_vehicle: int | None = None) -> None:
         """Fetch the open parker again; apply it unless that would overwrite typed values."""

@@ -18,8 +18,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
-    QItemSelectionModel,
-    QModelIndex,
     Qt,
     QTimer,
 )
@@ -30,7 +28,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -76,7 +73,7 @@ from desktop.views.kit.widgets import (
     failure_while_alive,
     while_alive,
 )
-from desktop.views.parkers import ParkerResultsModel
+from desktop.views.parkers import ParkerSearch
 from desktop.views.permits.actions import (
     CREDIT_COLOUR,
     OWED_COLOUR,
@@ -105,7 +102,6 @@ from desktop.views.permits.waitlist import WaitlistPanel
 
 log = logging.getLogger(__name__)
 
-SEARCH_DELAY_MS = 250
 #: Another clerk's sale arrives as a burst of row changes (permit, vehicles, payment,
 #: ledger): one reload for all of them.
 LIVE_DELAY_MS = 200
@@ -198,21 +194,16 @@ class PermitDesk(QWidget):
         self.host = DialogHost(self, runner, self.service, self._currency)
         self._page_generation = 0
         self._opening: int | None = None
-        self._open_first_wanted = False
         self._shown_once = False
         #: The permit to select when the page next arrives (the one just sold or renewed).
         self._select_permit: int | None = None
 
-        self.results_model = ParkerResultsModel(
-            self.parkers, runner, dialog_parent=self, parent=self
-        )
         self._build_models()
         self._build()
         self._build_actions()
         self._set_tab_order()
         self._build_timers()
         self._connect()
-        self._update_search_state()
         self._show_placeholder()
         self.load_office()
         self.refunds.reload()
@@ -291,10 +282,6 @@ class PermitDesk(QWidget):
         self.splitter.favour(1 if parker_open else 0, 0.7)
 
     def _build_search(self) -> QWidget:
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Name, email, campus ID or plate")
-        self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search parkers")
         self.temporary_button = QPushButton("Temporary permit…")
         self.temporary_button.setToolTip(
             "Issue a temporary, visitor or event permit for a plate (Ctrl+Shift+T)"
@@ -302,27 +289,19 @@ class PermitDesk(QWidget):
         self.temporary_button.clicked.connect(self.issue_temporary)
         # Managers issue them too: beyond the office's free-day limit only they may.
         self.temporary_button.setVisible(self.editable or self.is_manager)
-        row = QHBoxLayout()
-        row.addWidget(self.search, 1)
-        row.addWidget(self.temporary_button)
-
-        self.results = DeskTable(self.results_model)
-        self.results.setMinimumHeight(self.results.verticalHeader().defaultSectionSize() * 3)
-        self.search_empty = EmptyState("", "")
-        self.search_empty.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.results_stack = QStackedWidget()
-        self.results_stack.addWidget(self.results)
-        self.results_stack.addWidget(self.search_empty)
-        self.result_info = QLabel()
-        self.result_info.setObjectName("countLabel")
-
-        side = QWidget()
-        layout = QVBoxLayout(side)
-        layout.setContentsMargins(0, 0, 0, 4)
-        layout.addLayout(row)
-        layout.addWidget(self.results_stack, 1)
-        layout.addWidget(self.result_info)
-        return side
+        self.finder = ParkerSearch(
+            self.parkers,
+            self.runner,
+            prompt="Type a name, email, campus ID or plate (Ctrl+F); press Enter to open the "
+            "first match.",
+            no_match_advice="Check the spelling. New parkers are registered on the Parkers & "
+            "vehicles desk.",
+            enter_opens_first=True,
+            open_id=lambda: self.page.parker.id if self.page is not None else None,
+            buttons=[self.temporary_button],
+        )
+        self.finder.chosen.connect(self.open_parker)
+        return self.finder
 
     def _build_parker_side(self) -> QWidget:
         self.placeholder = EmptyState(
@@ -527,9 +506,9 @@ class PermitDesk(QWidget):
 
     def _set_tab_order(self) -> None:
         chain: list[QWidget] = [
-            self.search,
+            self.finder.search,
             self.temporary_button,
-            self.results,
+            self.finder.results,
             self.sell_button,
             self.renew_button,
             self.transfer_button,
@@ -546,25 +525,14 @@ class PermitDesk(QWidget):
             QWidget.setTabOrder(before, after)
 
     def _build_timers(self) -> None:
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.search_now)
         self._reload_after_open = False
         # A burst of changes reloads each of these once, in this order.
         batch = LiveBatch(self.live, LIVE_DELAY_MS, self)
         batch.watch(("office_setting",), self.load_office)
-        batch.watch(("parker", "vehicle"), self.results_model.refresh)
+        batch.watch(("parker", "vehicle"), self.finder.refresh)
         batch.watch(PAGE_TABLES, self._reload_page_live)
 
     def _connect(self) -> None:
-        self.search.textEdited.connect(lambda _text: self._search_timer.start())
-        self.search.returnPressed.connect(self._search_entered)
-        self.results_model.results_arrived.connect(self._results_arrived)
-        self.results_model.loading_changed.connect(lambda _busy: self._update_result_info())
-        self.results_model.modelReset.connect(self._select_open_parker)
-        self.results.activated.connect(self._result_chosen)
-        self.results.clicked.connect(self._result_chosen)
         self.permits_view.selectionModel().currentRowChanged.connect(
             lambda *_: self._update_buttons()
         )
@@ -584,7 +552,7 @@ class PermitDesk(QWidget):
             self._shown_once = True
             focused = QApplication.focusWidget()
             if focused is None or not self.isAncestorOf(focused):
-                self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+                self.finder.search.setFocus(Qt.FocusReason.OtherFocusReason)
             # Once laid out: room for the search results until a parker is open.
             QTimer.singleShot(0, self._first_room)
         super().showEvent(event)
@@ -606,93 +574,9 @@ class PermitDesk(QWidget):
             service.office, while_alive(self, arrived), failure_while_alive(self, failed)
         )
 
-    # -- searching ----------------------------------------------------------------------
-
     def focus_search(self) -> None:
         self.tabs.setCurrentIndex(0)
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
-    def search_now(self) -> None:
-        self._search_timer.stop()
-        query = " ".join(self.search.text().split())
-        model = self.results_model
-        if model.is_searching == bool(query) and model.query == query:
-            return
-        model.search(query)
-        self._update_search_state()
-
-    def _search_entered(self) -> None:
-        """Enter opens the first match (once it has arrived, if the search is still running)."""
-        self.search_now()
-        model = self.results_model
-        if model.rowCount() > 0 and not model.loading:
-            self._open_first()
-        elif model.is_searching:
-            self._open_first_wanted = True
-
-    def _open_first(self) -> None:
-        self._open_first_wanted = False
-        self.results_stack.setCurrentWidget(self.results)
-        self.results.setCurrentIndex(self.results_model.index(0, 0))
-        self.open_parker(self.results_model.summary(0).id)
-
-    def _results_arrived(self) -> None:
-        self._update_search_state()
-        if self._open_first_wanted and not self.results_model.loading:
-            if self.results_model.rowCount() > 0:
-                self._open_first()
-            else:
-                self._open_first_wanted = False
-
-    def _update_search_state(self) -> None:
-        model = self.results_model
-        if not model.is_searching:
-            self._show_search_empty(
-                "Find a parker",
-                "Type a name, email, campus ID or plate (Ctrl+F); press Enter to open the "
-                "first match.",
-            )
-        elif model.rowCount() == 0 and model.has_results and not model.loading:
-            self._show_search_empty(
-                f"No parkers match “{model.query}”.",
-                "Check the spelling. New parkers are registered on the Parkers & vehicles desk.",
-            )
-        else:
-            self.results_stack.setCurrentWidget(self.results)
-        self._update_result_info()
-
-    def _show_search_empty(self, title: str, text: str) -> None:
-        self.search_empty.title.setText(title)
-        self.search_empty.text.setText(text)
-        self.results_stack.setCurrentWidget(self.search_empty)
-
-    def _update_result_info(self) -> None:
-        model = self.results_model
-        count = model.rowCount()
-        if not model.is_searching or (count == 0 and not model.loading):
-            text = ""
-        elif model.loading and count == 0:
-            text = "Searching…"
-        else:
-            noun = "parker" if count == 1 else "parkers"
-            text = f"{count} {noun}" + (" — more load as you scroll" if model.has_more else "")
-        self.result_info.setText(text)
-
-    def _result_chosen(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self.open_parker(self.results_model.summary(index.row()).id)
-
-    def _select_open_parker(self) -> None:
-        if self.page is None:
-            return
-        row = self.results_model.row_of(self.page.parker.id)
-        if row is not None:
-            self.results.selectionModel().setCurrentIndex(
-                self.results_model.index(row, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows,
-            )
+        self.finder.focus()
 
     # -- the parker's page ----------------------------------------------------------------
 
@@ -818,7 +702,7 @@ class PermitDesk(QWidget):
         self._show_option_detail()
         self.parker_stack.setCurrentWidget(self.parker_page)
         self._give_room(parker_open=True)
-        self._select_open_parker()
+        self.finder.select_open()
         self._update_buttons()
 
     def _show_balance(self, balance: Decimal) -> None:

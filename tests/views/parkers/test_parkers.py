@@ -115,9 +115,9 @@ def open_desk(
 
 def search(qtbot: QtBot, desk: ParkerDesk, text: str) -> None:
     """Type into the search field the way a clerk does and wait for the answer."""
-    desk.search.clear()
-    qtbot.keyClicks(desk.search, text)
-    model = desk.results_model
+    desk.finder.search.clear()
+    qtbot.keyClicks(desk.finder.search, text)
+    model = desk.finder.results_model
     qtbot.waitUntil(
         lambda: model.query == " ".join(text.split()) and model.has_results and not model.loading,
         timeout=TIMEOUT,
@@ -129,11 +129,11 @@ def column_texts(model: ParkerResultsModel, column: int) -> list[str]:
 
 
 def open_by_keyboard(qtbot: QtBot, desk: ParkerDesk, parker_id: int) -> None:
-    row = desk.results_model.row_of(parker_id)
+    row = desk.finder.results_model.row_of(parker_id)
     assert row is not None
-    desk.results.setFocus()
-    desk.results.setCurrentIndex(desk.results_model.index(row, 0))
-    qtbot.keyClick(desk.results, Qt.Key.Key_Return)
+    desk.finder.results.setFocus()
+    desk.finder.results.setCurrentIndex(desk.finder.results_model.index(row, 0))
+    qtbot.keyClick(desk.finder.results, Qt.Key.Key_Return)
     qtbot.waitUntil(
         lambda: desk._detail is not None and desk._detail.id == parker_id, timeout=TIMEOUT
     )
@@ -163,8 +163,8 @@ class DialogAnswerer:
 
 def test_before_searching_the_desk_says_what_to_type(open_desk: Callable[..., Kit]) -> None:
     desk = open_desk(live=False).desk
-    assert desk.search.placeholderText() == "Name, email, campus ID or plate"
-    assert desk.empty_message().startswith(
+    assert desk.finder.search.placeholderText() == "Name, email, campus ID or plate"
+    assert desk.finder.empty_message().startswith(
         "Find a parker Type a name, email, campus ID or plate in the search field"
     )
 
@@ -183,7 +183,7 @@ def test_search_finds_a_parker_by_name_email_campus_id_and_plate(
         email=f"harriet.{tag}@example.edu",
     )
     kit.service.add_vehicle(parker.id, VehicleInput("ON", f"{plate[:3]} {plate[3:]}".lower()))
-    model = kit.desk.results_model
+    model = kit.desk.finder.results_model
 
     for query in (f"quill{tag}", f"Harriet Quill{tag}", f"harriet.{tag}@example.edu", f"T{tag}"):
         search(qtbot, kit.desk, query)
@@ -217,7 +217,7 @@ def test_look_alike_plate_is_found_after_the_exact_one_and_marked(
 
     search(qtbot, kit.desk, typed.lower())
 
-    model = kit.desk.results_model
+    model = kit.desk.finder.results_model
     assert model.row_of(exact.id) == 0
     assert model.row_of(look_alike.id) == 1
     assert column_texts(model, model.MATCH)[:2] == ["Exact match", "Look-alike plate"]
@@ -230,7 +230,7 @@ def test_a_search_with_no_match_says_so_and_suggests_registering(
     desk = open_desk(live=False).desk
     query = f"Nobody{token()}"
     search(qtbot, desk, query)
-    assert desk.empty_message().startswith(
+    assert desk.finder.empty_message().startswith(
         f"No parkers match “{query}”. Check the spelling, or register a new parker."
     )
 
@@ -265,13 +265,13 @@ def test_the_results_table_loads_further_pages_by_itself(
     tag = token()
     for n in range(12):
         make_parker(kit.service, f"Scroll{tag}", f"Person{ordered_letters(n)}")
-    kit.desk.page_size = 5
-    qtbot.keyClicks(kit.desk.search, f"Scroll{tag}")
-    model = kit.desk.results_model
+    kit.desk.finder.page_size = 5
+    qtbot.keyClicks(kit.desk.finder.search, f"Scroll{tag}")
+    model = kit.desk.finder.results_model
     # The table is taller than five rows, so the view keeps asking for pages until full.
     qtbot.waitUntil(lambda: model.rowCount() == 12 and not model.loading, timeout=TIMEOUT)
     assert not model.has_more
-    assert kit.desk.result_info.text() == "12 parkers"
+    assert kit.desk.finder.result_info.text() == "12 parkers"
 
 
 def test_an_answer_to_an_older_query_is_dropped(
@@ -311,14 +311,14 @@ def test_enter_in_the_search_moves_to_the_results_and_enter_opens_one(
     qtbot.waitUntil(desk.isActiveWindow, timeout=TIMEOUT)
     desk.new_parker()  # focus somewhere else first
     qtbot.keyClick(desk.form.first_name, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    assert desk.search.hasFocus()
+    assert desk.finder.search.hasFocus()
     desk.form.load(None)  # nothing typed: leaving the new form needs no question
 
-    qtbot.keyClicks(desk.search, f"Keys{tag}")
-    qtbot.keyClick(desk.search, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: desk.results.currentIndex().isValid(), timeout=TIMEOUT)
-    assert desk.results.hasFocus()
-    qtbot.keyClick(desk.results, Qt.Key.Key_Return)
+    qtbot.keyClicks(desk.finder.search, f"Keys{tag}")
+    qtbot.keyClick(desk.finder.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desk.finder.results.currentIndex().isValid(), timeout=TIMEOUT)
+    assert desk.finder.results.hasFocus()
+    qtbot.keyClick(desk.finder.results, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: desk.title.text() == f"Kim Keys{tag}", timeout=TIMEOUT)
     assert desk._detail is not None
     assert desk._detail.id == parker.id
@@ -346,14 +346,18 @@ def test_the_results_get_the_room_and_tab_leaves_them(
     parker = make_parker(kit.service, f"Roomy{tag}")
     search(qtbot, desk, f"Roomy{tag}")
     # No parker open: the list has the room, not an empty page.
-    qtbot.waitUntil(lambda: desk.results.height() > desk.detail_stack.height(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: desk.finder.results.height() > desk.detail_stack.height(), timeout=TIMEOUT
+    )
     # Tab leaves the list for the next control instead of walking its cells.
-    desk.results.setFocus()
-    desk.results.setCurrentIndex(desk.results_model.index(0, 0))
-    qtbot.keyClick(desk.results, Qt.Key.Key_Tab)
-    assert desk.focusWidget() is not desk.results
+    desk.finder.results.setFocus()
+    desk.finder.results.setCurrentIndex(desk.finder.results_model.index(0, 0))
+    qtbot.keyClick(desk.finder.results, Qt.Key.Key_Tab)
+    assert desk.focusWidget() is not desk.finder.results
     open_by_keyboard(qtbot, desk, parker.id)
-    qtbot.waitUntil(lambda: desk.detail_stack.height() > desk.results.height(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: desk.detail_stack.height() > desk.finder.results.height(), timeout=TIMEOUT
+    )
 
 
 def test_a_parker_imported_by_the_set_up_says_imported_not_a_login(
@@ -547,10 +551,12 @@ def test_deactivating_asks_for_a_reason_and_shows_it(
     assert desk.reactivate_button.isVisible()
     assert not desk.deactivate_button.isVisible()
     # Hidden from a normal search, shown (greyed) with "Include inactive".
-    qtbot.waitUntil(lambda: desk.results_model.row_of(parker.id) is None, timeout=TIMEOUT)
-    desk.include_inactive.setChecked(True)
-    qtbot.waitUntil(lambda: desk.results_model.row_of(parker.id) is not None, timeout=TIMEOUT)
-    model = desk.results_model
+    qtbot.waitUntil(lambda: desk.finder.results_model.row_of(parker.id) is None, timeout=TIMEOUT)
+    desk.finder.include_inactive.setChecked(True)
+    qtbot.waitUntil(
+        lambda: desk.finder.results_model.row_of(parker.id) is not None, timeout=TIMEOUT
+    )
+    model = desk.finder.results_model
     row = model.row_of(parker.id)
     assert row is not None
     assert model.index(row, model.STATUS).data() == "Inactive"
@@ -647,14 +653,14 @@ def test_another_clients_new_parker_appears_in_open_results(
     alice = open_desk("alice")
     tag = token()
     search(qtbot, alice.desk, f"Live{tag}")
-    assert alice.desk.results_model.rowCount() == 0
+    assert alice.desk.finder.results_model.rowCount() == 0
 
     bruno = ParkerService(workspace_for("bruno"))
     created = make_parker(bruno, f"Live{tag}", "Lena")
 
-    model = alice.desk.results_model
+    model = alice.desk.finder.results_model
     qtbot.waitUntil(lambda: model.row_of(created.id) is not None, timeout=TIMEOUT)
-    assert alice.desk.results_stack.currentWidget() is alice.desk.results
+    assert alice.desk.finder.results_stack.currentWidget() is alice.desk.finder.results
 
     # The open parker changes elsewhere while Alice has typed nothing: it simply updates.
     open_by_keyboard(qtbot, alice.desk, created.id)
@@ -662,7 +668,7 @@ def test_another_clients_new_parker_appears_in_open_results(
     qtbot.waitUntil(lambda: alice.desk.form.affiliation.currentText() == "Student", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: model.index(0, model.AFFILIATION).data() == "Student", timeout=TIMEOUT)
     assert model.row_of(created.id) == 0
-    assert alice.desk.results.currentIndex().row() == 0  # still selected after the refresh
+    assert alice.desk.finder.results.currentIndex().row() == 0  # still selected after the refresh
     assert not alice.desk.notice.isVisible()
 
 
@@ -673,11 +679,11 @@ def test_after_a_reconnect_the_results_are_brought_up_to_date(
     tag = token()
     search(qtbot, alice.desk, f"Away{tag}")
     created = make_parker(ParkerService(workspace_for("bruno")), f"Away{tag}")
-    assert alice.desk.results_model.rowCount() == 0
+    assert alice.desk.finder.results_model.rowCount() == 0
 
     alice.live.resynced.emit(Resync((), complete=False))
 
-    model = alice.desk.results_model
+    model = alice.desk.finder.results_model
     qtbot.waitUntil(lambda: model.row_of(created.id) is not None, timeout=TIMEOUT)
 
 

@@ -227,9 +227,9 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def find_and_open(qtbot: QtBot, desk: PermitDesk, text: str, parker_id: int) -> None:
     """Type part of the name and press Enter: the first match opens."""
-    desk.search.setFocus()
-    qtbot.keyClicks(desk.search, text)
-    qtbot.keyClick(desk.search, Qt.Key.Key_Return)
+    desk.finder.search.setFocus()
+    qtbot.keyClicks(desk.finder.search, text)
+    qtbot.keyClick(desk.finder.search, Qt.Key.Key_Return)
     qtbot.waitUntil(
         lambda: desk.page is not None and desk.page.parker.id == parker_id, timeout=TIMEOUT
     )
@@ -276,10 +276,14 @@ def test_the_results_have_the_room_until_a_parker_is_open(
 ) -> None:
     kit = open_desk(live=False)
     desk = kit.desk
-    qtbot.waitUntil(lambda: desk.results.height() > desk.parker_stack.height(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: desk.finder.results.height() > desk.parker_stack.height(), timeout=TIMEOUT
+    )
     parker = make_parker(kit.parkers, f"Room{token()}")
     find_and_open(qtbot, desk, parker.last_name, parker.id)
-    qtbot.waitUntil(lambda: desk.parker_stack.height() > desk.results.height(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: desk.parker_stack.height() > desk.finder.results.height(), timeout=TIMEOUT
+    )
 
 
 def test_a_clerk_sells_a_permit_from_search_to_receipt(
@@ -876,7 +880,7 @@ def test_a_temporary_permit_starts_from_the_open_parker_and_their_plate(
 ) -> None:
     kit = open_desk(live=False)
     desk = kit.desk
-    qtbot.keyClick(desk.search, Qt.Key.Key_T, MODIFIERS)  # no parker open: a plate only
+    qtbot.keyClick(desk.finder.search, Qt.Key.Key_T, MODIFIERS)  # no parker open: a plate only
     qtbot.waitUntil(lambda: isinstance(desk.action_dialog, TemporaryPermitDialog), timeout=TIMEOUT)
     dialog = desk.action_dialog
     assert isinstance(dialog, TemporaryPermitDialog)

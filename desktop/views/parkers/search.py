@@ -1,0 +1,221 @@
+"""The type-ahead parker search: a field, the results page by page, and what to do next.
+
+Used by the parker desk (to edit a parker) and the permit desk (to sell to one): results
+appear as the clerk types, Enter goes to the first match (opening it, on the permit
+desk), and a refresh from another desk's change keeps the open parker selected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.parkers import ParkerService
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.tables import DeskTable
+from desktop.views.kit.widgets import EmptyState
+from desktop.views.parkers.model import ParkerResultsModel
+
+#: The pause in typing after which the search runs by itself.
+SEARCH_DELAY_MS = 250
+
+
+class ParkerSearch(QWidget):
+    """Search parkers; ``chosen`` says which one the clerk clicked or pressed Enter on."""
+
+    #: A parker was chosen (their id): clicked, double-clicked or Enter in the results.
+    chosen = Signal(int)
+
+    def __init__(
+        self,
+        service: ParkerService,
+        runner: OperationRunner,
+        *,
+        prompt: str,
+        no_match_advice: str,
+        enter_opens_first: bool,
+        open_id: Callable[[], int | None],
+        with_inactive: bool = False,
+        buttons: Sequence[QWidget] = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.prompt, self.no_match_advice = prompt, no_match_advice
+        self.enter_opens_first = enter_opens_first
+        #: The parker open beside the results: kept selected when the results refresh.
+        self.open_id = open_id
+        self._last_selected_id: int | None = None
+        self._first_wanted = False
+
+        self.results_model = ParkerResultsModel(service, runner, dialog_parent=self, parent=self)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Name, email, campus ID or plate")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search parkers")
+        self.include_inactive = QCheckBox("Include inactive")
+        self.include_inactive.setVisible(with_inactive)
+        self.results = DeskTable(self.results_model)
+        self.results.setMinimumHeight(self.results.verticalHeader().defaultSectionSize() * 3)
+        self.empty_state = EmptyState("", "")
+        self.empty_state.title.setTextFormat(Qt.TextFormat.PlainText)  # it quotes what was typed
+        self.results_stack = QStackedWidget()
+        self.results_stack.addWidget(self.results)
+        self.results_stack.addWidget(self.empty_state)
+        self.result_info = QLabel()
+        self.result_info.setObjectName("countLabel")
+
+        row = QHBoxLayout()
+        row.addWidget(self.search, 1)
+        row.addWidget(self.include_inactive)
+        for button in buttons:
+            row.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 4, 4)
+        layout.addLayout(row)
+        layout.addWidget(self.results_stack, 1)
+        layout.addWidget(self.result_info)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.search_now)
+        self.search.textEdited.connect(lambda _text: self._timer.start())
+        self.search.returnPressed.connect(self._entered)
+        self.include_inactive.toggled.connect(lambda _on: self.search_now())
+        self.results_model.modelReset.connect(self.select_open)
+        self.results_model.results_arrived.connect(self._arrived)
+        self.results_model.loading_changed.connect(lambda _busy: self._update_info())
+        self.results.activated.connect(self._chosen)
+        self.results.clicked.connect(self._chosen)
+        self.results.selectionModel().currentRowChanged.connect(self._moved)
+        self._update_state()
+
+    # -- page size (tests and slow links set it smaller) -----------------------------------
+
+    @property
+    def page_size(self) -> int:
+        return self.results_model.page_size
+
+    @page_size.setter
+    def page_size(self, size: int) -> None:
+        self.results_model.page_size = size
+
+    # -- searching ---------------------------------------------------------------------------
+
+    def focus(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def search_now(self) -> None:
+        """Run the typed search now (Enter, the checkbox, or the typing pause)."""
+        self._timer.stop()
+        query = " ".join(self.search.text().split())
+        include_inactive = self.include_inactive.isChecked()
+        model = self.results_model
+        if (
+            model.is_searching == bool(query)
+            and model.query == query
+            and model.include_inactive == include_inactive
+        ):
+            return
+        model.search(query, include_inactive)
+        self._update_state()
+
+    def refresh(self) -> None:
+        """Ask again for the rows shown (another desk changed a parker or a vehicle)."""
+        self.results_model.refresh()
+
+    def _entered(self) -> None:
+        """Enter goes to the first match, once it has arrived if the search still runs."""
+        self.search_now()
+        model = self.results_model
+        if model.rowCount() > 0 and not model.loading:
+            self._first()
+        elif model.is_searching:
+            self._first_wanted = True
+            if not self.enter_opens_first:
+                self.results.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _first(self) -> None:
+        self._first_wanted = False
+        self.results_stack.setCurrentWidget(self.results)
+        if self.enter_opens_first:
+            self.results.setCurrentIndex(self.results_model.index(0, 0))
+            self.chosen.emit(self.results_model.summary(0).id)
+            return
+        self.results.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.results.currentIndex().isValid():
+            self.results.setCurrentIndex(self.results_model.index(0, 0))
+
+    def _arrived(self) -> None:
+        self._update_state()
+        if self._first_wanted and self.results_model.rowCount() > 0:
+            self._first()
+        elif self._first_wanted and not self.results_model.loading:
+            self._first_wanted = False
+
+    # -- what the results area says ----------------------------------------------------------
+
+    def _update_state(self) -> None:
+        model = self.results_model
+        if not model.is_searching:
+            self._show_empty("Find a parker", self.prompt)
+        elif model.rowCount() == 0 and model.has_results and not model.loading:
+            advice = self.no_match_advice
+            if self.include_inactive.isVisibleTo(self) and not model.include_inactive:
+                advice += " Inactive parkers are hidden: tick “Include inactive” to see them too."
+            self._show_empty(f"No parkers match “{model.query}”.", advice)
+        else:
+            self.results_stack.setCurrentWidget(self.results)
+        self._update_info()
+
+    def _show_empty(self, title: str, text: str) -> None:
+        self.empty_state.title.setText(title)
+        self.empty_state.text.setText(text)
+        self.results_stack.setCurrentWidget(self.empty_state)
+
+    def empty_message(self) -> str:
+        """What the results area says instead of rows (empty when it shows rows)."""
+        if self.results_stack.currentWidget() is not self.empty_state:
+            return ""
+        return f"{self.empty_state.title.text()} {self.empty_state.text.text()}"
+
+    def _update_info(self) -> None:
+        model = self.results_model
+        count = model.rowCount()
+        if not model.is_searching or count == 0:
+            text = "Searching…" if model.is_searching and model.loading else ""
+        else:
+            noun = "parker" if count == 1 else "parkers"
+            text = f"{count} {noun}"
+            if model.has_more:
+                text = f"First {count} {noun} — more load as you scroll"
+        self.result_info.setText(text)
+
+    # -- choosing ----------------------------------------------------------------------------
+
+    def _moved(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self._last_selected_id = self.results_model.summary(current.row()).id
+
+    def _chosen(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.chosen.emit(self.results_model.summary(index.row()).id)
+
+    def select_open(self) -> None:
+        """Select the open parker again (or the one selected before) if it is listed."""
+        target = self.open_id()
+        if target is None:
+            target = self._last_selected_id
+        if target is not None and self.results_model.row_of(target) is not None:
+            self.results.select_key(target)
