@@ -13,9 +13,6 @@ import itertools
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     Qt,
@@ -25,13 +22,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
     QPushButton,
-    QSplitter,
-    QStackedWidget,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -39,23 +30,19 @@ from PySide6.QtWidgets import (
 
 from desktop.services.documents import Office
 from desktop.services.errors import KnownError
-from desktop.services.localization import format_day, format_money, format_period
+from desktop.services.localization import format_money, format_period
 from desktop.services.parkers import (
-    AFFILIATION_TITLES,
-    ParkerDetail,
     ParkerService,
 )
 from desktop.services.permits import (
     NO_PAYMENT,
     CancelResult,
-    LedgerLine,
     LotChoice,
     PaymentResult,
     PermitInfo,
     PermitService,
     Quote,
     RefundEstimate,
-    SaleOption,
     Tender,
     WaitlistPosition,
     new_payment_key,
@@ -63,20 +50,14 @@ from desktop.services.permits import (
 from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LiveBatch, LiveChanges
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import (
-    DeskTable,
-)
 from desktop.views.kit.widgets import (
     DeskSplitter,
-    EmptyState,
     alive,
     failure_while_alive,
     while_alive,
 )
 from desktop.views.parkers import ParkerSearch
 from desktop.views.permits.actions import (
-    CREDIT_COLOUR,
-    OWED_COLOUR,
     CancelPermitDialog,
     FeeDialog,
     TransferDialog,
@@ -86,16 +67,7 @@ from desktop.views.permits.actions import (
     tender_words,
 )
 from desktop.views.permits.host import DialogHost
-from desktop.views.permits.lists import (
-    LIVE_STATES,
-    ReceiptRow,
-    availability_words,
-    balance_words,
-    ledger_model,
-    options_model,
-    permits_model,
-    receipts_model,
-)
+from desktop.views.permits.page import BUY_TAB, ParkerPage, ParkerPanel, load_parker_page
 from desktop.views.permits.refunds import RefundsPanel
 from desktop.views.permits.sale import SellPermitDialog
 from desktop.views.permits.waitlist import WaitlistPanel
@@ -130,34 +102,6 @@ TAB_MARGIN = 8
 # -- the open parker, fetched in one go ----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ParkerPage:
-    """Everything the parker's page shows, fetched together off the GUI thread."""
-
-    office: Office
-    parker: ParkerDetail
-    permits: tuple[PermitInfo, ...]
-    options: tuple[SaleOption, ...]
-    ledger: tuple[LedgerLine, ...]
-    balance: Decimal
-    payments: tuple[PaymentResult, ...]
-
-
-def load_parker_page(parkers: ParkerService, permits: PermitService, parker_id: int) -> ParkerPage:
-    office = permits.office()
-    parker = parkers.get(parker_id)
-    ledger, balance = permits.ledger_for_parker(parker_id)
-    return ParkerPage(
-        office=office,
-        parker=parker,
-        permits=tuple(permits.permits_for_parker(parker_id)),
-        options=tuple(permits.sale_options(parker_id)),
-        ledger=tuple(ledger),
-        balance=balance,
-        payments=tuple(permits.payments_for_parker(parker_id)),
-    )
-
-
 class _RefundAwaitsApproval(KnownError):
     """The database sent the refund for approval after all (the limit changed meanwhile)."""
 
@@ -189,7 +133,6 @@ class PermitDesk(QWidget):
         self.is_manager = MANAGER in workspace.identity.roles
 
         self.office: Office | None = None
-        self.page: ParkerPage | None = None
         self.sell_dialog: SellPermitDialog | None = None
         self.host = DialogHost(self, runner, self.service, self._currency)
         self._page_generation = 0
@@ -198,12 +141,10 @@ class PermitDesk(QWidget):
         #: The permit to select when the page next arrives (the one just sold or renewed).
         self._select_permit: int | None = None
 
-        self._build_models()
         self._build()
         self._build_actions()
         self._set_tab_order()
         self._build_timers()
-        self._connect()
         self._show_placeholder()
         self.load_office()
         self.refunds.reload()
@@ -224,13 +165,6 @@ class PermitDesk(QWidget):
 
     def _zone(self) -> str:
         return self.office.time_zone if self.office is not None else "UTC"
-
-    def _build_models(self) -> None:
-        currency, zone = self._currency, self._zone
-        self.permits_model = permits_model(currency, zone, self)
-        self.options_model = options_model(currency, self)
-        self.ledger_model = ledger_model(currency, zone, self)
-        self.receipts_model = receipts_model(currency, self)
 
     def _build(self) -> None:
         self.tabs = QTabWidget()
@@ -304,183 +238,27 @@ class PermitDesk(QWidget):
         return self.finder
 
     def _build_parker_side(self) -> QWidget:
-        self.placeholder = EmptyState(
-            "No parker open",
-            "Find the parker above and press Enter to open their permits and account."
-            + (
-                " To issue a temporary permit for a plate, press Ctrl+Shift+T."
-                if self.editable
-                else ""
-            ),
+        panel = ParkerPanel(
+            self._make_waitlist_panel(),
+            editable=self.editable,
+            currency=self._currency,
+            zone=self._zone,
         )
-        self.parker_title = QLabel()
-        self.parker_title.setTextFormat(Qt.TextFormat.PlainText)
-        self.parker_title.setStyleSheet("font-size: 14pt; font-weight: 600; color: #111827;")
-        self.parker_facts = QLabel()
-        self.parker_facts.setObjectName("hint")
-        self.parker_facts.setTextFormat(Qt.TextFormat.PlainText)
-        self.balance_label = QLabel()
-        self.balance_label.setObjectName("balanceLabel")
-
-        self.notice = QFrame()
-        self.notice.setObjectName("permitNotice")
-        self.notice_label = QLabel()
-        self.notice_label.setWordWrap(True)
-        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notice_close = QPushButton("Dismiss")
-        self.notice_close.clicked.connect(self.notice.hide)
-        notice_row = QHBoxLayout(self.notice)
-        notice_row.setContentsMargins(10, 4, 4, 4)
-        notice_row.addWidget(self.notice_label, 1)
-        notice_row.addWidget(self.notice_close)
-        self.notice.hide()
-
-        title_row = QHBoxLayout()
-        title_row.setSpacing(12)
-        title_row.addWidget(self.parker_title)
-        title_row.addWidget(self.parker_facts)
-        title_row.addStretch(1)
-        title_row.addWidget(self.balance_label)
-
-        self._build_buttons()
-        self.parker_tabs = QTabWidget()
-        self.parker_tabs.addTab(self._build_permits_tab(), "Permits")
-        self.parker_tabs.addTab(self._build_buy_tab(), "Buy a permit")
-        self.parker_waitlist = self._make_waitlist_panel()
-        self.parker_tabs.addTab(self.parker_waitlist, "Waitlists")
-        self.parker_tabs.addTab(self._build_account_tab(), "Account")
-
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 6, 0, 0)
-        layout.setSpacing(6)
-        layout.addLayout(title_row)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.button_bar)
-        layout.addWidget(self.parker_tabs, 1)
-        self.parker_page = page
-
-        self.parker_stack = QStackedWidget()
-        self.parker_stack.addWidget(self.placeholder)
-        self.parker_stack.addWidget(page)
-        return self.parker_stack
-
-    def _build_buttons(self) -> None:
-        def button(text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
-            made = QPushButton(text)
-            made.setToolTip(tip)
-            made.clicked.connect(slot)
-            return made
-
-        self.sell_button = button("Sell…", "Sell a permit to this parker (Ctrl+N)", self.sell)
-        self.sell_button.setProperty("primary", True)
-        self.renew_button = button("Renew…", "Renew the chosen permit (Ctrl+R)", self.renew)
-        self.transfer_button = button(
-            "Transfer…", "Move the chosen permit to another vehicle (Ctrl+T)", self.transfer
-        )
-        self.cancel_button = button(
-            "Cancel permit…", "Cancel the chosen permit and refund the unused days", self.cancel
-        )
-        self.receipt_button = button(
-            "Receipt…", "Show the receipt of the chosen payment or permit (Ctrl+P)", self.receipt
-        )
-        self.fee_button = button("Charge fee…", "Charge a fee at the counter", self.charge_fee)
-        self.read_only_label = QLabel(
-            "Read only: your role can look permits up; clerks sell, renew and cancel them."
-        )
-        self.read_only_label.setObjectName("hint")
-        self.button_bar = QWidget()
-        row = QHBoxLayout(self.button_bar)
-        row.setContentsMargins(0, 0, 0, 0)
-        for made in (
-            self.sell_button,
-            self.renew_button,
-            self.transfer_button,
-            self.cancel_button,
-            self.fee_button,
+        for button, slot in (
+            (panel.sell_button, self.sell),
+            (panel.renew_button, self.renew),
+            (panel.transfer_button, self.transfer),
+            (panel.cancel_button, self.cancel),
+            (panel.receipt_button, self.receipt),
+            (panel.fee_button, self.charge_fee),
         ):
-            made.setVisible(self.editable)
-            row.addWidget(made)
-        row.addWidget(self.read_only_label)
-        self.read_only_label.setVisible(not self.editable)
-        row.addStretch(1)
-        row.addWidget(self.receipt_button)
-
-    def _build_permits_tab(self) -> QWidget:
-        self.permits_view = DeskTable(self.permits_model)
-        self.permits_empty = EmptyState(
-            "No permits yet",
-            "Permits this parker buys appear here."
-            + (" To sell one, press Ctrl+N." if self.editable else ""),
-        )
-        self.permits_stack = QStackedWidget()
-        self.permits_stack.addWidget(self.permits_view)
-        self.permits_stack.addWidget(self.permits_empty)
-        return self._padded(self.permits_stack)
-
-    def _build_buy_tab(self) -> QWidget:
-        self.options_view = DeskTable(self.options_model)
-        self.option_detail = QLabel()
-        self.option_detail.setWordWrap(True)
-        self.option_detail.setTextFormat(Qt.TextFormat.PlainText)
-        self.option_detail.setObjectName("optionDetail")
-        self.options_empty = EmptyState(
-            "No permit types on sale",
-            "A manager sets up permit types and their lots on the Permit types & lots desk.",
-        )
-        self.options_stack = QStackedWidget()
-        self.options_stack.addWidget(self.options_view)
-        self.options_stack.addWidget(self.options_empty)
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.setContentsMargins(TAB_MARGIN, TAB_MARGIN, TAB_MARGIN, TAB_MARGIN)
-        layout.addWidget(self.options_stack, 1)
-        layout.addWidget(self.option_detail)
-        return tab
-
-    def _build_account_tab(self) -> QWidget:
-        self.ledger_view = DeskTable(self.ledger_model)
-        self.ledger_empty = QLabel("Nothing posted to this parker's account yet.")
-        self.ledger_empty.setObjectName("hint")
-        self.receipts_view = DeskTable(self.receipts_model)
-        self.receipts_empty = QLabel("No payments yet.")
-        self.receipts_empty.setObjectName("hint")
-
-        def section(title: str, view: QTableView, empty: QLabel) -> QWidget:
-            caption = QLabel(title)
-            caption.setStyleSheet("font-weight: 600;")
-            holder = QWidget()
-            layout = QVBoxLayout(holder)
-            layout.setContentsMargins(0, 0, 0, 0)
-            layout.setSpacing(4)
-            layout.addWidget(caption)
-            layout.addWidget(view, 1)
-            layout.addWidget(empty)
-            return holder
-
-        # One above the other, so the ledger's details column gets the desk's full width.
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(section("Account, newest first", self.ledger_view, self.ledger_empty))
-        splitter.addWidget(
-            section(
-                "Receipts — choose one and press Receipt… (Ctrl+P)",
-                self.receipts_view,
-                self.receipts_empty,
-            )
-        )
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setChildrenCollapsible(False)
-        return self._padded(splitter)
-
-    @staticmethod
-    def _padded(widget: QWidget) -> QWidget:
-        holder = QWidget()
-        layout = QVBoxLayout(holder)
-        layout.setContentsMargins(TAB_MARGIN, TAB_MARGIN, TAB_MARGIN, TAB_MARGIN)
-        layout.addWidget(widget)
-        return holder
+            button.clicked.connect(slot)
+        panel.permits_view.activated.connect(lambda _index: self.receipt())
+        panel.options_view.activated.connect(lambda _index: self.sell())
+        panel.receipts_view.activated.connect(lambda _index: self.receipt())
+        panel.buttons_changed.connect(self._sync_actions)
+        self.parker_panel = panel
+        return panel
 
     def _build_actions(self) -> None:
         def action(text: str, keys: str | QKeySequence, slot: Callable[[], None]) -> QAction:
@@ -509,17 +287,17 @@ class PermitDesk(QWidget):
             self.finder.search,
             self.temporary_button,
             self.finder.results,
-            self.sell_button,
-            self.renew_button,
-            self.transfer_button,
-            self.cancel_button,
-            self.fee_button,
-            self.receipt_button,
-            self.parker_tabs,
-            self.permits_view,
-            self.options_view,
-            self.ledger_view,
-            self.receipts_view,
+            self.parker_panel.sell_button,
+            self.parker_panel.renew_button,
+            self.parker_panel.transfer_button,
+            self.parker_panel.cancel_button,
+            self.parker_panel.fee_button,
+            self.parker_panel.receipt_button,
+            self.parker_panel.parker_tabs,
+            self.parker_panel.permits_view,
+            self.parker_panel.options_view,
+            self.parker_panel.ledger_view,
+            self.parker_panel.receipts_view,
         ]
         for before, after in itertools.pairwise(chain):
             QWidget.setTabOrder(before, after)
@@ -531,21 +309,6 @@ class PermitDesk(QWidget):
         batch.watch(("office_setting",), self.load_office)
         batch.watch(("parker", "vehicle"), self.finder.refresh)
         batch.watch(PAGE_TABLES, self._reload_page_live)
-
-    def _connect(self) -> None:
-        self.permits_view.selectionModel().currentRowChanged.connect(
-            lambda *_: self._update_buttons()
-        )
-        self.permits_view.activated.connect(lambda _index: self.receipt())
-        self.options_view.selectionModel().currentRowChanged.connect(
-            lambda *_: self._show_option_detail()
-        )
-        self.options_view.activated.connect(lambda _index: self.sell())
-        self.receipts_view.activated.connect(lambda _index: self.receipt())
-        self.receipts_view.selectionModel().currentRowChanged.connect(
-            lambda *_: self._update_buttons()
-        )
-        self.parker_tabs.currentChanged.connect(lambda _i: self._update_buttons())
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._shown_once:
@@ -644,143 +407,35 @@ class PermitDesk(QWidget):
         )
 
     def _show_placeholder(self) -> None:
-        self.page = None
-        self.parker_stack.setCurrentWidget(self.placeholder)
+        self.parker_panel.show_placeholder()
         self._give_room(parker_open=False)
-        self._update_buttons()
 
     def _show_page(self, page: ParkerPage, *, fresh: bool) -> None:
-        keep_permit = None if fresh else self.selected_permit()
-        keep_option = None if fresh else self.selected_option()
-        keep_receipt = None if fresh else self._selected_receipt()
         self.office = page.office
-        self.page = page
-        parker = page.parker
-        if fresh:
-            self.notice.hide()
-            self.parker_tabs.setCurrentIndex(0)
-            self.parker_waitlist.set_parker(parker.id)
-        self.parker_title.setText(parker.name)
-        facts = [AFFILIATION_TITLES.get(parker.affiliation, parker.affiliation.title())]
-        facts += [fact for fact in (parker.campus_id, parker.email) if fact]
-        if not parker.active:
-            facts.append("Deactivated")
-        self.parker_facts.setText(" \u00b7 ".join(facts))
-        self._show_balance(page.balance)
-        zone = ZoneInfo(page.office.time_zone)
-
-        self.permits_model.set_rows(page.permits)
-        self.permits_stack.setCurrentWidget(
-            self.permits_view if page.permits else self.permits_empty
-        )
-        self.options_model.set_rows(page.options)
-        self.options_stack.setCurrentWidget(
-            self.options_view if page.options else self.options_empty
-        )
-        running, rows = page.balance, []
-        for line in page.ledger:
-            rows.append((line, running))
-            running -= line.amount
-        self.ledger_model.set_rows(rows)
-        self.ledger_empty.setVisible(not rows)
-        dates = {
-            line.receipt_number: format_day(line.posted_at.astimezone(zone).date())
-            for line in page.ledger
-            if line.receipt_number
-        }
-        self.receipts_model.set_rows(
-            [ReceiptRow(p, dates.get(p.receipt_number, "")) for p in page.payments]
-        )
-        self.receipts_empty.setVisible(not page.payments)
-
         wanted, self._select_permit = self._select_permit, None
-        if wanted is None and keep_permit is not None:
-            wanted = keep_permit.id
-        self.permits_view.select_key(wanted)
-        self.options_view.select_key(keep_option.type_id if keep_option else None)
-        self.receipts_view.select_key(keep_receipt.payment.payment_id if keep_receipt else None)
-        self._show_option_detail()
-        self.parker_stack.setCurrentWidget(self.parker_page)
+        self.parker_panel.show_page(page, fresh=fresh, select_permit=wanted)
         self._give_room(parker_open=True)
         self.finder.select_open()
-        self._update_buttons()
 
-    def _show_balance(self, balance: Decimal) -> None:
-        words = balance_words(balance, self._currency())
-        colour = OWED_COLOUR if balance > 0 else ("#1f2933" if balance == 0 else CREDIT_COLOUR)
-        self.balance_label.setText(f"Balance: {words}")
-        self.balance_label.setStyleSheet(f"font-weight: 600; color: {colour};")
+    def _sync_actions(self) -> None:
+        panel = self.parker_panel
+        self.sell_action.setEnabled(panel.sell_button.isEnabled())
+        self.renew_action.setEnabled(panel.renew_button.isEnabled())
+        self.transfer_action.setEnabled(panel.transfer_button.isEnabled())
 
-    def selected_permit(self) -> PermitInfo | None:
-        permit: PermitInfo | None = self.permits_view.current_row()
-        return permit
-
-    def selected_option(self) -> SaleOption | None:
-        option: SaleOption | None = self.options_view.current_row()
-        return option
-
-    def _selected_receipt(self) -> ReceiptRow | None:
-        receipt: ReceiptRow | None = self.receipts_view.current_row()
-        return receipt
-
-    def _show_option_detail(self) -> None:
-        option = self.selected_option()
-        if option is None or self.page is None:
-            self.option_detail.setText("")
-            return
-        currency = self._currency()
-        parts = [f"{option.name}: "]
-        if option.quote is not None:
-            parts.append(describe_quote(option.quote, currency) + ".")
-        else:
-            parts.append(f"{format_money(option.price, currency)}, {option.validity_text}.")
-        parts.append(
-            f" Up to {option.max_vehicles} vehicle{'s' if option.max_vehicles != 1 else ''}."
-        )
-        if option.lots:
-            parts.append(f" Spaces left: {availability_words(option)}.")
-        if option.refusal:
-            parts.append(f" Not for {self.page.parker.name}: {option.refusal}")
-        elif option.sale_mode == "waitlist":
-            parts.append(" Sold through its waitlist: Sell… offers to add the parker to it.")
-        self.option_detail.setText("".join(parts))
-
-    def _update_buttons(self) -> None:
-        page, permit = self.page, self.selected_permit()
-        open_ = page is not None and self.editable
-        live = permit is not None and permit.status in LIVE_STATES
-        self.sell_button.setEnabled(open_ and page is not None and page.parker.active)
-        self.renew_button.setEnabled(
-            open_ and live and permit is not None and permit.kind == "term" and not permit.renewed
-        )
-        self.transfer_button.setEnabled(open_ and live and permit is not None)
-        self.cancel_button.setEnabled(open_ and live)
-        self.fee_button.setEnabled(open_)
-        self.receipt_button.setEnabled(self._chosen_payment() is not None)
-        self.sell_action.setEnabled(self.sell_button.isEnabled())
-        self.renew_action.setEnabled(self.renew_button.isEnabled())
-        self.transfer_action.setEnabled(self.transfer_button.isEnabled())
-
-    def show_notice(self, text: str, *, good: bool = True) -> None:
-        """A line above the tabs saying what just happened (and the receipt number)."""
-        colours = ("#e7f6ec", "#a6d9b5", "#14532d") if good else ("#fff4ce", "#e8cf7a", "#7a4b00")
-        self.notice.setStyleSheet(
-            f"QFrame#permitNotice {{ background: {colours[0]}; border: 1px solid {colours[1]}; "
-            f"border-radius: 4px; }} QFrame#permitNotice QLabel {{ color: {colours[2]}; }}"
-        )
-        self.notice_label.setText(text)
-        self.notice.show()
-
-    def notice_text(self) -> str:
-        return self.notice_label.text() if self.notice.isVisible() else ""
+    @property
+    def page(self) -> ParkerPage | None:
+        """The open parker's page, as last fetched."""
+        return self.parker_panel.page
 
     # -- selling --------------------------------------------------------------------------
 
     def sell(self) -> None:
         """Open the sale dialog for the open parker (with the type chosen on Buy a permit)."""
-        if not self.sell_button.isEnabled() or self.page is None or self.sell_dialog is not None:
+        panel = self.parker_panel
+        if not panel.sell_button.isEnabled() or self.page is None or self.sell_dialog is not None:
             return
-        option = self.selected_option() if self.parker_tabs.currentIndex() == 1 else None
+        option = panel.selected_option() if panel.parker_tabs.currentIndex() == BUY_TAB else None
         type_id = option.type_id if option is not None and option.eligible else None
         self._open_sell_dialog(self.page, type_id=type_id)
 
@@ -829,19 +484,21 @@ class PermitDesk(QWidget):
     def _sold(self, payment: PaymentResult) -> None:
         self._select_permit = payment.permit_id
         self.host.show_receipt(payment)
-        self.show_notice(f"Sold permit {payment.permit_number}: {self._paid_words(payment)}")
-        self.parker_tabs.setCurrentIndex(0)
-        self.parker_waitlist.reload()  # an accepted offer leaves the list
+        self.parker_panel.show_notice(
+            f"Sold permit {payment.permit_number}: {self._paid_words(payment)}"
+        )
+        self.parker_panel.parker_tabs.setCurrentIndex(0)
+        self.parker_panel.parker_waitlist.reload()  # an accepted offer leaves the list
         self.reload_page()
 
     def _waitlisted(self, position: WaitlistPosition) -> None:
         rank = f"rank {position.rank} of {position.waiting}" if position.rank else "waiting"
-        self.show_notice(
+        self.parker_panel.show_notice(
             f"{position.parker_name} added to the waitlist for {position.type_name} in "
             f"{position.lot_name}: {rank}.",
         )
-        self.parker_tabs.setCurrentIndex(2)
-        self.parker_waitlist.reload()
+        self.parker_panel.parker_tabs.setCurrentIndex(2)
+        self.parker_panel.parker_waitlist.reload()
         self.reload_page()
 
     def _paid_words(self, payment: PaymentResult) -> str:
@@ -855,8 +512,12 @@ class PermitDesk(QWidget):
     # -- renewing, transferring, cancelling ----------------------------------------------------
 
     def renew(self) -> None:
-        permit = self.selected_permit()
-        if not self.renew_button.isEnabled() or permit is None or self.payment_dialog is not None:
+        permit = self.parker_panel.selected_permit()
+        if (
+            not self.parker_panel.renew_button.isEnabled()
+            or permit is None
+            or self.payment_dialog is not None
+        ):
             return
         service = self.service
         self.runner.run(
@@ -871,7 +532,7 @@ class PermitDesk(QWidget):
         def paid(payment: PaymentResult) -> None:
             self._select_permit = payment.permit_id
             self.host.show_receipt(payment)
-            self.show_notice(
+            self.parker_panel.show_notice(
                 f"Renewed {permit.number} as {payment.permit_number} for "
                 f"{format_period(quote.first_day, quote.last_day)}: {self._paid_words(payment)}"
             )
@@ -889,8 +550,8 @@ class PermitDesk(QWidget):
         )
 
     def transfer(self) -> None:
-        permit, page = self.selected_permit(), self.page
-        if not self.transfer_button.isEnabled() or permit is None or page is None:
+        permit, page = self.parker_panel.selected_permit(), self.page
+        if not self.parker_panel.transfer_button.isEnabled() or permit is None or page is None:
             return
         dialog = TransferDialog(permit, page.parker.vehicles, self)
         self.host.open_action(dialog)
@@ -900,7 +561,9 @@ class PermitDesk(QWidget):
             def done(fresh: PermitInfo) -> None:
                 if alive(dialog):
                     dialog.accept()
-                self.show_notice(f"Permit {fresh.number} now covers {permit_plates(fresh)}.")
+                self.parker_panel.show_notice(
+                    f"Permit {fresh.number} now covers {permit_plates(fresh)}."
+                )
                 self.reload_page()
 
             def failed(exc: BaseException) -> bool:
@@ -921,8 +584,12 @@ class PermitDesk(QWidget):
         dialog.submitted.connect(submitted)
 
     def cancel(self) -> None:
-        permit = self.selected_permit()
-        if not self.cancel_button.isEnabled() or permit is None or self.action_dialog is not None:
+        permit = self.parker_panel.selected_permit()
+        if (
+            not self.parker_panel.cancel_button.isEnabled()
+            or permit is None
+            or self.action_dialog is not None
+        ):
             return
         service = self.service
         self.runner.run(
@@ -950,7 +617,7 @@ class PermitDesk(QWidget):
 
             def paid(payment: PaymentResult) -> None:
                 self.host.show_receipt(payment)
-                self.show_notice(
+                self.parker_panel.show_notice(
                     f"Cancelled {permit.number}. Refund of "
                     f"{format_money(payment.amount, self._currency())} paid by "
                     f"{tender_words(payment.tender)} (receipt {payment.receipt_number})."
@@ -1002,7 +669,7 @@ class PermitDesk(QWidget):
             )
         else:
             text = f"Cancelled {result.permit_number}. Refund of {amount} is approved, to be paid."
-        self.show_notice(text, good=result.refund_status != "pending")
+        self.parker_panel.show_notice(text, good=result.refund_status != "pending")
         self.reload_page()
 
     # -- other counter work -----------------------------------------------------------------
@@ -1019,7 +686,7 @@ class PermitDesk(QWidget):
 
             def paid(payment: PaymentResult) -> None:
                 self.host.show_receipt(payment)
-                self.show_notice(f"Fee charged: {memo}, {self._paid_words(payment)}")
+                self.parker_panel.show_notice(f"Fee charged: {memo}, {self._paid_words(payment)}")
                 self.reload_page()
 
             self.host.open_payment(
@@ -1074,27 +741,13 @@ class PermitDesk(QWidget):
         self.host.open_action(dialog)
 
     def _temporary_issued(self, payment: PaymentResult) -> None:
-        self.show_notice(
+        self.parker_panel.show_notice(
             f"Issued temporary permit {payment.permit_number}: {self._paid_words(payment)}"
         )
         self.reload_page()
 
-    def _chosen_payment(self) -> PaymentResult | None:
-        """The receipt Receipt… opens: the chosen receipt on Account, else the chosen permit's
-        latest payment."""
-        page = self.page
-        if page is None:
-            return None
-        if self.parker_tabs.currentIndex() == 3:
-            receipt = self._selected_receipt()
-            return receipt.payment if receipt is not None else None
-        permit = self.selected_permit()
-        if permit is None:
-            return None
-        return next((p for p in page.payments if p.permit_id == permit.id), None)
-
     def receipt(self) -> None:
-        payment = self._chosen_payment()
+        payment = self.parker_panel.chosen_payment()
         if payment is not None:
             self.host.show_receipt(payment)
 

@@ -249,7 +249,7 @@ def pay_by_card(qtbot: QtBot, payment: PaymentDialog) -> None:
 
 
 def open_sell_dialog(qtbot: QtBot, desk: PermitDesk) -> SellPermitDialog:
-    qtbot.mouseClick(desk.sell_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(desk.parker_panel.sell_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: desk.sell_dialog is not None, timeout=TIMEOUT)
     dialog = desk.sell_dialog
     assert dialog is not None
@@ -277,12 +277,14 @@ def test_the_results_have_the_room_until_a_parker_is_open(
     kit = open_desk(live=False)
     desk = kit.desk
     qtbot.waitUntil(
-        lambda: desk.finder.results.height() > desk.parker_stack.height(), timeout=TIMEOUT
+        lambda: desk.finder.results.height() > desk.parker_panel.parker_stack.height(),
+        timeout=TIMEOUT,
     )
     parker = make_parker(kit.parkers, f"Room{token()}")
     find_and_open(qtbot, desk, parker.last_name, parker.id)
     qtbot.waitUntil(
-        lambda: desk.parker_stack.height() > desk.finder.results.height(), timeout=TIMEOUT
+        lambda: desk.parker_panel.parker_stack.height() > desk.finder.results.height(),
+        timeout=TIMEOUT,
     )
 
 
@@ -297,12 +299,14 @@ def test_a_clerk_sells_a_permit_from_search_to_receipt(
     parker = make_parker(kit.parkers, f"Sale{tag}", "Priya")
 
     find_and_open(qtbot, desk, f"sale{tag}", parker.id)
-    assert desk.parker_title.text() == f"Priya Sale{tag}"
-    assert desk.permits_stack.currentWidget() is desk.permits_empty
+    assert desk.parker_panel.parker_title.text() == f"Priya Sale{tag}"
+    assert desk.parker_panel.permits_stack.currentWidget() is desk.parker_panel.permits_empty
     # The Buy a permit tab lists the type with the spaces left in the lot.
-    row = next(n for n, o in enumerate(desk.options_model.rows()) if o.type_id == type_id)
-    assert column(desk.options_model, "Spaces left")[row] == f"{lot_name}: 5 of 5 left"
-    assert column(desk.options_model, "For this parker")[row] == "Can buy"
+    row = next(
+        n for n, o in enumerate(desk.parker_panel.options_model.rows()) if o.type_id == type_id
+    )
+    assert column(desk.parker_panel.options_model, "Spaces left")[row] == f"{lot_name}: 5 of 5 left"
+    assert column(desk.parker_panel.options_model, "For this parker")[row] == "Can buy"
 
     dialog = open_sell_dialog(qtbot, desk)
     choose(dialog, type_id, lot_id)
@@ -317,30 +321,43 @@ def test_a_clerk_sells_a_permit_from_search_to_receipt(
 
     qtbot.waitUntil(lambda: len(receipts) == 1, timeout=TIMEOUT)
     assert receipts[0].startswith("Receipt R-")
-    qtbot.waitUntil(lambda: desk.permits_model.rowCount() == 1, timeout=TIMEOUT)
-    permit = desk.permits_model.row(0)
+    qtbot.waitUntil(lambda: desk.parker_panel.permits_model.rowCount() == 1, timeout=TIMEOUT)
+    permit = desk.parker_panel.permits_model.row(0)
     assert (permit.type_id, permit.lot_id, permit.status) == (type_id, lot_id, "active")
-    assert column(desk.permits_model, "Status") == ["Valid"]
-    assert column(desk.permits_model, "Vehicles") == [f"ON {parker.vehicles[0].plate_normalized}"]
-    assert column(desk.permits_model, "Price") == ["$30.00"]
+    assert column(desk.parker_panel.permits_model, "Status") == ["Valid"]
+    assert column(desk.parker_panel.permits_model, "Vehicles") == [
+        f"ON {parker.vehicles[0].plate_normalized}"
+    ]
+    assert column(desk.parker_panel.permits_model, "Price") == ["$30.00"]
     # At the default window size no title or cell of the parker's lists is cut.
     desk.resize(1200, 780)
     # (On "Buy a permit", the row of this test's type: other tests' type names are long.)
-    ours = [n for n, o in enumerate(desk.options_model.rows()) if o.type_id == type_id]
-    for tab in range(desk.parker_tabs.count()):
-        desk.parker_tabs.setCurrentIndex(tab)
+    ours = [n for n, o in enumerate(desk.parker_panel.options_model.rows()) if o.type_id == type_id]
+    for tab in range(desk.parker_panel.parker_tabs.count()):
+        desk.parker_panel.parker_tabs.setCurrentIndex(tab)
         qtbot.wait(30)
-        for view in (desk.permits_view, desk.options_view, desk.ledger_view, desk.receipts_view):
+        for view in (
+            desk.parker_panel.permits_view,
+            desk.parker_panel.options_view,
+            desk.parker_panel.ledger_view,
+            desk.parker_panel.receipts_view,
+        ):
             if view.isVisible():
-                rows = ours if view is desk.options_view else None
-                assert cut_texts(view, rows) == [], desk.parker_tabs.tabText(tab)
-    desk.parker_tabs.setCurrentIndex(0)
-    qtbot.waitUntil(lambda: desk.balance_label.text() == "Balance: Nothing owed", timeout=TIMEOUT)
-    assert column(desk.ledger_model, "What") == ["Payment", "Sale"]
-    assert desk.notice_text().startswith(f"Sold permit {permit.number}: $30.00 paid by card")
+                rows = ours if view is desk.parker_panel.options_view else None
+                assert cut_texts(view, rows) == [], desk.parker_panel.parker_tabs.tabText(tab)
+    desk.parker_panel.parker_tabs.setCurrentIndex(0)
+    qtbot.waitUntil(
+        lambda: desk.parker_panel.balance_label.text() == "Balance: Nothing owed", timeout=TIMEOUT
+    )
+    assert column(desk.parker_panel.ledger_model, "What") == ["Payment", "Sale"]
+    assert desk.parker_panel.notice_text().startswith(
+        f"Sold permit {permit.number}: $30.00 paid by card"
+    )
     # The figure on Buy a permit follows the sale.
     qtbot.waitUntil(
-        lambda: f"{lot_name}: 4 of 5 left" in column(desk.options_model, "Spaces left"),
+        lambda: (
+            f"{lot_name}: 4 of 5 left" in column(desk.parker_panel.options_model, "Spaces left")
+        ),
         timeout=TIMEOUT,
     )
 
@@ -421,8 +438,8 @@ def test_a_cash_sale_needs_the_clerks_open_shift(
     try:
         qtbot.mouseClick(payment.pay_button, Qt.MouseButton.LeftButton)  # the same key again
         qtbot.waitUntil(lambda: len(receipts) == 1, timeout=TIMEOUT)
-        qtbot.waitUntil(lambda: desk.permits_model.rowCount() == 1, timeout=TIMEOUT)
-        assert "$12.50 paid by cash" in desk.notice_text()
+        qtbot.waitUntil(lambda: desk.parker_panel.permits_model.rowCount() == 1, timeout=TIMEOUT)
+        assert "$12.50 paid by cash" in desk.parker_panel.notice_text()
     finally:
         with database.connect("bruno") as conn:
             conn.execute(
@@ -444,10 +461,10 @@ def test_cancelling_pays_a_small_refund_by_card_at_once(
     parker = make_parker(kit.parkers, f"Refund{token()}")
     permit_id = sell_directly(kit.permits, parker, type_id, lot_id)
     find_and_open(qtbot, desk, parker.last_name, parker.id)
-    qtbot.waitUntil(lambda: desk.permits_model.rowCount() == 1, timeout=TIMEOUT)
-    desk.permits_view.setCurrentIndex(desk.permits_model.index(0, 0))
+    qtbot.waitUntil(lambda: desk.parker_panel.permits_model.rowCount() == 1, timeout=TIMEOUT)
+    desk.parker_panel.permits_view.setCurrentIndex(desk.parker_panel.permits_model.index(0, 0))
 
-    qtbot.mouseClick(desk.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(desk.parker_panel.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: isinstance(desk.action_dialog, CancelPermitDialog), timeout=TIMEOUT)
     dialog = desk.action_dialog
     assert isinstance(dialog, CancelPermitDialog)
@@ -464,15 +481,19 @@ def test_cancelling_pays_a_small_refund_by_card_at_once(
     pay_by_card(qtbot, payment)
 
     qtbot.waitUntil(lambda: len(receipts) == 1, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: "Refund of $29.00 paid by card" in desk.notice_text(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: "Refund of $29.00 paid by card" in desk.parker_panel.notice_text(), timeout=TIMEOUT
+    )
     paid = [r for r in kit.permits.refunds(status="paid") if r.permit_id == permit_id]
     assert [r.amount for r in paid] == [Decimal("29.00")]
     qtbot.waitUntil(
-        lambda: column(desk.ledger_model, "What")[:2] == ["Refund paid", "Refund credit"],
+        lambda: (
+            column(desk.parker_panel.ledger_model, "What")[:2] == ["Refund paid", "Refund credit"]
+        ),
         timeout=TIMEOUT,
     )
-    assert column(desk.permits_model, "Status")[0].startswith("Cancelled")
-    assert desk.balance_label.text() == "Balance: Nothing owed"
+    assert column(desk.parker_panel.permits_model, "Status")[0].startswith("Cancelled")
+    assert desk.parker_panel.balance_label.text() == "Balance: Nothing owed"
 
 
 def test_a_card_sale_refunded_in_cash_waits_for_a_manager(
@@ -485,9 +506,9 @@ def test_a_card_sale_refunded_in_cash_waits_for_a_manager(
     parker = make_parker(kit.parkers, f"Tender{token()}")
     permit_id = sell_directly(kit.permits, parker, type_id, lot_id)
     find_and_open(qtbot, desk, parker.last_name, parker.id)
-    qtbot.waitUntil(lambda: desk.permits_model.rowCount() == 1, timeout=TIMEOUT)
-    desk.permits_view.setCurrentIndex(desk.permits_model.index(0, 0))
-    qtbot.mouseClick(desk.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: desk.parker_panel.permits_model.rowCount() == 1, timeout=TIMEOUT)
+    desk.parker_panel.permits_view.setCurrentIndex(desk.parker_panel.permits_model.index(0, 0))
+    qtbot.mouseClick(desk.parker_panel.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: isinstance(desk.action_dialog, CancelPermitDialog), timeout=TIMEOUT)
     dialog = desk.action_dialog
     assert isinstance(dialog, CancelPermitDialog)
@@ -501,7 +522,7 @@ def test_a_card_sale_refunded_in_cash_waits_for_a_manager(
     qtbot.waitUntil(
         lambda: (
             "awaits a manager's approval: a refund goes back the way it was paid"
-            in desk.notice_text()
+            in desk.parker_panel.notice_text()
         ),
         timeout=TIMEOUT,
     )
@@ -521,8 +542,10 @@ def test_a_large_refund_waits_for_a_manager_who_approves_it_and_a_clerk_pays_it(
     parker = make_parker(clerk.parkers, f"Large{token()}")
     permit_id = sell_directly(clerk.permits, parker, type_id, lot_id)
     find_and_open(qtbot, clerk.desk, parker.last_name, parker.id)
-    qtbot.waitUntil(lambda: clerk.desk.permits_model.rowCount() == 1, timeout=TIMEOUT)
-    clerk.desk.permits_view.setCurrentIndex(clerk.desk.permits_model.index(0, 0))
+    qtbot.waitUntil(lambda: clerk.desk.parker_panel.permits_model.rowCount() == 1, timeout=TIMEOUT)
+    clerk.desk.parker_panel.permits_view.setCurrentIndex(
+        clerk.desk.parker_panel.permits_model.index(0, 0)
+    )
     clerk.desk.cancel()
     qtbot.waitUntil(
         lambda: isinstance(clerk.desk.action_dialog, CancelPermitDialog), timeout=TIMEOUT
@@ -534,12 +557,13 @@ def test_a_large_refund_waits_for_a_manager_who_approves_it_and_a_clerk_pays_it(
     qtbot.keyClicks(dialog.reason, "Leaving the university")
     qtbot.mouseClick(dialog.go_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
-        lambda: "awaits a manager's approval" in clerk.desk.notice_text(), timeout=TIMEOUT
+        lambda: "awaits a manager's approval" in clerk.desk.parker_panel.notice_text(),
+        timeout=TIMEOUT,
     )
 
     manager = open_desk("manager")
     desk = manager.desk
-    assert not desk.sell_button.isVisible()
+    assert not desk.parker_panel.sell_button.isVisible()
     assert not desk.refunds.pay_refund_button.isVisible()
     desk.tabs.setCurrentIndex(2)
     qtbot.waitUntil(
@@ -634,12 +658,14 @@ def test_a_full_lot_offers_the_waitlist_and_gives_the_rank(
     assert dialog.continue_button.text() == "Add to waitlist…"
     qtbot.mouseClick(dialog.continue_button, Qt.MouseButton.LeftButton)
 
-    qtbot.waitUntil(lambda: "added to the waitlist" in desk.notice_text(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: "added to the waitlist" in desk.parker_panel.notice_text(), timeout=TIMEOUT
+    )
     assert answers == [
         f"{lot_name} is full for that period.\n\nAdd Wen {parker.last_name} to the waitlist "
         f"for {type_name} in {lot_name}?"
     ]
-    assert desk.notice_text() == (
+    assert desk.parker_panel.notice_text() == (
         f"Wen {parker.last_name} added to the waitlist for {type_name} in {lot_name}: rank 1 of 1."
     )
     assert desk.sell_dialog is None
@@ -647,7 +673,7 @@ def test_a_full_lot_offers_the_waitlist_and_gives_the_rank(
     assert [(e.type_id, e.lot_id, e.status, e.rank) for e in entries] == [
         (type_id, lot_id, "waiting", 1)
     ]
-    assert desk.parker_tabs.currentWidget() is desk.parker_waitlist
+    assert desk.parker_panel.parker_tabs.currentWidget() is desk.parker_panel.parker_waitlist
 
 
 def test_a_lot_that_fills_during_the_payment_turns_into_the_waitlist_question(
@@ -669,7 +695,9 @@ def test_a_lot_that_fills_during_the_payment_turns_into_the_waitlist_question(
     sell_directly(kit.permits, other, type_id, lot_id)  # another clerk takes the last space
     pay_by_card(qtbot, payment)
 
-    qtbot.waitUntil(lambda: "added to the waitlist" in desk.notice_text(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: "added to the waitlist" in desk.parker_panel.notice_text(), timeout=TIMEOUT
+    )
     assert len(answers) == 1
     assert answers[0].startswith(f"{lot_name} is full: 1 of 1 spaces are taken.")
     assert [e.status for e in kit.permits.waitlist_for_parker(parker.id)] == ["waiting"]
@@ -684,13 +712,17 @@ def test_a_waitlist_only_type_goes_to_the_waitlist_without_a_payment(
     type_id, type_name = make_type(database, [lot_id], sale_mode="waitlist")
     parker = make_parker(kit.parkers, f"Only{token()}")
     find_and_open(qtbot, desk, parker.last_name, parker.id)
-    row = next(n for n, o in enumerate(desk.options_model.rows()) if o.type_id == type_id)
-    assert column(desk.options_model, "For this parker")[row] == "Through the waitlist"
+    row = next(
+        n for n, o in enumerate(desk.parker_panel.options_model.rows()) if o.type_id == type_id
+    )
+    assert column(desk.parker_panel.options_model, "For this parker")[row] == "Through the waitlist"
     dialog = open_sell_dialog(qtbot, desk)
     choose(dialog, type_id, lot_id)
     assert dialog.type_note.text().startswith(f"{type_name} is sold through its waitlist")
     qtbot.mouseClick(dialog.continue_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "added to the waitlist" in desk.notice_text(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: "added to the waitlist" in desk.parker_panel.notice_text(), timeout=TIMEOUT
+    )
     assert dialog.payment_dialog is None
     assert answers[0].startswith(f"{type_name} is sold through its waitlist.")
 
@@ -712,9 +744,9 @@ def test_accepting_a_waitlist_offer_sells_the_held_space(
     assert offered.status == "offered"
 
     find_and_open(qtbot, desk, parker.last_name, parker.id)
-    panel = desk.parker_waitlist
+    panel = desk.parker_panel.parker_waitlist
     assert isinstance(panel, WaitlistPanel)
-    desk.parker_tabs.setCurrentWidget(panel)
+    desk.parker_panel.parker_tabs.setCurrentWidget(panel)
     qtbot.waitUntil(lambda: panel.select_entry(entry.entry_id), timeout=TIMEOUT)
     qtbot.waitUntil(panel.accept_button.isEnabled, timeout=TIMEOUT)
     qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
@@ -733,7 +765,7 @@ def test_accepting_a_waitlist_offer_sells_the_held_space(
     pay_by_card(qtbot, payment_of(qtbot, dialog))
 
     qtbot.waitUntil(lambda: len(receipts) == 1, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: desk.permits_model.rowCount() == 1, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: desk.parker_panel.permits_model.rowCount() == 1, timeout=TIMEOUT)
     [accepted] = kit.permits.waitlist_for_parker(parker.id)
     assert accepted.status == "accepted"
 
@@ -751,16 +783,21 @@ def test_renewing_shows_the_new_dates_and_price_then_takes_the_payment(
     parker = make_parker(kit.parkers, f"Renew{token()}")
     sell_directly(kit.permits, parker, type_id, lot_id)
     find_and_open(qtbot, desk, parker.last_name, parker.id)
-    qtbot.waitUntil(desk.renew_button.isEnabled, timeout=TIMEOUT)
+    qtbot.waitUntil(desk.parker_panel.renew_button.isEnabled, timeout=TIMEOUT)
 
-    qtbot.keyClick(desk.permits_view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        desk.parker_panel.permits_view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier
+    )
     payment = payment_of(qtbot, desk)
     assert payment.amount == Decimal("40.00")
     assert payment.description_label.text().startswith("Renewal of P-")
     assert type_name in payment.description_label.text()
     pay_by_card(qtbot, payment)
-    qtbot.waitUntil(lambda: desk.permits_model.rowCount() == 2, timeout=TIMEOUT)
-    assert sorted(column(desk.permits_model, "Status")) == ["Starts later", "Valid (renewed)"]
+    qtbot.waitUntil(lambda: desk.parker_panel.permits_model.rowCount() == 2, timeout=TIMEOUT)
+    assert sorted(column(desk.parker_panel.permits_model, "Status")) == [
+        "Starts later",
+        "Valid (renewed)",
+    ]
     assert len(receipts) == 1
 
 
@@ -774,8 +811,8 @@ def test_transferring_moves_the_permit_to_another_vehicle(
     parker = make_parker(kit.parkers, f"Transfer{token()}", vehicles=2)
     sell_directly(kit.permits, parker, type_id, lot_id)
     find_and_open(qtbot, desk, parker.last_name, parker.id)
-    qtbot.waitUntil(desk.transfer_button.isEnabled, timeout=TIMEOUT)
-    qtbot.mouseClick(desk.transfer_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(desk.parker_panel.transfer_button.isEnabled, timeout=TIMEOUT)
+    qtbot.mouseClick(desk.parker_panel.transfer_button, Qt.MouseButton.LeftButton)
     dialog = desk.action_dialog
     assert isinstance(dialog, TransferDialog)
     first, second = parker.vehicles
@@ -783,8 +820,10 @@ def test_transferring_moves_the_permit_to_another_vehicle(
     assert dialog.joining.currentData() == second.id
     qtbot.mouseClick(dialog.transfer_button, Qt.MouseButton.LeftButton)
     plate = f"ON {second.plate_normalized}"
-    qtbot.waitUntil(lambda: column(desk.permits_model, "Vehicles") == [plate], timeout=TIMEOUT)
-    assert desk.notice_text().endswith(f"now covers {plate}.")
+    qtbot.waitUntil(
+        lambda: column(desk.parker_panel.permits_model, "Vehicles") == [plate], timeout=TIMEOUT
+    )
+    assert desk.parker_panel.notice_text().endswith(f"now covers {plate}.")
 
 
 def test_availability_follows_another_clerks_sale_live(
@@ -812,7 +851,9 @@ def test_availability_follows_another_clerks_sale_live(
         timeout=TIMEOUT,
     )
     qtbot.waitUntil(
-        lambda: f"{lot_name}: 2 of 3 left" in column(desk.options_model, "Spaces left"),
+        lambda: (
+            f"{lot_name}: 2 of 3 left" in column(desk.parker_panel.options_model, "Spaces left")
+        ),
         timeout=TIMEOUT,
     )
     dialog.reject()
@@ -832,15 +873,22 @@ def test_a_manager_reads_permits_but_cannot_sell(
 
     desk = open_desk("manager", live=False).desk
     find_and_open(qtbot, desk, parker.last_name, parker.id)
-    qtbot.waitUntil(lambda: desk.permits_model.rowCount() == 1, timeout=TIMEOUT)
-    for button in (desk.sell_button, desk.renew_button, desk.cancel_button, desk.fee_button):
+    qtbot.waitUntil(lambda: desk.parker_panel.permits_model.rowCount() == 1, timeout=TIMEOUT)
+    for button in (
+        desk.parker_panel.sell_button,
+        desk.parker_panel.renew_button,
+        desk.parker_panel.cancel_button,
+        desk.parker_panel.fee_button,
+    ):
         assert button.isHidden()
     # Beyond the office's free-day limit, only a manager issues a free temporary permit.
     assert desk.temporary_button.isVisible()
-    assert desk.read_only_label.isVisible()
-    assert desk.receipt_button.isVisible()
-    assert desk.receipt_button.isEnabled()
-    qtbot.keyClick(desk.permits_view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert desk.parker_panel.read_only_label.isVisible()
+    assert desk.parker_panel.receipt_button.isVisible()
+    assert desk.parker_panel.receipt_button.isEnabled()
+    qtbot.keyClick(
+        desk.parker_panel.permits_view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier
+    )
     assert desk.sell_dialog is None
     assert not desk.refunds.approve_button.isHidden()
     assert desk.refunds.pay_refund_button.isHidden()
@@ -853,7 +901,7 @@ def test_a_fee_is_charged_and_paid_at_the_counter(
     desk = kit.desk
     parker = make_parker(kit.parkers, f"Fee{token()}")
     find_and_open(qtbot, desk, parker.last_name, parker.id)
-    qtbot.mouseClick(desk.fee_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(desk.parker_panel.fee_button, Qt.MouseButton.LeftButton)
     dialog = desk.action_dialog
     assert isinstance(dialog, FeeDialog)
     qtbot.keyClicks(dialog.amount_edit, "-5")
@@ -869,10 +917,13 @@ def test_a_fee_is_charged_and_paid_at_the_counter(
     pay_by_card(qtbot, payment)
     qtbot.waitUntil(lambda: len(receipts) == 1, timeout=TIMEOUT)
     qtbot.waitUntil(
-        lambda: column(desk.ledger_model, "What") == ["Payment", "Fee"], timeout=TIMEOUT
+        lambda: column(desk.parker_panel.ledger_model, "What") == ["Payment", "Fee"],
+        timeout=TIMEOUT,
     )
-    assert desk.balance_label.text() == "Balance: Nothing owed"
-    assert desk.notice_text().startswith("Fee charged: Replacement hang tag, $25.00 paid by card")
+    assert desk.parker_panel.balance_label.text() == "Balance: Nothing owed"
+    assert desk.parker_panel.notice_text().startswith(
+        "Fee charged: Replacement hang tag, $25.00 paid by card"
+    )
 
 
 def test_a_temporary_permit_starts_from_the_open_parker_and_their_plate(
