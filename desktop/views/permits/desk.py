@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import uuid
 from collections.abc import Callable
 
 from PySide6.QtCore import (
@@ -30,22 +29,14 @@ from PySide6.QtWidgets import (
 
 from desktop.services.documents import Office
 from desktop.services.errors import KnownError
-from desktop.services.localization import format_money, format_period
 from desktop.services.parkers import (
     ParkerService,
 )
 from desktop.services.permits import (
-    NO_PAYMENT,
-    CancelResult,
     LotChoice,
     PaymentResult,
-    PermitInfo,
     PermitService,
-    Quote,
-    RefundEstimate,
-    Tender,
     WaitlistPosition,
-    new_payment_key,
 )
 from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LiveBatch, LiveChanges
@@ -57,16 +48,9 @@ from desktop.views.kit.widgets import (
     while_alive,
 )
 from desktop.views.parkers import ParkerSearch
-from desktop.views.permits.actions import (
-    CancelPermitDialog,
-    FeeDialog,
-    TransferDialog,
-    describe_permit,
-    describe_quote,
-    permit_plates,
-    tender_words,
-)
+from desktop.views.permits.changes import PermitChanges
 from desktop.views.permits.host import DialogHost
+from desktop.views.permits.lists import paid_words
 from desktop.views.permits.page import BUY_TAB, ParkerPage, ParkerPanel, load_parker_page
 from desktop.views.permits.refunds import RefundsPanel
 from desktop.views.permits.sale import SellPermitDialog
@@ -100,14 +84,6 @@ MANAGER = "manager"
 TAB_MARGIN = 8
 
 # -- the open parker, fetched in one go ----------------------------------------------------
-
-
-class _RefundAwaitsApproval(KnownError):
-    """The database sent the refund for approval after all (the limit changed meanwhile)."""
-
-    def __init__(self, result: CancelResult) -> None:
-        super().__init__("The refund needs a manager's approval.")
-        self.result = result
 
 
 # -- the desk ---------------------------------------------------------------------------
@@ -244,13 +220,17 @@ class PermitDesk(QWidget):
             currency=self._currency,
             zone=self._zone,
         )
+        self.changes = PermitChanges(
+            self.service, self.runner, self.host, panel=panel, currency=self._currency, parent=self
+        )
+        self.changes.changed.connect(self._page_changed)
         for button, slot in (
             (panel.sell_button, self.sell),
-            (panel.renew_button, self.renew),
-            (panel.transfer_button, self.transfer),
-            (panel.cancel_button, self.cancel),
+            (panel.renew_button, self.changes.renew),
+            (panel.transfer_button, self.changes.transfer),
+            (panel.cancel_button, self.changes.cancel),
             (panel.receipt_button, self.receipt),
-            (panel.fee_button, self.charge_fee),
+            (panel.fee_button, self.changes.charge_fee),
         ):
             button.clicked.connect(slot)
         panel.permits_view.activated.connect(lambda _index: self.receipt())
@@ -274,8 +254,8 @@ class PermitDesk(QWidget):
             "Find parker", QKeySequence(QKeySequence.StandardKey.Find), self.focus_search
         )
         self.sell_action = action("Sell a permit", "Ctrl+N", self.sell)
-        self.renew_action = action("Renew permit", "Ctrl+R", self.renew)
-        self.transfer_action = action("Transfer permit", "Ctrl+T", self.transfer)
+        self.renew_action = action("Renew permit", "Ctrl+R", self.changes.renew)
+        self.transfer_action = action("Transfer permit", "Ctrl+T", self.changes.transfer)
         self.receipt_action = action("Receipt", "Ctrl+P", self.receipt)
         self.temporary_action = action("Temporary permit", "Ctrl+Shift+T", self.issue_temporary)
         for made in (self.sell_action, self.renew_action, self.transfer_action):
@@ -417,6 +397,11 @@ class PermitDesk(QWidget):
         self._give_room(parker_open=True)
         self.finder.select_open()
 
+    def _page_changed(self, permit_id: int | None) -> None:
+        if permit_id is not None:
+            self._select_permit = permit_id
+        self.reload_page()
+
     def _sync_actions(self) -> None:
         panel = self.parker_panel
         self.sell_action.setEnabled(panel.sell_button.isEnabled())
@@ -485,7 +470,7 @@ class PermitDesk(QWidget):
         self._select_permit = payment.permit_id
         self.host.show_receipt(payment)
         self.parker_panel.show_notice(
-            f"Sold permit {payment.permit_number}: {self._paid_words(payment)}"
+            f"Sold permit {payment.permit_number}: {paid_words(payment, self._currency())}"
         )
         self.parker_panel.parker_tabs.setCurrentIndex(0)
         self.parker_panel.parker_waitlist.reload()  # an accepted offer leaves the list
@@ -501,204 +486,7 @@ class PermitDesk(QWidget):
         self.parker_panel.parker_waitlist.reload()
         self.reload_page()
 
-    def _paid_words(self, payment: PaymentResult) -> str:
-        amount = format_money(payment.amount, self._currency())
-        if payment.amount == 0:
-            return f"issued free (receipt {payment.receipt_number})."
-        how = tender_words(payment.tender)
-        verb = "paid out" if payment.direction == "out" else "paid"
-        return f"{amount} {verb} by {how} (receipt {payment.receipt_number})."
-
-    # -- renewing, transferring, cancelling ----------------------------------------------------
-
-    def renew(self) -> None:
-        permit = self.parker_panel.selected_permit()
-        if (
-            not self.parker_panel.renew_button.isEnabled()
-            or permit is None
-            or self.payment_dialog is not None
-        ):
-            return
-        service = self.service
-        self.runner.run(
-            lambda: service.renewal_quote(permit.id),
-            while_alive(self, lambda quote: self._renew_with(permit, quote)),
-            parent=self,
-        )
-
-    def _renew_with(self, permit: PermitInfo, quote: Quote) -> None:
-        service, permit_id = self.service, permit.id
-
-        def paid(payment: PaymentResult) -> None:
-            self._select_permit = payment.permit_id
-            self.host.show_receipt(payment)
-            self.parker_panel.show_notice(
-                f"Renewed {permit.number} as {payment.permit_number} for "
-                f"{format_period(quote.first_day, quote.last_day)}: {self._paid_words(payment)}"
-            )
-            self.reload_page()
-
-        self.host.open_payment(
-            title=f"Renew permit {permit.number}",
-            description=(
-                f"Renewal of {permit.number}, {permit.title}, {permit.lot_name}: "
-                f"{describe_quote(quote, self._currency())}."
-            ),
-            amount=quote.price,
-            submit=lambda key, tender: service.renew(key, permit_id, tender),
-            paid=paid,
-        )
-
-    def transfer(self) -> None:
-        permit, page = self.parker_panel.selected_permit(), self.page
-        if not self.parker_panel.transfer_button.isEnabled() or permit is None or page is None:
-            return
-        dialog = TransferDialog(permit, page.parker.vehicles, self)
-        self.host.open_action(dialog)
-        service = self.service
-
-        def submitted(leaving: int, joining: int) -> None:
-            def done(fresh: PermitInfo) -> None:
-                if alive(dialog):
-                    dialog.accept()
-                self.parker_panel.show_notice(
-                    f"Permit {fresh.number} now covers {permit_plates(fresh)}."
-                )
-                self.reload_page()
-
-            def failed(exc: BaseException) -> bool:
-                if not alive(dialog) or not isinstance(exc, KnownError):
-                    return False
-                dialog.set_busy(False)
-                dialog.show_problem(exc.message)
-                return True
-
-            self.runner.run(
-                lambda: service.transfer(permit.id, leaving, joining),
-                while_alive(self, done),
-                failure_while_alive(self, failed),
-                write=True,
-                parent=dialog,
-            )
-
-        dialog.submitted.connect(submitted)
-
-    def cancel(self) -> None:
-        permit = self.parker_panel.selected_permit()
-        if (
-            not self.parker_panel.cancel_button.isEnabled()
-            or permit is None
-            or self.action_dialog is not None
-        ):
-            return
-        service = self.service
-        self.runner.run(
-            lambda: service.refund_estimate(permit.id),
-            while_alive(self, lambda estimate: self._ask_cancel(permit, estimate)),
-            parent=self,
-        )
-
-    def _ask_cancel(self, permit: PermitInfo, estimate: RefundEstimate) -> None:
-        if self.action_dialog is not None:
-            return
-        dialog = CancelPermitDialog(permit, estimate, self._currency(), self)
-        dialog.accepted.connect(lambda: self._cancel_with(permit, estimate, dialog.reason_text()))
-        self.host.open_action(dialog)
-
-    def _cancel_with(self, permit: PermitInfo, estimate: RefundEstimate, reason: str) -> None:
-        service, permit_id = self.service, permit.id
-        if estimate.amount > 0 and not estimate.needs_approval:
-            # Paid out now: the payment dialog takes the refund's tender and its key.
-            def submit(key: uuid.UUID, tender: Tender) -> PaymentResult:
-                result = service.cancel(key, permit_id, reason, tender)
-                if result.payment is None:
-                    raise _RefundAwaitsApproval(result)
-                return result.payment
-
-            def paid(payment: PaymentResult) -> None:
-                self.host.show_receipt(payment)
-                self.parker_panel.show_notice(
-                    f"Cancelled {permit.number}. Refund of "
-                    f"{format_money(payment.amount, self._currency())} paid by "
-                    f"{tender_words(payment.tender)} (receipt {payment.receipt_number})."
-                )
-                self.reload_page()
-
-            def refused(exc: KnownError) -> bool:
-                if isinstance(exc, _RefundAwaitsApproval):
-                    self._cancelled(exc.result)
-                    return True
-                return False
-
-            self.host.open_payment(
-                title=f"Refund for {permit.number}",
-                description=f"Refund for cancelled permit {describe_permit(permit)}.",
-                amount=estimate.amount,
-                submit=submit,
-                paid=paid,
-                direction="out",
-                tender=estimate.original_tender if estimate.original_tender != "none" else None,
-                on_refused=refused,
-            )
-            return
-        key = new_payment_key()
-        self.runner.run(
-            lambda: service.cancel(key, permit_id, reason, NO_PAYMENT),
-            while_alive(self, self._cancelled),
-            write=True,
-            parent=self,
-        )
-
-    def _cancelled(self, result: CancelResult) -> None:
-        amount = format_money(result.refund_amount, self._currency())
-        if result.refund_id is None:
-            text = f"Cancelled {result.permit_number}; no refund was due."
-        elif result.refund_status == "pending" and result.approval_reason == "tender":
-            text = (
-                f"Cancelled {result.permit_number}. Refund of {amount} awaits a manager's "
-                "approval: a refund goes back the way it was paid, and another tender needs one."
-            )
-        elif result.refund_status == "pending":
-            text = (
-                f"Cancelled {result.permit_number}. Refund of {amount} awaits a manager's approval."
-            )
-        elif result.payment is not None:
-            text = (
-                f"Cancelled {result.permit_number}. Refund of {amount} paid by "
-                f"{tender_words(result.payment.tender)} (receipt {result.payment.receipt_number})."
-            )
-        else:
-            text = f"Cancelled {result.permit_number}. Refund of {amount} is approved, to be paid."
-        self.parker_panel.show_notice(text, good=result.refund_status != "pending")
-        self.reload_page()
-
     # -- other counter work -----------------------------------------------------------------
-
-    def charge_fee(self) -> None:
-        page = self.page
-        if not self.editable or page is None or self.action_dialog is not None:
-            return
-        dialog = FeeDialog(page.parker.name, self._currency(), self.runner, self)
-        service, parker_id = self.service, page.parker.id
-
-        def go() -> None:
-            amount, memo = dialog.value, dialog.memo_text()
-
-            def paid(payment: PaymentResult) -> None:
-                self.host.show_receipt(payment)
-                self.parker_panel.show_notice(f"Fee charged: {memo}, {self._paid_words(payment)}")
-                self.reload_page()
-
-            self.host.open_payment(
-                title=f"Fee for {page.parker.name}",
-                description=memo,
-                amount=amount,
-                submit=lambda key, tender: service.charge_fee(key, parker_id, amount, memo, tender),
-                paid=paid,
-            )
-
-        dialog.accepted.connect(go)
-        self.host.open_action(dialog)
 
     def issue_temporary(self) -> None:
         if not (self.editable or self.is_manager) or self.action_dialog is not None:
@@ -742,7 +530,8 @@ class PermitDesk(QWidget):
 
     def _temporary_issued(self, payment: PaymentResult) -> None:
         self.parker_panel.show_notice(
-            f"Issued temporary permit {payment.permit_number}: {self._paid_words(payment)}"
+            f"Issued temporary permit {payment.permit_number}: "
+            + paid_words(payment, self._currency())
         )
         self.reload_page()
 

@@ -23,7 +23,7 @@ from desktop.services.permits import (
     SaleOption,
 )
 from desktop.views.kit.tables import Column, RowsModel, badge_column, money_column, time_column
-from desktop.views.permits.actions import CREDIT_COLOUR, OWED_COLOUR, permit_plates
+from desktop.views.permits.actions import CREDIT_COLOUR, OWED_COLOUR, permit_plates, tender_words
 
 #: Permit states in which a permit can still be renewed, transferred or cancelled.
 LIVE_STATES = ("active", "future")
@@ -93,6 +93,16 @@ def option_status(option: SaleOption) -> str:
     if option.lots and all(lot.free <= 0 for lot in option.lots):
         return "Full: waitlist only"
     return "Can buy"
+
+
+def paid_words(payment: PaymentResult, currency: str) -> str:
+    """'$40.00 paid by card (receipt R-0000042).' for the notice after a payment."""
+    amount = format_money(payment.amount, currency)
+    if payment.amount == 0:
+        return f"issued free (receipt {payment.receipt_number})."
+    how = tender_words(payment.tender)
+    verb = "paid out" if payment.direction == "out" else "paid"
+    return f"{amount} {verb} by {how} (receipt {payment.receipt_number})."
 
 
 def refund_tender(refund: RefundInfo) -> str:

@@ -546,7 +546,7 @@ def test_a_large_refund_waits_for_a_manager_who_approves_it_and_a_clerk_pays_it(
     clerk.desk.parker_panel.permits_view.setCurrentIndex(
         clerk.desk.parker_panel.permits_model.index(0, 0)
     )
-    clerk.desk.cancel()
+    clerk.desk.changes.cancel()
     qtbot.waitUntil(
         lambda: isinstance(clerk.desk.action_dialog, CancelPermitDialog), timeout=TIMEOUT
     )

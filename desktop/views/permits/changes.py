@@ -1,0 +1,259 @@
+"""Changing the open parker's permits and account: renew, transfer, cancel, charge a fee.
+
+Each asks the service what it needs (a renewal quote, a refund estimate), opens its
+dialog and, when money moves, the payment dialog, then says on the parker's page what
+happened and asks the desk to show the page again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from desktop.services.errors import KnownError
+from desktop.services.localization import format_money, format_period
+from desktop.services.permits import (
+    NO_PAYMENT,
+    CancelResult,
+    PaymentResult,
+    PermitInfo,
+    PermitService,
+    Quote,
+    RefundEstimate,
+    Tender,
+    new_payment_key,
+)
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.widgets import alive, failure_while_alive, while_alive
+from desktop.views.permits.actions import (
+    CancelPermitDialog,
+    FeeDialog,
+    TransferDialog,
+    describe_permit,
+    describe_quote,
+    permit_plates,
+    tender_words,
+)
+from desktop.views.permits.host import DialogHost
+from desktop.views.permits.lists import paid_words
+from desktop.views.permits.page import ParkerPanel
+
+
+class _RefundAwaitsApproval(KnownError):
+    """The database sent the refund for approval after all (the limit changed meanwhile)."""
+
+    def __init__(self, result: CancelResult) -> None:
+        super().__init__("The refund needs a manager's approval.")
+        self.result = result
+
+
+class PermitChanges(QObject):
+    """The renewal, transfer, cancellation and fee flows for the open parker's page."""
+
+    #: The page changed; the permit to put the cursor on (a renewal), or None.
+    changed = Signal(object)
+
+    def __init__(
+        self,
+        service: PermitService,
+        runner: OperationRunner,
+        host: DialogHost,
+        *,
+        panel: ParkerPanel,
+        currency: Callable[[], str],
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self.service, self.runner, self.host = service, runner, host
+        self.panel, self.currency = panel, currency
+        self.owner = parent
+
+    def renew(self) -> None:
+        permit = self.panel.selected_permit()
+        if (
+            not self.panel.renew_button.isEnabled()
+            or permit is None
+            or self.host.payment_dialog is not None
+        ):
+            return
+        service = self.service
+        self.runner.run(
+            lambda: service.renewal_quote(permit.id),
+            while_alive(self.owner, lambda quote: self._renew_with(permit, quote)),
+            parent=self.owner,
+        )
+
+    def _renew_with(self, permit: PermitInfo, quote: Quote) -> None:
+        service, permit_id = self.service, permit.id
+
+        def paid(payment: PaymentResult) -> None:
+            self.host.show_receipt(payment)
+            period = format_period(quote.first_day, quote.last_day)
+            self.panel.show_notice(
+                f"Renewed {permit.number} as {payment.permit_number} for {period}: "
+                + paid_words(payment, self.currency())
+            )
+            self.changed.emit(payment.permit_id)
+
+        self.host.open_payment(
+            title=f"Renew permit {permit.number}",
+            description=(
+                f"Renewal of {permit.number}, {permit.title}, {permit.lot_name}: "
+                f"{describe_quote(quote, self.currency())}."
+            ),
+            amount=quote.price,
+            submit=lambda key, tender: service.renew(key, permit_id, tender),
+            paid=paid,
+        )
+
+    def transfer(self) -> None:
+        permit, page = self.panel.selected_permit(), self.panel.page
+        if not self.panel.transfer_button.isEnabled() or permit is None or page is None:
+            return
+        dialog = TransferDialog(permit, page.parker.vehicles, self.owner)
+        self.host.open_action(dialog)
+        service = self.service
+
+        def submitted(leaving: int, joining: int) -> None:
+            def done(fresh: PermitInfo) -> None:
+                if alive(dialog):
+                    dialog.accept()
+                self.panel.show_notice(f"Permit {fresh.number} now covers {permit_plates(fresh)}.")
+                self.changed.emit(None)
+
+            def failed(exc: BaseException) -> bool:
+                if not alive(dialog) or not isinstance(exc, KnownError):
+                    return False
+                dialog.set_busy(False)
+                dialog.show_problem(exc.message)
+                return True
+
+            self.runner.run(
+                lambda: service.transfer(permit.id, leaving, joining),
+                while_alive(self.owner, done),
+                failure_while_alive(self.owner, failed),
+                write=True,
+                parent=dialog,
+            )
+
+        dialog.submitted.connect(submitted)
+
+    def cancel(self) -> None:
+        permit = self.panel.selected_permit()
+        if (
+            not self.panel.cancel_button.isEnabled()
+            or permit is None
+            or self.host.action_dialog is not None
+        ):
+            return
+        service = self.service
+        self.runner.run(
+            lambda: service.refund_estimate(permit.id),
+            while_alive(self.owner, lambda estimate: self._ask_cancel(permit, estimate)),
+            parent=self.owner,
+        )
+
+    def _ask_cancel(self, permit: PermitInfo, estimate: RefundEstimate) -> None:
+        if self.host.action_dialog is not None:
+            return
+        dialog = CancelPermitDialog(permit, estimate, self.currency(), self.owner)
+        dialog.accepted.connect(lambda: self._cancel_with(permit, estimate, dialog.reason_text()))
+        self.host.open_action(dialog)
+
+    def _cancel_with(self, permit: PermitInfo, estimate: RefundEstimate, reason: str) -> None:
+        service, permit_id = self.service, permit.id
+        if estimate.amount > 0 and not estimate.needs_approval:
+            # Paid out now: the payment dialog takes the refund's tender and its key.
+            def submit(key: uuid.UUID, tender: Tender) -> PaymentResult:
+                result = service.cancel(key, permit_id, reason, tender)
+                if result.payment is None:
+                    raise _RefundAwaitsApproval(result)
+                return result.payment
+
+            def paid(payment: PaymentResult) -> None:
+                self.host.show_receipt(payment)
+                self.panel.show_notice(
+                    f"Cancelled {permit.number}. Refund of "
+                    f"{format_money(payment.amount, self.currency())} paid by "
+                    f"{tender_words(payment.tender)} (receipt {payment.receipt_number})."
+                )
+                self.changed.emit(None)
+
+            def refused(exc: KnownError) -> bool:
+                if isinstance(exc, _RefundAwaitsApproval):
+                    self._cancelled(exc.result)
+                    return True
+                return False
+
+            self.host.open_payment(
+                title=f"Refund for {permit.number}",
+                description=f"Refund for cancelled permit {describe_permit(permit)}.",
+                amount=estimate.amount,
+                submit=submit,
+                paid=paid,
+                direction="out",
+                tender=estimate.original_tender if estimate.original_tender != "none" else None,
+                on_refused=refused,
+            )
+            return
+        key = new_payment_key()
+        self.runner.run(
+            lambda: service.cancel(key, permit_id, reason, NO_PAYMENT),
+            while_alive(self.owner, self._cancelled),
+            write=True,
+            parent=self.owner,
+        )
+
+    def _cancelled(self, result: CancelResult) -> None:
+        amount = format_money(result.refund_amount, self.currency())
+        if result.refund_id is None:
+            text = f"Cancelled {result.permit_number}; no refund was due."
+        elif result.refund_status == "pending" and result.approval_reason == "tender":
+            text = (
+                f"Cancelled {result.permit_number}. Refund of {amount} awaits a manager's "
+                "approval: a refund goes back the way it was paid, and another tender needs one."
+            )
+        elif result.refund_status == "pending":
+            text = (
+                f"Cancelled {result.permit_number}. Refund of {amount} awaits a manager's approval."
+            )
+        elif result.payment is not None:
+            text = (
+                f"Cancelled {result.permit_number}. Refund of {amount} paid by "
+                f"{tender_words(result.payment.tender)} (receipt {result.payment.receipt_number})."
+            )
+        else:
+            text = f"Cancelled {result.permit_number}. Refund of {amount} is approved, to be paid."
+        self.panel.show_notice(text, good=result.refund_status != "pending")
+        self.changed.emit(None)
+
+    def charge_fee(self) -> None:
+        page = self.panel.page
+        if not self.panel.editable or page is None or self.host.action_dialog is not None:
+            return
+        dialog = FeeDialog(page.parker.name, self.currency(), self.runner, self.owner)
+        service, parker_id = self.service, page.parker.id
+
+        def go() -> None:
+            amount, memo = dialog.value, dialog.memo_text()
+
+            def paid(payment: PaymentResult) -> None:
+                self.host.show_receipt(payment)
+                self.panel.show_notice(
+                    f"Fee charged: {memo}, " + paid_words(payment, self.currency())
+                )
+                self.changed.emit(None)
+
+            self.host.open_payment(
+                title=f"Fee for {page.parker.name}",
+                description=memo,
+                amount=amount,
+                submit=lambda key, tender: service.charge_fee(key, parker_id, amount, memo, tender),
+                paid=paid,
+            )
+
+        dialog.accepted.connect(go)
+        self.host.open_action(dialog)
