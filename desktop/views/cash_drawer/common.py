@@ -2,52 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import (
-    QLabel,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton
 
+from desktop.services.cashdrawer import CashDrawerService, variance_words
 from desktop.services.documents import Office
-from desktop.services.localization import format_recent
-
-_Index = QModelIndex | QPersistentModelIndex
-
-
-PAGE_SIZE = 100
-
-
-#: Role that hands back the shift id of a history row.
-SHIFT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-
+from desktop.views.kit.operations import OperationRunner
 
 SHORT_COLOUR = "#b42318"
-
-
 OVER_COLOUR = "#b54708"
-
-
 BALANCED_COLOUR = "#067647"
-
-
 MUTED_COLOUR = "#5b6577"
 
+#: Amounts line up on the right of their column.
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 #: The largest amount a drawer's columns make room for.
 MOST = Decimal("-8888.88")
 
-
+#: Until the office's settings have arrived.
 FALLBACK_OFFICE = Office(name="", currency="USD", time_zone="UTC", receipt_footer="")
 
 
-def short_local(at: datetime, time_zone: str) -> str:
-    """'21 Nov 14:05' in the office's zone (the year too when it is not this year); table
-    cells use it, their tooltips the full :func:`format_local`."""
-    return format_recent(at, time_zone)
+@dataclass(frozen=True)
+class DeskUser:
+    """The person at the desk, and the service and runner its panels share."""
+
+    service: CashDrawerService
+    runner: OperationRunner
+    login: str
+    is_clerk: bool
+    is_manager: bool
 
 
 def variance_colour(variance: Decimal) -> str:
@@ -58,11 +47,17 @@ def variance_colour(variance: Decimal) -> str:
     return BALANCED_COLOUR
 
 
-def _payments_words(count: int) -> str:
+def show_variance(label: QLabel, variance: Decimal, currency: str) -> None:
+    """ "Short by $5.00" in red, "Over by …" in amber, "Balanced" in green."""
+    label.setText(variance_words(variance, currency))
+    label.setStyleSheet(f"font-weight: 600; color: {variance_colour(variance)};")
+
+
+def payments_words(count: int) -> str:
     return "no payments yet" if count == 0 else f"{count} payment{'' if count == 1 else 's'}"
 
 
-def _title_label(text: str = "") -> QLabel:
+def title_label(text: str = "") -> QLabel:
     label = QLabel(text)
     # Inline because the application style sheet sets every widget's font size.
     label.setStyleSheet("font-size: 13pt; font-weight: 600; color: #111827;")
@@ -71,43 +66,49 @@ def _title_label(text: str = "") -> QLabel:
     return label
 
 
-def _hint(text: str = "") -> QLabel:
+def hint_label(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setObjectName("hint")
     label.setWordWrap(True)
     return label
 
 
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setObjectName("formError")
-    label.setWordWrap(True)
-    label.setVisible(False)
-    return label
+def add_column_heads(grid: QGridLayout, captions: Sequence[str]) -> None:
+    """Bold grey titles in the first row of ``grid``; all but the first over amounts."""
+    for column, caption in enumerate(captions):
+        head = QLabel(caption)
+        head.setStyleSheet(f"font-weight: 600; color: {MUTED_COLOUR};")
+        grid.addWidget(head, 0, column, RIGHT if column else Qt.AlignmentFlag.AlignLeft)
 
 
-class _Pages(QWidget):
-    """Shows one of its pages at a time and is exactly as tall as that page (a stacked
-    widget is as tall as its tallest page, wrapped text included)."""
+def facts_grid(facts: Sequence[tuple[str, QLabel]], spacing: int) -> QGridLayout:
+    """A caption and its value, right-aligned beside it, a row each."""
+    grid = QGridLayout()
+    grid.setHorizontalSpacing(spacing)
+    grid.setVerticalSpacing(5)
+    for row, (caption, value) in enumerate(facts):
+        grid.addWidget(hint_label(caption), row, 0)
+        value.setAlignment(RIGHT)
+        grid.addWidget(value, row, 1)
+    grid.setColumnStretch(2, 1)
+    return grid
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._pages: list[QWidget] = []
-        self._current: QWidget | None = None
 
-    def addWidget(self, page: QWidget) -> None:
-        self._pages.append(page)
-        self._layout.addWidget(page)
-        page.setVisible(self._current is None)
-        if self._current is None:
-            self._current = page
-
-    def setCurrentWidget(self, page: QWidget) -> None:
-        self._current = page
-        for other in self._pages:
-            other.setVisible(other is page)
-
-    def currentWidget(self) -> QWidget | None:
-        return self._current
+def action_button(
+    text: str,
+    name: str,
+    pressed: Callable[[], object] | None = None,
+    *,
+    tip: str = "",
+    primary: bool = False,
+) -> QPushButton:
+    """A button of the desk; Enter presses it when it has the focus, as Space does."""
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setToolTip(tip)
+    button.setAutoDefault(True)
+    if primary:
+        button.setProperty("primary", True)
+    if pressed is not None:
+        button.clicked.connect(pressed)
+    return button

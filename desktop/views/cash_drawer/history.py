@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QWidget,
-)
+from PySide6.QtWidgets import QWidget
 
 from desktop.services.cashdrawer import (
     CashDrawerService,
@@ -17,26 +13,16 @@ from desktop.services.cashdrawer import (
     variance_words,
 )
 from desktop.services.documents import Office
-from desktop.services.localization import format_local, format_money
+from desktop.services.localization import format_local, format_money, format_recent
 from desktop.views.cash_drawer.common import (
     FALLBACK_OFFICE,
     MOST,
     MUTED_COLOUR,
-    PAGE_SIZE,
-    SHIFT_ID_ROLE,
     SHORT_COLOUR,
-    _Index,
-    short_local,
     variance_colour,
 )
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import (
-    Column,
-    Page,
-    PagedRowsModel,
-    money_column,
-    time_column,
-)
+from desktop.views.kit.tables import Column, Page, PagedRowsModel, money_column, time_column
 
 
 def _sign_off_words(shift: ShiftSummary) -> str:
@@ -79,7 +65,7 @@ class ShiftHistoryModel(PagedRowsModel[ShiftSummary, int]):
             return self._office.currency
 
         def when(at: datetime | None, empty: str = "") -> str:
-            return short_local(at, zone()) if at is not None else empty
+            return format_recent(at, zone()) if at is not None else empty
 
         def in_full(at: datetime | None) -> str | None:
             return format_local(at, zone()) if at is not None else None
@@ -109,7 +95,7 @@ class ShiftHistoryModel(PagedRowsModel[ShiftSummary, int]):
                 time_column(
                     "Opened",
                     lambda s: s.opened_at,
-                    lambda at: short_local(at, zone()),
+                    lambda at: format_recent(at, zone()),
                     sample="28 Nov 18:88",
                     tooltip=lambda s: in_full(s.opened_at),
                 ),
@@ -150,7 +136,6 @@ class ShiftHistoryModel(PagedRowsModel[ShiftSummary, int]):
             ],
             self._fetch_shifts,
             runner,
-            page_size=PAGE_SIZE,
             key=lambda s: s.id,
             report_in_place=True,
             dialog_parent=parent,
@@ -166,17 +151,8 @@ class ShiftHistoryModel(PagedRowsModel[ShiftSummary, int]):
             self._office = office
             self.redraw()
 
-    def shift_at(self, row: int) -> ShiftSummary | None:
-        return self.row_at(row)
-
     def _fetch_shifts(self, after: int | None, limit: int) -> Page[ShiftSummary, int]:
         rows = self._service.shifts(self._show(), limit=limit + 1, after=after)
         more = len(rows) > limit
         rows = rows[:limit]
         return Page(tuple(rows), rows[-1].id if more and rows else None)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == SHIFT_ID_ROLE:
-            shift = self.row_at(index.row()) if index.isValid() else None
-            return shift.id if shift is not None else None
-        return super().data(index, role)

@@ -19,7 +19,9 @@ from desktop.services.cashdrawer import AWAITING, CashDrawerService
 from desktop.services.live import ChangeListener
 from desktop.services.localization import format_money
 from desktop.services.workspace import Workspace
-from desktop.views.cash_drawer.desk import NO_SHIFT_TITLE, CashDrawerDesk, ShiftHistoryModel
+from desktop.views.cash_drawer.desk import CashDrawerDesk
+from desktop.views.cash_drawer.drawer_panel import NO_SHIFT_TITLE
+from desktop.views.cash_drawer.history import ShiftHistoryModel
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
@@ -89,7 +91,7 @@ def cash_fee(conn: psycopg.Connection[tuple[object, ...]], amount: str) -> None:
 
 
 def history_texts(desk: CashDrawerDesk, shift_id: int) -> list[str]:
-    model = desk.history_model
+    model = desk.history.model
     row = model.row_of(shift_id)
     assert row is not None
     return [str(model.index(row, c).data()) for c in range(model.columnCount())]
@@ -99,48 +101,48 @@ def test_opening_and_closing_a_shift_with_a_variance(
     qtbot: QtBot, desk_for: Callable[[str], CashDrawerDesk], connect_as: Connect
 ) -> None:
     desk = desk_for("alice")
-    assert desk.state is not None
-    currency = desk.state.office.currency
-    assert desk.drawer_stack.currentWidget() is desk.no_shift_page
-    assert desk.no_shift_title.text() == NO_SHIFT_TITLE
-    assert desk.open_button.isVisible()
-    assert not desk.close_button.isVisible()
+    assert desk.drawer.state is not None
+    currency = desk.drawer.state.office.currency
+    assert desk.drawer.drawer_stack.currentWidget() is desk.drawer.no_shift_page
+    assert desk.drawer.no_shift_title.text() == NO_SHIFT_TITLE
+    assert desk.drawer.open_button.isVisible()
+    assert not desk.drawer.close_button.isVisible()
     assert desk.leave_warning() is None  # nothing open: logging out asks nothing
 
     # A float that is not an amount is pointed out, and nothing is opened.
-    qtbot.keyClicks(desk.open_float_edit, "abc")
-    qtbot.keyClick(desk.open_float_edit, "\r")
-    qtbot.waitUntil(desk.open_error.isVisible, timeout=TIMEOUT_MS)
-    assert "Type the float as an amount" in desk.open_error.text()
-    assert desk.open_float_edit.property("invalid") is True
+    qtbot.keyClicks(desk.drawer.open_float_edit, "abc")
+    qtbot.keyClick(desk.drawer.open_float_edit, "\r")
+    qtbot.waitUntil(desk.drawer.open_error.isVisible, timeout=TIMEOUT_MS)
+    assert "Type the float as an amount" in desk.drawer.open_error.text()
+    assert desk.drawer.open_float_edit.property("invalid") is True
 
-    desk.open_float_edit.clear()
-    qtbot.keyClicks(desk.open_float_edit, "100")
-    qtbot.keyClick(desk.open_float_edit, "\r")
-    qtbot.waitUntil(desk.close_button.isVisible, timeout=TIMEOUT_MS)
-    assert desk.state is not None
-    qtbot.waitUntil(lambda: desk.state is not None and desk.state.current is not None)
-    shift = desk.state.current
+    desk.drawer.open_float_edit.clear()
+    qtbot.keyClicks(desk.drawer.open_float_edit, "100")
+    qtbot.keyClick(desk.drawer.open_float_edit, "\r")
+    qtbot.waitUntil(desk.drawer.close_button.isVisible, timeout=TIMEOUT_MS)
+    assert desk.drawer.state is not None
+    qtbot.waitUntil(lambda: desk.drawer.state is not None and desk.drawer.state.current is not None)
+    shift = desk.drawer.state.current
     assert shift is not None
-    assert desk.shift_title.text() == f"Shift {shift.id} is open"
+    assert desk.drawer.shift_title.text() == f"Shift {shift.id} is open"
     warning = desk.leave_warning()
     assert warning is not None
     assert f"shift {shift.id} is still open" in warning
-    assert format_money(Decimal(100), currency) in desk.shift_facts.text()
-    assert "no payments yet" in desk.shift_facts.text()
-    assert not desk.open_error.isVisible()
+    assert format_money(Decimal(100), currency) in desk.drawer.shift_facts.text()
+    assert "no payments yet" in desk.drawer.shift_facts.text()
+    assert not desk.drawer.open_error.isVisible()
 
     # A cash payment at the counter shows up in the running totals by itself (live), as a
     # payment counted, never as the cash the drawer should hold: the count at close is blind.
     cash_fee(connect_as("alice"), "12.50")
-    qtbot.waitUntil(lambda: "1 payment" in desk.shift_facts.text(), timeout=TIMEOUT_MS)
-    assert desk.totals_text()["cash"] == ("counted at close", "")
-    assert not desk.report_button.isVisible()  # no report of the open drawer for its clerk
-    assert format_money(Decimal("12.50"), currency) not in desk.shift_facts.text()
+    qtbot.waitUntil(lambda: "1 payment" in desk.drawer.shift_facts.text(), timeout=TIMEOUT_MS)
+    assert desk.drawer.totals_text()["cash"] == ("counted at close", "")
+    assert not desk.drawer.report_button.isVisible()  # no report of the open drawer for its clerk
+    assert format_money(Decimal("12.50"), currency) not in desk.drawer.shift_facts.text()
 
     # The blind count: nothing about what is expected until the count is recorded.
-    desk.close_button.click()
-    dialog = desk.close_dialog
+    desk.drawer.close_button.click()
+    dialog = desk.drawer.close_dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
     shown_before = " ".join(label.text() for label in dialog.findChildren(QLabel))
@@ -150,7 +152,7 @@ def test_opening_and_closing_a_shift_with_a_variance(
     first = next(iter(dialog.spins.values()))
     qtbot.keyClick(first, Qt.Key.Key_Return)
     assert dialog.isVisible()
-    assert desk.last_close is None
+    assert desk.drawer.last_close is None
     dialog.set_count(Decimal(20), 5)
     dialog.set_count(Decimal("0.10"), 75)
     assert dialog.counted_total() == Decimal("107.50")
@@ -158,7 +160,7 @@ def test_opening_and_closing_a_shift_with_a_variance(
     with qtbot.waitSignal(desk.shift_closed, timeout=TIMEOUT_MS):
         dialog.confirm_button.click()
 
-    close = desk.last_close
+    close = desk.drawer.last_close
     assert close is not None
     assert (close.shift_id, close.expected, close.counted, close.variance) == (
         shift.id,
@@ -166,30 +168,30 @@ def test_opening_and_closing_a_shift_with_a_variance(
         Decimal("107.50"),
         Decimal("-5.00"),
     )
-    assert desk.drawer_stack.currentWidget() is desk.result_page
+    assert desk.drawer.drawer_stack.currentWidget() is desk.drawer.result_page
     short = f"Short by {format_money(Decimal('5.00'), currency)}"
-    assert desk.variance_label.text() == short
-    assert desk.result_expected.text() == format_money(Decimal("112.50"), currency)
-    assert "awaits a manager's sign-off" in desk.result_note.text()
+    assert desk.drawer.variance_label.text() == short
+    assert desk.drawer.result_expected.text() == format_money(Decimal("112.50"), currency)
+    assert "awaits a manager's sign-off" in desk.drawer.result_note.text()
     assert not alive(dialog) or not dialog.isVisible()
 
     # The live refresh after the close keeps the result on screen until the clerk is done.
-    qtbot.waitUntil(lambda: desk.history_model.row_of(shift.id) is not None, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: desk.history.model.row_of(shift.id) is not None, timeout=TIMEOUT_MS)
     qtbot.waitUntil(
         lambda: history_texts(desk, shift.id)[ShiftHistoryModel.VARIANCE] == short,
         timeout=TIMEOUT_MS,
     )
     assert history_texts(desk, shift.id)[ShiftHistoryModel.SIGN_OFF] == "Awaiting sign-off"
-    assert desk.drawer_stack.currentWidget() is desk.result_page
+    assert desk.drawer.drawer_stack.currentWidget() is desk.drawer.result_page
 
     with qtbot.waitSignal(desk.report_opened, timeout=TIMEOUT_MS) as opened:
-        desk.report_button.click()
+        desk.drawer.report_button.click()
     preview = opened.args[0]
     assert preview.page_count() >= 1
     preview.close()
 
-    desk.done_button.click()
-    assert desk.drawer_stack.currentWidget() is desk.no_shift_page
+    desk.drawer.done_button.click()
+    assert desk.drawer.drawer_stack.currentWidget() is desk.drawer.no_shift_page
 
 
 def test_a_clerk_sees_only_their_own_shifts(
@@ -203,12 +205,12 @@ def test_a_clerk_sees_only_their_own_shifts(
     try:
         desk = desk_for("bruno")
         with qtbot.waitSignal(desk.history_loaded, timeout=TIMEOUT_MS):
-            desk.filter_combo.setCurrentIndex(desk.filter_combo.findText("All"))
-        model = desk.history_model
-        clerks = {s.clerk for r in range(model.rowCount()) if (s := model.shift_at(r))}
+            desk.history.filter_combo.setCurrentIndex(desk.history.filter_combo.findText("All"))
+        model = desk.history.model
+        clerks = {s.clerk for r in range(model.rowCount()) if (s := model.row_at(r))}
         assert clerks <= {"bruno"}
         assert model.row_of(theirs.id) is None
-        assert not desk.sign_off_button.isVisible()
+        assert not desk.history.sign_off_button.isVisible()
     finally:
         other.close_shift(theirs.id, {Decimal(20): 2})
 
@@ -225,31 +227,31 @@ def test_manager_sees_the_variance_and_signs_it_off(
     clerk.close_shift(shift.id, {Decimal(20): 2, Decimal(5): 1})  # 45 of 50: short by 5
 
     desk = desk_for("manager")
-    assert not desk.drawer_panel.isVisible()  # managers do not keep a drawer
-    assert desk.current_filter() == AWAITING
-    qtmodeltester.check(desk.history_model)
-    qtbot.waitUntil(lambda: desk.history_model.row_of(shift.id) is not None, timeout=TIMEOUT_MS)
+    assert not desk.drawer.isVisible()  # managers do not keep a drawer
+    assert desk.history.current_filter() == AWAITING
+    qtmodeltester.check(desk.history.model)
+    qtbot.waitUntil(lambda: desk.history.model.row_of(shift.id) is not None, timeout=TIMEOUT_MS)
     texts = history_texts(desk, shift.id)
     assert texts[ShiftHistoryModel.CLERK] == "Bruno"
     assert texts[ShiftHistoryModel.SIGN_OFF] == "Awaiting sign-off"
     # At the default window size nothing in the list is cut ("Awaiting sig…" before).
     desk.resize(1200, 780)
     qtbot.wait(50)
-    assert cut_texts(desk.history_view) == []
+    assert cut_texts(desk.history.view) == []
 
-    assert not desk.sign_off_button.isEnabled()
-    assert desk.select_shift(shift.id)
-    assert desk.sign_off_button.isEnabled()
-    dialog = desk.sign_off_selected()
+    assert not desk.history.sign_off_button.isEnabled()
+    assert desk.history.select_shift(shift.id)
+    assert desk.history.sign_off_button.isEnabled()
+    dialog = desk.history.sign_off_selected()
     assert dialog is not None
     assert not dialog.sign_button.isEnabled()  # a note is required
     qtbot.keyClicks(dialog.note_edit, "Five dollar bill found under the drawer tray.")
     assert dialog.sign_button.isEnabled()
-    with qtbot.waitSignal(dialog.signed, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(dialog.saved, timeout=TIMEOUT_MS):
         dialog.sign_button.click()
 
     # Signed off, it leaves the "awaiting" list; under All it says who signed.
-    qtbot.waitUntil(lambda: desk.history_model.row_of(shift.id) is None, timeout=TIMEOUT_MS)
-    desk.filter_combo.setCurrentIndex(desk.filter_combo.findText("All"))
-    qtbot.waitUntil(lambda: desk.history_model.row_of(shift.id) is not None, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: desk.history.model.row_of(shift.id) is None, timeout=TIMEOUT_MS)
+    desk.history.filter_combo.setCurrentIndex(desk.history.filter_combo.findText("All"))
+    qtbot.waitUntil(lambda: desk.history.model.row_of(shift.id) is not None, timeout=TIMEOUT_MS)
     assert history_texts(desk, shift.id)[ShiftHistoryModel.SIGN_OFF] == "Signed off by mona"

@@ -1,0 +1,209 @@
+"""The shift history: a filter, the list of shifts, their reports and a manager's sign-off.
+
+Row-level security limits the list to the clerk's own shifts and opens it to every drawer
+for a manager.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.cashdrawer import ALL, AWAITING, MINE, OPEN, ShiftSummary
+from desktop.views.cash_drawer.common import DeskUser, action_button
+from desktop.views.cash_drawer.dialogs import SignOffDialog
+from desktop.views.cash_drawer.history import ShiftHistoryModel
+from desktop.views.kit.tables import DeskTable
+from desktop.views.kit.widgets import EmptyState
+
+#: (title in the filter, service filter)
+FILTERS = (("Mine", MINE), ("Open", OPEN), ("Awaiting sign-off", AWAITING), ("All", ALL))
+
+
+class HistoryPanel(QWidget):
+    """The shifts of the chosen filter, newest first, with their reports and sign-offs."""
+
+    #: The list has (re)loaded.
+    loaded = Signal()
+    #: A shift's report was asked for (its id).
+    report_wanted = Signal(int)
+
+    def __init__(self, user: DeskUser, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.user, self.service, self.runner = user, user.service, user.runner
+        self.sign_off_dialog: SignOffDialog | None = None
+        self._reselect: int | None = None
+
+        self.model = ShiftHistoryModel(self.service, self.runner, self.current_filter, parent=self)
+        self.model.rows_arrived.connect(self._arrived)
+        self.model.failed.connect(self._failed)
+        bar = self._build_bar()
+        self.view = DeskTable(self.model)
+        self.view.setObjectName("shiftHistory")
+        self.view.setShowGrid(False)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 12)
+        self.view.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
+        self.view.activated.connect(lambda _index: self._report_selected())
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
+        self.empty = EmptyState("", "")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(14)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+
+    def _build_bar(self) -> QHBoxLayout:
+        title = QLabel("Shifts" if self.user.is_manager else "Your shifts")
+        title.setStyleSheet("font-size: 11pt; font-weight: 600; color: #111827;")
+        caption = QLabel("&Show")
+        self.filter_combo = QComboBox()
+        self.filter_combo.setObjectName("shiftFilter")
+        for text, key in FILTERS:
+            self.filter_combo.addItem(text, key)
+        default = AWAITING if self.user.is_manager else MINE
+        self.filter_combo.setCurrentIndex([key for _t, key in FILTERS].index(default))
+        caption.setBuddy(self.filter_combo)
+        self.filter_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        self.report_button = action_button(
+            "Shift report…",
+            "historyReportButton",
+            self._report_selected,
+            tip="Report of the selected shift (Enter)",
+        )
+        self.sign_off_button = action_button(
+            "Sign off…", "signOffShiftButton", self.sign_off_selected, primary=True
+        )
+        self.sign_off_button.setVisible(self.user.is_manager)
+        self.refresh_button = action_button(
+            "Refresh", "refreshShiftsButton", tip="Load the drawer and the shifts again (F5)"
+        )
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
+        bar.addWidget(title)
+        bar.addSpacing(12)
+        bar.addWidget(caption)
+        bar.addWidget(self.filter_combo)
+        bar.addWidget(self.count_label)
+        bar.addStretch(1)
+        for button in (self.refresh_button, self.report_button, self.sign_off_button):
+            bar.addWidget(button)
+        return bar
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def current_filter(self) -> str:
+        return str(self.filter_combo.currentData())
+
+    def refresh(self, select: int | None = None) -> None:
+        """The shifts of the chosen filter again, then ``select`` (else the selected shift)
+        selected; the rows on screen stay until the new ones arrive."""
+        self._reselect = select or self.selected_shift_id()
+        self.model.refresh()
+
+    def _arrived(self) -> None:
+        selected, self._reselect = self._reselect, None
+        if selected is not None:
+            self.select_shift(selected)
+        rows = self.model.rowCount()
+        more = "+" if self.model.canFetchMore(QModelIndex()) else ""
+        self.count_label.setText(f"{rows}{more} shift{'' if rows == 1 else 's'}")
+        if rows:
+            self.stack.setCurrentWidget(self.view)
+        else:
+            self._show_empty(*self._empty_words())
+        self.update_buttons()
+        self.loaded.emit()
+
+    def _failed(self, message: str) -> None:
+        self._show_empty("The shifts could not be loaded", message)
+
+    def _show_empty(self, title: str, text: str) -> None:
+        self.empty.title.setText(title)
+        self.empty.text.setText(text)
+        self.stack.setCurrentWidget(self.empty)
+
+    def _empty_words(self) -> tuple[str, str]:
+        show = self.current_filter()
+        if show == AWAITING:
+            return (
+                "No variances await sign-off",
+                "Every closed shift balanced or has been signed off. Choose All to see them.",
+            )
+        if show == OPEN:
+            return ("No shift is open", "Open shifts appear here until the drawer is counted.")
+        if self.user.is_clerk:
+            return ("No shifts yet", "Your shifts appear here once you open one.")
+        return ("No shifts yet", "Clerks' shifts appear here once they open their drawers.")
+
+    # -- the selected shift ---------------------------------------------------------------------
+
+    def selected_shift(self) -> ShiftSummary | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def selected_shift_id(self) -> int | None:
+        shift = self.selected_shift()
+        return shift.id if shift else None
+
+    def select_shift(self, shift_id: int) -> bool:
+        row = self.model.row_of(shift_id)
+        if row is None:
+            return False
+        self.view.selectRow(row)
+        self.view.scrollTo(self.model.index(row, 0))
+        return True
+
+    def update_buttons(self) -> None:
+        shift = self.selected_shift()
+        reportable = shift is not None and (self.user.is_manager or not shift.is_open)
+        self.report_button.setEnabled(reportable)
+        self.report_button.setToolTip(
+            "Report of the selected shift (Enter)"
+            if reportable or shift is None
+            else "The report of your shift is ready once you have counted and closed it"
+        )
+        can_sign = (
+            self.user.is_manager
+            and shift is not None
+            and shift.needs_sign_off
+            and shift.clerk != self.user.login
+        )
+        self.sign_off_button.setEnabled(can_sign)
+        if shift is None:
+            tip = "Select a closed shift with a variance"
+        elif not shift.needs_sign_off:
+            tip = "Only a closed shift with a variance not yet signed off needs this"
+        elif not can_sign:
+            tip = "Another manager signs off your own drawer"
+        else:
+            tip = "Accept the variance of the selected shift, with a note"
+        self.sign_off_button.setToolTip(tip)
+
+    def _report_selected(self) -> None:
+        if self.report_button.isEnabled() and (shift_id := self.selected_shift_id()):
+            self.report_wanted.emit(shift_id)
+
+    def sign_off_selected(self) -> SignOffDialog | None:
+        shift = self.selected_shift()
+        if shift is None or not self.sign_off_button.isEnabled():
+            return None
+        dialog = SignOffDialog(self.service, self.runner, shift, self.model.office, self)
+        dialog.saved.connect(lambda signed: self.refresh(select=signed.id))
+        dialog.finished.connect(dialog.deleteLater)
+        self.sign_off_dialog = dialog
+        dialog.open()
+        return dialog
