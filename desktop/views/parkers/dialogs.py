@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -118,3 +119,39 @@ class ReasonDialog(QDialog):
 
     def reason(self) -> str:
         return self.text.toPlainText().strip()
+
+
+def ask_reason(parent: QWidget, title: str, prompt: str, action: str) -> str | None:
+    """The reason typed for a deactivation or removal, or None when the clerk cancels."""
+    dialog = ReasonDialog(title, prompt, action, parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.reason() or None
+
+
+def choose_duplicate(
+    parent: QWidget, candidates: list[DuplicateCandidate]
+) -> tuple[str, int | None]:
+    """Open the existing parker, or create the new one anyway: (choice, existing id)."""
+    dialog = DuplicatesDialog(
+        "Already registered?",
+        "This looks like a parker who is already registered. Open the existing record, "
+        "or create the new one anyway.",
+        candidates,
+        open_label="Open existing",
+        go_label="Create anyway",
+        parent=parent,
+    )
+    dialog.exec()
+    return dialog.choice, dialog.selected_id()
+
+
+def confirm_discard(parent: QWidget, what: str) -> bool:
+    answer = QMessageBox.question(
+        parent,
+        "Unsaved changes",
+        f"Discard your unsaved changes to {what}?",
+        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Discard

@@ -31,9 +31,11 @@ from desktop.services.parkers import (
     VehicleInput,
 )
 from desktop.services.workspace import Workspace
+from desktop.views.kit.dialogs import ConflictDialog
 from desktop.views.kit.live import LIVE, LiveChanges
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.parkers.desk import ConflictDialog, DuplicatesDialog, ParkerDesk
+from desktop.views.parkers.desk import ParkerDesk
+from desktop.views.parkers.dialogs import DuplicatesDialog
 from desktop.views.parkers.model import ParkerResultsModel, VehicleTableModel
 from tests.conftest import ROLE_LOGIN, Database
 
@@ -394,7 +396,7 @@ def test_a_clerk_creates_a_parker_through_the_form(
     assert desk.audit_label.text().startswith("Created by alice at ")
     assert desk.save_state.text() == "Saved."
     assert desk.deactivate_button.isVisible()
-    assert desk.vehicles.isVisible()
+    assert desk.vehicles_panel.table.isVisible()
     found = kit.service.search(f"Form{tag}").rows
     assert [(p.email, p.campus_id, p.affiliation) for p in found] == [
         (f"ines.{tag}@example.edu", f"F{tag.upper()}", "faculty")
@@ -508,7 +510,7 @@ def test_saving_over_another_clerks_change_asks_and_keeps_both_until_reload(
     qtbot.waitUntil(lambda: bruno.desk.save_state.text() == "Saved.", timeout=TIMEOUT)
     # Alice has unsaved edits: she is told, not overwritten.
     qtbot.waitUntil(alice.desk.notice.isVisible, timeout=TIMEOUT)
-    assert alice.desk.notice_label.text().startswith("Changed by someone else — reload to see it")
+    assert alice.desk.notice.label.text().startswith("Changed by someone else — reload to see it")
     assert alice.desk.form.address.text() == "12 Alice Street"
 
     seen: dict[str, str] = {}
@@ -581,8 +583,8 @@ def test_vehicles_are_added_with_the_stored_plate_shown_and_duplicates_caught(
     open_by_keyboard(qtbot, desk, other.id)
 
     # Exact same plate: a message under the plate naming the owner, the dialog stays open.
-    desk.add_vehicle_button.click()
-    dialog = desk.vehicle_dialog
+    desk.vehicles_panel.add_button.click()
+    dialog = desk.vehicles_panel.dialog
     assert dialog is not None
     qtbot.keyClicks(dialog.plate, f"{plate[:3].lower()}-{plate[3:]}")
     assert dialog.stored_as.text() == f"Stored as {plate}"
@@ -598,16 +600,16 @@ def test_vehicles_are_added_with_the_stored_plate_shown_and_duplicates_caught(
         asked.append(str(candidates))
         return True
 
-    monkeypatch.setattr(desk, "confirm_lookalike_plate", add_anyway)
+    monkeypatch.setattr(desk.vehicles_panel, "confirm_lookalike_plate", add_anyway)
     dialog.plate.clear()
     qtbot.keyClicks(dialog.plate, plate.replace("0", "O"))
     qtbot.keyClicks(dialog.make, "Honda")
     qtbot.keyClicks(dialog.model_year, "2019")
     dialog.submit()
-    qtbot.waitUntil(lambda: desk.vehicle_dialog is None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: desk.vehicles_panel.dialog is None, timeout=TIMEOUT)
     assert len(asked) == 1
     assert plate in asked[0]
-    model = desk.vehicles_model
+    model = desk.vehicles_panel.model
     qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=TIMEOUT)
     assert model.index(0, model.PLATE).data() == f"ON {plate.replace('0', 'O')}"
     assert model.index(0, model.MAKE).data() == "Honda"
@@ -624,24 +626,24 @@ def test_a_vehicle_without_a_readable_plate_and_its_removal(
     search(qtbot, desk, f"Noplate{tag}")
     open_by_keyboard(qtbot, desk, parker.id)
 
-    desk.add_vehicle()
-    dialog = desk.vehicle_dialog
+    desk.vehicles_panel.add()
+    dialog = desk.vehicles_panel.dialog
     assert dialog is not None
     dialog.jurisdiction.setCurrentText("QC")
     dialog.plate_status.setCurrentIndex(dialog.plate_status.findData("unreadable"))
     assert not dialog.plate.isEnabled()
     dialog.submit()
-    model = desk.vehicles_model
+    model = desk.vehicles_panel.model
     qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=TIMEOUT)
     assert model.index(0, model.PLATE).data() == "Plate unreadable"
     assert "QC" in model.index(0, model.PLATE).data(Qt.ItemDataRole.ToolTipRole)
 
-    monkeypatch.setattr(desk, "ask_reason", lambda *_args: "Sold the car")
-    desk.vehicles.setCurrentIndex(model.index(0, 0))
-    assert desk.remove_vehicle_button.text() == "Remove…"
-    desk.remove_vehicle_button.click()
+    monkeypatch.setattr(desk.vehicles_panel, "ask_reason", lambda *_args: "Sold the car")
+    desk.vehicles_panel.table.setCurrentIndex(model.index(0, 0))
+    assert desk.vehicles_panel.remove_button.text() == "Remove…"
+    desk.vehicles_panel.remove_button.click()
     qtbot.waitUntil(lambda: model.index(0, model.STATUS).data() == "Removed", timeout=TIMEOUT)
-    assert desk.remove_vehicle_button.text() == "Restore"
+    assert desk.vehicles_panel.remove_button.text() == "Restore"
 
 
 # -- live changes and roles -------------------------------------------------------------------
@@ -708,11 +710,11 @@ def test_an_adjudicator_sees_the_record_read_only(
         desk.new_button,
         desk.save_button,
         desk.deactivate_button,
-        desk.add_vehicle_button,
-        desk.remove_vehicle_button,
+        desk.vehicles_panel.add_button,
+        desk.vehicles_panel.remove_button,
     ):
         assert not button.isVisible()
-    assert desk.vehicles_model.rowCount() == 1
+    assert desk.vehicles_panel.model.rowCount() == 1
     desk.new_parker()
     assert desk._detail is not None  # nothing happened
     assert desk._detail.id == parker.id
@@ -792,11 +794,11 @@ def test_a_vehicle_with_permits_has_its_plate_corrected_with_a_reason(
     alice.commit()
     search(qtbot, desk, f"Corrected{tag}")
     open_by_keyboard(qtbot, desk, owner.id)
-    model = desk.vehicles_model
+    model = desk.vehicles_panel.model
     qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=TIMEOUT)
-    desk.vehicles.setCurrentIndex(model.index(0, 0))
-    desk.edit_vehicle()
-    dialog = desk.vehicle_dialog
+    desk.vehicles_panel.table.setCurrentIndex(model.index(0, 0))
+    desk.vehicles_panel.edit()
+    dialog = desk.vehicles_panel.dialog
     assert dialog is not None
     assert not dialog.correction_note.isVisible()  # nothing to correct yet
     qtbot.keyClicks(dialog.make, "Mazda")  # other details are edited freely
@@ -812,13 +814,13 @@ def test_a_vehicle_with_permits_has_its_plate_corrected_with_a_reason(
 
     qtbot.keyClicks(dialog.correction_reason, "Registered with a typo")
     dialog.submit()
-    qtbot.waitUntil(lambda: desk.vehicle_dialog is None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: desk.vehicles_panel.dialog is None, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: model.index(0, model.PLATE).data() == f"ON {fixed}", timeout=TIMEOUT)
     assert model.index(0, model.MAKE).data() == "Mazda"
 
-    desk.vehicles.setCurrentIndex(model.index(0, 0))
-    desk.edit_vehicle()
-    again = desk.vehicle_dialog
+    desk.vehicles_panel.table.setCurrentIndex(model.index(0, 0))
+    desk.vehicles_panel.edit()
+    again = desk.vehicles_panel.dialog
     assert again is not None
     assert again.history.isVisible()
     assert f"ON {plate} → ON {fixed}" in again.history.text()

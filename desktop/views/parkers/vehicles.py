@@ -1,0 +1,236 @@
+"""The open parker's vehicles on the parker desk: add, edit, remove and restore them.
+
+A plate that differs from a registered one only by look-alike characters (0 and O…)
+is asked about before it is added; a removed vehicle stays on record with the reason.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from desktop.services.errors import (
+    ConflictError,
+    DuplicateCandidate,
+    DuplicateWarning,
+    ValidationError,
+)
+from desktop.services.parkers import (
+    ParkerDetail,
+    ParkerService,
+    VehicleInput,
+    VehicleRecord,
+)
+from desktop.views.kit.layout import STRETCH, button, hbox, holder, label, vbox
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.tables import DeskTable
+from desktop.views.kit.widgets import alive, failure_while_alive, while_alive
+from desktop.views.parkers.dialogs import CREATE_ANYWAY, DuplicatesDialog, ask_reason
+from desktop.views.parkers.model import VehicleTableModel, plate_title
+from desktop.views.parkers.vehicle_dialog import VehicleDialog
+
+
+class VehiclesPanel(QWidget):
+    """The vehicles of the open parker, with the buttons that change them."""
+
+    #: A vehicle was saved, removed or restored (its id): fetch the parker again.
+    changed = Signal(int)
+    #: Someone else changed a vehicle first: fetch the parker again.
+    stale = Signal()
+
+    def __init__(
+        self,
+        service: ParkerService,
+        runner: OperationRunner,
+        *,
+        editable: bool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service, self.runner, self.editable = service, runner, editable
+        self.parker: ParkerDetail | None = None
+        self.dialog: VehicleDialog | None = None
+        self.model = VehicleTableModel(self)
+        self.table = DeskTable(self.model)
+        self.table.setAlternatingRowColors(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        row_height = self.table.verticalHeader().defaultSectionSize()
+        # Room for a household's cars; more scroll.
+        self.table.setMinimumHeight(row_height * 3 + 30)
+        self.table.setMaximumHeight(row_height * 6 + 30)
+        # Denser cells than the results: six columns share half the desk's width.
+        self.table.setStyleSheet(
+            "QTableView::item { padding: 3px 4px; } QHeaderView::section { padding: 6px 4px; }"
+        )
+        self.hint = label("Save the parker first, then add their vehicles.", name="hint")
+        self.add_button = button("Add vehicle…", self.add)
+        self.edit_button = button("Edit…", self.edit)
+        self.remove_button = button("Remove…", self.toggle_active)
+        self.buttons = holder(
+            hbox(self.add_button, self.edit_button, self.remove_button, STRETCH),
+            visible=editable,
+        )
+        title = label("Vehicles", style="font-weight: 600;")
+        vbox(title, self.hint, self.table, self.buttons, STRETCH, spacing=6, parent=self)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.table.activated.connect(lambda _index: self.edit())
+        self.show_parker(None, new=False)
+
+    def show_parker(self, parker: ParkerDetail | None, *, new: bool) -> None:
+        """The parker whose vehicles to show; ``new`` when one is being registered."""
+        self.parker = parker
+        self.table.setVisible(parker is not None)
+        self.hint.setVisible(new)
+        self.buttons.setVisible(parker is not None and self.editable)
+        self._update_buttons()
+
+    def set_vehicles(self, vehicles: tuple[VehicleRecord, ...], select: int | None = None) -> None:
+        keep = self.selected()
+        self.model.set_vehicles(vehicles)
+        self.select(select if select is not None else (keep.id if keep else None))
+
+    def selected(self) -> VehicleRecord | None:
+        index = self.table.currentIndex()
+        if not index.isValid() or index.row() >= self.model.rowCount():
+            return None
+        return self.model.vehicle(index.row())
+
+    def select(self, vehicle_id: int | None) -> None:
+        if vehicle_id is not None and self.model.row_of(vehicle_id) is not None:
+            self.table.select_key(vehicle_id)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        vehicle = self.selected()
+        enabled = self.editable and self.parker is not None and vehicle is not None
+        self.edit_button.setEnabled(enabled)
+        self.remove_button.setEnabled(enabled)
+        self.remove_button.setText(
+            "Restore" if vehicle is not None and not vehicle.active else "Remove…"
+        )
+
+    # -- adding and editing -------------------------------------------------------------------
+
+    def add(self) -> None:
+        if self.editable and self.parker is not None:
+            self._open(VehicleDialog(self.parker.name, None, self))
+
+    def edit(self) -> None:
+        vehicle = self.selected()
+        if self.editable and self.parker is not None and vehicle is not None:
+            self._open(VehicleDialog(self.parker.name, vehicle, self))
+
+    def _open(self, dialog: VehicleDialog) -> None:
+        self.dialog = dialog
+        dialog.submitted.connect(lambda data: self._save(dialog, data, False))
+
+        def closed(_result: int) -> None:
+            if self.dialog is dialog:
+                self.dialog = None
+            dialog.deleteLater()
+
+        dialog.finished.connect(closed)
+        dialog.open()
+
+    def _save(self, dialog: VehicleDialog, data: VehicleInput, allow: bool) -> None:
+        parker, vehicle, service = self.parker, dialog.vehicle, self.service
+        if parker is None:
+            dialog.reject()
+            return
+
+        def call() -> VehicleRecord:
+            if vehicle is None:
+                return service.add_vehicle(parker.id, data, allow_duplicate=allow)
+            return service.update_vehicle(vehicle.id, vehicle.version, data, allow_duplicate=allow)
+
+        def saved(record: VehicleRecord) -> None:
+            if alive(dialog):
+                dialog.accept()
+            self.changed.emit(record.id)
+
+        def failed(exc: BaseException) -> bool:
+            if not alive(dialog):
+                return True
+            if isinstance(exc, ValidationError):
+                dialog.set_busy(False)
+                dialog.show_problems(exc.problems)
+                return True
+            if isinstance(exc, DuplicateWarning):
+                candidates = exc.candidates
+                QTimer.singleShot(0, lambda: self._decide_lookalike(dialog, data, candidates))
+                return True
+            dialog.set_busy(False)
+            if isinstance(exc, ConflictError):
+                self.stale.emit()
+            return False
+
+        self.runner.run(
+            call,
+            while_alive(self, saved),
+            failure_while_alive(self, failed),
+            write=True,
+            parent=dialog,
+        )
+
+    def _decide_lookalike(
+        self, dialog: VehicleDialog, data: VehicleInput, candidates: list[DuplicateCandidate]
+    ) -> None:
+        if not alive(self) or not alive(dialog):
+            return
+        if self.confirm_lookalike_plate(candidates, dialog):
+            self._save(dialog, data, True)
+        else:
+            dialog.set_busy(False)
+
+    # -- removing and restoring --------------------------------------------------------------
+
+    def toggle_active(self) -> None:
+        """Remove the selected vehicle (with a reason), or restore a removed one."""
+        vehicle, parker = self.selected(), self.parker
+        if not self.editable or vehicle is None or parker is None:
+            return
+        reason = ""
+        if vehicle.active:
+            answer = self.ask_reason(
+                "Remove vehicle",
+                f"Why is {plate_title(vehicle)} being removed from {parker.name}? "
+                "The vehicle stays on record as removed.",
+                "Remove",
+            )
+            if answer is None:
+                return
+            reason = answer
+        service = self.service
+
+        def failed(_exc: BaseException) -> bool:
+            self.stale.emit()
+            return False  # the runner shows the message as usual
+
+        self.runner.run(
+            lambda: service.set_vehicle_active(
+                vehicle.id, vehicle.version, not vehicle.active, reason
+            ),
+            while_alive(self, lambda record: self.changed.emit(record.id)),
+            failure_while_alive(self, failed),
+            write=True,
+            parent=self,
+        )
+
+    # -- questions (small methods so tests and other front ends can answer them) ---------------
+
+    def confirm_lookalike_plate(
+        self, candidates: list[DuplicateCandidate], parent: QWidget | None = None
+    ) -> bool:
+        dialog = DuplicatesDialog(
+            "Look-alike plate",
+            "A registered plate differs from this one only by look-alike characters "
+            "(such as 0 and O). Check the plate before adding it.",
+            candidates,
+            go_label="Add anyway",
+            parent=parent or self,
+        )
+        dialog.exec()
+        return dialog.choice == CREATE_ANYWAY
+
+    def ask_reason(self, title: str, prompt: str, action: str) -> str | None:
+        return ask_reason(self, title, prompt, action)
