@@ -9,16 +9,19 @@ widgets, layouts, :data:`STRETCH` (or :class:`Stretch` with a factor), :class:`S
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QBoxLayout,
+    QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -46,9 +49,11 @@ Margins = int | tuple[int, int, int, int]
 
 
 def _fill(
-    layout: QBoxLayout, items: tuple[Item, ...], margins: Margins, spacing: int | None
+    layout: QBoxLayout, items: tuple[Item, ...], margins: Margins | None, spacing: int | None
 ) -> None:
-    if isinstance(margins, int):
+    if margins is None:
+        pass  # the style's own margins, as a dialog's main layout has them
+    elif isinstance(margins, int):
         layout.setContentsMargins(margins, margins, margins, margins)
     else:
         layout.setContentsMargins(*margins)
@@ -67,7 +72,10 @@ def _fill(
 
 
 def vbox(
-    *items: Item, margins: Margins = 0, spacing: int | None = None, parent: QWidget | None = None
+    *items: Item,
+    margins: Margins | None = 0,
+    spacing: int | None = None,
+    parent: QWidget | None = None,
 ) -> QVBoxLayout:
     """A column of ``items`` (installed on ``parent`` when given)."""
     layout = QVBoxLayout(parent) if parent is not None else QVBoxLayout()
@@ -76,7 +84,10 @@ def vbox(
 
 
 def hbox(
-    *items: Item, margins: Margins = 0, spacing: int | None = None, parent: QWidget | None = None
+    *items: Item,
+    margins: Margins | None = 0,
+    spacing: int | None = None,
+    parent: QWidget | None = None,
 ) -> QHBoxLayout:
     """A row of ``items`` (installed on ``parent`` when given)."""
     layout = QHBoxLayout(parent) if parent is not None else QHBoxLayout()
@@ -158,3 +169,63 @@ def desk_action(
     action.setEnabled(enabled)
     owner.addAction(action)
     return action
+
+
+Cell = QWidget | None | tuple[QWidget, Qt.AlignmentFlag]
+
+
+def field_grid(*rows: Sequence[Cell], spacing: int = 12, vertical: int | None = None) -> QWidget:
+    """Field boxes in equal columns, top-aligned, the room left below them. The last cell
+    of a short row spans the columns left; ``None`` leaves a cell empty."""
+    page = QWidget()
+    grid = QGridLayout(page)
+    grid.setContentsMargins(0, 0, 0, 0)
+    grid.setHorizontalSpacing(spacing)
+    if vertical is not None:
+        grid.setVerticalSpacing(vertical)
+    width = max(len(row) for row in rows)
+    for number, row in enumerate(rows):
+        for column, cell in enumerate(row):
+            if cell is None:
+                continue
+            widget, align = cell if isinstance(cell, tuple) else (cell, Qt.AlignmentFlag.AlignTop)
+            span = width - column if column == len(row) - 1 else 1
+            grid.addWidget(widget, number, column, 1, span, align)
+    for column in range(width):
+        grid.setColumnStretch(column, 1)
+    grid.setRowStretch(len(rows), 1)
+    return page
+
+
+def line_edit(
+    *,
+    placeholder: str = "",
+    max_length: int | None = None,
+    allowed: str | None = None,
+    tip: str | None = None,
+    right: bool = False,
+) -> QLineEdit:
+    """A text field; ``allowed`` is a regular expression for what may be typed at all."""
+    edit = QLineEdit()
+    edit.setPlaceholderText(placeholder)
+    if max_length is not None:
+        edit.setMaxLength(max_length)
+    if allowed is not None:
+        edit.setValidator(QRegularExpressionValidator(allowed))
+    if tip:
+        edit.setToolTip(tip)
+    if right:
+        edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+    return edit
+
+
+def choice_box(
+    titles: Iterable[str], *, data: Iterable[object] | None = None, placeholder: str = "Choose…"
+) -> QComboBox:
+    """A drop-down that starts with nothing chosen (``data`` rides along with each title)."""
+    combo = QComboBox()
+    for title, value in zip(titles, data if data is not None else titles, strict=True):
+        combo.addItem(title, value)
+    combo.setPlaceholderText(placeholder)
+    combo.setCurrentIndex(-1)
+    return combo

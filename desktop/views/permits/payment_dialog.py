@@ -9,26 +9,19 @@ impossible to type.
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QRegularExpressionValidator
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QPushButton,
     QRadioButton,
     QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -45,6 +38,19 @@ from desktop.services.permits import (
 )
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, form_style
+from desktop.views.kit.layout import (
+    STRETCH,
+    Space,
+    button,
+    choice_box,
+    field_grid,
+    hbox,
+    holder,
+    label,
+    line_edit,
+    tab_order,
+    vbox,
+)
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import failure_while_alive, grow_to_fit, mark_invalid, while_alive
 
@@ -135,32 +141,26 @@ class PaymentDialog(QDialog):
         return self.direction == "out"
 
     def _build_summary(self, description: str) -> None:
-        self.message_label = QLabel()
-        self.message_label.setObjectName("formError")
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        selectable = Qt.TextInteractionFlag.TextSelectableByMouse
+        self.message_label = label(name="formError", wrap=True)
+        self.message_label.setTextInteractionFlags(selectable)
         self.message_label.hide()
-        self.description_label = QLabel(description)
-        self.description_label.setObjectName("paymentDescription")
-        self.description_label.setWordWrap(True)
+        self.description_label = label(description, name="paymentDescription", wrap=True)
         caption = "To pay out" if self.paying_out else "Amount due"
-        self.amount_caption = QLabel(caption)
-        self.amount_caption.setObjectName("amountCaption")
-        self.amount_label = QLabel(format_money(self.amount, self.currency))
-        self.amount_label.setObjectName("amountDue")
+        self.amount_caption = label(caption, name="amountCaption")
+        self.amount_label = label(format_money(self.amount, self.currency), name="amountDue")
         self.amount_label.setAccessibleName(f"{caption}: {self.amount_label.text()}")
-        self.amount_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.free_label = QLabel(
-            "Nothing to pay: no tender is needed. The receipt records it as issued free."
+        self.amount_label.setTextInteractionFlags(selectable)
+        self.free_label = label(
+            "Nothing to pay: no tender is needed. The receipt records it as issued free.",
+            name="hint",
+            wrap=True,
         )
-        self.free_label.setObjectName("hint")
-        self.free_label.setWordWrap(True)
 
     def _build_tender_choice(self) -> None:
-        self.tender_caption = QLabel(
-            "How is it paid out?" if self.paying_out else "How is it paid?"
+        self.tender_caption = label(
+            "How is it paid out?" if self.paying_out else "How is it paid?", name="tenderCaption"
         )
-        self.tender_caption.setObjectName("tenderCaption")
         self.cash_radio = QRadioButton("&Cash")
         self.card_radio = QRadioButton("Ca&rd")
         self.cheque_radio = QRadioButton("C&heque")
@@ -174,10 +174,7 @@ class PaymentDialog(QDialog):
         }
         for index, kind in enumerate(TENDERS):
             self.tender_group.addButton(self._radios[kind], index)
-        self.tender_problem = QLabel()
-        self.tender_problem.setObjectName("fieldError")
-        self.tender_problem.setWordWrap(True)
-        self.tender_problem.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.tender_problem = label(name="fieldError", wrap=True, style=f"color: {ERROR_COLOUR};")
         self.tender_problem.hide()
 
     def _build_pages(self) -> None:
@@ -188,120 +185,66 @@ class PaymentDialog(QDialog):
         self.pages.addWidget(self._account_page())
 
     def _cash_page(self) -> QWidget:
-        self.tendered_edit = QLineEdit()
-        self.tendered_edit.setValidator(QRegularExpressionValidator(_AMOUNT_TYPING))
-        self.tendered_edit.setMaxLength(14)
-        self.tendered_edit.setPlaceholderText("e.g. 50.00")
-        self.tendered_edit.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.exact_button = QPushButton("E&xact")
-        self.exact_button.setToolTip("The parker hands over the exact amount")
-        self.exact_button.setAutoDefault(False)
-        self.change_label = QLabel()
-        self.change_label.setObjectName("changeDue")
-        self.cash_out_label = QLabel(
-            f"Take {format_money(self.amount, self.currency)} out of the drawer and hand it "
-            "to the parker."
+        self.tendered_edit = line_edit(
+            placeholder="e.g. 50.00", max_length=14, allowed=_AMOUNT_TYPING, right=True
         )
-        self.cash_out_label.setWordWrap(True)
-
-        tendered_row = QWidget()
-        row = QHBoxLayout(tendered_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.tendered_edit, 1)
-        row.addWidget(self.exact_button)
-        self.tendered_box = FieldBox("Cash handed o&ver", tendered_row)
+        self.exact_button = button("E&xact", tip="The parker hands over the exact amount")
+        self.exact_button.setAutoDefault(False)
+        self.change_label = label(name="changeDue")
+        self.cash_out_label = label(
+            f"Take {format_money(self.amount, self.currency)} out of the drawer and hand it "
+            "to the parker.",
+            wrap=True,
+        )
+        self.tendered_box = FieldBox(
+            "Cash handed o&ver", holder(hbox((self.tendered_edit, 1), self.exact_button))
+        )
         self.tendered_box.caption.setBuddy(self.tendered_edit)
-
-        page = QWidget()
-        grid = QGridLayout(page)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(16)
-        top = Qt.AlignmentFlag.AlignTop
-        grid.addWidget(self.tendered_box, 0, 0, top)
-        grid.addWidget(self.change_label, 0, 1, Qt.AlignmentFlag.AlignBottom)
-        grid.addWidget(self.cash_out_label, 1, 0, 1, 2, top)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        grid.setRowStretch(2, 1)
         self.tendered_box.setVisible(not self.paying_out)
         self.change_label.setVisible(not self.paying_out)
         self.cash_out_label.setVisible(self.paying_out)
-        return page
+        return field_grid(
+            [self.tendered_box, (self.change_label, Qt.AlignmentFlag.AlignBottom)],
+            [self.cash_out_label],
+            spacing=16,
+        )
 
     def _card_page(self) -> QWidget:
-        self.brand_combo = QComboBox()
-        self.brand_combo.addItems(CARD_BRANDS)
-        self.brand_combo.setPlaceholderText("Choose…")
-        self.brand_combo.setCurrentIndex(-1)
-        self.last4_edit = QLineEdit()
-        self.last4_edit.setMaxLength(4)
-        self.last4_edit.setValidator(QRegularExpressionValidator(r"[0-9]{0,4}"))
-        self.last4_edit.setPlaceholderText("e.g. 4242")
-        self.last4_edit.setToolTip("Only the last 4 digits: never the whole card number")
-        self.reference_edit = QLineEdit()
-        self.reference_edit.setMaxLength(64)
-        self.reference_edit.setPlaceholderText("From the terminal slip, e.g. AUTH-83JD")
+        self.brand_combo = choice_box(CARD_BRANDS)
+        self.last4_edit = line_edit(
+            placeholder="e.g. 4242",
+            max_length=4,
+            allowed=r"[0-9]{0,4}",
+            tip="Only the last 4 digits: never the whole card number",
+        )
+        self.reference_edit = line_edit(
+            placeholder="From the terminal slip, e.g. AUTH-83JD", max_length=64
+        )
         self.card_boxes = {
             "brand": FieldBox("Card &brand", self.brand_combo),
             "last4": FieldBox("&Last 4 digits", self.last4_edit),
             "reference": FieldBox("A&pproval reference", self.reference_edit),
         }
-        page = QWidget()
-        grid = QGridLayout(page)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(12)
-        grid.setVerticalSpacing(6)
-        top = Qt.AlignmentFlag.AlignTop
-        grid.addWidget(self.card_boxes["brand"], 0, 0, top)
-        grid.addWidget(self.card_boxes["last4"], 0, 1, top)
-        grid.addWidget(self.card_boxes["reference"], 1, 0, 1, 2, top)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        grid.setRowStretch(2, 1)
-        return page
+        boxes = self.card_boxes
+        return field_grid([boxes["brand"], boxes["last4"]], [boxes["reference"]], vertical=6)
 
     def _cheque_page(self) -> QWidget:
-        self.cheque_edit = QLineEdit()
-        self.cheque_edit.setMaxLength(10)
-        self.cheque_edit.setValidator(QRegularExpressionValidator(r"[0-9]{0,10}"))
-        self.cheque_edit.setPlaceholderText("e.g. 001234")
+        self.cheque_edit = line_edit(
+            placeholder="e.g. 001234", max_length=10, allowed=r"[0-9]{0,10}"
+        )
         self.cheque_box = FieldBox("Cheque &number", self.cheque_edit)
-        page = QWidget()
-        grid = QGridLayout(page)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(12)
-        grid.addWidget(self.cheque_box, 0, 0, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(QWidget(), 0, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        grid.setRowStretch(1, 1)
-        return page
+        return field_grid([self.cheque_box, None])
 
     def _account_page(self) -> QWidget:
-        self.account_combo = QComboBox()
-        for key, title in ACCOUNT_TITLES.items():
-            self.account_combo.addItem(title, key)
-        self.account_combo.setPlaceholderText("Choose…")
-        self.account_combo.setCurrentIndex(-1)
-        self.account_ref_edit = QLineEdit()
-        self.account_ref_edit.setMaxLength(20)
-        self.account_ref_edit.setValidator(QRegularExpressionValidator(r"[A-Za-z0-9-]{0,20}"))
-        self.account_ref_edit.setPlaceholderText("e.g. E12345")
+        self.account_combo = choice_box(ACCOUNT_TITLES.values(), data=ACCOUNT_TITLES.keys())
+        self.account_ref_edit = line_edit(
+            placeholder="e.g. E12345", max_length=20, allowed=r"[A-Za-z0-9-]{0,20}"
+        )
         self.account_boxes = {
             "account": FieldBox("&Account", self.account_combo),
             "reference": FieldBox("Employee or student n&umber", self.account_ref_edit),
         }
-        page = QWidget()
-        grid = QGridLayout(page)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(12)
-        top = Qt.AlignmentFlag.AlignTop
-        grid.addWidget(self.account_boxes["account"], 0, 0, top)
-        grid.addWidget(self.account_boxes["reference"], 0, 1, top)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        grid.setRowStretch(1, 1)
-        return page
+        return field_grid([self.account_boxes["account"], self.account_boxes["reference"]])
 
     def _build_buttons(self) -> None:
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -322,41 +265,38 @@ class PaymentDialog(QDialog):
         return "Paying out…" if self.paying_out else "Taking payment…"
 
     def _build_layout(self) -> None:
-        radios = QHBoxLayout()
-        radios.setSpacing(18)
-        for kind in TENDERS:
-            radios.addWidget(self._radios[kind])
-        radios.addStretch(1)
-
-        self.tender_area = QWidget()
-        tender_layout = QVBoxLayout(self.tender_area)
-        tender_layout.setContentsMargins(0, 4, 0, 0)
-        tender_layout.setSpacing(8)
-        tender_layout.addWidget(self.tender_caption)
-        tender_layout.addLayout(radios)
-        tender_layout.addWidget(self.tender_problem)
-        tender_layout.addWidget(self.pages)
-
+        radios = hbox(*(self._radios[kind] for kind in TENDERS), STRETCH, spacing=18)
+        self.tender_area = holder(
+            vbox(
+                self.tender_caption,
+                radios,
+                self.tender_problem,
+                self.pages,
+                margins=(0, 4, 0, 0),
+                spacing=8,
+            ),
+            visible=not self.free,
+        )
         rule = QWidget()
         rule.setFixedHeight(1)
         rule.setStyleSheet("background: #dde2e9;")
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(8)
-        layout.addWidget(self.message_label)
-        layout.addWidget(self.description_label)
-        layout.addSpacing(4)
-        layout.addWidget(self.amount_caption)
-        layout.addWidget(self.amount_label)
-        layout.addWidget(rule)
-        layout.addWidget(self.free_label)
-        layout.addWidget(self.tender_area)
-        layout.addStretch(1)
-        layout.addWidget(self.buttons)
-        self.tender_area.setVisible(not self.free)
         self.free_label.setVisible(self.free)
-
-        chain: list[QWidget] = [
+        vbox(
+            self.message_label,
+            self.description_label,
+            Space(4),
+            self.amount_caption,
+            self.amount_label,
+            rule,
+            self.free_label,
+            self.tender_area,
+            STRETCH,
+            self.buttons,
+            margins=None,
+            spacing=8,
+            parent=self,
+        )
+        tab_order(
             *(self._radios[kind] for kind in TENDERS),
             self.tendered_edit,
             self.exact_button,
@@ -368,9 +308,7 @@ class PaymentDialog(QDialog):
             self.account_ref_edit,
             self.pay_button,
             self.cancel_button,
-        ]
-        for first, second in itertools.pairwise(chain):
-            self.setTabOrder(first, second)
+        )
 
     def _connect(self) -> None:
         self.tender_group.idToggled.connect(self._tender_toggled)
