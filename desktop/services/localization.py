@@ -133,6 +133,15 @@ def format_money(amount: Decimal, currency: str, locale: Locale | None = None) -
     return sign + _spaced(text, currency_symbol(code, where))
 
 
+def format_amount(amount: Decimal, currency: str, locale: Locale | None = None) -> str:
+    """``12.75`` (``12,75`` in fr_CA): the bare number, as a person would type it back."""
+    code = normalize_currency(currency)
+    digits = currency_digits(code)
+    rounded = amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    pattern = "0." + "0" * digits if digits else "0"
+    return str(format_decimal(rounded, format=pattern, locale=locale or person_locale()))
+
+
 def _spaced(text: str, symbol: str) -> str:
     """CLDR's currency spacing: a symbol that ends in a letter ("CHF") is kept apart from
     the digits by a no-break space ("CHF 12.00"); "$12.00" and "CA$12.00" stay as they are."""

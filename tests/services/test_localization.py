@@ -12,6 +12,7 @@ from desktop.services.errors import ValidationError
 from desktop.services.localization import (
     MINUS,
     currency_name,
+    format_amount,
     format_day,
     format_day_time,
     format_local,
@@ -203,3 +204,9 @@ def test_days_and_times_are_said_on_the_offices_clock() -> None:
     assert format_recent(datetime(2020, 3, 2, 12, 0, tzinfo=UTC), toronto) == "2 Mar 2020 07:00"
     with pytest.raises(ValueError, match="needs a time zone"):
         format_local(datetime(2026, 11, 1, 1, 30), toronto)  # noqa: DTZ001 - the point
+
+
+def test_a_bare_amount_is_written_as_the_person_types_it() -> None:
+    assert format_amount(Decimal("12.75"), "CAD", EN_CA) == "12.75"
+    assert format_amount(Decimal("1234.5"), "CAD", FR_CA) == "1234,50"
+    assert format_amount(Decimal("500"), "JPY", EN_CA) == "500"

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.errors import ConnectionProblem, FieldProblem, KnownError, ValidationError
-from desktop.services.localization import format_money, parse_money
+from desktop.services.localization import format_amount, format_money, parse_money
 from desktop.services.permits import (
     ACCOUNT_TITLES,
     CARD_BRANDS,
@@ -70,7 +70,6 @@ _STYLE = (
 )
 #: Receipt previews opened without a parent window, kept until they are closed.
 _OPEN_RECEIPTS: set[DocumentPreviewDialog] = set()
-_AMOUNT_TYPING = r"\$?([0-9][0-9,]{0,9})?(\.[0-9]{0,2})?"
 
 
 class PaymentDialog(QDialog):
@@ -185,8 +184,12 @@ class PaymentDialog(QDialog):
         self.pages.addWidget(self._account_page())
 
     def _cash_page(self) -> QWidget:
+        # Any way the person writes money is read (Babel, their locale); what is not an
+        # amount is said under the field when the payment is taken.
         self.tendered_edit = line_edit(
-            placeholder="e.g. 50.00", max_length=14, allowed=_AMOUNT_TYPING, right=True
+            placeholder=f"e.g. {format_amount(Decimal(50), self.currency)}",
+            max_length=20,
+            right=True,
         )
         self.exact_button = button("E&xact", tip="The parker hands over the exact amount")
         self.exact_button.setAutoDefault(False)
@@ -373,18 +376,22 @@ class PaymentDialog(QDialog):
         return Tender("")
 
     def _tendered(self) -> Decimal | None:
-        if self.paying_out:
-            return None
-        text = self.tendered_edit.text().strip()
-        if not text:
-            return None
+        """The cash handed over; None when nothing (or no amount) is typed yet."""
         try:
-            return parse_money(text, field="tendered", label="the amount tendered")
+            return self._read_tendered()
         except ValidationError:
             return None
 
+    def _read_tendered(self) -> Decimal | None:
+        text = self.tendered_edit.text().strip()
+        if self.paying_out or not text:
+            return None
+        return parse_money(
+            text, field="tendered", label="the cash handed over", currency=self.currency
+        )
+
     def _exact(self) -> None:
-        self.tendered_edit.setText(f"{self.amount:.2f}")
+        self.tendered_edit.setText(format_amount(self.amount, self.currency))
         self._edited("tendered")
         self.tendered_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -424,6 +431,8 @@ class PaymentDialog(QDialog):
         self._clear_problems()
         tender = self.tender()
         try:
+            if tender.kind == "cash":
+                self._read_tendered()  # typed, but not an amount: say so under the field
             tender.check(self.amount, self.direction)
         except ValidationError as exc:
             self.show_problems(exc.problems)

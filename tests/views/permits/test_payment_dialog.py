@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.services import localization
 from desktop.services.errors import ConnectionProblem, KnownError, LotFull
 from desktop.services.permits import PaymentResult, PermitService, Tender
 from desktop.services.workspace import Workspace
@@ -156,6 +157,41 @@ def test_the_exact_button_tenders_the_amount_due(
     qtbot.mouseClick(dialog.exact_button, Qt.MouseButton.LeftButton)
     assert dialog.tendered_edit.text() == "12.75"
     assert dialog.change_label.text() == "No change due"
+
+
+def test_cash_is_read_the_way_the_clerk_writes_money(
+    qtbot: QtBot,
+    runner: OperationRunner,
+    service: PermitService,
+    parker: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PARKDESK_LOCALE", "fr-CA")
+    localization.reset_person_locale()
+    try:
+        dialog = fee_dialog(qtbot, runner, charge(service, parker), amount="12.75")
+        assert dialog.tendered_edit.placeholderText() == "e.g. 50,00"
+        qtbot.mouseClick(dialog.exact_button, Qt.MouseButton.LeftButton)
+        assert dialog.tendered_edit.text() == "12,75"
+        dialog.tendered_edit.clear()
+        qtbot.keyClicks(dialog.tendered_edit, "20,00 $")  # nothing refuses the keys
+        assert dialog.change_label.text().startswith("Change due: 7,25")
+    finally:
+        monkeypatch.setenv("PARKDESK_LOCALE", "en_US")
+        localization.reset_person_locale()
+
+
+def test_cash_that_is_not_an_amount_is_said_under_the_field(
+    qtbot: QtBot, runner: OperationRunner, service: PermitService, parker: int
+) -> None:
+    dialog = fee_dialog(qtbot, runner, charge(service, parker))
+    qtbot.keyClicks(dialog.tendered_edit, "forty")
+    assert dialog.change_label.text() == ""
+    qtbot.mouseClick(dialog.pay_button, Qt.MouseButton.LeftButton)
+    assert dialog.field_error("tendered") == (
+        "Type the cash handed over as an amount such as 1,234.50."
+    )
+    assert dialog.isVisible()
 
 
 def test_a_shortfall_shows_in_red_and_disables_take_payment(
