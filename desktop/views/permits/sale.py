@@ -9,7 +9,6 @@ turns into the question whether to add the parker to the waitlist.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import uuid
 from collections.abc import Sequence
@@ -22,13 +21,9 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFrame,
     QGridLayout,
-    QLabel,
     QMessageBox,
-    QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -44,6 +39,7 @@ from desktop.services.permits import (
     WaitlistPosition,
 )
 from desktop.views.kit.forms import FieldBox, form_style
+from desktop.views.kit.layout import STRETCH, dialog_buttons, holder, label, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import failure_while_alive, grow_to_fit, while_alive
 from desktop.views.permits.actions import (
@@ -118,12 +114,11 @@ class SellPermitDialog(QDialog):
     # -- building -----------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.offer_label = QLabel()
-        self.offer_label.setObjectName("offerNote")
-        self.offer_label.setWordWrap(True)
-        self.offer_label.setStyleSheet(
-            "background: #eaf2fe; border: 1px solid #c6dbfb; border-radius: 4px; "
-            "color: #1e3a5f; padding: 6px;"
+        self.offer_label = label(
+            name="offerNote",
+            wrap=True,
+            style="background: #eaf2fe; border: 1px solid #c6dbfb; border-radius: 4px; "
+            "color: #1e3a5f; padding: 6px;",
         )
         if self.offer is not None:
             until = ""
@@ -154,35 +149,27 @@ class SellPermitDialog(QDialog):
         self.start_edit.setDate(QDate(today.year, today.month, today.day))
         # Side by side with the lot: the same height, so the two rows line up.
         self.start_edit.setMinimumHeight(self.lot_combo.sizeHint().height())
-        self.type_note = QLabel()
-        self.type_note.setObjectName("hint")
-        self.type_note.setWordWrap(True)
+        self.type_note = label(name="hint", wrap=True)
 
     def _build_vehicles(self) -> None:
-        self.vehicle_box = QWidget()
-        self.vehicle_box.setAccessibleName("Vehicles")
-        vehicle_layout = QVBoxLayout(self.vehicle_box)
-        vehicle_layout.setContentsMargins(0, 0, 0, 0)
-        vehicle_layout.setSpacing(4)
         self.vehicle_checks: list[QCheckBox] = []
         for vehicle in self.parker.vehicles:
-            if not vehicle.active:
-                continue
-            check = QCheckBox(vehicle_title(vehicle))
-            check.setProperty("vehicle_id", vehicle.id)
-            self.vehicle_checks.append(check)
-            vehicle_layout.addWidget(check)
+            if vehicle.active:
+                check = QCheckBox(vehicle_title(vehicle))
+                check.setProperty("vehicle_id", vehicle.id)
+                self.vehicle_checks.append(check)
         if len(self.vehicle_checks) == 1:
             self.vehicle_checks[0].setChecked(True)  # the only car: nothing to choose
         for check in self.vehicle_checks:
             check.toggled.connect(lambda _on: self._vehicles_changed())
-        self.no_vehicles = QLabel(
+        self.no_vehicles = label(
             f"{self.parker.name} has no active vehicle. Add one on the Parkers & vehicles "
-            "desk first."
+            "desk first.",
+            wrap=True,
         )
-        self.no_vehicles.setWordWrap(True)
         self.no_vehicles.setVisible(not self.vehicle_checks)
-        vehicle_layout.addWidget(self.no_vehicles)
+        self.vehicle_box = holder(vbox(*self.vehicle_checks, self.no_vehicles, spacing=4))
+        self.vehicle_box.setAccessibleName("Vehicles")
 
     def _build_price(self) -> None:
         self.price_frame = QFrame()
@@ -191,18 +178,17 @@ class SellPermitDialog(QDialog):
             "QFrame#priceFrame { background: #ffffff; border: 1px solid #dde2e9; "
             "border-radius: 4px; }"
         )
-        self.price_label = QLabel()
-        self.price_label.setObjectName("priceLabel")
-        self.price_label.setWordWrap(True)
-        self.price_label.setStyleSheet("font-size: 12pt; font-weight: 600; color: #111827;")
-        self.price_hint = QLabel()
-        self.price_hint.setObjectName("hint")
-        self.price_hint.setWordWrap(True)
-        price_layout = QVBoxLayout(self.price_frame)
-        price_layout.setContentsMargins(10, 8, 10, 8)
-        price_layout.setSpacing(2)
-        price_layout.addWidget(self.price_label)
-        price_layout.addWidget(self.price_hint)
+        self.price_label = label(
+            name="priceLabel", wrap=True, style="font-size: 12pt; font-weight: 600; color: #111827;"
+        )
+        self.price_hint = label(name="hint", wrap=True)
+        vbox(
+            self.price_label,
+            self.price_hint,
+            margins=(10, 8, 10, 8),
+            spacing=2,
+            parent=self.price_frame,
+        )
 
     def _build_layout(self) -> None:
         self.boxes = {
@@ -223,33 +209,29 @@ class SellPermitDialog(QDialog):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
 
-        self.problem = QLabel()
-        self.problem.setObjectName("formError")
-        self.problem.setWordWrap(True)
+        self.problem = label(name="formError", wrap=True)
         self.problem.hide()
-
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.continue_button = QPushButton("Continue to payment…")
-        self.continue_button.setProperty("primary", True)
-        self.continue_button.setDefault(True)
-        self.buttons.addButton(self.continue_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.accepted.connect(self.continue_to_payment)
-        self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        layout.addWidget(self.offer_label)
-        layout.addLayout(grid)
-        layout.addWidget(self.price_frame)
-        layout.addWidget(self.problem)
-        layout.addStretch(1)
-        layout.addWidget(self.buttons)
-
-        chain: list[QWidget] = [self.type_combo, self.lot_combo, self.start_edit]
-        chain += self.vehicle_checks
-        chain += [self.continue_button]
-        for before, after in itertools.pairwise(chain):
-            QWidget.setTabOrder(before, after)
+        self.buttons, self.continue_button = dialog_buttons(
+            self, "Continue to payment…", self.continue_to_payment
+        )
+        vbox(
+            self.offer_label,
+            grid,
+            self.price_frame,
+            self.problem,
+            STRETCH,
+            self.buttons,
+            margins=None,
+            spacing=10,
+            parent=self,
+        )
+        tab_order(
+            self.type_combo,
+            self.lot_combo,
+            self.start_edit,
+            *self.vehicle_checks,
+            self.continue_button,
+        )
 
     def _connect(self) -> None:
         self.type_combo.currentIndexChanged.connect(lambda _i: self._type_changed())
