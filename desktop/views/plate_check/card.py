@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import (
-    QPointF,
-    QRectF,
-    QSize,
-    Qt,
-)
-from PySide6.QtGui import (
-    QColor,
-    QIcon,
-    QPainter,
-    QPainterPath,
-    QPaintEvent,
-    QPen,
-    QPixmap,
-)
-from PySide6.QtWidgets import (
-    QFormLayout,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap
+from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from desktop.services.platecheck import (
-    PlateQuery,
-    PlateVerdict,
-    describe_until,
-    format_moment,
-)
+from desktop.services.platecheck import PlateQuery, PlateVerdict, describe_until, format_moment
 
 #: tone -> (card background, border and icon colour, title colour)
 TONE_COLOURS = {
@@ -40,7 +15,6 @@ TONE_COLOURS = {
     "stop": ("#fef3f2", "#d92d20", "#8a1c13"),
     "pending": ("#ffffff", "#94a3b8", "#374151"),
 }
-
 
 #: What a verdict means for the car, above its title (so colour is never the only signal).
 VERDICT_WORDS = {
@@ -205,59 +179,68 @@ class VerdictCard(QFrame):
             "font-family: 'DejaVu Sans Mono', 'Consolas', 'Menlo', monospace; } "
             f"QFrame#verdictRule {{ border: none; border-top: 1px solid {border}; "
             "max-height: 1px; } "
+            "QLabel#verdictReason { font-size: 11pt; } "
+            "QLabel#detailCaption, QLabel#verdictNote { color: #5b6577; } "
         )
         self.icon.set_tone(tone)
 
-    def _set_words(self, words: str) -> None:
-        self.tone_label.setText(words.upper())
-        self.tone_label.setVisible(bool(words))
-
     def show_pending(self, query: PlateQuery) -> None:
         self.set_tone("pending")
-        self._set_words("")
-        self.title.setText("Checking…")
-        self.plate.setText(query.plate_display)
-        self.reason.setText("")
-        self._show_rows({})
-        self.note.setText("")
-        for widget in (self.reason, self.rule, self.note):
-            widget.hide()
+        self._show_heading("", "Checking…", query.plate_display)
+        self._show_details(None)
+        self.say("")
 
     def show_verdict(self, verdict: PlateVerdict, note: str) -> None:
         self.set_tone(verdict.tone)
-        self._set_words(VERDICT_WORDS.get(verdict.verdict, "Check"))
-        self.title.setText(verdict.title)
-        self.plate.setText(verdict.plate_display)
-        self.reason.setText(verdict.reason)
-        self.reason.show()
-        self.rule.show()
-        rows: dict[str, str] = {}
-        if verdict.permit_number:
-            rows["permit"] = verdict.permit_number
-            kind = verdict.permit_kind_title
-            permit_type = verdict.permit_type or kind
-            rows["type"] = (
-                permit_type
-                if not kind or kind == permit_type or verdict.permit_kind == "term"
-                else f"{permit_type} ({kind.lower()})"
-            )
-            if verdict.lot_name:
-                rows["lot"] = verdict.lot_name
-            if verdict.valid_from is not None:
-                rows["from"] = format_moment(verdict.valid_from)
-            if verdict.valid_until is not None:
-                rows["until"] = describe_until(verdict.valid_until)
-        checked = f"{verdict.checked_at.astimezone():%H:%M:%S}"
-        if verdict.query.at is not None:
-            checked += f", for {format_moment(verdict.query.at)} (not now)"
-        if verdict.query.lot_code:
-            checked += f", in lot {verdict.query.lot_code}"
-        rows["checked"] = checked
-        self._show_rows(rows)
+        words = VERDICT_WORDS.get(verdict.verdict, "Check")
+        self._show_heading(words, verdict.title, verdict.plate_display)
+        self._show_details(verdict)
+        self.say(note)
+
+    def say(self, note: str) -> None:
+        """A line under the details: why the verdict changed, or that checking again failed."""
         self.note.setText(note)
         self.note.setVisible(bool(note))
 
-    def _show_rows(self, rows: dict[str, str]) -> None:
+    def _show_heading(self, words: str, title: str, plate: str) -> None:
+        self.tone_label.setText(words.upper())
+        self.tone_label.setVisible(bool(words))
+        self.title.setText(title)
+        self.plate.setText(plate)
+
+    def _show_details(self, verdict: PlateVerdict | None) -> None:
+        """The reason and the permit's details of a verdict; none while it is on its way."""
+        self.reason.setText(verdict.reason if verdict is not None else "")
+        self.reason.setVisible(verdict is not None)
+        self.rule.setVisible(verdict is not None)
+        rows = detail_rows(verdict) if verdict is not None else {}
         for row, (key, value) in enumerate(self._values.items()):
             value.setText(rows.get(key, ""))
             self.details.setRowVisible(row, key in rows)
+
+
+def detail_rows(verdict: PlateVerdict) -> dict[str, str]:
+    """The permit behind a verdict and when it was checked, by row of the card."""
+    rows: dict[str, str] = {}
+    if verdict.permit_number:
+        rows["permit"] = verdict.permit_number
+        kind = verdict.permit_kind_title
+        permit_type = verdict.permit_type or kind
+        rows["type"] = (
+            permit_type
+            if not kind or kind == permit_type or verdict.permit_kind == "term"
+            else f"{permit_type} ({kind.lower()})"
+        )
+        if verdict.lot_name:
+            rows["lot"] = verdict.lot_name
+        if verdict.valid_from is not None:
+            rows["from"] = format_moment(verdict.valid_from)
+        if verdict.valid_until is not None:
+            rows["until"] = describe_until(verdict.valid_until)
+    checked = f"{verdict.checked_at.astimezone():%H:%M:%S}"
+    if verdict.query.at is not None:
+        checked += f", for {format_moment(verdict.query.at)} (not now)"
+    if verdict.query.lot_code:
+        checked += f", in lot {verdict.query.lot_code}"
+    rows["checked"] = checked
+    return rows

@@ -22,7 +22,8 @@ from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LIVE, LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import app_settings
-from desktop.views.plate_check.desk import JURISDICTION_KEY, PlateCheckDesk
+from desktop.views.plate_check.desk import PlateCheckDesk
+from desktop.views.plate_check.inputs import JURISDICTION_KEY
 from tests.conftest import ROLE_LOGIN, Database
 from tests.services.test_platecheck import (
     Connect,
@@ -93,11 +94,11 @@ def office(connect_as: Connect) -> Office:
 
 def type_and_check(qtbot: QtBot, desk: PlateCheckDesk, plate: str) -> PlateVerdict:
     """Type a plate the way an officer does and press Enter; returns the verdict shown."""
-    desk.plate_edit.setFocus()
-    desk.plate_edit.selectAll()
-    qtbot.keyClicks(desk.plate_edit, plate)
+    desk.inputs.plate_edit.setFocus()
+    desk.inputs.plate_edit.selectAll()
+    qtbot.keyClicks(desk.inputs.plate_edit, plate)
     with qtbot.waitSignal(desk.verdict_shown, timeout=TIMEOUT) as shown:
-        qtbot.keyClick(desk.plate_edit, Qt.Key.Key_Return)
+        qtbot.keyClick(desk.inputs.plate_edit, Qt.Key.Key_Return)
     verdict = shown.args[0]
     assert isinstance(verdict, PlateVerdict)
     return verdict
@@ -107,15 +108,18 @@ def test_before_any_check_the_desk_says_what_to_do(
     open_desk: Callable[..., Kit], office: Office
 ) -> None:
     desk = open_desk(live=False).desk
-    assert desk.empty_state.isVisible()
-    assert desk.empty_state.title.text() == "Type a plate and press Enter"
-    assert not desk.card.isVisible()
-    assert desk.plate_edit.hasFocus()
+    assert desk.verdict.empty_state.isVisible()
+    assert desk.verdict.empty_state.title.text() == "Type a plate and press Enter"
+    assert not desk.verdict.card.isVisible()
+    assert desk.inputs.plate_edit.hasFocus()
     assert desk.jurisdiction_text() == "ON"
-    assert desk.lot_combo.itemText(0) == "Any lot"
-    assert desk.lot_combo.findData(office.lot_code) > 0  # the lots arrived
-    assert desk.lot_combo.itemText(desk.lot_combo.findData(office.lot_code)) == office.lot_name
-    assert desk.now_button.isChecked()
+    assert desk.inputs.lot_combo.itemText(0) == "Any lot"
+    assert desk.inputs.lot_combo.findData(office.lot_code) > 0  # the lots arrived
+    assert (
+        desk.inputs.lot_combo.itemText(desk.inputs.lot_combo.findData(office.lot_code))
+        == office.lot_name
+    )
+    assert desk.inputs.now_button.isChecked()
     assert desk.near_match_buttons() == []
 
 
@@ -130,24 +134,24 @@ def test_typing_a_plate_and_pressing_enter_shows_the_verdict(
 
     verdict = type_and_check(qtbot, desk, f"{plate[:3].lower()} {plate[3:]}")
 
-    assert desk.plate_edit.text() == f"{plate[:3]} {plate[3:]}"  # upper-cased as typed
+    assert desk.inputs.plate_edit.text() == f"{plate[:3]} {plate[3:]}"  # upper-cased as typed
     assert verdict.verdict == "valid"
-    assert desk.card.isVisible()
-    assert not desk.empty_state.isVisible()
-    assert desk.verdict_title.text() == "Valid permit"
-    assert desk.card.tone_label.text() == "MAY PARK"
-    assert desk.card.plate.text() == f"{plate} (ON)"
-    assert desk.reason_label.text() == verdict.reason
-    assert desk.card.value("permit") == number
-    assert desk.card.value("type") == office.type_name
-    assert desk.card.value("lot") == office.lot_name
-    assert desk.card.value("until").startswith("end of ")
+    assert desk.verdict.card.isVisible()
+    assert not desk.verdict.empty_state.isVisible()
+    assert desk.verdict.card.title.text() == "Valid permit"
+    assert desk.verdict.card.tone_label.text() == "MAY PARK"
+    assert desk.verdict.card.plate.text() == f"{plate} (ON)"
+    assert desk.verdict.card.reason.text() == verdict.reason
+    assert desk.verdict.card.value("permit") == number
+    assert desk.verdict.card.value("type") == office.type_name
+    assert desk.verdict.card.value("lot") == office.lot_name
+    assert desk.verdict.card.value("until").startswith("end of ")
     # Ready for the next plate, and remembered in the session's list.
-    assert desk.plate_edit.hasFocus()
-    assert desk.plate_edit.selectedText() == desk.plate_edit.text()
-    assert desk.history_list.count() == 1
-    assert f"{plate} (ON)" in desk.history_list.item(0).text()
-    assert "Valid permit" in desk.history_list.item(0).text()
+    assert desk.inputs.plate_edit.hasFocus()
+    assert desk.inputs.plate_edit.selectedText() == desk.inputs.plate_edit.text()
+    assert desk.history.checks.count() == 1
+    assert f"{plate} (ON)" in desk.history.checks.item(0).text()
+    assert "Valid permit" in desk.history.checks.item(0).text()
 
 
 def test_lot_and_jurisdiction_shape_the_verdict(
@@ -161,20 +165,20 @@ def test_lot_and_jurisdiction_shape_the_verdict(
     issue_visitor(alice, office.lot_id, visitor, "NY")
     desk = open_desk(live=False).desk
 
-    desk.lot_combo.setCurrentIndex(desk.lot_combo.findData(office.other_lot_code))
+    desk.inputs.lot_combo.setCurrentIndex(desk.inputs.lot_combo.findData(office.other_lot_code))
     verdict = type_and_check(qtbot, desk, plate)
     assert verdict.verdict == "wrong_lot"
-    assert desk.verdict_title.text() == "Wrong lot"
-    assert desk.card.tone_label.text() == "NOT IN THIS LOT"
-    assert office.other_lot_name in desk.reason_label.text()
+    assert desk.verdict.card.title.text() == "Wrong lot"
+    assert desk.verdict.card.tone_label.text() == "NOT IN THIS LOT"
+    assert office.other_lot_name in desk.verdict.card.reason.text()
 
-    desk.lot_combo.setCurrentIndex(0)
-    desk.jurisdiction_combo.setEditText("ny")
+    desk.inputs.lot_combo.setCurrentIndex(0)
+    desk.inputs.jurisdiction_combo.setEditText("ny")
     verdict = type_and_check(qtbot, desk, visitor)
     assert verdict.verdict == "temporary"
     assert verdict.jurisdiction == "NY"
-    assert desk.verdict_title.text() == "Valid temporary permit"
-    assert desk.card.value("type") == "Visitor permit"
+    assert desk.verdict.card.title.text() == "Valid temporary permit"
+    assert desk.verdict.card.value("type") == "Visitor permit"
     # The jurisdiction is remembered for the next time the desk opens.
     assert app_settings().value(JURISDICTION_KEY) == "NY"
 
@@ -193,10 +197,10 @@ def test_a_jurisdiction_typed_before_the_plate_is_read_as_one(
     verdict = type_and_check(qtbot, desk, f"BC {plate}")
     assert (verdict.jurisdiction, verdict.plate, verdict.verdict) == ("BC", plate, "valid")
     assert desk.jurisdiction_text() == "BC"
-    assert desk.plate_edit.text() == plate
-    assert desk.read_as_label.isVisible()
-    assert desk.read_as_label.text() == f"Read as a plate of British Columbia (BC): {plate}."
-    assert desk.card.tone_label.text() == "MAY PARK"
+    assert desk.inputs.plate_edit.text() == plate
+    assert desk.inputs.read_as_label.isVisible()
+    assert desk.inputs.read_as_label.text() == f"Read as a plate of British Columbia (BC): {plate}."
+    assert desk.verdict.card.tone_label.text() == "MAY PARK"
 
     # And as a verdict names it.
     desk.set_jurisdiction("ON")
@@ -209,41 +213,41 @@ def test_a_new_input_error_takes_the_old_verdict_away(
 ) -> None:
     desk = open_desk(live=False).desk
     type_and_check(qtbot, desk, plain_plate())
-    assert desk.card.isVisible()
-    desk.plate_edit.selectAll()
-    qtbot.keyClicks(desk.plate_edit, "AB$%")
-    qtbot.keyClick(desk.plate_edit, Qt.Key.Key_Return)
-    assert desk.problem_label.isVisible()
-    assert not desk.card.isVisible()
+    assert desk.verdict.card.isVisible()
+    desk.inputs.plate_edit.selectAll()
+    qtbot.keyClicks(desk.inputs.plate_edit, "AB$%")
+    qtbot.keyClick(desk.inputs.plate_edit, Qt.Key.Key_Return)
+    assert desk.inputs.problem_label.isVisible()
+    assert not desk.verdict.card.isVisible()
     assert desk.shown_verdict is None
-    assert desk.empty_state.isVisible()
+    assert desk.verdict.empty_state.isVisible()
 
 
 def test_a_bad_plate_gets_a_message_under_the_field(
     qtbot: QtBot, open_desk: Callable[..., Kit]
 ) -> None:
     desk = open_desk(live=False).desk
-    qtbot.keyClicks(desk.plate_edit, "AB$%")
+    qtbot.keyClicks(desk.inputs.plate_edit, "AB$%")
     with qtbot.assertNotEmitted(desk.verdict_shown, wait=200):
-        qtbot.keyClick(desk.plate_edit, Qt.Key.Key_Return)
+        qtbot.keyClick(desk.inputs.plate_edit, Qt.Key.Key_Return)
 
-    assert desk.problem_label.isVisible()
-    assert "is not a plate" in desk.problem_label.text()
-    assert desk.plate_edit.property("invalid") is True
-    assert desk.plate_edit.hasFocus()
-    assert desk.empty_state.isVisible()  # nothing was checked
+    assert desk.inputs.problem_label.isVisible()
+    assert "is not a plate" in desk.inputs.problem_label.text()
+    assert desk.inputs.plate_edit.property("invalid") is True
+    assert desk.inputs.plate_edit.hasFocus()
+    assert desk.verdict.empty_state.isVisible()  # nothing was checked
 
     # Typing again clears the message.
-    qtbot.keyClick(desk.plate_edit, Qt.Key.Key_Backspace)
-    assert not desk.problem_label.isVisible()
-    assert desk.plate_edit.property("invalid") is False
+    qtbot.keyClick(desk.inputs.plate_edit, Qt.Key.Key_Backspace)
+    assert not desk.inputs.problem_label.isVisible()
+    assert desk.inputs.plate_edit.property("invalid") is False
 
-    desk.plate_edit.clear()
-    desk.jurisdiction_combo.setEditText("Narnia")
-    qtbot.keyClicks(desk.plate_edit, plain_plate())
-    qtbot.keyClick(desk.plate_edit, Qt.Key.Key_Return)
-    assert "Jurisdiction is a two-letter code" in desk.problem_label.text()
-    assert desk.jurisdiction_combo.property("invalid") is True
+    desk.inputs.plate_edit.clear()
+    desk.inputs.jurisdiction_combo.setEditText("Narnia")
+    qtbot.keyClicks(desk.inputs.plate_edit, plain_plate())
+    qtbot.keyClick(desk.inputs.plate_edit, Qt.Key.Key_Return)
+    assert "Jurisdiction is a two-letter code" in desk.inputs.problem_label.text()
+    assert desk.inputs.jurisdiction_combo.property("invalid") is True
 
 
 def test_a_lookalike_is_offered_and_checked_only_when_chosen(
@@ -258,24 +262,24 @@ def test_a_lookalike_is_offered_and_checked_only_when_chosen(
     verdict = type_and_check(qtbot, desk, misread)
 
     assert verdict.verdict == "no_permit"
-    assert desk.verdict_title.text() == "No permit"
-    assert desk.near_title.text() == "Did you mean…"
+    assert desk.verdict.card.title.text() == "No permit"
+    assert desk.verdict.near_title.text() == "Did you mean…"
     buttons = {b.text().split()[0]: b for b in desk.near_match_buttons()}
     assert stored in buttons
     assert "1 look-alike" in buttons[stored].text()
     # Never substituted: the typed plate's verdict stays until the person chooses.
-    assert desk.card.plate.text() == f"{misread} (ON)"
+    assert desk.verdict.card.plate.text() == f"{misread} (ON)"
 
     with qtbot.waitSignal(desk.verdict_shown, timeout=TIMEOUT) as shown:
         qtbot.mouseClick(buttons[stored], Qt.MouseButton.LeftButton)
 
     assert shown.args[0].plate == stored
     assert shown.args[0].verdict == "valid"
-    assert desk.verdict_title.text() == "Valid permit"
-    assert desk.plate_edit.text() == stored
+    assert desk.verdict.card.title.text() == "Valid permit"
+    assert desk.inputs.plate_edit.text() == stored
     # The misread plate keeps its own line in the history.
-    assert desk.history_list.count() == 2
-    assert f"{misread} (ON)" in desk.history_list.item(1).text()
+    assert desk.history.checks.count() == 2
+    assert f"{misread} (ON)" in desk.history.checks.item(1).text()
 
 
 def test_choosing_a_history_entry_checks_it_again(
@@ -285,16 +289,18 @@ def test_choosing_a_history_entry_checks_it_again(
     first, second = plain_plate(), plain_plate()
     type_and_check(qtbot, desk, first)
     type_and_check(qtbot, desk, second)
-    assert desk.plate_edit.text() == second
+    assert desk.inputs.plate_edit.text() == second
 
-    item = desk.history_list.item(1)
+    item = desk.history.checks.item(1)
     with qtbot.waitSignal(desk.verdict_shown, timeout=TIMEOUT) as shown:
-        rect = desk.history_list.visualItemRect(item)
-        qtbot.mouseClick(desk.history_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        rect = desk.history.checks.visualItemRect(item)
+        qtbot.mouseClick(
+            desk.history.checks.viewport(), Qt.MouseButton.LeftButton, pos=rect.center()
+        )
 
     assert shown.args[0].plate == first
-    assert desk.plate_edit.text() == first
-    assert desk.history_list.count() == 3
+    assert desk.inputs.plate_edit.text() == first
+    assert desk.history.checks.count() == 3
 
 
 def test_a_permit_sold_at_another_client_turns_the_card_green_by_itself(
@@ -306,7 +312,7 @@ def test_a_permit_sold_at_another_client_turns_the_card_green_by_itself(
     parker, vehicle = register(alice, plate)
     desk = open_desk("officer").desk
     assert type_and_check(qtbot, desk, plate).verdict == "no_permit"
-    assert desk.verdict_title.text() == "No permit"
+    assert desk.verdict.card.title.text() == "No permit"
 
     with qtbot.waitSignal(
         desk.verdict_shown,
@@ -318,12 +324,12 @@ def test_a_permit_sold_at_another_client_turns_the_card_green_by_itself(
     verdict = shown.args[0]
     assert verdict.plate == plate
     assert verdict.permit_number == number
-    assert desk.verdict_title.text() == "Valid permit"
+    assert desk.verdict.card.title.text() == "Valid permit"
     assert desk.shown_verdict == verdict
-    assert desk.card.value("permit") == number
-    assert "changed at another desk" in desk.card.note.text()
+    assert desk.verdict.card.value("permit") == number
+    assert "changed at another desk" in desk.verdict.card.note.text()
     # Nobody asked: the history still has the one check the officer made.
-    assert desk.history_list.count() == 1
+    assert desk.history.checks.count() == 1
 
 
 def test_a_cancellation_elsewhere_turns_a_valid_card_red(
@@ -351,8 +357,8 @@ def test_a_cancellation_elsewhere_turns_a_valid_card_red(
         )
         alice.commit()
 
-    assert desk.verdict_title.text() == "Expired"
-    assert desk.reason_label.text().startswith("Cancelled:")
+    assert desk.verdict.card.title.text() == "Expired"
+    assert desk.verdict.card.reason.text().startswith("Cancelled:")
 
 
 def test_the_keyboard_alone_is_enough(
@@ -362,24 +368,24 @@ def test_the_keyboard_alone_is_enough(
     stored, misread = lookalike_pair()
     register(alice, stored)
     desk = open_desk(live=False).desk
-    order = [desk.plate_edit]
-    widget = desk.plate_edit.nextInFocusChain()
-    while widget is not desk.plate_edit and len(order) < 40:
+    order = [desk.inputs.plate_edit]
+    widget = desk.inputs.plate_edit.nextInFocusChain()
+    while widget is not desk.inputs.plate_edit and len(order) < 40:
         order.append(widget)
         widget = widget.nextInFocusChain()
     for before, after in (
-        (desk.plate_edit, desk.jurisdiction_combo),
-        (desk.jurisdiction_combo, desk.lot_combo),
-        (desk.lot_combo, desk.at_edit),
-        (desk.now_button, desk.check_button),
+        (desk.inputs.plate_edit, desk.inputs.jurisdiction_combo),
+        (desk.inputs.jurisdiction_combo, desk.inputs.lot_combo),
+        (desk.inputs.lot_combo, desk.inputs.at_edit),
+        (desk.inputs.now_button, desk.inputs.check_button),
     ):
         assert order.index(before) < order.index(after)
 
     # Enter in the jurisdiction field checks too; Enter on a look-alike chooses it.
-    qtbot.keyClicks(desk.plate_edit, misread)
-    desk.jurisdiction_combo.setFocus()
+    qtbot.keyClicks(desk.inputs.plate_edit, misread)
+    desk.inputs.jurisdiction_combo.setFocus()
     with qtbot.waitSignal(desk.verdict_shown, timeout=TIMEOUT):
-        qtbot.keyClick(desk.jurisdiction_combo, Qt.Key.Key_Return)
+        qtbot.keyClick(desk.inputs.jurisdiction_combo, Qt.Key.Key_Return)
     button = next(b for b in desk.near_match_buttons() if b.text().startswith(stored))
     button.setFocus()
     with qtbot.waitSignal(desk.verdict_shown, timeout=TIMEOUT) as shown:
@@ -397,33 +403,33 @@ def test_checking_for_another_moment_and_back_to_now(
     desk = open_desk(live=False).desk
     assert type_and_check(qtbot, desk, plate).verdict == "valid"
 
-    later = desk.at_edit.dateTime().addDays(45)
-    desk.at_edit.setDateTime(later)  # as if typed: the moment is no longer "now"
-    assert not desk.now_button.isChecked()
+    later = desk.inputs.at_edit.dateTime().addDays(45)
+    desk.inputs.at_edit.setDateTime(later)  # as if typed: the moment is no longer "now"
+    assert not desk.inputs.now_button.isChecked()
     with qtbot.waitSignal(desk.verdict_shown, timeout=TIMEOUT) as shown:
-        qtbot.mouseClick(desk.check_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(desk.inputs.check_button, Qt.MouseButton.LeftButton)
     assert shown.args[0].verdict == "expired"
     assert shown.args[0].query.at is not None
-    assert "(not now)" in desk.card.value("checked")
+    assert "(not now)" in desk.verdict.card.value("checked")
 
     with qtbot.waitSignal(desk.verdict_shown, timeout=TIMEOUT) as shown:
-        qtbot.mouseClick(desk.now_button, Qt.MouseButton.LeftButton)
-    assert desk.now_button.isChecked()
+        qtbot.mouseClick(desk.inputs.now_button, Qt.MouseButton.LeftButton)
+    assert desk.inputs.now_button.isChecked()
     assert shown.args[0].verdict == "valid"
     assert shown.args[0].query.at is None
 
 
 def test_a_moment_can_be_typed_whole_into_at(qtbot: QtBot, open_desk: Callable[..., Kit]) -> None:
     desk = open_desk(live=False).desk
-    desk.at_edit.setFocus()
-    desk.at_edit.lineEdit().selectAll()
-    qtbot.keyClicks(desk.at_edit, "15 May 2027 12:00")
-    qtbot.keyClick(desk.at_edit, Qt.Key.Key_Tab)
-    moment = desk.at_edit.dateTime()
+    desk.inputs.at_edit.setFocus()
+    desk.inputs.at_edit.lineEdit().selectAll()
+    qtbot.keyClicks(desk.inputs.at_edit, "15 May 2027 12:00")
+    qtbot.keyClick(desk.inputs.at_edit, Qt.Key.Key_Tab)
+    moment = desk.inputs.at_edit.dateTime()
     assert (moment.date().year(), moment.date().month(), moment.date().day()) == (2027, 5, 15)
     assert (moment.time().hour(), moment.time().minute()) == (12, 0)
-    assert desk.at_edit.text() == "15 May 2027 12:00"
-    assert not desk.now_button.isChecked()
+    assert desk.inputs.at_edit.text() == "15 May 2027 12:00"
+    assert not desk.inputs.now_button.isChecked()
 
 
 def test_the_desk_gives_its_connection_back_when_hidden(

@@ -1,0 +1,77 @@
+"""The plates checked this session, newest first: choosing one checks it again."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from desktop.services.platecheck import PlateQuery, PlateVerdict, format_moment
+from desktop.views.plate_check.card import verdict_icon
+
+HISTORY_SIZE = 20
+
+_HISTORY_STYLE = """
+QLabel#sectionTitle { color: #374151; font-weight: 600; }
+QListWidget#checkHistory { background: #ffffff; border: 1px solid #dde2e9; border-radius: 4px; }
+QListWidget#checkHistory::item { padding: 5px 4px; }
+QListWidget#checkHistory::item:selected { background: #dbe7fd; color: #111827; }
+"""
+
+
+class HistoryPanel(QWidget):
+    """The last checks the person asked for, with their verdicts (re-checks are not added)."""
+
+    #: A check was chosen from the list (its :class:`PlateQuery`): ask it again.
+    chosen = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(_HISTORY_STYLE)
+        title = QLabel("Checked this session")
+        title.setObjectName("sectionTitle")
+        self.checks = QListWidget()
+        self.checks.setObjectName("checkHistory")
+        self.checks.setAccessibleName("Plates checked this session")
+        self.checks.setToolTip("Click a plate, or press Enter on it, to check it again.")
+        self.checks.setIconSize(QSize(16, 16))
+        self.checks.setWordWrap(True)
+        # Long entries wrap within the side's width instead of scrolling sideways.
+        self.checks.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.checks.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.checks.hide()
+        self.empty = QLabel("Plates you check appear here; choose one to check it again.")
+        self.empty.setObjectName("hint")
+        self.empty.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(title)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.checks, 1)
+        layout.addStretch(0)
+        self.setMinimumWidth(210)
+        self.setMaximumWidth(320)
+        self.checks.itemActivated.connect(self._chosen)
+        self.checks.itemClicked.connect(self._chosen)
+
+    def remember(self, verdict: PlateVerdict) -> None:
+        query = verdict.query
+        where = f", lot {query.lot_code}" if query.lot_code else ""
+        when = f", for {format_moment(query.at)}" if query.at is not None else ""
+        item = QListWidgetItem(
+            verdict_icon(verdict.tone),
+            f"{verdict.checked_at.astimezone():%H:%M}   {verdict.plate_display}\n"
+            f"{verdict.title}{where}{when}",
+        )
+        item.setData(Qt.ItemDataRole.UserRole, query)
+        item.setToolTip(verdict.reason)
+        self.checks.insertItem(0, item)
+        while self.checks.count() > HISTORY_SIZE:
+            self.checks.takeItem(self.checks.count() - 1)
+        self.empty.hide()
+        self.checks.show()
+
+    def _chosen(self, item: QListWidgetItem) -> None:
+        query = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(query, PlateQuery):
+            self.chosen.emit(query)
