@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QShowEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from desktop.services.errors import KnownError
@@ -57,7 +57,9 @@ class Column(Generic[R]):
 
     ``samples`` are texts the column must show whole (the widest sets its width; a
     callable is asked when the table is shown, so money follows the office's currency).
-    One column of a table may ``stretch`` to take the room left.
+    One column of a table may ``stretch`` to take the room left. When the window is too
+    narrow for every sample, the columns that may ``give_way`` (names that a tooltip
+    can show whole) narrow first, never below their title; the others keep their width.
     """
 
     title: str
@@ -69,6 +71,7 @@ class Column(Generic[R]):
     bold: Callable[[R], bool] | None = None
     samples: Sequence[str] | Callable[[], Sequence[str]] = ()
     stretch: bool = False
+    give_way: bool = False
     #: What the column title means, when the title alone may not say it.
     header_tip: str | None = None
 
@@ -441,6 +444,13 @@ class DeskTable(QTableView):
     def __init__(self, model: RowsModel[Any] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._sized = False
+        #: Widths the samples ask for, and the least each column may have (its title).
+        self._natural: list[int] = []
+        self._least: list[int] = []
+        self._set: dict[int, int] = {}
+        self._fitting = False
+        self._watching = False
+        self._user_sized = False
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -509,19 +519,60 @@ class DeskTable(QTableView):
         bold = QFont(header.font())
         bold.setBold(True)  # the style sheet's column titles are bold
         titles, body = QFontMetrics(bold), self.fontMetrics()
-        stretch: int | None = None
-        for number, column in enumerate(model.columns):
-            width = max(
-                [titles.horizontalAdvance(column.title)]
-                + [body.horizontalAdvance(text) for text in column.sample_texts()]
-            )
-            header.setSectionResizeMode(number, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(number, width + CELL_PADDING)
-            if column.stretch:
-                stretch = number
-        header.setStretchLastSection(stretch is None)
-        if stretch is not None:
-            header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        self._least = [titles.horizontalAdvance(c.title) + CELL_PADDING for c in model.columns]
+        self._natural = [
+            max([least] + [body.horizontalAdvance(t) + CELL_PADDING for t in c.sample_texts()])
+            for c, least in zip(model.columns, self._least, strict=True)
+        ]
+        if not self._watching:
+            self._watching = True
+            header.sectionResized.connect(self._section_resized)
+        self._fit()
+
+    def _section_resized(self, index: int, _old: int, new: int) -> None:
+        # Qt moves a stretching column by itself; a column of fixed width changes only
+        # when the person drags it, and then their width is kept from there on.
+        header = self.horizontalHeader()
+        interactive = header.sectionResizeMode(index) == QHeaderView.ResizeMode.Interactive
+        if not self._fitting and interactive and new != self._set.get(index):
+            self._user_sized = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._natural and not self._user_sized:
+            self._fit()
+
+    def _fit(self) -> None:
+        """Natural widths when they fit; else narrow the columns that give way."""
+        model = self.rows_model()
+        if model is None or len(self._natural) != len(model.columns):
+            return
+        header = self.horizontalHeader()
+        widths = list(self._natural)
+        room = self.viewport().width()
+        stretch = next((n for n, c in enumerate(model.columns) if c.stretch), None)
+        over = sum(widths) - room
+        if over > 0 and room > 0:
+            yielding = [n for n, c in enumerate(model.columns) if c.give_way]
+            slack = sum(widths[n] - self._least[n] for n in yielding)
+            share = min(1.0, over / slack) if slack > 0 else 0.0
+            for n in yielding:
+                widths[n] -= int((widths[n] - self._least[n]) * share + 0.999)
+        fits = sum(widths) <= room
+        self._fitting = True
+        try:
+            for number, width in enumerate(widths):
+                grows = number == stretch and fits
+                mode = (
+                    QHeaderView.ResizeMode.Stretch if grows else QHeaderView.ResizeMode.Interactive
+                )
+                header.setSectionResizeMode(number, mode)
+                if not grows:
+                    self._set[number] = width
+                    header.resizeSection(number, width)
+            header.setStretchLastSection(stretch is None)
+        finally:
+            self._fitting = False
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():

@@ -126,8 +126,20 @@ def permits_model(
     return RowsModel(
         [
             Column("Number", lambda p: p.number, samples=("P-0000123",)),
-            Column("Permit", lambda p: p.title, samples=("Faculty & staff annual",)),
-            Column("Lot", lambda p: p.lot_name, samples=("Stadium West Garage",)),
+            Column(
+                "Permit",
+                lambda p: p.title,
+                samples=("Faculty & staff annual",),
+                give_way=True,
+                tooltip=lambda p: p.title,
+            ),
+            Column(
+                "Lot",
+                lambda p: p.lot_name,
+                samples=("Stadium West Garage",),
+                give_way=True,
+                tooltip=lambda p: p.lot_name,
+            ),
             Column("Vehicles", permit_plates, samples=("ON ABCD123",), stretch=True),
             Column("Valid", lambda p: format_period(p.first_day, p.last_day), samples=(DAYS,)),
             Column(
@@ -149,7 +161,13 @@ def permits_model(
 def options_model(currency: Callable[[], str], parent: QObject) -> RowsModel[SaleOption]:
     return RowsModel(
         [
-            Column("Permit type", lambda o: o.name, samples=("Faculty & staff annual",)),
+            Column(
+                "Permit type",
+                lambda o: o.name,
+                samples=("Faculty & staff annual",),
+                give_way=True,
+                tooltip=lambda o: o.name,
+            ),
             Column(
                 "Price",
                 lambda o: option_price(o, currency()),
@@ -162,7 +180,12 @@ def options_model(currency: Callable[[], str], parent: QObject) -> RowsModel[Sal
                 option_status,
                 samples=("Already has 1 (the limit is 1).", "Through the waitlist"),
             ),
-            Column("Spaces left", availability_words, stretch=True),
+            Column(
+                "Spaces left",
+                availability_words,
+                stretch=True,
+                samples=("Library Lot: 120 of 420 left",),
+            ),
         ],
         key=lambda o: o.type_id,
         dimmed=lambda o: not o.eligible,

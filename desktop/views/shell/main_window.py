@@ -66,6 +66,8 @@ GEOMETRY_KEY = "mainWindow/geometry"
 DESK_KEY = "mainWindow/desk"
 MAX_DESK_SHORTCUTS = 9
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 1200, 780
+#: The list of desks down the left of the window.
+SIDEBAR_WIDTH = 220
 #: desktop.views.kit.live.STATE_TITLES, not imported here: it pulls in the database layer.
 LIVE_TITLES = ("Live", "Connecting…", "Offline — reconnecting")
 
@@ -153,7 +155,7 @@ class MainWindow(QMainWindow):
     def _build_sidebar(self) -> None:
         self.sidebar = QFrame()
         self.sidebar.setObjectName("deskSidebar")
-        self.sidebar.setFixedWidth(220)
+        self.sidebar.setFixedWidth(SIDEBAR_WIDTH)
         side = QVBoxLayout(self.sidebar)
         side.setContentsMargins(0, 0, 0, 0)
         side.setSpacing(0)

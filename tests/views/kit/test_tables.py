@@ -164,6 +164,41 @@ def test_columns_are_sized_from_their_declarations(qtbot: QtBot) -> None:
     assert not view.tabKeyNavigation()  # Tab leaves the list for the next control
 
 
+def test_a_narrow_table_narrows_the_names_first_and_keeps_what_the_person_set(
+    qtbot: QtBot,
+) -> None:
+    model = RowsModel(
+        [
+            Column("Name", lambda r: r.name, samples=("Okonkwo-Smith, Alexandra",), give_way=True),
+            money_column("Amount", lambda r: r.amount, lambda: "USD"),
+            Column("Status", lambda r: r.status, samples=("Awaiting approval",)),
+            Column("Plates", lambda r: r.status, samples=("ON ABCD123",), stretch=True),
+        ]
+    )
+    model.set_rows(ROWS)
+    view = DeskTable(model)
+    qtbot.addWidget(view)
+    view.resize(900, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    header, metrics = view.horizontalHeader(), view.fontMetrics()
+    wide_name = header.sectionSize(0)
+    assert wide_name > metrics.horizontalAdvance("Okonkwo-Smith, Alexandra")
+
+    view.resize(420, 300)  # too narrow for every sample: the name gives way, nothing else
+    qtbot.wait(10)
+    assert header.sectionSize(0) < wide_name
+    assert header.sectionSize(1) > metrics.horizontalAdvance(f"{MINUS}$99,999.99")
+    assert header.sectionSize(2) > metrics.horizontalAdvance("Awaiting approval")
+    assert header.sectionSize(3) > metrics.horizontalAdvance("ON ABCD123")
+    assert header.sectionSize(0) > metrics.horizontalAdvance("Name")  # titles stay whole
+
+    header.resizeSection(1, 200)  # the person widens a column: their width is kept
+    view.resize(1000, 300)
+    qtbot.wait(10)
+    assert header.sectionSize(1) == 200
+
+
 # -- the paged model --------------------------------------------------------------------
 
 
