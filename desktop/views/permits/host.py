@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from PySide6.QtWidgets import QDialog, QWidget
 
-from desktop.services.errors import KnownError
+from desktop.services.errors import KnownError, ValidationError
 from desktop.services.permits import PaymentResult, PermitService, Tender
 from desktop.views.kit.operations import OperationRunner
 
@@ -65,6 +65,7 @@ class DialogHost:
         direction: str = "in",
         tender: str | None = None,
         on_refused: Callable[[KnownError], bool] | None = None,
+        on_invalid: Callable[[ValidationError], bool] | None = None,
     ) -> None:
         from desktop.views.permits.payment_dialog import PaymentDialog
 
@@ -77,6 +78,7 @@ class DialogHost:
             runner=self.runner,
             direction=direction,
             on_refused=on_refused,
+            on_invalid=on_invalid,
             parent=self.parent,
         )
         if tender:

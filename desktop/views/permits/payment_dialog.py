@@ -502,31 +502,15 @@ class PaymentDialog(QDialog):
     # ---------------------------------------------------------------- problems
 
     def _box(self, field: str) -> FieldBox | None:
-        kind = self.tender_kind()
-        if field == "tendered":
-            return self.tendered_box
-        if field == "number":
-            return self.cheque_box
-        if field == "account":
-            return self.account_boxes["account"]
-        if field in ("brand", "last4"):
-            return self.card_boxes[field]
-        if field == "reference":
-            return self.account_boxes["reference"] if kind == "account" else self.card_boxes[field]
-        return None
+        if field == "reference" and self.tender_kind() == "account":
+            return self.account_boxes["reference"]
+        boxes = {"tendered": self.tendered_box, "number": self.cheque_box, **self.card_boxes}
+        return boxes.get(field) or self.account_boxes.get(field)
 
     def _editor(self, field: str) -> QWidget | None:
-        editors: dict[str, QWidget] = {
-            "tendered": self.tendered_edit,
-            "brand": self.brand_combo,
-            "last4": self.last4_edit,
-            "number": self.cheque_edit,
-            "account": self.account_combo,
-            "reference": (
-                self.account_ref_edit if self.tender_kind() == "account" else self.reference_edit
-            ),
-        }
-        return editors.get(field)
+        box = self._box(field)
+        # The cash box holds the amount and the Exact button: the amount is outlined.
+        return self.tendered_edit if field == "tendered" else (box.editor if box else None)
 
     def show_problems(self, problems: Iterable[FieldProblem]) -> None:
         """Each message under its field; messages about other things at the top."""

@@ -10,7 +10,6 @@ turns into the question whether to add the parker to the waitlist.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -35,7 +34,6 @@ from desktop.services.permits import (
     PaymentResult,
     PermitService,
     SaleOption,
-    Tender,
     WaitlistPosition,
 )
 from desktop.views.kit.forms import FieldBox, form_style
@@ -47,6 +45,7 @@ from desktop.views.permits.actions import (
     run_later,
     vehicle_title,
 )
+from desktop.views.permits.host import DialogHost
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +58,26 @@ def lot_title(lot: LotAvailability) -> str:
     if lot.free <= 0:
         return f"{lot.name} \u2014 full ({lot.capacity - lot.free} of {lot.capacity} taken)"
     return f"{lot.name} \u2014 {lot.free} of {lot.capacity} left"
+
+
+def lot_hint(option: SaleOption, lot: LotAvailability | None, *, offered: bool) -> str:
+    """What the chosen lot means for this sale, under the price."""
+    if lot is None:
+        return f"{option.name} is not sold for any open lot at the moment."
+    if offered:
+        return f"The waitlist offer holds a space in {lot.name} for this sale."
+    if lot.free <= 0:
+        return f"{lot.name} is full for that period; the parker can join its waitlist."
+    return f"{lot.free} of {lot.capacity} spaces left in {lot.name} for that period."
+
+
+def offer_words(offer: WaitlistPosition, parker_name: str, time_zone: str) -> str:
+    """'Waitlist offer: a space in Library Lot is held for Ann Lee until 17:00 on …'."""
+    until = ""
+    if offer.offer_expires_at is not None:
+        local = offer.offer_expires_at.astimezone(ZoneInfo(time_zone))
+        until = f" until {local:%H:%M} on {format_day(local.date())}"
+    return f"Waitlist offer: a space in {offer.lot_name} is held for {parker_name}{until}."
 
 
 def office_today(time_zone: str) -> date:
@@ -95,7 +114,7 @@ class SellPermitDialog(QDialog):
         self.time_zone = time_zone
         self.offer = offer
         self.options: list[SaleOption] = list(options)
-        self.payment_dialog: QDialog | None = None
+        self.host = DialogHost(self, runner, service, lambda: currency)
         self.payment: PaymentResult | None = None
         self._generation = 0
         self._loading = False
@@ -121,14 +140,7 @@ class SellPermitDialog(QDialog):
             "color: #1e3a5f; padding: 6px;",
         )
         if self.offer is not None:
-            until = ""
-            if self.offer.offer_expires_at is not None:
-                local = self.offer.offer_expires_at.astimezone(ZoneInfo(self.time_zone))
-                until = f" until {local:%H:%M} on {format_day(local.date())}"
-            self.offer_label.setText(
-                f"Waitlist offer: a space in {self.offer.lot_name} is held for "
-                f"{self.parker.name}{until}."
-            )
+            self.offer_label.setText(offer_words(self.offer, self.parker.name, self.time_zone))
         self.offer_label.setVisible(self.offer is not None)
         self._build_fields()
         self._build_vehicles()
@@ -258,19 +270,12 @@ class SellPermitDialog(QDialog):
 
     def option(self) -> SaleOption | None:
         type_id = self.type_combo.currentData()
-        for option in self.options:
-            if option.type_id == type_id:
-                return option
-        return None
+        return next((o for o in self.options if o.type_id == type_id), None)
 
     def lot(self) -> LotAvailability | None:
         option, lot_id = self.option(), self.lot_combo.currentData()
-        if option is None:
-            return None
-        for lot in option.lots:
-            if lot.lot_id == lot_id:
-                return lot
-        return None
+        lots = option.lots if option is not None else ()
+        return next((lot for lot in lots if lot.lot_id == lot_id), None)
 
     def start(self) -> date:
         chosen = self.start_edit.date()
@@ -334,23 +339,22 @@ class SellPermitDialog(QDialog):
         """The price, the notes and whether the clerk can go on, from what is chosen."""
         option, lot = self.option(), self.lot()
         if not self._sellable():
-            self.price_label.setText("Nothing to sell")
-            self.price_hint.setText(
+            price = "Nothing to sell"
+            hint = (
                 f"No permit type is open to {self.parker.name} at the moment; the Buy a permit "
                 "tab says why for each one."
             )
-        elif self._loading:
-            self.price_label.setText("Working out the price…")
-            self.price_hint.setText("")
-        elif option is None:
-            self.price_label.setText("Choose a permit type")
-            self.price_hint.setText("")
+        elif self._loading or option is None:
+            price = "Working out the price…" if self._loading else "Choose a permit type"
+            hint = ""
         elif option.quote is None:
-            self.price_label.setText("No price for that start date")
-            self.price_hint.setText(option.refusal or "Choose another start date.")
+            price = "No price for that start date"
+            hint = option.refusal or "Choose another start date."
         else:
-            self.price_label.setText(describe_quote(option.quote, self.currency))
-            self.price_hint.setText(self._lot_hint(option, lot))
+            price = describe_quote(option.quote, self.currency)
+            hint = lot_hint(option, lot, offered=self.offer is not None)
+        self.price_label.setText(price)
+        self.price_hint.setText(hint)
         notes = []
         if option is not None and option.sale_mode == "waitlist" and self.offer is None:
             notes.append(
@@ -373,15 +377,6 @@ class SellPermitDialog(QDialog):
         )
         grow_to_fit(self)
 
-    def _lot_hint(self, option: SaleOption, lot: LotAvailability | None) -> str:
-        if lot is None:
-            return f"{option.name} is not sold for any open lot at the moment."
-        if self.offer is not None:
-            return f"The waitlist offer holds a space in {lot.name} for this sale."
-        if lot.free <= 0:
-            return f"{lot.name} is full for that period; the parker can join its waitlist."
-        return f"{lot.free} of {lot.capacity} spaces left in {lot.name} for that period."
-
     def _waitlist_first(self, option: SaleOption | None, lot: LotAvailability | None) -> bool:
         """The sale cannot go ahead without a waitlist offer: ask before any payment."""
         if self.offer is not None or option is None:
@@ -396,12 +391,8 @@ class SellPermitDialog(QDialog):
         ``quiet``: a refresh nobody asked for (a live change) does not pop up its failure.
         """
         self._generation += 1
-        generation, service, parker_id, start = (
-            self._generation,
-            self.service,
-            self.parker.id,
-            self.start(),
-        )
+        generation, service, parker_id = self._generation, self.service, self.parker.id
+        start = self.start()
         if not quiet:
             # A live refresh keeps the figures on screen until the new ones are in.
             self._loading = True
@@ -485,17 +476,18 @@ class SellPermitDialog(QDialog):
     def _open_payment(
         self, option: SaleOption, lot: LotAvailability, vehicles: list[int], start: date
     ) -> None:
-        from desktop.views.permits.payment_dialog import PaymentDialog
-
         quote = option.quote
         if quote is None:
             return
         service, parker_id = self.service, self.parker.id
         offer_id = self.offer.entry_id if self.offer is not None else None
         type_id, lot_id = option.type_id, lot.lot_id
-
-        def submit(key: uuid.UUID, tender: Tender) -> PaymentResult:
-            return service.sell(
+        period = format_period(quote.first_day, quote.last_day)
+        self.host.open_payment(
+            title=f"Payment for {option.name}",
+            description=f"{option.name}, {lot.name}, {period} \u2014 {self.parker.name}",
+            amount=quote.price,
+            submit=lambda key, tender: service.sell(
                 key,
                 parker_id=parker_id,
                 type_id=type_id,
@@ -504,30 +496,16 @@ class SellPermitDialog(QDialog):
                 start=start,
                 tender=tender,
                 offer_id=offer_id,
-            )
-
-        dialog = PaymentDialog(
-            title=f"Payment for {option.name}",
-            description=(
-                f"{option.name}, {lot.name}, "
-                f"{format_period(quote.first_day, quote.last_day)} \u2014 {self.parker.name}"
             ),
-            amount=quote.price,
-            currency=self.currency,
-            submit=submit,
-            runner=self.runner,
+            paid=self._paid,
             on_refused=self._refused,
             on_invalid=self._invalid,
-            parent=self,
         )
-        self.payment_dialog = dialog
-        dialog.paid.connect(self._paid)
-        dialog.finished.connect(lambda _r: self._payment_closed(dialog))
-        dialog.open()
 
-    def _payment_closed(self, dialog: QDialog) -> None:
-        if self.payment_dialog is dialog:
-            self.payment_dialog = None
+    @property
+    def payment_dialog(self) -> QDialog | None:
+        """The payment dialog of this sale while it is open."""
+        return self.host.payment_dialog
 
     def _paid(self, result: PaymentResult) -> None:
         self.payment = result
@@ -554,8 +532,8 @@ class SellPermitDialog(QDialog):
         return True
 
     def _close_payment(self) -> None:
-        dialog = self.payment_dialog
-        self.payment_dialog = None
+        dialog = self.host.payment_dialog
+        self.host.payment_dialog = None
         if dialog is not None and dialog.isVisible():
             dialog.reject()
 
@@ -585,12 +563,8 @@ class SellPermitDialog(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             self.refresh()
             return
-        service, type_id, lot_id, parker_id = (
-            self.service,
-            option.type_id,
-            lot.lot_id,
-            self.parker.id,
-        )
+        service, parker_id = self.service, self.parker.id
+        type_id, lot_id = option.type_id, lot.lot_id
         self.continue_button.setEnabled(False)
 
         def joined(position: WaitlistPosition) -> None:
