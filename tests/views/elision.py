@@ -14,7 +14,9 @@ PADDING = 18
 
 def cut_texts(view: QTableView, rows: Iterable[int] | None = None) -> list[str]:
     """Texts of visible columns (titles, and the cells of ``rows``, else the first 50) that
-    do not fit their column; a stretching column counts with the width it has."""
+    do not fit their column; a stretching column counts with the width it has. Cells of a
+    column that gives way in a narrow window (a name its tooltip shows whole) may be cut;
+    its title may not."""
     model = view.model()
     header = view.horizontalHeader()
     bold = QFont(header.font())
@@ -29,6 +31,9 @@ def cut_texts(view: QTableView, rows: Iterable[int] | None = None) -> list[str]:
         title = str(source.headerData(column, Qt.Orientation.Horizontal) or "")
         if titles.horizontalAdvance(title) + PADDING > width:
             cut.append(f"title {title!r} in {width}px")
+        declared = getattr(source, "columns", None)
+        if declared is not None and getattr(declared[column], "give_way", False):
+            continue
         for row in range(min(model.rowCount(), 50)) if rows is None else rows:
             text = model.index(row, column).data()
             if text and body.horizontalAdvance(str(text)) + PADDING > width:

@@ -8,25 +8,19 @@ after the count is recorded.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout
 
 from desktop.services.cashdrawer import CashDrawerService, DrawerState
 from desktop.services.errors import NotFound
 from desktop.views.cash_drawer.common import DeskUser
 from desktop.views.cash_drawer.drawer_panel import DrawerPanel
 from desktop.views.cash_drawer.history_panel import HistoryPanel
+from desktop.views.kit.desk import Desk
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.live import LiveBatch
-from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import failure_while_alive, while_alive
-
-if TYPE_CHECKING:
-    from desktop.services.workspace import Workspace
-    from desktop.views.kit.live import LiveChanges
 
 #: Bursts of changes (a sale writes several rows) become one refresh.
 LIVE_DELAY_MS = 150
@@ -34,7 +28,7 @@ LIVE_DELAY_MS = 150
 LIVE_TABLES = ("cash_shift", "payment", "office_setting", "staff_member")
 
 
-class CashDrawerDesk(QWidget):
+class CashDrawerDesk(Desk):
     """The clerk's drawer above, the history of shifts (and sign-offs) below."""
 
     #: The drawer panel has (re)loaded the office and the open shift.
@@ -46,20 +40,12 @@ class CashDrawerDesk(QWidget):
     #: A shift report preview opened (the :class:`DocumentPreviewDialog`).
     report_opened = Signal(object)
 
-    def __init__(
-        self,
-        workspace: Workspace,
-        runner: OperationRunner,
-        live: LiveChanges,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.runner = runner
-        self.service = CashDrawerService(workspace)
-        identity = workspace.identity
+    def setup(self) -> None:
+        self.service = CashDrawerService(self.workspace)
+        identity = self.workspace.identity
         self.is_clerk = "clerk" in identity.roles
         user = DeskUser(
-            self.service, runner, identity.login, self.is_clerk, "manager" in identity.roles
+            self.service, self.runner, identity.login, self.is_clerk, "manager" in identity.roles
         )
         self.setObjectName("cashDrawerDesk")
         self.drawer = DrawerPanel(user)
@@ -79,7 +65,7 @@ class CashDrawerDesk(QWidget):
         self.history.report_wanted.connect(self.open_report)
         self.history.refresh_button.clicked.connect(self.refresh)
         QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
-        batch = LiveBatch(live, LIVE_DELAY_MS, self, complete_resync_is_quiet=True)
+        batch = LiveBatch(self.live, LIVE_DELAY_MS, self, complete_resync_is_quiet=True)
         batch.watch(LIVE_TABLES, self.refresh)
         self.refresh()
 

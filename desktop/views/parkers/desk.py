@@ -40,7 +40,7 @@ from desktop.services.parkers import (
     ParkerService,
     format_when,
 )
-from desktop.services.workspace import Workspace
+from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import ConflictDialog
 from desktop.views.kit.layout import (
     STRETCH,
@@ -53,8 +53,7 @@ from desktop.views.kit.layout import (
     tab_order,
     vbox,
 )
-from desktop.views.kit.live import LiveBatch, LiveChanges
-from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.widgets import (
     DeskSplitter,
     EmptyState,
@@ -88,22 +87,12 @@ _NONE, _NEW, _OPEN = "none", "new", "open"
 # -- the desk -------------------------------------------------------------------------
 
 
-class ParkerDesk(QWidget):
+class ParkerDesk(Desk):
     """Search, open, create and edit parkers and their vehicles."""
 
-    def __init__(
-        self,
-        workspace: Workspace,
-        runner: OperationRunner,
-        live: LiveChanges,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
-        self.runner = runner
-        self.live = live
-        self.service = ParkerService(workspace)
-        self.editable = workspace.identity.can_edit("parkers")
+    def setup(self) -> None:
+        self.service = ParkerService(self.workspace)
+        self.editable = self.workspace.identity.can_edit("parkers")
 
         self._mode = _NONE
         self._detail: ParkerDetail | None = None

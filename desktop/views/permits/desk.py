@@ -38,9 +38,8 @@ from desktop.services.permits import (
     PermitService,
     WaitlistPosition,
 )
-from desktop.services.workspace import Workspace
-from desktop.views.kit.live import LiveBatch, LiveChanges
-from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.desk import Desk
+from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.widgets import (
     DeskSplitter,
     alive,
@@ -89,28 +88,18 @@ TAB_MARGIN = 8
 # -- the desk ---------------------------------------------------------------------------
 
 
-class PermitDesk(QWidget):
+class PermitDesk(Desk):
     """Sell, renew, transfer and cancel permits; waitlists, refunds and receipts."""
 
-    def __init__(
-        self,
-        workspace: Workspace,
-        runner: OperationRunner,
-        live: LiveChanges,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
-        self.runner = runner
-        self.live = live
-        self.service = PermitService(workspace)
-        self.parkers = ParkerService(workspace)
-        self.editable = workspace.identity.can_edit("permits")
-        self.is_manager = MANAGER in workspace.identity.roles
+    def setup(self) -> None:
+        self.service = PermitService(self.workspace)
+        self.parkers = ParkerService(self.workspace)
+        self.editable = self.workspace.identity.can_edit("permits")
+        self.is_manager = MANAGER in self.workspace.identity.roles
 
         self.office: Office | None = None
         self.sell_dialog: SellPermitDialog | None = None
-        self.host = DialogHost(self, runner, self.service, self._currency)
+        self.host = DialogHost(self, self.runner, self.service, self._currency)
         self._page_generation = 0
         self._opening: int | None = None
         self._shown_once = False

@@ -131,14 +131,12 @@ def permits_model(
                 lambda p: p.title,
                 samples=("Faculty & staff annual",),
                 give_way=True,
-                tooltip=lambda p: p.title,
             ),
             Column(
                 "Lot",
                 lambda p: p.lot_name,
                 samples=("Stadium West Garage",),
                 give_way=True,
-                tooltip=lambda p: p.lot_name,
             ),
             Column("Vehicles", permit_plates, samples=("ON ABCD123",), stretch=True),
             Column("Valid", lambda p: format_period(p.first_day, p.last_day), samples=(DAYS,)),
@@ -166,7 +164,6 @@ def options_model(currency: Callable[[], str], parent: QObject) -> RowsModel[Sal
                 lambda o: o.name,
                 samples=("Faculty & staff annual",),
                 give_way=True,
-                tooltip=lambda o: o.name,
             ),
             Column(
                 "Price",
@@ -175,10 +172,12 @@ def options_model(currency: Callable[[], str], parent: QObject) -> RowsModel[Sal
                 samples=lambda: [option_price_sample(currency())],
             ),
             Column("Period", option_period, samples=(DAYS,)),
+            # The detail under the list says it whole (and so does the tooltip).
             Column(
                 "For this parker",
                 option_status,
                 samples=("Already has 1 (the limit is 1).", "Through the waitlist"),
+                give_way=True,
             ),
             Column(
                 "Spaces left",

@@ -19,9 +19,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from desktop.services.errors import KnownError, ValidationError
 from desktop.services.platecheck import PlateCheckService, PlateQuery, PlateVerdict
-from desktop.services.workspace import Workspace
-from desktop.views.kit.live import LiveChanges
-from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.desk import Desk
 from desktop.views.kit.widgets import failure_while_alive, while_alive
 from desktop.views.plate_check.history import HistoryPanel
 from desktop.views.plate_check.inputs import PlateInputs
@@ -36,24 +34,16 @@ PENDING_DELAY_MS = 250
 REPEAT_WINDOW_S = 0.5
 
 
-class PlateCheckDesk(QWidget):
+class PlateCheckDesk(Desk):
     """One plate field, a jurisdiction, an optional lot and time, and the verdict."""
 
     #: A verdict was put on screen (typed, chosen from the history or a look-alike, or
     #: re-checked after a change elsewhere).
     verdict_shown = Signal(object)
 
-    def __init__(
-        self,
-        workspace: Workspace,
-        runner: OperationRunner,
-        live: LiveChanges,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
+    def setup(self) -> None:
         self.setObjectName("plateCheckDesk")
-        self.workspace, self.runner, self.live = workspace, runner, live
-        self.service = PlateCheckService(workspace)
+        self.service = PlateCheckService(self.workspace)
         # The service keeps a connection for fast checks while the desk is on screen.
         self.destroyed.connect(self.service.close)
         self._generation = 0
@@ -62,10 +52,10 @@ class PlateCheckDesk(QWidget):
         self._started_at = 0.0
         self._focused_once = False
 
-        self.inputs = PlateInputs(self.service, runner, live)
+        self.inputs = PlateInputs(self.service, self.runner, self.live)
         self.verdict = VerdictPanel()
         self.history = HistoryPanel()
-        self.rechecks = Rechecks(live, self)
+        self.rechecks = Rechecks(self.live, self)
         self._pending_timer = QTimer(self, singleShot=True, interval=PENDING_DELAY_MS)
         self._pending_timer.timeout.connect(self._show_pending)
         body = QHBoxLayout()

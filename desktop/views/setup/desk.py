@@ -9,7 +9,6 @@ availability counts follow sales at the counter (a burst of sales is one reload)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QSortFilterProxyModel,
@@ -45,9 +44,9 @@ from desktop.services.permit_setup import (
     PermitTypeInfo,
     SetupOverview,
 )
+from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import ConflictDialog
 from desktop.views.kit.live import LiveBatch
-from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import (
     EmptyState,
     NoticeBar,
@@ -59,11 +58,6 @@ from desktop.views.setup.lot_dialog import LotDialog
 from desktop.views.setup.office import OfficeSettingsForm
 from desktop.views.setup.tables import LotTableModel, PermitTypeTableModel
 from desktop.views.setup.type_dialog import PermitTypeDialog
-
-if TYPE_CHECKING:
-    from desktop.services.workspace import Workspace
-    from desktop.views.kit.live import LiveChanges
-
 
 #: Changes to the setup itself: reload soon after the last one of a burst.
 SETUP_TABLES = frozenset({"permit_type", "permit_type_lot", "lot", "zone", "office_setting"})
@@ -85,25 +79,15 @@ COUNTS_DELAY_MS = 1000
 # -- the desk ---------------------------------------------------------------------------------
 
 
-class PermitSetupDesk(QWidget):
+class PermitSetupDesk(Desk):
     """Permit types, lots and the office's settings, as tabs."""
 
     #: Emitted after each (re)load of the lists (tests wait on it).
     loaded = Signal()
 
-    def __init__(
-        self,
-        workspace: Workspace,
-        runner: OperationRunner,
-        live: LiveChanges,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
-        self.runner = runner
-        self.live = live
-        self.service = PermitSetupService(workspace)
-        self.editable = workspace.identity.can_edit("permit_setup")
+    def setup(self) -> None:
+        self.service = PermitSetupService(self.workspace)
+        self.editable = self.workspace.identity.can_edit("permit_setup")
         self.setObjectName("permitSetupDesk")
         self.overview: SetupOverview | None = None
         self.type_dialog: PermitTypeDialog | None = None
@@ -123,7 +107,7 @@ class PermitSetupDesk(QWidget):
         self.tabs.setStyleSheet(_TAB_STYLE)
         self.tabs.addTab(self._build_types_tab(), "Permit types")
         self.tabs.addTab(self._build_lots_tab(), "Lots")
-        self.office_form = OfficeSettingsForm(self.editable, workspace.identity)
+        self.office_form = OfficeSettingsForm(self.editable, self.workspace.identity)
         self.office_form.save_requested.connect(self._save_office)
         self.office_form.reload_requested.connect(self._reload_office)
         office_scroll = QScrollArea()
@@ -144,10 +128,12 @@ class PermitSetupDesk(QWidget):
         refresh = QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
         refresh.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
-        self._setup_batch = LiveBatch(live, SETUP_DELAY_MS, self)
+        self._setup_batch = LiveBatch(self.live, SETUP_DELAY_MS, self)
         self._setup_batch.watch(SETUP_TABLES, self.refresh)
         # At most one reload a second while sales go on.
-        self._counts_batch = LiveBatch(live, COUNTS_DELAY_MS, self, complete_resync_is_quiet=True)
+        self._counts_batch = LiveBatch(
+            self.live, COUNTS_DELAY_MS, self, complete_resync_is_quiet=True
+        )
         self._counts_batch.watch(COUNT_TABLES, self.refresh)
         self.refresh()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
 from desktop.services.staff import StaffLogin, StaffService
 from desktop.services.workspace import ROLE_TITLES
+from desktop.views.kit.desk import Desk
 from desktop.views.kit.forms import FieldBox, FormDialog
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import OperationRunner
@@ -44,10 +44,6 @@ from desktop.views.kit.widgets import (
     failure_while_alive,
     while_alive,
 )
-
-if TYPE_CHECKING:
-    from desktop.services.workspace import Workspace
-    from desktop.views.kit.live import LiveChanges
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -214,25 +210,15 @@ class AddStaffDialog(FormDialog):
         return super()._failed(exc)
 
 
-class StaffDesk(QWidget):
+class StaffDesk(Desk):
     """The list of staff logins, with Add and Disable for administrators."""
 
     #: Emitted after each (re)load of the list (tests wait on it).
     loaded = Signal()
 
-    def __init__(
-        self,
-        workspace: Workspace,
-        runner: OperationRunner,
-        live: LiveChanges,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
-        self.runner = runner
-        self.live = live
-        self.service = StaffService(workspace)
-        self.can_edit = workspace.identity.can_edit("staff")
+    def setup(self) -> None:
+        self.service = StaffService(self.workspace)
+        self.can_edit = self.workspace.identity.can_edit("staff")
         self._select_after_load: str | None = None
         self._loading = False
         self._reload_again = False
@@ -263,7 +249,7 @@ class StaffDesk(QWidget):
             QShortcut(QKeySequence.StandardKey.New, self, self.open_add_dialog)
         QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
 
-        batch = LiveBatch(live, REFRESH_DELAY_MS, self, complete_resync_is_quiet=True)
+        batch = LiveBatch(self.live, REFRESH_DELAY_MS, self, complete_resync_is_quiet=True)
         batch.watch(("staff_member",), self.refresh)
         self.refresh()
 

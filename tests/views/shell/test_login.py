@@ -10,6 +10,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -244,6 +245,29 @@ def test_tab_order_follows_the_form(open_dialog: Callable[..., LoginDialog]) -> 
     ]
 
 
+def test_tab_order_of_the_demo_login_takes_in_the_demo_logins(
+    open_dialog: Callable[..., LoginDialog],
+) -> None:
+    demo = DemoAccess("demo-password", (("Clerk", "demo_clerk"),))
+    dialog = open_dialog(ConnectionProfile("localhost", 5999, "parkdesk"), demo=demo)
+    chain: list[QWidget] = []
+    widget: QWidget = dialog.host_edit
+    while len(chain) < 8:
+        if widget.isVisible() and widget.focusPolicy() & widget.focusPolicy().TabFocus:
+            chain.append(widget)
+        widget = widget.nextInFocusChain()
+    assert chain == [
+        dialog.host_edit,
+        dialog.port_edit,
+        dialog.database_edit,
+        dialog.demo_combo,
+        dialog.login_edit,
+        dialog.password_edit,
+        dialog.login_button,
+        dialog.quit_button,
+    ]
+
+
 def test_without_a_keyring_remember_password_is_disabled_with_a_reason(
     qtbot: QtBot, open_dialog: Callable[..., LoginDialog], no_keyring: None
 ) -> None:
@@ -281,6 +305,22 @@ def test_remembered_password_goes_to_the_keyring_and_comes_back(
         again.login_button.click()
     blocker.args[0].close()
     qtbot.waitUntil(lambda: ("ParkDesk", key) not in memory_keyring.passwords)
+
+
+def test_a_password_from_the_keyring_is_dropped_when_the_login_changes(
+    qtbot: QtBot, open_dialog: Callable[..., LoginDialog], memory_keyring: MemoryKeyring
+) -> None:
+    profile = ConnectionProfile("db.example.edu", 5432, "parkdesk", "alice")
+    memory_keyring.passwords[("ParkDesk", profile.keyring_key())] = "kept"
+    dialog = open_dialog(profile)
+    qtbot.waitUntil(lambda: dialog.password_edit.text() == "kept")
+    assert dialog.remember_check.isChecked()
+
+    # It was kept for alice on that server, not for whoever is typed now.
+    qtbot.keyClick(dialog.login_edit, Qt.Key.Key_X)
+    assert dialog.login_edit.text() == "alicex"
+    assert dialog.password_edit.text() == ""
+    assert not dialog.remember_check.isChecked()
 
 
 def test_no_configured_server_offers_the_demo_database(
