@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from desktop.models.migrations.columns import created, index, stamped
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -106,21 +108,7 @@ def upgrade() -> None:
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), server_default="true", nullable=False),
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("updated_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *stamped(),
         sa.CheckConstraint("code ~ '^[A-Z0-9-]{1,12}$'", name=op.f("ck_lot_code_format")),
         sa.CheckConstraint("capacity >= 0", name=op.f("ck_lot_capacity_not_negative")),
         sa.CheckConstraint("length(name) BETWEEN 1 AND 100", name=op.f("ck_lot_name_length")),
@@ -142,21 +130,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), server_default="true", nullable=False),
         sa.Column("deactivated_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deactivation_reason", sa.Text(), nullable=True),
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("updated_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *stamped(),
         sa.CheckConstraint(
             "affiliation IN ('student', 'faculty', 'staff', 'resident', 'visitor', 'contractor')",
             name=op.f("ck_parker_affiliation_known"),
@@ -198,13 +172,7 @@ def upgrade() -> None:
         "staff_member",
         sa.Column("login", sa.Text(), nullable=False),
         sa.Column("full_name", sa.Text(), server_default="", nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *created(),
         sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "login ~ '^[a-z][a-z0-9_]{1,39}$'", name=op.f("ck_staff_member_login_format")
@@ -247,21 +215,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), server_default="true", nullable=False),
         sa.Column("deactivated_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deactivation_reason", sa.Text(), nullable=True),
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("updated_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *stamped(),
         sa.CheckConstraint(
             "(plate_status = 'readable' AND plate_normalized ~ '^[A-Z0-9]{1,10}$') OR (plate_status <> 'readable' AND plate_raw = '')",
             name=op.f("ck_vehicle_plate_valid"),
@@ -296,9 +250,7 @@ def upgrade() -> None:
         ),
         schema="parkdesk",
     )
-    op.create_index(
-        op.f("ix_vehicle_parker_id"), "vehicle", ["parker_id"], unique=False, schema="parkdesk"
-    )
+    index("vehicle", "parker_id")
     op.create_index(
         "ix_vehicle_plate_prefix",
         "vehicle",
@@ -316,21 +268,7 @@ def upgrade() -> None:
         sa.Column("lot_id", sa.BigInteger(), nullable=False),
         sa.Column("code", sa.Text(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("updated_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *stamped(),
         sa.CheckConstraint("code ~ '^[A-Z0-9-]{1,12}$'", name=op.f("ck_zone_code_format")),
         sa.CheckConstraint("length(name) BETWEEN 1 AND 100", name=op.f("ck_zone_name_length")),
         sa.ForeignKeyConstraint(["lot_id"], ["parkdesk.lot.id"], name=op.f("fk_zone_lot_id_lot")),
@@ -338,7 +276,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("lot_id", "code", name=op.f("uq_zone_lot_id_code")),
         schema="parkdesk",
     )
-    op.create_index(op.f("ix_zone_lot_id"), "zone", ["lot_id"], unique=False, schema="parkdesk")
+    index("zone", "lot_id")
 
     op.execute(CHAIN_SQL)
     op.execute(PRIVILEGES_SQL)

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from desktop.models.migrations.columns import index, stamped
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -47,21 +49,7 @@ def upgrade() -> None:
         sa.Column("signed_off_by", sa.Text(), nullable=True),
         sa.Column("signed_off_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sign_off_note", sa.Text(), nullable=True),
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("updated_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *stamped(),
         sa.CheckConstraint(
             "(closed_at IS NULL AND counted IS NULL AND expected IS NULL AND variance IS NULL) OR (closed_at IS NOT NULL AND counted IS NOT NULL AND expected IS NOT NULL AND variance = counted - expected)",
             name=op.f("ck_cash_shift_close_complete"),
@@ -74,9 +62,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cash_shift")),
         schema="parkdesk",
     )
-    op.create_index(
-        op.f("ix_cash_shift_clerk"), "cash_shift", ["clerk"], unique=False, schema="parkdesk"
-    )
+    index("cash_shift", "clerk")
     op.create_index(
         "uq_cash_shift_one_open_per_clerk",
         "cash_shift",
@@ -93,21 +79,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.Text(), server_default="USD", nullable=False),
         sa.Column("refund_approval_threshold", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("receipt_footer", sa.Text(), server_default="", nullable=False),
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("updated_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *stamped(),
         sa.CheckConstraint("id = 1", name=op.f("ck_office_setting_single_row")),
         sa.CheckConstraint(
             "length(office_name) BETWEEN 1 AND 100",
@@ -144,21 +116,7 @@ def upgrade() -> None:
         sa.Column("proration", sa.Text(), server_default="none", nullable=False),
         sa.Column("offer_hours", sa.Integer(), server_default="48", nullable=False),
         sa.Column("active", sa.Boolean(), server_default="true", nullable=False),
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("updated_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *stamped(),
         sa.CheckConstraint(
             "(validity = 'term' AND term_start IS NOT NULL AND term_end >= term_start) OR (validity = 'monthly') OR (validity = 'days' AND days BETWEEN 1 AND 730)",
             name=op.f("ck_permit_type_validity_complete"),
@@ -217,21 +175,7 @@ def upgrade() -> None:
         sa.Column("renewed_from_id", sa.BigInteger(), nullable=True),
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("cancel_reason", sa.Text(), nullable=True),
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("updated_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *stamped(),
         sa.CheckConstraint(
             "(kind = 'term') = (permit_type_id IS NOT NULL AND parker_id IS NOT NULL)",
             name=op.f("ck_permit_term_has_type_and_parker"),
@@ -276,9 +220,7 @@ def upgrade() -> None:
         schema="parkdesk",
         postgresql_using="gist",
     )
-    op.create_index(
-        op.f("ix_permit_parker_id"), "permit", ["parker_id"], unique=False, schema="parkdesk"
-    )
+    index("permit", "parker_id")
     op.create_table(
         "permit_type_lot",
         sa.Column("permit_type_id", sa.BigInteger(), nullable=False),
@@ -294,13 +236,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("permit_type_id", "lot_id", name=op.f("pk_permit_type_lot")),
         schema="parkdesk",
     )
-    op.create_index(
-        op.f("ix_permit_type_lot_lot_id"),
-        "permit_type_lot",
-        ["lot_id"],
-        unique=False,
-        schema="parkdesk",
-    )
+    index("permit_type_lot", "lot_id")
     op.create_table(
         "payment",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -391,15 +327,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_payment_idempotency_key")),
         schema="parkdesk",
     )
-    op.create_index(
-        op.f("ix_payment_parker_id"), "payment", ["parker_id"], unique=False, schema="parkdesk"
-    )
-    op.create_index(
-        op.f("ix_payment_permit_id"), "payment", ["permit_id"], unique=False, schema="parkdesk"
-    )
-    op.create_index(
-        op.f("ix_payment_shift_id"), "payment", ["shift_id"], unique=False, schema="parkdesk"
-    )
+    index("payment", "parker_id")
+    index("payment", "permit_id")
+    index("payment", "shift_id")
     op.create_table(
         "permit_vehicle",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -407,21 +337,7 @@ def upgrade() -> None:
         sa.Column("vehicle_id", sa.BigInteger(), nullable=False),
         sa.Column("lot_id", sa.BigInteger(), nullable=False),
         sa.Column("validity", postgresql.TSTZRANGE(), nullable=False),
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("updated_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *stamped(),
         postgresql.ExcludeConstraint(
             (sa.column("vehicle_id"), "="),
             (sa.column("lot_id"), "="),
@@ -443,20 +359,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_permit_vehicle")),
         schema="parkdesk",
     )
-    op.create_index(
-        op.f("ix_permit_vehicle_permit_id"),
-        "permit_vehicle",
-        ["permit_id"],
-        unique=False,
-        schema="parkdesk",
-    )
-    op.create_index(
-        op.f("ix_permit_vehicle_vehicle_id"),
-        "permit_vehicle",
-        ["vehicle_id"],
-        unique=False,
-        schema="parkdesk",
-    )
+    index("permit_vehicle", "permit_id")
+    index("permit_vehicle", "vehicle_id")
     op.create_table(
         "waitlist_entry",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -469,21 +373,7 @@ def upgrade() -> None:
         sa.Column("offer_expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("permit_id", sa.BigInteger(), nullable=True),
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("updated_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *stamped(),
         sa.CheckConstraint(
             "status <> 'offered' OR offer_expires_at IS NOT NULL",
             name=op.f("ck_waitlist_entry_offer_has_expiry"),
@@ -509,13 +399,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_waitlist_entry")),
         schema="parkdesk",
     )
-    op.create_index(
-        op.f("ix_waitlist_entry_parker_id"),
-        "waitlist_entry",
-        ["parker_id"],
-        unique=False,
-        schema="parkdesk",
-    )
+    index("waitlist_entry", "parker_id")
     op.create_index(
         "uq_waitlist_entry_one_active",
         "waitlist_entry",
@@ -537,21 +421,7 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decision_note", sa.Text(), nullable=True),
         sa.Column("paid_payment_id", sa.BigInteger(), nullable=True),
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("updated_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *stamped(),
         sa.CheckConstraint(
             "status <> 'paid' OR paid_payment_id IS NOT NULL",
             name=op.f("ck_refund_paid_has_payment"),
@@ -580,9 +450,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_refund")),
         schema="parkdesk",
     )
-    op.create_index(
-        op.f("ix_refund_permit_id"), "refund", ["permit_id"], unique=False, schema="parkdesk"
-    )
+    index("refund", "permit_id")
     op.create_table(
         "ledger_entry",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -625,27 +493,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_entry")),
         schema="parkdesk",
     )
-    op.create_index(
-        op.f("ix_ledger_entry_parker_id"),
-        "ledger_entry",
-        ["parker_id"],
-        unique=False,
-        schema="parkdesk",
-    )
-    op.create_index(
-        op.f("ix_ledger_entry_payment_id"),
-        "ledger_entry",
-        ["payment_id"],
-        unique=False,
-        schema="parkdesk",
-    )
-    op.create_index(
-        op.f("ix_ledger_entry_permit_id"),
-        "ledger_entry",
-        ["permit_id"],
-        unique=False,
-        schema="parkdesk",
-    )
+    index("ledger_entry", "parker_id")
+    index("ledger_entry", "payment_id")
+    index("ledger_entry", "permit_id")
     op.execute(SETTINGS_SQL)
     op.execute("RESET ROLE")
 

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from desktop.models import definitions
+from desktop.models.migrations.columns import index
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -118,13 +119,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plate_correction")),
         schema="parkdesk",
     )
-    op.create_index(
-        op.f("ix_plate_correction_vehicle_id"),
-        "plate_correction",
-        ["vehicle_id"],
-        unique=False,
-        schema="parkdesk",
-    )
+    index("plate_correction", "vehicle_id")
     op.add_column(
         "refund", sa.Column("approval_reason", sa.Text(), nullable=True), schema="parkdesk"
     )
