@@ -1,20 +1,18 @@
 """Add or edit one vehicle: jurisdiction, plate (with its stored form shown live), make, model.
 
-The dialog only collects and checks what was typed; the desk saves it and hands
-back field messages (an exact duplicate plate names its owner) while the dialog
-stays open, so nothing typed is lost.
+The dialog checks what was typed and saves it off the GUI thread; field messages (an
+exact duplicate plate names its owner) appear under their fields while the dialog stays
+open, so nothing typed is lost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QGridLayout,
     QLabel,
     QLineEdit,
@@ -22,10 +20,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.errors import FieldProblem, ValidationError
-from desktop.services.parkers import PLATE_STATUS_TITLES, VehicleInput, VehicleRecord
+from desktop.services.errors import (
+    ConflictError,
+    DuplicateCandidate,
+    DuplicateWarning,
+    FieldProblem,
+)
+from desktop.services.parkers import (
+    PLATE_STATUS_TITLES,
+    ParkerDetail,
+    ParkerService,
+    VehicleInput,
+    VehicleRecord,
+)
 from desktop.services.plates import is_plate_like, normalize_plate
-from desktop.views.kit.forms import FieldBox, form_style
+from desktop.views.kit.forms import FieldBox, FormDialog
+from desktop.views.kit.layout import tab_order
+from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.pickers import JurisdictionPicker
 from desktop.views.kit.widgets import mark_invalid
 
@@ -41,27 +52,46 @@ VEHICLE_FIELDS = (
 )
 
 
-class VehicleDialog(QDialog):
-    """Collects a :class:`VehicleInput`; emits :attr:`submitted` when the clerk confirms."""
+class VehicleDialog(FormDialog):
+    """Adds or edits one vehicle of a parker; :attr:`saved` carries the saved record.
 
-    submitted = Signal(object)
+    A plate that only looks like a registered one (0 and O…) is asked about through
+    ``confirm_lookalike`` and saved when the clerk says so; a vehicle someone else
+    changed first emits :attr:`stale`, so the desk shows the newer one.
+    """
+
+    FIELDS = VEHICLE_FIELDS
+    #: Someone else changed the vehicle first.
+    stale = Signal()
 
     def __init__(
-        self, owner_name: str, vehicle: VehicleRecord | None = None, parent: QWidget | None = None
+        self,
+        service: ParkerService,
+        runner: OperationRunner,
+        parker: ParkerDetail,
+        vehicle: VehicleRecord | None = None,
+        *,
+        confirm_lookalike: Callable[[list[DuplicateCandidate], QWidget], bool],
+        parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.vehicle = vehicle
-        self.setWindowTitle(
-            f"Add a vehicle for {owner_name}"
-            if vehicle is None
-            else f"Edit vehicle of {owner_name}"
+        super().__init__(
+            runner,
+            accept_text="Add vehicle" if vehicle is None else "Save vehicle",
+            parent=parent,
         )
-        self.setStyleSheet(form_style())
+        self.service, self.parker, self.vehicle = service, parker, vehicle
+        self.confirm_lookalike = confirm_lookalike
+        self._allow_lookalike = False
+        self.setWindowTitle(
+            f"Add a vehicle for {parker.name}"
+            if vehicle is None
+            else f"Edit vehicle of {parker.name}"
+        )
         self.setMinimumWidth(440)
         self._build_fields()
         self._build_layout()
         if vehicle is not None:
-            self._fill(vehicle)
+            self._show_vehicle(vehicle)
         self._connect_signals()
         self._status_changed()
         self._update_stored_as()
@@ -108,7 +138,7 @@ class VehicleDialog(QDialog):
         plate_layout.addWidget(self.plate)
         plate_layout.addWidget(self.stored_as)
 
-        self.boxes: dict[str, FieldBox] = {
+        self.boxes = {
             "jurisdiction": FieldBox("Jurisdiction", self.jurisdiction),
             "plate_status": FieldBox("Plate status", self.plate_status),
             "plate": FieldBox("Plate", plate_box),
@@ -133,33 +163,17 @@ class VehicleDialog(QDialog):
         grid.addWidget(self.boxes["correction_reason"], 5, 0, 1, 2)
         grid.addWidget(self.history, 6, 0, 1, 2)
 
-        self.general_problem = QLabel()
-        self.general_problem.setObjectName("formError")
-        self.general_problem.setWordWrap(True)
-        self.general_problem.hide()
-
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self._finish_layout(grid)
+        tab_order(
+            self.jurisdiction,
+            self.plate_status,
+            self.plate,
+            self.make,
+            self.model,
+            self.colour,
+            self.model_year,
+            self.correction_reason,
         )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Add vehicle" if self.vehicle is None else "Save vehicle")
-        ok.setProperty("primary", True)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(grid)
-        layout.addWidget(self.general_problem)
-        layout.addStretch(1)
-        layout.addWidget(self.buttons)
-
-        self.setTabOrder(self.jurisdiction, self.plate_status)
-        self.setTabOrder(self.plate_status, self.plate)
-        self.setTabOrder(self.plate, self.make)
-        self.setTabOrder(self.make, self.model)
-        self.setTabOrder(self.model, self.colour)
-        self.setTabOrder(self.colour, self.model_year)
-        self.setTabOrder(self.model_year, self.correction_reason)
 
     def _connect_signals(self) -> None:
         self.plate.textEdited.connect(lambda _t: self._edited("plate"))
@@ -178,7 +192,7 @@ class VehicleDialog(QDialog):
         ):
             editor.textEdited.connect(lambda _t, n=name: self._edited(n))
 
-    def _fill(self, vehicle: VehicleRecord) -> None:
+    def _show_vehicle(self, vehicle: VehicleRecord) -> None:
         self.jurisdiction.set_code(vehicle.jurisdiction)
         self.plate_status.setCurrentIndex(max(self.plate_status.findData(vehicle.plate_status), 0))
         self.plate.setText(vehicle.plate_raw)
@@ -220,44 +234,44 @@ class VehicleDialog(QDialog):
             str(self.plate_status.currentData()),
         )
 
-    def submit(self) -> None:
-        """Check what was typed; if it is sound, hand it to the desk to save."""
-        if not self.buttons.isEnabled():
-            return  # already saving
-        try:
-            data = self.values().cleaned()
-        except ValidationError as exc:
-            self.show_problems(exc.problems)
-            return
-        self.set_busy(True)
-        self.submitted.emit(data)
+    def _save_call(self) -> Callable[[], VehicleRecord]:
+        data, vehicle, service = self.values().cleaned(), self.vehicle, self.service
+        parker_id, allow = self.parker.id, self._allow_lookalike
+        if vehicle is None:
+            return lambda: service.add_vehicle(parker_id, data, allow_duplicate=allow)
+        return lambda: service.update_vehicle(
+            vehicle.id, vehicle.version, data, allow_duplicate=allow
+        )
 
-    def set_busy(self, busy: bool) -> None:
-        self.buttons.setEnabled(not busy)
+    def _failed(self, exc: BaseException) -> bool:
+        if isinstance(exc, DuplicateWarning):
+            self._set_busy(False)
+            candidates = exc.candidates
+            # After the runner's bookkeeping: the question is a modal dialog of its own.
+            QTimer.singleShot(0, self, lambda: self._decide_lookalike(candidates))
+            return True
+        if isinstance(exc, ConflictError):
+            self._set_busy(False)
+            self.stale.emit()
+            return False  # the message says what happened; the desk shows the newer one
+        return super()._failed(exc)
+
+    def _decide_lookalike(self, candidates: list[DuplicateCandidate]) -> None:
+        if self.confirm_lookalike(candidates, self):
+            self._allow_lookalike = True
+            self.submit()
 
     def show_problems(self, problems: Iterable[FieldProblem]) -> None:
-        by_field: dict[str, str] = {}
-        others: list[str] = []
-        for problem in problems:
-            if problem.field in self.boxes:
-                by_field.setdefault(problem.field, problem.message)
-            else:
-                others.append(problem.message)
-        for name, box in self.boxes.items():
-            box.show_problem(by_field.get(name))
+        problems = list(problems)
+        super().show_problems(problems)
         # The plate box wraps the editor with its "stored as" line: outline the editor itself.
-        mark_invalid(self.plate, "plate" in by_field)
-        self.general_problem.setText("\n".join(others))
-        self.general_problem.setVisible(bool(others))
-        for name in VEHICLE_FIELDS:
-            if name in by_field:
-                editor = self.plate if name == "plate" else self.boxes[name].editor
-                editor.setFocus(Qt.FocusReason.OtherFocusReason)
-                break
+        mark_invalid(self.plate, any(p.field == "plate" for p in problems))
+
+    def _focus_target(self, name: str) -> QWidget:
+        return self.plate if name == "plate" else self.boxes[name].editor
 
     def problem_text(self, field_name: str) -> str:
-        box = self.boxes[field_name]
-        return box.problem.text() if box.has_problem else ""
+        return self.field_error(field_name)
 
     # -- behaviour ----------------------------------------------------------------
 
@@ -287,8 +301,6 @@ class VehicleDialog(QDialog):
             self.stored_as.setText("Use letters A to Z and digits only.")
 
     def _edited(self, name: str) -> None:
-        box = self.boxes[name]
-        if box.has_problem:
-            box.show_problem(None)
-            if name == "plate":
-                mark_invalid(self.plate, False)
+        super()._edited(name)
+        if name == "plate":
+            mark_invalid(self.plate, False)

@@ -6,25 +6,21 @@ is asked about before it is added; a removed vehicle stays on record with the re
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop.services.errors import (
-    ConflictError,
     DuplicateCandidate,
-    DuplicateWarning,
-    ValidationError,
 )
 from desktop.services.parkers import (
     ParkerDetail,
     ParkerService,
-    VehicleInput,
     VehicleRecord,
 )
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import DeskTable
-from desktop.views.kit.widgets import alive, failure_while_alive, while_alive
+from desktop.views.kit.widgets import failure_while_alive, while_alive
 from desktop.views.parkers.dialogs import CREATE_ANYWAY, DuplicatesDialog, ask_reason
 from desktop.views.parkers.model import VehicleTableModel, plate_title
 from desktop.views.parkers.vehicle_dialog import VehicleDialog
@@ -113,16 +109,28 @@ class VehiclesPanel(QWidget):
 
     def add(self) -> None:
         if self.editable and self.parker is not None:
-            self._open(VehicleDialog(self.parker.name, None, self))
+            self._open(None)
 
     def edit(self) -> None:
         vehicle = self.selected()
         if self.editable and self.parker is not None and vehicle is not None:
-            self._open(VehicleDialog(self.parker.name, vehicle, self))
+            self._open(vehicle)
 
-    def _open(self, dialog: VehicleDialog) -> None:
+    def _open(self, vehicle: VehicleRecord | None) -> None:
+        if self.parker is None:
+            return
+        dialog = VehicleDialog(
+            self.service,
+            self.runner,
+            self.parker,
+            vehicle,
+            # Asked late, so tests and other front ends can answer for the clerk.
+            confirm_lookalike=lambda found, over: self.confirm_lookalike_plate(found, over),  # noqa: PLW0108
+            parent=self,
+        )
         self.dialog = dialog
-        dialog.submitted.connect(lambda data: self._save(dialog, data, False))
+        dialog.saved.connect(lambda record: self.changed.emit(record.id))
+        dialog.stale.connect(self.stale)
 
         def closed(_result: int) -> None:
             if self.dialog is dialog:
@@ -131,56 +139,6 @@ class VehiclesPanel(QWidget):
 
         dialog.finished.connect(closed)
         dialog.open()
-
-    def _save(self, dialog: VehicleDialog, data: VehicleInput, allow: bool) -> None:
-        parker, vehicle, service = self.parker, dialog.vehicle, self.service
-        if parker is None:
-            dialog.reject()
-            return
-
-        def call() -> VehicleRecord:
-            if vehicle is None:
-                return service.add_vehicle(parker.id, data, allow_duplicate=allow)
-            return service.update_vehicle(vehicle.id, vehicle.version, data, allow_duplicate=allow)
-
-        def saved(record: VehicleRecord) -> None:
-            if alive(dialog):
-                dialog.accept()
-            self.changed.emit(record.id)
-
-        def failed(exc: BaseException) -> bool:
-            if not alive(dialog):
-                return True
-            if isinstance(exc, ValidationError):
-                dialog.set_busy(False)
-                dialog.show_problems(exc.problems)
-                return True
-            if isinstance(exc, DuplicateWarning):
-                candidates = exc.candidates
-                QTimer.singleShot(0, lambda: self._decide_lookalike(dialog, data, candidates))
-                return True
-            dialog.set_busy(False)
-            if isinstance(exc, ConflictError):
-                self.stale.emit()
-            return False
-
-        self.runner.run(
-            call,
-            while_alive(self, saved),
-            failure_while_alive(self, failed),
-            write=True,
-            parent=dialog,
-        )
-
-    def _decide_lookalike(
-        self, dialog: VehicleDialog, data: VehicleInput, candidates: list[DuplicateCandidate]
-    ) -> None:
-        if not alive(self) or not alive(dialog):
-            return
-        if self.confirm_lookalike_plate(candidates, dialog):
-            self._save(dialog, data, True)
-        else:
-            dialog.set_busy(False)
 
     # -- removing and restoring --------------------------------------------------------------
 
