@@ -8,13 +8,13 @@ be remembered in the OS keyring, never anywhere else.
 
 from __future__ import annotations
 
-import itertools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,18 +23,27 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QFrame,
-    QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QProgressBar,
-    QPushButton,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
+from desktop.services import credentials
 from desktop.services.credentials import ConnectionProfile
 from desktop.services.errors import KnownError, SchemaMismatch
+from desktop.views.kit.layout import (
+    STRETCH,
+    button,
+    hbox,
+    holder,
+    label,
+    line_edit,
+    tab_order,
+    vbox,
+)
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import (
     alive,
@@ -54,6 +63,8 @@ log = logging.getLogger(__name__)
 
 CONNECTION_GROUP = "connection"
 DEMO_GROUP = "demo"
+
+Named = TypeVar("Named", bound=QObject)
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,102 @@ def open_workspace(settings: ConnectionSettings) -> Workspace:
     return Workspace.open(settings)
 
 
+def _named(thing: Named, name: str) -> Named:
+    """``thing`` with an object name, for the style sheet and for UI automation."""
+    thing.setObjectName(name)
+    return thing
+
+
+def _caption(text: str, field: QWidget) -> QLabel:
+    """A form row's caption; its Alt key moves the cursor to ``field``."""
+    caption = QLabel(text)
+    caption.setBuddy(field)
+    return caption
+
+
+class KeyringPassword:
+    """The "Remember password" box and the OS keyring behind it: whether this computer has
+    a password store, the password it keeps for the server and login typed, and keeping or
+    forgetting it after a login. Keyring failures only mean nothing is remembered."""
+
+    def __init__(
+        self,
+        owner: QObject,
+        runner: OperationRunner,
+        password_edit: QLineEdit,
+        entered: Callable[[], ConnectionProfile],
+    ) -> None:
+        self.owner = owner  # answers that come back after it has gone are dropped
+        self.runner = runner
+        self.password_edit = password_edit
+        self.entered = entered  # the server and login as typed
+        self.available = False  # the keyring said it can keep passwords
+        self.filled_in = False  # the password field holds what the keyring kept
+        self._connecting = False
+        self.check = _named(QCheckBox("&Remember password"), "rememberCheck")
+        self.check.setEnabled(False)
+        self.check.setToolTip("Checking the password store…")
+
+    def start(self) -> None:
+        # Loading a keyring backend can take a moment (or talk to D-Bus): off the GUI thread.
+        self.runner.run(
+            credentials.keyring_problem, while_alive(self.owner, self._checked), lambda exc: True
+        )
+
+    def _checked(self, problem: str | None) -> None:
+        self.available = problem is None
+        self.check.setEnabled(self.available and not self._connecting)
+        self.check.setToolTip(
+            problem or "Keep the password in this computer's password store (keyring)."
+        )
+        if self.available:
+            self.look_up()
+
+    def set_connecting(self, connecting: bool) -> None:
+        """The box is off while connecting (and always off without a keyring)."""
+        self._connecting = connecting
+        self.check.setEnabled(self.available and not connecting)
+
+    def look_up(self) -> None:
+        """Fill in the password kept for the server and login typed, if none is typed."""
+        if not self.available or self.password_edit.text():
+            return
+        profile = self.entered()
+        if not profile.login or not profile.host:
+            return
+        self.runner.run(
+            lambda: credentials.stored_password(profile),
+            while_alive(self.owner, lambda password: self._found(profile, password)),
+            lambda exc: True,
+        )
+
+    def _found(self, profile: ConnectionProfile, password: str | None) -> None:
+        if password is None or self.password_edit.text() or self.entered() != profile:
+            return
+        self.password_edit.setText(password)
+        self.filled_in = True
+        self.check.setChecked(True)
+
+    def server_or_login_edited(self) -> None:
+        """A password filled in from the keyring was for the old server or login."""
+        if self.filled_in:
+            self.password_edit.clear()
+            self.filled_in = False
+            self.check.setChecked(False)
+
+    def password_typed(self) -> None:
+        self.filled_in = False
+
+    def keep(self, profile: ConnectionProfile, password: str) -> None:
+        """After a login: keep the password when the box is ticked, else forget it."""
+        if not self.available:
+            return
+        if self.check.isChecked():
+            self.runner.run(lambda: credentials.remember_password(profile, password))
+        else:
+            self.runner.run(lambda: credentials.forget_password(profile))
+
+
 class LoginDialog(QDialog):
     """Asks where and as whom to connect, and connects."""
 
@@ -111,222 +218,143 @@ class LoginDialog(QDialog):
         self.profile = profile or ConnectionProfile()
         self._busy = False
         self._attempt = 0
-        self._keyring_ok = False
-        self._password_from_keyring = False
         self.setObjectName("loginDialog")
         self.setWindowTitle("Log in — ParkDesk")
         self.setWindowIcon(app_icon())
         self.setModal(True)
         self._build()
         self._fill(self.profile)
-        self._check_keyring()
+        if demo is None:  # the demo password is published: there is nothing to remember
+            self.keyring.start()
 
     # -- layout -------------------------------------------------------------
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(0)
-        outer.addWidget(self._build_banner())
-        body = QWidget()
-        body.setObjectName("loginBody")
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(28, 18, 28, 22)
-        layout.setSpacing(12)
-        outer.addWidget(body)
-        self._build_notice(layout)
-        self._build_form(layout)
-        self._build_advanced(layout)
-        self._build_footer(layout)
+        self.quit_button = button("Quit", self.reject)
+        self.login_button = _named(button("Log in", self.log_in, primary=True), "loginButton")
+        self.login_button.setDefault(True)
+        body = vbox(
+            self._build_notice(),
+            self._build_form(),
+            *self._build_advanced(),
+            *self._build_progress(),
+            STRETCH,
+            hbox(STRETCH, self.quit_button, self.login_button),
+            margins=(28, 18, 28, 22),
+            spacing=12,
+        )
+        vbox(self._build_banner(), _named(holder(body), "loginBody"), spacing=0, parent=self)
+        for plain in (self.open_demo_button, self.browse_button, self.quit_button):
+            plain.setAutoDefault(False)  # Enter means "Log in", even while one has the focus
         self._connect_fields()
         self.setMinimumWidth(500)
 
     def _build_banner(self) -> QFrame:
-        banner = QFrame()
-        banner.setObjectName("loginBanner")
-        banner_layout = QHBoxLayout(banner)
-        banner_layout.setContentsMargins(28, 20, 28, 18)
-        banner_layout.setSpacing(14)
         logo = QLabel()
         logo.setPixmap(app_icon().pixmap(44, 44))
         logo.setFixedSize(44, 44)
-        titles = QVBoxLayout()
-        titles.setSpacing(2)
-        title = QLabel("ParkDesk")
-        title.setObjectName("loginTitle")
-        subtitle = QLabel(
-            "Demo database on this computer" if self.demo else "Parking office back-office"
+        subtitle = "Demo database on this computer" if self.demo else "Parking office back-office"
+        titles = vbox(
+            label("ParkDesk", name="loginTitle"), label(subtitle, name="loginSubtitle"), spacing=2
         )
-        subtitle.setObjectName("loginSubtitle")
-        titles.addWidget(title)
-        titles.addWidget(subtitle)
-        banner_layout.addWidget(logo)
-        banner_layout.addLayout(titles, 1)
+        banner = _named(QFrame(), "loginBanner")
+        hbox(logo, (titles, 1), margins=(28, 20, 28, 18), spacing=14, parent=banner)
         return banner
 
-    def _build_notice(self, layout: QVBoxLayout) -> None:
-        self.notice = QLabel()
-        self.notice.setObjectName("loginNotice")
-        self.notice.setWordWrap(True)
-        self.notice.setVisible(False)
-        self.open_demo_button = QPushButton("Open the demo database")
-        self.open_demo_button.setObjectName("openDemoButton")
-        self.open_demo_button.setVisible(False)
-        self.open_demo_button.setAutoDefault(False)
-        self.open_demo_button.clicked.connect(self._open_demo)
-        notice_box = QVBoxLayout()
-        notice_box.setSpacing(8)
-        notice_box.addWidget(self.notice)
-        notice_box.addWidget(self.open_demo_button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addLayout(notice_box)
+    def _build_notice(self) -> QLayout:
+        self.notice = label(name="loginNotice", wrap=True)
+        self.notice.hide()
+        self.open_demo_button = _named(
+            button("Open the demo database", self._open_demo, visible=False), "openDemoButton"
+        )
+        return vbox(self.notice, hbox(self.open_demo_button, STRETCH), spacing=8)
 
-    def _build_form(self, layout: QVBoxLayout) -> None:
+    def _build_form(self) -> QFormLayout:
+        self.host_edit = _named(line_edit(placeholder="db.parking.example.edu"), "hostEdit")
+        self.port_edit = _named(line_edit(placeholder="5432"), "portEdit")
+        self.port_edit.setMaximumWidth(90)
+        self.database_edit = _named(line_edit(placeholder="parkdesk"), "databaseEdit")
+        self.demo_combo = _named(QComboBox(), "demoLoginCombo")
+        self.login_edit = _named(line_edit(placeholder="your staff login"), "loginEdit")
+        self.password_edit = _named(line_edit(), "passwordEdit")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.keyring = KeyringPassword(self, self.runner, self.password_edit, self.entered_profile)
+        self.remember_check = self.keyring.check
+
         form = QFormLayout()
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(9)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-
-        self.host_edit = QLineEdit()
-        self.host_edit.setObjectName("hostEdit")
-        self.host_edit.setPlaceholderText("db.parking.example.edu")
-        self.port_edit = QLineEdit()
-        self.port_edit.setObjectName("portEdit")
-        self.port_edit.setMaximumWidth(90)
-        self.port_edit.setPlaceholderText("5432")
-        self.database_edit = QLineEdit()
-        self.database_edit.setObjectName("databaseEdit")
-        self.database_edit.setPlaceholderText("parkdesk")
-        server_row = QHBoxLayout()
-        server_row.setSpacing(8)
-        server_row.addWidget(self.host_edit, 1)
-        port_label = QLabel("Port")
-        port_label.setBuddy(self.port_edit)
-        server_row.addWidget(port_label)
-        server_row.addWidget(self.port_edit)
-        server_label = QLabel("&Server")
-        server_label.setBuddy(self.host_edit)
-        form.addRow(server_label, server_row)
-        form.addRow(self._buddy("&Database", self.database_edit), self.database_edit)
-
-        self.demo_combo = QComboBox()
-        self.demo_combo.setObjectName("demoLoginCombo")
+        server_row = hbox(
+            (self.host_edit, 1), _caption("Port", self.port_edit), self.port_edit, spacing=8
+        )
+        form.addRow(_caption("&Server", self.host_edit), server_row)
+        form.addRow(_caption("&Database", self.database_edit), self.database_edit)
         if self.demo is not None:
             for role_title, login in self.demo.logins:
                 self.demo_combo.addItem(f"{role_title} — {login}", login)
             self.demo_combo.currentIndexChanged.connect(self._demo_login_chosen)
-            form.addRow(self._buddy("De&mo login", self.demo_combo), self.demo_combo)
+            form.addRow(_caption("De&mo login", self.demo_combo), self.demo_combo)
+            self.remember_check.hide()
         else:
-            self.demo_combo.setVisible(False)
-
-        self.login_edit = QLineEdit()
-        self.login_edit.setObjectName("loginEdit")
-        self.login_edit.setPlaceholderText("your staff login")
-        self.password_edit = QLineEdit()
-        self.password_edit.setObjectName("passwordEdit")
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.remember_check = QCheckBox("&Remember password")
-        self.remember_check.setObjectName("rememberCheck")
-        self.remember_check.setEnabled(False)
-        self.remember_check.setToolTip("Checking the password store…")
-        form.addRow(self._buddy("&Login", self.login_edit), self.login_edit)
-        form.addRow(self._buddy("&Password", self.password_edit), self.password_edit)
+            self.demo_combo.hide()
+        form.addRow(_caption("&Login", self.login_edit), self.login_edit)
+        form.addRow(_caption("&Password", self.password_edit), self.password_edit)
         form.addRow("", self.remember_check)
-        if self.demo is not None:
-            # The demo password is published; there is nothing to remember.
-            self.remember_check.setVisible(False)
-        layout.addLayout(form)
+        return form
 
-    def _build_advanced(self, layout: QVBoxLayout) -> None:
-        self.advanced_button = QToolButton()
-        self.advanced_button.setObjectName("advancedToggle")
+    def _build_advanced(self) -> list[QWidget | QLayout]:
+        """The CA certificate, behind an "Advanced" toggle (a demo database needs none)."""
+        self.advanced_button = _named(QToolButton(), "advancedToggle")
         self.advanced_button.setText("Advanced")
         self.advanced_button.setCheckable(True)
         self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
         self.advanced_button.toggled.connect(self._toggle_advanced)
-        self.advanced = QWidget()
-        self.advanced.setObjectName("advancedSection")
-        advanced_form = QFormLayout(self.advanced)
-        advanced_form.setContentsMargins(0, 0, 0, 0)
-        advanced_form.setHorizontalSpacing(14)
-        self.ca_edit = QLineEdit()
-        self.ca_edit.setObjectName("caEdit")
-        self.ca_edit.setPlaceholderText("default: ~/.postgresql/root.crt")
-        self.browse_button = QPushButton("Browse…")
-        self.browse_button.setAutoDefault(False)
-        self.browse_button.clicked.connect(self._browse_ca)
-        ca_row = QHBoxLayout()
-        ca_row.setSpacing(8)
-        ca_row.addWidget(self.ca_edit, 1)
-        ca_row.addWidget(self.browse_button)
-        advanced_form.addRow(self._buddy("CA &certificate", self.ca_edit), ca_row)
-        ca_hint = QLabel(
+        self.ca_edit = _named(line_edit(placeholder="default: ~/.postgresql/root.crt"), "caEdit")
+        self.browse_button = button("Browse…", self._browse_ca)
+        ca_hint = label(
             "Connections to a server on another computer are encrypted, and the server's "
             "certificate must be signed by this authority. Enter “system” to trust the "
-            "computer's certificate authorities."
+            "computer's certificate authorities.",
+            name="hint",
+            wrap=True,
         )
-        ca_hint.setObjectName("hint")
-        ca_hint.setWordWrap(True)
-        advanced_form.addRow("", ca_hint)
-        self.advanced.setVisible(False)
-        if self.demo is None:
-            layout.addWidget(self.advanced_button, 0, Qt.AlignmentFlag.AlignLeft)
-            layout.addWidget(self.advanced)
-        else:
-            self.advanced_button.setVisible(False)
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setHorizontalSpacing(14)
+        ca_row = hbox((self.ca_edit, 1), self.browse_button, spacing=8)
+        form.addRow(_caption("CA &certificate", self.ca_edit), ca_row)
+        form.addRow("", ca_hint)
+        self.advanced = _named(holder(form, visible=False), "advancedSection")
+        if self.demo is not None:
+            self.advanced_button.hide()
+            return []
+        return [hbox(self.advanced_button, STRETCH), self.advanced]
 
-    def _build_footer(self, layout: QVBoxLayout) -> None:
-        self.error_label = QLabel()
-        self.error_label.setObjectName("loginError")
-        self.error_label.setWordWrap(True)
+    def _build_progress(self) -> tuple[QLabel, QProgressBar]:
+        """The message under the fields, and the bar that runs while connecting."""
+        self.error_label = label(name="loginError", wrap=True)
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.setVisible(False)
-        layout.addWidget(self.error_label)
-
-        self.progress = QProgressBar()
-        self.progress.setObjectName("loginProgress")
+        self.error_label.hide()
+        self.progress = _named(QProgressBar(), "loginProgress")
         self.progress.setRange(0, 0)
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(4)
-        self.progress.setVisible(False)
-        layout.addWidget(self.progress)
-
-        layout.addStretch(1)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.quit_button = QPushButton("Quit")
-        self.quit_button.setAutoDefault(False)
-        self.quit_button.clicked.connect(self.reject)
-        self.login_button = QPushButton("Log in")
-        self.login_button.setObjectName("loginButton")
-        self.login_button.setProperty("primary", True)
-        self.login_button.setDefault(True)
-        self.login_button.clicked.connect(self.log_in)
-        buttons.addWidget(self.quit_button)
-        buttons.addWidget(self.login_button)
-        layout.addLayout(buttons)
+        self.progress.hide()
+        return self.error_label, self.progress
 
     def _connect_fields(self) -> None:
-        order: list[QWidget] = [self.host_edit, self.port_edit, self.database_edit]
-        if self.demo is not None:
-            order.append(self.demo_combo)
-        order += [self.login_edit, self.password_edit, self.remember_check, self.login_button]
-        order.append(self.quit_button)
-        if self.demo is None:
-            order += [self.advanced_button, self.ca_edit, self.browse_button]
-        for first, second in itertools.pairwise(order):
-            QWidget.setTabOrder(first, second)
+        demo = [self.demo_combo] if self.demo is not None else []
+        advanced = [] if demo else [self.advanced_button, self.ca_edit, self.browse_button]
+        server = (self.host_edit, self.port_edit, self.database_edit)
+        person = (self.login_edit, self.password_edit, self.remember_check)
+        tab_order(*server, *demo, *person, self.login_button, self.quit_button, *advanced)
         for edit in (self.host_edit, self.port_edit, self.database_edit, self.login_edit):
             edit.textEdited.connect(self._field_edited)
         self.password_edit.textEdited.connect(self._password_edited)
-        self.login_edit.editingFinished.connect(self._look_up_password)
-
-    @staticmethod
-    def _buddy(text: str, field: QWidget) -> QLabel:
-        label = QLabel(text)
-        label.setBuddy(field)
-        return label
+        self.login_edit.editingFinished.connect(self.keyring.look_up)
 
     def _fill(self, profile: ConnectionProfile) -> None:
         self.host_edit.setText(profile.host)
@@ -343,7 +371,7 @@ class LoginDialog(QDialog):
                 "ParkDesk runs its own database on this computer, filled with made-up parkers "
                 "and vehicles. Pick a demo login to see a desk as that role sees it."
             )
-            self.notice.setVisible(True)
+            self.notice.show()
             wanted = profile.login or self.demo.logins[0][1]
             index = max(0, self.demo_combo.findData(wanted))
             self.demo_combo.setCurrentIndex(index)
@@ -354,8 +382,8 @@ class LoginDialog(QDialog):
                 "No central database server is set up on this computer yet. Enter the server "
                 "your administrator gave you, or open the demo database to try ParkDesk."
             )
-            self.notice.setVisible(True)
-            self.open_demo_button.setVisible(True)
+            self.notice.show()
+            self.open_demo_button.show()
             self.host_edit.setFocus()
         elif profile.login:
             self.password_edit.setFocus()
@@ -363,6 +391,18 @@ class LoginDialog(QDialog):
             self.login_edit.setFocus()
 
     # -- reading the fields -------------------------------------------------
+
+    @property
+    def _edits(self) -> tuple[QLineEdit, ...]:
+        """The text fields, in screen order."""
+        return (
+            self.host_edit,
+            self.port_edit,
+            self.database_edit,
+            self.login_edit,
+            self.password_edit,
+            self.ca_edit,
+        )
 
     def entered_profile(self) -> ConnectionProfile:
         """The fields as typed (the port may be garbage: see :meth:`problems`)."""
@@ -380,31 +420,26 @@ class LoginDialog(QDialog):
 
     def problems(self) -> tuple[QWidget, str] | None:
         """The first field that cannot work, with what to do about it."""
-        port_text = self.port_edit.text().strip()
-        checks: list[tuple[QWidget, bool, str]] = [
-            (self.host_edit, bool(self.host_edit.text().strip()), "Enter the database server."),
-            (self.port_edit, bool(port_text), "Enter the port (usually 5432)."),
+        typed = self.entered_profile()
+        port, ca = self.port_edit.text().strip(), typed.sslrootcert
+        checks: tuple[tuple[QWidget, bool, str], ...] = (
+            (self.host_edit, bool(typed.host), "Enter the database server."),
+            (self.port_edit, bool(port), "Enter the port (usually 5432)."),
             (
                 self.port_edit,
-                port_text.isdigit() and 1 <= int(port_text) <= 65535,
+                port.isdigit() and 1 <= int(port) <= 65535,
                 "The port is a number from 1 to 65535 (usually 5432).",
             ),
-            (self.database_edit, bool(self.database_edit.text().strip()), "Enter the database."),
-            (self.login_edit, bool(self.login_edit.text().strip()), "Enter your login."),
+            (self.database_edit, bool(typed.database), "Enter the database."),
+            (self.login_edit, bool(typed.login), "Enter your login."),
             (self.password_edit, bool(self.password_edit.text()), "Enter your password."),
-        ]
-        ca = self.ca_edit.text().strip()
-        checks.append(
             (
                 self.ca_edit,
                 not ca or ca == "system" or Path(ca).expanduser().is_file(),
                 "The CA certificate file does not exist.",
-            )
+            ),
         )
-        for field, ok, message in checks:
-            if not ok:
-                return field, message
-        return None
+        return next(((field, message) for field, ok, message in checks if not ok), None)
 
     # -- logging in -----------------------------------------------------------
 
@@ -482,26 +517,17 @@ class LoginDialog(QDialog):
         return self.password_edit
 
     def _remember(self, profile: ConnectionProfile, password: str) -> None:
-        settings = app_settings()
         if self.demo is not None:
-            settings.setValue(f"{DEMO_GROUP}/login", profile.login)
-            settings.sync()
+            save_demo_login(profile.login)
             return
         save_profile(profile)
-        if not self._keyring_ok:
-            return
-        from desktop.services import credentials
-
-        if self.remember_check.isChecked():
-            self.runner.run(lambda: credentials.remember_password(profile, password))
-        else:
-            self.runner.run(lambda: credentials.forget_password(profile))
+        self.keyring.keep(profile, password)
 
     # -- errors and state -------------------------------------------------------
 
     def show_error(self, message: str, field: QWidget | None = None) -> None:
         self.error_label.setText(message)
-        self.error_label.setVisible(True)
+        self.error_label.show()
         grow_to_fit(self)
         if field is not None:
             if isinstance(field, QLineEdit):
@@ -512,15 +538,8 @@ class LoginDialog(QDialog):
 
     def clear_error(self) -> None:
         self.error_label.clear()
-        self.error_label.setVisible(False)
-        for edit in (
-            self.host_edit,
-            self.port_edit,
-            self.database_edit,
-            self.login_edit,
-            self.password_edit,
-            self.ca_edit,
-        ):
+        self.error_label.hide()
+        for edit in self._edits:
             mark_invalid(edit, False)
 
     @property
@@ -532,32 +551,19 @@ class LoginDialog(QDialog):
         self.progress.setVisible(busy)
         self.login_button.setText("Connecting…" if busy else "Log in")
         self.login_button.setEnabled(not busy)
-        for widget in (
-            self.host_edit,
-            self.port_edit,
-            self.database_edit,
-            self.login_edit,
-            self.password_edit,
-            self.demo_combo,
-            self.ca_edit,
-            self.open_demo_button,
-        ):
+        for widget in (*self._edits, self.demo_combo, self.open_demo_button):
             widget.setEnabled(not busy)
-        self.remember_check.setEnabled(not busy and self._keyring_ok)
+        self.keyring.set_connecting(busy)
 
     def _field_edited(self) -> None:
         sender = self.sender()
         if isinstance(sender, QLineEdit):
             mark_invalid(sender, False)
-        if self._password_from_keyring and sender is not self.password_edit:
-            # A different server or login: the remembered password was for the old one.
-            self.password_edit.clear()
-            self._password_from_keyring = False
-            self.remember_check.setChecked(False)
+        self.keyring.server_or_login_edited()
 
     def _password_edited(self) -> None:
         mark_invalid(self.password_edit, False)
-        self._password_from_keyring = False
+        self.keyring.password_typed()
 
     def _toggle_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
@@ -587,48 +593,6 @@ class LoginDialog(QDialog):
         self._attempt += 1  # a connection still under way no longer matters
         self.demo_requested.emit()
 
-    # -- keyring ----------------------------------------------------------------
-
-    def _check_keyring(self) -> None:
-        if self.demo is not None:
-            return
-        from desktop.services import credentials
-
-        # Loading a keyring backend can take a moment (or talk to D-Bus): off the GUI thread.
-        self.runner.run(
-            credentials.keyring_problem, while_alive(self, self._keyring_checked), lambda exc: True
-        )
-
-    def _keyring_checked(self, problem: str | None) -> None:
-        self._keyring_ok = problem is None
-        self.remember_check.setEnabled(self._keyring_ok and not self._busy)
-        self.remember_check.setToolTip(
-            problem or "Keep the password in this computer's password store (keyring)."
-        )
-        if self._keyring_ok:
-            self._look_up_password()
-
-    def _look_up_password(self) -> None:
-        if not self._keyring_ok or self.demo is not None or self.password_edit.text():
-            return
-        profile = self.entered_profile()
-        if not profile.login or not profile.host:
-            return
-        from desktop.services import credentials
-
-        self.runner.run(
-            lambda: credentials.stored_password(profile),
-            while_alive(self, lambda password: self._fill_password(profile, password)),
-            lambda exc: True,
-        )
-
-    def _fill_password(self, profile: ConnectionProfile, password: str | None) -> None:
-        if password is None or self.password_edit.text() or self.entered_profile() != profile:
-            return
-        self.password_edit.setText(password)
-        self._password_from_keyring = True
-        self.remember_check.setChecked(True)
-
     def closeEvent(self, event: QCloseEvent) -> None:
         self._attempt += 1
         super().closeEvent(event)
@@ -648,3 +612,10 @@ def demo_profile(host: str, port: int, database: str) -> ConnectionProfile:
     """The embedded demo server, with the demo login chosen last time."""
     login = str(app_settings().value(f"{DEMO_GROUP}/login", "") or "")
     return ConnectionProfile(host=host, port=port, database=database, login=login)
+
+
+def save_demo_login(login: str) -> None:
+    """Offer this demo login first next time."""
+    settings = app_settings()
+    settings.setValue(f"{DEMO_GROUP}/login", login)
+    settings.sync()

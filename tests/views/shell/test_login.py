@@ -245,7 +245,7 @@ def test_tab_order_follows_the_form(open_dialog: Callable[..., LoginDialog]) -> 
     ]
 
 
-def test_tab_order_of_the_demo_login_takes_in_the_demo_logins(
+def test_demo_tab_order_passes_through_the_demo_login(
     open_dialog: Callable[..., LoginDialog],
 ) -> None:
     demo = DemoAccess("demo-password", (("Clerk", "demo_clerk"),))
