@@ -427,7 +427,7 @@ class LoginDialog(QDialog):
             (self.port_edit, bool(port), "Enter the port (usually 5432)."),
             (
                 self.port_edit,
-                port.isdigit() and 1 <= int(port) <= 65535,
+                port.isascii() and port.isdigit() and 1 <= int(port) <= 65535,
                 "The port is a number from 1 to 65535 (usually 5432).",
             ),
             (self.database_edit, bool(typed.database), "Enter the database."),

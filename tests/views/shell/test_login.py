@@ -174,7 +174,7 @@ def test_empty_login_is_pointed_out_without_connecting(
     assert dialog.login_edit.property("invalid") is False
 
 
-@pytest.mark.parametrize("port", ["abc", "0", "70000", ""])
+@pytest.mark.parametrize("port", ["abc", "0", "70000", "", "\u00b2", "\u0665\u0664\u0663\u0662"])
 def test_bad_port_is_pointed_out_without_connecting(
     database: Database,
     open_dialog: Callable[..., LoginDialog],
