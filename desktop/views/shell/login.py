@@ -566,6 +566,8 @@ class LoginDialog(QDialog):
         self.keyring.password_typed()
 
     def _toggle_advanced(self, shown: bool) -> None:
+        if self.demo is not None:
+            return  # the demo server is this computer's: it has no connection settings
         self.advanced.setVisible(shown)
         self.advanced_button.setArrowType(
             Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow

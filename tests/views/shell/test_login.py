@@ -394,3 +394,15 @@ def test_demo_start_up_prepares_a_fresh_database_and_a_demo_login_works(
         shell.shut_down()
     assert shell.demo is not None
     assert not shell.demo.server.status().running
+
+
+def test_a_certificate_message_on_the_demo_opens_no_stray_window(
+    open_dialog: Callable[..., LoginDialog],
+) -> None:
+    demo = DemoAccess("demo-password", (("Clerk", "demo_clerk"),))
+    dialog = open_dialog(ConnectionProfile("localhost", 5999, "parkdesk"), demo=demo)
+    before = set(QApplication.topLevelWidgets())
+    dialog.show_error("The secure connection failed: certificate not trusted.", dialog.ca_edit)
+    shown = [w for w in QApplication.topLevelWidgets() if w not in before and w.isVisible()]
+    assert shown == []
+    assert not dialog.advanced.isVisible()
