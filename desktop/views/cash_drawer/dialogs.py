@@ -114,6 +114,7 @@ class CloseShiftDialog(_ShiftDialog):
             "Count every bill and coin in the drawer, the float included, and enter how many "
             "of each. What the drawer should hold is shown once your count is recorded."
         )
+        self.audit_label.show()
         # The rows' own header says what they are: a refused count is said under them.
         self.boxes = {"counts": FieldBox("", self._build_rows(denominations))}
         self.boxes["counts"].caption.hide()

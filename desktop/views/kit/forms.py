@@ -95,7 +95,8 @@ class FormDialog(QDialog):
     screen order in :attr:`FIELDS` (the first bad one gets the focus), lays them out with
     :meth:`_finish_layout`, and says how to save in :meth:`_save_call`: a service call whose
     :class:`ValidationError` problems land under the fields they name (``PD002`` from the
-    database arrives the same way).
+    database arrives the same way). A dialog that only checks what was typed (its desk
+    goes on with the values) needs no runner.
     """
 
     #: The saved record, whatever the service returned.
@@ -106,7 +107,7 @@ class FormDialog(QDialog):
 
     def __init__(
         self,
-        runner: OperationRunner,
+        runner: OperationRunner | None,
         *,
         read_only: bool = False,
         accept_text: str = "Save",
@@ -119,7 +120,10 @@ class FormDialog(QDialog):
         self.accept_text, self.busy_text = accept_text, busy_text
         self.setStyleSheet(form_style())
         self.boxes: dict[str, FieldBox] = {}
+        # Who made and last changed the record, or what to do: shown by the dialogs that
+        # say one (an empty line would only push the fields down).
         self.audit_label = _hint_label()
+        self.audit_label.hide()
         self.notice = NoticeBar("setupNotice", "Reload")
         self.reload_button = self.notice.button
         self.reload_button.clicked.connect(self.reload)
@@ -219,6 +223,8 @@ class FormDialog(QDialog):
         if call is None:
             self.accept()  # checked here; the desk goes on with the values (to payment, say)
             return
+        if self.runner is None:  # pragma: no cover - a dialog that saves is given a runner
+            raise RuntimeError("This dialog has no runner to save with.")
         self._set_busy(True)
         self.runner.run(
             call,
@@ -278,7 +284,7 @@ class FormDialog(QDialog):
 
     def reload(self) -> None:
         call = self._reload_call()
-        if call is None:
+        if call is None or self.runner is None:
             return
         self.runner.run(call, while_alive(self, self._reloaded), parent=self)
 

@@ -10,32 +10,30 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.services.errors import FieldProblem, ValidationError
+from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
 from desktop.services.localization import format_money, format_period, parse_money
 from desktop.services.parkers import VehicleRecord
 from desktop.services.permits import (
     TENDER_TITLES,
     PermitInfo,
+    PermitService,
     Quote,
     RefundEstimate,
 )
-from desktop.views.kit.forms import FieldBox, FormDialog, form_style
+from desktop.views.kit.forms import FieldBox, FormDialog
+from desktop.views.kit.layout import Space, choice_box, label, vbox
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.widgets import alive, grow_to_fit, mark_invalid
+from desktop.views.kit.widgets import alive
 
 EN_DASH = "\u2013"
 
@@ -101,36 +99,25 @@ def run_later(owner: QObject, fn: Callable[[], None]) -> None:
 
 
 def _title_label(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setStyleSheet("font-weight: 600;")
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
+    return label(text, wrap=True, plain=True, style="font-weight: 600;")
 
 
-def _wrapped(text: str = "", *, hint: bool = False) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    if hint:
-        label.setObjectName("hint")
-    return label
-
-
-def _problem_label() -> QLabel:
-    label = QLabel()
-    label.setObjectName("formError")
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.hide()
-    return label
+def _text_box(lines: int, name: str) -> QPlainTextEdit:
+    """A few lines of free text, Tab moving on to the next field."""
+    box = QPlainTextEdit()
+    box.setTabChangesFocus(True)
+    box.setAccessibleName(name)
+    box.setFixedHeight(box.fontMetrics().lineSpacing() * lines + 14)
+    return box
 
 
 # -- a note or a reason -------------------------------------------------------------------
 
 
-class NoteDialog(QDialog):
+class NoteDialog(FormDialog):
     """Asks for a reason or a note; when it is required, the action waits for one."""
+
+    FIELDS = ("note",)
 
     def __init__(
         self,
@@ -141,32 +128,26 @@ class NoteDialog(QDialog):
         required: bool,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(None, accept_text=action, parent=parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(440)
         self.required = required
-        self.text = QPlainTextEdit()
-        self.text.setTabChangesFocus(True)
-        self.text.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 14)
-        self.text.setAccessibleName("Note" if not required else "Reason")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(action)
-        self.ok.setProperty("primary", True)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.text = _text_box(4, "Reason" if required else "Note")
+        self.ok = self.save_button
+        self.boxes = {"note": FieldBox("", self.text)}
+        self.boxes["note"].caption.hide()
         self.text.textChanged.connect(self._update_ok)
-        layout = QVBoxLayout(self)
-        layout.addWidget(_wrapped(prompt))
-        layout.addWidget(self.text)
-        layout.addWidget(self.buttons)
+        self._finish_layout(vbox(label(prompt, wrap=True, plain=True), self.boxes["note"]))
         self._update_ok()
         self.text.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _update_ok(self) -> None:
-        self.ok.setEnabled(not self.required or len(self.note()) >= 3)
+        if self.ok is not None:
+            self.ok.setEnabled(not self.required or len(self.note()) >= 3)
+
+    def _save_call(self) -> None:
+        if self.required and len(self.note()) < 3:
+            raise ValidationError.single("note", "Say why.")
 
     def note(self) -> str:
         return self.text.toPlainText().strip()
@@ -175,88 +156,90 @@ class NoteDialog(QDialog):
 # -- transfer -------------------------------------------------------------------------------
 
 
-class TransferDialog(QDialog):
-    """Moves a permit from one of its vehicles to another vehicle of the same parker."""
+class TransferDialog(FormDialog):
+    """Moves a permit from one of its vehicles to another vehicle of the same parker.
 
-    #: (vehicle leaving, vehicle joining): the desk transfers and answers with done/problem.
-    submitted = Signal(int, int)
+    :attr:`saved` carries the permit as it is after the transfer.
+    """
+
+    FIELDS = ("leaving", "joining")
 
     def __init__(
         self,
+        service: PermitService,
+        runner: OperationRunner,
         permit: PermitInfo,
         vehicles: Sequence[VehicleRecord],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.permit = permit
+        super().__init__(runner, accept_text="Transfer", busy_text="Transferring…", parent=parent)
+        self.service, self.permit = service, permit
         self.setWindowTitle(f"Transfer permit {permit.number}")
         self.setMinimumWidth(460)
-        self.setStyleSheet(form_style())
         on_permit = {v.vehicle_id for v in permit.current_vehicles}
-        self.leaving = QComboBox()
+        self.leaving = choice_box(
+            [v.plate for v in permit.current_vehicles],
+            data=[v.vehicle_id for v in permit.current_vehicles],
+            placeholder="",
+        )
         self.leaving.setAccessibleName("Vehicle leaving the permit")
-        for vehicle in permit.current_vehicles:
-            self.leaving.addItem(vehicle.plate, vehicle.vehicle_id)
-        self.joining = QComboBox()
+        joining = [r for r in vehicles if r.active and r.id not in on_permit]
+        self.joining = choice_box(
+            [vehicle_title(r) for r in joining], data=[r.id for r in joining], placeholder=""
+        )
         self.joining.setAccessibleName("Vehicle joining the permit")
-        for record in vehicles:
-            if record.active and record.id not in on_permit:
-                self.joining.addItem(vehicle_title(record), record.id)
-
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Vehicle leaving", self.leaving)
-        form.addRow("Vehicle joining", self.joining)
-
-        self.explanation = _wrapped(
+        for combo in (self.leaving, self.joining):
+            combo.setCurrentIndex(0 if combo.count() else -1)
+        self.boxes = {
+            "leaving": FieldBox("Vehicle &leaving", self.leaving),
+            "joining": FieldBox("Vehicle &joining", self.joining),
+        }
+        self.explanation = label(
             "The permit covers the joining vehicle from now on; the leaving vehicle's "
             "coverage ends now. The dates and the price do not change.",
-            hint=True,
+            name="hint",
+            wrap=True,
+            plain=True,
         )
-        self.none_label = _wrapped(
+        self.none_label = label(
             "This parker has no other active vehicle. Add one on the Parkers & vehicles desk "
             "first, then transfer.",
+            wrap=True,
+            plain=True,
         )
-        self.problem = _problem_label()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.transfer_button = QPushButton("Transfer")
-        self.transfer_button.setProperty("primary", True)
-        self.transfer_button.setDefault(True)
-        self.buttons.addButton(self.transfer_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(_title_label(describe_permit(permit)))
-        layout.addLayout(form)
-        layout.addWidget(self.explanation)
-        layout.addWidget(self.none_label)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
+        self._finish_layout(
+            vbox(
+                _title_label(describe_permit(permit)),
+                self.boxes["leaving"],
+                self.boxes["joining"],
+                self.explanation,
+                self.none_label,
+            )
+        )
         possible = self.joining.count() > 0 and self.leaving.count() > 0
         self.none_label.setVisible(self.joining.count() == 0)
-        self.transfer_button.setEnabled(possible)
+        self.transfer_button = self.save_button
+        if self.transfer_button is not None:
+            self.transfer_button.setEnabled(possible)
         self.joining.setEnabled(possible)
         (self.joining if possible else self.buttons).setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def submit(self) -> None:
-        if not self.transfer_button.isEnabled():
-            return
+    def _save_call(self) -> Callable[[], PermitInfo]:
         leaving, joining = self.leaving.currentData(), self.joining.currentData()
         if leaving is None or joining is None:
-            self.show_problem("Choose the vehicle leaving and the vehicle joining.")
-            return
-        self.set_busy(True)
-        self.submitted.emit(int(leaving), int(joining))
+            raise ValidationError.single(
+                "joining", "Choose the vehicle leaving and the vehicle joining."
+            )
+        service, permit_id = self.service, self.permit.id
+        return lambda: service.transfer(permit_id, int(leaving), int(joining))
 
-    def set_busy(self, busy: bool) -> None:
-        self.transfer_button.setEnabled(not busy)
-        self.transfer_button.setText("Transferring…" if busy else "Transfer")
-
-    def show_problem(self, message: str) -> None:
-        self.problem.setText(message)
-        self.problem.show()
-        grow_to_fit(self)
+    def _failed(self, exc: BaseException) -> bool:
+        if isinstance(exc, KnownError) and not isinstance(exc, ValidationError | ConflictError):
+            # Refused (the vehicle has a permit in that lot meanwhile): said here.
+            self._set_busy(False)
+            self.show_problems([FieldProblem("", exc.message)])
+            return True
+        return super()._failed(exc)
 
 
 # -- cancel ---------------------------------------------------------------------------------
@@ -286,8 +269,10 @@ def refund_words(estimate: RefundEstimate, currency: str) -> tuple[str, str]:
     )
 
 
-class CancelPermitDialog(QDialog):
+class CancelPermitDialog(FormDialog):
     """Shows what cancelling refunds and asks why; the refund's tender comes next."""
+
+    FIELDS = ("reason",)
 
     def __init__(
         self,
@@ -296,56 +281,52 @@ class CancelPermitDialog(QDialog):
         currency: str,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.permit = permit
-        self.estimate = estimate
+        go = (
+            "Continue to refund…"
+            if estimate.amount > 0 and not estimate.needs_approval
+            else ("Cancel permit")
+        )
+        super().__init__(None, accept_text=go, parent=parent)
+        self.permit, self.estimate = permit, estimate
         self.setWindowTitle(f"Cancel permit {permit.number}")
         self.setMinimumWidth(500)
-        self.setStyleSheet(form_style())
         refund_text, next_text = refund_words(estimate, currency)
-        self.refund_label = _wrapped(refund_text)
-        self.refund_label.setObjectName("refundAmount")
-        self.refund_label.setStyleSheet("font-size: 12pt; font-weight: 600;")
-        self.next_label = _wrapped(next_text, hint=True)
+        self.refund_label = label(
+            refund_text,
+            name="refundAmount",
+            wrap=True,
+            plain=True,
+            style="font-size: 12pt; font-weight: 600;",
+        )
+        self.next_label = label(next_text, name="hint", wrap=True, plain=True)
         if estimate.needs_approval:
             self.next_label.setObjectName("approvalNote")
             self.next_label.setStyleSheet(
                 "color: #7a4b00; background: #fff4ce; border: 1px solid #e8cf7a; "
                 "border-radius: 3px; padding: 6px;"
             )
-
-        self.reason = QPlainTextEdit()
-        self.reason.setTabChangesFocus(True)
-        self.reason.setAccessibleName("Reason for cancelling")
+        self.reason = _text_box(3, "Reason for cancelling")
         self.reason.setPlaceholderText("e.g. Moved off campus; graduated; sold the car")
-        self.reason.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
-        reason_caption = QLabel("Why is the permit cancelled? (required)")
-        reason_caption.setBuddy(self.reason)
-        self.problem = _problem_label()
-
-        self.buttons = QDialogButtonBox()
-        self.go_button = QPushButton(
-            "Continue to refund…" if self.needs_tender else "Cancel permit"
-        )
-        self.go_button.setProperty("primary", True)
-        self.buttons.addButton(self.go_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        keep = self.buttons.addButton("Keep permit", QDialogButtonBox.ButtonRole.RejectRole)
-        keep.setDefault(True)  # Enter never cancels a permit by accident
-        self.go_button.setAutoDefault(False)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.boxes = {"reason": FieldBox("Why is the permit cancelled? (required)", self.reason)}
+        self.go_button = self.save_button
+        # Enter never cancels a permit by accident: it keeps it.
+        keep = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        keep.setText("Keep permit")
+        keep.setDefault(True)
+        if self.go_button is not None:
+            self.go_button.setDefault(False)
+            self.go_button.setAutoDefault(False)
         self.reason.textChanged.connect(self._reason_edited)
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(8)
-        layout.addWidget(_title_label(describe_permit(permit)))
-        layout.addWidget(self.refund_label)
-        layout.addWidget(self.next_label)
-        layout.addSpacing(4)
-        layout.addWidget(reason_caption)
-        layout.addWidget(self.reason)
-        layout.addWidget(self.problem)
-        layout.addWidget(self.buttons)
+        self._finish_layout(
+            vbox(
+                _title_label(describe_permit(permit)),
+                self.refund_label,
+                self.next_label,
+                Space(4),
+                self.boxes["reason"],
+                spacing=8,
+            )
+        )
         self._reason_edited()
         self.reason.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -358,22 +339,14 @@ class CancelPermitDialog(QDialog):
         return self.reason.toPlainText().strip()
 
     def _reason_edited(self) -> None:
-        self.go_button.setEnabled(len(self.reason_text()) >= 3)
-        if self.problem.isVisible() and len(self.reason_text()) >= 3:
-            self.problem.hide()
-            mark_invalid(self.reason, False)
+        if self.go_button is not None:
+            self.go_button.setEnabled(len(self.reason_text()) >= 3)
+        if len(self.reason_text()) >= 3:
+            self._edited("reason")
 
-    def submit(self) -> None:
+    def _save_call(self) -> None:
         if len(self.reason_text()) < 3:
-            self.show_problem("Say why the permit is cancelled.")
-            return
-        self.accept()
-
-    def show_problem(self, message: str) -> None:
-        self.problem.setText(message)
-        self.problem.show()
-        mark_invalid(self.reason, True)
-        grow_to_fit(self)
+            raise ValidationError.single("reason", "Say why the permit is cancelled.")
 
 
 # -- a fee ----------------------------------------------------------------------------------

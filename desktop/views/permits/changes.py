@@ -27,7 +27,7 @@ from desktop.services.permits import (
     new_payment_key,
 )
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.widgets import alive, failure_while_alive, while_alive
+from desktop.views.kit.widgets import while_alive
 from desktop.views.permits.actions import (
     CancelPermitDialog,
     FeeDialog,
@@ -113,33 +113,14 @@ class PermitChanges(QObject):
         permit, page = self.panel.selected_permit(), self.panel.page
         if not self.panel.transfer_button.isEnabled() or permit is None or page is None:
             return
-        dialog = TransferDialog(permit, page.parker.vehicles, self.owner)
+        dialog = TransferDialog(self.service, self.runner, permit, page.parker.vehicles, self.owner)
+
+        def done(fresh: PermitInfo) -> None:
+            self.panel.show_notice(f"Permit {fresh.number} now covers {permit_plates(fresh)}.")
+            self.changed.emit(None)
+
+        dialog.saved.connect(done)
         self.host.open_action(dialog)
-        service = self.service
-
-        def submitted(leaving: int, joining: int) -> None:
-            def done(fresh: PermitInfo) -> None:
-                if alive(dialog):
-                    dialog.accept()
-                self.panel.show_notice(f"Permit {fresh.number} now covers {permit_plates(fresh)}.")
-                self.changed.emit(None)
-
-            def failed(exc: BaseException) -> bool:
-                if not alive(dialog) or not isinstance(exc, KnownError):
-                    return False
-                dialog.set_busy(False)
-                dialog.show_problem(exc.message)
-                return True
-
-            self.runner.run(
-                lambda: service.transfer(permit.id, leaving, joining),
-                while_alive(self.owner, done),
-                failure_while_alive(self.owner, failed),
-                write=True,
-                parent=dialog,
-            )
-
-        dialog.submitted.connect(submitted)
 
     def cancel(self) -> None:
         permit = self.panel.selected_permit()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from PySide6.QtCore import Qt
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QGridLayout, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desktop.services.errors import FieldProblem, ValidationError
+from desktop.services.parkers import ParkerDetail, ParkerService
 from desktop.views.kit.forms import FieldBox, FormDialog
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import stylesheet
@@ -137,7 +140,11 @@ def test_a_message_makes_room_instead_of_covering_the_next_field(
     qtbot: QtBot, styled: QApplication
 ) -> None:
     # The vehicle dialog lays out its own fields: the room comes from FieldBox itself.
-    dialog = VehicleDialog("Cora Corrected", None)
+    parker = cast(ParkerDetail, SimpleNamespace(id=1, name="Cora Corrected"))
+    nowhere = cast(ParkerService, None)  # nothing is saved here
+    dialog = VehicleDialog(
+        nowhere, OperationRunner(), parker, None, confirm_lookalike=lambda _found, _over: False
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
