@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services.errors import ConflictError, FieldProblem, ValidationError
 from desktop.views.kit.dialogs import ConflictDialog
+from desktop.views.kit.layout import label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import (
     NoticeBar,
@@ -305,3 +307,51 @@ def _hint_label() -> QLabel:
     label.setObjectName("hint")
     label.setWordWrap(True)
     return label
+
+
+def text_box(lines: int, name: str) -> QPlainTextEdit:
+    """A few lines of free text, Tab moving on to the next field."""
+    box = QPlainTextEdit()
+    box.setTabChangesFocus(True)
+    box.setAccessibleName(name)
+    box.setFixedHeight(box.fontMetrics().lineSpacing() * lines + 14)
+    return box
+
+
+class NoteDialog(FormDialog):
+    """Asks for a reason or a note; when it is required, the action waits for one."""
+
+    FIELDS = ("note",)
+
+    def __init__(
+        self,
+        title: str,
+        prompt: str,
+        action: str,
+        *,
+        required: bool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(None, accept_text=action, parent=parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(440)
+        self.required = required
+        self.text = text_box(4, "Reason" if required else "Note")
+        self.ok = self.save_button
+        self.boxes = {"note": FieldBox("", self.text)}
+        self.boxes["note"].caption.hide()
+        self.text.textChanged.connect(self._update_ok)
+        self._finish_layout(vbox(label(prompt, wrap=True, plain=True), self.boxes["note"]))
+        self._update_ok()
+        self.text.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _update_ok(self) -> None:
+        if self.ok is not None:
+            self.ok.setEnabled(not self.required or len(self.note()) >= 3)
+
+    def _save_call(self) -> None:
+        if self.required and len(self.note()) < 3:
+            raise ValidationError.single("note", "Say why.")
+
+    def note(self) -> str:
+        return self.text.toPlainText().strip()

@@ -12,15 +12,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.services.errors import (
-    DuplicateCandidate,
-)
+from desktop.services.errors import DuplicateCandidate
+from desktop.views.kit.forms import NoteDialog
 
 OPEN_EXISTING = "open"
 
@@ -89,44 +87,12 @@ class DuplicatesDialog(QDialog):
         self.accept()
 
 
-class ReasonDialog(QDialog):
-    """Asks why (for a deactivation or a removal); OK stays off until a reason is given."""
-
-    def __init__(self, title: str, prompt: str, action: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(420)
-        label = QLabel(prompt)
-        label.setWordWrap(True)
-        self.text = QPlainTextEdit()
-        self.text.setTabChangesFocus(True)
-        self.text.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 14)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(action)
-        self.ok.setEnabled(False)
-        self.text.textChanged.connect(
-            lambda: self.ok.setEnabled(bool(self.text.toPlainText().strip()))
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addWidget(self.text)
-        layout.addWidget(self.buttons)
-
-    def reason(self) -> str:
-        return self.text.toPlainText().strip()
-
-
 def ask_reason(parent: QWidget, title: str, prompt: str, action: str) -> str | None:
     """The reason typed for a deactivation or removal, or None when the clerk cancels."""
-    dialog = ReasonDialog(title, prompt, action, parent)
+    dialog = NoteDialog(title, prompt, action, required=True, parent=parent)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
-    return dialog.reason() or None
+    return dialog.note() or None
 
 
 def choose_duplicate(

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +29,7 @@ from desktop.services.permits import (
     Quote,
     RefundEstimate,
 )
-from desktop.views.kit.forms import FieldBox, FormDialog
+from desktop.views.kit.forms import FieldBox, FormDialog, text_box
 from desktop.views.kit.layout import Space, choice_box, label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
@@ -100,57 +99,6 @@ def run_later(owner: QObject, fn: Callable[[], None]) -> None:
 
 def _title_label(text: str) -> QLabel:
     return label(text, wrap=True, plain=True, style="font-weight: 600;")
-
-
-def _text_box(lines: int, name: str) -> QPlainTextEdit:
-    """A few lines of free text, Tab moving on to the next field."""
-    box = QPlainTextEdit()
-    box.setTabChangesFocus(True)
-    box.setAccessibleName(name)
-    box.setFixedHeight(box.fontMetrics().lineSpacing() * lines + 14)
-    return box
-
-
-# -- a note or a reason -------------------------------------------------------------------
-
-
-class NoteDialog(FormDialog):
-    """Asks for a reason or a note; when it is required, the action waits for one."""
-
-    FIELDS = ("note",)
-
-    def __init__(
-        self,
-        title: str,
-        prompt: str,
-        action: str,
-        *,
-        required: bool,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(None, accept_text=action, parent=parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(440)
-        self.required = required
-        self.text = _text_box(4, "Reason" if required else "Note")
-        self.ok = self.save_button
-        self.boxes = {"note": FieldBox("", self.text)}
-        self.boxes["note"].caption.hide()
-        self.text.textChanged.connect(self._update_ok)
-        self._finish_layout(vbox(label(prompt, wrap=True, plain=True), self.boxes["note"]))
-        self._update_ok()
-        self.text.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _update_ok(self) -> None:
-        if self.ok is not None:
-            self.ok.setEnabled(not self.required or len(self.note()) >= 3)
-
-    def _save_call(self) -> None:
-        if self.required and len(self.note()) < 3:
-            raise ValidationError.single("note", "Say why.")
-
-    def note(self) -> str:
-        return self.text.toPlainText().strip()
 
 
 # -- transfer -------------------------------------------------------------------------------
@@ -305,7 +253,7 @@ class CancelPermitDialog(FormDialog):
                 "color: #7a4b00; background: #fff4ce; border: 1px solid #e8cf7a; "
                 "border-radius: 3px; padding: 6px;"
             )
-        self.reason = _text_box(3, "Reason for cancelling")
+        self.reason = text_box(3, "Reason for cancelling")
         self.reason.setPlaceholderText("e.g. Moved off campus; graduated; sold the car")
         self.boxes = {"reason": FieldBox("Why is the permit cancelled? (required)", self.reason)}
         self.go_button = self.save_button

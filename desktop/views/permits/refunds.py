@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 from desktop.services.errors import KnownError
 from desktop.services.localization import format_money
 from desktop.services.permits import REFUND_TITLES, PaymentResult, PermitService, RefundInfo
+from desktop.views.kit.forms import NoteDialog
 from desktop.views.kit.live import LiveBatch, LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import EmptyState, failure_while_alive, while_alive
-from desktop.views.permits.actions import NoteDialog
 from desktop.views.permits.host import DialogHost
 from desktop.views.permits.lists import refunds_model
 
