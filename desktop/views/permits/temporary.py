@@ -8,27 +8,15 @@ fields of this form.
 
 from __future__ import annotations
 
-import itertools
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDateTimeEdit,
-    QDialog,
-    QDialogButtonBox,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDateTimeEdit, QGridLayout, QLabel, QPushButton, QWidget
 
 from desktop.services.errors import FieldProblem, KnownError, LotFull, ValidationError
 from desktop.services.localization import format_money, parse_money
@@ -40,7 +28,18 @@ from desktop.services.permits import (
     Tender,
 )
 from desktop.services.plates import is_plate_like, normalize_plate
-from desktop.views.kit.forms import FieldBox, form_style
+from desktop.views.kit.forms import FieldBox, FormDialog, form_style
+from desktop.views.kit.layout import (
+    STRETCH,
+    button,
+    choice_box,
+    hbox,
+    holder,
+    label,
+    line_edit,
+    tab_order,
+    vbox,
+)
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.pickers import JurisdictionPicker
 from desktop.views.kit.widgets import grow_to_fit, mark_invalid, resources_dir
@@ -60,6 +59,20 @@ TEMPORARY_FIELDS = (
     "free_reason",
     "note",
 )
+#: Where each field sits in four equal columns: (row, first column, columns spanned). Pairs
+#: of fields share a row half and half, while the short codes (jurisdiction, price) take a
+#: quarter beside their longer neighbour; row 3 holds the quick end times.
+_PLACES = {
+    "kind": (0, 0, 2),
+    "lot": (0, 2, 2),
+    "jurisdiction": (1, 0, 1),
+    "plate": (1, 1, 3),
+    "from": (2, 0, 2),
+    "until": (2, 2, 2),
+    "price": (4, 0, 1),
+    "free_reason": (4, 1, 3),
+    "note": (5, 0, 4),
+}
 MAX_LENGTH = timedelta(days=31)
 #: The database accepts a start up to an hour back (a visitor who arrived a moment ago).
 START_GRACE = timedelta(hours=1)
@@ -97,20 +110,15 @@ def _date_time_style() -> str:
     )
 
 
-def _with_hint(editor: QWidget, hint: QLabel) -> QWidget:
-    """An editor with a line of help under it, as one field."""
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    layout.addWidget(editor)
-    layout.addWidget(hint)
-    return box
+class TemporaryPermitDialog(FormDialog):
+    """Issue a temporary, visitor or event permit for a plate.
 
+    Continuing checks the form here, then opens the payment dialog for the price (a free
+    permit is issued there too); the dialog closes once the permit is issued, and what the
+    database refuses comes back under the fields while it stays open.
+    """
 
-class TemporaryPermitDialog(QDialog):
-    """Issue a temporary, visitor or event permit for a plate."""
-
+    FIELDS = TEMPORARY_FIELDS
     #: The permit was issued and paid for (a :class:`PaymentResult`).
     issued = Signal(object)
 
@@ -126,9 +134,13 @@ class TemporaryPermitDialog(QDialog):
         jurisdiction: str = "",
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(runner, accept_text="&Continue to payment", parent=parent)
+        if self.save_button is None:  # pragma: no cover - this dialog is never read-only
+            raise RuntimeError("a temporary permit needs its continue button")
+        self.continue_button: QPushButton = self.save_button
         self.service = service
-        self.runner = runner
+        #: Takes the payment and fetches the receipt (the form itself saves nothing).
+        self._runner = runner
         self.currency = currency
         self.time_zone = time_zone
         self.zone = ZoneInfo(time_zone)
@@ -152,13 +164,15 @@ class TemporaryPermitDialog(QDialog):
     # ---------------------------------------------------------------- building
 
     def _build_fields(self, lots: list[LotChoice], plate: str, jurisdiction: str) -> None:
-        self.kind_combo = QComboBox()
-        for kind in TEMPORARY_KINDS:
-            self.kind_combo.addItem(KIND_TITLES[kind], kind)
-        self.lot_combo = QComboBox()
-        for lot in lots:
-            self.lot_combo.addItem(f"{lot.name} ({lot.code})", lot.id)
-        self.lot_combo.setPlaceholderText("Choose the lot…")
+        self.kind_combo = choice_box(
+            (KIND_TITLES[kind] for kind in TEMPORARY_KINDS), data=TEMPORARY_KINDS
+        )
+        self.kind_combo.setCurrentIndex(0)
+        self.lot_combo = choice_box(
+            (f"{lot.name} ({lot.code})" for lot in lots),
+            data=[lot.id for lot in lots],
+            placeholder="Choose the lot…",
+        )
         self.lot_combo.setCurrentIndex(0 if len(lots) == 1 else -1)
 
         self.jurisdiction_edit = JurisdictionPicker()
@@ -166,11 +180,9 @@ class TemporaryPermitDialog(QDialog):
             self.jurisdiction_edit.set_code(jurisdiction)
         else:
             self.jurisdiction_edit.setCurrentIndex(-1)  # the clerk names it
-        self.plate_edit = QLineEdit(plate)
-        self.plate_edit.setMaxLength(20)
-        self.plate_edit.setPlaceholderText("As on the plate, e.g. ABCD 123")
-        self.stored_as = QLabel()
-        self.stored_as.setObjectName("hint")
+        self.plate_edit = line_edit(placeholder="As on the plate, e.g. ABCD 123", max_length=20)
+        self.plate_edit.setText(plate)
+        self.stored_as = label(name="hint")
 
         zone = QTimeZone(self.time_zone.encode())
         self.start_edit = QDateTimeEdit()
@@ -180,104 +192,78 @@ class TemporaryPermitDialog(QDialog):
                 edit.setTimeZone(zone)
             edit.setDisplayFormat(_DISPLAY)
             edit.setCalendarPopup(True)
-        self.two_hours_button = QPushButton("&2 hours")
-        self.two_hours_button.setToolTip("Ends two hours after the start")
-        self.today_button = QPushButton("To&day")
-        self.today_button.setToolTip("Ends at the end of the start day")
-        self.three_days_button = QPushButton("&3 days")
-        self.three_days_button.setToolTip("Ends at the end of the third day (the start day counts)")
-        for button in (self.two_hours_button, self.today_button, self.three_days_button):
-            button.setAutoDefault(False)
-        self.length_label = QLabel()
-        self.length_label.setObjectName("hint")
+        self.two_hours_button = button(
+            "&2 hours",
+            lambda: self._end_after(timedelta(hours=2)),
+            tip="Ends two hours after the start",
+        )
+        self.today_button = button(
+            "To&day", lambda: self._end_of_day(0), tip="Ends at the end of the start day"
+        )
+        self.three_days_button = button(
+            "&3 days",
+            lambda: self._end_of_day(2),
+            tip="Ends at the end of the third day (the start day counts)",
+        )
+        for quick in (self.two_hours_button, self.today_button, self.three_days_button):
+            quick.setAutoDefault(False)
+        self.length_label = label(name="hint")
 
-        self.price_edit = QLineEdit("0.00")
         # No typing mask: a minus or a locale's own marks are read and, if wrong, named.
-        self.price_edit.setMaxLength(14)
-        self.price_edit.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.free_reason_edit = QLineEdit()
-        self.free_reason_edit.setMaxLength(200)
-        self.free_reason_edit.setPlaceholderText("e.g. guest speaker, contractor on site")
-        self.free_hint = QLabel()
-        self.free_hint.setObjectName("hint")
-        self.note_edit = QLineEdit()
-        self.note_edit.setMaxLength(200)
-        self.note_edit.setPlaceholderText("e.g. the event's name, or who the visitor is meeting")
+        self.price_edit = line_edit(max_length=14, right=True)
+        self.price_edit.setText("0.00")
+        self.free_reason_edit = line_edit(
+            placeholder="e.g. guest speaker, contractor on site", max_length=200
+        )
+        self.free_hint = label(name="hint")
+        self.note_edit = line_edit(
+            placeholder="e.g. the event's name, or who the visitor is meeting", max_length=200
+        )
 
     def _build_layout(self) -> None:
-        plate_box = _with_hint(self.plate_edit, self.stored_as)
-        reason_box = _with_hint(self.free_reason_edit, self.free_hint)
-        end_box = _with_hint(self.end_edit, self.length_label)
-        #: The grey help under a field, which its red message replaces.
-        self._hints = {
-            "plate": self.stored_as,
-            "free_reason": self.free_hint,
-            "until": self.length_label,
-        }
-        self.boxes: dict[str, FieldBox] = {
+        #: Fields whose editor has a grey line of help under it: (editor, hint).
+        self._hinted: dict[str, tuple[QWidget, QLabel]] = {}
+        self.boxes = {
             "kind": FieldBox("&Kind", self.kind_combo),
             "lot": FieldBox("&Lot", self.lot_combo),
             "jurisdiction": FieldBox("&Jurisdiction", self.jurisdiction_edit),
-            "plate": FieldBox("&Plate", plate_box),
+            "plate": self._hinted_box("plate", "&Plate", self.plate_edit, self.stored_as),
             "from": FieldBox("&Starts", self.start_edit),
-            "until": FieldBox("&Ends", end_box),
+            "until": self._hinted_box("until", "&Ends", self.end_edit, self.length_label),
             "price": FieldBox(f"P&rice ({self.currency})", self.price_edit),
-            "free_reason": FieldBox("Why it is issued &free", reason_box),
+            "free_reason": self._hinted_box(
+                "free_reason", "Why it is issued &free", self.free_reason_edit, self.free_hint
+            ),
             "note": FieldBox("&Note", self.note_edit),
         }
-        self.boxes["plate"].caption.setBuddy(self.plate_edit)
-        self.boxes["free_reason"].caption.setBuddy(self.free_reason_edit)
-        self.boxes["until"].caption.setBuddy(self.end_edit)
-
-        quick = QHBoxLayout()
-        quick.setSpacing(6)
-        quick.addWidget(QLabel("Ends after:"))
-        quick.addWidget(self.two_hours_button)
-        quick.addWidget(self.today_button)
-        quick.addWidget(self.three_days_button)
-        quick.addStretch(1)
-
+        quick = hbox(
+            label("Ends after:"),
+            self.two_hours_button,
+            self.today_button,
+            self.three_days_button,
+            STRETCH,
+            spacing=6,
+        )
+        # One grid, not a row of boxes each: the columns keep their widths from row to row.
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(8)
-        top = Qt.AlignmentFlag.AlignTop
-        # Four equal columns: pairs of fields share a row half and half, while the short
-        # codes (jurisdiction, price) take a quarter beside their longer neighbour.
-        grid.addWidget(self.boxes["kind"], 0, 0, 1, 2, top)
-        grid.addWidget(self.boxes["lot"], 0, 2, 1, 2, top)
-        grid.addWidget(self.boxes["jurisdiction"], 1, 0, top)
-        grid.addWidget(self.boxes["plate"], 1, 1, 1, 3, top)
-        grid.addWidget(self.boxes["from"], 2, 0, 1, 2, top)
-        grid.addWidget(self.boxes["until"], 2, 2, 1, 2, top)
+        for name, (row, column, span) in _PLACES.items():
+            grid.addWidget(self.boxes[name], row, column, 1, span, Qt.AlignmentFlag.AlignTop)
         grid.addLayout(quick, 3, 0, 1, 4)
-        grid.addWidget(self.boxes["price"], 4, 0, top)
-        grid.addWidget(self.boxes["free_reason"], 4, 1, 1, 3, top)
-        grid.addWidget(self.boxes["note"], 5, 0, 1, 4, top)
         for column in range(4):
             grid.setColumnStretch(column, 1)
 
-        self.message_label = QLabel()
-        self.message_label.setObjectName("formError")
-        self.message_label.setWordWrap(True)
-        self.message_label.hide()
-
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.continue_button = QPushButton("&Continue to payment")
-        self.continue_button.setProperty("primary", True)
-        self.continue_button.setDefault(True)
-        self.buttons.addButton(self.continue_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        layout.addWidget(self.message_label)
-        layout.addLayout(grid)
-        layout.addStretch(1)
-        layout.addWidget(self.buttons)
-        self._set_tab_order(cancel)
-
-    def _set_tab_order(self, cancel: QWidget) -> None:
-        chain: list[QWidget] = [
+        vbox(
+            self.general_problem,
+            grid,
+            STRETCH,
+            self.buttons,
+            margins=None,
+            spacing=10,
+            parent=self,
+        )
+        tab_order(
             self.kind_combo,
             self.lot_combo,
             self.jurisdiction_edit,
@@ -291,10 +277,15 @@ class TemporaryPermitDialog(QDialog):
             self.free_reason_edit,
             self.note_edit,
             self.continue_button,
-            cancel,
-        ]
-        for first, second in itertools.pairwise(chain):
-            self.setTabOrder(first, second)
+            self.buttons.button(self.buttons.StandardButton.Cancel),
+        )
+
+    def _hinted_box(self, name: str, caption: str, editor: QWidget, hint: QLabel) -> FieldBox:
+        """A field whose grey line of help under the editor gives way to its red message."""
+        self._hinted[name] = (editor, hint)
+        box = FieldBox(caption, holder(vbox(editor, hint, spacing=2)))
+        box.caption.setBuddy(editor)
+        return box
 
     def _connect(self) -> None:
         self.kind_combo.currentIndexChanged.connect(lambda _i: self._edited("kind"))
@@ -302,17 +293,12 @@ class TemporaryPermitDialog(QDialog):
         self.jurisdiction_edit.editTextChanged.connect(lambda _t: self._edited("jurisdiction"))
         self.plate_edit.textEdited.connect(lambda _t: self._edited("plate"))
         self.plate_edit.textChanged.connect(self._update_stored_as)
-        self.start_edit.dateTimeChanged.connect(lambda _d: self._period_changed("from"))
-        self.end_edit.dateTimeChanged.connect(lambda _d: self._period_changed("until"))
-        self.two_hours_button.clicked.connect(lambda: self._end_after(timedelta(hours=2)))
-        self.today_button.clicked.connect(lambda: self._end_of_day(0))
-        self.three_days_button.clicked.connect(lambda: self._end_of_day(2))
+        self.start_edit.dateTimeChanged.connect(lambda _d: self._period_changed())
+        self.end_edit.dateTimeChanged.connect(lambda _d: self._period_changed())
         self.price_edit.textChanged.connect(self._price_changed)
         self.price_edit.textEdited.connect(lambda _t: self._edited("price"))
         self.free_reason_edit.textEdited.connect(lambda _t: self._edited("free_reason"))
         self.note_edit.textEdited.connect(lambda _t: self._edited("note"))
-        self.continue_button.clicked.connect(self.continue_to_payment)
-        self.buttons.rejected.connect(self.reject)
 
     # ---------------------------------------------------------------- the period
 
@@ -353,9 +339,8 @@ class TemporaryPermitDialog(QDialog):
     def _end_of_day(self, days_after: int) -> None:
         self.end_edit.setDateTime(self._to_qt(self._day_end(self.start(), days_after)))
 
-    def _period_changed(self, field: str) -> None:
+    def _period_changed(self) -> None:
         # The start and the end are judged together: changing either answers both.
-        del field
         self._edited("from")
         self._edited("until")
         self._update_length()
@@ -386,7 +371,8 @@ class TemporaryPermitDialog(QDialog):
             )
         else:
             self.free_hint.setText("Only for permits issued free.")
-        self.continue_button.setText("&Continue to issue" if free else "&Continue to payment")
+        self.accept_text = "&Continue to issue" if free else "&Continue to payment"
+        self.continue_button.setText(self.accept_text)
 
     def _update_stored_as(self) -> None:
         text = self.plate_edit.text()
@@ -443,12 +429,25 @@ class TemporaryPermitDialog(QDialog):
         return f"{kind} for {jurisdiction} {plate}, {lot}, {length}"
 
     def continue_to_payment(self) -> PaymentDialog | None:
-        """Check the form, then open the payment dialog for the price."""
+        """Check the form, then open the payment dialog for the price (None when a field
+        is refused)."""
+        before = self.payment_dialog
+        self.submit()
+        return self.payment_dialog if self.payment_dialog is not before else None
+
+    def _save_call(self) -> None:
+        """Only checks here: the payment dialog issues the permit (see :meth:`accept`)."""
+        # The old messages go first, so the dialog makes room for the new ones alone.
         self.clear_problems()
         problems = self.check()
         if problems:
-            self.show_problems(problems)
-            return None
+            raise ValidationError(problems)
+
+    def accept(self) -> None:
+        """The form is sound: take the payment. The dialog closes once the permit is issued."""
+        if self.payment is not None:
+            super().accept()
+            return
         price = self.price() or Decimal(0)
         kind = str(self.kind_combo.currentData())
         jurisdiction = self.jurisdiction_edit.code()
@@ -482,7 +481,7 @@ class TemporaryPermitDialog(QDialog):
             amount=price,
             currency=self.currency,
             submit=submit,
-            runner=self.runner,
+            runner=self._runner,
             on_refused=self._refused,
             on_invalid=self._invalid,
             parent=self,
@@ -491,12 +490,11 @@ class TemporaryPermitDialog(QDialog):
         dialog.finished.connect(dialog.deleteLater)
         self.payment_dialog = dialog
         dialog.open()
-        return dialog
 
     def _paid(self, result: PaymentResult) -> None:
         self.payment = result
         # The receipt belongs to the desk: this dialog closes while it is being fetched.
-        show_receipt(self.parentWidget(), self.runner, self.service, result)
+        show_receipt(self.parentWidget(), self._runner, self.service, result)
         self.issued.emit(result)
         self.accept()
 
@@ -514,49 +512,31 @@ class TemporaryPermitDialog(QDialog):
 
     # ---------------------------------------------------------------- problems
 
-    def show_problems(self, problems: list[FieldProblem]) -> None:
-        by_field: dict[str, str] = {}
-        others: list[str] = []
-        for problem in problems:
-            if problem.field in self.boxes:
-                by_field.setdefault(problem.field, problem.message)
-            else:
-                others.append(problem.message)
-        for name, box in self.boxes.items():
-            box.show_problem(by_field.get(name))
-        # Boxes that wrap their editor with a hint: outline the editor itself.
-        # The red message replaces the grey hint under the same field.
-        for name, hint in self._hints.items():
-            mark_invalid(self._editor(name), name in by_field)
-            hint.setVisible(name not in by_field)
-        self.message_label.setText("\n".join(others))
-        self.message_label.setVisible(bool(others))
-        for name in TEMPORARY_FIELDS:
-            if name in by_field:
-                self._editor(name).setFocus(Qt.FocusReason.OtherFocusReason)
-                break
-        grow_to_fit(self)
+    def show_problems(self, problems: Iterable[FieldProblem]) -> None:
+        problems = list(problems)
+        super().show_problems(problems)
+        refused = {p.field for p in problems}
+        for name in self._hinted:
+            self._show_hint(name, shown=name not in refused)
 
     def clear_problems(self) -> None:
-        self.show_problems([])
+        super().clear_problems()
+        for name in self._hinted:
+            self._show_hint(name, shown=True)
+        grow_to_fit(self)
 
-    def field_error(self, name: str) -> str:
-        box = self.boxes.get(name)
-        return box.problem.text() if box is not None and box.has_problem else ""
-
-    def _editor(self, name: str) -> QWidget:
-        editors: dict[str, QWidget] = {
-            "plate": self.plate_edit,
-            "free_reason": self.free_reason_edit,
-            "until": self.end_edit,
-        }
-        return editors.get(name) or self.boxes[name].editor
+    def _focus_target(self, name: str) -> QWidget:
+        hinted = self._hinted.get(name)
+        return hinted[0] if hinted is not None else self.boxes[name].editor
 
     def _edited(self, name: str) -> None:
-        box = self.boxes[name]
-        if box.has_problem:
-            box.show_problem(None)
-            mark_invalid(self._editor(name), False)
-            hint = self._hints.get(name)
-            if hint is not None:
-                hint.show()
+        if name in self._hinted and self.boxes[name].has_problem:
+            self._show_hint(name, shown=True)
+        super()._edited(name)
+
+    def _show_hint(self, name: str, *, shown: bool) -> None:
+        """The grey help under the editor, or the editor outlined while its red message
+        stands there instead."""
+        editor, hint = self._hinted[name]
+        mark_invalid(editor, not shown)
+        hint.setVisible(shown)

@@ -191,6 +191,25 @@ def test_a_bad_plate_is_named_under_the_plate(
     assert dialog.payment_dialog is None
 
 
+def test_a_message_takes_the_place_of_the_fields_hint_until_the_field_is_edited(
+    qtbot: QtBot, open_dialog: Callable[..., TemporaryPermitDialog]
+) -> None:
+    dialog = open_dialog()
+    fill(qtbot, dialog, "AB#1", reason="Guest speaker")
+    qtbot.keyClick(dialog.plate_edit, Qt.Key.Key_Return)  # Enter continues
+    assert "1 to 10 letters and digits" in dialog.field_error("plate")
+    assert dialog.stored_as.isHidden()
+    assert dialog.plate_edit.property("invalid") is True
+    assert dialog.continue_to_payment() is None
+    assert dialog.payment_dialog is None
+
+    qtbot.keyClicks(dialog.plate_edit, "2")
+    assert dialog.field_error("plate") == ""
+    assert not dialog.stored_as.isHidden()
+    assert dialog.stored_as.text() == "Use letters A to Z and digits only."
+    assert not dialog.plate_edit.property("invalid")
+
+
 def test_a_negative_price_is_named_not_turned_positive(
     qtbot: QtBot, open_dialog: Callable[..., TemporaryPermitDialog]
 ) -> None:
