@@ -17,9 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QDialog,
     QDialogButtonBox,
-    QPushButton,
     QRadioButton,
     QStackedWidget,
     QWidget,
@@ -37,7 +35,7 @@ from desktop.services.permits import (
     new_payment_key,
 )
 from desktop.views.kit.document_preview import DocumentPreviewDialog
-from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, form_style
+from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, FormDialog
 from desktop.views.kit.layout import (
     STRETCH,
     Space,
@@ -72,9 +70,11 @@ _STYLE = (
 _OPEN_RECEIPTS: set[DocumentPreviewDialog] = set()
 
 
-class PaymentDialog(QDialog):
+class PaymentDialog(FormDialog):
     """Takes the money for one amount. Its idempotency key is made when it opens, so a
     double-click or a retry after a dropped connection records the payment once."""
+
+    FIELDS = TENDER_FIELDS
 
     #: The payment was recorded (a :class:`PaymentResult`); the dialog then closes.
     paid = Signal(object)
@@ -97,23 +97,22 @@ class PaymentDialog(QDialog):
         shift); returning True means the caller dealt with it and the dialog closes.
         ``on_invalid`` gets field problems about fields this dialog does not have (the
         plate of a permit, say), the same way; without it they show at the top."""
-        super().__init__(parent)
+        self.amount, self.direction = amount, direction
+        super().__init__(
+            runner, accept_text=self._pay_text(), busy_text=self._busy_text(), parent=parent
+        )
         self.key: uuid.UUID = new_payment_key()
         # The recorded payment. It hides QDialog.result() (the dialog code), which nothing
         # here needs: exec() and finished() still give the code.
         self.result: PaymentResult | None = None  # type: ignore[assignment]
-        self.amount = amount
         self.currency = currency
-        self.direction = direction
         self._submit = submit
-        self._runner = runner
         self._on_refused = on_refused
         self._on_invalid = on_invalid
-        self._busy = False
         self._short = False
         self.setWindowTitle(title)
         self.setObjectName("paymentDialog")
-        self.setStyleSheet(form_style() + _STYLE)
+        self.setStyleSheet(self.styleSheet() + _STYLE)
         self.setMinimumWidth(480)
 
         self._build_summary(description)
@@ -141,9 +140,9 @@ class PaymentDialog(QDialog):
 
     def _build_summary(self, description: str) -> None:
         selectable = Qt.TextInteractionFlag.TextSelectableByMouse
-        self.message_label = label(name="formError", wrap=True)
+        # The kit's general message, shown at the top: what went wrong with the payment.
+        self.message_label = self.general_problem
         self.message_label.setTextInteractionFlags(selectable)
-        self.message_label.hide()
         self.description_label = label(description, name="paymentDescription", wrap=True)
         caption = "To pay out" if self.paying_out else "Amount due"
         self.amount_caption = label(caption, name="amountCaption")
@@ -250,11 +249,9 @@ class PaymentDialog(QDialog):
         return field_grid([self.account_boxes["account"], self.account_boxes["reference"]])
 
     def _build_buttons(self) -> None:
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.pay_button = QPushButton(self._pay_text())
-        self.pay_button.setProperty("primary", True)
-        self.pay_button.setDefault(True)
-        self.buttons.addButton(self.pay_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        if self.save_button is None:  # pragma: no cover - a payment is never read-only
+            raise RuntimeError("A payment dialog needs its pay button.")
+        self.pay_button = self.save_button
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
 
     def _pay_text(self) -> str:
@@ -324,8 +321,6 @@ class PaymentDialog(QDialog):
         self.cheque_edit.textEdited.connect(lambda _t: self._edited("number"))
         self.account_combo.currentIndexChanged.connect(lambda _i: self._edited("account"))
         self.account_ref_edit.textEdited.connect(lambda _t: self._edited("reference"))
-        self.pay_button.clicked.connect(self.take_payment)
-        self.buttons.rejected.connect(self.reject)
 
     # ---------------------------------------------------------------- the tender
 
@@ -416,7 +411,7 @@ class PaymentDialog(QDialog):
 
     def _update_pay_enabled(self) -> None:
         short = self._short and self.tender_kind() == "cash" and not self.free
-        self.pay_button.setEnabled(not self._busy and not short)
+        self.pay_button.setEnabled(not self._saving and not short)
         if short:
             self.pay_button.setToolTip("The cash handed over is short of the amount due.")
         else:
@@ -426,30 +421,23 @@ class PaymentDialog(QDialog):
 
     def take_payment(self) -> None:
         """Check what was entered, then record the payment off the GUI thread."""
-        if self._busy or not self.pay_button.isEnabled():
-            return
+        if self.pay_button.isEnabled():
+            self.submit()
+
+    def _save_call(self) -> Callable[[], PaymentResult]:
         self._clear_problems()
         tender = self.tender()
-        try:
-            if tender.kind == "cash":
-                self._read_tendered()  # typed, but not an amount: say so under the field
-            tender.check(self.amount, self.direction)
-        except ValidationError as exc:
-            self.show_problems(exc.problems)
-            return
-        self._set_busy(True)
+        if tender.kind == "cash":
+            self._read_tendered()  # typed, but not an amount: say so under the field
+        tender.check(self.amount, self.direction)
         key, submit = self.key, self._submit
-        self._runner.run(
-            lambda: submit(key, tender),
-            while_alive(self, self._succeeded),
-            failure_while_alive(self, self._failed),
-            write=True,
-            parent=self,
-        )
+        return lambda: submit(key, tender)
 
-    def _succeeded(self, result: PaymentResult) -> None:
-        self._set_busy(False)
+    def _saved(self, result: object) -> None:
+        if not isinstance(result, PaymentResult):  # pragma: no cover - what submit returns
+            raise TypeError(f"not a payment: {result!r}")
         self.result = result
+        self._set_busy(False)
         self.paid.emit(result)
         self.accept()
 
@@ -477,24 +465,23 @@ class PaymentDialog(QDialog):
         return False  # a bug: the runner shows "something went wrong" with the details
 
     def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        self.pay_button.setText(self._busy_text() if busy else self._pay_text())
+        super()._set_busy(busy)
         self.cancel_button.setEnabled(not busy)
         self.tender_area.setEnabled(not busy)
         self._update_pay_enabled()
 
     @property
     def busy(self) -> bool:
-        return self._busy
+        return self._saving
 
     def reject(self) -> None:
         # Closing while the payment is on its way would lose its receipt.
-        if self._busy:
+        if self._saving:
             return
         super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self._busy:
+        if self._saving:
             event.ignore()
             return
         super().closeEvent(event)
