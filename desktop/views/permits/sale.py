@@ -23,10 +23,17 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QMessageBox,
+    QPushButton,
     QWidget,
 )
 
-from desktop.services.errors import KnownError, LotFull, ValidationError, WaitlistOnly
+from desktop.services.errors import (
+    FieldProblem,
+    KnownError,
+    LotFull,
+    ValidationError,
+    WaitlistOnly,
+)
 from desktop.services.localization import format_day, format_period
 from desktop.services.parkers import ParkerDetail
 from desktop.services.permits import (
@@ -36,8 +43,8 @@ from desktop.services.permits import (
     SaleOption,
     WaitlistPosition,
 )
-from desktop.views.kit.forms import FieldBox, form_style
-from desktop.views.kit.layout import STRETCH, dialog_buttons, holder, label, tab_order, vbox
+from desktop.views.kit.forms import FieldBox, FormDialog
+from desktop.views.kit.layout import STRETCH, holder, label, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import failure_while_alive, grow_to_fit, while_alive
 from desktop.views.permits.actions import (
@@ -49,8 +56,8 @@ from desktop.views.permits.host import DialogHost
 
 log = logging.getLogger(__name__)
 
-#: Fields of this dialog a refusal from the database can name.
-SALE_FIELDS = ("permit_type", "lot", "vehicles", "start")
+#: The fields of this dialog in screen order; a refusal from the database can name each.
+SALE_FIELDS = ("permit_type", "lot", "start", "vehicles")
 
 
 def lot_title(lot: LotAvailability) -> str:
@@ -84,9 +91,14 @@ def office_today(time_zone: str) -> date:
     return datetime.now(ZoneInfo(time_zone)).date()
 
 
-class SellPermitDialog(QDialog):
-    """Chooses what to sell; "Continue to payment" opens the payment dialog for the price."""
+class SellPermitDialog(FormDialog):
+    """Chooses what to sell; continuing checks the choices, then opens the payment for the
+    price (or asks about the waitlist). It closes once the permit is paid for or the parker
+    is on the waitlist; what the database refuses comes back under the fields meanwhile."""
 
+    FIELDS = SALE_FIELDS
+    #: Fetches the figures and adds to the waitlist (the form itself saves nothing).
+    runner: OperationRunner
     #: The permit is sold and paid (a PaymentResult, for the receipt).
     sold = Signal(object)
     #: The parker joined a waitlist instead (a WaitlistPosition, for the rank).
@@ -106,9 +118,11 @@ class SellPermitDialog(QDialog):
         offer: WaitlistPosition | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(runner, accept_text="Continue to payment…", parent=parent)
+        if self.save_button is None:  # pragma: no cover - this dialog is never read-only
+            raise RuntimeError("a sale needs its continue button")
+        self.continue_button: QPushButton = self.save_button
         self.service = service
-        self.runner = runner
         self.parker = parker
         self.currency = currency
         self.time_zone = time_zone
@@ -122,7 +136,6 @@ class SellPermitDialog(QDialog):
 
         self.setWindowTitle(f"Sell a permit to {parker.name}")
         self.setMinimumWidth(560)
-        self.setStyleSheet(form_style())
         self._build()
         self._fill_types(type_id if offer is None else offer.type_id)
         self._select_lot(lot_id if offer is None else offer.lot_id)
@@ -182,6 +195,8 @@ class SellPermitDialog(QDialog):
         self.no_vehicles.setVisible(not self.vehicle_checks)
         self.vehicle_box = holder(vbox(*self.vehicle_checks, self.no_vehicles, spacing=4))
         self.vehicle_box.setAccessibleName("Vehicles")
+        if self.vehicle_checks:  # a refused choice of vehicles takes the focus to them
+            self.vehicle_box.setFocusProxy(self.vehicle_checks[0])
 
     def _build_price(self) -> None:
         self.price_frame = QFrame()
@@ -221,16 +236,11 @@ class SellPermitDialog(QDialog):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
 
-        self.problem = label(name="formError", wrap=True)
-        self.problem.hide()
-        self.buttons, self.continue_button = dialog_buttons(
-            self, "Continue to payment…", self.continue_to_payment
-        )
         vbox(
             self.offer_label,
             grid,
             self.price_frame,
-            self.problem,
+            self.general_problem,
             STRETCH,
             self.buttons,
             margins=None,
@@ -311,16 +321,16 @@ class SellPermitDialog(QDialog):
         option = self.option()
         self._fill_lots(option)
         self._limit_vehicles()
-        self._clear_problems()
+        self.clear_problems()
         self._update()
 
     def _lot_changed(self) -> None:
-        self.boxes["lot"].show_problem(None)
+        self._edited("lot")
         self._update()
 
     def _vehicles_changed(self) -> None:
         self._limit_vehicles()
-        self.boxes["vehicles"].show_problem(None)
+        self._edited("vehicles")
 
     def _limit_vehicles(self) -> None:
         option = self.option()
@@ -365,9 +375,10 @@ class SellPermitDialog(QDialog):
             notes.append(option.refusal)
         self.type_note.setText(" ".join(notes))
         self.type_note.setVisible(bool(notes))
-        self.continue_button.setText(
+        self.accept_text = (
             "Add to waitlist…" if self._waitlist_first(option, lot) else "Continue to payment…"
         )
+        self.continue_button.setText(self.accept_text)
         self.continue_button.setEnabled(
             not self._loading
             and option is not None
@@ -431,47 +442,38 @@ class SellPermitDialog(QDialog):
 
     # -- going on ---------------------------------------------------------------------------
 
-    def _clear_problems(self) -> None:
-        for box in self.boxes.values():
-            box.show_problem(None)
-        self.problem.hide()
+    def _save_call(self) -> None:
+        """Only checks here: the payment dialog sells the permit (see :meth:`accept`)."""
+        self.clear_problems()
+        problems: list[FieldProblem] = []
+        if self.option() is None:
+            problems.append(FieldProblem("permit_type", "Choose a permit type."))
+        if self.lot() is None:
+            problems.append(FieldProblem("lot", "Choose the lot."))
+        if not self.vehicle_ids():
+            problems.append(
+                FieldProblem("vehicles", "Choose the vehicle or vehicles the permit covers.")
+            )
+        if problems:
+            raise ValidationError(problems)
 
-    def show_problems(self, problems: Sequence[tuple[str, str]]) -> None:
-        others = []
-        for field, message in problems:
-            if field in self.boxes:
-                self.boxes[field].show_problem(message)
-            else:
-                others.append(message)
-        self.problem.setText("\n".join(others))
-        self.problem.setVisible(bool(others))
-        grow_to_fit(self)
-
-    def continue_to_payment(self) -> None:
-        if not self.continue_button.isEnabled() or self.payment_dialog is not None:
-            return
+    def accept(self) -> None:
+        """The choices are sound: take the payment, or first ask about the waitlist."""
         option, lot = self.option(), self.lot()
-        self._clear_problems()
-        problems: list[tuple[str, str]] = []
-        if option is None:
-            problems.append(("permit_type", "Choose a permit type."))
-        if lot is None:
-            problems.append(("lot", "Choose the lot."))
-        vehicles = self.vehicle_ids()
-        if not vehicles:
-            problems.append(("vehicles", "Choose the vehicle or vehicles the permit covers."))
-        if problems or option is None or lot is None or option.quote is None:
-            self.show_problems(problems)
+        if option is None or lot is None or option.quote is None or self.payment_dialog is not None:
             return
         if self._waitlist_first(option, lot):
-            message = (
+            self.offer_waitlist(
                 f"{option.name} is sold through its waitlist."
                 if option.sale_mode == "waitlist"
                 else f"{lot.name} is full for that period."
             )
-            self.offer_waitlist(message)
-            return
-        self._open_payment(option, lot, vehicles, self.start())
+        else:
+            self._open_payment(option, lot, self.vehicle_ids(), self.start())
+
+    def _close(self) -> None:
+        """Sold, or on the waitlist: nothing is left to choose."""
+        super().accept()
 
     def _open_payment(
         self, option: SaleOption, lot: LotAvailability, vehicles: list[int], start: date
@@ -510,7 +512,7 @@ class SellPermitDialog(QDialog):
     def _paid(self, result: PaymentResult) -> None:
         self.payment = result
         self.sold.emit(result)
-        self.accept()
+        self._close()
 
     def _refused(self, exc: KnownError) -> bool:
         """The database refused the sale: a full lot or a waitlist-only type is a question.
@@ -527,7 +529,7 @@ class SellPermitDialog(QDialog):
         """A choice made here was refused (a vehicle got a permit meanwhile): say it here."""
         if not any(p.field in SALE_FIELDS for p in exc.problems):
             return False
-        problems = [(p.field, p.message) for p in exc.problems]
+        problems = list(exc.problems)
         run_later(self, lambda: self._back_to_choices(problems))
         return True
 
@@ -537,7 +539,7 @@ class SellPermitDialog(QDialog):
         if dialog is not None and dialog.isVisible():
             dialog.reject()
 
-    def _back_to_choices(self, problems: list[tuple[str, str]]) -> None:
+    def _back_to_choices(self, problems: list[FieldProblem]) -> None:
         self._close_payment()
         self.show_problems(problems)
         self.refresh()
@@ -569,7 +571,7 @@ class SellPermitDialog(QDialog):
 
         def joined(position: WaitlistPosition) -> None:
             self.waitlisted.emit(position)
-            self.accept()
+            self._close()
 
         def failed(_exc: BaseException) -> bool:
             self._update()
