@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtWidgets import QWidget
@@ -51,12 +50,14 @@ class ShiftHistoryModel(PagedRowsModel[ShiftSummary, int]):
         self,
         service: CashDrawerService,
         runner: OperationRunner,
-        show: Callable[[], str],
+        show: str,
         parent: QWidget,
     ) -> None:
         self._office = FALLBACK_OFFICE
         self._service = service
-        self._show = show
+        #: Which shifts to list: set on the GUI thread, read by the page fetches (which run
+        #: on a worker thread and must not touch the filter box).
+        self.show = show
 
         def zone() -> str:
             return self._office.time_zone
@@ -152,7 +153,7 @@ class ShiftHistoryModel(PagedRowsModel[ShiftSummary, int]):
             self.redraw()
 
     def _fetch_shifts(self, after: int | None, limit: int) -> Page[ShiftSummary, int]:
-        rows = self._service.shifts(self._show(), limit=limit + 1, after=after)
+        rows = self._service.shifts(self.show, limit=limit + 1, after=after)
         more = len(rows) > limit
         rows = rows[:limit]
         return Page(tuple(rows), rows[-1].id if more and rows else None)

@@ -41,10 +41,11 @@ class HistoryPanel(QWidget):
         self.sign_off_dialog: SignOffDialog | None = None
         self._reselect: int | None = None
 
-        self.model = ShiftHistoryModel(self.service, self.runner, self.current_filter, parent=self)
+        self.model = ShiftHistoryModel(self.service, self.runner, "", parent=self)
         self.model.rows_arrived.connect(self._arrived)
         self.model.failed.connect(self._failed)
         bar = self._build_bar()
+        self.model.show = self.current_filter()
         self.view = DeskTable(self.model)
         self.view.setObjectName("shiftHistory")
         self.view.setShowGrid(False)
@@ -112,6 +113,7 @@ class HistoryPanel(QWidget):
         """The shifts of the chosen filter again, then ``select`` (else the selected shift)
         selected; the rows on screen stay until the new ones arrive."""
         self._reselect = select or self.selected_shift_id()
+        self.model.show = self.current_filter()
         self.model.refresh()
 
     def _arrived(self) -> None:
