@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.parkers import AFFILIATION_TITLES
+from desktop.services.permit_setup import PermitSetupService
 from desktop.views.kit.forms import FormDialog, form_style
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import (
@@ -173,11 +175,40 @@ def _proxy(model: RowsModel[Any], parent: QObject) -> QSortFilterProxyModel:
 
 
 class _SetupDialog(FormDialog):
-    """The permit type and lot dialogs: the set-up desk's editors and date arrows."""
+    """The permit type and lot dialogs: the set-up desk's editors and date arrows, and
+    saving or reloading one record through the set-up service.
+
+    A subclass names the attribute holding the record it edits (None for a new one) and
+    the service's save and load methods; it gives :meth:`draft` (what was typed).
+    """
+
+    RECORD = ""
+    SAVE = ""
+    LOAD = ""
+    service: PermitSetupService
 
     def __init__(self, runner: OperationRunner, read_only: bool, parent: QWidget | None) -> None:
         super().__init__(runner, read_only=read_only, parent=parent)
         self.setStyleSheet(form_style() + _EDITOR_STYLE + _arrow_style(_resources()))
+
+    def draft(self) -> Any:
+        raise NotImplementedError
+
+    def _save_call(self) -> Callable[[], object]:
+        draft = self.draft()
+        draft.cleaned()  # every field problem at once, before the round trip
+        save, record = getattr(self.service, self.SAVE), getattr(self, self.RECORD)
+        if record is None:
+            return lambda: save(draft)
+        record_id, version = record.id, record.version
+        return lambda: save(draft, record_id, version)
+
+    def _reload_call(self) -> Callable[[], object] | None:
+        load, record = getattr(self.service, self.LOAD), getattr(self, self.RECORD)
+        if record is None:
+            return None
+        record_id = record.id
+        return lambda: load(record_id)
 
 
 #: Affiliations in the order the office lists them.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 
 from PySide6.QtCore import (
     Qt,
@@ -38,6 +37,8 @@ from desktop.views.setup.common import ID_ROLE, _hint, _SetupDialog, _spin
 
 class LotDialog(_SetupDialog):
     """Create or edit one lot: code, name, capacity, open or closed, and its zones."""
+
+    RECORD, SAVE, LOAD = "lot", "save_lot", "lot"
 
     FIELDS = ("code", "name", "capacity", "active", "zones")
 
@@ -265,22 +266,6 @@ class LotDialog(_SetupDialog):
             active=self.active_check.isChecked(),
             zones=tuple(zones),
         )
-
-    def _save_call(self) -> Callable[[], object]:
-        draft = self.draft()
-        draft.cleaned()
-        service, record = self.service, self.lot
-        if record is None:
-            return lambda: service.save_lot(draft)
-        lot_id, version = record.id, record.version
-        return lambda: service.save_lot(draft, lot_id, version)
-
-    def _reload_call(self) -> Callable[[], object] | None:
-        record, service = self.lot, self.service
-        if record is None:
-            return None
-        lot_id = record.id
-        return lambda: service.lot(lot_id)
 
     def _focus_target(self, name: str) -> QWidget:
         return self.zones_table if name == "zones" else super()._focus_target(name)

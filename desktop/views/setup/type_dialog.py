@@ -60,6 +60,8 @@ from desktop.views.setup.common import (
 class PermitTypeDialog(_SetupDialog):
     """Create, edit or (for clerks) look at one permit type."""
 
+    RECORD, SAVE, LOAD = "permit_type", "save_permit_type", "permit_type"
+
     FIELDS = (
         "code",
         "name",
@@ -387,22 +389,6 @@ class PermitTypeDialog(_SetupDialog):
             offer_hours=self.offer_hours_spin.value(),
             active=self.active_check.isChecked(),
         )
-
-    def _save_call(self) -> Callable[[], object]:
-        draft = self.draft()
-        draft.cleaned()  # every field problem at once, before the round trip
-        service, record = self.service, self.permit_type
-        if record is None:
-            return lambda: service.save_permit_type(draft)
-        type_id, version = record.id, record.version
-        return lambda: service.save_permit_type(draft, type_id, version)
-
-    def _reload_call(self) -> Callable[[], object] | None:
-        record, service = self.permit_type, self.service
-        if record is None:
-            return None
-        type_id = record.id
-        return lambda: service.permit_type(type_id)
 
     def _focus_target(self, name: str) -> QWidget:
         if name == "affiliations":
