@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -125,3 +126,58 @@ class OperationRunner(QObject):
     def wait_for_done(self, msecs: int = 10_000) -> bool:
         """Block until the pools are idle (shutdown only; never in normal GUI flow)."""
         return self._reads.waitForDone(msecs) and self._writes.waitForDone(msecs)
+
+
+class Loader(QObject, Generic[T]):
+    """Loads what a panel shows, one load at a time.
+
+    Asked again while a load runs (a burst of live changes, a refresh key pressed twice),
+    it loads once more when the answer is in, so the newest state always wins and no two
+    answers race. ``prepare`` runs on the GUI thread and returns the call to run off it
+    (read the panel's filters there, never in the call); ``shown`` gets the answer, and
+    ``failed`` a refusal to show in place of the rows (anything else is a bug the runner
+    reports).
+    """
+
+    def __init__(
+        self,
+        owner: QWidget,
+        runner: OperationRunner,
+        prepare: Callable[[], Callable[[], T]],
+        shown: Callable[[T], None],
+        failed: Callable[[KnownError], None],
+    ) -> None:
+        super().__init__(owner)
+        self._owner, self._runner = owner, runner
+        self._prepare, self._shown, self._failed = prepare, shown, failed
+        self.loading = False
+        self._again = False
+
+    def reload(self) -> None:
+        if self.loading:
+            self._again = True
+            return
+        self.loading = True
+        self._runner.run(self._prepare(), self._arrived, self._refused, parent=self._owner)
+
+    def _arrived(self, answer: T) -> None:
+        if not _alive(self._owner):
+            return
+        self.loading = False
+        self._shown(answer)
+        if self._again:
+            self._again = False
+            self.reload()
+
+    def _refused(self, exc: BaseException) -> bool:
+        if not _alive(self._owner):
+            return True
+        self.loading = False
+        if isinstance(exc, KnownError):
+            self._failed(exc)
+            return True
+        return False
+
+
+def _alive(owner: QObject) -> bool:
+    return bool(shiboken6.isValid(owner))

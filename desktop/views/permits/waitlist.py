@@ -37,7 +37,7 @@ from desktop.services.errors import KnownError, PermissionDenied
 from desktop.services.localization import format_local
 from desktop.services.permits import WAITLIST_TITLES, PermitService, WaitlistPosition
 from desktop.views.kit.live import LiveBatch
-from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.operations import Loader, OperationRunner
 from desktop.views.kit.tables import Column, DeskTable, RowsModel
 from desktop.views.kit.widgets import EmptyState, failure_while_alive, while_alive
 
@@ -196,8 +196,7 @@ class WaitlistPanel(QWidget):
         self.live = live
         self.editable = editable
         self.parker_id: int | None = None
-        self._loading = False
-        self._reload_again = False
+        self.loader = Loader(self, runner, self._load_call, self._loaded, self._load_failed)
         self._refreshing = False
         self._can_refresh = True
         self._select_after_load: int | None = None
@@ -308,11 +307,10 @@ class WaitlistPanel(QWidget):
     # ---------------------------------------------------------------- loading
 
     def reload(self) -> None:
-        if self._loading:
-            # One load at a time; the newest state is fetched once this one is back.
-            self._reload_again = True
-            return
-        self._loading = True
+        self.loader.reload()
+
+    def _load_call(self) -> Callable[[], _Loaded]:
+        """What to fetch, read from the filters here on the GUI thread."""
         service, parker_id, offers_only = self.service, self.parker_id, self.offers_only()
 
         def load() -> _Loaded:
@@ -321,15 +319,9 @@ class WaitlistPanel(QWidget):
                 return _Loaded(time_zone, service.waitlist_for_parker(parker_id))
             return _Loaded(time_zone, service.waitlist(offers_only=offers_only))
 
-        self.runner.run(
-            load,
-            while_alive(self, self._loaded),
-            failure_while_alive(self, self._load_failed),
-            parent=self,
-        )
+        return load
 
     def _loaded(self, loaded: _Loaded) -> None:
-        self._loading = False
         selected = self._select_after_load
         if selected is None:
             position = self.selected_position()
@@ -341,18 +333,11 @@ class WaitlistPanel(QWidget):
         self._update_counts()
         self._selection_changed()
         self.loaded.emit()
-        if self._reload_again:
-            self._reload_again = False
-            self.reload()
 
-    def _load_failed(self, exc: BaseException) -> bool:
-        self._loading = False
-        if isinstance(exc, KnownError):
-            self.empty.title.setText("The waitlists could not be loaded")
-            self.empty.text.setText(exc.message)
-            self.views.setCurrentWidget(self.empty)
-            return True
-        return False
+    def _load_failed(self, exc: KnownError) -> None:
+        self.empty.title.setText("The waitlists could not be loaded")
+        self.empty.text.setText(exc.message)
+        self.views.setCurrentWidget(self.empty)
 
     def refresh_offers(self) -> None:
         """Move expired offers on and offer the spaces free now, then reload."""

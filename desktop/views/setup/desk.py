@@ -47,6 +47,7 @@ from desktop.services.permit_setup import (
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import ConflictDialog
 from desktop.views.kit.live import LiveBatch
+from desktop.views.kit.operations import Loader
 from desktop.views.kit.widgets import (
     EmptyState,
     NoticeBar,
@@ -92,8 +93,9 @@ class PermitSetupDesk(Desk):
         self.overview: SetupOverview | None = None
         self.type_dialog: PermitTypeDialog | None = None
         self.lot_dialog: LotDialog | None = None
-        self._loading = False
-        self._reload_again = False
+        self.loader = Loader(
+            self, self.runner, lambda: self.service.overview, self._loaded, self._load_failed
+        )
         self._select_type: int | None = None
         self._select_lot: int | None = None
 
@@ -227,20 +229,9 @@ class PermitSetupDesk(Desk):
     def refresh(self) -> None:
         self._setup_batch.cancel()
         self._counts_batch.cancel()
-        if self._loading:
-            # One load at a time; the newest state is fetched once this one is back.
-            self._reload_again = True
-            return
-        self._loading = True
-        self.runner.run(
-            self.service.overview,
-            while_alive(self, self._loaded),
-            failure_while_alive(self, self._load_failed),
-            parent=self,
-        )
+        self.loader.reload()
 
     def _loaded(self, overview: SetupOverview) -> None:
-        self._loading = False
         self.overview = overview
         type_id = self._select_type or self._selected_id(self.types_view)
         lot_id = self._select_lot or self._selected_id(self.lots_view)
@@ -253,22 +244,15 @@ class PermitSetupDesk(Desk):
         self._update_counts()
         self._update_buttons()
         self.loaded.emit()
-        if self._reload_again:
-            self._reload_again = False
-            self.refresh()
 
-    def _load_failed(self, exc: BaseException) -> bool:
-        self._loading = False
-        if isinstance(exc, KnownError):
-            for empty, stack in (
-                (self.types_empty, self.types_stack),
-                (self.lots_empty, self.lots_stack),
-            ):
-                empty.title.setText("The setup could not be loaded")
-                empty.text.setText(exc.message)
-                stack.setCurrentWidget(empty)
-            return True
-        return False
+    def _load_failed(self, exc: KnownError) -> None:
+        for empty, stack in (
+            (self.types_empty, self.types_stack),
+            (self.lots_empty, self.lots_stack),
+        ):
+            empty.title.setText("The setup could not be loaded")
+            empty.text.setText(exc.message)
+            stack.setCurrentWidget(empty)
 
     def _update_counts(self) -> None:
         types = [self.types_model.permit_type(r) for r in range(self.types_model.rowCount())]

@@ -37,7 +37,7 @@ from desktop.services.workspace import ROLE_TITLES
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.forms import FieldBox, FormDialog
 from desktop.views.kit.live import LiveBatch
-from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.operations import Loader, OperationRunner
 from desktop.views.kit.tables import SORT_ROLE, Column, DeskTable, RowsModel, time_column
 from desktop.views.kit.widgets import (
     EmptyState,
@@ -220,9 +220,10 @@ class StaffDesk(Desk):
         self.service = StaffService(self.workspace)
         self.can_edit = self.workspace.identity.can_edit("staff")
         self._select_after_load: str | None = None
-        self._loading = False
-        self._reload_again = False
         self.setObjectName("staffDesk")
+        self.loader = Loader(
+            self, self.runner, lambda: self.service.list, self._loaded, self._load_failed
+        )
 
         self.model = StaffTableModel(self)
         self.proxy = QSortFilterProxyModel(self)
@@ -299,20 +300,9 @@ class StaffDesk(Desk):
     # -- loading ----------------------------------------------------------------------
 
     def refresh(self) -> None:
-        if self._loading:
-            # One load at a time; the newest state is fetched once this one is back.
-            self._reload_again = True
-            return
-        self._loading = True
-        self.runner.run(
-            self.service.list,
-            while_alive(self, self._loaded),
-            failure_while_alive(self, self._load_failed),
-            parent=self,
-        )
+        self.loader.reload()
 
     def _loaded(self, rows: list[StaffLogin]) -> None:
-        self._loading = False
         selected = self._select_after_load or self.selected_login()
         self._select_after_load = None
         self.model.set_rows(rows)
@@ -321,18 +311,11 @@ class StaffDesk(Desk):
             self.select_login(selected)
         self._selection_changed()
         self.loaded.emit()
-        if self._reload_again:
-            self._reload_again = False
-            self.refresh()
 
-    def _load_failed(self, exc: BaseException) -> bool:
-        self._loading = False
-        if isinstance(exc, KnownError):
-            self.empty.title.setText("The staff logins could not be loaded")
-            self.empty.text.setText(exc.message)
-            self.views.setCurrentWidget(self.empty)
-            return True
-        return False
+    def _load_failed(self, exc: KnownError) -> None:
+        self.empty.title.setText("The staff logins could not be loaded")
+        self.empty.text.setText(exc.message)
+        self.views.setCurrentWidget(self.empty)
 
     def _filter(self, text: str) -> None:
         self.proxy.setFilterFixedString(text.strip())
