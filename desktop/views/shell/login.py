@@ -1,15 +1,16 @@
 """The login dialog: which server, which login, and the person's password.
 
-Connecting runs off the GUI thread; what goes wrong (wrong password, server not
-reachable, schema newer than this program) is written in red under the fields,
-and the dialog stays open with the cursor in the field to fix. The password can
-be remembered in the OS keyring, never anywhere else.
+Connecting runs off the GUI thread; what goes wrong is written in red under the field
+it is about (a wrong password under the password, a server not reachable under the
+server), or under the fields when it is about none of them (a schema newer than this
+program), and the dialog stays open with the cursor in the field to fix. The password
+can be remembered in the OS keyring, never anywhere else.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -19,7 +20,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QFrame,
@@ -33,7 +34,8 @@ from PySide6.QtWidgets import (
 
 from desktop.services import credentials
 from desktop.services.credentials import ConnectionProfile
-from desktop.services.errors import KnownError, SchemaMismatch
+from desktop.services.errors import FieldProblem, KnownError, SchemaMismatch, ValidationError
+from desktop.views.kit.forms import FieldBox, FormDialog
 from desktop.views.kit.layout import (
     STRETCH,
     button,
@@ -51,7 +53,6 @@ from desktop.views.kit.widgets import (
     app_settings,
     failure_while_alive,
     grow_to_fit,
-    mark_invalid,
     while_alive,
 )
 
@@ -65,6 +66,9 @@ CONNECTION_GROUP = "connection"
 DEMO_GROUP = "demo"
 
 Named = TypeVar("Named", bound=QObject)
+
+#: A failure that is a bug: the runner shows the details, the dialog says where they are.
+SOMETHING_WRONG = "Something went wrong while connecting. Details are in the log."
 
 
 @dataclass(frozen=True)
@@ -106,11 +110,40 @@ def _named(thing: Named, name: str) -> Named:
     return thing
 
 
-def _caption(text: str, field: QWidget) -> QLabel:
-    """A form row's caption; its Alt key moves the cursor to ``field``."""
-    caption = QLabel(text)
-    caption.setBuddy(field)
-    return caption
+def refused_field(exc: KnownError) -> str:
+    """The field a refused login is about, or "general" when it is about none of them.
+
+    The server says which in words, not in a code: these are the messages
+    :func:`desktop.services.database.describe_connection_failure` and the server-name
+    checks write."""
+    if isinstance(exc, SchemaMismatch):
+        return "general"
+    text = exc.message.lower()
+    if "password" in text:
+        return "password"
+    server = ("not reachable", "did not answer", "server name", "socket folder")
+    if any(words in text for words in server):
+        return "host"
+    if "database" in text and "does not exist" in text:
+        return "database"
+    if "secure connection" in text or "certificate" in text:
+        return "sslrootcert"
+    if "login" in text:
+        return "login"
+    return "general"
+
+
+def _beside(form: QFormLayout, box: FieldBox, field: QLayout | None = None) -> None:
+    """A form row: the box's caption in the caption column, beside its editor, and the
+    box (the editor with its message under it) in the field column, or ``field`` holding
+    the box. Captions beside the fields keep the login window compact."""
+    layout = box.layout()
+    if layout is not None:
+        layout.removeWidget(box.caption)
+    if field is None:
+        form.addRow(box.caption, box)
+    else:
+        form.addRow(box.caption, field)
 
 
 class KeyringPassword:
@@ -196,13 +229,22 @@ class KeyringPassword:
             self.runner.run(lambda: credentials.forget_password(profile))
 
 
-class LoginDialog(QDialog):
-    """Asks where and as whom to connect, and connects."""
+class LoginDialog(FormDialog):
+    """Asks where and as whom to connect, and connects.
+
+    Logging in checks the fields here, each message under its field, then connects off
+    the GUI thread (see :meth:`accept`); the dialog closes once the person is logged in.
+    """
 
     #: The opened :class:`Workspace`, after a successful login.
     logged_in = Signal(object)
     #: The person chose "Open the demo database".
     demo_requested = Signal()
+
+    #: In screen order: the first with a problem gets the cursor.
+    FIELDS = ("host", "port", "database", "login", "password", "sslrootcert")
+    #: Connects, and keeps a remembered password (a login is never read-only).
+    runner: OperationRunner
 
     def __init__(
         self,
@@ -212,39 +254,39 @@ class LoginDialog(QDialog):
         demo: DemoAccess | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.runner = runner
+        super().__init__(runner, accept_text="Log in", busy_text="Connecting…", parent=parent)
         self.demo = demo
         self.profile = profile or ConnectionProfile()
-        self._busy = False
         self._attempt = 0
         self.setObjectName("loginDialog")
         self.setWindowTitle("Log in — ParkDesk")
         self.setWindowIcon(app_icon())
         self.setModal(True)
         self._build()
-        self._fill(self.profile)
+        self._show_profile(self.profile)
         if demo is None:  # the demo password is published: there is nothing to remember
             self.keyring.start()
 
     # -- layout -------------------------------------------------------------
 
     def _build(self) -> None:
-        self.quit_button = button("Quit", self.reject)
-        self.login_button = _named(button("Log in", self.log_in, primary=True), "loginButton")
-        self.login_button.setDefault(True)
+        if self.save_button is None:  # pragma: no cover - a login is never read-only
+            raise RuntimeError("The login dialog needs its Log in button.")
+        self.login_button = _named(self.save_button, "loginButton")
+        self.quit_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.quit_button.setText("Quit")
         body = vbox(
             self._build_notice(),
             self._build_form(),
             *self._build_advanced(),
             *self._build_progress(),
             STRETCH,
-            hbox(STRETCH, self.quit_button, self.login_button),
+            self.buttons,
             margins=(28, 18, 28, 22),
             spacing=12,
         )
         vbox(self._build_banner(), _named(holder(body), "loginBody"), spacing=0, parent=self)
-        for plain in (self.open_demo_button, self.browse_button, self.quit_button):
+        for plain in (self.open_demo_button, self.browse_button):
             plain.setAutoDefault(False)  # Enter means "Log in", even while one has the focus
         self._connect_fields()
         self.setMinimumWidth(500)
@@ -262,12 +304,13 @@ class LoginDialog(QDialog):
         return banner
 
     def _build_notice(self) -> QLayout:
-        self.notice = label(name="loginNotice", wrap=True)
-        self.notice.hide()
+        """What this window connects to, when it is not the office's server as usual."""
+        self.intro = label(name="loginNotice", wrap=True)
+        self.intro.hide()
         self.open_demo_button = _named(
             button("Open the demo database", self._open_demo, visible=False), "openDemoButton"
         )
-        return vbox(self.notice, hbox(self.open_demo_button, STRETCH), spacing=8)
+        return vbox(self.intro, hbox(self.open_demo_button, STRETCH), spacing=8)
 
     def _build_form(self) -> QFormLayout:
         self.host_edit = _named(line_edit(placeholder="db.parking.example.edu"), "hostEdit")
@@ -280,27 +323,32 @@ class LoginDialog(QDialog):
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.keyring = KeyringPassword(self, self.runner, self.password_edit, self.entered_profile)
         self.remember_check = self.keyring.check
+        # The port has a row of its own: its message needs the width of the form.
+        self.boxes = {
+            "host": FieldBox("&Server", self.host_edit),
+            "port": FieldBox("Port", self.port_edit),
+            "database": FieldBox("&Database", self.database_edit),
+            "login": FieldBox("&Login", self.login_edit),
+            "password": FieldBox("&Password", self.password_edit),
+        }
 
         form = QFormLayout()
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(9)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        server_row = hbox(
-            (self.host_edit, 1), _caption("Port", self.port_edit), self.port_edit, spacing=8
-        )
-        form.addRow(_caption("&Server", self.host_edit), server_row)
-        form.addRow(_caption("&Database", self.database_edit), self.database_edit)
+        for name in ("host", "port", "database"):
+            _beside(form, self.boxes[name])
         if self.demo is not None:
             for role_title, login in self.demo.logins:
                 self.demo_combo.addItem(f"{role_title} — {login}", login)
             self.demo_combo.currentIndexChanged.connect(self._demo_login_chosen)
-            form.addRow(_caption("De&mo login", self.demo_combo), self.demo_combo)
+            _beside(form, FieldBox("De&mo login", self.demo_combo))
             self.remember_check.hide()
         else:
             self.demo_combo.hide()
-        form.addRow(_caption("&Login", self.login_edit), self.login_edit)
-        form.addRow(_caption("&Password", self.password_edit), self.password_edit)
+        _beside(form, self.boxes["login"])
+        _beside(form, self.boxes["password"])
         form.addRow("", self.remember_check)
         return form
 
@@ -321,29 +369,32 @@ class LoginDialog(QDialog):
             name="hint",
             wrap=True,
         )
+        ca_box = FieldBox("CA &certificate", self.ca_edit)
+        ca_row = hbox((ca_box, 1), self.browse_button, spacing=8)
+        ca_row.setAlignment(self.browse_button, Qt.AlignmentFlag.AlignTop)  # beside the field
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setHorizontalSpacing(14)
-        ca_row = hbox((self.ca_edit, 1), self.browse_button, spacing=8)
-        form.addRow(_caption("CA &certificate", self.ca_edit), ca_row)
+        _beside(form, ca_box, ca_row)
         form.addRow("", ca_hint)
         self.advanced = _named(holder(form, visible=False), "advancedSection")
         if self.demo is not None:
+            # The demo server is this computer's: a certificate message is said under the
+            # fields, with no section to open for it.
             self.advanced_button.hide()
             return []
+        self.boxes["sslrootcert"] = ca_box
         return [hbox(self.advanced_button, STRETCH), self.advanced]
 
     def _build_progress(self) -> tuple[QLabel, QProgressBar]:
-        """The message under the fields, and the bar that runs while connecting."""
-        self.error_label = label(name="loginError", wrap=True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
+        """The message about no field in particular, and the bar that runs while connecting."""
+        self.general_problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = _named(QProgressBar(), "loginProgress")
         self.progress.setRange(0, 0)
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(4)
         self.progress.hide()
-        return self.error_label, self.progress
+        return self.general_problem, self.progress
 
     def _connect_fields(self) -> None:
         demo = [self.demo_combo] if self.demo is not None else []
@@ -351,12 +402,17 @@ class LoginDialog(QDialog):
         server = (self.host_edit, self.port_edit, self.database_edit)
         person = (self.login_edit, self.password_edit, self.remember_check)
         tab_order(*server, *demo, *person, self.login_button, self.quit_button, *advanced)
-        for edit in (self.host_edit, self.port_edit, self.database_edit, self.login_edit):
-            edit.textEdited.connect(self._field_edited)
+        self.host_edit.textEdited.connect(lambda _text: self._server_or_login_edited("host"))
+        self.port_edit.textEdited.connect(lambda _text: self._server_or_login_edited("port"))
+        self.database_edit.textEdited.connect(
+            lambda _text: self._server_or_login_edited("database")
+        )
+        self.login_edit.textEdited.connect(lambda _text: self._server_or_login_edited("login"))
         self.password_edit.textEdited.connect(self._password_edited)
+        self.ca_edit.textEdited.connect(lambda _text: self._edited("sslrootcert"))
         self.login_edit.editingFinished.connect(self.keyring.look_up)
 
-    def _fill(self, profile: ConnectionProfile) -> None:
+    def _show_profile(self, profile: ConnectionProfile) -> None:
         self.host_edit.setText(profile.host)
         self.port_edit.setText(str(profile.port))
         self.database_edit.setText(profile.database)
@@ -367,22 +423,22 @@ class LoginDialog(QDialog):
         if self.demo is not None:
             for edit in (self.host_edit, self.port_edit, self.database_edit):
                 edit.setReadOnly(True)
-            self.notice.setText(
+            self.intro.setText(
                 "ParkDesk runs its own database on this computer, filled with made-up parkers "
                 "and vehicles. Pick a demo login to see a desk as that role sees it."
             )
-            self.notice.show()
+            self.intro.show()
             wanted = profile.login or self.demo.logins[0][1]
             index = max(0, self.demo_combo.findData(wanted))
             self.demo_combo.setCurrentIndex(index)
             self._demo_login_chosen(index)
             self.demo_combo.setFocus()
         elif not profile.configured:
-            self.notice.setText(
+            self.intro.setText(
                 "No central database server is set up on this computer yet. Enter the server "
                 "your administrator gave you, or open the demo database to try ParkDesk."
             )
-            self.notice.show()
+            self.intro.show()
             self.open_demo_button.show()
             self.host_edit.setFocus()
         elif profile.login:
@@ -405,7 +461,7 @@ class LoginDialog(QDialog):
         )
 
     def entered_profile(self) -> ConnectionProfile:
-        """The fields as typed (the port may be garbage: see :meth:`problems`)."""
+        """The fields as typed (the port may be garbage: see :meth:`check`)."""
         try:
             port = int(self.port_edit.text().strip())
         except ValueError:
@@ -418,44 +474,44 @@ class LoginDialog(QDialog):
             sslrootcert=self.ca_edit.text().strip(),
         )
 
-    def problems(self) -> tuple[QWidget, str] | None:
-        """The first field that cannot work, with what to do about it."""
+    def check(self) -> list[FieldProblem]:
+        """What cannot work as typed, with what to do about it (a field's first is said)."""
         typed = self.entered_profile()
         port, ca = self.port_edit.text().strip(), typed.sslrootcert
-        checks: tuple[tuple[QWidget, bool, str], ...] = (
-            (self.host_edit, bool(typed.host), "Enter the database server."),
-            (self.port_edit, bool(port), "Enter the port (usually 5432)."),
+        checks: tuple[tuple[str, bool, str], ...] = (
+            ("host", bool(typed.host), "Enter the database server."),
+            ("port", bool(port), "Enter the port (usually 5432)."),
             (
-                self.port_edit,
+                "port",
                 port.isascii() and port.isdigit() and 1 <= int(port) <= 65535,
                 "The port is a number from 1 to 65535 (usually 5432).",
             ),
-            (self.database_edit, bool(typed.database), "Enter the database."),
-            (self.login_edit, bool(typed.login), "Enter your login."),
-            (self.password_edit, bool(self.password_edit.text()), "Enter your password."),
+            ("database", bool(typed.database), "Enter the database."),
+            ("login", bool(typed.login), "Enter your login."),
+            ("password", bool(self.password_edit.text()), "Enter your password."),
             (
-                self.ca_edit,
+                "sslrootcert",
                 not ca or ca == "system" or Path(ca).expanduser().is_file(),
                 "The CA certificate file does not exist.",
             ),
         )
-        return next(((field, message) for field, ok, message in checks if not ok), None)
+        return [FieldProblem(name, message) for name, ok, message in checks if not ok]
 
     # -- logging in -----------------------------------------------------------
 
     @property
     def busy(self) -> bool:
-        return self._busy
+        return self._saving
 
-    def log_in(self) -> None:
-        if self._busy:
-            return
-        self.clear_error()
-        problem = self.problems()
-        if problem is not None:
-            field, message = problem
-            self.show_error(message, field)
-            return
+    def _save_call(self) -> None:
+        """Only checks here: connecting is this dialog's own next step (see :meth:`accept`)."""
+        problems = self.check()
+        if problems:
+            raise ValidationError(problems)
+
+    def accept(self) -> None:
+        """The fields are sound: connect off the GUI thread. The dialog closes once the
+        person is logged in, and stays open with the reason when the server refuses."""
         profile = self.entered_profile()
         password = self.password_edit.text()
         settings = profile.settings(password)
@@ -472,7 +528,7 @@ class LoginDialog(QDialog):
         self.runner.run(
             lambda: open_workspace(settings),
             connected,
-            failure_while_alive(self, lambda exc: self._failed(attempt, exc)),
+            failure_while_alive(self, lambda exc: self._refused(attempt, exc)),
             parent=self,
         )
 
@@ -486,35 +542,24 @@ class LoginDialog(QDialog):
         self._set_busy(False)
         self._remember(profile, password)
         self.logged_in.emit(workspace)
-        self.accept()
+        super().accept()
 
-    def _failed(self, attempt: int, exc: BaseException) -> bool:
+    def _refused(self, attempt: int, exc: BaseException) -> bool:
+        """Say why the login failed, under the field to fix when there is one; a bug is
+        also reported by the runner, with its details."""
         if attempt != self._attempt:
             return True
+        if isinstance(exc, KnownError):
+            problem = FieldProblem(refused_field(exc), exc.message)
+        else:
+            problem = FieldProblem("general", SOMETHING_WRONG)
         self._set_busy(False)
-        if not isinstance(exc, KnownError):
-            self.show_error("Something went wrong while connecting. Details are in the log.")
-            return False
-        self.show_error(exc.message, self._field_for(exc))
-        return True
-
-    def _field_for(self, exc: KnownError) -> QWidget:
-        if isinstance(exc, SchemaMismatch):
-            return self.login_button
-        text = exc.message.lower()
-        if "password" in text:
-            self.password_edit.selectAll()
-            return self.password_edit
-        if "not reachable" in text or "did not answer" in text:
-            return self.host_edit
-        if "database" in text and "does not exist" in text:
-            return self.database_edit
-        if "secure connection" in text or "certificate" in text:
-            self.advanced_button.setChecked(True)
-            return self.ca_edit
-        if "login" in text:
-            return self.login_edit
-        return self.password_edit
+        self.show_problems([problem])
+        if problem.field == "password":
+            self.password_edit.selectAll()  # typing again replaces the wrong one
+        elif problem.field not in self.boxes:
+            self.login_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        return isinstance(exc, KnownError)
 
     def _remember(self, profile: ConnectionProfile, password: str) -> None:
         if self.demo is not None:
@@ -523,46 +568,27 @@ class LoginDialog(QDialog):
         save_profile(profile)
         self.keyring.keep(profile, password)
 
-    # -- errors and state -------------------------------------------------------
+    # -- problems and state -------------------------------------------------------
 
-    def show_error(self, message: str, field: QWidget | None = None) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
-        grow_to_fit(self)
-        if field is not None:
-            if isinstance(field, QLineEdit):
-                mark_invalid(field, True)
-            if field is self.ca_edit:
-                self.advanced_button.setChecked(True)
-            field.setFocus()
-
-    def clear_error(self) -> None:
-        self.error_label.clear()
-        self.error_label.hide()
-        for edit in self._edits:
-            mark_invalid(edit, False)
-
-    @property
-    def error_text(self) -> str:
-        return self.error_label.text() if self.error_label.isVisible() else ""
+    def show_problems(self, problems: Iterable[FieldProblem]) -> None:
+        problems = list(problems)
+        if "sslrootcert" in self.boxes and any(p.field == "sslrootcert" for p in problems):
+            self.advanced_button.setChecked(True)  # the message and its field in sight
+        super().show_problems(problems)
 
     def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
+        super()._set_busy(busy)
         self.progress.setVisible(busy)
-        self.login_button.setText("Connecting…" if busy else "Log in")
-        self.login_button.setEnabled(not busy)
         for widget in (*self._edits, self.demo_combo, self.open_demo_button):
             widget.setEnabled(not busy)
         self.keyring.set_connecting(busy)
 
-    def _field_edited(self) -> None:
-        sender = self.sender()
-        if isinstance(sender, QLineEdit):
-            mark_invalid(sender, False)
+    def _server_or_login_edited(self, name: str) -> None:
+        self._edited(name)
         self.keyring.server_or_login_edited()
 
     def _password_edited(self) -> None:
-        mark_invalid(self.password_edit, False)
+        self._edited("password")
         self.keyring.password_typed()
 
     def _toggle_advanced(self, shown: bool) -> None:
@@ -573,6 +599,7 @@ class LoginDialog(QDialog):
             Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         )
         self.adjustSize()
+        grow_to_fit(self)  # the size hint takes too few lines for the wrapped hint
 
     def _browse_ca(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -583,13 +610,14 @@ class LoginDialog(QDialog):
         )
         if path:
             self.ca_edit.setText(path)
+            self._edited("sslrootcert")
 
     def _demo_login_chosen(self, index: int) -> None:
         if self.demo is None or index < 0:
             return
         self.login_edit.setText(str(self.demo_combo.itemData(index)))
         self.password_edit.setText(self.demo.password)
-        self.clear_error()
+        self.clear_problems()
 
     def _open_demo(self) -> None:
         self._attempt += 1  # a connection still under way no longer matters

@@ -10,19 +10,21 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.services import admin, credentials
 from desktop.services.credentials import ConnectionProfile
-from desktop.services.errors import SchemaMismatch
+from desktop.services.database import describe_connection_failure
+from desktop.services.errors import ConnectionProblem, FieldProblem, SchemaMismatch
 from desktop.services.workspace import Workspace
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
 from desktop.views.shell import login as login_view
-from desktop.views.shell.login import DemoAccess, LoginDialog, load_profile
+from desktop.views.shell.login import DemoAccess, LoginDialog, load_profile, refused_field
 from tests.conftest import PASSWORD, Database
+from tests.views.mnemonics import clashes
 
 CONNECT_TIMEOUT_MS = 30_000
 
@@ -122,8 +124,9 @@ def test_wrong_password_is_shown_in_the_dialog_which_stays_open(
     dialog.password_edit.setText("not-the-password")
     dialog.login_button.click()
 
-    qtbot.waitUntil(lambda: dialog.error_text != "", timeout=CONNECT_TIMEOUT_MS)
-    assert dialog.error_text == "The login or password is not correct."
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=CONNECT_TIMEOUT_MS)
+    assert dialog.field_error("password") == "The login or password is not correct."
+    assert dialog.general_error == ""
     assert dialog.isVisible()
     assert dialog.focusWidget() is dialog.password_edit
     assert dialog.login_button.isEnabled()
@@ -137,8 +140,8 @@ def test_unreachable_server_says_so_and_points_at_the_server_field(
     dialog.password_edit.setText(PASSWORD)
     dialog.login_button.click()
 
-    qtbot.waitUntil(lambda: dialog.error_text != "", timeout=CONNECT_TIMEOUT_MS)
-    assert "The database server is not reachable" in dialog.error_text
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=CONNECT_TIMEOUT_MS)
+    assert "The database server is not reachable" in dialog.field_error("host")
     assert dialog.focusWidget() is dialog.host_edit
     assert dialog.isVisible()
 
@@ -164,14 +167,42 @@ def test_empty_login_is_pointed_out_without_connecting(
     dialog.password_edit.setText(PASSWORD)
     dialog.login_button.click()
 
-    assert dialog.error_text == "Enter your login."
+    assert dialog.field_error("login") == "Enter your login."
     assert dialog.focusWidget() is dialog.login_edit
     assert dialog.login_edit.property("invalid") is True
     assert connect_attempts == []
-    # Typing in the field takes the red mark away.
+    # Typing in the field takes the red mark and the message away.
     dialog.login_edit.setText("alice")
     dialog.login_edit.textEdited.emit("alice")
     assert dialog.login_edit.property("invalid") is False
+    assert dialog.field_error("login") == ""
+
+
+def test_enter_logs_in_and_escape_quits(
+    qtbot: QtBot, open_dialog: Callable[..., LoginDialog], connect_attempts: list[object]
+) -> None:
+    dialog = open_dialog(ConnectionProfile("db.example.edu", 5432, "parkdesk", "alice"))
+    qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+    assert dialog.field_error("password") == "Enter your password."
+    assert connect_attempts == []
+    with qtbot.waitSignal(dialog.rejected):
+        qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+
+
+def test_an_empty_form_names_every_missing_field_at_once(
+    open_dialog: Callable[..., LoginDialog], connect_attempts: list[object]
+) -> None:
+    dialog = open_dialog(ConnectionProfile())
+    dialog.login_button.click()
+
+    assert dialog.field_error("host") == "Enter the database server."
+    assert dialog.field_error("login") == "Enter your login."
+    assert dialog.field_error("password") == "Enter your password."
+    assert dialog.field_error("port") == ""
+    assert dialog.field_error("database") == ""
+    assert dialog.focusWidget() is dialog.host_edit
+    assert connect_attempts == []
 
 
 @pytest.mark.parametrize("port", ["abc", "0", "70000", "", "\u00b2", "\u0665\u0664\u0663\u0662"])
@@ -186,7 +217,7 @@ def test_bad_port_is_pointed_out_without_connecting(
     dialog.password_edit.setText(PASSWORD)
     dialog.login_button.click()
 
-    assert "port" in dialog.error_text
+    assert "port" in dialog.field_error("port")
     assert dialog.focusWidget() is dialog.port_edit
     assert connect_attempts == []
 
@@ -200,7 +231,7 @@ def test_missing_ca_certificate_file_is_pointed_out(
     assert dialog.advanced.isVisible()
     dialog.password_edit.setText(PASSWORD)
     dialog.login_button.click()
-    assert dialog.error_text == "The CA certificate file does not exist."
+    assert dialog.field_error("sslrootcert") == "The CA certificate file does not exist."
     assert connect_attempts == []
 
 
@@ -221,8 +252,8 @@ def test_schema_newer_than_the_program_is_explained(
     dialog.password_edit.setText(PASSWORD)
     dialog.login_button.click()
 
-    qtbot.waitUntil(lambda: dialog.error_text != "", timeout=CONNECT_TIMEOUT_MS)
-    assert "newer than this ParkDesk" in dialog.error_text
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=CONNECT_TIMEOUT_MS)
+    assert "newer than this ParkDesk" in dialog.general_error
     assert dialog.isVisible()
 
 
@@ -327,8 +358,8 @@ def test_no_configured_server_offers_the_demo_database(
     qtbot: QtBot, open_dialog: Callable[..., LoginDialog]
 ) -> None:
     dialog = open_dialog(ConnectionProfile())
-    assert dialog.notice.isVisible()
-    assert "No central database server is set up" in dialog.notice.text()
+    assert dialog.intro.isVisible()
+    assert "No central database server is set up" in dialog.intro.text()
     assert dialog.open_demo_button.isVisible()
     with qtbot.waitSignal(dialog.demo_requested):
         dialog.open_demo_button.click()
@@ -402,7 +433,85 @@ def test_a_certificate_message_on_the_demo_opens_no_stray_window(
     demo = DemoAccess("demo-password", (("Clerk", "demo_clerk"),))
     dialog = open_dialog(ConnectionProfile("localhost", 5999, "parkdesk"), demo=demo)
     before = set(QApplication.topLevelWidgets())
-    dialog.show_error("The secure connection failed: certificate not trusted.", dialog.ca_edit)
+    message = "The secure connection failed: certificate not trusted."
+    dialog.show_problems([FieldProblem("sslrootcert", message)])
     shown = [w for w in QApplication.topLevelWidgets() if w not in before and w.isVisible()]
     assert shown == []
     assert not dialog.advanced.isVisible()
+    # The demo has no certificate field: the message is said under the fields.
+    assert dialog.general_error == message
+
+
+def _top(widget: QWidget, dialog: LoginDialog) -> int:
+    return widget.mapTo(dialog, QPoint(0, 0)).y()
+
+
+def _said_under(dialog: LoginDialog, field: str, next_widget: QWidget) -> None:
+    """The field's message is shown whole between its editor and the next control."""
+    box = dialog.boxes[field]
+    message = box.problem
+    assert message.isVisible()
+    assert message.height() >= message.heightForWidth(message.width())
+    assert _top(message, dialog) >= _top(box.editor, dialog) + box.editor.height()
+    assert _top(message, dialog) + message.height() <= _top(next_widget, dialog)
+
+
+def test_a_wrong_password_is_said_under_the_password_and_a_bad_port_under_the_port(
+    qtbot: QtBot, open_dialog: Callable[..., LoginDialog], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = describe_connection_failure(
+        Exception('FATAL:  password authentication failed for user "alice"')
+    )
+
+    def refuse(settings: object) -> Workspace:
+        raise ConnectionProblem(wrong)
+
+    monkeypatch.setattr(login_view, "open_workspace", refuse)
+    dialog = open_dialog(ConnectionProfile("db.example.edu", 5432, "parkdesk", "alice"))
+    dialog.password_edit.setText("not-the-password")
+    dialog.login_button.click()
+    qtbot.waitUntil(lambda: not dialog.busy)
+
+    assert dialog.field_error("password") == wrong
+    assert dialog.general_error == ""
+    _said_under(dialog, "password", dialog.remember_check)
+    assert dialog.password_edit.property("invalid") is True
+    assert dialog.password_edit.selectedText() == "not-the-password"
+
+    dialog.port_edit.setText("70000")
+    dialog.login_button.click()
+    assert dialog.field_error("port") == "The port is a number from 1 to 65535 (usually 5432)."
+    assert dialog.field_error("password") == ""
+    _said_under(dialog, "port", dialog.database_edit)
+    assert dialog.port_edit.property("invalid") is True
+
+
+@pytest.mark.parametrize("demo", [False, True])
+def test_no_two_controls_share_an_alt_key(
+    open_dialog: Callable[..., LoginDialog], demo: bool
+) -> None:
+    access = DemoAccess("demo-password", (("Clerk", "demo_clerk"),)) if demo else None
+    dialog = open_dialog(ConnectionProfile("db.example.edu", 5432, "parkdesk", "alice"), access)
+    if not demo:
+        dialog.advanced_button.setChecked(True)
+    assert clashes(dialog) == {}
+
+
+@pytest.mark.parametrize(
+    ("server_said", "field"),
+    [
+        ('FATAL:  password authentication failed for user "alice"', "password"),
+        ("connection refused", "host"),
+        ("timeout expired", "host"),
+        ('FATAL:  database "nowhere" does not exist', "database"),
+        ('FATAL:  role "alice" is not permitted to log in', "login"),
+        ('FATAL:  permission denied for database "parkdesk"', "login"),
+        ("SSL error: certificate verify failed", "sslrootcert"),
+        ("server closed the connection unexpectedly", "general"),
+    ],
+)
+def test_each_refusal_of_the_server_is_said_under_the_field_to_fix(
+    server_said: str, field: str
+) -> None:
+    message = describe_connection_failure(Exception(server_said))
+    assert refused_field(ConnectionProblem(message)) == field
