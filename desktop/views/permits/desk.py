@@ -9,7 +9,6 @@ or for payment. Clerks sell; managers look up, and approve or refuse refunds.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Callable
 
@@ -39,6 +38,7 @@ from desktop.services.permits import (
     WaitlistPosition,
 )
 from desktop.views.kit.desk import Desk
+from desktop.views.kit.layout import tab_order
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.widgets import (
     DeskSplitter,
@@ -252,7 +252,7 @@ class PermitDesk(Desk):
         self.temporary_action.setEnabled(self.editable or self.is_manager)
 
     def _set_tab_order(self) -> None:
-        chain: list[QWidget] = [
+        tab_order(
             self.finder.search,
             self.temporary_button,
             self.finder.results,
@@ -267,9 +267,7 @@ class PermitDesk(Desk):
             self.parker_panel.options_view,
             self.parker_panel.ledger_view,
             self.parker_panel.receipts_view,
-        ]
-        for before, after in itertools.pairwise(chain):
-            QWidget.setTabOrder(before, after)
+        )
 
     def _build_timers(self) -> None:
         self._reload_after_open = False

@@ -9,17 +9,17 @@ the card green without anyone touching this desk.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
 
 from desktop.services.errors import KnownError, ValidationError
 from desktop.services.platecheck import PlateCheckService, PlateQuery, PlateVerdict
 from desktop.views.kit.desk import Desk
+from desktop.views.kit.layout import desk_action, tab_order
 from desktop.views.kit.widgets import failure_while_alive, while_alive
 from desktop.views.plate_check.history import HistoryPanel
 from desktop.views.plate_check.inputs import PlateInputs
@@ -77,22 +77,11 @@ class PlateCheckDesk(Desk):
         self.rechecks.due.connect(self._recheck)
 
     def _build_actions(self) -> None:
-        # Several desks live in one window: each desk's shortcuts work inside it only.
-        inside = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        self.new_plate_action = QAction(
-            "Check another plate", self, shortcut=QKeySequence("Ctrl+L"), shortcutContext=inside
-        )
-        self.new_plate_action.triggered.connect(self.focus_plate)
-        self.now_action = QAction(
-            "Check for now", self, shortcut=QKeySequence("Ctrl+T"), shortcutContext=inside
-        )
-        self.now_action.triggered.connect(self.inputs.choose_now)
-        self.addActions([self.new_plate_action, self.now_action])
+        self.new_plate_action = desk_action(self, "Check another plate", "Ctrl+L", self.focus_plate)
+        self.now_action = desk_action(self, "Check for now", "Ctrl+T", self.inputs.choose_now)
 
     def _set_tab_order(self) -> None:
-        chain = [*self.inputs.in_tab_order(), *self.verdict.near_buttons(), self.history.checks]
-        for before, after in itertools.pairwise(chain):
-            QWidget.setTabOrder(before, after)
+        tab_order(*self.inputs.in_tab_order(), *self.verdict.near_buttons(), self.history.checks)
 
     # -- public API -------------------------------------------------------------------
 

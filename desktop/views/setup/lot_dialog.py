@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 from PySide6.QtCore import (
     Qt,
 )
@@ -29,6 +27,7 @@ from desktop.services.permit_setup import (
     ZoneDraft,
 )
 from desktop.views.kit.forms import FieldBox
+from desktop.views.kit.layout import tab_order
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.setup.common import ID_ROLE, _hint, _SetupDialog, _spin
 
@@ -110,7 +109,7 @@ class LotDialog(_SetupDialog):
         for column in range(3):
             grid.setColumnStretch(column, 1)
         self._finish_layout(grid)
-        order: list[QWidget] = [
+        tab_order(
             self.code_edit,
             self.name_edit,
             self.capacity_spin,
@@ -118,9 +117,7 @@ class LotDialog(_SetupDialog):
             self.zones_table,
             self.add_zone_button,
             self.remove_zone_button,
-        ]
-        for before, after in itertools.pairwise(order):
-            QWidget.setTabOrder(before, after)
+        )
 
     def _build_zones(self) -> QWidget:
         self.zones_table = QTableWidget(0, 2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -37,6 +36,7 @@ from desktop.services.permit_setup import (
     PermitTypeInfo,
 )
 from desktop.views.kit.forms import FieldBox
+from desktop.views.kit.layout import tab_order
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.setup.common import (
     _RIGHT,
@@ -244,7 +244,7 @@ class PermitTypeDialog(_SetupDialog):
         return grid
 
     def _set_tab_order(self) -> None:
-        order: list[QWidget] = [
+        tab_order(
             self.code_edit,
             self.name_edit,
             self.price_edit,
@@ -260,9 +260,7 @@ class PermitTypeDialog(_SetupDialog):
             self.active_check,
             *self.affiliation_checks.values(),
             self.lots_list,
-        ]
-        for before, after in itertools.pairwise(order):
-            QWidget.setTabOrder(before, after)
+        )
 
     def _connect_edits(self) -> None:
         self.code_edit.textEdited.connect(lambda t: self._capitals(self.code_edit, t, "code"))
