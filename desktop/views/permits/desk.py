@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -38,7 +38,7 @@ from desktop.services.permits import (
     WaitlistPosition,
 )
 from desktop.views.kit.desk import Desk
-from desktop.views.kit.layout import tab_order
+from desktop.views.kit.layout import desk_action, tab_order
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.widgets import (
     DeskSplitter,
@@ -230,26 +230,21 @@ class PermitDesk(Desk):
         return panel
 
     def _build_actions(self) -> None:
-        def action(text: str, keys: str | QKeySequence, slot: Callable[[], None]) -> QAction:
-            made = QAction(text, self)
-            made.setShortcut(QKeySequence(keys))
-            # Several desks live in one window: each desk's shortcuts work inside it only.
-            made.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            made.triggered.connect(slot)
-            self.addAction(made)
-            return made
-
-        self.find_action = action(
-            "Find parker", QKeySequence(QKeySequence.StandardKey.Find), self.focus_search
+        find = QKeySequence.StandardKey.Find
+        self.find_action = desk_action(self, "Find parker", find, self.focus_search)
+        self.sell_action = desk_action(self, "Sell a permit", "Ctrl+N", self.sell)
+        self.renew_action = desk_action(self, "Renew permit", "Ctrl+R", self.changes.renew)
+        self.transfer_action = desk_action(self, "Transfer permit", "Ctrl+T", self.changes.transfer)
+        self.receipt_action = desk_action(self, "Receipt", "Ctrl+P", self.receipt)
+        self.temporary_action = desk_action(
+            self,
+            "Temporary permit",
+            "Ctrl+Shift+T",
+            self.issue_temporary,
+            enabled=self.editable or self.is_manager,
         )
-        self.sell_action = action("Sell a permit", "Ctrl+N", self.sell)
-        self.renew_action = action("Renew permit", "Ctrl+R", self.changes.renew)
-        self.transfer_action = action("Transfer permit", "Ctrl+T", self.changes.transfer)
-        self.receipt_action = action("Receipt", "Ctrl+P", self.receipt)
-        self.temporary_action = action("Temporary permit", "Ctrl+Shift+T", self.issue_temporary)
         for made in (self.sell_action, self.renew_action, self.transfer_action):
             made.setEnabled(self.editable)
-        self.temporary_action.setEnabled(self.editable or self.is_manager)
 
     def _set_tab_order(self) -> None:
         tab_order(
