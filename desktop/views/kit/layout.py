@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -245,3 +246,11 @@ def dialog_buttons(
     buttons.accepted.connect(on_accept)
     buttons.rejected.connect(dialog.reject)
     return buttons, accept
+
+
+def stack(*pages: QWidget) -> QStackedWidget:
+    """Pages shown one at a time (a list and its empty state), the first one first."""
+    made = QStackedWidget()
+    for page in pages:
+        made.addWidget(page)
+    return made

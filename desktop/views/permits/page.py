@@ -15,14 +15,10 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLabel,
-    QPushButton,
     QSplitter,
-    QStackedWidget,
     QTableView,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -36,6 +32,7 @@ from desktop.services.permits import (
     PermitService,
     SaleOption,
 )
+from desktop.views.kit.layout import STRETCH, button, hbox, holder, label, stack, vbox
 from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import EmptyState
 from desktop.views.permits.actions import CREDIT_COLOUR, OWED_COLOUR, describe_quote
@@ -131,35 +128,19 @@ class ParkerPanel(QWidget):
                 else ""
             ),
         )
-        self.parker_title = QLabel()
-        self.parker_title.setTextFormat(Qt.TextFormat.PlainText)
-        self.parker_title.setStyleSheet("font-size: 14pt; font-weight: 600; color: #111827;")
-        self.parker_facts = QLabel()
-        self.parker_facts.setObjectName("hint")
-        self.parker_facts.setTextFormat(Qt.TextFormat.PlainText)
-        self.balance_label = QLabel()
-        self.balance_label.setObjectName("balanceLabel")
+        self.parker_title = label(
+            plain=True, style="font-size: 14pt; font-weight: 600; color: #111827;"
+        )
+        self.parker_facts = label(name="hint", plain=True)
+        self.balance_label = label(name="balanceLabel")
 
         self.notice = QFrame()
         self.notice.setObjectName("permitNotice")
-        self.notice_label = QLabel()
-        self.notice_label.setWordWrap(True)
-        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice_label = label(wrap=True, plain=True)
         self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notice_close = QPushButton("Dismiss")
-        self.notice_close.clicked.connect(self.notice.hide)
-        notice_row = QHBoxLayout(self.notice)
-        notice_row.setContentsMargins(10, 4, 4, 4)
-        notice_row.addWidget(self.notice_label, 1)
-        notice_row.addWidget(self.notice_close)
+        self.notice_close = button("Dismiss", self.notice.hide)
+        hbox((self.notice_label, 1), self.notice_close, margins=(10, 4, 4, 4), parent=self.notice)
         self.notice.hide()
-
-        title_row = QHBoxLayout()
-        title_row.setSpacing(12)
-        title_row.addWidget(self.parker_title)
-        title_row.addWidget(self.parker_facts)
-        title_row.addStretch(1)
-        title_row.addWidget(self.balance_label)
 
         self._build_buttons()
         self.parker_tabs = QTabWidget()
@@ -169,62 +150,56 @@ class ParkerPanel(QWidget):
         self.parker_tabs.addTab(waitlist, "Waitlists")
         self.parker_tabs.addTab(self._build_account_tab(), "Account")
 
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 6, 0, 0)
-        layout.setSpacing(6)
-        layout.addLayout(title_row)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.button_bar)
-        layout.addWidget(self.parker_tabs, 1)
-        self.parker_page = page
-
-        self.parker_stack = QStackedWidget()
-        self.parker_stack.addWidget(self.placeholder)
-        self.parker_stack.addWidget(page)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.parker_stack)
+        self.parker_page = QWidget()
+        vbox(
+            hbox(self.parker_title, self.parker_facts, STRETCH, self.balance_label, spacing=12),
+            self.notice,
+            self.button_bar,
+            (self.parker_tabs, 1),
+            margins=(0, 6, 0, 0),
+            spacing=6,
+            parent=self.parker_page,
+        )
+        self.parker_stack = stack(self.placeholder, self.parker_page)
+        vbox(self.parker_stack, parent=self)
 
     def _build_buttons(self) -> None:
-        def button(text: str, tip: str) -> QPushButton:
-            made = QPushButton(text)
-            made.setToolTip(tip)
-            return made
-
-        self.sell_button = button("Sell…", "Sell a permit to this parker (Ctrl+N)")
-        self.sell_button.setProperty("primary", True)
-        self.renew_button = button("Renew…", "Renew the chosen permit (Ctrl+R)")
+        editable = self.editable
+        self.sell_button = button(
+            "Sell…", tip="Sell a permit to this parker (Ctrl+N)", primary=True, visible=editable
+        )
+        self.renew_button = button(
+            "Renew…", tip="Renew the chosen permit (Ctrl+R)", visible=editable
+        )
         self.transfer_button = button(
-            "Transfer…", "Move the chosen permit to another vehicle (Ctrl+T)"
+            "Transfer…", tip="Move the chosen permit to another vehicle (Ctrl+T)", visible=editable
         )
         self.cancel_button = button(
-            "Cancel permit…", "Cancel the chosen permit and refund the unused days"
+            "Cancel permit…",
+            tip="Cancel the chosen permit and refund the unused days",
+            visible=editable,
         )
+        self.fee_button = button("Charge fee…", tip="Charge a fee at the counter", visible=editable)
         self.receipt_button = button(
-            "Receipt…", "Show the receipt of the chosen payment or permit (Ctrl+P)"
+            "Receipt…", tip="Show the receipt of the chosen payment or permit (Ctrl+P)"
         )
-        self.fee_button = button("Charge fee…", "Charge a fee at the counter")
-        self.read_only_label = QLabel(
-            "Read only: your role can look permits up; clerks sell, renew and cancel them."
+        self.read_only_label = label(
+            "Read only: your role can look permits up; clerks sell, renew and cancel them.",
+            name="hint",
         )
-        self.read_only_label.setObjectName("hint")
-        self.button_bar = QWidget()
-        row = QHBoxLayout(self.button_bar)
-        row.setContentsMargins(0, 0, 0, 0)
-        for made in (
-            self.sell_button,
-            self.renew_button,
-            self.transfer_button,
-            self.cancel_button,
-            self.fee_button,
-        ):
-            made.setVisible(self.editable)
-            row.addWidget(made)
-        row.addWidget(self.read_only_label)
-        self.read_only_label.setVisible(not self.editable)
-        row.addStretch(1)
-        row.addWidget(self.receipt_button)
+        self.read_only_label.setVisible(not editable)
+        self.button_bar = holder(
+            hbox(
+                self.sell_button,
+                self.renew_button,
+                self.transfer_button,
+                self.cancel_button,
+                self.fee_button,
+                self.read_only_label,
+                STRETCH,
+                self.receipt_button,
+            )
+        )
 
     def _build_permits_tab(self) -> QWidget:
         self.permits_view = DeskTable(self.permits_model)
@@ -233,50 +208,28 @@ class ParkerPanel(QWidget):
             "Permits this parker buys appear here."
             + (" To sell one, press Ctrl+N." if self.editable else ""),
         )
-        self.permits_stack = QStackedWidget()
-        self.permits_stack.addWidget(self.permits_view)
-        self.permits_stack.addWidget(self.permits_empty)
+        self.permits_stack = stack(self.permits_view, self.permits_empty)
         return self._padded(self.permits_stack)
 
     def _build_buy_tab(self) -> QWidget:
         self.options_view = DeskTable(self.options_model)
-        self.option_detail = QLabel()
-        self.option_detail.setWordWrap(True)
-        self.option_detail.setTextFormat(Qt.TextFormat.PlainText)
-        self.option_detail.setObjectName("optionDetail")
+        self.option_detail = label(name="optionDetail", wrap=True, plain=True)
         self.options_empty = EmptyState(
             "No permit types on sale",
             "A manager sets up permit types and their lots on the Permit types & lots desk.",
         )
-        self.options_stack = QStackedWidget()
-        self.options_stack.addWidget(self.options_view)
-        self.options_stack.addWidget(self.options_empty)
-        tab = QWidget()
-        layout = QVBoxLayout(tab)
-        layout.setContentsMargins(TAB_MARGIN, TAB_MARGIN, TAB_MARGIN, TAB_MARGIN)
-        layout.addWidget(self.options_stack, 1)
-        layout.addWidget(self.option_detail)
-        return tab
+        self.options_stack = stack(self.options_view, self.options_empty)
+        return holder(vbox((self.options_stack, 1), self.option_detail, margins=TAB_MARGIN))
 
     def _build_account_tab(self) -> QWidget:
         self.ledger_view = DeskTable(self.ledger_model)
-        self.ledger_empty = QLabel("Nothing posted to this parker's account yet.")
-        self.ledger_empty.setObjectName("hint")
+        self.ledger_empty = label("Nothing posted to this parker's account yet.", name="hint")
         self.receipts_view = DeskTable(self.receipts_model)
-        self.receipts_empty = QLabel("No payments yet.")
-        self.receipts_empty.setObjectName("hint")
+        self.receipts_empty = label("No payments yet.", name="hint")
 
         def section(title: str, view: QTableView, empty: QLabel) -> QWidget:
-            caption = QLabel(title)
-            caption.setStyleSheet("font-weight: 600;")
-            holder = QWidget()
-            layout = QVBoxLayout(holder)
-            layout.setContentsMargins(0, 0, 0, 0)
-            layout.setSpacing(4)
-            layout.addWidget(caption)
-            layout.addWidget(view, 1)
-            layout.addWidget(empty)
-            return holder
+            caption = label(title, style="font-weight: 600;")
+            return holder(vbox(caption, (view, 1), empty, spacing=4))
 
         # One above the other, so the ledger's details column gets the desk's full width.
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -295,11 +248,7 @@ class ParkerPanel(QWidget):
 
     @staticmethod
     def _padded(widget: QWidget) -> QWidget:
-        holder = QWidget()
-        layout = QVBoxLayout(holder)
-        layout.setContentsMargins(TAB_MARGIN, TAB_MARGIN, TAB_MARGIN, TAB_MARGIN)
-        layout.addWidget(widget)
-        return holder
+        return holder(vbox(widget, margins=TAB_MARGIN))
 
     def show_placeholder(self) -> None:
         self.page = None
