@@ -23,19 +23,15 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
-    QLabel,
     QMessageBox,
-    QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop.services.errors import KnownError, PermissionDenied
 from desktop.services.localization import format_local
 from desktop.services.permits import WAITLIST_TITLES, PermitService, WaitlistPosition
+from desktop.views.kit.layout import STRETCH, button, choice_box, hbox, label, stack, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader, OperationRunner
 from desktop.views.kit.tables import Column, DeskTable, RowsModel
@@ -203,19 +199,11 @@ class WaitlistPanel(QWidget):
         self.setObjectName("waitlistPanel")
 
         self.model = WaitlistTableModel(self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.setSpacing(8)
-        layout.addLayout(self._build_bar())
+        bar = self._build_bar()
         self._build_table()
         self.empty = EmptyState("Nobody is waiting", "")
-        self.views = QStackedWidget()
-        self.views.addWidget(self.table)
-        self.views.addWidget(self.empty)
-        layout.addWidget(self.views, 1)
-        layout.addLayout(self._build_actions())
-        for button in (self.accept_button, self.decline_button, self.remove_button):
-            button.setVisible(editable)
+        self.views = stack(self.table, self.empty)
+        vbox(bar, (self.views, 1), self._build_actions(), margins=8, spacing=8, parent=self)
         # F5 only while the focus is in the panel: the desk embedding it may have its own.
         refresh = QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh_offers)
         refresh.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -232,25 +220,27 @@ class WaitlistPanel(QWidget):
     # ---------------------------------------------------------------- building
 
     def _build_bar(self) -> QHBoxLayout:
-        bar = QHBoxLayout()
-        bar.setSpacing(8)
-        self.filter_label = QLabel("&Show")
-        self.filter_combo = QComboBox()
-        self.filter_combo.addItem("All waiting", ALL_WAITING)
-        self.filter_combo.addItem("Offers open", OFFERS_OPEN)
+        self.filter_combo = choice_box(
+            ["All waiting", "Offers open"], data=[ALL_WAITING, OFFERS_OPEN], placeholder=""
+        )
+        self.filter_combo.setCurrentIndex(0)
+        self.filter_label = label("&Show")
         self.filter_label.setBuddy(self.filter_combo)
         self.filter_combo.currentIndexChanged.connect(lambda _i: self.reload())
-        self.count_label = QLabel()
-        self.count_label.setObjectName("countLabel")
-        self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.setToolTip("Move expired offers on and load the list again (F5)")
-        self.refresh_button.clicked.connect(self.refresh_offers)
-        bar.addWidget(self.filter_label)
-        bar.addWidget(self.filter_combo)
-        bar.addWidget(self.count_label)
-        bar.addStretch(1)
-        bar.addWidget(self.refresh_button)
-        return bar
+        self.count_label = label(name="countLabel")
+        self.refresh_button = button(
+            "Refresh",
+            self.refresh_offers,
+            tip="Move expired offers on and load the list again (F5)",
+        )
+        return hbox(
+            self.filter_label,
+            self.filter_combo,
+            self.count_label,
+            STRETCH,
+            self.refresh_button,
+            spacing=8,
+        )
 
     def _build_table(self) -> None:
         self.table = DeskTable(self.model)
@@ -264,25 +254,34 @@ class WaitlistPanel(QWidget):
         self.table.doubleClicked.connect(lambda _index: self.request_accept())
 
     def _build_actions(self) -> QHBoxLayout:
-        self.accept_button = QPushButton("&Accept offer…")
-        self.accept_button.setProperty("primary", True)
-        self.accept_button.setToolTip("Sell the offered permit to this parker")
-        self.accept_button.clicked.connect(self.request_accept)
-        self.decline_button = QPushButton("D&ecline offer")
-        self.decline_button.setToolTip("The parker does not want the space; it goes to the next")
-        self.decline_button.clicked.connect(self.decline_selected)
-        self.remove_button = QPushButton("&Remove from waitlist")
-        self.remove_button.setToolTip("Take the parker off this waitlist")
-        self.remove_button.clicked.connect(self.remove_selected)
-        self.action_hint = QLabel()
-        self.action_hint.setObjectName("countLabel")
-        actions = QHBoxLayout()
-        actions.setSpacing(8)
-        actions.addWidget(self.action_hint, 1)
-        actions.addWidget(self.remove_button)
-        actions.addWidget(self.decline_button)
-        actions.addWidget(self.accept_button)
-        return actions
+        editable = self.editable
+        self.accept_button = button(
+            "&Accept offer…",
+            self.request_accept,
+            tip="Sell the offered permit to this parker",
+            primary=True,
+            visible=editable,
+        )
+        self.decline_button = button(
+            "D&ecline offer",
+            self.decline_selected,
+            tip="The parker does not want the space; it goes to the next",
+            visible=editable,
+        )
+        self.remove_button = button(
+            "&Remove from waitlist",
+            self.remove_selected,
+            tip="Take the parker off this waitlist",
+            visible=editable,
+        )
+        self.action_hint = label(name="countLabel")
+        return hbox(
+            (self.action_hint, 1),
+            self.remove_button,
+            self.decline_button,
+            self.accept_button,
+            spacing=8,
+        )
 
     # ---------------------------------------------------------------- mode
 
@@ -502,8 +501,8 @@ class WaitlistPanel(QWidget):
         self._write(lambda: self.service.leave_waitlist(position.entry_id))
 
     def _write(self, fn: Callable[[], None]) -> None:
-        for button in (self.accept_button, self.decline_button, self.remove_button):
-            button.setEnabled(False)
+        for action in (self.accept_button, self.decline_button, self.remove_button):
+            action.setEnabled(False)
         self.runner.run(
             fn,
             while_alive(self, lambda _result: self.reload()),
