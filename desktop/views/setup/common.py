@@ -6,41 +6,19 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import (
-    QDate,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
-from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QComboBox,
-    QLabel,
-    QSpinBox,
-    QWidget,
-)
+from PySide6.QtCore import QDate, QObject, QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLabel, QSpinBox, QWidget
 
 from desktop.services.parkers import AFFILIATION_TITLES
 from desktop.services.permit_setup import PermitSetupService
 from desktop.views.kit.forms import FormDialog, form_style
+from desktop.views.kit.layout import label
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import (
-    KEY_ROLE,
-    SORT_ROLE,
-    DeskTable,
-    RowsModel,
-)
-from desktop.views.kit.widgets import (
-    resources_dir,
-)
+from desktop.views.kit.tables import KEY_ROLE, SORT_ROLE, DeskTable, RowsModel
+from desktop.views.kit.widgets import resources_dir
 
 #: Affiliations in the order the office lists them.
-
-
-_Index = QModelIndex | QPersistentModelIndex
-
+AFFILIATIONS = tuple(AFFILIATION_TITLES)
 
 #: As wide as a code gets (12 characters), so no code in a list is cut.
 WIDEST_CODE = "FAC-MWQ-2026"
@@ -148,10 +126,7 @@ def _resources() -> str:
 
 
 def _hint(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("hint")
-    label.setWordWrap(True)
-    return label
+    return label(text, name="hint", wrap=True)
 
 
 def _table(model: QSortFilterProxyModel, name: str) -> DeskTable:
@@ -209,7 +184,3 @@ class _SetupDialog(FormDialog):
             return None
         record_id = record.id
         return lambda: load(record_id)
-
-
-#: Affiliations in the order the office lists them.
-AFFILIATIONS = tuple(AFFILIATION_TITLES)

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableView,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -46,6 +45,7 @@ from desktop.services.permit_setup import (
 )
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import ConflictDialog
+from desktop.views.kit.layout import STRETCH, button, hbox, holder, label, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
 from desktop.views.kit.widgets import (
@@ -66,18 +66,6 @@ SETUP_TABLES = frozenset({"permit_type", "permit_type_lot", "lot", "zone", "offi
 COUNT_TABLES = frozenset({"permit", "waitlist_entry"})
 SETUP_DELAY_MS = 150
 COUNTS_DELAY_MS = 1000
-
-
-# -- tables ---------------------------------------------------------------------------------
-
-
-# -- dialogs --------------------------------------------------------------------------------
-
-
-# -- the office's settings ---------------------------------------------------------------------
-
-
-# -- the desk ---------------------------------------------------------------------------------
 
 
 class PermitSetupDesk(Desk):
@@ -119,9 +107,7 @@ class PermitSetupDesk(Desk):
         office_scroll.viewport().setAutoFillBackground(False)
         office_scroll.setStyleSheet("QScrollArea { background: transparent; }")
         self.tabs.addTab(office_scroll, "Office")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 8)
-        layout.addWidget(self.tabs)
+        vbox(self.tabs, margins=(8, 4, 8, 8), parent=self)
 
         if self.editable:
             for keys, slot in (("Ctrl+N", self._new_in_tab), ("Ctrl+S", self._save_in_tab)):
@@ -144,31 +130,25 @@ class PermitSetupDesk(Desk):
     def _bar(
         self, count: QLabel, refresh_name: str, edit: QPushButton, new: QPushButton
     ) -> QHBoxLayout:
-        bar = QHBoxLayout()
-        bar.setSpacing(8)
-        bar.addWidget(count)
-        bar.addStretch(1)
-        refresh = QPushButton("Refresh")
+        refresh = button("Refresh", self.refresh, tip="Load the lists again (F5)")
         refresh.setObjectName(refresh_name)
-        refresh.setToolTip("Load the lists again (F5)")
-        refresh.clicked.connect(self.refresh)
-        bar.addWidget(refresh)
-        bar.addWidget(edit)
-        bar.addWidget(new)
-        edit.setVisible(self.editable)
-        new.setVisible(self.editable)
-        return bar
+        return hbox(count, STRETCH, refresh, edit, new, spacing=8)
 
     def _build_types_tab(self) -> QWidget:
-        self.types_count = QLabel()
-        self.types_count.setObjectName("countLabel")
-        self.edit_type_button = QPushButton("Edit…")
-        self.edit_type_button.setToolTip("Edit the selected permit type (Enter)")
-        self.edit_type_button.clicked.connect(self.edit_selected_type)
-        self.new_type_button = QPushButton("New permit type…")
-        self.new_type_button.setProperty("primary", True)
-        self.new_type_button.setToolTip("Create a permit type (Ctrl+N)")
-        self.new_type_button.clicked.connect(lambda: self.open_type_dialog(None))
+        self.types_count = label(name="countLabel")
+        self.edit_type_button = button(
+            "Edit…",
+            self.edit_selected_type,
+            tip="Edit the selected permit type (Enter)",
+            visible=self.editable,
+        )
+        self.new_type_button = button(
+            "New permit type…",
+            lambda: self.open_type_dialog(None),
+            tip="Create a permit type (Ctrl+N)",
+            primary=True,
+            visible=self.editable,
+        )
         self.types_view = _table(self.types_proxy, "permitTypesTable")
         self.types_view.activated.connect(lambda _index: self.edit_selected_type())
         self.types_view.doubleClicked.connect(lambda _index: self.edit_selected_type())
@@ -177,26 +157,26 @@ class PermitSetupDesk(Desk):
         self.types_stack = QStackedWidget()
         self.types_stack.addWidget(self.types_view)
         self.types_stack.addWidget(self.types_empty)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 10, 0, 0)
-        layout.setSpacing(8)
-        layout.addLayout(
-            self._bar(self.types_count, "refreshTypes", self.edit_type_button, self.new_type_button)
+        bar = self._bar(
+            self.types_count, "refreshTypes", self.edit_type_button, self.new_type_button
         )
-        layout.addWidget(self.types_stack, 1)
-        return page
+        return holder(vbox(bar, (self.types_stack, 1), margins=(0, 10, 0, 0), spacing=8))
 
     def _build_lots_tab(self) -> QWidget:
-        self.lots_count = QLabel()
-        self.lots_count.setObjectName("countLabel")
-        self.edit_lot_button = QPushButton("Edit…")
-        self.edit_lot_button.setToolTip("Edit the selected lot (Enter)")
-        self.edit_lot_button.clicked.connect(self.edit_selected_lot)
-        self.new_lot_button = QPushButton("New lot…")
-        self.new_lot_button.setProperty("primary", True)
-        self.new_lot_button.setToolTip("Add a lot (Ctrl+N)")
-        self.new_lot_button.clicked.connect(lambda: self.open_lot_dialog(None))
+        self.lots_count = label(name="countLabel")
+        self.edit_lot_button = button(
+            "Edit…",
+            self.edit_selected_lot,
+            tip="Edit the selected lot (Enter)",
+            visible=self.editable,
+        )
+        self.new_lot_button = button(
+            "New lot…",
+            lambda: self.open_lot_dialog(None),
+            tip="Add a lot (Ctrl+N)",
+            primary=True,
+            visible=self.editable,
+        )
         self.lots_view = _table(self.lots_proxy, "lotsTable")
         self.lots_view.activated.connect(lambda _index: self.edit_selected_lot())
         self.lots_view.doubleClicked.connect(lambda _index: self.edit_selected_lot())
@@ -207,16 +187,10 @@ class PermitSetupDesk(Desk):
         self.lots_stack = QStackedWidget()
         self.lots_stack.addWidget(self.lots_view)
         self.lots_stack.addWidget(self.lots_empty)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 10, 0, 0)
-        layout.setSpacing(8)
-        layout.addLayout(
-            self._bar(self.lots_count, "refreshLots", self.edit_lot_button, self.new_lot_button)
+        bar = self._bar(self.lots_count, "refreshLots", self.edit_lot_button, self.new_lot_button)
+        return holder(
+            vbox(bar, self.lot_notice, (self.lots_stack, 1), margins=(0, 10, 0, 0), spacing=8)
         )
-        layout.addWidget(self.lot_notice)
-        layout.addWidget(self.lots_stack, 1)
-        return page
 
     def leave_warning(self) -> str | None:
         """What would be lost by logging out now, or None."""

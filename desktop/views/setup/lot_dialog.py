@@ -9,12 +9,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QGridLayout,
-    QHBoxLayout,
     QLineEdit,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -27,11 +24,9 @@ from desktop.services.permit_setup import (
     ZoneDraft,
 )
 from desktop.views.kit.forms import FieldBox
-from desktop.views.kit.layout import tab_order
+from desktop.views.kit.layout import STRETCH, button, hbox, holder, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.setup.common import ID_ROLE, _hint, _SetupDialog, _spin
-
-#: Affiliations in the order the office lists them.
 
 
 class LotDialog(_SetupDialog):
@@ -136,32 +131,20 @@ class LotDialog(_SetupDialog):
         self.zones_table.setMinimumHeight(row_height * 4 + 36)
         self.zones_table.itemChanged.connect(lambda _item: self._edited("zones"))
         self.zones_table.itemSelectionChanged.connect(self._zone_selected)
-        self.add_zone_button = QPushButton("Add zone")
+        self.add_zone_button = button("Add zone", self.add_zone_row)
         self.add_zone_button.setAutoDefault(False)
-        self.add_zone_button.clicked.connect(self.add_zone_row)
-        self.remove_zone_button = QPushButton("Remove new zone")
+        self.remove_zone_button = button(
+            "Remove new zone",
+            self._remove_zone_row,
+            tip="Saved zones stay: citations and patrols refer to them.",
+        )
         self.remove_zone_button.setAutoDefault(False)
         self.remove_zone_button.setEnabled(False)
-        self.remove_zone_button.setToolTip("Saved zones stay: citations and patrols refer to them.")
-        self.remove_zone_button.clicked.connect(self._remove_zone_row)
-        zones = QWidget()
-        zones_layout = QVBoxLayout(zones)
-        zones_layout.setContentsMargins(0, 0, 0, 0)
-        zones_layout.setSpacing(6)
-        zones_layout.addWidget(self.zones_table)
-        zone_buttons = QHBoxLayout()
-        zone_buttons.addWidget(self.add_zone_button)
-        zone_buttons.addWidget(self.remove_zone_button)
-        zone_buttons.addStretch(1)
-        self.zone_buttons = QWidget()
-        self.zone_buttons.setLayout(zone_buttons)
-        zone_buttons.setContentsMargins(0, 0, 0, 0)
-        zones_layout.addWidget(self.zone_buttons)
+        self.zone_buttons = holder(hbox(self.add_zone_button, self.remove_zone_button, STRETCH))
         self.zones_hint = _hint(
             "Zones divide a lot for patrols and fines. Saved zones are kept; rename them."
         )
-        zones_layout.addWidget(self.zones_hint)
-        return zones
+        return holder(vbox(self.zones_table, self.zone_buttons, self.zones_hint, spacing=6))
 
     def _set_read_only(self) -> None:
         for edit in (self.code_edit, self.name_edit):

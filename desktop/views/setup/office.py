@@ -12,12 +12,8 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -31,6 +27,7 @@ from desktop.services.permit_setup import (
     time_zone_choices,
 )
 from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, form_style
+from desktop.views.kit.layout import STRETCH, Item, Stretch, button, hbox, holder, label, vbox
 from desktop.views.kit.widgets import (
     NoticeBar,
     mark_invalid,
@@ -39,8 +36,6 @@ from desktop.views.setup.common import _EDITOR_STYLE, _RIGHT, _hint, _spin
 
 if TYPE_CHECKING:
     from desktop.services.workspace import Identity
-
-#: Affiliations in the order the office lists them.
 
 
 class OfficeSettingsForm(QWidget):
@@ -73,20 +68,12 @@ class OfficeSettingsForm(QWidget):
         self.audit_label = _hint("")
         self.notice = NoticeBar("officeNotice", "Reload")
         self.notice.button.clicked.connect(self.reload_requested.emit)
-        self.save_button = QPushButton("Save settings")
-        self.save_button.setProperty("primary", True)
-        self.save_button.clicked.connect(self.submit)
-        self.undo_button = QPushButton("Undo changes")
-        self.undo_button.clicked.connect(self.undo)
-        self.save_state = QLabel()
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        buttons.addWidget(self.save_state, 1)
-        buttons.addWidget(self.undo_button)
-        buttons.addWidget(self.save_button)
-        self.button_row = QWidget()
-        self.button_row.setLayout(buttons)
-        self.button_row.setVisible(editable)
+        self.save_button = button("Save settings", self.submit, primary=True)
+        self.undo_button = button("Undo changes", self.undo)
+        self.save_state = label()
+        self.button_row = holder(
+            hbox((self.save_state, 1), self.undo_button, self.save_button), visible=editable
+        )
         self._build_layout()
 
         self._baseline = OfficeSettingsDraft("", "", "", "", "")
@@ -132,16 +119,11 @@ class OfficeSettingsForm(QWidget):
             spin.setFixedWidth(120)
             spin.setAlignment(_RIGHT)
         self.region_combo = QComboBox()
-        for code, label in region_choices():
-            self.region_combo.addItem(label, code)
+        for code, title in region_choices():
+            self.region_combo.addItem(title, code)
         self.region_combo.setMaxVisibleItems(15)
         self.footer_count = _hint("")
-        footer = QWidget()
-        footer_layout = QVBoxLayout(footer)
-        footer_layout.setContentsMargins(0, 0, 0, 0)
-        footer_layout.setSpacing(2)
-        footer_layout.addWidget(self.footer_edit)
-        footer_layout.addWidget(self.footer_count)
+        footer = holder(vbox(self.footer_edit, self.footer_count, spacing=2))
         self.boxes: dict[str, FieldBox] = {
             "office_name": FieldBox("Office name", self.office_name_edit),
             "time_zone": FieldBox("Time zone", self.time_zone_combo),
@@ -168,23 +150,14 @@ class OfficeSettingsForm(QWidget):
             "phone_region": "A number typed without + and a country code is read as dialled "
             "here; numbers are shown in this country's format.",
         }
-        column = QVBoxLayout()
-        column.setSpacing(12)
-        column.addWidget(self.audit_label)
-        column.addWidget(self.notice)
+        items: list[Item] = [self.audit_label, self.notice]
         for name in self.FIELDS:
+            box = self.boxes[name]
             if name == "free_days_window":
                 continue  # beside free_days_per_plate
-            box = self.boxes[name]
             if name == "free_days_per_plate":
-                pair = QHBoxLayout()
-                pair.setContentsMargins(0, 0, 0, 0)
-                pair.setSpacing(12)
-                pair.addWidget(box)
-                pair.addWidget(self.boxes["free_days_window"])
-                pair.addStretch(1)
-                column.addLayout(pair)
-                column.addWidget(
+                items.append(hbox(box, self.boxes["free_days_window"], STRETCH, spacing=12))
+                items.append(
                     _hint(
                         "Free temporary and visitor permits beyond this, for one plate, are "
                         "issued by a manager only: so free permits cannot be chained into a "
@@ -192,19 +165,13 @@ class OfficeSettingsForm(QWidget):
                     )
                 )
                 continue
-            column.addWidget(box)
+            items.append(box)
             box_layout = box.layout()
             if name in hints and box_layout is not None:
                 box_layout.addWidget(_hint(hints[name]))
-        column.addWidget(self.button_row)
-        column.addStretch(1)
-        body = QWidget()
+        body = holder(vbox(*items, self.button_row, STRETCH, margins=None, spacing=12))
         body.setMaximumWidth(620)
-        body.setLayout(column)
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(4, 12, 4, 4)
-        outer.addWidget(body, 1)
-        outer.addStretch(0)
+        hbox((body, 1), Stretch(0), margins=(4, 12, 4, 4), parent=self)
 
     def _set_read_only(self) -> None:
         for edit in (self.office_name_edit, self.currency_edit, self.threshold_edit):

@@ -21,8 +21,6 @@ from desktop.views.kit.tables import (
 )
 from desktop.views.setup.common import WIDEST_CODE
 
-#: Affiliations in the order the office lists them.
-
 
 class PermitTypeTableModel(RowsModel[PermitTypeInfo]):
     """The permit types as rows (a short list: loaded whole)."""

@@ -54,8 +54,6 @@ from desktop.views.setup.common import (
     _spin,
 )
 
-#: Affiliations in the order the office lists them.
-
 
 class PermitTypeDialog(_SetupDialog):
     """Create, edit or (for clerks) look at one permit type."""
