@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton
 
 from desktop.services.cashdrawer import CashDrawerService, variance_words
 from desktop.services.documents import Office
+from desktop.views.kit.layout import button, label
 from desktop.views.kit.operations import OperationRunner
 
 SHORT_COLOUR = "#b42318"
@@ -58,26 +59,20 @@ def payments_words(count: int) -> str:
 
 
 def title_label(text: str = "") -> QLabel:
-    label = QLabel(text)
     # Inline because the application style sheet sets every widget's font size.
-    label.setStyleSheet("font-size: 13pt; font-weight: 600; color: #111827;")
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    return label
+    return label(
+        text, wrap=True, plain=True, style="font-size: 13pt; font-weight: 600; color: #111827;"
+    )
 
 
 def hint_label(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("hint")
-    label.setWordWrap(True)
-    return label
+    return label(text, name="hint", wrap=True)
 
 
 def add_column_heads(grid: QGridLayout, captions: Sequence[str]) -> None:
     """Bold grey titles in the first row of ``grid``; all but the first over amounts."""
     for column, caption in enumerate(captions):
-        head = QLabel(caption)
-        head.setStyleSheet(f"font-weight: 600; color: {MUTED_COLOUR};")
+        head = label(caption, style=f"font-weight: 600; color: {MUTED_COLOUR};")
         grid.addWidget(head, 0, column, RIGHT if column else Qt.AlignmentFlag.AlignLeft)
 
 
@@ -103,12 +98,7 @@ def action_button(
     primary: bool = False,
 ) -> QPushButton:
     """A button of the desk; Enter presses it when it has the focus, as Space does."""
-    button = QPushButton(text)
-    button.setObjectName(name)
-    button.setToolTip(tip)
-    button.setAutoDefault(True)
-    if primary:
-        button.setProperty("primary", True)
-    if pressed is not None:
-        button.clicked.connect(pressed)
-    return button
+    made = button(text, pressed, tip=tip, primary=primary)
+    made.setObjectName(name)
+    made.setAutoDefault(True)
+    return made

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QVBoxLayout
 
 from desktop.services.cashdrawer import CashDrawerService, DrawerState
 from desktop.services.errors import NotFound
@@ -19,6 +18,7 @@ from desktop.views.cash_drawer.drawer_panel import DrawerPanel
 from desktop.views.cash_drawer.history_panel import HistoryPanel
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.document_preview import DocumentPreviewDialog
+from desktop.views.kit.layout import vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.widgets import failure_while_alive, while_alive
 
@@ -50,11 +50,7 @@ class CashDrawerDesk(Desk):
         self.setObjectName("cashDrawerDesk")
         self.drawer = DrawerPanel(user)
         self.history = HistoryPanel(user)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.setSpacing(14)
-        layout.addWidget(self.drawer)
-        layout.addWidget(self.history, 1)
+        vbox(self.drawer, (self.history, 1), margins=8, spacing=14, parent=self)
         self.drawer.setVisible(self.is_clerk)
 
         self.drawer.loaded.connect(self._drawer_arrived)

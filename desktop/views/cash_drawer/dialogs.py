@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -40,6 +39,7 @@ from desktop.views.cash_drawer.common import (
     title_label,
 )
 from desktop.views.kit.forms import FieldBox, FormDialog
+from desktop.views.kit.layout import STRETCH, Space, hbox, label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import grow_to_fit
 
@@ -121,11 +121,7 @@ class CloseShiftDialog(_ShiftDialog):
         rule = QFrame()
         rule.setFrameShape(QFrame.Shape.HLine)
         rule.setStyleSheet("color: #dde2e9;")
-        body = QVBoxLayout()
-        body.setSpacing(12)
-        body.addWidget(self.boxes["counts"], 1)
-        body.addWidget(rule)
-        body.addLayout(self._build_total())
+        body = vbox((self.boxes["counts"], 1), rule, self._build_total(), spacing=12)
         self._finish_layout(body)
         # Height the dialog is given goes to the rows (a short screen scrolls them).
         outer = self.layout()
@@ -157,7 +153,7 @@ class CloseShiftDialog(_ShiftDialog):
                 grid.setRowMinimumHeight(row, 6)  # a little air between bills and coins
                 row += 1
             previous_kind = denomination.kind
-            label = QLabel(denomination.label)
+            caption = label(denomination.label)
             spin = QSpinBox()
             spin.setRange(0, 99_999)
             spin.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -166,13 +162,13 @@ class CloseShiftDialog(_ShiftDialog):
             spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
             spin.setMinimumWidth(90)
             spin.setAccessibleName(f"Number of {denomination.label}")
-            label.setBuddy(spin)
+            caption.setBuddy(spin)
             spin.installEventFilter(self)
             spin.valueChanged.connect(lambda _value, d=denomination.value: self._recount(d))
-            subtotal = QLabel(format_money(Decimal(0), self.currency))
+            subtotal = label(format_money(Decimal(0), self.currency))
             subtotal.setAlignment(RIGHT)
             subtotal.setMinimumWidth(subtotal.fontMetrics().horizontalAdvance(widest))
-            grid.addWidget(label, row, 0)
+            grid.addWidget(caption, row, 0)
             grid.addWidget(spin, row, 1)
             grid.addWidget(subtotal, row, 2)
             self.spins[denomination.value] = spin
@@ -194,18 +190,11 @@ class CloseShiftDialog(_ShiftDialog):
         return area
 
     def _build_total(self) -> QHBoxLayout:
-        total_row = QHBoxLayout()
-        total_row.setContentsMargins(0, 0, 12, 0)  # in line with the subtotals above
-        caption = QLabel("Counted")
-        caption.setStyleSheet("font-size: 12pt; font-weight: 600;")
-        self.total_label = QLabel()
-        self.total_label.setObjectName("countedTotal")
-        self.total_label.setStyleSheet("font-size: 12pt; font-weight: 600;")
+        bold = "font-size: 12pt; font-weight: 600;"
+        self.total_label = label(name="countedTotal", style=bold)
         self.total_label.setAlignment(RIGHT)
-        total_row.addWidget(caption)
-        total_row.addStretch(1)
-        total_row.addWidget(self.total_label)
-        return total_row
+        # In line with the subtotals above.
+        return hbox(label("Counted", style=bold), STRETCH, self.total_label, margins=(0, 0, 12, 0))
 
     # -- counting -----------------------------------------------------------------------
 
@@ -297,27 +286,29 @@ class SignOffDialog(_ShiftDialog):
         self.note_edit.textChanged.connect(lambda: self._edited("note"))
         self.note_edit.textChanged.connect(self._allow_sign_off)
         self.boxes = {"note": FieldBox("What explains the &variance? (required)", self.note_edit)}
-        body = QVBoxLayout()
-        body.setSpacing(10)
-        body.addWidget(title_label(f"Shift {shift.id} — {shift.clerk_title}"))
-        body.addLayout(self._build_details(shift, office))
-        body.addSpacing(4)
-        body.addWidget(self.boxes["note"])
-        self._finish_layout(body)
+        self._finish_layout(
+            vbox(
+                title_label(f"Shift {shift.id} — {shift.clerk_title}"),
+                self._build_details(shift, office),
+                Space(4),
+                self.boxes["note"],
+                spacing=10,
+            )
+        )
         self._allow_sign_off()
         self.note_edit.setFocus()
 
     def _build_details(self, shift: ShiftSummary, office: Office) -> QGridLayout:
         money, zone = office.currency, office.time_zone
         closed = format_local(shift.closed_at, zone) if shift.closed_at else "—"
-        self.variance_label = QLabel()
+        self.variance_label = label()
         show_variance(self.variance_label, shift.variance or Decimal(0), money)
         facts = [
-            ("Opened", QLabel(format_local(shift.opened_at, zone))),
-            ("Closed", QLabel(closed)),
-            ("Float", QLabel(format_money(shift.opening_float, money))),
-            ("Expected", QLabel(format_money(shift.expected or Decimal(0), money))),
-            ("Counted", QLabel(format_money(shift.counted or Decimal(0), money))),
+            ("Opened", label(format_local(shift.opened_at, zone))),
+            ("Closed", label(closed)),
+            ("Float", label(format_money(shift.opening_float, money))),
+            ("Expected", label(format_money(shift.expected or Decimal(0), money))),
+            ("Counted", label(format_money(shift.counted or Decimal(0), money))),
             ("Variance", self.variance_label),
         ]
         return facts_grid(facts, spacing=16)

@@ -8,16 +8,7 @@ from dataclasses import replace
 import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import (
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLayout,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
 
 from desktop.services.cashdrawer import DrawerState, ShiftClose, ShiftSummary
 from desktop.services.documents import Office
@@ -39,6 +30,7 @@ from desktop.views.cash_drawer.common import (
     title_label,
 )
 from desktop.views.cash_drawer.dialogs import CloseShiftDialog
+from desktop.views.kit.layout import STRETCH, Item, Space, hbox, holder, label, line_edit, vbox
 from desktop.views.kit.widgets import failure_while_alive, mark_invalid, while_alive
 
 NO_SHIFT_TITLE = "No shift open — count your float to open one"
@@ -50,8 +42,7 @@ class _Pages(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout = vbox(parent=self)
         self._pages: list[QWidget] = []
         self._current: QWidget | None = None
 
@@ -71,21 +62,9 @@ class _Pages(QWidget):
         return self._current
 
 
-def _page(*parts: QWidget | QLayout | int) -> QWidget:
-    """A page of the drawer: its widgets and rows from the top (a number is a gap)."""
-    page = QWidget()
-    layout = QVBoxLayout(page)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(8)
-    for part in parts:
-        if isinstance(part, int):
-            layout.addSpacing(part)
-        elif isinstance(part, QLayout):
-            layout.addLayout(part)
-        else:
-            layout.addWidget(part)
-    layout.addStretch(1)
-    return page
+def _page(*parts: Item) -> QWidget:
+    """A page of the drawer: its widgets and rows from the top, the room left below them."""
+    return holder(vbox(*parts, STRETCH, spacing=8))
 
 
 class DrawerPanel(QFrame):
@@ -140,29 +119,19 @@ class DrawerPanel(QFrame):
         self.done_button = action_button(
             "Done", "resultDoneButton", self.dismiss_result, primary=True
         )
-        actions = QVBoxLayout()
-        actions.setSpacing(8)
         for button in (self.close_button, self.done_button, self.report_button):
             button.setMinimumWidth(140)
-            actions.addWidget(button)
-        actions.addStretch(1)
-
-        row = QHBoxLayout(self)
-        row.setContentsMargins(20, 16, 20, 16)
-        row.setSpacing(20)
-        row.addWidget(self.drawer_stack, 1)
-        row.addLayout(actions)
+        actions = vbox(self.close_button, self.done_button, self.report_button, STRETCH, spacing=8)
+        hbox((self.drawer_stack, 1), actions, margins=(20, 16, 20, 16), spacing=20, parent=self)
         self._show_page(self.loading_page)
 
     # -- building ---------------------------------------------------------------------------
 
     def _build_no_shift_page(self) -> QWidget:
         self.no_shift_title = title_label(NO_SHIFT_TITLE)
-        caption = QLabel("&Counted float")
-        self.open_float_edit = QLineEdit()
+        caption = label("&Counted float")
+        self.open_float_edit = line_edit(placeholder="e.g. 150.00", max_length=20)
         self.open_float_edit.setObjectName("openFloatEdit")
-        self.open_float_edit.setPlaceholderText("e.g. 150.00")
-        self.open_float_edit.setMaxLength(20)
         self.open_float_edit.setFixedWidth(170)
         self.open_float_edit.setAccessibleName("Counted float")
         caption.setBuddy(self.open_float_edit)
@@ -171,50 +140,47 @@ class DrawerPanel(QFrame):
         self.open_button = action_button(
             "Open shift", "openShiftButton", self.open_shift, primary=True
         )
-        self.open_error = QLabel()
-        self.open_error.setObjectName("formError")
-        self.open_error.setWordWrap(True)
+        self.open_error = label(name="formError", wrap=True)
         self.open_error.hide()
-        form = QHBoxLayout()
-        form.setSpacing(10)
-        form.addWidget(caption)
-        form.addWidget(self.open_float_edit)
-        form.addWidget(self.open_button)
-        form.addStretch(1)
-        text = hint_label(
-            "Count the cash in your drawer and enter the total. Cash payments and refunds "
-            "you handle are added to this float until you close the shift."
+        return _page(
+            self.no_shift_title,
+            hint_label(
+                "Count the cash in your drawer and enter the total. Cash payments and refunds "
+                "you handle are added to this float until you close the shift."
+            ),
+            Space(4),
+            hbox(caption, self.open_float_edit, self.open_button, STRETCH, spacing=10),
+            self.open_error,
         )
-        return _page(self.no_shift_title, text, 4, form, self.open_error)
 
     def _build_open_page(self) -> QWidget:
         self.shift_title = title_label()
         self.shift_title.setObjectName("shiftTitle")
-        self.shift_facts = hint_label()
-        self.shift_facts.setObjectName("shiftFacts")
+        self.shift_facts = label(name="shiftFacts", wrap=True)
         self.totals_grid = QGridLayout()
         self.totals_grid.setHorizontalSpacing(28)
         self.totals_grid.setVerticalSpacing(4)
         self.no_payments_label = hint_label("No payments yet in this shift.")
-        count_hint = hint_label(
-            "To close, you count the drawer by denomination; what it should hold is shown "
-            "after your count is recorded."
-        )
-        totals_row = QHBoxLayout()
-        totals_row.addLayout(self.totals_grid)
-        totals_row.addStretch(1)
         return _page(
-            self.shift_title, self.shift_facts, 4, totals_row, self.no_payments_label, 4, count_hint
+            self.shift_title,
+            self.shift_facts,
+            Space(4),
+            hbox(self.totals_grid, STRETCH),
+            self.no_payments_label,
+            Space(4),
+            hint_label(
+                "To close, you count the drawer by denomination; what it should hold is shown "
+                "after your count is recorded."
+            ),
         )
 
     def _build_result_page(self) -> QWidget:
         self.result_title = title_label()
         self.result_title.setObjectName("resultTitle")
         self.result_facts = hint_label()
-        self.result_counted = QLabel()
-        self.result_expected = QLabel()
-        self.variance_label = QLabel()
-        self.variance_label.setObjectName("varianceLabel")
+        self.result_counted = label()
+        self.result_expected = label()
+        self.variance_label = label(name="varianceLabel")
         grid = facts_grid(
             [
                 ("Counted", self.result_counted),
@@ -223,10 +189,10 @@ class DrawerPanel(QFrame):
             ],
             spacing=28,
         )
-        self.result_note = QLabel()
-        self.result_note.setObjectName("resultNote")
-        self.result_note.setWordWrap(True)
-        return _page(self.result_title, self.result_facts, 4, grid, 2, self.result_note)
+        self.result_note = label(name="resultNote", wrap=True)
+        return _page(
+            self.result_title, self.result_facts, Space(4), grid, Space(2), self.result_note
+        )
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -316,7 +282,7 @@ class DrawerPanel(QFrame):
             return
         add_column_heads(grid, ("Tender", "Received", "Paid out"))
         for row, total in enumerate(shift.totals, start=1):
-            grid.addWidget(QLabel(total.title), row, 0)
+            grid.addWidget(label(total.title), row, 0)
             for column, amount in ((1, total.received), (2, total.paid_out)):
                 # Cash is counted blind at close: the desk never shows what to expect.
                 text = (
@@ -324,26 +290,25 @@ class DrawerPanel(QFrame):
                     if amount is not None
                     else ("counted at close" if column == 1 else "")
                 )
-                label = QLabel(text)
-                label.setObjectName(f"total_{total.tender}_{'in' if column == 1 else 'out'}")
+                cell = label(text, name=f"total_{total.tender}_{'in' if column == 1 else 'out'}")
                 if amount is None:
-                    label.setStyleSheet(f"color: {MUTED_COLOUR};")
-                    label.setToolTip(
+                    cell.setStyleSheet(f"color: {MUTED_COLOUR};")
+                    cell.setToolTip(
                         f"{payments_words(total.payments)} in cash. What the drawer should hold "
                         "is shown only after the blind count."
                     )
-                grid.addWidget(label, row, column, RIGHT)
+                grid.addWidget(cell, row, column, RIGHT)
 
     def totals_text(self) -> dict[str, tuple[str, str]]:
         """The running totals as shown: tender -> (received, paid out)."""
         shown: dict[str, tuple[str, str]] = {}
-        for label in self.open_page.findChildren(QLabel):
-            name = label.objectName()
-            if name.startswith("total_") and shiboken6.isValid(label):
+        for cell in self.open_page.findChildren(QLabel):
+            name = cell.objectName()
+            if name.startswith("total_") and shiboken6.isValid(cell):
                 _, tender, direction = name.split("_")
                 received, paid = shown.get(tender, ("", ""))
                 shown[tender] = (
-                    (label.text(), paid) if direction == "in" else (received, label.text())
+                    (cell.text(), paid) if direction == "in" else (received, cell.text())
                 )
         return shown
 

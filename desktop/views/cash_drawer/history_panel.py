@@ -7,19 +7,13 @@ for a manager.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 
 from desktop.services.cashdrawer import ALL, AWAITING, MINE, OPEN, ShiftSummary
 from desktop.views.cash_drawer.common import DeskUser, action_button
 from desktop.views.cash_drawer.dialogs import SignOffDialog
 from desktop.views.cash_drawer.history import ShiftHistoryModel
+from desktop.views.kit.layout import STRETCH, Space, choice_box, hbox, label, vbox
 from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import EmptyState
 
@@ -59,26 +53,23 @@ class HistoryPanel(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(14)
-        layout.addLayout(bar)
-        layout.addWidget(self.stack, 1)
+        vbox(bar, (self.stack, 1), spacing=14, parent=self)
 
     def _build_bar(self) -> QHBoxLayout:
-        title = QLabel("Shifts" if self.user.is_manager else "Your shifts")
-        title.setStyleSheet("font-size: 11pt; font-weight: 600; color: #111827;")
-        caption = QLabel("&Show")
-        self.filter_combo = QComboBox()
+        title = label(
+            "Shifts" if self.user.is_manager else "Your shifts",
+            style="font-size: 11pt; font-weight: 600; color: #111827;",
+        )
+        caption = label("&Show")
+        self.filter_combo = choice_box(
+            [text for text, _key in FILTERS], data=[key for _text, key in FILTERS], placeholder=""
+        )
         self.filter_combo.setObjectName("shiftFilter")
-        for text, key in FILTERS:
-            self.filter_combo.addItem(text, key)
         default = AWAITING if self.user.is_manager else MINE
         self.filter_combo.setCurrentIndex([key for _t, key in FILTERS].index(default))
         caption.setBuddy(self.filter_combo)
         self.filter_combo.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.count_label = QLabel()
-        self.count_label.setObjectName("countLabel")
+        self.count_label = label(name="countLabel")
         self.report_button = action_button(
             "Shift report…",
             "historyReportButton",
@@ -88,21 +79,23 @@ class HistoryPanel(QWidget):
         self.sign_off_button = action_button(
             "Sign off…", "signOffShiftButton", self.sign_off_selected, primary=True
         )
-        self.sign_off_button.setVisible(self.user.is_manager)
+        if not self.user.is_manager:
+            self.sign_off_button.hide()
         self.refresh_button = action_button(
             "Refresh", "refreshShiftsButton", tip="Load the drawer and the shifts again (F5)"
         )
-        bar = QHBoxLayout()
-        bar.setSpacing(8)
-        bar.addWidget(title)
-        bar.addSpacing(12)
-        bar.addWidget(caption)
-        bar.addWidget(self.filter_combo)
-        bar.addWidget(self.count_label)
-        bar.addStretch(1)
-        for button in (self.refresh_button, self.report_button, self.sign_off_button):
-            bar.addWidget(button)
-        return bar
+        return hbox(
+            title,
+            Space(12),
+            caption,
+            self.filter_combo,
+            self.count_label,
+            STRETCH,
+            self.refresh_button,
+            self.report_button,
+            self.sign_off_button,
+            spacing=8,
+        )
 
     # -- loading ------------------------------------------------------------------------------
 

@@ -22,12 +22,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
-    QPushButton,
     QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -36,6 +33,7 @@ from desktop.services.staff import StaffLogin, StaffService
 from desktop.services.workspace import ROLE_TITLES
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.forms import FieldBox, FormDialog
+from desktop.views.kit.layout import STRETCH, button, hbox, label, line_edit, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader, OperationRunner
 from desktop.views.kit.tables import SORT_ROLE, Column, DeskTable, RowsModel, time_column
@@ -135,14 +133,10 @@ class AddStaffDialog(FormDialog):
                 editor.textEdited.connect(lambda _text, n=name: self._edited(n))
 
     def _build_form(self) -> QGridLayout:
-        self.login_edit = QLineEdit()
+        self.login_edit = line_edit(placeholder="e.g. jsmith", max_length=40)
         self.login_edit.setObjectName("newLoginEdit")
-        self.login_edit.setPlaceholderText("e.g. jsmith")
-        self.login_edit.setMaxLength(40)
-        self.name_edit = QLineEdit()
+        self.name_edit = line_edit(placeholder="e.g. Jordan Smith", max_length=100)
         self.name_edit.setObjectName("newNameEdit")
-        self.name_edit.setPlaceholderText("e.g. Jordan Smith")
-        self.name_edit.setMaxLength(100)
         self.roles_box = QWidget()
         roles_grid = QGridLayout(self.roles_box)
         roles_grid.setContentsMargins(0, 2, 0, 2)
@@ -155,11 +149,10 @@ class AddStaffDialog(FormDialog):
             check.toggled.connect(lambda _on: self._edited("role"))
             self.role_checks[role] = check
             roles_grid.addWidget(check, position // 2, position % 2)
-        self.password_edit = QLineEdit()
+        self.password_edit = line_edit(placeholder="at least 8 characters")
         self.password_edit.setObjectName("newPasswordEdit")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setPlaceholderText("at least 8 characters")
-        self.repeat_edit = QLineEdit()
+        self.repeat_edit = line_edit()
         self.repeat_edit.setObjectName("repeatPasswordEdit")
         self.repeat_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.boxes = {
@@ -232,17 +225,12 @@ class StaffDesk(Desk):
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.proxy.setSortRole(SORT_ROLE)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.setSpacing(10)
-        layout.addLayout(self._build_bar())
-
         self._build_table()
         self.empty = EmptyState("No staff logins", "")
         self.views = QStackedWidget()
         self.views.addWidget(self.table)
         self.views.addWidget(self.empty)
-        layout.addWidget(self.views, 1)
+        vbox(self._build_bar(), (self.views, 1), margins=8, spacing=10, parent=self)
 
         self.add_button.setVisible(self.can_edit)
         self.disable_button.setVisible(self.can_edit)
@@ -255,35 +243,32 @@ class StaffDesk(Desk):
         self.refresh()
 
     def _build_bar(self) -> QHBoxLayout:
-        bar = QHBoxLayout()
-        bar.setSpacing(8)
-        self.filter_edit = QLineEdit()
+        self.filter_edit = line_edit(placeholder="Filter by login, name or role")
         self.filter_edit.setObjectName("staffFilter")
-        self.filter_edit.setPlaceholderText("Filter by login, name or role")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setMaximumWidth(320)
         self.filter_edit.textChanged.connect(self._filter)
-        self.count_label = QLabel()
-        self.count_label.setObjectName("countLabel")
-        self.add_button = QPushButton("Add login…")
-        self.add_button.setObjectName("addStaffButton")
-        self.add_button.setProperty("primary", True)
-        self.add_button.setToolTip("Create a new staff login (Ctrl+N)")
-        self.add_button.clicked.connect(self.open_add_dialog)
-        self.disable_button = QPushButton("Disable login…")
+        self.count_label = label(name="countLabel")
+        self.refresh_button = button("Refresh", self.refresh, tip="Load the list again (F5)")
+        self.disable_button = button("Disable login…", self.disable_selected)
         self.disable_button.setObjectName("disableStaffButton")
-        self.disable_button.clicked.connect(self.disable_selected)
         self.disable_button.setEnabled(False)
-        self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.setToolTip("Load the list again (F5)")
-        self.refresh_button.clicked.connect(self.refresh)
-        bar.addWidget(self.filter_edit, 1)
-        bar.addWidget(self.count_label)
-        bar.addStretch(1)
-        bar.addWidget(self.refresh_button)
-        bar.addWidget(self.disable_button)
-        bar.addWidget(self.add_button)
-        return bar
+        self.add_button = button(
+            "Add login…",
+            self.open_add_dialog,
+            tip="Create a new staff login (Ctrl+N)",
+            primary=True,
+        )
+        self.add_button.setObjectName("addStaffButton")
+        return hbox(
+            (self.filter_edit, 1),
+            self.count_label,
+            STRETCH,
+            self.refresh_button,
+            self.disable_button,
+            self.add_button,
+            spacing=8,
+        )
 
     def _build_table(self) -> None:
         self.table = DeskTable()
