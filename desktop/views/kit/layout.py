@@ -166,7 +166,10 @@ def desk_action(
     """A keyboard shortcut of one desk: several desks share a window, so it works only
     while the focus is inside ``owner``."""
     action = QAction(text, owner)
-    action.setShortcut(QKeySequence(keys))
+    if isinstance(keys, QKeySequence.StandardKey):
+        action.setShortcuts(keys)  # every key the platform gives it (F5 and Ctrl+R…)
+    else:
+        action.setShortcut(QKeySequence(keys))
     action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     action.triggered.connect(lambda _checked=False: slot())
     action.setEnabled(enabled)
