@@ -270,6 +270,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "permit_price": set(),
     "permit_refusal": set(),
     "take_payment": set(),
+    "post_line": set(),
     "payment_for_key": set(),
     "offer_spaces": set(),
     # Hardening. The bodies of the permit desk's functions, behind front doors that bound

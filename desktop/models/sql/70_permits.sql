@@ -269,10 +269,8 @@ BEGIN
     IF p_offer IS NOT NULL THEN
         UPDATE parkdesk.waitlist_entry SET permit_id = v_permit.id WHERE id = p_offer;
     END IF;
-    INSERT INTO parkdesk.ledger_entry (posted_at, posted_by, kind, amount, parker_id, permit_id,
-                                       memo)
-    VALUES (now(), session_user, 'sale', v_price, p_parker, v_permit.id,
-            left(format('%s %s, %s', t.name, v_permit.number, v_lot.name), 200));
+    PERFORM parkdesk.post_line('sale', v_price, p_parker, v_permit.id,
+        format('%s %s, %s', t.name, v_permit.number, v_lot.name));
     v_pay := parkdesk.take_payment(p_key, 'in', p_parker, v_permit.id, v_price, p_tender,
         format('%s %s, %s, %s to %s', t.name, v_permit.number, v_lot.name,
                to_char(d.valid_from, 'FMDD Mon YYYY'), to_char(d.valid_until - 1, 'FMDD Mon YYYY')));
@@ -365,10 +363,8 @@ BEGIN
     RETURNING * INTO v_permit;
     INSERT INTO parkdesk.permit_vehicle (permit_id, vehicle_id, lot_id, validity)
     SELECT v_permit.id, x, o.lot_id, v_period FROM unnest(v_vehicles) x;
-    INSERT INTO parkdesk.ledger_entry (posted_at, posted_by, kind, amount, parker_id, permit_id,
-                                       memo)
-    VALUES (now(), session_user, 'renewal', v_price, p.id, v_permit.id,
-            left(format('Renewal of %s: %s %s', o.number, t.name, v_permit.number), 200));
+    PERFORM parkdesk.post_line('renewal', v_price, p.id, v_permit.id,
+        format('Renewal of %s: %s %s', o.number, t.name, v_permit.number));
     v_pay := parkdesk.take_payment(p_key, 'in', p.id, v_permit.id, v_price, p_tender,
         format('Renewal: %s %s, %s, %s to %s', t.name, v_permit.number, v_lot.name,
                to_char(d.valid_from, 'FMDD Mon YYYY'), to_char(d.valid_until - 1, 'FMDD Mon YYYY')));
@@ -501,11 +497,9 @@ BEGIN
     RETURNING * INTO v_permit;
     INSERT INTO parkdesk.permit_vehicle (permit_id, vehicle_id, lot_id, validity)
     VALUES (v_permit.id, v_vehicle, p_lot, v_period);
-    INSERT INTO parkdesk.ledger_entry (posted_at, posted_by, kind, amount, parker_id, permit_id,
-                                       memo)
-    VALUES (now(), session_user, 'temporary', p_price, p_parker, v_permit.id,
-            left(format('%s %s for %s, %s', v_label, v_permit.number,
-                        parkdesk.describe_plate(v_vehicle), v_lot.name), 200));
+    PERFORM parkdesk.post_line('temporary', p_price, p_parker, v_permit.id,
+        format('%s %s for %s, %s', v_label, v_permit.number,
+               parkdesk.describe_plate(v_vehicle), v_lot.name));
     v_pay := parkdesk.take_payment(p_key, 'in', p_parker, v_permit.id, p_price, p_tender,
         format('%s %s for %s, %s, until %s%s', v_label, v_permit.number,
                parkdesk.describe_plate(v_vehicle), v_lot.name,
@@ -747,10 +741,8 @@ BEGIN
     IF v_refund.status = 'pending' THEN
         RETURN v_refund.id;
     END IF;
-    INSERT INTO parkdesk.ledger_entry (posted_at, posted_by, kind, amount, parker_id, permit_id,
-                                       refund_id, memo)
-    VALUES (now(), session_user, 'refund', -v_amount, o.parker_id, o.id, v_refund.id,
-            left(format('Refund for cancelled %s', o.number), 200));
+    PERFORM parkdesk.post_line('refund', -v_amount, o.parker_id, o.id,
+        format('Refund for cancelled %s', o.number), p_refund => v_refund.id);
     v_pay := parkdesk.take_payment(p_key, 'out', o.parker_id, o.id, v_amount, p_tender,
         format('Refund for cancelled permit %s', o.number), v_refund.id);
     UPDATE parkdesk.refund SET status = 'paid', paid_payment_id = v_pay.id WHERE id = v_refund.id;

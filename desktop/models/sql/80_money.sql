@@ -2,6 +2,20 @@
 --
 -- The current definition: edit here, never in a migration (docs/ARCHITECTURE.md).
 
+-- One line of a parker's account, posted by the money functions (never by a desk): the
+-- ledger is append-only, and its memo is cut to the 200 characters the column holds.
+CREATE OR REPLACE FUNCTION parkdesk.post_line(
+    p_kind text, p_amount numeric, p_parker bigint, p_permit bigint, p_memo text,
+    p_refund bigint DEFAULT NULL, p_payment bigint DEFAULT NULL
+) RETURNS bigint
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO parkdesk.ledger_entry (posted_at, posted_by, kind, amount, parker_id, permit_id,
+                                       payment_id, refund_id, memo)
+    VALUES (now(), session_user, p_kind, p_amount, p_parker, p_permit, p_payment, p_refund,
+            left(p_memo, 200))
+    RETURNING id
+$$;
+
 -- Checks a tender, records the payment and posts it to the ledger. Cash needs the
 -- clerk's open shift, which stays locked (FOR SHARE) so it cannot close mid-payment.
 CREATE OR REPLACE FUNCTION parkdesk.take_payment(
@@ -108,13 +122,12 @@ BEGIN
         CASE WHEN v_kind = 'account' THEN upper(v_tender ->> 'reference') END)
     RETURNING * INTO v_pay;
     IF p_amount > 0 THEN
-        INSERT INTO parkdesk.ledger_entry (posted_at, posted_by, kind, amount, parker_id, permit_id,
-                                           payment_id, refund_id, memo)
-        VALUES (now(), session_user, CASE p_direction WHEN 'in' THEN 'payment' ELSE 'payout' END,
-                CASE p_direction WHEN 'in' THEN -p_amount ELSE p_amount END, p_parker, p_permit,
-                v_pay.id, p_refund,
-                left(format('%s %s %s', CASE p_direction WHEN 'in' THEN 'Payment' ELSE 'Refund paid' END,
-                            v_pay.receipt_number, v_kind), 200));
+        PERFORM parkdesk.post_line(
+            CASE p_direction WHEN 'in' THEN 'payment' ELSE 'payout' END,
+            CASE p_direction WHEN 'in' THEN -p_amount ELSE p_amount END, p_parker, p_permit,
+            format('%s %s %s', CASE p_direction WHEN 'in' THEN 'Payment' ELSE 'Refund paid' END,
+                   v_pay.receipt_number, v_kind),
+            p_refund => p_refund, p_payment => v_pay.id);
     END IF;
     RETURN v_pay;
 END
@@ -159,10 +172,8 @@ BEGIN
     WHERE id = r.id;
     IF p_approve THEN
         SELECT number INTO v_number FROM parkdesk.permit WHERE id = r.permit_id;
-        INSERT INTO parkdesk.ledger_entry (posted_at, posted_by, kind, amount, parker_id,
-                                           permit_id, refund_id, memo)
-        VALUES (now(), session_user, 'refund', -r.amount, r.parker_id, r.permit_id, r.id,
-                left(format('Refund for cancelled %s (approved)', v_number), 200));
+        PERFORM parkdesk.post_line('refund', -r.amount, r.parker_id, r.permit_id,
+            format('Refund for cancelled %s (approved)', v_number), p_refund => r.id);
     END IF;
 END
 $$;
@@ -218,8 +229,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM parkdesk.parker WHERE id = p_parker) THEN
         RAISE EXCEPTION 'This parker no longer exists.' USING ERRCODE = 'no_data_found';
     END IF;
-    INSERT INTO parkdesk.ledger_entry (posted_at, posted_by, kind, amount, parker_id, memo)
-    VALUES (now(), session_user, 'fee', p_amount, p_parker, btrim(p_memo));
+    PERFORM parkdesk.post_line('fee', p_amount, p_parker, NULL, btrim(p_memo));
     v_pay := parkdesk.take_payment(p_key, 'in', p_parker, NULL, p_amount, p_tender, btrim(p_memo));
     RETURN v_pay.id;
 END
@@ -230,8 +240,6 @@ $$;
 CREATE OR REPLACE FUNCTION parkdesk.post_adjustment_core(p_parker bigint, p_amount numeric, p_memo text)
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_id bigint;
 BEGIN
     IF p_amount IS NULL OR p_amount = 0 OR abs(p_amount) > 10000 THEN
         PERFORM parkdesk.refuse('amount', 'An adjustment is a non-zero amount of at most 10000.');
@@ -242,10 +250,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM parkdesk.parker WHERE id = p_parker) THEN
         RAISE EXCEPTION 'This parker no longer exists.' USING ERRCODE = 'no_data_found';
     END IF;
-    INSERT INTO parkdesk.ledger_entry (posted_at, posted_by, kind, amount, parker_id, memo)
-    VALUES (now(), session_user, 'adjustment', p_amount, p_parker, btrim(p_memo))
-    RETURNING id INTO v_id;
-    RETURN v_id;
+    RETURN parkdesk.post_line('adjustment', p_amount, p_parker, NULL, btrim(p_memo));
 END
 $$;
 
