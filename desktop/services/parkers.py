@@ -647,17 +647,16 @@ class ParkerService:
             ).scalar()
         data = data.cleaned(region, stored_phone=str(stored or ""))
         with self.workspace.transaction() as session:
-            result = session.execute(
-                text(
-                    "UPDATE parkdesk.parker SET first_name = :first_name, last_name = :last_name, "
-                    "affiliation = :affiliation, campus_id = :campus_id, email = :email, "
-                    "phone = :phone, address = :address, notes = :notes "
-                    "WHERE id = :id AND version = :version RETURNING id"
-                ),
-                {**data.as_params(), "id": parker_id, "version": expected_version},
-            ).first()
-            if result is None:
-                self._raise_conflict(session, "parker", parker_id)
+            self._update(
+                session,
+                "parker",
+                parker_id,
+                expected_version,
+                set_="first_name = :first_name, last_name = :last_name, "
+                "affiliation = :affiliation, campus_id = :campus_id, email = :email, "
+                "phone = :phone, address = :address, notes = :notes",
+                params=data.as_params(),
+            )
             return self._load(session, parker_id)
 
     def set_active(
@@ -721,17 +720,16 @@ class ParkerService:
                     {**data.as_params(), "id": vehicle_id, "reason": data.correction_reason},
                 )
                 expected_version += 1
-            result = session.execute(
-                text(
-                    "UPDATE parkdesk.vehicle SET jurisdiction = :jurisdiction, "
-                    "plate_raw = :plate_raw, plate_status = :plate_status, make = :make, "
-                    "model = :model, colour = :colour, model_year = :model_year "
-                    "WHERE id = :id AND version = :version RETURNING id"
-                ),
-                {**data.as_params(), "id": vehicle_id, "version": expected_version},
-            ).first()
-            if result is None:
-                self._raise_conflict(session, "vehicle", vehicle_id)
+            self._update(
+                session,
+                "vehicle",
+                vehicle_id,
+                expected_version,
+                set_="jurisdiction = :jurisdiction, plate_raw = :plate_raw, "
+                "plate_status = :plate_status, make = :make, model = :model, colour = :colour, "
+                "model_year = :model_year",
+                params=data.as_params(),
+            )
             return self._load_vehicle(session, vehicle_id)
 
     def set_vehicle_active(
@@ -807,14 +805,36 @@ class ParkerService:
         active: bool,
         reason: str,
     ) -> None:
+        self._update(
+            session,
+            table,
+            key,
+            expected_version,
+            set_="active = :active, "
+            "deactivated_at = CASE WHEN :active THEN NULL ELSE now() END, "
+            "deactivation_reason = CASE WHEN :active THEN NULL ELSE :reason END",
+            params={"active": active, "reason": reason},
+        )
+
+    def _update(
+        self,
+        session: Session,
+        table: str,
+        key: int,
+        expected_version: int,
+        *,
+        set_: str,
+        params: dict[str, object],
+    ) -> None:
+        """Change one row as the person last saw it: a newer save by someone else is a
+        :class:`ConflictError` naming them (``table`` and ``set_`` are ours, never
+        typed by anyone)."""
         result = session.execute(
             text(
-                f"UPDATE parkdesk.{table} SET active = :active, "
-                "deactivated_at = CASE WHEN :active THEN NULL ELSE now() END, "
-                "deactivation_reason = CASE WHEN :active THEN NULL ELSE :reason END "
+                f"UPDATE parkdesk.{table} SET {set_} "
                 "WHERE id = :id AND version = :version RETURNING id"
             ),
-            {"active": active, "reason": reason, "id": key, "version": expected_version},
+            {**params, "id": key, "version": expected_version},
         ).first()
         if result is None:
             self._raise_conflict(session, table, key)
