@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pglast
@@ -172,3 +172,18 @@ def test_a_changed_file_reaches_the_database_and_nothing_else_survives(
     assert _schema(url) != before
     assert _upgrade(url) == admin.head_revision()
     assert _schema(url) == before
+
+
+@pytest.mark.parametrize("role", ["clerk", "manager", "admin", "officer"])
+def test_no_desk_posts_to_the_ledger_or_reads_the_definitions_record(
+    connect_as: Callable[[str], psycopg.Connection[tuple[object, ...]]], role: str
+) -> None:
+    conn = connect_as(role)
+    for sql in (
+        "SELECT parkdesk.post_line('fee', -1000, 1, NULL, 'free money')",
+        "SELECT checksum FROM parkdesk.sql_definition",
+        "UPDATE parkdesk.sql_definition SET checksum = repeat('0', 64)",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(sql)
+        conn.rollback()

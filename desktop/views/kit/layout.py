@@ -17,8 +17,6 @@ from PySide6.QtGui import QAction, QKeySequence, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -235,20 +233,6 @@ def choice_box(
     combo.setPlaceholderText(placeholder)
     combo.setCurrentIndex(-1)
     return combo
-
-
-def dialog_buttons(
-    dialog: QDialog, accept_text: str, on_accept: Callable[[], object]
-) -> tuple[QDialogButtonBox, QPushButton]:
-    """The primary button (Enter) and Cancel (Escape) at the foot of a dialog."""
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-    accept = QPushButton(accept_text)
-    accept.setProperty("primary", True)
-    accept.setDefault(True)
-    buttons.addButton(accept, QDialogButtonBox.ButtonRole.AcceptRole)
-    buttons.accepted.connect(on_accept)
-    buttons.rejected.connect(dialog.reject)
-    return buttons, accept
 
 
 def stack(*pages: QWidget) -> QStackedWidget:

@@ -14,11 +14,11 @@ import traceback
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop.services.errors import KnownError
+from desktop.views.kit.widgets import failure_while_alive, while_alive
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -158,11 +158,14 @@ class Loader(QObject, Generic[T]):
             self._again = True
             return
         self.loading = True
-        self._runner.run(self._prepare(), self._arrived, self._refused, parent=self._owner)
+        self._runner.run(
+            self._prepare(),
+            while_alive(self._owner, self._arrived),
+            failure_while_alive(self._owner, self._refused),
+            parent=self._owner,
+        )
 
     def _arrived(self, answer: T) -> None:
-        if not _alive(self._owner):
-            return
         self.loading = False
         self._shown(answer)
         if self._again:
@@ -170,14 +173,8 @@ class Loader(QObject, Generic[T]):
             self.reload()
 
     def _refused(self, exc: BaseException) -> bool:
-        if not _alive(self._owner):
-            return True
         self.loading = False
         if isinstance(exc, KnownError):
             self._failed(exc)
             return True
         return False
-
-
-def _alive(owner: QObject) -> bool:
-    return bool(shiboken6.isValid(owner))

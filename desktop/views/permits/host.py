@@ -36,10 +36,6 @@ class DialogHost:
         self.action_dialog: QDialog | None = None
         self.payment_dialog: QDialog | None = None
 
-    @property
-    def busy(self) -> bool:
-        return self.action_dialog is not None or self.payment_dialog is not None
-
     def open_action(self, dialog: QDialog) -> None:
         self._open(dialog, "action_dialog")
 
