@@ -3,13 +3,7 @@
 A NOLOGIN owner role owns every object and NOLOGIN group roles receive exactly the
 privileges their desk needs. The functions, triggers, policies and grants that make
 that so live in ``desktop/models/sql/`` (:mod:`desktop.models.definitions`).
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-21
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,10 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 from desktop.models.migrations.columns import created, index, stamped
 
-revision: str = "0001"
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0001"
+down_revision = None
 
 
 ROLES_SQL = """

@@ -3,13 +3,7 @@
 Clerks write none of these tables directly: every sale, renewal, refund, payment and
 shift change is a ``SECURITY DEFINER`` function (``desktop/models/sql/``) that checks
 eligibility, capacity, tenders and idempotency in the transaction that writes the rows.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-21
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,10 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 from desktop.models.migrations.columns import index, stamped
 
-revision: str = "0002"
-down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0002"
+down_revision = "0001"
 
 
 SETTINGS_SQL = """

@@ -11,13 +11,7 @@ the audit trail is readable only where the audited table is; passwords reach the
 server as SCRAM verifiers only; a permit holder stays eligible; plate corrections and
 free temporary permits are recorded and limited. (The functions, triggers and grants
 that do it are in ``desktop/models/sql/``; this migration adds what holds data.)
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-12-06
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -25,10 +19,8 @@ from alembic import op
 from desktop.models import definitions
 from desktop.models.migrations.columns import index
 
-revision: str = "0003"
-down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0003"
+down_revision = "0002"
 
 
 #: Connections one staff login may hold: a desk window uses at most eight.

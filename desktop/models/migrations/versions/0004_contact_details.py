@@ -5,21 +5,13 @@ office's national format; a number typed without a country code is read in the
 office's region, a setting a manager keeps. Numbers stored before stay as they were
 typed: the program shows them as stored and normalises one when a clerk next changes
 it (the rules live in the phonenumbers library, which the server does not have).
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-06
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0004"
+down_revision = "0003"
 
 
 def upgrade() -> None:

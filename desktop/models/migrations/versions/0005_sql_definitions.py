@@ -3,20 +3,12 @@
 From here on the functions, triggers, views, policies and grants are applied from those
 files after the migrations, whenever they change (:mod:`desktop.models.definitions`).
 This table remembers the checksum of what was applied last.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-07
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0005"
+down_revision = "0004"
 
 TABLE_SQL = """
 CREATE TABLE parkdesk.sql_definition (
