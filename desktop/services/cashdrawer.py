@@ -28,6 +28,7 @@ from desktop.services.documents import (
 )
 from desktop.services.errors import FieldProblem, NotFound, ValidationError
 from desktop.services.localization import currency_symbol, format_money, parse_money
+from desktop.services.records import record
 from desktop.services.workspace import Workspace
 
 __all__ = [
@@ -408,14 +409,7 @@ class CashDrawerService:
                 ),
                 {"id": shift_id},
             ).one()
-        return ShiftClose(
-            shift_id=shift_id,
-            closed_at=row.closed_at,
-            counted=row.counted,
-            expected=row.expected,
-            variance=row.variance,
-            currency=office.currency,
-        )
+        return ShiftClose(shift_id=shift_id, currency=office.currency, **row._mapping)
 
     def sign_off(self, shift_id: int, note: str) -> ShiftSummary:
         """A manager accepts a shift's variance, saying what explains it."""
@@ -439,22 +433,12 @@ class CashDrawerService:
             row = self._row(session, shift_id)
             payments = session.execute(
                 text(
-                    "SELECT receipt_number, received_at, direction, tender, amount, description "
-                    "FROM parkdesk.shift_payments(:id)"
+                    "SELECT receipt_number, received_at AS at, direction, tender, amount, "
+                    "description FROM parkdesk.shift_payments(:id)"
                 ),
                 {"id": shift_id},
             ).all()
-        shift_payments = tuple(
-            ShiftPayment(
-                receipt_number=p.receipt_number,
-                at=p.received_at,
-                direction=p.direction,
-                tender=p.tender,
-                amount=p.amount,
-                description=p.description,
-            )
-            for p in payments
-        )
+        shift_payments = tuple(ShiftPayment(**p._mapping) for p in payments)
         totals = _totals(
             (p.tender, p.direction, p.amount) for p in shift_payments if p.tender != "none"
         )
@@ -464,25 +448,16 @@ class CashDrawerService:
                 key=lambda item: -item[0],
             )
         )
-        return ShiftReport(
+        return record(
+            ShiftReport,
+            row,
             office=office,
             shift_id=row.id,
-            clerk=row.clerk,
-            clerk_name=row.clerk_name,
-            opened_at=row.opened_at,
-            closed_at=row.closed_at,
-            opening_float=row.opening_float,
             payments=shift_payments,
             totals_by_tender=tuple(
                 (t.tender, t.received or _ZERO, t.paid_out or _ZERO) for t in totals
             ),
             count_detail=count_detail,
-            counted=row.counted,
-            expected=row.expected,
-            variance=row.variance,
-            signed_off_by=row.signed_off_by,
-            signed_off_at=row.signed_off_at,
-            sign_off_note=row.sign_off_note,
         )
 
     def shift_report_pdf(self, shift_id: int) -> bytes:
@@ -545,24 +520,8 @@ class CashDrawerService:
                     key=lambda total: _tender_rank(total.tender),
                 )
             )
-            summaries.append(
-                ShiftSummary(
-                    id=r.id,
-                    clerk=r.clerk,
-                    clerk_name=r.clerk_name,
-                    opened_at=r.opened_at,
-                    opening_float=r.opening_float,
-                    closed_at=r.closed_at,
-                    counted=r.counted,
-                    expected=r.expected,
-                    variance=r.variance,
-                    signed_off_by=r.signed_off_by,
-                    signed_off_at=r.signed_off_at,
-                    sign_off_note=r.sign_off_note,
-                    payment_count=sum(int(t.payments) for t in tender_rows),
-                    totals=totals,
-                )
-            )
+            payment_count = sum(int(t.payments) for t in tender_rows)
+            summaries.append(record(ShiftSummary, r, payment_count=payment_count, totals=totals))
         return summaries
 
 

@@ -9,7 +9,7 @@ password is not remembered.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,24 +45,11 @@ class ConnectionProfile:
     def settings(self, password: str) -> ConnectionSettings:
         from desktop.services.database import ConnectionSettings
 
-        return ConnectionSettings(
-            host=self.host,
-            port=self.port,
-            database=self.database,
-            login=self.login,
-            password=password,
-            sslrootcert=self.sslrootcert,
-        )
+        return ConnectionSettings(password=password, **asdict(self))
 
     def to_dict(self) -> dict[str, str]:
         """Plain strings for a settings store."""
-        return {
-            "host": self.host,
-            "port": str(self.port),
-            "database": self.database,
-            "login": self.login,
-            "sslrootcert": self.sslrootcert,
-        }
+        return {key: str(value) for key, value in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> ConnectionProfile:

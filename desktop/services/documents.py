@@ -233,27 +233,22 @@ def _details_table(rows: Sequence[tuple[str, Flowable | str]], styles: _Styles) 
     label_width = 1.05 * inch
     value_width = CONTENT_WIDTH / 2 - label_width
     table = Table(cells, colWidths=[label_width, value_width, label_width, value_width])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ]
-        )
-    )
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_padding(0, 6, 1.5, 1.5)]))
     return table
+
+
+def _padding(left: float, right: float, top: float, bottom: float) -> list[Any]:
+    """Every cell's padding, in points."""
+    return [
+        (f"{side}PADDING", (0, 0), (-1, -1), points)
+        for side, points in (("LEFT", left), ("RIGHT", right), ("TOP", top), ("BOTTOM", bottom))
+    ]
 
 
 def _grid_style(*, header_rows: int = 1, striped: bool = True, rows: int = 0) -> list[Any]:
     commands: list[Any] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 5),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        *_padding(5, 5, 3, 3),
         ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_FILL),
         ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.75, RULE),
     ]
@@ -452,14 +447,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
             colWidths=[1.05 * inch, CONTENT_WIDTH - 1.05 * inch],
         )
         payment.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-                ]
-            )
+            TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_padding(0, 6, 1.5, 1.5)])
         )
 
         flowables: list[Flowable] = [
@@ -628,10 +616,7 @@ def _shift_reconciliation(report: ShiftReport, styles: _Styles) -> list[Flowable
         ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
         ("TEXTCOLOR", (1, 0), (1, -1), INK),
         ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 5),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        *_padding(5, 5, 2.5, 3),
         ("LINEABOVE", (0, -1), (-1, -1), 0.75, RULE),
         ("FONT", (0, -1), (-1, -1), FONT_BOLD, 9.5),
     ]
@@ -736,15 +721,7 @@ def shift_report_pdf(report: ShiftReport) -> bytes:
             [[count, drawer]], colWidths=[3.45 * inch, CONTENT_WIDTH - 3.45 * inch]
         )
         side_by_side.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                    ("TOPPADDING", (0, 0), (-1, -1), 0),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-                ]
-            )
+            TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_padding(0, 0, 0, 0)])
         )
         flowables.append(
             KeepTogether(

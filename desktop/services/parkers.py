@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
@@ -25,7 +26,6 @@ from desktop.services.contacts import (
     same_phone,
 )
 from desktop.services.errors import (
-    ConflictError,
     DuplicateCandidate,
     DuplicateWarning,
     FieldProblem,
@@ -39,6 +39,8 @@ from desktop.services.plates import (
     validate_jurisdiction,
     validate_plate,
 )
+from desktop.services.records import columns, record
+from desktop.services.versioned import insert_row, raise_conflict, update_at_version
 from desktop.services.workspace import Workspace
 
 AFFILIATION_TITLES = {
@@ -70,12 +72,6 @@ def is_name(text: str) -> bool:
 #: What a typed phone number may hold before it is read (letters only in "ext").
 _PHONE = re.compile(r"[0-9+() .x-]+|[0-9+() .-]+ ?ext\.? ?[0-9]+")
 _CAMPUS_ID = re.compile(r"[A-Z0-9-]{3,20}")
-
-
-def format_when(moment: datetime) -> str:
-    """'14:05 on 21 Nov 2026' in the computer's local time zone."""
-    local = moment.astimezone()
-    return f"{local:%H:%M} on {local.day} {local:%b %Y}"
 
 
 # -- what services hand back ------------------------------------------------
@@ -241,16 +237,7 @@ class ParkerInput:
         return data
 
     def as_params(self) -> dict[str, Any]:
-        return {
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "affiliation": self.affiliation,
-            "campus_id": self.campus_id or None,
-            "email": self.email or None,
-            "phone": self.phone or None,
-            "address": self.address or None,
-            "notes": self.notes or None,
-        }
+        return columns(self, blank_is_null=("campus_id", "email", "phone", "address", "notes"))
 
 
 def _read_contacts(
@@ -332,15 +319,8 @@ class VehicleInput:
         )
 
     def as_params(self) -> dict[str, Any]:
-        return {
-            "jurisdiction": self.jurisdiction,
-            "plate_raw": self.plate_raw,
-            "plate_status": self.plate_status,
-            "make": self.make or None,
-            "model": self.model or None,
-            "colour": self.colour or None,
-            "model_year": self.model_year,
-        }
+        optional = ("make", "model", "colour")
+        return columns(self, blank_is_null=optional, leave_out=("correction_reason",))
 
 
 @dataclass(frozen=True)
@@ -477,20 +457,19 @@ def _terms(query: str) -> _SearchTerms:
     return terms
 
 
+Loaded = TypeVar("Loaded")
+
+#: A parker's columns that may be NULL and read as "" (the phone is formatted too).
+_OPTIONAL_TEXT = ("campus_id", "email", "address", "notes", "deactivation_reason")
+
+
 def _vehicle(row: Row[Any]) -> VehicleRecord:
-    return VehicleRecord(
-        id=row.id,
-        parker_id=row.parker_id,
-        jurisdiction=row.jurisdiction,
-        plate_raw=row.plate_raw,
-        plate_status=row.plate_status,
-        plate_normalized=row.plate_normalized,
+    return record(
+        VehicleRecord,
+        row,
         make=row.make or "",
         model=row.model or "",
         colour=row.colour or "",
-        model_year=row.model_year,
-        active=row.active,
-        version=row.version,
         has_permits=bool(row.has_permits),
         corrections=tuple(
             PlateCorrectionInfo(
@@ -506,14 +485,11 @@ def _vehicle(row: Row[Any]) -> VehicleRecord:
 
 
 def _summary(row: Row[Any]) -> ParkerSummary:
-    return ParkerSummary(
-        id=row.id,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        affiliation=row.affiliation,
+    return record(
+        ParkerSummary,
+        row,
         campus_id=row.campus_id or "",
         email=row.email or "",
-        active=row.active,
         plates=row.plates or "",
         match_rank=row.rank,
         sort_key=(row.rank, row.sort_last, row.sort_first, row.id),
@@ -628,14 +604,7 @@ class ParkerService:
                 candidates = self._parker_duplicates(session, data, None)
                 if candidates:
                     raise DuplicateWarning(candidates)
-            new_id = session.execute(
-                text(
-                    "INSERT INTO parkdesk.parker (first_name, last_name, affiliation, campus_id, "
-                    "email, phone, address, notes) VALUES (:first_name, :last_name, "
-                    ":affiliation, :campus_id, :email, :phone, :address, :notes) RETURNING id"
-                ),
-                data.as_params(),
-            ).scalar_one()
+            new_id = insert_row(session, "parker", data.as_params())
             return self._load(session, new_id)
 
     def update(self, parker_id: int, expected_version: int, data: ParkerInput) -> ParkerDetail:
@@ -647,28 +616,16 @@ class ParkerService:
             ).scalar()
         data = data.cleaned(region, stored_phone=str(stored or ""))
         with self.workspace.transaction() as session:
-            self._update(
-                session,
-                "parker",
-                parker_id,
-                expected_version,
-                set_="first_name = :first_name, last_name = :last_name, "
-                "affiliation = :affiliation, campus_id = :campus_id, email = :email, "
-                "phone = :phone, address = :address, notes = :notes",
-                params=data.as_params(),
-            )
+            update_at_version(session, "parker", parker_id, expected_version, data.as_params())
             return self._load(session, parker_id)
 
     def set_active(
         self, parker_id: int, expected_version: int, active: bool, reason: str = ""
     ) -> ParkerDetail:
         """Deactivate (with a reason) or reactivate a parker; records are never deleted."""
-        reason = _deactivation_reason(active, reason, "Give a reason for deactivating.")
-        with self.workspace.transaction() as session:
-            self._switch_active(
-                session, "parker", parker_id, expected_version, active=active, reason=reason
-            )
-            return self._load(session, parker_id)
+        return self._switch_active(
+            "parker", self._load, parker_id, expected_version, active=active, reason=reason
+        )
 
     def add_vehicle(
         self, parker_id: int, data: VehicleInput, *, allow_duplicate: bool = False
@@ -676,15 +633,7 @@ class ParkerService:
         data = data.cleaned()
         with self.workspace.transaction() as session:
             self._check_plate(session, data, None, allow_duplicate)
-            new_id = session.execute(
-                text(
-                    "INSERT INTO parkdesk.vehicle (parker_id, jurisdiction, plate_raw, "
-                    "plate_status, make, model, colour, model_year) VALUES (:parker_id, "
-                    ":jurisdiction, :plate_raw, :plate_status, :make, :model, :colour, "
-                    ":model_year) RETURNING id"
-                ),
-                {**data.as_params(), "parker_id": parker_id},
-            ).scalar_one()
+            new_id = insert_row(session, "vehicle", {"parker_id": parker_id, **data.as_params()})
             return self._load_vehicle(session, new_id)
 
     def update_vehicle(
@@ -700,7 +649,7 @@ class ParkerService:
             self._check_plate(session, data, vehicle_id, allow_duplicate)
             current = self._load_vehicle(session, vehicle_id, lock=True)
             if current.version != expected_version:
-                self._raise_conflict(session, "vehicle", vehicle_id)
+                raise_conflict(session, "vehicle", vehicle_id, "vehicle")
             if current.has_permits and current.identity_differs(
                 data.jurisdiction, data.plate_raw, data.plate_status
             ):
@@ -720,27 +669,16 @@ class ParkerService:
                     {**data.as_params(), "id": vehicle_id, "reason": data.correction_reason},
                 )
                 expected_version += 1
-            self._update(
-                session,
-                "vehicle",
-                vehicle_id,
-                expected_version,
-                set_="jurisdiction = :jurisdiction, plate_raw = :plate_raw, "
-                "plate_status = :plate_status, make = :make, model = :model, colour = :colour, "
-                "model_year = :model_year",
-                params=data.as_params(),
-            )
+            update_at_version(session, "vehicle", vehicle_id, expected_version, data.as_params())
             return self._load_vehicle(session, vehicle_id)
 
     def set_vehicle_active(
         self, vehicle_id: int, expected_version: int, active: bool, reason: str = ""
     ) -> VehicleRecord:
-        reason = _deactivation_reason(active, reason, "Give a reason for removing the vehicle.")
-        with self.workspace.transaction() as session:
-            self._switch_active(
-                session, "vehicle", vehicle_id, expected_version, active=active, reason=reason
-            )
-            return self._load_vehicle(session, vehicle_id)
+        load = self._load_vehicle
+        return self._switch_active(
+            "vehicle", load, vehicle_id, expected_version, active=active, reason=reason
+        )
 
     # -- helpers --------------------------------------------------------------
 
@@ -761,23 +699,11 @@ class ParkerService:
             ),
             {"id": parker_id},
         ).all()
-        return ParkerDetail(
-            id=row.id,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            affiliation=row.affiliation,
-            campus_id=row.campus_id or "",
-            email=row.email or "",
+        return record(
+            ParkerDetail,
+            row,
+            **{name: getattr(row, name) or "" for name in _OPTIONAL_TEXT},
             phone=format_phone(row.phone or "", row.phone_region),
-            address=row.address or "",
-            notes=row.notes or "",
-            active=row.active,
-            deactivation_reason=row.deactivation_reason or "",
-            version=row.version,
-            created_at=row.created_at,
-            created_by=row.created_by,
-            updated_at=row.updated_at,
-            updated_by=row.updated_by,
             vehicles=tuple(_vehicle(v) for v in vehicles),
         )
 
@@ -797,56 +723,30 @@ class ParkerService:
 
     def _switch_active(
         self,
-        session: Session,
         table: str,
+        load: Callable[[Session, int], Loaded],
         key: int,
         expected_version: int,
         *,
         active: bool,
         reason: str,
-    ) -> None:
-        self._update(
-            session,
-            table,
-            key,
-            expected_version,
-            set_="active = :active, "
-            "deactivated_at = CASE WHEN :active THEN NULL ELSE now() END, "
-            "deactivation_reason = CASE WHEN :active THEN NULL ELSE :reason END",
-            params={"active": active, "reason": reason},
-        )
-
-    def _update(
-        self,
-        session: Session,
-        table: str,
-        key: int,
-        expected_version: int,
-        *,
-        set_: str,
-        params: dict[str, object],
-    ) -> None:
-        """Change one row as the person last saw it: a newer save by someone else is a
-        :class:`ConflictError` naming them (``table`` and ``set_`` are ours, never
-        typed by anyone)."""
-        result = session.execute(
-            text(
-                f"UPDATE parkdesk.{table} SET {set_} "
-                "WHERE id = :id AND version = :version RETURNING id"
-            ),
-            {**params, "id": key, "version": expected_version},
-        ).first()
-        if result is None:
-            self._raise_conflict(session, table, key)
-
-    def _raise_conflict(self, session: Session, table: str, key: int) -> None:
-        row = session.execute(
-            text(f"SELECT updated_by, updated_at FROM parkdesk.{table} WHERE id = :id"),
-            {"id": key},
-        ).first()
-        if row is None:
-            raise NotFound(f"This {table} no longer exists.")
-        raise ConflictError(table, row.updated_by, format_when(row.updated_at))
+    ) -> Loaded:
+        """Deactivate (with a reason) or reactivate a parker or a vehicle, read back by
+        ``load``."""
+        missing = {"parker": "deactivating", "vehicle": "removing the vehicle"}[table]
+        reason = _deactivation_reason(active, reason, f"Give a reason for {missing}.")
+        with self.workspace.transaction() as session:
+            update_at_version(
+                session,
+                table,
+                key,
+                expected_version,
+                {"active": active, "reason": reason},
+                set_="active = :active, "
+                "deactivated_at = CASE WHEN :active THEN NULL ELSE now() END, "
+                "deactivation_reason = CASE WHEN :active THEN NULL ELSE :reason END",
+            )
+            return load(session, key)
 
     def _parker_duplicates(
         self, session: Session, data: ParkerInput, exclude_id: int | None

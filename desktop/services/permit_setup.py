@@ -23,14 +23,15 @@ from desktop.models.parker import AFFILIATIONS
 from desktop.models.permits import PRORATIONS, SALE_MODES, VALIDITY_KINDS
 from desktop.services.contacts import DEFAULT_REGION, is_region
 from desktop.services.errors import (
-    ConflictError,
     FieldProblem,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
 from desktop.services.localization import format_day, is_currency_code, parse_money
-from desktop.services.parkers import AFFILIATION_TITLES, format_when
+from desktop.services.parkers import AFFILIATION_TITLES
+from desktop.services.records import record
+from desktop.services.versioned import insert_row, update_at_version
 from desktop.services.workspace import Workspace
 
 DESK = "permit_setup"
@@ -231,23 +232,7 @@ class PermitTypeDraft:
     @classmethod
     def of(cls, info: PermitTypeInfo) -> PermitTypeDraft:
         """The saved type as a draft (the price written as the field shows it)."""
-        return cls(
-            code=info.code,
-            name=info.name,
-            price=f"{info.price:.2f}",
-            validity=info.validity,
-            term_start=info.term_start,
-            term_end=info.term_end,
-            days=info.days,
-            affiliations=info.affiliations,
-            lot_ids=info.lot_ids,
-            per_parker_limit=info.per_parker_limit,
-            max_vehicles=info.max_vehicles,
-            sale_mode=info.sale_mode,
-            proration=info.proration,
-            offer_hours=info.offer_hours,
-            active=info.active,
-        )
+        return record(cls, info, price=f"{info.price:.2f}")
 
     def cleaned(self) -> dict[str, Any]:
         """The values as the database takes them, or a :class:`ValidationError` naming
@@ -387,13 +372,8 @@ class LotDraft:
 
     @classmethod
     def of(cls, lot: LotInfo) -> LotDraft:
-        return cls(
-            code=lot.code,
-            name=lot.name,
-            capacity=lot.capacity,
-            active=lot.active,
-            zones=tuple(ZoneDraft(z.code, z.name, z.id, z.version) for z in lot.zones),
-        )
+        zones = tuple(ZoneDraft(z.code, z.name, z.id, z.version) for z in lot.zones)
+        return record(cls, lot, zones=zones)
 
     def cleaned(self) -> LotDraft:
         code = self.code.strip().upper()
@@ -433,16 +413,8 @@ class OfficeSettingsDraft:
 
     @classmethod
     def of(cls, office: OfficeSettings) -> OfficeSettingsDraft:
-        return cls(
-            office_name=office.office_name,
-            time_zone=office.time_zone,
-            currency=office.currency,
-            refund_approval_threshold=f"{office.refund_approval_threshold:.2f}",
-            receipt_footer=office.receipt_footer,
-            free_days_per_plate=office.free_days_per_plate,
-            free_days_window=office.free_days_window,
-            phone_region=office.phone_region,
-        )
+        threshold = f"{office.refund_approval_threshold:.2f}"
+        return record(cls, office, refund_approval_threshold=threshold)
 
     def cleaned(self) -> dict[str, Any]:
         problems: list[FieldProblem] = []
@@ -557,53 +529,19 @@ SELECT office_name, time_zone, currency, refund_approval_threshold, receipt_foot
 FROM parkdesk.office_setting WHERE id = 1
 """
 
-_TYPE_COLUMNS = (
-    "code, name, price, validity, term_start, term_end, days, affiliations, "
-    "per_parker_limit, max_vehicles, sale_mode, proration, offer_hours, active"
-)
-_TYPE_VALUES = ", ".join(f":{c.strip()}" for c in _TYPE_COLUMNS.split(","))
-_TYPE_ASSIGNMENTS = ", ".join(f"{c.strip()} = :{c.strip()}" for c in _TYPE_COLUMNS.split(","))
-
 
 def _permit_type(row: Row[Any]) -> PermitTypeInfo:
-    return PermitTypeInfo(
-        id=row.id,
-        code=row.code,
-        name=row.name,
-        price=row.price,
-        validity=row.validity,
-        term_start=row.term_start,
-        term_end=row.term_end,
-        days=row.days,
+    return record(
+        PermitTypeInfo,
+        row,
         affiliations=tuple(row.affiliations),
         lot_ids=tuple(row.lot_ids),
         lot_codes=tuple(row.lot_codes),
-        per_parker_limit=row.per_parker_limit,
-        max_vehicles=row.max_vehicles,
-        sale_mode=row.sale_mode,
-        proration=row.proration,
-        offer_hours=row.offer_hours,
-        active=row.active,
-        version=row.version,
-        updated_by=row.updated_by,
-        updated_at=row.updated_at,
     )
 
 
 def _office(row: Row[Any]) -> OfficeSettings:
-    return OfficeSettings(
-        office_name=row.office_name,
-        time_zone=row.time_zone,
-        currency=row.currency,
-        refund_approval_threshold=row.refund_approval_threshold,
-        receipt_footer=row.receipt_footer or "",
-        free_days_per_plate=row.free_days_per_plate,
-        free_days_window=row.free_days_window,
-        phone_region=row.phone_region,
-        version=row.version,
-        updated_by=row.updated_by,
-        updated_at=row.updated_at,
-    )
+    return record(OfficeSettings, row, receipt_footer=row.receipt_footer or "")
 
 
 class PermitSetupService:
@@ -663,25 +601,13 @@ class PermitSetupService:
             self._check_code_free(session, "permit_type", params["code"], type_id)
             self._check_lots_exist(session, draft.lot_ids)
             if type_id is None:
-                type_id = session.execute(
-                    text(
-                        f"INSERT INTO parkdesk.permit_type ({_TYPE_COLUMNS}) "
-                        f"VALUES ({_TYPE_VALUES}) RETURNING id"
-                    ),
-                    params,
-                ).scalar_one()
+                type_id = insert_row(session, "permit_type", params)
             else:
                 if version is None:
                     raise ValueError("saving a permit type needs the version it was loaded at")
-                row = session.execute(
-                    text(
-                        f"UPDATE parkdesk.permit_type SET {_TYPE_ASSIGNMENTS} "
-                        "WHERE id = :id AND version = :version RETURNING id"
-                    ),
-                    {**params, "id": type_id, "version": version},
-                ).first()
-                if row is None:
-                    self._raise_conflict(session, "permit_type", "permit type", type_id)
+                update_at_version(
+                    session, "permit_type", type_id, version, params, what="permit type"
+                )
             self._replace_lots(session, type_id, set(draft.lot_ids))
             return self._load_type(session, type_id)
 
@@ -706,26 +632,11 @@ class PermitSetupService:
         with self.workspace.transaction() as session:
             self._check_code_free(session, "lot", data.code, lot_id)
             if lot_id is None:
-                lot_id = session.execute(
-                    text(
-                        "INSERT INTO parkdesk.lot (code, name, capacity, active) "
-                        "VALUES (:code, :name, :capacity, :active) RETURNING id"
-                    ),
-                    params,
-                ).scalar_one()
+                lot_id = insert_row(session, "lot", params)
             else:
                 if version is None:
                     raise ValueError("saving a lot needs the version it was loaded at")
-                row = session.execute(
-                    text(
-                        "UPDATE parkdesk.lot SET code = :code, name = :name, "
-                        "capacity = :capacity, active = :active "
-                        "WHERE id = :id AND version = :version RETURNING id"
-                    ),
-                    {**params, "id": lot_id, "version": version},
-                ).first()
-                if row is None:
-                    self._raise_conflict(session, "lot", "lot", lot_id)
+                update_at_version(session, "lot", lot_id, version, params)
             self._save_zones(session, lot_id, data.zones)
             lot = self._load_lot(session, lot_id)
             return LotSaved(lot, _lot_warning(lot))
@@ -773,20 +684,9 @@ class PermitSetupService:
                     f"The database server does not know the time zone {params['time_zone']}; "
                     "choose another one from the list.",
                 )
-            row = session.execute(
-                text(
-                    "UPDATE parkdesk.office_setting SET office_name = :office_name, "
-                    "time_zone = :time_zone, currency = :currency, "
-                    "refund_approval_threshold = :refund_approval_threshold, "
-                    "receipt_footer = :receipt_footer, "
-                    "free_days_per_plate = :free_days_per_plate, "
-                    "free_days_window = :free_days_window, phone_region = :phone_region "
-                    "WHERE id = 1 AND version = :version RETURNING id"
-                ),
-                {**params, "version": version},
-            ).first()
-            if row is None:
-                self._raise_conflict(session, "office_setting", "set of office settings", 1)
+            update_at_version(
+                session, "office_setting", 1, version, params, what="set of office settings"
+            )
             return self._office(session)
 
     # -- helpers ----------------------------------------------------------------------------
@@ -911,21 +811,15 @@ class PermitSetupService:
                 raise NotFound(f"Zone {zone.code} no longer belongs to this lot; reload it.")
             if (current.code, current.name) == (zone.code, zone.name):
                 continue
-            row = session.execute(
-                text(
-                    "UPDATE parkdesk.zone SET code = :code, name = :name "
-                    "WHERE id = :id AND lot_id = :lot AND version = :version RETURNING id"
-                ),
-                {
-                    "code": zone.code,
-                    "name": zone.name,
-                    "id": zone.zone_id,
-                    "lot": lot_id,
-                    "version": zone.version,
-                },
-            ).first()
-            if row is None:
-                self._raise_conflict(session, "zone", "zone", zone.zone_id)
+            update_at_version(
+                session,
+                "zone",
+                zone.zone_id,
+                zone.version,
+                {"code": zone.code, "name": zone.name, "lot": lot_id},
+                set_="code = :code, name = :name",
+                where="AND lot_id = :lot",
+            )
         kept = {z.zone_id for z in zones}
         others = {z.code for zone_id, z in saved.items() if zone_id not in kept}
         for zone in zones:
@@ -939,15 +833,6 @@ class PermitSetupService:
                 text("INSERT INTO parkdesk.zone (lot_id, code, name) VALUES (:lot, :code, :name)"),
                 {"lot": lot_id, "code": zone.code, "name": zone.name},
             )
-
-    def _raise_conflict(self, session: Session, table: str, what: str, key: int) -> None:
-        row = session.execute(
-            text(f"SELECT updated_by, updated_at FROM parkdesk.{table} WHERE id = :id"),
-            {"id": key},
-        ).first()
-        if row is None:
-            raise NotFound(f"This {what} no longer exists.")
-        raise ConflictError(what, row.updated_by, format_when(row.updated_at))
 
 
 def _lot_warning(lot: LotInfo) -> str:

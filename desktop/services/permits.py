@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from desktop.services import documents
 from desktop.services.errors import FieldProblem, NotFound, ValidationError
 from desktop.services.localization import parse_money
+from desktop.services.records import record
 from desktop.services.workspace import Workspace
 
 TENDER_TITLES = {
@@ -700,19 +701,13 @@ class PermitService:
                 {"status": status},
             ).all()
         return [
-            RefundInfo(
-                id=int(r.id),
-                permit_id=int(r.permit_id),
-                permit_number=str(r.number),
-                parker_id=r.parker_id,
+            record(
+                RefundInfo,
+                r,
+                permit_number=r.number,
                 parker_name=f"{r.first_name} {r.last_name}" if r.first_name else "Visitor",
-                amount=Decimal(r.amount),
-                status=str(r.status),
-                reason=str(r.reason),
                 requested_by=r.requested_by or "",
                 requested_at=r.created_at,
-                decided_by=r.decided_by,
-                decision_note=r.decision_note,
                 original_tender=r.tender,
             )
             for r in rows
@@ -769,18 +764,7 @@ class PermitService:
                 text("SELECT coalesce(sum(amount), 0) FROM ledger_line WHERE parker_id = :id"),
                 {"id": parker_id},
             ).scalar_one()
-        lines = [
-            LedgerLine(
-                id=int(r.id),
-                posted_at=r.posted_at,
-                kind=str(r.kind),
-                amount=Decimal(r.amount),
-                memo=str(r.memo),
-                posted_by=r.posted_by or "",
-                receipt_number=r.receipt_number,
-            )
-            for r in rows
-        ]
+        lines = [record(LedgerLine, r, posted_by=r.posted_by or "") for r in rows]
         return lines, Decimal(balance)
 
     def payments_for_parker(self, parker_id: int) -> list[PaymentResult]:
@@ -946,13 +930,11 @@ def _quote(session: Session, type_id: int, start: date, time_zone: str) -> Quote
         text("SELECT * FROM quote_permit(:type, :start)"), {"type": type_id, "start": start}
     ).one()
     zone = ZoneInfo(time_zone)
-    return Quote(
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
+    return record(
+        Quote,
+        row,
         first_day=row.valid_from.astimezone(zone).date(),
         last_day=row.valid_until.astimezone(zone).date() - timedelta(days=1),
-        full_price=Decimal(row.full_price),
-        price=Decimal(row.price),
     )
 
 
@@ -1018,16 +1000,7 @@ def _payment_result(session: Session, payment_id: int) -> PaymentResult:
         ),
         {"id": payment_id},
     ).one()
-    return PaymentResult(
-        payment_id=int(row.id),
-        receipt_number=str(row.receipt_number),
-        direction=str(row.direction),
-        permit_id=row.permit_id,
-        permit_number=row.number,
-        amount=Decimal(row.amount),
-        tender=str(row.tender),
-        change_given=row.change_given,
-    )
+    return record(PaymentResult, row, payment_id=row.id, permit_number=row.number)
 
 
 #: Columns every desk may read: who sold, refunded or offered what is the managers' only.
@@ -1106,27 +1079,16 @@ def _permits(session: Session, condition: str, params: dict[str, Any]) -> list[P
     for r in rows:
         validity = r.validity
         result.append(
-            PermitInfo(
-                id=int(r.id),
-                number=str(r.number),
-                kind=str(r.kind),
+            record(
+                PermitInfo,
+                r,
                 type_id=r.permit_type_id,
-                type_name=str(r.type_name or KIND_TITLES[r.kind]),
-                lot_id=int(r.lot_id),
-                lot_code=str(r.lot_code),
-                lot_name=str(r.lot_name),
-                parker_id=r.parker_id,
+                type_name=r.type_name or KIND_TITLES[r.kind],
                 issued_from=r.issued_validity.lower,
                 issued_until=r.issued_validity.upper,
                 valid_until=None if validity.isempty else validity.upper,
-                first_day=r.first_day,
-                last_day=r.last_day,
-                price=Decimal(r.price),
-                status=str(r.status),
-                cancelled_at=r.cancelled_at,
-                cancel_reason=r.cancel_reason,
                 renewed=bool(r.renewed),
-                vehicles=tuple(by_permit.get(int(r.id), [])),
+                vehicles=tuple(by_permit.get(r.id, [])),
             )
         )
     return result
@@ -1157,19 +1119,12 @@ def _waitlist(session: Session, condition: str, params: dict[str, Any]) -> list[
         params,
     ).all()
     return [
-        WaitlistPosition(
-            entry_id=int(r.id),
-            type_id=int(r.permit_type_id),
-            type_name=str(r.type_name),
-            lot_id=int(r.lot_id),
-            lot_name=str(r.lot_name),
-            parker_id=int(r.parker_id),
+        record(
+            WaitlistPosition,
+            r,
+            entry_id=r.id,
+            type_id=r.permit_type_id,
             parker_name=f"{r.first_name} {r.last_name}",
-            rank=None if r.rank is None else int(r.rank),
-            waiting=int(r.waiting),
-            status=str(r.status),
-            joined_at=r.joined_at,
-            offer_expires_at=r.offer_expires_at,
         )
         for r in rows
     ]

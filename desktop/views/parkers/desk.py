@@ -34,12 +34,8 @@ from desktop.services.errors import (
     ValidationError,
 )
 from desktop.services.live import Change
-from desktop.services.parkers import (
-    ParkerDetail,
-    ParkerInput,
-    ParkerService,
-    format_when,
-)
+from desktop.services.parkers import ParkerDetail, ParkerInput, ParkerService
+from desktop.services.versioned import format_when
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import ConflictDialog
 from desktop.views.kit.layout import (

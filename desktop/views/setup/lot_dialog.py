@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.parkers import format_when
 from desktop.services.permit_setup import (
     MAX_CAPACITY,
     LotDraft,
@@ -23,6 +22,7 @@ from desktop.services.permit_setup import (
     PermitSetupService,
     ZoneDraft,
 )
+from desktop.services.versioned import format_when
 from desktop.views.kit.forms import FieldBox
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner

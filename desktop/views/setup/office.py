@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
 
 from desktop.services.contacts import region_choices
 from desktop.services.errors import FieldProblem, ValidationError
-from desktop.services.parkers import format_when
 from desktop.services.permit_setup import (
     MAX_FOOTER,
     OfficeSettings,
     OfficeSettingsDraft,
     time_zone_choices,
 )
+from desktop.services.versioned import format_when
 from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, form_style
 from desktop.views.kit.layout import STRETCH, Item, Stretch, button, hbox, holder, label, vbox
 from desktop.views.kit.widgets import (

@@ -8,11 +8,11 @@ from PySide6.QtCore import (
     QObject,
 )
 
-from desktop.services.parkers import format_when
 from desktop.services.permit_setup import (
     LotInfo,
     PermitTypeInfo,
 )
+from desktop.services.versioned import format_when
 from desktop.views.kit.forms import ERROR_COLOUR
 from desktop.views.kit.tables import (
     Column,

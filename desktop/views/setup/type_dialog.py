@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.localization import format_day
-from desktop.services.parkers import AFFILIATION_TITLES, format_when
+from desktop.services.parkers import AFFILIATION_TITLES
 from desktop.services.permit_setup import (
     MAX_DAYS,
     PRORATION_TITLES,
@@ -35,6 +35,7 @@ from desktop.services.permit_setup import (
     PermitTypeDraft,
     PermitTypeInfo,
 )
+from desktop.services.versioned import format_when
 from desktop.views.kit.forms import FieldBox
 from desktop.views.kit.layout import tab_order
 from desktop.views.kit.operations import OperationRunner

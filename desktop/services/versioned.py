@@ -1,0 +1,77 @@
+"""Saving a row people edit at the version the person saw (optimistic locking).
+
+Every editable table has a ``version`` the stamp trigger raises on each change. A save
+names the version its form was loaded at; when someone else saved in between, nothing
+is written and the person is told who changed it and when.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NoReturn
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from desktop.services.errors import ConflictError, NotFound
+
+
+def format_when(moment: datetime) -> str:
+    """'14:05 on 21 Nov 2026' in the computer's local time zone."""
+    local = moment.astimezone()
+    return f"{local:%H:%M} on {local.day} {local:%b %Y}"
+
+
+def insert_row(session: Session, table: str, values: dict[str, object]) -> int:
+    """``INSERT INTO parkdesk.<table>`` one row of ``values`` (column: value); its id."""
+    columns = ", ".join(values)
+    placeholders = ", ".join(f":{column}" for column in values)
+    return int(
+        session.execute(
+            text(f"INSERT INTO parkdesk.{table} ({columns}) VALUES ({placeholders}) RETURNING id"),
+            values,
+        ).scalar_one()
+    )
+
+
+def update_at_version(
+    session: Session,
+    table: str,
+    key: int,
+    version: int | None,
+    values: dict[str, object],
+    *,
+    set_: str = "",
+    what: str = "",
+    where: str = "",
+) -> None:
+    """Set ``values`` (column: value) on row ``key`` of ``parkdesk.<table>`` if it is
+    still at ``version``; else a :class:`ConflictError` naming who saved last.
+
+    ``set_`` replaces the plain assignments when a change is more than values (the
+    values are then its parameters); ``where`` adds conditions (``AND …``); ``what`` is
+    the row's name in messages (the table's name by default). Table, columns and SQL
+    are ours, never typed by anyone. No version (a row the form never loaded) is
+    always a conflict.
+    """
+    assignments = set_ or ", ".join(f"{column} = :{column}" for column in values)
+    changed = session.execute(
+        text(
+            f"UPDATE parkdesk.{table} SET {assignments} "
+            f"WHERE id = :id AND version = :version {where} RETURNING id"
+        ),
+        {**values, "id": key, "version": version},
+    ).first()
+    if changed is None:
+        raise_conflict(session, table, key, what or table)
+
+
+def raise_conflict(session: Session, table: str, key: int, what: str) -> NoReturn:
+    """Someone saved row ``key`` since it was read (or it is gone): say who and when."""
+    row = session.execute(
+        text(f"SELECT updated_by, updated_at FROM parkdesk.{table} WHERE id = :id"),
+        {"id": key},
+    ).first()
+    if row is None:
+        raise NotFound(f"This {what} no longer exists.")
+    raise ConflictError(what, row.updated_by, format_when(row.updated_at))
