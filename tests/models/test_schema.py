@@ -281,10 +281,6 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "pay_refund_core": set(),
     "issue_temporary_permit_core": set(),
     "charge_fee_core": set(),
-    "post_adjustment_core": set(),
-    "decide_refund_core": set(),
-    "sign_off_shift_core": set(),
-    "close_shift_core": set(),
     "claim_request": set(),
     "remember_request": set(),
     "canonical_tender": set(),
@@ -295,6 +291,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "check_amount": set(),
     "wait_for_audit_chain": set(),
     "end_chain_holders": set(),
+    "staff_backends": set(),
     "check_holder_eligible": set(),
     "guard_plate_identity": set(),
     # Every live connection ends sessions that stall the others, every two seconds.

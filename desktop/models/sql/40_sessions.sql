@@ -2,6 +2,22 @@
 --
 -- The current definition: edit here, never in a migration (docs/ARCHITECTURE.md).
 
+-- The other staff sessions of this database, never a superuser's or the server's own
+-- processes, and only those not waiting for a lock themselves: only the root of a wait
+-- chain is ever ended, never an honest writer queued behind it.
+CREATE OR REPLACE FUNCTION parkdesk.staff_backends() RETURNS SETOF pg_stat_activity
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT a.*
+    FROM pg_stat_activity a
+    JOIN parkdesk.staff_member s ON s.login = a.usename
+    JOIN pg_roles ro ON ro.rolname = a.usename
+    WHERE a.datname = current_database()
+      AND a.backend_type = 'client backend'
+      AND a.pid <> pg_backend_pid()
+      AND NOT ro.rolsuper
+      AND a.wait_event_type IS DISTINCT FROM 'Lock'
+$$;
+
 -- Ends staff sessions that stall the others (SPEC rule 18): a session that another has
 -- waited for more than 5 s, or whose transaction (or, outside one, whose idle
 -- spell: session-level advisory locks) is older than that while another waits for it;
@@ -22,29 +38,18 @@ BEGIN
     FOR r IN
         SELECT a.pid, a.usename, a.state, a.wait_event,
                v_now - coalesce(a.xact_start, a.state_change) AS held
-        FROM pg_stat_activity a
-        JOIN parkdesk.staff_member s ON s.login = a.usename
-        JOIN pg_roles ro ON ro.rolname = a.usename
-        WHERE a.datname = current_database()
-          AND a.backend_type = 'client backend'
-          AND a.pid <> pg_backend_pid()
-          AND NOT ro.rolsuper
-          -- Only the root of a wait chain: a session queued behind the holder (an honest
-          -- writer) is never ended because someone queued behind it in turn.
-          AND a.wait_event_type IS DISTINCT FROM 'Lock'
-          AND (
-              -- it holds what another session has waited for longer than the limit, or
-              -- has held it longer than the limit itself (short statements in a row, or a
-              -- session-level lock, do not make a holder look new)
-              EXISTS (SELECT 1 FROM pg_stat_activity w
+        FROM parkdesk.staff_backends() a
+        -- it holds what another session has waited for longer than the limit, or has held
+        -- it longer than the limit itself (short statements in a row, or a session-level
+        -- lock, do not make a holder look new)
+        WHERE EXISTS (SELECT 1 FROM pg_stat_activity w
                       WHERE w.wait_event_type = 'Lock'
                         AND a.pid = ANY (pg_blocking_pids(w.pid))
                         AND (w.state_change < v_now - interval '5 seconds'
                              OR coalesce(a.xact_start, a.state_change)
                                 < v_now - interval '5 seconds'))
-              OR (v_queue_full AND (a.xact_start < v_now - interval '5 seconds'
-                                    OR (a.state = 'idle' AND a.wait_event = 'ClientWrite')))
-          )
+           OR (v_queue_full AND (a.xact_start < v_now - interval '5 seconds'
+                                 OR (a.state = 'idle' AND a.wait_event = 'ClientWrite')))
     LOOP
         IF pg_terminate_backend(r.pid) THEN
             v_ended := v_ended + 1;
@@ -68,15 +73,8 @@ DECLARE
 BEGIN
     FOR r IN
         SELECT a.pid, a.usename, a.state
-        FROM pg_stat_activity a
-        JOIN parkdesk.staff_member s ON s.login = a.usename
-        JOIN pg_roles ro ON ro.rolname = a.usename
-        WHERE a.datname = current_database()
-          AND a.backend_type = 'client backend'
-          AND a.pid <> pg_backend_pid()
-          AND NOT ro.rolsuper
-          AND a.backend_xid IS NOT NULL
-          AND a.wait_event_type IS DISTINCT FROM 'Lock'
+        FROM parkdesk.staff_backends() a
+        WHERE a.backend_xid IS NOT NULL
           AND a.xact_start < clock_timestamp() - interval '5 seconds'
     LOOP
         IF pg_terminate_backend(r.pid) THEN

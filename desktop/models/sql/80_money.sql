@@ -148,15 +148,15 @@ BEGIN
 END
 $$;
 
--- The work behind decide_refund, which bounds its inputs (and, for money, claims the
--- request key) first; granted to no desk.
-CREATE OR REPLACE FUNCTION parkdesk.decide_refund_core(p_refund bigint, p_approve boolean, p_note text)
+-- A manager approves a pending refund (its line goes to the ledger) or refuses it, saying why.
+CREATE OR REPLACE FUNCTION parkdesk.decide_refund(p_refund bigint, p_approve boolean, p_note text)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     r parkdesk.refund;
     v_number text;
 BEGIN
+    PERFORM parkdesk.bound_text('note', p_note, 500);
     SELECT * INTO r FROM parkdesk.refund WHERE id = p_refund FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'This refund no longer exists.' USING ERRCODE = 'no_data_found';
@@ -235,12 +235,13 @@ BEGIN
 END
 $$;
 
--- The work behind post_adjustment, which bounds its inputs (and, for money, claims the
--- request key) first; granted to no desk.
-CREATE OR REPLACE FUNCTION parkdesk.post_adjustment_core(p_parker bigint, p_amount numeric, p_memo text)
+-- A manager corrects a parker's account by a signed amount, saying why; no money moves.
+CREATE OR REPLACE FUNCTION parkdesk.post_adjustment(p_parker bigint, p_amount numeric, p_memo text)
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    PERFORM parkdesk.bound_text('memo', p_memo, 200);
+    PERFORM parkdesk.check_amount('amount', p_amount, -10000, 10000, 'An adjustment');
     IF p_amount IS NULL OR p_amount = 0 OR abs(p_amount) > 10000 THEN
         PERFORM parkdesk.refuse('amount', 'An adjustment is a non-zero amount of at most 10000.');
     END IF;
@@ -412,25 +413,6 @@ BEGIN
     v_result := parkdesk.charge_fee_core(p_key, p_parker, p_amount, p_memo, p_tender);
     PERFORM parkdesk.remember_request(p_key, 'charge_fee', v_request, v_result);
     RETURN v_result;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION parkdesk.post_adjustment(p_parker bigint, p_amount numeric, p_memo text)
-RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    PERFORM parkdesk.bound_text('memo', p_memo, 200);
-    PERFORM parkdesk.check_amount('amount', p_amount, -10000, 10000, 'An adjustment');
-    RETURN parkdesk.post_adjustment_core(p_parker, p_amount, p_memo);
-END
-$$;
-
-CREATE OR REPLACE FUNCTION parkdesk.decide_refund(p_refund bigint, p_approve boolean, p_note text)
-RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    PERFORM parkdesk.bound_text('note', p_note, 500);
-    PERFORM parkdesk.decide_refund_core(p_refund, p_approve, p_note);
 END
 $$;
 

@@ -24,10 +24,10 @@ BEGIN
 END
 $$;
 
--- The work behind close_shift, which bounds its inputs (and, for money, claims the
--- request key) first; granted to no desk.
--- The blind count: the clerk counts by denomination before seeing what is expected.
-CREATE OR REPLACE FUNCTION parkdesk.close_shift_core(p_shift bigint, p_counts jsonb) RETURNS void
+-- The blind count: the clerk counts by denomination before seeing what is expected. The
+-- count is bounded first (real denominations, real counts, a drawer a person can lift),
+-- before the shift is locked.
+CREATE OR REPLACE FUNCTION parkdesk.close_shift(p_shift bigint, p_counts jsonb) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     c parkdesk.cash_shift;
@@ -35,7 +35,38 @@ DECLARE
     v_value jsonb;
     v_counted numeric := 0;
     v_expected numeric;
+    v_total numeric := 0;
 BEGIN
+    PERFORM parkdesk.bound_json('counts', p_counts, 2000);
+    -- Whose shift another clerk's number is, is not theirs to learn.
+    IF NOT EXISTS (SELECT 1 FROM parkdesk.cash_shift own WHERE own.id = p_shift
+                   AND own.clerk = session_user) THEN
+        RAISE EXCEPTION 'Shift % is not one of yours.', p_shift
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF jsonb_typeof(p_counts) = 'object' THEN
+        IF (SELECT count(*) FROM jsonb_object_keys(p_counts)) > 30 THEN
+            PERFORM parkdesk.refuse('counts', 'A drawer has at most 30 denominations.');
+        END IF;
+        FOR v_key, v_value IN SELECT * FROM jsonb_each(p_counts) LOOP
+            IF v_key ~ '^[0-9]{1,4}(\.[0-9]{1,2})?$' AND v_key::numeric > 1000 THEN
+                PERFORM parkdesk.refuse('counts', format('%s is not a denomination.', v_key));
+            END IF;
+            IF jsonb_typeof(v_value) = 'number' AND v_value::text ~ '^[0-9]{1,6}$' THEN
+                IF v_value::text::int > 10000 THEN
+                    PERFORM parkdesk.refuse('counts', format(
+                        'A count of %s pieces of %s is more than a drawer holds.', v_value, v_key));
+                END IF;
+                IF v_key ~ '^[0-9]{1,4}(\.[0-9]{1,2})?$' THEN
+                    v_total := v_total + v_key::numeric * v_value::text::int;
+                END IF;
+            END IF;
+        END LOOP;
+        IF v_total > 1000000 THEN
+            PERFORM parkdesk.refuse('counts', 'The count comes to more than 1,000,000.00; '
+                                              'check the counts.');
+        END IF;
+    END IF;
     SELECT * INTO c FROM parkdesk.cash_shift WHERE id = p_shift FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'There is no shift %.', p_shift USING ERRCODE = 'no_data_found';
@@ -73,13 +104,13 @@ BEGIN
 END
 $$;
 
--- The work behind sign_off_shift, which bounds its inputs (and, for money, claims the
--- request key) first; granted to no desk.
-CREATE OR REPLACE FUNCTION parkdesk.sign_off_shift_core(p_shift bigint, p_note text) RETURNS void
+-- A manager other than the clerk accepts a closed shift's variance, saying what explains it.
+CREATE OR REPLACE FUNCTION parkdesk.sign_off_shift(p_shift bigint, p_note text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     c parkdesk.cash_shift;
 BEGIN
+    PERFORM parkdesk.bound_text('note', p_note, 500);
     SELECT * INTO c FROM parkdesk.cash_shift WHERE id = p_shift FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'There is no shift %.', p_shift USING ERRCODE = 'no_data_found';
@@ -104,56 +135,6 @@ BEGIN
     UPDATE parkdesk.cash_shift SET signed_off_by = session_user, signed_off_at = now(),
         sign_off_note = btrim(p_note)
     WHERE id = c.id;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION parkdesk.sign_off_shift(p_shift bigint, p_note text) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    PERFORM parkdesk.bound_text('note', p_note, 500);
-    PERFORM parkdesk.sign_off_shift_core(p_shift, p_note);
-END
-$$;
-
--- The blind count, bounded: real denominations, real counts, a drawer a person can lift.
-CREATE OR REPLACE FUNCTION parkdesk.close_shift(p_shift bigint, p_counts jsonb) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_key text;
-    v_value jsonb;
-    v_total numeric := 0;
-BEGIN
-    PERFORM parkdesk.bound_json('counts', p_counts, 2000);
-    -- Whose shift another clerk's number is, is not theirs to learn.
-    IF NOT EXISTS (SELECT 1 FROM parkdesk.cash_shift c WHERE c.id = p_shift
-                   AND c.clerk = session_user) THEN
-        RAISE EXCEPTION 'Shift % is not one of yours.', p_shift
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF jsonb_typeof(p_counts) = 'object' THEN
-        IF (SELECT count(*) FROM jsonb_object_keys(p_counts)) > 30 THEN
-            PERFORM parkdesk.refuse('counts', 'A drawer has at most 30 denominations.');
-        END IF;
-        FOR v_key, v_value IN SELECT * FROM jsonb_each(p_counts) LOOP
-            IF v_key ~ '^[0-9]{1,4}(\.[0-9]{1,2})?$' AND v_key::numeric > 1000 THEN
-                PERFORM parkdesk.refuse('counts', format('%s is not a denomination.', v_key));
-            END IF;
-            IF jsonb_typeof(v_value) = 'number' AND v_value::text ~ '^[0-9]{1,6}$' THEN
-                IF v_value::text::int > 10000 THEN
-                    PERFORM parkdesk.refuse('counts', format(
-                        'A count of %s pieces of %s is more than a drawer holds.', v_value, v_key));
-                END IF;
-                IF v_key ~ '^[0-9]{1,4}(\.[0-9]{1,2})?$' THEN
-                    v_total := v_total + v_key::numeric * v_value::text::int;
-                END IF;
-            END IF;
-        END LOOP;
-        IF v_total > 1000000 THEN
-            PERFORM parkdesk.refuse('counts', 'The count comes to more than 1,000,000.00; '
-                                              'check the counts.');
-        END IF;
-    END IF;
-    PERFORM parkdesk.close_shift_core(p_shift, p_counts);
 END
 $$;
 
