@@ -343,11 +343,12 @@ class LoginDialog(FormDialog):
 
     def _build_advanced(self) -> list[QWidget | QLayout]:
         """The CA certificate, behind an "Advanced" toggle (a demo database needs none)."""
-        self.advanced_button = named(QToolButton(), "advancedToggle")
+        style, arrow = Qt.ToolButtonStyle.ToolButtonTextBesideIcon, Qt.ArrowType.RightArrow
+        self.advanced_button = named(
+            QToolButton(toolButtonStyle=style, arrowType=arrow), "advancedToggle"
+        )
         self.advanced_button.setText("Advanced")
         self.advanced_button.setCheckable(True)
-        self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
         self.advanced_button.toggled.connect(self._toggle_advanced)
         self.ca_edit = named(line_edit(placeholder="default: ~/.postgresql/root.crt"), "caEdit")
         self.browse_button = button("Browse…", self._browse_ca)
@@ -378,9 +379,7 @@ class LoginDialog(FormDialog):
     def _build_progress(self) -> tuple[QLabel, QProgressBar]:
         """The message about no field in particular, and the bar that runs while connecting."""
         self.general_problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.progress = named(QProgressBar(), "loginProgress")
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
+        self.progress = named(QProgressBar(maximum=0, textVisible=False), "loginProgress")
         self.progress.setFixedHeight(4)
         self.progress.hide()
         return self.general_problem, self.progress
