@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
+
+from desktop.views.kit.layout import label, vbox
 
 
 class ConflictDialog(QDialog):
@@ -15,25 +17,20 @@ class ConflictDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Changed by someone else")
         self.setMinimumWidth(460)
-        self.message = QLabel(message)
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        advice = QLabel(
+        self.message = label(message, wrap=True, plain=True)
+        advice = label(
             "Your typed values stay in the form until you press Reload; note them first "
             "if you want to enter them again."
             if changes
-            else "Reload to see the saved record."
+            else "Reload to see the saved record.",
+            name="hint",
+            wrap=True,
         )
-        advice.setObjectName("hint")
-        advice.setWordWrap(True)
-        self.changes = QLabel("\n".join(f"{caption}: {value}" for caption, value in changes))
-        self.changes.setTextFormat(Qt.TextFormat.PlainText)
-        self.changes.setWordWrap(True)
+        changes_title = label("Your unsaved values", style="font-weight: 600;")
+        self.changes = label(
+            "\n".join(f"{caption}: {value}" for caption, value in changes), wrap=True, plain=True
+        )
         self.changes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.changes.setVisible(bool(changes))
-        changes_title = QLabel("Your unsaved values")
-        changes_title.setStyleSheet("font-weight: 600;")
-        changes_title.setVisible(bool(changes))
         buttons = QDialogButtonBox()
         self.reload_button = buttons.addButton("Reload", QDialogButtonBox.ButtonRole.AcceptRole)
         self.reload_button.setProperty("primary", True)
@@ -43,10 +40,15 @@ class ConflictDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setSpacing(8)
-        layout.addWidget(self.message)
-        layout.addWidget(advice)
-        layout.addWidget(changes_title)
-        layout.addWidget(self.changes)
-        layout.addWidget(buttons)
+        vbox(
+            self.message,
+            advice,
+            changes_title,
+            self.changes,
+            buttons,
+            margins=None,
+            spacing=8,
+            parent=self,
+        )
+        for part in (changes_title, self.changes):
+            part.setVisible(bool(changes))

@@ -28,17 +28,15 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
     QMessageBox,
     QPushButton,
     QScrollArea,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop.services.documents import render_pages
+from desktop.views.kit.layout import STRETCH, hbox, label, vbox
 from desktop.views.kit.widgets import app_settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +51,15 @@ PAGE_GAP = 16
 PAGE_MARGIN = 24
 #: Where the "Save PDF…" dialog opens next time: the folder the clerk last saved into.
 LAST_FOLDER_KEY = "documents/last_save_folder"
+
+
+def _tool(text: str, tip: str, name: str = "") -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    if name:
+        button.setAccessibleName(name)
+    return button
 
 
 def _image(width: int, height: int, pixels: bytes) -> QImage:
@@ -73,10 +80,7 @@ class _PageView(QWidget):
         self, pdf: bytes, index: int, total: int, points: QSizeF, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self._pdf = pdf
-        self._index = index
-        self._points = points
-        self._zoom = 1.0
+        self._pdf, self._index, self._points = pdf, index, points
         self._pixmap: QPixmap | None = None
         self.setAccessibleName(f"Page {index + 1} of {total}")
         self.set_zoom(1.0)
@@ -107,9 +111,8 @@ class _PageView(QWidget):
             ratio = self.devicePixelRatioF()
             dpi = max(1, round(SCREEN_DPI * self._zoom * ratio))
             [(width, height, pixels)] = render_pages(self._pdf, dpi, only=(self._index,))
-            pixmap = QPixmap.fromImage(_image(width, height, pixels))
-            pixmap.setDevicePixelRatio(ratio)
-            self._pixmap = pixmap
+            self._pixmap = QPixmap.fromImage(_image(width, height, pixels))
+            self._pixmap.setDevicePixelRatio(ratio)
         return self._pixmap
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -140,26 +143,24 @@ class DocumentPreviewDialog(QDialog):
         self._suggested_name = suggested_name
         self._zoom = 1.0
         self._fit_width = True
-        self._fit_timer = QTimer(self)
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.setInterval(120)
+        # Dragging a window edge sends many resizes; the pages are redrawn once it settles.
+        self._fit_timer = QTimer(self, singleShot=True, interval=120)
         self._fit_timer.timeout.connect(self._follow_width)
-
         self._build()
         # One pass at screen resolution gives every page's size; the pixels are dropped and
         # each page is drawn again when it comes into view.
-        sizes = [
+        self._page_points = [
             QSizeF(width * 72 / SCREEN_DPI, height * 72 / SCREEN_DPI)
             for width, height, _ in render_pages(pdf, SCREEN_DPI)
         ]
-        self._page_points = sizes
+        count = len(self._page_points)
         self._page_views = [
-            _PageView(pdf, index, len(sizes), points, self._sheet)
-            for index, points in enumerate(sizes)
+            _PageView(pdf, index, count, points, self._sheet)
+            for index, points in enumerate(self._page_points)
         ]
         for view in self._page_views:
             self._sheet_layout.addWidget(view)
-        self.pages_label.setText("1 page" if len(sizes) == 1 else f"{len(sizes)} pages")
+        self.pages_label.setText("1 page" if count == 1 else f"{count} pages")
         self._set_zoom(1.0)
         self._connect()
         # A Letter page at 100 % and its desk, or most of a smaller screen.
@@ -168,40 +169,22 @@ class DocumentPreviewDialog(QDialog):
             min(900, round(available.width() * 0.9)), min(1000, round(available.height() * 0.9))
         )
 
-    # ---------------------------------------------------------------- building
-
     def _build(self) -> None:
-        self.zoom_out_button = QToolButton()
         # U+2212: a minus as wide as the plus on the button beside it.
-        self.zoom_out_button.setText("\u2212")
-        self.zoom_out_button.setToolTip("Zoom out (Ctrl+-)")
-        self.zoom_out_button.setAccessibleName("Zoom out")
-        self.zoom_in_button = QToolButton()
-        self.zoom_in_button.setText("+")
-        self.zoom_in_button.setToolTip("Zoom in (Ctrl++)")
-        self.zoom_in_button.setAccessibleName("Zoom in")
-        self.fit_width_button = QToolButton()
-        self.fit_width_button.setText("Fit width")
-        self.fit_width_button.setToolTip("Fit the page to the window width (Ctrl+0)")
+        self.zoom_out_button = _tool("\u2212", "Zoom out (Ctrl+-)", "Zoom out")
+        self.zoom_in_button = _tool("+", "Zoom in (Ctrl++)", "Zoom in")
+        self.fit_width_button = _tool("Fit width", "Fit the page to the window width (Ctrl+0)")
         self.fit_width_button.setCheckable(True)
-        self.zoom_label = QLabel()
+        self.zoom_label = label()
         self.zoom_label.setMinimumWidth(48)
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.pages_label = QLabel()
-
-        tools = QHBoxLayout()
-        tools.addWidget(self.zoom_out_button)
-        tools.addWidget(self.zoom_label)
-        tools.addWidget(self.zoom_in_button)
-        tools.addWidget(self.fit_width_button)
-        tools.addStretch(1)
-        tools.addWidget(self.pages_label)
+        self.pages_label = label()
+        buttons = (self.zoom_out_button, self.zoom_label, self.zoom_in_button)
+        tools = hbox(*buttons, self.fit_width_button, STRETCH, self.pages_label, margins=None)
 
         self._sheet = QWidget()
         self._sheet.setObjectName("previewSheet")
-        self._sheet_layout = QVBoxLayout(self._sheet)
-        self._sheet_layout.setContentsMargins(PAGE_MARGIN, PAGE_MARGIN, PAGE_MARGIN, PAGE_MARGIN)
-        self._sheet_layout.setSpacing(PAGE_GAP)
+        self._sheet_layout = vbox(margins=PAGE_MARGIN, spacing=PAGE_GAP, parent=self._sheet)
         self._sheet_layout.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
 
         self.scroll_area = QScrollArea()
@@ -221,10 +204,7 @@ class DocumentPreviewDialog(QDialog):
         self.buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.print_button.setDefault(True)
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(tools)
-        layout.addWidget(self.scroll_area, 1)
-        layout.addWidget(self.buttons)
+        vbox(tools, (self.scroll_area, 1), self.buttons, margins=None, parent=self)
         self.scroll_area.setFocus()
 
     def _connect(self) -> None:
@@ -247,8 +227,6 @@ class DocumentPreviewDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+="), self, self.zoom_in)
         QShortcut(QKeySequence("Ctrl+0"), self, self.fit_width)
 
-    # ---------------------------------------------------------------- pages and zoom
-
     def page_count(self) -> int:
         return len(self._page_views)
 
@@ -266,13 +244,13 @@ class DocumentPreviewDialog(QDialog):
 
     def zoom_in(self) -> None:
         self._fit_width = False
-        larger = [step for step in ZOOM_STEPS if step > self._zoom + 0.001]
-        self._set_zoom(larger[0] if larger else ZOOM_STEPS[-1])
+        larger = (s for s in ZOOM_STEPS if s > self._zoom + 0.001)
+        self._set_zoom(next(larger, ZOOM_STEPS[-1]))
 
     def zoom_out(self) -> None:
         self._fit_width = False
-        smaller = [step for step in ZOOM_STEPS if step < self._zoom - 0.001]
-        self._set_zoom(smaller[-1] if smaller else ZOOM_STEPS[0])
+        smaller = (s for s in reversed(ZOOM_STEPS) if s < self._zoom - 0.001)
+        self._set_zoom(next(smaller, ZOOM_STEPS[0]))
 
     def fit_width(self) -> None:
         self._fit_width = True
@@ -310,10 +288,7 @@ class DocumentPreviewDialog(QDialog):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self._fit_width:
-            # Dragging a window edge sends many resizes; redraw once it settles.
             self._fit_timer.start()
-
-    # ---------------------------------------------------------------- saving
 
     def save_pdf(self) -> None:
         settings = app_settings()
@@ -342,8 +317,6 @@ class DocumentPreviewDialog(QDialog):
             )
             return
         settings.setValue(LAST_FOLDER_KEY, str(path.parent))
-
-    # ---------------------------------------------------------------- printing
 
     def print_document(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)

@@ -18,13 +18,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop.services.errors import ConflictError, FieldProblem, ValidationError
 from desktop.views.kit.dialogs import ConflictDialog
-from desktop.views.kit.layout import label, vbox
+from desktop.views.kit.layout import STRETCH, label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import (
     NoticeBar,
@@ -56,17 +55,9 @@ class FieldBox(QWidget):
         self.editor = editor
         self.caption = QLabel(caption)
         self.caption.setBuddy(editor)
-        self.problem = QLabel()
-        self.problem.setObjectName("fieldError")
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.problem = label(name="fieldError", wrap=True, style=f"color: {ERROR_COLOUR};")
         self.problem.hide()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.caption)
-        layout.addWidget(editor)
-        layout.addWidget(self.problem)
+        vbox(self.caption, editor, self.problem, spacing=2, parent=self)
 
     def show_problem(self, message: str | None) -> None:
         self.problem.setText(message or "")
@@ -124,14 +115,12 @@ class FormDialog(QDialog):
         self.boxes: dict[str, FieldBox] = {}
         # Who made and last changed the record, or what to do: shown by the dialogs that
         # say one (an empty line would only push the fields down).
-        self.audit_label = _hint_label()
+        self.audit_label = label(name="hint", wrap=True)
         self.audit_label.hide()
         self.notice = NoticeBar("setupNotice", "Reload")
         self.reload_button = self.notice.button
         self.reload_button.clicked.connect(self.reload)
-        self.general_problem = QLabel()
-        self.general_problem.setObjectName("formError")
-        self.general_problem.setWordWrap(True)
+        self.general_problem = label(name="formError", wrap=True)
         self.general_problem.hide()
         self.buttons = QDialogButtonBox()
         self.save_button: QPushButton | None = None
@@ -151,17 +140,8 @@ class FormDialog(QDialog):
         self._saving = False
 
     def _finish_layout(self, grid: QLayout) -> None:
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.setSpacing(10)
-        layout.addWidget(self.audit_label)
-        layout.addWidget(self.notice)
-        layout.addLayout(grid)
-        layout.addWidget(self.general_problem)
-        layout.addStretch(1)
-        layout.addWidget(self.buttons)
-
-    # -- problems -----------------------------------------------------------------------
+        parts = (self.audit_label, self.notice, grid, self.general_problem, STRETCH, self.buttons)
+        vbox(*parts, margins=(20, 16, 20, 16), spacing=10, parent=self)
 
     def field_error(self, name: str) -> str:
         """The message shown under a field ('' when it has none)."""
@@ -209,8 +189,6 @@ class FormDialog(QDialog):
         box = self.boxes.get(name)
         if box is not None and box.has_problem:
             box.show_problem(None)
-
-    # -- saving ---------------------------------------------------------------------------
 
     def submit(self) -> None:
         """Check what was typed here; if it is sound, save it off the GUI thread."""
@@ -300,13 +278,6 @@ class FormDialog(QDialog):
 
     def _fill(self, record: object) -> None:
         raise NotImplementedError
-
-
-def _hint_label() -> QLabel:
-    label = QLabel()
-    label.setObjectName("hint")
-    label.setWordWrap(True)
-    return label
 
 
 def text_box(lines: int, name: str) -> QPlainTextEdit:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypedDict, TypeVar, Unpack
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -49,15 +50,23 @@ Item = QWidget | QLayout | Stretch | Space | tuple[QWidget | QLayout, int]
 Margins = int | tuple[int, int, int, int]
 
 
-def _fill(
-    layout: QBoxLayout, items: tuple[Item, ...], margins: Margins | None, spacing: int | None
-) -> None:
-    if margins is None:
-        pass  # the style's own margins, as a dialog's main layout has them
-    elif isinstance(margins, int):
-        layout.setContentsMargins(margins, margins, margins, margins)
-    else:
-        layout.setContentsMargins(*margins)
+class _BoxOptions(TypedDict, total=False):
+    margins: Margins | None  # None: the style's own, as a dialog's main layout has them
+    spacing: int | None
+    parent: QWidget | None  # the widget the layout is installed on
+
+
+_Box = TypeVar("_Box", bound=QBoxLayout)
+
+
+def _fill(layout: _Box, items: tuple[Item, ...], options: _BoxOptions) -> _Box:
+    parent = options.get("parent")
+    if parent is not None:
+        parent.setLayout(layout)
+    margins = options.get("margins", 0)
+    if margins is not None:
+        layout.setContentsMargins(*((margins,) * 4 if isinstance(margins, int) else margins))
+    spacing = options.get("spacing")
     if spacing is not None:
         layout.setSpacing(spacing)
     for item in items:
@@ -70,30 +79,26 @@ def _fill(
             layout.addLayout(thing, stretch)
         else:
             layout.addWidget(thing, stretch)
-
-
-def vbox(
-    *items: Item,
-    margins: Margins | None = 0,
-    spacing: int | None = None,
-    parent: QWidget | None = None,
-) -> QVBoxLayout:
-    """A column of ``items`` (installed on ``parent`` when given)."""
-    layout = QVBoxLayout(parent) if parent is not None else QVBoxLayout()
-    _fill(layout, items, margins, spacing)
     return layout
 
 
-def hbox(
-    *items: Item,
-    margins: Margins | None = 0,
-    spacing: int | None = None,
-    parent: QWidget | None = None,
-) -> QHBoxLayout:
-    """A row of ``items`` (installed on ``parent`` when given)."""
-    layout = QHBoxLayout(parent) if parent is not None else QHBoxLayout()
-    _fill(layout, items, margins, spacing)
-    return layout
+def vbox(*items: Item, **options: Unpack[_BoxOptions]) -> QVBoxLayout:
+    """A column of ``items``; ``margins`` (0 unless given), ``spacing``, ``parent``."""
+    return _fill(QVBoxLayout(), items, options)
+
+
+def hbox(*items: Item, **options: Unpack[_BoxOptions]) -> QHBoxLayout:
+    """A row of ``items``; ``margins`` (0 unless given), ``spacing``, ``parent``."""
+    return _fill(QHBoxLayout(), items, options)
+
+
+Named = TypeVar("Named", bound=QObject)
+
+
+def named(thing: Named, name: str) -> Named:
+    """``thing`` with an object name, for the style sheet and for UI automation."""
+    thing.setObjectName(name)
+    return thing
 
 
 def holder(layout: QLayout, *, visible: bool = True) -> QWidget:

@@ -1,15 +1,12 @@
 """Live updates in the GUI: the LISTEN connection watched by the Qt event loop.
 
-:class:`LiveChanges` turns database notifications into Qt signals. A notification
-is only a hint (any login may send one): the first hint of a burst is answered at
-once by one query asking the database what changed that this login may know of,
-and the hints that follow within 30 ms are gathered into one more; each change is
-emitted once. A flood of forged hints therefore costs about thirty small queries a
-second and shows nothing. Every two seconds the same
-connection polls for changes (notifications are skipped while the server's queue
-is half full) and runs the database's check for sessions that stall the others.
-It shows its state (live / reconnecting / offline) for the status bar and
-reconnects by itself with a growing pause.
+:class:`LiveChanges` turns database notifications into Qt signals. A notification is only a
+hint (any login may send one): the first hint of a burst is answered at once by one query for
+what changed that this login may know of, the hints of the next 30 ms by one more, and each
+change is emitted once, so a flood of forged hints costs about thirty small queries a second
+and shows nothing. Every two seconds the connection polls anyway (hints are skipped while the
+server's queue is half full) and runs the check for sessions that stall the others. It shows
+its state (live / connecting / offline) and reconnects by itself with a growing pause.
 """
 
 from __future__ import annotations
@@ -61,21 +58,15 @@ class LiveChanges(QObject):
         self._stopped = False
         self._fetching = False
         self._fetch_again = False
-        self._retry = QTimer(self)
-        self._retry.setSingleShot(True)
-        self._retry.timeout.connect(self._connect)
-        # The first hint is answered at once; those that follow within a moment are
-        # gathered into one more query, so a burst (or a flood) costs a few dozen a second.
-        self._gather = QTimer(self)
-        self._gather.setSingleShot(True)
-        self._gather.setInterval(GATHER_MS)
-        self._gather.timeout.connect(self._gathered)
         self._hint_waiting = False
+        self._retry = QTimer(self, singleShot=True)
+        self._retry.timeout.connect(self._connect)
+        self._gather = QTimer(self, singleShot=True, interval=GATHER_MS)
+        self._gather.timeout.connect(self._gathered)
         # Polls for changes whose hint was skipped, finds dead links, and ends sessions
         # that stall the other desks.
-        self._heartbeat = QTimer(self)
-        self._heartbeat.setInterval(HEARTBEAT_MS)
-        self._heartbeat.timeout.connect(self._beat)
+        self._heartbeat = QTimer(self, interval=HEARTBEAT_MS)
+        self._heartbeat.timeout.connect(lambda: self._fetch(watch_sessions=True))
 
     @property
     def state(self) -> str:
@@ -100,8 +91,6 @@ class LiveChanges(QObject):
             return
         self._listener.close()
         self._lost()
-
-    # -- internals --------------------------------------------------------------
 
     def _set_state(self, state: str) -> None:
         if state != self._state:
@@ -163,9 +152,6 @@ class LiveChanges(QObject):
             self._hint_waiting = False
             self._hinted()
 
-    def _beat(self) -> None:
-        self._fetch(watch_sessions=True)
-
     def _fetch(self, watch_sessions: bool = False) -> None:
         if self._notifier is None:
             return
@@ -212,10 +198,9 @@ class LiveChanges(QObject):
         emitted: set[tuple[str, str, str]] = set()
         for change in resync.changes:
             mark = (change.table, change.key, change.operation)
-            if mark in emitted:
-                continue
-            emitted.add(mark)
-            self.changed.emit(change)
+            if mark not in emitted:
+                emitted.add(mark)
+                self.changed.emit(change)
 
     def _lost(self) -> None:
         log.warning("live connection lost; reconnecting")
@@ -260,9 +245,7 @@ class LiveBatch(QObject):
         self._watches: list[tuple[frozenset[str], Callable[[], None], ChangeTest | None]] = []
         self._wanted: list[Callable[[], None]] = []
         self._quiet_when_complete = complete_resync_is_quiet
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(delay_ms)
+        self._timer = QTimer(self, singleShot=True, interval=delay_ms)
         self._timer.timeout.connect(self._run)
         live.changed.connect(self._on_change)
         live.resynced.connect(self._on_resync)

@@ -151,37 +151,9 @@ def badge_column(
     )
 
 
-class _FlatTableModel(QAbstractTableModel):
-    """Fixed headers, no children, read-only cells: what every list here shares."""
-
-    HEADERS: tuple[str, ...] = ()
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
-
-
-class RowsModel(_FlatTableModel, Generic[R]):
-    """Rows the desk already has (a parker's permits, the staff list): no paging here."""
+class RowsModel(QAbstractTableModel, Generic[R]):
+    """Rows the desk already has (a parker's permits, the staff list): no paging here.
+    Fixed headers, no children, read-only cells."""
 
     def __init__(
         self,
@@ -197,8 +169,6 @@ class RowsModel(_FlatTableModel, Generic[R]):
         self._key = key
         self._dimmed = dimmed
         self._rows: list[R] = []
-
-    # -- rows ------------------------------------------------------------------------
 
     def set_rows(self, rows: Sequence[R]) -> None:
         """Show ``rows``; the same rows again leave the view (and its selection) alone."""
@@ -239,15 +209,28 @@ class RowsModel(_FlatTableModel, Generic[R]):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
-            column = self.columns[section]
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return column.header_tip
-            if role == Qt.ItemDataRole.TextAlignmentRole and column.align == "right":
-                return _RIGHT  # an amount's title sits over its digits
-        return super().headerData(section, orientation, role)
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        column = self.columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.header_tip
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align == "right":
+            return _RIGHT  # an amount's title sits over its digits
+        return None
 
-    # -- QAbstractTableModel -----------------------------------------------------------
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self.columns)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else len(self._rows)
@@ -405,10 +388,7 @@ class PagedRowsModel(RowsModel[R], Generic[R, C]):
         self._answered = True
         self._next_cursor = page.next_cursor
         if asked.replace:
-            if list(page.rows) != self._rows:
-                self.beginResetModel()
-                self._rows = list(page.rows)
-                self.endResetModel()
+            self.set_rows(page.rows)
         elif page.rows:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
@@ -470,36 +450,32 @@ class DeskTable(QTableView):
             self.size_columns()
         super().showEvent(event)
 
+    def _proxies(self) -> tuple[list[QSortFilterProxyModel], RowsModel[Any] | None]:
+        """The sort or filter proxies from the view down, and the declared model behind."""
+        proxies, model = [], self.model()
+        while isinstance(model, QSortFilterProxyModel):
+            proxies.append(model)
+            model = model.sourceModel()
+        return proxies, model if isinstance(model, RowsModel) else None
+
     def rows_model(self) -> RowsModel[Any] | None:
         """The declared model behind any sort or filter proxies."""
-        model = self.model()
-        while isinstance(model, QSortFilterProxyModel):
-            model = model.sourceModel()
-        return model if isinstance(model, RowsModel) else None
+        return self._proxies()[1]
 
     def current_row(self) -> Any:
         """The row under the cursor (the dataclass, not its index), or None."""
-        index, model = self.currentIndex(), self.model()
-        while isinstance(model, QSortFilterProxyModel):
-            index = model.mapToSource(index)
-            model = model.sourceModel()
-        if not isinstance(model, RowsModel) or not index.isValid():
-            return None
-        return model.row_at(index.row())
+        (proxies, model), index = self._proxies(), self.currentIndex()
+        for proxy in proxies:
+            index = proxy.mapToSource(index)
+        return model.row_at(index.row()) if model is not None and index.isValid() else None
 
     def select_key(self, key: Hashable | None) -> None:
         """Put the cursor on the row with this key (see ``RowsModel.row_of``), else the first."""
-        model = self.rows_model()
+        proxies, model = self._proxies()
         if model is None or model.rowCount() == 0:
             return
-        row = (model.row_of(key) if key is not None else None) or 0
-        index = model.index(row, 0)
-        view_model = self.model()
-        chain: list[QSortFilterProxyModel] = []
-        while isinstance(view_model, QSortFilterProxyModel):
-            chain.append(view_model)
-            view_model = view_model.sourceModel()
-        for proxy in reversed(chain):
+        index = model.index((model.row_of(key) if key is not None else None) or 0, 0)
+        for proxy in reversed(proxies):
             index = proxy.mapFromSource(index)
         self.selectionModel().setCurrentIndex(
             index,

@@ -10,18 +10,10 @@ from typing import TypeVar
 import shiboken6
 from PySide6.QtCore import QDate, QDateTime, QObject, QRectF, QSettings, QSize, Qt, QTime
 from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QValidator
-from PySide6.QtWidgets import (
-    QDateTimeEdit,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDateTimeEdit, QFrame, QPushButton, QSplitter, QWidget
 
 from desktop.services.localization import parse_moment
+from desktop.views.kit.layout import STRETCH, Stretch, hbox, label, vbox
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -155,16 +147,9 @@ class DeskHeader(QWidget):
         super().__init__(parent)
         self.setObjectName("deskHeader")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.title = QLabel(title)
-        self.title.setObjectName("deskTitle")
-        self.subtitle = QLabel(subtitle)
-        self.subtitle.setObjectName("deskSubtitle")
-        self.subtitle.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 16, 24, 14)
-        layout.setSpacing(2)
-        layout.addWidget(self.title)
-        layout.addWidget(self.subtitle)
+        self.title = label(title, name="deskTitle")
+        self.subtitle = label(subtitle, name="deskSubtitle", wrap=True)
+        vbox(self.title, self.subtitle, margins=(24, 16, 24, 14), spacing=2, parent=self)
 
     def set_text(self, title: str, subtitle: str) -> None:
         self.title.setText(title)
@@ -178,29 +163,16 @@ class EmptyState(QWidget):
     def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("emptyState")
-        self.title = QLabel(title)
-        self.title.setObjectName("emptyTitle")
-        self.text = QLabel(text)
-        self.text.setObjectName("emptyText")
+        self.title = label(title, name="emptyTitle", wrap=True)
+        self.text = label(text, name="emptyText", wrap=True)
+        for shown in (self.title, self.text):
+            shown.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         # A column of limited width, centred: wrapped labels get their full height in it.
         column = QWidget()
         column.setMaximumWidth(560)
-        column_layout = QVBoxLayout(column)
-        column_layout.setContentsMargins(0, 0, 0, 0)
-        column_layout.setSpacing(10)
-        for label in (self.title, self.text):
-            label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-            label.setWordWrap(True)
-            column_layout.addWidget(label)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(column, 4)
-        row.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
-        layout.addStretch(2)
-        layout.addLayout(row)
-        layout.addStretch(3)
+        vbox(self.title, self.text, spacing=10, parent=column)
+        row = hbox(STRETCH, (column, 4), STRETCH, margins=None)
+        vbox(Stretch(2), row, Stretch(3), margins=24, parent=self)
 
 
 class NoticeBar(QFrame):
@@ -217,14 +189,10 @@ class NoticeBar(QFrame):
             f"QFrame#{name} {{ background: {background}; border: 1px solid {border}; "
             f"border-radius: 4px; }} QFrame#{name} QLabel {{ color: {text}; }}"
         )
-        self.label = QLabel()
-        self.label.setWordWrap(True)
+        self.label = label(wrap=True)
         self.button = QPushButton(button)
         self.button.setAutoDefault(False)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(8, 4, 4, 4)
-        row.addWidget(self.label, 1)
-        row.addWidget(self.button)
+        hbox((self.label, 1), self.button, margins=(8, 4, 4, 4), parent=self)
         self.hide()
 
     def say(self, message: str) -> None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -43,6 +44,7 @@ from desktop.views.kit.layout import (
     holder,
     label,
     line_edit,
+    named,
     tab_order,
     vbox,
 )
@@ -64,8 +66,6 @@ log = logging.getLogger(__name__)
 
 CONNECTION_GROUP = "connection"
 DEMO_GROUP = "demo"
-
-Named = TypeVar("Named", bound=QObject)
 
 #: A failure that is a bug: the runner shows the details, the dialog says where they are.
 SOMETHING_WRONG = "Something went wrong while connecting. Details are in the log."
@@ -104,12 +104,6 @@ def open_workspace(settings: ConnectionSettings) -> Workspace:
     return Workspace.open(settings)
 
 
-def _named(thing: Named, name: str) -> Named:
-    """``thing`` with an object name, for the style sheet and for UI automation."""
-    thing.setObjectName(name)
-    return thing
-
-
 def refused_field(exc: KnownError) -> str:
     """The field a refused login is about, or "general" when it is about none of them.
 
@@ -140,10 +134,7 @@ def _beside(form: QFormLayout, box: FieldBox, field: QLayout | None = None) -> N
     layout = box.layout()
     if layout is not None:
         layout.removeWidget(box.caption)
-    if field is None:
-        form.addRow(box.caption, box)
-    else:
-        form.addRow(box.caption, field)
+    form.addRow(box.caption, box if field is None else field)
 
 
 class KeyringPassword:
@@ -165,7 +156,7 @@ class KeyringPassword:
         self.available = False  # the keyring said it can keep passwords
         self.filled_in = False  # the password field holds what the keyring kept
         self._connecting = False
-        self.check = _named(QCheckBox("&Remember password"), "rememberCheck")
+        self.check = named(QCheckBox("&Remember password"), "rememberCheck")
         self.check.setEnabled(False)
         self.check.setToolTip("Checking the password store…")
 
@@ -267,12 +258,10 @@ class LoginDialog(FormDialog):
         if demo is None:  # the demo password is published: there is nothing to remember
             self.keyring.start()
 
-    # -- layout -------------------------------------------------------------
-
     def _build(self) -> None:
         if self.save_button is None:  # pragma: no cover - a login is never read-only
             raise RuntimeError("The login dialog needs its Log in button.")
-        self.login_button = _named(self.save_button, "loginButton")
+        self.login_button = named(self.save_button, "loginButton")
         self.quit_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.quit_button.setText("Quit")
         body = vbox(
@@ -285,7 +274,7 @@ class LoginDialog(FormDialog):
             margins=(28, 18, 28, 22),
             spacing=12,
         )
-        vbox(self._build_banner(), _named(holder(body), "loginBody"), spacing=0, parent=self)
+        vbox(self._build_banner(), named(holder(body), "loginBody"), spacing=0, parent=self)
         for plain in (self.open_demo_button, self.browse_button):
             plain.setAutoDefault(False)  # Enter means "Log in", even while one has the focus
         self._connect_fields()
@@ -299,7 +288,7 @@ class LoginDialog(FormDialog):
         titles = vbox(
             label("ParkDesk", name="loginTitle"), label(subtitle, name="loginSubtitle"), spacing=2
         )
-        banner = _named(QFrame(), "loginBanner")
+        banner = named(QFrame(), "loginBanner")
         hbox(logo, (titles, 1), margins=(28, 20, 28, 18), spacing=14, parent=banner)
         return banner
 
@@ -307,19 +296,19 @@ class LoginDialog(FormDialog):
         """What this window connects to, when it is not the office's server as usual."""
         self.intro = label(name="loginNotice", wrap=True)
         self.intro.hide()
-        self.open_demo_button = _named(
+        self.open_demo_button = named(
             button("Open the demo database", self._open_demo, visible=False), "openDemoButton"
         )
         return vbox(self.intro, hbox(self.open_demo_button, STRETCH), spacing=8)
 
     def _build_form(self) -> QFormLayout:
-        self.host_edit = _named(line_edit(placeholder="db.parking.example.edu"), "hostEdit")
-        self.port_edit = _named(line_edit(placeholder="5432"), "portEdit")
+        self.host_edit = named(line_edit(placeholder="db.parking.example.edu"), "hostEdit")
+        self.port_edit = named(line_edit(placeholder="5432"), "portEdit")
         self.port_edit.setMaximumWidth(90)
-        self.database_edit = _named(line_edit(placeholder="parkdesk"), "databaseEdit")
-        self.demo_combo = _named(QComboBox(), "demoLoginCombo")
-        self.login_edit = _named(line_edit(placeholder="your staff login"), "loginEdit")
-        self.password_edit = _named(line_edit(), "passwordEdit")
+        self.database_edit = named(line_edit(placeholder="parkdesk"), "databaseEdit")
+        self.demo_combo = named(QComboBox(), "demoLoginCombo")
+        self.login_edit = named(line_edit(placeholder="your staff login"), "loginEdit")
+        self.password_edit = named(line_edit(), "passwordEdit")
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.keyring = KeyringPassword(self, self.runner, self.password_edit, self.entered_profile)
         self.remember_check = self.keyring.check
@@ -354,13 +343,14 @@ class LoginDialog(FormDialog):
 
     def _build_advanced(self) -> list[QWidget | QLayout]:
         """The CA certificate, behind an "Advanced" toggle (a demo database needs none)."""
-        self.advanced_button = _named(QToolButton(), "advancedToggle")
+        style, arrow = Qt.ToolButtonStyle.ToolButtonTextBesideIcon, Qt.ArrowType.RightArrow
+        self.advanced_button = named(
+            QToolButton(toolButtonStyle=style, arrowType=arrow), "advancedToggle"
+        )
         self.advanced_button.setText("Advanced")
         self.advanced_button.setCheckable(True)
-        self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
         self.advanced_button.toggled.connect(self._toggle_advanced)
-        self.ca_edit = _named(line_edit(placeholder="default: ~/.postgresql/root.crt"), "caEdit")
+        self.ca_edit = named(line_edit(placeholder="default: ~/.postgresql/root.crt"), "caEdit")
         self.browse_button = button("Browse…", self._browse_ca)
         ca_hint = label(
             "Connections to a server on another computer are encrypted, and the server's "
@@ -377,7 +367,7 @@ class LoginDialog(FormDialog):
         form.setHorizontalSpacing(14)
         _beside(form, ca_box, ca_row)
         form.addRow("", ca_hint)
-        self.advanced = _named(holder(form, visible=False), "advancedSection")
+        self.advanced = named(holder(form, visible=False), "advancedSection")
         if self.demo is not None:
             # The demo server is this computer's: a certificate message is said under the
             # fields, with no section to open for it.
@@ -389,9 +379,7 @@ class LoginDialog(FormDialog):
     def _build_progress(self) -> tuple[QLabel, QProgressBar]:
         """The message about no field in particular, and the bar that runs while connecting."""
         self.general_problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.progress = _named(QProgressBar(), "loginProgress")
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
+        self.progress = named(QProgressBar(maximum=0, textVisible=False), "loginProgress")
         self.progress.setFixedHeight(4)
         self.progress.hide()
         return self.general_problem, self.progress
@@ -402,12 +390,11 @@ class LoginDialog(FormDialog):
         server = (self.host_edit, self.port_edit, self.database_edit)
         person = (self.login_edit, self.password_edit, self.remember_check)
         tab_order(*server, *demo, *person, self.login_button, self.quit_button, *advanced)
-        self.host_edit.textEdited.connect(lambda _text: self._server_or_login_edited("host"))
-        self.port_edit.textEdited.connect(lambda _text: self._server_or_login_edited("port"))
-        self.database_edit.textEdited.connect(
-            lambda _text: self._server_or_login_edited("database")
+        named_edits = zip(
+            ("host", "port", "database", "login"), (*server, self.login_edit), strict=True
         )
-        self.login_edit.textEdited.connect(lambda _text: self._server_or_login_edited("login"))
+        for name, edit in named_edits:
+            edit.textEdited.connect(partial(self._server_or_login_edited, name))
         self.password_edit.textEdited.connect(self._password_edited)
         self.ca_edit.textEdited.connect(lambda _text: self._edited("sslrootcert"))
         self.login_edit.editingFinished.connect(self.keyring.look_up)
@@ -446,20 +433,6 @@ class LoginDialog(FormDialog):
         else:
             self.login_edit.setFocus()
 
-    # -- reading the fields -------------------------------------------------
-
-    @property
-    def _edits(self) -> tuple[QLineEdit, ...]:
-        """The text fields, in screen order."""
-        return (
-            self.host_edit,
-            self.port_edit,
-            self.database_edit,
-            self.login_edit,
-            self.password_edit,
-            self.ca_edit,
-        )
-
     def entered_profile(self) -> ConnectionProfile:
         """The fields as typed (the port may be garbage: see :meth:`check`)."""
         try:
@@ -496,8 +469,6 @@ class LoginDialog(FormDialog):
             ),
         )
         return [FieldProblem(name, message) for name, ok, message in checks if not ok]
-
-    # -- logging in -----------------------------------------------------------
 
     @property
     def busy(self) -> bool:
@@ -568,8 +539,6 @@ class LoginDialog(FormDialog):
         save_profile(profile)
         self.keyring.keep(profile, password)
 
-    # -- problems and state -------------------------------------------------------
-
     def show_problems(self, problems: Iterable[FieldProblem]) -> None:
         problems = list(problems)
         if "sslrootcert" in self.boxes and any(p.field == "sslrootcert" for p in problems):
@@ -579,11 +548,13 @@ class LoginDialog(FormDialog):
     def _set_busy(self, busy: bool) -> None:
         super()._set_busy(busy)
         self.progress.setVisible(busy)
-        for widget in (*self._edits, self.demo_combo, self.open_demo_button):
+        server = (self.host_edit, self.port_edit, self.database_edit)
+        person = (self.login_edit, self.password_edit, self.ca_edit)
+        for widget in (*server, *person, self.demo_combo, self.open_demo_button):
             widget.setEnabled(not busy)
         self.keyring.set_connecting(busy)
 
-    def _server_or_login_edited(self, name: str) -> None:
+    def _server_or_login_edited(self, name: str, _text: str = "") -> None:
         self._edited(name)
         self.keyring.server_or_login_edited()
 

@@ -8,18 +8,21 @@ banner says so until it is back.
 
 from __future__ import annotations
 
+import importlib
 import logging
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStackedWidget,
     QVBoxLayout,
@@ -27,11 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import __version__
+from desktop.views.kit.layout import hbox, label, named, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import DeskHeader, EmptyState, StateDot, app_icon, app_settings
 
 if TYPE_CHECKING:
     from desktop.services.workspace import Workspace
+    from desktop.views.kit.desk import Desk
     from desktop.views.kit.live import LiveChanges
 
 log = logging.getLogger(__name__)
@@ -70,6 +75,25 @@ DEFAULT_WIDTH, DEFAULT_HEIGHT = 1200, 780
 SIDEBAR_WIDTH = 220
 #: desktop.views.kit.live.STATE_TITLES, not imported here: it pulls in the database layer.
 LIVE_TITLES = ("Live", "Connecting…", "Offline — reconnecting")
+LIVE_TIPS = {
+    "live": "Changes made by anyone appear here as they happen.",
+    "connecting": "Connecting to the database for live changes…",
+    "offline": "The connection to the database was lost; ParkDesk keeps retrying.",
+}
+#: Desk key -> the module and class of its desk, imported when the desk is first opened.
+DESK_CLASSES = {
+    "parkers": ("desktop.views.parkers.desk", "ParkerDesk"),
+    "staff": ("desktop.views.staff.desk", "StaffDesk"),
+    "permits": ("desktop.views.permits.desk", "PermitDesk"),
+    "cash_drawer": ("desktop.views.cash_drawer.desk", "CashDrawerDesk"),
+    "plate_check": ("desktop.views.plate_check.desk", "PlateCheckDesk"),
+    "permit_setup": ("desktop.views.setup.desk", "PermitSetupDesk"),
+}
+
+
+def _titles(key: str) -> tuple[str, str]:
+    """A desk's navigation title and the line saying what it is for."""
+    return DESK_TITLES.get(key, (key.title(), ""))
 
 
 def default_size(widget: QWidget) -> QSize:
@@ -122,101 +146,56 @@ class MainWindow(QMainWindow):
         if self._owns_live:
             self.live.start()
 
-    # -- layout -------------------------------------------------------------------
-
     def _build(self) -> None:
-        central = QWidget()
-        central.setObjectName("mainCentral")
-        outer = QVBoxLayout(central)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(0)
-        self._build_banner()
-        outer.addWidget(self.banner)
-        body = QHBoxLayout()
-        body.setContentsMargins(0, 0, 0, 0)
-        body.setSpacing(0)
-        outer.addLayout(body, 1)
-        self._build_sidebar()
-        body.addWidget(self.sidebar)
-        body.addWidget(self._build_content(), 1)
+        self.banner = named(QFrame(), "offlineBanner")
+        self.banner_label = label(OFFLINE_BANNER, name="offlineBannerText")
+        hbox((self.banner_label, 1), margins=(16, 8, 16, 8), parent=self.banner)
+        self.banner.setVisible(False)
+        central = named(QWidget(), "mainCentral")
+        body = hbox(self._build_sidebar(), (self._build_content(), 1), spacing=0)
+        vbox(self.banner, (body, 1), spacing=0, parent=central)
         self.setCentralWidget(central)
         self._build_status_bar()
 
-    def _build_banner(self) -> None:
-        self.banner = QFrame()
-        self.banner.setObjectName("offlineBanner")
-        banner_layout = QHBoxLayout(self.banner)
-        banner_layout.setContentsMargins(16, 8, 16, 8)
-        self.banner_label = QLabel(OFFLINE_BANNER)
-        self.banner_label.setObjectName("offlineBannerText")
-        banner_layout.addWidget(self.banner_label, 1)
-        self.banner.setVisible(False)
-
-    def _build_sidebar(self) -> None:
-        self.sidebar = QFrame()
-        self.sidebar.setObjectName("deskSidebar")
+    def _build_sidebar(self) -> QFrame:
+        self.sidebar = named(QFrame(), "deskSidebar")
         self.sidebar.setFixedWidth(SIDEBAR_WIDTH)
-        side = QVBoxLayout(self.sidebar)
-        side.setContentsMargins(0, 0, 0, 0)
-        side.setSpacing(0)
-        brand = QWidget()
-        brand.setObjectName("brand")
-        brand_layout = QHBoxLayout(brand)
-        brand_layout.setContentsMargins(18, 18, 18, 18)
-        brand_layout.setSpacing(10)
         logo = QLabel()
         logo.setPixmap(app_icon().pixmap(30, 30))
-        brand_name = QLabel("ParkDesk")
-        brand_name.setObjectName("brandName")
-        brand_layout.addWidget(logo)
-        brand_layout.addWidget(brand_name, 1)
-        side.addWidget(brand)
-        self.nav = QListWidget()
-        self.nav.setObjectName("deskNav")
+        brand = named(QWidget(), "brand")
+        hbox(logo, (label("ParkDesk", name="brandName"), 1), margins=18, spacing=10, parent=brand)
+        self.nav = named(QListWidget(), "deskNav")
         self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         for index, key in enumerate(self.desk_keys):
-            title = DESK_TITLES.get(key, (key.title(), ""))[0]
-            item = QListWidgetItem(title)
+            item = QListWidgetItem(_titles(key)[0])
             item.setData(Qt.ItemDataRole.UserRole, key)
             if index < MAX_DESK_SHORTCUTS:
-                item.setToolTip(f"{title} (Ctrl+{index + 1})")
+                item.setToolTip(f"{_titles(key)[0]} (Ctrl+{index + 1})")
             self.nav.addItem(item)
-        side.addWidget(self.nav, 1)
-        person = QWidget()
-        person.setObjectName("sidebarPerson")
-        person_layout = QVBoxLayout(person)
-        person_layout.setContentsMargins(18, 12, 18, 16)
-        person_layout.setSpacing(2)
-        name = QLabel(self.identity.full_name or self.identity.login)
-        name.setObjectName("sidebarName")
-        roles = QLabel(self.identity.role_titles())
-        roles.setObjectName("sidebarRoles")
-        roles.setWordWrap(True)
-        person_layout.addWidget(name)
-        person_layout.addWidget(roles)
-        side.addWidget(person)
+        person = named(QWidget(), "sidebarPerson")
+        vbox(
+            label(self.identity.full_name or self.identity.login, name="sidebarName"),
+            label(self.identity.role_titles(), name="sidebarRoles", wrap=True),
+            margins=(18, 12, 18, 16),
+            spacing=2,
+            parent=person,
+        )
+        vbox(brand, (self.nav, 1), person, spacing=0, parent=self.sidebar)
+        return self.sidebar
 
     def _build_content(self) -> QWidget:
-        content = QWidget()
-        content.setObjectName("content")
-        content_layout = QVBoxLayout(content)
-        content_layout.setContentsMargins(0, 0, 0, 0)
-        content_layout.setSpacing(0)
+        content = named(QWidget(), "content")
         self.header = DeskHeader()
-        content_layout.addWidget(self.header)
-        self.stack = QStackedWidget()
-        self.stack.setObjectName("deskStack")
-        content_layout.addWidget(self.stack, 1)
+        self.stack = named(QStackedWidget(), "deskStack")
+        vbox(self.header, (self.stack, 1), spacing=0, parent=content)
         self._holders: list[QVBoxLayout] = []
+        self.no_desk_page: EmptyState | None = None
+        for _key in self.desk_keys:
+            holder = QWidget()
+            # Desks line up with the header title (24 px in, with their own 8 px).
+            self._holders.append(vbox(margins=(16, 4, 16, 8), parent=holder))
+            self.stack.addWidget(holder)
         if self.desk_keys:
-            for _key in self.desk_keys:
-                holder = QWidget()
-                holder_layout = QVBoxLayout(holder)
-                # Desks line up with the header title (24 px in, with their own 8 px).
-                holder_layout.setContentsMargins(16, 4, 16, 8)
-                self._holders.append(holder_layout)
-                self.stack.addWidget(holder)
-            self.no_desk_page: EmptyState | None = None
             self.nav.currentRowChanged.connect(self._desk_chosen)
         else:
             self.header.set_text("No desk for this login", "")
@@ -235,59 +214,48 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         status.setObjectName("statusBar")
         status.setSizeGripEnabled(True)
-        self.server_label = QLabel(
-            f"Server {self.identity.server} · database {self.identity.database}"
+        identity = self.identity
+        self.server_label = label(
+            f"Server {identity.server} · database {identity.database}", name="statusServer"
         )
-        self.server_label.setObjectName("statusServer")
-        who = self.identity.login
-        if self.identity.full_name:
-            who = f"{self.identity.full_name} ({self.identity.login})"
-        self.login_label = QLabel(f"Logged in as {who} — {self.identity.role_titles()}")
-        self.login_label.setObjectName("statusLogin")
+        who = f"{identity.full_name} ({identity.login})" if identity.full_name else identity.login
+        self.login_label = label(
+            f"Logged in as {who} — {identity.role_titles()}", name="statusLogin"
+        )
         self.live_dot = StateDot()
-        self.live_label = QLabel()
-        self.live_label.setObjectName("statusLive")
+        self.live_label = label(name="statusLive")
         # Wide enough for the longest state, so the status bar does not jump about.
         widest = max(self.live_label.fontMetrics().horizontalAdvance(t) for t in LIVE_TITLES)
         self.live_label.setMinimumWidth(widest + 32)  # the stylesheet pads labels by 8 px
         live_box = QWidget()
-        live_layout = QHBoxLayout(live_box)
-        live_layout.setContentsMargins(8, 0, 4, 0)
-        live_layout.setSpacing(6)
-        live_layout.addWidget(self.live_dot)
-        live_layout.addWidget(self.live_label)
+        hbox(self.live_dot, self.live_label, margins=(8, 0, 4, 0), spacing=6, parent=live_box)
         status.addWidget(self.server_label)
         status.addWidget(self.login_label)
         status.addPermanentWidget(live_box)
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.logout_action = QAction("&Log out", self)
-        self.logout_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
-        self.logout_action.triggered.connect(self.log_out)
-        file_menu.addAction(self.logout_action)
-        file_menu.addSeparator()
-        self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.quit_action.triggered.connect(self.close)
-        file_menu.addAction(self.quit_action)
+        def add(menu: QMenu, text: str, slot: Callable[[], object], key: str = "") -> QAction:
+            action = QAction(text, self)
+            menu.addAction(action)
+            if key:
+                action.setShortcut(QKeySequence(key))
+            action.triggered.connect(lambda _checked=False: slot())
+            return action
 
+        file_menu = self.menuBar().addMenu("&File")
+        self.logout_action = add(file_menu, "&Log out", self.log_out, "Ctrl+Shift+L")
+        file_menu.addSeparator()
+        self.quit_action = add(file_menu, "&Quit", self.close, "Ctrl+Q")
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.desk_actions: list[QAction] = []
         if self.desk_keys:
             go_menu = self.menuBar().addMenu("&Desks")
             for index, key in enumerate(self.desk_keys[:MAX_DESK_SHORTCUTS]):
-                action = QAction(DESK_TITLES.get(key, (key.title(), ""))[0], self)
-                action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
-                action.triggered.connect(lambda _=False, i=index: self.show_desk_at(i))
-                go_menu.addAction(action)
-                self.desk_actions.append(action)
-
+                slot = partial(self.show_desk_at, index)
+                self.desk_actions.append(add(go_menu, _titles(key)[0], slot, f"Ctrl+{index + 1}"))
         help_menu = self.menuBar().addMenu("&Help")
-        self.about_action = QAction("&About ParkDesk", self)
+        self.about_action = add(help_menu, "&About ParkDesk", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.about_action.triggered.connect(self.show_about)
-        help_menu.addAction(self.about_action)
 
     def _restore_geometry(self) -> None:
         settings = app_settings()
@@ -299,8 +267,6 @@ class MainWindow(QMainWindow):
             self.show_desk(last if last in self.desk_keys else self.desk_keys[0])
         else:
             self.setWindowTitle("ParkDesk")
-
-    # -- desks ---------------------------------------------------------------------
 
     def desk_titles(self) -> list[str]:
         """The navigation as the person sees it."""
@@ -326,7 +292,7 @@ class MainWindow(QMainWindow):
         if not 0 <= row < len(self.desk_keys):
             return
         key = self.desk_keys[row]
-        title, subtitle = DESK_TITLES.get(key, (key.title(), ""))
+        title, subtitle = _titles(key)
         if not self.identity.can_edit(key):
             subtitle = f"{subtitle} {READ_ONLY_NOTE}".strip()
         self.header.set_text(title, subtitle)
@@ -338,31 +304,11 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(row)
 
     def _create_desk(self, key: str) -> QWidget:
+        module, name = DESK_CLASSES.get(key, ("", ""))
         try:
-            if key == "parkers":
-                from desktop.views.parkers.desk import ParkerDesk
-
-                return ParkerDesk(self.workspace, self.runner, self.live)
-            if key == "staff":
-                from desktop.views.staff.desk import StaffDesk
-
-                return StaffDesk(self.workspace, self.runner, self.live)
-            if key == "permits":
-                from desktop.views.permits.desk import PermitDesk
-
-                return PermitDesk(self.workspace, self.runner, self.live)
-            if key == "cash_drawer":
-                from desktop.views.cash_drawer.desk import CashDrawerDesk
-
-                return CashDrawerDesk(self.workspace, self.runner, self.live)
-            if key == "plate_check":
-                from desktop.views.plate_check.desk import PlateCheckDesk
-
-                return PlateCheckDesk(self.workspace, self.runner, self.live)
-            if key == "permit_setup":
-                from desktop.views.setup.desk import PermitSetupDesk
-
-                return PermitSetupDesk(self.workspace, self.runner, self.live)
+            if module:
+                desk: type[Desk] = getattr(importlib.import_module(module), name)
+                return desk(self.workspace, self.runner, self.live)
         except ImportError:
             log.exception("desk %s could not be loaded", key)
         return EmptyState(
@@ -370,8 +316,6 @@ class MainWindow(QMainWindow):
             "This version of ParkDesk could not open it. The details are in the log file; "
             "please pass them on to your administrator.",
         )
-
-    # -- live state -----------------------------------------------------------------
 
     def show_live_state(self, state: str) -> None:
         from desktop.views.kit.live import LIVE, OFFLINE, STATE_TITLES
@@ -381,13 +325,7 @@ class MainWindow(QMainWindow):
         self.live_label.setProperty("state", state)
         self.live_label.style().unpolish(self.live_label)
         self.live_label.style().polish(self.live_label)
-        self.live_label.setToolTip(
-            {
-                "live": "Changes made by anyone appear here as they happen.",
-                "connecting": "Connecting to the database for live changes…",
-                "offline": "The connection to the database was lost; ParkDesk keeps retrying.",
-            }.get(state, "")
-        )
+        self.live_label.setToolTip(LIVE_TIPS.get(state, ""))
         # The banner stays up through reconnect attempts until the connection is live again.
         if state == OFFLINE:
             self.banner.setVisible(True)
@@ -397,8 +335,6 @@ class MainWindow(QMainWindow):
     @property
     def live_text(self) -> str:
         return self.live_label.text()
-
-    # -- actions ----------------------------------------------------------------------
 
     def show_about(self) -> None:
         QMessageBox.about(

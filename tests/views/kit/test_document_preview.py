@@ -134,19 +134,28 @@ def test_cancelled_save_writes_nothing(
     assert not list(tmp_path.rglob("*.pdf"))
 
 
+def print_to_file(monkeypatch: pytest.MonkeyPatch, printed: Path, *pages: int) -> None:
+    """The clerk picks "print to file" (only ``pages``, when given) in the print dialog;
+    the printer is the one the preview set up."""
+
+    def accept(print_dialog: QPrintDialog) -> int:
+        printer = print_dialog.printer()
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(printed))
+        if pages:
+            printer.setResolution(72)
+            printer.setPrintRange(QPrinter.PrintRange.PageRange)
+            printer.setFromTo(pages[0], pages[-1])
+        return QDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(QPrintDialog, "exec", accept)
+
+
 def test_print_paints_every_page(
     qtbot: QtBot, report: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     printed = tmp_path / "printed.pdf"
-
-    def accept(print_dialog: QPrintDialog) -> int:
-        # The clerk picks "print to file"; the printer is the one the preview set up.
-        printer = print_dialog.printer()
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(printed))
-        return QDialog.DialogCode.Accepted.value
-
-    monkeypatch.setattr(QPrintDialog, "exec", accept)
+    print_to_file(monkeypatch, printed)
     dialog = open_preview(qtbot, report)
     dialog.print_button.click()
     assert printed.stat().st_size > 0
@@ -157,17 +166,7 @@ def test_print_of_a_page_range(
     qtbot: QtBot, report: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     printed = tmp_path / "page-two.pdf"
-
-    def accept_page_two(print_dialog: QPrintDialog) -> int:
-        printer = print_dialog.printer()
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(printed))
-        printer.setResolution(72)
-        printer.setPrintRange(QPrinter.PrintRange.PageRange)
-        printer.setFromTo(2, 2)
-        return QDialog.DialogCode.Accepted.value
-
-    monkeypatch.setattr(QPrintDialog, "exec", accept_page_two)
+    print_to_file(monkeypatch, printed, 2)
     dialog = open_preview(qtbot, report)
     dialog.print_button.click()
     assert page_count(printed.read_bytes()) == 1

@@ -257,15 +257,20 @@ def test_schema_newer_than_the_program_is_explained(
     assert dialog.isVisible()
 
 
-def test_tab_order_follows_the_form(open_dialog: Callable[..., LoginDialog]) -> None:
-    dialog = open_dialog(ConnectionProfile("db.example.edu", 5432, "parkdesk", "alice"))
+def _tab_chain(dialog: LoginDialog, length: int) -> list[QWidget]:
+    """The first ``length`` controls Tab visits from the server field on."""
     chain: list[QWidget] = []
     widget: QWidget = dialog.host_edit
-    while len(chain) < 7:
+    while len(chain) < length:
         if widget.isVisible() and widget.focusPolicy() & widget.focusPolicy().TabFocus:
             chain.append(widget)
         widget = widget.nextInFocusChain()
-    assert chain == [
+    return chain
+
+
+def test_tab_order_follows_the_form(open_dialog: Callable[..., LoginDialog]) -> None:
+    dialog = open_dialog(ConnectionProfile("db.example.edu", 5432, "parkdesk", "alice"))
+    assert _tab_chain(dialog, 7) == [
         dialog.host_edit,
         dialog.port_edit,
         dialog.database_edit,
@@ -281,13 +286,7 @@ def test_demo_tab_order_passes_through_the_demo_login(
 ) -> None:
     demo = DemoAccess("demo-password", (("Clerk", "demo_clerk"),))
     dialog = open_dialog(ConnectionProfile("localhost", 5999, "parkdesk"), demo=demo)
-    chain: list[QWidget] = []
-    widget: QWidget = dialog.host_edit
-    while len(chain) < 8:
-        if widget.isVisible() and widget.focusPolicy() & widget.focusPolicy().TabFocus:
-            chain.append(widget)
-        widget = widget.nextInFocusChain()
-    assert chain == [
+    assert _tab_chain(dialog, 8) == [
         dialog.host_edit,
         dialog.port_edit,
         dialog.database_edit,
