@@ -1,24 +1,13 @@
 """Item models of the parker desk: search results paged in lazily, and a parker's vehicles.
 
-The results model keeps the rows fetched so far and asks for the next keyset
-page only when a view scrolls near the end (``canFetchMore``/``fetchMore``); the
-query runs on the operation runner, never inside ``data()``. Every search or
-refresh bumps a generation counter so a slow answer to an older query is
-dropped instead of overwriting newer results.
+The results model keeps the rows fetched so far and asks for the next keyset page only
+when a view scrolls near the end, off the GUI thread; an answer to an older query is
+dropped instead of overwriting newer results (the kit's :class:`PagedRowsModel`).
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
-from PySide6.QtCore import (
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-)
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 from desktop.services.parkers import (
@@ -31,25 +20,6 @@ from desktop.services.parkers import (
 )
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Column, Page, PagedRowsModel, RowsModel
-
-log = logging.getLogger(__name__)
-
-_Index = QModelIndex | QPersistentModelIndex
-
-#: Role that hands back the parker or vehicle id of a row.
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
-
-#: A refresh reloads everything already on screen in one query, up to this many rows.
-REFRESH_LIMIT = 2000
-
-
-#: Inactive parkers and removed vehicles are greyed (the style sheet's disabled text colour).
-INACTIVE_COLOUR = "#8a94a6"
-
-
-def _dimmed() -> QColor:
-    return QColor(INACTIVE_COLOUR)
-
 
 Cursor = tuple[int, str, str, int]
 
@@ -69,8 +39,8 @@ class ParkerResultsModel(PagedRowsModel[ParkerSummary, Cursor]):
         parent: QObject | None = None,
     ) -> None:
         self.service = service
-        self._query = ""
-        self._include_inactive = False
+        self.query = ""
+        self.include_inactive = False
         super().__init__(
             [
                 Column("Name", lambda s: s.name, samples=("Okonkwo-Smith, Alexandra",)),
@@ -89,53 +59,23 @@ class ParkerResultsModel(PagedRowsModel[ParkerSummary, Cursor]):
                     samples=tuple(MATCH_TITLES.values()),
                 ),
                 Column(
-                    "Status",
-                    lambda s: "Active" if s.active else "Inactive",
-                    samples=("Inactive",),
+                    "Status", lambda s: "Active" if s.active else "Inactive", samples=("Inactive",)
                 ),
             ],
             self._fetch_results,
             runner,
             page_size=page_size,
-            refresh_limit=REFRESH_LIMIT,
             key=lambda s: s.id,
             dimmed=lambda s: not s.active,
             dialog_parent=dialog_parent,
             parent=parent,
         )
-        #: A page, a fresh search or a refresh has arrived (rows may be unchanged).
-        self.results_arrived = self.rows_arrived
-
-    # -- state the desk shows -----------------------------------------------------
-
-    @property
-    def query(self) -> str:
-        return self._query
-
-    @property
-    def include_inactive(self) -> bool:
-        return self._include_inactive
-
-    @property
-    def is_searching(self) -> bool:
-        """A query is in force (the desk shows results rather than its prompt)."""
-        return bool(self._query)
-
-    @property
-    def has_results(self) -> bool:
-        """The current query has answered at least once (so "no rows" means "no match")."""
-        return self.answered
-
-    def summary(self, row: int) -> ParkerSummary:
-        return self.row(row)
-
-    # -- asking -----------------------------------------------------------------
 
     def search(self, query: str, include_inactive: bool = False) -> None:
         """Start a new search; an empty query clears the results back to the prompt."""
-        self._query = " ".join(query.split())
-        self._include_inactive = include_inactive
-        if not self._query:
+        self.query = " ".join(query.split())
+        self.include_inactive = include_inactive
+        if not self.query:
             self.clear()
             self.rows_arrived.emit()
             return
@@ -143,27 +83,21 @@ class ParkerResultsModel(PagedRowsModel[ParkerSummary, Cursor]):
 
     def refresh(self) -> None:
         """Re-run the current query, replacing the rows on screen only when the answer is in."""
-        if self._query:
+        if self.query:
             super().refresh()
 
     def _fetch_results(self, after: Cursor | None, limit: int) -> Page[ParkerSummary, Cursor]:
         # Runs off the GUI thread: read what was asked when the request was made.
         page = self.service.search(
-            self._query, after=after, limit=limit, include_inactive=self._include_inactive
+            self.query, after=after, limit=limit, include_inactive=self.include_inactive
         )
         return Page(page.rows, page.next_cursor)
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == ID_ROLE:
-            row = self.row_at(index.row()) if index.isValid() else None
-            return row.id if row is not None else None
-        return super().data(index, role)
-
     def _match_words(self, summary: ParkerSummary) -> str | None:
-        return MATCH_TITLES.get(summary.match_rank, "") if self._query else None
+        return MATCH_TITLES.get(summary.match_rank, "") if self.query else None
 
     def _match_tooltip(self, summary: ParkerSummary) -> str | None:
-        if self._query and summary.match_rank == 1:
+        if self.query and summary.match_rank == 1:
             return "A plate that differs only by look-alike characters (0/O, 1/I, 5/S, …)"
         return self._match_words(summary)
 
@@ -178,7 +112,7 @@ class VehicleTableModel(RowsModel[VehicleRecord]):
             [
                 Column(
                     "Plate",
-                    plate_title,
+                    lambda v: v.plate_display,
                     tooltip=plate_tooltip,
                     samples=("ON ABCD123", *PLATE_STATUS_TITLES.values()),
                 ),
@@ -194,23 +128,6 @@ class VehicleTableModel(RowsModel[VehicleRecord]):
             dimmed=lambda v: not v.active,
             parent=parent,
         )
-
-    def set_vehicles(self, vehicles: tuple[VehicleRecord, ...] | list[VehicleRecord]) -> None:
-        self.set_rows(vehicles)
-
-    def vehicle(self, row: int) -> VehicleRecord:
-        return self.row(row)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == ID_ROLE:
-            row = self.row_at(index.row()) if index.isValid() else None
-            return row.id if row is not None else None
-        return super().data(index, role)
-
-
-def plate_title(vehicle: VehicleRecord) -> str:
-    """'ON ABCD123', or 'Plate unreadable' / 'No plate'."""
-    return vehicle.plate_display
 
 
 def plate_tooltip(vehicle: VehicleRecord) -> str:

@@ -10,17 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QWidget
 
 from desktop.services.parkers import ParkerService
+from desktop.views.kit.layout import hbox, label, stack, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import EmptyState
@@ -68,39 +61,28 @@ class ParkerSearch(QWidget):
         self.results.setMinimumHeight(self.results.verticalHeader().defaultSectionSize() * 3)
         self.empty_state = EmptyState("", "")
         self.empty_state.title.setTextFormat(Qt.TextFormat.PlainText)  # it quotes what was typed
-        self.results_stack = QStackedWidget()
-        self.results_stack.addWidget(self.results)
-        self.results_stack.addWidget(self.empty_state)
-        self.result_info = QLabel()
-        self.result_info.setObjectName("countLabel")
+        self.results_stack = stack(self.results, self.empty_state)
+        self.result_info = label(name="countLabel")
+        vbox(
+            hbox((self.search, 1), self.include_inactive, *buttons),
+            (self.results_stack, 1),
+            self.result_info,
+            margins=(0, 0, 4, 4),
+            parent=self,
+        )
 
-        row = QHBoxLayout()
-        row.addWidget(self.search, 1)
-        row.addWidget(self.include_inactive)
-        for button in buttons:
-            row.addWidget(button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 4, 4)
-        layout.addLayout(row)
-        layout.addWidget(self.results_stack, 1)
-        layout.addWidget(self.result_info)
-
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._timer.timeout.connect(self.search_now)
         self.search.textEdited.connect(lambda _text: self._timer.start())
         self.search.returnPressed.connect(self._entered)
         self.include_inactive.toggled.connect(lambda _on: self.search_now())
         self.results_model.modelReset.connect(self.select_open)
-        self.results_model.results_arrived.connect(self._arrived)
+        self.results_model.rows_arrived.connect(self._arrived)
         self.results_model.loading_changed.connect(lambda _busy: self._update_info())
         self.results.activated.connect(self._chosen)
         self.results.clicked.connect(self._chosen)
         self.results.selectionModel().currentRowChanged.connect(self._moved)
         self._update_state()
-
-    # -- page size (tests and slow links set it smaller) -----------------------------------
 
     @property
     def page_size(self) -> int:
@@ -109,8 +91,6 @@ class ParkerSearch(QWidget):
     @page_size.setter
     def page_size(self, size: int) -> None:
         self.results_model.page_size = size
-
-    # -- searching ---------------------------------------------------------------------------
 
     def focus(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -122,11 +102,7 @@ class ParkerSearch(QWidget):
         query = " ".join(self.search.text().split())
         include_inactive = self.include_inactive.isChecked()
         model = self.results_model
-        if (
-            model.is_searching == bool(query)
-            and model.query == query
-            and model.include_inactive == include_inactive
-        ):
+        if (model.query, model.include_inactive) == (query, include_inactive):
             return
         model.search(query, include_inactive)
         self._update_state()
@@ -141,7 +117,7 @@ class ParkerSearch(QWidget):
         model = self.results_model
         if model.rowCount() > 0 and not model.loading:
             self._first()
-        elif model.is_searching:
+        elif model.query:
             self._first_wanted = True
             if not self.enter_opens_first:
                 self.results.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -151,7 +127,7 @@ class ParkerSearch(QWidget):
         self.results_stack.setCurrentWidget(self.results)
         if self.enter_opens_first:
             self.results.setCurrentIndex(self.results_model.index(0, 0))
-            self.chosen.emit(self.results_model.summary(0).id)
+            self.chosen.emit(self.results_model.row(0).id)
             return
         self.results.setFocus(Qt.FocusReason.OtherFocusReason)
         if not self.results.currentIndex().isValid():
@@ -164,13 +140,11 @@ class ParkerSearch(QWidget):
         elif self._first_wanted and not self.results_model.loading:
             self._first_wanted = False
 
-    # -- what the results area says ----------------------------------------------------------
-
     def _update_state(self) -> None:
         model = self.results_model
-        if not model.is_searching:
+        if not model.query:
             self._show_empty("Find a parker", self.prompt)
-        elif model.rowCount() == 0 and model.has_results and not model.loading:
+        elif model.rowCount() == 0 and model.answered and not model.loading:
             advice = self.no_match_advice
             if self.include_inactive.isVisibleTo(self) and not model.include_inactive:
                 advice += " Inactive parkers are hidden: tick “Include inactive” to see them too."
@@ -193,24 +167,22 @@ class ParkerSearch(QWidget):
     def _update_info(self) -> None:
         model = self.results_model
         count = model.rowCount()
-        if not model.is_searching or count == 0:
-            text = "Searching…" if model.is_searching and model.loading else ""
+        noun = "parker" if count == 1 else "parkers"
+        if not model.query or count == 0:
+            text = "Searching…" if model.query and model.loading else ""
+        elif model.has_more:
+            text = f"First {count} {noun} — more load as you scroll"
         else:
-            noun = "parker" if count == 1 else "parkers"
             text = f"{count} {noun}"
-            if model.has_more:
-                text = f"First {count} {noun} — more load as you scroll"
         self.result_info.setText(text)
-
-    # -- choosing ----------------------------------------------------------------------------
 
     def _moved(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self._last_selected_id = self.results_model.summary(current.row()).id
+            self._last_selected_id = self.results_model.row(current.row()).id
 
     def _chosen(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.chosen.emit(self.results_model.summary(index.row()).id)
+            self.chosen.emit(self.results_model.row(index.row()).id)
 
     def select_open(self) -> None:
         """Select the open parker again (or the one selected before) if it is listed."""

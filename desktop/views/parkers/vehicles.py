@@ -9,20 +9,14 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
-from desktop.services.errors import (
-    DuplicateCandidate,
-)
-from desktop.services.parkers import (
-    ParkerDetail,
-    ParkerService,
-    VehicleRecord,
-)
+from desktop.services.errors import DuplicateCandidate
+from desktop.services.parkers import ParkerDetail, ParkerService, VehicleRecord
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import failure_while_alive, while_alive
 from desktop.views.parkers.dialogs import CREATE_ANYWAY, DuplicatesDialog, ask_reason
-from desktop.views.parkers.model import VehicleTableModel, plate_title
+from desktop.views.parkers.model import VehicleTableModel
 from desktop.views.parkers.vehicle_dialog import VehicleDialog
 
 
@@ -66,8 +60,15 @@ class VehiclesPanel(QWidget):
             hbox(self.add_button, self.edit_button, self.remove_button, STRETCH),
             visible=editable,
         )
-        title = label("Vehicles", style="font-weight: 600;")
-        vbox(title, self.hint, self.table, self.buttons, STRETCH, spacing=6, parent=self)
+        vbox(
+            label("Vehicles", style="font-weight: 600;"),
+            self.hint,
+            self.table,
+            self.buttons,
+            STRETCH,
+            spacing=6,
+            parent=self,
+        )
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self.table.activated.connect(lambda _index: self.edit())
         self.show_parker(None, new=False)
@@ -82,14 +83,12 @@ class VehiclesPanel(QWidget):
 
     def set_vehicles(self, vehicles: tuple[VehicleRecord, ...], select: int | None = None) -> None:
         keep = self.selected()
-        self.model.set_vehicles(vehicles)
+        self.model.set_rows(vehicles)
         self.select(select if select is not None else (keep.id if keep else None))
 
     def selected(self) -> VehicleRecord | None:
         index = self.table.currentIndex()
-        if not index.isValid() or index.row() >= self.model.rowCount():
-            return None
-        return self.model.vehicle(index.row())
+        return self.model.row_at(index.row()) if index.isValid() else None
 
     def select(self, vehicle_id: int | None) -> None:
         if vehicle_id is not None and self.model.row_of(vehicle_id) is not None:
@@ -105,19 +104,15 @@ class VehiclesPanel(QWidget):
             "Restore" if vehicle is not None and not vehicle.active else "Remove…"
         )
 
-    # -- adding and editing -------------------------------------------------------------------
-
     def add(self) -> None:
-        if self.editable and self.parker is not None:
-            self._open(None)
+        self._open(None)
 
     def edit(self) -> None:
-        vehicle = self.selected()
-        if self.editable and self.parker is not None and vehicle is not None:
+        if (vehicle := self.selected()) is not None:
             self._open(vehicle)
 
     def _open(self, vehicle: VehicleRecord | None) -> None:
-        if self.parker is None:
+        if not self.editable or self.parker is None:
             return
         dialog = VehicleDialog(
             self.service,
@@ -140,24 +135,23 @@ class VehiclesPanel(QWidget):
         dialog.finished.connect(closed)
         dialog.open()
 
-    # -- removing and restoring --------------------------------------------------------------
-
     def toggle_active(self) -> None:
         """Remove the selected vehicle (with a reason), or restore a removed one."""
         vehicle, parker = self.selected(), self.parker
         if not self.editable or vehicle is None or parker is None:
             return
-        reason = ""
-        if vehicle.active:
-            answer = self.ask_reason(
+        reason = (
+            self.ask_reason(
                 "Remove vehicle",
-                f"Why is {plate_title(vehicle)} being removed from {parker.name}? "
+                f"Why is {vehicle.plate_display} being removed from {parker.name}? "
                 "The vehicle stays on record as removed.",
                 "Remove",
             )
-            if answer is None:
-                return
-            reason = answer
+            if vehicle.active
+            else ""
+        )
+        if reason is None:
+            return
         service = self.service
 
         def failed(_exc: BaseException) -> bool:
@@ -173,8 +167,6 @@ class VehiclesPanel(QWidget):
             write=True,
             parent=self,
         )
-
-    # -- questions (small methods so tests and other front ends can answer them) ---------------
 
     def confirm_lookalike_plate(
         self, candidates: list[DuplicateCandidate], parent: QWidget | None = None
