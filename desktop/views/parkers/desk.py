@@ -56,12 +56,7 @@ from desktop.views.kit.widgets import (
     failure_while_alive,
     while_alive,
 )
-from desktop.views.parkers.dialogs import (
-    CREATE_ANYWAY,
-    OPEN_EXISTING,
-    DuplicatesDialog,
-    ask_reason,
-)
+from desktop.views.parkers.dialogs import CREATE_ANYWAY, OPEN_EXISTING, DuplicatesDialog, ask_reason
 from desktop.views.parkers.form import ParkerForm
 from desktop.views.parkers.search import ParkerSearch
 from desktop.views.parkers.vehicles import VehiclesPanel

@@ -1,26 +1,107 @@
 """The type-ahead parker search: a field, the results page by page, and what to do next.
 
 Used by the parker desk (to edit a parker) and the permit desk (to sell to one): results
-appear as the clerk types, Enter goes to the first match (opening it, on the permit
-desk), and a refresh from another desk's change keeps the open parker selected.
+appear as the clerk types, page by page off the GUI thread as the list scrolls, Enter goes
+to the first match (opening it, on the permit desk), and a refresh from another desk's
+change keeps the open parker selected.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QWidget
 
-from desktop.services.parkers import ParkerService
+from desktop.services.parkers import AFFILIATION_TITLES, MATCH_TITLES, ParkerService, ParkerSummary
 from desktop.views.kit.layout import hbox, label, stack, vbox
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import DeskTable
+from desktop.views.kit.tables import Column, DeskTable, Page, PagedRowsModel
 from desktop.views.kit.widgets import EmptyState
-from desktop.views.parkers.model import ParkerResultsModel
 
 #: The pause in typing after which the search runs by itself.
 SEARCH_DELAY_MS = 250
+
+
+Cursor = tuple[int, str, str, int]
+
+
+class ParkerResultsModel(PagedRowsModel[ParkerSummary, Cursor]):
+    """Search results: one row per parker, fetched page by page off the GUI thread."""
+
+    NAME, AFFILIATION, CAMPUS_ID, EMAIL, PLATES, MATCH, STATUS = range(7)
+
+    def __init__(
+        self,
+        service: ParkerService,
+        runner: OperationRunner,
+        *,
+        page_size: int = 100,
+        dialog_parent: QWidget | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        self.service = service
+        self.query = ""
+        self.include_inactive = False
+        super().__init__(
+            [
+                Column("Name", lambda s: s.name, samples=("Okonkwo-Smith, Alexandra",)),
+                Column(
+                    "Affiliation",
+                    lambda s: AFFILIATION_TITLES.get(s.affiliation, s.affiliation.title()),
+                    samples=tuple(AFFILIATION_TITLES.values()),
+                ),
+                Column("Campus ID", lambda s: s.campus_id, samples=("S12345678",)),
+                Column("Email", lambda s: s.email, stretch=True),
+                Column("Plates", lambda s: s.plates, samples=("ON ABCD123, QC X1",)),
+                Column(
+                    "Found by",
+                    self._match_words,
+                    tooltip=self._match_tooltip,
+                    samples=tuple(MATCH_TITLES.values()),
+                ),
+                Column(
+                    "Status", lambda s: "Active" if s.active else "Inactive", samples=("Inactive",)
+                ),
+            ],
+            self._fetch_results,
+            runner,
+            page_size=page_size,
+            key=lambda s: s.id,
+            dimmed=lambda s: not s.active,
+            dialog_parent=dialog_parent,
+            parent=parent,
+        )
+
+    def search(self, query: str, include_inactive: bool = False) -> None:
+        """Start a new search; an empty query clears the results back to the prompt."""
+        self.query = " ".join(query.split())
+        self.include_inactive = include_inactive
+        if not self.query:
+            self.clear()
+            self.rows_arrived.emit()
+            return
+        self.reload()
+
+    def refresh(self) -> None:
+        """Re-run the current query, replacing the rows on screen only when the answer is in."""
+        if self.query:
+            super().refresh()
+
+    def _fetch_results(self, after: Cursor | None, limit: int) -> Page[ParkerSummary, Cursor]:
+        # Runs off the GUI thread: read what was asked when the request was made.
+        page = self.service.search(
+            self.query, after=after, limit=limit, include_inactive=self.include_inactive
+        )
+        return Page(page.rows, page.next_cursor)
+
+    def _match_words(self, summary: ParkerSummary) -> str | None:
+        return MATCH_TITLES.get(summary.match_rank, "") if self.query else None
+
+    def _match_tooltip(self, summary: ParkerSummary) -> str | None:
+        if self.query and summary.match_rank == 1:
+            return "A plate that differs only by look-alike characters (0/O, 1/I, 5/S, …)"
+        return self._match_words(summary)
 
 
 class ParkerSearch(QWidget):

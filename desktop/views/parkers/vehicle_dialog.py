@@ -127,16 +127,7 @@ class VehicleDialog(FormDialog):
                 widget = self.boxes[cell] if isinstance(cell, str) else cell
                 grid.addWidget(widget, row, column, 1, 2 if len(cells) == 1 else 1)
         self._finish_layout(grid)
-        tab_order(
-            self.jurisdiction,
-            self.plate_status,
-            self.plate,
-            self.make,
-            self.model,
-            self.colour,
-            self.model_year,
-            self.correction_reason,
-        )
+        tab_order(*(self._focus_target(name) for name in self.boxes))
         if vehicle is not None:
             self._show_vehicle(vehicle)
         for name in self.FIELDS:

@@ -6,18 +6,55 @@ is asked about before it is added; a removed vehicle stays on record with the re
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop.services.errors import DuplicateCandidate
-from desktop.services.parkers import ParkerDetail, ParkerService, VehicleRecord
+from desktop.services.parkers import PLATE_STATUS_TITLES, ParkerDetail, ParkerService, VehicleRecord
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, label, vbox
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import DeskTable
+from desktop.views.kit.tables import Column, DeskTable, RowsModel
 from desktop.views.kit.widgets import failure_while_alive, while_alive
 from desktop.views.parkers.dialogs import CREATE_ANYWAY, DuplicatesDialog, ask_reason
-from desktop.views.parkers.model import VehicleTableModel
 from desktop.views.parkers.vehicle_dialog import VehicleDialog
+
+
+class VehicleTableModel(RowsModel[VehicleRecord]):
+    """The vehicles of the open parker (already loaded with the parker: no fetching here)."""
+
+    PLATE, MAKE, MODEL, COLOUR, YEAR, STATUS = range(6)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(
+            [
+                Column(
+                    "Plate",
+                    lambda v: v.plate_display,
+                    tooltip=plate_tooltip,
+                    samples=("ON ABCD123", *PLATE_STATUS_TITLES.values()),
+                ),
+                Column("Make", lambda v: v.make, samples=("Toyota",)),
+                Column("Model", lambda v: v.model, samples=("Corolla",)),
+                Column("Colour", lambda v: v.colour, samples=("Silver",)),
+                Column(
+                    "Year", lambda v: str(v.model_year) if v.model_year else "", samples=("2024",)
+                ),
+                Column("Status", lambda v: "Active" if v.active else "Removed", stretch=True),
+            ],
+            key=lambda v: v.id,
+            dimmed=lambda v: not v.active,
+            parent=parent,
+        )
+
+
+def plate_tooltip(vehicle: VehicleRecord) -> str:
+    if vehicle.plate_status != "readable":
+        status = PLATE_STATUS_TITLES[vehicle.plate_status].lower()
+        return f"Registered in {vehicle.jurisdiction}; {status}"
+    return (
+        f"{vehicle.jurisdiction}: entered as “{vehicle.plate_raw}”, "
+        f"stored as {vehicle.plate_normalized}"
+    )
 
 
 class VehiclesPanel(QWidget):

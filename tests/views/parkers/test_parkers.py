@@ -36,7 +36,8 @@ from desktop.views.kit.live import LIVE, LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.parkers.desk import ParkerDesk
 from desktop.views.parkers.dialogs import DuplicatesDialog
-from desktop.views.parkers.model import ParkerResultsModel, VehicleTableModel
+from desktop.views.parkers.search import ParkerResultsModel
+from desktop.views.parkers.vehicles import VehicleTableModel
 from tests.conftest import ROLE_LOGIN, Database
 
 pytestmark = [
