@@ -14,15 +14,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShowEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QFrame,
-    QLabel,
-    QMessageBox,
-    QScrollArea,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QDialog, QFrame, QMessageBox, QScrollArea, QWidget
 
 from desktop.services.errors import (
     ConflictError,
@@ -66,8 +58,6 @@ log = logging.getLogger(__name__)
 #: Bursts of changes (an import, a seed) become one refresh.
 LIVE_DELAY_MS = 150
 
-_NONE, _NEW, _OPEN = "none", "new", "open"
-
 
 class ParkerDesk(Desk):
     """Search, open, create and edit parkers and their vehicles."""
@@ -75,8 +65,8 @@ class ParkerDesk(Desk):
     def setup(self) -> None:
         self.service = ParkerService(self.workspace)
         self.editable = self.workspace.identity.can_edit("parkers")
-        self._mode = _NONE
-        self._detail: ParkerDetail | None = None
+        self._detail: ParkerDetail | None = None  # the parker open in the form
+        self._creating = False  # the form is for a new parker
         self._open_generation = 0
         self._saving = False
         self._opening: int | None = None  # the parker being fetched for the form
@@ -162,7 +152,7 @@ class ParkerDesk(Desk):
             wrap=True,
         )
         self.read_only_label.setVisible(not self.editable)
-        self.save_state = QLabel()
+        self.save_state = label()
         self.save_button = button("Save", self.save, tip="Save this parker (Ctrl+S)", primary=True)
         self.deactivate_button = button("Deactivate…", lambda: self.set_active(False))
         self.reactivate_button = button("Reactivate", lambda: self.set_active(True))
@@ -216,7 +206,7 @@ class ParkerDesk(Desk):
 
     def open_parker(self, parker_id: int) -> None:
         """Load a parker into the form (asking first if that would drop unsaved edits)."""
-        if self._mode == _OPEN and self._detail is not None and self._detail.id == parker_id:
+        if self._detail is not None and self._detail.id == parker_id:
             return
         if parker_id == self._opening:
             return  # a click and the double-click's "activated" ask for the same parker
@@ -257,7 +247,7 @@ class ParkerDesk(Desk):
         if not self.editable or not self._may_discard_edits():
             return
         self._next_generation()
-        self._mode = _NEW
+        self._creating = True
         self._detail = None
         self.form.load(None)
         self.vehicles_panel.set_vehicles(())
@@ -268,7 +258,7 @@ class ParkerDesk(Desk):
         self.form.first_name.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _show_detail(self, detail: ParkerDetail, *, keep_edits: bool = False) -> None:
-        self._mode = _OPEN
+        self._creating = False
         self._detail = detail
         self.form.load(detail, keep_edits=keep_edits)
         self.vehicles_panel.set_vehicles(detail.vehicles)
@@ -280,7 +270,7 @@ class ParkerDesk(Desk):
 
     def _refresh_detail_header(self) -> None:
         detail = self._detail
-        if self._mode == _NEW or detail is None:
+        if detail is None:
             self.title.setText("New parker")
             self.status_label.hide()
             self.audit_label.setText("Not saved yet.")
@@ -306,27 +296,24 @@ class ParkerDesk(Desk):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        ready = self.editable and self._mode != _NONE and not self._saving
-        dirty = self.form.is_dirty()
-        self.save_button.setEnabled(ready and (self._mode == _NEW or dirty))
-        self.save_button.setText("Create parker" if self._mode == _NEW else "Save")
-        active = self._detail is not None and self._detail.active
-        self.deactivate_button.setVisible(self._mode == _OPEN and active)
-        self.reactivate_button.setVisible(self._mode == _OPEN and not active)
+        detail, dirty = self._detail, self.form.is_dirty()
+        ready = self.editable and (self._creating or detail is not None) and not self._saving
+        self.save_button.setEnabled(ready and (self._creating or dirty))
+        self.save_button.setText("Create parker" if self._creating else "Save")
+        self.deactivate_button.setVisible(detail is not None and detail.active)
+        self.reactivate_button.setVisible(detail is not None and not detail.active)
         self.deactivate_button.setEnabled(ready)
         self.reactivate_button.setEnabled(ready)
-        if dirty and self._mode == _OPEN:
+        if dirty and detail is not None:
             self.save_state.setText("Unsaved changes")
             self.save_state.setStyleSheet("color: #7a4b00;")
         elif self.save_state.text() == "Unsaved changes":
             self.save_state.setText("")
-        self.vehicles_panel.show_parker(
-            self._detail if self._mode == _OPEN else None, new=self._mode == _NEW
-        )
+        self.vehicles_panel.show_parker(detail, new=self._creating)
 
     def save(self) -> None:
         """Create the new parker or save the open one (Ctrl+S)."""
-        if not self.editable or self._saving or self._mode == _NONE:
+        if not self.editable or self._saving or (self._detail is None and not self._creating):
             return
         try:
             data = self.form.values().cleaned()
@@ -334,7 +321,7 @@ class ParkerDesk(Desk):
             self._show_problems(exc.problems)
             return
         self.form.clear_problems()
-        if self._mode == _NEW:
+        if self._creating:
             self._create(data, allow_duplicate=False)
         elif self._detail is not None and self.form.is_dirty():
             detail, service = self._detail, self.service
@@ -442,7 +429,7 @@ class ParkerDesk(Desk):
 
     def _recheck_open(self, select_vehicle: int | None = None) -> None:
         """Fetch the open parker again; apply it unless that would overwrite typed values."""
-        if self._mode != _OPEN or self._detail is None:
+        if self._detail is None:
             return
         generation, parker_id, service = self._open_generation, self._detail.id, self.service
 
@@ -473,16 +460,14 @@ class ParkerDesk(Desk):
         )
 
     def _show_notice(self, fresh: ParkerDetail | None = None) -> None:
-        text = "Changed by someone else — reload to see it."
+        text = "Changed by someone else — reload to see it"
         if fresh is not None:
-            text = (
-                f"Changed by someone else — reload to see it ({fresh.updated_by}, "
-                f"{format_when(fresh.updated_at)}). Your unsaved values stay until you reload."
-            )
-        self.notice.say(text)
+            text += f" ({fresh.updated_by}, {format_when(fresh.updated_at)}). Your unsaved values "
+            text += "stay until you reload"
+        self.notice.say(text + ".")
 
     def _may_discard_edits(self) -> bool:
-        if not self.editable or self._mode == _NONE or not self.form.is_dirty():
+        if not self.editable or not self.form.is_dirty():
             return True
         return self.confirm_discard("the new parker" if self._detail is None else self._detail.name)
 

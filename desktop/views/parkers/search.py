@@ -11,18 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QWidget
 
 from desktop.services.parkers import AFFILIATION_TITLES, MATCH_TITLES, ParkerService, ParkerSummary
-from desktop.views.kit.layout import hbox, label, stack, vbox
+from desktop.views.kit.layout import hbox, label, line_edit, stack, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Column, DeskTable, Page, PagedRowsModel
 from desktop.views.kit.widgets import EmptyState
 
 #: The pause in typing after which the search runs by itself.
 SEARCH_DELAY_MS = 250
-
-
 Cursor = tuple[int, str, str, int]
 
 
@@ -132,8 +130,7 @@ class ParkerSearch(QWidget):
         self._first_wanted = False
 
         self.results_model = ParkerResultsModel(service, runner, dialog_parent=self, parent=self)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Name, email, campus ID or plate")
+        self.search = line_edit(placeholder="Name, email, campus ID or plate")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search parkers")
         self.include_inactive = QCheckBox("Include inactive")
@@ -165,14 +162,6 @@ class ParkerSearch(QWidget):
         self.results.selectionModel().currentRowChanged.connect(self._moved)
         self._update_state()
 
-    @property
-    def page_size(self) -> int:
-        return self.results_model.page_size
-
-    @page_size.setter
-    def page_size(self, size: int) -> None:
-        self.results_model.page_size = size
-
     def focus(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
@@ -180,13 +169,10 @@ class ParkerSearch(QWidget):
     def search_now(self) -> None:
         """Run the typed search now (Enter, the checkbox, or the typing pause)."""
         self._timer.stop()
-        query = " ".join(self.search.text().split())
-        include_inactive = self.include_inactive.isChecked()
-        model = self.results_model
-        if (model.query, model.include_inactive) == (query, include_inactive):
-            return
-        model.search(query, include_inactive)
-        self._update_state()
+        asked = " ".join(self.search.text().split()), self.include_inactive.isChecked()
+        if (self.results_model.query, self.results_model.include_inactive) != asked:
+            self.results_model.search(*asked)
+            self._update_state()
 
     def refresh(self) -> None:
         """Ask again for the rows shown (another desk changed a parker or a vehicle)."""
@@ -218,7 +204,7 @@ class ParkerSearch(QWidget):
         self._update_state()
         if self._first_wanted and self.results_model.rowCount() > 0:
             self._first()
-        elif self._first_wanted and not self.results_model.loading:
+        elif not self.results_model.loading:
             self._first_wanted = False
 
     def _update_state(self) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QIntValidator
-from PySide6.QtWidgets import QComboBox, QGridLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from desktop.services.errors import (
     ConflictError,
@@ -28,7 +28,7 @@ from desktop.services.parkers import (
 )
 from desktop.services.plates import is_plate_like, normalize_plate
 from desktop.views.kit.forms import FieldBox, FormDialog
-from desktop.views.kit.layout import holder, label, line_edit, tab_order, vbox
+from desktop.views.kit.layout import field_grid, holder, label, line_edit, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.pickers import JurisdictionPicker
 from desktop.views.kit.widgets import mark_invalid
@@ -109,24 +109,21 @@ class VehicleDialog(FormDialog):
             "correction_reason": FieldBox("Why the plate is corrected", self.correction_reason),
         }
         self.boxes["plate"].caption.setBuddy(self.plate)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(12)
-        grid.setVerticalSpacing(6)
-        for row, cells in enumerate(
-            (
-                ("jurisdiction", "plate_status"),
-                ("plate",),
-                ("make", "model"),
-                ("colour", "model_year"),
-                (self.correction_note,),
-                ("correction_reason",),
-                (self.history,),
+        box = self.boxes
+        self._finish_layout(
+            vbox(
+                field_grid(
+                    (box["jurisdiction"], box["plate_status"]),
+                    (box["plate"],),
+                    (box["make"], box["model"]),
+                    (box["colour"], box["model_year"]),
+                    (self.correction_note,),
+                    (box["correction_reason"],),
+                    (self.history,),
+                    vertical=6,
+                )
             )
-        ):
-            for column, cell in enumerate(cells):
-                widget = self.boxes[cell] if isinstance(cell, str) else cell
-                grid.addWidget(widget, row, column, 1, 2 if len(cells) == 1 else 1)
-        self._finish_layout(grid)
+        )
         tab_order(*(self._focus_target(name) for name in self.boxes))
         if vehicle is not None:
             self._show_vehicle(vehicle)

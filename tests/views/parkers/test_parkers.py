@@ -268,7 +268,7 @@ def test_the_results_table_loads_further_pages_by_itself(
     tag = token()
     for n in range(12):
         make_parker(kit.service, f"Scroll{tag}", f"Person{ordered_letters(n)}")
-    kit.desk.finder.page_size = 5
+    kit.desk.finder.results_model.page_size = 5
     qtbot.keyClicks(kit.desk.finder.search, f"Scroll{tag}")
     model = kit.desk.finder.results_model
     # The table is taller than five rows, so the view keeps asking for pages until full.
