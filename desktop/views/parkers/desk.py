@@ -400,16 +400,14 @@ class ParkerDesk(Desk):
         detail = self._detail
         if not self.editable or self._saving or detail is None or detail.active == active:
             return
-        reason = (
-            ""
-            if active
-            else self.ask_reason(
+        reason: str | None = ""
+        if not active:
+            reason = self.ask_reason(
                 "Deactivate parker",
                 f"Why is {detail.name} being deactivated? The reason is kept with the record; "
                 "nothing is deleted.",
                 "Deactivate",
             )
-        )
         if reason is None:
             return
         service = self.service

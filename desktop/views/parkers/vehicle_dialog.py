@@ -66,9 +66,7 @@ class VehicleDialog(FormDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(
-            runner,
-            accept_text="Add vehicle" if vehicle is None else "Save vehicle",
-            parent=parent,
+            runner, accept_text="Add vehicle" if vehicle is None else "Save vehicle", parent=parent
         )
         self.service, self.parker, self.vehicle = service, parker, vehicle
         self.confirm_lookalike = confirm_lookalike

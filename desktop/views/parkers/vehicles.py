@@ -94,8 +94,7 @@ class VehiclesPanel(QWidget):
         self.edit_button = button("Edit…", self.edit)
         self.remove_button = button("Remove…", self.toggle_active)
         self.buttons = holder(
-            hbox(self.add_button, self.edit_button, self.remove_button, STRETCH),
-            visible=editable,
+            hbox(self.add_button, self.edit_button, self.remove_button, STRETCH), visible=editable
         )
         vbox(
             label("Vehicles", style="font-weight: 600;"),
@@ -177,16 +176,14 @@ class VehiclesPanel(QWidget):
         vehicle, parker = self.selected(), self.parker
         if not self.editable or vehicle is None or parker is None:
             return
-        reason = (
-            self.ask_reason(
+        reason: str | None = ""
+        if vehicle.active:
+            reason = self.ask_reason(
                 "Remove vehicle",
                 f"Why is {vehicle.plate_display} being removed from {parker.name}? "
                 "The vehicle stays on record as removed.",
                 "Remove",
             )
-            if vehicle.active
-            else ""
-        )
         if reason is None:
             return
         service = self.service

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QGridLayout, QWidget
 
@@ -79,14 +79,15 @@ class LotPicker(QComboBox):
     def set_lots(self, lots: list[LotChoice]) -> None:
         """The office's lots as they are now; the chosen one stays chosen, unannounced."""
         chosen = self.code()
-        self.blockSignals(True)
-        self.clear()
-        self.addItem("Any lot", None)
-        for lot in lots:
-            self.addItem(lot.label, lot.code)
-            self.setItemData(self.count() - 1, f"Lot code {lot.code}", Qt.ItemDataRole.ToolTipRole)
-        self.set_code(chosen)
-        self.blockSignals(False)
+        with QSignalBlocker(self):
+            self.clear()
+            self.addItem("Any lot", None)
+            for lot in lots:
+                self.addItem(lot.label, lot.code)
+                self.setItemData(
+                    self.count() - 1, f"Lot code {lot.code}", Qt.ItemDataRole.ToolTipRole
+                )
+            self.set_code(chosen)
 
 
 class PlateInputs(QWidget):
@@ -210,13 +211,11 @@ class PlateInputs(QWidget):
     def _take_typed_jurisdiction(self) -> None:
         """ "BC GZ620E" typed as the plate: BC goes to the jurisdiction field, in sight."""
         code, plate = split_jurisdiction(self.plate_edit.text(), JURISDICTION_NAMES)
-        if code is None:
-            self.read_as_label.hide()
-            return
-        self.set_plate(code, plate)
-        name = JURISDICTION_NAMES.get(code, code)
-        self.read_as_label.setText(f"Read as a plate of {name} ({code}): {plate}.")
-        self.read_as_label.show()
+        if code is not None:
+            self.set_plate(code, plate)
+            name = JURISDICTION_NAMES.get(code, code)
+            self.read_as_label.setText(f"Read as a plate of {name} ({code}): {plate}.")
+        self.read_as_label.setVisible(code is not None)
 
     def fill(self, query: PlateQuery) -> None:
         """Show an earlier question in the fields (a plate chosen from the history)."""
@@ -276,9 +275,8 @@ class PlateInputs(QWidget):
         """Show ``moment`` in "At"; for None, the current time, with Now on."""
         self.now_button.setChecked(moment is None)
         seconds = int((moment or datetime.now(UTC)).timestamp())
-        self.at_edit.blockSignals(True)
-        self.at_edit.setDateTime(QDateTime.fromSecsSinceEpoch(seconds))
-        self.at_edit.blockSignals(False)
+        with QSignalBlocker(self.at_edit):
+            self.at_edit.setDateTime(QDateTime.fromSecsSinceEpoch(seconds))
 
     def _tick(self) -> None:
         if self.now_button.isChecked() and not self.at_edit.hasFocus():
