@@ -1,9 +1,9 @@
 """The parker desk: find a parker by name, email, campus ID or plate, and keep their record.
 
-Left, a search field over lazily paged results; right, the open parker's form
-and vehicles. Clerks edit; other roles see the same record read-only. Changes by
-anyone arrive through :class:`LiveChanges` and refresh what is on screen without
-ever overwriting what the clerk is typing.
+Above, a search field over lazily paged results; below, the open parker's form and
+vehicles. Clerks edit; other roles see the same record read-only. Changes by anyone
+arrive through :class:`LiveChanges` and refresh what is on screen without ever
+overwriting what the clerk is typing.
 """
 
 from __future__ import annotations
@@ -14,16 +14,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShowEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QFrame,
-    QLabel,
-    QMessageBox,
-    QScrollArea,
-    QStackedWidget,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QDialog, QFrame, QMessageBox, QScrollArea, QWidget
 
 from desktop.services.errors import (
     ConflictError,
@@ -46,6 +37,7 @@ from desktop.views.kit.layout import (
     hbox,
     holder,
     label,
+    stack,
     tab_order,
     vbox,
 )
@@ -57,13 +49,7 @@ from desktop.views.kit.widgets import (
     failure_while_alive,
     while_alive,
 )
-from desktop.views.parkers.dialogs import (
-    CREATE_ANYWAY,
-    OPEN_EXISTING,
-    ask_reason,
-    choose_duplicate,
-    confirm_discard,
-)
+from desktop.views.parkers.dialogs import CREATE_ANYWAY, OPEN_EXISTING, DuplicatesDialog, ask_reason
 from desktop.views.parkers.form import ParkerForm
 from desktop.views.parkers.search import ParkerSearch
 from desktop.views.parkers.vehicles import VehiclesPanel
@@ -74,58 +60,20 @@ log = logging.getLogger(__name__)
 LIVE_DELAY_MS = 150
 
 
-_NONE, _NEW, _OPEN = "none", "new", "open"
-
-
-# -- dialogs ------------------------------------------------------------------------
-
-
-# -- the desk -------------------------------------------------------------------------
-
-
 class ParkerDesk(Desk):
     """Search, open, create and edit parkers and their vehicles."""
 
     def setup(self) -> None:
         self.service = ParkerService(self.workspace)
         self.editable = self.workspace.identity.can_edit("parkers")
-
-        self._mode = _NONE
-        self._detail: ParkerDetail | None = None
+        self._detail: ParkerDetail | None = None  # the parker open in the form
+        self._creating = False  # the form is for a new parker
         self._open_generation = 0
         self._saving = False
         self._opening: int | None = None  # the parker being fetched for the form
         self._shown_once = False
+        register = " To register someone new, press Ctrl+N." if self.editable else ""
 
-        self._build_search_side()
-        self._build_detail_side()
-        # Results above the record, so the table gets the full width for its seven columns.
-        self.splitter = DeskSplitter()
-        self.splitter.addWidget(self.finder)
-        self.splitter.addWidget(self.detail_stack)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([300, 450])
-        vbox(self.splitter, margins=8, parent=self)
-
-        self._build_actions()
-        self._set_tab_order()
-        self._build_timers()
-        self._connect_signals()
-        self._show_placeholder()
-
-    # -- building -----------------------------------------------------------------
-
-    def _build_timers(self) -> None:
-        self._live_batch = LiveBatch(self.live, LIVE_DELAY_MS, self)
-        self._live_batch.watch(("parker", "vehicle"), self.finder.refresh)
-        self._live_batch.watch(("parker", "vehicle"), self._recheck_open, when=self._concerns_open)
-
-    def _connect_signals(self) -> None:
-        self.finder.chosen.connect(self.open_parker)
-        self.form.edited.connect(self._form_edited)
-
-    def _build_search_side(self) -> None:
         self.new_button = button(
             "New parker",
             self.new_parker,
@@ -136,8 +84,7 @@ class ParkerDesk(Desk):
             self.service,
             self.runner,
             prompt="Type a name, email, campus ID or plate in the search field (Ctrl+F); "
-            "results appear as you type."
-            + (" To register someone new, press Ctrl+N." if self.editable else ""),
+            "results appear as you type." + register,
             no_match_advice="Check the spelling"
             + (", or register a new parker." if self.editable else "."),
             enter_opens_first=False,
@@ -145,12 +92,47 @@ class ParkerDesk(Desk):
             with_inactive=True,
             buttons=[self.new_button],
         )
+        self._build_detail_side(register)
+        # Results above the record, so the table gets the full width for its seven columns.
+        self.splitter = DeskSplitter()
+        self.splitter.addWidget(self.finder)
+        self.splitter.addWidget(self.detail_stack)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([300, 450])
+        vbox(self.splitter, margins=8, parent=self)
 
-    def _build_detail_side(self) -> None:
+        desk_action(self, "Find parker", QKeySequence.StandardKey.Find, self.finder.focus)
+        desk_action(self, "New parker", "Ctrl+N", self.new_parker, enabled=self.editable)
+        desk_action(self, "Save parker", "Ctrl+S", self.save, enabled=self.editable)
+        vehicles = self.vehicles_panel
+        tab_order(
+            self.finder.search,
+            self.finder.include_inactive,
+            self.new_button,
+            self.finder.results,
+            *self.form.editors(),
+            self.save_button,
+            self.deactivate_button,
+            self.reactivate_button,
+            self.notice.button,
+            vehicles.table,
+            vehicles.add_button,
+            vehicles.edit_button,
+            vehicles.remove_button,
+        )
+        self._live_batch = LiveBatch(self.live, LIVE_DELAY_MS, self)
+        self._live_batch.watch(("parker", "vehicle"), self.finder.refresh)
+        self._live_batch.watch(("parker", "vehicle"), self._recheck_open, when=self._concerns_open)
+        self.finder.chosen.connect(self.open_parker)
+        self.form.edited.connect(self._form_edited)
+        self.splitter.favour(0, 0.7)
+        self._update_buttons()
+
+    def _build_detail_side(self, register: str) -> None:
         self.placeholder = EmptyState(
             "No parker open",
-            "Open a parker from the results to see their record and vehicles."
-            + (" To register someone new, press Ctrl+N." if self.editable else ""),
+            "Open a parker from the results to see their record and vehicles." + register,
         )
         # Inline because the application style sheet sets every widget's font size.
         self.title = label(
@@ -171,10 +153,10 @@ class ParkerDesk(Desk):
             wrap=True,
         )
         self.read_only_label.setVisible(not self.editable)
-        self.save_state = QLabel()
+        self.save_state = label()
         self.save_button = button("Save", self.save, tip="Save this parker (Ctrl+S)", primary=True)
-        self.deactivate_button = button("Deactivate…", self.deactivate)
-        self.reactivate_button = button("Reactivate", self.reactivate)
+        self.deactivate_button = button("Deactivate…", lambda: self.set_active(False))
+        self.reactivate_button = button("Reactivate", lambda: self.set_active(True))
         edit_buttons = holder(
             hbox(self.save_state, self.save_button, self.deactivate_button, self.reactivate_button),
             visible=self.editable,
@@ -182,8 +164,7 @@ class ParkerDesk(Desk):
         self.vehicles_panel = VehiclesPanel(self.service, self.runner, editable=self.editable)
         self.vehicles_panel.changed.connect(self._vehicle_changed)
         self.vehicles_panel.stale.connect(self._recheck_open)
-        self.form = ParkerForm()
-        self.form.set_read_only(not self.editable)
+        self.form = ParkerForm(read_only=not self.editable)
 
         detail = QWidget()
         vbox(
@@ -203,14 +184,11 @@ class ParkerDesk(Desk):
             spacing=4,
             parent=detail,
         )
-        scroll = QScrollArea()
-        scroll.setWidget(detail)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.detail_stack = QStackedWidget()
-        self.detail_stack.addWidget(self.placeholder)
-        self.detail_stack.addWidget(scroll)
-        self._detail_page = scroll
+        self._detail_page = QScrollArea()
+        self._detail_page.setWidget(detail)
+        self._detail_page.setWidgetResizable(True)
+        self._detail_page.setFrameShape(QFrame.Shape.NoFrame)
+        self.detail_stack = stack(self.placeholder, self._detail_page)
 
     def leave_warning(self) -> str | None:
         """What would be lost by logging out now, or None."""
@@ -227,60 +205,38 @@ class ParkerDesk(Desk):
                 self.finder.search.setFocus(Qt.FocusReason.OtherFocusReason)
         super().showEvent(event)
 
-    def _build_actions(self) -> None:
-        self.find_action = desk_action(
-            self, "Find parker", QKeySequence.StandardKey.Find, self.finder.focus
-        )
-        self.new_action = desk_action(
-            self, "New parker", "Ctrl+N", self.new_parker, enabled=self.editable
-        )
-        self.save_action = desk_action(
-            self, "Save parker", "Ctrl+S", self.save, enabled=self.editable
-        )
-
-    def _set_tab_order(self) -> None:
-        vehicles = self.vehicles_panel
-        tab_order(
-            self.finder.search,
-            self.finder.include_inactive,
-            self.new_button,
-            self.finder.results,
-            *self.form.editors(),
-            self.save_button,
-            self.deactivate_button,
-            self.reactivate_button,
-            self.notice.button,
-            vehicles.table,
-            vehicles.add_button,
-            vehicles.edit_button,
-            vehicles.remove_button,
-        )
-
-    # -- opening ---------------------------------------------------------------------
-
     def open_parker(self, parker_id: int) -> None:
         """Load a parker into the form (asking first if that would drop unsaved edits)."""
-        if self._mode == _OPEN and self._detail is not None and self._detail.id == parker_id:
+        if self._detail is not None and self._detail.id == parker_id:
             return
         if parker_id == self._opening:
             return  # a click and the double-click's "activated" ask for the same parker
         if not self._may_discard_edits():
             self.finder.select_open()
             return
-        generation = self._next_generation()
+        self._fetch(parker_id)
         self._opening = parker_id
-        service = self.service
+
+    def reload_open_parker(self) -> None:
+        """Show the saved record, dropping unsaved edits (the clerk asked for it)."""
+        if self._detail is not None:
+            self._fetch(self._detail.id)
+
+    def _fetch(self, parker_id: int) -> None:
+        generation, service = self._next_generation(), self.service
+
+        def answered(detail: ParkerDetail | None) -> None:
+            if generation == self._open_generation:
+                self._opening = None
+                if detail is not None:
+                    self._show_detail(detail)
+
         self.runner.run(
             lambda: service.get(parker_id),
-            while_alive(self, lambda detail: self._opened(generation, detail)),
-            failure_while_alive(self, lambda _exc: self._open_failed(generation)),
+            while_alive(self, answered),
+            failure_while_alive(self, lambda _exc: answered(None)),
             parent=self,
         )
-
-    def _opened(self, generation: int, detail: ParkerDetail) -> None:
-        if generation == self._open_generation:
-            self._opening = None
-            self._show_detail(detail)
 
     def _next_generation(self) -> int:
         """Whatever is still on its way for the form (an open, a recheck) is now stale."""
@@ -288,27 +244,11 @@ class ParkerDesk(Desk):
         self._opening = None
         return self._open_generation
 
-    def _open_failed(self, generation: int) -> None:
-        if generation == self._open_generation:
-            self._opening = None
-
-    def reload_open_parker(self) -> None:
-        """Show the saved record, dropping unsaved edits (the clerk asked for it)."""
-        if self._detail is None:
-            return
-        generation = self._next_generation()
-        parker_id, service = self._detail.id, self.service
-        self.runner.run(
-            lambda: service.get(parker_id),
-            while_alive(self, lambda detail: self._opened(generation, detail)),
-            parent=self,
-        )
-
     def new_parker(self) -> None:
         if not self.editable or not self._may_discard_edits():
             return
         self._next_generation()
-        self._mode = _NEW
+        self._creating = True
         self._detail = None
         self.form.load(None)
         self.vehicles_panel.set_vehicles(())
@@ -318,15 +258,8 @@ class ParkerDesk(Desk):
         self.splitter.favour(1, 0.65)
         self.form.first_name.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
-    def _show_placeholder(self) -> None:
-        self._mode = _NONE
-        self._detail = None
-        self.detail_stack.setCurrentWidget(self.placeholder)
-        self.splitter.favour(0, 0.7)
-        self._update_buttons()
-
     def _show_detail(self, detail: ParkerDetail, *, keep_edits: bool = False) -> None:
-        self._mode = _OPEN
+        self._creating = False
         self._detail = detail
         self.form.load(detail, keep_edits=keep_edits)
         self.vehicles_panel.set_vehicles(detail.vehicles)
@@ -338,58 +271,50 @@ class ParkerDesk(Desk):
 
     def _refresh_detail_header(self) -> None:
         detail = self._detail
-        if self._mode == _NEW or detail is None:
+        if detail is None:
             self.title.setText("New parker")
             self.status_label.hide()
             self.audit_label.setText("Not saved yet.")
         else:
             self.title.setText(detail.name)
-            if detail.active:
-                self.status_label.hide()
-            else:
-                reason = detail.deactivation_reason or "no reason recorded"
-                self.status_label.setText(f"Inactive — {reason}")
-                self.status_label.show()
+            reason = detail.deactivation_reason or "no reason recorded"
+            self.status_label.setText(f"Inactive — {reason}")
+            self.status_label.setVisible(not detail.active)
             identity = self.workspace.identity
-            created = identity.changed_words(
+            words = identity.changed_words(
                 "Created", detail.created_by, format_when(detail.created_at)
             )
             if detail.updated_at != detail.created_at or detail.updated_by != detail.created_by:
                 changed = identity.changed_words(
                     "Last changed", detail.updated_by, format_when(detail.updated_at)
                 )
-                created += f" · {changed[0].lower()}{changed[1:]}"
-            self.audit_label.setText(created)
+                words += f" · {changed[0].lower()}{changed[1:]}"
+            self.audit_label.setText(words)
         self._update_buttons()
-
-    # -- editing ---------------------------------------------------------------------
 
     def _form_edited(self) -> None:
         self.save_state.setText("")
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        editing = self.editable and self._mode in (_NEW, _OPEN)
-        dirty = self.form.is_dirty()
-        self.save_button.setEnabled(editing and not self._saving and (self._mode == _NEW or dirty))
-        self.save_button.setText("Create parker" if self._mode == _NEW else "Save")
-        active = self._detail is not None and self._detail.active
-        self.deactivate_button.setVisible(self._mode == _OPEN and active)
-        self.reactivate_button.setVisible(self._mode == _OPEN and not active)
-        self.deactivate_button.setEnabled(editing and not self._saving)
-        self.reactivate_button.setEnabled(editing and not self._saving)
-        if dirty and self._mode == _OPEN:
+        detail, dirty = self._detail, self.form.is_dirty()
+        ready = self.editable and (self._creating or detail is not None) and not self._saving
+        self.save_button.setEnabled(ready and (self._creating or dirty))
+        self.save_button.setText("Create parker" if self._creating else "Save")
+        self.deactivate_button.setVisible(detail is not None and detail.active)
+        self.reactivate_button.setVisible(detail is not None and not detail.active)
+        self.deactivate_button.setEnabled(ready)
+        self.reactivate_button.setEnabled(ready)
+        if dirty and detail is not None:
             self.save_state.setText("Unsaved changes")
             self.save_state.setStyleSheet("color: #7a4b00;")
         elif self.save_state.text() == "Unsaved changes":
             self.save_state.setText("")
-        self.vehicles_panel.show_parker(
-            self._detail if self._mode == _OPEN else None, new=self._mode == _NEW
-        )
+        self.vehicles_panel.show_parker(detail, new=self._creating)
 
     def save(self) -> None:
         """Create the new parker or save the open one (Ctrl+S)."""
-        if not self.editable or self._saving or self._mode not in (_NEW, _OPEN):
+        if not self.editable or self._saving or (self._detail is None and not self._creating):
             return
         try:
             data = self.form.values().cleaned()
@@ -397,7 +322,7 @@ class ParkerDesk(Desk):
             self._show_problems(exc.problems)
             return
         self.form.clear_problems()
-        if self._mode == _NEW:
+        if self._creating:
             self._create(data, allow_duplicate=False)
         elif self._detail is not None and self.form.is_dirty():
             detail, service = self._detail, self.service
@@ -429,7 +354,7 @@ class ParkerDesk(Desk):
             self._show_detail(detail, keep_edits=keep_edits)
             self.save_state.setText("Saved.")
             self.save_state.setStyleSheet("color: #1e7b34;")
-            self._schedule_refresh()
+            self._live_batch.want(self.finder.refresh)
 
         def failed(exc: BaseException) -> bool:
             self._set_saving(False)
@@ -471,35 +396,29 @@ class ParkerDesk(Desk):
         else:
             self._show_notice()
 
-    def deactivate(self) -> None:
+    def set_active(self, active: bool) -> None:
+        """Reactivate the open parker, or deactivate them with a reason."""
         detail = self._detail
-        if not self.editable or self._saving or detail is None or not detail.active:
+        if not self.editable or self._saving or detail is None or detail.active == active:
             return
-        reason = self.ask_reason(
-            "Deactivate parker",
-            f"Why is {detail.name} being deactivated? The reason is kept with the record; "
-            "nothing is deleted.",
-            "Deactivate",
-        )
+        reason: str | None = ""
+        if not active:
+            reason = self.ask_reason(
+                "Deactivate parker",
+                f"Why is {detail.name} being deactivated? The reason is kept with the record; "
+                "nothing is deleted.",
+                "Deactivate",
+            )
         if reason is None:
             return
         service = self.service
         self._write(
-            lambda: service.set_active(detail.id, detail.version, False, reason), keep_edits=True
+            lambda: service.set_active(detail.id, detail.version, active, reason), keep_edits=True
         )
-
-    def reactivate(self) -> None:
-        detail = self._detail
-        if not self.editable or self._saving or detail is None or detail.active:
-            return
-        service = self.service
-        self._write(lambda: service.set_active(detail.id, detail.version, True), keep_edits=True)
 
     def _vehicle_changed(self, vehicle_id: int) -> None:
         self._recheck_open(select_vehicle=vehicle_id)
-        self._schedule_refresh()  # the Plates column of the results
-
-    # -- live changes ------------------------------------------------------------------
+        self._live_batch.want(self.finder.refresh)  # the Plates column of the results
 
     def _concerns_open(self, change: Change) -> bool:
         """A vehicle (its owner may be the open parker) or the open parker changed."""
@@ -507,12 +426,9 @@ class ParkerDesk(Desk):
             self._detail is not None and change.key == str(self._detail.id)
         )
 
-    def _schedule_refresh(self) -> None:
-        self._live_batch.want(self.finder.refresh)
-
     def _recheck_open(self, select_vehicle: int | None = None) -> None:
         """Fetch the open parker again; apply it unless that would overwrite typed values."""
-        if self._mode != _OPEN or self._detail is None:
+        if self._detail is None:
             return
         generation, parker_id, service = self._open_generation, self._detail.id, self.service
 
@@ -543,32 +459,46 @@ class ParkerDesk(Desk):
         )
 
     def _show_notice(self, fresh: ParkerDetail | None = None) -> None:
-        text = "Changed by someone else — reload to see it."
+        text = "Changed by someone else — reload to see it"
         if fresh is not None:
-            text = (
-                f"Changed by someone else — reload to see it ({fresh.updated_by}, "
-                f"{format_when(fresh.updated_at)}). Your unsaved values stay until you reload."
-            )
-        self.notice.say(text)
+            text += f" ({fresh.updated_by}, {format_when(fresh.updated_at)}). Your unsaved values "
+            text += "stay until you reload"
+        self.notice.say(text + ".")
 
-    # -- questions (small methods so tests and other front ends can answer them) ---------------
+    def _may_discard_edits(self) -> bool:
+        if not self.editable or not self.form.is_dirty():
+            return True
+        return self.confirm_discard("the new parker" if self._detail is None else self._detail.name)
+
+    # The questions the desk asks: small methods, so tests and other front ends can answer them.
 
     def choose_duplicate(self, candidates: list[DuplicateCandidate]) -> tuple[str, int | None]:
-        return choose_duplicate(self, candidates)
+        """Open the existing parker, or create the new one anyway: (choice, existing id)."""
+        dialog = DuplicatesDialog(
+            "Already registered?",
+            "This looks like a parker who is already registered. Open the existing record, "
+            "or create the new one anyway.",
+            candidates,
+            open_label="Open existing",
+            go_label="Create anyway",
+            parent=self,
+        )
+        dialog.exec()
+        return dialog.choice, dialog.selected_id()
 
     def confirm_conflict(self, message: str, changes: list[tuple[str, str]]) -> bool:
         """True to reload now; False keeps the typed values on screen."""
-        dialog = ConflictDialog(message, changes, self)
-        return dialog.exec() == QDialog.DialogCode.Accepted
+        return ConflictDialog(message, changes, self).exec() == QDialog.DialogCode.Accepted
 
     def ask_reason(self, title: str, prompt: str, action: str) -> str | None:
         return ask_reason(self, title, prompt, action)
 
     def confirm_discard(self, what: str) -> bool:
-        return confirm_discard(self, what)
-
-    def _may_discard_edits(self) -> bool:
-        if not self.editable or self._mode == _NONE or not self.form.is_dirty():
-            return True
-        what = "the new parker" if self._detail is None else self._detail.name
-        return self.confirm_discard(what)
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Discard your unsaved changes to {what}?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard

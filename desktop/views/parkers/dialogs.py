@@ -8,25 +8,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop.services.errors import DuplicateCandidate
 from desktop.views.kit.forms import NoteDialog
+from desktop.views.kit.layout import label, vbox
 
-OPEN_EXISTING = "open"
-
-
-CREATE_ANYWAY = "create"
-
-
-CANCEL = "cancel"
+OPEN_EXISTING, CREATE_ANYWAY, CANCEL = "open", "create", "cancel"
 
 
 class DuplicatesDialog(QDialog):
@@ -56,8 +48,6 @@ class DuplicatesDialog(QDialog):
         self.list.setFixedHeight(
             self.list.sizeHintForRow(0) * rows + 2 * self.list.frameWidth() + 4
         )
-        label = QLabel(intro)
-        label.setWordWrap(True)
         self.buttons = QDialogButtonBox()
         self.open_button: QPushButton | None = None
         if open_label is not None:
@@ -72,10 +62,7 @@ class DuplicatesDialog(QDialog):
         cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         cancel.clicked.connect(self.reject)
         (self.open_button or cancel).setDefault(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addWidget(self.list)
-        layout.addWidget(self.buttons)
+        vbox(label(intro, wrap=True), self.list, self.buttons, margins=None, parent=self)
         self.list.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def selected_id(self) -> int | None:
@@ -93,31 +80,3 @@ def ask_reason(parent: QWidget, title: str, prompt: str, action: str) -> str | N
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.note() or None
-
-
-def choose_duplicate(
-    parent: QWidget, candidates: list[DuplicateCandidate]
-) -> tuple[str, int | None]:
-    """Open the existing parker, or create the new one anyway: (choice, existing id)."""
-    dialog = DuplicatesDialog(
-        "Already registered?",
-        "This looks like a parker who is already registered. Open the existing record, "
-        "or create the new one anyway.",
-        candidates,
-        open_label="Open existing",
-        go_label="Create anyway",
-        parent=parent,
-    )
-    dialog.exec()
-    return dialog.choice, dialog.selected_id()
-
-
-def confirm_discard(parent: QWidget, what: str) -> bool:
-    answer = QMessageBox.question(
-        parent,
-        "Unsaved changes",
-        f"Discard your unsaved changes to {what}?",
-        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
-    )
-    return answer == QMessageBox.StandardButton.Discard

@@ -1,33 +1,105 @@
 """The type-ahead parker search: a field, the results page by page, and what to do next.
 
 Used by the parker desk (to edit a parker) and the permit desk (to sell to one): results
-appear as the clerk types, Enter goes to the first match (opening it, on the permit
-desk), and a refresh from another desk's change keeps the open parker selected.
+appear as the clerk types, page by page off the GUI thread as the list scrolls, Enter goes
+to the first match (opening it, on the permit desk), and a refresh from another desk's
+change keeps the open parker selected.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QWidget
 
-from desktop.services.parkers import ParkerService
+from desktop.services.parkers import AFFILIATION_TITLES, MATCH_TITLES, ParkerService, ParkerSummary
+from desktop.views.kit.layout import hbox, label, line_edit, stack, vbox
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import DeskTable
+from desktop.views.kit.tables import Column, DeskTable, Page, PagedRowsModel
 from desktop.views.kit.widgets import EmptyState
-from desktop.views.parkers.model import ParkerResultsModel
 
 #: The pause in typing after which the search runs by itself.
 SEARCH_DELAY_MS = 250
+Cursor = tuple[int, str, str, int]
+
+
+class ParkerResultsModel(PagedRowsModel[ParkerSummary, Cursor]):
+    """Search results: one row per parker, fetched page by page off the GUI thread."""
+
+    NAME, AFFILIATION, CAMPUS_ID, EMAIL, PLATES, MATCH, STATUS = range(7)
+
+    def __init__(
+        self,
+        service: ParkerService,
+        runner: OperationRunner,
+        *,
+        page_size: int = 100,
+        dialog_parent: QWidget | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        self.service = service
+        self.query = ""
+        self.include_inactive = False
+        super().__init__(
+            [
+                Column("Name", lambda s: s.name, samples=("Okonkwo-Smith, Alexandra",)),
+                Column(
+                    "Affiliation",
+                    lambda s: AFFILIATION_TITLES.get(s.affiliation, s.affiliation.title()),
+                    samples=tuple(AFFILIATION_TITLES.values()),
+                ),
+                Column("Campus ID", lambda s: s.campus_id, samples=("S12345678",)),
+                Column("Email", lambda s: s.email, stretch=True),
+                Column("Plates", lambda s: s.plates, samples=("ON ABCD123, QC X1",)),
+                Column(
+                    "Found by",
+                    self._match_words,
+                    tooltip=self._match_tooltip,
+                    samples=tuple(MATCH_TITLES.values()),
+                ),
+                Column(
+                    "Status", lambda s: "Active" if s.active else "Inactive", samples=("Inactive",)
+                ),
+            ],
+            self._fetch_results,
+            runner,
+            page_size=page_size,
+            key=lambda s: s.id,
+            dimmed=lambda s: not s.active,
+            dialog_parent=dialog_parent,
+            parent=parent,
+        )
+
+    def search(self, query: str, include_inactive: bool = False) -> None:
+        """Start a new search; an empty query clears the results back to the prompt."""
+        self.query = " ".join(query.split())
+        self.include_inactive = include_inactive
+        if not self.query:
+            self.clear()
+            self.rows_arrived.emit()
+            return
+        self.reload()
+
+    def refresh(self) -> None:
+        """Re-run the current query, replacing the rows on screen only when the answer is in."""
+        if self.query:
+            super().refresh()
+
+    def _fetch_results(self, after: Cursor | None, limit: int) -> Page[ParkerSummary, Cursor]:
+        # Runs off the GUI thread: read what was asked when the request was made.
+        page = self.service.search(
+            self.query, after=after, limit=limit, include_inactive=self.include_inactive
+        )
+        return Page(page.rows, page.next_cursor)
+
+    def _match_words(self, summary: ParkerSummary) -> str | None:
+        return MATCH_TITLES.get(summary.match_rank, "") if self.query else None
+
+    def _match_tooltip(self, summary: ParkerSummary) -> str | None:
+        if self.query and summary.match_rank == 1:
+            return "A plate that differs only by look-alike characters (0/O, 1/I, 5/S, …)"
+        return self._match_words(summary)
 
 
 class ParkerSearch(QWidget):
@@ -58,8 +130,7 @@ class ParkerSearch(QWidget):
         self._first_wanted = False
 
         self.results_model = ParkerResultsModel(service, runner, dialog_parent=self, parent=self)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Name, email, campus ID or plate")
+        self.search = line_edit(placeholder="Name, email, campus ID or plate")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search parkers")
         self.include_inactive = QCheckBox("Include inactive")
@@ -68,49 +139,28 @@ class ParkerSearch(QWidget):
         self.results.setMinimumHeight(self.results.verticalHeader().defaultSectionSize() * 3)
         self.empty_state = EmptyState("", "")
         self.empty_state.title.setTextFormat(Qt.TextFormat.PlainText)  # it quotes what was typed
-        self.results_stack = QStackedWidget()
-        self.results_stack.addWidget(self.results)
-        self.results_stack.addWidget(self.empty_state)
-        self.result_info = QLabel()
-        self.result_info.setObjectName("countLabel")
+        self.results_stack = stack(self.results, self.empty_state)
+        self.result_info = label(name="countLabel")
+        vbox(
+            hbox((self.search, 1), self.include_inactive, *buttons),
+            (self.results_stack, 1),
+            self.result_info,
+            margins=(0, 0, 4, 4),
+            parent=self,
+        )
 
-        row = QHBoxLayout()
-        row.addWidget(self.search, 1)
-        row.addWidget(self.include_inactive)
-        for button in buttons:
-            row.addWidget(button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 4, 4)
-        layout.addLayout(row)
-        layout.addWidget(self.results_stack, 1)
-        layout.addWidget(self.result_info)
-
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._timer.timeout.connect(self.search_now)
         self.search.textEdited.connect(lambda _text: self._timer.start())
         self.search.returnPressed.connect(self._entered)
         self.include_inactive.toggled.connect(lambda _on: self.search_now())
         self.results_model.modelReset.connect(self.select_open)
-        self.results_model.results_arrived.connect(self._arrived)
+        self.results_model.rows_arrived.connect(self._arrived)
         self.results_model.loading_changed.connect(lambda _busy: self._update_info())
         self.results.activated.connect(self._chosen)
         self.results.clicked.connect(self._chosen)
         self.results.selectionModel().currentRowChanged.connect(self._moved)
         self._update_state()
-
-    # -- page size (tests and slow links set it smaller) -----------------------------------
-
-    @property
-    def page_size(self) -> int:
-        return self.results_model.page_size
-
-    @page_size.setter
-    def page_size(self, size: int) -> None:
-        self.results_model.page_size = size
-
-    # -- searching ---------------------------------------------------------------------------
 
     def focus(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -119,17 +169,10 @@ class ParkerSearch(QWidget):
     def search_now(self) -> None:
         """Run the typed search now (Enter, the checkbox, or the typing pause)."""
         self._timer.stop()
-        query = " ".join(self.search.text().split())
-        include_inactive = self.include_inactive.isChecked()
-        model = self.results_model
-        if (
-            model.is_searching == bool(query)
-            and model.query == query
-            and model.include_inactive == include_inactive
-        ):
-            return
-        model.search(query, include_inactive)
-        self._update_state()
+        asked = " ".join(self.search.text().split()), self.include_inactive.isChecked()
+        if (self.results_model.query, self.results_model.include_inactive) != asked:
+            self.results_model.search(*asked)
+            self._update_state()
 
     def refresh(self) -> None:
         """Ask again for the rows shown (another desk changed a parker or a vehicle)."""
@@ -141,7 +184,7 @@ class ParkerSearch(QWidget):
         model = self.results_model
         if model.rowCount() > 0 and not model.loading:
             self._first()
-        elif model.is_searching:
+        elif model.query:
             self._first_wanted = True
             if not self.enter_opens_first:
                 self.results.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -151,7 +194,7 @@ class ParkerSearch(QWidget):
         self.results_stack.setCurrentWidget(self.results)
         if self.enter_opens_first:
             self.results.setCurrentIndex(self.results_model.index(0, 0))
-            self.chosen.emit(self.results_model.summary(0).id)
+            self.chosen.emit(self.results_model.row(0).id)
             return
         self.results.setFocus(Qt.FocusReason.OtherFocusReason)
         if not self.results.currentIndex().isValid():
@@ -161,16 +204,14 @@ class ParkerSearch(QWidget):
         self._update_state()
         if self._first_wanted and self.results_model.rowCount() > 0:
             self._first()
-        elif self._first_wanted and not self.results_model.loading:
+        elif not self.results_model.loading:
             self._first_wanted = False
-
-    # -- what the results area says ----------------------------------------------------------
 
     def _update_state(self) -> None:
         model = self.results_model
-        if not model.is_searching:
+        if not model.query:
             self._show_empty("Find a parker", self.prompt)
-        elif model.rowCount() == 0 and model.has_results and not model.loading:
+        elif model.rowCount() == 0 and model.answered and not model.loading:
             advice = self.no_match_advice
             if self.include_inactive.isVisibleTo(self) and not model.include_inactive:
                 advice += " Inactive parkers are hidden: tick “Include inactive” to see them too."
@@ -193,24 +234,22 @@ class ParkerSearch(QWidget):
     def _update_info(self) -> None:
         model = self.results_model
         count = model.rowCount()
-        if not model.is_searching or count == 0:
-            text = "Searching…" if model.is_searching and model.loading else ""
+        noun = "parker" if count == 1 else "parkers"
+        if not model.query or count == 0:
+            text = "Searching…" if model.query and model.loading else ""
+        elif model.has_more:
+            text = f"First {count} {noun} — more load as you scroll"
         else:
-            noun = "parker" if count == 1 else "parkers"
             text = f"{count} {noun}"
-            if model.has_more:
-                text = f"First {count} {noun} — more load as you scroll"
         self.result_info.setText(text)
-
-    # -- choosing ----------------------------------------------------------------------------
 
     def _moved(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self._last_selected_id = self.results_model.summary(current.row()).id
+            self._last_selected_id = self.results_model.row(current.row()).id
 
     def _chosen(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.chosen.emit(self.results_model.summary(index.row()).id)
+            self.chosen.emit(self.results_model.row(index.row()).id)
 
     def select_open(self) -> None:
         """Select the open parker again (or the one selected before) if it is listed."""

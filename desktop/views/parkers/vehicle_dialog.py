@@ -11,14 +11,7 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QIntValidator
-from PySide6.QtWidgets import (
-    QComboBox,
-    QGridLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from desktop.services.errors import (
     ConflictError,
@@ -35,21 +28,10 @@ from desktop.services.parkers import (
 )
 from desktop.services.plates import is_plate_like, normalize_plate
 from desktop.views.kit.forms import FieldBox, FormDialog
-from desktop.views.kit.layout import tab_order
+from desktop.views.kit.layout import field_grid, holder, label, line_edit, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.pickers import JurisdictionPicker
 from desktop.views.kit.widgets import mark_invalid
-
-VEHICLE_FIELDS = (
-    "jurisdiction",
-    "plate",
-    "plate_status",
-    "make",
-    "model",
-    "colour",
-    "model_year",
-    "correction_reason",
-)
 
 
 class VehicleDialog(FormDialog):
@@ -60,7 +42,16 @@ class VehicleDialog(FormDialog):
     changed first emits :attr:`stale`, so the desk shows the newer one.
     """
 
-    FIELDS = VEHICLE_FIELDS
+    FIELDS = (
+        "jurisdiction",
+        "plate",
+        "plate_status",
+        "make",
+        "model",
+        "colour",
+        "model_year",
+        "correction_reason",
+    )
     #: Someone else changed the vehicle first.
     stale = Signal()
 
@@ -75,9 +66,7 @@ class VehicleDialog(FormDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(
-            runner,
-            accept_text="Add vehicle" if vehicle is None else "Save vehicle",
-            parent=parent,
+            runner, accept_text="Add vehicle" if vehicle is None else "Save vehicle", parent=parent
         )
         self.service, self.parker, self.vehicle = service, parker, vehicle
         self.confirm_lookalike = confirm_lookalike
@@ -88,60 +77,29 @@ class VehicleDialog(FormDialog):
             else f"Edit vehicle of {parker.name}"
         )
         self.setMinimumWidth(440)
-        self._build_fields()
-        self._build_layout()
-        if vehicle is not None:
-            self._show_vehicle(vehicle)
-        self._connect_signals()
-        self._status_changed()
-        self._update_stored_as()
-        self._update_correction()
-        self.history.setVisible(bool(vehicle is not None and vehicle.corrections))
-        self.plate.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _build_fields(self) -> None:
         self.jurisdiction = JurisdictionPicker()
         self.plate_status = QComboBox()
         for key, title in PLATE_STATUS_TITLES.items():
             self.plate_status.addItem(title, key)
-        self.plate = QLineEdit()
-        self.plate.setMaxLength(20)
-        self.plate.setPlaceholderText("As on the plate, e.g. ABCD 123")
-        self.stored_as = QLabel()
-        self.stored_as.setObjectName("hint")
-        self.make = QLineEdit()
-        self.model = QLineEdit()
-        self.colour = QLineEdit()
-        self.model_year = QLineEdit()
+        self.plate = line_edit(placeholder="As on the plate, e.g. ABCD 123", max_length=20)
+        self.stored_as = label(name="hint")
+        self.make, self.model, self.colour = line_edit(), line_edit(), line_edit()
+        self.model_year = line_edit(placeholder="e.g. 2019", max_length=4)
         self.model_year.setValidator(QIntValidator(0, 9999, self.model_year))
-        self.model_year.setMaxLength(4)
-        self.model_year.setPlaceholderText("e.g. 2019")
-        self.correction_reason = QLineEdit()
-        self.correction_reason.setMaxLength(500)
-        self.correction_reason.setPlaceholderText("e.g. Registered as O, the plate has 0")
-        self.correction_note = QLabel(
-            "This vehicle has permits: a new plate or jurisdiction is recorded as a "
-            "correction, with your reason, in the vehicle's history."
+        self.correction_reason = line_edit(
+            placeholder="e.g. Registered as O, the plate has 0", max_length=500
         )
-        self.correction_note.setObjectName("hint")
-        self.correction_note.setWordWrap(True)
-        self.history = QLabel()
-        self.history.setObjectName("hint")
-        self.history.setWordWrap(True)
-        self.history.setTextFormat(Qt.TextFormat.PlainText)
-
-    def _build_layout(self) -> None:
-        plate_box = QWidget()
-        plate_layout = QVBoxLayout(plate_box)
-        plate_layout.setContentsMargins(0, 0, 0, 0)
-        plate_layout.setSpacing(2)
-        plate_layout.addWidget(self.plate)
-        plate_layout.addWidget(self.stored_as)
-
+        self.correction_note = label(
+            "This vehicle has permits: a new plate or jurisdiction is recorded as a "
+            "correction, with your reason, in the vehicle's history.",
+            name="hint",
+            wrap=True,
+        )
+        self.history = label(name="hint", wrap=True, plain=True)
         self.boxes = {
             "jurisdiction": FieldBox("Jurisdiction", self.jurisdiction),
             "plate_status": FieldBox("Plate status", self.plate_status),
-            "plate": FieldBox("Plate", plate_box),
+            "plate": FieldBox("Plate", holder(vbox(self.plate, self.stored_as, spacing=2))),
             "make": FieldBox("Make", self.make),
             "model": FieldBox("Model", self.model),
             "colour": FieldBox("Colour", self.colour),
@@ -149,48 +107,34 @@ class VehicleDialog(FormDialog):
             "correction_reason": FieldBox("Why the plate is corrected", self.correction_reason),
         }
         self.boxes["plate"].caption.setBuddy(self.plate)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(12)
-        grid.setVerticalSpacing(6)
-        grid.addWidget(self.boxes["jurisdiction"], 0, 0)
-        grid.addWidget(self.boxes["plate_status"], 0, 1)
-        grid.addWidget(self.boxes["plate"], 1, 0, 1, 2)
-        grid.addWidget(self.boxes["make"], 2, 0)
-        grid.addWidget(self.boxes["model"], 2, 1)
-        grid.addWidget(self.boxes["colour"], 3, 0)
-        grid.addWidget(self.boxes["model_year"], 3, 1)
-        grid.addWidget(self.correction_note, 4, 0, 1, 2)
-        grid.addWidget(self.boxes["correction_reason"], 5, 0, 1, 2)
-        grid.addWidget(self.history, 6, 0, 1, 2)
-
-        self._finish_layout(grid)
-        tab_order(
-            self.jurisdiction,
-            self.plate_status,
-            self.plate,
-            self.make,
-            self.model,
-            self.colour,
-            self.model_year,
-            self.correction_reason,
+        box = self.boxes
+        self._finish_layout(
+            vbox(
+                field_grid(
+                    (box["jurisdiction"], box["plate_status"]),
+                    (box["plate"],),
+                    (box["make"], box["model"]),
+                    (box["colour"], box["model_year"]),
+                    (self.correction_note,),
+                    (box["correction_reason"],),
+                    (self.history,),
+                    vertical=6,
+                )
+            )
         )
-
-    def _connect_signals(self) -> None:
-        self.plate.textEdited.connect(lambda _t: self._edited("plate"))
-        self.plate.textChanged.connect(self._update_stored_as)
-        self.plate.textChanged.connect(lambda _t: self._update_correction())
-        self.jurisdiction.currentTextChanged.connect(lambda _t: self._update_correction())
-        self.plate_status.currentIndexChanged.connect(lambda _i: self._update_correction())
-        self.correction_reason.textEdited.connect(lambda _t: self._edited("correction_reason"))
-        self.plate_status.currentIndexChanged.connect(self._status_changed)
-        self.jurisdiction.currentTextChanged.connect(lambda _t: self._edited("jurisdiction"))
-        for name, editor in (
-            ("make", self.make),
-            ("model", self.model),
-            ("colour", self.colour),
-            ("model_year", self.model_year),
-        ):
-            editor.textEdited.connect(lambda _t, n=name: self._edited(n))
+        tab_order(*(self._focus_target(name) for name in self.boxes))
+        if vehicle is not None:
+            self._show_vehicle(vehicle)
+        for name in self.FIELDS:
+            editor = self._focus_target(name)
+            if isinstance(editor, QLineEdit):
+                editor.textEdited.connect(lambda _text, n=name: self._edited(n))
+        self.jurisdiction.currentTextChanged.connect(lambda _text: self._edited("jurisdiction"))
+        self.plate_status.currentIndexChanged.connect(lambda _i: self._edited("plate_status"))
+        self.plate.textChanged.connect(lambda _text: self._follow())
+        self._follow()
+        self.history.setVisible(bool(vehicle is not None and vehicle.corrections))
+        self.plate.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_vehicle(self, vehicle: VehicleRecord) -> None:
         self.jurisdiction.set_code(vehicle.jurisdiction)
@@ -208,13 +152,11 @@ class VehicleDialog(FormDialog):
             ]
             self.history.setText("Plate corrections:\n" + "\n".join(lines))
 
-    # -- values -------------------------------------------------------------------
-
     def values(self) -> VehicleInput:
         year = self.model_year.text().strip()
         return VehicleInput(
             jurisdiction=self.jurisdiction.code(),
-            plate_raw=self.plate.text() if self._readable() else "",
+            plate_raw=self._plate_typed(),
             plate_status=str(self.plate_status.currentData()),
             make=self.make.text(),
             model=self.model.text(),
@@ -229,9 +171,7 @@ class VehicleDialog(FormDialog):
         if vehicle is None or not vehicle.has_permits:
             return False
         return vehicle.identity_differs(
-            self.jurisdiction.code(),
-            self.plate.text() if self._readable() else "",
-            str(self.plate_status.currentData()),
+            self.jurisdiction.code(), self._plate_typed(), str(self.plate_status.currentData())
         )
 
     def _save_call(self) -> Callable[[], VehicleRecord]:
@@ -270,28 +210,21 @@ class VehicleDialog(FormDialog):
     def _focus_target(self, name: str) -> QWidget:
         return self.plate if name == "plate" else self.boxes[name].editor
 
-    def problem_text(self, field_name: str) -> str:
-        return self.field_error(field_name)
+    def _plate_typed(self) -> str:
+        return self.plate.text() if self.plate_status.currentData() == "readable" else ""
 
-    # -- behaviour ----------------------------------------------------------------
+    def _edited(self, name: str) -> None:
+        super()._edited(name)
+        if name == "plate":
+            mark_invalid(self.plate, False)
+        self._follow()
 
-    def _readable(self) -> bool:
-        return bool(self.plate_status.currentData() == "readable")
-
-    def _status_changed(self) -> None:
-        readable = self._readable()
+    def _follow(self) -> None:
+        """The plate field, its "stored as" line and the correction reason follow what is typed."""
+        readable = self.plate_status.currentData() == "readable"
         self.plate.setEnabled(readable)
-        self._update_stored_as()
-        self._edited("plate_status")
-
-    def _update_correction(self) -> None:
-        needed = self.correction_needed()
-        self.correction_note.setVisible(needed)
-        self.boxes["correction_reason"].setVisible(needed)
-
-    def _update_stored_as(self) -> None:
         text = self.plate.text()
-        if not self._readable():
+        if not readable:
             self.stored_as.setText("Recorded without a plate number.")
         elif not text.strip():
             self.stored_as.setText("Spaces, dashes and dots are ignored.")
@@ -299,8 +232,6 @@ class VehicleDialog(FormDialog):
             self.stored_as.setText(f"Stored as {normalize_plate(text)}")
         else:
             self.stored_as.setText("Use letters A to Z and digits only.")
-
-    def _edited(self, name: str) -> None:
-        super()._edited(name)
-        if name == "plate":
-            mark_invalid(self.plate, False)
+        needed = self.correction_needed()
+        self.correction_note.setVisible(needed)
+        self.boxes["correction_reason"].setVisible(needed)

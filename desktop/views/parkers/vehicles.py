@@ -6,24 +6,55 @@ is asked about before it is added; a removed vehicle stays on record with the re
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from desktop.services.errors import (
-    DuplicateCandidate,
-)
-from desktop.services.parkers import (
-    ParkerDetail,
-    ParkerService,
-    VehicleRecord,
-)
+from desktop.services.errors import DuplicateCandidate
+from desktop.services.parkers import PLATE_STATUS_TITLES, ParkerDetail, ParkerService, VehicleRecord
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, label, vbox
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import DeskTable
+from desktop.views.kit.tables import Column, DeskTable, RowsModel
 from desktop.views.kit.widgets import failure_while_alive, while_alive
 from desktop.views.parkers.dialogs import CREATE_ANYWAY, DuplicatesDialog, ask_reason
-from desktop.views.parkers.model import VehicleTableModel, plate_title
 from desktop.views.parkers.vehicle_dialog import VehicleDialog
+
+
+class VehicleTableModel(RowsModel[VehicleRecord]):
+    """The vehicles of the open parker (already loaded with the parker: no fetching here)."""
+
+    PLATE, MAKE, MODEL, COLOUR, YEAR, STATUS = range(6)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(
+            [
+                Column(
+                    "Plate",
+                    lambda v: v.plate_display,
+                    tooltip=plate_tooltip,
+                    samples=("ON ABCD123", *PLATE_STATUS_TITLES.values()),
+                ),
+                Column("Make", lambda v: v.make, samples=("Toyota",)),
+                Column("Model", lambda v: v.model, samples=("Corolla",)),
+                Column("Colour", lambda v: v.colour, samples=("Silver",)),
+                Column(
+                    "Year", lambda v: str(v.model_year) if v.model_year else "", samples=("2024",)
+                ),
+                Column("Status", lambda v: "Active" if v.active else "Removed", stretch=True),
+            ],
+            key=lambda v: v.id,
+            dimmed=lambda v: not v.active,
+            parent=parent,
+        )
+
+
+def plate_tooltip(vehicle: VehicleRecord) -> str:
+    if vehicle.plate_status != "readable":
+        status = PLATE_STATUS_TITLES[vehicle.plate_status].lower()
+        return f"Registered in {vehicle.jurisdiction}; {status}"
+    return (
+        f"{vehicle.jurisdiction}: entered as “{vehicle.plate_raw}”, "
+        f"stored as {vehicle.plate_normalized}"
+    )
 
 
 class VehiclesPanel(QWidget):
@@ -63,11 +94,17 @@ class VehiclesPanel(QWidget):
         self.edit_button = button("Edit…", self.edit)
         self.remove_button = button("Remove…", self.toggle_active)
         self.buttons = holder(
-            hbox(self.add_button, self.edit_button, self.remove_button, STRETCH),
-            visible=editable,
+            hbox(self.add_button, self.edit_button, self.remove_button, STRETCH), visible=editable
         )
-        title = label("Vehicles", style="font-weight: 600;")
-        vbox(title, self.hint, self.table, self.buttons, STRETCH, spacing=6, parent=self)
+        vbox(
+            label("Vehicles", style="font-weight: 600;"),
+            self.hint,
+            self.table,
+            self.buttons,
+            STRETCH,
+            spacing=6,
+            parent=self,
+        )
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self.table.activated.connect(lambda _index: self.edit())
         self.show_parker(None, new=False)
@@ -82,14 +119,12 @@ class VehiclesPanel(QWidget):
 
     def set_vehicles(self, vehicles: tuple[VehicleRecord, ...], select: int | None = None) -> None:
         keep = self.selected()
-        self.model.set_vehicles(vehicles)
+        self.model.set_rows(vehicles)
         self.select(select if select is not None else (keep.id if keep else None))
 
     def selected(self) -> VehicleRecord | None:
         index = self.table.currentIndex()
-        if not index.isValid() or index.row() >= self.model.rowCount():
-            return None
-        return self.model.vehicle(index.row())
+        return self.model.row_at(index.row()) if index.isValid() else None
 
     def select(self, vehicle_id: int | None) -> None:
         if vehicle_id is not None and self.model.row_of(vehicle_id) is not None:
@@ -105,19 +140,15 @@ class VehiclesPanel(QWidget):
             "Restore" if vehicle is not None and not vehicle.active else "Remove…"
         )
 
-    # -- adding and editing -------------------------------------------------------------------
-
     def add(self) -> None:
-        if self.editable and self.parker is not None:
-            self._open(None)
+        self._open(None)
 
     def edit(self) -> None:
-        vehicle = self.selected()
-        if self.editable and self.parker is not None and vehicle is not None:
+        if (vehicle := self.selected()) is not None:
             self._open(vehicle)
 
     def _open(self, vehicle: VehicleRecord | None) -> None:
-        if self.parker is None:
+        if not self.editable or self.parker is None:
             return
         dialog = VehicleDialog(
             self.service,
@@ -140,24 +171,21 @@ class VehiclesPanel(QWidget):
         dialog.finished.connect(closed)
         dialog.open()
 
-    # -- removing and restoring --------------------------------------------------------------
-
     def toggle_active(self) -> None:
         """Remove the selected vehicle (with a reason), or restore a removed one."""
         vehicle, parker = self.selected(), self.parker
         if not self.editable or vehicle is None or parker is None:
             return
-        reason = ""
+        reason: str | None = ""
         if vehicle.active:
-            answer = self.ask_reason(
+            reason = self.ask_reason(
                 "Remove vehicle",
-                f"Why is {plate_title(vehicle)} being removed from {parker.name}? "
+                f"Why is {vehicle.plate_display} being removed from {parker.name}? "
                 "The vehicle stays on record as removed.",
                 "Remove",
             )
-            if answer is None:
-                return
-            reason = answer
+        if reason is None:
+            return
         service = self.service
 
         def failed(_exc: BaseException) -> bool:
@@ -173,8 +201,6 @@ class VehiclesPanel(QWidget):
             write=True,
             parent=self,
         )
-
-    # -- questions (small methods so tests and other front ends can answer them) ---------------
 
     def confirm_lookalike_plate(
         self, candidates: list[DuplicateCandidate], parent: QWidget | None = None

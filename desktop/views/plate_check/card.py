@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap
-from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QWidget
 
 from desktop.services.platecheck import PlateQuery, PlateVerdict, describe_until, format_moment
+from desktop.views.kit.layout import STRETCH, label, vbox
 
 #: tone -> (card background, border and icon colour, title colour)
 TONE_COLOURS = {
@@ -23,6 +24,16 @@ VERDICT_WORDS = {
     "wrong_lot": "Not in this lot",
     "expired": "May not park",
     "no_permit": "May not park",
+}
+
+#: The rows of a verdict's details, by key.
+DETAIL_CAPTIONS = {
+    "permit": "Permit",
+    "type": "Type",
+    "lot": "Lot",
+    "from": "Valid from",
+    "until": "Valid until",
+    "checked": "Checked",
 }
 
 
@@ -94,75 +105,47 @@ class VerdictCard(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("verdictCard")
+        selectable = Qt.TextInteractionFlag.TextSelectableByMouse
         self.icon = VerdictIcon()
-        self.tone_label = QLabel()
-        self.tone_label.setObjectName("verdictTone")
-        self.title = QLabel()
-        self.title.setObjectName("verdictTitle")
-        self.title.setWordWrap(True)
-        self.plate = QLabel()
-        self.plate.setObjectName("verdictPlate")
-        self.plate.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tone_label = label(name="verdictTone")
+        self.title = label(name="verdictTitle", wrap=True)
+        self.plate = label(name="verdictPlate")
+        self.plate.setTextInteractionFlags(selectable)
         self.plate.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.reason = QLabel()
-        self.reason.setObjectName("verdictReason")
-        self.reason.setWordWrap(True)
-        self.reason.setTextFormat(Qt.TextFormat.PlainText)
-        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.note = QLabel()
-        self.note.setObjectName("verdictNote")
-        self.note.setWordWrap(True)
-        self._build_details()
-        self._lay_out()
-        self.set_tone("pending")
-
-    def _lay_out(self) -> None:
-        heading = QVBoxLayout()
-        heading.setSpacing(0)
-        heading.addWidget(self.tone_label)
-        heading.addWidget(self.title)
-        top = QHBoxLayout()
-        top.setSpacing(16)
-        top.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
-        top.addLayout(heading, 1)
-        top.addWidget(self.plate, 0, Qt.AlignmentFlag.AlignTop)
-        self.rule = QFrame()
-        self.rule.setFrameShape(QFrame.Shape.HLine)
-        self.rule.setObjectName("verdictRule")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 18, 22, 18)
-        layout.setSpacing(12)
-        layout.addLayout(top)
-        layout.addWidget(self.reason)
-        layout.addWidget(self.rule)
-        layout.addLayout(self.details)
-        layout.addWidget(self.note)
-        layout.addStretch(1)
-
-    def _build_details(self) -> None:
+        self.reason = label(name="verdictReason", wrap=True, plain=True)
+        self.reason.setTextInteractionFlags(selectable)
+        self.note = label(name="verdictNote", wrap=True)
         self.details = QFormLayout()
         self.details.setHorizontalSpacing(18)
         self.details.setVerticalSpacing(6)
         self.details.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         self.details.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._values: dict[str, QLabel] = {}
-        for key, caption in (
-            ("permit", "Permit"),
-            ("type", "Type"),
-            ("lot", "Lot"),
-            ("from", "Valid from"),
-            ("until", "Valid until"),
-            ("checked", "Checked"),
-        ):
-            label = QLabel(caption)
-            label.setObjectName("detailCaption")
-            value = QLabel()
-            value.setObjectName(f"detail_{key}")
-            value.setWordWrap(True)
-            value.setTextFormat(Qt.TextFormat.PlainText)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.details.addRow(label, value)
+        for key, caption in DETAIL_CAPTIONS.items():
+            value = label(name=f"detail_{key}", wrap=True, plain=True)
+            value.setTextInteractionFlags(selectable)
+            self.details.addRow(label(caption, name="detailCaption"), value)
             self._values[key] = value
+        top = QHBoxLayout()
+        top.setSpacing(16)
+        top.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(vbox(self.tone_label, self.title, spacing=0), 1)
+        top.addWidget(self.plate, 0, Qt.AlignmentFlag.AlignTop)
+        self.rule = QFrame()
+        self.rule.setFrameShape(QFrame.Shape.HLine)
+        self.rule.setObjectName("verdictRule")
+        vbox(
+            top,
+            self.reason,
+            self.rule,
+            self.details,
+            self.note,
+            STRETCH,
+            margins=(22, 18, 22, 18),
+            spacing=12,
+            parent=self,
+        )
+        self.set_tone("pending")
 
     def value(self, key: str) -> str:
         return self._values[key].text()

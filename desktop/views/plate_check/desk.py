@@ -14,12 +14,11 @@ import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
 
 from desktop.services.errors import KnownError, ValidationError
 from desktop.services.platecheck import PlateCheckService, PlateQuery, PlateVerdict
 from desktop.views.kit.desk import Desk
-from desktop.views.kit.layout import desk_action, tab_order
+from desktop.views.kit.layout import desk_action, hbox, tab_order, vbox
 from desktop.views.kit.widgets import failure_while_alive, while_alive
 from desktop.views.plate_check.history import HistoryPanel
 from desktop.views.plate_check.inputs import PlateInputs
@@ -48,7 +47,8 @@ class PlateCheckDesk(Desk):
         self.destroyed.connect(self.service.close)
         self._generation = 0
         self._current: PlateQuery | None = None  # the latest query asked
-        self._shown: PlateVerdict | None = None
+        #: The verdict on screen.
+        self.shown_verdict: PlateVerdict | None = None
         self._started_at = 0.0
         self._focused_once = False
 
@@ -58,48 +58,24 @@ class PlateCheckDesk(Desk):
         self.rechecks = Rechecks(self.live, self)
         self._pending_timer = QTimer(self, singleShot=True, interval=PENDING_DELAY_MS)
         self._pending_timer.timeout.connect(self._show_pending)
-        body = QHBoxLayout()
-        body.setSpacing(16)
-        body.addWidget(self.verdict, 3)
-        body.addWidget(self.history, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.setSpacing(12)
-        layout.addWidget(self.inputs)
-        layout.addLayout(body, 1)
-        self._build_actions()
+        vbox(
+            self.inputs,
+            (hbox((self.verdict, 3), (self.history, 1), spacing=16), 1),
+            margins=8,
+            spacing=12,
+            parent=self,
+        )
+        desk_action(self, "Check another plate", "Ctrl+L", self.inputs.focus_plate)
+        desk_action(self, "Check for now", "Ctrl+T", self.inputs.choose_now)
         self._set_tab_order()
-
         self.inputs.check_requested.connect(self.check_now)
         self.inputs.now_chosen.connect(self._now_chosen)
         self.verdict.near_match_chosen.connect(self.check_plate)
         self.history.chosen.connect(self._history_chosen)
         self.rechecks.due.connect(self._recheck)
 
-    def _build_actions(self) -> None:
-        self.new_plate_action = desk_action(self, "Check another plate", "Ctrl+L", self.focus_plate)
-        self.now_action = desk_action(self, "Check for now", "Ctrl+T", self.inputs.choose_now)
-
     def _set_tab_order(self) -> None:
-        tab_order(*self.inputs.in_tab_order(), *self.verdict.near_buttons(), self.history.checks)
-
-    # -- public API -------------------------------------------------------------------
-
-    @property
-    def shown_verdict(self) -> PlateVerdict | None:
-        return self._shown
-
-    def near_match_buttons(self) -> list[QPushButton]:
-        return self.verdict.near_buttons()
-
-    def jurisdiction_text(self) -> str:
-        return self.inputs.jurisdiction_text()
-
-    def set_jurisdiction(self, code: str) -> None:
-        self.inputs.set_jurisdiction(code)
-
-    def focus_plate(self) -> None:
-        self.inputs.focus_plate()
+        tab_order(*self.inputs.in_tab_order(), *self.verdict.near_buttons, self.history.checks)
 
     def check_now(self) -> None:
         """Check what the fields say (Enter, or the Check button)."""
@@ -113,8 +89,6 @@ class PlateCheckDesk(Desk):
         """Put a plate in the fields and check it (a look-alike, say)."""
         self.inputs.set_plate(jurisdiction, plate)
         self.check_now()
-
-    # -- checking ------------------------------------------------------------------------
 
     def _start(self, query: PlateQuery, *, note: str | None = None) -> None:
         """Ask the database; ``note`` set means a re-check the person did not ask for."""
@@ -138,7 +112,7 @@ class PlateCheckDesk(Desk):
             return  # a newer check was asked for meanwhile
         self._pending_timer.stop()
         self.rechecks.answered(generation)
-        previous, self._shown = self._shown, verdict
+        previous, self.shown_verdict = self.shown_verdict, verdict
         if note is None or previous is None:
             changed = ""
         elif previous.verdict != verdict.verdict:
@@ -158,15 +132,15 @@ class PlateCheckDesk(Desk):
             return True
         self._pending_timer.stop()
         self.rechecks.answered(generation)
-        self._current = self._shown.query if self._shown is not None else None
-        self.verdict.show_again(self._shown)
+        self._current = self.shown_verdict.query if self.shown_verdict is not None else None
+        self.verdict.show_again(self.shown_verdict)
         if isinstance(exc, ValidationError):
             self.inputs.show_problems(exc.problems)
             return True
         if note is None:
             return False
         log.info("re-checking the plate on screen failed: %s", exc)
-        if isinstance(exc, KnownError) and self._shown is not None:
+        if isinstance(exc, KnownError) and self.shown_verdict is not None:
             self.verdict.card.say(f"Could not check again: {exc.message}")
         return isinstance(exc, KnownError)
 
@@ -174,7 +148,7 @@ class PlateCheckDesk(Desk):
         self._generation += 1  # an answer on its way is for the earlier question too
         self._pending_timer.stop()
         self.rechecks.forget()
-        self._shown = None
+        self.shown_verdict = None
         self._current = None
         self.verdict.clear()
 
@@ -183,10 +157,8 @@ class PlateCheckDesk(Desk):
             self.verdict.show_pending(self._current)
 
     def _recheck(self, note: str) -> None:
-        if self._current is not None and self._shown is not None:
+        if self._current is not None and self.shown_verdict is not None:
             self._start(self._current, note=note)
-
-    # -- choosing --------------------------------------------------------------------------
 
     def _history_chosen(self, query: PlateQuery) -> None:
         if self._current == query and time.monotonic() - self._started_at < REPEAT_WINDOW_S:
@@ -195,7 +167,7 @@ class PlateCheckDesk(Desk):
         self._start(query)
 
     def _now_chosen(self) -> None:
-        if self._shown is not None and self._shown.query.at is not None:
+        if self.shown_verdict is not None and self.shown_verdict.query.at is not None:
             self.check_now()
 
     def hideEvent(self, event: QHideEvent) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from desktop.services.platecheck import PlateQuery, PlateVerdict, format_moment
+from desktop.views.kit.layout import Stretch, label, vbox
 from desktop.views.plate_check.card import verdict_icon
 
 HISTORY_SIZE = 20
@@ -27,8 +28,6 @@ class HistoryPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setStyleSheet(_HISTORY_STYLE)
-        title = QLabel("Checked this session")
-        title.setObjectName("sectionTitle")
         self.checks = QListWidget()
         self.checks.setObjectName("checkHistory")
         self.checks.setAccessibleName("Plates checked this session")
@@ -39,16 +38,11 @@ class HistoryPanel(QWidget):
         self.checks.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.checks.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.checks.hide()
-        self.empty = QLabel("Plates you check appear here; choose one to check it again.")
-        self.empty.setObjectName("hint")
-        self.empty.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
-        layout.addWidget(title)
-        layout.addWidget(self.empty)
-        layout.addWidget(self.checks, 1)
-        layout.addStretch(0)
+        self.empty = label(
+            "Plates you check appear here; choose one to check it again.", name="hint", wrap=True
+        )
+        title = label("Checked this session", name="sectionTitle")
+        vbox(title, self.empty, (self.checks, 1), Stretch(0), spacing=6, parent=self)
         self.setMinimumWidth(210)
         self.setMaximumWidth(320)
         self.checks.itemActivated.connect(self._chosen)

@@ -10,22 +10,15 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (
-    QComboBox,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QGridLayout, QWidget
 
 from desktop.services.errors import FieldProblem, KnownError, ValidationError
 from desktop.services.platecheck import LotChoice, PlateCheckService, PlateQuery
 from desktop.services.plates import DEFAULT_JURISDICTION, JURISDICTION_NAMES, split_jurisdiction
 from desktop.views.kit.forms import form_style
+from desktop.views.kit.layout import button, hbox, label, line_edit
 from desktop.views.kit.live import LiveBatch, LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.pickers import JurisdictionPicker
@@ -86,14 +79,15 @@ class LotPicker(QComboBox):
     def set_lots(self, lots: list[LotChoice]) -> None:
         """The office's lots as they are now; the chosen one stays chosen, unannounced."""
         chosen = self.code()
-        self.blockSignals(True)
-        self.clear()
-        self.addItem("Any lot", None)
-        for lot in lots:
-            self.addItem(lot.label, lot.code)
-            self.setItemData(self.count() - 1, f"Lot code {lot.code}", Qt.ItemDataRole.ToolTipRole)
-        self.set_code(chosen)
-        self.blockSignals(False)
+        with QSignalBlocker(self):
+            self.clear()
+            self.addItem("Any lot", None)
+            for lot in lots:
+                self.addItem(lot.label, lot.code)
+                self.setItemData(
+                    self.count() - 1, f"Lot code {lot.code}", Qt.ItemDataRole.ToolTipRole
+                )
+            self.set_code(chosen)
 
 
 class PlateInputs(QWidget):
@@ -118,7 +112,33 @@ class PlateInputs(QWidget):
         self.setStyleSheet(
             form_style() + _INPUT_STYLE.replace("@RESOURCES@", resources_dir().as_posix())
         )
-        self._build_editors()
+        self.plate_edit = line_edit(placeholder="ABC 123", max_length=20)
+        self.plate_edit.setObjectName("plateEdit")
+        self.plate_edit.setClearButtonEnabled(True)
+        self.plate_edit.setAccessibleName("Plate to check")
+        self.plate_edit.setMinimumWidth(170)
+        self.jurisdiction_combo = JurisdictionPicker()
+        remembered = str(app_settings().value(JURISDICTION_KEY, "") or "")
+        self.jurisdiction_combo.set_code(remembered or DEFAULT_JURISDICTION)
+        self.lot_combo = LotPicker()
+        self.at_edit = MomentEdit()
+        self.at_edit.setAccessibleName("Check for the time")
+        self.at_edit.setToolTip(
+            "The moment to check for. Press Now to check for the current time, always."
+        )
+        self.now_button = button("Now", self.choose_now, tip="Check for the current time (Ctrl+T)")
+        self.now_button.setObjectName("nowButton")
+        self.now_button.setCheckable(True)
+        self._set_at(None)
+        self.check_button = button(
+            "Check", self.check_requested.emit, tip="Check the plate (Enter)", primary=True
+        )
+        self.check_button.setAutoDefault(True)
+        self.check_button.setMinimumWidth(88)
+        self.problem_label = label(name="fieldError", wrap=True, plain=True)
+        self.problem_label.hide()
+        self.read_as_label = label(name="hint", plain=True)
+        self.read_as_label.hide()
         #: The fields problems name, in screen order (the first bad one gets the focus).
         self._fields: dict[str, QWidget] = {
             "plate": self.plate_edit,
@@ -126,82 +146,8 @@ class PlateInputs(QWidget):
             "lot": self.lot_combo,
         }
         self._lay_out()
-        self._connect()
-        # "Now" keeps showing the current time.
-        self._clock = QTimer(self, interval=CLOCK_MS)
-        self._clock.timeout.connect(self._tick)
-        self._clock.start()
-        LiveBatch(live, LOTS_DELAY_MS, self).watch(("lot",), self.load_lots)
-        self.load_lots()
-
-    def _build_editors(self) -> None:
-        self.plate_edit = QLineEdit()
-        self.plate_edit.setObjectName("plateEdit")
-        self.plate_edit.setPlaceholderText("ABC 123")
-        self.plate_edit.setMaxLength(20)
-        self.plate_edit.setClearButtonEnabled(True)
-        self.plate_edit.setAccessibleName("Plate to check")
-        self.plate_edit.setMinimumWidth(170)
-
-        self.jurisdiction_combo = JurisdictionPicker()
-        remembered = str(app_settings().value(JURISDICTION_KEY, "") or "")
-        self.set_jurisdiction(remembered or DEFAULT_JURISDICTION)
-        self.lot_combo = LotPicker()
-
-        self.at_edit = MomentEdit()
-        self.at_edit.setAccessibleName("Check for the time")
-        self.at_edit.setToolTip(
-            "The moment to check for. Press Now to check for the current time, always."
-        )
-        self.now_button = QPushButton("Now")
-        self.now_button.setObjectName("nowButton")
-        self.now_button.setCheckable(True)
-        self.now_button.setToolTip("Check for the current time (Ctrl+T)")
-        self._set_at(None)
-
-        self.check_button = QPushButton("Check")
-        self.check_button.setProperty("primary", True)
-        self.check_button.setAutoDefault(True)
-        self.check_button.setToolTip("Check the plate (Enter)")
-        self.check_button.setMinimumWidth(88)
-
-        self.problem_label = QLabel()
-        self.problem_label.setObjectName("fieldError")
-        self.problem_label.setWordWrap(True)
-        self.problem_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.problem_label.hide()
-        self.read_as_label = QLabel()
-        self.read_as_label.setObjectName("hint")
-        self.read_as_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.read_as_label.hide()
-
-    def _lay_out(self) -> None:
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(10)
-        grid.setVerticalSpacing(4)
-        at_row = QHBoxLayout()
-        at_row.setSpacing(6)
-        at_row.addWidget(self.at_edit, 1)
-        at_row.addWidget(self.now_button)
-        grid.addWidget(_caption("&Plate", self.plate_edit), 0, 0)
-        grid.addWidget(_caption("&Jurisdiction", self.jurisdiction_combo), 0, 1)
-        grid.addWidget(_caption("L&ot", self.lot_combo), 0, 2)
-        grid.addWidget(_caption("&At", self.at_edit), 0, 3)
-        grid.addWidget(self.plate_edit, 1, 0)
-        grid.addWidget(self.jurisdiction_combo, 1, 1)
-        grid.addWidget(self.lot_combo, 1, 2)
-        grid.addLayout(at_row, 1, 3)
-        grid.addWidget(self.check_button, 1, 4)
-        grid.addWidget(self.problem_label, 2, 0, 1, 5)
-        grid.addWidget(self.read_as_label, 3, 0, 1, 5)
-        for column, stretch in enumerate((3, 2, 2, 2)):
-            grid.setColumnStretch(column, stretch)
-
-    def _connect(self) -> None:
         self._enter_checks: list[QObject] = [*self._fields.values(), self.at_edit]
-        line = self.jurisdiction_combo.lineEdit()
-        if line is not None:
+        if (line := self.jurisdiction_combo.lineEdit()) is not None:
             self._enter_checks.append(line)
         for field in self._enter_checks:
             field.installEventFilter(self)
@@ -210,14 +156,41 @@ class PlateInputs(QWidget):
             lambda _t: self.clear_problems("jurisdiction")
         )
         self.lot_combo.currentIndexChanged.connect(lambda _i: self.clear_problems("lot"))
-        self.check_button.clicked.connect(self.check_requested)
-        self.now_button.clicked.connect(self.choose_now)
         self.at_edit.dateTimeChanged.connect(lambda _value: self.now_button.setChecked(False))
+        # "Now" keeps showing the current time.
+        self._clock = QTimer(self, interval=CLOCK_MS)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start()
+        LiveBatch(live, LOTS_DELAY_MS, self).watch(("lot",), self.load_lots)
+        self.load_lots()
+
+    def _lay_out(self) -> None:
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(4)
+        for column, (caption, editor, stretch) in enumerate(
+            (
+                ("&Plate", self.plate_edit, 3),
+                ("&Jurisdiction", self.jurisdiction_combo, 2),
+                ("L&ot", self.lot_combo, 2),
+                ("&At", self.at_edit, 2),
+            )
+        ):
+            caption_label = label(caption, name="fieldCaption")
+            caption_label.setBuddy(editor)
+            grid.addWidget(caption_label, 0, column)
+            grid.setColumnStretch(column, stretch)
+        grid.addWidget(self.plate_edit, 1, 0)
+        grid.addWidget(self.jurisdiction_combo, 1, 1)
+        grid.addWidget(self.lot_combo, 1, 2)
+        grid.addLayout(hbox((self.at_edit, 1), self.now_button, spacing=6), 1, 3)
+        grid.addWidget(self.check_button, 1, 4)
+        grid.addWidget(self.problem_label, 2, 0, 1, 5)
+        grid.addWidget(self.read_as_label, 3, 0, 1, 5)
 
     def in_tab_order(self) -> list[QWidget]:
         return [*self._fields.values(), self.at_edit, self.now_button, self.check_button]
-
-    # -- what is asked -------------------------------------------------------------------
 
     def read_query(self) -> PlateQuery | None:
         """What the fields ask; None, with the problems shown, when it cannot be checked."""
@@ -227,7 +200,7 @@ class PlateInputs(QWidget):
             at = datetime.fromtimestamp(self.at_edit.dateTime().toSecsSinceEpoch(), tz=UTC)
         try:
             query = PlateQuery.cleaned(
-                self.jurisdiction_text(), self.plate_edit.text(), self.lot_combo.code(), at
+                self.jurisdiction_combo.code(), self.plate_edit.text(), self.lot_combo.code(), at
             )
         except ValidationError as exc:
             self.show_problems(exc.problems)
@@ -238,13 +211,11 @@ class PlateInputs(QWidget):
     def _take_typed_jurisdiction(self) -> None:
         """ "BC GZ620E" typed as the plate: BC goes to the jurisdiction field, in sight."""
         code, plate = split_jurisdiction(self.plate_edit.text(), JURISDICTION_NAMES)
-        if code is None:
-            self.read_as_label.hide()
-            return
-        self.set_plate(code, plate)
-        name = JURISDICTION_NAMES.get(code, code)
-        self.read_as_label.setText(f"Read as a plate of {name} ({code}): {plate}.")
-        self.read_as_label.show()
+        if code is not None:
+            self.set_plate(code, plate)
+            name = JURISDICTION_NAMES.get(code, code)
+            self.read_as_label.setText(f"Read as a plate of {name} ({code}): {plate}.")
+        self.read_as_label.setVisible(code is not None)
 
     def fill(self, query: PlateQuery) -> None:
         """Show an earlier question in the fields (a plate chosen from the history)."""
@@ -263,32 +234,20 @@ class PlateInputs(QWidget):
 
     def set_plate(self, jurisdiction: str, plate: str) -> None:
         self.plate_edit.setText(plate)
-        self.set_jurisdiction(jurisdiction)
-
-    def set_jurisdiction(self, code: str) -> None:
-        self.jurisdiction_combo.set_code(code)
-
-    def jurisdiction_text(self) -> str:
-        """The code in the jurisdiction field: "ON — Ontario", "on" and "Ontario" give ON."""
-        return self.jurisdiction_combo.code()
+        self.jurisdiction_combo.set_code(jurisdiction)
 
     def focus_plate(self) -> None:
         self.plate_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.plate_edit.selectAll()
-
-    # -- problems ----------------------------------------------------------------------
 
     def show_problems(self, problems: list[FieldProblem]) -> None:
         """Every message under the row; the fields they name outlined, the first focused."""
         self.problem_label.setText("\n".join(p.message for p in problems))
         self.problem_label.setVisible(bool(problems))
         self._problem_fields = {p.field for p in problems}
-        first: QWidget | None = None
         for name, widget in self._fields.items():
-            bad = name in self._problem_fields
-            mark_invalid(widget, bad)
-            if bad and first is None:
-                first = widget
+            mark_invalid(widget, name in self._problem_fields)
+        first = next((w for n, w in self._fields.items() if n in self._problem_fields), None)
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
             if first is self.plate_edit:
@@ -298,8 +257,6 @@ class PlateInputs(QWidget):
         """Take the messages away (only if one was about ``name``, when it is given)."""
         if name is None or name in self._problem_fields:
             self.show_problems([])
-
-    # -- typing --------------------------------------------------------------------------
 
     def _plate_edited(self, text: str) -> None:
         upper = text.translate(_ASCII_UPPER)
@@ -318,9 +275,8 @@ class PlateInputs(QWidget):
         """Show ``moment`` in "At"; for None, the current time, with Now on."""
         self.now_button.setChecked(moment is None)
         seconds = int((moment or datetime.now(UTC)).timestamp())
-        self.at_edit.blockSignals(True)
-        self.at_edit.setDateTime(QDateTime.fromSecsSinceEpoch(seconds))
-        self.at_edit.blockSignals(False)
+        with QSignalBlocker(self.at_edit):
+            self.at_edit.setDateTime(QDateTime.fromSecsSinceEpoch(seconds))
 
     def _tick(self) -> None:
         if self.now_button.isChecked() and not self.at_edit.hasFocus():
@@ -339,8 +295,6 @@ class PlateInputs(QWidget):
             return True
         return super().eventFilter(watched, event)
 
-    # -- lots ----------------------------------------------------------------------------
-
     def load_lots(self) -> None:
         self.runner.run(
             self.service.lots,
@@ -348,13 +302,6 @@ class PlateInputs(QWidget):
             failure_while_alive(self, _lots_failed),
             parent=self,
         )
-
-
-def _caption(text: str, editor: QWidget) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("fieldCaption")
-    label.setBuddy(editor)
-    return label
 
 
 def _lots_failed(exc: BaseException) -> bool:

@@ -3,10 +3,13 @@ under it, the registered plates that look like the one typed — offered, never 
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QWidget
 
 from desktop.services.platecheck import NearMatch, PlateQuery, PlateVerdict
+from desktop.views.kit.layout import Stretch, button, holder, label, vbox
 from desktop.views.kit.widgets import EmptyState
 from desktop.views.plate_check.card import VerdictCard
 
@@ -28,7 +31,7 @@ class VerdictPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setStyleSheet(_VERDICT_STYLE)
-        self._near_buttons: list[QPushButton] = []
+        self.near_buttons: list[QPushButton] = []
         self.empty_state = EmptyState(
             "Type a plate and press Enter",
             "The verdict appears here at once: valid permit, valid temporary permit, wrong "
@@ -39,39 +42,25 @@ class VerdictPanel(QWidget):
         )
         self.card = VerdictCard()
         self.card.hide()
-
-        self.near_box = QWidget()
-        self.near_title = QLabel()
-        self.near_title.setObjectName("sectionTitle")
-        self.near_title.setWordWrap(True)
-        self.near_hint = QLabel(
-            "Choosing one checks that plate; the plate you typed stays in the history."
-        )
-        self.near_hint.setObjectName("hint")
-        self.near_hint.setWordWrap(True)
+        self.near_title = label(name="sectionTitle", wrap=True)
         self._near_grid = QGridLayout()
         self._near_grid.setHorizontalSpacing(8)
         self._near_grid.setVerticalSpacing(6)
-        near_layout = QVBoxLayout(self.near_box)
-        near_layout.setContentsMargins(0, 4, 0, 0)
-        near_layout.setSpacing(6)
-        near_layout.addWidget(self.near_title)
-        near_layout.addLayout(self._near_grid)
-        near_layout.addWidget(self.near_hint)
-        self.near_box.hide()
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(12)
-        layout.addWidget(self.empty_state, 1)
-        layout.addWidget(self.card)
-        layout.addWidget(self.near_box)
+        near_hint = "Choosing one checks that plate; the plate you typed stays in the history."
+        self.near_box = holder(
+            vbox(
+                self.near_title,
+                self._near_grid,
+                label(near_hint, name="hint", wrap=True),
+                margins=(0, 4, 0, 0),
+                spacing=6,
+            ),
+            visible=False,
+        )
         # The card keeps its natural height, with the look-alikes right under it.
-        layout.addStretch(0)
-        self._layout = layout
-
-    def near_buttons(self) -> list[QPushButton]:
-        return list(self._near_buttons)
+        self._layout = vbox(
+            (self.empty_state, 1), self.card, self.near_box, Stretch(0), spacing=12, parent=self
+        )
 
     def show_verdict(self, verdict: PlateVerdict, note: str) -> None:
         self.card.show_verdict(verdict, note)
@@ -101,35 +90,32 @@ class VerdictPanel(QWidget):
         self._layout.setStretch(self._layout.count() - 1, 1 if shown else 0)
 
     def _show_near_matches(self, verdict: PlateVerdict) -> None:
-        for button in self._near_buttons:
-            self._near_grid.removeWidget(button)
-            button.deleteLater()
-        self._near_buttons = []
+        for old in self.near_buttons:
+            self._near_grid.removeWidget(old)
+            old.deleteLater()
+        self.near_buttons = []
         matches = verdict.near_matches
         self.near_box.setVisible(bool(matches))
-        if verdict.may_park:
-            self.near_title.setText(
-                "Also registered — make sure the plate was read right before you move on:"
-            )
-        else:
-            self.near_title.setText("Did you mean…")
+        self.near_title.setText(
+            "Also registered — make sure the plate was read right before you move on:"
+            if verdict.may_park
+            else "Did you mean…"
+        )
         for index, match in enumerate(matches):
-            button = QPushButton(f"{match.label}  ·  {_short(match)}")
-            button.setObjectName("nearMatch")
-            button.setAutoDefault(True)  # Enter on a focused look-alike chooses it
-            button.setToolTip(f"Check {match.label}: {match.description}.")
-            button.setAccessibleName(f"Check {match.label}, {match.description}")
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            button.clicked.connect(
-                lambda _=False, m=match: self.near_match_chosen.emit(m.jurisdiction, m.plate)
+            near = button(
+                f"{match.label}  ·  {_short(match)}",
+                partial(self.near_match_chosen.emit, match.jurisdiction, match.plate),
+                tip=f"Check {match.label}: {match.description}.",
             )
-            self._near_grid.addWidget(button, index // NEAR_COLUMNS, index % NEAR_COLUMNS)
-            self._near_buttons.append(button)
+            near.setObjectName("nearMatch")
+            near.setAutoDefault(True)  # Enter on a focused look-alike chooses it
+            near.setAccessibleName(f"Check {match.label}, {match.description}")
+            near.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            self._near_grid.addWidget(near, index // NEAR_COLUMNS, index % NEAR_COLUMNS)
+            self.near_buttons.append(near)
 
 
 def _short(match: NearMatch) -> str:
     if match.differences == 0:
         return "other jurisdiction"
-    if match.differences == 1:
-        return "1 look-alike"
-    return f"{match.differences} look-alikes"
+    return "1 look-alike" if match.differences == 1 else f"{match.differences} look-alikes"

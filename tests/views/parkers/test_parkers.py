@@ -36,7 +36,8 @@ from desktop.views.kit.live import LIVE, LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.parkers.desk import ParkerDesk
 from desktop.views.parkers.dialogs import DuplicatesDialog
-from desktop.views.parkers.model import ParkerResultsModel, VehicleTableModel
+from desktop.views.parkers.search import ParkerResultsModel
+from desktop.views.parkers.vehicles import VehicleTableModel
 from tests.conftest import ROLE_LOGIN, Database
 
 pytestmark = [
@@ -121,7 +122,7 @@ def search(qtbot: QtBot, desk: ParkerDesk, text: str) -> None:
     qtbot.keyClicks(desk.finder.search, text)
     model = desk.finder.results_model
     qtbot.waitUntil(
-        lambda: model.query == " ".join(text.split()) and model.has_results and not model.loading,
+        lambda: model.query == " ".join(text.split()) and model.answered and not model.loading,
         timeout=TIMEOUT,
     )
 
@@ -255,7 +256,7 @@ def test_results_are_paged_in_as_the_view_asks_for_more(
     model.fetchMore(QModelIndex())
     qtbot.waitUntil(lambda: model.rowCount() == 12 and not model.loading, timeout=TIMEOUT)
     assert not model.canFetchMore(QModelIndex())
-    firsts = [model.summary(row).first_name for row in range(12)]
+    firsts = [model.row(row).first_name for row in range(12)]
     assert firsts == [f"Person{ordered_letters(n)}" for n in range(12)]  # in order, none twice
     qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT)
 
@@ -267,7 +268,7 @@ def test_the_results_table_loads_further_pages_by_itself(
     tag = token()
     for n in range(12):
         make_parker(kit.service, f"Scroll{tag}", f"Person{ordered_letters(n)}")
-    kit.desk.finder.page_size = 5
+    kit.desk.finder.results_model.page_size = 5
     qtbot.keyClicks(kit.desk.finder.search, f"Scroll{tag}")
     model = kit.desk.finder.results_model
     # The table is taller than five rows, so the view keeps asking for pages until full.
@@ -296,10 +297,10 @@ def test_an_answer_to_an_older_query_is_dropped(
 
     model.search(f"Old{tag}")
     model.search(f"New{tag}")
-    qtbot.waitUntil(lambda: model.has_results, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: model.answered, timeout=TIMEOUT)
     release.set()
     qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT)
-    assert [model.summary(r).id for r in range(model.rowCount())] == [newer.id]
+    assert [model.row(r).id for r in range(model.rowCount())] == [newer.id]
 
 
 def test_enter_in_the_search_moves_to_the_results_and_enter_opens_one(
@@ -589,8 +590,8 @@ def test_vehicles_are_added_with_the_stored_plate_shown_and_duplicates_caught(
     qtbot.keyClicks(dialog.plate, f"{plate[:3].lower()}-{plate[3:]}")
     assert dialog.stored_as.text() == f"Stored as {plate}"
     dialog.submit()
-    qtbot.waitUntil(lambda: dialog.problem_text("plate") != "", timeout=TIMEOUT)
-    assert f"already registered to Olga Owner{tag}" in dialog.problem_text("plate")
+    qtbot.waitUntil(lambda: dialog.field_error("plate") != "", timeout=TIMEOUT)
+    assert f"already registered to Olga Owner{tag}" in dialog.field_error("plate")
     assert dialog.isVisible()
 
     # A look-alike: the clerk is warned and adds it anyway.
@@ -757,7 +758,7 @@ def test_vehicles_model_passes_the_model_tester(
     service.add_vehicle(parker.id, VehicleInput("VT", "", plate_status="none"))
     model = VehicleTableModel()
     qtmodeltester.check(model)  # type: ignore[attr-defined]
-    model.set_vehicles(service.get(parker.id).vehicles)
+    model.set_rows(service.get(parker.id).vehicles)
     assert model.rowCount() == 2
     assert model.index(1, model.PLATE).data() == "No plate"
     assert model.index(0, model.PLATE).data() == f"ON {plate}"
@@ -765,7 +766,7 @@ def test_vehicles_model_passes_the_model_tester(
         model.index(0, model.PLATE).data(Qt.ItemDataRole.ToolTipRole)
         == f"ON: entered as “{raw}”, stored as {plate}"
     )
-    model.set_vehicles(())
+    model.set_rows(())
     assert model.rowCount() == 0
 
 
@@ -809,8 +810,8 @@ def test_a_vehicle_with_permits_has_its_plate_corrected_with_a_reason(
     assert dialog.correction_note.isVisible()
     assert dialog.boxes["correction_reason"].isVisible()
     dialog.submit()
-    qtbot.waitUntil(lambda: dialog.problem_text("correction_reason") != "", timeout=TIMEOUT)
-    assert "say why its plate is corrected" in dialog.problem_text("correction_reason")
+    qtbot.waitUntil(lambda: dialog.field_error("correction_reason") != "", timeout=TIMEOUT)
+    assert "say why its plate is corrected" in dialog.field_error("correction_reason")
 
     qtbot.keyClicks(dialog.correction_reason, "Registered with a typo")
     dialog.submit()

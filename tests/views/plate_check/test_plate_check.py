@@ -112,7 +112,7 @@ def test_before_any_check_the_desk_says_what_to_do(
     assert desk.verdict.empty_state.title.text() == "Type a plate and press Enter"
     assert not desk.verdict.card.isVisible()
     assert desk.inputs.plate_edit.hasFocus()
-    assert desk.jurisdiction_text() == "ON"
+    assert desk.inputs.jurisdiction_combo.code() == "ON"
     assert desk.inputs.lot_combo.itemText(0) == "Any lot"
     assert desk.inputs.lot_combo.findData(office.lot_code) > 0  # the lots arrived
     assert (
@@ -120,7 +120,7 @@ def test_before_any_check_the_desk_says_what_to_do(
         == office.lot_name
     )
     assert desk.inputs.now_button.isChecked()
-    assert desk.near_match_buttons() == []
+    assert desk.verdict.near_buttons == []
 
 
 def test_typing_a_plate_and_pressing_enter_shows_the_verdict(
@@ -191,19 +191,19 @@ def test_a_jurisdiction_typed_before_the_plate_is_read_as_one(
     parker, vehicle = register(alice, plate, "BC")
     sell(alice, office, parker, vehicle)
     desk = open_desk(live=False).desk
-    assert desk.jurisdiction_text() == "ON"
+    assert desk.inputs.jurisdiction_combo.code() == "ON"
 
     # As every list shows a plate: the BC verdict, never plate "BC…" in Ontario.
     verdict = type_and_check(qtbot, desk, f"BC {plate}")
     assert (verdict.jurisdiction, verdict.plate, verdict.verdict) == ("BC", plate, "valid")
-    assert desk.jurisdiction_text() == "BC"
+    assert desk.inputs.jurisdiction_combo.code() == "BC"
     assert desk.inputs.plate_edit.text() == plate
     assert desk.inputs.read_as_label.isVisible()
     assert desk.inputs.read_as_label.text() == f"Read as a plate of British Columbia (BC): {plate}."
     assert desk.verdict.card.tone_label.text() == "MAY PARK"
 
     # And as a verdict names it.
-    desk.set_jurisdiction("ON")
+    desk.inputs.jurisdiction_combo.set_code("ON")
     verdict = type_and_check(qtbot, desk, f"{plate} (BC)")
     assert (verdict.jurisdiction, verdict.verdict) == ("BC", "valid")
 
@@ -264,7 +264,7 @@ def test_a_lookalike_is_offered_and_checked_only_when_chosen(
     assert verdict.verdict == "no_permit"
     assert desk.verdict.card.title.text() == "No permit"
     assert desk.verdict.near_title.text() == "Did you mean…"
-    buttons = {b.text().split()[0]: b for b in desk.near_match_buttons()}
+    buttons = {b.text().split()[0]: b for b in desk.verdict.near_buttons}
     assert stored in buttons
     assert "1 look-alike" in buttons[stored].text()
     # Never substituted: the typed plate's verdict stays until the person chooses.
@@ -386,7 +386,7 @@ def test_the_keyboard_alone_is_enough(
     desk.inputs.jurisdiction_combo.setFocus()
     with qtbot.waitSignal(desk.verdict_shown, timeout=TIMEOUT):
         qtbot.keyClick(desk.inputs.jurisdiction_combo, Qt.Key.Key_Return)
-    button = next(b for b in desk.near_match_buttons() if b.text().startswith(stored))
+    button = next(b for b in desk.verdict.near_buttons if b.text().startswith(stored))
     button.setFocus()
     with qtbot.waitSignal(desk.verdict_shown, timeout=TIMEOUT) as shown:
         qtbot.keyClick(button, Qt.Key.Key_Return)
