@@ -104,7 +104,7 @@ def reload(qtbot: QtBot, desk: PermitSetupDesk) -> None:
 
 def type_row(desk: PermitSetupDesk, type_code: str) -> list[str]:
     """The permit type's row as the table shows it."""
-    proxy = desk.types_proxy
+    proxy = desk.types.proxy
     for row in range(proxy.rowCount()):
         cells = [str(proxy.index(row, c).data()) for c in range(proxy.columnCount())]
         if cells[0] == type_code:
@@ -113,7 +113,7 @@ def type_row(desk: PermitSetupDesk, type_code: str) -> list[str]:
 
 
 def lot_row(desk: PermitSetupDesk, lot_code: str) -> list[str]:
-    proxy = desk.lots_proxy
+    proxy = desk.lots.proxy
     for row in range(proxy.rowCount()):
         cells = [str(proxy.index(row, c).data()) for c in range(proxy.columnCount())]
         if cells[0] == lot_code:
@@ -123,7 +123,7 @@ def lot_row(desk: PermitSetupDesk, lot_code: str) -> list[str]:
 
 def new_dialog(desk: PermitSetupDesk) -> PermitTypeDialog:
     desk.tabs.setCurrentIndex(0)
-    desk.new_type_button.click()
+    desk.types.new_button.click()
     dialog = desk.type_dialog
     assert dialog is not None
     assert dialog.isVisible()
@@ -135,7 +135,7 @@ def test_manager_creates_a_permit_type_through_the_dialog(
 ) -> None:
     north, south = new_lot(manager), new_lot(manager)
     desk = desk_for("mona")
-    assert desk.new_type_button.isVisible()
+    assert desk.types.new_button.isVisible()
     reload(qtbot, desk)
     dialog = new_dialog(desk)
     type_code = code("FAC")
@@ -279,7 +279,7 @@ def test_a_stale_edit_asks_and_reloads_the_saved_type(
     desk = desk_for("mona")
     reload(qtbot, desk)
     desk.select_type(created.id)
-    desk.edit_type_button.click()
+    desk.types.edit_button.click()
     dialog = desk.type_dialog
     assert dialog is not None
     assert dialog.price_edit.text() == "45.00"
@@ -324,18 +324,18 @@ def test_a_clerk_sees_the_setup_read_only(
     created = new_type(manager, lot)
     desk = desk_for("alice")
     reload(qtbot, desk)
-    assert not desk.new_type_button.isVisible()
-    assert not desk.edit_type_button.isVisible()
-    assert not desk.edit_type_button.isEnabled()
-    assert not desk.new_lot_button.isVisible()
+    assert not desk.types.new_button.isVisible()
+    assert not desk.types.edit_button.isVisible()
+    assert not desk.types.edit_button.isEnabled()
+    assert not desk.lots.new_button.isVisible()
     assert desk.open_type_dialog(None) is None
     assert type_row(desk, created.code)[2] == "$45.00"
     assert lot_row(desk, lot.code)[2:5] == ["10", "0", "10"]
 
     # A double-click shows every detail of the type, without a way to change it.
     desk.select_type(created.id)
-    index = desk.types_view.currentIndex()
-    desk.types_view.doubleClicked.emit(index)
+    index = desk.types.table.currentIndex()
+    desk.types.table.doubleClicked.emit(index)
     dialog = desk.type_dialog
     assert dialog is not None
     assert dialog.save_button is None
