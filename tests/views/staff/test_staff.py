@@ -17,7 +17,7 @@ from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
-from desktop.views.staff.desk import COLUMNS, StaffDesk, StaffTableModel
+from desktop.views.staff.desk import StaffDesk, StaffTableModel
 from tests.conftest import Database
 
 TIMEOUT_MS = 30_000
@@ -62,7 +62,7 @@ def shown_rows(desk: StaffDesk) -> dict[str, list[str]]:
     rows: dict[str, list[str]] = {}
     proxy = desk.proxy
     for row in range(proxy.rowCount()):
-        cells = [str(proxy.index(row, column).data()) for column in range(len(COLUMNS))]
+        cells = [str(proxy.index(row, column).data()) for column in range(proxy.columnCount())]
         rows[cells[0]] = cells
     return rows
 
@@ -231,8 +231,8 @@ def test_filter_narrows_the_list(desk_for: Callable[[str], StaffDesk]) -> None:
     assert "alice" not in shown_rows(desk)
     assert "shown" in desk.count_label.text()
     desk.filter_edit.setText("no such person at all")
-    assert desk.views.currentWidget() is desk.empty
-    assert desk.empty.title.text() == "No login matches the filter"
+    assert desk.listing.currentWidget() is desk.listing.empty
+    assert desk.listing.empty.title.text() == "No login matches the filter"
 
 
 def test_staff_model_passes_the_model_tester(
