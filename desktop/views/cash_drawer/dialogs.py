@@ -196,8 +196,6 @@ class CloseShiftDialog(_ShiftDialog):
         # In line with the subtotals above.
         return hbox(label("Counted", style=bold), STRETCH, self.total_label, margins=(0, 0, 12, 0))
 
-    # -- counting -----------------------------------------------------------------------
-
     def set_count(self, denomination: Decimal, qty: int) -> None:
         """Enter how many of one bill or coin are in the drawer."""
         spin = self.spins.get(Decimal(denomination))
@@ -240,8 +238,6 @@ class CloseShiftDialog(_ShiftDialog):
                 self.record_button.setFocus(Qt.FocusReason.TabFocusReason)
             return True
         return super().eventFilter(watched, event)
-
-    # -- recording -------------------------------------------------------------------------
 
     def _save_call(self) -> Callable[[], ShiftClose]:
         counts, shift_id, service = self.counts(), self.shift.id, self.service

@@ -31,6 +31,7 @@ from desktop.views.cash_drawer.common import (
 )
 from desktop.views.cash_drawer.dialogs import CloseShiftDialog
 from desktop.views.kit.layout import STRETCH, Item, Space, hbox, holder, label, line_edit, vbox
+from desktop.views.kit.operations import Loader
 from desktop.views.kit.widgets import failure_while_alive, mark_invalid, while_alive
 
 NO_SHIFT_TITLE = "No shift open — count your float to open one"
@@ -87,8 +88,9 @@ class DrawerPanel(QFrame):
         self.last_close: ShiftClose | None = None
         self.close_dialog: CloseShiftDialog | None = None
         self._showing_result = False
-        self._loading = False
-        self._load_again = False
+        self.loader = Loader(
+            self, self.runner, lambda: self.service.state, self._arrived, self._load_failed
+        )
         self.setObjectName("drawerPanel")
         self.setStyleSheet(
             "QFrame#drawerPanel { background: #ffffff; border: 1px solid #dde2e9; "
@@ -124,8 +126,6 @@ class DrawerPanel(QFrame):
         actions = vbox(self.close_button, self.done_button, self.report_button, STRETCH, spacing=8)
         hbox((self.drawer_stack, 1), actions, margins=(20, 16, 20, 16), spacing=20, parent=self)
         self._show_page(self.loading_page)
-
-    # -- building ---------------------------------------------------------------------------
 
     def _build_no_shift_page(self) -> QWidget:
         self.no_shift_title = title_label(NO_SHIFT_TITLE)
@@ -194,45 +194,24 @@ class DrawerPanel(QFrame):
             self.result_title, self.result_facts, Space(4), grid, Space(2), self.result_note
         )
 
-    # -- loading ------------------------------------------------------------------------------
-
     def refresh(self) -> None:
         """The office and the clerk's open shift again."""
-        if self._loading:
-            self._load_again = True
-            return
-        self._loading = True
-        self.runner.run(
-            self.service.state,
-            while_alive(self, self._arrived),
-            failure_while_alive(self, self._load_failed),
-            parent=self,
-        )
+        self.loader.reload()
 
     def _arrived(self, state: DrawerState) -> None:
-        self._loading = False
         self.state = state
         if self.user.is_clerk:
             self._show_state(state)
         self.loaded.emit(state)
-        if self._load_again:
-            self._load_again = False
-            self.refresh()
 
-    def _load_failed(self, exc: BaseException) -> bool:
-        self._loading = False
-        if isinstance(exc, KnownError):
-            self.loading_label.setText(f"The drawer could not be loaded: {exc.message}")
-            if self.state is None:
-                self._show_page(self.loading_page)
-            return True
-        return False
+    def _load_failed(self, exc: KnownError) -> None:
+        self.loading_label.setText(f"The drawer could not be loaded: {exc.message}")
+        if self.state is None:
+            self._show_page(self.loading_page)
 
     @property
     def office(self) -> Office:
         return self.state.office if self.state else FALLBACK_OFFICE
-
-    # -- what the drawer shows -----------------------------------------------------------------
 
     def _show_page(self, page: QWidget) -> None:
         self.drawer_stack.setCurrentWidget(page)
@@ -312,8 +291,6 @@ class DrawerPanel(QFrame):
                 )
         return shown
 
-    # -- opening a shift ---------------------------------------------------------------------
-
     def open_shift(self) -> None:
         if not self.open_button.isEnabled():
             return
@@ -359,8 +336,6 @@ class DrawerPanel(QFrame):
         self.open_error.setText(message)
         self.open_error.setVisible(bool(message))
         mark_invalid(self.open_float_edit, bool(message))
-
-    # -- closing it -------------------------------------------------------------------------
 
     def open_close_dialog(self) -> CloseShiftDialog | None:
         state = self.state

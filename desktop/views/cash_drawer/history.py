@@ -25,14 +25,8 @@ from desktop.views.kit.tables import Column, Page, PagedRowsModel, money_column,
 
 
 def _sign_off_words(shift: ShiftSummary) -> str:
-    status = shift.status
-    if status == "open":
-        return ""
-    if status == "balanced":
-        return "Not needed"
-    if status == "awaiting sign-off":
-        return "Awaiting sign-off"
-    return f"Signed off by {shift.signed_off_by}"
+    words = {"open": "", "balanced": "Not needed", "awaiting sign-off": "Awaiting sign-off"}
+    return words.get(shift.status, f"Signed off by {shift.signed_off_by}")
 
 
 def _sign_off_colour(shift: ShiftSummary) -> str | None:
