@@ -12,6 +12,7 @@ from desktop.services.permit_setup import (
     PermitSetupService,
     ZoneDraft,
 )
+from desktop.views.kit.field_values import show_value, value_of
 from desktop.views.kit.forms import FieldBox
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, line_edit, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
@@ -135,11 +136,9 @@ class LotDialog(_SetupDialog):
         return holder(vbox(table, self.zone_buttons, self.zones_hint, spacing=6))
 
     def _show(self, record: LotInfo) -> None:
-        self.code_edit.setText(record.code)
-        self.name_edit.setText(record.name)
+        for name in self.FIELDS[:-1]:  # the zones are rows below
+            show_value(self.boxes[name].editor, getattr(record, name))
         self.name_edit.setCursorPosition(0)
-        self.capacity_spin.setValue(record.capacity)
-        self.active_check.setChecked(record.active)
         self.zones_table.blockSignals(True)
         try:
             self.zones_table.setRowCount(0)
@@ -202,13 +201,8 @@ class LotDialog(_SetupDialog):
                     code.text() if code else "", name.text() if name else "", zone_id, version
                 )
             )
-        return LotDraft(
-            code=self.code_edit.text(),
-            name=self.name_edit.text(),
-            capacity=self.capacity_spin.value(),
-            active=self.active_check.isChecked(),
-            zones=tuple(zones),
-        )
+        fields = {name: value_of(self.boxes[name].editor) for name in self.FIELDS[:-1]}
+        return LotDraft(**fields, zones=tuple(zones))
 
     def _focus_target(self, name: str) -> QWidget:
         return self.zones_table if name == "zones" else super()._focus_target(name)

@@ -17,6 +17,7 @@ from desktop.services.permit_setup import (
     OfficeSettingsDraft,
     time_zone_choices,
 )
+from desktop.views.kit.field_values import show_value, value_of
 from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, form_style
 from desktop.views.kit.layout import STRETCH, Item, Stretch, button, hbox, holder, label, vbox
 from desktop.views.kit.widgets import NoticeBar
@@ -165,16 +166,8 @@ class OfficeSettingsForm(QWidget):
             self.currency_edit.setText(typed.upper())
 
     def draft(self) -> OfficeSettingsDraft:
-        return OfficeSettingsDraft(
-            office_name=self.office_name_edit.text(),
-            time_zone=self.time_zone_combo.currentText(),
-            currency=self.currency_edit.text(),
-            refund_approval_threshold=self.threshold_edit.text(),
-            receipt_footer=self.footer_edit.toPlainText(),
-            free_days_per_plate=self.free_days_spin.value(),
-            free_days_window=self.free_window_spin.value(),
-            phone_region=str(self.region_combo.currentData() or ""),
-        )
+        values = {name: value_of(box.editor) for name, box in self.boxes.items()}
+        return OfficeSettingsDraft(**values | {"phone_region": values["phone_region"] or ""})
 
     def is_dirty(self) -> bool:
         def comparable(d: OfficeSettingsDraft) -> tuple[str, ...]:
@@ -213,16 +206,10 @@ class OfficeSettingsForm(QWidget):
         self._baseline = OfficeSettingsDraft.of(settings)
         self._loading = True
         try:
-            self.office_name_edit.setText(settings.office_name)
             if self.time_zone_combo.findText(settings.time_zone) < 0:
                 self.time_zone_combo.addItem(settings.time_zone)
-            self.time_zone_combo.setCurrentText(settings.time_zone)
-            self.currency_edit.setText(settings.currency)
-            self.threshold_edit.setText(self._baseline.refund_approval_threshold)
-            self.footer_edit.setPlainText(settings.receipt_footer)
-            self.free_days_spin.setValue(settings.free_days_per_plate)
-            self.free_window_spin.setValue(settings.free_days_window)
-            self.region_combo.setCurrentIndex(self.region_combo.findData(settings.phone_region))
+            for name, box in self.boxes.items():
+                show_value(box.editor, getattr(self._baseline, name))
         finally:
             self._loading = False
         self.notice.hide()

@@ -30,6 +30,7 @@ from desktop.services.permit_setup import (
     PermitTypeDraft,
     PermitTypeInfo,
 )
+from desktop.views.kit.field_values import show_value, value_of
 from desktop.views.kit.forms import FieldBox
 from desktop.views.kit.layout import field_grid, line_edit, tab_order
 from desktop.views.kit.operations import OperationRunner
@@ -51,10 +52,6 @@ PRORATIONS_FOR = {
 }
 
 
-def _pydate(day: QDate) -> date:
-    return date(day.year(), day.month(), day.day())
-
-
 def _next_academic_year(today: date) -> tuple[date, date]:
     """1 September to 31 August of the academic year that starts next (a new type's term)."""
     year = today.year if today.month < 9 else today.year + 1
@@ -74,10 +71,6 @@ def _date_edit() -> QDateEdit:
     edit.setDisplayFormat("d MMM yyyy")
     edit.setDateRange(QDate(2000, 1, 1), QDate(2100, 12, 31))
     return edit
-
-
-def _choose(combo: QComboBox, key: str) -> None:
-    combo.setCurrentIndex(max(combo.findData(key), 0))
 
 
 class PermitTypeDialog(_SetupDialog):
@@ -269,23 +262,10 @@ class PermitTypeDialog(_SetupDialog):
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
 
     def _show(self, record: PermitTypeInfo) -> None:
-        self.code_edit.setText(record.code)
-        self.name_edit.setText(record.name)
+        draft = PermitTypeDraft.of(record)
+        for name in self.FIELDS[:-2]:  # the affiliations and lots are ticked below
+            show_value(self.boxes[name].editor, getattr(draft, name))
         self.name_edit.setCursorPosition(0)
-        self.price_edit.setText(f"{record.price:.2f}")
-        _choose(self.validity_combo, record.validity)
-        if record.term_start is not None:
-            self.term_start_edit.setDate(QDate(record.term_start))
-        if record.term_end is not None:
-            self.term_end_edit.setDate(QDate(record.term_end))
-        if record.days is not None:
-            self.days_spin.setValue(record.days)
-        _choose(self.proration_combo, record.proration)
-        _choose(self.sale_mode_combo, record.sale_mode)
-        self.limit_spin.setValue(record.per_parker_limit)
-        self.max_vehicles_spin.setValue(record.max_vehicles)
-        self.offer_hours_spin.setValue(record.offer_hours)
-        self.active_check.setChecked(record.active)
         for key, check in self.affiliation_checks.items():
             check.setChecked(key in record.affiliations)
         for lot_id, item in self.lot_checks.items():
@@ -294,27 +274,19 @@ class PermitTypeDialog(_SetupDialog):
 
     def draft(self) -> PermitTypeDraft:
         """What the form holds, as the service takes it."""
-        kind = str(self.validity_combo.currentData())
+        values = {name: value_of(self.boxes[name].editor) for name in self.FIELDS[:-2]}
+        if values["validity"] != "term":
+            values["term_start"] = values["term_end"] = None
+        if values["validity"] != "days":
+            values["days"] = None
         return PermitTypeDraft(
-            code=self.code_edit.text(),
-            name=self.name_edit.text(),
-            price=self.price_edit.text(),
-            validity=kind,
-            term_start=_pydate(self.term_start_edit.date()) if kind == "term" else None,
-            term_end=_pydate(self.term_end_edit.date()) if kind == "term" else None,
-            days=self.days_spin.value() if kind == "days" else None,
+            **values,
             affiliations=tuple(k for k, c in self.affiliation_checks.items() if c.isChecked()),
             lot_ids=tuple(
                 lot_id
                 for lot_id, item in self.lot_checks.items()
                 if item.checkState() == Qt.CheckState.Checked
             ),
-            per_parker_limit=self.limit_spin.value(),
-            max_vehicles=self.max_vehicles_spin.value(),
-            sale_mode=str(self.sale_mode_combo.currentData()),
-            proration=str(self.proration_combo.currentData()),
-            offer_hours=self.offer_hours_spin.value(),
-            active=self.active_check.isChecked(),
         )
 
     def _focus_target(self, name: str) -> QWidget:
