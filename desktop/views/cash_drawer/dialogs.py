@@ -196,13 +196,6 @@ class CloseShiftDialog(_ShiftDialog):
         # In line with the subtotals above.
         return hbox(label("Counted", style=bold), STRETCH, self.total_label, margins=(0, 0, 12, 0))
 
-    def set_count(self, denomination: Decimal, qty: int) -> None:
-        """Enter how many of one bill or coin are in the drawer."""
-        spin = self.spins.get(Decimal(denomination))
-        if spin is None:
-            raise KeyError(f"{denomination} is not counted in {self.currency}")
-        spin.setValue(qty)
-
     def counts(self) -> dict[Decimal, int]:
         return {value: spin.value() for value, spin in self.spins.items()}
 

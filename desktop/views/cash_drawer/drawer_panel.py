@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QWidget
 
 from desktop.services.cashdrawer import DrawerState, ShiftClose, ShiftSummary
 from desktop.services.documents import Office
@@ -277,19 +276,6 @@ class DrawerPanel(QFrame):
                         "is shown only after the blind count."
                     )
                 grid.addWidget(cell, row, column, RIGHT)
-
-    def totals_text(self) -> dict[str, tuple[str, str]]:
-        """The running totals as shown: tender -> (received, paid out)."""
-        shown: dict[str, tuple[str, str]] = {}
-        for cell in self.open_page.findChildren(QLabel):
-            name = cell.objectName()
-            if name.startswith("total_") and shiboken6.isValid(cell):
-                _, tender, direction = name.split("_")
-                received, paid = shown.get(tender, ("", ""))
-                shown[tender] = (
-                    (cell.text(), paid) if direction == "in" else (received, cell.text())
-                )
-        return shown
 
     def open_shift(self) -> None:
         if not self.open_button.isEnabled():

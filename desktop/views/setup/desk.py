@@ -239,15 +239,6 @@ class PermitSetupDesk(Desk):
         for tab in (self.types, self.lots):
             tab.listing.show_empty("The setup could not be loaded", exc.message)
 
-    def selected_type(self) -> PermitTypeInfo | None:
-        return selected_row(self.types.table, self.types_model)
-
-    def selected_lot(self) -> LotInfo | None:
-        return selected_row(self.lots.table, self.lots_model)
-
-    def select_type(self, type_id: int) -> None:
-        select_key(self.types.table, type_id)
-
     def _new_in_tab(self) -> None:
         if self.tabs.currentIndex() == 0:
             self.open_type_dialog(None)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QBoxLayout, QComboBox, QCompleter, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QBoxLayout, QComboBox, QCompleter, QPlainTextEdit, QWidget
 
 from desktop.services.contacts import region_choices
 from desktop.services.errors import FieldProblem, ValidationError
@@ -19,7 +19,17 @@ from desktop.services.permit_setup import (
 )
 from desktop.views.kit.field_values import show_value, value_of
 from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, form_style
-from desktop.views.kit.layout import STRETCH, Item, Stretch, button, hbox, holder, label, vbox
+from desktop.views.kit.layout import (
+    STRETCH,
+    Item,
+    Stretch,
+    button,
+    hbox,
+    holder,
+    label,
+    line_edit,
+    vbox,
+)
 from desktop.views.kit.widgets import NoticeBar
 from desktop.views.setup.common import _EDITOR_STYLE, _RIGHT, _hint, _spin
 
@@ -94,8 +104,7 @@ class OfficeSettingsForm(QWidget):
         self._update_buttons()
 
     def _build_fields(self) -> None:
-        self.office_name_edit = QLineEdit()
-        self.office_name_edit.setMaxLength(100)
+        self.office_name_edit = line_edit(max_length=100)
         self.time_zone_combo = QComboBox()
         self.time_zone_combo.setEditable(True)
         self.time_zone_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -105,11 +114,8 @@ class OfficeSettingsForm(QWidget):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.time_zone_combo.setCompleter(completer)
-        self.currency_edit = QLineEdit()
-        self.currency_edit.setMaxLength(3)
-        self.currency_edit.setPlaceholderText("e.g. USD")
-        self.threshold_edit = QLineEdit()
-        self.threshold_edit.setAlignment(_RIGHT)
+        self.currency_edit = line_edit(placeholder="e.g. USD", max_length=3)
+        self.threshold_edit = line_edit(right=True)
         self.footer_edit = QPlainTextEdit()
         self.footer_edit.setTabChangesFocus(True)
         self.footer_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 18)

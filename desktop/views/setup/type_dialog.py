@@ -103,18 +103,10 @@ class PermitTypeDialog(_SetupDialog):
         self.setMinimumWidth(860)
         self._build_fields(currency)
         self._finish_layout(self._build_grid())
-        tab_order(
-            *(
-                editor
-                for name, box in self.boxes.items()
-                for editor in (
-                    self.affiliation_checks.values() if name == "affiliations" else [box.editor]
-                )
-            )
-        )
+        editors = [box.editor for box in self.boxes.values()]
+        tab_order(*editors[:-2], *self.affiliation_checks.values(), self.lots_list)
         if self.save_button is not None:
             self.save_button.setText("Create permit type" if permit_type is None else "Save")
-        self._connect_edits()
         if permit_type is not None:
             self._fill(permit_type)
         else:
@@ -190,6 +182,17 @@ class PermitTypeDialog(_SetupDialog):
             )
         }
         self.FIELDS = tuple(self.boxes)
+        self.code_edit.textEdited.connect(lambda t: self._capitals(self.code_edit, t, "code"))
+        self.name_edit.textEdited.connect(lambda _t: self._edited("name"))
+        self.price_edit.textEdited.connect(lambda _t: self._edited("price"))
+        self.validity_combo.currentIndexChanged.connect(lambda _i: self._validity_changed())
+        self.term_start_edit.dateChanged.connect(lambda _d: self._edited("term_start"))
+        self.term_end_edit.dateChanged.connect(lambda _d: self._edited("term_end"))
+        self.days_spin.valueChanged.connect(lambda _v: self._edited("days"))
+        self.proration_combo.currentIndexChanged.connect(lambda _i: self._edited("proration"))
+        for check in self.affiliation_checks.values():
+            check.toggled.connect(lambda _on: self._edited("affiliations"))
+        self.lots_list.itemChanged.connect(lambda _item: self._edited("lots"))
 
     def _build_grid(self) -> QGridLayout:
         boxes = self.boxes
@@ -212,19 +215,6 @@ class PermitTypeDialog(_SetupDialog):
             [(boxes["affiliations"], 2), (boxes["lots"], 2)],
             columns=4,
         )
-
-    def _connect_edits(self) -> None:
-        self.code_edit.textEdited.connect(lambda t: self._capitals(self.code_edit, t, "code"))
-        self.name_edit.textEdited.connect(lambda _t: self._edited("name"))
-        self.price_edit.textEdited.connect(lambda _t: self._edited("price"))
-        self.validity_combo.currentIndexChanged.connect(lambda _i: self._validity_changed())
-        self.term_start_edit.dateChanged.connect(lambda _d: self._edited("term_start"))
-        self.term_end_edit.dateChanged.connect(lambda _d: self._edited("term_end"))
-        self.days_spin.valueChanged.connect(lambda _v: self._edited("days"))
-        self.proration_combo.currentIndexChanged.connect(lambda _i: self._edited("proration"))
-        for check in self.affiliation_checks.values():
-            check.toggled.connect(lambda _on: self._edited("affiliations"))
-        self.lots_list.itemChanged.connect(lambda _item: self._edited("lots"))
 
     def _validity_changed(self) -> None:
         kind = str(self.validity_combo.currentData())

@@ -11,13 +11,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QGridLayout,
-    QLineEdit,
-    QMessageBox,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLineEdit, QMessageBox, QWidget
 
 from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
 from desktop.services.staff import StaffLogin, StaffService
@@ -153,12 +147,6 @@ class AddStaffDialog(FormDialog):
 
     def chosen_roles(self) -> list[str]:
         return [role for role, check in self.role_checks.items() if check.isChecked()]
-
-    @property
-    def error_text(self) -> str:
-        """Every message the dialog shows, under the fields and below them."""
-        shown = [self.field_error(name) for name in self.FIELDS]
-        return "\n".join(m for m in [*shown, self.general_error] if m)
 
     def _save_call(self) -> Callable[[], object]:
         login, full_name, roles = self.login_edit.text(), self.name_edit.text(), self.chosen_roles()
