@@ -108,8 +108,7 @@ class CloseShiftDialog(_ShiftDialog):
         self.setObjectName("closeShiftDialog")
         self.setWindowTitle(f"Close shift {shift.id} — count the drawer")
         self.setMinimumWidth(460)
-        self.confirm_button = self.record_button
-        self.confirm_button.setObjectName("confirmCountButton")
+        self.record_button.setObjectName("confirmCountButton")
         self.audit_label.setText(
             "Count every bill and coin in the drawer, the float included, and enter how many "
             "of each. What the drawer should hold is shown once your count is recorded."
@@ -264,8 +263,7 @@ class SignOffDialog(_ShiftDialog):
         self.setObjectName("signOffDialog")
         self.setWindowTitle(f"Sign off shift {shift.id}")
         self.setMinimumWidth(480)
-        self.sign_button = self.record_button
-        self.sign_button.setObjectName("signOffButton")
+        self.record_button.setObjectName("signOffButton")
         self.audit_label.hide()
         self.note_edit = QPlainTextEdit()
         self.note_edit.setObjectName("signOffNote")

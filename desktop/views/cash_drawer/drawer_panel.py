@@ -261,14 +261,11 @@ class DrawerPanel(QFrame):
         add_column_heads(grid, ("Tender", "Received", "Paid out"))
         for row, total in enumerate(shift.totals, start=1):
             grid.addWidget(label(total.title), row, 0)
-            for column, amount in ((1, total.received), (2, total.paid_out)):
+            cells = ((total.received, "in", "counted at close"), (total.paid_out, "out", ""))
+            for column, (amount, way, withheld) in enumerate(cells, start=1):
                 # Cash is counted blind at close: the desk never shows what to expect.
-                text = (
-                    format_money(amount, currency)
-                    if amount is not None
-                    else ("counted at close" if column == 1 else "")
-                )
-                cell = label(text, name=f"total_{total.tender}_{'in' if column == 1 else 'out'}")
+                text = withheld if amount is None else format_money(amount, currency)
+                cell = label(text, name=f"total_{total.tender}_{way}")
                 if amount is None:
                     cell.setStyleSheet(f"color: {MUTED_COLOUR};")
                     cell.setToolTip(

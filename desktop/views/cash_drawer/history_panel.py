@@ -14,11 +14,11 @@ from desktop.views.cash_drawer.common import DeskUser, action_button
 from desktop.views.cash_drawer.dialogs import SignOffDialog
 from desktop.views.cash_drawer.history import ShiftHistoryModel
 from desktop.views.kit.layout import STRETCH, Space, choice_box, hbox, label, vbox
-from desktop.views.kit.listing import Listing, plain_table, select_key, selected_row
+from desktop.views.kit.listing import Listing, plain_table, select_key, selected_key, selected_row
 from desktop.views.kit.tables import DeskTable
 
-#: (title in the filter, service filter)
-FILTERS = (("Mine", MINE), ("Open", OPEN), ("Awaiting sign-off", AWAITING), ("All", ALL))
+#: Title in the filter -> the service's filter.
+FILTERS = {"Mine": MINE, "Open": OPEN, "Awaiting sign-off": AWAITING, "All": ALL}
 
 
 class HistoryPanel(QWidget):
@@ -54,12 +54,11 @@ class HistoryPanel(QWidget):
             style="font-size: 11pt; font-weight: 600; color: #111827;",
         )
         caption = label("&Show")
-        self.filter_combo = choice_box(
-            [text for text, _key in FILTERS], data=[key for _text, key in FILTERS], placeholder=""
-        )
+        self.filter_combo = choice_box(FILTERS, data=FILTERS.values(), placeholder="")
         self.filter_combo.setObjectName("shiftFilter")
-        default = AWAITING if self.user.is_manager else MINE
-        self.filter_combo.setCurrentIndex([key for _t, key in FILTERS].index(default))
+        self.filter_combo.setCurrentIndex(
+            self.filter_combo.findData(AWAITING if self.user.is_manager else MINE)
+        )
         caption.setBuddy(self.filter_combo)
         self.filter_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.count_label = label(name="countLabel")
@@ -96,7 +95,7 @@ class HistoryPanel(QWidget):
     def refresh(self, select: int | None = None) -> None:
         """The shifts of the chosen filter again, then ``select`` (else the selected shift)
         selected; the rows on screen stay until the new ones arrive."""
-        self._reselect = select or self.selected_shift_id()
+        self._reselect = select or selected_key(self.view)
         self.model.show = self.current_filter()
         self.model.refresh()
 
@@ -133,10 +132,6 @@ class HistoryPanel(QWidget):
     def selected_shift(self) -> ShiftSummary | None:
         return selected_row(self.view, self.model)
 
-    def selected_shift_id(self) -> int | None:
-        shift = self.selected_shift()
-        return shift.id if shift else None
-
     def select_shift(self, shift_id: int) -> bool:
         return select_key(self.view, shift_id)
 
@@ -167,7 +162,7 @@ class HistoryPanel(QWidget):
         self.sign_off_button.setToolTip(tip)
 
     def _report_selected(self) -> None:
-        if self.report_button.isEnabled() and (shift_id := self.selected_shift_id()):
+        if self.report_button.isEnabled() and (shift_id := selected_key(self.view)):
             self.report_wanted.emit(shift_id)
 
     def sign_off_selected(self) -> SignOffDialog | None:

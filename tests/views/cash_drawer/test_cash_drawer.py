@@ -170,7 +170,7 @@ def test_opening_and_closing_a_shift_with_a_variance(
     assert dialog.counted_total() == Decimal("107.50")
     assert dialog.total_label.text() == format_money(Decimal("107.50"), currency)
     with qtbot.waitSignal(desk.shift_closed, timeout=TIMEOUT_MS):
-        dialog.confirm_button.click()
+        dialog.record_button.click()
 
     close = desk.drawer.last_close
     assert close is not None
@@ -256,11 +256,11 @@ def test_manager_sees_the_variance_and_signs_it_off(
     assert desk.history.sign_off_button.isEnabled()
     dialog = desk.history.sign_off_selected()
     assert dialog is not None
-    assert not dialog.sign_button.isEnabled()  # a note is required
+    assert not dialog.record_button.isEnabled()  # a note is required
     qtbot.keyClicks(dialog.note_edit, "Five dollar bill found under the drawer tray.")
-    assert dialog.sign_button.isEnabled()
+    assert dialog.record_button.isEnabled()
     with qtbot.waitSignal(dialog.saved, timeout=TIMEOUT_MS):
-        dialog.sign_button.click()
+        dialog.record_button.click()
 
     # Signed off, it leaves the "awaiting" list; under All it says who signed.
     qtbot.waitUntil(lambda: desk.history.model.row_of(shift.id) is None, timeout=TIMEOUT_MS)
