@@ -36,32 +36,6 @@ from desktop.views.kit.widgets import failure_while_alive, mark_invalid, while_a
 NO_SHIFT_TITLE = "No shift open — count your float to open one"
 
 
-class _Pages(QWidget):
-    """Shows one of its pages at a time and is exactly as tall as that page (a stacked
-    widget is as tall as its tallest page, wrapped text included)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._layout = vbox(parent=self)
-        self._pages: list[QWidget] = []
-        self._current: QWidget | None = None
-
-    def addWidget(self, page: QWidget) -> None:
-        self._pages.append(page)
-        self._layout.addWidget(page)
-        page.setVisible(self._current is None)
-        if self._current is None:
-            self._current = page
-
-    def setCurrentWidget(self, page: QWidget) -> None:
-        self._current = page
-        for other in self._pages:
-            other.setVisible(other is page)
-
-    def currentWidget(self) -> QWidget | None:
-        return self._current
-
-
 def _page(*parts: Item) -> QWidget:
     """A page of the drawer: its widgets and rows from the top, the room left below them."""
     return holder(vbox(*parts, STRETCH, spacing=8))
@@ -100,9 +74,10 @@ class DrawerPanel(QFrame):
         self.no_shift_page = self._build_no_shift_page()
         self.open_page = self._build_open_page()
         self.result_page = self._build_result_page()
-        self.drawer_stack = _Pages()
-        for page in (self.loading_page, self.no_shift_page, self.open_page, self.result_page):
-            self.drawer_stack.addWidget(page)
+        # One page at a time, and the panel only as tall as that page (a stacked widget is
+        # as tall as its tallest page, wrapped text included).
+        self.pages = (self.loading_page, self.no_shift_page, self.open_page, self.result_page)
+        self.page = self.loading_page
 
         self.report_button = action_button(
             "Shift report…",
@@ -123,7 +98,13 @@ class DrawerPanel(QFrame):
         for button in (self.close_button, self.done_button, self.report_button):
             button.setMinimumWidth(140)
         actions = vbox(self.close_button, self.done_button, self.report_button, STRETCH, spacing=8)
-        hbox((self.drawer_stack, 1), actions, margins=(20, 16, 20, 16), spacing=20, parent=self)
+        hbox(
+            (holder(vbox(*self.pages)), 1),
+            actions,
+            margins=(20, 16, 20, 16),
+            spacing=20,
+            parent=self,
+        )
         self._show_page(self.loading_page)
 
     def _build_no_shift_page(self) -> QWidget:
@@ -213,7 +194,9 @@ class DrawerPanel(QFrame):
         return self.state.office if self.state else FALLBACK_OFFICE
 
     def _show_page(self, page: QWidget) -> None:
-        self.drawer_stack.setCurrentWidget(page)
+        self.page = page
+        for other in self.pages:
+            other.setVisible(other is page)
         self.close_button.setVisible(page is self.open_page)
         self.done_button.setVisible(page is self.result_page)
         # A clerk's own open shift has no report yet: it would add up the cash the blind
@@ -232,7 +215,7 @@ class DrawerPanel(QFrame):
             self._show_open_shift(state.current, state.office)
 
     def _show_no_shift(self) -> None:
-        was_shown = self.drawer_stack.currentWidget() is self.no_shift_page
+        was_shown = self.page is self.no_shift_page
         self._show_page(self.no_shift_page)
         self._set_opening(False)
         if not was_shown and self.isVisible():
@@ -372,12 +355,12 @@ class DrawerPanel(QFrame):
         self.refresh()
 
     def _report_current(self) -> None:
-        if self.drawer_stack.currentWidget() is self.result_page and self.last_close:
+        if self.page is self.result_page and self.last_close:
             self.report_wanted.emit(self.last_close.shift_id)
         elif self.state is not None and self.state.current is not None:
             self.report_wanted.emit(self.state.current.id)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self.drawer_stack.currentWidget() is self.no_shift_page:
+        if self.page is self.no_shift_page:
             self.open_float_edit.setFocus()

@@ -115,7 +115,7 @@ def test_opening_and_closing_a_shift_with_a_variance(
     desk = desk_for("alice")
     assert desk.drawer.state is not None
     currency = desk.drawer.state.office.currency
-    assert desk.drawer.drawer_stack.currentWidget() is desk.drawer.no_shift_page
+    assert desk.drawer.page is desk.drawer.no_shift_page
     assert desk.drawer.no_shift_title.text() == NO_SHIFT_TITLE
     assert desk.drawer.open_button.isVisible()
     assert not desk.drawer.close_button.isVisible()
@@ -180,7 +180,7 @@ def test_opening_and_closing_a_shift_with_a_variance(
         Decimal("107.50"),
         Decimal("-5.00"),
     )
-    assert desk.drawer.drawer_stack.currentWidget() is desk.drawer.result_page
+    assert desk.drawer.page is desk.drawer.result_page
     short = f"Short by {format_money(Decimal('5.00'), currency)}"
     assert desk.drawer.variance_label.text() == short
     assert desk.drawer.result_expected.text() == format_money(Decimal("112.50"), currency)
@@ -194,7 +194,7 @@ def test_opening_and_closing_a_shift_with_a_variance(
         timeout=TIMEOUT_MS,
     )
     assert history_texts(desk, shift.id)[ShiftHistoryModel.SIGN_OFF] == "Awaiting sign-off"
-    assert desk.drawer.drawer_stack.currentWidget() is desk.drawer.result_page
+    assert desk.drawer.page is desk.drawer.result_page
 
     with qtbot.waitSignal(desk.report_opened, timeout=TIMEOUT_MS) as opened:
         desk.drawer.report_button.click()
@@ -203,7 +203,7 @@ def test_opening_and_closing_a_shift_with_a_variance(
     preview.close()
 
     desk.drawer.done_button.click()
-    assert desk.drawer.drawer_stack.currentWidget() is desk.drawer.no_shift_page
+    assert desk.drawer.page is desk.drawer.no_shift_page
 
 
 def test_a_clerk_sees_only_their_own_shifts(
