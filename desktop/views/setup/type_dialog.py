@@ -243,9 +243,6 @@ class PermitTypeDialog(_SetupDialog):
             if isinstance(box.editor, QLineEdit):
                 box.editor.setReadOnly(True)
                 box.editor.setPlaceholderText("")
-            elif name == "affiliations":
-                for check in self.affiliation_checks.values():
-                    check.setEnabled(False)
             elif name != "lots":
                 box.editor.setEnabled(False)
         for item in self.lot_checks.values():
