@@ -1,10 +1,6 @@
-"""A desk's list as a person meets it: sorted by a column title click, the highlighted row
-read and set by its key, and a message in its place when there is nothing to list.
-
-:func:`sorted_table` puts a sort proxy between a :class:`RowsModel` and its
-:class:`DeskTable`; :func:`selected_row`, :func:`selected_key` and :func:`select_key` see
-through such proxies;
-:class:`Listing` shows the table, or an :class:`EmptyState` saying why it is empty.
+"""A desk's list as a person meets it: sorted by a click on a column title, its highlighted
+row read and set by key (through any sort proxy), and a message in its place when there is
+nothing to list (:class:`Listing`).
 """
 
 from __future__ import annotations
