@@ -84,8 +84,6 @@ class CashDrawerDesk(Desk):
         self.history.model.set_office(state.office)
         self.drawer_loaded.emit()
 
-    # -- shift reports ----------------------------------------------------------------------
-
     def open_report(self, shift_id: int) -> None:
         """Preview the shift report (print and save from there)."""
         service = self.service

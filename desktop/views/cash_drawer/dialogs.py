@@ -108,8 +108,7 @@ class CloseShiftDialog(_ShiftDialog):
         self.setObjectName("closeShiftDialog")
         self.setWindowTitle(f"Close shift {shift.id} — count the drawer")
         self.setMinimumWidth(460)
-        self.confirm_button = self.record_button
-        self.confirm_button.setObjectName("confirmCountButton")
+        self.record_button.setObjectName("confirmCountButton")
         self.audit_label.setText(
             "Count every bill and coin in the drawer, the float included, and enter how many "
             "of each. What the drawer should hold is shown once your count is recorded."
@@ -196,15 +195,6 @@ class CloseShiftDialog(_ShiftDialog):
         # In line with the subtotals above.
         return hbox(label("Counted", style=bold), STRETCH, self.total_label, margins=(0, 0, 12, 0))
 
-    # -- counting -----------------------------------------------------------------------
-
-    def set_count(self, denomination: Decimal, qty: int) -> None:
-        """Enter how many of one bill or coin are in the drawer."""
-        spin = self.spins.get(Decimal(denomination))
-        if spin is None:
-            raise KeyError(f"{denomination} is not counted in {self.currency}")
-        spin.setValue(qty)
-
     def counts(self) -> dict[Decimal, int]:
         return {value: spin.value() for value, spin in self.spins.items()}
 
@@ -241,8 +231,6 @@ class CloseShiftDialog(_ShiftDialog):
             return True
         return super().eventFilter(watched, event)
 
-    # -- recording -------------------------------------------------------------------------
-
     def _save_call(self) -> Callable[[], ShiftClose]:
         counts, shift_id, service = self.counts(), self.shift.id, self.service
         return lambda: service.close_shift(shift_id, counts)
@@ -275,8 +263,7 @@ class SignOffDialog(_ShiftDialog):
         self.setObjectName("signOffDialog")
         self.setWindowTitle(f"Sign off shift {shift.id}")
         self.setMinimumWidth(480)
-        self.sign_button = self.record_button
-        self.sign_button.setObjectName("signOffButton")
+        self.record_button.setObjectName("signOffButton")
         self.audit_label.hide()
         self.note_edit = QPlainTextEdit()
         self.note_edit.setObjectName("signOffNote")

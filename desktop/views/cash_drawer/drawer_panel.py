@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QWidget
 
 from desktop.services.cashdrawer import DrawerState, ShiftClose, ShiftSummary
 from desktop.services.documents import Office
@@ -31,35 +30,10 @@ from desktop.views.cash_drawer.common import (
 )
 from desktop.views.cash_drawer.dialogs import CloseShiftDialog
 from desktop.views.kit.layout import STRETCH, Item, Space, hbox, holder, label, line_edit, vbox
+from desktop.views.kit.operations import Loader
 from desktop.views.kit.widgets import failure_while_alive, mark_invalid, while_alive
 
 NO_SHIFT_TITLE = "No shift open — count your float to open one"
-
-
-class _Pages(QWidget):
-    """Shows one of its pages at a time and is exactly as tall as that page (a stacked
-    widget is as tall as its tallest page, wrapped text included)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._layout = vbox(parent=self)
-        self._pages: list[QWidget] = []
-        self._current: QWidget | None = None
-
-    def addWidget(self, page: QWidget) -> None:
-        self._pages.append(page)
-        self._layout.addWidget(page)
-        page.setVisible(self._current is None)
-        if self._current is None:
-            self._current = page
-
-    def setCurrentWidget(self, page: QWidget) -> None:
-        self._current = page
-        for other in self._pages:
-            other.setVisible(other is page)
-
-    def currentWidget(self) -> QWidget | None:
-        return self._current
 
 
 def _page(*parts: Item) -> QWidget:
@@ -87,8 +61,9 @@ class DrawerPanel(QFrame):
         self.last_close: ShiftClose | None = None
         self.close_dialog: CloseShiftDialog | None = None
         self._showing_result = False
-        self._loading = False
-        self._load_again = False
+        self.loader = Loader(
+            self, self.runner, lambda: self.service.state, self._arrived, self._load_failed
+        )
         self.setObjectName("drawerPanel")
         self.setStyleSheet(
             "QFrame#drawerPanel { background: #ffffff; border: 1px solid #dde2e9; "
@@ -99,9 +74,10 @@ class DrawerPanel(QFrame):
         self.no_shift_page = self._build_no_shift_page()
         self.open_page = self._build_open_page()
         self.result_page = self._build_result_page()
-        self.drawer_stack = _Pages()
-        for page in (self.loading_page, self.no_shift_page, self.open_page, self.result_page):
-            self.drawer_stack.addWidget(page)
+        # One page at a time, and the panel only as tall as that page (a stacked widget is
+        # as tall as its tallest page, wrapped text included).
+        self.pages = (self.loading_page, self.no_shift_page, self.open_page, self.result_page)
+        self.page = self.loading_page
 
         self.report_button = action_button(
             "Shift report…",
@@ -122,10 +98,14 @@ class DrawerPanel(QFrame):
         for button in (self.close_button, self.done_button, self.report_button):
             button.setMinimumWidth(140)
         actions = vbox(self.close_button, self.done_button, self.report_button, STRETCH, spacing=8)
-        hbox((self.drawer_stack, 1), actions, margins=(20, 16, 20, 16), spacing=20, parent=self)
+        hbox(
+            (holder(vbox(*self.pages)), 1),
+            actions,
+            margins=(20, 16, 20, 16),
+            spacing=20,
+            parent=self,
+        )
         self._show_page(self.loading_page)
-
-    # -- building ---------------------------------------------------------------------------
 
     def _build_no_shift_page(self) -> QWidget:
         self.no_shift_title = title_label(NO_SHIFT_TITLE)
@@ -194,48 +174,29 @@ class DrawerPanel(QFrame):
             self.result_title, self.result_facts, Space(4), grid, Space(2), self.result_note
         )
 
-    # -- loading ------------------------------------------------------------------------------
-
     def refresh(self) -> None:
         """The office and the clerk's open shift again."""
-        if self._loading:
-            self._load_again = True
-            return
-        self._loading = True
-        self.runner.run(
-            self.service.state,
-            while_alive(self, self._arrived),
-            failure_while_alive(self, self._load_failed),
-            parent=self,
-        )
+        self.loader.reload()
 
     def _arrived(self, state: DrawerState) -> None:
-        self._loading = False
         self.state = state
         if self.user.is_clerk:
             self._show_state(state)
         self.loaded.emit(state)
-        if self._load_again:
-            self._load_again = False
-            self.refresh()
 
-    def _load_failed(self, exc: BaseException) -> bool:
-        self._loading = False
-        if isinstance(exc, KnownError):
-            self.loading_label.setText(f"The drawer could not be loaded: {exc.message}")
-            if self.state is None:
-                self._show_page(self.loading_page)
-            return True
-        return False
+    def _load_failed(self, exc: KnownError) -> None:
+        self.loading_label.setText(f"The drawer could not be loaded: {exc.message}")
+        if self.state is None:
+            self._show_page(self.loading_page)
 
     @property
     def office(self) -> Office:
         return self.state.office if self.state else FALLBACK_OFFICE
 
-    # -- what the drawer shows -----------------------------------------------------------------
-
     def _show_page(self, page: QWidget) -> None:
-        self.drawer_stack.setCurrentWidget(page)
+        self.page = page
+        for other in self.pages:
+            other.setVisible(other is page)
         self.close_button.setVisible(page is self.open_page)
         self.done_button.setVisible(page is self.result_page)
         # A clerk's own open shift has no report yet: it would add up the cash the blind
@@ -254,7 +215,7 @@ class DrawerPanel(QFrame):
             self._show_open_shift(state.current, state.office)
 
     def _show_no_shift(self) -> None:
-        was_shown = self.drawer_stack.currentWidget() is self.no_shift_page
+        was_shown = self.page is self.no_shift_page
         self._show_page(self.no_shift_page)
         self._set_opening(False)
         if not was_shown and self.isVisible():
@@ -283,14 +244,11 @@ class DrawerPanel(QFrame):
         add_column_heads(grid, ("Tender", "Received", "Paid out"))
         for row, total in enumerate(shift.totals, start=1):
             grid.addWidget(label(total.title), row, 0)
-            for column, amount in ((1, total.received), (2, total.paid_out)):
+            cells = ((total.received, "in", "counted at close"), (total.paid_out, "out", ""))
+            for column, (amount, way, withheld) in enumerate(cells, start=1):
                 # Cash is counted blind at close: the desk never shows what to expect.
-                text = (
-                    format_money(amount, currency)
-                    if amount is not None
-                    else ("counted at close" if column == 1 else "")
-                )
-                cell = label(text, name=f"total_{total.tender}_{'in' if column == 1 else 'out'}")
+                text = withheld if amount is None else format_money(amount, currency)
+                cell = label(text, name=f"total_{total.tender}_{way}")
                 if amount is None:
                     cell.setStyleSheet(f"color: {MUTED_COLOUR};")
                     cell.setToolTip(
@@ -298,21 +256,6 @@ class DrawerPanel(QFrame):
                         "is shown only after the blind count."
                     )
                 grid.addWidget(cell, row, column, RIGHT)
-
-    def totals_text(self) -> dict[str, tuple[str, str]]:
-        """The running totals as shown: tender -> (received, paid out)."""
-        shown: dict[str, tuple[str, str]] = {}
-        for cell in self.open_page.findChildren(QLabel):
-            name = cell.objectName()
-            if name.startswith("total_") and shiboken6.isValid(cell):
-                _, tender, direction = name.split("_")
-                received, paid = shown.get(tender, ("", ""))
-                shown[tender] = (
-                    (cell.text(), paid) if direction == "in" else (received, cell.text())
-                )
-        return shown
-
-    # -- opening a shift ---------------------------------------------------------------------
 
     def open_shift(self) -> None:
         if not self.open_button.isEnabled():
@@ -359,8 +302,6 @@ class DrawerPanel(QFrame):
         self.open_error.setText(message)
         self.open_error.setVisible(bool(message))
         mark_invalid(self.open_float_edit, bool(message))
-
-    # -- closing it -------------------------------------------------------------------------
 
     def open_close_dialog(self) -> CloseShiftDialog | None:
         state = self.state
@@ -414,12 +355,12 @@ class DrawerPanel(QFrame):
         self.refresh()
 
     def _report_current(self) -> None:
-        if self.drawer_stack.currentWidget() is self.result_page and self.last_close:
+        if self.page is self.result_page and self.last_close:
             self.report_wanted.emit(self.last_close.shift_id)
         elif self.state is not None and self.state.current is not None:
             self.report_wanted.emit(self.state.current.id)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self.drawer_stack.currentWidget() is self.no_shift_page:
+        if self.page is self.no_shift_page:
             self.open_float_edit.setFocus()

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from PySide6.QtWidgets import QWidget
 
-from desktop.services.cashdrawer import (
-    CashDrawerService,
-    ShiftSummary,
-    variance_words,
-)
+from desktop.services.cashdrawer import CashDrawerService, ShiftSummary, variance_words
 from desktop.services.documents import Office
 from desktop.services.localization import format_local, format_money, format_recent
 from desktop.views.cash_drawer.common import (
@@ -25,14 +22,8 @@ from desktop.views.kit.tables import Column, Page, PagedRowsModel, money_column,
 
 
 def _sign_off_words(shift: ShiftSummary) -> str:
-    status = shift.status
-    if status == "open":
-        return ""
-    if status == "balanced":
-        return "Not needed"
-    if status == "awaiting sign-off":
-        return "Awaiting sign-off"
-    return f"Signed off by {shift.signed_off_by}"
+    words = {"open": "", "balanced": "Not needed", "awaiting sign-off": "Awaiting sign-off"}
+    return words.get(shift.status, f"Signed off by {shift.signed_off_by}")
 
 
 def _sign_off_colour(shift: ShiftSummary) -> str | None:
@@ -64,9 +55,6 @@ class ShiftHistoryModel(PagedRowsModel[ShiftSummary, int]):
 
         def currency() -> str:
             return self._office.currency
-
-        def when(at: datetime | None, empty: str = "") -> str:
-            return format_recent(at, zone()) if at is not None else empty
 
         def in_full(at: datetime | None) -> str | None:
             return format_local(at, zone()) if at is not None else None
@@ -102,20 +90,19 @@ class ShiftHistoryModel(PagedRowsModel[ShiftSummary, int]):
                 ),
                 Column(
                     "Closed",
-                    lambda s: when(s.closed_at, "Still open"),
+                    lambda s: (
+                        "Still open" if s.closed_at is None else format_recent(s.closed_at, zone())
+                    ),
                     tooltip=lambda s: in_full(s.closed_at),
                     colour=lambda s: MUTED_COLOUR if s.is_open else None,
                     samples=("28 Nov 18:88",),
                 ),
                 money_column("Float", lambda s: s.opening_float, currency, largest=MOST),
-                Column(
-                    "Expected",
-                    lambda s: "" if s.expected is None else format_money(s.expected, currency()),
+                replace(
+                    money_column("Expected", lambda s: s.expected, currency, largest=MOST),
                     tooltip=lambda s: (
                         "Worked out when the drawer is counted at close." if s.is_open else None
                     ),
-                    align="right",
-                    samples=lambda: [format_money(MOST, currency())],
                 ),
                 money_column("Counted", lambda s: s.counted, currency, largest=MOST),
                 Column(

@@ -6,19 +6,19 @@ for a manager.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
+from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from desktop.services.cashdrawer import ALL, AWAITING, MINE, OPEN, ShiftSummary
 from desktop.views.cash_drawer.common import DeskUser, action_button
 from desktop.views.cash_drawer.dialogs import SignOffDialog
 from desktop.views.cash_drawer.history import ShiftHistoryModel
 from desktop.views.kit.layout import STRETCH, Space, choice_box, hbox, label, vbox
+from desktop.views.kit.listing import Listing, plain_table, select_key, selected_key, selected_row
 from desktop.views.kit.tables import DeskTable
-from desktop.views.kit.widgets import EmptyState
 
-#: (title in the filter, service filter)
-FILTERS = (("Mine", MINE), ("Open", OPEN), ("Awaiting sign-off", AWAITING), ("All", ALL))
+#: Title in the filter -> the service's filter.
+FILTERS = {"Mine": MINE, "Open": OPEN, "Awaiting sign-off": AWAITING, "All": ALL}
 
 
 class HistoryPanel(QWidget):
@@ -40,20 +40,13 @@ class HistoryPanel(QWidget):
         self.model.failed.connect(self._failed)
         bar = self._build_bar()
         self.model.show = self.current_filter()
-        self.view = DeskTable(self.model)
+        self.view = plain_table(DeskTable(self.model))
         self.view.setObjectName("shiftHistory")
-        self.view.setShowGrid(False)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 12)
-        self.view.horizontalHeader().setDefaultAlignment(
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        )
         self.view.activated.connect(lambda _index: self._report_selected())
         self.view.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
-        self.empty = EmptyState("", "")
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.view)
-        self.stack.addWidget(self.empty)
-        vbox(bar, (self.stack, 1), spacing=14, parent=self)
+        self.listing = Listing(self.view)
+        vbox(bar, (self.listing, 1), spacing=14, parent=self)
 
     def _build_bar(self) -> QHBoxLayout:
         title = label(
@@ -61,12 +54,11 @@ class HistoryPanel(QWidget):
             style="font-size: 11pt; font-weight: 600; color: #111827;",
         )
         caption = label("&Show")
-        self.filter_combo = choice_box(
-            [text for text, _key in FILTERS], data=[key for _text, key in FILTERS], placeholder=""
-        )
+        self.filter_combo = choice_box(FILTERS, data=FILTERS.values(), placeholder="")
         self.filter_combo.setObjectName("shiftFilter")
-        default = AWAITING if self.user.is_manager else MINE
-        self.filter_combo.setCurrentIndex([key for _t, key in FILTERS].index(default))
+        self.filter_combo.setCurrentIndex(
+            self.filter_combo.findData(AWAITING if self.user.is_manager else MINE)
+        )
         caption.setBuddy(self.filter_combo)
         self.filter_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.count_label = label(name="countLabel")
@@ -97,15 +89,13 @@ class HistoryPanel(QWidget):
             spacing=8,
         )
 
-    # -- loading ------------------------------------------------------------------------------
-
     def current_filter(self) -> str:
         return str(self.filter_combo.currentData())
 
     def refresh(self, select: int | None = None) -> None:
         """The shifts of the chosen filter again, then ``select`` (else the selected shift)
         selected; the rows on screen stay until the new ones arrive."""
-        self._reselect = select or self.selected_shift_id()
+        self._reselect = select or selected_key(self.view)
         self.model.show = self.current_filter()
         self.model.refresh()
 
@@ -117,19 +107,14 @@ class HistoryPanel(QWidget):
         more = "+" if self.model.canFetchMore(QModelIndex()) else ""
         self.count_label.setText(f"{rows}{more} shift{'' if rows == 1 else 's'}")
         if rows:
-            self.stack.setCurrentWidget(self.view)
+            self.listing.show_table()
         else:
-            self._show_empty(*self._empty_words())
+            self.listing.show_empty(*self._empty_words())
         self.update_buttons()
         self.loaded.emit()
 
     def _failed(self, message: str) -> None:
-        self._show_empty("The shifts could not be loaded", message)
-
-    def _show_empty(self, title: str, text: str) -> None:
-        self.empty.title.setText(title)
-        self.empty.text.setText(text)
-        self.stack.setCurrentWidget(self.empty)
+        self.listing.show_empty("The shifts could not be loaded", message)
 
     def _empty_words(self) -> tuple[str, str]:
         show = self.current_filter()
@@ -144,23 +129,11 @@ class HistoryPanel(QWidget):
             return ("No shifts yet", "Your shifts appear here once you open one.")
         return ("No shifts yet", "Clerks' shifts appear here once they open their drawers.")
 
-    # -- the selected shift ---------------------------------------------------------------------
-
     def selected_shift(self) -> ShiftSummary | None:
-        rows = self.view.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
-
-    def selected_shift_id(self) -> int | None:
-        shift = self.selected_shift()
-        return shift.id if shift else None
+        return selected_row(self.view, self.model)
 
     def select_shift(self, shift_id: int) -> bool:
-        row = self.model.row_of(shift_id)
-        if row is None:
-            return False
-        self.view.selectRow(row)
-        self.view.scrollTo(self.model.index(row, 0))
-        return True
+        return select_key(self.view, shift_id)
 
     def update_buttons(self) -> None:
         shift = self.selected_shift()
@@ -189,7 +162,7 @@ class HistoryPanel(QWidget):
         self.sign_off_button.setToolTip(tip)
 
     def _report_selected(self) -> None:
-        if self.report_button.isEnabled() and (shift_id := self.selected_shift_id()):
+        if self.report_button.isEnabled() and (shift_id := selected_key(self.view)):
             self.report_wanted.emit(shift_id)
 
     def sign_off_selected(self) -> SignOffDialog | None:

@@ -9,29 +9,11 @@ availability counts follow sales at the counter (a burst of sales is one reload)
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import (
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import (
-    QKeySequence,
-    QShortcut,
-)
-from PySide6.QtWidgets import (
-    QDialog,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QScrollArea,
-    QStackedWidget,
-    QTableView,
-    QTabWidget,
-    QWidget,
-)
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QDialog, QFrame, QScrollArea, QTabWidget, QWidget
 
 from desktop.services.errors import ConflictError, KnownError, ValidationError
 from desktop.services.permit_setup import (
@@ -45,16 +27,13 @@ from desktop.services.permit_setup import (
 )
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import ConflictDialog
-from desktop.views.kit.layout import STRETCH, button, hbox, holder, label, vbox
+from desktop.views.kit.forms import FormDialog
+from desktop.views.kit.layout import STRETCH, button, hbox, label, vbox
+from desktop.views.kit.listing import Listing, select_key, selected_key, selected_row, sorted_table
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
-from desktop.views.kit.widgets import (
-    EmptyState,
-    NoticeBar,
-    failure_while_alive,
-    while_alive,
-)
-from desktop.views.setup.common import _TAB_STYLE, ID_ROLE, _proxy, _table
+from desktop.views.kit.tables import RowsModel
+from desktop.views.kit.widgets import NoticeBar, failure_while_alive, while_alive
 from desktop.views.setup.lot_dialog import LotDialog
 from desktop.views.setup.office import OfficeSettingsForm
 from desktop.views.setup.tables import LotTableModel, PermitTypeTableModel
@@ -66,6 +45,75 @@ SETUP_TABLES = frozenset({"permit_type", "permit_type_lot", "lot", "zone", "offi
 COUNT_TABLES = frozenset({"permit", "waitlist_entry"})
 SETUP_DELAY_MS = 150
 COUNTS_DELAY_MS = 1000
+
+_TAB_STYLE = (
+    "QTabWidget::pane { border: none; border-top: 1px solid #dde2e9; top: -1px; "
+    "background: transparent; } "
+    "QTabWidget::tab-bar { left: 0px; } "
+    "QTabBar::tab { background: transparent; border: none; "
+    "border-bottom: 2px solid transparent; padding: 7px 16px; margin-right: 4px; "
+    "color: #4b5563; } "
+    "QTabBar::tab:hover { color: #111827; } "
+    "QTabBar::tab:selected { color: #1d4fd7; border-bottom: 2px solid #2563eb; "
+    "font-weight: 600; } "
+)
+
+
+class _ListTab(QWidget):
+    """A list of the desk: its count, Refresh, Edit… and New… above the table (sorted by
+    its first column), or in the table's place a message when there is nothing to list."""
+
+    def __init__(
+        self,
+        desk: PermitSetupDesk,
+        model: RowsModel[Any],
+        open_dialog: Callable[[Any], object],
+        *notices: QWidget,
+        kind: str,
+        names: tuple[str, str],
+        new_tip: str,
+    ) -> None:
+        super().__init__()
+        self.model, self._editable, self._open = model, desk.editable, open_dialog
+        self.count = label(name="countLabel")
+        self.edit_button = button(
+            "Edit…",
+            self.edit_selected,
+            tip=f"Edit the selected {kind} (Enter)",
+            visible=desk.editable,
+        )
+        self.new_button = button(
+            f"New {kind}…",
+            lambda: open_dialog(None),
+            tip=new_tip,
+            primary=True,
+            visible=desk.editable,
+        )
+        self.table, self.proxy = sorted_table(model, names[0])
+        self.table.activated.connect(lambda _index: self.edit_selected())
+        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
+        self.table.selectionModel().selectionChanged.connect(self.update_edit)
+        self.listing = Listing(self.table)
+        refresh = button("Refresh", desk.refresh, tip="Load the lists again (F5)")
+        refresh.setObjectName(names[1])
+        bar = hbox(self.count, STRETCH, refresh, self.edit_button, self.new_button, spacing=8)
+        vbox(bar, *notices, (self.listing, 1), margins=(0, 10, 0, 0), spacing=8, parent=self)
+
+    def edit_selected(self) -> None:
+        row = selected_row(self.table, self.model)
+        if row is not None:
+            self._open(row)
+
+    def update_edit(self) -> None:
+        self.edit_button.setEnabled(
+            self._editable and selected_row(self.table, self.model) is not None
+        )
+
+    def show_rows(self, rows: int, title: str, text: str) -> None:
+        if rows:
+            self.listing.show_table()
+        else:
+            self.listing.show_empty(title, text)
 
 
 class PermitSetupDesk(Desk):
@@ -88,15 +136,31 @@ class PermitSetupDesk(Desk):
         self._select_lot: int | None = None
 
         self.types_model = PermitTypeTableModel(self)
-        self.types_proxy = _proxy(self.types_model, self)
         self.lots_model = LotTableModel(self)
-        self.lots_proxy = _proxy(self.lots_model, self)
-
+        self.types = _ListTab(
+            self,
+            self.types_model,
+            self.open_type_dialog,
+            kind="permit type",
+            names=("permitTypesTable", "refreshTypes"),
+            new_tip="Create a permit type (Ctrl+N)",
+        )
+        self.lot_notice = NoticeBar("lotNotice", "OK", NoticeBar.WARNING)
+        self.lot_notice.button.clicked.connect(self.lot_notice.hide)
+        self.lots = _ListTab(
+            self,
+            self.lots_model,
+            self.open_lot_dialog,
+            self.lot_notice,
+            kind="lot",
+            names=("lotsTable", "refreshLots"),
+            new_tip="Add a lot (Ctrl+N)",
+        )
         self.tabs = QTabWidget()
         self.tabs.setObjectName("setupTabs")
         self.tabs.setStyleSheet(_TAB_STYLE)
-        self.tabs.addTab(self._build_types_tab(), "Permit types")
-        self.tabs.addTab(self._build_lots_tab(), "Lots")
+        self.tabs.addTab(self.types, "Permit types")
+        self.tabs.addTab(self.lots, "Lots")
         self.office_form = OfficeSettingsForm(self.editable, self.workspace.identity)
         self.office_form.save_requested.connect(self._save_office)
         self.office_form.reload_requested.connect(self._reload_office)
@@ -125,80 +189,10 @@ class PermitSetupDesk(Desk):
         self._counts_batch.watch(COUNT_TABLES, self.refresh)
         self.refresh()
 
-    # -- building -------------------------------------------------------------------------
-
-    def _bar(
-        self, count: QLabel, refresh_name: str, edit: QPushButton, new: QPushButton
-    ) -> QHBoxLayout:
-        refresh = button("Refresh", self.refresh, tip="Load the lists again (F5)")
-        refresh.setObjectName(refresh_name)
-        return hbox(count, STRETCH, refresh, edit, new, spacing=8)
-
-    def _build_types_tab(self) -> QWidget:
-        self.types_count = label(name="countLabel")
-        self.edit_type_button = button(
-            "Edit…",
-            self.edit_selected_type,
-            tip="Edit the selected permit type (Enter)",
-            visible=self.editable,
-        )
-        self.new_type_button = button(
-            "New permit type…",
-            lambda: self.open_type_dialog(None),
-            tip="Create a permit type (Ctrl+N)",
-            primary=True,
-            visible=self.editable,
-        )
-        self.types_view = _table(self.types_proxy, "permitTypesTable")
-        self.types_view.activated.connect(lambda _index: self.edit_selected_type())
-        self.types_view.doubleClicked.connect(lambda _index: self.edit_selected_type())
-        self.types_view.selectionModel().selectionChanged.connect(self._update_buttons)
-        self.types_empty = EmptyState("No permit types yet", "")
-        self.types_stack = QStackedWidget()
-        self.types_stack.addWidget(self.types_view)
-        self.types_stack.addWidget(self.types_empty)
-        bar = self._bar(
-            self.types_count, "refreshTypes", self.edit_type_button, self.new_type_button
-        )
-        return holder(vbox(bar, (self.types_stack, 1), margins=(0, 10, 0, 0), spacing=8))
-
-    def _build_lots_tab(self) -> QWidget:
-        self.lots_count = label(name="countLabel")
-        self.edit_lot_button = button(
-            "Edit…",
-            self.edit_selected_lot,
-            tip="Edit the selected lot (Enter)",
-            visible=self.editable,
-        )
-        self.new_lot_button = button(
-            "New lot…",
-            lambda: self.open_lot_dialog(None),
-            tip="Add a lot (Ctrl+N)",
-            primary=True,
-            visible=self.editable,
-        )
-        self.lots_view = _table(self.lots_proxy, "lotsTable")
-        self.lots_view.activated.connect(lambda _index: self.edit_selected_lot())
-        self.lots_view.doubleClicked.connect(lambda _index: self.edit_selected_lot())
-        self.lots_view.selectionModel().selectionChanged.connect(self._update_buttons)
-        self.lot_notice = NoticeBar("lotNotice", "OK", NoticeBar.WARNING)
-        self.lot_notice.button.clicked.connect(self.lot_notice.hide)
-        self.lots_empty = EmptyState("No lots yet", "")
-        self.lots_stack = QStackedWidget()
-        self.lots_stack.addWidget(self.lots_view)
-        self.lots_stack.addWidget(self.lots_empty)
-        bar = self._bar(self.lots_count, "refreshLots", self.edit_lot_button, self.new_lot_button)
-        return holder(
-            vbox(bar, self.lot_notice, (self.lots_stack, 1), margins=(0, 10, 0, 0), spacing=8)
-        )
-
     def leave_warning(self) -> str | None:
-        """What would be lost by logging out now, or None."""
         if self.editable and self.office_form.is_dirty():
             return "The office settings have changes that are not saved."
         return None
-
-    # -- loading --------------------------------------------------------------------------
 
     def refresh(self) -> None:
         self._setup_batch.cancel()
@@ -207,103 +201,43 @@ class PermitSetupDesk(Desk):
 
     def _loaded(self, overview: SetupOverview) -> None:
         self.overview = overview
-        type_id = self._select_type or self._selected_id(self.types_view)
-        lot_id = self._select_lot or self._selected_id(self.lots_view)
+        type_id = self._select_type or selected_key(self.types.table)
+        lot_id = self._select_lot or selected_key(self.lots.table)
         self._select_type = self._select_lot = None
         self.types_model.show_types(overview.permit_types, overview.office.currency)
         self.lots_model.set_rows(overview.lots)
-        self._reselect(self.types_view, self.types_proxy, self.types_model.row_of, type_id)
-        self._reselect(self.lots_view, self.lots_proxy, self.lots_model.row_of, lot_id)
+        select_key(self.types.table, type_id)
+        select_key(self.lots.table, lot_id)
         self.office_form.load(overview.office)
-        self._update_counts()
-        self._update_buttons()
+        types, lots = self.types_model.rows(), self.lots_model.rows()
+        details = "" if self.editable else " · double-click one for all its details"
+        on_sale = sum(1 for t in types if t.active)
+        self.types.count.setText(f"{len(types)} permit types, {on_sale} on sale{details}")
+        spaces = sum(lot.capacity for lot in lots if lot.active)
+        free = sum(lot.free for lot in lots if lot.active)
+        self.lots.count.setText(f"{len(lots)} lots · {spaces:,} spaces, {free:,} free now")
+        self.types.show_rows(
+            len(types),
+            "No permit types yet",
+            "Create the permits the office sells: price, validity, who may buy them "
+            "and the lots they cover."
+            if self.editable
+            else "A manager sets up the permit types the office sells.",
+        )
+        self.lots.show_rows(
+            len(lots),
+            "No lots yet",
+            "Add the lots permits are sold for, with their capacity."
+            if self.editable
+            else "A manager adds the lots permits are sold for.",
+        )
+        self.types.update_edit()
+        self.lots.update_edit()
         self.loaded.emit()
 
     def _load_failed(self, exc: KnownError) -> None:
-        for empty, stack in (
-            (self.types_empty, self.types_stack),
-            (self.lots_empty, self.lots_stack),
-        ):
-            empty.title.setText("The setup could not be loaded")
-            empty.text.setText(exc.message)
-            stack.setCurrentWidget(empty)
-
-    def _update_counts(self) -> None:
-        types = [self.types_model.permit_type(r) for r in range(self.types_model.rowCount())]
-        on_sale = sum(1 for t in types if t is not None and t.active)
-        details = "" if self.editable else " · double-click one for all its details"
-        self.types_count.setText(f"{len(types)} permit types, {on_sale} on sale{details}")
-        lots = [self.lots_model.lot(r) for r in range(self.lots_model.rowCount())]
-        spaces = sum(lot.capacity for lot in lots if lot is not None and lot.active)
-        free = sum(lot.free for lot in lots if lot is not None and lot.active)
-        self.lots_count.setText(f"{len(lots)} lots · {spaces:,} spaces, {free:,} free now")
-        if not types:
-            self.types_empty.title.setText("No permit types yet")
-            self.types_empty.text.setText(
-                "Create the permits the office sells: price, validity, who may buy them "
-                "and the lots they cover."
-                if self.editable
-                else "A manager sets up the permit types the office sells."
-            )
-            self.types_stack.setCurrentWidget(self.types_empty)
-        else:
-            self.types_stack.setCurrentWidget(self.types_view)
-        if not lots:
-            self.lots_empty.title.setText("No lots yet")
-            self.lots_empty.text.setText(
-                "Add the lots permits are sold for, with their capacity."
-                if self.editable
-                else "A manager adds the lots permits are sold for."
-            )
-            self.lots_stack.setCurrentWidget(self.lots_empty)
-        else:
-            self.lots_stack.setCurrentWidget(self.lots_view)
-
-    # -- selection ------------------------------------------------------------------------
-
-    @staticmethod
-    def _selected_id(view: QTableView) -> int | None:
-        rows = view.selectionModel().selectedRows()
-        if not rows:
-            return None
-        value = rows[0].data(ID_ROLE)
-        return int(value) if value is not None else None
-
-    @staticmethod
-    def _reselect(
-        view: QTableView,
-        proxy: QSortFilterProxyModel,
-        row_of: Callable[[int], int | None],
-        record_id: int | None,
-    ) -> None:
-        row = None if record_id is None else row_of(record_id)
-        if row is None:
-            return
-        index = proxy.mapFromSource(proxy.sourceModel().index(row, 0))
-        if index.isValid():
-            view.selectRow(index.row())
-            view.scrollTo(index)
-
-    def selected_type(self) -> PermitTypeInfo | None:
-        type_id = self._selected_id(self.types_view)
-        return (
-            None
-            if type_id is None
-            else self.types_model.permit_type(self.types_model.row_of(type_id))
-        )
-
-    def selected_lot(self) -> LotInfo | None:
-        lot_id = self._selected_id(self.lots_view)
-        return None if lot_id is None else self.lots_model.lot(self.lots_model.row_of(lot_id))
-
-    def select_type(self, type_id: int) -> None:
-        self._reselect(self.types_view, self.types_proxy, self.types_model.row_of, type_id)
-
-    def _update_buttons(self) -> None:
-        self.edit_type_button.setEnabled(self.editable and self.selected_type() is not None)
-        self.edit_lot_button.setEnabled(self.editable and self.selected_lot() is not None)
-
-    # -- dialogs --------------------------------------------------------------------------
+        for tab in (self.types, self.lots):
+            tab.listing.show_empty("The setup could not be loaded", exc.message)
 
     def _new_in_tab(self) -> None:
         if self.tabs.currentIndex() == 0:
@@ -315,16 +249,6 @@ class PermitSetupDesk(Desk):
         if self.tabs.currentIndex() == 2:
             self.office_form.submit()
 
-    def edit_selected_type(self) -> None:
-        info = self.selected_type()
-        if info is not None:
-            self.open_type_dialog(info)
-
-    def edit_selected_lot(self) -> None:
-        lot = self.selected_lot()
-        if lot is not None:
-            self.open_lot_dialog(lot)
-
     def open_type_dialog(self, info: PermitTypeInfo | None) -> PermitTypeDialog | None:
         """A new type (managers), or the selected one to edit (managers) or look at (clerks)."""
         if self.overview is None or (info is None and not self.editable):
@@ -332,26 +256,18 @@ class PermitSetupDesk(Desk):
         if self.type_dialog is not None:
             self.type_dialog.raise_()
             return self.type_dialog
-        dialog = PermitTypeDialog(
+        office = self.overview.office
+        self.type_dialog = PermitTypeDialog(
             self.service,
             self.runner,
             self.overview.lots,
-            self.overview.office.currency,
+            office.currency,
             info,
             read_only=not self.editable,
             parent=self,
         )
-        self.type_dialog = dialog
-        dialog.saved.connect(self._type_saved)
-
-        def closed(_result: int) -> None:
-            if self.type_dialog is dialog:
-                self.type_dialog = None
-            dialog.deleteLater()
-
-        dialog.finished.connect(closed)
-        dialog.open()
-        return dialog
+        self._open(self.type_dialog, "type_dialog", self._type_saved)
+        return self.type_dialog
 
     def open_lot_dialog(self, lot: LotInfo | None) -> LotDialog | None:
         if lot is None and not self.editable:
@@ -359,18 +275,23 @@ class PermitSetupDesk(Desk):
         if self.lot_dialog is not None:
             self.lot_dialog.raise_()
             return self.lot_dialog
-        dialog = LotDialog(self.service, self.runner, lot, read_only=not self.editable, parent=self)
-        self.lot_dialog = dialog
-        dialog.saved.connect(self._lot_saved)
+        self.lot_dialog = LotDialog(
+            self.service, self.runner, lot, read_only=not self.editable, parent=self
+        )
+        self._open(self.lot_dialog, "lot_dialog", self._lot_saved)
+        return self.lot_dialog
+
+    def _open(self, dialog: FormDialog, attr: str, saved: Callable[[object], None]) -> None:
+        """Show ``dialog``, held in ``attr`` while it is open (one of each kind at a time)."""
+        dialog.saved.connect(saved)
 
         def closed(_result: int) -> None:
-            if self.lot_dialog is dialog:
-                self.lot_dialog = None
+            if getattr(self, attr) is dialog:
+                setattr(self, attr, None)
             dialog.deleteLater()
 
         dialog.finished.connect(closed)
         dialog.open()
-        return dialog
 
     def _type_saved(self, info: object) -> None:
         if isinstance(info, PermitTypeInfo):
@@ -383,27 +304,24 @@ class PermitSetupDesk(Desk):
             self.lot_notice.say(result.warning)
         self.refresh()
 
-    # -- office settings --------------------------------------------------------------------
-
     def _save_office(self, draft: object) -> None:
-        settings = self.office_form.settings
-        if not isinstance(draft, OfficeSettingsDraft) or settings is None:
+        form = self.office_form
+        if not isinstance(draft, OfficeSettingsDraft) or form.settings is None:
             return
-        service, version = self.service, settings.version
-        self.office_form.set_busy(True)
+        service, version = self.service, form.settings.version
+        form.set_busy(True)
 
         def saved(fresh: OfficeSettings) -> None:
-            self.office_form.load(fresh, force=True)
-            self.office_form.set_busy(False)
-            self.office_form.save_state.setText("Saved.")
-            self.office_form.save_state.setStyleSheet("color: #1e7b34;")
+            form.load(fresh, force=True)
+            form.set_busy(False)
+            form.save_state.setText("Saved.")
+            form.save_state.setStyleSheet("color: #1e7b34;")
             self.refresh()  # prices are shown in the office's currency
 
         def failed(exc: BaseException) -> bool:
-            self.office_form.set_busy(False)
+            form.set_busy(False)
             if isinstance(exc, ValidationError):
-                others = self.office_form.show_problems(exc.problems)
-                return not others
+                return not form.show_problems(exc.problems)
             if isinstance(exc, ConflictError):
                 QTimer.singleShot(0, lambda: self._office_conflict(exc))
                 return True
@@ -418,12 +336,10 @@ class PermitSetupDesk(Desk):
         )
 
     def _office_conflict(self, exc: ConflictError) -> None:
-        form = self.office_form
-        changes = form.changed_fields()
-        if self.confirm_conflict(exc.message, changes):
+        if self.confirm_conflict(exc.message, self.office_form.changed_fields()):
             self._reload_office()
         else:
-            form.notice.say(
+            self.office_form.notice.say(
                 f"Changed by {exc.changed_by} at {exc.changed_at}. Reload to see their "
                 "change; your unsaved values stay until you do."
             )
@@ -432,19 +348,8 @@ class PermitSetupDesk(Desk):
         return ConflictDialog(message, changes, self).exec() == QDialog.DialogCode.Accepted
 
     def _reload_office(self) -> None:
-        service = self.service
         self.runner.run(
-            service.office_settings,
+            self.service.office_settings,
             while_alive(self, lambda fresh: self.office_form.load(fresh, force=True)),
             parent=self,
         )
-
-
-__all__ = [
-    "LotDialog",
-    "LotTableModel",
-    "OfficeSettingsForm",
-    "PermitSetupDesk",
-    "PermitTypeDialog",
-    "PermitTypeTableModel",
-]

@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import (
-    Qt,
-)
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QGridLayout,
-    QLineEdit,
-    QTableWidget,
-    QTableWidgetItem,
-    QWidget,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QTableWidget, QTableWidgetItem, QWidget
 
 from desktop.services.permit_setup import (
     MAX_CAPACITY,
@@ -22,19 +12,20 @@ from desktop.services.permit_setup import (
     PermitSetupService,
     ZoneDraft,
 )
-from desktop.services.versioned import format_when
+from desktop.views.kit.field_values import show_value, value_of
 from desktop.views.kit.forms import FieldBox
-from desktop.views.kit.layout import STRETCH, button, hbox, holder, tab_order, vbox
+from desktop.views.kit.layout import STRETCH, button, hbox, holder, line_edit, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.setup.common import ID_ROLE, _hint, _SetupDialog, _spin
+from desktop.views.kit.tables import KEY_ROLE
+from desktop.views.setup.common import _grid, _hint, _SetupDialog, _spin
 
 
 class LotDialog(_SetupDialog):
     """Create or edit one lot: code, name, capacity, open or closed, and its zones."""
 
     RECORD, SAVE, LOAD = "lot", "save_lot", "lot"
-
     FIELDS = ("code", "name", "capacity", "active", "zones")
+    lot: LotInfo | None
 
     def __init__(
         self,
@@ -45,9 +36,7 @@ class LotDialog(_SetupDialog):
         read_only: bool = False,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(runner, read_only, parent)
-        self.service = service
-        self.lot = lot
+        super().__init__(service, runner, lot, read_only, parent)
         self.setObjectName("lotDialog")
         if lot is None:
             self.setWindowTitle("New lot")
@@ -64,24 +53,27 @@ class LotDialog(_SetupDialog):
             self.availability.hide()
             self._baseline = self.draft()
         if read_only:
-            self._set_read_only()
+            for edit in (self.code_edit, self.name_edit):
+                edit.setReadOnly(True)
+                edit.setPlaceholderText("")
+            self.capacity_spin.setEnabled(False)
+            self.active_check.setEnabled(False)
+            self.zones_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            self.zone_buttons.hide()
+            self.zones_hint.hide()
         self.code_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _build(self) -> None:
-        self.code_edit = QLineEdit()
-        self.code_edit.setMaxLength(12)
-        self.code_edit.setPlaceholderText("e.g. LOT-B")
+        self.code_edit = line_edit(placeholder="e.g. LOT-B", max_length=12)
         self.code_edit.textEdited.connect(lambda t: self._capitals(self.code_edit, t, "code"))
-        self.name_edit = QLineEdit()
-        self.name_edit.setMaxLength(100)
-        self.name_edit.setPlaceholderText("e.g. North garage")
+        self.name_edit = line_edit(placeholder="e.g. North garage", max_length=100)
         self.name_edit.textEdited.connect(lambda _t: self._edited("name"))
         self.capacity_spin = _spin(0, MAX_CAPACITY, 0, " spaces")
         self.capacity_spin.setGroupSeparatorShown(True)
         self.capacity_spin.valueChanged.connect(lambda _v: self._edited("capacity"))
         self.active_check = QCheckBox("Open: permits are sold for it")
         self.active_check.setChecked(True)
-        self.availability = _hint("")
+        self.availability = _hint()
         zones = self._build_zones()
         self.boxes = {
             "code": FieldBox("Code", self.code_edit),
@@ -91,19 +83,16 @@ class LotDialog(_SetupDialog):
             "zones": FieldBox("Zones", zones),
         }
         self.boxes["zones"].caption.setBuddy(self.zones_table)
-        top = Qt.AlignmentFlag.AlignTop
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(14)
-        grid.setVerticalSpacing(10)
-        grid.addWidget(self.boxes["code"], 0, 0, top)
-        grid.addWidget(self.boxes["name"], 0, 1, 1, 2, top)
-        grid.addWidget(self.boxes["capacity"], 1, 0, top)
-        grid.addWidget(self.boxes["active"], 1, 1, 1, 2, top)
-        grid.addWidget(self.availability, 2, 0, 1, 3, top)
-        grid.addWidget(self.boxes["zones"], 3, 0, 1, 3, top)
-        for column in range(3):
-            grid.setColumnStretch(column, 1)
-        self._finish_layout(grid)
+        boxes = self.boxes
+        self._finish_layout(
+            _grid(
+                [(boxes["code"], 1), (boxes["name"], 2)],
+                [(boxes["capacity"], 1), (boxes["active"], 2)],
+                [(self.availability, 3)],
+                [(boxes["zones"], 3)],
+                columns=3,
+            )
+        )
         tab_order(
             self.code_edit,
             self.name_edit,
@@ -115,22 +104,22 @@ class LotDialog(_SetupDialog):
         )
 
     def _build_zones(self) -> QWidget:
-        self.zones_table = QTableWidget(0, 2)
-        self.zones_table.setObjectName("lotZones")
-        self.zones_table.setHorizontalHeaderLabels(["Code", "Name"])
-        self.zones_table.verticalHeader().hide()
-        self.zones_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.zones_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.zones_table.horizontalHeader().setStretchLastSection(True)
-        self.zones_table.horizontalHeader().setDefaultAlignment(
+        table = self.zones_table = QTableWidget(0, 2)
+        table.setObjectName("lotZones")
+        table.setHorizontalHeaderLabels(["Code", "Name"])
+        table.verticalHeader().hide()
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.horizontalHeader().setDefaultAlignment(
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         )
-        self.zones_table.setColumnWidth(0, 130)
-        row_height = self.zones_table.fontMetrics().height() + 14
-        self.zones_table.verticalHeader().setDefaultSectionSize(row_height)
-        self.zones_table.setMinimumHeight(row_height * 4 + 36)
-        self.zones_table.itemChanged.connect(lambda _item: self._edited("zones"))
-        self.zones_table.itemSelectionChanged.connect(self._zone_selected)
+        table.setColumnWidth(0, 130)
+        row_height = table.fontMetrics().height() + 14
+        table.verticalHeader().setDefaultSectionSize(row_height)
+        table.setMinimumHeight(row_height * 4 + 36)
+        table.itemChanged.connect(lambda _item: self._edited("zones"))
+        table.itemSelectionChanged.connect(self._zone_selected)
         self.add_zone_button = button("Add zone", self.add_zone_row)
         self.add_zone_button.setAutoDefault(False)
         self.remove_zone_button = button(
@@ -144,27 +133,12 @@ class LotDialog(_SetupDialog):
         self.zones_hint = _hint(
             "Zones divide a lot for patrols and fines. Saved zones are kept; rename them."
         )
-        return holder(vbox(self.zones_table, self.zone_buttons, self.zones_hint, spacing=6))
+        return holder(vbox(table, self.zone_buttons, self.zones_hint, spacing=6))
 
-    def _set_read_only(self) -> None:
-        for edit in (self.code_edit, self.name_edit):
-            edit.setReadOnly(True)
-            edit.setPlaceholderText("")
-        self.capacity_spin.setEnabled(False)
-        self.active_check.setEnabled(False)
-        self.zones_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.zone_buttons.hide()
-        self.zones_hint.hide()
-
-    def _fill(self, record: object) -> None:
-        if not isinstance(record, LotInfo):
-            return
-        self.lot = record
-        self.code_edit.setText(record.code)
-        self.name_edit.setText(record.name)
+    def _show(self, record: LotInfo) -> None:
+        for name in self.FIELDS[:-1]:  # the zones are rows below
+            show_value(self.boxes[name].editor, getattr(record, name))
         self.name_edit.setCursorPosition(0)
-        self.capacity_spin.setValue(record.capacity)
-        self.active_check.setChecked(record.active)
         self.zones_table.blockSignals(True)
         try:
             self.zones_table.setRowCount(0)
@@ -183,21 +157,12 @@ class LotDialog(_SetupDialog):
             f"Now: {record.taken:,} permits valid{held}, {record.free:,} spaces free.{advice}"
         )
         self.availability.show()
-        self.audit_label.setText(
-            self.service.workspace.identity.changed_words(
-                "Last changed", record.updated_by, format_when(record.updated_at)
-            )
-            + "."
-        )
-        self.audit_label.show()
-        self._baseline = self.draft()
-        self.clear_problems()
 
     def _append_zone(self, code: str, name: str, zone_id: int | None, version: int | None) -> int:
         row = self.zones_table.rowCount()
         self.zones_table.insertRow(row)
         code_item = QTableWidgetItem(code)
-        code_item.setData(ID_ROLE, (zone_id, version))
+        code_item.setData(KEY_ROLE, (zone_id, version))
         self.zones_table.setItem(row, 0, code_item)
         self.zones_table.setItem(row, 1, QTableWidgetItem(name))
         return row
@@ -211,7 +176,7 @@ class LotDialog(_SetupDialog):
 
     def _zone_key(self, row: int) -> tuple[int | None, int | None]:
         item = self.zones_table.item(row, 0)
-        key = item.data(ID_ROLE) if item is not None else None
+        key = item.data(KEY_ROLE) if item is not None else None
         if isinstance(key, tuple | list) and len(key) == 2:
             return key[0], key[1]
         return None, None
@@ -229,33 +194,26 @@ class LotDialog(_SetupDialog):
     def draft(self) -> LotDraft:
         zones = []
         for row in range(self.zones_table.rowCount()):
-            code_item, name_item = self.zones_table.item(row, 0), self.zones_table.item(row, 1)
+            code, name = self.zones_table.item(row, 0), self.zones_table.item(row, 1)
             zone_id, version = self._zone_key(row)
             zones.append(
                 ZoneDraft(
-                    code_item.text() if code_item else "",
-                    name_item.text() if name_item else "",
-                    zone_id,
-                    version,
+                    code.text() if code else "", name.text() if name else "", zone_id, version
                 )
             )
-        return LotDraft(
-            code=self.code_edit.text(),
-            name=self.name_edit.text(),
-            capacity=self.capacity_spin.value(),
-            active=self.active_check.isChecked(),
-            zones=tuple(zones),
-        )
+        fields = {name: value_of(self.boxes[name].editor) for name in self.FIELDS[:-1]}
+        return LotDraft(**fields, zones=tuple(zones))
 
     def _focus_target(self, name: str) -> QWidget:
         return self.zones_table if name == "zones" else super()._focus_target(name)
 
     def changed_fields(self) -> list[tuple[str, str]]:
         typed, loaded = self.draft(), self._baseline
-        changes = []
-        for name, caption in (("code", "Code"), ("name", "Name")):
-            if getattr(typed, name).strip() != getattr(loaded, name).strip():
-                changes.append((caption, getattr(typed, name) or "(empty)"))
+        changes = [
+            (caption, getattr(typed, name) or "(empty)")
+            for name, caption in (("code", "Code"), ("name", "Name"))
+            if getattr(typed, name).strip() != getattr(loaded, name).strip()
+        ]
         if typed.capacity != loaded.capacity:
             changes.append(("Capacity", f"{typed.capacity:,} spaces"))
         if typed.active != loaded.active:

@@ -5,17 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (
-    Qt,
-    Signal,
-)
-from PySide6.QtWidgets import (
-    QComboBox,
-    QCompleter,
-    QLineEdit,
-    QPlainTextEdit,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QBoxLayout, QComboBox, QCompleter, QPlainTextEdit, QWidget
 
 from desktop.services.contacts import region_choices
 from desktop.services.errors import FieldProblem, ValidationError
@@ -26,33 +17,44 @@ from desktop.services.permit_setup import (
     time_zone_choices,
 )
 from desktop.services.versioned import format_when
+from desktop.views.kit.field_values import show_value, value_of
 from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, form_style
-from desktop.views.kit.layout import STRETCH, Item, Stretch, button, hbox, holder, label, vbox
-from desktop.views.kit.widgets import (
-    NoticeBar,
-    mark_invalid,
+from desktop.views.kit.layout import (
+    STRETCH,
+    Item,
+    Stretch,
+    button,
+    hbox,
+    holder,
+    label,
+    line_edit,
+    vbox,
 )
+from desktop.views.kit.widgets import NoticeBar
 from desktop.views.setup.common import _EDITOR_STYLE, _RIGHT, _hint, _spin
 
 if TYPE_CHECKING:
     from desktop.services.workspace import Identity
 
+#: What a setting means, under its field.
+HINTS = {
+    "office_name": "Printed on receipts and reports.",
+    "time_zone": "Days begin and end at midnight here: a permit valid to 31 May ends "
+    "at the end of 31 May in this zone.",
+    "currency": "The three-letter code shown with prices and on receipts. "
+    "Amounts are not converted when it changes.",
+    "refund_approval_threshold": "Refunds above this amount wait for a manager's "
+    "approval before they are paid.",
+    "phone_region": "A number typed without + and a country code is read as dialled "
+    "here; numbers are shown in this country's format.",
+}
+
 
 class OfficeSettingsForm(QWidget):
     """Name, time zone, currency, refund approval threshold, free-permit policy, receipt footer."""
 
-    FIELDS = (
-        "office_name",
-        "time_zone",
-        "currency",
-        "refund_approval_threshold",
-        "free_days_per_plate",
-        "free_days_window",
-        "phone_region",
-        "receipt_footer",
-    )
-    #: The manager asked to save these values (the desk saves them).
-    save_requested = Signal(object)  # OfficeSettingsDraft
+    #: The manager asked to save these values (an OfficeSettingsDraft; the desk saves them).
+    save_requested = Signal(object)
     reload_requested = Signal()
 
     def __init__(self, editable: bool, identity: Identity, parent: QWidget | None = None) -> None:
@@ -65,7 +67,7 @@ class OfficeSettingsForm(QWidget):
             form_style() + _EDITOR_STYLE + "QWidget#officeSettingsForm { background: transparent; }"
         )
         self._build_fields()
-        self.audit_label = _hint("")
+        self.audit_label = _hint()
         self.notice = NoticeBar("officeNotice", "Reload")
         self.notice.button.clicked.connect(self.reload_requested.emit)
         self.save_button = button("Save settings", self.submit, primary=True)
@@ -78,24 +80,31 @@ class OfficeSettingsForm(QWidget):
 
         self._baseline = OfficeSettingsDraft("", "", "", "", "")
         self._loading = False
-        self.office_name_edit.textChanged.connect(lambda _t: self._changed("office_name"))
-        self.time_zone_combo.currentTextChanged.connect(lambda _t: self._changed("time_zone"))
-        self.currency_edit.textChanged.connect(lambda _t: self._changed("currency"))
+        for name, changed in (
+            ("office_name", self.office_name_edit.textChanged),
+            ("time_zone", self.time_zone_combo.currentTextChanged),
+            ("currency", self.currency_edit.textChanged),
+            ("refund_approval_threshold", self.threshold_edit.textChanged),
+            ("receipt_footer", self.footer_edit.textChanged),
+            ("free_days_per_plate", self.free_days_spin.valueChanged),
+            ("free_days_window", self.free_window_spin.valueChanged),
+            ("phone_region", self.region_combo.currentIndexChanged),
+        ):
+            changed.connect(lambda *_args, n=name: self._changed(n))
         self.currency_edit.textEdited.connect(self._currency_typed)
-        self.threshold_edit.textChanged.connect(
-            lambda _t: self._changed("refund_approval_threshold")
-        )
-        self.footer_edit.textChanged.connect(lambda: self._changed("receipt_footer"))
-        self.free_days_spin.valueChanged.connect(lambda _v: self._changed("free_days_per_plate"))
-        self.free_window_spin.valueChanged.connect(lambda _v: self._changed("free_days_window"))
-        self.region_combo.currentIndexChanged.connect(lambda _i: self._changed("phone_region"))
         if not editable:
-            self._set_read_only()
+            for edit in (self.office_name_edit, self.currency_edit, self.threshold_edit):
+                edit.setReadOnly(True)
+                edit.setPlaceholderText("")
+            self.footer_edit.setReadOnly(True)
+            self.time_zone_combo.setEnabled(False)
+            self.region_combo.setEnabled(False)
+            for spin in (self.free_days_spin, self.free_window_spin):
+                spin.setReadOnly(True)
         self._update_buttons()
 
     def _build_fields(self) -> None:
-        self.office_name_edit = QLineEdit()
-        self.office_name_edit.setMaxLength(100)
+        self.office_name_edit = line_edit(max_length=100)
         self.time_zone_combo = QComboBox()
         self.time_zone_combo.setEditable(True)
         self.time_zone_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -105,11 +114,8 @@ class OfficeSettingsForm(QWidget):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.time_zone_combo.setCompleter(completer)
-        self.currency_edit = QLineEdit()
-        self.currency_edit.setMaxLength(3)
-        self.currency_edit.setPlaceholderText("e.g. USD")
-        self.threshold_edit = QLineEdit()
-        self.threshold_edit.setAlignment(_RIGHT)
+        self.currency_edit = line_edit(placeholder="e.g. USD", max_length=3)
+        self.threshold_edit = line_edit(right=True)
         self.footer_edit = QPlainTextEdit()
         self.footer_edit.setTabChangesFocus(True)
         self.footer_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 18)
@@ -122,9 +128,7 @@ class OfficeSettingsForm(QWidget):
         for code, title in region_choices():
             self.region_combo.addItem(title, code)
         self.region_combo.setMaxVisibleItems(15)
-        self.footer_count = _hint("")
-        footer = holder(vbox(self.footer_edit, self.footer_count, spacing=2))
-        self.boxes: dict[str, FieldBox] = {
+        self.boxes = {
             "office_name": FieldBox("Office name", self.office_name_edit),
             "time_zone": FieldBox("Time zone", self.time_zone_combo),
             "currency": FieldBox("Currency", self.currency_edit),
@@ -134,27 +138,20 @@ class OfficeSettingsForm(QWidget):
             ),
             "free_days_window": FieldBox("In any period of", self.free_window_spin),
             "phone_region": FieldBox("Phone numbers are from", self.region_combo),
-            "receipt_footer": FieldBox("Receipt footer", footer),
+            "receipt_footer": FieldBox("Receipt footer", self.footer_edit),
         }
-        self.boxes["receipt_footer"].caption.setBuddy(self.footer_edit)
+        # The count of characters under the footer, above any message about it.
+        self.footer_count = _hint()
+        footer_layout = self.boxes["receipt_footer"].layout()
+        if isinstance(footer_layout, QBoxLayout):
+            footer_layout.insertWidget(2, self.footer_count)
 
     def _build_layout(self) -> None:
-        hints = {
-            "office_name": "Printed on receipts and reports.",
-            "time_zone": "Days begin and end at midnight here: a permit valid to 31 May ends "
-            "at the end of 31 May in this zone.",
-            "currency": "The three-letter code shown with prices and on receipts. "
-            "Amounts are not converted when it changes.",
-            "refund_approval_threshold": "Refunds above this amount wait for a manager's "
-            "approval before they are paid.",
-            "phone_region": "A number typed without + and a country code is read as dialled "
-            "here; numbers are shown in this country's format.",
-        }
         items: list[Item] = [self.audit_label, self.notice]
-        for name in self.FIELDS:
-            box = self.boxes[name]
-            if name == "free_days_window":
-                continue  # beside free_days_per_plate
+        for name, box in self.boxes.items():
+            box_layout = box.layout()
+            if name in HINTS and box_layout is not None:
+                box_layout.addWidget(_hint(HINTS[name]))
             if name == "free_days_per_plate":
                 items.append(hbox(box, self.boxes["free_days_window"], STRETCH, spacing=12))
                 items.append(
@@ -164,42 +161,19 @@ class OfficeSettingsForm(QWidget):
                         "season of free parking."
                     )
                 )
-                continue
-            items.append(box)
-            box_layout = box.layout()
-            if name in hints and box_layout is not None:
-                box_layout.addWidget(_hint(hints[name]))
+            elif name != "free_days_window":  # beside free_days_per_plate
+                items.append(box)
         body = holder(vbox(*items, self.button_row, STRETCH, margins=None, spacing=12))
         body.setMaximumWidth(620)
         hbox((body, 1), Stretch(0), margins=(4, 12, 4, 4), parent=self)
-
-    def _set_read_only(self) -> None:
-        for edit in (self.office_name_edit, self.currency_edit, self.threshold_edit):
-            edit.setReadOnly(True)
-            edit.setPlaceholderText("")
-        self.footer_edit.setReadOnly(True)
-        self.time_zone_combo.setEnabled(False)
-        self.region_combo.setEnabled(False)
-        for spin in (self.free_days_spin, self.free_window_spin):
-            spin.setReadOnly(True)
 
     def _currency_typed(self, typed: str) -> None:
         if typed != typed.upper():
             self.currency_edit.setText(typed.upper())
 
-    # -- values --------------------------------------------------------------------------
-
     def draft(self) -> OfficeSettingsDraft:
-        return OfficeSettingsDraft(
-            office_name=self.office_name_edit.text(),
-            time_zone=self.time_zone_combo.currentText(),
-            currency=self.currency_edit.text(),
-            refund_approval_threshold=self.threshold_edit.text(),
-            receipt_footer=self.footer_edit.toPlainText(),
-            free_days_per_plate=self.free_days_spin.value(),
-            free_days_window=self.free_window_spin.value(),
-            phone_region=str(self.region_combo.currentData() or ""),
-        )
+        values = {name: value_of(box.editor) for name, box in self.boxes.items()}
+        return OfficeSettingsDraft(**values | {"phone_region": values["phone_region"] or ""})
 
     def is_dirty(self) -> bool:
         def comparable(d: OfficeSettingsDraft) -> tuple[str, ...]:
@@ -221,7 +195,7 @@ class OfficeSettingsForm(QWidget):
         typed = self.draft()
         return [
             (self.boxes[name].caption.text(), str(getattr(typed, name)).strip() or "(empty)")
-            for name in self.FIELDS
+            for name in self.boxes
             if str(getattr(typed, name)).strip() != str(getattr(self._baseline, name)).strip()
         ]
 
@@ -238,16 +212,10 @@ class OfficeSettingsForm(QWidget):
         self._baseline = OfficeSettingsDraft.of(settings)
         self._loading = True
         try:
-            self.office_name_edit.setText(settings.office_name)
             if self.time_zone_combo.findText(settings.time_zone) < 0:
                 self.time_zone_combo.addItem(settings.time_zone)
-            self.time_zone_combo.setCurrentText(settings.time_zone)
-            self.currency_edit.setText(settings.currency)
-            self.threshold_edit.setText(self._baseline.refund_approval_threshold)
-            self.footer_edit.setPlainText(settings.receipt_footer)
-            self.free_days_spin.setValue(settings.free_days_per_plate)
-            self.free_window_spin.setValue(settings.free_days_window)
-            self.region_combo.setCurrentIndex(self.region_combo.findData(settings.phone_region))
+            for name, box in self.boxes.items():
+                show_value(box.editor, getattr(self._baseline, name))
         finally:
             self._loading = False
         self.notice.hide()
@@ -281,33 +249,27 @@ class OfficeSettingsForm(QWidget):
         self.save_button.setEnabled(not busy and self.is_dirty())
         self.save_button.setText("Saving…" if busy else "Save settings")
 
-    # -- problems ------------------------------------------------------------------------
-
     def field_error(self, name: str) -> str:
         box = self.boxes[name]
         return box.problem.text() if box.has_problem else ""
 
     def show_problems(self, problems: Iterable[FieldProblem]) -> list[FieldProblem]:
+        """Each message under its field, the first bad field focused; the others returned."""
+        problems = list(problems)
         by_field: dict[str, str] = {}
-        others: list[FieldProblem] = []
         for problem in problems:
             if problem.field in self.boxes:
                 by_field.setdefault(problem.field, problem.message)
-            else:
-                others.append(problem)
         for name, box in self.boxes.items():
             box.show_problem(by_field.get(name))
-        mark_invalid(self.footer_edit, "receipt_footer" in by_field)
-        first = next((n for n in self.FIELDS if n in by_field), None)
+        first = next((n for n in self.boxes if n in by_field), None)
         if first is not None:
-            editor = self.footer_edit if first == "receipt_footer" else self.boxes[first].editor
-            editor.setFocus(Qt.FocusReason.OtherFocusReason)
-        return others
+            self.boxes[first].editor.setFocus(Qt.FocusReason.OtherFocusReason)
+        return [p for p in problems if p.field not in self.boxes]
 
     def clear_problems(self) -> None:
         for box in self.boxes.values():
             box.show_problem(None)
-        mark_invalid(self.footer_edit, False)
 
     def _changed(self, name: str) -> None:
         if name == "receipt_footer":
@@ -319,11 +281,8 @@ class OfficeSettingsForm(QWidget):
             )
         if self._loading:
             return
-        box = self.boxes[name]
-        if box.has_problem:
-            box.show_problem(None)
-            if name == "receipt_footer":
-                mark_invalid(self.footer_edit, False)
+        if self.boxes[name].has_problem:
+            self.boxes[name].show_problem(None)
         self.save_state.setText("")
         self._update_buttons()
 

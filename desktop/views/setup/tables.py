@@ -2,73 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 
-from PySide6.QtCore import (
-    QObject,
-)
+from PySide6.QtCore import QObject
 
-from desktop.services.permit_setup import (
-    LotInfo,
-    PermitTypeInfo,
-)
+from desktop.services.permit_setup import LotInfo, PermitTypeInfo
 from desktop.services.versioned import format_when
 from desktop.views.kit.forms import ERROR_COLOUR
-from desktop.views.kit.tables import (
-    Column,
-    RowsModel,
-    money_column,
-)
-from desktop.views.setup.common import WIDEST_CODE
+from desktop.views.kit.tables import Column, RowsModel, money_column
+
+#: As wide as a code gets (12 characters), so no code in a list is cut.
+WIDEST_CODE = "FAC-MWQ-2026"
 
 
 class PermitTypeTableModel(RowsModel[PermitTypeInfo]):
     """The permit types as rows (a short list: loaded whole)."""
 
-    CODE, NAME, PRICE, VALIDITY, ELIGIBLE, LOTS, SOLD, LIMIT = range(8)
-
     def __init__(self, parent: QObject | None = None) -> None:
         self.currency = "USD"
+        columns: list[Column[PermitTypeInfo]] = [
+            Column("Code", lambda t: t.code, samples=(WIDEST_CODE,)),
+            Column("Name", lambda t: t.name, stretch=True),
+            money_column("Price", lambda t: t.price, lambda: self.currency),
+            Column(
+                "Validity",
+                lambda t: t.validity_words,
+                sort=lambda t: f"{t.validity} {t.term_start or ''} {t.days or 0:04d}",
+                samples=("Term 30 Sep 2026 \u2013 31 Aug 2027",),
+            ),
+            Column("Eligible", lambda t: t.affiliation_words, samples=("Faculty, Staff",)),
+            Column("Lots", lambda t: ", ".join(t.lot_codes) or "None", samples=("A, B, C",)),
+            Column(
+                "Sold",
+                lambda t: t.sale_mode_words if t.active else "Withdrawn",
+                samples=("Through the waitlist", "Withdrawn"),
+                header_tip="First come, through the waitlist, or withdrawn (no longer sold)",
+            ),
+            Column(
+                "Limit",
+                lambda t: str(t.per_parker_limit),
+                align="right",
+                sort=lambda t: t.per_parker_limit,
+                header_tip="How many permits of this type one parker may hold at a time",
+            ),
+        ]
         super().__init__(
-            [
-                Column("Code", lambda t: t.code, tooltip=_type_tooltip, samples=(WIDEST_CODE,)),
-                Column("Name", lambda t: t.name, tooltip=_type_tooltip, stretch=True),
-                money_column("Price", lambda t: t.price, lambda: self.currency),
-                Column(
-                    "Validity",
-                    lambda t: t.validity_words,
-                    tooltip=_type_tooltip,
-                    sort=lambda t: f"{t.validity} {t.term_start or ''} {t.days or 0:04d}",
-                    samples=("Term 30 Sep 2026 \u2013 31 Aug 2027",),
-                ),
-                Column(
-                    "Eligible",
-                    lambda t: t.affiliation_words,
-                    tooltip=_type_tooltip,
-                    samples=("Faculty, Staff",),
-                ),
-                Column(
-                    "Lots",
-                    lambda t: ", ".join(t.lot_codes) or "None",
-                    tooltip=_type_tooltip,
-                    samples=("A, B, C",),
-                ),
-                Column(
-                    "Sold",
-                    lambda t: t.sale_mode_words if t.active else "Withdrawn",
-                    tooltip=_type_tooltip,
-                    samples=("Through the waitlist", "Withdrawn"),
-                    header_tip="First come, through the waitlist, or withdrawn (no longer sold)",
-                ),
-                Column(
-                    "Limit",
-                    lambda t: str(t.per_parker_limit),
-                    tooltip=_type_tooltip,
-                    align="right",
-                    sort=lambda t: t.per_parker_limit,
-                    header_tip="How many permits of this type one parker may hold at a time",
-                ),
-            ],
+            # The price reads the same in its tooltip; every other cell describes the type.
+            [c if c.title == "Price" else replace(c, tooltip=_type_tooltip) for c in columns],
             key=lambda t: t.id,
             dimmed=lambda t: not t.active,
             parent=parent,
@@ -80,9 +61,6 @@ class PermitTypeTableModel(RowsModel[PermitTypeInfo]):
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
-
-    def permit_type(self, row: int | None) -> PermitTypeInfo | None:
-        return None if row is None else self.row_at(row)
 
 
 def _type_tooltip(info: PermitTypeInfo) -> str:
@@ -99,79 +77,56 @@ def _type_tooltip(info: PermitTypeInfo) -> str:
     )
 
 
+def _lot_tooltip(lot: LotInfo) -> str:
+    lines = [
+        f"{lot.name} ({lot.code}): {lot.capacity:,} spaces",
+        f"{lot.taken:,} permits valid now",
+    ]
+    if lot.offered:
+        lines.append(f"{lot.offered:,} spaces held for waitlist offers")
+    if lot.over_capacity:
+        lines.append("More permits are valid than there are spaces: no new sales for now.")
+    if not lot.active:
+        lines.append("Closed: no new permits are sold for it.")
+    lines.extend(f"Zone {zone.code}: {zone.name}" for zone in lot.zones)
+    lines.append(f"Last changed by {lot.updated_by} at {format_when(lot.updated_at)}")
+    return "\n".join(lines)
+
+
 def _free_words(lot: LotInfo) -> str:
     over = lot.taken + lot.offered - lot.capacity
     return f"0 (over by {over})" if over > 0 else f"{lot.free:,}"
 
 
+def _count(title: str, count: Callable[[LotInfo], int]) -> Column[LotInfo]:
+    return Column(
+        title, lambda lot: f"{count(lot):,}", align="right", sort=count, samples=("10,000",)
+    )
+
+
 class LotTableModel(RowsModel[LotInfo]):
     """The lots with their capacity and what is taken and free right now."""
 
-    CODE, NAME, CAPACITY, TAKEN, FREE, ZONES, STATUS = range(7)
-
     def __init__(self, parent: QObject | None = None) -> None:
-        tip = self._tooltip
+        columns: list[Column[LotInfo]] = [
+            Column("Code", lambda lot: lot.code, samples=(WIDEST_CODE,)),
+            Column("Name", lambda lot: lot.name, stretch=True),
+            _count("Capacity", lambda lot: lot.capacity),
+            _count("Taken now", lambda lot: lot.taken),
+            Column(
+                "Free now",
+                _free_words,
+                align="right",
+                sort=lambda lot: lot.free,
+                colour=lambda lot: ERROR_COLOUR if lot.over_capacity and lot.active else None,
+                samples=("0 (over by 10)",),
+            ),
+            Column("Zones", lambda lot: lot.zone_codes or "\u2014", samples=("A1, A2, B1, B2",)),
+            Column("Status", lambda lot: "Open" if lot.active else "Closed", samples=("Closed",)),
+        ]
         super().__init__(
-            [
-                Column("Code", lambda lot: lot.code, tooltip=tip, samples=(WIDEST_CODE,)),
-                Column("Name", lambda lot: lot.name, tooltip=tip, stretch=True),
-                Column(
-                    "Capacity",
-                    lambda lot: f"{lot.capacity:,}",
-                    tooltip=tip,
-                    align="right",
-                    sort=lambda lot: lot.capacity,
-                    samples=("10,000",),
-                ),
-                Column(
-                    "Taken now",
-                    lambda lot: f"{lot.taken:,}",
-                    tooltip=tip,
-                    align="right",
-                    sort=lambda lot: lot.taken,
-                    samples=("10,000",),
-                ),
-                Column(
-                    "Free now",
-                    _free_words,
-                    tooltip=tip,
-                    align="right",
-                    sort=lambda lot: lot.free,
-                    colour=lambda lot: ERROR_COLOUR if lot.over_capacity and lot.active else None,
-                    samples=("0 (over by 10)",),
-                ),
-                Column(
-                    "Zones",
-                    lambda lot: lot.zone_codes or "\u2014",
-                    tooltip=tip,
-                    samples=("A1, A2, B1, B2",),
-                ),
-                Column(
-                    "Status",
-                    lambda lot: "Open" if lot.active else "Closed",
-                    tooltip=tip,
-                    samples=("Closed",),
-                ),
-            ],
+            [replace(column, tooltip=_lot_tooltip) for column in columns],
             key=lambda lot: lot.id,
             dimmed=lambda lot: not lot.active,
             parent=parent,
         )
-
-    def lot(self, row: int | None) -> LotInfo | None:
-        return None if row is None else self.row_at(row)
-
-    @staticmethod
-    def _tooltip(lot: LotInfo) -> str:
-        lines = [f"{lot.name} ({lot.code}): {lot.capacity:,} spaces"]
-        lines.append(f"{lot.taken:,} permits valid now")
-        if lot.offered:
-            lines.append(f"{lot.offered:,} spaces held for waitlist offers")
-        if lot.over_capacity:
-            lines.append("More permits are valid than there are spaces: no new sales for now.")
-        if not lot.active:
-            lines.append("Closed: no new permits are sold for it.")
-        for zone in lot.zones:
-            lines.append(f"Zone {zone.code}: {zone.name}")
-        lines.append(f"Last changed by {lot.updated_by} at {format_when(lot.updated_at)}")
-        return "\n".join(lines)

@@ -9,24 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QGridLayout,
-    QHBoxLayout,
-    QLineEdit,
-    QMessageBox,
-    QStackedWidget,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLineEdit, QMessageBox, QWidget
 
 from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
 from desktop.services.staff import StaffLogin, StaffService
@@ -34,19 +19,12 @@ from desktop.services.workspace import ROLE_TITLES
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.forms import FieldBox, FormDialog
 from desktop.views.kit.layout import STRETCH, button, hbox, label, line_edit, vbox
+from desktop.views.kit.listing import Listing, select_key, selected_row, sorted_table
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader, OperationRunner
-from desktop.views.kit.tables import SORT_ROLE, Column, DeskTable, RowsModel, time_column
-from desktop.views.kit.widgets import (
-    EmptyState,
-    failure_while_alive,
-    while_alive,
-)
+from desktop.views.kit.tables import Column, RowsModel, time_column
+from desktop.views.kit.widgets import failure_while_alive, while_alive
 
-ModelIndex = QModelIndex | QPersistentModelIndex
-
-COLUMNS = ("Login", "Name", "Roles", "Status", "Created")
-LOGIN, NAME, ROLES, STATUS, CREATED = range(len(COLUMNS))
 REFRESH_DELAY_MS = 150
 
 
@@ -77,16 +55,16 @@ class StaffTableModel(RowsModel[StaffLogin]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(
             [
-                Column(COLUMNS[LOGIN], lambda s: s.login, samples=("a-long-login-name",)),
-                Column(COLUMNS[NAME], lambda s: s.full_name, stretch=True),
+                Column("Login", lambda s: s.login, samples=("a-long-login-name",)),
+                Column("Name", lambda s: s.full_name, stretch=True),
                 Column(
-                    COLUMNS[ROLES],
+                    "Roles",
                     lambda s: role_words(s.roles),
                     samples=("Clerk, Adjudicator, Manager",),
                 ),
-                Column(COLUMNS[STATUS], status_words, samples=("Disabled since 30 Sep 2026",)),
+                Column("Status", status_words, samples=("Disabled since 30 Sep 2026",)),
                 time_column(
-                    COLUMNS[CREATED],
+                    "Created",
                     lambda s: s.created_at,
                     format_date,
                     sample="30 Sep 2026",
@@ -98,15 +76,11 @@ class StaffTableModel(RowsModel[StaffLogin]):
             parent=parent,
         )
 
-    def staff_at(self, row: int) -> StaffLogin | None:
-        return self.row_at(row)
-
 
 class AddStaffDialog(FormDialog):
     """Login, name, roles and a password typed twice; the database creates the login."""
 
     FIELDS = ("login", "full_name", "role", "password", "repeat")
-    added = Signal(object)  # StaffLogin
 
     def __init__(
         self, service: StaffService, runner: OperationRunner, parent: QWidget | None = None
@@ -125,18 +99,11 @@ class AddStaffDialog(FormDialog):
             raise RuntimeError("the add-login dialog needs its Add button")
         self.add_button = self.save_button
         self.add_button.setObjectName("addLoginButton")
-        self.saved.connect(self.added.emit)
         self._finish_layout(self._build_form())
-        for name in ("login", "full_name", "password", "repeat"):
-            editor = self.boxes[name].editor
-            if isinstance(editor, QLineEdit):
-                editor.textEdited.connect(lambda _text, n=name: self._edited(n))
 
     def _build_form(self) -> QGridLayout:
         self.login_edit = line_edit(placeholder="e.g. jsmith", max_length=40)
-        self.login_edit.setObjectName("newLoginEdit")
         self.name_edit = line_edit(placeholder="e.g. Jordan Smith", max_length=100)
-        self.name_edit.setObjectName("newNameEdit")
         self.roles_box = QWidget()
         roles_grid = QGridLayout(self.roles_box)
         roles_grid.setContentsMargins(0, 2, 0, 2)
@@ -144,17 +111,14 @@ class AddStaffDialog(FormDialog):
         roles_grid.setVerticalSpacing(6)
         self.role_checks: dict[str, QCheckBox] = {}
         for position, (role, title) in enumerate(ROLE_TITLES.items()):
-            check = QCheckBox(title)
+            check = self.role_checks[role] = QCheckBox(title)
             check.setObjectName(f"role_{role}")
             check.toggled.connect(lambda _on: self._edited("role"))
-            self.role_checks[role] = check
             roles_grid.addWidget(check, position // 2, position % 2)
         self.password_edit = line_edit(placeholder="at least 8 characters")
-        self.password_edit.setObjectName("newPasswordEdit")
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.repeat_edit = line_edit()
-        self.repeat_edit.setObjectName("repeatPasswordEdit")
-        self.repeat_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        for secret in (self.password_edit, self.repeat_edit):
+            secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.boxes = {
             "login": FieldBox("&Login", self.login_edit),
             "full_name": FieldBox("Full &name", self.name_edit),
@@ -162,6 +126,14 @@ class AddStaffDialog(FormDialog):
             "password": FieldBox("&Password", self.password_edit),
             "repeat": FieldBox("&Repeat password", self.repeat_edit),
         }
+        for name, edit, object_name in (
+            ("login", self.login_edit, "newLoginEdit"),
+            ("full_name", self.name_edit, "newNameEdit"),
+            ("password", self.password_edit, "newPasswordEdit"),
+            ("repeat", self.repeat_edit, "repeatPasswordEdit"),
+        ):
+            edit.setObjectName(object_name)
+            edit.textEdited.connect(lambda _text, n=name: self._edited(n))
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(9)
@@ -175,12 +147,6 @@ class AddStaffDialog(FormDialog):
 
     def chosen_roles(self) -> list[str]:
         return [role for role, check in self.role_checks.items() if check.isChecked()]
-
-    @property
-    def error_text(self) -> str:
-        """Every message the dialog shows, under the fields and below them."""
-        shown = [self.field_error(name) for name in self.FIELDS]
-        return "\n".join(m for m in [*shown, self.general_error] if m)
 
     def _save_call(self) -> Callable[[], object]:
         login, full_name, roles = self.login_edit.text(), self.name_edit.text(), self.chosen_roles()
@@ -217,40 +183,20 @@ class StaffDesk(Desk):
         self.loader = Loader(
             self, self.runner, lambda: self.service.list, self._loaded, self._load_failed
         )
-
         self.model = StaffTableModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
+        self.table, self.proxy = sorted_table(self.model, "staffTable")
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setSortRole(SORT_ROLE)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.listing = Listing(self.table)
 
-        self._build_table()
-        self.empty = EmptyState("No staff logins", "")
-        self.views = QStackedWidget()
-        self.views.addWidget(self.table)
-        self.views.addWidget(self.empty)
-        vbox(self._build_bar(), (self.views, 1), margins=8, spacing=10, parent=self)
-
-        self.add_button.setVisible(self.can_edit)
-        self.disable_button.setVisible(self.can_edit)
-        if self.can_edit:
-            QShortcut(QKeySequence.StandardKey.New, self, self.open_add_dialog)
-        QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
-
-        batch = LiveBatch(self.live, REFRESH_DELAY_MS, self, complete_resync_is_quiet=True)
-        batch.watch(("staff_member",), self.refresh)
-        self.refresh()
-
-    def _build_bar(self) -> QHBoxLayout:
         self.filter_edit = line_edit(placeholder="Filter by login, name or role")
         self.filter_edit.setObjectName("staffFilter")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setMaximumWidth(320)
         self.filter_edit.textChanged.connect(self._filter)
         self.count_label = label(name="countLabel")
-        self.refresh_button = button("Refresh", self.refresh, tip="Load the list again (F5)")
-        self.disable_button = button("Disable login…", self.disable_selected)
+        self.disable_button = button("Disable login…", self.disable_selected, visible=self.can_edit)
         self.disable_button.setObjectName("disableStaffButton")
         self.disable_button.setEnabled(False)
         self.add_button = button(
@@ -258,31 +204,26 @@ class StaffDesk(Desk):
             self.open_add_dialog,
             tip="Create a new staff login (Ctrl+N)",
             primary=True,
+            visible=self.can_edit,
         )
         self.add_button.setObjectName("addStaffButton")
-        return hbox(
+        bar = hbox(
             (self.filter_edit, 1),
             self.count_label,
             STRETCH,
-            self.refresh_button,
+            button("Refresh", self.refresh, tip="Load the list again (F5)"),
             self.disable_button,
             self.add_button,
             spacing=8,
         )
+        vbox(bar, (self.listing, 1), margins=8, spacing=10, parent=self)
 
-    def _build_table(self) -> None:
-        self.table = DeskTable()
-        self.table.setObjectName("staffTable")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(LOGIN, Qt.SortOrder.AscendingOrder)
-        self.table.setShowGrid(False)
-        self.table.horizontalHeader().setDefaultAlignment(
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        )
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-
-    # -- loading ----------------------------------------------------------------------
+        if self.can_edit:
+            QShortcut(QKeySequence.StandardKey.New, self, self.open_add_dialog)
+        QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
+        batch = LiveBatch(self.live, REFRESH_DELAY_MS, self, complete_resync_is_quiet=True)
+        batch.watch(("staff_member",), self.refresh)
+        self.refresh()
 
     def refresh(self) -> None:
         self.loader.reload()
@@ -298,67 +239,47 @@ class StaffDesk(Desk):
         self.loaded.emit()
 
     def _load_failed(self, exc: KnownError) -> None:
-        self.empty.title.setText("The staff logins could not be loaded")
-        self.empty.text.setText(exc.message)
-        self.views.setCurrentWidget(self.empty)
+        self.listing.show_empty("The staff logins could not be loaded", exc.message)
 
     def _filter(self, text: str) -> None:
         self.proxy.setFilterFixedString(text.strip())
         self._update_counts()
 
     def _update_counts(self) -> None:
-        total = self.model.rowCount()
-        shown = self.proxy.rowCount()
-        active = sum(
-            1 for r in range(total) if (s := self.model.staff_at(r)) is not None and s.can_login
-        )
+        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        active = sum(1 for s in self.model.rows() if s.can_login)
         if shown != total:
             self.count_label.setText(f"{shown} of {total} logins shown")
         else:
             self.count_label.setText(f"{total} logins, {active} active")
         if total == 0:
-            self.empty.title.setText("No staff logins yet")
-            self.empty.text.setText(
+            self.listing.show_empty(
+                "No staff logins yet",
                 "Add a login for each person who works at a desk."
                 if self.can_edit
-                else "An administrator adds a login for each person who works at a desk."
+                else "An administrator adds a login for each person who works at a desk.",
             )
-            self.views.setCurrentWidget(self.empty)
         elif shown == 0:
-            self.empty.title.setText("No login matches the filter")
-            self.empty.text.setText("Clear the filter to see every staff login.")
-            self.views.setCurrentWidget(self.empty)
+            self.listing.show_empty(
+                "No login matches the filter", "Clear the filter to see every staff login."
+            )
         else:
-            self.views.setCurrentWidget(self.table)
-
-    # -- selection ------------------------------------------------------------------------
+            self.listing.show_table()
 
     def selected_staff(self) -> StaffLogin | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return self.model.staff_at(self.proxy.mapToSource(rows[0]).row())
+        return selected_row(self.table, self.model)
 
     def selected_login(self) -> str | None:
         staff = self.selected_staff()
         return staff.login if staff else None
 
     def select_login(self, login: str) -> bool:
-        row = self.model.row_of(login)
-        if row is None:
-            return False
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():
-            return False
-        self.table.selectRow(index.row())
-        self.table.scrollTo(index)
-        return True
+        return select_key(self.table, login)
 
     def _selection_changed(self) -> None:
         staff = self.selected_staff()
         own = staff is not None and staff.login == self.workspace.identity.login
-        enabled = staff is not None and staff.can_login and not own
-        self.disable_button.setEnabled(enabled)
+        self.disable_button.setEnabled(staff is not None and staff.can_login and not own)
         if own:
             self.disable_button.setToolTip("You cannot disable your own login.")
         elif staff is not None and not staff.can_login:
@@ -366,13 +287,11 @@ class StaffDesk(Desk):
         else:
             self.disable_button.setToolTip("Stop the selected login from connecting")
 
-    # -- actions ---------------------------------------------------------------------------
-
     def open_add_dialog(self) -> AddStaffDialog | None:
         if not self.can_edit:
             return None
         dialog = AddStaffDialog(self.service, self.runner, self)
-        dialog.added.connect(self._added)
+        dialog.saved.connect(self._added)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
         dialog.login_edit.setFocus()

@@ -28,6 +28,7 @@ from desktop.services.permit_setup import (
     PermitTypeInfo,
 )
 from desktop.services.workspace import Workspace
+from desktop.views.kit.listing import select_key, selected_row
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
@@ -104,7 +105,7 @@ def reload(qtbot: QtBot, desk: PermitSetupDesk) -> None:
 
 def type_row(desk: PermitSetupDesk, type_code: str) -> list[str]:
     """The permit type's row as the table shows it."""
-    proxy = desk.types_proxy
+    proxy = desk.types.proxy
     for row in range(proxy.rowCount()):
         cells = [str(proxy.index(row, c).data()) for c in range(proxy.columnCount())]
         if cells[0] == type_code:
@@ -113,7 +114,7 @@ def type_row(desk: PermitSetupDesk, type_code: str) -> list[str]:
 
 
 def lot_row(desk: PermitSetupDesk, lot_code: str) -> list[str]:
-    proxy = desk.lots_proxy
+    proxy = desk.lots.proxy
     for row in range(proxy.rowCount()):
         cells = [str(proxy.index(row, c).data()) for c in range(proxy.columnCount())]
         if cells[0] == lot_code:
@@ -123,7 +124,7 @@ def lot_row(desk: PermitSetupDesk, lot_code: str) -> list[str]:
 
 def new_dialog(desk: PermitSetupDesk) -> PermitTypeDialog:
     desk.tabs.setCurrentIndex(0)
-    desk.new_type_button.click()
+    desk.types.new_button.click()
     dialog = desk.type_dialog
     assert dialog is not None
     assert dialog.isVisible()
@@ -135,7 +136,7 @@ def test_manager_creates_a_permit_type_through_the_dialog(
 ) -> None:
     north, south = new_lot(manager), new_lot(manager)
     desk = desk_for("mona")
-    assert desk.new_type_button.isVisible()
+    assert desk.types.new_button.isVisible()
     reload(qtbot, desk)
     dialog = new_dialog(desk)
     type_code = code("FAC")
@@ -170,7 +171,7 @@ def test_manager_creates_a_permit_type_through_the_dialog(
         "Waitlist",
         "2",
     ]
-    selected = desk.selected_type()
+    selected = selected_row(desk.types.table, desk.types_model)
     assert selected is not None
     assert selected.code == type_code
     assert (selected.proration, selected.max_vehicles, selected.offer_hours) == ("monthly", 3, 72)
@@ -278,8 +279,8 @@ def test_a_stale_edit_asks_and_reloads_the_saved_type(
     created = new_type(manager, lot)
     desk = desk_for("mona")
     reload(qtbot, desk)
-    desk.select_type(created.id)
-    desk.edit_type_button.click()
+    select_key(desk.types.table, created.id)
+    desk.types.edit_button.click()
     dialog = desk.type_dialog
     assert dialog is not None
     assert dialog.price_edit.text() == "45.00"
@@ -324,18 +325,18 @@ def test_a_clerk_sees_the_setup_read_only(
     created = new_type(manager, lot)
     desk = desk_for("alice")
     reload(qtbot, desk)
-    assert not desk.new_type_button.isVisible()
-    assert not desk.edit_type_button.isVisible()
-    assert not desk.edit_type_button.isEnabled()
-    assert not desk.new_lot_button.isVisible()
+    assert not desk.types.new_button.isVisible()
+    assert not desk.types.edit_button.isVisible()
+    assert not desk.types.edit_button.isEnabled()
+    assert not desk.lots.new_button.isVisible()
     assert desk.open_type_dialog(None) is None
     assert type_row(desk, created.code)[2] == "$45.00"
     assert lot_row(desk, lot.code)[2:5] == ["10", "0", "10"]
 
     # A double-click shows every detail of the type, without a way to change it.
-    desk.select_type(created.id)
-    index = desk.types_view.currentIndex()
-    desk.types_view.doubleClicked.emit(index)
+    select_key(desk.types.table, created.id)
+    index = desk.types.table.currentIndex()
+    desk.types.table.doubleClicked.emit(index)
     dialog = desk.type_dialog
     assert dialog is not None
     assert dialog.save_button is None
@@ -390,7 +391,7 @@ def test_a_lot_saved_below_what_is_sold_warns_the_manager(
     assert lot_row(desk, lot.code)[2:] == ["1", "2", "0 (over by 1)", "ROOF", "Open"]
     assert desk.lot_notice.isVisible()
     assert "now has 1 space but 2 permits are valid now" in desk.lot_notice.label.text()
-    assert desk.selected_lot() is not None
+    assert selected_row(desk.lots.table, desk.lots_model) is not None
 
 
 def test_a_bad_zone_and_capacity_are_marked_in_the_lot_dialog(

@@ -17,7 +17,7 @@ from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
-from desktop.views.staff.desk import COLUMNS, StaffDesk, StaffTableModel
+from desktop.views.staff.desk import AddStaffDialog, StaffDesk, StaffTableModel
 from tests.conftest import Database
 
 TIMEOUT_MS = 30_000
@@ -62,9 +62,15 @@ def shown_rows(desk: StaffDesk) -> dict[str, list[str]]:
     rows: dict[str, list[str]] = {}
     proxy = desk.proxy
     for row in range(proxy.rowCount()):
-        cells = [str(proxy.index(row, column).data()) for column in range(len(COLUMNS))]
+        cells = [str(proxy.index(row, column).data()) for column in range(proxy.columnCount())]
         rows[cells[0]] = cells
     return rows
+
+
+def error_text(dialog: AddStaffDialog) -> str:
+    """Every message the dialog shows, under the fields and below them."""
+    shown = [dialog.field_error(name) for name in dialog.FIELDS]
+    return "\n".join(m for m in [*shown, dialog.general_error] if m)
 
 
 def test_list_shows_logins_with_roles_in_words(desk_for: Callable[[str], StaffDesk]) -> None:
@@ -117,18 +123,18 @@ def test_add_dialog_points_out_problems_without_creating_anything(
     dialog.repeat_edit.setText("something-else")
     dialog.add_button.click()
     # Every wrong field in one round: the roles and the repeated password together.
-    qtbot.waitUntil(lambda: dialog.error_text != "", timeout=TIMEOUT_MS)
-    assert "The two passwords differ" in dialog.error_text
-    assert "at least one role" in dialog.error_text
+    qtbot.waitUntil(lambda: error_text(dialog) != "", timeout=TIMEOUT_MS)
+    assert "The two passwords differ" in error_text(dialog)
+    assert "at least one role" in error_text(dialog)
     assert dialog.repeat_edit.property("invalid") is True
     assert dialog.focusWidget() is next(iter(dialog.role_checks.values()))
 
     dialog.password_edit.setText("short")
     dialog.repeat_edit.setText("short")
     dialog.add_button.click()
-    qtbot.waitUntil(lambda: dialog.error_text != "", timeout=TIMEOUT_MS)
-    assert "at least one role" in dialog.error_text
-    assert "at least 8 characters" in dialog.error_text
+    qtbot.waitUntil(lambda: error_text(dialog) != "", timeout=TIMEOUT_MS)
+    assert "at least one role" in error_text(dialog)
+    assert "at least 8 characters" in error_text(dialog)
     assert dialog.password_edit.property("invalid") is True
     assert dialog.isVisible()
 
@@ -137,7 +143,7 @@ def test_add_dialog_points_out_problems_without_creating_anything(
     dialog.password_edit.setText(NEW_PASSWORD)
     dialog.repeat_edit.setText(NEW_PASSWORD)
     dialog.add_button.click()
-    qtbot.waitUntil(lambda: "already exists" in dialog.error_text, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "already exists" in error_text(dialog), timeout=TIMEOUT_MS)
     assert dialog.focusWidget() is dialog.login_edit
     assert login not in shown_rows(desk)
     dialog.reject()
@@ -231,8 +237,8 @@ def test_filter_narrows_the_list(desk_for: Callable[[str], StaffDesk]) -> None:
     assert "alice" not in shown_rows(desk)
     assert "shown" in desk.count_label.text()
     desk.filter_edit.setText("no such person at all")
-    assert desk.views.currentWidget() is desk.empty
-    assert desk.empty.title.text() == "No login matches the filter"
+    assert desk.listing.currentWidget() is desk.listing.empty
+    assert desk.listing.empty.title.text() == "No login matches the filter"
 
 
 def test_staff_model_passes_the_model_tester(
