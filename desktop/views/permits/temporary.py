@@ -261,19 +261,14 @@ class TemporaryPermitDialog(FormDialog):
             spacing=10,
             parent=self,
         )
+        # The fields in screen order, the quick end times after the end.
+        editors = [self.boxes[name].editor for name in TEMPORARY_FIELDS]
         tab_order(
-            self.kind_combo,
-            self.lot_combo,
-            self.jurisdiction_edit,
-            self.plate_edit,
-            self.start_edit,
-            self.end_edit,
+            *editors[:6],
             self.two_hours_button,
             self.today_button,
             self.three_days_button,
-            self.price_edit,
-            self.free_reason_edit,
-            self.note_edit,
+            *editors[6:],
             self.continue_button,
             self.buttons.button(self.buttons.StandardButton.Cancel),
         )
