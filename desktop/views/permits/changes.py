@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QPushButton, QWidget
@@ -42,6 +43,8 @@ from desktop.views.permits.actions import (
 from desktop.views.permits.host import DialogHost
 from desktop.views.permits.lists import paid_words
 from desktop.views.permits.page import ParkerPanel
+
+T = TypeVar("T")
 
 
 class _RefundAwaitsApproval(KnownError):
@@ -78,6 +81,10 @@ class PermitChanges(QObject):
         permit = self.panel.selected_permit()
         return permit if button.isEnabled() and busy is None else None
 
+    def _fetch(self, call: Callable[[], T], then: Callable[[T], None]) -> None:
+        """What a change needs to know first (a quote, an estimate), fetched off the GUI thread."""
+        self.runner.run(call, while_alive(self.owner, then), parent=self.owner)
+
     def _paid(
         self, notice: Callable[[PaymentResult], str], select: bool = False
     ) -> Callable[[PaymentResult], None]:
@@ -93,11 +100,8 @@ class PermitChanges(QObject):
     def renew(self) -> None:
         permit = self._chosen(self.panel.renew_button, self.host.payment_dialog)
         if permit is not None:
-            self.runner.run(
-                partial(self.service.renewal_quote, permit.id),
-                while_alive(self.owner, lambda quote: self._renew_with(permit, quote)),
-                parent=self.owner,
-            )
+            quote = partial(self.service.renewal_quote, permit.id)
+            self._fetch(quote, lambda quote: self._renew_with(permit, quote))
 
     def _renew_with(self, permit: PermitInfo, quote: Quote) -> None:
         service, permit_id = self.service, permit.id
@@ -135,11 +139,8 @@ class PermitChanges(QObject):
     def cancel(self) -> None:
         permit = self._chosen(self.panel.cancel_button, self.host.action_dialog)
         if permit is not None:
-            self.runner.run(
-                partial(self.service.refund_estimate, permit.id),
-                while_alive(self.owner, lambda estimate: self._ask_cancel(permit, estimate)),
-                parent=self.owner,
-            )
+            estimate = partial(self.service.refund_estimate, permit.id)
+            self._fetch(estimate, lambda estimate: self._ask_cancel(permit, estimate))
 
     def _ask_cancel(self, permit: PermitInfo, estimate: RefundEstimate) -> None:
         if self.host.action_dialog is not None:
