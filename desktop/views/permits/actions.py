@@ -11,37 +11,20 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import (
-    QDialogButtonBox,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QWidget
 
 from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
 from desktop.services.localization import format_money, format_period, parse_money
 from desktop.services.parkers import VehicleRecord
-from desktop.services.permits import (
-    TENDER_TITLES,
-    PermitInfo,
-    PermitService,
-    Quote,
-    RefundEstimate,
-)
+from desktop.services.permits import TENDER_TITLES, PermitInfo, PermitService, Quote, RefundEstimate
 from desktop.views.kit.forms import FieldBox, FormDialog, text_box
-from desktop.views.kit.layout import Space, choice_box, label, vbox
+from desktop.views.kit.layout import Space, choice_box, label, line_edit, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
-
-EN_DASH = "\u2013"
 
 #: Money the parker gets back, and money the parker owes, in the colours of the desk.
 CREDIT_COLOUR = "#1e7b34"
 OWED_COLOUR = "#b42318"
-
-
-# -- words for people ---------------------------------------------------------------------
 
 
 def describe_quote(quote: Quote, currency: str) -> str:
@@ -101,9 +84,6 @@ def _title_label(text: str) -> QLabel:
     return label(text, wrap=True, plain=True, style="font-weight: 600;")
 
 
-# -- transfer -------------------------------------------------------------------------------
-
-
 class TransferDialog(FormDialog):
     """Moves a permit from one of its vehicles to another vehicle of the same parker.
 
@@ -124,19 +104,17 @@ class TransferDialog(FormDialog):
         self.service, self.permit = service, permit
         self.setWindowTitle(f"Transfer permit {permit.number}")
         self.setMinimumWidth(460)
-        on_permit = {v.vehicle_id for v in permit.current_vehicles}
-        self.leaving = choice_box(
-            [v.plate for v in permit.current_vehicles],
-            data=[v.vehicle_id for v in permit.current_vehicles],
-            placeholder="",
-        )
-        self.leaving.setAccessibleName("Vehicle leaving the permit")
+        leaving = permit.current_vehicles
+        on_permit = {v.vehicle_id for v in leaving}
         joining = [r for r in vehicles if r.active and r.id not in on_permit]
+        self.leaving = choice_box(
+            [v.plate for v in leaving], data=[v.vehicle_id for v in leaving], placeholder=""
+        )
         self.joining = choice_box(
             [vehicle_title(r) for r in joining], data=[r.id for r in joining], placeholder=""
         )
-        self.joining.setAccessibleName("Vehicle joining the permit")
-        for combo in (self.leaving, self.joining):
+        for combo, name in ((self.leaving, "leaving"), (self.joining, "joining")):
+            combo.setAccessibleName(f"Vehicle {name} the permit")
             combo.setCurrentIndex(0 if combo.count() else -1)
         self.boxes = {
             "leaving": FieldBox("Vehicle &leaving", self.leaving),
@@ -190,9 +168,6 @@ class TransferDialog(FormDialog):
         return super()._failed(exc)
 
 
-# -- cancel ---------------------------------------------------------------------------------
-
-
 def refund_words(estimate: RefundEstimate, currency: str) -> tuple[str, str]:
     """What cancelling refunds, and what happens next."""
     amount = format_money(estimate.amount, currency)
@@ -232,7 +207,7 @@ class CancelPermitDialog(FormDialog):
         go = (
             "Continue to refund…"
             if estimate.amount > 0 and not estimate.needs_approval
-            else ("Cancel permit")
+            else "Cancel permit"
         )
         super().__init__(None, accept_text=go, parent=parent)
         self.permit, self.estimate = permit, estimate
@@ -278,26 +253,19 @@ class CancelPermitDialog(FormDialog):
         self._reason_edited()
         self.reason.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    @property
-    def needs_tender(self) -> bool:
-        """The refund is paid out at once, so the clerk says how."""
-        return self.estimate.amount > 0 and not self.estimate.needs_approval
-
     def reason_text(self) -> str:
         return self.reason.toPlainText().strip()
 
     def _reason_edited(self) -> None:
+        enough = len(self.reason_text()) >= 3
         if self.go_button is not None:
-            self.go_button.setEnabled(len(self.reason_text()) >= 3)
-        if len(self.reason_text()) >= 3:
+            self.go_button.setEnabled(enough)
+        if enough:
             self._edited("reason")
 
     def _save_call(self) -> None:
         if len(self.reason_text()) < 3:
             raise ValidationError.single("reason", "Say why the permit is cancelled.")
-
-
-# -- a fee ----------------------------------------------------------------------------------
 
 
 class FeeDialog(FormDialog):
@@ -316,21 +284,15 @@ class FeeDialog(FormDialog):
         self.setWindowTitle(f"Charge a fee to {parker_name}")
         self.setMinimumWidth(420)
         self.currency = currency
-        self.amount_edit = QLineEdit()
-        self.amount_edit.setPlaceholderText("e.g. 25.00")
+        self.amount_edit = line_edit(placeholder="e.g. 25.00")
         self.amount_edit.setAccessibleName("Amount")
-        self.memo = QLineEdit()
-        self.memo.setMaxLength(200)
-        self.memo.setPlaceholderText("e.g. Replacement hang tag")
+        self.memo = line_edit(placeholder="e.g. Replacement hang tag", max_length=200)
         self.memo.setAccessibleName("What the fee is for")
         self.boxes = {
             "amount": FieldBox(f"&Amount ({currency})", self.amount_edit),
             "memo": FieldBox("&For", self.memo),
         }
-        fields = QVBoxLayout()
-        fields.addWidget(self.boxes["amount"])
-        fields.addWidget(self.boxes["memo"])
-        self._finish_layout(fields)
+        self._finish_layout(vbox(*self.boxes.values(), margins=None))
         self.amount_edit.textEdited.connect(lambda _t: self._edited("amount"))
         self.memo.textEdited.connect(lambda _t: self._edited("memo"))
         self.value = Decimal(0)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
+from functools import partial
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
 from desktop.services.errors import KnownError
 from desktop.services.localization import format_money, format_period
@@ -40,6 +43,8 @@ from desktop.views.permits.actions import (
 from desktop.views.permits.host import DialogHost
 from desktop.views.permits.lists import paid_words
 from desktop.views.permits.page import ParkerPanel
+
+T = TypeVar("T")
 
 
 class _RefundAwaitsApproval(KnownError):
@@ -71,33 +76,36 @@ class PermitChanges(QObject):
         self.panel, self.currency = panel, currency
         self.owner = parent
 
-    def renew(self) -> None:
+    def _chosen(self, button: QPushButton, busy: QDialog | None) -> PermitInfo | None:
+        """The chosen permit, when its button may act on it and no dialog stands in the way."""
         permit = self.panel.selected_permit()
-        if (
-            not self.panel.renew_button.isEnabled()
-            or permit is None
-            or self.host.payment_dialog is not None
-        ):
-            return
-        service = self.service
-        self.runner.run(
-            lambda: service.renewal_quote(permit.id),
-            while_alive(self.owner, lambda quote: self._renew_with(permit, quote)),
-            parent=self.owner,
-        )
+        return permit if button.isEnabled() and busy is None else None
 
-    def _renew_with(self, permit: PermitInfo, quote: Quote) -> None:
-        service, permit_id = self.service, permit.id
+    def _fetch(self, call: Callable[[], T], then: Callable[[T], None]) -> None:
+        """What a change needs to know first (a quote, an estimate), fetched off the GUI thread."""
+        self.runner.run(call, while_alive(self.owner, then), parent=self.owner)
+
+    def _paid(
+        self, notice: Callable[[PaymentResult], str], select: bool = False
+    ) -> Callable[[PaymentResult], None]:
+        """After a payment: its receipt, a notice of what happened, the page again."""
 
         def paid(payment: PaymentResult) -> None:
             self.host.show_receipt(payment)
-            period = format_period(quote.first_day, quote.last_day)
-            self.panel.show_notice(
-                f"Renewed {permit.number} as {payment.permit_number} for {period}: "
-                + paid_words(payment, self.currency())
-            )
-            self.changed.emit(payment.permit_id)
+            self.panel.show_notice(notice(payment))
+            self.changed.emit(payment.permit_id if select else None)
 
+        return paid
+
+    def renew(self) -> None:
+        permit = self._chosen(self.panel.renew_button, self.host.payment_dialog)
+        if permit is not None:
+            quote = partial(self.service.renewal_quote, permit.id)
+            self._fetch(quote, lambda quote: self._renew_with(permit, quote))
+
+    def _renew_with(self, permit: PermitInfo, quote: Quote) -> None:
+        service, permit_id = self.service, permit.id
+        period = format_period(quote.first_day, quote.last_day)
         self.host.open_payment(
             title=f"Renew permit {permit.number}",
             description=(
@@ -106,12 +114,18 @@ class PermitChanges(QObject):
             ),
             amount=quote.price,
             submit=lambda key, tender: service.renew(key, permit_id, tender),
-            paid=paid,
+            paid=self._paid(
+                lambda payment: (
+                    f"Renewed {permit.number} as {payment.permit_number} for "
+                    f"{period}: " + paid_words(payment, self.currency())
+                ),
+                select=True,
+            ),
         )
 
     def transfer(self) -> None:
-        permit, page = self.panel.selected_permit(), self.panel.page
-        if not self.panel.transfer_button.isEnabled() or permit is None or page is None:
+        permit, page = self._chosen(self.panel.transfer_button, None), self.panel.page
+        if permit is None or page is None:
             return
         dialog = TransferDialog(self.service, self.runner, permit, page.parker.vehicles, self.owner)
 
@@ -123,19 +137,10 @@ class PermitChanges(QObject):
         self.host.open_action(dialog)
 
     def cancel(self) -> None:
-        permit = self.panel.selected_permit()
-        if (
-            not self.panel.cancel_button.isEnabled()
-            or permit is None
-            or self.host.action_dialog is not None
-        ):
-            return
-        service = self.service
-        self.runner.run(
-            lambda: service.refund_estimate(permit.id),
-            while_alive(self.owner, lambda estimate: self._ask_cancel(permit, estimate)),
-            parent=self.owner,
-        )
+        permit = self._chosen(self.panel.cancel_button, self.host.action_dialog)
+        if permit is not None:
+            estimate = partial(self.service.refund_estimate, permit.id)
+            self._fetch(estimate, lambda estimate: self._ask_cancel(permit, estimate))
 
     def _ask_cancel(self, permit: PermitInfo, estimate: RefundEstimate) -> None:
         if self.host.action_dialog is not None:
@@ -154,15 +159,6 @@ class PermitChanges(QObject):
                     raise _RefundAwaitsApproval(result)
                 return result.payment
 
-            def paid(payment: PaymentResult) -> None:
-                self.host.show_receipt(payment)
-                self.panel.show_notice(
-                    f"Cancelled {permit.number}. Refund of "
-                    f"{format_money(payment.amount, self.currency())} paid by "
-                    f"{tender_words(payment.tender)} (receipt {payment.receipt_number})."
-                )
-                self.changed.emit(None)
-
             def refused(exc: KnownError) -> bool:
                 if isinstance(exc, _RefundAwaitsApproval):
                     self._cancelled(exc.result)
@@ -174,7 +170,9 @@ class PermitChanges(QObject):
                 description=f"Refund for cancelled permit {describe_permit(permit)}.",
                 amount=estimate.amount,
                 submit=submit,
-                paid=paid,
+                paid=self._paid(
+                    lambda payment: self._refund_paid(permit.number, payment.amount, payment)
+                ),
                 direction="out",
                 tender=estimate.original_tender if estimate.original_tender != "none" else None,
                 on_refused=refused,
@@ -188,26 +186,28 @@ class PermitChanges(QObject):
             parent=self.owner,
         )
 
+    def _refund_paid(self, number: str, amount: Decimal, payment: PaymentResult) -> str:
+        return (
+            f"Cancelled {number}. Refund of {format_money(amount, self.currency())} "
+            f"paid by {tender_words(payment.tender)} (receipt {payment.receipt_number})."
+        )
+
     def _cancelled(self, result: CancelResult) -> None:
         amount = format_money(result.refund_amount, self.currency())
+        number = result.permit_number
         if result.refund_id is None:
-            text = f"Cancelled {result.permit_number}; no refund was due."
+            text = f"Cancelled {number}; no refund was due."
         elif result.refund_status == "pending" and result.approval_reason == "tender":
             text = (
-                f"Cancelled {result.permit_number}. Refund of {amount} awaits a manager's "
-                "approval: a refund goes back the way it was paid, and another tender needs one."
+                f"Cancelled {number}. Refund of {amount} awaits a manager's approval: a refund "
+                "goes back the way it was paid, and another tender needs one."
             )
         elif result.refund_status == "pending":
-            text = (
-                f"Cancelled {result.permit_number}. Refund of {amount} awaits a manager's approval."
-            )
+            text = f"Cancelled {number}. Refund of {amount} awaits a manager's approval."
         elif result.payment is not None:
-            text = (
-                f"Cancelled {result.permit_number}. Refund of {amount} paid by "
-                f"{tender_words(result.payment.tender)} (receipt {result.payment.receipt_number})."
-            )
+            text = self._refund_paid(number, result.refund_amount, result.payment)
         else:
-            text = f"Cancelled {result.permit_number}. Refund of {amount} is approved, to be paid."
+            text = f"Cancelled {number}. Refund of {amount} is approved, to be paid."
         self.panel.show_notice(text, good=result.refund_status != "pending")
         self.changed.emit(None)
 
@@ -220,20 +220,14 @@ class PermitChanges(QObject):
 
         def go() -> None:
             amount, memo = dialog.value, dialog.memo_text()
-
-            def paid(payment: PaymentResult) -> None:
-                self.host.show_receipt(payment)
-                self.panel.show_notice(
-                    f"Fee charged: {memo}, " + paid_words(payment, self.currency())
-                )
-                self.changed.emit(None)
-
             self.host.open_payment(
                 title=f"Fee for {page.parker.name}",
                 description=memo,
                 amount=amount,
                 submit=lambda key, tender: service.charge_fee(key, parker_id, amount, memo, tender),
-                paid=paid,
+                paid=self._paid(
+                    lambda payment: f"Fee charged: {memo}, " + paid_words(payment, self.currency())
+                ),
             )
 
         dialog.accepted.connect(go)

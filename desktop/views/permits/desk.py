@@ -12,45 +12,30 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import (
-    Qt,
-    QTimer,
-)
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShowEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QPushButton,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QDialog, QTabWidget, QWidget
 
 from desktop.services.documents import Office
 from desktop.services.errors import KnownError
-from desktop.services.parkers import (
-    ParkerService,
-)
-from desktop.services.permits import (
-    LotChoice,
-    PaymentResult,
-    PermitService,
-    WaitlistPosition,
-)
+from desktop.services.parkers import ParkerService
+from desktop.services.permits import LotChoice, PaymentResult, PermitService, WaitlistPosition
 from desktop.views.kit.desk import Desk
-from desktop.views.kit.layout import desk_action, tab_order
+from desktop.views.kit.layout import button, desk_action, tab_order, vbox
 from desktop.views.kit.live import LiveBatch
-from desktop.views.kit.widgets import (
-    DeskSplitter,
-    alive,
-    failure_while_alive,
-    while_alive,
-)
+from desktop.views.kit.widgets import DeskSplitter, alive, failure_while_alive, while_alive
 from desktop.views.parkers import ParkerSearch
 from desktop.views.permits.changes import PermitChanges
 from desktop.views.permits.host import DialogHost
 from desktop.views.permits.lists import paid_words
-from desktop.views.permits.page import BUY_TAB, ParkerPage, ParkerPanel, load_parker_page
+from desktop.views.permits.page import (
+    BUY_TAB,
+    PERMITS_TAB,
+    WAITLISTS_TAB,
+    ParkerPage,
+    ParkerPanel,
+    load_parker_page,
+)
 from desktop.views.permits.refunds import RefundsPanel
 from desktop.views.permits.sale import SellPermitDialog
 from desktop.views.permits.waitlist import WaitlistPanel
@@ -77,15 +62,18 @@ PAGE_TABLES = frozenset(
         "office_setting",
     }
 )
-MANAGER = "manager"
-#: The ledger's Amount column, coloured: red what the parker owes more, green what they paid.
-#: Inside the parker's tabs, as the waitlist panel has it.
-TAB_MARGIN = 8
-
-# -- the open parker, fetched in one go ----------------------------------------------------
+#: The desk's tabs, in order.
+COUNTER_TAB, REFUNDS_TAB = 0, 2
 
 
-# -- the desk ---------------------------------------------------------------------------
+def _logged_known(what: str) -> Callable[[BaseException], bool]:
+    """A failure nobody asked to see: a known one is only logged, a bug is reported."""
+
+    def failed(exc: BaseException) -> bool:
+        log.info("%s failed: %s", what, exc)
+        return isinstance(exc, KnownError)
+
+    return failed
 
 
 class PermitDesk(Desk):
@@ -95,22 +83,32 @@ class PermitDesk(Desk):
         self.service = PermitService(self.workspace)
         self.parkers = ParkerService(self.workspace)
         self.editable = self.workspace.identity.can_edit("permits")
-        self.is_manager = MANAGER in self.workspace.identity.roles
+        self.is_manager = "manager" in self.workspace.identity.roles
 
         self.office: Office | None = None
-        self.sell_dialog: SellPermitDialog | None = None
         self.host = DialogHost(self, self.runner, self.service, self._currency)
         self._page_generation = 0
         self._opening: int | None = None
+        self._reload_after_open = False
         self._shown_once = False
         #: The permit to select when the page next arrives (the one just sold or renewed).
         self._select_permit: int | None = None
 
-        self._build()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self._build_counter(), "Parkers && permits")
+        self.office_waitlists = self._make_waitlist_panel()
+        self.tabs.addTab(self.office_waitlists, "Waitlists")
+        self.tabs.addTab(self._build_refunds(), "Refunds")
+        vbox(self.tabs, margins=8, parent=self)
         self._build_actions()
-        self._set_tab_order()
-        self._build_timers()
-        self._show_placeholder()
+        # A burst of changes reloads each of these once, in this order.
+        batch = LiveBatch(self.live, LIVE_DELAY_MS, self)
+        batch.watch(("office_setting",), self.load_office)
+        batch.watch(("parker", "vehicle"), self.finder.refresh)
+        batch.watch(PAGE_TABLES, self._reload_page_live)
+        self.parker_panel.show_placeholder()
+        self._give_room(parker_open=False)
         self.load_office()
         self.refunds.reload()
 
@@ -123,7 +121,14 @@ class PermitDesk(Desk):
     def payment_dialog(self) -> QDialog | None:
         return self.host.payment_dialog
 
-    # -- building -----------------------------------------------------------------------
+    @property
+    def sell_dialog(self) -> SellPermitDialog | None:
+        return self.host.sell_dialog
+
+    @property
+    def page(self) -> ParkerPage | None:
+        """The open parker's page, as last fetched."""
+        return self.parker_panel.page
 
     def _currency(self) -> str:
         return self.office.currency if self.office is not None else "USD"
@@ -131,12 +136,21 @@ class PermitDesk(Desk):
     def _zone(self) -> str:
         return self.office.time_zone if self.office is not None else "UTC"
 
-    def _build(self) -> None:
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self._build_counter(), "Parkers && permits")
-        self.office_waitlists = self._make_waitlist_panel()
-        self.tabs.addTab(self.office_waitlists, "Waitlists")
+    def _make_waitlist_panel(self) -> WaitlistPanel:
+        panel = WaitlistPanel(self.service, self.runner, self.live, self.editable)
+        panel.accept_requested.connect(self.sell_from_offer)
+        return panel
+
+    def _build_counter(self) -> QWidget:
+        self.splitter = DeskSplitter()
+        self.splitter.addWidget(self._build_search())
+        self.splitter.addWidget(self._build_parker_side())
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([200, 520])
+        return self.splitter
+
+    def _build_refunds(self) -> RefundsPanel:
         self.refunds = RefundsPanel(
             self.service,
             self.runner,
@@ -149,28 +163,10 @@ class PermitDesk(Desk):
         )
         self.refunds.open_parker_requested.connect(self._open_refund_parker)
         self.refunds.waiting_changed.connect(
-            lambda n: self.tabs.setTabText(2, f"Refunds ({n})" if n else "Refunds")
+            lambda n: self.tabs.setTabText(REFUNDS_TAB, f"Refunds ({n})" if n else "Refunds")
         )
         self.refunds.refund_paid.connect(self.reload_page)
-        self.tabs.addTab(self.refunds, "Refunds")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.tabs)
-
-    def _make_waitlist_panel(self) -> WaitlistPanel:
-        panel = WaitlistPanel(self.service, self.runner, self.live, self.editable)
-        panel.accept_requested.connect(self.sell_from_offer)
-        return panel
-
-    def _build_counter(self) -> QWidget:
-        splitter = DeskSplitter()
-        splitter.addWidget(self._build_search())
-        splitter.addWidget(self._build_parker_side())
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([200, 520])
-        self.splitter = splitter
-        return splitter
+        return self.refunds
 
     def _first_room(self) -> None:
         if alive(self):
@@ -181,13 +177,13 @@ class PermitDesk(Desk):
         self.splitter.favour(1 if parker_open else 0, 0.7)
 
     def _build_search(self) -> QWidget:
-        self.temporary_button = QPushButton("Temporary permit…")
-        self.temporary_button.setToolTip(
-            "Issue a temporary, visitor or event permit for a plate (Ctrl+Shift+T)"
-        )
-        self.temporary_button.clicked.connect(self.issue_temporary)
         # Managers issue them too: beyond the office's free-day limit only they may.
-        self.temporary_button.setVisible(self.editable or self.is_manager)
+        self.temporary_button = button(
+            "Temporary permit…",
+            self.issue_temporary,
+            tip="Issue a temporary, visitor or event permit for a plate (Ctrl+Shift+T)",
+            visible=self.editable or self.is_manager,
+        )
         self.finder = ParkerSearch(
             self.parkers,
             self.runner,
@@ -213,7 +209,7 @@ class PermitDesk(Desk):
             self.service, self.runner, self.host, panel=panel, currency=self._currency, parent=self
         )
         self.changes.changed.connect(self._page_changed)
-        for button, slot in (
+        for widget, slot in (
             (panel.sell_button, self.sell),
             (panel.renew_button, self.changes.renew),
             (panel.transfer_button, self.changes.transfer),
@@ -221,7 +217,7 @@ class PermitDesk(Desk):
             (panel.receipt_button, self.receipt),
             (panel.fee_button, self.changes.charge_fee),
         ):
-            button.clicked.connect(slot)
+            widget.clicked.connect(slot)
         panel.permits_view.activated.connect(lambda _index: self.receipt())
         panel.options_view.activated.connect(lambda _index: self.sell())
         panel.receipts_view.activated.connect(lambda _index: self.receipt())
@@ -232,45 +228,39 @@ class PermitDesk(Desk):
     def _build_actions(self) -> None:
         find = QKeySequence.StandardKey.Find
         self.find_action = desk_action(self, "Find parker", find, self.focus_search)
-        self.sell_action = desk_action(self, "Sell a permit", "Ctrl+N", self.sell)
-        self.renew_action = desk_action(self, "Renew permit", "Ctrl+R", self.changes.renew)
-        self.transfer_action = desk_action(self, "Transfer permit", "Ctrl+T", self.changes.transfer)
+        editable = self.editable
+        self.sell_action = desk_action(self, "Sell a permit", "Ctrl+N", self.sell, enabled=editable)
+        self.renew_action = desk_action(
+            self, "Renew permit", "Ctrl+R", self.changes.renew, enabled=editable
+        )
+        self.transfer_action = desk_action(
+            self, "Transfer permit", "Ctrl+T", self.changes.transfer, enabled=editable
+        )
         self.receipt_action = desk_action(self, "Receipt", "Ctrl+P", self.receipt)
         self.temporary_action = desk_action(
             self,
             "Temporary permit",
             "Ctrl+Shift+T",
             self.issue_temporary,
-            enabled=self.editable or self.is_manager,
+            enabled=editable or self.is_manager,
         )
-        for made in (self.sell_action, self.renew_action, self.transfer_action):
-            made.setEnabled(self.editable)
-
-    def _set_tab_order(self) -> None:
+        panel = self.parker_panel
         tab_order(
             self.finder.search,
             self.temporary_button,
             self.finder.results,
-            self.parker_panel.sell_button,
-            self.parker_panel.renew_button,
-            self.parker_panel.transfer_button,
-            self.parker_panel.cancel_button,
-            self.parker_panel.fee_button,
-            self.parker_panel.receipt_button,
-            self.parker_panel.parker_tabs,
-            self.parker_panel.permits_view,
-            self.parker_panel.options_view,
-            self.parker_panel.ledger_view,
-            self.parker_panel.receipts_view,
+            panel.sell_button,
+            panel.renew_button,
+            panel.transfer_button,
+            panel.cancel_button,
+            panel.fee_button,
+            panel.receipt_button,
+            panel.parker_tabs,
+            panel.permits_view,
+            panel.options_view,
+            panel.ledger_view,
+            panel.receipts_view,
         )
-
-    def _build_timers(self) -> None:
-        self._reload_after_open = False
-        # A burst of changes reloads each of these once, in this order.
-        batch = LiveBatch(self.live, LIVE_DELAY_MS, self)
-        batch.watch(("office_setting",), self.load_office)
-        batch.watch(("parker", "vehicle"), self.finder.refresh)
-        batch.watch(PAGE_TABLES, self._reload_page_live)
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._shown_once:
@@ -282,28 +272,20 @@ class PermitDesk(Desk):
             QTimer.singleShot(0, self._first_room)
         super().showEvent(event)
 
-    # -- the office ---------------------------------------------------------------------
-
     def load_office(self) -> None:
-        service = self.service
-
         def arrived(office: Office) -> None:
             self.office = office
             self.refunds.model.redraw()
 
-        def failed(exc: BaseException) -> bool:
-            log.info("loading the office settings failed: %s", exc)
-            return isinstance(exc, KnownError)
-
         self.runner.run(
-            service.office, while_alive(self, arrived), failure_while_alive(self, failed)
+            self.service.office,
+            while_alive(self, arrived),
+            failure_while_alive(self, _logged_known("loading the office settings")),
         )
 
     def focus_search(self) -> None:
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentIndex(COUNTER_TAB)
         self.finder.focus()
-
-    # -- the parker's page ----------------------------------------------------------------
 
     def open_parker(self, parker_id: int, then: Callable[[ParkerPage], None] | None = None) -> None:
         """Fetch the parker's page; ``then`` runs once it is on screen."""
@@ -311,13 +293,9 @@ class PermitDesk(Desk):
             return
         if then is None and parker_id == self._opening:
             return  # a click and the double-click's "activated" ask for the same parker
-        self._page_generation += 1
-        generation, parkers, service = self._page_generation, self.parkers, self.service
         self._opening = parker_id
 
         def arrived(page: ParkerPage) -> None:
-            if generation != self._page_generation:
-                return
             self._opening = None
             fresh = self.page is None or self.page.parker.id != page.parker.id
             self._show_page(page, fresh=fresh)
@@ -327,18 +305,13 @@ class PermitDesk(Desk):
                 self._reload_after_open = False
                 self.reload_page()
 
-        def failed(_exc: BaseException) -> bool:
-            if generation == self._page_generation:
+        def failed(_exc: BaseException, newest: bool) -> bool:
+            if newest:
                 self._opening = None
                 self._reload_after_open = False
             return False
 
-        self.runner.run(
-            lambda: load_parker_page(parkers, service, parker_id),
-            while_alive(self, arrived),
-            failure_while_alive(self, failed),
-            parent=self,
-        )
+        self._fetch_page(parker_id, arrived, failed)
 
     def reload_page(self) -> None:
         """Fetch the open parker's page again (after a sale, or someone else's change)."""
@@ -349,28 +322,34 @@ class PermitDesk(Desk):
             # overtake it and lose what it was opened for. Reload once it is on screen.
             self._reload_after_open = True
             return
+        logged = _logged_known("reloading the parker's page")
+        self._fetch_page(
+            self.page.parker.id,
+            lambda page: self._show_page(page, fresh=False),
+            lambda exc, _newest: logged(exc),
+        )
+
+    def _fetch_page(
+        self,
+        parker_id: int,
+        arrived: Callable[[ParkerPage], None],
+        failed: Callable[[BaseException, bool], bool],
+    ) -> None:
+        """Fetch a parker's page off the GUI thread: only the newest request's page is
+        shown, and ``failed`` is told whether its request was the newest."""
         self._page_generation += 1
         generation, parkers, service = self._page_generation, self.parkers, self.service
-        parker_id = self.page.parker.id
 
-        def arrived(page: ParkerPage) -> None:
+        def newest(page: ParkerPage) -> None:
             if generation == self._page_generation:
-                self._show_page(page, fresh=False)
-
-        def failed(exc: BaseException) -> bool:
-            log.info("reloading the parker's page failed: %s", exc)
-            return isinstance(exc, KnownError)
+                arrived(page)
 
         self.runner.run(
             lambda: load_parker_page(parkers, service, parker_id),
-            while_alive(self, arrived),
-            failure_while_alive(self, failed),
+            while_alive(self, newest),
+            failure_while_alive(self, lambda exc: failed(exc, generation == self._page_generation)),
             parent=self,
         )
-
-    def _show_placeholder(self) -> None:
-        self.parker_panel.show_placeholder()
-        self._give_room(parker_open=False)
 
     def _show_page(self, page: ParkerPage, *, fresh: bool) -> None:
         self.office = page.office
@@ -390,13 +369,6 @@ class PermitDesk(Desk):
         self.renew_action.setEnabled(panel.renew_button.isEnabled())
         self.transfer_action.setEnabled(panel.transfer_button.isEnabled())
 
-    @property
-    def page(self) -> ParkerPage | None:
-        """The open parker's page, as last fetched."""
-        return self.parker_panel.page
-
-    # -- selling --------------------------------------------------------------------------
-
     def sell(self) -> None:
         """Open the sale dialog for the open parker (with the type chosen on Buy a permit)."""
         panel = self.parker_panel
@@ -410,7 +382,7 @@ class PermitDesk(Desk):
         """A waitlist offer is accepted: open the parker and sell them the space held."""
         if not self.editable or self.sell_dialog is not None:
             return
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentIndex(COUNTER_TAB)
         self.open_parker(
             position.parker_id,
             then=lambda page: self._open_sell_dialog(page, offer=position),
@@ -436,17 +408,9 @@ class PermitDesk(Desk):
             offer=offer,
             parent=self,
         )
-        self.sell_dialog = dialog
         dialog.sold.connect(self._sold)
         dialog.waitlisted.connect(self._waitlisted)
-
-        def closed(_result: int) -> None:
-            if self.sell_dialog is dialog:
-                self.sell_dialog = None
-            dialog.deleteLater()
-
-        dialog.finished.connect(closed)
-        dialog.open()
+        self.host.open_sale(dialog)
 
     def _sold(self, payment: PaymentResult) -> None:
         self._select_permit = payment.permit_id
@@ -454,9 +418,7 @@ class PermitDesk(Desk):
         self.parker_panel.show_notice(
             f"Sold permit {payment.permit_number}: {paid_words(payment, self._currency())}"
         )
-        self.parker_panel.parker_tabs.setCurrentIndex(0)
-        self.parker_panel.parker_waitlist.reload()  # an accepted offer leaves the list
-        self.reload_page()
+        self._after_sale(PERMITS_TAB)  # an accepted offer leaves the waitlist
 
     def _waitlisted(self, position: WaitlistPosition) -> None:
         rank = f"rank {position.rank} of {position.waiting}" if position.rank else "waiting"
@@ -464,11 +426,12 @@ class PermitDesk(Desk):
             f"{position.parker_name} added to the waitlist for {position.type_name} in "
             f"{position.lot_name}: {rank}.",
         )
-        self.parker_panel.parker_tabs.setCurrentIndex(2)
+        self._after_sale(WAITLISTS_TAB)
+
+    def _after_sale(self, tab: int) -> None:
+        self.parker_panel.parker_tabs.setCurrentIndex(tab)
         self.parker_panel.parker_waitlist.reload()
         self.reload_page()
-
-    # -- other counter work -----------------------------------------------------------------
 
     def issue_temporary(self) -> None:
         if not (self.editable or self.is_manager) or self.action_dialog is not None:
@@ -487,24 +450,21 @@ class PermitDesk(Desk):
             return
         office, lots = loaded
         page = self.page
-        plate = jurisdiction = ""
-        parker_id = None
-        if page is not None:
-            parker_id = page.parker.id
-            readable = [
-                v for v in page.parker.vehicles if v.active and v.plate_status == "readable"
-            ]
-            if len(readable) == 1:
-                plate, jurisdiction = readable[0].plate_raw, readable[0].jurisdiction
+        readable = [
+            v
+            for v in (page.parker.vehicles if page is not None else ())
+            if v.active and v.plate_status == "readable"
+        ]
+        only = readable[0] if len(readable) == 1 else None
         dialog = TemporaryPermitDialog(
             self.service,
             self.runner,
             lots,
             office.currency,
             office.time_zone,
-            parker_id=parker_id,
-            plate=plate,
-            jurisdiction=jurisdiction,
+            parker_id=page.parker.id if page is not None else None,
+            plate=only.plate_raw if only is not None else "",
+            jurisdiction=only.jurisdiction if only is not None else "",
             parent=self,
         )
         dialog.issued.connect(self._temporary_issued)
@@ -523,10 +483,8 @@ class PermitDesk(Desk):
             self.host.show_receipt(payment)
 
     def _open_refund_parker(self, parker_id: int) -> None:
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentIndex(COUNTER_TAB)
         self.open_parker(parker_id)
-
-    # -- live changes ------------------------------------------------------------------
 
     def _reload_page_live(self) -> None:
         self.reload_page()

@@ -11,12 +11,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QWidget
 
 from desktop.services.errors import KnownError, ValidationError
 from desktop.services.permits import PaymentResult, PermitService, Tender
 from desktop.views.kit.operations import OperationRunner
+
+if TYPE_CHECKING:
+    from desktop.views.permits.payment_dialog import PaymentDialog
+    from desktop.views.permits.sale import SellPermitDialog
 
 
 class DialogHost:
@@ -34,10 +39,14 @@ class DialogHost:
         self.service = service
         self.currency = currency
         self.action_dialog: QDialog | None = None
-        self.payment_dialog: QDialog | None = None
+        self.payment_dialog: PaymentDialog | None = None
+        self.sell_dialog: SellPermitDialog | None = None
 
     def open_action(self, dialog: QDialog) -> None:
         self._open(dialog, "action_dialog")
+
+    def open_sale(self, dialog: SellPermitDialog) -> None:
+        self._open(dialog, "sell_dialog")
 
     def _open(self, dialog: QDialog, slot: str) -> None:
         setattr(self, slot, dialog)

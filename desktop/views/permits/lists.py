@@ -32,9 +32,6 @@ LIVE_STATES = ("active", "future")
 DAYS = "30 Sep 2026 \u2013 31 Aug 2027"
 
 
-# -- words for the tables -----------------------------------------------------------------
-
-
 def balance_words(balance: Decimal, currency: str) -> str:
     if balance > 0:
         return f"Owes {format_money(balance, currency)}"
@@ -105,10 +102,6 @@ def paid_words(payment: PaymentResult, currency: str) -> str:
     return f"{amount} {verb} by {how} (receipt {payment.receipt_number})."
 
 
-def refund_tender(refund: RefundInfo) -> str:
-    return TENDER_TITLES.get(refund.original_tender or "", "\u2014")
-
-
 @dataclass(frozen=True)
 class ReceiptRow:
     """A payment as the receipts list shows it: with the day it was taken, from the ledger."""
@@ -117,27 +110,14 @@ class ReceiptRow:
     posted_at_text: str
 
 
-# -- the lists ---------------------------------------------------------------------------------
-
-
 def permits_model(
     currency: Callable[[], str], zone: Callable[[], str], parent: QObject
 ) -> RowsModel[PermitInfo]:
     return RowsModel(
         [
             Column("Number", lambda p: p.number, samples=("P-0000123",)),
-            Column(
-                "Permit",
-                lambda p: p.title,
-                samples=("Faculty & staff annual",),
-                give_way=True,
-            ),
-            Column(
-                "Lot",
-                lambda p: p.lot_name,
-                samples=("Stadium West Garage",),
-                give_way=True,
-            ),
+            Column("Permit", lambda p: p.title, samples=("Faculty & staff annual",), give_way=True),
+            Column("Lot", lambda p: p.lot_name, samples=("Stadium West Garage",), give_way=True),
             Column("Vehicles", permit_plates, samples=("ON ABCD123",), stretch=True),
             Column("Valid", lambda p: format_period(p.first_day, p.last_day), samples=(DAYS,)),
             Column(
@@ -160,10 +140,7 @@ def options_model(currency: Callable[[], str], parent: QObject) -> RowsModel[Sal
     return RowsModel(
         [
             Column(
-                "Permit type",
-                lambda o: o.name,
-                samples=("Faculty & staff annual",),
-                give_way=True,
+                "Permit type", lambda o: o.name, samples=("Faculty & staff annual",), give_way=True
             ),
             Column(
                 "Price",
@@ -195,6 +172,7 @@ def options_model(currency: Callable[[], str], parent: QObject) -> RowsModel[Sal
 def ledger_model(
     currency: Callable[[], str], zone: Callable[[], str], parent: QObject
 ) -> RowsModel[tuple[LedgerLine, Decimal]]:
+    """The account, newest first: each line with the balance after it."""
     return RowsModel(
         [
             time_column("Date", lambda r: r[0].posted_at, lambda at: format_local(at, zone())),
@@ -254,7 +232,11 @@ def refunds_model(
             badge_column("Status", lambda r: r.status, REFUND_TITLES),
             Column("Reason", lambda r: r.reason, stretch=True),
             Column("Requested by", lambda r: r.requested_by, samples=("bruno",)),
-            Column("Permit paid by", refund_tender, samples=tuple(TENDER_TITLES.values())),
+            Column(
+                "Permit paid by",
+                lambda r: TENDER_TITLES.get(r.original_tender or "", "\u2014"),
+                samples=tuple(TENDER_TITLES.values()),
+            ),
         ],
         key=lambda r: r.id,
         parent=parent,

@@ -10,17 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QFrame,
-    QLabel,
-    QSplitter,
-    QTableView,
-    QTabWidget,
-    QWidget,
-)
+from PySide6.QtWidgets import QFrame, QLabel, QSplitter, QTableView, QTabWidget, QWidget
 
 from desktop.services.documents import Office
 from desktop.services.localization import format_day, format_money
@@ -106,14 +100,10 @@ class ParkerPanel(QWidget):
         self.ledger_model = ledger_model(currency, zone, self)
         self.receipts_model = receipts_model(currency, self)
         self._build(waitlist)
-        self.permits_view.selectionModel().currentRowChanged.connect(
-            lambda *_: self.update_buttons()
-        )
+        for view in (self.permits_view, self.receipts_view):
+            view.selectionModel().currentRowChanged.connect(lambda *_: self.update_buttons())
         self.options_view.selectionModel().currentRowChanged.connect(
             lambda *_: self._show_option_detail()
-        )
-        self.receipts_view.selectionModel().currentRowChanged.connect(
-            lambda *_: self.update_buttons()
         )
         self.parker_tabs.currentChanged.connect(lambda _i: self.update_buttons())
         self.show_placeholder()
@@ -299,10 +289,9 @@ class ParkerPanel(QWidget):
         )
         self.receipts_empty.setVisible(not page.payments)
 
-        wanted = select_permit
-        if wanted is None and keep_permit is not None:
-            wanted = keep_permit.id
-        self.permits_view.select_key(wanted)
+        if select_permit is None and keep_permit is not None:
+            select_permit = keep_permit.id
+        self.permits_view.select_key(select_permit)
         self.options_view.select_key(keep_option.type_id if keep_option else None)
         self.receipts_view.select_key(keep_receipt.payment.payment_id if keep_receipt else None)
         self._show_option_detail()
@@ -316,16 +305,13 @@ class ParkerPanel(QWidget):
         self.balance_label.setStyleSheet(f"font-weight: 600; color: {colour};")
 
     def selected_permit(self) -> PermitInfo | None:
-        permit: PermitInfo | None = self.permits_view.current_row()
-        return permit
+        return cast("PermitInfo | None", self.permits_view.current_row())
 
     def selected_option(self) -> SaleOption | None:
-        option: SaleOption | None = self.options_view.current_row()
-        return option
+        return cast("SaleOption | None", self.options_view.current_row())
 
     def selected_receipt(self) -> ReceiptRow | None:
-        receipt: ReceiptRow | None = self.receipts_view.current_row()
-        return receipt
+        return cast("ReceiptRow | None", self.receipts_view.current_row())
 
     def _show_option_detail(self) -> None:
         option = self.selected_option()
@@ -379,13 +365,12 @@ class ParkerPanel(QWidget):
     def chosen_payment(self) -> PaymentResult | None:
         """The receipt Receipt… opens: the chosen receipt on Account, else the chosen permit's
         latest payment."""
-        page = self.page
+        page, permit = self.page, self.selected_permit()
         if page is None:
             return None
-        if self.parker_tabs.currentIndex() == 3:
+        if self.parker_tabs.currentIndex() == ACCOUNT_TAB:
             receipt = self.selected_receipt()
             return receipt.payment if receipt is not None else None
-        permit = self.selected_permit()
         if permit is None:
             return None
         return next((p for p in page.payments if p.permit_id == permit.id), None)

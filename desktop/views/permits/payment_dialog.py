@@ -12,16 +12,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (
-    QButtonGroup,
-    QDialogButtonBox,
-    QRadioButton,
-    QStackedWidget,
-    QWidget,
-)
+from PySide6.QtWidgets import QButtonGroup, QDialogButtonBox, QPushButton, QRadioButton, QWidget
 
 from desktop.services.errors import ConnectionProblem, FieldProblem, KnownError, ValidationError
 from desktop.services.localization import format_amount, format_money, parse_money
@@ -46,14 +41,15 @@ from desktop.views.kit.layout import (
     holder,
     label,
     line_edit,
+    stack,
     tab_order,
     vbox,
 )
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.widgets import failure_while_alive, grow_to_fit, mark_invalid, while_alive
+from desktop.views.kit.widgets import failure_while_alive, grow_to_fit, while_alive
 
-#: The tender choices in screen order.
-TENDERS = ("cash", "card", "cheque", "account")
+#: The tender choices in screen order, with their buttons' titles.
+TENDERS = {"cash": "&Cash", "card": "Ca&rd", "cheque": "C&heque", "account": "Charge to acc&ount"}
 #: Every field a tender can have a problem with ("reference" is the card's approval
 #: reference or the account's employee/student number, whichever tender is chosen).
 TENDER_FIELDS = ("tendered", "brand", "last4", "reference", "number", "account", "tender")
@@ -66,6 +62,12 @@ _STYLE = (
     "#hint { color: #5b6577; } "
     "#tenderCaption { font-weight: 600; }"
 )
+#: The pay button's words, and its words while it works: nothing to pay, paying out, in.
+_PAY_WORDS = {
+    "free": ("&Issue", "Issuing…"),
+    "out": ("Pa&y out", "Paying out…"),
+    "in": ("&Take payment", "Taking payment…"),
+}
 #: Receipt previews opened without a parent window, kept until they are closed.
 _OPEN_RECEIPTS: set[DocumentPreviewDialog] = set()
 
@@ -98,9 +100,10 @@ class PaymentDialog(FormDialog):
         ``on_invalid`` gets field problems about fields this dialog does not have (the
         plate of a permit, say), the same way; without it they show at the top."""
         self.amount, self.direction = amount, direction
-        super().__init__(
-            runner, accept_text=self._pay_text(), busy_text=self._busy_text(), parent=parent
-        )
+        pay_text, busy_text = _PAY_WORDS[
+            "free" if self.free else "out" if self.paying_out else "in"
+        ]
+        super().__init__(runner, accept_text=pay_text, busy_text=busy_text, parent=parent)
         self.key: uuid.UUID = new_payment_key()
         # The recorded payment. It hides QDialog.result() (the dialog code), which nothing
         # here needs: exec() and finished() still give the code.
@@ -114,21 +117,23 @@ class PaymentDialog(FormDialog):
         self.setObjectName("paymentDialog")
         self.setStyleSheet(self.styleSheet() + _STYLE)
         self.setMinimumWidth(480)
+        # Never read-only: a payment always has its pay button.
+        self.pay_button = cast("QPushButton", self.save_button)
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
 
+        #: Each field's box ("reference" is the card's; :meth:`_box` knows the account's).
+        self.boxes_by_field: dict[str, FieldBox] = {}
         self._build_summary(description)
         self._build_tender_choice()
-        self._build_pages()
-        self._build_buttons()
+        self.pages = stack(
+            self._cash_page(), self._card_page(), self._cheque_page(), self._account_page()
+        )
         self._build_layout()
         self._connect()
         self.set_tender("cash")
         self._update_change()
-        if self.free:
-            self.pay_button.setFocus(Qt.FocusReason.OtherFocusReason)
-        else:
-            self.tendered_edit.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    # ---------------------------------------------------------------- building
+        first = self.pay_button if self.free else self.tendered_edit
+        first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property
     def free(self) -> bool:
@@ -159,28 +164,15 @@ class PaymentDialog(FormDialog):
         self.tender_caption = label(
             "How is it paid out?" if self.paying_out else "How is it paid?", name="tenderCaption"
         )
-        self.cash_radio = QRadioButton("&Cash")
-        self.card_radio = QRadioButton("Ca&rd")
-        self.cheque_radio = QRadioButton("C&heque")
-        self.account_radio = QRadioButton("Charge to acc&ount")
+        self._radios = {kind: QRadioButton(title) for kind, title in TENDERS.items()}
+        self.cash_radio, self.card_radio, self.cheque_radio, self.account_radio = (
+            self._radios.values()
+        )
         self.tender_group = QButtonGroup(self)
-        self._radios = {
-            "cash": self.cash_radio,
-            "card": self.card_radio,
-            "cheque": self.cheque_radio,
-            "account": self.account_radio,
-        }
-        for index, kind in enumerate(TENDERS):
-            self.tender_group.addButton(self._radios[kind], index)
+        for index, radio in enumerate(self._radios.values()):
+            self.tender_group.addButton(radio, index)
         self.tender_problem = label(name="fieldError", wrap=True, style=f"color: {ERROR_COLOUR};")
         self.tender_problem.hide()
-
-    def _build_pages(self) -> None:
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self._cash_page())
-        self.pages.addWidget(self._card_page())
-        self.pages.addWidget(self._cheque_page())
-        self.pages.addWidget(self._account_page())
 
     def _cash_page(self) -> QWidget:
         # Any way the person writes money is read (Babel, their locale); what is not an
@@ -198,15 +190,18 @@ class PaymentDialog(FormDialog):
             "to the parker.",
             wrap=True,
         )
-        self.tendered_box = FieldBox(
+        tendered = FieldBox(
             "Cash handed o&ver", holder(hbox((self.tendered_edit, 1), self.exact_button))
         )
-        self.tendered_box.caption.setBuddy(self.tendered_edit)
-        self.tendered_box.setVisible(not self.paying_out)
+        # The box holds the amount and the Exact button: the amount is its editor.
+        tendered.caption.setBuddy(self.tendered_edit)
+        tendered.editor = self.tendered_edit
+        tendered.setVisible(not self.paying_out)
         self.change_label.setVisible(not self.paying_out)
         self.cash_out_label.setVisible(self.paying_out)
+        self.boxes_by_field["tendered"] = tendered
         return field_grid(
-            [self.tendered_box, (self.change_label, Qt.AlignmentFlag.AlignBottom)],
+            [tendered, (self.change_label, Qt.AlignmentFlag.AlignBottom)],
             [self.cash_out_label],
             spacing=16,
         )
@@ -222,50 +217,30 @@ class PaymentDialog(FormDialog):
         self.reference_edit = line_edit(
             placeholder="From the terminal slip, e.g. AUTH-83JD", max_length=64
         )
-        self.card_boxes = {
-            "brand": FieldBox("Card &brand", self.brand_combo),
-            "last4": FieldBox("&Last 4 digits", self.last4_edit),
-            "reference": FieldBox("A&pproval reference", self.reference_edit),
-        }
-        boxes = self.card_boxes
+        boxes = self.boxes_by_field
+        boxes["brand"] = FieldBox("Card &brand", self.brand_combo)
+        boxes["last4"] = FieldBox("&Last 4 digits", self.last4_edit)
+        boxes["reference"] = FieldBox("A&pproval reference", self.reference_edit)
         return field_grid([boxes["brand"], boxes["last4"]], [boxes["reference"]], vertical=6)
 
     def _cheque_page(self) -> QWidget:
         self.cheque_edit = line_edit(
             placeholder="e.g. 001234", max_length=10, allowed=r"[0-9]{0,10}"
         )
-        self.cheque_box = FieldBox("Cheque &number", self.cheque_edit)
-        return field_grid([self.cheque_box, None])
+        self.boxes_by_field["number"] = FieldBox("Cheque &number", self.cheque_edit)
+        return field_grid([self.boxes_by_field["number"], None])
 
     def _account_page(self) -> QWidget:
         self.account_combo = choice_box(ACCOUNT_TITLES.values(), data=ACCOUNT_TITLES.keys())
         self.account_ref_edit = line_edit(
             placeholder="e.g. E12345", max_length=20, allowed=r"[A-Za-z0-9-]{0,20}"
         )
-        self.account_boxes = {
-            "account": FieldBox("&Account", self.account_combo),
-            "reference": FieldBox("Employee or student n&umber", self.account_ref_edit),
-        }
-        return field_grid([self.account_boxes["account"], self.account_boxes["reference"]])
-
-    def _build_buttons(self) -> None:
-        if self.save_button is None:  # pragma: no cover - a payment is never read-only
-            raise RuntimeError("A payment dialog needs its pay button.")
-        self.pay_button = self.save_button
-        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-
-    def _pay_text(self) -> str:
-        if self.free:
-            return "&Issue"
-        return "Pa&y out" if self.paying_out else "&Take payment"
-
-    def _busy_text(self) -> str:
-        if self.free:
-            return "Issuing…"
-        return "Paying out…" if self.paying_out else "Taking payment…"
+        self.boxes_by_field["account"] = FieldBox("&Account", self.account_combo)
+        self.account_ref_box = FieldBox("Employee or student n&umber", self.account_ref_edit)
+        return field_grid([self.boxes_by_field["account"], self.account_ref_box])
 
     def _build_layout(self) -> None:
-        radios = hbox(*(self._radios[kind] for kind in TENDERS), STRETCH, spacing=18)
+        radios = hbox(*self._radios.values(), STRETCH, spacing=18)
         self.tender_area = holder(
             vbox(
                 self.tender_caption,
@@ -297,7 +272,7 @@ class PaymentDialog(FormDialog):
             parent=self,
         )
         tab_order(
-            *(self._radios[kind] for kind in TENDERS),
+            *self._radios.values(),
             self.tendered_edit,
             self.exact_button,
             self.brand_combo,
@@ -313,29 +288,26 @@ class PaymentDialog(FormDialog):
     def _connect(self) -> None:
         self.tender_group.idToggled.connect(self._tender_toggled)
         self.tendered_edit.textChanged.connect(self._update_change)
-        self.tendered_edit.textEdited.connect(lambda _t: self._edited("tendered"))
         self.exact_button.clicked.connect(self._exact)
-        self.brand_combo.currentIndexChanged.connect(lambda _i: self._edited("brand"))
-        self.last4_edit.textEdited.connect(lambda _t: self._edited("last4"))
-        self.reference_edit.textEdited.connect(lambda _t: self._edited("reference"))
-        self.cheque_edit.textEdited.connect(lambda _t: self._edited("number"))
-        self.account_combo.currentIndexChanged.connect(lambda _i: self._edited("account"))
-        self.account_ref_edit.textEdited.connect(lambda _t: self._edited("reference"))
-
-    # ---------------------------------------------------------------- the tender
+        for field, edit in (
+            ("tendered", self.tendered_edit),
+            ("last4", self.last4_edit),
+            ("reference", self.reference_edit),
+            ("number", self.cheque_edit),
+            ("reference", self.account_ref_edit),
+        ):
+            edit.textEdited.connect(lambda _t, field=field: self._edited(field))
+        for field, combo in (("brand", self.brand_combo), ("account", self.account_combo)):
+            combo.currentIndexChanged.connect(lambda _i, field=field: self._edited(field))
 
     def tender_kind(self) -> str:
-        for kind, radio in self._radios.items():
-            if radio.isChecked():
-                return kind
-        return ""
+        return next((kind for kind, radio in self._radios.items() if radio.isChecked()), "")
 
     def set_tender(self, kind: str) -> None:
         """Choose the tender (for example the one the permit was paid with, for a refund)."""
-        radio = self._radios.get(kind)
-        if radio is not None:
-            radio.setChecked(True)
-            self.pages.setCurrentIndex(TENDERS.index(kind))
+        if kind in self._radios:
+            self._radios[kind].setChecked(True)
+            self.pages.setCurrentIndex(list(TENDERS).index(kind))
 
     def _tender_toggled(self, button_id: int, checked: bool) -> None:
         if not checked:
@@ -412,12 +384,9 @@ class PaymentDialog(FormDialog):
     def _update_pay_enabled(self) -> None:
         short = self._short and self.tender_kind() == "cash" and not self.free
         self.pay_button.setEnabled(not self._saving and not short)
-        if short:
-            self.pay_button.setToolTip("The cash handed over is short of the amount due.")
-        else:
-            self.pay_button.setToolTip("")
-
-    # ---------------------------------------------------------------- paying
+        self.pay_button.setToolTip(
+            "The cash handed over is short of the amount due." if short else ""
+        )
 
     def take_payment(self) -> None:
         """Check what was entered, then record the payment off the GUI thread."""
@@ -476,47 +445,33 @@ class PaymentDialog(FormDialog):
 
     def reject(self) -> None:
         # Closing while the payment is on its way would lose its receipt.
-        if self._saving:
-            return
-        super().reject()
+        if not self._saving:
+            super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._saving:
             event.ignore()
-            return
-        super().closeEvent(event)
-
-    # ---------------------------------------------------------------- problems
+        else:
+            super().closeEvent(event)
 
     def _box(self, field: str) -> FieldBox | None:
         if field == "reference" and self.tender_kind() == "account":
-            return self.account_boxes["reference"]
-        boxes = {"tendered": self.tendered_box, "number": self.cheque_box, **self.card_boxes}
-        return boxes.get(field) or self.account_boxes.get(field)
-
-    def _editor(self, field: str) -> QWidget | None:
-        box = self._box(field)
-        # The cash box holds the amount and the Exact button: the amount is outlined.
-        return self.tendered_edit if field == "tendered" else (box.editor if box else None)
+            return self.account_ref_box
+        return self.boxes_by_field.get(field)
 
     def show_problems(self, problems: Iterable[FieldProblem]) -> None:
         """Each message under its field; messages about other things at the top."""
         others: list[str] = []
         first: QWidget | None = None
         for problem in problems:
+            box = self._box(problem.field)
             if problem.field == "tender":
                 self._show_tender_problem(problem.message)
-                continue
-            box = self._box(problem.field)
-            if box is None:
+            elif box is None:
                 others.append(problem.message)
-                continue
-            if not box.has_problem:
+            elif not box.has_problem:
                 box.show_problem(problem.message)
-                editor = self._editor(problem.field)
-                if editor is not None:
-                    mark_invalid(editor, True)
-                    first = first or editor
+                first = first or box.editor
         if others:
             self._show_message("\n".join(others))
         if first is not None:
@@ -526,7 +481,7 @@ class PaymentDialog(FormDialog):
     def field_error(self, name: str) -> str:
         """The message under a field ("" when there is none)."""
         if name == "tender":
-            return self.tender_problem.text() if not self.tender_problem.isHidden() else ""
+            return "" if self.tender_problem.isHidden() else self.tender_problem.text()
         box = self._box(name)
         return box.problem.text() if box is not None and box.has_problem else ""
 
@@ -543,20 +498,13 @@ class PaymentDialog(FormDialog):
         self.message_label.clear()
         self.message_label.hide()
         self._show_tender_problem(None)
-        boxes = [self.tendered_box, self.cheque_box, *self.card_boxes.values()]
-        boxes += list(self.account_boxes.values())
-        for box in boxes:
+        for box in (*self.boxes_by_field.values(), self.account_ref_box):
             box.show_problem(None)
-        for editor in (self.tendered_edit, self.account_ref_edit):
-            mark_invalid(editor, False)
 
     def _edited(self, field: str) -> None:
         box = self._box(field)
         if box is not None and box.has_problem:
             box.show_problem(None)
-            editor = self._editor(field)
-            if editor is not None:
-                mark_invalid(editor, False)
 
 
 def show_receipt(

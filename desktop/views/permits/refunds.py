@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import cast
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
 
 from desktop.services.errors import KnownError
 from desktop.services.localization import format_money
 from desktop.services.permits import REFUND_TITLES, PaymentResult, PermitService, RefundInfo
 from desktop.views.kit.forms import NoteDialog
+from desktop.views.kit.layout import STRETCH, button, choice_box, hbox, label, stack, vbox
 from desktop.views.kit.live import LiveBatch, LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import DeskTable
@@ -84,61 +78,47 @@ class RefundsPanel(QWidget):
         self._refunds: list[RefundInfo] = []
         self.model = refunds_model(currency, zone, self)
 
-        self.filter = QComboBox()
+        self.filter = choice_box(
+            [title for title, _status in REFUND_FILTERS],
+            data=[status for _title, status in REFUND_FILTERS],
+            placeholder="",
+        )
         self.filter.setAccessibleName("Show refunds")
-        for title, status in REFUND_FILTERS:
-            self.filter.addItem(title, status)
         self.filter.setCurrentIndex(0 if is_manager or not editable else 1)
         self.view = DeskTable(self.model)
-        self.empty = EmptyState("", "")
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.view)
-        self.stack.addWidget(self.empty)
-        self.detail = QLabel()
-        self.detail.setWordWrap(True)
-        self.detail.setTextFormat(Qt.TextFormat.PlainText)
-        self.detail.setObjectName("hint")
-
-        self.approve_button = self._button("Approve…", lambda: self.decide(approve=True))
-        self.approve_button.setProperty("primary", True)
-        self.refuse_button = self._button("Refuse…", lambda: self.decide(approve=False))
-        self.pay_refund_button = self._button("Pay refund…", self.pay)
-        self.pay_refund_button.setProperty("primary", True)
-        self.parker_button = self._button("Open parker", self._open_parker)
-        self.approve_button.setVisible(is_manager)
-        self.refuse_button.setVisible(is_manager)
-        self.pay_refund_button.setVisible(editable)
-        self._lay_out()
-
+        self.empty = EmptyState(
+            "",
+            "Refunds above the office's approval limit wait here for a manager; approved ones "
+            "wait here for a clerk to pay them out.",
+        )
+        self.stack = stack(self.view, self.empty)
+        self.detail = label(name="hint", wrap=True, plain=True)
+        self.approve_button = button(
+            "Approve…", lambda: self.decide(approve=True), primary=True, visible=is_manager
+        )
+        self.refuse_button = button(
+            "Refuse…", lambda: self.decide(approve=False), visible=is_manager
+        )
+        self.pay_refund_button = button("Pay refund…", self.pay, primary=True, visible=editable)
+        self.parker_button = button("Open parker", self._open_parker)
+        vbox(
+            hbox(label("Show"), self.filter, STRETCH),
+            (self.stack, 1),
+            self.detail,
+            hbox(
+                self.approve_button,
+                self.refuse_button,
+                self.pay_refund_button,
+                STRETCH,
+                self.parker_button,
+            ),
+            margins=(0, 8, 0, 0),
+            parent=self,
+        )
         self.filter.currentIndexChanged.connect(lambda _i: self._show())
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self.view.activated.connect(lambda _index: self._default_action())
         LiveBatch(live, LIVE_DELAY_MS, self).watch(REFUND_TABLES, self.reload)
-
-    @staticmethod
-    def _button(text: str, slot: Callable[[], None]) -> QPushButton:
-        button = QPushButton(text)
-        button.clicked.connect(slot)
-        return button
-
-    def _lay_out(self) -> None:
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Show"))
-        top.addWidget(self.filter)
-        top.addStretch(1)
-        buttons = QHBoxLayout()
-        for button in (self.approve_button, self.refuse_button, self.pay_refund_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.parker_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 8, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.stack, 1)
-        layout.addWidget(self.detail)
-        layout.addLayout(buttons)
-
-    # -- loading ----------------------------------------------------------------------------
 
     def reload(self) -> None:
         service = self.service
@@ -165,29 +145,19 @@ class RefundsPanel(QWidget):
         self.view.select_key(keep.id if keep is not None else None)
         waiting = "pending" if self.is_manager else "approved"
         self.waiting_changed.emit(sum(1 for r in self._refunds if r.status == waiting))
-        if shown:
-            self.stack.setCurrentWidget(self.view)
-        else:
-            self.empty.title.setText(EMPTY_REFUNDS.get(status, "No refunds yet"))
-            self.empty.text.setText(
-                "Refunds above the office's approval limit wait here for a manager; approved "
-                "ones wait here for a clerk to pay them out."
-            )
-            self.stack.setCurrentWidget(self.empty)
+        self.empty.title.setText(EMPTY_REFUNDS.get(status, "No refunds yet"))
+        self.stack.setCurrentWidget(self.view if shown else self.empty)
         self._update_buttons()
 
     def selected(self) -> RefundInfo | None:
-        refund: RefundInfo | None = self.view.current_row()
-        return refund
+        return cast("RefundInfo | None", self.view.current_row())
 
     def _update_buttons(self) -> None:
         refund = self.selected()
-        pending = refund is not None and refund.status == "pending"
-        self.approve_button.setEnabled(self.is_manager and pending)
-        self.refuse_button.setEnabled(self.is_manager and pending)
-        self.pay_refund_button.setEnabled(
-            self.editable and refund is not None and refund.status == "approved"
-        )
+        status = refund.status if refund is not None else None
+        self.approve_button.setEnabled(self.is_manager and status == "pending")
+        self.refuse_button.setEnabled(self.is_manager and status == "pending")
+        self.pay_refund_button.setEnabled(self.editable and status == "approved")
         self.parker_button.setEnabled(refund is not None and refund.parker_id is not None)
         if refund is None:
             self.detail.setText("")
@@ -200,8 +170,6 @@ class RefundsPanel(QWidget):
                 text += f": {refund.decision_note}"
         self.detail.setText(text)
 
-    # -- deciding and paying --------------------------------------------------------------------
-
     def _default_action(self) -> None:
         if self.approve_button.isEnabled():
             self.decide(approve=True)
@@ -212,25 +180,15 @@ class RefundsPanel(QWidget):
         refund = self.selected()
         if not self.is_manager or refund is None or refund.status != "pending":
             return
-        amount = format_money(refund.amount, self.currency())
-        if approve:
-            dialog = NoteDialog(
-                "Approve refund",
-                f"Approve the refund of {amount} to {refund.parker_name} for cancelled permit "
-                f"{refund.permit_number}? A clerk then pays it out. A note is optional.",
-                "Approve",
-                required=False,
-                parent=self,
-            )
-        else:
-            dialog = NoteDialog(
-                "Refuse refund",
-                f"Why is the refund of {amount} to {refund.parker_name} refused? The note is "
-                "kept with the refund.",
-                "Refuse",
-                required=True,
-                parent=self,
-            )
+        who = f"{format_money(refund.amount, self.currency())} to {refund.parker_name}"
+        prompt = (
+            f"Approve the refund of {who} for cancelled permit {refund.permit_number}? A clerk "
+            "then pays it out. A note is optional."
+            if approve
+            else f"Why is the refund of {who} refused? The note is kept with the refund."
+        )
+        action = "Approve" if approve else "Refuse"
+        dialog = NoteDialog(f"{action} refund", prompt, action, required=not approve, parent=self)
         service, refund_id = self.service, refund.id
 
         def decided() -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import partial
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -19,7 +21,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QDialog,
     QFrame,
     QGridLayout,
     QMessageBox,
@@ -27,13 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.errors import (
-    FieldProblem,
-    KnownError,
-    LotFull,
-    ValidationError,
-    WaitlistOnly,
-)
+from desktop.services.errors import FieldProblem, KnownError, LotFull, ValidationError, WaitlistOnly
 from desktop.services.localization import format_day, format_period
 from desktop.services.parkers import ParkerDetail
 from desktop.services.permits import (
@@ -47,12 +42,11 @@ from desktop.views.kit.forms import FieldBox, FormDialog
 from desktop.views.kit.layout import STRETCH, holder, label, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import failure_while_alive, grow_to_fit, while_alive
-from desktop.views.permits.actions import (
-    describe_quote,
-    run_later,
-    vehicle_title,
-)
+from desktop.views.permits.actions import describe_quote, run_later, vehicle_title
 from desktop.views.permits.host import DialogHost
+
+if TYPE_CHECKING:
+    from desktop.views.permits.payment_dialog import PaymentDialog
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +113,8 @@ class SellPermitDialog(FormDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(runner, accept_text="Continue to payment…", parent=parent)
-        if self.save_button is None:  # pragma: no cover - this dialog is never read-only
-            raise RuntimeError("a sale needs its continue button")
-        self.continue_button: QPushButton = self.save_button
+        # Never read-only: the sale always goes on to the payment.
+        self.continue_button = cast("QPushButton", self.save_button)
         self.service = service
         self.parker = parker
         self.currency = currency
@@ -142,8 +135,6 @@ class SellPermitDialog(FormDialog):
         self._connect()
         self._type_changed()
         self.type_combo.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    # -- building -----------------------------------------------------------------------
 
     def _build(self) -> None:
         self.offer_label = label(
@@ -171,7 +162,7 @@ class SellPermitDialog(FormDialog):
         self.start_edit.setDisplayFormat("d MMM yyyy")
         today = office_today(self.time_zone)
         self.start_edit.setMinimumDate(QDate(today.year, today.month, today.day))
-        self.start_edit.setDate(QDate(today.year, today.month, today.day))
+        self.start_edit.setDate(self.start_edit.minimumDate())
         # Side by side with the lot: the same height, so the two rows line up.
         self.start_edit.setMinimumHeight(self.lot_combo.sizeHint().height())
         self.type_note = label(name="hint", wrap=True)
@@ -259,8 +250,6 @@ class SellPermitDialog(FormDialog):
         self.type_combo.currentIndexChanged.connect(lambda _i: self._type_changed())
         self.lot_combo.currentIndexChanged.connect(lambda _i: self._lot_changed())
         self.start_edit.dateChanged.connect(lambda _d: self.refresh())
-
-    # -- the choices ----------------------------------------------------------------------
 
     def _sellable(self) -> list[SaleOption]:
         offered = self.offer.type_id if self.offer is not None else None
@@ -394,8 +383,6 @@ class SellPermitDialog(FormDialog):
             return False
         return option.sale_mode == "waitlist" or (lot is not None and lot.free <= 0)
 
-    # -- fresh figures ----------------------------------------------------------------------
-
     def refresh(self, *, quiet: bool = False) -> None:
         """Fetch the quote and spaces left again (the start date changed, or someone sold).
 
@@ -440,27 +427,27 @@ class SellPermitDialog(FormDialog):
         self._limit_vehicles()
         self._update()
 
-    # -- going on ---------------------------------------------------------------------------
-
     def _save_call(self) -> None:
         """Only checks here: the payment dialog sells the permit (see :meth:`accept`)."""
         self.clear_problems()
-        problems: list[FieldProblem] = []
-        if self.option() is None:
-            problems.append(FieldProblem("permit_type", "Choose a permit type."))
-        if self.lot() is None:
-            problems.append(FieldProblem("lot", "Choose the lot."))
-        if not self.vehicle_ids():
-            problems.append(
-                FieldProblem("vehicles", "Choose the vehicle or vehicles the permit covers.")
-            )
+        missing = (
+            (self.option() is None, "permit_type", "Choose a permit type."),
+            (self.lot() is None, "lot", "Choose the lot."),
+            (
+                not self.vehicle_ids(),
+                "vehicles",
+                "Choose the vehicle or vehicles the permit covers.",
+            ),
+        )
+        problems = [FieldProblem(field, message) for absent, field, message in missing if absent]
         if problems:
             raise ValidationError(problems)
 
     def accept(self) -> None:
         """The choices are sound: take the payment, or first ask about the waitlist."""
         option, lot = self.option(), self.lot()
-        if option is None or lot is None or option.quote is None or self.payment_dialog is not None:
+        quote = option.quote if option is not None else None
+        if option is None or lot is None or quote is None or self.payment_dialog is not None:
             return
         if self._waitlist_first(option, lot):
             self.offer_waitlist(
@@ -468,44 +455,33 @@ class SellPermitDialog(FormDialog):
                 if option.sale_mode == "waitlist"
                 else f"{lot.name} is full for that period."
             )
-        else:
-            self._open_payment(option, lot, self.vehicle_ids(), self.start())
-
-    def _close(self) -> None:
-        """Sold, or on the waitlist: nothing is left to choose."""
-        super().accept()
-
-    def _open_payment(
-        self, option: SaleOption, lot: LotAvailability, vehicles: list[int], start: date
-    ) -> None:
-        quote = option.quote
-        if quote is None:
             return
-        service, parker_id = self.service, self.parker.id
-        offer_id = self.offer.entry_id if self.offer is not None else None
-        type_id, lot_id = option.type_id, lot.lot_id
+        sell = partial(
+            self.service.sell,
+            parker_id=self.parker.id,
+            type_id=option.type_id,
+            lot_id=lot.lot_id,
+            vehicle_ids=self.vehicle_ids(),
+            start=self.start(),
+            offer_id=self.offer.entry_id if self.offer is not None else None,
+        )
         period = format_period(quote.first_day, quote.last_day)
         self.host.open_payment(
             title=f"Payment for {option.name}",
             description=f"{option.name}, {lot.name}, {period} \u2014 {self.parker.name}",
             amount=quote.price,
-            submit=lambda key, tender: service.sell(
-                key,
-                parker_id=parker_id,
-                type_id=type_id,
-                lot_id=lot_id,
-                vehicle_ids=vehicles,
-                start=start,
-                tender=tender,
-                offer_id=offer_id,
-            ),
+            submit=lambda key, tender: sell(key, tender=tender),
             paid=self._paid,
             on_refused=self._refused,
             on_invalid=self._invalid,
         )
 
+    def _close(self) -> None:
+        """Sold, or on the waitlist: nothing is left to choose."""
+        super().accept()
+
     @property
-    def payment_dialog(self) -> QDialog | None:
+    def payment_dialog(self) -> PaymentDialog | None:
         """The payment dialog of this sale while it is open."""
         return self.host.payment_dialog
 

@@ -9,10 +9,11 @@ fields of this form.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
@@ -20,13 +21,7 @@ from PySide6.QtWidgets import QDateTimeEdit, QGridLayout, QLabel, QPushButton, Q
 
 from desktop.services.errors import FieldProblem, KnownError, LotFull, ValidationError
 from desktop.services.localization import format_money, parse_money
-from desktop.services.permits import (
-    KIND_TITLES,
-    LotChoice,
-    PaymentResult,
-    PermitService,
-    Tender,
-)
+from desktop.services.permits import KIND_TITLES, LotChoice, PaymentResult, PermitService
 from desktop.services.plates import is_plate_like, normalize_plate
 from desktop.views.kit.forms import FieldBox, FormDialog, form_style
 from desktop.views.kit.layout import (
@@ -42,7 +37,8 @@ from desktop.views.kit.layout import (
 )
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.pickers import JurisdictionPicker
-from desktop.views.kit.widgets import grow_to_fit, mark_invalid, resources_dir
+from desktop.views.kit.widgets import grow_to_fit, resources_dir
+from desktop.views.permits.host import DialogHost
 from desktop.views.permits.payment_dialog import PaymentDialog, show_receipt
 
 #: The kinds issued here, in menu order.
@@ -135,17 +131,17 @@ class TemporaryPermitDialog(FormDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(runner, accept_text="&Continue to payment", parent=parent)
-        if self.save_button is None:  # pragma: no cover - this dialog is never read-only
-            raise RuntimeError("a temporary permit needs its continue button")
-        self.continue_button: QPushButton = self.save_button
+        # Never read-only: the form always goes on to the payment.
+        self.continue_button = cast("QPushButton", self.save_button)
         self.service = service
         #: Takes the payment and fetches the receipt (the form itself saves nothing).
         self._runner = runner
+        self.host = DialogHost(self, runner, service, lambda: currency)
         self.currency = currency
         self.time_zone = time_zone
         self.zone = ZoneInfo(time_zone)
+        self.qt_zone = QTimeZone(time_zone.encode())
         self.parker_id = parker_id
-        self.payment_dialog: PaymentDialog | None = None
         self.payment: PaymentResult | None = None
         self.setWindowTitle("Issue a temporary permit")
         self.setObjectName("temporaryPermitDialog")
@@ -161,7 +157,10 @@ class TemporaryPermitDialog(FormDialog):
         first = self.plate_edit if not plate else self.lot_combo
         first.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    # ---------------------------------------------------------------- building
+    @property
+    def payment_dialog(self) -> PaymentDialog | None:
+        """The payment dialog of this permit while it is open."""
+        return self.host.payment_dialog
 
     def _build_fields(self, lots: list[LotChoice], plate: str, jurisdiction: str) -> None:
         self.kind_combo = choice_box(
@@ -184,12 +183,11 @@ class TemporaryPermitDialog(FormDialog):
         self.plate_edit.setText(plate)
         self.stored_as = label(name="hint")
 
-        zone = QTimeZone(self.time_zone.encode())
         self.start_edit = QDateTimeEdit()
         self.end_edit = QDateTimeEdit()
         for edit in (self.start_edit, self.end_edit):
-            if zone.isValid():
-                edit.setTimeZone(zone)
+            if self.qt_zone.isValid():
+                edit.setTimeZone(self.qt_zone)
             edit.setDisplayFormat(_DISPLAY)
             edit.setCalendarPopup(True)
         self.two_hours_button = button(
@@ -221,8 +219,8 @@ class TemporaryPermitDialog(FormDialog):
         )
 
     def _build_layout(self) -> None:
-        #: Fields whose editor has a grey line of help under it: (editor, hint).
-        self._hinted: dict[str, tuple[QWidget, QLabel]] = {}
+        #: Fields with a grey line of help under the editor, which gives way to the message.
+        self._hints: dict[str, QLabel] = {}
         self.boxes = {
             "kind": FieldBox("&Kind", self.kind_combo),
             "lot": FieldBox("&Lot", self.lot_combo),
@@ -263,28 +261,24 @@ class TemporaryPermitDialog(FormDialog):
             spacing=10,
             parent=self,
         )
+        # The fields in screen order, the quick end times after the end.
+        editors = [self.boxes[name].editor for name in TEMPORARY_FIELDS]
         tab_order(
-            self.kind_combo,
-            self.lot_combo,
-            self.jurisdiction_edit,
-            self.plate_edit,
-            self.start_edit,
-            self.end_edit,
+            *editors[:6],
             self.two_hours_button,
             self.today_button,
             self.three_days_button,
-            self.price_edit,
-            self.free_reason_edit,
-            self.note_edit,
+            *editors[6:],
             self.continue_button,
             self.buttons.button(self.buttons.StandardButton.Cancel),
         )
 
     def _hinted_box(self, name: str, caption: str, editor: QWidget, hint: QLabel) -> FieldBox:
         """A field whose grey line of help under the editor gives way to its red message."""
-        self._hinted[name] = (editor, hint)
+        self._hints[name] = hint
         box = FieldBox(caption, holder(vbox(editor, hint, spacing=2)))
         box.caption.setBuddy(editor)
+        box.editor = editor  # outlined and focused when refused, not the box around it
         return box
 
     def _connect(self) -> None:
@@ -300,8 +294,6 @@ class TemporaryPermitDialog(FormDialog):
         self.free_reason_edit.textEdited.connect(lambda _t: self._edited("free_reason"))
         self.note_edit.textEdited.connect(lambda _t: self._edited("note"))
 
-    # ---------------------------------------------------------------- the period
-
     def _default_period(self) -> tuple[datetime, datetime]:
         """From now (to the minute) to the end of today, in the office's time zone."""
         now = datetime.now(self.zone).replace(second=0, microsecond=0)
@@ -312,10 +304,9 @@ class TemporaryPermitDialog(FormDialog):
         return datetime.combine(day, time(23, 59), tzinfo=self.zone)
 
     def _to_qt(self, moment: datetime) -> QDateTime:
-        zone = QTimeZone(self.time_zone.encode())
         seconds = int(moment.timestamp())
-        if zone.isValid():
-            return QDateTime.fromSecsSinceEpoch(seconds, zone)
+        if self.qt_zone.isValid():
+            return QDateTime.fromSecsSinceEpoch(seconds, self.qt_zone)
         return QDateTime.fromSecsSinceEpoch(seconds)
 
     @staticmethod
@@ -348,12 +339,10 @@ class TemporaryPermitDialog(FormDialog):
     def _update_length(self) -> None:
         length = self.end() - self.start()
         zone_name = self.start().tzname() or self.time_zone
-        if length <= timedelta(0):
-            self.length_label.setText(f"Ends before it starts; times are {zone_name}")
-        else:
-            self.length_label.setText(f"Lasts {describe_length(length)}; times are {zone_name}")
-
-    # ---------------------------------------------------------------- price and plate
+        lasts = (
+            f"Lasts {describe_length(length)}" if length > timedelta(0) else "Ends before it starts"
+        )
+        self.length_label.setText(f"{lasts}; times are {zone_name}")
 
     def price(self) -> Decimal | None:
         try:
@@ -362,15 +351,13 @@ class TemporaryPermitDialog(FormDialog):
             return None
 
     def _price_changed(self) -> None:
-        price = self.price()
-        free = price is not None and price == 0
+        free = self.price() == 0
         self.free_reason_edit.setEnabled(free)
-        if free:
-            self.free_hint.setText(
-                f"Required when the price is {format_money(Decimal(0), self.currency)}."
-            )
-        else:
-            self.free_hint.setText("Only for permits issued free.")
+        self.free_hint.setText(
+            f"Required when the price is {format_money(Decimal(0), self.currency)}."
+            if free
+            else "Only for permits issued free."
+        )
         self.accept_text = "&Continue to issue" if free else "&Continue to payment"
         self.continue_button.setText(self.accept_text)
 
@@ -382,8 +369,6 @@ class TemporaryPermitDialog(FormDialog):
             self.stored_as.setText(f"Stored as {normalize_plate(text)}")
         else:
             self.stored_as.setText("Use letters A to Z and digits only.")
-
-    # ---------------------------------------------------------------- issuing
 
     def check(self) -> list[FieldProblem]:
         """The problems the database would refuse, found before the payment is taken."""
@@ -450,46 +435,28 @@ class TemporaryPermitDialog(FormDialog):
             return
         price = self.price() or Decimal(0)
         kind = str(self.kind_combo.currentData())
-        jurisdiction = self.jurisdiction_edit.code()
-        plate = self.plate_edit.text().strip()
-        lot_id = int(self.lot_combo.currentData())
-        start, end = self.start(), self.end()
-        free_reason = self.free_reason_edit.text().strip() if price == 0 else ""
-        note = self.note_edit.text().strip()
-        parker_id = self.parker_id
-        service = self.service
-
-        def submit(key: uuid.UUID, tender: Tender) -> PaymentResult:
-            return service.issue_temporary(
-                key,
-                kind=kind,
-                jurisdiction=jurisdiction,
-                plate=plate,
-                lot_id=lot_id,
-                start=start,
-                end=end,
-                price=price,
-                free_reason=free_reason,
-                tender=tender,
-                parker_id=parker_id,
-                note=note,
-            )
-
-        dialog = PaymentDialog(
+        issue = partial(
+            self.service.issue_temporary,
+            kind=kind,
+            jurisdiction=self.jurisdiction_edit.code(),
+            plate=self.plate_edit.text().strip(),
+            lot_id=int(self.lot_combo.currentData()),
+            start=self.start(),
+            end=self.end(),
+            price=price,
+            free_reason=self.free_reason_edit.text().strip() if price == 0 else "",
+            parker_id=self.parker_id,
+            note=self.note_edit.text().strip(),
+        )
+        self.host.open_payment(
             title=f"Issue {KIND_TITLES[kind].lower()}" if price == 0 else "Take payment",
             description=self.describe(),
             amount=price,
-            currency=self.currency,
-            submit=submit,
-            runner=self._runner,
+            submit=lambda key, tender: issue(key, tender=tender),
+            paid=self._paid,
             on_refused=self._refused,
             on_invalid=self._invalid,
-            parent=self,
         )
-        dialog.paid.connect(self._paid)
-        dialog.finished.connect(dialog.deleteLater)
-        self.payment_dialog = dialog
-        dialog.open()
 
     def _paid(self, result: PaymentResult) -> None:
         self.payment = result
@@ -510,33 +477,20 @@ class TemporaryPermitDialog(FormDialog):
         self.show_problems(exc.problems)
         return True
 
-    # ---------------------------------------------------------------- problems
-
     def show_problems(self, problems: Iterable[FieldProblem]) -> None:
         problems = list(problems)
         super().show_problems(problems)
         refused = {p.field for p in problems}
-        for name in self._hinted:
-            self._show_hint(name, shown=name not in refused)
+        for name, hint in self._hints.items():
+            hint.setVisible(name not in refused)
 
     def clear_problems(self) -> None:
         super().clear_problems()
-        for name in self._hinted:
-            self._show_hint(name, shown=True)
+        for hint in self._hints.values():
+            hint.show()
         grow_to_fit(self)
 
-    def _focus_target(self, name: str) -> QWidget:
-        hinted = self._hinted.get(name)
-        return hinted[0] if hinted is not None else self.boxes[name].editor
-
     def _edited(self, name: str) -> None:
-        if name in self._hinted and self.boxes[name].has_problem:
-            self._show_hint(name, shown=True)
+        if name in self._hints and self.boxes[name].has_problem:
+            self._hints[name].show()
         super()._edited(name)
-
-    def _show_hint(self, name: str, *, shown: bool) -> None:
-        """The grey help under the editor, or the editor outlined while its red message
-        stands there instead."""
-        editor, hint = self._hinted[name]
-        mark_invalid(editor, not shown)
-        hint.setVisible(shown)

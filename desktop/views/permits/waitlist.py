@@ -13,20 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QMessageBox,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QWidget
 
 from desktop.services.errors import KnownError, PermissionDenied
 from desktop.services.localization import format_local
@@ -40,8 +29,6 @@ from desktop.views.kit.widgets import EmptyState, failure_while_alive, while_ali
 if TYPE_CHECKING:
     from desktop.views.kit.live import LiveChanges
 
-ModelIndex = QModelIndex | QPersistentModelIndex
-
 COLUMNS = ("Permit type", "Lot", "Rank", "Parker", "Status", "Joined", "Offer expires")
 TYPE, LOT, RANK, PARKER, STATUS, JOINED, EXPIRES = range(len(COLUMNS))
 #: Changes to these tables can move someone up a waitlist or make an offer.
@@ -50,6 +37,22 @@ REFRESH_INTERVAL_MS = 60_000
 RELOAD_DELAY_MS = 150
 OFFER_COLOUR = "#1d4ed8"
 ALL_WAITING, OFFERS_OPEN = "all", "offers"
+#: Entries still in the queue (the others are resolved: accepted, declined, expired…).
+ACTIVE = ("waiting", "offered")
+#: What the empty list says: for one parker, for the open offers, for every waitlist.
+EMPTY_TEXTS = {
+    "parker": (
+        "Not on any waitlist",
+        "When a permit type is sold through its waitlist, or a lot is full, the parker can "
+        "join its waitlist from the sell dialog.",
+    ),
+    OFFERS_OPEN: (
+        "No offers open",
+        "When a space frees up, the next parker waiting is offered it and appears here until "
+        "they accept, decline or the offer expires.",
+    ),
+    ALL_WAITING: ("Nobody is waiting", "Parkers who join a waitlist appear here in rank order."),
+}
 
 
 def ordinal(number: int) -> str:
@@ -59,6 +62,19 @@ def ordinal(number: int) -> str:
     else:
         suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
+
+
+def plural(count: int, word: str) -> str:
+    """'1 offer', '2 offers'."""
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _offered(position: WaitlistPosition) -> bool:
+    return position.status == "offered"
+
+
+def _offer_colour(position: WaitlistPosition) -> str | None:
+    return OFFER_COLOUR if _offered(position) else None
 
 
 def rank_words(position: WaitlistPosition) -> str:
@@ -108,8 +124,6 @@ class WaitlistTableModel(RowsModel[WaitlistPosition]):
     def __init__(self, parent: QObject | None = None) -> None:
         self._time_zone = "UTC"
         self._now = datetime.now(UTC)
-        offered: Callable[[WaitlistPosition], bool] = lambda p: p.status == "offered"  # noqa: E731
-        offer_colour = lambda p: OFFER_COLOUR if offered(p) else None  # noqa: E731
         super().__init__(
             [
                 Column(COLUMNS[TYPE], lambda p: p.type_name, samples=("Faculty & staff annual",)),
@@ -124,8 +138,8 @@ class WaitlistTableModel(RowsModel[WaitlistPosition]):
                     COLUMNS[STATUS],
                     lambda p: WAITLIST_TITLES.get(p.status, p.status.title()),
                     tooltip=lambda _p: None,
-                    colour=offer_colour,
-                    bold=offered,
+                    colour=_offer_colour,
+                    bold=_offered,
                     samples=tuple(WAITLIST_TITLES.values()),
                 ),
                 Column(
@@ -138,12 +152,12 @@ class WaitlistTableModel(RowsModel[WaitlistPosition]):
                     COLUMNS[EXPIRES],
                     lambda p: expiry_words(p, self._time_zone, self._now),
                     tooltip=self._expiry_tip,
-                    colour=offer_colour,
+                    colour=_offer_colour,
                     stretch=True,
                 ),
             ],
             key=lambda p: p.entry_id,
-            dimmed=lambda p: p.status not in ("waiting", "offered"),
+            dimmed=lambda p: p.status not in ACTIVE,
             parent=parent,
         )
 
@@ -158,9 +172,6 @@ class WaitlistTableModel(RowsModel[WaitlistPosition]):
     @property
     def time_zone(self) -> str:
         return self._time_zone
-
-    def position_at(self, row: int) -> WaitlistPosition | None:
-        return self.row_at(row)
 
     def _expiry_tip(self, position: WaitlistPosition) -> str | None:
         if position.offer_expires_at is None:
@@ -189,13 +200,11 @@ class WaitlistPanel(QWidget):
         super().__init__(parent)
         self.service = service
         self.runner = runner
-        self.live = live
         self.editable = editable
         self.parker_id: int | None = None
         self.loader = Loader(self, runner, self._load_call, self._loaded, self._load_failed)
         self._refreshing = False
         self._can_refresh = True
-        self._select_after_load: int | None = None
         self.setObjectName("waitlistPanel")
 
         self.model = WaitlistTableModel(self)
@@ -216,8 +225,6 @@ class WaitlistPanel(QWidget):
         self.refresh_timer.start()
         self._update_mode()
         self._selection_changed()
-
-    # ---------------------------------------------------------------- building
 
     def _build_bar(self) -> QHBoxLayout:
         self.filter_combo = choice_box(
@@ -283,8 +290,6 @@ class WaitlistPanel(QWidget):
             spacing=8,
         )
 
-    # ---------------------------------------------------------------- mode
-
     def set_parker(self, parker_id: int | None) -> None:
         """Show one parker's entries (with their rank), or every waitlist with None."""
         if parker_id == self.parker_id:
@@ -303,8 +308,6 @@ class WaitlistPanel(QWidget):
     def offers_only(self) -> bool:
         return self.parker_id is None and self.filter_combo.currentData() == OFFERS_OPEN
 
-    # ---------------------------------------------------------------- loading
-
     def reload(self) -> None:
         self.loader.reload()
 
@@ -321,14 +324,10 @@ class WaitlistPanel(QWidget):
         return load
 
     def _loaded(self, loaded: _Loaded) -> None:
-        selected = self._select_after_load
-        if selected is None:
-            position = self.selected_position()
-            selected = position.entry_id if position else None
-        self._select_after_load = None
+        position = self.selected_position()
         self.model.show_positions(loaded.rows, loaded.time_zone)
-        if selected is not None:
-            self.select_entry(selected)
+        if position is not None:
+            self.select_entry(position.entry_id)
         self._update_counts()
         self._selection_changed()
         self.loaded.emit()
@@ -369,45 +368,24 @@ class WaitlistPanel(QWidget):
         self.refresh_offers()
 
     def _update_counts(self) -> None:
-        rows = [p for r in range(self.model.rowCount()) if (p := self.model.position_at(r))]
-        offers = sum(1 for p in rows if p.status == "offered")
-        if self.parker_id is not None:
-            active = sum(1 for p in rows if p.status in ("waiting", "offered"))
-            self.count_label.setText(f"On {active} waitlist{'s' if active != 1 else ''}")
-        elif self.offers_only():
-            self.count_label.setText(f"{offers} offer{'s' if offers != 1 else ''} open")
-        else:
-            waiting = len(rows) - offers
-            self.count_label.setText(
-                f"{waiting} waiting, {offers} offer{'s' if offers != 1 else ''} open"
-            )
-        if rows:
-            self.views.setCurrentWidget(self.table)
-            return
-        if self.parker_id is not None:
-            self.empty.title.setText("Not on any waitlist")
-            self.empty.text.setText(
-                "When a permit type is sold through its waitlist, or a lot is full, the "
-                "parker can join its waitlist from the sell dialog."
-            )
-        elif self.offers_only():
-            self.empty.title.setText("No offers open")
-            self.empty.text.setText(
-                "When a space frees up, the next parker waiting is offered it and "
-                "appears here until they accept, decline or the offer expires."
-            )
-        else:
-            self.empty.title.setText("Nobody is waiting")
-            self.empty.text.setText("Parkers who join a waitlist appear here in rank order.")
-        self.views.setCurrentWidget(self.empty)
-
-    # ---------------------------------------------------------------- selection
+        rows = self.model.rows()
+        offers = sum(1 for p in rows if _offered(p))
+        mode = "parker" if self.parker_id is not None else str(self.filter_combo.currentData())
+        counted = {
+            "parker": f"On {plural(sum(1 for p in rows if p.status in ACTIVE), 'waitlist')}",
+            OFFERS_OPEN: f"{plural(offers, 'offer')} open",
+            ALL_WAITING: f"{len(rows) - offers} waiting, {plural(offers, 'offer')} open",
+        }
+        self.count_label.setText(counted[mode])
+        title, text = EMPTY_TEXTS[mode]
+        if not rows:
+            self.empty.title.setText(title)
+            self.empty.text.setText(text)
+        self.views.setCurrentWidget(self.table if rows else self.empty)
 
     def selected_position(self) -> WaitlistPosition | None:
         rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return self.model.position_at(rows[0].row())
+        return self.model.row_at(rows[0].row()) if rows else None
 
     def select_entry(self, entry_id: int) -> bool:
         row = self.model.row_of(entry_id)
@@ -419,7 +397,7 @@ class WaitlistPanel(QWidget):
 
     def positions(self) -> list[WaitlistPosition]:
         """What the panel shows, in screen order."""
-        return [p for r in range(self.model.rowCount()) if (p := self.model.position_at(r))]
+        return self.model.rows()
 
     def row_texts(self, entry_id: int) -> list[str]:
         """The cells of one entry as the clerk reads them."""
@@ -430,75 +408,63 @@ class WaitlistPanel(QWidget):
 
     def _selection_changed(self) -> None:
         position = self.selected_position()
-        offered = position is not None and position.status == "offered"
-        active = position is not None and position.status in ("waiting", "offered")
+        offered = position is not None and _offered(position)
+        active = position is not None and position.status in ACTIVE
         self.accept_button.setEnabled(self.editable and offered)
         self.decline_button.setEnabled(self.editable and offered)
         self.remove_button.setEnabled(self.editable and active)
-        if not self.editable or position is None:
-            self.action_hint.setText("")
-        elif offered:
-            self.action_hint.setText(
-                f"A space is held for {position.parker_name} until the offer expires."
-            )
-        elif position.status == "waiting":
-            self.action_hint.setText(
-                f"{position.parker_name} is {rank_words(position)} for {position.lot_name}."
-            )
-        else:
-            self.action_hint.setText("")
+        hint = ""
+        if self.editable and position is not None and offered:
+            hint = f"A space is held for {position.parker_name} until the offer expires."
+        elif self.editable and position is not None and position.status == "waiting":
+            hint = f"{position.parker_name} is {rank_words(position)} for {position.lot_name}."
+        self.action_hint.setText(hint)
 
-    # ---------------------------------------------------------------- actions
+    def _chosen(self, states: tuple[str, ...]) -> WaitlistPosition | None:
+        """The selected entry, when the clerk may act on one in these states."""
+        position = self.selected_position()
+        if not self.editable or position is None or position.status not in states:
+            return None
+        return position
 
     def request_accept(self) -> None:
-        position = self.selected_position()
-        if not self.editable or position is None or position.status != "offered":
-            return
-        self.accept_requested.emit(position)
+        position = self._chosen(("offered",))
+        if position is not None:
+            self.accept_requested.emit(position)
+
+    def _ask(self, title: str, question: str) -> bool:
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self, title, question, buttons.Yes | buttons.Cancel, buttons.Cancel
+        )
+        return answer == buttons.Yes
 
     def confirm_decline(self, position: WaitlistPosition) -> bool:
-        answer = QMessageBox.question(
-            self,
+        return self._ask(
             "Decline offer",
             f"Decline the space offered to {position.parker_name} for {position.type_name} "
             f"in {position.lot_name}?\n\nThey leave this waitlist and the space is offered "
             "to the next parker waiting.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
         )
-        return answer == QMessageBox.StandardButton.Yes
 
     def confirm_remove(self, position: WaitlistPosition) -> bool:
-        held = (
-            " The space offered to them goes to the next parker waiting."
-            if position.status == "offered"
-            else ""
-        )
-        answer = QMessageBox.question(
-            self,
+        held = " The space offered to them goes to the next parker waiting."
+        return self._ask(
             "Remove from waitlist",
             f"Take {position.parker_name} off the waitlist for {position.type_name} in "
-            f"{position.lot_name}?{held}\n\nTo wait again they join at the end of the list.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
+            f"{position.lot_name}?{held if _offered(position) else ''}\n\nTo wait again they "
+            "join at the end of the list.",
         )
-        return answer == QMessageBox.StandardButton.Yes
 
     def decline_selected(self) -> None:
-        position = self.selected_position()
-        if not self.editable or position is None or position.status != "offered":
-            return
-        if not self.confirm_decline(position):
-            return
-        self._write(lambda: self.service.decline_offer(position.entry_id))
+        position = self._chosen(("offered",))
+        if position is not None and self.confirm_decline(position):
+            self._write(lambda: self.service.decline_offer(position.entry_id))
 
     def remove_selected(self) -> None:
-        position = self.selected_position()
-        if not self.editable or position is None or position.status not in ("waiting", "offered"):
-            return
-        if not self.confirm_remove(position):
-            return
-        self._write(lambda: self.service.leave_waitlist(position.entry_id))
+        position = self._chosen(ACTIVE)
+        if position is not None and self.confirm_remove(position):
+            self._write(lambda: self.service.leave_waitlist(position.entry_id))
 
     def _write(self, fn: Callable[[], None]) -> None:
         for action in (self.accept_button, self.decline_button, self.remove_button):
