@@ -467,9 +467,7 @@ def _vehicle(row: Row[Any]) -> VehicleRecord:
     return record(
         VehicleRecord,
         row,
-        make=row.make or "",
-        model=row.model or "",
-        colour=row.colour or "",
+        blank=("make", "model", "colour"),
         has_permits=bool(row.has_permits),
         corrections=tuple(
             PlateCorrectionInfo(
@@ -488,9 +486,7 @@ def _summary(row: Row[Any]) -> ParkerSummary:
     return record(
         ParkerSummary,
         row,
-        campus_id=row.campus_id or "",
-        email=row.email or "",
-        plates=row.plates or "",
+        blank=("campus_id", "email", "plates"),
         match_rank=row.rank,
         sort_key=(row.rank, row.sort_last, row.sort_first, row.id),
     )
@@ -702,7 +698,7 @@ class ParkerService:
         return record(
             ParkerDetail,
             row,
-            **{name: getattr(row, name) or "" for name in _OPTIONAL_TEXT},
+            blank=_OPTIONAL_TEXT,
             phone=format_phone(row.phone or "", row.phone_region),
             vehicles=tuple(_vehicle(v) for v in vehicles),
         )

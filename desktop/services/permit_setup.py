@@ -541,7 +541,7 @@ def _permit_type(row: Row[Any]) -> PermitTypeInfo:
 
 
 def _office(row: Row[Any]) -> OfficeSettings:
-    return record(OfficeSettings, row, receipt_footer=row.receipt_footer or "")
+    return record(OfficeSettings, row, blank=("receipt_footer",))
 
 
 class PermitSetupService:

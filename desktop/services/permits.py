@@ -764,7 +764,7 @@ class PermitService:
                 text("SELECT coalesce(sum(amount), 0) FROM ledger_line WHERE parker_id = :id"),
                 {"id": parker_id},
             ).scalar_one()
-        lines = [record(LedgerLine, r, posted_by=r.posted_by or "") for r in rows]
+        lines = [record(LedgerLine, r, blank=("posted_by",)) for r in rows]
         return lines, Decimal(balance)
 
     def payments_for_parker(self, parker_id: int) -> list[PaymentResult]:

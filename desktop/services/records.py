@@ -16,14 +16,18 @@ if TYPE_CHECKING:
 Record = TypeVar("Record", bound="DataclassInstance")
 
 
-def record(cls: type[Record], source: object, **given: object) -> Record:
+def record(
+    cls: type[Record], source: object, *, blank: tuple[str, ...] = (), **given: object
+) -> Record:
     """A ``cls`` with each field ``source`` (a row or another record) has by that name,
-    and the ``given`` ones as given; a field neither has keeps its default."""
+    and the ``given`` ones as given; a field neither has keeps its default. The
+    ``blank`` fields read NULL as "" (optional text the desks show as empty)."""
     taken = {
         f.name: getattr(source, f.name)
         for f in fields(cls)
         if f.name not in given and hasattr(source, f.name)
     }
+    taken.update((name, taken.get(name) or "") for name in blank)
     return cls(**taken, **given)
 
 

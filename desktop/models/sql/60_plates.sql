@@ -61,6 +61,7 @@ DECLARE
     v_lot parkdesk.lot;
     v_until text;
     v_vehicle bigint;
+    v_current boolean;
     r record;
 BEGIN
     -- Bounded before any work: a device sends a plate, not a novel.
@@ -112,60 +113,38 @@ BEGIN
         RETURN NEXT;
         RETURN;
     END IF;
-    IF r.number IS NOT NULL THEN
-        permit_number := r.number;
-        permit_kind := r.kind;
-        permit_type := coalesce(r.type_name, initcap(r.kind) || ' permit');
-        lot_code := r.code;
-        lot_name := r.lname;
-        valid_from := lower(r.validity);
-        valid_until := upper(r.validity);
-        -- As describe_until words it: a permit ending at local midnight lasts to the end
-        -- of the day before.
-        v_until := CASE
-            WHEN upper(r.validity) IS NULL THEN 'further notice'
-            WHEN (upper(r.validity) AT TIME ZONE r.zone)::time = '00:00'
-                THEN 'the end of ' || to_char((upper(r.validity) AT TIME ZONE r.zone)::date - 1,
-                                              'FMDD Mon YYYY')
-            ELSE to_char(upper(r.validity) AT TIME ZONE r.zone, 'FMDD Mon YYYY HH24:MI') END;
-        IF v_lot.id IS NOT NULL AND r.code <> v_lot.code THEN
-            verdict := 'wrong_lot';
-            reason := format('Wrong lot: permit %s (%s) is for %s, not %s.', r.number,
-                             permit_type, r.lname, v_lot.name);
-        ELSIF r.kind = 'term' THEN
-            verdict := 'valid';
-            reason := format('Valid: permit %s (%s) for %s until %s.', r.number, permit_type,
-                             r.lname, v_until);
-        ELSE
-            verdict := 'temporary';
-            reason := format('Valid temporary permit: %s (%s) for %s until %s.', r.number,
-                             permit_type, r.lname, v_until);
+    v_current := r.number IS NOT NULL;
+    IF NOT v_current THEN
+        -- Nothing valid: the most recent that ended, in this lot if one is given.
+        v_vehicle := r.vehicle_id;
+        SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity,
+               p.cancelled_at, upper(pv.validity) < upper(p.validity) AS transferred
+        INTO r
+        FROM parkdesk.permit_vehicle pv
+        JOIN parkdesk.permit p ON p.id = pv.permit_id
+        JOIN parkdesk.lot l ON l.id = pv.lot_id
+        LEFT JOIN parkdesk.permit_type t ON t.id = p.permit_type_id
+        WHERE pv.vehicle_id = v_vehicle AND NOT isempty(pv.validity)
+          AND upper(pv.validity) <= v_at AND (v_lot.id IS NULL OR pv.lot_id = v_lot.id)
+        ORDER BY upper(pv.validity) DESC
+        LIMIT 1;
+        IF NOT FOUND THEN
+            verdict := 'no_permit';
+            reason := format('No permit: %s (%s) has no permit%s.', v_plate, v_jurisdiction,
+                             CASE WHEN v_lot.id IS NULL THEN '' ELSE ' for ' || v_lot.name END);
+            RETURN NEXT;
+            RETURN;
         END IF;
-        RETURN NEXT;
-        RETURN;
     END IF;
-    -- Nothing valid: the most recent that ended, in this lot if one is given.
-    v_vehicle := r.vehicle_id;
-    SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity,
-           p.cancelled_at, upper(pv.validity) < upper(p.validity) AS transferred
-    INTO r
-    FROM parkdesk.permit_vehicle pv
-    JOIN parkdesk.permit p ON p.id = pv.permit_id
-    JOIN parkdesk.lot l ON l.id = pv.lot_id
-    LEFT JOIN parkdesk.permit_type t ON t.id = p.permit_type_id
-    WHERE pv.vehicle_id = v_vehicle AND NOT isempty(pv.validity) AND upper(pv.validity) <= v_at
-      AND (v_lot.id IS NULL OR pv.lot_id = v_lot.id)
-    ORDER BY upper(pv.validity) DESC
-    LIMIT 1;
-    IF FOUND THEN
+    permit_number := r.number;
+    permit_kind := r.kind;
+    permit_type := coalesce(r.type_name, initcap(r.kind) || ' permit');
+    lot_code := r.code;
+    lot_name := r.lname;
+    valid_from := lower(r.validity);
+    valid_until := upper(r.validity);
+    IF NOT v_current THEN
         verdict := 'expired';
-        permit_number := r.number;
-        permit_kind := r.kind;
-        permit_type := coalesce(r.type_name, initcap(r.kind) || ' permit');
-        lot_code := r.code;
-        lot_name := r.lname;
-        valid_from := lower(r.validity);
-        valid_until := upper(r.validity);
         reason := format('%s: permit %s (%s) for %s %s.',
             CASE WHEN r.cancelled_at IS NOT NULL THEN 'Cancelled'
                  WHEN r.transferred THEN 'Transferred' ELSE 'Expired' END,
@@ -177,9 +156,27 @@ BEGIN
         RETURN NEXT;
         RETURN;
     END IF;
-    verdict := 'no_permit';
-    reason := format('No permit: %s (%s) has no permit%s.', v_plate, v_jurisdiction,
-                     CASE WHEN v_lot.id IS NULL THEN '' ELSE ' for ' || v_lot.name END);
+    -- As describe_until words it: a permit ending at local midnight lasts to the end of
+    -- the day before.
+    v_until := CASE
+        WHEN upper(r.validity) IS NULL THEN 'further notice'
+        WHEN (upper(r.validity) AT TIME ZONE r.zone)::time = '00:00'
+            THEN 'the end of ' || to_char((upper(r.validity) AT TIME ZONE r.zone)::date - 1,
+                                          'FMDD Mon YYYY')
+        ELSE to_char(upper(r.validity) AT TIME ZONE r.zone, 'FMDD Mon YYYY HH24:MI') END;
+    IF v_lot.id IS NOT NULL AND r.code <> v_lot.code THEN
+        verdict := 'wrong_lot';
+        reason := format('Wrong lot: permit %s (%s) is for %s, not %s.', r.number,
+                         permit_type, r.lname, v_lot.name);
+    ELSIF r.kind = 'term' THEN
+        verdict := 'valid';
+        reason := format('Valid: permit %s (%s) for %s until %s.', r.number, permit_type,
+                         r.lname, v_until);
+    ELSE
+        verdict := 'temporary';
+        reason := format('Valid temporary permit: %s (%s) for %s until %s.', r.number,
+                         permit_type, r.lname, v_until);
+    END IF;
     RETURN NEXT;
 END
 $$;
