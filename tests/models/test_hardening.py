@@ -1230,7 +1230,7 @@ def test_5_a_shift_that_is_not_yours_and_one_that_does_not_exist_answer_alike(
         "SELECT * FROM request_key",
         "INSERT INTO request_key (key, operation, fingerprint, login, made_at) "
         "VALUES (gen_random_uuid(), 'charge_fee', '\\x00', 'alice', now())",
-        "SELECT * FROM sell_permit_core(gen_random_uuid(), 1, 1, 1, ARRAY[1], current_date, '{}')",
+        "SELECT * FROM claim_request(gen_random_uuid(), 'charge_fee', '[]')",
     ],
 )
 def test_the_new_tables_are_written_only_through_their_functions(

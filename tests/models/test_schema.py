@@ -273,14 +273,8 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "post_line": set(),
     "payment_for_key": set(),
     "offer_spaces": set(),
-    # Hardening. The bodies of the permit desk's functions, behind front doors that bound
-    # their inputs and bind each request key to one request.
-    "sell_permit_core": set(),
-    "renew_permit_core": set(),
-    "cancel_permit_core": set(),
-    "pay_refund_core": set(),
-    "issue_temporary_permit_core": set(),
-    "charge_fee_core": set(),
+    # Hardening: what the permit desk's functions share to bound their inputs and bind
+    # each request key to one request.
     "claim_request": set(),
     "remember_request": set(),
     "canonical_tender": set(),

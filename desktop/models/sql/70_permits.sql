@@ -164,14 +164,60 @@ BEGIN
 END
 $$;
 
--- The work behind sell_permit, which bounds its inputs (and, for money, claims the
--- request key) first; granted to no desk.
-CREATE OR REPLACE FUNCTION parkdesk.sell_permit_core(
+-- Moves a permit from one of the parker's vehicles to another, from now on.
+CREATE OR REPLACE FUNCTION parkdesk.transfer_permit(p_permit bigint, p_from bigint, p_to bigint)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    o parkdesk.permit;
+    v_row parkdesk.permit_vehicle;
+    v_from timestamptz;
+BEGIN
+    SELECT * INTO o FROM parkdesk.permit WHERE id = p_permit FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'This permit no longer exists.' USING ERRCODE = 'no_data_found';
+    END IF;
+    IF o.cancelled_at IS NOT NULL OR upper(o.validity) <= now() THEN
+        PERFORM parkdesk.refuse('permit', format('Permit %s is no longer valid.', o.number));
+    END IF;
+    IF o.kind <> 'term' THEN
+        PERFORM parkdesk.refuse('permit', 'Temporary permits belong to one plate.');
+    END IF;
+    SELECT * INTO v_row FROM parkdesk.permit_vehicle pv
+    WHERE pv.permit_id = p_permit AND pv.vehicle_id = p_from AND upper(pv.validity) > now()
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM parkdesk.refuse('from_vehicle', 'That vehicle is not on the permit.');
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM parkdesk.vehicle v WHERE v.id = p_to AND v.active
+                   AND v.parker_id = o.parker_id) THEN
+        PERFORM parkdesk.refuse('to_vehicle', 'Choose an active vehicle of the same parker.');
+    END IF;
+    IF EXISTS (SELECT 1 FROM parkdesk.permit_vehicle pv WHERE pv.permit_id = p_permit
+               AND pv.vehicle_id = p_to AND upper(pv.validity) > now()) THEN
+        PERFORM parkdesk.refuse('to_vehicle', 'That vehicle is already on the permit.');
+    END IF;
+    v_from := greatest(now(), lower(o.validity));
+    UPDATE parkdesk.permit_vehicle
+    SET validity = CASE WHEN lower(validity) >= v_from THEN 'empty'::tstzrange
+                        ELSE tstzrange(lower(validity), v_from) END
+    WHERE id = v_row.id;
+    INSERT INTO parkdesk.permit_vehicle (permit_id, vehicle_id, lot_id, validity)
+    VALUES (p_permit, p_to, o.lot_id, tstzrange(v_from, upper(o.validity)));
+END
+$$;
+
+-- Sells a term permit for a lot and the parker's vehicles from a start date, and takes its
+-- payment. The request key is bound to this one request first (claim_request); then
+-- eligibility, capacity, overlapping permits and any waitlist offer are checked.
+CREATE OR REPLACE FUNCTION parkdesk.sell_permit(
     p_key uuid, p_parker bigint, p_type bigint, p_lot bigint, p_vehicles bigint[],
     p_start date, p_tender jsonb, p_offer bigint DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_existing bigint := parkdesk.payment_for_key(p_key);
+    v_request jsonb;
+    c record;
+    v_result bigint;
     t parkdesk.permit_type;
     p parkdesk.parker;
     w parkdesk.waitlist_entry;
@@ -185,9 +231,19 @@ DECLARE
     v_lot parkdesk.lot;
     v_pay parkdesk.payment;
 BEGIN
-    IF v_existing IS NOT NULL THEN
-        RETURN v_existing;
+    IF cardinality(p_vehicles) > 10 THEN
+        PERFORM parkdesk.refuse('vehicles', 'A permit covers at most 10 vehicles.');
     END IF;
+    PERFORM parkdesk.bound_json('tender', p_tender, 1000);
+    v_request := jsonb_build_array(p_parker, p_type, p_lot, p_vehicles, p_start,
+                                   parkdesk.canonical_tender(p_tender), p_offer);
+    c := parkdesk.claim_request(p_key, 'sell_permit', v_request);
+    IF c.done THEN
+        RETURN c.result;
+    END IF;
+    -- The vehicles stay the parker's while the sale goes on: an owner change waiting to
+    -- commit is seen, and refused, rather than racing the sale.
+    PERFORM 1 FROM parkdesk.vehicle v WHERE v.id = ANY (p_vehicles) ORDER BY v.id FOR SHARE;
     SELECT * INTO t FROM parkdesk.permit_type WHERE id = p_type;
     IF NOT FOUND THEN
         PERFORM parkdesk.refuse('permit_type', 'Choose a permit type.');
@@ -274,17 +330,21 @@ BEGIN
     v_pay := parkdesk.take_payment(p_key, 'in', p_parker, v_permit.id, v_price, p_tender,
         format('%s %s, %s, %s to %s', t.name, v_permit.number, v_lot.name,
                to_char(d.valid_from, 'FMDD Mon YYYY'), to_char(d.valid_until - 1, 'FMDD Mon YYYY')));
-    RETURN v_pay.id;
+    v_result := v_pay.id;
+    PERFORM parkdesk.remember_request(p_key, 'sell_permit', v_request, v_result);
+    RETURN v_result;
 END
 $$;
 
--- The work behind renew_permit, which bounds its inputs (and, for money, claims the
--- request key) first; granted to no desk.
-CREATE OR REPLACE FUNCTION parkdesk.renew_permit_core(p_key uuid, p_permit bigint, p_tender jsonb)
+-- Renews a term permit for its type's next period, for the vehicles on it now, and
+-- takes the payment.
+CREATE OR REPLACE FUNCTION parkdesk.renew_permit(p_key uuid, p_permit bigint, p_tender jsonb)
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_existing bigint := parkdesk.payment_for_key(p_key);
+    v_request jsonb;
+    c record;
+    v_result bigint;
     o parkdesk.permit;
     t parkdesk.permit_type;
     p parkdesk.parker;
@@ -300,8 +360,11 @@ DECLARE
     v_permit parkdesk.permit;
     v_pay parkdesk.payment;
 BEGIN
-    IF v_existing IS NOT NULL THEN
-        RETURN v_existing;
+    PERFORM parkdesk.bound_json('tender', p_tender, 1000);
+    v_request := jsonb_build_array(p_permit, parkdesk.canonical_tender(p_tender));
+    c := parkdesk.claim_request(p_key, 'renew_permit', v_request);
+    IF c.done THEN
+        RETURN c.result;
     END IF;
     SELECT * INTO o FROM parkdesk.permit WHERE id = p_permit;
     IF NOT FOUND THEN
@@ -368,65 +431,129 @@ BEGIN
     v_pay := parkdesk.take_payment(p_key, 'in', p.id, v_permit.id, v_price, p_tender,
         format('Renewal: %s %s, %s, %s to %s', t.name, v_permit.number, v_lot.name,
                to_char(d.valid_from, 'FMDD Mon YYYY'), to_char(d.valid_until - 1, 'FMDD Mon YYYY')));
-    RETURN v_pay.id;
+    v_result := v_pay.id;
+    PERFORM parkdesk.remember_request(p_key, 'renew_permit', v_request, v_result);
+    RETURN v_result;
 END
 $$;
 
--- Moves a permit from one of the parker's vehicles to another, from now on.
-CREATE OR REPLACE FUNCTION parkdesk.transfer_permit(p_permit bigint, p_from bigint, p_to bigint)
-RETURNS void
+-- Cancels a permit from now on and refunds the unused part: back the way it was paid,
+-- or pending a manager's approval above the threshold or in another tender.
+CREATE OR REPLACE FUNCTION parkdesk.cancel_permit(
+    p_key uuid, p_permit bigint, p_reason text, p_tender jsonb) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    v_request jsonb;
+    c record;
+    v_result bigint;
     o parkdesk.permit;
-    v_row parkdesk.permit_vehicle;
-    v_from timestamptz;
+    v_today date := parkdesk.local_day(now());
+    v_first date;
+    v_last date;
+    v_amount numeric;
+    v_threshold numeric;
+    v_original bigint;
+    v_refund parkdesk.refund;
+    v_pay parkdesk.payment;
+    v_cut timestamptz;
+    v_manager boolean := pg_has_role(session_user, 'parkdesk_manager', 'USAGE');
+    v_other_tender text;
+    v_reason text;
 BEGIN
+    PERFORM parkdesk.bound_text('reason', p_reason, 500);
+    PERFORM parkdesk.bound_json('tender', p_tender, 1000);
+    v_request := jsonb_build_array(p_permit, btrim(p_reason), parkdesk.canonical_tender(p_tender));
+    c := parkdesk.claim_request(p_key, 'cancel_permit', v_request);
+    IF c.done THEN
+        RETURN c.result;
+    END IF;
     SELECT * INTO o FROM parkdesk.permit WHERE id = p_permit FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'This permit no longer exists.' USING ERRCODE = 'no_data_found';
     END IF;
-    IF o.cancelled_at IS NOT NULL OR upper(o.validity) <= now() THEN
-        PERFORM parkdesk.refuse('permit', format('Permit %s is no longer valid.', o.number));
+    PERFORM parkdesk.lock_lot(o.lot_id);
+    IF o.cancelled_at IS NOT NULL THEN
+        PERFORM parkdesk.refuse('permit', format('Permit %s was already cancelled on %s.', o.number,
+            to_char(parkdesk.local_day(o.cancelled_at), 'FMDD Mon YYYY')));
     END IF;
-    IF o.kind <> 'term' THEN
-        PERFORM parkdesk.refuse('permit', 'Temporary permits belong to one plate.');
+    IF upper(o.validity) <= now() THEN
+        PERFORM parkdesk.refuse('permit', format('Permit %s has already ended.', o.number));
     END IF;
-    SELECT * INTO v_row FROM parkdesk.permit_vehicle pv
-    WHERE pv.permit_id = p_permit AND pv.vehicle_id = p_from AND upper(pv.validity) > now()
-    FOR UPDATE;
-    IF NOT FOUND THEN
-        PERFORM parkdesk.refuse('from_vehicle', 'That vehicle is not on the permit.');
+    IF length(btrim(coalesce(p_reason, ''))) < 3 THEN
+        PERFORM parkdesk.refuse('reason', 'Say why the permit is cancelled.');
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM parkdesk.vehicle v WHERE v.id = p_to AND v.active
-                   AND v.parker_id = o.parker_id) THEN
-        PERFORM parkdesk.refuse('to_vehicle', 'Choose an active vehicle of the same parker.');
+    v_first := parkdesk.local_day(lower(o.issued_validity));
+    v_last := parkdesk.local_day(upper(o.issued_validity));
+    IF v_today < v_first THEN
+        v_amount := o.price;
+    ELSE
+        v_amount := round(o.price * greatest(v_last - (v_today + 1), 0)
+                          / greatest(v_last - v_first, 1), 2);
     END IF;
-    IF EXISTS (SELECT 1 FROM parkdesk.permit_vehicle pv WHERE pv.permit_id = p_permit
-               AND pv.vehicle_id = p_to AND upper(pv.validity) > now()) THEN
-        PERFORM parkdesk.refuse('to_vehicle', 'That vehicle is already on the permit.');
-    END IF;
-    v_from := greatest(now(), lower(o.validity));
+    v_cut := greatest(now(), lower(o.validity));
+    UPDATE parkdesk.permit
+    SET validity = CASE WHEN lower(validity) >= v_cut THEN 'empty'::tstzrange
+                        ELSE tstzrange(lower(validity), v_cut) END,
+        cancelled_at = now(), cancel_reason = btrim(p_reason)
+    WHERE id = o.id;
     UPDATE parkdesk.permit_vehicle
-    SET validity = CASE WHEN lower(validity) >= v_from THEN 'empty'::tstzrange
-                        ELSE tstzrange(lower(validity), v_from) END
-    WHERE id = v_row.id;
-    INSERT INTO parkdesk.permit_vehicle (permit_id, vehicle_id, lot_id, validity)
-    VALUES (p_permit, p_to, o.lot_id, tstzrange(v_from, upper(o.validity)));
+    SET validity = CASE WHEN lower(validity) >= v_cut THEN 'empty'::tstzrange
+                        ELSE tstzrange(lower(validity), least(upper(validity), v_cut)) END
+    WHERE permit_id = o.id AND upper(validity) > v_cut;
+    PERFORM parkdesk.offer_spaces(o.lot_id);
+    IF v_amount > 0 THEN
+        SELECT s.refund_approval_threshold INTO v_threshold FROM parkdesk.office_setting s
+        WHERE s.id = 1;
+        SELECT pay.id INTO v_original FROM parkdesk.payment pay
+        WHERE pay.permit_id = o.id AND pay.direction = 'in' ORDER BY pay.id DESC LIMIT 1;
+        -- A refund goes back the way it was paid; another tender needs a manager, whatever
+        -- the amount (a card sale refunded in cash is money out of the drawer).
+        -- (Above the threshold the desk sends no tender yet: "none" is chosen at payout.)
+        IF coalesce(p_tender ->> 'kind', 'none') <> 'none' THEN
+            v_other_tender := parkdesk.tender_refusal(v_original, p_tender);
+        END IF;
+        v_reason := CASE WHEN v_other_tender IS NOT NULL THEN 'tender'
+                         WHEN v_amount > v_threshold THEN 'amount' END;
+        INSERT INTO parkdesk.refund (permit_id, parker_id, original_payment_id, amount, status, reason,
+                                     approval_reason, requested_tender, decided_by, decided_at)
+        VALUES (o.id, o.parker_id, v_original, v_amount,
+                CASE WHEN v_reason IS NOT NULL AND NOT v_manager THEN 'pending' ELSE 'approved' END,
+                btrim(p_reason), v_reason,
+                CASE WHEN v_reason = 'tender' THEN parkdesk.tender_signature(p_tender) END,
+                CASE WHEN v_reason IS NOT NULL AND v_manager THEN session_user END,
+                CASE WHEN v_reason IS NOT NULL AND v_manager THEN now() END)
+        RETURNING * INTO v_refund;
+        IF v_refund.status <> 'pending' THEN
+            PERFORM parkdesk.post_line('refund', -v_amount, o.parker_id, o.id,
+                format('Refund for cancelled %s', o.number), p_refund => v_refund.id);
+            v_pay := parkdesk.take_payment(p_key, 'out', o.parker_id, o.id, v_amount, p_tender,
+                format('Refund for cancelled permit %s', o.number), v_refund.id);
+            UPDATE parkdesk.refund SET status = 'paid', paid_payment_id = v_pay.id WHERE id = v_refund.id;
+        END IF;
+        v_result := v_refund.id;
+    END IF;
+    PERFORM parkdesk.remember_request(p_key, 'cancel_permit', v_request, v_result);
+    RETURN v_result;
 END
 $$;
 
--- The work behind issue_temporary_permit, which bounds its inputs (and, for money, claims the
--- request key) first; granted to no desk.
--- Temporary, visitor and event permits: a plate, a lot, a start and an end.
-CREATE OR REPLACE FUNCTION parkdesk.issue_temporary_permit_core(
+-- Temporary, visitor and event permits: a plate, a lot, a start and an end. Free ones
+-- are limited per plate over a rolling window (office settings); beyond it only a
+-- manager issues one.
+CREATE OR REPLACE FUNCTION parkdesk.issue_temporary_permit(
     p_key uuid, p_kind text, p_jurisdiction text, p_plate text, p_lot bigint,
     p_from timestamptz, p_until timestamptz, p_price numeric, p_free_reason text,
     p_tender jsonb, p_parker bigint DEFAULT NULL, p_note text DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_existing bigint := parkdesk.payment_for_key(p_key);
-    v_plate text := upper(regexp_replace(coalesce(p_plate, ''), '[[:space:].-]', '', 'g'));
-    v_jurisdiction text := upper(btrim(coalesce(p_jurisdiction, '')));
+    v_request jsonb;
+    c record;
+    s parkdesk.office_setting;
+    v_plate text;
+    v_jurisdiction text;
+    v_used numeric;
+    v_asked numeric;
+    v_result bigint;
     v_vehicle bigint;
     v_lot parkdesk.lot;
     v_period tstzrange;
@@ -436,8 +563,57 @@ DECLARE
     v_label text := CASE p_kind WHEN 'visitor' THEN 'Visitor permit'
                                 WHEN 'event' THEN 'Event permit' ELSE 'Temporary permit' END;
 BEGIN
-    IF v_existing IS NOT NULL THEN
-        RETURN v_existing;
+    PERFORM parkdesk.bound_text('kind', p_kind, 20);
+    PERFORM parkdesk.bound_text('jurisdiction', p_jurisdiction, 10);
+    PERFORM parkdesk.bound_text('plate', p_plate, 20);
+    PERFORM parkdesk.bound_text('free_reason', p_free_reason, 300);
+    PERFORM parkdesk.bound_text('note', p_note, 500);
+    PERFORM parkdesk.bound_json('tender', p_tender, 1000);
+    PERFORM parkdesk.check_amount('price', p_price, 0, 10000, 'The price');
+    v_request := jsonb_build_array(p_kind, p_jurisdiction, p_plate, p_lot, p_from, p_until,
+                                   round(p_price, 2), btrim(p_free_reason),
+                                   parkdesk.canonical_tender(p_tender), p_parker, btrim(p_note));
+    c := parkdesk.claim_request(p_key, 'issue_temporary_permit', v_request);
+    IF c.done THEN
+        RETURN c.result;
+    END IF;
+    v_plate := upper(regexp_replace(coalesce(p_plate, ''), '[[:space:].-]', '', 'g'));
+    v_jurisdiction := upper(btrim(coalesce(p_jurisdiction, '')));
+    IF p_price = 0 AND p_from IS NOT NULL AND p_until > p_from
+       AND NOT pg_has_role(session_user, 'parkdesk_manager', 'USAGE') THEN
+        SELECT * INTO s FROM parkdesk.office_setting WHERE id = 1;
+        -- One plate at a time, so two clerks cannot both give the last free days away: the
+        -- vehicle's row (an advisory lock would be one any login could hold).
+        PERFORM 1 FROM parkdesk.vehicle v WHERE v.plate_normalized = v_plate
+        ORDER BY v.id FOR NO KEY UPDATE;
+        -- Free days of the last window and any booked ahead: a chain of free permits adds
+        -- up however it is cut.
+        SELECT coalesce(sum(extract(epoch FROM upper(pv.validity) - greatest(lower(pv.validity),
+                   least(p_from, now()) - make_interval(days => s.free_days_window))) / 86400), 0)
+        INTO v_used
+        FROM parkdesk.permit_vehicle pv
+        JOIN parkdesk.permit p ON p.id = pv.permit_id
+        JOIN parkdesk.vehicle v ON v.id = pv.vehicle_id
+        -- The plate's whole history: a vehicle that carried it before a plate correction
+        -- still counts (a correction is no way to start the count again).
+        -- In any jurisdiction: a made-up region code is no new allowance.
+        WHERE (v.plate_normalized = v_plate
+               OR EXISTS (SELECT 1 FROM parkdesk.plate_correction pc WHERE pc.vehicle_id = v.id
+                          AND (upper(regexp_replace(pc.old_plate_raw, '[[:space:].-]', '',
+                                                    'g')) = v_plate
+                               OR upper(regexp_replace(pc.new_plate_raw, '[[:space:].-]', '',
+                                                       'g')) = v_plate)))
+          AND p.kind <> 'term' AND p.price = 0 AND NOT isempty(pv.validity)
+          AND upper(pv.validity) > least(p_from, now()) - make_interval(days => s.free_days_window);
+        v_asked := extract(epoch FROM p_until - p_from) / 86400;
+        IF v_used + v_asked > s.free_days_per_plate THEN
+            PERFORM parkdesk.refuse('free_reason', format(
+                '%s (%s) already has %s free day%s in the last %s days or booked ahead; the '
+                'office allows %s. A manager can issue more.', v_plate, v_jurisdiction,
+                trim(to_char(ceil(v_used), 'FM999990')),
+                CASE WHEN ceil(v_used) = 1 THEN '' ELSE 's' END, s.free_days_window,
+                s.free_days_per_plate));
+        END IF;
     END IF;
     IF p_kind IS NULL OR p_kind NOT IN ('temporary', 'visitor', 'event') THEN
         PERFORM parkdesk.refuse('kind', 'Choose temporary, visitor or event.');
@@ -506,247 +682,9 @@ BEGIN
                parkdesk.describe_until(p_until),
                CASE WHEN p_price = 0 THEN ' (issued free: ' || btrim(p_free_reason) || ')'
                     ELSE '' END));
-    RETURN v_pay.id;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION parkdesk.sell_permit(
-    p_key uuid, p_parker bigint, p_type bigint, p_lot bigint, p_vehicles bigint[],
-    p_start date, p_tender jsonb, p_offer bigint DEFAULT NULL) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_request jsonb;
-    c record;
-    v_result bigint;
-BEGIN
-    IF cardinality(p_vehicles) > 10 THEN
-        PERFORM parkdesk.refuse('vehicles', 'A permit covers at most 10 vehicles.');
-    END IF;
-    PERFORM parkdesk.bound_json('tender', p_tender, 1000);
-    v_request := jsonb_build_array(p_parker, p_type, p_lot, p_vehicles, p_start,
-                                   parkdesk.canonical_tender(p_tender), p_offer);
-    c := parkdesk.claim_request(p_key, 'sell_permit', v_request);
-    IF c.done THEN
-        RETURN c.result;
-    END IF;
-    -- The vehicles stay the parker's while the sale goes on: an owner change waiting to
-    -- commit is seen, and refused, rather than racing the sale.
-    PERFORM 1 FROM parkdesk.vehicle v WHERE v.id = ANY (p_vehicles) ORDER BY v.id FOR SHARE;
-    v_result := parkdesk.sell_permit_core(p_key, p_parker, p_type, p_lot, p_vehicles, p_start,
-                                          p_tender, p_offer);
-    PERFORM parkdesk.remember_request(p_key, 'sell_permit', v_request, v_result);
-    RETURN v_result;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION parkdesk.renew_permit(p_key uuid, p_permit bigint, p_tender jsonb)
-RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_request jsonb;
-    c record;
-    v_result bigint;
-BEGIN
-    PERFORM parkdesk.bound_json('tender', p_tender, 1000);
-    v_request := jsonb_build_array(p_permit, parkdesk.canonical_tender(p_tender));
-    c := parkdesk.claim_request(p_key, 'renew_permit', v_request);
-    IF c.done THEN
-        RETURN c.result;
-    END IF;
-    v_result := parkdesk.renew_permit_core(p_key, p_permit, p_tender);
-    PERFORM parkdesk.remember_request(p_key, 'renew_permit', v_request, v_result);
-    RETURN v_result;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION parkdesk.cancel_permit(
-    p_key uuid, p_permit bigint, p_reason text, p_tender jsonb) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_request jsonb;
-    c record;
-    v_result bigint;
-BEGIN
-    PERFORM parkdesk.bound_text('reason', p_reason, 500);
-    PERFORM parkdesk.bound_json('tender', p_tender, 1000);
-    v_request := jsonb_build_array(p_permit, btrim(p_reason), parkdesk.canonical_tender(p_tender));
-    c := parkdesk.claim_request(p_key, 'cancel_permit', v_request);
-    IF c.done THEN
-        RETURN c.result;
-    END IF;
-    v_result := parkdesk.cancel_permit_core(p_key, p_permit, p_reason, p_tender);
-    PERFORM parkdesk.remember_request(p_key, 'cancel_permit', v_request, v_result);
-    RETURN v_result;
-END
-$$;
-
--- Free temporary permits are limited per plate over a rolling window (office settings);
--- beyond it only a manager issues one.
-CREATE OR REPLACE FUNCTION parkdesk.issue_temporary_permit(
-    p_key uuid, p_kind text, p_jurisdiction text, p_plate text, p_lot bigint,
-    p_from timestamptz, p_until timestamptz, p_price numeric, p_free_reason text,
-    p_tender jsonb, p_parker bigint DEFAULT NULL, p_note text DEFAULT NULL) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_request jsonb;
-    c record;
-    s parkdesk.office_setting;
-    v_plate text;
-    v_jurisdiction text;
-    v_used numeric;
-    v_asked numeric;
-    v_result bigint;
-BEGIN
-    PERFORM parkdesk.bound_text('kind', p_kind, 20);
-    PERFORM parkdesk.bound_text('jurisdiction', p_jurisdiction, 10);
-    PERFORM parkdesk.bound_text('plate', p_plate, 20);
-    PERFORM parkdesk.bound_text('free_reason', p_free_reason, 300);
-    PERFORM parkdesk.bound_text('note', p_note, 500);
-    PERFORM parkdesk.bound_json('tender', p_tender, 1000);
-    PERFORM parkdesk.check_amount('price', p_price, 0, 10000, 'The price');
-    v_request := jsonb_build_array(p_kind, p_jurisdiction, p_plate, p_lot, p_from, p_until,
-                                   round(p_price, 2), btrim(p_free_reason),
-                                   parkdesk.canonical_tender(p_tender), p_parker, btrim(p_note));
-    c := parkdesk.claim_request(p_key, 'issue_temporary_permit', v_request);
-    IF c.done THEN
-        RETURN c.result;
-    END IF;
-    IF p_price = 0 AND p_from IS NOT NULL AND p_until > p_from
-       AND NOT pg_has_role(session_user, 'parkdesk_manager', 'USAGE') THEN
-        SELECT * INTO s FROM parkdesk.office_setting WHERE id = 1;
-        v_plate := upper(regexp_replace(coalesce(p_plate, ''), '[[:space:].-]', '', 'g'));
-        v_jurisdiction := upper(btrim(coalesce(p_jurisdiction, '')));
-        -- One plate at a time, so two clerks cannot both give the last free days away: the
-        -- vehicle's row (an advisory lock would be one any login could hold).
-        PERFORM 1 FROM parkdesk.vehicle v WHERE v.plate_normalized = v_plate
-        ORDER BY v.id FOR NO KEY UPDATE;
-        -- Free days of the last window and any booked ahead: a chain of free permits adds
-        -- up however it is cut.
-        SELECT coalesce(sum(extract(epoch FROM upper(pv.validity) - greatest(lower(pv.validity),
-                   least(p_from, now()) - make_interval(days => s.free_days_window))) / 86400), 0)
-        INTO v_used
-        FROM parkdesk.permit_vehicle pv
-        JOIN parkdesk.permit p ON p.id = pv.permit_id
-        JOIN parkdesk.vehicle v ON v.id = pv.vehicle_id
-        -- The plate's whole history: a vehicle that carried it before a plate correction
-        -- still counts (a correction is no way to start the count again).
-        -- In any jurisdiction: a made-up region code is no new allowance.
-        WHERE (v.plate_normalized = v_plate
-               OR EXISTS (SELECT 1 FROM parkdesk.plate_correction pc WHERE pc.vehicle_id = v.id
-                          AND (upper(regexp_replace(pc.old_plate_raw, '[[:space:].-]', '',
-                                                    'g')) = v_plate
-                               OR upper(regexp_replace(pc.new_plate_raw, '[[:space:].-]', '',
-                                                       'g')) = v_plate)))
-          AND p.kind <> 'term' AND p.price = 0 AND NOT isempty(pv.validity)
-          AND upper(pv.validity) > least(p_from, now()) - make_interval(days => s.free_days_window);
-        v_asked := extract(epoch FROM p_until - p_from) / 86400;
-        IF v_used + v_asked > s.free_days_per_plate THEN
-            PERFORM parkdesk.refuse('free_reason', format(
-                '%s (%s) already has %s free day%s in the last %s days or booked ahead; the '
-                'office allows %s. A manager can issue more.', v_plate, v_jurisdiction,
-                trim(to_char(ceil(v_used), 'FM999990')),
-                CASE WHEN ceil(v_used) = 1 THEN '' ELSE 's' END, s.free_days_window,
-                s.free_days_per_plate));
-        END IF;
-    END IF;
-    v_result := parkdesk.issue_temporary_permit_core(p_key, p_kind, p_jurisdiction, p_plate,
-        p_lot, p_from, p_until, p_price, p_free_reason, p_tender, p_parker, p_note);
+    v_result := v_pay.id;
     PERFORM parkdesk.remember_request(p_key, 'issue_temporary_permit', v_request, v_result);
     RETURN v_result;
-END
-$$;
-
--- The work behind cancel_permit, which bounds its inputs (and, for money, claims the
--- request key) first; granted to no desk.
-CREATE OR REPLACE FUNCTION parkdesk.cancel_permit_core(
-    p_key uuid, p_permit bigint, p_reason text, p_tender jsonb) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    o parkdesk.permit;
-    v_paid bigint := parkdesk.payment_for_key(p_key);
-    v_today date := parkdesk.local_day(now());
-    v_first date;
-    v_last date;
-    v_amount numeric;
-    v_threshold numeric;
-    v_original bigint;
-    v_refund parkdesk.refund;
-    v_pay parkdesk.payment;
-    v_cut timestamptz;
-    v_manager boolean := pg_has_role(session_user, 'parkdesk_manager', 'USAGE');
-    v_other_tender text;
-    v_reason text;
-BEGIN
-    IF v_paid IS NOT NULL THEN
-        RETURN (SELECT r.id FROM parkdesk.refund r WHERE r.paid_payment_id = v_paid);
-    END IF;
-    SELECT * INTO o FROM parkdesk.permit WHERE id = p_permit FOR NO KEY UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'This permit no longer exists.' USING ERRCODE = 'no_data_found';
-    END IF;
-    PERFORM parkdesk.lock_lot(o.lot_id);
-    IF o.cancelled_at IS NOT NULL THEN
-        PERFORM parkdesk.refuse('permit', format('Permit %s was already cancelled on %s.', o.number,
-            to_char(parkdesk.local_day(o.cancelled_at), 'FMDD Mon YYYY')));
-    END IF;
-    IF upper(o.validity) <= now() THEN
-        PERFORM parkdesk.refuse('permit', format('Permit %s has already ended.', o.number));
-    END IF;
-    IF length(btrim(coalesce(p_reason, ''))) < 3 THEN
-        PERFORM parkdesk.refuse('reason', 'Say why the permit is cancelled.');
-    END IF;
-    v_first := parkdesk.local_day(lower(o.issued_validity));
-    v_last := parkdesk.local_day(upper(o.issued_validity));
-    IF v_today < v_first THEN
-        v_amount := o.price;
-    ELSE
-        v_amount := round(o.price * greatest(v_last - (v_today + 1), 0)
-                          / greatest(v_last - v_first, 1), 2);
-    END IF;
-    v_cut := greatest(now(), lower(o.validity));
-    UPDATE parkdesk.permit
-    SET validity = CASE WHEN lower(validity) >= v_cut THEN 'empty'::tstzrange
-                        ELSE tstzrange(lower(validity), v_cut) END,
-        cancelled_at = now(), cancel_reason = btrim(p_reason)
-    WHERE id = o.id;
-    UPDATE parkdesk.permit_vehicle
-    SET validity = CASE WHEN lower(validity) >= v_cut THEN 'empty'::tstzrange
-                        ELSE tstzrange(lower(validity), least(upper(validity), v_cut)) END
-    WHERE permit_id = o.id AND upper(validity) > v_cut;
-    PERFORM parkdesk.offer_spaces(o.lot_id);
-    IF v_amount <= 0 THEN
-        RETURN NULL;
-    END IF;
-    SELECT s.refund_approval_threshold INTO v_threshold FROM parkdesk.office_setting s
-    WHERE s.id = 1;
-    SELECT pay.id INTO v_original FROM parkdesk.payment pay
-    WHERE pay.permit_id = o.id AND pay.direction = 'in' ORDER BY pay.id DESC LIMIT 1;
-    -- A refund goes back the way it was paid; another tender needs a manager, whatever
-    -- the amount (a card sale refunded in cash is money out of the drawer).
-    -- (Above the threshold the desk sends no tender yet: "none" is chosen at payout.)
-    IF coalesce(p_tender ->> 'kind', 'none') <> 'none' THEN
-        v_other_tender := parkdesk.tender_refusal(v_original, p_tender);
-    END IF;
-    v_reason := CASE WHEN v_other_tender IS NOT NULL THEN 'tender'
-                     WHEN v_amount > v_threshold THEN 'amount' END;
-    INSERT INTO parkdesk.refund (permit_id, parker_id, original_payment_id, amount, status, reason,
-                                 approval_reason, requested_tender, decided_by, decided_at)
-    VALUES (o.id, o.parker_id, v_original, v_amount,
-            CASE WHEN v_reason IS NOT NULL AND NOT v_manager THEN 'pending' ELSE 'approved' END,
-            btrim(p_reason), v_reason,
-            CASE WHEN v_reason = 'tender' THEN parkdesk.tender_signature(p_tender) END,
-            CASE WHEN v_reason IS NOT NULL AND v_manager THEN session_user END,
-            CASE WHEN v_reason IS NOT NULL AND v_manager THEN now() END)
-    RETURNING * INTO v_refund;
-    IF v_refund.status = 'pending' THEN
-        RETURN v_refund.id;
-    END IF;
-    PERFORM parkdesk.post_line('refund', -v_amount, o.parker_id, o.id,
-        format('Refund for cancelled %s', o.number), p_refund => v_refund.id);
-    v_pay := parkdesk.take_payment(p_key, 'out', o.parker_id, o.id, v_amount, p_tender,
-        format('Refund for cancelled permit %s', o.number), v_refund.id);
-    UPDATE parkdesk.refund SET status = 'paid', paid_payment_id = v_pay.id WHERE id = v_refund.id;
-    RETURN v_refund.id;
 END
 $$;
 

@@ -178,63 +178,6 @@ BEGIN
 END
 $$;
 
--- The work behind pay_refund, which bounds its inputs (and, for money, claims the
--- request key) first; granted to no desk.
-CREATE OR REPLACE FUNCTION parkdesk.pay_refund_core(p_key uuid, p_refund bigint, p_tender jsonb) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_existing bigint := parkdesk.payment_for_key(p_key);
-    r parkdesk.refund;
-    v_pay parkdesk.payment;
-    v_number text;
-BEGIN
-    IF v_existing IS NOT NULL THEN
-        RETURN v_existing;
-    END IF;
-    SELECT * INTO r FROM parkdesk.refund WHERE id = p_refund FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'This refund no longer exists.' USING ERRCODE = 'no_data_found';
-    END IF;
-    IF r.status = 'pending' THEN
-        PERFORM parkdesk.refuse('refund', 'A manager has not approved this refund yet.');
-    ELSIF r.status <> 'approved' THEN
-        PERFORM parkdesk.refuse('refund', format('This refund is %s.', r.status));
-    END IF;
-    SELECT number INTO v_number FROM parkdesk.permit WHERE id = r.permit_id;
-    v_pay := parkdesk.take_payment(p_key, 'out', r.parker_id, r.permit_id, r.amount, p_tender,
-        format('Refund for cancelled permit %s', v_number), r.id);
-    UPDATE parkdesk.refund SET status = 'paid', paid_payment_id = v_pay.id WHERE id = r.id;
-    RETURN v_pay.id;
-END
-$$;
-
--- The work behind charge_fee, which bounds its inputs (and, for money, claims the
--- request key) first; granted to no desk.
-CREATE OR REPLACE FUNCTION parkdesk.charge_fee_core(
-    p_key uuid, p_parker bigint, p_amount numeric, p_memo text, p_tender jsonb) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_existing bigint := parkdesk.payment_for_key(p_key);
-    v_pay parkdesk.payment;
-BEGIN
-    IF v_existing IS NOT NULL THEN
-        RETURN v_existing;
-    END IF;
-    IF p_amount IS NULL OR p_amount <= 0 OR p_amount > 10000 THEN
-        PERFORM parkdesk.refuse('amount', 'A fee is an amount above 0 and at most 10000.');
-    END IF;
-    IF length(btrim(coalesce(p_memo, ''))) NOT BETWEEN 3 AND 200 THEN
-        PERFORM parkdesk.refuse('memo', 'Say what the fee is for.');
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM parkdesk.parker WHERE id = p_parker) THEN
-        RAISE EXCEPTION 'This parker no longer exists.' USING ERRCODE = 'no_data_found';
-    END IF;
-    PERFORM parkdesk.post_line('fee', p_amount, p_parker, NULL, btrim(p_memo));
-    v_pay := parkdesk.take_payment(p_key, 'in', p_parker, NULL, p_amount, p_tender, btrim(p_memo));
-    RETURN v_pay.id;
-END
-$$;
-
 -- A manager corrects a parker's account by a signed amount, saying why; no money moves.
 CREATE OR REPLACE FUNCTION parkdesk.post_adjustment(p_parker bigint, p_amount numeric, p_memo text)
 RETURNS bigint
@@ -356,6 +299,8 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
             p_result, session_user, now())
 $$;
 
+-- Pays out an approved refund, the way the original payment came unless a manager
+-- approved another tender.
 CREATE OR REPLACE FUNCTION parkdesk.pay_refund(p_key uuid, p_refund bigint, p_tender jsonb) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -364,6 +309,8 @@ DECLARE
     r parkdesk.refund;
     v_other text;
     v_result bigint;
+    v_pay parkdesk.payment;
+    v_number text;
 BEGIN
     PERFORM parkdesk.bound_json('tender', p_tender, 1000);
     v_request := jsonb_build_array(p_refund, parkdesk.canonical_tender(p_tender));
@@ -387,12 +334,27 @@ BEGIN
                 replace(r.requested_tender, ':', ' '), v_other));
         END IF;
     END IF;
-    v_result := parkdesk.pay_refund_core(p_key, p_refund, p_tender);
+    SELECT * INTO r FROM parkdesk.refund WHERE id = p_refund FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'This refund no longer exists.' USING ERRCODE = 'no_data_found';
+    END IF;
+    IF r.status = 'pending' THEN
+        PERFORM parkdesk.refuse('refund', 'A manager has not approved this refund yet.');
+    ELSIF r.status <> 'approved' THEN
+        PERFORM parkdesk.refuse('refund', format('This refund is %s.', r.status));
+    END IF;
+    SELECT number INTO v_number FROM parkdesk.permit WHERE id = r.permit_id;
+    v_pay := parkdesk.take_payment(p_key, 'out', r.parker_id, r.permit_id, r.amount, p_tender,
+        format('Refund for cancelled permit %s', v_number), r.id);
+    UPDATE parkdesk.refund SET status = 'paid', paid_payment_id = v_pay.id WHERE id = r.id;
+    v_result := v_pay.id;
     PERFORM parkdesk.remember_request(p_key, 'pay_refund', v_request, v_result);
     RETURN v_result;
 END
 $$;
 
+-- Charges a parker a fee (a replacement hang tag, a late fee at the counter) and takes
+-- its payment.
 CREATE OR REPLACE FUNCTION parkdesk.charge_fee(
     p_key uuid, p_parker bigint, p_amount numeric, p_memo text, p_tender jsonb) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -400,6 +362,7 @@ DECLARE
     v_request jsonb;
     c record;
     v_result bigint;
+    v_pay parkdesk.payment;
 BEGIN
     PERFORM parkdesk.bound_text('memo', p_memo, 200);
     PERFORM parkdesk.bound_json('tender', p_tender, 1000);
@@ -410,7 +373,18 @@ BEGIN
     IF c.done THEN
         RETURN c.result;
     END IF;
-    v_result := parkdesk.charge_fee_core(p_key, p_parker, p_amount, p_memo, p_tender);
+    IF p_amount IS NULL OR p_amount <= 0 OR p_amount > 10000 THEN
+        PERFORM parkdesk.refuse('amount', 'A fee is an amount above 0 and at most 10000.');
+    END IF;
+    IF length(btrim(coalesce(p_memo, ''))) NOT BETWEEN 3 AND 200 THEN
+        PERFORM parkdesk.refuse('memo', 'Say what the fee is for.');
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM parkdesk.parker WHERE id = p_parker) THEN
+        RAISE EXCEPTION 'This parker no longer exists.' USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM parkdesk.post_line('fee', p_amount, p_parker, NULL, btrim(p_memo));
+    v_pay := parkdesk.take_payment(p_key, 'in', p_parker, NULL, p_amount, p_tender, btrim(p_memo));
+    v_result := v_pay.id;
     PERFORM parkdesk.remember_request(p_key, 'charge_fee', v_request, v_result);
     RETURN v_result;
 END

@@ -1,6 +1,5 @@
-"""Four requests become one function each: the separate bodies behind decide_refund,
-post_adjustment, sign_off_shift and close_shift go (their checks moved into the front
-doors, in ``desktop/models/sql/``). Money requests with a request key keep theirs.
+"""Each request is one function: the separate bodies behind the checking front doors go
+(their work moved into the front doors, in ``desktop/models/sql/``).
 """
 
 from alembic import op
@@ -13,6 +12,13 @@ RETIRED = (
     "post_adjustment_core(bigint, numeric, text)",
     "sign_off_shift_core(bigint, text)",
     "close_shift_core(bigint, jsonb)",
+    "sell_permit_core(uuid, bigint, bigint, bigint, bigint[], date, jsonb, bigint)",
+    "renew_permit_core(uuid, bigint, jsonb)",
+    "cancel_permit_core(uuid, bigint, text, jsonb)",
+    "issue_temporary_permit_core(uuid, text, text, text, bigint, timestamptz, timestamptz, "
+    "numeric, text, jsonb, bigint, text)",
+    "pay_refund_core(uuid, bigint, jsonb)",
+    "charge_fee_core(uuid, bigint, numeric, text, jsonb)",
 )
 
 
