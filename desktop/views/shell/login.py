@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONNECTION_GROUP = "connection"
-DEMO_GROUP = "demo"
+DEMO_LOGIN_KEY = "demo/login"
 
 #: The typed fields, in screen order: caption, object name, an example while empty.
 TEXT_FIELDS = {
@@ -90,19 +90,15 @@ class DemoAccess:
 
 def load_profile() -> ConnectionProfile:
     """The central server remembered from the last successful login (may be unconfigured)."""
-    settings = app_settings()
-    settings.beginGroup(CONNECTION_GROUP)
-    values = {key: settings.value(key, "") for key in settings.childKeys()}
-    settings.endGroup()
-    return ConnectionProfile.from_dict(values)
+    settings, keys = app_settings(), ConnectionProfile().to_dict()
+    return ConnectionProfile.from_dict({k: settings.value(f"{CONNECTION_GROUP}/{k}") for k in keys})
 
 
-def save_profile(profile: ConnectionProfile) -> None:
+def remember_settings(values: dict[str, str]) -> None:
+    """Keep these for the next login: the server logged in to, or the demo login chosen."""
     settings = app_settings()
-    settings.beginGroup(CONNECTION_GROUP)
-    for key, value in profile.to_dict().items():
+    for key, value in values.items():
         settings.setValue(key, value)
-    settings.endGroup()
     settings.sync()
 
 
@@ -427,10 +423,10 @@ class LoginDialog(FormDialog):
 
     def _connected(self, profile: ConnectionProfile, password: str, workspace: Workspace) -> None:
         self._set_busy(False)
-        if self.demo is not None:
-            save_demo_login(profile.login)
+        if self.demo is not None:  # offered first next time
+            remember_settings({DEMO_LOGIN_KEY: profile.login})
         else:
-            save_profile(profile)
+            remember_settings({f"{CONNECTION_GROUP}/{k}": v for k, v in profile.to_dict().items()})
             self._keep_password(profile, password)
         self.logged_in.emit(workspace)
         super().accept()
@@ -555,12 +551,5 @@ class LoginDialog(FormDialog):
 
 def demo_profile(host: str, port: int, database: str) -> ConnectionProfile:
     """The embedded demo server, with the demo login chosen last time."""
-    login = str(app_settings().value(f"{DEMO_GROUP}/login", "") or "")
+    login = str(app_settings().value(DEMO_LOGIN_KEY, "") or "")
     return ConnectionProfile(host=host, port=port, database=database, login=login)
-
-
-def save_demo_login(login: str) -> None:
-    """Offer this demo login first next time."""
-    settings = app_settings()
-    settings.setValue(f"{DEMO_GROUP}/login", login)
-    settings.sync()
