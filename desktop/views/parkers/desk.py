@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShowEvent
-from PySide6.QtWidgets import QApplication, QDialog, QFrame, QMessageBox, QScrollArea, QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDialog, QFrame, QMessageBox, QScrollArea, QWidget
 
 from desktop.services.errors import (
     ConflictError,
@@ -71,7 +71,6 @@ class ParkerDesk(Desk):
         self._open_generation = 0
         self._saving = False
         self._opening: int | None = None  # the parker being fetched for the form
-        self._shown_once = False
         register = " To register someone new, press Ctrl+N." if self.editable else ""
 
         self.new_button = button(
@@ -91,6 +90,7 @@ class ParkerDesk(Desk):
             open_id=lambda: self._detail.id if self._detail is not None else None,
             with_inactive=True,
             buttons=[self.new_button],
+            focus_on_arrival=True,
         )
         self._build_detail_side(register)
         # Results above the record, so the table gets the full width for its seven columns.
@@ -195,15 +195,6 @@ class ParkerDesk(Desk):
         if self.editable and self.form.is_dirty():
             return "The parker form has changes that are not saved."
         return None
-
-    def showEvent(self, event: QShowEvent) -> None:
-        if not self._shown_once:
-            self._shown_once = True
-            # Keyboard first: arriving at the desk, the clerk can type a name straight away.
-            focused = QApplication.focusWidget()
-            if focused is None or not self.isAncestorOf(focused):
-                self.finder.search.setFocus(Qt.FocusReason.OtherFocusReason)
-        super().showEvent(event)
 
     def open_parker(self, parker_id: int) -> None:
         """Load a parker into the form (asking first if that would drop unsaved edits)."""

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QWidget
 
 from desktop.services.errors import FieldProblem
 from desktop.services.parkers import AFFILIATION_TITLES, ParkerDetail, ParkerInput
+from desktop.views.kit.field_values import show_value, value_of
 from desktop.views.kit.forms import FieldBox, form_style
 from desktop.views.kit.layout import field_grid, vbox
 
@@ -69,40 +70,19 @@ class ParkerForm(QWidget):
         self._baseline = ParkerInput("", "", "")
         self._loading = False
         for name, editor in zip(CAPTIONS, self.editors(), strict=True):
-            if isinstance(editor, QComboBox):
-                editor.currentIndexChanged.connect(lambda _i, n=name: self._changed(n))
-                editor.setEnabled(not read_only)
-            elif isinstance(editor, QLineEdit):
-                editor.textChanged.connect(lambda _text, n=name: self._changed(n))
+            if isinstance(editor, QLineEdit | QPlainTextEdit):
+                editor.textChanged.connect(lambda *_text, n=name: self._changed(n))
                 # Read-only rather than disabled, so a clerk-less role can still copy text.
                 editor.setReadOnly(read_only)
-            elif isinstance(editor, QPlainTextEdit):
-                editor.textChanged.connect(lambda n=name: self._changed(n))
-                editor.setReadOnly(read_only)
+        self.affiliation.currentIndexChanged.connect(lambda _i: self._changed("affiliation"))
+        self.affiliation.setEnabled(not read_only)
 
     def editors(self) -> list[QWidget]:
         """The editors in tab order."""
         return [box.editor for box in self.boxes.values()]
 
     def values(self) -> ParkerInput:
-        return ParkerInput(*(_typed(editor) for editor in self.editors()))
-
-    def set_values(self, data: ParkerInput) -> None:
-        self._loading = True
-        try:
-            for editor, value in zip(self.editors(), astuple(data), strict=True):
-                if isinstance(editor, QComboBox):
-                    editor.setCurrentIndex(max(editor.findData(value), 0))
-                elif isinstance(editor, QPlainTextEdit):
-                    editor.setPlainText(value)
-                elif isinstance(editor, QLineEdit):
-                    editor.setText(value)
-                    # Show a long value from its start, not scrolled to the cursor at its end.
-                    editor.setCursorPosition(0)
-        finally:
-            self._loading = False
-        self.clear_problems()
-        self.edited.emit()
+        return ParkerInput(*(value_of(editor) for editor in self.editors()))
 
     def load(self, detail: ParkerDetail | None, *, keep_edits: bool = False) -> None:
         """Show a parker (or a blank form for a new one).
@@ -113,9 +93,19 @@ class ParkerForm(QWidget):
         baseline = ParkerInput("", "", "")
         if detail is not None:
             baseline = ParkerInput(*(getattr(detail, name) for name in CAPTIONS))
-        edits = self.values() if keep_edits and self.is_dirty() else None
+        shown = self.values() if keep_edits and self.is_dirty() else baseline
         self._baseline = baseline
-        self.set_values(edits or baseline)
+        self._loading = True
+        try:
+            for editor, value in zip(self.editors(), astuple(shown), strict=True):
+                show_value(editor, value)
+                if isinstance(editor, QLineEdit):
+                    # Show a long value from its start, not scrolled to the cursor at its end.
+                    editor.setCursorPosition(0)
+        finally:
+            self._loading = False
+        self.clear_problems()
+        self.edited.emit()
 
     def is_dirty(self) -> bool:
         return _comparable(self.values()) != _comparable(self._baseline)
@@ -156,14 +146,6 @@ class ParkerForm(QWidget):
         if not self._loading:
             self.boxes[name].show_problem(None)
             self.edited.emit()
-
-
-def _typed(editor: QWidget) -> str:
-    if isinstance(editor, QComboBox):
-        return str(editor.currentData() or "")
-    if isinstance(editor, QPlainTextEdit):
-        return editor.toPlainText()
-    return editor.text() if isinstance(editor, QLineEdit) else ""
 
 
 def _comparable(data: ParkerInput) -> tuple[str, ...]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QWidget
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QApplication, QCheckBox, QWidget
 
 from desktop.services.parkers import AFFILIATION_TITLES, MATCH_TITLES, ParkerService, ParkerSummary
 from desktop.views.kit.layout import hbox, label, line_edit, stack, vbox
@@ -119,11 +120,14 @@ class ParkerSearch(QWidget):
         open_id: Callable[[], int | None],
         with_inactive: bool = False,
         buttons: Sequence[QWidget] = (),
+        focus_on_arrival: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.prompt, self.no_match_advice = prompt, no_match_advice
         self.enter_opens_first = enter_opens_first
+        #: Keyboard first: arriving at the desk, the clerk can type a name straight away.
+        self._focus_when_shown = focus_on_arrival
         #: The parker open beside the results: kept selected when the results refresh.
         self.open_id = open_id
         self._last_selected_id: int | None = None
@@ -161,6 +165,13 @@ class ParkerSearch(QWidget):
         self.results.clicked.connect(self._chosen)
         self.results.selectionModel().currentRowChanged.connect(self._moved)
         self._update_state()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        focused = QApplication.focusWidget()
+        if self._focus_when_shown and (focused is None or not self.isAncestorOf(focused)):
+            self.search.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._focus_when_shown = False  # only the first time
+        super().showEvent(event)
 
     def focus(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

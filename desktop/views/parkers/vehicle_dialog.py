@@ -7,17 +7,16 @@ open, so nothing typed is lost.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QIntValidator
-from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
+from PySide6.QtWidgets import QBoxLayout, QComboBox, QLineEdit, QWidget
 
 from desktop.services.errors import (
     ConflictError,
     DuplicateCandidate,
     DuplicateWarning,
-    FieldProblem,
 )
 from desktop.services.parkers import (
     PLATE_STATUS_TITLES,
@@ -28,10 +27,9 @@ from desktop.services.parkers import (
 )
 from desktop.services.plates import is_plate_like, normalize_plate
 from desktop.views.kit.forms import FieldBox, FormDialog
-from desktop.views.kit.layout import field_grid, holder, label, line_edit, tab_order, vbox
+from desktop.views.kit.layout import field_grid, label, line_edit, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.pickers import JurisdictionPicker
-from desktop.views.kit.widgets import mark_invalid
 
 
 class VehicleDialog(FormDialog):
@@ -99,14 +97,17 @@ class VehicleDialog(FormDialog):
         self.boxes = {
             "jurisdiction": FieldBox("Jurisdiction", self.jurisdiction),
             "plate_status": FieldBox("Plate status", self.plate_status),
-            "plate": FieldBox("Plate", holder(vbox(self.plate, self.stored_as, spacing=2))),
+            "plate": FieldBox("Plate", self.plate),
             "make": FieldBox("Make", self.make),
             "model": FieldBox("Model", self.model),
             "colour": FieldBox("Colour", self.colour),
             "model_year": FieldBox("Year", self.model_year),
             "correction_reason": FieldBox("Why the plate is corrected", self.correction_reason),
         }
-        self.boxes["plate"].caption.setBuddy(self.plate)
+        # The plate's "stored as" line stands between the plate and its message.
+        plate_box = self.boxes["plate"].layout()
+        if isinstance(plate_box, QBoxLayout):
+            plate_box.insertWidget(plate_box.indexOf(self.plate) + 1, self.stored_as)
         box = self.boxes
         self._finish_layout(
             vbox(
@@ -122,12 +123,11 @@ class VehicleDialog(FormDialog):
                 )
             )
         )
-        tab_order(*(self._focus_target(name) for name in self.boxes))
+        tab_order(*(box.editor for box in self.boxes.values()))
         if vehicle is not None:
             self._show_vehicle(vehicle)
-        for name in self.FIELDS:
-            editor = self._focus_target(name)
-            if isinstance(editor, QLineEdit):
+        for name, field in self.boxes.items():
+            if isinstance(editor := field.editor, QLineEdit):
                 editor.textEdited.connect(lambda _text, n=name: self._edited(n))
         self.jurisdiction.currentTextChanged.connect(lambda _text: self._edited("jurisdiction"))
         self.plate_status.currentIndexChanged.connect(lambda _i: self._edited("plate_status"))
@@ -201,22 +201,11 @@ class VehicleDialog(FormDialog):
             self._allow_lookalike = True
             self.submit()
 
-    def show_problems(self, problems: Iterable[FieldProblem]) -> None:
-        problems = list(problems)
-        super().show_problems(problems)
-        # The plate box wraps the editor with its "stored as" line: outline the editor itself.
-        mark_invalid(self.plate, any(p.field == "plate" for p in problems))
-
-    def _focus_target(self, name: str) -> QWidget:
-        return self.plate if name == "plate" else self.boxes[name].editor
-
     def _plate_typed(self) -> str:
         return self.plate.text() if self.plate_status.currentData() == "readable" else ""
 
     def _edited(self, name: str) -> None:
         super()._edited(name)
-        if name == "plate":
-            mark_invalid(self.plate, False)
         self._follow()
 
     def _follow(self) -> None:

@@ -76,7 +76,6 @@ class VehiclesPanel(QWidget):
         super().__init__(parent)
         self.service, self.runner, self.editable = service, runner, editable
         self.parker: ParkerDetail | None = None
-        self.dialog: VehicleDialog | None = None
         self.model = VehicleTableModel(self)
         self.table = DeskTable(self.model)
         self.table.setAlternatingRowColors(False)
@@ -159,17 +158,15 @@ class VehiclesPanel(QWidget):
             confirm_lookalike=lambda found, over: self.confirm_lookalike_plate(found, over),  # noqa: PLW0108
             parent=self,
         )
-        self.dialog = dialog
         dialog.saved.connect(lambda record: self.changed.emit(record.id))
         dialog.stale.connect(self.stale)
-
-        def closed(_result: int) -> None:
-            if self.dialog is dialog:
-                self.dialog = None
-            dialog.deleteLater()
-
-        dialog.finished.connect(closed)
+        dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+
+    @property
+    def dialog(self) -> VehicleDialog | None:
+        """The vehicle dialog open now, if any."""
+        return next((d for d in self.findChildren(VehicleDialog) if d.isVisible()), None)
 
     def toggle_active(self) -> None:
         """Remove the selected vehicle (with a reason), or restore a removed one."""

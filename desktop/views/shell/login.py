@@ -10,14 +10,13 @@ can be remembered in the OS keyring, never anywhere else.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -65,7 +64,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONNECTION_GROUP = "connection"
-DEMO_GROUP = "demo"
+DEMO_LOGIN_KEY = "demo/login"
+
+#: The typed fields, in screen order: caption, object name, an example while empty.
+TEXT_FIELDS = {
+    "host": ("&Server", "hostEdit", "db.parking.example.edu"),
+    "port": ("Port", "portEdit", "5432"),
+    "database": ("&Database", "databaseEdit", "parkdesk"),
+    "login": ("&Login", "loginEdit", "your staff login"),
+    "password": ("&Password", "passwordEdit", ""),
+    "sslrootcert": ("CA &certificate", "caEdit", "default: ~/.postgresql/root.crt"),
+}
 
 #: A failure that is a bug: the runner shows the details, the dialog says where they are.
 SOMETHING_WRONG = "Something went wrong while connecting. Details are in the log."
@@ -81,19 +90,15 @@ class DemoAccess:
 
 def load_profile() -> ConnectionProfile:
     """The central server remembered from the last successful login (may be unconfigured)."""
-    settings = app_settings()
-    settings.beginGroup(CONNECTION_GROUP)
-    values = {key: settings.value(key, "") for key in settings.childKeys()}
-    settings.endGroup()
-    return ConnectionProfile.from_dict(values)
+    settings, keys = app_settings(), ConnectionProfile().to_dict()
+    return ConnectionProfile.from_dict({k: settings.value(f"{CONNECTION_GROUP}/{k}") for k in keys})
 
 
-def save_profile(profile: ConnectionProfile) -> None:
+def remember_settings(values: dict[str, str]) -> None:
+    """Keep these for the next login: the server logged in to, or the demo login chosen."""
     settings = app_settings()
-    settings.beginGroup(CONNECTION_GROUP)
-    for key, value in profile.to_dict().items():
+    for key, value in values.items():
         settings.setValue(key, value)
-    settings.endGroup()
     settings.sync()
 
 
@@ -137,94 +142,13 @@ def _beside(form: QFormLayout, box: FieldBox, field: QLayout | None = None) -> N
     form.addRow(box.caption, box if field is None else field)
 
 
-class KeyringPassword:
-    """The "Remember password" box and the OS keyring behind it: whether this computer has
-    a password store, the password it keeps for the server and login typed, and keeping or
-    forgetting it after a login. Keyring failures only mean nothing is remembered."""
-
-    def __init__(
-        self,
-        owner: QObject,
-        runner: OperationRunner,
-        password_edit: QLineEdit,
-        entered: Callable[[], ConnectionProfile],
-    ) -> None:
-        self.owner = owner  # answers that come back after it has gone are dropped
-        self.runner = runner
-        self.password_edit = password_edit
-        self.entered = entered  # the server and login as typed
-        self.available = False  # the keyring said it can keep passwords
-        self.filled_in = False  # the password field holds what the keyring kept
-        self._connecting = False
-        self.check = named(QCheckBox("&Remember password"), "rememberCheck")
-        self.check.setEnabled(False)
-        self.check.setToolTip("Checking the password store…")
-
-    def start(self) -> None:
-        # Loading a keyring backend can take a moment (or talk to D-Bus): off the GUI thread.
-        self.runner.run(
-            credentials.keyring_problem, while_alive(self.owner, self._checked), lambda exc: True
-        )
-
-    def _checked(self, problem: str | None) -> None:
-        self.available = problem is None
-        self.check.setEnabled(self.available and not self._connecting)
-        self.check.setToolTip(
-            problem or "Keep the password in this computer's password store (keyring)."
-        )
-        if self.available:
-            self.look_up()
-
-    def set_connecting(self, connecting: bool) -> None:
-        """The box is off while connecting (and always off without a keyring)."""
-        self._connecting = connecting
-        self.check.setEnabled(self.available and not connecting)
-
-    def look_up(self) -> None:
-        """Fill in the password kept for the server and login typed, if none is typed."""
-        if not self.available or self.password_edit.text():
-            return
-        profile = self.entered()
-        if not profile.login or not profile.host:
-            return
-        self.runner.run(
-            lambda: credentials.stored_password(profile),
-            while_alive(self.owner, lambda password: self._found(profile, password)),
-            lambda exc: True,
-        )
-
-    def _found(self, profile: ConnectionProfile, password: str | None) -> None:
-        if password is None or self.password_edit.text() or self.entered() != profile:
-            return
-        self.password_edit.setText(password)
-        self.filled_in = True
-        self.check.setChecked(True)
-
-    def server_or_login_edited(self) -> None:
-        """A password filled in from the keyring was for the old server or login."""
-        if self.filled_in:
-            self.password_edit.clear()
-            self.filled_in = False
-            self.check.setChecked(False)
-
-    def password_typed(self) -> None:
-        self.filled_in = False
-
-    def keep(self, profile: ConnectionProfile, password: str) -> None:
-        """After a login: keep the password when the box is ticked, else forget it."""
-        if not self.available:
-            return
-        if self.check.isChecked():
-            self.runner.run(lambda: credentials.remember_password(profile, password))
-        else:
-            self.runner.run(lambda: credentials.forget_password(profile))
-
-
 class LoginDialog(FormDialog):
     """Asks where and as whom to connect, and connects.
 
     Logging in checks the fields here, each message under its field, then connects off
     the GUI thread (see :meth:`accept`); the dialog closes once the person is logged in.
+    The "Remember password" box keeps the password in the OS keyring (if this computer
+    has one) for the server and login typed; keyring failures only mean nothing is kept.
     """
 
     #: The opened :class:`Workspace`, after a successful login.
@@ -233,7 +157,7 @@ class LoginDialog(FormDialog):
     demo_requested = Signal()
 
     #: In screen order: the first with a problem gets the cursor.
-    FIELDS = ("host", "port", "database", "login", "password", "sslrootcert")
+    FIELDS = tuple(TEXT_FIELDS)
     #: Connects, and keeps a remembered password (a login is never read-only).
     runner: OperationRunner
 
@@ -249,6 +173,8 @@ class LoginDialog(FormDialog):
         self.demo = demo
         self.profile = profile or ConnectionProfile()
         self._attempt = 0
+        self._keyring_ready = False  # the keyring said it can keep passwords
+        self._password_kept = False  # the password field holds what the keyring kept
         self.setObjectName("loginDialog")
         self.setWindowTitle("Log in — ParkDesk")
         self.setWindowIcon(app_icon())
@@ -256,7 +182,12 @@ class LoginDialog(FormDialog):
         self._build()
         self._show_profile(self.profile)
         if demo is None:  # the demo password is published: there is nothing to remember
-            self.keyring.start()
+            # Loading a keyring backend can take a moment (or talk to D-Bus): off the GUI thread.
+            self.runner.run(
+                credentials.keyring_problem,
+                while_alive(self, self._keyring_checked),
+                lambda exc: True,
+            )
 
     def _build(self) -> None:
         if self.save_button is None:  # pragma: no cover - a login is never read-only
@@ -302,30 +233,32 @@ class LoginDialog(FormDialog):
         return vbox(self.intro, hbox(self.open_demo_button, STRETCH), spacing=8)
 
     def _build_form(self) -> QFormLayout:
-        self.host_edit = named(line_edit(placeholder="db.parking.example.edu"), "hostEdit")
-        self.port_edit = named(line_edit(placeholder="5432"), "portEdit")
-        self.port_edit.setMaximumWidth(90)
-        self.database_edit = named(line_edit(placeholder="parkdesk"), "databaseEdit")
-        self.demo_combo = named(QComboBox(), "demoLoginCombo")
-        self.login_edit = named(line_edit(placeholder="your staff login"), "loginEdit")
-        self.password_edit = named(line_edit(), "passwordEdit")
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.keyring = KeyringPassword(self, self.runner, self.password_edit, self.entered_profile)
-        self.remember_check = self.keyring.check
-        # The port has a row of its own: its message needs the width of the form.
-        self.boxes = {
-            "host": FieldBox("&Server", self.host_edit),
-            "port": FieldBox("Port", self.port_edit),
-            "database": FieldBox("&Database", self.database_edit),
-            "login": FieldBox("&Login", self.login_edit),
-            "password": FieldBox("&Password", self.password_edit),
+        self.edits = {
+            name: named(line_edit(placeholder=example), object_name)
+            for name, (_caption, object_name, example) in TEXT_FIELDS.items()
         }
+        self.boxes = {name: FieldBox(TEXT_FIELDS[name][0], e) for name, e in self.edits.items()}
+        (
+            self.host_edit,
+            self.port_edit,
+            self.database_edit,
+            self.login_edit,
+            self.password_edit,
+            self.ca_edit,
+        ) = self.edits.values()
+        self.port_edit.setMaximumWidth(90)
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.demo_combo = named(QComboBox(), "demoLoginCombo")
+        self.remember_check = named(QCheckBox("&Remember password"), "rememberCheck")
+        self.remember_check.setEnabled(False)
+        self.remember_check.setToolTip("Checking the password store…")
 
         form = QFormLayout()
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(9)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # The port has a row of its own: its message needs the width of the form.
         for name in ("host", "port", "database"):
             _beside(form, self.boxes[name])
         if self.demo is not None:
@@ -349,8 +282,6 @@ class LoginDialog(FormDialog):
         )
         self.advanced_button.setText("Advanced")
         self.advanced_button.setCheckable(True)
-        self.advanced_button.toggled.connect(self._toggle_advanced)
-        self.ca_edit = named(line_edit(placeholder="default: ~/.postgresql/root.crt"), "caEdit")
         self.browse_button = button("Browse…", self._browse_ca)
         ca_hint = label(
             "Connections to a server on another computer are encrypted, and the server's "
@@ -359,7 +290,7 @@ class LoginDialog(FormDialog):
             name="hint",
             wrap=True,
         )
-        ca_box = FieldBox("CA &certificate", self.ca_edit)
+        ca_box = self.boxes.pop("sslrootcert")
         ca_row = hbox((ca_box, 1), self.browse_button, spacing=8)
         ca_row.setAlignment(self.browse_button, Qt.AlignmentFlag.AlignTop)  # beside the field
         form = QFormLayout()
@@ -369,10 +300,11 @@ class LoginDialog(FormDialog):
         form.addRow("", ca_hint)
         self.advanced = named(holder(form, visible=False), "advancedSection")
         if self.demo is not None:
-            # The demo server is this computer's: a certificate message is said under the
-            # fields, with no section to open for it.
+            # The demo server is this computer's: it has no connection settings, and a
+            # certificate message is said under the fields, with no section to open for it.
             self.advanced_button.hide()
             return []
+        self.advanced_button.toggled.connect(self._toggle_advanced)
         self.boxes["sslrootcert"] = ca_box
         return [hbox(self.advanced_button, STRETCH), self.advanced]
 
@@ -390,21 +322,13 @@ class LoginDialog(FormDialog):
         server = (self.host_edit, self.port_edit, self.database_edit)
         person = (self.login_edit, self.password_edit, self.remember_check)
         tab_order(*server, *demo, *person, self.login_button, self.quit_button, *advanced)
-        named_edits = zip(
-            ("host", "port", "database", "login"), (*server, self.login_edit), strict=True
-        )
-        for name, edit in named_edits:
-            edit.textEdited.connect(partial(self._server_or_login_edited, name))
-        self.password_edit.textEdited.connect(self._password_edited)
-        self.ca_edit.textEdited.connect(lambda _text: self._edited("sslrootcert"))
-        self.login_edit.editingFinished.connect(self.keyring.look_up)
+        for name, edit in self.edits.items():
+            edit.textEdited.connect(partial(self._typed, name))
+        self.login_edit.editingFinished.connect(self._look_up_password)
 
     def _show_profile(self, profile: ConnectionProfile) -> None:
-        self.host_edit.setText(profile.host)
-        self.port_edit.setText(str(profile.port))
-        self.database_edit.setText(profile.database)
-        self.login_edit.setText(profile.login)
-        self.ca_edit.setText(profile.sslrootcert)
+        for name, value in profile.to_dict().items():
+            self.edits[name].setText(value)
         if profile.sslrootcert:
             self.advanced_button.setChecked(True)
         if self.demo is not None:
@@ -434,21 +358,23 @@ class LoginDialog(FormDialog):
             self.login_edit.setFocus()
 
     def entered_profile(self) -> ConnectionProfile:
-        """The fields as typed (the port may be garbage: see :meth:`check`)."""
+        """The fields as typed (the port may be garbage: see :meth:`_save_call`)."""
+        text = {name: edit.text().strip() for name, edit in self.edits.items()}
         try:
-            port = int(self.port_edit.text().strip())
+            port = int(text["port"])
         except ValueError:
             port = 0
         return ConnectionProfile(
-            host=self.host_edit.text().strip(),
-            port=port,
-            database=self.database_edit.text().strip(),
-            login=self.login_edit.text().strip(),
-            sslrootcert=self.ca_edit.text().strip(),
+            text["host"], port, text["database"], text["login"], text["sslrootcert"]
         )
 
-    def check(self) -> list[FieldProblem]:
-        """What cannot work as typed, with what to do about it (a field's first is said)."""
+    @property
+    def busy(self) -> bool:
+        return self._saving
+
+    def _save_call(self) -> None:
+        """Only checks what cannot work as typed, each field's first problem said under
+        it: connecting is this dialog's own next step (see :meth:`accept`)."""
         typed = self.entered_profile()
         port, ca = self.port_edit.text().strip(), typed.sslrootcert
         checks: tuple[tuple[str, bool, str], ...] = (
@@ -468,15 +394,7 @@ class LoginDialog(FormDialog):
                 "The CA certificate file does not exist.",
             ),
         )
-        return [FieldProblem(name, message) for name, ok, message in checks if not ok]
-
-    @property
-    def busy(self) -> bool:
-        return self._saving
-
-    def _save_call(self) -> None:
-        """Only checks here: connecting is this dialog's own next step (see :meth:`accept`)."""
-        problems = self.check()
+        problems = [FieldProblem(name, message) for name, ok, message in checks if not ok]
         if problems:
             raise ValidationError(problems)
 
@@ -491,9 +409,9 @@ class LoginDialog(FormDialog):
         attempt = self._attempt
 
         def connected(workspace: Workspace) -> None:
-            if alive(self):
-                self._connected(attempt, profile, password, workspace)
-            else:
+            if alive(self) and attempt == self._attempt:
+                self._connected(profile, password, workspace)
+            else:  # the person gave up (closed the dialog) while we were connecting
                 workspace.close()
 
         self.runner.run(
@@ -503,15 +421,13 @@ class LoginDialog(FormDialog):
             parent=self,
         )
 
-    def _connected(
-        self, attempt: int, profile: ConnectionProfile, password: str, workspace: Workspace
-    ) -> None:
-        if attempt != self._attempt:
-            # The person gave up (closed the dialog) while we were connecting.
-            workspace.close()
-            return
+    def _connected(self, profile: ConnectionProfile, password: str, workspace: Workspace) -> None:
         self._set_busy(False)
-        self._remember(profile, password)
+        if self.demo is not None:  # offered first next time
+            remember_settings({DEMO_LOGIN_KEY: profile.login})
+        else:
+            remember_settings({f"{CONNECTION_GROUP}/{k}": v for k, v in profile.to_dict().items()})
+            self._keep_password(profile, password)
         self.logged_in.emit(workspace)
         super().accept()
 
@@ -532,13 +448,6 @@ class LoginDialog(FormDialog):
             self.login_button.setFocus(Qt.FocusReason.OtherFocusReason)
         return isinstance(exc, KnownError)
 
-    def _remember(self, profile: ConnectionProfile, password: str) -> None:
-        if self.demo is not None:
-            save_demo_login(profile.login)
-            return
-        save_profile(profile)
-        self.keyring.keep(profile, password)
-
     def show_problems(self, problems: Iterable[FieldProblem]) -> None:
         problems = list(problems)
         if "sslrootcert" in self.boxes and any(p.field == "sslrootcert" for p in problems):
@@ -548,23 +457,58 @@ class LoginDialog(FormDialog):
     def _set_busy(self, busy: bool) -> None:
         super()._set_busy(busy)
         self.progress.setVisible(busy)
-        server = (self.host_edit, self.port_edit, self.database_edit)
-        person = (self.login_edit, self.password_edit, self.ca_edit)
-        for widget in (*server, *person, self.demo_combo, self.open_demo_button):
+        for widget in (*self.edits.values(), self.demo_combo, self.open_demo_button):
             widget.setEnabled(not busy)
-        self.keyring.set_connecting(busy)
+        self.remember_check.setEnabled(self._keyring_ready and not busy)
 
-    def _server_or_login_edited(self, name: str, _text: str = "") -> None:
+    def _typed(self, name: str, _text: str) -> None:
         self._edited(name)
-        self.keyring.server_or_login_edited()
+        if name == "password":
+            self._password_kept = False
+        elif name != "sslrootcert" and self._password_kept:
+            # The password filled in from the keyring was for the old server or login.
+            self.password_edit.clear()
+            self._password_kept = False
+            self.remember_check.setChecked(False)
 
-    def _password_edited(self) -> None:
-        self._edited("password")
-        self.keyring.password_typed()
+    def _keyring_checked(self, problem: str | None) -> None:
+        self._keyring_ready = problem is None
+        self.remember_check.setEnabled(self._keyring_ready and not self.busy)
+        self.remember_check.setToolTip(
+            problem or "Keep the password in this computer's password store (keyring)."
+        )
+        self._look_up_password()
+
+    def _look_up_password(self) -> None:
+        """Fill in the password kept for the server and login typed, if none is typed."""
+        profile = self.entered_profile()
+        if (
+            not (self._keyring_ready and profile.login and profile.host)
+            or self.password_edit.text()
+        ):
+            return
+
+        def found(password: str | None) -> None:
+            if password is None or self.password_edit.text() or self.entered_profile() != profile:
+                return
+            self.password_edit.setText(password)
+            self._password_kept = True
+            self.remember_check.setChecked(True)
+
+        self.runner.run(
+            lambda: credentials.stored_password(profile), while_alive(self, found), lambda e: True
+        )
+
+    def _keep_password(self, profile: ConnectionProfile, password: str) -> None:
+        """After a login: keep the password when the box is ticked, else forget it."""
+        if not self._keyring_ready:
+            return
+        if self.remember_check.isChecked():
+            self.runner.run(lambda: credentials.remember_password(profile, password))
+        else:
+            self.runner.run(lambda: credentials.forget_password(profile))
 
     def _toggle_advanced(self, shown: bool) -> None:
-        if self.demo is not None:
-            return  # the demo server is this computer's: it has no connection settings
         self.advanced.setVisible(shown)
         self.advanced_button.setArrowType(
             Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
@@ -594,12 +538,8 @@ class LoginDialog(FormDialog):
         self._attempt += 1  # a connection still under way no longer matters
         self.demo_requested.emit()
 
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self._attempt += 1
-        super().closeEvent(event)
-
     def reject(self) -> None:
-        self._attempt += 1
+        self._attempt += 1  # closing the window comes here too
         super().reject()
 
     def with_demo_login(self, login: str) -> None:
@@ -611,12 +551,5 @@ class LoginDialog(FormDialog):
 
 def demo_profile(host: str, port: int, database: str) -> ConnectionProfile:
     """The embedded demo server, with the demo login chosen last time."""
-    login = str(app_settings().value(f"{DEMO_GROUP}/login", "") or "")
+    login = str(app_settings().value(DEMO_LOGIN_KEY, "") or "")
     return ConnectionProfile(host=host, port=port, database=database, login=login)
-
-
-def save_demo_login(login: str) -> None:
-    """Offer this demo login first next time."""
-    settings = app_settings()
-    settings.setValue(f"{DEMO_GROUP}/login", login)
-    settings.sync()

@@ -41,29 +41,39 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Desk key -> (navigation title, one line saying what it is for).
-DESK_TITLES: dict[str, tuple[str, str]] = {
+#: Desk key -> its navigation title, one line saying what it is for, and its desk class
+#: (imported when the desk is first opened).
+DESKS: dict[str, tuple[str, str, str]] = {
     "parkers": (
         "Parkers & vehicles",
         "Find, register and update parkers and the vehicles they park.",
+        "desktop.views.parkers.desk.ParkerDesk",
     ),
     "permits": (
         "Permits & payments",
         "Sell, renew, transfer and cancel permits; waitlists, temporary permits and receipts.",
+        "desktop.views.permits.desk.PermitDesk",
     ),
     "cash_drawer": (
         "Cash drawer",
         "Open a shift with a counted float, close it with a blind count, sign off variances.",
+        "desktop.views.cash_drawer.desk.CashDrawerDesk",
     ),
     "plate_check": (
         "Plate check",
         "Type a plate: is it allowed to park here, now?",
+        "desktop.views.plate_check.desk.PlateCheckDesk",
     ),
     "permit_setup": (
         "Permit types & lots",
         "Prices, validity, eligibility, lots and capacity, and the office's settings.",
+        "desktop.views.setup.desk.PermitSetupDesk",
     ),
-    "staff": ("Staff logins", "Who can log in to ParkDesk, and with which roles."),
+    "staff": (
+        "Staff logins",
+        "Who can log in to ParkDesk, and with which roles.",
+        "desktop.views.staff.desk.StaffDesk",
+    ),
 }
 READ_ONLY_NOTE = "Your role can look things up here but not change them."
 OFFLINE_BANNER = "Connection to the database lost — reconnecting…"
@@ -73,27 +83,17 @@ MAX_DESK_SHORTCUTS = 9
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 1200, 780
 #: The list of desks down the left of the window.
 SIDEBAR_WIDTH = 220
-#: desktop.views.kit.live.STATE_TITLES, not imported here: it pulls in the database layer.
-LIVE_TITLES = ("Live", "Connecting…", "Offline — reconnecting")
 LIVE_TIPS = {
     "live": "Changes made by anyone appear here as they happen.",
     "connecting": "Connecting to the database for live changes…",
     "offline": "The connection to the database was lost; ParkDesk keeps retrying.",
 }
-#: Desk key -> the module and class of its desk, imported when the desk is first opened.
-DESK_CLASSES = {
-    "parkers": ("desktop.views.parkers.desk", "ParkerDesk"),
-    "staff": ("desktop.views.staff.desk", "StaffDesk"),
-    "permits": ("desktop.views.permits.desk", "PermitDesk"),
-    "cash_drawer": ("desktop.views.cash_drawer.desk", "CashDrawerDesk"),
-    "plate_check": ("desktop.views.plate_check.desk", "PlateCheckDesk"),
-    "permit_setup": ("desktop.views.setup.desk", "PermitSetupDesk"),
-}
 
 
 def _titles(key: str) -> tuple[str, str]:
     """A desk's navigation title and the line saying what it is for."""
-    return DESK_TITLES.get(key, (key.title(), ""))
+    title, purpose, _desk = DESKS.get(key, (key.title(), "", ""))
+    return title, purpose
 
 
 def default_size(widget: QWidget) -> QSize:
@@ -211,6 +211,9 @@ class MainWindow(QMainWindow):
         return content
 
     def _build_status_bar(self) -> None:
+        # Imported here: the live-change kit pulls in the database layer.
+        from desktop.views.kit.live import STATE_TITLES
+
         status = self.statusBar()
         status.setObjectName("statusBar")
         status.setSizeGripEnabled(True)
@@ -225,7 +228,9 @@ class MainWindow(QMainWindow):
         self.live_dot = StateDot()
         self.live_label = label(name="statusLive")
         # Wide enough for the longest state, so the status bar does not jump about.
-        widest = max(self.live_label.fontMetrics().horizontalAdvance(t) for t in LIVE_TITLES)
+        widest = max(
+            self.live_label.fontMetrics().horizontalAdvance(t) for t in STATE_TITLES.values()
+        )
         self.live_label.setMinimumWidth(widest + 32)  # the stylesheet pads labels by 8 px
         live_box = QWidget()
         hbox(self.live_dot, self.live_label, margins=(8, 0, 4, 0), spacing=6, parent=live_box)
@@ -265,8 +270,6 @@ class MainWindow(QMainWindow):
         if self.desk_keys:
             last = str(settings.value(DESK_KEY, "") or "")
             self.show_desk(last if last in self.desk_keys else self.desk_keys[0])
-        else:
-            self.setWindowTitle("ParkDesk")
 
     def desk_titles(self) -> list[str]:
         """The navigation as the person sees it."""
@@ -304,7 +307,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(row)
 
     def _create_desk(self, key: str) -> QWidget:
-        module, name = DESK_CLASSES.get(key, ("", ""))
+        module, _dot, name = DESKS.get(key, ("", "", ""))[2].rpartition(".")
         try:
             if module:
                 desk: type[Desk] = getattr(importlib.import_module(module), name)
@@ -349,13 +352,10 @@ class MainWindow(QMainWindow):
 
     def leave_warnings(self) -> list[str]:
         """What the open desks would lose (unsaved edits) or leave behind (an open shift)."""
-        warnings: list[str] = []
-        for desk in self._desks.values():
-            warn = getattr(desk, "leave_warning", None)
-            text = warn() if callable(warn) else None
-            if isinstance(text, str) and text:
-                warnings.append(text)
-        return warnings
+        from desktop.views.kit.desk import Desk
+
+        desks = [desk for desk in self._desks.values() if isinstance(desk, Desk)]
+        return [text for desk in desks if (text := desk.leave_warning())]
 
     def confirm_leaving(self, doing: str) -> bool:
         """Ask before logging out or quitting when a desk has something to lose."""
