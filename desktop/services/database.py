@@ -119,7 +119,7 @@ def check_port(port: object) -> int:
     text = str(port).strip()
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise ConnectionProblem(
-            f"The port must be a number from 1 to 65535, not {_shown(str(port))}."
+            f"The port must be a number from 1 to 65535, not {_shown(str(port))}.", "port"
         )
     return int(text)
 
@@ -138,7 +138,8 @@ def check_host(host: str) -> str:
             if len(name.encode()) > MAX_SOCKET_FOLDER:
                 raise ConnectionProblem(
                     f"The socket folder {_shown(name)} is too long "
-                    f"(at most {MAX_SOCKET_FOLDER} bytes)."
+                    f"(at most {MAX_SOCKET_FOLDER} bytes).",
+                    "host",
                 )
             continue
         with contextlib.suppress(ValueError):
@@ -151,7 +152,8 @@ def check_host(host: str) -> str:
         if not encoded or len(encoded) > MAX_HOST_NAME:
             raise ConnectionProblem(
                 f"{_shown(name)} is not a server name: a name has at most {MAX_HOST_NAME} "
-                "characters, in parts of 1 to 63 separated by dots."
+                "characters, in parts of 1 to 63 separated by dots.",
+                "host",
             )
     return host
 
@@ -377,32 +379,36 @@ def translate(exc: BaseException) -> KnownError:
         diag = getattr(exc, "diag", None)
         return NotFound(getattr(diag, "message_primary", None) or str(exc))
     if isinstance(exc, psycopg.OperationalError):
-        return ConnectionProblem(describe_connection_failure(exc))
+        return connection_failure(exc)
     if isinstance(exc, psycopg.Error):
         log.error("database error", exc_info=exc)
     raise exc
 
 
-def describe_connection_failure(exc: BaseException) -> str:
+def connection_failure(exc: BaseException) -> ConnectionProblem:
+    """What a failed connection means for the person, and which setting to fix."""
     text = str(exc)
     lowered = text.lower()
     if "password authentication failed" in lowered or "no password supplied" in lowered:
-        return "The login or password is not correct."
+        return ConnectionProblem("The login or password is not correct.", "password")
     if "connection refused" in lowered or "could not connect" in lowered:
-        return (
-            "The database server is not reachable. Check the server name and port, or the network."
+        return ConnectionProblem(
+            "The database server is not reachable. Check the server name and port, or the network.",
+            "host",
         )
     if "timeout" in lowered:
-        return "The database server did not answer in time."
+        return ConnectionProblem("The database server did not answer in time.", "host")
     if "does not exist" in lowered and "database" in lowered:
-        return "That database does not exist on the server."
+        return ConnectionProblem("That database does not exist on the server.", "database")
     if "not permitted to log in" in lowered:
-        return "This login is disabled. Ask your administrator."
+        return ConnectionProblem("This login is disabled. Ask your administrator.", "login")
     if "permission denied for database" in lowered:
-        return "This login may not use this database."
+        return ConnectionProblem("This login may not use this database.", "login")
     if "certificate" in lowered or "ssl" in lowered:
-        return f"The secure connection could not be verified: {_first_line(text)}"
-    return f"Could not connect: {_first_line(text)}"
+        return ConnectionProblem(
+            f"The secure connection could not be verified: {_first_line(text)}", "sslrootcert"
+        )
+    return ConnectionProblem(f"Could not connect: {_first_line(text)}")
 
 
 def _first_line(text: str) -> str:

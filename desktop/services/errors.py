@@ -73,7 +73,15 @@ class NotFound(KnownError):
 
 
 class ConnectionProblem(KnownError):
-    """The server cannot be reached, or refused the login."""
+    """The server cannot be reached, or refused the login.
+
+    ``field`` is the connection setting to fix ("host", "port", "database", "login",
+    "password", "sslrootcert"), or "general" when it is about none of them.
+    """
+
+    def __init__(self, message: str, field: str = "general") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class SchemaMismatch(KnownError):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from desktop.services.database import ConnectionSettings, describe_connection_failure
+from desktop.services.database import ConnectionSettings, connection_failure
 from desktop.services.errors import ConnectionProblem
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class ChangeListener:
             conn.execute(f"LISTEN {CHANNEL}")
             row = conn.execute("SELECT parkdesk.last_change_id()").fetchone()
         except psycopg.Error as exc:
-            raise ConnectionProblem(describe_connection_failure(exc)) from exc
+            raise connection_failure(exc) from exc
         if self.last_change_id is None and row is not None:
             self.last_change_id = int(str(row[0]))
         self._conn = conn
@@ -125,7 +125,7 @@ class ChangeListener:
             rows = self._conn.execute(_FETCH_SQL, (self.last_change_id, limit + 1)).fetchall()
         except psycopg.Error as exc:
             self.close()
-            raise ConnectionProblem(describe_connection_failure(exc)) from exc
+            raise connection_failure(exc) from exc
         newest = int(str(rows[0][0])) if rows else self.last_change_id
         changes = tuple(
             Change(
@@ -158,7 +158,7 @@ class ChangeListener:
             row = self._conn.execute("SELECT parkdesk.end_overdue_sessions()").fetchone()
         except psycopg.Error as exc:
             self.close()
-            raise ConnectionProblem(describe_connection_failure(exc)) from exc
+            raise connection_failure(exc) from exc
         return int(str(row[0])) if row is not None else 0
 
     def close(self) -> None:

@@ -16,10 +16,10 @@ import psycopg
 from desktop.models.staff import STAFF_ROLES
 from desktop.services.database import (
     admin_libpq_url,
-    describe_connection_failure,
+    connection_failure,
     translate_errors,
 )
-from desktop.services.errors import ConnectionProblem, KnownError
+from desktop.services.errors import KnownError
 from desktop.services.passwords import scram_sha256_verifier
 
 DEMO_PASSWORD = "parkdesk-demo"  # noqa: S105 - published demo password, embedded server only
@@ -286,7 +286,7 @@ def seed(admin_url: str, scale: str = "demo", *, rng_seed: int = 2026) -> SeedRe
     try:
         conn = psycopg.connect(admin_libpq_url(admin_url), connect_timeout=5)
     except psycopg.Error as exc:
-        raise ConnectionProblem(describe_connection_failure(exc)) from exc
+        raise connection_failure(exc) from exc
     # One transaction: a failure half-way leaves no half-seeded database behind.
     with conn, translate_errors():
         if conn.execute("SELECT to_regclass('parkdesk.parker')").fetchone() == (None,):

@@ -135,7 +135,8 @@ class Workspace:
         if not role_set:
             engine.dispose()
             raise ConnectionProblem(
-                f"The login {settings.login} has no ParkDesk role. Ask your administrator."
+                f"The login {settings.login} has no ParkDesk role. Ask your administrator.",
+                "login",
             )
         identity = Identity(
             login=settings.login,

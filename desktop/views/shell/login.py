@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services import credentials
 from desktop.services.credentials import ConnectionProfile
-from desktop.services.errors import FieldProblem, KnownError, SchemaMismatch, ValidationError
+from desktop.services.errors import ConnectionProblem, FieldProblem, KnownError, ValidationError
 from desktop.views.kit.forms import FieldBox, FormDialog
 from desktop.views.kit.layout import (
     STRETCH,
@@ -107,29 +107,6 @@ def open_workspace(settings: ConnectionSettings) -> Workspace:
     from desktop.services.workspace import Workspace
 
     return Workspace.open(settings)
-
-
-def refused_field(exc: KnownError) -> str:
-    """The field a refused login is about, or "general" when it is about none of them.
-
-    The server says which in words, not in a code: these are the messages
-    :func:`desktop.services.database.describe_connection_failure` and the server-name
-    checks write."""
-    if isinstance(exc, SchemaMismatch):
-        return "general"
-    text = exc.message.lower()
-    if "password" in text:
-        return "password"
-    server = ("not reachable", "did not answer", "server name", "socket folder")
-    if any(words in text for words in server):
-        return "host"
-    if "database" in text and "does not exist" in text:
-        return "database"
-    if "secure connection" in text or "certificate" in text:
-        return "sslrootcert"
-    if "login" in text:
-        return "login"
-    return "general"
 
 
 def _beside(form: QFormLayout, box: FieldBox, field: QLayout | None = None) -> None:
@@ -437,7 +414,8 @@ class LoginDialog(FormDialog):
         if attempt != self._attempt:
             return True
         if isinstance(exc, KnownError):
-            problem = FieldProblem(refused_field(exc), exc.message)
+            field = exc.field if isinstance(exc, ConnectionProblem) else "general"
+            problem = FieldProblem(field, exc.message)
         else:
             problem = FieldProblem("general", SOMETHING_WRONG)
         self._set_busy(False)

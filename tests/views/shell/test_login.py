@@ -16,13 +16,13 @@ from pytestqt.qtbot import QtBot
 
 from desktop.services import admin, credentials
 from desktop.services.credentials import ConnectionProfile
-from desktop.services.database import describe_connection_failure
-from desktop.services.errors import ConnectionProblem, FieldProblem, SchemaMismatch
+from desktop.services.database import connection_failure
+from desktop.services.errors import FieldProblem, SchemaMismatch
 from desktop.services.workspace import Workspace
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
 from desktop.views.shell import login as login_view
-from desktop.views.shell.login import DemoAccess, LoginDialog, load_profile, refused_field
+from desktop.views.shell.login import DemoAccess, LoginDialog, load_profile
 from tests.conftest import PASSWORD, Database
 from tests.views.mnemonics import clashes
 
@@ -458,12 +458,10 @@ def _said_under(dialog: LoginDialog, field: str, next_widget: QWidget) -> None:
 def test_a_wrong_password_is_said_under_the_password_and_a_bad_port_under_the_port(
     qtbot: QtBot, open_dialog: Callable[..., LoginDialog], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    wrong = describe_connection_failure(
-        Exception('FATAL:  password authentication failed for user "alice"')
-    )
+    wrong = connection_failure(Exception('FATAL:  password authentication failed for user "alice"'))
 
     def refuse(settings: object) -> Workspace:
-        raise ConnectionProblem(wrong)
+        raise wrong
 
     monkeypatch.setattr(login_view, "open_workspace", refuse)
     dialog = open_dialog(ConnectionProfile("db.example.edu", 5432, "parkdesk", "alice"))
@@ -471,7 +469,7 @@ def test_a_wrong_password_is_said_under_the_password_and_a_bad_port_under_the_po
     dialog.login_button.click()
     qtbot.waitUntil(lambda: not dialog.busy)
 
-    assert dialog.field_error("password") == wrong
+    assert dialog.field_error("password") == wrong.message
     assert dialog.general_error == ""
     _said_under(dialog, "password", dialog.remember_check)
     assert dialog.password_edit.property("invalid") is True
@@ -512,5 +510,4 @@ def test_no_two_controls_share_an_alt_key(
 def test_each_refusal_of_the_server_is_said_under_the_field_to_fix(
     server_said: str, field: str
 ) -> None:
-    message = describe_connection_failure(Exception(server_said))
-    assert refused_field(ConnectionProblem(message)) == field
+    assert connection_failure(Exception(server_said)).field == field
