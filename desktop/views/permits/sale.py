@@ -108,7 +108,6 @@ class SellPermitDialog(FormDialog):
         currency: str,
         time_zone: str,
         type_id: int | None = None,
-        lot_id: int | None = None,
         offer: WaitlistPosition | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -131,7 +130,6 @@ class SellPermitDialog(FormDialog):
         self.setMinimumWidth(560)
         self._build()
         self._fill_types(type_id if offer is None else offer.type_id)
-        self._select_lot(lot_id if offer is None else offer.lot_id)
         self._connect()
         self._type_changed()
         self.type_combo.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -283,15 +281,9 @@ class SellPermitDialog(FormDialog):
     def vehicle_ids(self) -> list[int]:
         return [int(c.property("vehicle_id")) for c in self.vehicle_checks if c.isChecked()]
 
-    def _select_lot(self, lot_id: int | None) -> None:
-        if lot_id is None:
-            return
-        index = self.lot_combo.findData(lot_id)
-        if index >= 0:
-            self.lot_combo.setCurrentIndex(index)
-
     def _fill_lots(self, option: SaleOption | None) -> None:
-        keep = self.lot_combo.currentData()
+        # An offer holds its space in one lot: that lot, whatever was chosen before.
+        keep = self.offer.lot_id if self.offer is not None else self.lot_combo.currentData()
         self.lot_combo.blockSignals(True)
         self.lot_combo.clear()
         if option is not None:
@@ -419,11 +411,10 @@ class SellPermitDialog(FormDialog):
         )
 
     def set_options(self, options: Sequence[SaleOption]) -> None:
-        keep_type, keep_lot = self.type_combo.currentData(), self.lot_combo.currentData()
+        keep_type = self.type_combo.currentData()
         self.options = list(options)
         self._fill_types(keep_type)
         self._fill_lots(self.option())
-        self._select_lot(keep_lot)
         self._limit_vehicles()
         self._update()
 

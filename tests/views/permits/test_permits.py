@@ -772,6 +772,47 @@ def test_accepting_a_waitlist_offer_sells_the_held_space(
     assert accepted.status == "accepted"
 
 
+def test_an_offer_for_the_second_lot_of_a_type_is_sold_in_that_lot(
+    qtbot: QtBot, database: Database, open_desk: Callable[..., Kit], receipts: list[str]
+) -> None:
+    kit = open_desk()
+    desk = kit.desk
+    roomy_id, _roomy_name = make_lot(database, 5)
+    lot_id, lot_name = make_lot(database, 1)
+    type_id, _type_name = make_type(database, [roomy_id, lot_id])
+    holder = make_parker(kit.parkers, f"Leaving{token()}")
+    held = sell_directly(kit.permits, holder, type_id, lot_id)
+    assert held is not None
+    parker = make_parker(kit.parkers, f"Offered{token()}", "Ines")
+    entry = kit.permits.join_waitlist(type_id, lot_id, parker.id)
+    kit.permits.cancel(new_payment_key(), held, "Moved away", CARD)  # the space frees up
+    [offered] = kit.permits.waitlist_for_parker(parker.id)
+    assert (offered.status, offered.lot_id) == ("offered", lot_id)
+
+    desk.tabs.setCurrentWidget(desk.office_waitlists)
+    panel = desk.office_waitlists
+    qtbot.waitUntil(lambda: panel.select_entry(entry.entry_id), timeout=TIMEOUT)
+    qtbot.waitUntil(panel.accept_button.isEnabled, timeout=TIMEOUT)
+    qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: desk.sell_dialog is not None, timeout=TIMEOUT)
+    dialog = desk.sell_dialog
+    assert dialog is not None
+    # The lot list is filled once the dialog is open: the offer's lot is the one chosen,
+    # and the clerk cannot choose another.
+    assert (dialog.type_combo.currentData(), dialog.lot_combo.currentData()) == (type_id, lot_id)
+    assert dialog.lot_combo.currentText().startswith(lot_name)
+    assert not dialog.lot_combo.isEnabled()
+    qtbot.mouseClick(dialog.continue_button, Qt.MouseButton.LeftButton)
+    pay_by_card(qtbot, payment_of(qtbot, dialog))
+
+    qtbot.waitUntil(lambda: len(receipts) == 1, timeout=TIMEOUT)
+    [sold] = kit.permits.permits_for_parker(parker.id)
+    assert sold.lot_id == lot_id
+    [accepted] = kit.permits.waitlist_for_parker(parker.id)
+    assert accepted.status == "accepted"
+
+
 # -- renew, transfer, live ------------------------------------------------------------------
 
 
