@@ -21,6 +21,7 @@ from desktop.views.kit.forms import FieldBox, FormDialog, text_box
 from desktop.views.kit.layout import Space, choice_box, label, line_edit, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
+from desktop.views.permits.fields import DeclaredForm
 
 #: Money the parker gets back, and money the parker owes, in the colours of the desk.
 CREDIT_COLOUR = "#1e7b34"
@@ -268,7 +269,7 @@ class CancelPermitDialog(FormDialog):
             raise ValidationError.single("reason", "Say why the permit is cancelled.")
 
 
-class FeeDialog(FormDialog):
+class FeeDialog(DeclaredForm):
     """A fee charged at the counter (a replacement hang tag, a late fee): amount and what for."""
 
     FIELDS = ("amount", "memo")
@@ -288,13 +289,8 @@ class FeeDialog(FormDialog):
         self.amount_edit.setAccessibleName("Amount")
         self.memo = line_edit(placeholder="e.g. Replacement hang tag", max_length=200)
         self.memo.setAccessibleName("What the fee is for")
-        self.boxes = {
-            "amount": FieldBox(f"&Amount ({currency})", self.amount_edit),
-            "memo": FieldBox("&For", self.memo),
-        }
-        self._finish_layout(vbox(*self.boxes.values(), margins=None))
-        self.amount_edit.textEdited.connect(lambda _t: self._edited("amount"))
-        self.memo.textEdited.connect(lambda _t: self._edited("memo"))
+        amount = self.field("amount", f"&Amount ({currency})", self.amount_edit)
+        self._finish_layout(vbox(amount, self.field("memo", "&For", self.memo), margins=None))
         self.value = Decimal(0)
 
     def _save_call(self) -> None:

@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShowEvent
-from PySide6.QtWidgets import QApplication, QDialog, QTabWidget, QWidget
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtWidgets import QApplication, QPushButton, QTabWidget, QWidget
 
 from desktop.services.documents import Office
 from desktop.services.errors import KnownError
@@ -86,6 +86,7 @@ class PermitDesk(Desk):
         self.is_manager = "manager" in self.workspace.identity.roles
 
         self.office: Office | None = None
+        #: The open sale, action and payment dialogs (one of each at a time).
         self.host = DialogHost(self, self.runner, self.service, self._currency)
         self._page_generation = 0
         self._opening: int | None = None
@@ -111,19 +112,6 @@ class PermitDesk(Desk):
         self._give_room(parker_open=False)
         self.load_office()
         self.refunds.reload()
-
-    @property
-    def action_dialog(self) -> QDialog | None:
-        """The open action dialog (cancel, transfer, a note, a temporary permit…), if any."""
-        return self.host.action_dialog
-
-    @property
-    def payment_dialog(self) -> QDialog | None:
-        return self.host.payment_dialog
-
-    @property
-    def sell_dialog(self) -> SellPermitDialog | None:
-        return self.host.sell_dialog
 
     @property
     def page(self) -> ParkerPage | None:
@@ -209,15 +197,20 @@ class PermitDesk(Desk):
             self.service, self.runner, self.host, panel=panel, currency=self._currency, parent=self
         )
         self.changes.changed.connect(self._page_changed)
-        for widget, slot in (
-            (panel.sell_button, self.sell),
-            (panel.renew_button, self.changes.renew),
-            (panel.transfer_button, self.changes.transfer),
-            (panel.cancel_button, self.changes.cancel),
-            (panel.receipt_button, self.receipt),
-            (panel.fee_button, self.changes.charge_fee),
+        #: The counter's buttons with the shortcuts that work while the button does.
+        self.shortcuts: list[tuple[QPushButton, QAction]] = []
+        for widget, slot, shortcut in (
+            (panel.sell_button, self.sell, ("Sell a permit", "Ctrl+N")),
+            (panel.renew_button, self.changes.renew, ("Renew permit", "Ctrl+R")),
+            (panel.transfer_button, self.changes.transfer, ("Transfer permit", "Ctrl+T")),
+            (panel.cancel_button, self.changes.cancel, None),
+            (panel.receipt_button, self.receipt, None),
+            (panel.fee_button, self.changes.charge_fee, None),
         ):
             widget.clicked.connect(slot)
+            if shortcut is not None:
+                action = desk_action(self, *shortcut, slot, enabled=self.editable)
+                self.shortcuts.append((widget, action))
         panel.permits_view.activated.connect(lambda _index: self.receipt())
         panel.options_view.activated.connect(lambda _index: self.sell())
         panel.receipts_view.activated.connect(lambda _index: self.receipt())
@@ -228,21 +221,13 @@ class PermitDesk(Desk):
     def _build_actions(self) -> None:
         find = QKeySequence.StandardKey.Find
         self.find_action = desk_action(self, "Find parker", find, self.focus_search)
-        editable = self.editable
-        self.sell_action = desk_action(self, "Sell a permit", "Ctrl+N", self.sell, enabled=editable)
-        self.renew_action = desk_action(
-            self, "Renew permit", "Ctrl+R", self.changes.renew, enabled=editable
-        )
-        self.transfer_action = desk_action(
-            self, "Transfer permit", "Ctrl+T", self.changes.transfer, enabled=editable
-        )
         self.receipt_action = desk_action(self, "Receipt", "Ctrl+P", self.receipt)
         self.temporary_action = desk_action(
             self,
             "Temporary permit",
             "Ctrl+Shift+T",
             self.issue_temporary,
-            enabled=editable or self.is_manager,
+            enabled=self.editable or self.is_manager,
         )
         panel = self.parker_panel
         tab_order(
@@ -364,15 +349,17 @@ class PermitDesk(Desk):
         self.reload_page()
 
     def _sync_actions(self) -> None:
-        panel = self.parker_panel
-        self.sell_action.setEnabled(panel.sell_button.isEnabled())
-        self.renew_action.setEnabled(panel.renew_button.isEnabled())
-        self.transfer_action.setEnabled(panel.transfer_button.isEnabled())
+        for widget, action in self.shortcuts:
+            action.setEnabled(widget.isEnabled())
 
     def sell(self) -> None:
         """Open the sale dialog for the open parker (with the type chosen on Buy a permit)."""
         panel = self.parker_panel
-        if not panel.sell_button.isEnabled() or self.page is None or self.sell_dialog is not None:
+        if (
+            not panel.sell_button.isEnabled()
+            or self.page is None
+            or self.host.sell_dialog is not None
+        ):
             return
         option = panel.selected_option() if panel.parker_tabs.currentIndex() == BUY_TAB else None
         type_id = option.type_id if option is not None and option.eligible else None
@@ -380,7 +367,7 @@ class PermitDesk(Desk):
 
     def sell_from_offer(self, position: WaitlistPosition) -> None:
         """A waitlist offer is accepted: open the parker and sell them the space held."""
-        if not self.editable or self.sell_dialog is not None:
+        if not self.editable or self.host.sell_dialog is not None:
             return
         self.tabs.setCurrentIndex(COUNTER_TAB)
         self.open_parker(
@@ -395,7 +382,7 @@ class PermitDesk(Desk):
         type_id: int | None = None,
         offer: WaitlistPosition | None = None,
     ) -> None:
-        if self.sell_dialog is not None:
+        if self.host.sell_dialog is not None:
             return
         dialog = SellPermitDialog(
             service=self.service,
@@ -434,7 +421,7 @@ class PermitDesk(Desk):
         self.reload_page()
 
     def issue_temporary(self) -> None:
-        if not (self.editable or self.is_manager) or self.action_dialog is not None:
+        if not (self.editable or self.is_manager) or self.host.action_dialog is not None:
             return
         service = self.service
 
@@ -446,7 +433,7 @@ class PermitDesk(Desk):
     def _open_temporary(self, loaded: tuple[Office, list[LotChoice]]) -> None:
         from desktop.views.permits.temporary import TemporaryPermitDialog
 
-        if self.action_dialog is not None:
+        if self.host.action_dialog is not None:
             return
         office, lots = loaded
         page = self.page
@@ -488,5 +475,5 @@ class PermitDesk(Desk):
 
     def _reload_page_live(self) -> None:
         self.reload_page()
-        if self.sell_dialog is not None and self.sell_dialog.payment_dialog is None:
-            self.sell_dialog.refresh(quiet=True)
+        if self.host.sell_dialog is not None and self.host.sell_dialog.payment_dialog is None:
+            self.host.sell_dialog.refresh(quiet=True)

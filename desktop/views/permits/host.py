@@ -11,13 +11,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
-from desktop.services.errors import KnownError, ValidationError
+from desktop.services.errors import FieldProblem, KnownError, ValidationError
 from desktop.services.permits import PaymentResult, PermitService, Tender
 from desktop.views.kit.operations import OperationRunner
+from desktop.views.permits.fields import DeclaredForm
 
 if TYPE_CHECKING:
     from desktop.views.permits.payment_dialog import PaymentDialog
@@ -95,3 +96,72 @@ class DialogHost:
         from desktop.views.permits.payment_dialog import show_receipt
 
         show_receipt(self.parent, self.runner, self.service, payment)
+
+
+class PaidForm(DeclaredForm):
+    """A form that only checks what was chosen, then opens the payment that does the work
+    (sells the permit, issues it). It closes once that is paid for; what the database
+    refuses meanwhile comes back under its fields."""
+
+    #: Takes the payment and fetches the figures (the form itself saves nothing).
+    runner: OperationRunner
+
+    def __init__(
+        self,
+        service: PermitService,
+        runner: OperationRunner,
+        currency: str,
+        accept_text: str,
+        parent: QWidget | None,
+    ) -> None:
+        super().__init__(runner, accept_text=accept_text, parent=parent)
+        # Never read-only: the form always goes on to the payment.
+        self.continue_button = cast("QPushButton", self.save_button)
+        self.service, self.currency = service, currency
+        self.host = DialogHost(self, runner, service, lambda: currency)
+        self.payment: PaymentResult | None = None
+
+    @property
+    def payment_dialog(self) -> PaymentDialog | None:
+        """The payment dialog of this form while it is open."""
+        return self.host.payment_dialog
+
+    def problems(self) -> list[FieldProblem]:
+        """What the database would refuse, found before the payment is taken."""
+        raise NotImplementedError
+
+    def _save_call(self) -> None:
+        """Only checks here: the payment does the work (see :meth:`_pay`)."""
+        # The old messages go first, so the dialog makes room for the new ones alone.
+        self.clear_problems()
+        problems = self.problems()
+        if problems:
+            raise ValidationError(problems)
+
+    def _pay(
+        self, title: str, description: str, amount: Decimal, work: Callable[..., PaymentResult]
+    ) -> None:
+        """Take the payment for ``amount``; ``work(key, tender=…)`` does the job."""
+        self.host.open_payment(
+            title=title,
+            description=description,
+            amount=amount,
+            submit=lambda key, tender: work(key, tender=tender),
+            paid=self._paid,
+            on_refused=self._refused,
+            on_invalid=self._invalid,
+        )
+
+    def _paid(self, result: PaymentResult) -> None:
+        raise NotImplementedError
+
+    def _refused(self, exc: KnownError) -> bool:
+        """A refusal other than a field problem; True when this form dealt with it."""
+        raise NotImplementedError
+
+    def _invalid(self, exc: ValidationError) -> bool:
+        """Problems with this form's fields are said under them, the payment closed."""
+        if not any(p.field in self.boxes for p in exc.problems):
+            return False
+        self.show_problems(exc.problems)
+        return True

@@ -10,13 +10,20 @@ impossible to type.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QButtonGroup, QDialogButtonBox, QPushButton, QRadioButton, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialogButtonBox,
+    QLayout,
+    QPushButton,
+    QRadioButton,
+    QWidget,
+)
 
 from desktop.services.errors import ConnectionProblem, FieldProblem, KnownError, ValidationError
 from desktop.services.localization import format_amount, format_money, parse_money
@@ -30,7 +37,7 @@ from desktop.services.permits import (
     new_payment_key,
 )
 from desktop.views.kit.document_preview import DocumentPreviewDialog
-from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, FormDialog
+from desktop.views.kit.forms import ERROR_COLOUR, FieldBox
 from desktop.views.kit.layout import (
     STRETCH,
     Space,
@@ -41,18 +48,17 @@ from desktop.views.kit.layout import (
     holder,
     label,
     line_edit,
+    named,
     stack,
     tab_order,
     vbox,
 )
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.widgets import failure_while_alive, grow_to_fit, while_alive
+from desktop.views.kit.widgets import failure_while_alive, while_alive
+from desktop.views.permits.fields import DeclaredForm
 
 #: The tender choices in screen order, with their buttons' titles.
 TENDERS = {"cash": "&Cash", "card": "Ca&rd", "cheque": "C&heque", "account": "Charge to acc&ount"}
-#: Every field a tender can have a problem with ("reference" is the card's approval
-#: reference or the account's employee/student number, whichever tender is chosen).
-TENDER_FIELDS = ("tendered", "brand", "last4", "reference", "number", "account", "tender")
 
 _STYLE = (
     "#amountCaption { color: #5b6577; } "
@@ -72,11 +78,16 @@ _PAY_WORDS = {
 _OPEN_RECEIPTS: set[DocumentPreviewDialog] = set()
 
 
-class PaymentDialog(FormDialog):
+class PaymentDialog(DeclaredForm):
     """Takes the money for one amount. Its idempotency key is made when it opens, so a
-    double-click or a retry after a dropped connection records the payment once."""
+    double-click or a retry after a dropped connection records the payment once.
 
-    FIELDS = TENDER_FIELDS
+    Its fields are the tenders' ("reference" is the card's approval reference or the
+    account's employee/student number, whichever tender is chosen) and "tender" itself.
+    """
+
+    #: The order a tender's check names its fields: the first one named gets the focus.
+    FIELDS = ("tendered", "last4", "brand", "number", "account", "reference")
 
     #: The payment was recorded (a :class:`PaymentResult`); the dialog then closes.
     paid = Signal(object)
@@ -121,15 +132,14 @@ class PaymentDialog(FormDialog):
         self.pay_button = cast("QPushButton", self.save_button)
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
 
-        #: Each field's box ("reference" is the card's; :meth:`_box` knows the account's).
-        self.boxes_by_field: dict[str, FieldBox] = {}
         self._build_summary(description)
         self._build_tender_choice()
         self.pages = stack(
             self._cash_page(), self._card_page(), self._cheque_page(), self._account_page()
         )
         self._build_layout()
-        self._connect()
+        self.tender_group.idToggled.connect(self._tender_toggled)
+        self.tendered_edit.textChanged.connect(self._update_change)
         self.set_tender("cash")
         self._update_change()
         first = self.pay_button if self.free else self.tendered_edit
@@ -161,9 +171,6 @@ class PaymentDialog(FormDialog):
         )
 
     def _build_tender_choice(self) -> None:
-        self.tender_caption = label(
-            "How is it paid out?" if self.paying_out else "How is it paid?", name="tenderCaption"
-        )
         self._radios = {kind: QRadioButton(title) for kind, title in TENDERS.items()}
         self.cash_radio, self.card_radio, self.cheque_radio, self.account_radio = (
             self._radios.values()
@@ -171,8 +178,12 @@ class PaymentDialog(FormDialog):
         self.tender_group = QButtonGroup(self)
         for index, radio in enumerate(self._radios.values()):
             self.tender_group.addButton(radio, index)
-        self.tender_problem = label(name="fieldError", wrap=True, style=f"color: {ERROR_COLOUR};")
-        self.tender_problem.hide()
+        radios = holder(hbox(*self._radios.values(), STRETCH, spacing=18))
+        self.boxes["tender"] = FieldBox(
+            "How is it paid out?" if self.paying_out else "How is it paid?", radios
+        )
+        self.tender_caption = named(self.boxes["tender"].caption, "tenderCaption")
+        cast("QLayout", self.boxes["tender"].layout()).setSpacing(8)
 
     def _cash_page(self) -> QWidget:
         # Any way the person writes money is read (Babel, their locale); what is not an
@@ -182,7 +193,9 @@ class PaymentDialog(FormDialog):
             max_length=20,
             right=True,
         )
-        self.exact_button = button("E&xact", tip="The parker hands over the exact amount")
+        self.exact_button = button(
+            "E&xact", self._exact, tip="The parker hands over the exact amount"
+        )
         self.exact_button.setAutoDefault(False)
         self.change_label = label(name="changeDue")
         self.cash_out_label = label(
@@ -190,16 +203,15 @@ class PaymentDialog(FormDialog):
             "to the parker.",
             wrap=True,
         )
-        tendered = FieldBox(
-            "Cash handed o&ver", holder(hbox((self.tendered_edit, 1), self.exact_button))
+        tendered = self.field(
+            "tendered",
+            "Cash handed o&ver",
+            self.tendered_edit,
+            holds=holder(hbox((self.tendered_edit, 1), self.exact_button)),
         )
-        # The box holds the amount and the Exact button: the amount is its editor.
-        tendered.caption.setBuddy(self.tendered_edit)
-        tendered.editor = self.tendered_edit
         tendered.setVisible(not self.paying_out)
         self.change_label.setVisible(not self.paying_out)
         self.cash_out_label.setVisible(self.paying_out)
-        self.boxes_by_field["tendered"] = tendered
         return field_grid(
             [tendered, (self.change_label, Qt.AlignmentFlag.AlignBottom)],
             [self.cash_out_label],
@@ -217,39 +229,38 @@ class PaymentDialog(FormDialog):
         self.reference_edit = line_edit(
             placeholder="From the terminal slip, e.g. AUTH-83JD", max_length=64
         )
-        boxes = self.boxes_by_field
-        boxes["brand"] = FieldBox("Card &brand", self.brand_combo)
-        boxes["last4"] = FieldBox("&Last 4 digits", self.last4_edit)
-        boxes["reference"] = FieldBox("A&pproval reference", self.reference_edit)
-        return field_grid([boxes["brand"], boxes["last4"]], [boxes["reference"]], vertical=6)
+        return field_grid(
+            [
+                self.field("brand", "Card &brand", self.brand_combo),
+                self.field("last4", "&Last 4 digits", self.last4_edit),
+            ],
+            [self.field("reference", "A&pproval reference", self.reference_edit)],
+            vertical=6,
+        )
 
     def _cheque_page(self) -> QWidget:
         self.cheque_edit = line_edit(
             placeholder="e.g. 001234", max_length=10, allowed=r"[0-9]{0,10}"
         )
-        self.boxes_by_field["number"] = FieldBox("Cheque &number", self.cheque_edit)
-        return field_grid([self.boxes_by_field["number"], None])
+        return field_grid([self.field("number", "Cheque &number", self.cheque_edit), None])
 
     def _account_page(self) -> QWidget:
         self.account_combo = choice_box(ACCOUNT_TITLES.values(), data=ACCOUNT_TITLES.keys())
         self.account_ref_edit = line_edit(
             placeholder="e.g. E12345", max_length=20, allowed=r"[A-Za-z0-9-]{0,20}"
         )
-        self.boxes_by_field["account"] = FieldBox("&Account", self.account_combo)
-        self.account_ref_box = FieldBox("Employee or student n&umber", self.account_ref_edit)
-        return field_grid([self.boxes_by_field["account"], self.account_ref_box])
+        account = self.field("account", "&Account", self.account_combo)
+        # Under "reference" too, while the account is the tender (see _tender_toggled).
+        card_reference = self.boxes["reference"]
+        self.account_ref_box = self.field(
+            "reference", "Employee or student n&umber", self.account_ref_edit
+        )
+        self._references = {"card": card_reference, "account": self.account_ref_box}
+        return field_grid([account, self.account_ref_box])
 
     def _build_layout(self) -> None:
-        radios = hbox(*self._radios.values(), STRETCH, spacing=18)
         self.tender_area = holder(
-            vbox(
-                self.tender_caption,
-                radios,
-                self.tender_problem,
-                self.pages,
-                margins=(0, 4, 0, 0),
-                spacing=8,
-            ),
+            vbox(self.boxes["tender"], self.pages, margins=(0, 4, 0, 0), spacing=8),
             visible=not self.free,
         )
         rule = QWidget()
@@ -285,21 +296,6 @@ class PaymentDialog(FormDialog):
             self.cancel_button,
         )
 
-    def _connect(self) -> None:
-        self.tender_group.idToggled.connect(self._tender_toggled)
-        self.tendered_edit.textChanged.connect(self._update_change)
-        self.exact_button.clicked.connect(self._exact)
-        for field, edit in (
-            ("tendered", self.tendered_edit),
-            ("last4", self.last4_edit),
-            ("reference", self.reference_edit),
-            ("number", self.cheque_edit),
-            ("reference", self.account_ref_edit),
-        ):
-            edit.textEdited.connect(lambda _t, field=field: self._edited(field))
-        for field, combo in (("brand", self.brand_combo), ("account", self.account_combo)):
-            combo.currentIndexChanged.connect(lambda _i, field=field: self._edited(field))
-
     def tender_kind(self) -> str:
         return next((kind for kind, radio in self._radios.items() if radio.isChecked()), "")
 
@@ -313,7 +309,9 @@ class PaymentDialog(FormDialog):
         if not checked:
             return
         self.pages.setCurrentIndex(button_id)
-        self._show_tender_problem(None)
+        kind = list(TENDERS)[button_id]
+        self.boxes["reference"] = self._references.get(kind, self._references["card"])
+        self._edited("tender")
         self._update_pay_enabled()
 
     def tender(self) -> Tender:
@@ -394,7 +392,7 @@ class PaymentDialog(FormDialog):
             self.submit()
 
     def _save_call(self) -> Callable[[], PaymentResult]:
-        self._clear_problems()
+        self.clear_problems()
         tender = self.tender()
         if tender.kind == "cash":
             self._read_tendered()  # typed, but not an amount: say so under the field
@@ -413,7 +411,7 @@ class PaymentDialog(FormDialog):
     def _failed(self, exc: BaseException) -> bool:
         self._set_busy(False)
         if isinstance(exc, ValidationError):
-            ours = [p for p in exc.problems if p.field in TENDER_FIELDS]
+            ours = [p for p in exc.problems if p.field in self.boxes]
             if not ours and self._on_invalid is not None and self._on_invalid(exc):
                 self.reject()
                 return True
@@ -429,7 +427,7 @@ class PaymentDialog(FormDialog):
                     "\n\nTrying again is safe: if the payment reached the office, it is "
                     "recorded only once."
                 )
-            self._show_message(message)
+            self.show_problems([FieldProblem("", message)])
             return True
         return False  # a bug: the runner shows "something went wrong" with the details
 
@@ -454,56 +452,9 @@ class PaymentDialog(FormDialog):
         else:
             super().closeEvent(event)
 
-    def _box(self, field: str) -> FieldBox | None:
-        if field == "reference" and self.tender_kind() == "account":
-            return self.account_ref_box
-        return self.boxes_by_field.get(field)
-
-    def show_problems(self, problems: Iterable[FieldProblem]) -> None:
-        """Each message under its field; messages about other things at the top."""
-        others: list[str] = []
-        first: QWidget | None = None
-        for problem in problems:
-            box = self._box(problem.field)
-            if problem.field == "tender":
-                self._show_tender_problem(problem.message)
-            elif box is None:
-                others.append(problem.message)
-            elif not box.has_problem:
-                box.show_problem(problem.message)
-                first = first or box.editor
-        if others:
-            self._show_message("\n".join(others))
-        if first is not None:
-            first.setFocus(Qt.FocusReason.OtherFocusReason)
-        grow_to_fit(self)
-
-    def field_error(self, name: str) -> str:
-        """The message under a field ("" when there is none)."""
-        if name == "tender":
-            return "" if self.tender_problem.isHidden() else self.tender_problem.text()
-        box = self._box(name)
-        return box.problem.text() if box is not None and box.has_problem else ""
-
-    def _show_tender_problem(self, message: str | None) -> None:
-        self.tender_problem.setText(message or "")
-        self.tender_problem.setVisible(bool(message))
-
-    def _show_message(self, message: str) -> None:
-        self.message_label.setText(message)
-        self.message_label.show()
-        grow_to_fit(self)
-
-    def _clear_problems(self) -> None:
-        self.message_label.clear()
-        self.message_label.hide()
-        self._show_tender_problem(None)
-        for box in (*self.boxes_by_field.values(), self.account_ref_box):
-            box.show_problem(None)
-
-    def _edited(self, field: str) -> None:
-        box = self._box(field)
-        if box is not None and box.has_problem:
+    def clear_problems(self) -> None:
+        super().clear_problems()
+        for box in self._references.values():  # the other tender's too
             box.show_problem(None)
 
 

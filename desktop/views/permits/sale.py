@@ -13,7 +13,6 @@ import logging
 from collections.abc import Sequence
 from datetime import date, datetime
 from functools import partial
-from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QMessageBox,
-    QPushButton,
     QWidget,
 )
 
@@ -38,15 +36,12 @@ from desktop.services.permits import (
     SaleOption,
     WaitlistPosition,
 )
-from desktop.views.kit.forms import FieldBox, FormDialog
+from desktop.views.kit.forms import FieldBox
 from desktop.views.kit.layout import STRETCH, holder, label, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import failure_while_alive, grow_to_fit, while_alive
 from desktop.views.permits.actions import describe_quote, run_later, vehicle_title
-from desktop.views.permits.host import DialogHost
-
-if TYPE_CHECKING:
-    from desktop.views.permits.payment_dialog import PaymentDialog
+from desktop.views.permits.host import PaidForm
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +80,12 @@ def office_today(time_zone: str) -> date:
     return datetime.now(ZoneInfo(time_zone)).date()
 
 
-class SellPermitDialog(FormDialog):
+class SellPermitDialog(PaidForm):
     """Chooses what to sell; continuing checks the choices, then opens the payment for the
     price (or asks about the waitlist). It closes once the permit is paid for or the parker
     is on the waitlist; what the database refuses comes back under the fields meanwhile."""
 
     FIELDS = SALE_FIELDS
-    #: Fetches the figures and adds to the waitlist (the form itself saves nothing).
-    runner: OperationRunner
     #: The permit is sold and paid (a PaymentResult, for the receipt).
     sold = Signal(object)
     #: The parker joined a waitlist instead (a WaitlistPosition, for the rank).
@@ -108,21 +101,14 @@ class SellPermitDialog(FormDialog):
         currency: str,
         time_zone: str,
         type_id: int | None = None,
-        lot_id: int | None = None,
         offer: WaitlistPosition | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(runner, accept_text="Continue to payment…", parent=parent)
-        # Never read-only: the sale always goes on to the payment.
-        self.continue_button = cast("QPushButton", self.save_button)
-        self.service = service
+        super().__init__(service, runner, currency, "Continue to payment…", parent)
         self.parker = parker
-        self.currency = currency
         self.time_zone = time_zone
         self.offer = offer
         self.options: list[SaleOption] = list(options)
-        self.host = DialogHost(self, runner, service, lambda: currency)
-        self.payment: PaymentResult | None = None
         self._generation = 0
         self._loading = False
         self._asking = False
@@ -131,7 +117,6 @@ class SellPermitDialog(FormDialog):
         self.setMinimumWidth(560)
         self._build()
         self._fill_types(type_id if offer is None else offer.type_id)
-        self._select_lot(lot_id if offer is None else offer.lot_id)
         self._connect()
         self._type_changed()
         self.type_combo.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -283,15 +268,9 @@ class SellPermitDialog(FormDialog):
     def vehicle_ids(self) -> list[int]:
         return [int(c.property("vehicle_id")) for c in self.vehicle_checks if c.isChecked()]
 
-    def _select_lot(self, lot_id: int | None) -> None:
-        if lot_id is None:
-            return
-        index = self.lot_combo.findData(lot_id)
-        if index >= 0:
-            self.lot_combo.setCurrentIndex(index)
-
     def _fill_lots(self, option: SaleOption | None) -> None:
-        keep = self.lot_combo.currentData()
+        # An offer holds its space in one lot: that lot, whatever was chosen before.
+        keep = self.offer.lot_id if self.offer is not None else self.lot_combo.currentData()
         self.lot_combo.blockSignals(True)
         self.lot_combo.clear()
         if option is not None:
@@ -419,17 +398,14 @@ class SellPermitDialog(FormDialog):
         )
 
     def set_options(self, options: Sequence[SaleOption]) -> None:
-        keep_type, keep_lot = self.type_combo.currentData(), self.lot_combo.currentData()
+        keep_type = self.type_combo.currentData()
         self.options = list(options)
         self._fill_types(keep_type)
         self._fill_lots(self.option())
-        self._select_lot(keep_lot)
         self._limit_vehicles()
         self._update()
 
-    def _save_call(self) -> None:
-        """Only checks here: the payment dialog sells the permit (see :meth:`accept`)."""
-        self.clear_problems()
+    def problems(self) -> list[FieldProblem]:
         missing = (
             (self.option() is None, "permit_type", "Choose a permit type."),
             (self.lot() is None, "lot", "Choose the lot."),
@@ -439,9 +415,7 @@ class SellPermitDialog(FormDialog):
                 "Choose the vehicle or vehicles the permit covers.",
             ),
         )
-        problems = [FieldProblem(field, message) for absent, field, message in missing if absent]
-        if problems:
-            raise ValidationError(problems)
+        return [FieldProblem(field, message) for absent, field, message in missing if absent]
 
     def accept(self) -> None:
         """The choices are sound: take the payment, or first ask about the waitlist."""
@@ -466,24 +440,12 @@ class SellPermitDialog(FormDialog):
             offer_id=self.offer.entry_id if self.offer is not None else None,
         )
         period = format_period(quote.first_day, quote.last_day)
-        self.host.open_payment(
-            title=f"Payment for {option.name}",
-            description=f"{option.name}, {lot.name}, {period} \u2014 {self.parker.name}",
-            amount=quote.price,
-            submit=lambda key, tender: sell(key, tender=tender),
-            paid=self._paid,
-            on_refused=self._refused,
-            on_invalid=self._invalid,
-        )
+        description = f"{option.name}, {lot.name}, {period} \u2014 {self.parker.name}"
+        self._pay(f"Payment for {option.name}", description, quote.price, sell)
 
     def _close(self) -> None:
         """Sold, or on the waitlist: nothing is left to choose."""
         super().accept()
-
-    @property
-    def payment_dialog(self) -> PaymentDialog | None:
-        """The payment dialog of this sale while it is open."""
-        return self.host.payment_dialog
 
     def _paid(self, result: PaymentResult) -> None:
         self.payment = result

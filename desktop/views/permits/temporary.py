@@ -13,17 +13,16 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone, Signal
-from PySide6.QtWidgets import QDateTimeEdit, QGridLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QDateTimeEdit, QGridLayout, QWidget
 
 from desktop.services.errors import FieldProblem, KnownError, LotFull, ValidationError
 from desktop.services.localization import format_money, parse_money
 from desktop.services.permits import KIND_TITLES, LotChoice, PaymentResult, PermitService
 from desktop.services.plates import is_plate_like, normalize_plate
-from desktop.views.kit.forms import FieldBox, FormDialog, form_style
+from desktop.views.kit.forms import form_style
 from desktop.views.kit.layout import (
     STRETCH,
     button,
@@ -38,7 +37,7 @@ from desktop.views.kit.layout import (
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.pickers import JurisdictionPicker
 from desktop.views.kit.widgets import grow_to_fit, resources_dir
-from desktop.views.permits.host import DialogHost
+from desktop.views.permits.host import PaidForm
 from desktop.views.permits.payment_dialog import PaymentDialog, show_receipt
 
 #: The kinds issued here, in menu order.
@@ -106,7 +105,7 @@ def _date_time_style() -> str:
     )
 
 
-class TemporaryPermitDialog(FormDialog):
+class TemporaryPermitDialog(PaidForm):
     """Issue a temporary, visitor or event permit for a plate.
 
     Continuing checks the form here, then opens the payment dialog for the price (a free
@@ -130,19 +129,11 @@ class TemporaryPermitDialog(FormDialog):
         jurisdiction: str = "",
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(runner, accept_text="&Continue to payment", parent=parent)
-        # Never read-only: the form always goes on to the payment.
-        self.continue_button = cast("QPushButton", self.save_button)
-        self.service = service
-        #: Takes the payment and fetches the receipt (the form itself saves nothing).
-        self._runner = runner
-        self.host = DialogHost(self, runner, service, lambda: currency)
-        self.currency = currency
+        super().__init__(service, runner, currency, "&Continue to payment", parent)
         self.time_zone = time_zone
         self.zone = ZoneInfo(time_zone)
         self.qt_zone = QTimeZone(time_zone.encode())
         self.parker_id = parker_id
-        self.payment: PaymentResult | None = None
         self.setWindowTitle("Issue a temporary permit")
         self.setObjectName("temporaryPermitDialog")
         self.setStyleSheet(form_style() + _date_time_style())
@@ -150,17 +141,15 @@ class TemporaryPermitDialog(FormDialog):
 
         self._build_fields(lots, plate, jurisdiction)
         self._build_layout()
-        self._connect()
+        self.plate_edit.textChanged.connect(self._update_stored_as)
+        self.start_edit.dateTimeChanged.connect(lambda _d: self._period_changed())
+        self.end_edit.dateTimeChanged.connect(lambda _d: self._period_changed())
+        self.price_edit.textChanged.connect(self._price_changed)
         self.set_period(*self._default_period())
         self._price_changed()
         self._update_stored_as()
         first = self.plate_edit if not plate else self.lot_combo
         first.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    @property
-    def payment_dialog(self) -> PaymentDialog | None:
-        """The payment dialog of this permit while it is open."""
-        return self.host.payment_dialog
 
     def _build_fields(self, lots: list[LotChoice], plate: str, jurisdiction: str) -> None:
         self.kind_combo = choice_box(
@@ -220,20 +209,25 @@ class TemporaryPermitDialog(FormDialog):
 
     def _build_layout(self) -> None:
         #: Fields with a grey line of help under the editor, which gives way to the message.
-        self._hints: dict[str, QLabel] = {}
-        self.boxes = {
-            "kind": FieldBox("&Kind", self.kind_combo),
-            "lot": FieldBox("&Lot", self.lot_combo),
-            "jurisdiction": FieldBox("&Jurisdiction", self.jurisdiction_edit),
-            "plate": self._hinted_box("plate", "&Plate", self.plate_edit, self.stored_as),
-            "from": FieldBox("&Starts", self.start_edit),
-            "until": self._hinted_box("until", "&Ends", self.end_edit, self.length_label),
-            "price": FieldBox(f"P&rice ({self.currency})", self.price_edit),
-            "free_reason": self._hinted_box(
-                "free_reason", "Why it is issued &free", self.free_reason_edit, self.free_hint
-            ),
-            "note": FieldBox("&Note", self.note_edit),
+        self._hints = {
+            "plate": self.stored_as,
+            "until": self.length_label,
+            "free_reason": self.free_hint,
         }
+        for name, caption, editor in (
+            ("kind", "&Kind", self.kind_combo),
+            ("lot", "&Lot", self.lot_combo),
+            ("jurisdiction", "&Jurisdiction", self.jurisdiction_edit),
+            ("plate", "&Plate", self.plate_edit),
+            ("from", "&Starts", self.start_edit),
+            ("until", "&Ends", self.end_edit),
+            ("price", f"P&rice ({self.currency})", self.price_edit),
+            ("free_reason", "Why it is issued &free", self.free_reason_edit),
+            ("note", "&Note", self.note_edit),
+        ):
+            hint = self._hints.get(name)
+            below = holder(vbox(editor, hint, spacing=2)) if hint is not None else None
+            self.field(name, caption, editor, holds=below)
         quick = hbox(
             label("Ends after:"),
             self.two_hours_button,
@@ -272,27 +266,6 @@ class TemporaryPermitDialog(FormDialog):
             self.continue_button,
             self.buttons.button(self.buttons.StandardButton.Cancel),
         )
-
-    def _hinted_box(self, name: str, caption: str, editor: QWidget, hint: QLabel) -> FieldBox:
-        """A field whose grey line of help under the editor gives way to its red message."""
-        self._hints[name] = hint
-        box = FieldBox(caption, holder(vbox(editor, hint, spacing=2)))
-        box.caption.setBuddy(editor)
-        box.editor = editor  # outlined and focused when refused, not the box around it
-        return box
-
-    def _connect(self) -> None:
-        self.kind_combo.currentIndexChanged.connect(lambda _i: self._edited("kind"))
-        self.lot_combo.currentIndexChanged.connect(lambda _i: self._edited("lot"))
-        self.jurisdiction_edit.editTextChanged.connect(lambda _t: self._edited("jurisdiction"))
-        self.plate_edit.textEdited.connect(lambda _t: self._edited("plate"))
-        self.plate_edit.textChanged.connect(self._update_stored_as)
-        self.start_edit.dateTimeChanged.connect(lambda _d: self._period_changed())
-        self.end_edit.dateTimeChanged.connect(lambda _d: self._period_changed())
-        self.price_edit.textChanged.connect(self._price_changed)
-        self.price_edit.textEdited.connect(lambda _t: self._edited("price"))
-        self.free_reason_edit.textEdited.connect(lambda _t: self._edited("free_reason"))
-        self.note_edit.textEdited.connect(lambda _t: self._edited("note"))
 
     def _default_period(self) -> tuple[datetime, datetime]:
         """From now (to the minute) to the end of today, in the office's time zone."""
@@ -370,8 +343,7 @@ class TemporaryPermitDialog(FormDialog):
         else:
             self.stored_as.setText("Use letters A to Z and digits only.")
 
-    def check(self) -> list[FieldProblem]:
-        """The problems the database would refuse, found before the payment is taken."""
+    def problems(self) -> list[FieldProblem]:
         problems: list[FieldProblem] = []
         if self.lot_combo.currentIndex() < 0:
             problems.append(FieldProblem("lot", "Choose the lot."))
@@ -420,14 +392,6 @@ class TemporaryPermitDialog(FormDialog):
         self.submit()
         return self.payment_dialog if self.payment_dialog is not before else None
 
-    def _save_call(self) -> None:
-        """Only checks here: the payment dialog issues the permit (see :meth:`accept`)."""
-        # The old messages go first, so the dialog makes room for the new ones alone.
-        self.clear_problems()
-        problems = self.check()
-        if problems:
-            raise ValidationError(problems)
-
     def accept(self) -> None:
         """The form is sound: take the payment. The dialog closes once the permit is issued."""
         if self.payment is not None:
@@ -448,20 +412,13 @@ class TemporaryPermitDialog(FormDialog):
             parker_id=self.parker_id,
             note=self.note_edit.text().strip(),
         )
-        self.host.open_payment(
-            title=f"Issue {KIND_TITLES[kind].lower()}" if price == 0 else "Take payment",
-            description=self.describe(),
-            amount=price,
-            submit=lambda key, tender: issue(key, tender=tender),
-            paid=self._paid,
-            on_refused=self._refused,
-            on_invalid=self._invalid,
-        )
+        title = f"Issue {KIND_TITLES[kind].lower()}" if price == 0 else "Take payment"
+        self._pay(title, self.describe(), price, issue)
 
     def _paid(self, result: PaymentResult) -> None:
         self.payment = result
         # The receipt belongs to the desk: this dialog closes while it is being fetched.
-        show_receipt(self.parentWidget(), self._runner, self.service, result)
+        show_receipt(self.parentWidget(), self.runner, self.service, result)
         self.issued.emit(result)
         self.accept()
 
@@ -470,12 +427,6 @@ class TemporaryPermitDialog(FormDialog):
             self.show_problems([FieldProblem("lot", exc.message)])
             return True
         return False
-
-    def _invalid(self, exc: ValidationError) -> bool:
-        if not any(p.field in self.boxes for p in exc.problems):
-            return False
-        self.show_problems(exc.problems)
-        return True
 
     def show_problems(self, problems: Iterable[FieldProblem]) -> None:
         problems = list(problems)

@@ -251,8 +251,8 @@ def pay_by_card(qtbot: QtBot, payment: PaymentDialog) -> None:
 
 def open_sell_dialog(qtbot: QtBot, desk: PermitDesk) -> SellPermitDialog:
     qtbot.mouseClick(desk.parker_panel.sell_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: desk.sell_dialog is not None, timeout=TIMEOUT)
-    dialog = desk.sell_dialog
+    qtbot.waitUntil(lambda: desk.host.sell_dialog is not None, timeout=TIMEOUT)
+    dialog = desk.host.sell_dialog
     assert dialog is not None
     return dialog
 
@@ -467,8 +467,10 @@ def test_cancelling_pays_a_small_refund_by_card_at_once(
     desk.parker_panel.permits_view.setCurrentIndex(desk.parker_panel.permits_model.index(0, 0))
 
     qtbot.mouseClick(desk.parker_panel.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: isinstance(desk.action_dialog, CancelPermitDialog), timeout=TIMEOUT)
-    dialog = desk.action_dialog
+    qtbot.waitUntil(
+        lambda: isinstance(desk.host.action_dialog, CancelPermitDialog), timeout=TIMEOUT
+    )
+    dialog = desk.host.action_dialog
     assert isinstance(dialog, CancelPermitDialog)
     # Sold today, 30 days: today counts as used, 29 days come back.
     assert dialog.refund_label.text() == "Refund of $29.00 for the unused days."
@@ -477,7 +479,7 @@ def test_cancelling_pays_a_small_refund_by_card_at_once(
     qtbot.keyClicks(dialog.reason, "Moved off campus")
     qtbot.mouseClick(dialog.go_button, Qt.MouseButton.LeftButton)
 
-    payment = payment_of(qtbot, desk)
+    payment = payment_of(qtbot, desk.host)
     assert payment.direction == "out"
     assert payment.tender_kind() == "card"  # the permit's own tender
     pay_by_card(qtbot, payment)
@@ -511,13 +513,15 @@ def test_a_card_sale_refunded_in_cash_waits_for_a_manager(
     qtbot.waitUntil(lambda: desk.parker_panel.permits_model.rowCount() == 1, timeout=TIMEOUT)
     desk.parker_panel.permits_view.setCurrentIndex(desk.parker_panel.permits_model.index(0, 0))
     qtbot.mouseClick(desk.parker_panel.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: isinstance(desk.action_dialog, CancelPermitDialog), timeout=TIMEOUT)
-    dialog = desk.action_dialog
+    qtbot.waitUntil(
+        lambda: isinstance(desk.host.action_dialog, CancelPermitDialog), timeout=TIMEOUT
+    )
+    dialog = desk.host.action_dialog
     assert isinstance(dialog, CancelPermitDialog)
     qtbot.keyClicks(dialog.reason, "Moved off campus")
     qtbot.mouseClick(dialog.go_button, Qt.MouseButton.LeftButton)
 
-    payment = payment_of(qtbot, desk)
+    payment = payment_of(qtbot, desk.host)
     payment.cheque_radio.click()  # not the card it was paid with
     qtbot.keyClicks(payment.cheque_edit, "1234")
     qtbot.mouseClick(payment.pay_button, Qt.MouseButton.LeftButton)
@@ -550,9 +554,9 @@ def test_a_large_refund_waits_for_a_manager_who_approves_it_and_a_clerk_pays_it(
     )
     clerk.desk.changes.cancel()
     qtbot.waitUntil(
-        lambda: isinstance(clerk.desk.action_dialog, CancelPermitDialog), timeout=TIMEOUT
+        lambda: isinstance(clerk.desk.host.action_dialog, CancelPermitDialog), timeout=TIMEOUT
     )
-    dialog = clerk.desk.action_dialog
+    dialog = clerk.desk.host.action_dialog
     assert isinstance(dialog, CancelPermitDialog)
     assert "manager's approval" in dialog.next_label.text()
     assert dialog.go_button.text() == "Cancel permit"
@@ -576,9 +580,9 @@ def test_a_large_refund_waits_for_a_manager_who_approves_it_and_a_clerk_pays_it(
     assert column(desk.refunds.model, "Status")[row] == "Awaiting manager approval"
     assert desk.refunds.approve_button.isEnabled()
     qtbot.mouseClick(desk.refunds.approve_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: desk.action_dialog is not None, timeout=TIMEOUT)
-    assert desk.action_dialog is not None
-    desk.action_dialog.accept()
+    qtbot.waitUntil(lambda: desk.host.action_dialog is not None, timeout=TIMEOUT)
+    assert desk.host.action_dialog is not None
+    desk.host.action_dialog.accept()
     qtbot.waitUntil(
         lambda: (
             [r.status for r in manager.permits.refunds(None) if r.permit_id == permit_id]
@@ -598,7 +602,7 @@ def test_a_large_refund_waits_for_a_manager_who_approves_it_and_a_clerk_pays_it(
     row = next(n for n, r in enumerate(clerk_desk.refunds.model.rows()) if r.permit_id == permit_id)
     clerk_desk.refunds.view.setCurrentIndex(clerk_desk.refunds.model.index(row, 0))
     qtbot.mouseClick(clerk_desk.refunds.pay_refund_button, Qt.MouseButton.LeftButton)
-    payment = payment_of(qtbot, clerk_desk)
+    payment = payment_of(qtbot, clerk_desk.host)
     assert payment.direction == "out"
     pay_by_card(qtbot, payment)
     qtbot.waitUntil(lambda: len(receipts) == 1, timeout=TIMEOUT)
@@ -625,7 +629,7 @@ def test_a_manager_refuses_a_refund_with_a_note(
     row = next(n for n, r in enumerate(desk.refunds.model.rows()) if r.permit_id == permit_id)
     desk.refunds.view.setCurrentIndex(desk.refunds.model.index(row, 0))
     desk.refunds.decide(approve=False)
-    dialog = desk.action_dialog
+    dialog = desk.host.action_dialog
     assert dialog is not None
     assert not dialog.ok.isEnabled()  # type: ignore[attr-defined]
     qtbot.keyClicks(dialog.text, "Parking was used all month")  # type: ignore[attr-defined]
@@ -670,7 +674,7 @@ def test_a_full_lot_offers_the_waitlist_and_gives_the_rank(
     assert desk.parker_panel.notice_text() == (
         f"Wen {parker.last_name} added to the waitlist for {type_name} in {lot_name}: rank 1 of 1."
     )
-    assert desk.sell_dialog is None
+    assert desk.host.sell_dialog is None
     entries = kit.permits.waitlist_for_parker(parker.id)
     assert [(e.type_id, e.lot_id, e.status, e.rank) for e in entries] == [
         (type_id, lot_id, "waiting", 1)
@@ -753,8 +757,8 @@ def test_accepting_a_waitlist_offer_sells_the_held_space(
     qtbot.waitUntil(panel.accept_button.isEnabled, timeout=TIMEOUT)
     qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
 
-    qtbot.waitUntil(lambda: desk.sell_dialog is not None, timeout=TIMEOUT)
-    dialog = desk.sell_dialog
+    qtbot.waitUntil(lambda: desk.host.sell_dialog is not None, timeout=TIMEOUT)
+    dialog = desk.host.sell_dialog
     assert dialog is not None
     assert dialog.offer is not None
     assert dialog.offer.entry_id == entry.entry_id
@@ -768,6 +772,47 @@ def test_accepting_a_waitlist_offer_sells_the_held_space(
 
     qtbot.waitUntil(lambda: len(receipts) == 1, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: desk.parker_panel.permits_model.rowCount() == 1, timeout=TIMEOUT)
+    [accepted] = kit.permits.waitlist_for_parker(parker.id)
+    assert accepted.status == "accepted"
+
+
+def test_an_offer_for_the_second_lot_of_a_type_is_sold_in_that_lot(
+    qtbot: QtBot, database: Database, open_desk: Callable[..., Kit], receipts: list[str]
+) -> None:
+    kit = open_desk()
+    desk = kit.desk
+    roomy_id, _roomy_name = make_lot(database, 5)
+    lot_id, lot_name = make_lot(database, 1)
+    type_id, _type_name = make_type(database, [roomy_id, lot_id])
+    holder = make_parker(kit.parkers, f"Leaving{token()}")
+    held = sell_directly(kit.permits, holder, type_id, lot_id)
+    assert held is not None
+    parker = make_parker(kit.parkers, f"Offered{token()}", "Ines")
+    entry = kit.permits.join_waitlist(type_id, lot_id, parker.id)
+    kit.permits.cancel(new_payment_key(), held, "Moved away", CARD)  # the space frees up
+    [offered] = kit.permits.waitlist_for_parker(parker.id)
+    assert (offered.status, offered.lot_id) == ("offered", lot_id)
+
+    desk.tabs.setCurrentWidget(desk.office_waitlists)
+    panel = desk.office_waitlists
+    qtbot.waitUntil(lambda: panel.select_entry(entry.entry_id), timeout=TIMEOUT)
+    qtbot.waitUntil(panel.accept_button.isEnabled, timeout=TIMEOUT)
+    qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: desk.host.sell_dialog is not None, timeout=TIMEOUT)
+    dialog = desk.host.sell_dialog
+    assert dialog is not None
+    # The lot list is filled once the dialog is open: the offer's lot is the one chosen,
+    # and the clerk cannot choose another.
+    assert (dialog.type_combo.currentData(), dialog.lot_combo.currentData()) == (type_id, lot_id)
+    assert dialog.lot_combo.currentText().startswith(lot_name)
+    assert not dialog.lot_combo.isEnabled()
+    qtbot.mouseClick(dialog.continue_button, Qt.MouseButton.LeftButton)
+    pay_by_card(qtbot, payment_of(qtbot, dialog))
+
+    qtbot.waitUntil(lambda: len(receipts) == 1, timeout=TIMEOUT)
+    [sold] = kit.permits.permits_for_parker(parker.id)
+    assert sold.lot_id == lot_id
     [accepted] = kit.permits.waitlist_for_parker(parker.id)
     assert accepted.status == "accepted"
 
@@ -790,7 +835,7 @@ def test_renewing_shows_the_new_dates_and_price_then_takes_the_payment(
     qtbot.keyClick(
         desk.parker_panel.permits_view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier
     )
-    payment = payment_of(qtbot, desk)
+    payment = payment_of(qtbot, desk.host)
     assert payment.amount == Decimal("40.00")
     assert payment.description_label.text().startswith("Renewal of P-")
     assert type_name in payment.description_label.text()
@@ -815,7 +860,7 @@ def test_transferring_moves_the_permit_to_another_vehicle(
     find_and_open(qtbot, desk, parker.last_name, parker.id)
     qtbot.waitUntil(desk.parker_panel.transfer_button.isEnabled, timeout=TIMEOUT)
     qtbot.mouseClick(desk.parker_panel.transfer_button, Qt.MouseButton.LeftButton)
-    dialog = desk.action_dialog
+    dialog = desk.host.action_dialog
     assert isinstance(dialog, TransferDialog)
     first, second = parker.vehicles
     assert dialog.leaving.currentData() == first.id
@@ -891,7 +936,7 @@ def test_a_manager_reads_permits_but_cannot_sell(
     qtbot.keyClick(
         desk.parker_panel.permits_view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier
     )
-    assert desk.sell_dialog is None
+    assert desk.host.sell_dialog is None
     assert not desk.refunds.approve_button.isHidden()
     assert desk.refunds.pay_refund_button.isHidden()
 
@@ -904,7 +949,7 @@ def test_a_fee_is_charged_and_paid_at_the_counter(
     parker = make_parker(kit.parkers, f"Fee{token()}")
     find_and_open(qtbot, desk, parker.last_name, parker.id)
     qtbot.mouseClick(desk.parker_panel.fee_button, Qt.MouseButton.LeftButton)
-    dialog = desk.action_dialog
+    dialog = desk.host.action_dialog
     assert isinstance(dialog, FeeDialog)
     qtbot.keyClicks(dialog.amount_edit, "-5")
     qtbot.keyClicks(dialog.memo, "Replacement hang tag")
@@ -914,7 +959,7 @@ def test_a_fee_is_charged_and_paid_at_the_counter(
     assert dialog.isVisible()
     dialog.amount_edit.setText("25")
     dialog.submit()
-    payment = payment_of(qtbot, desk)
+    payment = payment_of(qtbot, desk.host)
     assert payment.amount == Decimal("25.00")
     pay_by_card(qtbot, payment)
     qtbot.waitUntil(lambda: len(receipts) == 1, timeout=TIMEOUT)
@@ -934,18 +979,22 @@ def test_a_temporary_permit_starts_from_the_open_parker_and_their_plate(
     kit = open_desk(live=False)
     desk = kit.desk
     qtbot.keyClick(desk.finder.search, Qt.Key.Key_T, MODIFIERS)  # no parker open: a plate only
-    qtbot.waitUntil(lambda: isinstance(desk.action_dialog, TemporaryPermitDialog), timeout=TIMEOUT)
-    dialog = desk.action_dialog
+    qtbot.waitUntil(
+        lambda: isinstance(desk.host.action_dialog, TemporaryPermitDialog), timeout=TIMEOUT
+    )
+    dialog = desk.host.action_dialog
     assert isinstance(dialog, TemporaryPermitDialog)
     assert dialog.parker_id is None
     dialog.reject()
-    qtbot.waitUntil(lambda: desk.action_dialog is None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: desk.host.action_dialog is None, timeout=TIMEOUT)
 
     parker = make_parker(kit.parkers, f"Visit{token()}")
     find_and_open(qtbot, desk, parker.last_name, parker.id)
     qtbot.mouseClick(desk.temporary_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: isinstance(desk.action_dialog, TemporaryPermitDialog), timeout=TIMEOUT)
-    dialog = desk.action_dialog
+    qtbot.waitUntil(
+        lambda: isinstance(desk.host.action_dialog, TemporaryPermitDialog), timeout=TIMEOUT
+    )
+    dialog = desk.host.action_dialog
     assert isinstance(dialog, TemporaryPermitDialog)
     assert dialog.parker_id == parker.id
     assert dialog.plate_edit.text() == parker.vehicles[0].plate_raw
