@@ -29,10 +29,9 @@ from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import ConflictDialog
 from desktop.views.kit.forms import FormDialog
 from desktop.views.kit.layout import STRETCH, button, hbox, label, vbox
-from desktop.views.kit.listing import Listing, select_key, selected_key, selected_row, sorted_table
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
-from desktop.views.kit.tables import RowsModel
+from desktop.views.kit.tables import Listing, RowsModel, sorted_table
 from desktop.views.kit.widgets import NoticeBar, failure_while_alive, while_alive
 from desktop.views.setup.lot_dialog import LotDialog
 from desktop.views.setup.office import OfficeSettingsForm
@@ -100,20 +99,12 @@ class _ListTab(QWidget):
         vbox(bar, *notices, (self.listing, 1), margins=(0, 10, 0, 0), spacing=8, parent=self)
 
     def edit_selected(self) -> None:
-        row = selected_row(self.table, self.model)
+        row = self.table.selected_row()
         if row is not None:
             self._open(row)
 
     def update_edit(self) -> None:
-        self.edit_button.setEnabled(
-            self._editable and selected_row(self.table, self.model) is not None
-        )
-
-    def show_rows(self, rows: int, title: str, text: str) -> None:
-        if rows:
-            self.listing.show_table()
-        else:
-            self.listing.show_empty(title, text)
+        self.edit_button.setEnabled(self._editable and self.table.selected_row() is not None)
 
 
 class PermitSetupDesk(Desk):
@@ -201,13 +192,13 @@ class PermitSetupDesk(Desk):
 
     def _loaded(self, overview: SetupOverview) -> None:
         self.overview = overview
-        type_id = self._select_type or selected_key(self.types.table)
-        lot_id = self._select_lot or selected_key(self.lots.table)
+        type_id = self._select_type or self.types.table.selected_key()
+        lot_id = self._select_lot or self.lots.table.selected_key()
         self._select_type = self._select_lot = None
         self.types_model.show_types(overview.permit_types, overview.office.currency)
         self.lots_model.set_rows(overview.lots)
-        select_key(self.types.table, type_id)
-        select_key(self.lots.table, lot_id)
+        self.types.table.show_key(type_id)
+        self.lots.table.show_key(lot_id)
         self.office_form.load(overview.office)
         types, lots = self.types_model.rows(), self.lots_model.rows()
         details = "" if self.editable else " · double-click one for all its details"
@@ -216,7 +207,7 @@ class PermitSetupDesk(Desk):
         spaces = sum(lot.capacity for lot in lots if lot.active)
         free = sum(lot.free for lot in lots if lot.active)
         self.lots.count.setText(f"{len(lots)} lots · {spaces:,} spaces, {free:,} free now")
-        self.types.show_rows(
+        self.types.listing.show_rows(
             len(types),
             "No permit types yet",
             "Create the permits the office sells: price, validity, who may buy them "
@@ -224,7 +215,7 @@ class PermitSetupDesk(Desk):
             if self.editable
             else "A manager sets up the permit types the office sells.",
         )
-        self.lots.show_rows(
+        self.lots.listing.show_rows(
             len(lots),
             "No lots yet",
             "Add the lots permits are sold for, with their capacity."

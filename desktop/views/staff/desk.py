@@ -19,10 +19,9 @@ from desktop.services.workspace import ROLE_TITLES
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.forms import FieldBox, FormDialog
 from desktop.views.kit.layout import STRETCH, button, hbox, label, line_edit, vbox
-from desktop.views.kit.listing import Listing, select_key, selected_row, sorted_table
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader, OperationRunner
-from desktop.views.kit.tables import Column, RowsModel, time_column
+from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table, time_column
 from desktop.views.kit.widgets import failure_while_alive, while_alive
 
 REFRESH_DELAY_MS = 150
@@ -229,12 +228,12 @@ class StaffDesk(Desk):
         self.loader.reload()
 
     def _loaded(self, rows: list[StaffLogin]) -> None:
-        selected = self._select_after_load or self.selected_login()
+        selected = self._select_after_load or self.table.selected_key()
         self._select_after_load = None
         self.model.set_rows(rows)
         self._update_counts()
         if selected:
-            self.select_login(selected)
+            self.table.show_key(selected)
         self._selection_changed()
         self.loaded.emit()
 
@@ -259,22 +258,14 @@ class StaffDesk(Desk):
                 if self.can_edit
                 else "An administrator adds a login for each person who works at a desk.",
             )
-        elif shown == 0:
-            self.listing.show_empty(
-                "No login matches the filter", "Clear the filter to see every staff login."
-            )
         else:
-            self.listing.show_table()
+            self.listing.show_rows(
+                shown, "No login matches the filter", "Clear the filter to see every staff login."
+            )
 
     def selected_staff(self) -> StaffLogin | None:
-        return selected_row(self.table, self.model)
-
-    def selected_login(self) -> str | None:
-        staff = self.selected_staff()
-        return staff.login if staff else None
-
-    def select_login(self, login: str) -> bool:
-        return select_key(self.table, login)
+        staff: StaffLogin | None = self.table.selected_row()
+        return staff
 
     def _selection_changed(self) -> None:
         staff = self.selected_staff()

@@ -252,7 +252,7 @@ def test_manager_sees_the_variance_and_signs_it_off(
     assert cut_texts(desk.history.view) == []
 
     assert not desk.history.sign_off_button.isEnabled()
-    assert desk.history.select_shift(shift.id)
+    assert desk.history.view.show_key(shift.id)
     assert desk.history.sign_off_button.isEnabled()
     dialog = desk.history.sign_off_selected()
     assert dialog is not None

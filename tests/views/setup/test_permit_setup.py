@@ -28,7 +28,6 @@ from desktop.services.permit_setup import (
     PermitTypeInfo,
 )
 from desktop.services.workspace import Workspace
-from desktop.views.kit.listing import select_key, selected_row
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
@@ -171,7 +170,7 @@ def test_manager_creates_a_permit_type_through_the_dialog(
         "Waitlist",
         "2",
     ]
-    selected = selected_row(desk.types.table, desk.types_model)
+    selected = desk.types.table.selected_row()
     assert selected is not None
     assert selected.code == type_code
     assert (selected.proration, selected.max_vehicles, selected.offer_hours) == ("monthly", 3, 72)
@@ -279,7 +278,7 @@ def test_a_stale_edit_asks_and_reloads_the_saved_type(
     created = new_type(manager, lot)
     desk = desk_for("mona")
     reload(qtbot, desk)
-    select_key(desk.types.table, created.id)
+    desk.types.table.show_key(created.id)
     desk.types.edit_button.click()
     dialog = desk.type_dialog
     assert dialog is not None
@@ -334,7 +333,7 @@ def test_a_clerk_sees_the_setup_read_only(
     assert lot_row(desk, lot.code)[2:5] == ["10", "0", "10"]
 
     # A double-click shows every detail of the type, without a way to change it.
-    select_key(desk.types.table, created.id)
+    desk.types.table.show_key(created.id)
     index = desk.types.table.currentIndex()
     desk.types.table.doubleClicked.emit(index)
     dialog = desk.type_dialog
@@ -391,7 +390,7 @@ def test_a_lot_saved_below_what_is_sold_warns_the_manager(
     assert lot_row(desk, lot.code)[2:] == ["1", "2", "0 (over by 1)", "ROOF", "Open"]
     assert desk.lot_notice.isVisible()
     assert "now has 1 space but 2 permits are valid now" in desk.lot_notice.label.text()
-    assert selected_row(desk.lots.table, desk.lots_model) is not None
+    assert desk.lots.table.selected_row() is not None
 
 
 def test_a_bad_zone_and_capacity_are_marked_in_the_lot_dialog(

@@ -99,7 +99,7 @@ def test_admin_adds_a_login_that_can_then_connect(
     dialog.repeat_edit.setText(NEW_PASSWORD)
     dialog.add_button.click()
 
-    qtbot.waitUntil(lambda: desk.selected_login() == login, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: desk.table.selected_key() == login, timeout=TIMEOUT_MS)
     assert not alive(dialog) or not dialog.isVisible()
     assert shown_rows(desk)[login][1:4] == ["Jordan Smith", "Clerk, Dispatcher", "Active"]
 
@@ -158,7 +158,7 @@ def test_admin_disables_a_login_after_confirming(
     desk = desk_for("admin")
     login = new_login()
     StaffService(desk.workspace).add(login, "Leaving Soon", ["clerk"], NEW_PASSWORD)
-    qtbot.waitUntil(lambda: desk.select_login(login), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: desk.table.show_key(login), timeout=TIMEOUT_MS)
     assert desk.disable_button.isEnabled()
 
     asked: list[str] = []
@@ -173,7 +173,7 @@ def test_admin_disables_a_login_after_confirming(
         lambda: shown_rows(desk)[login][3].startswith("Disabled since"), timeout=TIMEOUT_MS
     )
     assert asked == [login]
-    assert desk.selected_login() == login
+    assert desk.table.selected_key() == login
     assert not desk.disable_button.isEnabled()
 
     with pytest.raises(ConnectionProblem, match="This login is disabled"):
@@ -184,7 +184,7 @@ def test_declining_the_confirmation_disables_nothing(
     desk_for: Callable[[str], StaffDesk], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     desk = desk_for("admin")
-    assert desk.select_login("bruno")
+    assert desk.table.show_key("bruno")
     monkeypatch.setattr(desk, "confirm_disable", lambda staff: False)
     desk.disable_button.click()
     assert not desk.runner.busy
@@ -193,7 +193,7 @@ def test_declining_the_confirmation_disables_nothing(
 
 def test_admin_cannot_disable_their_own_login(desk_for: Callable[[str], StaffDesk]) -> None:
     desk = desk_for("admin")
-    assert desk.select_login("ada")
+    assert desk.table.show_key("ada")
     assert not desk.disable_button.isEnabled()
     assert "your own login" in desk.disable_button.toolTip()
 
