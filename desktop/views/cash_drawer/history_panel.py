@@ -13,6 +13,7 @@ from desktop.services.cashdrawer import ALL, AWAITING, MINE, OPEN, ShiftSummary
 from desktop.views.cash_drawer.common import DeskUser, action_button
 from desktop.views.cash_drawer.dialogs import SignOffDialog
 from desktop.views.cash_drawer.history import ShiftHistoryModel
+from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import STRETCH, Space, choice_box, hbox, label, vbox
 from desktop.views.kit.tables import DeskTable, Listing
 
@@ -31,7 +32,9 @@ class HistoryPanel(QWidget):
     def __init__(self, user: DeskUser, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.user, self.service, self.runner = user, user.service, user.runner
-        self.sign_off_dialog: SignOffDialog | None = None
+        self.sign_off_dialog: DialogSlot[SignOffDialog] = DialogSlot(
+            lambda signed: self.refresh(select=signed.id)
+        )
         self._reselect: int | None = None
 
         self.model = ShiftHistoryModel(self.service, self.runner, "", parent=self)
@@ -163,9 +166,7 @@ class HistoryPanel(QWidget):
         shift = self.selected_shift()
         if shift is None or not self.sign_off_button.isEnabled():
             return None
-        dialog = SignOffDialog(self.service, self.runner, shift, self.model.office, self)
-        dialog.saved.connect(lambda signed: self.refresh(select=signed.id))
-        dialog.finished.connect(dialog.deleteLater)
-        self.sign_off_dialog = dialog
-        dialog.open()
-        return dialog
+        office = self.model.office
+        return self.sign_off_dialog.open(
+            lambda: SignOffDialog(self.service, self.runner, shift, office, self)
+        )

@@ -27,7 +27,7 @@ from desktop.services.permit_setup import (
 )
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import ConflictDialog
-from desktop.views.kit.forms import FormDialog
+from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import STRETCH, button, hbox, label, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
@@ -118,8 +118,8 @@ class PermitSetupDesk(Desk):
         self.editable = self.workspace.identity.can_edit("permit_setup")
         self.setObjectName("permitSetupDesk")
         self.overview: SetupOverview | None = None
-        self.type_dialog: PermitTypeDialog | None = None
-        self.lot_dialog: LotDialog | None = None
+        self.type_dialog: DialogSlot[PermitTypeDialog] = DialogSlot(self._type_saved)
+        self.lot_dialog: DialogSlot[LotDialog] = DialogSlot(self._lot_saved)
         self.loader = Loader(
             self, self.runner, lambda: self.service.overview, self._loaded, self._load_failed
         )
@@ -244,45 +244,27 @@ class PermitSetupDesk(Desk):
         """A new type (managers), or the selected one to edit (managers) or look at (clerks)."""
         if self.overview is None or (info is None and not self.editable):
             return None
-        if self.type_dialog is not None:
-            self.type_dialog.raise_()
-            return self.type_dialog
-        office = self.overview.office
-        self.type_dialog = PermitTypeDialog(
-            self.service,
-            self.runner,
-            self.overview.lots,
-            office.currency,
-            info,
-            read_only=not self.editable,
-            parent=self,
+        lots, currency = self.overview.lots, self.overview.office.currency
+        return self.type_dialog.open(
+            lambda: PermitTypeDialog(
+                self.service,
+                self.runner,
+                lots,
+                currency,
+                info,
+                read_only=not self.editable,
+                parent=self,
+            )
         )
-        self._open(self.type_dialog, "type_dialog", self._type_saved)
-        return self.type_dialog
 
     def open_lot_dialog(self, lot: LotInfo | None) -> LotDialog | None:
         if lot is None and not self.editable:
             return None
-        if self.lot_dialog is not None:
-            self.lot_dialog.raise_()
-            return self.lot_dialog
-        self.lot_dialog = LotDialog(
-            self.service, self.runner, lot, read_only=not self.editable, parent=self
+        return self.lot_dialog.open(
+            lambda: LotDialog(
+                self.service, self.runner, lot, read_only=not self.editable, parent=self
+            )
         )
-        self._open(self.lot_dialog, "lot_dialog", self._lot_saved)
-        return self.lot_dialog
-
-    def _open(self, dialog: FormDialog, attr: str, saved: Callable[[object], None]) -> None:
-        """Show ``dialog``, held in ``attr`` while it is open (one of each kind at a time)."""
-        dialog.saved.connect(saved)
-
-        def closed(_result: int) -> None:
-            if getattr(self, attr) is dialog:
-                setattr(self, attr, None)
-            dialog.deleteLater()
-
-        dialog.finished.connect(closed)
-        dialog.open()
 
     def _type_saved(self, info: object) -> None:
         if isinstance(info, PermitTypeInfo):
@@ -312,7 +294,7 @@ class PermitSetupDesk(Desk):
         def failed(exc: BaseException) -> bool:
             form.set_busy(False)
             if isinstance(exc, ValidationError):
-                return not form.show_problems(exc.problems)
+                return not form.show_field_problems(exc.problems)
             if isinstance(exc, ConflictError):
                 QTimer.singleShot(0, lambda: self._office_conflict(exc))
                 return True

@@ -154,7 +154,7 @@ def test_opening_and_closing_a_shift_with_a_variance(
 
     # The blind count: nothing about what is expected until the count is recorded.
     desk.drawer.close_button.click()
-    dialog = desk.drawer.close_dialog
+    dialog = desk.drawer.close_dialog.dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
     shown_before = " ".join(label.text() for label in dialog.findChildren(QLabel))

@@ -124,7 +124,7 @@ def lot_row(desk: PermitSetupDesk, lot_code: str) -> list[str]:
 def new_dialog(desk: PermitSetupDesk) -> PermitTypeDialog:
     desk.tabs.setCurrentIndex(0)
     desk.types.new_button.click()
-    dialog = desk.type_dialog
+    dialog = desk.type_dialog.dialog
     assert dialog is not None
     assert dialog.isVisible()
     return dialog
@@ -280,7 +280,7 @@ def test_a_stale_edit_asks_and_reloads_the_saved_type(
     reload(qtbot, desk)
     desk.types.table.show_key(created.id)
     desk.types.edit_button.click()
-    dialog = desk.type_dialog
+    dialog = desk.type_dialog.dialog
     assert dialog is not None
     assert dialog.price_edit.text() == "45.00"
     assert "Last changed by mona" in dialog.audit_label.text()
@@ -336,7 +336,7 @@ def test_a_clerk_sees_the_setup_read_only(
     desk.types.table.show_key(created.id)
     index = desk.types.table.currentIndex()
     desk.types.table.doubleClicked.emit(index)
-    dialog = desk.type_dialog
+    dialog = desk.type_dialog.dialog
     assert dialog is not None
     assert dialog.save_button is None
     assert dialog.code_edit.isReadOnly()
