@@ -29,7 +29,7 @@ from desktop.services.cashdrawer import (
     counts_total,
 )
 from desktop.services.documents import Office
-from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
+from desktop.services.errors import KnownError
 from desktop.services.localization import format_local, format_money
 from desktop.views.cash_drawer.common import (
     RIGHT,
@@ -75,12 +75,8 @@ class _ShiftDialog(FormDialog):
         # Wrapped text needs more height than its one-line minimum.
         grow_to_fit(self)
 
-    def _failed(self, exc: BaseException) -> bool:
-        if isinstance(exc, KnownError) and not isinstance(exc, ValidationError | ConflictError):
-            self._set_busy(False)
-            self.show_problems([FieldProblem("shift", exc.message)])
-            return True
-        return super()._failed(exc)
+    def _refusal_field(self, exc: KnownError) -> str:
+        return "shift"
 
 
 class CloseShiftDialog(_ShiftDialog):

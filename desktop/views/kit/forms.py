@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.errors import ConflictError, FieldProblem, ValidationError
+from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
 from desktop.views.kit.dialogs import ConflictDialog
 from desktop.views.kit.layout import STRETCH, label, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
@@ -394,7 +394,15 @@ class FormDialog(QDialog, FieldForm):
             # Let the runner finish its bookkeeping before a modal question starts.
             QTimer.singleShot(0, lambda: self._resolve_conflict(exc))
             return True
+        if isinstance(exc, KnownError) and (refused := self._refusal_field(exc)) is not None:
+            self.show_problems([FieldProblem(refused, exc.message)])
+            return True
         return False
+
+    def _refusal_field(self, exc: KnownError) -> str | None:
+        """Where a refusal that names no field is said in the dialog: under the field of
+        that name (any other name: below the fields). None leaves it to a message box."""
+        return None
 
     def _set_busy(self, busy: bool) -> None:
         self._saving = busy

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QLineEdit, QMessageBox, QWidget
 
-from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
+from desktop.services.errors import KnownError
 from desktop.services.staff import StaffLogin, StaffService
 from desktop.services.workspace import ROLE_TITLES
 from desktop.views.kit.desk import Desk
@@ -133,14 +133,9 @@ class AddStaffDialog(FormDialog):
         service = self.service
         return lambda: service.add(login, full_name, roles, password, repeated)
 
-    def _failed(self, exc: BaseException) -> bool:
-        if isinstance(exc, KnownError) and not isinstance(exc, ValidationError | ConflictError):
-            self._set_busy(False)
-            # "The login jsmith already exists": said under the login, which is what to change.
-            field = "login" if "login" in exc.message.lower() else "general"
-            self.show_problems([FieldProblem(field, exc.message)])
-            return True
-        return super()._failed(exc)
+    def _refusal_field(self, exc: KnownError) -> str:
+        # "The login jsmith already exists": said under the login, which is what to change.
+        return "login" if "login" in exc.message.lower() else "general"
 
 
 class StaffDesk(Desk):

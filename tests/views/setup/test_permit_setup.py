@@ -18,7 +18,6 @@ from PySide6.QtCore import QDate, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from desktop.services.live import ChangeListener
 from desktop.services.permit_setup import (
     LotDraft,
     LotInfo,
@@ -49,17 +48,14 @@ def code(prefix: str) -> str:
 
 @pytest.fixture
 def desk_for(
-    qtbot: QtBot, runner: OperationRunner, workspace_for: Callable[[str], Workspace]
-) -> Iterator[Callable[[str], PermitSetupDesk]]:
-    lives: list[LiveChanges] = []
-
+    qtbot: QtBot,
+    runner: OperationRunner,
+    workspace_for: Callable[[str], Workspace],
+    live_for: Callable[[Workspace], LiveChanges],
+) -> Callable[[str], PermitSetupDesk]:
     def _open(login: str) -> PermitSetupDesk:
         workspace = workspace_for(login)
-        live = LiveChanges(ChangeListener(workspace.settings), runner)
-        lives.append(live)
-        with qtbot.waitSignal(live.state_changed, timeout=TIMEOUT_MS):
-            live.start()
-        qtbot.waitUntil(lambda: live.state == "live", timeout=TIMEOUT_MS)
+        live = live_for(workspace)
         with qtbot.waitSignal(runner.finished, timeout=TIMEOUT_MS):
             desk = PermitSetupDesk(workspace, runner, live)
         qtbot.addWidget(desk)
@@ -68,10 +64,7 @@ def desk_for(
         qtbot.waitUntil(lambda: desk.overview is not None, timeout=TIMEOUT_MS)
         return desk
 
-    yield _open
-    for live in lives:
-        live.stop()
-    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    return _open
 
 
 @pytest.fixture
@@ -470,19 +463,17 @@ def private() -> Iterator[Database]:
 
 @pytest.fixture
 def private_desk(
-    qtbot: QtBot, runner: OperationRunner, private: Database
+    qtbot: QtBot,
+    runner: OperationRunner,
+    private: Database,
+    live_for: Callable[[Workspace], LiveChanges],
 ) -> Iterator[PermitSetupDesk]:
     workspace = Workspace.open(private.settings("mona"))
-    live = LiveChanges(ChangeListener(workspace.settings), runner)
-    with qtbot.waitSignal(live.state_changed, timeout=TIMEOUT_MS):
-        live.start()
-    qtbot.waitUntil(lambda: live.state == "live", timeout=TIMEOUT_MS)
-    desk = PermitSetupDesk(workspace, runner, live)
+    desk = PermitSetupDesk(workspace, runner, live_for(workspace))
     qtbot.addWidget(desk)
     desk.show()
     qtbot.waitUntil(lambda: desk.office_form.settings is not None, timeout=TIMEOUT_MS)
     yield desk
-    live.stop()
     qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
     workspace.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
@@ -11,7 +11,6 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.services.errors import ConnectionProblem, PermissionDenied, ValidationError
-from desktop.services.live import ChangeListener
 from desktop.services.staff import StaffService
 from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LiveChanges
@@ -33,28 +32,21 @@ def new_login() -> str:
 
 @pytest.fixture
 def desk_for(
-    qtbot: QtBot, runner: OperationRunner, workspace_for: Callable[[str], Workspace]
-) -> Iterator[Callable[[str], StaffDesk]]:
-    lives: list[LiveChanges] = []
-
+    qtbot: QtBot,
+    runner: OperationRunner,
+    workspace_for: Callable[[str], Workspace],
+    live_for: Callable[[Workspace], LiveChanges],
+) -> Callable[[str], StaffDesk]:
     def _open(login: str) -> StaffDesk:
         workspace = workspace_for(login)
-        live = LiveChanges(ChangeListener(workspace.settings), runner)
-        lives.append(live)
-        with qtbot.waitSignal(live.state_changed, timeout=TIMEOUT_MS):
-            live.start()
-        desk = StaffDesk(workspace, runner, live)
+        desk = StaffDesk(workspace, runner, live_for(workspace))
         qtbot.addWidget(desk)
         desk.resize(1000, 600)
         desk.show()
         qtbot.waitUntil(lambda: desk.model.rowCount() > 0, timeout=TIMEOUT_MS)
-        qtbot.waitUntil(lambda: live.state == "live", timeout=TIMEOUT_MS)
         return desk
 
-    yield _open
-    for live in lives:
-        live.stop()
-    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    return _open
 
 
 def shown_rows(desk: StaffDesk) -> dict[str, list[str]]:
