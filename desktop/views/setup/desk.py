@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QFrame, QScrollArea, QTabWidget, QWidget
 
 from desktop.services.errors import ConflictError, KnownError, ValidationError
@@ -28,7 +28,7 @@ from desktop.services.permit_setup import (
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import ConflictDialog
 from desktop.views.kit.forms import DialogSlot
-from desktop.views.kit.layout import STRETCH, button, hbox, label, vbox
+from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
 from desktop.views.kit.tables import Listing, RowsModel, sorted_table
@@ -165,11 +165,9 @@ class PermitSetupDesk(Desk):
         vbox(self.tabs, margins=(8, 4, 8, 8), parent=self)
 
         if self.editable:
-            for keys, slot in (("Ctrl+N", self._new_in_tab), ("Ctrl+S", self._save_in_tab)):
-                shortcut = QShortcut(QKeySequence(keys), self, slot)
-                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        refresh = QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
-        refresh.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            desk_action(self, "New", "Ctrl+N", self._new_in_tab)
+            desk_action(self, "Save", "Ctrl+S", self._save_in_tab)
+        desk_action(self, "Refresh", QKeySequence.StandardKey.Refresh, self.refresh)
 
         self._setup_batch = LiveBatch(self.live, SETUP_DELAY_MS, self)
         self._setup_batch.watch(SETUP_TABLES, self.refresh)

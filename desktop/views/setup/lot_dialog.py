@@ -29,9 +29,6 @@ from desktop.views.setup.common import _grid, _hint, _SetupDialog, _spin
 class LotDialog(_SetupDialog):
     """Create or edit one lot: code, name, capacity, open or closed, and its zones."""
 
-    RECORD, SAVE, LOAD = "lot", "save_lot", "lot"
-    lot: LotInfo | None
-
     def __init__(
         self,
         service: PermitSetupService,
@@ -41,20 +38,22 @@ class LotDialog(_SetupDialog):
         read_only: bool = False,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(service, runner, lot, read_only, parent)
+        super().__init__(
+            service,
+            runner,
+            lot,
+            kind="lot",
+            save=service.save_lot,
+            load=service.lot,
+            read_only=read_only,
+            parent=parent,
+        )
         self.setObjectName("lotDialog")
-        if lot is None:
-            self.setWindowTitle("New lot")
-        else:
-            self.setWindowTitle(f"{'Lot' if read_only else 'Edit lot'} {lot.code}")
         self.setMinimumWidth(600)
         self._build()
-        if self.save_button is not None:
-            self.save_button.setText("Create lot" if lot is None else "Save")
         if lot is not None:
             self._fill(lot)
         else:
-            self.audit_label.hide()
             self.availability.hide()
             self._baseline = self.draft()
         if read_only:

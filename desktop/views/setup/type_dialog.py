@@ -74,9 +74,6 @@ def _date_edit() -> QDateEdit:
 class PermitTypeDialog(_SetupDialog):
     """Create, edit or (for clerks) look at one permit type."""
 
-    RECORD, SAVE, LOAD = "permit_type", "save_permit_type", "permit_type"
-    permit_type: PermitTypeInfo | None
-
     def __init__(
         self,
         service: PermitSetupService,
@@ -89,27 +86,27 @@ class PermitTypeDialog(_SetupDialog):
         today: date | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(service, runner, permit_type, read_only, parent)
+        super().__init__(
+            service,
+            runner,
+            permit_type,
+            kind="permit type",
+            save=service.save_permit_type,
+            load=service.permit_type,
+            read_only=read_only,
+            parent=parent,
+        )
         self.lots = list(lots)
         self.setObjectName("permitTypeDialog")
-        if permit_type is None:
-            self.setWindowTitle("New permit type")
-        else:
-            self.setWindowTitle(
-                f"{'Permit type' if read_only else 'Edit permit type'} {permit_type.code}"
-            )
         self.setMinimumWidth(860)
         self._build_fields(currency)
         self._finish_layout(self._build_grid())
-        if self.save_button is not None:
-            self.save_button.setText("Create permit type" if permit_type is None else "Save")
         if permit_type is not None:
             self._fill(permit_type)
         else:
             start, end = _next_academic_year(today or date.today())  # noqa: DTZ011 - a local day
             self.term_start_edit.setDate(QDate(start))
             self.term_end_edit.setDate(QDate(end))
-            self.audit_label.hide()
         self._baseline = self.draft()
         self._validity_changed()
         if read_only:
