@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QAbstractItemModel, QSettings
 from pytestqt.qtbot import QtBot
 
 from desktop.services.errors import KnownError
@@ -32,6 +32,15 @@ def runner(qtbot: QtBot) -> Iterator[OperationRunner]:
     runner = OperationRunner()
     yield runner
     qtbot.waitUntil(lambda: not runner.busy, timeout=RUNNER_TIMEOUT_MS)
+
+
+def shown_rows(model: QAbstractItemModel) -> dict[str, list[str]]:
+    """A list as the person sees it: the texts of each row's cells, by its first cell."""
+    rows = (
+        [str(model.index(row, column).data()) for column in range(model.columnCount())]
+        for row in range(model.rowCount())
+    )
+    return {cells[0]: cells for cells in rows}
 
 
 @pytest.fixture

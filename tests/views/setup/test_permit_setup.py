@@ -36,6 +36,7 @@ from desktop.views.setup.desk import (
 )
 from tests.conftest import Database
 from tests.models.conftest import fresh_database
+from tests.views.conftest import shown_rows
 
 TIMEOUT_MS = 30_000
 
@@ -97,21 +98,11 @@ def reload(qtbot: QtBot, desk: PermitSetupDesk) -> None:
 
 def type_row(desk: PermitSetupDesk, type_code: str) -> list[str]:
     """The permit type's row as the table shows it."""
-    proxy = desk.types.proxy
-    for row in range(proxy.rowCount()):
-        cells = [str(proxy.index(row, c).data()) for c in range(proxy.columnCount())]
-        if cells[0] == type_code:
-            return cells
-    return []
+    return shown_rows(desk.types.proxy).get(type_code, [])
 
 
 def lot_row(desk: PermitSetupDesk, lot_code: str) -> list[str]:
-    proxy = desk.lots.proxy
-    for row in range(proxy.rowCount()):
-        cells = [str(proxy.index(row, c).data()) for c in range(proxy.columnCount())]
-        if cells[0] == lot_code:
-            return cells
-    return []
+    return shown_rows(desk.lots.proxy).get(lot_code, [])
 
 
 def new_dialog(desk: PermitSetupDesk) -> PermitTypeDialog:

@@ -18,6 +18,7 @@ from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
 from desktop.views.staff.desk import AddStaffDialog, StaffDesk, StaffTableModel
 from tests.conftest import Database
+from tests.views.conftest import shown_rows
 
 TIMEOUT_MS = 30_000
 NEW_PASSWORD = "new-login-password"
@@ -49,16 +50,6 @@ def desk_for(
     return _open
 
 
-def shown_rows(desk: StaffDesk) -> dict[str, list[str]]:
-    """The table as the person sees it: login -> the texts of its cells."""
-    rows: dict[str, list[str]] = {}
-    proxy = desk.proxy
-    for row in range(proxy.rowCount()):
-        cells = [str(proxy.index(row, column).data()) for column in range(proxy.columnCount())]
-        rows[cells[0]] = cells
-    return rows
-
-
 def error_text(dialog: AddStaffDialog) -> str:
     """Every message the dialog shows, under the fields and below them."""
     shown = [dialog.field_error(name) for name in dialog.FIELDS]
@@ -67,7 +58,7 @@ def error_text(dialog: AddStaffDialog) -> str:
 
 def test_list_shows_logins_with_roles_in_words(desk_for: Callable[[str], StaffDesk]) -> None:
     desk = desk_for("admin")
-    rows = shown_rows(desk)
+    rows = shown_rows(desk.proxy)
     assert rows["alice"][1:4] == ["Alice", "Clerk", "Active"]
     assert rows["otto"][2] == "Officer (field device)"
     assert rows["ada"][2] == "Administrator"
@@ -93,7 +84,7 @@ def test_admin_adds_a_login_that_can_then_connect(
 
     qtbot.waitUntil(lambda: desk.table.selected_key() == login, timeout=TIMEOUT_MS)
     assert not alive(dialog) or not dialog.isVisible()
-    assert shown_rows(desk)[login][1:4] == ["Jordan Smith", "Clerk, Dispatcher", "Active"]
+    assert shown_rows(desk.proxy)[login][1:4] == ["Jordan Smith", "Clerk, Dispatcher", "Active"]
 
     workspace = Workspace.open(database.settings(login, NEW_PASSWORD))
     try:
@@ -137,7 +128,7 @@ def test_add_dialog_points_out_problems_without_creating_anything(
     dialog.add_button.click()
     qtbot.waitUntil(lambda: "already exists" in error_text(dialog), timeout=TIMEOUT_MS)
     assert dialog.focusWidget() is dialog.login_edit
-    assert login not in shown_rows(desk)
+    assert login not in shown_rows(desk.proxy)
     dialog.reject()
 
 
@@ -162,7 +153,7 @@ def test_admin_disables_a_login_after_confirming(
     monkeypatch.setattr(desk, "confirm_disable", confirm)
     desk.disable_button.click()
     qtbot.waitUntil(
-        lambda: shown_rows(desk)[login][3].startswith("Disabled since"), timeout=TIMEOUT_MS
+        lambda: shown_rows(desk.proxy)[login][3].startswith("Disabled since"), timeout=TIMEOUT_MS
     )
     assert asked == [login]
     assert desk.table.selected_key() == login
@@ -180,7 +171,7 @@ def test_declining_the_confirmation_disables_nothing(
     monkeypatch.setattr(desk, "confirm_disable", lambda staff: False)
     desk.disable_button.click()
     assert not desk.runner.busy
-    assert shown_rows(desk)["bruno"][3] == "Active"
+    assert shown_rows(desk.proxy)["bruno"][3] == "Active"
 
 
 def test_admin_cannot_disable_their_own_login(desk_for: Callable[[str], StaffDesk]) -> None:
@@ -192,7 +183,7 @@ def test_admin_cannot_disable_their_own_login(desk_for: Callable[[str], StaffDes
 
 def test_manager_sees_the_list_read_only(desk_for: Callable[[str], StaffDesk]) -> None:
     desk = desk_for("manager")
-    assert "alice" in shown_rows(desk)
+    assert "alice" in shown_rows(desk.proxy)
     assert desk.add_button.isHidden()
     assert desk.disable_button.isHidden()
     assert desk.open_add_dialog() is None
@@ -218,15 +209,15 @@ def test_list_refreshes_when_another_client_adds_a_login(
     login = new_login()
     # Another administrator, elsewhere, adds a login.
     StaffService(workspace_for("admin")).add(login, "Someone Else", ["manager"], NEW_PASSWORD)
-    qtbot.waitUntil(lambda: login in shown_rows(desk), timeout=TIMEOUT_MS)
-    assert shown_rows(desk)[login][2] == "Manager"
+    qtbot.waitUntil(lambda: login in shown_rows(desk.proxy), timeout=TIMEOUT_MS)
+    assert shown_rows(desk.proxy)[login][2] == "Manager"
 
 
 def test_filter_narrows_the_list(desk_for: Callable[[str], StaffDesk]) -> None:
     desk = desk_for("admin")
     desk.filter_edit.setText("adjudicator")
-    assert set(shown_rows(desk)) >= {"adele"}
-    assert "alice" not in shown_rows(desk)
+    assert set(shown_rows(desk.proxy)) >= {"adele"}
+    assert "alice" not in shown_rows(desk.proxy)
     assert "shown" in desk.count_label.text()
     desk.filter_edit.setText("no such person at all")
     assert desk.listing.currentWidget() is desk.listing.empty
