@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import (
@@ -189,17 +189,32 @@ def tick_boxes(
 
 
 class FieldForm:
-    """Fields declared once (:meth:`declare`), each message shown under its field.
+    """Fields declared once (:meth:`declare`), each message shown under its field, and
+    saving through a service off the GUI thread with the "someone else saved first"
+    question and a reload.
 
     Mixed into a widget: the names are the draft's attribute names, so :meth:`field_values`
     and :meth:`show_field_values` read and show a record in one loop whatever the editors.
+    A form says how to save in :meth:`_save_call` (its :class:`ValidationError` problems
+    land under the fields they name), what follows in :meth:`_saved`, how its button looks
+    while saving in :meth:`_set_busy`, and how to reload in :meth:`_reload_call` and
+    :meth:`_fill`.
     """
 
     #: Field names in screen order: the first bad one gets the focus.
     FIELDS: tuple[str, ...] = ()
     boxes: dict[str, FieldBox]
     read_only: bool = False
+    runner: OperationRunner | None = None
+    #: The strip that offers to reload the saved record.
+    notice: NoticeBar
+    #: What the notice says when someone else saved first and the typed values stay.
+    CONFLICT_NOTICE = (
+        "Changed by {changed_by} at {changed_at} after you opened it. "
+        "Reload to see their change; your values stay here until you do."
+    )
     _declared = False
+    _saving = False
 
     def declare(self, *fields: tuple[str, str, QWidget]) -> dict[str, FieldBox]:
         """A box per (name, caption, editor), in screen order; an edit clears the field's
@@ -271,6 +286,108 @@ class FieldForm:
         if box is not None and box.has_problem:
             box.show_problem(None)
 
+    def submit(self) -> None:
+        """Check what was typed here; if it is sound, save it off the GUI thread."""
+        if self.read_only or self._saving:
+            return
+        try:
+            call = self._save_call()
+        except ValidationError as exc:
+            self.show_problems(exc.problems)
+            return
+        self.clear_problems()
+        if call is None:
+            self._checked()
+            return
+        if self.runner is None:  # pragma: no cover - a form that saves is given a runner
+            raise RuntimeError("This form has no runner to save with.")
+        self._set_busy(True)
+        widget = cast(QWidget, self)
+        self.runner.run(
+            call,
+            while_alive(widget, self._saved),
+            failure_while_alive(widget, self._failed),
+            write=True,
+            parent=widget,
+        )
+
+    def _save_call(self) -> Callable[[], object] | None:
+        """The service call that saves what was typed (run off the GUI thread), or None when
+        checking here is all (the desk takes the values on). Raise :class:`ValidationError`
+        for what is wrong before anything is sent."""
+        raise NotImplementedError
+
+    def _checked(self) -> None:
+        """What was typed is sound and nothing is to be saved here."""
+
+    def _saved(self, result: object) -> None:
+        raise NotImplementedError
+
+    def _set_busy(self, busy: bool) -> None:
+        raise NotImplementedError
+
+    def show_problems(self, problems: Iterable[FieldProblem]) -> None:
+        self.show_field_problems(problems)
+
+    def _failed(self, exc: BaseException) -> bool:
+        self._set_busy(False)
+        if isinstance(exc, ValidationError):
+            self.show_problems(exc.problems)
+            return True
+        if isinstance(exc, ConflictError):
+            # Let the runner finish its bookkeeping before a modal question starts.
+            QTimer.singleShot(0, lambda: self._resolve_conflict(exc))
+            return True
+        if isinstance(exc, KnownError) and (refused := self._refusal_field(exc)) is not None:
+            self.show_problems([FieldProblem(refused, exc.message)])
+            return True
+        return False
+
+    def _refusal_field(self, exc: KnownError) -> str | None:
+        """Where a refusal that names no field is said in the form: under the field of that
+        name (any other name: below the fields). None leaves it to a message box."""
+        return None
+
+    def _resolve_conflict(self, exc: ConflictError) -> None:
+        widget = cast(QWidget, self)
+        if not widget.window().isVisible():
+            return  # closed meanwhile
+        if self.confirm_conflict(exc.message, self.changed_fields()):
+            self.reload()
+        else:
+            self.notice.say(
+                self.CONFLICT_NOTICE.format(changed_by=exc.changed_by, changed_at=exc.changed_at)
+            )
+            if isinstance(widget, QDialog):
+                grow_to_fit(widget)
+
+    def confirm_conflict(self, message: str, changes: list[tuple[str, str]]) -> bool:
+        """True to reload the saved record now; False keeps the typed values on screen."""
+        dialog = ConflictDialog(message, changes, cast(QWidget, self))
+        return dialog.exec() == QDialog.DialogCode.Accepted
+
+    def changed_fields(self) -> list[tuple[str, str]]:
+        """(caption, typed value) for each field that differs from the loaded record."""
+        return []
+
+    def reload(self) -> None:
+        call = self._reload_call()
+        if call is None or self.runner is None:
+            return
+        widget = cast(QWidget, self)
+        self.runner.run(call, while_alive(widget, self._reloaded), parent=widget)
+
+    def _reload_call(self) -> Callable[[], object] | None:
+        return None
+
+    def _reloaded(self, record: object) -> None:
+        self.notice.hide()
+        self.clear_problems()
+        self._fill(record)
+
+    def _fill(self, record: object) -> None:
+        raise NotImplementedError
+
 
 class FormDialog(QDialog, FieldForm):
     """A dialog that edits one record: each field's message under it, one general message
@@ -327,7 +444,6 @@ class FormDialog(QDialog, FieldForm):
             cancel.setAutoDefault(False)
             self.buttons.accepted.connect(self.submit)
             self.buttons.rejected.connect(self.reject)
-        self._saving = False
 
     def _finish_layout(self, grid: QLayout) -> None:
         parts = (self.audit_label, self.notice, grid, self.general_problem, STRETCH, self.buttons)
@@ -350,102 +466,19 @@ class FormDialog(QDialog, FieldForm):
         super().clear_problems()
         self.general_problem.hide()
 
-    def submit(self) -> None:
-        """Check what was typed here; if it is sound, save it off the GUI thread."""
-        if self.read_only or self._saving:
-            return
-        try:
-            call = self._save_call()
-        except ValidationError as exc:
-            self.show_problems(exc.problems)
-            return
-        self.clear_problems()
-        if call is None:
-            self.accept()  # checked here; the desk goes on with the values (to payment, say)
-            return
-        if self.runner is None:  # pragma: no cover - a dialog that saves is given a runner
-            raise RuntimeError("This dialog has no runner to save with.")
-        self._set_busy(True)
-        self.runner.run(
-            call,
-            while_alive(self, self._saved),
-            failure_while_alive(self, self._failed),
-            write=True,
-            parent=self,
-        )
-
-    def _save_call(self) -> Callable[[], object] | None:
-        """The service call that saves what was typed (run off the GUI thread), or None when
-        checking here is all (the desk takes the values on). Raise :class:`ValidationError`
-        for what is wrong before anything is sent."""
-        raise NotImplementedError
+    def _checked(self) -> None:
+        self.accept()  # checked here; the desk goes on with the values (to payment, say)
 
     def _saved(self, result: object) -> None:
         self._set_busy(False)
         self.saved.emit(result)
         self.accept()
 
-    def _failed(self, exc: BaseException) -> bool:
-        self._set_busy(False)
-        if isinstance(exc, ValidationError):
-            self.show_problems(exc.problems)
-            return True
-        if isinstance(exc, ConflictError):
-            # Let the runner finish its bookkeeping before a modal question starts.
-            QTimer.singleShot(0, lambda: self._resolve_conflict(exc))
-            return True
-        if isinstance(exc, KnownError) and (refused := self._refusal_field(exc)) is not None:
-            self.show_problems([FieldProblem(refused, exc.message)])
-            return True
-        return False
-
-    def _refusal_field(self, exc: KnownError) -> str | None:
-        """Where a refusal that names no field is said in the dialog: under the field of
-        that name (any other name: below the fields). None leaves it to a message box."""
-        return None
-
     def _set_busy(self, busy: bool) -> None:
         self._saving = busy
         if self.save_button is not None:
             self.save_button.setEnabled(not busy)
             self.save_button.setText(self.busy_text if busy else self.accept_text)
-
-    def _resolve_conflict(self, exc: ConflictError) -> None:
-        if not self.isVisible():
-            return
-        if self.confirm_conflict(exc.message, self.changed_fields()):
-            self.reload()
-        else:
-            self.notice.say(
-                f"Changed by {exc.changed_by} at {exc.changed_at} after you opened it. "
-                "Reload to see their change; your values stay here until you do."
-            )
-            grow_to_fit(self)
-
-    def confirm_conflict(self, message: str, changes: list[tuple[str, str]]) -> bool:
-        """True to reload the saved record now; False keeps the typed values on screen."""
-        return ConflictDialog(message, changes, self).exec() == QDialog.DialogCode.Accepted
-
-    def changed_fields(self) -> list[tuple[str, str]]:
-        """(caption, typed value) for each field that differs from the loaded record."""
-        return []
-
-    def reload(self) -> None:
-        call = self._reload_call()
-        if call is None or self.runner is None:
-            return
-        self.runner.run(call, while_alive(self, self._reloaded), parent=self)
-
-    def _reload_call(self) -> Callable[[], object] | None:
-        return None
-
-    def _reloaded(self, record: object) -> None:
-        self.notice.hide()
-        self.clear_problems()
-        self._fill(record)
-
-    def _fill(self, record: object) -> None:
-        raise NotImplementedError
 
 
 def text_box(lines: int, name: str) -> QPlainTextEdit:

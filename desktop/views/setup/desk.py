@@ -11,28 +11,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QFrame, QScrollArea, QTabWidget, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QWidget
 
-from desktop.services.errors import ConflictError, KnownError, ValidationError
+from desktop.services.errors import KnownError
 from desktop.services.permit_setup import (
     LotInfo,
     LotSaved,
-    OfficeSettings,
-    OfficeSettingsDraft,
     PermitSetupService,
     PermitTypeInfo,
     SetupOverview,
 )
 from desktop.views.kit.desk import Desk
-from desktop.views.kit.dialogs import ConflictDialog
 from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
 from desktop.views.kit.tables import Listing, RowsModel, sorted_table
-from desktop.views.kit.widgets import NoticeBar, failure_while_alive, while_alive
+from desktop.views.kit.widgets import NoticeBar
 from desktop.views.setup.lot_dialog import LotDialog
 from desktop.views.setup.office import OfficeSettingsForm
 from desktop.views.setup.tables import LotTableModel, PermitTypeTableModel
@@ -152,9 +149,9 @@ class PermitSetupDesk(Desk):
         self.tabs.setStyleSheet(_TAB_STYLE)
         self.tabs.addTab(self.types, "Permit types")
         self.tabs.addTab(self.lots, "Lots")
-        self.office_form = OfficeSettingsForm(self.editable, self.workspace.identity)
-        self.office_form.save_requested.connect(self._save_office)
-        self.office_form.reload_requested.connect(self._reload_office)
+        self.office_form = OfficeSettingsForm(self.service, self.runner, self.editable)
+        # Prices are shown in the office's currency.
+        self.office_form.saved.connect(lambda _settings: self.refresh())
         office_scroll = QScrollArea()
         office_scroll.setWidget(self.office_form)
         office_scroll.setWidgetResizable(True)
@@ -274,53 +271,3 @@ class PermitSetupDesk(Desk):
             self._select_lot = result.lot.id
             self.lot_notice.say(result.warning)
         self.refresh()
-
-    def _save_office(self, draft: object) -> None:
-        form = self.office_form
-        if not isinstance(draft, OfficeSettingsDraft) or form.settings is None:
-            return
-        service, version = self.service, form.settings.version
-        form.set_busy(True)
-
-        def saved(fresh: OfficeSettings) -> None:
-            form.load(fresh, force=True)
-            form.set_busy(False)
-            form.save_state.setText("Saved.")
-            form.save_state.setStyleSheet("color: #1e7b34;")
-            self.refresh()  # prices are shown in the office's currency
-
-        def failed(exc: BaseException) -> bool:
-            form.set_busy(False)
-            if isinstance(exc, ValidationError):
-                return not form.show_field_problems(exc.problems)
-            if isinstance(exc, ConflictError):
-                QTimer.singleShot(0, lambda: self._office_conflict(exc))
-                return True
-            return False
-
-        self.runner.run(
-            lambda: service.save_office_settings(draft, version),
-            while_alive(self, saved),
-            failure_while_alive(self, failed),
-            write=True,
-            parent=self,
-        )
-
-    def _office_conflict(self, exc: ConflictError) -> None:
-        if self.confirm_conflict(exc.message, self.office_form.changed_fields()):
-            self._reload_office()
-        else:
-            self.office_form.notice.say(
-                f"Changed by {exc.changed_by} at {exc.changed_at}. Reload to see their "
-                "change; your unsaved values stay until you do."
-            )
-
-    def confirm_conflict(self, message: str, changes: list[tuple[str, str]]) -> bool:
-        return ConflictDialog(message, changes, self).exec() == QDialog.DialogCode.Accepted
-
-    def _reload_office(self) -> None:
-        self.runner.run(
-            self.service.office_settings,
-            while_alive(self, lambda fresh: self.office_form.load(fresh, force=True)),
-            parent=self,
-        )

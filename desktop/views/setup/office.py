@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QComboBox, QCompleter, QPlainTextEdit, QWidget
@@ -13,6 +13,7 @@ from desktop.services.permit_setup import (
     MAX_FOOTER,
     OfficeSettings,
     OfficeSettingsDraft,
+    PermitSetupService,
     time_zone_choices,
 )
 from desktop.services.versioned import format_when
@@ -28,11 +29,9 @@ from desktop.views.kit.layout import (
     line_edit,
     vbox,
 )
+from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import NoticeBar
 from desktop.views.setup.common import _EDITOR_STYLE, _RIGHT, _hint, _spin
-
-if TYPE_CHECKING:
-    from desktop.services.workspace import Identity
 
 #: What a setting means, under its field.
 HINTS = {
@@ -51,14 +50,24 @@ HINTS = {
 class OfficeSettingsForm(QWidget, FieldForm):
     """Name, time zone, currency, refund approval threshold, free-permit policy, receipt footer."""
 
-    #: The manager asked to save these values (an OfficeSettingsDraft; the desk saves them).
-    save_requested = Signal(object)
-    reload_requested = Signal()
+    #: The settings were saved (the fresh :class:`OfficeSettings`).
+    saved = Signal(object)
+    CONFLICT_NOTICE = (
+        "Changed by {changed_by} at {changed_at}. "
+        "Reload to see their change; your unsaved values stay until you do."
+    )
 
-    def __init__(self, editable: bool, identity: Identity, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        service: PermitSetupService,
+        runner: OperationRunner,
+        editable: bool,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.service, self.runner = service, runner
         self.editable, self.read_only = editable, not editable
-        self.identity = identity
+        self.identity = service.workspace.identity
         self.settings: OfficeSettings | None = None
         self.setObjectName("officeSettingsForm")
         self.setStyleSheet(
@@ -69,7 +78,7 @@ class OfficeSettingsForm(QWidget, FieldForm):
         self._build_fields()
         self.audit_label = _hint()
         self.notice = NoticeBar("officeNotice", "Reload")
-        self.notice.button.clicked.connect(self.reload_requested.emit)
+        self.notice.button.clicked.connect(self.reload)
         self.save_button = button("Save settings", self.submit, primary=True)
         self.undo_button = button("Undo changes", self.undo)
         self.save_state = label()
@@ -177,9 +186,9 @@ class OfficeSettingsForm(QWidget, FieldForm):
         """Show saved settings; unsaved edits stay (with a notice) unless ``force``."""
         if not force and self.is_dirty():
             if self.settings is not None and settings.version != self.settings.version:
+                when = format_when(settings.updated_at)
                 self.notice.say(
-                    f"Changed by {settings.updated_by} at {format_when(settings.updated_at)}. "
-                    "Reload to see their change; your unsaved values stay until you do."
+                    self.CONFLICT_NOTICE.format(changed_by=settings.updated_by, changed_at=when)
                 )
             return
         self.settings = settings
@@ -206,21 +215,38 @@ class OfficeSettingsForm(QWidget, FieldForm):
             self.load(self.settings, force=True)
             self.save_state.setText("")
 
-    def submit(self) -> None:
-        if not self.editable or self.settings is None:
-            return
-        draft = self.draft()
-        try:
-            draft.cleaned()
-        except ValidationError as exc:
-            self.show_field_problems(exc.problems)
-            return
-        self.clear_problems()
-        self.save_requested.emit(draft)
+    def _save_call(self) -> Callable[[], object] | None:
+        if self.settings is None:
+            return None
+        draft, service, version = self.draft(), self.service, self.settings.version
+        draft.cleaned()  # every field problem at once, before the round trip
+        return lambda: service.save_office_settings(draft, version)
 
-    def set_busy(self, busy: bool) -> None:
+    def _saved(self, fresh: object) -> None:
+        if isinstance(fresh, OfficeSettings):
+            self.load(fresh, force=True)
+        self._set_busy(False)
+        self.save_state.setText("Saved.")
+        self.save_state.setStyleSheet("color: #1e7b34;")
+        self.saved.emit(fresh)
+
+    def _failed(self, exc: BaseException) -> bool:
+        if isinstance(exc, ValidationError):  # what no field shows goes to a message box
+            self._set_busy(False)
+            return not self.show_field_problems(exc.problems)
+        return super()._failed(exc)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._saving = busy
         self.save_button.setEnabled(not busy and self.is_dirty())
         self.save_button.setText("Saving…" if busy else "Save settings")
+
+    def _reload_call(self) -> Callable[[], object]:
+        return self.service.office_settings
+
+    def _fill(self, record: object) -> None:
+        if isinstance(record, OfficeSettings):
+            self.load(record, force=True)
 
     def _edited(self, name: str) -> None:
         if name == "receipt_footer":

@@ -518,7 +518,7 @@ def test_stale_office_settings_ask_before_reloading(
         asked.append(changes)
         return True
 
-    monkeypatch.setattr(desk, "confirm_conflict", answer)
+    monkeypatch.setattr(desk.office_form, "confirm_conflict", answer)
     form.footer_edit.setPlainText("Mona's footer")
     # Another manager saves first; mona's form keeps her typing and says so.
     other = PermitSetupService(Workspace.open(private.settings("max")))
