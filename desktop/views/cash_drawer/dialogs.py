@@ -29,7 +29,7 @@ from desktop.services.cashdrawer import (
     counts_total,
 )
 from desktop.services.documents import Office
-from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
+from desktop.services.errors import KnownError
 from desktop.services.localization import format_local, format_money
 from desktop.views.cash_drawer.common import (
     RIGHT,
@@ -75,12 +75,8 @@ class _ShiftDialog(FormDialog):
         # Wrapped text needs more height than its one-line minimum.
         grow_to_fit(self)
 
-    def _failed(self, exc: BaseException) -> bool:
-        if isinstance(exc, KnownError) and not isinstance(exc, ValidationError | ConflictError):
-            self._set_busy(False)
-            self.show_problems([FieldProblem("shift", exc.message)])
-            return True
-        return super()._failed(exc)
+    def _refusal_field(self, exc: KnownError) -> str:
+        return "shift"
 
 
 class CloseShiftDialog(_ShiftDialog):
@@ -247,7 +243,6 @@ class CloseShiftDialog(_ShiftDialog):
 class SignOffDialog(_ShiftDialog):
     """A manager accepts a shift's variance and says what explains it."""
 
-    FIELDS = ("note",)
     ACCEPT_TEXT, BUSY_TEXT = "Sign off", "Signing off…"
     TIP = "Record the sign-off (Ctrl+Enter)"
 
@@ -270,9 +265,8 @@ class SignOffDialog(_ShiftDialog):
         self.note_edit.setTabChangesFocus(True)
         self.note_edit.setPlaceholderText("e.g. Change was given twice for one payment.")
         self.note_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 16)
-        self.note_edit.textChanged.connect(lambda: self._edited("note"))
         self.note_edit.textChanged.connect(self._allow_sign_off)
-        self.boxes = {"note": FieldBox("What explains the &variance? (required)", self.note_edit)}
+        self.declare(("note", "What explains the &variance? (required)", self.note_edit))
         self._finish_layout(
             vbox(
                 title_label(f"Shift {shift.id} — {shift.clerk_title}"),
@@ -283,7 +277,6 @@ class SignOffDialog(_ShiftDialog):
             )
         )
         self._allow_sign_off()
-        self.note_edit.setFocus()
 
     def _build_details(self, shift: ShiftSummary, office: Office) -> QGridLayout:
         money, zone = office.currency, office.time_zone

@@ -29,6 +29,7 @@ from desktop.views.cash_drawer.common import (
     title_label,
 )
 from desktop.views.cash_drawer.dialogs import CloseShiftDialog
+from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import STRETCH, Item, Space, hbox, holder, label, line_edit, vbox
 from desktop.views.kit.operations import Loader
 from desktop.views.kit.widgets import failure_while_alive, mark_invalid, while_alive
@@ -59,8 +60,8 @@ class DrawerPanel(QFrame):
         self.user, self.service, self.runner = user, user.service, user.runner
         self.state: DrawerState | None = None
         self.last_close: ShiftClose | None = None
-        self.close_dialog: CloseShiftDialog | None = None
         self._showing_result = False
+        self.close_dialog: DialogSlot[CloseShiftDialog] = DialogSlot(self._shift_closed)
         self.loader = Loader(
             self, self.runner, lambda: self.service.state, self._arrived, self._load_failed
         )
@@ -305,21 +306,19 @@ class DrawerPanel(QFrame):
 
     def open_close_dialog(self) -> CloseShiftDialog | None:
         state = self.state
-        if state is None or state.current is None:
+        shift = state.current if state is not None else None
+        if state is None or shift is None:
             return None
-        dialog = CloseShiftDialog(
-            self.service,
-            self.runner,
-            state.current,
-            denominations=state.denominations,
-            currency=state.office.currency,
-            parent=self,
+        return self.close_dialog.open(
+            lambda: CloseShiftDialog(
+                self.service,
+                self.runner,
+                shift,
+                denominations=state.denominations,
+                currency=state.office.currency,
+                parent=self,
+            )
         )
-        dialog.saved.connect(self._shift_closed)
-        dialog.finished.connect(dialog.deleteLater)
-        self.close_dialog = dialog
-        dialog.open()
-        return dialog
 
     def _shift_closed(self, close: ShiftClose) -> None:
         self.last_close = close

@@ -13,9 +13,9 @@ from desktop.services.cashdrawer import ALL, AWAITING, MINE, OPEN, ShiftSummary
 from desktop.views.cash_drawer.common import DeskUser, action_button
 from desktop.views.cash_drawer.dialogs import SignOffDialog
 from desktop.views.cash_drawer.history import ShiftHistoryModel
+from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import STRETCH, Space, choice_box, hbox, label, vbox
-from desktop.views.kit.listing import Listing, plain_table, select_key, selected_key, selected_row
-from desktop.views.kit.tables import DeskTable
+from desktop.views.kit.tables import DeskTable, Listing
 
 #: Title in the filter -> the service's filter.
 FILTERS = {"Mine": MINE, "Open": OPEN, "Awaiting sign-off": AWAITING, "All": ALL}
@@ -32,7 +32,9 @@ class HistoryPanel(QWidget):
     def __init__(self, user: DeskUser, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.user, self.service, self.runner = user, user.service, user.runner
-        self.sign_off_dialog: SignOffDialog | None = None
+        self.sign_off_dialog: DialogSlot[SignOffDialog] = DialogSlot(
+            lambda signed: self.refresh(select=signed.id)
+        )
         self._reselect: int | None = None
 
         self.model = ShiftHistoryModel(self.service, self.runner, "", parent=self)
@@ -40,7 +42,7 @@ class HistoryPanel(QWidget):
         self.model.failed.connect(self._failed)
         bar = self._build_bar()
         self.model.show = self.current_filter()
-        self.view = plain_table(DeskTable(self.model))
+        self.view = DeskTable(self.model, plain=True)
         self.view.setObjectName("shiftHistory")
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 12)
         self.view.activated.connect(lambda _index: self._report_selected())
@@ -95,21 +97,18 @@ class HistoryPanel(QWidget):
     def refresh(self, select: int | None = None) -> None:
         """The shifts of the chosen filter again, then ``select`` (else the selected shift)
         selected; the rows on screen stay until the new ones arrive."""
-        self._reselect = select or selected_key(self.view)
+        self._reselect = select or self.view.selected_key()
         self.model.show = self.current_filter()
         self.model.refresh()
 
     def _arrived(self) -> None:
         selected, self._reselect = self._reselect, None
         if selected is not None:
-            self.select_shift(selected)
+            self.view.show_key(selected)
         rows = self.model.rowCount()
         more = "+" if self.model.canFetchMore(QModelIndex()) else ""
         self.count_label.setText(f"{rows}{more} shift{'' if rows == 1 else 's'}")
-        if rows:
-            self.listing.show_table()
-        else:
-            self.listing.show_empty(*self._empty_words())
+        self.listing.show_rows(rows, *self._empty_words())
         self.update_buttons()
         self.loaded.emit()
 
@@ -130,10 +129,8 @@ class HistoryPanel(QWidget):
         return ("No shifts yet", "Clerks' shifts appear here once they open their drawers.")
 
     def selected_shift(self) -> ShiftSummary | None:
-        return selected_row(self.view, self.model)
-
-    def select_shift(self, shift_id: int) -> bool:
-        return select_key(self.view, shift_id)
+        shift: ShiftSummary | None = self.view.selected_row()
+        return shift
 
     def update_buttons(self) -> None:
         shift = self.selected_shift()
@@ -162,16 +159,14 @@ class HistoryPanel(QWidget):
         self.sign_off_button.setToolTip(tip)
 
     def _report_selected(self) -> None:
-        if self.report_button.isEnabled() and (shift_id := selected_key(self.view)):
+        if self.report_button.isEnabled() and (shift_id := self.view.selected_key()):
             self.report_wanted.emit(shift_id)
 
     def sign_off_selected(self) -> SignOffDialog | None:
         shift = self.selected_shift()
         if shift is None or not self.sign_off_button.isEnabled():
             return None
-        dialog = SignOffDialog(self.service, self.runner, shift, self.model.office, self)
-        dialog.saved.connect(lambda signed: self.refresh(select=signed.id))
-        dialog.finished.connect(dialog.deleteLater)
-        self.sign_off_dialog = dialog
-        dialog.open()
-        return dialog
+        office = self.model.office
+        return self.sign_off_dialog.open(
+            lambda: SignOffDialog(self.service, self.runner, shift, office, self)
+        )

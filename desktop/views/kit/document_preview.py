@@ -7,6 +7,7 @@ so what the clerk checks on screen is exactly what the parker or the manager get
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, QSizeF, QStandardPaths, Qt, QTimer
@@ -29,14 +30,13 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QMessageBox,
-    QPushButton,
     QScrollArea,
     QToolButton,
     QWidget,
 )
 
 from desktop.services.documents import render_pages
-from desktop.views.kit.layout import STRETCH, hbox, label, vbox
+from desktop.views.kit.layout import STRETCH, button, hbox, label, vbox
 from desktop.views.kit.widgets import app_settings
 
 log = logging.getLogger(__name__)
@@ -53,10 +53,11 @@ PAGE_MARGIN = 24
 LAST_FOLDER_KEY = "documents/last_save_folder"
 
 
-def _tool(text: str, tip: str, name: str = "") -> QToolButton:
+def _tool(text: str, tip: str, slot: Callable[[], None], name: str = "") -> QToolButton:
     button = QToolButton()
     button.setText(text)
     button.setToolTip(tip)
+    button.clicked.connect(slot)
     if name:
         button.setAccessibleName(name)
     return button
@@ -162,7 +163,6 @@ class DocumentPreviewDialog(QDialog):
             self._sheet_layout.addWidget(view)
         self.pages_label.setText("1 page" if count == 1 else f"{count} pages")
         self._set_zoom(1.0)
-        self._connect()
         # A Letter page at 100 % and its desk, or most of a smaller screen.
         available = self.screen().availableGeometry()
         self.resize(
@@ -171,9 +171,11 @@ class DocumentPreviewDialog(QDialog):
 
     def _build(self) -> None:
         # U+2212: a minus as wide as the plus on the button beside it.
-        self.zoom_out_button = _tool("\u2212", "Zoom out (Ctrl+-)", "Zoom out")
-        self.zoom_in_button = _tool("+", "Zoom in (Ctrl++)", "Zoom in")
-        self.fit_width_button = _tool("Fit width", "Fit the page to the window width (Ctrl+0)")
+        self.zoom_out_button = _tool("\u2212", "Zoom out (Ctrl+-)", self.zoom_out, "Zoom out")
+        self.zoom_in_button = _tool("+", "Zoom in (Ctrl++)", self.zoom_in, "Zoom in")
+        self.fit_width_button = _tool(
+            "Fit width", "Fit the page to the window width (Ctrl+0)", self.fit_width
+        )
         self.fit_width_button.setCheckable(True)
         self.zoom_label = label()
         self.zoom_label.setMinimumWidth(48)
@@ -194,38 +196,29 @@ class DocumentPreviewDialog(QDialog):
         self.scroll_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.scroll_area.setAccessibleName("Document pages")
         self.scroll_area.setStyleSheet("QScrollArea, #previewSheet { background: #d9dde3; }")
+        self.scroll_area.verticalScrollBar().valueChanged.connect(self._release_distant_pages)
 
-        self.print_button = QPushButton("Print…")
-        self.print_button.setToolTip("Print (Ctrl+P)")
-        self.save_button = QPushButton("Save PDF…")
-        self.save_button.setToolTip("Save as a PDF file (Ctrl+S)")
+        self.print_button = button("Print…", self.print_document, tip="Print (Ctrl+P)")
+        self.save_button = button("Save PDF…", self.save_pdf, tip="Save as a PDF file (Ctrl+S)")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons.rejected.connect(self.reject)
         self.buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.print_button.setDefault(True)
 
         vbox(tools, (self.scroll_area, 1), self.buttons, margins=None, parent=self)
         self.scroll_area.setFocus()
-
-    def _connect(self) -> None:
-        self.zoom_in_button.clicked.connect(self.zoom_in)
-        self.zoom_out_button.clicked.connect(self.zoom_out)
-        self.fit_width_button.clicked.connect(self.fit_width)
-        self.print_button.clicked.connect(self.print_document)
-        self.save_button.clicked.connect(self.save_pdf)
-        self.buttons.rejected.connect(self.reject)
-        self.scroll_area.verticalScrollBar().valueChanged.connect(self._release_distant_pages)
         shortcuts = (
             (QKeySequence.StandardKey.ZoomIn, self.zoom_in),
+            # Ctrl+= as well: on most keyboards "+" needs Shift, "=" is the same key without.
+            ("Ctrl+=", self.zoom_in),
             (QKeySequence.StandardKey.ZoomOut, self.zoom_out),
+            ("Ctrl+0", self.fit_width),
             (QKeySequence.StandardKey.Print, self.print_document),
             (QKeySequence.StandardKey.Save, self.save_pdf),
         )
         for key, slot in shortcuts:
             QShortcut(QKeySequence(key), self, slot)
-        # Ctrl+= as well: on most keyboards "+" needs Shift, "=" is the same key without.
-        QShortcut(QKeySequence("Ctrl+="), self, self.zoom_in)
-        QShortcut(QKeySequence("Ctrl+0"), self, self.fit_width)
 
     def page_count(self) -> int:
         return len(self._page_views)

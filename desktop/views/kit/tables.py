@@ -5,7 +5,9 @@ sorts by, what it must have room for — and hands rows (frozen service dataclas
 :class:`RowsModel`, or a page fetcher to :class:`PagedRowsModel` for a list that can grow
 without bound. :class:`DeskTable` sizes its columns from the same declarations the first
 time it is shown (only then is the style sheet's font and padding known), so no desk
-measures columns by hand. Compare Anki's browser table, where columns are data too.
+measures columns by hand; it finds rows by key through any sort proxy. :class:`Listing`
+shows it, or a message when there is nothing to list. Compare Anki's browser table, where
+columns are data too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QItemSelectionModel,
     QModelIndex,
@@ -28,11 +31,18 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStackedWidget,
+    QTableView,
+    QWidget,
+)
 
 from desktop.services.errors import KnownError
 from desktop.services.localization import format_money
 from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.widgets import EmptyState
 
 R = TypeVar("R")
 C = TypeVar("C")
@@ -421,7 +431,13 @@ class DeskTable(QTableView):
     """A read-only list: whole rows selected, Enter acts on the current row on every
     platform, and columns sized from the model's declarations the first time it shows."""
 
-    def __init__(self, model: RowsModel[Any] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: QAbstractItemModel | None = None,
+        parent: QWidget | None = None,
+        *,
+        plain: bool = False,
+    ) -> None:
         super().__init__(parent)
         self._sized = False
         #: Widths the samples ask for, and the least each column may have (its title).
@@ -441,6 +457,11 @@ class DeskTable(QTableView):
         self.setTabKeyNavigation(False)
         self.verticalHeader().hide()
         self.horizontalHeader().setHighlightSections(False)
+        if plain:  # no grid, column titles on the left: how a desk's own lists look
+            self.setShowGrid(False)
+            self.horizontalHeader().setDefaultAlignment(
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+            )
         if model is not None:
             self.setModel(model)
 
@@ -462,26 +483,53 @@ class DeskTable(QTableView):
         """The declared model behind any sort or filter proxies."""
         return self._proxies()[1]
 
-    def current_row(self) -> Any:
-        """The row under the cursor (the dataclass, not its index), or None."""
-        (proxies, model), index = self._proxies(), self.currentIndex()
+    def _row_at(self, index: QModelIndex) -> Any:
+        proxies, model = self._proxies()
         for proxy in proxies:
             index = proxy.mapToSource(index)
         return model.row_at(index.row()) if model is not None and index.isValid() else None
 
-    def select_key(self, key: Hashable | None) -> None:
-        """Put the cursor on the row with this key (see ``RowsModel.row_of``), else the first."""
+    def _index_of(self, row: int | None) -> QModelIndex:
+        """The view's index of the model's ``row`` (invalid when it is filtered out or None)."""
         proxies, model = self._proxies()
-        if model is None or model.rowCount() == 0:
-            return
-        index = model.index((model.row_of(key) if key is not None else None) or 0, 0)
+        index = model.index(row, 0) if model is not None and row is not None else QModelIndex()
         for proxy in reversed(proxies):
             index = proxy.mapFromSource(index)
+        return index
+
+    def current_row(self) -> Any:
+        """The row under the cursor (the dataclass, not its index), or None."""
+        return self._row_at(self.currentIndex())
+
+    def selected_row(self) -> Any:
+        """The highlighted row (the dataclass), or None."""
+        rows = self.selectionModel().selectedRows()
+        return self._row_at(rows[0]) if rows else None
+
+    def selected_key(self) -> Any:
+        """The key (``RowsModel(key=...)``) of the highlighted row, or None."""
+        rows = self.selectionModel().selectedRows()
+        return rows[0].data(KEY_ROLE) if rows else None
+
+    def select_key(self, key: Hashable | None) -> None:
+        """Put the cursor on the row with this key (see ``RowsModel.row_of``), else the first."""
+        model = self.rows_model()
+        if model is None or model.rowCount() == 0:
+            return
         self.selectionModel().setCurrentIndex(
-            index,
+            self._index_of((model.row_of(key) if key is not None else None) or 0),
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
+
+    def show_key(self, key: Hashable | None) -> bool:
+        """Highlight the row with ``key`` and scroll to it; False when it is not listed."""
+        model = self.rows_model()
+        index = self._index_of(model.row_of(key) if model and key is not None else None)
+        if index.isValid():
+            self.selectRow(index.row())
+            self.scrollTo(index)
+        return index.isValid()
 
     def size_columns(self) -> None:
         """Room for each column's title and samples; the stretching column takes the rest."""
@@ -556,3 +604,40 @@ class DeskTable(QTableView):
             event.accept()
             return
         super().keyPressEvent(event)
+
+
+def sorted_table(
+    model: RowsModel[Any], name: str, *, column: int = 0
+) -> tuple[DeskTable, QSortFilterProxyModel]:
+    """A plain table named ``name`` showing ``model`` sorted by ``column``, and its proxy."""
+    proxy = QSortFilterProxyModel(model)
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SORT_ROLE)
+    view = DeskTable(proxy, plain=True)
+    view.setObjectName(name)
+    view.setSortingEnabled(True)
+    view.sortByColumn(column, Qt.SortOrder.AscendingOrder)
+    return view, proxy
+
+
+class Listing(QStackedWidget):
+    """A table, or in its place a message saying why there is nothing to list."""
+
+    def __init__(self, table: QTableView) -> None:
+        super().__init__()
+        self.table = table
+        self.empty = EmptyState("", "")
+        self.addWidget(table)
+        self.addWidget(self.empty)
+
+    def show_rows(self, rows: int, title: str, text: str) -> None:
+        """The table when there are ``rows``, else the message."""
+        if rows:
+            self.setCurrentWidget(self.table)
+        else:
+            self.show_empty(title, text)
+
+    def show_empty(self, title: str, text: str) -> None:
+        self.empty.title.setText(title)
+        self.empty.text.setText(text)
+        self.setCurrentWidget(self.empty)

@@ -72,27 +72,31 @@ class _SetupDialog(FormDialog):
     """The permit type and lot dialogs: the set-up desk's editors and date arrows, and
     saving or reloading one record through the set-up service.
 
-    A subclass names the attribute holding the record it edits (None for a new one) and
-    the service's save and load methods; it gives :meth:`draft` (what was typed) and
-    :meth:`_show` (a saved record in the fields).
+    A subclass says what ``kind`` of record it edits (None for a new one) and gives the
+    service's ``save`` and ``load`` for it, :meth:`draft` (what was typed) and :meth:`_show`
+    (a saved record in the fields).
     """
-
-    RECORD = ""
-    SAVE = ""
-    LOAD = ""
-    service: PermitSetupService
 
     def __init__(
         self,
         service: PermitSetupService,
         runner: OperationRunner,
         record: Any,
+        *,
+        kind: str,
+        save: Callable[..., object],
+        load: Callable[[int], object],
         read_only: bool,
         parent: QWidget | None,
     ) -> None:
-        super().__init__(runner, read_only=read_only, parent=parent)
-        self.service = service
-        setattr(self, self.RECORD, record)
+        accept = f"Create {kind}" if record is None else "Save"
+        super().__init__(runner, read_only=read_only, accept_text=accept, parent=parent)
+        self.service, self.record, self._save, self._load = service, record, save, load
+        if record is None:
+            self.setWindowTitle(f"New {kind}")
+        else:
+            words = kind if read_only else f"edit {kind}"
+            self.setWindowTitle(f"{words[0].upper()}{words[1:]} {record.code}")
         arrow = f"{resources_dir().as_posix()}/chevron-down.svg"
         self.setStyleSheet(
             form_style()
@@ -107,7 +111,7 @@ class _SetupDialog(FormDialog):
         raise NotImplementedError
 
     def _fill(self, record: Any) -> None:
-        setattr(self, self.RECORD, record)
+        self.record = record
         self._show(record)
         self.audit_label.setText(
             self.service.workspace.identity.changed_words(
@@ -122,14 +126,14 @@ class _SetupDialog(FormDialog):
     def _save_call(self) -> Callable[[], object]:
         draft = self.draft()
         draft.cleaned()  # every field problem at once, before the round trip
-        save, record = getattr(self.service, self.SAVE), getattr(self, self.RECORD)
+        save, record = self._save, self.record
         if record is None:
             return lambda: save(draft)
         record_id, version = record.id, record.version
         return lambda: save(draft, record_id, version)
 
     def _reload_call(self) -> Callable[[], object] | None:
-        load, record = getattr(self.service, self.LOAD), getattr(self, self.RECORD)
+        load, record = self._load, self.record
         if record is None:
             return None
         record_id = record.id

@@ -11,29 +11,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QFrame, QScrollArea, QTabWidget, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QWidget
 
-from desktop.services.errors import ConflictError, KnownError, ValidationError
+from desktop.services.errors import KnownError
 from desktop.services.permit_setup import (
     LotInfo,
     LotSaved,
-    OfficeSettings,
-    OfficeSettingsDraft,
     PermitSetupService,
     PermitTypeInfo,
     SetupOverview,
 )
 from desktop.views.kit.desk import Desk
-from desktop.views.kit.dialogs import ConflictDialog
-from desktop.views.kit.forms import FormDialog
-from desktop.views.kit.layout import STRETCH, button, hbox, label, vbox
-from desktop.views.kit.listing import Listing, select_key, selected_key, selected_row, sorted_table
+from desktop.views.kit.forms import DialogSlot
+from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
-from desktop.views.kit.tables import RowsModel
-from desktop.views.kit.widgets import NoticeBar, failure_while_alive, while_alive
+from desktop.views.kit.tables import Listing, RowsModel, sorted_table
+from desktop.views.kit.widgets import NoticeBar
 from desktop.views.setup.lot_dialog import LotDialog
 from desktop.views.setup.office import OfficeSettingsForm
 from desktop.views.setup.tables import LotTableModel, PermitTypeTableModel
@@ -100,20 +96,12 @@ class _ListTab(QWidget):
         vbox(bar, *notices, (self.listing, 1), margins=(0, 10, 0, 0), spacing=8, parent=self)
 
     def edit_selected(self) -> None:
-        row = selected_row(self.table, self.model)
+        row = self.table.selected_row()
         if row is not None:
             self._open(row)
 
     def update_edit(self) -> None:
-        self.edit_button.setEnabled(
-            self._editable and selected_row(self.table, self.model) is not None
-        )
-
-    def show_rows(self, rows: int, title: str, text: str) -> None:
-        if rows:
-            self.listing.show_table()
-        else:
-            self.listing.show_empty(title, text)
+        self.edit_button.setEnabled(self._editable and self.table.selected_row() is not None)
 
 
 class PermitSetupDesk(Desk):
@@ -127,8 +115,8 @@ class PermitSetupDesk(Desk):
         self.editable = self.workspace.identity.can_edit("permit_setup")
         self.setObjectName("permitSetupDesk")
         self.overview: SetupOverview | None = None
-        self.type_dialog: PermitTypeDialog | None = None
-        self.lot_dialog: LotDialog | None = None
+        self.type_dialog: DialogSlot[PermitTypeDialog] = DialogSlot(self._type_saved)
+        self.lot_dialog: DialogSlot[LotDialog] = DialogSlot(self._lot_saved)
         self.loader = Loader(
             self, self.runner, lambda: self.service.overview, self._loaded, self._load_failed
         )
@@ -161,9 +149,9 @@ class PermitSetupDesk(Desk):
         self.tabs.setStyleSheet(_TAB_STYLE)
         self.tabs.addTab(self.types, "Permit types")
         self.tabs.addTab(self.lots, "Lots")
-        self.office_form = OfficeSettingsForm(self.editable, self.workspace.identity)
-        self.office_form.save_requested.connect(self._save_office)
-        self.office_form.reload_requested.connect(self._reload_office)
+        self.office_form = OfficeSettingsForm(self.service, self.runner, self.editable)
+        # Prices are shown in the office's currency.
+        self.office_form.saved.connect(lambda _settings: self.refresh())
         office_scroll = QScrollArea()
         office_scroll.setWidget(self.office_form)
         office_scroll.setWidgetResizable(True)
@@ -174,11 +162,9 @@ class PermitSetupDesk(Desk):
         vbox(self.tabs, margins=(8, 4, 8, 8), parent=self)
 
         if self.editable:
-            for keys, slot in (("Ctrl+N", self._new_in_tab), ("Ctrl+S", self._save_in_tab)):
-                shortcut = QShortcut(QKeySequence(keys), self, slot)
-                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        refresh = QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
-        refresh.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            desk_action(self, "New", "Ctrl+N", self._new_in_tab)
+            desk_action(self, "Save", "Ctrl+S", self._save_in_tab)
+        desk_action(self, "Refresh", QKeySequence.StandardKey.Refresh, self.refresh)
 
         self._setup_batch = LiveBatch(self.live, SETUP_DELAY_MS, self)
         self._setup_batch.watch(SETUP_TABLES, self.refresh)
@@ -201,13 +187,13 @@ class PermitSetupDesk(Desk):
 
     def _loaded(self, overview: SetupOverview) -> None:
         self.overview = overview
-        type_id = self._select_type or selected_key(self.types.table)
-        lot_id = self._select_lot or selected_key(self.lots.table)
+        type_id = self._select_type or self.types.table.selected_key()
+        lot_id = self._select_lot or self.lots.table.selected_key()
         self._select_type = self._select_lot = None
         self.types_model.show_types(overview.permit_types, overview.office.currency)
         self.lots_model.set_rows(overview.lots)
-        select_key(self.types.table, type_id)
-        select_key(self.lots.table, lot_id)
+        self.types.table.show_key(type_id)
+        self.lots.table.show_key(lot_id)
         self.office_form.load(overview.office)
         types, lots = self.types_model.rows(), self.lots_model.rows()
         details = "" if self.editable else " · double-click one for all its details"
@@ -216,7 +202,7 @@ class PermitSetupDesk(Desk):
         spaces = sum(lot.capacity for lot in lots if lot.active)
         free = sum(lot.free for lot in lots if lot.active)
         self.lots.count.setText(f"{len(lots)} lots · {spaces:,} spaces, {free:,} free now")
-        self.types.show_rows(
+        self.types.listing.show_rows(
             len(types),
             "No permit types yet",
             "Create the permits the office sells: price, validity, who may buy them "
@@ -224,7 +210,7 @@ class PermitSetupDesk(Desk):
             if self.editable
             else "A manager sets up the permit types the office sells.",
         )
-        self.lots.show_rows(
+        self.lots.listing.show_rows(
             len(lots),
             "No lots yet",
             "Add the lots permits are sold for, with their capacity."
@@ -253,45 +239,27 @@ class PermitSetupDesk(Desk):
         """A new type (managers), or the selected one to edit (managers) or look at (clerks)."""
         if self.overview is None or (info is None and not self.editable):
             return None
-        if self.type_dialog is not None:
-            self.type_dialog.raise_()
-            return self.type_dialog
-        office = self.overview.office
-        self.type_dialog = PermitTypeDialog(
-            self.service,
-            self.runner,
-            self.overview.lots,
-            office.currency,
-            info,
-            read_only=not self.editable,
-            parent=self,
+        lots, currency = self.overview.lots, self.overview.office.currency
+        return self.type_dialog.open(
+            lambda: PermitTypeDialog(
+                self.service,
+                self.runner,
+                lots,
+                currency,
+                info,
+                read_only=not self.editable,
+                parent=self,
+            )
         )
-        self._open(self.type_dialog, "type_dialog", self._type_saved)
-        return self.type_dialog
 
     def open_lot_dialog(self, lot: LotInfo | None) -> LotDialog | None:
         if lot is None and not self.editable:
             return None
-        if self.lot_dialog is not None:
-            self.lot_dialog.raise_()
-            return self.lot_dialog
-        self.lot_dialog = LotDialog(
-            self.service, self.runner, lot, read_only=not self.editable, parent=self
+        return self.lot_dialog.open(
+            lambda: LotDialog(
+                self.service, self.runner, lot, read_only=not self.editable, parent=self
+            )
         )
-        self._open(self.lot_dialog, "lot_dialog", self._lot_saved)
-        return self.lot_dialog
-
-    def _open(self, dialog: FormDialog, attr: str, saved: Callable[[object], None]) -> None:
-        """Show ``dialog``, held in ``attr`` while it is open (one of each kind at a time)."""
-        dialog.saved.connect(saved)
-
-        def closed(_result: int) -> None:
-            if getattr(self, attr) is dialog:
-                setattr(self, attr, None)
-            dialog.deleteLater()
-
-        dialog.finished.connect(closed)
-        dialog.open()
 
     def _type_saved(self, info: object) -> None:
         if isinstance(info, PermitTypeInfo):
@@ -303,53 +271,3 @@ class PermitSetupDesk(Desk):
             self._select_lot = result.lot.id
             self.lot_notice.say(result.warning)
         self.refresh()
-
-    def _save_office(self, draft: object) -> None:
-        form = self.office_form
-        if not isinstance(draft, OfficeSettingsDraft) or form.settings is None:
-            return
-        service, version = self.service, form.settings.version
-        form.set_busy(True)
-
-        def saved(fresh: OfficeSettings) -> None:
-            form.load(fresh, force=True)
-            form.set_busy(False)
-            form.save_state.setText("Saved.")
-            form.save_state.setStyleSheet("color: #1e7b34;")
-            self.refresh()  # prices are shown in the office's currency
-
-        def failed(exc: BaseException) -> bool:
-            form.set_busy(False)
-            if isinstance(exc, ValidationError):
-                return not form.show_problems(exc.problems)
-            if isinstance(exc, ConflictError):
-                QTimer.singleShot(0, lambda: self._office_conflict(exc))
-                return True
-            return False
-
-        self.runner.run(
-            lambda: service.save_office_settings(draft, version),
-            while_alive(self, saved),
-            failure_while_alive(self, failed),
-            write=True,
-            parent=self,
-        )
-
-    def _office_conflict(self, exc: ConflictError) -> None:
-        if self.confirm_conflict(exc.message, self.office_form.changed_fields()):
-            self._reload_office()
-        else:
-            self.office_form.notice.say(
-                f"Changed by {exc.changed_by} at {exc.changed_at}. Reload to see their "
-                "change; your unsaved values stay until you do."
-            )
-
-    def confirm_conflict(self, message: str, changes: list[tuple[str, str]]) -> bool:
-        return ConflictDialog(message, changes, self).exec() == QDialog.DialogCode.Accepted
-
-    def _reload_office(self) -> None:
-        self.runner.run(
-            self.service.office_settings,
-            while_alive(self, lambda fresh: self.office_form.load(fresh, force=True)),
-            parent=self,
-        )

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QBoxLayout,
+    QCheckBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
 from desktop.services.permit_setup import (
     MAX_CAPACITY,
@@ -12,8 +19,7 @@ from desktop.services.permit_setup import (
     PermitSetupService,
     ZoneDraft,
 )
-from desktop.views.kit.field_values import show_value, value_of
-from desktop.views.kit.forms import FieldBox
+from desktop.views.kit.forms import capitals
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, line_edit, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import KEY_ROLE
@@ -22,10 +28,6 @@ from desktop.views.setup.common import _grid, _hint, _SetupDialog, _spin
 
 class LotDialog(_SetupDialog):
     """Create or edit one lot: code, name, capacity, open or closed, and its zones."""
-
-    RECORD, SAVE, LOAD = "lot", "save_lot", "lot"
-    FIELDS = ("code", "name", "capacity", "active", "zones")
-    lot: LotInfo | None
 
     def __init__(
         self,
@@ -36,54 +38,47 @@ class LotDialog(_SetupDialog):
         read_only: bool = False,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(service, runner, lot, read_only, parent)
+        super().__init__(
+            service,
+            runner,
+            lot,
+            kind="lot",
+            save=service.save_lot,
+            load=service.lot,
+            read_only=read_only,
+            parent=parent,
+        )
         self.setObjectName("lotDialog")
-        if lot is None:
-            self.setWindowTitle("New lot")
-        else:
-            self.setWindowTitle(f"{'Lot' if read_only else 'Edit lot'} {lot.code}")
         self.setMinimumWidth(600)
         self._build()
-        if self.save_button is not None:
-            self.save_button.setText("Create lot" if lot is None else "Save")
         if lot is not None:
             self._fill(lot)
         else:
-            self.audit_label.hide()
             self.availability.hide()
             self._baseline = self.draft()
         if read_only:
-            for edit in (self.code_edit, self.name_edit):
-                edit.setReadOnly(True)
-                edit.setPlaceholderText("")
-            self.capacity_spin.setEnabled(False)
-            self.active_check.setEnabled(False)
-            self.zones_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-            self.zone_buttons.hide()
-            self.zones_hint.hide()
-        self.code_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.zone_tools.hide()
 
     def _build(self) -> None:
         self.code_edit = line_edit(placeholder="e.g. LOT-B", max_length=12)
-        self.code_edit.textEdited.connect(lambda t: self._capitals(self.code_edit, t, "code"))
+        capitals(self.code_edit)
         self.name_edit = line_edit(placeholder="e.g. North garage", max_length=100)
-        self.name_edit.textEdited.connect(lambda _t: self._edited("name"))
         self.capacity_spin = _spin(0, MAX_CAPACITY, 0, " spaces")
         self.capacity_spin.setGroupSeparatorShown(True)
-        self.capacity_spin.valueChanged.connect(lambda _v: self._edited("capacity"))
         self.active_check = QCheckBox("Open: permits are sold for it")
         self.active_check.setChecked(True)
         self.availability = _hint()
-        zones = self._build_zones()
-        self.boxes = {
-            "code": FieldBox("Code", self.code_edit),
-            "name": FieldBox("Name", self.name_edit),
-            "capacity": FieldBox("Capacity", self.capacity_spin),
-            "active": FieldBox("Status", self.active_check),
-            "zones": FieldBox("Zones", zones),
-        }
-        self.boxes["zones"].caption.setBuddy(self.zones_table)
-        boxes = self.boxes
+        boxes = self.declare(
+            ("code", "Code", self.code_edit),
+            ("name", "Name", self.name_edit),
+            ("capacity", "Capacity", self.capacity_spin),
+            ("active", "Status", self.active_check),
+            ("zones", "Zones", self._build_zones()),
+        )
+        # The buttons and advice under the zones, above any message about them.
+        zones_layout = boxes["zones"].layout()
+        if isinstance(zones_layout, QBoxLayout):
+            zones_layout.insertWidget(2, self.zone_tools)
         self._finish_layout(
             _grid(
                 [(boxes["code"], 1), (boxes["name"], 2)],
@@ -93,17 +88,9 @@ class LotDialog(_SetupDialog):
                 columns=3,
             )
         )
-        tab_order(
-            self.code_edit,
-            self.name_edit,
-            self.capacity_spin,
-            self.active_check,
-            self.zones_table,
-            self.add_zone_button,
-            self.remove_zone_button,
-        )
+        tab_order(self.zones_table, self.add_zone_button, self.remove_zone_button)
 
-    def _build_zones(self) -> QWidget:
+    def _build_zones(self) -> QTableWidget:
         table = self.zones_table = QTableWidget(0, 2)
         table.setObjectName("lotZones")
         table.setHorizontalHeaderLabels(["Code", "Name"])
@@ -118,7 +105,6 @@ class LotDialog(_SetupDialog):
         row_height = table.fontMetrics().height() + 14
         table.verticalHeader().setDefaultSectionSize(row_height)
         table.setMinimumHeight(row_height * 4 + 36)
-        table.itemChanged.connect(lambda _item: self._edited("zones"))
         table.itemSelectionChanged.connect(self._zone_selected)
         self.add_zone_button = button("Add zone", self.add_zone_row)
         self.add_zone_button.setAutoDefault(False)
@@ -129,15 +115,13 @@ class LotDialog(_SetupDialog):
         )
         self.remove_zone_button.setAutoDefault(False)
         self.remove_zone_button.setEnabled(False)
-        self.zone_buttons = holder(hbox(self.add_zone_button, self.remove_zone_button, STRETCH))
-        self.zones_hint = _hint(
-            "Zones divide a lot for patrols and fines. Saved zones are kept; rename them."
-        )
-        return holder(vbox(table, self.zone_buttons, self.zones_hint, spacing=6))
+        hint = _hint("Zones divide a lot for patrols and fines. Saved zones are kept; rename them.")
+        buttons = hbox(self.add_zone_button, self.remove_zone_button, STRETCH)
+        self.zone_tools = holder(vbox(buttons, hint, margins=(0, 4, 0, 0), spacing=6))
+        return table
 
     def _show(self, record: LotInfo) -> None:
-        for name in self.FIELDS[:-1]:  # the zones are rows below
-            show_value(self.boxes[name].editor, getattr(record, name))
+        self.show_field_values(record, *self.FIELDS[:-1])  # the zones are rows below
         self.name_edit.setCursorPosition(0)
         self.zones_table.blockSignals(True)
         try:
@@ -201,11 +185,7 @@ class LotDialog(_SetupDialog):
                     code.text() if code else "", name.text() if name else "", zone_id, version
                 )
             )
-        fields = {name: value_of(self.boxes[name].editor) for name in self.FIELDS[:-1]}
-        return LotDraft(**fields, zones=tuple(zones))
-
-    def _focus_target(self, name: str) -> QWidget:
-        return self.zones_table if name == "zones" else super()._focus_target(name)
+        return LotDraft(**self.field_values(*self.FIELDS[:-1]), zones=tuple(zones))
 
     def changed_fields(self) -> list[tuple[str, str]]:
         typed, loaded = self.draft(), self._baseline

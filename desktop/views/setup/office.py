@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QComboBox, QCompleter, QPlainTextEdit, QWidget
 
 from desktop.services.contacts import region_choices
-from desktop.services.errors import FieldProblem, ValidationError
+from desktop.services.errors import ValidationError
 from desktop.services.permit_setup import (
     MAX_FOOTER,
     OfficeSettings,
     OfficeSettingsDraft,
+    PermitSetupService,
     time_zone_choices,
 )
 from desktop.services.versioned import format_when
-from desktop.views.kit.field_values import show_value, value_of
-from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, form_style
+from desktop.views.kit.forms import ERROR_COLOUR, FieldForm, capitals, form_style
 from desktop.views.kit.layout import (
     STRETCH,
     Item,
@@ -30,11 +29,9 @@ from desktop.views.kit.layout import (
     line_edit,
     vbox,
 )
+from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import NoticeBar
 from desktop.views.setup.common import _EDITOR_STYLE, _RIGHT, _hint, _spin
-
-if TYPE_CHECKING:
-    from desktop.services.workspace import Identity
 
 #: What a setting means, under its field.
 HINTS = {
@@ -50,26 +47,38 @@ HINTS = {
 }
 
 
-class OfficeSettingsForm(QWidget):
+class OfficeSettingsForm(QWidget, FieldForm):
     """Name, time zone, currency, refund approval threshold, free-permit policy, receipt footer."""
 
-    #: The manager asked to save these values (an OfficeSettingsDraft; the desk saves them).
-    save_requested = Signal(object)
-    reload_requested = Signal()
+    #: The settings were saved (the fresh :class:`OfficeSettings`).
+    saved = Signal(object)
+    CONFLICT_NOTICE = (
+        "Changed by {changed_by} at {changed_at}. "
+        "Reload to see their change; your unsaved values stay until you do."
+    )
 
-    def __init__(self, editable: bool, identity: Identity, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        service: PermitSetupService,
+        runner: OperationRunner,
+        editable: bool,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.editable = editable
-        self.identity = identity
+        self.service, self.runner = service, runner
+        self.editable, self.read_only = editable, not editable
+        self.identity = service.workspace.identity
         self.settings: OfficeSettings | None = None
         self.setObjectName("officeSettingsForm")
         self.setStyleSheet(
             form_style() + _EDITOR_STYLE + "QWidget#officeSettingsForm { background: transparent; }"
         )
+        self._baseline = OfficeSettingsDraft("", "", "", "", "")
+        self._loading = False
         self._build_fields()
         self.audit_label = _hint()
         self.notice = NoticeBar("officeNotice", "Reload")
-        self.notice.button.clicked.connect(self.reload_requested.emit)
+        self.notice.button.clicked.connect(self.reload)
         self.save_button = button("Save settings", self.submit, primary=True)
         self.undo_button = button("Undo changes", self.undo)
         self.save_state = label()
@@ -77,30 +86,6 @@ class OfficeSettingsForm(QWidget):
             hbox((self.save_state, 1), self.undo_button, self.save_button), visible=editable
         )
         self._build_layout()
-
-        self._baseline = OfficeSettingsDraft("", "", "", "", "")
-        self._loading = False
-        for name, changed in (
-            ("office_name", self.office_name_edit.textChanged),
-            ("time_zone", self.time_zone_combo.currentTextChanged),
-            ("currency", self.currency_edit.textChanged),
-            ("refund_approval_threshold", self.threshold_edit.textChanged),
-            ("receipt_footer", self.footer_edit.textChanged),
-            ("free_days_per_plate", self.free_days_spin.valueChanged),
-            ("free_days_window", self.free_window_spin.valueChanged),
-            ("phone_region", self.region_combo.currentIndexChanged),
-        ):
-            changed.connect(lambda *_args, n=name: self._changed(n))
-        self.currency_edit.textEdited.connect(self._currency_typed)
-        if not editable:
-            for edit in (self.office_name_edit, self.currency_edit, self.threshold_edit):
-                edit.setReadOnly(True)
-                edit.setPlaceholderText("")
-            self.footer_edit.setReadOnly(True)
-            self.time_zone_combo.setEnabled(False)
-            self.region_combo.setEnabled(False)
-            for spin in (self.free_days_spin, self.free_window_spin):
-                spin.setReadOnly(True)
         self._update_buttons()
 
     def _build_fields(self) -> None:
@@ -115,33 +100,35 @@ class OfficeSettingsForm(QWidget):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.time_zone_combo.setCompleter(completer)
         self.currency_edit = line_edit(placeholder="e.g. USD", max_length=3)
+        capitals(self.currency_edit)
         self.threshold_edit = line_edit(right=True)
         self.footer_edit = QPlainTextEdit()
         self.footer_edit.setTabChangesFocus(True)
         self.footer_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 18)
         self.free_days_spin = _spin(0, 366, 7, " days")
         self.free_window_spin = _spin(1, 730, 90, " days")
-        for spin in (self.free_days_spin, self.free_window_spin):
-            spin.setFixedWidth(120)
-            spin.setAlignment(_RIGHT)
         self.region_combo = QComboBox()
         for code, title in region_choices():
             self.region_combo.addItem(title, code)
         self.region_combo.setMaxVisibleItems(15)
-        self.boxes = {
-            "office_name": FieldBox("Office name", self.office_name_edit),
-            "time_zone": FieldBox("Time zone", self.time_zone_combo),
-            "currency": FieldBox("Currency", self.currency_edit),
-            "refund_approval_threshold": FieldBox("Refund approval threshold", self.threshold_edit),
-            "free_days_per_plate": FieldBox(
-                "Free temporary permits per plate", self.free_days_spin
-            ),
-            "free_days_window": FieldBox("In any period of", self.free_window_spin),
-            "phone_region": FieldBox("Phone numbers are from", self.region_combo),
-            "receipt_footer": FieldBox("Receipt footer", self.footer_edit),
-        }
         # The count of characters under the footer, above any message about it.
         self.footer_count = _hint()
+        self.declare(
+            ("office_name", "Office name", self.office_name_edit),
+            ("time_zone", "Time zone", self.time_zone_combo),
+            ("currency", "Currency", self.currency_edit),
+            ("refund_approval_threshold", "Refund approval threshold", self.threshold_edit),
+            ("free_days_per_plate", "Free temporary permits per plate", self.free_days_spin),
+            ("free_days_window", "In any period of", self.free_window_spin),
+            ("phone_region", "Phone numbers are from", self.region_combo),
+            ("receipt_footer", "Receipt footer", self.footer_edit),
+        )
+        for spin in (self.free_days_spin, self.free_window_spin):
+            spin.setFixedWidth(120)
+            spin.setAlignment(_RIGHT)
+            # Numbers a clerk only reads stay as clear as the other settings, not greyed.
+            spin.setEnabled(True)
+            spin.setReadOnly(not self.editable)
         footer_layout = self.boxes["receipt_footer"].layout()
         if isinstance(footer_layout, QBoxLayout):
             footer_layout.insertWidget(2, self.footer_count)
@@ -167,12 +154,8 @@ class OfficeSettingsForm(QWidget):
         body.setMaximumWidth(620)
         hbox((body, 1), Stretch(0), margins=(4, 12, 4, 4), parent=self)
 
-    def _currency_typed(self, typed: str) -> None:
-        if typed != typed.upper():
-            self.currency_edit.setText(typed.upper())
-
     def draft(self) -> OfficeSettingsDraft:
-        values = {name: value_of(box.editor) for name, box in self.boxes.items()}
+        values = self.field_values()
         return OfficeSettingsDraft(**values | {"phone_region": values["phone_region"] or ""})
 
     def is_dirty(self) -> bool:
@@ -203,9 +186,9 @@ class OfficeSettingsForm(QWidget):
         """Show saved settings; unsaved edits stay (with a notice) unless ``force``."""
         if not force and self.is_dirty():
             if self.settings is not None and settings.version != self.settings.version:
+                when = format_when(settings.updated_at)
                 self.notice.say(
-                    f"Changed by {settings.updated_by} at {format_when(settings.updated_at)}. "
-                    "Reload to see their change; your unsaved values stay until you do."
+                    self.CONFLICT_NOTICE.format(changed_by=settings.updated_by, changed_at=when)
                 )
             return
         self.settings = settings
@@ -214,8 +197,7 @@ class OfficeSettingsForm(QWidget):
         try:
             if self.time_zone_combo.findText(settings.time_zone) < 0:
                 self.time_zone_combo.addItem(settings.time_zone)
-            for name, box in self.boxes.items():
-                show_value(box.editor, getattr(self._baseline, name))
+            self.show_field_values(self._baseline)
         finally:
             self._loading = False
         self.notice.hide()
@@ -233,45 +215,40 @@ class OfficeSettingsForm(QWidget):
             self.load(self.settings, force=True)
             self.save_state.setText("")
 
-    def submit(self) -> None:
-        if not self.editable or self.settings is None:
-            return
-        draft = self.draft()
-        try:
-            draft.cleaned()
-        except ValidationError as exc:
-            self.show_problems(exc.problems)
-            return
-        self.clear_problems()
-        self.save_requested.emit(draft)
+    def _save_call(self) -> Callable[[], object] | None:
+        if self.settings is None:
+            return None
+        draft, service, version = self.draft(), self.service, self.settings.version
+        draft.cleaned()  # every field problem at once, before the round trip
+        return lambda: service.save_office_settings(draft, version)
 
-    def set_busy(self, busy: bool) -> None:
+    def _saved(self, fresh: object) -> None:
+        if isinstance(fresh, OfficeSettings):
+            self.load(fresh, force=True)
+        self._set_busy(False)
+        self.save_state.setText("Saved.")
+        self.save_state.setStyleSheet("color: #1e7b34;")
+        self.saved.emit(fresh)
+
+    def _failed(self, exc: BaseException) -> bool:
+        if isinstance(exc, ValidationError):  # what no field shows goes to a message box
+            self._set_busy(False)
+            return not self.show_field_problems(exc.problems)
+        return super()._failed(exc)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._saving = busy
         self.save_button.setEnabled(not busy and self.is_dirty())
         self.save_button.setText("Saving…" if busy else "Save settings")
 
-    def field_error(self, name: str) -> str:
-        box = self.boxes[name]
-        return box.problem.text() if box.has_problem else ""
+    def _reload_call(self) -> Callable[[], object]:
+        return self.service.office_settings
 
-    def show_problems(self, problems: Iterable[FieldProblem]) -> list[FieldProblem]:
-        """Each message under its field, the first bad field focused; the others returned."""
-        problems = list(problems)
-        by_field: dict[str, str] = {}
-        for problem in problems:
-            if problem.field in self.boxes:
-                by_field.setdefault(problem.field, problem.message)
-        for name, box in self.boxes.items():
-            box.show_problem(by_field.get(name))
-        first = next((n for n in self.boxes if n in by_field), None)
-        if first is not None:
-            self.boxes[first].editor.setFocus(Qt.FocusReason.OtherFocusReason)
-        return [p for p in problems if p.field not in self.boxes]
+    def _fill(self, record: object) -> None:
+        if isinstance(record, OfficeSettings):
+            self.load(record, force=True)
 
-    def clear_problems(self) -> None:
-        for box in self.boxes.values():
-            box.show_problem(None)
-
-    def _changed(self, name: str) -> None:
+    def _edited(self, name: str) -> None:
         if name == "receipt_footer":
             length = len(self.footer_edit.toPlainText().strip())
             count = f" {length} of {MAX_FOOTER} characters." if self.editable else ""
@@ -281,8 +258,7 @@ class OfficeSettingsForm(QWidget):
             )
         if self._loading:
             return
-        if self.boxes[name].has_problem:
-            self.boxes[name].show_problem(None)
+        super()._edited(name)
         self.save_state.setText("")
         self._update_buttons()
 

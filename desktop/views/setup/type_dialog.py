@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QGridLayout,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QStackedWidget,
@@ -30,9 +29,8 @@ from desktop.services.permit_setup import (
     PermitTypeDraft,
     PermitTypeInfo,
 )
-from desktop.views.kit.field_values import show_value, value_of
-from desktop.views.kit.forms import FieldBox
-from desktop.views.kit.layout import field_grid, line_edit, tab_order
+from desktop.views.kit.forms import capitals, tick_boxes
+from desktop.views.kit.layout import field_grid, line_edit
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.setup.common import _grid, _hint, _SetupDialog, _spin
 
@@ -76,9 +74,6 @@ def _date_edit() -> QDateEdit:
 class PermitTypeDialog(_SetupDialog):
     """Create, edit or (for clerks) look at one permit type."""
 
-    RECORD, SAVE, LOAD = "permit_type", "save_permit_type", "permit_type"
-    permit_type: PermitTypeInfo | None
-
     def __init__(
         self,
         service: PermitSetupService,
@@ -91,34 +86,32 @@ class PermitTypeDialog(_SetupDialog):
         today: date | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(service, runner, permit_type, read_only, parent)
+        super().__init__(
+            service,
+            runner,
+            permit_type,
+            kind="permit type",
+            save=service.save_permit_type,
+            load=service.permit_type,
+            read_only=read_only,
+            parent=parent,
+        )
         self.lots = list(lots)
         self.setObjectName("permitTypeDialog")
-        if permit_type is None:
-            self.setWindowTitle("New permit type")
-        else:
-            self.setWindowTitle(
-                f"{'Permit type' if read_only else 'Edit permit type'} {permit_type.code}"
-            )
         self.setMinimumWidth(860)
         self._build_fields(currency)
         self._finish_layout(self._build_grid())
-        editors = [box.editor for box in self.boxes.values()]
-        tab_order(*editors[:-2], *self.affiliation_checks.values(), self.lots_list)
-        if self.save_button is not None:
-            self.save_button.setText("Create permit type" if permit_type is None else "Save")
         if permit_type is not None:
             self._fill(permit_type)
         else:
             start, end = _next_academic_year(today or date.today())  # noqa: DTZ011 - a local day
             self.term_start_edit.setDate(QDate(start))
             self.term_end_edit.setDate(QDate(end))
-            self.audit_label.hide()
         self._baseline = self.draft()
         self._validity_changed()
         if read_only:
-            self._set_read_only()
-        self.code_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+            for item in self.lot_checks.values():
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled)
 
     def _build_fields(self, currency: str) -> None:
         self.code_edit = line_edit(placeholder="e.g. FAC-AY", max_length=12)
@@ -138,16 +131,9 @@ class PermitTypeDialog(_SetupDialog):
         self.active_check = QCheckBox("On sale")
         self.active_check.setChecked(True)
         self.active_check.setToolTip("Clear it to stop new sales; permits sold stay valid.")
-        self.affiliation_box = QWidget()
-        grid = QGridLayout(self.affiliation_box)
-        grid.setContentsMargins(2, 4, 2, 4)
-        grid.setHorizontalSpacing(18)
-        grid.setVerticalSpacing(8)
-        self.affiliation_checks: dict[str, QCheckBox] = {}
-        for position, key in enumerate(AFFILIATIONS):
-            check = self.affiliation_checks[key] = QCheckBox(AFFILIATION_TITLES[key])
-            check.setObjectName(f"affiliation_{key}")
-            grid.addWidget(check, position // 2, position % 2)
+        self.affiliation_box, self.affiliation_checks = tick_boxes(
+            AFFILIATION_TITLES, "affiliation_", 2, (18, 8)
+        )
         self.lots_list = QListWidget()
         self.lots_list.setObjectName("permitTypeLots")
         self.lot_checks: dict[int, QListWidgetItem] = {}
@@ -161,38 +147,25 @@ class PermitTypeDialog(_SetupDialog):
             self.lot_checks[lot.id] = item
         rows = min(max(len(self.lots), 4), 8)
         self.lots_list.setFixedHeight(self.lots_list.fontMetrics().height() * rows + 8 * rows + 8)
-        self.boxes = {
-            name: FieldBox(caption, editor)
-            for name, caption, editor in (
-                ("code", "Code", self.code_edit),
-                ("name", "Name", self.name_edit),
-                ("price", f"Price ({currency})", self.price_edit),
-                ("validity", "Valid for", self.validity_combo),
-                ("term_start", "First day", self.term_start_edit),
-                ("term_end", "Last day", self.term_end_edit),
-                ("days", "Number of days", self.days_spin),
-                ("proration", "Price for a late start", self.proration_combo),
-                ("sale_mode", "Sold", self.sale_mode_combo),
-                ("per_parker_limit", "Per parker (at most)", self.limit_spin),
-                ("max_vehicles", "Vehicles per permit", self.max_vehicles_spin),
-                ("offer_hours", "Waitlist offer held for", self.offer_hours_spin),
-                ("active", "Status", self.active_check),
-                ("affiliations", "Who may buy it", self.affiliation_box),
-                ("lots", "Lots it is sold for", self.lots_list),
-            )
-        }
-        self.FIELDS = tuple(self.boxes)
-        self.code_edit.textEdited.connect(lambda t: self._capitals(self.code_edit, t, "code"))
-        self.name_edit.textEdited.connect(lambda _t: self._edited("name"))
-        self.price_edit.textEdited.connect(lambda _t: self._edited("price"))
+        self.declare(
+            ("code", "Code", self.code_edit),
+            ("name", "Name", self.name_edit),
+            ("price", f"Price ({currency})", self.price_edit),
+            ("validity", "Valid for", self.validity_combo),
+            ("term_start", "First day", self.term_start_edit),
+            ("term_end", "Last day", self.term_end_edit),
+            ("days", "Number of days", self.days_spin),
+            ("proration", "Price for a late start", self.proration_combo),
+            ("sale_mode", "Sold", self.sale_mode_combo),
+            ("per_parker_limit", "Per parker (at most)", self.limit_spin),
+            ("max_vehicles", "Vehicles per permit", self.max_vehicles_spin),
+            ("offer_hours", "Waitlist offer held for", self.offer_hours_spin),
+            ("active", "Status", self.active_check),
+            ("affiliations", "Who may buy it", self.affiliation_box),
+            ("lots", "Lots it is sold for", self.lots_list),
+        )
+        capitals(self.code_edit)
         self.validity_combo.currentIndexChanged.connect(lambda _i: self._validity_changed())
-        self.term_start_edit.dateChanged.connect(lambda _d: self._edited("term_start"))
-        self.term_end_edit.dateChanged.connect(lambda _d: self._edited("term_end"))
-        self.days_spin.valueChanged.connect(lambda _v: self._edited("days"))
-        self.proration_combo.currentIndexChanged.connect(lambda _i: self._edited("proration"))
-        for check in self.affiliation_checks.values():
-            check.toggled.connect(lambda _on: self._edited("affiliations"))
-        self.lots_list.itemChanged.connect(lambda _item: self._edited("lots"))
 
     def _build_grid(self) -> QGridLayout:
         boxes = self.boxes
@@ -238,20 +211,9 @@ class PermitTypeDialog(_SetupDialog):
         )
         self._edited("validity")
 
-    def _set_read_only(self) -> None:
-        for name, box in self.boxes.items():
-            if isinstance(box.editor, QLineEdit):
-                box.editor.setReadOnly(True)
-                box.editor.setPlaceholderText("")
-            elif name != "lots":
-                box.editor.setEnabled(False)
-        for item in self.lot_checks.values():
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-
     def _show(self, record: PermitTypeInfo) -> None:
-        draft = PermitTypeDraft.of(record)
-        for name in self.FIELDS[:-2]:  # the affiliations and lots are ticked below
-            show_value(self.boxes[name].editor, getattr(draft, name))
+        # The affiliations and lots are ticked below.
+        self.show_field_values(PermitTypeDraft.of(record), *self.FIELDS[:-2])
         self.name_edit.setCursorPosition(0)
         for key, check in self.affiliation_checks.items():
             check.setChecked(key in record.affiliations)
@@ -261,7 +223,7 @@ class PermitTypeDialog(_SetupDialog):
 
     def draft(self) -> PermitTypeDraft:
         """What the form holds, as the service takes it."""
-        values = {name: value_of(self.boxes[name].editor) for name in self.FIELDS[:-2]}
+        values = self.field_values(*self.FIELDS[:-2])
         if values["validity"] != "term":
             values["term_start"] = values["term_end"] = None
         if values["validity"] != "days":
@@ -275,11 +237,6 @@ class PermitTypeDialog(_SetupDialog):
                 if item.checkState() == Qt.CheckState.Checked
             ),
         )
-
-    def _focus_target(self, name: str) -> QWidget:
-        if name == "affiliations":
-            return self.affiliation_checks[AFFILIATIONS[0]]
-        return super()._focus_target(name)
 
     def changed_fields(self) -> list[tuple[str, str]]:
         typed, loaded = self.draft(), self._baseline

@@ -11,18 +11,17 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QGridLayout, QLineEdit, QMessageBox, QWidget
 
-from desktop.services.errors import ConflictError, FieldProblem, KnownError, ValidationError
+from desktop.services.errors import KnownError
 from desktop.services.staff import StaffLogin, StaffService
 from desktop.services.workspace import ROLE_TITLES
 from desktop.views.kit.desk import Desk
-from desktop.views.kit.forms import FieldBox, FormDialog
-from desktop.views.kit.layout import STRETCH, button, hbox, label, line_edit, vbox
-from desktop.views.kit.listing import Listing, select_key, selected_row, sorted_table
+from desktop.views.kit.forms import DialogSlot, FormDialog, tick_boxes
+from desktop.views.kit.layout import STRETCH, button, hbox, label, line_edit, named, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader, OperationRunner
-from desktop.views.kit.tables import Column, RowsModel, time_column
+from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table, time_column
 from desktop.views.kit.widgets import failure_while_alive, while_alive
 
 REFRESH_DELAY_MS = 150
@@ -80,8 +79,6 @@ class StaffTableModel(RowsModel[StaffLogin]):
 class AddStaffDialog(FormDialog):
     """Login, name, roles and a password typed twice; the database creates the login."""
 
-    FIELDS = ("login", "full_name", "role", "password", "repeat")
-
     def __init__(
         self, service: StaffService, runner: OperationRunner, parent: QWidget | None = None
     ) -> None:
@@ -104,36 +101,18 @@ class AddStaffDialog(FormDialog):
     def _build_form(self) -> QGridLayout:
         self.login_edit = line_edit(placeholder="e.g. jsmith", max_length=40)
         self.name_edit = line_edit(placeholder="e.g. Jordan Smith", max_length=100)
-        self.roles_box = QWidget()
-        roles_grid = QGridLayout(self.roles_box)
-        roles_grid.setContentsMargins(0, 2, 0, 2)
-        roles_grid.setHorizontalSpacing(16)
-        roles_grid.setVerticalSpacing(6)
-        self.role_checks: dict[str, QCheckBox] = {}
-        for position, (role, title) in enumerate(ROLE_TITLES.items()):
-            check = self.role_checks[role] = QCheckBox(title)
-            check.setObjectName(f"role_{role}")
-            check.toggled.connect(lambda _on: self._edited("role"))
-            roles_grid.addWidget(check, position // 2, position % 2)
+        self.roles_box, self.role_checks = tick_boxes(ROLE_TITLES, "role_", 0, (16, 6))
         self.password_edit = line_edit(placeholder="at least 8 characters")
         self.repeat_edit = line_edit()
         for secret in (self.password_edit, self.repeat_edit):
             secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.boxes = {
-            "login": FieldBox("&Login", self.login_edit),
-            "full_name": FieldBox("Full &name", self.name_edit),
-            "role": FieldBox("Roles", self.roles_box),
-            "password": FieldBox("&Password", self.password_edit),
-            "repeat": FieldBox("&Repeat password", self.repeat_edit),
-        }
-        for name, edit, object_name in (
-            ("login", self.login_edit, "newLoginEdit"),
-            ("full_name", self.name_edit, "newNameEdit"),
-            ("password", self.password_edit, "newPasswordEdit"),
-            ("repeat", self.repeat_edit, "repeatPasswordEdit"),
-        ):
-            edit.setObjectName(object_name)
-            edit.textEdited.connect(lambda _text, n=name: self._edited(n))
+        self.declare(
+            ("login", "&Login", named(self.login_edit, "newLoginEdit")),
+            ("full_name", "Full &name", named(self.name_edit, "newNameEdit")),
+            ("role", "Roles", self.roles_box),
+            ("password", "&Password", named(self.password_edit, "newPasswordEdit")),
+            ("repeat", "&Repeat password", named(self.repeat_edit, "repeatPasswordEdit")),
+        )
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(9)
@@ -154,19 +133,9 @@ class AddStaffDialog(FormDialog):
         service = self.service
         return lambda: service.add(login, full_name, roles, password, repeated)
 
-    def _focus_target(self, name: str) -> QWidget:
-        if name == "role":
-            return next(iter(self.role_checks.values()))
-        return super()._focus_target(name)
-
-    def _failed(self, exc: BaseException) -> bool:
-        if isinstance(exc, KnownError) and not isinstance(exc, ValidationError | ConflictError):
-            self._set_busy(False)
-            # "The login jsmith already exists": said under the login, which is what to change.
-            field = "login" if "login" in exc.message.lower() else "general"
-            self.show_problems([FieldProblem(field, exc.message)])
-            return True
-        return super()._failed(exc)
+    def _refusal_field(self, exc: KnownError) -> str:
+        # "The login jsmith already exists": said under the login, which is what to change.
+        return "login" if "login" in exc.message.lower() else "general"
 
 
 class StaffDesk(Desk):
@@ -179,6 +148,7 @@ class StaffDesk(Desk):
         self.service = StaffService(self.workspace)
         self.can_edit = self.workspace.identity.can_edit("staff")
         self._select_after_load: str | None = None
+        self.add_dialog: DialogSlot[AddStaffDialog] = DialogSlot(self._added)
         self.setObjectName("staffDesk")
         self.loader = Loader(
             self, self.runner, lambda: self.service.list, self._loaded, self._load_failed
@@ -229,12 +199,12 @@ class StaffDesk(Desk):
         self.loader.reload()
 
     def _loaded(self, rows: list[StaffLogin]) -> None:
-        selected = self._select_after_load or self.selected_login()
+        selected = self._select_after_load or self.table.selected_key()
         self._select_after_load = None
         self.model.set_rows(rows)
         self._update_counts()
         if selected:
-            self.select_login(selected)
+            self.table.show_key(selected)
         self._selection_changed()
         self.loaded.emit()
 
@@ -259,22 +229,14 @@ class StaffDesk(Desk):
                 if self.can_edit
                 else "An administrator adds a login for each person who works at a desk.",
             )
-        elif shown == 0:
-            self.listing.show_empty(
-                "No login matches the filter", "Clear the filter to see every staff login."
-            )
         else:
-            self.listing.show_table()
+            self.listing.show_rows(
+                shown, "No login matches the filter", "Clear the filter to see every staff login."
+            )
 
     def selected_staff(self) -> StaffLogin | None:
-        return selected_row(self.table, self.model)
-
-    def selected_login(self) -> str | None:
-        staff = self.selected_staff()
-        return staff.login if staff else None
-
-    def select_login(self, login: str) -> bool:
-        return select_key(self.table, login)
+        staff: StaffLogin | None = self.table.selected_row()
+        return staff
 
     def _selection_changed(self) -> None:
         staff = self.selected_staff()
@@ -290,12 +252,7 @@ class StaffDesk(Desk):
     def open_add_dialog(self) -> AddStaffDialog | None:
         if not self.can_edit:
             return None
-        dialog = AddStaffDialog(self.service, self.runner, self)
-        dialog.saved.connect(self._added)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-        dialog.login_edit.setFocus()
-        return dialog
+        return self.add_dialog.open(lambda: AddStaffDialog(self.service, self.runner, self))
 
     def _added(self, staff: StaffLogin) -> None:
         self._select_after_load = staff.login

@@ -16,7 +16,6 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.services.cashdrawer import AWAITING, CashDrawerService
-from desktop.services.live import ChangeListener
 from desktop.services.localization import format_money
 from desktop.services.workspace import Workspace
 from desktop.views.cash_drawer.desk import CashDrawerDesk
@@ -42,11 +41,13 @@ def close_any_open_shift(service: CashDrawerService) -> None:
 
 @pytest.fixture
 def desk_for(
-    qtbot: QtBot, runner: OperationRunner, workspace_for: Callable[[str], Workspace]
+    qtbot: QtBot,
+    runner: OperationRunner,
+    workspace_for: Callable[[str], Workspace],
+    live_for: Callable[[Workspace], LiveChanges],
 ) -> Iterator[Callable[[str], CashDrawerDesk]]:
     """``desk_for("alice")``: the desk, live, with no shift open for a clerk; shifts the
     test leaves open are closed afterwards."""
-    lives: list[LiveChanges] = []
     clerks: list[CashDrawerService] = []
 
     def _open(login: str) -> CashDrawerDesk:
@@ -55,12 +56,7 @@ def desk_for(
             service = CashDrawerService(workspace)
             close_any_open_shift(service)
             clerks.append(service)
-        live = LiveChanges(ChangeListener(workspace.settings), runner)
-        lives.append(live)
-        with qtbot.waitSignal(live.state_changed, timeout=TIMEOUT_MS):
-            live.start()
-        qtbot.waitUntil(lambda: live.state == "live", timeout=TIMEOUT_MS)
-        desk = CashDrawerDesk(workspace, runner, live)
+        desk = CashDrawerDesk(workspace, runner, live_for(workspace))
         qtbot.addWidget(desk)
         desk.resize(1100, 720)
         with qtbot.waitSignals([desk.drawer_loaded, desk.history_loaded], timeout=TIMEOUT_MS):
@@ -68,8 +64,6 @@ def desk_for(
         return desk
 
     yield _open
-    for live in lives:
-        live.stop()
     qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
     for service in clerks:
         close_any_open_shift(service)
@@ -154,7 +148,7 @@ def test_opening_and_closing_a_shift_with_a_variance(
 
     # The blind count: nothing about what is expected until the count is recorded.
     desk.drawer.close_button.click()
-    dialog = desk.drawer.close_dialog
+    dialog = desk.drawer.close_dialog.dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
     shown_before = " ".join(label.text() for label in dialog.findChildren(QLabel))
@@ -252,7 +246,7 @@ def test_manager_sees_the_variance_and_signs_it_off(
     assert cut_texts(desk.history.view) == []
 
     assert not desk.history.sign_off_button.isEnabled()
-    assert desk.history.select_shift(shift.id)
+    assert desk.history.view.show_key(shift.id)
     assert desk.history.sign_off_button.isEnabled()
     dialog = desk.history.sign_off_selected()
     assert dialog is not None

@@ -18,7 +18,6 @@ from PySide6.QtCore import QDate, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from desktop.services.live import ChangeListener
 from desktop.services.permit_setup import (
     LotDraft,
     LotInfo,
@@ -28,7 +27,6 @@ from desktop.services.permit_setup import (
     PermitTypeInfo,
 )
 from desktop.services.workspace import Workspace
-from desktop.views.kit.listing import select_key, selected_row
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
@@ -38,6 +36,7 @@ from desktop.views.setup.desk import (
 )
 from tests.conftest import Database
 from tests.models.conftest import fresh_database
+from tests.views.conftest import shown_rows
 
 TIMEOUT_MS = 30_000
 
@@ -50,17 +49,14 @@ def code(prefix: str) -> str:
 
 @pytest.fixture
 def desk_for(
-    qtbot: QtBot, runner: OperationRunner, workspace_for: Callable[[str], Workspace]
-) -> Iterator[Callable[[str], PermitSetupDesk]]:
-    lives: list[LiveChanges] = []
-
+    qtbot: QtBot,
+    runner: OperationRunner,
+    workspace_for: Callable[[str], Workspace],
+    live_for: Callable[[Workspace], LiveChanges],
+) -> Callable[[str], PermitSetupDesk]:
     def _open(login: str) -> PermitSetupDesk:
         workspace = workspace_for(login)
-        live = LiveChanges(ChangeListener(workspace.settings), runner)
-        lives.append(live)
-        with qtbot.waitSignal(live.state_changed, timeout=TIMEOUT_MS):
-            live.start()
-        qtbot.waitUntil(lambda: live.state == "live", timeout=TIMEOUT_MS)
+        live = live_for(workspace)
         with qtbot.waitSignal(runner.finished, timeout=TIMEOUT_MS):
             desk = PermitSetupDesk(workspace, runner, live)
         qtbot.addWidget(desk)
@@ -69,10 +65,7 @@ def desk_for(
         qtbot.waitUntil(lambda: desk.overview is not None, timeout=TIMEOUT_MS)
         return desk
 
-    yield _open
-    for live in lives:
-        live.stop()
-    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+    return _open
 
 
 @pytest.fixture
@@ -105,27 +98,17 @@ def reload(qtbot: QtBot, desk: PermitSetupDesk) -> None:
 
 def type_row(desk: PermitSetupDesk, type_code: str) -> list[str]:
     """The permit type's row as the table shows it."""
-    proxy = desk.types.proxy
-    for row in range(proxy.rowCount()):
-        cells = [str(proxy.index(row, c).data()) for c in range(proxy.columnCount())]
-        if cells[0] == type_code:
-            return cells
-    return []
+    return shown_rows(desk.types.proxy).get(type_code, [])
 
 
 def lot_row(desk: PermitSetupDesk, lot_code: str) -> list[str]:
-    proxy = desk.lots.proxy
-    for row in range(proxy.rowCount()):
-        cells = [str(proxy.index(row, c).data()) for c in range(proxy.columnCount())]
-        if cells[0] == lot_code:
-            return cells
-    return []
+    return shown_rows(desk.lots.proxy).get(lot_code, [])
 
 
 def new_dialog(desk: PermitSetupDesk) -> PermitTypeDialog:
     desk.tabs.setCurrentIndex(0)
     desk.types.new_button.click()
-    dialog = desk.type_dialog
+    dialog = desk.type_dialog.dialog
     assert dialog is not None
     assert dialog.isVisible()
     return dialog
@@ -171,7 +154,7 @@ def test_manager_creates_a_permit_type_through_the_dialog(
         "Waitlist",
         "2",
     ]
-    selected = selected_row(desk.types.table, desk.types_model)
+    selected = desk.types.table.selected_row()
     assert selected is not None
     assert selected.code == type_code
     assert (selected.proration, selected.max_vehicles, selected.offer_hours) == ("monthly", 3, 72)
@@ -279,9 +262,9 @@ def test_a_stale_edit_asks_and_reloads_the_saved_type(
     created = new_type(manager, lot)
     desk = desk_for("mona")
     reload(qtbot, desk)
-    select_key(desk.types.table, created.id)
+    desk.types.table.show_key(created.id)
     desk.types.edit_button.click()
-    dialog = desk.type_dialog
+    dialog = desk.type_dialog.dialog
     assert dialog is not None
     assert dialog.price_edit.text() == "45.00"
     assert "Last changed by mona" in dialog.audit_label.text()
@@ -334,10 +317,10 @@ def test_a_clerk_sees_the_setup_read_only(
     assert lot_row(desk, lot.code)[2:5] == ["10", "0", "10"]
 
     # A double-click shows every detail of the type, without a way to change it.
-    select_key(desk.types.table, created.id)
+    desk.types.table.show_key(created.id)
     index = desk.types.table.currentIndex()
     desk.types.table.doubleClicked.emit(index)
-    dialog = desk.type_dialog
+    dialog = desk.type_dialog.dialog
     assert dialog is not None
     assert dialog.save_button is None
     assert dialog.code_edit.isReadOnly()
@@ -391,7 +374,7 @@ def test_a_lot_saved_below_what_is_sold_warns_the_manager(
     assert lot_row(desk, lot.code)[2:] == ["1", "2", "0 (over by 1)", "ROOF", "Open"]
     assert desk.lot_notice.isVisible()
     assert "now has 1 space but 2 permits are valid now" in desk.lot_notice.label.text()
-    assert selected_row(desk.lots.table, desk.lots_model) is not None
+    assert desk.lots.table.selected_row() is not None
 
 
 def test_a_bad_zone_and_capacity_are_marked_in_the_lot_dialog(
@@ -471,19 +454,17 @@ def private() -> Iterator[Database]:
 
 @pytest.fixture
 def private_desk(
-    qtbot: QtBot, runner: OperationRunner, private: Database
+    qtbot: QtBot,
+    runner: OperationRunner,
+    private: Database,
+    live_for: Callable[[Workspace], LiveChanges],
 ) -> Iterator[PermitSetupDesk]:
     workspace = Workspace.open(private.settings("mona"))
-    live = LiveChanges(ChangeListener(workspace.settings), runner)
-    with qtbot.waitSignal(live.state_changed, timeout=TIMEOUT_MS):
-        live.start()
-    qtbot.waitUntil(lambda: live.state == "live", timeout=TIMEOUT_MS)
-    desk = PermitSetupDesk(workspace, runner, live)
+    desk = PermitSetupDesk(workspace, runner, live_for(workspace))
     qtbot.addWidget(desk)
     desk.show()
     qtbot.waitUntil(lambda: desk.office_form.settings is not None, timeout=TIMEOUT_MS)
     yield desk
-    live.stop()
     qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
     workspace.close()
 
@@ -537,7 +518,7 @@ def test_stale_office_settings_ask_before_reloading(
         asked.append(changes)
         return True
 
-    monkeypatch.setattr(desk, "confirm_conflict", answer)
+    monkeypatch.setattr(desk.office_form, "confirm_conflict", answer)
     form.footer_edit.setPlainText("Mona's footer")
     # Another manager saves first; mona's form keeps her typing and says so.
     other = PermitSetupService(Workspace.open(private.settings("max")))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
@@ -11,7 +11,6 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.services.errors import ConnectionProblem, PermissionDenied, ValidationError
-from desktop.services.live import ChangeListener
 from desktop.services.staff import StaffService
 from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LiveChanges
@@ -19,6 +18,7 @@ from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
 from desktop.views.staff.desk import AddStaffDialog, StaffDesk, StaffTableModel
 from tests.conftest import Database
+from tests.views.conftest import shown_rows
 
 TIMEOUT_MS = 30_000
 NEW_PASSWORD = "new-login-password"
@@ -33,38 +33,21 @@ def new_login() -> str:
 
 @pytest.fixture
 def desk_for(
-    qtbot: QtBot, runner: OperationRunner, workspace_for: Callable[[str], Workspace]
-) -> Iterator[Callable[[str], StaffDesk]]:
-    lives: list[LiveChanges] = []
-
+    qtbot: QtBot,
+    runner: OperationRunner,
+    workspace_for: Callable[[str], Workspace],
+    live_for: Callable[[Workspace], LiveChanges],
+) -> Callable[[str], StaffDesk]:
     def _open(login: str) -> StaffDesk:
         workspace = workspace_for(login)
-        live = LiveChanges(ChangeListener(workspace.settings), runner)
-        lives.append(live)
-        with qtbot.waitSignal(live.state_changed, timeout=TIMEOUT_MS):
-            live.start()
-        desk = StaffDesk(workspace, runner, live)
+        desk = StaffDesk(workspace, runner, live_for(workspace))
         qtbot.addWidget(desk)
         desk.resize(1000, 600)
         desk.show()
         qtbot.waitUntil(lambda: desk.model.rowCount() > 0, timeout=TIMEOUT_MS)
-        qtbot.waitUntil(lambda: live.state == "live", timeout=TIMEOUT_MS)
         return desk
 
-    yield _open
-    for live in lives:
-        live.stop()
-    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
-
-
-def shown_rows(desk: StaffDesk) -> dict[str, list[str]]:
-    """The table as the person sees it: login -> the texts of its cells."""
-    rows: dict[str, list[str]] = {}
-    proxy = desk.proxy
-    for row in range(proxy.rowCount()):
-        cells = [str(proxy.index(row, column).data()) for column in range(proxy.columnCount())]
-        rows[cells[0]] = cells
-    return rows
+    return _open
 
 
 def error_text(dialog: AddStaffDialog) -> str:
@@ -75,7 +58,7 @@ def error_text(dialog: AddStaffDialog) -> str:
 
 def test_list_shows_logins_with_roles_in_words(desk_for: Callable[[str], StaffDesk]) -> None:
     desk = desk_for("admin")
-    rows = shown_rows(desk)
+    rows = shown_rows(desk.proxy)
     assert rows["alice"][1:4] == ["Alice", "Clerk", "Active"]
     assert rows["otto"][2] == "Officer (field device)"
     assert rows["ada"][2] == "Administrator"
@@ -99,9 +82,9 @@ def test_admin_adds_a_login_that_can_then_connect(
     dialog.repeat_edit.setText(NEW_PASSWORD)
     dialog.add_button.click()
 
-    qtbot.waitUntil(lambda: desk.selected_login() == login, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: desk.table.selected_key() == login, timeout=TIMEOUT_MS)
     assert not alive(dialog) or not dialog.isVisible()
-    assert shown_rows(desk)[login][1:4] == ["Jordan Smith", "Clerk, Dispatcher", "Active"]
+    assert shown_rows(desk.proxy)[login][1:4] == ["Jordan Smith", "Clerk, Dispatcher", "Active"]
 
     workspace = Workspace.open(database.settings(login, NEW_PASSWORD))
     try:
@@ -145,7 +128,7 @@ def test_add_dialog_points_out_problems_without_creating_anything(
     dialog.add_button.click()
     qtbot.waitUntil(lambda: "already exists" in error_text(dialog), timeout=TIMEOUT_MS)
     assert dialog.focusWidget() is dialog.login_edit
-    assert login not in shown_rows(desk)
+    assert login not in shown_rows(desk.proxy)
     dialog.reject()
 
 
@@ -158,7 +141,7 @@ def test_admin_disables_a_login_after_confirming(
     desk = desk_for("admin")
     login = new_login()
     StaffService(desk.workspace).add(login, "Leaving Soon", ["clerk"], NEW_PASSWORD)
-    qtbot.waitUntil(lambda: desk.select_login(login), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: desk.table.show_key(login), timeout=TIMEOUT_MS)
     assert desk.disable_button.isEnabled()
 
     asked: list[str] = []
@@ -170,10 +153,10 @@ def test_admin_disables_a_login_after_confirming(
     monkeypatch.setattr(desk, "confirm_disable", confirm)
     desk.disable_button.click()
     qtbot.waitUntil(
-        lambda: shown_rows(desk)[login][3].startswith("Disabled since"), timeout=TIMEOUT_MS
+        lambda: shown_rows(desk.proxy)[login][3].startswith("Disabled since"), timeout=TIMEOUT_MS
     )
     assert asked == [login]
-    assert desk.selected_login() == login
+    assert desk.table.selected_key() == login
     assert not desk.disable_button.isEnabled()
 
     with pytest.raises(ConnectionProblem, match="This login is disabled"):
@@ -184,23 +167,23 @@ def test_declining_the_confirmation_disables_nothing(
     desk_for: Callable[[str], StaffDesk], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     desk = desk_for("admin")
-    assert desk.select_login("bruno")
+    assert desk.table.show_key("bruno")
     monkeypatch.setattr(desk, "confirm_disable", lambda staff: False)
     desk.disable_button.click()
     assert not desk.runner.busy
-    assert shown_rows(desk)["bruno"][3] == "Active"
+    assert shown_rows(desk.proxy)["bruno"][3] == "Active"
 
 
 def test_admin_cannot_disable_their_own_login(desk_for: Callable[[str], StaffDesk]) -> None:
     desk = desk_for("admin")
-    assert desk.select_login("ada")
+    assert desk.table.show_key("ada")
     assert not desk.disable_button.isEnabled()
     assert "your own login" in desk.disable_button.toolTip()
 
 
 def test_manager_sees_the_list_read_only(desk_for: Callable[[str], StaffDesk]) -> None:
     desk = desk_for("manager")
-    assert "alice" in shown_rows(desk)
+    assert "alice" in shown_rows(desk.proxy)
     assert desk.add_button.isHidden()
     assert desk.disable_button.isHidden()
     assert desk.open_add_dialog() is None
@@ -226,15 +209,15 @@ def test_list_refreshes_when_another_client_adds_a_login(
     login = new_login()
     # Another administrator, elsewhere, adds a login.
     StaffService(workspace_for("admin")).add(login, "Someone Else", ["manager"], NEW_PASSWORD)
-    qtbot.waitUntil(lambda: login in shown_rows(desk), timeout=TIMEOUT_MS)
-    assert shown_rows(desk)[login][2] == "Manager"
+    qtbot.waitUntil(lambda: login in shown_rows(desk.proxy), timeout=TIMEOUT_MS)
+    assert shown_rows(desk.proxy)[login][2] == "Manager"
 
 
 def test_filter_narrows_the_list(desk_for: Callable[[str], StaffDesk]) -> None:
     desk = desk_for("admin")
     desk.filter_edit.setText("adjudicator")
-    assert set(shown_rows(desk)) >= {"adele"}
-    assert "alice" not in shown_rows(desk)
+    assert set(shown_rows(desk.proxy)) >= {"adele"}
+    assert "alice" not in shown_rows(desk.proxy)
     assert "shown" in desk.count_label.text()
     desk.filter_edit.setText("no such person at all")
     assert desk.listing.currentWidget() is desk.listing.empty
