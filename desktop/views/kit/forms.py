@@ -129,6 +129,23 @@ def _kind(editor: QWidget) -> _Kind | None:
     return next((kind for cls, kind in _KINDS if isinstance(editor, cls)), None)
 
 
+def value_of(editor: QWidget) -> Any:
+    """What ``editor`` holds, as a draft takes it."""
+    kind = _kind(editor)
+    if kind is None or kind.read is None:
+        raise TypeError(f"a {type(editor).__name__} holds no value of its own")
+    return kind.read(editor)
+
+
+def show_value(editor: QWidget, value: Any) -> None:
+    """Put ``value`` in ``editor``; None leaves it as it is."""
+    kind = _kind(editor)
+    if kind is None or kind.show is None:
+        raise TypeError(f"a {type(editor).__name__} shows no value of its own")
+    if value is not None:
+        kind.show(editor, value)
+
+
 def _changes(editor: QWidget) -> list[SignalInstance]:
     """What the person's edits to ``editor`` signal (a group's: those of the editors in it)."""
     kind = _kind(editor)
@@ -234,25 +251,13 @@ class FieldForm:
 
     def field_values(self, *names: str) -> dict[str, Any]:
         """What the editors of ``names`` (all fields when none) hold."""
-        values = {}
-        for name in names or self.FIELDS:
-            editor = self.boxes[name].editor
-            kind = _kind(editor)
-            if kind is None or kind.read is None:
-                raise TypeError(f"a {type(editor).__name__} holds no value of its own")
-            values[name] = kind.read(editor)
-        return values
+        return {name: value_of(self.boxes[name].editor) for name in names or self.FIELDS}
 
     def show_field_values(self, record: object, *names: str) -> None:
         """The record's values (an attribute per field name) in the editors of ``names``;
         None leaves an editor as it is."""
         for name in names or self.FIELDS:
-            editor, value = self.boxes[name].editor, getattr(record, name)
-            kind = _kind(editor)
-            if kind is None or kind.show is None:
-                raise TypeError(f"a {type(editor).__name__} shows no value of its own")
-            if value is not None:
-                kind.show(editor, value)
+            show_value(self.boxes[name].editor, getattr(record, name))
 
     def field_error(self, name: str) -> str:
         """The message shown under a field ('' when it has none)."""

@@ -14,8 +14,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QWidget
 
 from desktop.services.errors import FieldProblem
 from desktop.services.parkers import AFFILIATION_TITLES, ParkerDetail, ParkerInput
-from desktop.views.kit.field_values import show_value, value_of
-from desktop.views.kit.forms import FieldBox, form_style
+from desktop.views.kit.forms import FieldBox, form_style, show_value, value_of
 from desktop.views.kit.layout import field_grid, vbox
 
 #: The parker fields in screen order (the first bad one gets the focus), with their captions.
