@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
@@ -111,6 +112,7 @@ _KINDS: tuple[tuple[type[QWidget], _Kind], ...] = (
         QDateEdit,
         _Kind(lambda e: e.date().toPython(), lambda e, v: e.setDate(QDate(v)), "dateChanged"),
     ),
+    (QDateTimeEdit, _Kind(None, None, "dateTimeChanged")),
     (QSpinBox, _Kind(QSpinBox.value, QSpinBox.setValue, "valueChanged")),
     (QAbstractButton, _Kind(QAbstractButton.isChecked, QAbstractButton.setChecked, "toggled")),
     (QTableWidget, _Kind(None, None, "itemChanged")),
@@ -234,16 +236,28 @@ class FieldForm:
     _saving = False
 
     def declare(self, *fields: tuple[str, str, QWidget]) -> dict[str, FieldBox]:
-        """A box per (name, caption, editor), in screen order; an edit clears the field's
-        message; a read-only form locks the editors."""
-        self.boxes = {name: FieldBox(caption, editor) for name, caption, editor in fields}
+        """A box per (name, caption, editor), in screen order (see :meth:`field`)."""
+        self.boxes = {}
+        for name, caption, editor in fields:
+            self.field(name, caption, editor)
         self.FIELDS, self._declared = tuple(self.boxes), True
-        for name, box in self.boxes.items():
-            for signal in _changes(box.editor):
-                signal.connect(lambda *_args, n=name: self._edited(n))
-            if self.read_only:
-                _lock(box.editor)
         return self.boxes
+
+    def field(
+        self, name: str, caption: str, editor: QWidget, *, holds: QWidget | None = None
+    ) -> FieldBox:
+        """The box of field ``name``: ``editor`` under ``caption``, or ``holds`` when the
+        box shows more than the editor (a button beside it, a hint under it), the editor
+        still being the one outlined and focused when the value is refused. An edit clears
+        the field's message; a read-only form locks the editor."""
+        box = self.boxes[name] = FieldBox(caption, holds or editor)
+        box.caption.setBuddy(editor)
+        box.editor = editor
+        for signal in _changes(editor):
+            signal.connect(lambda *_args, n=name: self._edited(n))
+        if self.read_only:
+            _lock(editor)
+        return box
 
     def order_tabs(self) -> None:
         """Tab visits the declared editors in screen order (once they are laid out)."""

@@ -21,7 +21,6 @@ from desktop.views.kit.forms import FieldBox, FormDialog, text_box
 from desktop.views.kit.layout import Space, choice_box, label, line_edit, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
-from desktop.views.permits.fields import DeclaredForm
 
 #: Money the parker gets back, and money the parker owes, in the colours of the desk.
 CREDIT_COLOUR = "#1e7b34"
@@ -269,7 +268,7 @@ class CancelPermitDialog(FormDialog):
             raise ValidationError.single("reason", "Say why the permit is cancelled.")
 
 
-class FeeDialog(DeclaredForm):
+class FeeDialog(FormDialog):
     """A fee charged at the counter (a replacement hang tag, a late fee): amount and what for."""
 
     FIELDS = ("amount", "memo")

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
 from desktop.services.errors import FieldProblem, KnownError, ValidationError
 from desktop.services.permits import PaymentResult, PermitService, Tender
+from desktop.views.kit.forms import FormDialog
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.permits.fields import DeclaredForm
 
 if TYPE_CHECKING:
     from desktop.views.permits.payment_dialog import PaymentDialog
@@ -98,7 +98,7 @@ class DialogHost:
         show_receipt(self.parent, self.runner, self.service, payment)
 
 
-class PaidForm(DeclaredForm):
+class PaidForm(FormDialog):
     """A form that only checks what was chosen, then opens the payment that does the work
     (sells the permit, issues it). It closes once that is paid for; what the database
     refuses meanwhile comes back under its fields."""

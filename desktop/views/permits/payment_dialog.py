@@ -37,7 +37,7 @@ from desktop.services.permits import (
     new_payment_key,
 )
 from desktop.views.kit.document_preview import DocumentPreviewDialog
-from desktop.views.kit.forms import ERROR_COLOUR, FieldBox
+from desktop.views.kit.forms import ERROR_COLOUR, FieldBox, FormDialog
 from desktop.views.kit.layout import (
     STRETCH,
     Space,
@@ -55,7 +55,6 @@ from desktop.views.kit.layout import (
 )
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import failure_while_alive, while_alive
-from desktop.views.permits.fields import DeclaredForm
 
 #: The tender choices in screen order, with their buttons' titles.
 TENDERS = {"cash": "&Cash", "card": "Ca&rd", "cheque": "C&heque", "account": "Charge to acc&ount"}
@@ -78,7 +77,7 @@ _PAY_WORDS = {
 _OPEN_RECEIPTS: set[DocumentPreviewDialog] = set()
 
 
-class PaymentDialog(DeclaredForm):
+class PaymentDialog(FormDialog):
     """Takes the money for one amount. Its idempotency key is made when it opens, so a
     double-click or a retry after a dropped connection records the payment once.
 
