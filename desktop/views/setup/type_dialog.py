@@ -105,8 +105,8 @@ class PermitTypeDialog(_SetupDialog):
             self._fill(permit_type)
         else:
             start, end = _next_academic_year(today or date.today())  # noqa: DTZ011 - a local day
-            self.term_start_edit.setDate(QDate(start))
-            self.term_end_edit.setDate(QDate(end))
+            self.term_start_edit.setDate(QDate(start.year, start.month, start.day))
+            self.term_end_edit.setDate(QDate(end.year, end.month, end.day))
         self._baseline = self.draft()
         self._validity_changed()
         if read_only:
