@@ -7,6 +7,15 @@ what Alembic compares against the migrations (``alembic check``).
 from desktop.models.audit import AuditEntry
 from desktop.models.base import SCHEMA, Base
 from desktop.models.campus import Lot, Zone
+from desktop.models.enforcement import (
+    Citation,
+    CitationRange,
+    Device,
+    DeviceRequest,
+    FineRule,
+    SpoiledNumber,
+    Violation,
+)
 from desktop.models.parker import Parker, PlateCorrection, Vehicle
 from desktop.models.permits import (
     CashShift,
@@ -28,6 +37,11 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CashShift",
+    "Citation",
+    "CitationRange",
+    "Device",
+    "DeviceRequest",
+    "FineRule",
     "LedgerEntry",
     "Lot",
     "OfficeSetting",
@@ -40,8 +54,10 @@ __all__ = [
     "PlateCorrection",
     "Refund",
     "RequestKey",
+    "SpoiledNumber",
     "StaffMember",
     "Vehicle",
+    "Violation",
     "WaitlistEntry",
     "Zone",
 ]

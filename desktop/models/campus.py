@@ -27,6 +27,8 @@ class Zone(Tracked, Base):
     __tablename__ = "zone"
     __table_args__ = (
         UniqueConstraint("lot_id", "code"),
+        # What a fine rule or a citation names as "this zone of this lot" refers to.
+        UniqueConstraint("id", "lot_id"),
         CheckConstraint("code ~ '^[A-Z0-9-]{1,12}$'", name="code_format"),
         CheckConstraint("length(name) BETWEEN 1 AND 100", name="name_length"),
     )

@@ -69,6 +69,10 @@ class OfficeSetting(Tracked, Base):
         ),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_code"),
         CheckConstraint("phone_region ~ '^[A-Z]{2}$'", name="phone_region_code"),
+        CheckConstraint(
+            "check_digit_scheme IN ('luhn', 'mod11', 'mod7')", name="check_digit_scheme_known"
+        ),
+        CheckConstraint("citation_due_days BETWEEN 1 AND 365", name="citation_due_days_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -83,6 +87,10 @@ class OfficeSetting(Tracked, Base):
     free_days_window: Mapped[int] = mapped_column(nullable=False, server_default=text("90"))
     #: Where a phone number typed without a country code is from (ISO 3166 region).
     phone_region: Mapped[str] = mapped_column(Text, nullable=False, server_default="CA")
+    #: How a citation number's last digit is computed (``parkdesk.check_digit``).
+    check_digit_scheme: Mapped[str] = mapped_column(Text, nullable=False, server_default="luhn")
+    #: Days from the local day of issue to a citation's due date.
+    citation_due_days: Mapped[int] = mapped_column(nullable=False, server_default=text("30"))
 
 
 class PermitType(Tracked, Base):

@@ -276,6 +276,21 @@ def test_2_a_writer_waiting_on_a_superusers_maintenance_gets_a_clear_message(
 
 HUGE = "A" * 5_000_000
 
+#: issue_citation's arguments as SQL, with the field a refusal of each names (text only).
+CITATION_ARGS: list[tuple[str, str]] = [
+    ("'HH-01'", "device"),
+    ("1", ""),
+    ("'HH000011'", "number"),
+    ("'ON'", "jurisdiction"),
+    ("'ABC123'", "plate"),
+    ("'NP'", "violation"),
+    ("'A'", "lot"),
+    ("now()", ""),
+    ("'a note'", "note"),
+    ("'Honda'", "make"),
+    ("'red'", "colour"),
+]
+
 #: Every function a desk may call that takes text, JSON or an array, called with far too
 #: much of it, and the field the refusal names (its SQLSTATE is PD002 unless given).
 OVERSIZED: list[tuple[str, str, str, str]] = [
@@ -349,6 +364,21 @@ OVERSIZED: list[tuple[str, str, str, str]] = [
         "",
     ),
     ("ada", "SELECT disable_staff_login(%(huge)s)", "P0002", ""),
+    ("otto", "SELECT check_digit(%(huge)s, 'luhn')", "PD002", "digits"),
+    ("otto", "SELECT check_digit('123', %(huge)s)", "PD002", "scheme"),
+    ("mona", "SELECT spoil_numbers(1, 1, 1, %(huge)s)", "PD002", "reason"),
+    *(
+        (
+            "otto",
+            "SELECT * FROM issue_citation("
+            + ", ".join("%(huge)s" if i == at else arg for i, (arg, _) in enumerate(CITATION_ARGS))
+            + ")",
+            "PD002",
+            field,
+        )
+        for at, (_, field) in enumerate(CITATION_ARGS)
+        if field
+    ),
 ]
 
 
@@ -795,6 +825,19 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("audit_log", "operation"): "one of three words",
         ("alembic_version", "version_num"): "a revision",
         ("sql_definition", "checksum"): "64 hexadecimal digits",
+        ("office_setting", "check_digit_scheme"): "one of three words",
+        ("violation", "code"): "10 characters",
+        ("device", "kind"): "one of three words",
+        ("citation_range", "prefix"): "at most four letters",
+        ("citation_range", "created_by"): "session_user",
+        ("spoiled_number", "created_by"): "session_user",
+        ("device_request", "operation"): "a function's name",
+        ("device_request", "login"): "session_user",
+        ("citation", "number"): "letters and at most 10 digits",
+        ("citation", "officer"): "session_user",
+        ("citation", "jurisdiction"): "two letters and a short region code",
+        ("citation", "plate_raw"): "a plate is at most 10 letters and digits",
+        ("citation", "plate_normalized"): "generated from the plate",
     }
     with desk.admin() as su:
         columns = su.execute(

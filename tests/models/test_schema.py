@@ -51,6 +51,17 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     # Hardening: keys of money requests (functions only); recorded plate corrections.
     "request_key": {},
     "plate_correction": {"SELECT": PARKER_READERS},
+    # Enforcement. Managers keep the codes, the fine schedule, devices and ranges with
+    # column grants (COLUMN_GRANTS); a handheld lists the codes and knows its ranges.
+    "violation": {"SELECT": PARKER_READERS | {"officer"}},
+    "fine_rule": {"SELECT": PARKER_READERS},
+    "device": {"SELECT": PARKER_READERS | {"officer"}},
+    "citation_range": {"SELECT": PARKER_READERS | {"officer"}},
+    "spoiled_number": {"SELECT": PARKER_READERS},  # written only by spoil_numbers
+    "device_request": {},  # the device API's keys: issue_citation's own
+    # Written only by issue_citation; the officer reads none (the function returns what the
+    # device needs), and nobody updates or deletes one.
+    "citation": {"SELECT": {"clerk", "adjudicator", "manager"}},
 }
 
 #: view -> privilege -> group roles. Views run as the owner: each masks what it must.
@@ -136,7 +147,26 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
             "free_days_per_plate",
             "free_days_window",
             "phone_region",
+            "check_digit_scheme",
+            "citation_due_days",
         },
+    },
+    "violation": {
+        ("manager", "INSERT"): {"code", "description", "warning_only", "active"},
+        ("manager", "UPDATE"): {"code", "description", "warning_only", "active"},
+    },
+    "fine_rule": {
+        ("manager", "INSERT"): {"violation_id", "lot_id", "zone_id", "amount"},
+        ("manager", "UPDATE"): {"violation_id", "lot_id", "zone_id", "amount"},
+    },
+    "device": {
+        ("manager", "INSERT"): {"code", "kind", "description", "active"},
+        # The code is what devices call with and citations name: it stays.
+        ("manager", "UPDATE"): {"kind", "description", "active"},
+    },
+    # A range is never changed once given to a device: its numbers may be on paper.
+    "citation_range": {
+        ("manager", "INSERT"): {"device_id", "prefix", "first_seq", "last_seq", "width"},
     },
     "permit_type": {
         ("manager", "INSERT"): PERMIT_TYPE_FIELDS,
@@ -301,6 +331,12 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "payment_taker": {"clerk", "manager"},
     "shown_taker": PARKER_READERS,  # called by the payment and ledger views
     "correct_plate": {"clerk"},
+    # Enforcement: the device API, spoiled numbers, and the check digit a manager's set-up
+    # and a handheld may compute for themselves.
+    "issue_citation": {"officer"},
+    "spoil_numbers": {"manager"},
+    "check_digit": {"manager", "officer"},
+    "guard_citation": set(),
 }
 
 #: Tables with row-level security (policies in the migrations, described in docs/SECURITY.md).
@@ -308,6 +344,9 @@ ROW_SECURITY = {"staff_member", "cash_shift", "audit_log"}
 
 #: Append-only money: no role, the owner included, may change or remove a row.
 APPEND_ONLY = ("payment", "ledger_entry")
+
+#: Never removed by any role, the owner included (voids keep the row).
+NEVER_REMOVED = ("citation",)
 
 #: Tables without the audit trigger, and why.
 NOT_AUDITED = {
@@ -870,6 +909,29 @@ def test_the_owner_may_only_read_and_append_money_rows(
                 with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
                     conn.execute(statement)
         conn.rollback()
+
+
+@pytest.mark.parametrize("table", NEVER_REMOVED)
+def test_the_owner_itself_cannot_remove_a_citation(
+    catalog: psycopg.Connection[tuple[object, ...]], table: str
+) -> None:
+    rows = catalog.execute(
+        "SELECT privilege_type FROM pg_class c, aclexplode(c.relacl) a "
+        "WHERE c.oid = %s::regclass AND a.grantee = %s::regrole",
+        (f"parkdesk.{table}", OWNER),
+    ).fetchall()
+    assert {"DELETE", "TRUNCATE"} & {str(r[0]) for r in rows} == set()
+    triggers = catalog.execute(
+        "SELECT t.tgtype FROM pg_trigger t WHERE t.tgrelid = %s::regclass "
+        "AND t.tgfoid = 'parkdesk.guard_citation'::regproc AND t.tgenabled = 'O'",
+        (f"parkdesk.{table}",),
+    ).fetchall()
+    covered = 0
+    for (tgtype,) in triggers:
+        assert isinstance(tgtype, int)
+        assert tgtype & 2, "refused BEFORE the change, not after"
+        covered |= tgtype & (8 | 16 | 32)  # DELETE, UPDATE, TRUNCATE
+    assert covered == 8 | 16 | 32
 
 
 def _parker(conn: psycopg.Connection[tuple[object, ...]]) -> object:

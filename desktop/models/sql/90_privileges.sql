@@ -33,6 +33,10 @@ REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON parkdesk.audit_log FROM 
 REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON parkdesk.payment, parkdesk.ledger_entry
     FROM parkdesk_owner;
 GRANT UPDATE (id) ON parkdesk.payment, parkdesk.ledger_entry TO parkdesk_owner;
+-- A citation is never removed, not even by the owner's own functions (voids keep it);
+-- the owner keeps UPDATE for the voids to come, and guard_citation refuses any change of
+-- what it said when issued.
+REVOKE DELETE, TRUNCATE ON parkdesk.citation FROM parkdesk_owner;
 
 GRANT USAGE ON SCHEMA parkdesk TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager,
     parkdesk_officer, parkdesk_admin;
@@ -50,12 +54,33 @@ GRANT SELECT ON parkdesk.ledger_line, parkdesk.parker, parkdesk.payment_line,
 GRANT INSERT, DELETE ON parkdesk.permit_type_lot TO parkdesk_manager;
 GRANT SELECT ON parkdesk.shift_line TO parkdesk_clerk, parkdesk_manager;
 
+-- Enforcement: the codes, the fine schedule, devices and their number ranges are the
+-- managers' to keep; a handheld lists the codes and knows its ranges. Citations are read by
+-- the desks that take their payments, decide their appeals and void them; an officer's
+-- device reads none (issue_citation returns what it needs). device_request is the
+-- functions' own.
+GRANT SELECT ON parkdesk.citation TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
+GRANT SELECT ON parkdesk.citation_range, parkdesk.device, parkdesk.violation
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager,
+    parkdesk_officer;
+GRANT SELECT ON parkdesk.fine_rule, parkdesk.spoiled_number
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager;
+GRANT INSERT (code, description, warning_only, active), UPDATE (code, description, warning_only, active)
+    ON parkdesk.violation TO parkdesk_manager;
+GRANT INSERT (violation_id, lot_id, zone_id, amount), UPDATE (violation_id, lot_id, zone_id, amount)
+    ON parkdesk.fine_rule TO parkdesk_manager;
+GRANT INSERT (code, kind, description, active), UPDATE (kind, description, active)
+    ON parkdesk.device TO parkdesk_manager;
+GRANT INSERT (device_id, prefix, first_seq, last_seq, width)
+    ON parkdesk.citation_range TO parkdesk_manager;
+
 GRANT INSERT (code, name, capacity, active)
     ON parkdesk.lot TO parkdesk_manager;
 GRANT UPDATE (code, name, capacity, active)
     ON parkdesk.lot TO parkdesk_manager;
 GRANT UPDATE (office_name, time_zone, currency, refund_approval_threshold, receipt_footer,
-              free_days_per_plate, free_days_window, phone_region)
+              free_days_per_plate, free_days_window, phone_region, check_digit_scheme,
+              citation_due_days)
     ON parkdesk.office_setting TO parkdesk_manager;
 GRANT INSERT (first_name, last_name, affiliation, campus_id, email, phone, address, notes)
     ON parkdesk.parker TO parkdesk_clerk;
@@ -149,3 +174,16 @@ GRANT EXECUTE ON FUNCTION
     parkdesk.post_adjustment(bigint,numeric,text),
     parkdesk.sign_off_shift(bigint,text)
     TO parkdesk_manager;
+
+GRANT EXECUTE ON FUNCTION
+    parkdesk.check_digit(text,text)
+    TO parkdesk_manager, parkdesk_officer;
+
+GRANT EXECUTE ON FUNCTION
+    parkdesk.spoil_numbers(bigint,bigint,bigint,text)
+    TO parkdesk_manager;
+
+-- Field devices: the device API (docs/DEVICE_API.md).
+GRANT EXECUTE ON FUNCTION
+    parkdesk.issue_citation(text,bigint,text,text,text,text,text,timestamp with time zone,text,text,text)
+    TO parkdesk_officer;
