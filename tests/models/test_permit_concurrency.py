@@ -402,3 +402,39 @@ def test_one_parker_added_to_a_waitlist_from_two_counters_is_on_it_once(
         and refusal.diag.constraint_name == "uq_waitlist_entry_one_active"
     ), refusal
     assert len(queue(mona, type_id, lot)) == 1
+
+
+def test_two_counters_issuing_temporary_permits_for_one_new_plate_in_two_lots_both_issue(
+    connect: Connect,
+) -> None:
+    manager = connect("mona")
+    lots = [make_lot(manager, 10), make_lot(manager, 10)]
+    for _ in range(5):
+        plate = token(7)
+        clerks = [connect("alice"), connect("bruno")]
+
+        def issue(clerk: Conn, lot: int, plate: str = plate) -> int:
+            return int(
+                one(
+                    clerk,
+                    "SELECT issue_temporary_permit(%s::uuid, 'visitor', 'ZZ', %s, %s::bigint, "
+                    "now(), now() + interval '2 hours', 5.00, NULL, %s::jsonb)",
+                    (uuid.uuid4(), plate, lot, Jsonb(CARD)),
+                )
+            )
+
+        outcomes = all_at_once(
+            [lambda c=c, lot=lot: issue(c, lot) for c, lot in zip(clerks, lots, strict=True)]
+        )
+
+        assert [sqlstate(o) for o in outcomes] == [None, None], outcomes
+        assert (
+            one(manager, "SELECT count(*) FROM vehicle WHERE plate_normalized = %s", (plate,)) == 1
+        )
+        permits = one(
+            manager,
+            "SELECT count(*) FROM permit_vehicle pv JOIN vehicle v ON v.id = pv.vehicle_id "
+            "WHERE v.plate_normalized = %s",
+            (plate,),
+        )
+        assert permits == 2

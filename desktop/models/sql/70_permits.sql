@@ -651,11 +651,20 @@ BEGIN
     IF p_parker IS NOT NULL AND NOT EXISTS (SELECT 1 FROM parkdesk.parker WHERE id = p_parker) THEN
         RAISE EXCEPTION 'This parker no longer exists.' USING ERRCODE = 'no_data_found';
     END IF;
+    -- The plate's vehicle, registered here if it is new. Another counter may be
+    -- registering the same plate for another lot at this moment: its row is waited for
+    -- and used, rather than refused as a duplicate.
     SELECT v.id INTO v_vehicle FROM parkdesk.vehicle v
     WHERE v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate;
     IF v_vehicle IS NULL THEN
         INSERT INTO parkdesk.vehicle (parker_id, jurisdiction, plate_raw)
-        VALUES (p_parker, v_jurisdiction, btrim(p_plate)) RETURNING id INTO v_vehicle;
+        VALUES (p_parker, v_jurisdiction, btrim(p_plate))
+        ON CONFLICT (jurisdiction, plate_normalized) DO NOTHING
+        RETURNING id INTO v_vehicle;
+        IF v_vehicle IS NULL THEN
+            SELECT v.id INTO v_vehicle FROM parkdesk.vehicle v
+            WHERE v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate;
+        END IF;
     END IF;
     v_period := tstzrange(p_from, p_until);
     SELECT format('%s already has permit %s for %s until %s.', parkdesk.describe_plate(v_vehicle),
