@@ -169,6 +169,15 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if verdict.ok else EXIT_FAILED
 
 
+def cmd_jobs_run(args: argparse.Namespace) -> int:
+    from desktop.services.jobs import run_jobs
+
+    with _admin_connection(args) as conn:
+        done = run_jobs(conn)
+    print(done.describe())
+    return EXIT_OK
+
+
 # -- parser -------------------------------------------------------------------
 
 
@@ -218,6 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(title="audit commands", required=True, parser_class=_Parser)
     verify = with_url(audit_sub.add_parser("verify", help="check the audit hash chain"))
     verify.set_defaults(func=cmd_audit_verify)
+
+    jobs = sub.add_parser("jobs", help="what must happen as time passes (for a scheduler)")
+    jobs_sub = jobs.add_subparsers(title="jobs commands", required=True, parser_class=_Parser)
+    run = with_url(jobs_sub.add_parser("run", help="run every clock job once"))
+    run.set_defaults(func=cmd_jobs_run)
     return parser
 
 

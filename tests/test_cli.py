@@ -234,6 +234,65 @@ def test_audit_verify(served: CliServer, capsys: pytest.CaptureFixture[str]) -> 
     assert out.endswith(" audit rows, hash chain intact\n")
 
 
+def test_jobs_run_expires_a_lapsed_offer_once_and_offers_the_space_on(
+    served: CliServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with psycopg.connect(served.url, autocommit=True) as su:
+        lot = su.execute(
+            "INSERT INTO parkdesk.lot (code, name, capacity) VALUES ('JOBS', 'Jobs lot', 1) "
+            "RETURNING id"
+        ).fetchone()
+        reserved = su.execute(
+            "INSERT INTO parkdesk.permit_type (code, name, price, validity, days, affiliations, "
+            "sale_mode) VALUES ('JOBS', 'Reserved', 50, 'days', 30, ARRAY['staff'], 'waitlist') "
+            "RETURNING id"
+        ).fetchone()
+        assert lot is not None
+        assert reserved is not None
+        su.execute(
+            "INSERT INTO parkdesk.permit_type_lot (permit_type_id, lot_id) VALUES (%s, %s)",
+            (reserved[0], lot[0]),
+        )
+        entries = []
+        for last_name in ("First", "Second"):
+            parker = su.execute(
+                "INSERT INTO parkdesk.parker (first_name, last_name, affiliation) "
+                "VALUES ('Waiting', %s, 'staff') RETURNING id",
+                (last_name,),
+            ).fetchone()
+            assert parker is not None
+            entry = su.execute(
+                "SELECT parkdesk.join_waitlist(%s, %s, %s)", (reserved[0], lot[0], parker[0])
+            ).fetchone()
+            assert entry is not None
+            entries.append(entry[0])
+        # The first was offered the free space; nobody answered in time.
+        su.execute(
+            "UPDATE parkdesk.waitlist_entry SET offer_expires_at = now() - interval '1 minute' "
+            "WHERE id = %s",
+            (entries[0],),
+        )
+
+        code, out, err = run(capsys, "jobs", "run", "--url", served.url)
+        assert (code, err) == (0, "")
+        assert (
+            out
+            == "Clock work done: 1 waitlist offer expired, 1 space offered to the next in line.\n"
+        )
+        statuses = su.execute(
+            "SELECT status FROM parkdesk.waitlist_entry WHERE id = ANY(%s) ORDER BY id",
+            (entries,),
+        ).fetchall()
+        assert [s for (s,) in statuses] == ["expired", "offered"]
+
+        code, out, err = run(capsys, "jobs", "run", "--url", served.url)
+        assert (code, err) == (0, "")
+        assert (
+            out
+            == "Clock work done: 0 waitlist offers expired, 0 spaces offered to the next in line.\n"
+        )
+
+
 # -- mistakes: one line, non-zero, no traceback ---------------------------------------
 
 

@@ -1,0 +1,43 @@
+"""The office's clock work: what must happen as time passes, whether or not a desk is open.
+
+Today that is the waitlists: an offer nobody answered in time expires, and the space it
+held is offered to the next parker waiting. ``parkdesk jobs run`` does it from cron, a
+systemd timer or the Windows task scheduler (``installer/README.md``); every open permit
+desk does it too, each minute. Each job is idempotent: running it twice, or from two
+places at once, does nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+
+@dataclass(frozen=True)
+class JobsDone:
+    """What one run did."""
+
+    offers_expired: int
+    offers_made: int
+
+    def describe(self) -> str:
+        def count(n: int, thing: str) -> str:
+            return f"{n} {thing}{'' if n == 1 else 's'}"
+
+        return (
+            f"Clock work done: {count(self.offers_expired, 'waitlist offer')} expired, "
+            f"{count(self.offers_made, 'space')} offered to the next in line."
+        )
+
+
+def run_jobs(conn: Connection) -> JobsDone:
+    """Run every clock job once, in the caller's transaction (the administrator's)."""
+    expired = conn.execute(
+        text(
+            "SELECT count(*) FROM parkdesk.waitlist_entry "
+            "WHERE status = 'offered' AND offer_expires_at <= now()"
+        )
+    ).scalar_one()
+    made = conn.execute(text("SELECT parkdesk.refresh_waitlists()")).scalar_one()
+    return JobsDone(offers_expired=int(expired), offers_made=int(made))
