@@ -16,6 +16,7 @@ from desktop.models.enforcement import (
     SpoiledNumber,
     Violation,
 )
+from desktop.models.evidence import Evidence
 from desktop.models.parker import Parker, PlateCorrection, Vehicle
 from desktop.models.permits import (
     CashShift,
@@ -41,6 +42,7 @@ __all__ = [
     "CitationRange",
     "Device",
     "DeviceRequest",
+    "Evidence",
     "FineRule",
     "LedgerEntry",
     "Lot",

@@ -291,6 +291,17 @@ CITATION_ARGS: list[tuple[str, str]] = [
     ("'red'", "colour"),
 ]
 
+#: attach_evidence's arguments as SQL, with the field a refusal of each names (text only).
+EVIDENCE_ARGS: list[tuple[str, str]] = [
+    ("'HH-01'", "device"),
+    ("1", ""),
+    ("'HH000011'", "citation_number"),
+    ("'\\xffd8ff00'", ""),
+    ("repeat('0', 64)", "sha256"),
+    ("'image/jpeg'", "media_type"),
+    ("now()", ""),
+]
+
 #: Every function a desk may call that takes text, JSON or an array, called with far too
 #: much of it, and the field the refusal names (its SQLSTATE is PD002 unless given).
 OVERSIZED: list[tuple[str, str, str, str]] = [
@@ -378,6 +389,26 @@ OVERSIZED: list[tuple[str, str, str, str]] = [
         )
         for at, (_, field) in enumerate(CITATION_ARGS)
         if field
+    ),
+    *(
+        (
+            "otto",
+            "SELECT * FROM attach_evidence("
+            + ", ".join("%(huge)s" if i == at else arg for i, (arg, _) in enumerate(EVIDENCE_ARGS))
+            + ")",
+            "PD002",
+            field,
+        )
+        for at, (_, field) in enumerate(EVIDENCE_ARGS)
+        if field
+    ),
+    # The bytes: 25 MB, over the 20 MB evidence takes.
+    (
+        "otto",
+        "SELECT * FROM attach_evidence('HH-01', 1, 'HH000011', "
+        "convert_to(repeat(%(huge)s, 5), 'UTF8'), repeat('0', 64), 'image/jpeg', now())",
+        "PD002",
+        "content",
     ),
 ]
 
@@ -838,6 +869,9 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("citation", "jurisdiction"): "two letters and a short region code",
         ("citation", "plate_raw"): "a plate is at most 10 letters and digits",
         ("citation", "plate_normalized"): "generated from the plate",
+        ("evidence", "sha256"): "64 hexadecimal digits",
+        ("evidence", "media_type"): "one of three media types",
+        ("evidence", "recorded_by"): "session_user",
     }
     with desk.admin() as su:
         columns = su.execute(

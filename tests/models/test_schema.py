@@ -62,6 +62,9 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     # Written only by issue_citation; the officer reads none (the function returns what the
     # device needs), and nobody updates or deletes one.
     "citation": {"SELECT": {"clerk", "adjudicator", "manager"}},
+    # Written only by attach_evidence; read with the citation by the same desks; never
+    # updated or deleted by anyone, the owner included.
+    "evidence": {"SELECT": {"clerk", "adjudicator", "manager"}},
 }
 
 #: view -> privilege -> group roles. Views run as the owner: each masks what it must.
@@ -182,6 +185,11 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
     # The same for foreign keys from ledger_entry (checked when a parker or permit is
     # removed): the ledger_entry_append_only trigger refuses every UPDATE.
     "ledger_entry": {
+        (OWNER, "UPDATE"): {"id"},
+    },
+    # The same for evidence (checked when a citation or device is removed): guard_evidence
+    # refuses every UPDATE.
+    "evidence": {
         (OWNER, "UPDATE"): {"id"},
     },
     "permit": _reads(
@@ -337,6 +345,9 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "spoil_numbers": {"manager"},
     "check_digit": {"manager", "officer"},
     "guard_citation": set(),
+    "attach_evidence": {"officer"},
+    "evidence_media_type": set(),
+    "guard_evidence": set(),
 }
 
 #: Tables with row-level security (policies in the migrations, described in docs/SECURITY.md).
@@ -347,6 +358,10 @@ APPEND_ONLY = ("payment", "ledger_entry")
 
 #: Never removed by any role, the owner included (voids keep the row).
 NEVER_REMOVED = ("citation",)
+
+#: Never changed or removed by any role, the owner included, and the trigger that refuses
+#: it even to a superuser: chain-of-custody data is kept as it was received.
+NEVER_CHANGED = {"evidence": "guard_evidence"}
 
 #: Tables without the audit trigger, and why.
 NOT_AUDITED = {
@@ -925,6 +940,30 @@ def test_the_owner_itself_cannot_remove_a_citation(
         "SELECT t.tgtype FROM pg_trigger t WHERE t.tgrelid = %s::regclass "
         "AND t.tgfoid = 'parkdesk.guard_citation'::regproc AND t.tgenabled = 'O'",
         (f"parkdesk.{table}",),
+    ).fetchall()
+    covered = 0
+    for (tgtype,) in triggers:
+        assert isinstance(tgtype, int)
+        assert tgtype & 2, "refused BEFORE the change, not after"
+        covered |= tgtype & (8 | 16 | 32)  # DELETE, UPDATE, TRUNCATE
+    assert covered == 8 | 16 | 32
+
+
+@pytest.mark.parametrize(("table", "guard"), sorted(NEVER_CHANGED.items()))
+def test_the_owner_itself_cannot_change_or_remove_evidence(
+    catalog: psycopg.Connection[tuple[object, ...]], table: str, guard: str
+) -> None:
+    rows = catalog.execute(
+        "SELECT privilege_type FROM pg_class c, aclexplode(c.relacl) a "
+        "WHERE c.oid = %s::regclass AND a.grantee = %s::regrole",
+        (f"parkdesk.{table}", OWNER),
+    ).fetchall()
+    # MAINTAIN (VACUUM, ANALYZE) changes no row; REFERENCES lets a later table link to it.
+    assert {str(r[0]) for r in rows} - {"MAINTAIN", "REFERENCES"} == {"SELECT", "INSERT"}
+    triggers = catalog.execute(
+        "SELECT t.tgtype FROM pg_trigger t WHERE t.tgrelid = %s::regclass "
+        "AND t.tgfoid = %s::regproc AND t.tgenabled = 'O'",
+        (f"parkdesk.{table}", f"parkdesk.{guard}"),
     ).fetchall()
     covered = 0
     for (tgtype,) in triggers:

@@ -108,9 +108,15 @@ $$;
 -- row is locked until commit, so concurrent writers queue instead of forking the chain.
 -- SKIP LOCKED takes it at once when it is free or already ours; only a writer that must
 -- wait goes the slow way. Nothing is announced here: see seal_audit_chain.
+-- The first argument names the key column; any after it name columns left out of the
+-- audit row (evidence's bytes: kept once, in their table, with their SHA-256 in the audit
+-- row). They are emptied before the row becomes JSON, so megabytes are never even
+-- written out as hex.
 CREATE OR REPLACE FUNCTION parkdesk.record_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    v_omit text[] := TG_ARGV[1:];
+    v_blank jsonb;
     v_old jsonb;
     v_new jsonb;
     v_key text;
@@ -122,8 +128,18 @@ DECLARE
     v_last_id bigint;
     v_last_hash bytea;
 BEGIN
-    IF TG_OP <> 'INSERT' THEN v_old := to_jsonb(OLD); END IF;
-    IF TG_OP <> 'DELETE' THEN v_new := to_jsonb(NEW); END IF;
+    IF cardinality(v_omit) > 0 THEN
+        SELECT jsonb_object_agg(c, NULL::text) INTO v_blank FROM unnest(v_omit) AS c;
+        IF TG_OP <> 'INSERT' THEN
+            v_old := to_jsonb(jsonb_populate_record(OLD, v_blank)) - v_omit;
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+            v_new := to_jsonb(jsonb_populate_record(NEW, v_blank)) - v_omit;
+        END IF;
+    ELSE
+        IF TG_OP <> 'INSERT' THEN v_old := to_jsonb(OLD); END IF;
+        IF TG_OP <> 'DELETE' THEN v_new := to_jsonb(NEW); END IF;
+    END IF;
     v_key := coalesce(v_new, v_old) ->> TG_ARGV[0];
     SELECT * INTO v_head FROM parkdesk.audit_chain WHERE id = 1 FOR UPDATE SKIP LOCKED;
     IF NOT FOUND THEN
@@ -227,7 +243,8 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON parkdesk.audit_log
 CREATE TRIGGER audit_chain_no_delete BEFORE DELETE OR TRUNCATE ON parkdesk.audit_chain
     FOR EACH STATEMENT EXECUTE FUNCTION parkdesk.forbid_audit_rewrite();
 
--- Every table people edit is stamped, and every table is audited under its key column.
+-- Every table people edit is stamped, and every table is audited under its key column
+-- (table:key, or table:key:column for a column left out of its audit rows).
 DO $$
 DECLARE
     v_table text;
@@ -238,11 +255,13 @@ BEGIN
                        'FOR EACH ROW EXECUTE FUNCTION parkdesk.stamp_row()',
                        v_table || '_stamp', v_table);
     END LOOP;
-    FOREACH v_pair IN ARRAY ARRAY['lot:id', 'zone:id', 'parker:id', 'vehicle:id', 'staff_member:login', 'office_setting:id', 'permit_type:id', 'permit_type_lot:permit_type_id', 'cash_shift:id', 'permit:id', 'permit_vehicle:id', 'waitlist_entry:id', 'payment:id', 'refund:id', 'ledger_entry:id', 'request_key:key', 'plate_correction:id', 'violation:id', 'fine_rule:id', 'device:id', 'citation_range:id', 'spoiled_number:id', 'device_request:id', 'citation:id'] LOOP
+    FOREACH v_pair IN ARRAY ARRAY['lot:id', 'zone:id', 'parker:id', 'vehicle:id', 'staff_member:login', 'office_setting:id', 'permit_type:id', 'permit_type_lot:permit_type_id', 'cash_shift:id', 'permit:id', 'permit_vehicle:id', 'waitlist_entry:id', 'payment:id', 'refund:id', 'ledger_entry:id', 'request_key:key', 'plate_correction:id', 'violation:id', 'fine_rule:id', 'device:id', 'citation_range:id', 'spoiled_number:id', 'device_request:id', 'citation:id', 'evidence:id:content'] LOOP
         v_table := split_part(v_pair, ':', 1);
         EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON parkdesk.%I '
-                       'FOR EACH ROW EXECUTE FUNCTION parkdesk.record_change(%L)',
-                       v_table || '_audit', v_table, split_part(v_pair, ':', 2));
+                       'FOR EACH ROW EXECUTE FUNCTION parkdesk.record_change(%s)',
+                       v_table || '_audit', v_table,
+                       (SELECT string_agg(quote_literal(a), ', ')
+                        FROM unnest((string_to_array(v_pair, ':'))[2:]) AS a));
     END LOOP;
 END
 $$;

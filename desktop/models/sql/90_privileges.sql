@@ -37,6 +37,12 @@ GRANT UPDATE (id) ON parkdesk.payment, parkdesk.ledger_entry TO parkdesk_owner;
 -- the owner keeps UPDATE for the voids to come, and guard_citation refuses any change of
 -- what it said when issued.
 REVOKE DELETE, TRUNCATE ON parkdesk.citation FROM parkdesk_owner;
+-- Evidence's bytes are never rewritten or removed, not even by the owner's own functions:
+-- as for money, the owner keeps UPDATE on the key only (a foreign-key check locks the
+-- referring rows FOR KEY SHARE, which needs it), and guard_evidence refuses every UPDATE,
+-- DELETE and TRUNCATE anyway. REFERENCES stays, for what will link to evidence (incidents).
+REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER ON parkdesk.evidence FROM parkdesk_owner;
+GRANT UPDATE (id) ON parkdesk.evidence TO parkdesk_owner;
 
 GRANT USAGE ON SCHEMA parkdesk TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager,
     parkdesk_officer, parkdesk_admin;
@@ -60,6 +66,9 @@ GRANT SELECT ON parkdesk.shift_line TO parkdesk_clerk, parkdesk_manager;
 -- device reads none (issue_citation returns what it needs). device_request is the
 -- functions' own.
 GRANT SELECT ON parkdesk.citation TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
+-- A citation's photos, with their hashes, go with the citation: the same desks read them;
+-- the device gets back what attach_evidence returns.
+GRANT SELECT ON parkdesk.evidence TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
 GRANT SELECT ON parkdesk.citation_range, parkdesk.device, parkdesk.violation
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager,
     parkdesk_officer;
@@ -185,5 +194,6 @@ GRANT EXECUTE ON FUNCTION
 
 -- Field devices: the device API (docs/DEVICE_API.md).
 GRANT EXECUTE ON FUNCTION
+    parkdesk.attach_evidence(text,bigint,text,bytea,text,text,timestamp with time zone),
     parkdesk.issue_citation(text,bigint,text,text,text,text,text,timestamp with time zone,text,text,text)
     TO parkdesk_officer;

@@ -1,0 +1,75 @@
+"""Evidence: the photos and documents an officer's device attaches to a citation, each
+kept with its SHA-256 as chain-of-custody data (SPEC rules 12 and 14).
+
+Rows are written only by ``parkdesk.attach_evidence`` (the device API,
+``docs/DEVICE_API.md``), which recomputes the hash and checks the type by content; no
+role, the owner included, ever updates or deletes one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Identity,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from desktop.models.base import Base
+
+#: What evidence may be, as its first bytes say (``attach_evidence`` checks them).
+EVIDENCE_MEDIA_TYPES = ("image/jpeg", "image/png", "application/pdf")
+
+#: The largest file kept: 20 MB. A phone's photo is a few; a scanned PDF rarely more.
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+
+
+class Evidence(Base):
+    """A photo or document of a citation, with the SHA-256 of its bytes beside them, so
+    whoever shows it can verify it is what the device sent."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        UniqueConstraint("device_id", "device_seq"),
+        CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256_format"),
+        CheckConstraint(
+            "media_type IN ('image/jpeg', 'image/png', 'application/pdf')",
+            name="media_type_known",
+        ),
+        CheckConstraint(f"size_bytes BETWEEN 1 AND {EVIDENCE_MAX_BYTES}", name="size_range"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    citation_id: Mapped[int] = mapped_column(ForeignKey("citation.id"), nullable=False, index=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    #: The SHA-256 of ``content`` in lower-case hex, computed by the database.
+    sha256: Mapped[str] = mapped_column(Text, nullable=False)
+    #: As detected from the first bytes, never as merely declared.
+    media_type: Mapped[str] = mapped_column(Text, nullable=False)
+    size_bytes: Mapped[int] = mapped_column(
+        BigInteger, Computed("octet_length(content)", persisted=True), nullable=False
+    )
+    #: The device's clock when the photo was taken; ``recorded_at`` is the server's.
+    captured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    #: The officer's login that sent it (``session_user``), set by the function.
+    recorded_by: Mapped[str] = mapped_column(
+        Text, nullable=False, server_default=text("session_user")
+    )
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), nullable=False)
+    device_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+__all__ = ["EVIDENCE_MAX_BYTES", "EVIDENCE_MEDIA_TYPES", "Evidence"]
