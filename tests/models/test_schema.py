@@ -347,6 +347,9 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "guard_citation": set(),
     "attach_evidence": {"officer"},
     "evidence_media_type": set(),
+    # The device API's one-call-at-a-time and each-call-once, run inside its functions.
+    "claim_device_call": set(),
+    "remember_device_call": set(),
     "guard_evidence": set(),
 }
 

@@ -100,6 +100,55 @@ BEGIN
 END
 $$;
 
+-- One call of a device at a time, and each call once (SPEC rule 14): the device's row is
+-- taken (only a manager could otherwise lock it; an advisory lock on a guessable key
+-- would be one any login could hold), then the call is looked up. The same request again
+-- under its (device, call number) key, by the same login, is done: its first result is
+-- returned. Another request under that key is refused (PD007). Run inside the device
+-- API's functions; granted to no desk.
+CREATE OR REPLACE FUNCTION parkdesk.claim_device_call(
+    p_device text, p_device_seq bigint, p_operation text, p_fingerprint bytea,
+    OUT device parkdesk.device, OUT done boolean, OUT result bigint)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k parkdesk.device_request;
+BEGIN
+    IF p_device_seq IS NULL OR p_device_seq < 0 THEN
+        PERFORM parkdesk.refuse('device_seq',
+            'Each call carries the device''s own call number (0 or more).');
+    END IF;
+    SELECT * INTO device FROM parkdesk.device d
+    WHERE d.code = upper(btrim(coalesce(p_device, ''))) FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        PERFORM parkdesk.refuse('device', format('There is no device %s.',
+                                                  upper(btrim(coalesce(p_device, '')))));
+    END IF;
+    SELECT * INTO k FROM parkdesk.device_request r
+    WHERE r.device_id = device.id AND r.device_seq = p_device_seq;
+    done := FOUND;
+    IF done AND (k.operation <> p_operation OR k.login <> session_user
+                 OR k.fingerprint <> p_fingerprint) THEN
+        RAISE EXCEPTION 'Call % of device % was already used for a different request '
+                        '(% by %, %). Nothing was done: send this one under a new call '
+                        'number.', p_device_seq, device.code,
+                        replace(k.operation, '_', ' '), k.login,
+                        to_char(k.made_at, 'YYYY-MM-DD HH24:MI')
+            USING ERRCODE = 'PD007', DETAIL = 'device_seq';
+    END IF;
+    result := k.result;
+END
+$$;
+
+-- The first result of a device's call, for the same call again (claim_device_call).
+CREATE OR REPLACE FUNCTION parkdesk.remember_device_call(
+    p_device bigint, p_device_seq bigint, p_operation text, p_fingerprint bytea,
+    p_result bigint) RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO parkdesk.device_request (device_id, device_seq, operation, fingerprint, result,
+                                         login, made_at)
+    VALUES (p_device, p_device_seq, p_operation, p_fingerprint, p_result, session_user, now())
+$$;
+
 -- The device API's citation (SPEC rules 4, 6, 7, 14; docs/DEVICE_API.md). The calling
 -- login is the officer. (p_device, p_device_seq) is the call's idempotency key: the same
 -- call again returns the first result and records nothing; another request under that
@@ -115,7 +164,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_device parkdesk.device;
     v_fingerprint bytea;
-    k parkdesk.device_request;
+    k record;
     s parkdesk.office_setting;
     v_number text;
     v_prefix text;
@@ -145,18 +194,6 @@ BEGIN
     PERFORM parkdesk.bound_text('note', p_note, 500);
     PERFORM parkdesk.bound_text('make', p_make, 40);
     PERFORM parkdesk.bound_text('colour', p_colour, 30);
-    IF p_device_seq IS NULL OR p_device_seq < 0 THEN
-        PERFORM parkdesk.refuse('device_seq',
-            'Each call carries the device''s own call number (0 or more).');
-    END IF;
-    -- One call of a device at a time: its row, which no login but a manager may lock (an
-    -- advisory lock on a guessable key would be one any login could hold).
-    SELECT * INTO v_device FROM parkdesk.device d
-    WHERE d.code = upper(btrim(coalesce(p_device, ''))) FOR NO KEY UPDATE;
-    IF NOT FOUND THEN
-        PERFORM parkdesk.refuse('device', format('There is no device %s.',
-                                                  upper(btrim(coalesce(p_device, '')))));
-    END IF;
     -- The request as compared between two calls: normalised as it will be stored, the
     -- time as an instant (not as the session's time zone writes it).
     v_number := upper(btrim(coalesce(p_number, '')));
@@ -167,18 +204,9 @@ BEGIN
         upper(btrim(coalesce(p_lot, ''))), extract(epoch FROM p_issued_at),
         nullif(btrim(p_note), ''), nullif(btrim(p_make), ''), nullif(btrim(p_colour), ''))::text,
         'UTF8'));
-    SELECT * INTO k FROM parkdesk.device_request r
-    WHERE r.device_id = v_device.id AND r.device_seq = p_device_seq;
-    IF FOUND THEN
-        IF k.operation <> 'issue_citation' OR k.login <> session_user
-           OR k.fingerprint <> v_fingerprint THEN
-            RAISE EXCEPTION 'Call % of device % was already used for a different request '
-                            '(% by %, %). Nothing was done: send this one under a new call '
-                            'number.', p_device_seq, v_device.code,
-                            replace(k.operation, '_', ' '), k.login,
-                            to_char(k.made_at, 'YYYY-MM-DD HH24:MI')
-                USING ERRCODE = 'PD007', DETAIL = 'device_seq';
-        END IF;
+    k := parkdesk.claim_device_call(p_device, p_device_seq, 'issue_citation', v_fingerprint);
+    v_device := k.device;
+    IF k.done THEN
         RETURN QUERY SELECT c2.id, c2.number, c2.fine, c2.due_on
                      FROM parkdesk.citation c2 WHERE c2.id = k.result;
         RETURN;
@@ -318,10 +346,8 @@ BEGIN
         p_issued_at, now(), v_fine, parkdesk.local_day(p_issued_at) + s.citation_due_days,
         nullif(btrim(p_note), ''), nullif(btrim(p_make), ''), nullif(btrim(p_colour), ''))
     RETURNING * INTO c;
-    INSERT INTO parkdesk.device_request (device_id, device_seq, operation, fingerprint, result,
-                                         login, made_at)
-    VALUES (v_device.id, p_device_seq, 'issue_citation', v_fingerprint, c.id, session_user,
-            now());
+    PERFORM parkdesk.remember_device_call(v_device.id, p_device_seq, 'issue_citation',
+                                          v_fingerprint, c.id);
     citation_id := c.id;
     number := c.number;
     fine := c.fine;

@@ -30,7 +30,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_device parkdesk.device;
     v_fingerprint bytea;
-    k parkdesk.device_request;
+    k record;
     v_number text;
     v_hash text;
     v_declared_hash text;
@@ -54,20 +54,9 @@ BEGIN
         PERFORM parkdesk.refuse('content',
             'The file is empty: the photo was not saved on the device. Take it again.');
     END IF;
-    IF p_device_seq IS NULL OR p_device_seq < 0 THEN
-        PERFORM parkdesk.refuse('device_seq',
-            'Each call carries the device''s own call number (0 or more).');
-    END IF;
     -- Hashed before the device's row is taken: the other calls of the device do not
     -- wait for it.
     v_hash := encode(pg_catalog.sha256(p_content), 'hex');
-    -- One call of a device at a time, on its row, as issue_citation takes it.
-    SELECT * INTO v_device FROM parkdesk.device d
-    WHERE d.code = upper(btrim(coalesce(p_device, ''))) FOR NO KEY UPDATE;
-    IF NOT FOUND THEN
-        PERFORM parkdesk.refuse('device', format('There is no device %s.',
-                                                  upper(btrim(coalesce(p_device, '')))));
-    END IF;
     -- The request as compared between two calls: normalised, the bytes by their hash, the
     -- time as an instant.
     v_number := upper(btrim(coalesce(p_citation_number, '')));
@@ -76,18 +65,10 @@ BEGIN
     v_fingerprint := pg_catalog.sha256(convert_to('attach_evidence:' || jsonb_build_array(
         v_number, v_hash, v_declared_hash, v_declared_type,
         extract(epoch FROM p_captured_at))::text, 'UTF8'));
-    SELECT * INTO k FROM parkdesk.device_request r
-    WHERE r.device_id = v_device.id AND r.device_seq = p_device_seq;
-    IF FOUND THEN
-        IF k.operation <> 'attach_evidence' OR k.login <> session_user
-           OR k.fingerprint <> v_fingerprint THEN
-            RAISE EXCEPTION 'Call % of device % was already used for a different request '
-                            '(% by %, %). Nothing was done: send this one under a new call '
-                            'number.', p_device_seq, v_device.code,
-                            replace(k.operation, '_', ' '), k.login,
-                            to_char(k.made_at, 'YYYY-MM-DD HH24:MI')
-                USING ERRCODE = 'PD007', DETAIL = 'device_seq';
-        END IF;
+    -- One call of a device at a time, each call once (claim_device_call).
+    k := parkdesk.claim_device_call(p_device, p_device_seq, 'attach_evidence', v_fingerprint);
+    v_device := k.device;
+    IF k.done THEN
         RETURN QUERY SELECT e2.id, e2.sha256, e2.media_type
                      FROM parkdesk.evidence e2 WHERE e2.id = k.result;
         RETURN;
@@ -167,10 +148,8 @@ BEGIN
     VALUES (v_citation, p_content, v_hash, v_detected, p_captured_at, session_user,
             v_device.id, p_device_seq, now())
     RETURNING * INTO e;
-    INSERT INTO parkdesk.device_request (device_id, device_seq, operation, fingerprint, result,
-                                         login, made_at)
-    VALUES (v_device.id, p_device_seq, 'attach_evidence', v_fingerprint, e.id, session_user,
-            now());
+    PERFORM parkdesk.remember_device_call(v_device.id, p_device_seq, 'attach_evidence',
+                                          v_fingerprint, e.id);
     evidence_id := e.id;
     sha256 := e.sha256;
     media_type := e.media_type;
