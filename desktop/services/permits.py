@@ -12,7 +12,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from desktop.services import documents
 from desktop.services.errors import FieldProblem, NotFound, ValidationError
 from desktop.services.localization import parse_money
+from desktop.services.plates import is_jurisdiction, is_plate_like
 from desktop.services.records import record
 from desktop.services.workspace import Workspace
 
@@ -367,6 +368,57 @@ class LotChoice:
 # -- the service -------------------------------------------------------------------
 
 
+#: The longest a temporary, visitor or event permit lasts.
+TEMPORARY_MAX_LENGTH = timedelta(days=31)
+#: The database accepts a start up to an hour back (a visitor who arrived a moment ago).
+TEMPORARY_START_GRACE = timedelta(hours=1)
+
+
+def temporary_permit_problems(
+    *,
+    lot_id: int | None,
+    jurisdiction: str,
+    plate: str,
+    start: datetime,
+    end: datetime,
+    price: str | Decimal,
+    free_reason: str,
+    now: datetime,
+) -> tuple[Decimal, list[FieldProblem]]:
+    """What is wrong with a temporary permit as typed, field by field (the database checks
+    the same again when it issues it), and the price as an amount."""
+    problems: list[FieldProblem] = []
+    amount = Decimal(0)
+    try:
+        amount = parse_money(price, field="price", label="the price")
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+    if lot_id is None:
+        problems.append(FieldProblem("lot", "Choose the lot."))
+    if not is_jurisdiction(jurisdiction):
+        problems.append(
+            FieldProblem("jurisdiction", "Jurisdiction is a two-letter code such as ON or NY.")
+        )
+    if not is_plate_like(plate):
+        problems.append(
+            FieldProblem(
+                "plate",
+                "A plate is 1 to 10 letters and digits (spaces, dashes and dots are ignored).",
+            )
+        )
+    if start < now - TEMPORARY_START_GRACE:
+        problems.append(FieldProblem("from", "A permit cannot start in the past."))
+    if end <= start:
+        problems.append(FieldProblem("until", "The end must come after the start."))
+    elif end - start > TEMPORARY_MAX_LENGTH:
+        problems.append(FieldProblem("until", "A temporary permit lasts at most 31 days."))
+    elif end <= now:
+        problems.append(FieldProblem("until", "The permit would already have ended."))
+    if amount == 0 and len(free_reason.strip()) < 3:
+        problems.append(FieldProblem("free_reason", "Say why the permit is issued free."))
+    return amount, problems
+
+
 class PermitService:
     """Permits, payments and waitlists for one logged-in person."""
 
@@ -540,20 +592,16 @@ class PermitService:
         note: str = "",
     ) -> PaymentResult:
         """A temporary, visitor or event permit for a plate: sold, or issued free with a reason."""
-        problems = []
-        amount = Decimal(0)
-        try:
-            amount = parse_money(price, field="price", label="the price")
-        except ValidationError as exc:
-            problems.extend(exc.problems)
-        if lot_id is None:
-            problems.append(FieldProblem("lot", "Choose the lot."))
-        if end <= start:
-            problems.append(FieldProblem("until", "The end must come after the start."))
-        elif end - start > timedelta(days=31):
-            problems.append(FieldProblem("until", "A temporary permit lasts at most 31 days."))
-        if amount == 0 and len(free_reason.strip()) < 3:
-            problems.append(FieldProblem("free_reason", "Say why the permit is issued free."))
+        amount, problems = temporary_permit_problems(
+            lot_id=lot_id,
+            jurisdiction=jurisdiction,
+            plate=plate,
+            start=start,
+            end=end,
+            price=price,
+            free_reason=free_reason,
+            now=datetime.now(UTC),
+        )
         if problems:
             raise ValidationError(problems)
         tender.check(amount)

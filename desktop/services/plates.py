@@ -157,6 +157,11 @@ def split_jurisdiction(typed: str, known: Collection[str]) -> tuple[str | None, 
     return None, typed
 
 
+def is_jurisdiction(text: str) -> bool:
+    """Whether ``text`` is a jurisdiction code as stored: ON, NY, US-DC (upper case)."""
+    return bool(_VALID_JURISDICTION.fullmatch(text))
+
+
 def validate_jurisdiction(text: str) -> str:
     code = text.strip().upper()
     if not _VALID_JURISDICTION.fullmatch(code):

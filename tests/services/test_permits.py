@@ -473,3 +473,28 @@ def test_a_visitor_permit_is_issued_free_with_a_reason(
             tender=CARD,
         )
     assert bad_plate.value.problems[0].field == "plate"
+
+
+def test_a_temporary_permit_as_typed_is_checked_before_the_database_by_the_dialogs_rules(
+    clerk: PermitService, connect_as: Connect
+) -> None:
+    lot = _lot(connect_as, 5)
+    now = datetime.now(ZoneInfo("UTC"))
+    with pytest.raises(ValidationError) as caught:
+        clerk.issue_temporary(
+            new_payment_key(),
+            kind="visitor",
+            jurisdiction="ontario",
+            plate="ABC 123",
+            lot_id=lot,
+            start=now - timedelta(hours=3),
+            end=now + timedelta(days=40),
+            price="5",
+            free_reason="",
+            tender=CARD,
+        )
+    assert {p.field: p.message for p in caught.value.problems} == {
+        "jurisdiction": "Jurisdiction is a two-letter code such as ON or NY.",
+        "from": "A permit cannot start in the past.",
+        "until": "A temporary permit lasts at most 31 days.",
+    }

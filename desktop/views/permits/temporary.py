@@ -8,7 +8,6 @@ fields of this form.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -20,7 +19,13 @@ from PySide6.QtWidgets import QDateTimeEdit, QGridLayout, QWidget
 
 from desktop.services.errors import FieldProblem, KnownError, LotFull, ValidationError
 from desktop.services.localization import format_money, parse_money
-from desktop.services.permits import KIND_TITLES, LotChoice, PaymentResult, PermitService
+from desktop.services.permits import (
+    KIND_TITLES,
+    LotChoice,
+    PaymentResult,
+    PermitService,
+    temporary_permit_problems,
+)
 from desktop.services.plates import is_plate_like, normalize_plate
 from desktop.views.kit.forms import form_style
 from desktop.views.kit.layout import (
@@ -68,10 +73,6 @@ _PLACES = {
     "free_reason": (4, 1, 3),
     "note": (5, 0, 4),
 }
-MAX_LENGTH = timedelta(days=31)
-#: The database accepts a start up to an hour back (a visitor who arrived a moment ago).
-START_GRACE = timedelta(hours=1)
-_JURISDICTION = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
 _DISPLAY = "d MMM yyyy  HH:mm"
 
 
@@ -344,37 +345,16 @@ class TemporaryPermitDialog(PaidForm):
             self.stored_as.setText("Use letters A to Z and digits only.")
 
     def problems(self) -> list[FieldProblem]:
-        problems: list[FieldProblem] = []
-        if self.lot_combo.currentIndex() < 0:
-            problems.append(FieldProblem("lot", "Choose the lot."))
-        if not _JURISDICTION.fullmatch(self.jurisdiction_edit.code()):
-            problems.append(
-                FieldProblem("jurisdiction", "Jurisdiction is a two-letter code such as ON or NY.")
-            )
-        if not is_plate_like(self.plate_edit.text()):
-            problems.append(
-                FieldProblem(
-                    "plate",
-                    "A plate is 1 to 10 letters and digits (spaces, dashes and dots are ignored).",
-                )
-            )
-        start, end = self.start(), self.end()
-        now = datetime.now(UTC)
-        if start < now - START_GRACE:
-            problems.append(FieldProblem("from", "A permit cannot start in the past."))
-        if end <= start:
-            problems.append(FieldProblem("until", "The end must come after the start."))
-        elif end - start > MAX_LENGTH:
-            problems.append(FieldProblem("until", "A temporary permit lasts at most 31 days."))
-        elif end <= now:
-            problems.append(FieldProblem("until", "The permit would already have ended."))
-        price = Decimal(0)
-        try:
-            price = parse_money(self.price_edit.text(), field="price", label="the price")
-        except ValidationError as exc:
-            problems.extend(exc.problems)
-        if price == 0 and len(self.free_reason_edit.text().strip()) < 3:
-            problems.append(FieldProblem("free_reason", "Say why the permit is issued free."))
+        _amount, problems = temporary_permit_problems(
+            lot_id=self.lot_combo.currentData() if self.lot_combo.currentIndex() >= 0 else None,
+            jurisdiction=self.jurisdiction_edit.code(),
+            plate=self.plate_edit.text(),
+            start=self.start(),
+            end=self.end(),
+            price=self.price_edit.text(),
+            free_reason=self.free_reason_edit.text(),
+            now=datetime.now(UTC),
+        )
         return problems
 
     def describe(self) -> str:
