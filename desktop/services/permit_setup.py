@@ -416,6 +416,23 @@ class OfficeSettingsDraft:
         threshold = f"{office.refund_approval_threshold:.2f}"
         return record(cls, office, refund_approval_threshold=threshold)
 
+    def same_as(self, other: OfficeSettingsDraft) -> bool:
+        """Whether saving this would change nothing: spacing and the case of the currency
+        code are not changes (:meth:`cleaned` tidies them)."""
+        return self._tidied() == other._tidied()
+
+    def _tidied(self) -> tuple[object, ...]:
+        return (
+            " ".join(self.office_name.split()),
+            self.time_zone.strip(),
+            self.currency.strip().upper(),
+            self.refund_approval_threshold.strip(),
+            self.receipt_footer.strip(),
+            self.free_days_per_plate,
+            self.free_days_window,
+            self.phone_region.strip().upper(),
+        )
+
     def cleaned(self) -> dict[str, Any]:
         problems: list[FieldProblem] = []
         office_name = " ".join(self.office_name.split())

@@ -487,3 +487,14 @@ def test_stale_office_settings_and_clerks_are_refused(
     with pytest.raises(PermissionDenied):
         private_service("alice").save_office_settings(draft, loaded.version + 1)
     assert mona.office_settings().receipt_footer == "Max was here"
+
+
+def test_office_settings_typed_with_other_spacing_are_no_change() -> None:
+    saved = OfficeSettingsDraft("Parking Office", "America/Toronto", "CAD", "100.00", "Thanks")
+    typed = OfficeSettingsDraft(
+        "  Parking   Office ", "America/Toronto ", "cad", "100.00 ", "Thanks"
+    )
+    assert typed.same_as(saved)
+    assert not OfficeSettingsDraft(
+        "Parking Office", "America/Toronto", "CAD", "100.00", "Thank you"
+    ).same_as(saved)

@@ -159,19 +159,7 @@ class OfficeSettingsForm(QWidget, FieldForm):
         return OfficeSettingsDraft(**values | {"phone_region": values["phone_region"] or ""})
 
     def is_dirty(self) -> bool:
-        def comparable(d: OfficeSettingsDraft) -> tuple[str, ...]:
-            return (
-                " ".join(d.office_name.split()),
-                d.time_zone.strip(),
-                d.currency.strip().upper(),
-                d.refund_approval_threshold.strip(),
-                d.receipt_footer.strip(),
-                str(d.free_days_per_plate),
-                str(d.free_days_window),
-                d.phone_region,
-            )
-
-        return self.settings is not None and comparable(self.draft()) != comparable(self._baseline)
+        return self.settings is not None and not self.draft().same_as(self._baseline)
 
     def changed_fields(self) -> list[tuple[str, str]]:
         """(caption, typed value) for each setting that differs from the loaded ones."""
