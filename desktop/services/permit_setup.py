@@ -57,6 +57,18 @@ MAX_THRESHOLD = Decimal(1_000_000)
 MAX_CAPACITY = 100_000
 MAX_DAYS = 730
 MAX_FOOTER = 300
+#: The late-start pricing that means something for each kind of validity (the permit type
+#: dialog offers only these).
+PRORATIONS_FOR: dict[str, tuple[str, ...]] = {
+    "term": PRORATIONS,
+    "monthly": ("none", "daily"),
+    "days": ("none",),
+}
+_PRORATION_REFUSALS = {
+    "monthly": "A monthly permit covers one month: choose full price or by the day.",
+    "days": "A permit of a number of days starts on the day it is sold, "
+    "so it is always sold at full price.",
+}
 
 _CODE = re.compile(r"[A-Z0-9-]{1,12}")
 _CENT = Decimal("0.01")
@@ -304,21 +316,8 @@ class PermitTypeDraft:
             problems.append(FieldProblem("days", f"A permit lasts 1 to {MAX_DAYS} days."))
         if self.proration not in PRORATIONS:
             problems.append(FieldProblem("proration", "Choose how a late start is priced."))
-        elif self.validity == "days" and self.proration != "none":
-            problems.append(
-                FieldProblem(
-                    "proration",
-                    "A permit of a number of days starts on the day it is sold, "
-                    "so it is always sold at full price.",
-                )
-            )
-        elif self.validity == "monthly" and self.proration == "monthly":
-            problems.append(
-                FieldProblem(
-                    "proration",
-                    "A monthly permit covers one month: choose full price or by the day.",
-                )
-            )
+        elif self.proration not in PRORATIONS_FOR.get(self.validity, PRORATIONS):
+            problems.append(FieldProblem("proration", _PRORATION_REFUSALS[self.validity]))
         return problems
 
 

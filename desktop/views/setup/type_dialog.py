@@ -23,6 +23,7 @@ from desktop.services.parkers import AFFILIATION_TITLES
 from desktop.services.permit_setup import (
     MAX_DAYS,
     PRORATION_TITLES,
+    PRORATIONS_FOR,
     SALE_MODE_CHOICES,
     LotInfo,
     PermitSetupService,
@@ -42,14 +43,9 @@ VALIDITY_HINTS = {
     "monthly": "The calendar month the permit starts in; renewed month by month.",
     "days": "From the day the permit starts.",
 }
+
+
 #: The late-start rules that mean something for each kind of validity.
-PRORATIONS_FOR = {
-    "term": {"none", "daily", "monthly"},
-    "monthly": {"none", "daily"},
-    "days": {"none"},
-}
-
-
 def _next_academic_year(today: date) -> tuple[date, date]:
     """1 September to 31 August of the academic year that starts next (a new type's term)."""
     year = today.year if today.month < 9 else today.year + 1
@@ -194,7 +190,7 @@ class PermitTypeDialog(_SetupDialog):
         self.validity_stack.setCurrentWidget(self.validity_pages[kind])
         self.validity_hint.setText(VALIDITY_HINTS[kind])
         # Only the late-start rules that mean something for this kind of validity.
-        allowed = PRORATIONS_FOR.get(kind, set(PRORATION_TITLES))
+        allowed = PRORATIONS_FOR.get(kind, tuple(PRORATION_TITLES))
         model = self.proration_combo.model()
         if isinstance(model, QStandardItemModel):
             for row in range(model.rowCount()):
