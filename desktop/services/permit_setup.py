@@ -321,6 +321,13 @@ class PermitTypeDraft:
         return problems
 
 
+def next_academic_year(today: date) -> tuple[date, date]:
+    """1 September to 31 August of the academic year that starts next: the term a new
+    permit type is offered with."""
+    year = today.year if today.month < 9 else today.year + 1
+    return date(year, 9, 1), date(year + 1, 8, 31)
+
+
 def _code_and_name_problems(code: str, name: str, example: str, shown: str) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     if not code:

@@ -235,6 +235,11 @@ class SaleOption:
     lots: tuple[LotAvailability, ...]
     quote: Quote | None
 
+    def sold_through_waitlist(self, lot: LotAvailability | None) -> bool:
+        """Whether a sale in ``lot`` must wait for a waitlist offer: the type is sold only
+        through its waitlist, or the lot has no space left (SPEC: waitlists)."""
+        return self.sale_mode == "waitlist" or (lot is not None and lot.free <= 0)
+
     @property
     def eligible(self) -> bool:
         return self.refusal is None

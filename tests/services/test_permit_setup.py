@@ -26,6 +26,7 @@ from desktop.services.permit_setup import (
     PermitSetupService,
     PermitTypeDraft,
     ZoneDraft,
+    next_academic_year,
 )
 from desktop.services.workspace import Workspace
 from tests.conftest import Database
@@ -498,3 +499,8 @@ def test_office_settings_typed_with_other_spacing_are_no_change() -> None:
     assert not OfficeSettingsDraft(
         "Parking Office", "America/Toronto", "CAD", "100.00", "Thank you"
     ).same_as(saved)
+
+
+def test_a_new_permit_type_is_offered_the_academic_year_that_starts_next() -> None:
+    assert next_academic_year(date(2026, 8, 31)) == (date(2026, 9, 1), date(2027, 8, 31))
+    assert next_academic_year(date(2026, 9, 1)) == (date(2027, 9, 1), date(2028, 8, 31))

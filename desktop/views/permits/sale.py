@@ -358,9 +358,7 @@ class SellPermitDialog(PaidForm):
 
     def _waitlist_first(self, option: SaleOption | None, lot: LotAvailability | None) -> bool:
         """The sale cannot go ahead without a waitlist offer: ask before any payment."""
-        if self.offer is not None or option is None:
-            return False
-        return option.sale_mode == "waitlist" or (lot is not None and lot.free <= 0)
+        return self.offer is None and option is not None and option.sold_through_waitlist(lot)
 
     def refresh(self, *, quiet: bool = False) -> None:
         """Fetch the quote and spaces left again (the start date changed, or someone sold).

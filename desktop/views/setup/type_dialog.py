@@ -29,6 +29,7 @@ from desktop.services.permit_setup import (
     PermitSetupService,
     PermitTypeDraft,
     PermitTypeInfo,
+    next_academic_year,
 )
 from desktop.views.kit.forms import capitals, tick_boxes
 from desktop.views.kit.layout import field_grid, line_edit
@@ -46,12 +47,6 @@ VALIDITY_HINTS = {
 
 
 #: The late-start rules that mean something for each kind of validity.
-def _next_academic_year(today: date) -> tuple[date, date]:
-    """1 September to 31 August of the academic year that starts next (a new type's term)."""
-    year = today.year if today.month < 9 else today.year + 1
-    return date(year, 9, 1), date(year + 1, 8, 31)
-
-
 def _combo(choices: dict[str, str]) -> QComboBox:
     combo = QComboBox()
     for key, title in choices.items():
@@ -100,7 +95,7 @@ class PermitTypeDialog(_SetupDialog):
         if permit_type is not None:
             self._fill(permit_type)
         else:
-            start, end = _next_academic_year(today or date.today())  # noqa: DTZ011 - a local day
+            start, end = next_academic_year(today or date.today())  # noqa: DTZ011 - a local day
             self.term_start_edit.setDate(QDate(start.year, start.month, start.day))
             self.term_end_edit.setDate(QDate(end.year, end.month, end.day))
         self._baseline = self.draft()
