@@ -10,7 +10,7 @@ from typing import TypeVar
 import shiboken6
 from PySide6.QtCore import QDate, QDateTime, QObject, QRectF, QSettings, QSize, Qt, QTime
 from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QValidator
-from PySide6.QtWidgets import QDateTimeEdit, QFrame, QPushButton, QSplitter, QWidget
+from PySide6.QtWidgets import QCheckBox, QDateTimeEdit, QFrame, QPushButton, QSplitter, QWidget
 
 from desktop.services.localization import parse_moment
 from desktop.views.kit.layout import STRETCH, Stretch, hbox, label, vbox
@@ -107,9 +107,12 @@ def mark_invalid(widget: QWidget, invalid: bool) -> None:
     if bool(widget.property("invalid")) == invalid:
         return
     widget.setProperty("invalid", invalid)
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
+    # The tick boxes of a refused group take their look from it: polished again too.
+    for shown in (widget, *widget.findChildren(QCheckBox)):
+        style = shown.style()
+        style.unpolish(shown)
+        style.polish(shown)
+        shown.update()
 
 
 class StateDot(QWidget):

@@ -9,12 +9,21 @@ from typing import cast
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QGridLayout, QLineEdit
+from PySide6.QtWidgets import (
+    QApplication,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QGridLayout,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from desktop.services.errors import FieldProblem, ValidationError
 from desktop.services.parkers import ParkerDetail, ParkerService
-from desktop.views.kit.forms import FieldBox, FormDialog
+from desktop.views.kit.forms import FieldBox, FormDialog, tick_boxes
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import stylesheet
 from desktop.views.parkers.vehicle_dialog import VehicleDialog
@@ -167,3 +176,43 @@ def test_a_message_makes_room_instead_of_covering_the_next_field(
     make_top = dialog.make.mapTo(dialog, dialog.make.rect().topLeft()).y()
     assert hint_top > plate_bottom  # the "stored as" line is under the field, not on it
     assert make_top > message_bottom  # and the message does not cover the next field
+
+
+def _reddish(widget: QWidget) -> bool:
+    """Whether any pixel of ``widget`` is the red of a refused field."""
+    image = widget.grab().toImage()
+    for y in range(image.height()):
+        for x in range(image.width()):
+            colour = image.pixelColor(x, y)
+            if colour.red() > 170 and colour.green() < 90 and colour.blue() < 90:
+                return True
+    return False
+
+
+@pytest.mark.parametrize("make", [QDateEdit, QDateTimeEdit, QSpinBox])
+def test_a_refused_date_or_number_is_outlined_like_any_refused_field(
+    qtbot: QtBot, qapp: QApplication, make: Callable[[], QWidget]
+) -> None:
+    qapp.setStyleSheet(stylesheet())
+    editor = make()
+    box = FieldBox("&Starts on", editor)
+    qtbot.addWidget(box)
+    box.show()
+    assert not _reddish(editor)
+    box.show_problem("A permit cannot start in the past.")
+    assert _reddish(editor)
+    box.show_problem(None)
+    assert not _reddish(editor)
+
+
+def test_refused_tick_boxes_turn_red_and_back(qtbot: QtBot, qapp: QApplication) -> None:
+    qapp.setStyleSheet(stylesheet())
+    group, checks = tick_boxes({"clerk": "Clerk", "manager": "Manager"}, "role", 4, (12, 6))
+    box = FieldBox("Roles", group)
+    qtbot.addWidget(box)
+    box.show()
+    assert not _reddish(checks["clerk"])
+    box.show_problem("Choose at least one role.")
+    assert _reddish(checks["clerk"])
+    box.show_problem(None)
+    assert not _reddish(checks["clerk"])
