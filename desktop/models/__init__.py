@@ -31,6 +31,7 @@ from desktop.models.permits import (
     RequestKey,
     WaitlistEntry,
 )
+from desktop.models.reads import PlateRead, PlateReadChain, PlateReadPhoto
 from desktop.models.staff import StaffMember
 
 __all__ = [
@@ -54,6 +55,9 @@ __all__ = [
     "PermitTypeLot",
     "PermitVehicle",
     "PlateCorrection",
+    "PlateRead",
+    "PlateReadChain",
+    "PlateReadPhoto",
     "Refund",
     "RequestKey",
     "SpoiledNumber",

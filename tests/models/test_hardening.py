@@ -302,6 +302,21 @@ EVIDENCE_ARGS: list[tuple[str, str]] = [
     ("now()", ""),
 ]
 
+#: record_plate_read's arguments as SQL, with the field a refusal of each names (text only).
+READ_ARGS: list[tuple[str, str]] = [
+    ("'HH-01'", "device"),
+    ("1", ""),
+    ("'ON'", "jurisdiction"),
+    ("'ABC123'", "plate"),
+    ("'A'", "lot"),
+    ("now()", ""),
+    ("43.65", ""),
+    ("-79.38", ""),
+    ("0.9", ""),
+    ("'\\xffd8ff00'", ""),
+    ("repeat('0', 64)", "photo_sha256"),
+]
+
 #: Every function a desk may call that takes text, JSON or an array, called with far too
 #: much of it, and the field the refusal names (its SQLSTATE is PD002 unless given).
 OVERSIZED: list[tuple[str, str, str, str]] = [
@@ -401,6 +416,26 @@ OVERSIZED: list[tuple[str, str, str, str]] = [
         )
         for at, (_, field) in enumerate(EVIDENCE_ARGS)
         if field
+    ),
+    *(
+        (
+            "otto",
+            "SELECT * FROM record_plate_read("
+            + ", ".join("%(huge)s" if i == at else arg for i, (arg, _) in enumerate(READ_ARGS))
+            + ")",
+            "PD002",
+            field,
+        )
+        for at, (_, field) in enumerate(READ_ARGS)
+        if field
+    ),
+    # A read's photo: 25 MB, over the 20 MB it may be.
+    (
+        "otto",
+        "SELECT * FROM record_plate_read('HH-01', 1, 'ON', 'ABC123', 'A', now(), NULL, NULL, "
+        "NULL, convert_to(repeat(%(huge)s, 5), 'UTF8'), repeat('0', 64))",
+        "PD002",
+        "photo",
     ),
     # The bytes: 25 MB, over the 20 MB evidence takes.
     (
@@ -872,6 +907,15 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("evidence", "sha256"): "64 hexadecimal digits",
         ("evidence", "media_type"): "one of three media types",
         ("evidence", "recorded_by"): "session_user",
+        ("plate_read", "officer"): "session_user",
+        ("plate_read", "jurisdiction"): "two letters and a short region code",
+        ("plate_read", "plate_raw"): "a plate is at most 10 letters and digits",
+        ("plate_read", "plate_normalized"): "generated from the plate",
+        ("plate_read", "verdict"): "a word of check_plate's",
+        ("plate_read", "permit_number"): "a permit's number, copied by check_plate",
+        ("plate_read", "photo_sha256"): "64 hexadecimal digits",
+        ("plate_read_photo", "sha256"): "64 hexadecimal digits",
+        ("plate_read_photo", "media_type"): "one of two media types",
     }
     with desk.admin() as su:
         columns = su.execute(
@@ -882,8 +926,8 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
                              AND pg_get_constraintdef(k.oid) LIKE
                                  '%%card_number_free(' || a.attname || ')%%')
             FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
-            WHERE c.relnamespace = 'parkdesk'::regnamespace AND c.relkind = 'r'
-              AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE c.relnamespace = 'parkdesk'::regnamespace AND c.relkind IN ('r', 'p')
+              AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped
               AND a.atttypid IN ('text'::regtype, 'varchar'::regtype)
               AND a.attname NOT IN ('created_by', 'updated_by')
             """

@@ -65,6 +65,12 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     # Written only by attach_evidence; read with the citation by the same desks; never
     # updated or deleted by anyone, the owner included.
     "evidence": {"SELECT": {"clerk", "adjudicator", "manager"}},
+    # Written only by record_plate_read; read by the desks that work with people (vehicle
+    # record, case timeline, reports); the officer reads none; never updated or deleted by
+    # anyone, the owner included. The chain heads are record_plate_read's own.
+    "plate_read": {"SELECT": PARKER_READERS},
+    "plate_read_photo": {"SELECT": PARKER_READERS},
+    "plate_read_chain": {},
 }
 
 #: view -> privilege -> group roles. Views run as the owner: each masks what it must.
@@ -191,6 +197,14 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
     # refuses every UPDATE.
     "evidence": {
         (OWNER, "UPDATE"): {"id"},
+    },
+    # The same for a read and its photo (plate_read_photo's foreign key, checked both
+    # ways): guard_plate_read refuses every UPDATE.
+    "plate_read": {
+        (OWNER, "UPDATE"): {"id"},
+    },
+    "plate_read_photo": {
+        (OWNER, "UPDATE"): {"read_id"},
     },
     "permit": _reads(
         "id",
@@ -351,6 +365,14 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "claim_device_call": set(),
     "remember_device_call": set(),
     "guard_evidence": set(),
+    # Plate reads: the device API, the per-device chain and its check, the months kept
+    # ahead by the clock job (run as the administrator).
+    "record_plate_read": {"officer"},
+    "read_digest": set(),
+    "verify_read_chains": {"manager", "admin"},
+    "guard_plate_read": set(),
+    "guard_read_partition": set(),
+    "ensure_read_partitions": {"admin"},
 }
 
 #: Tables with row-level security (policies in the migrations, described in docs/SECURITY.md).
@@ -364,7 +386,11 @@ NEVER_REMOVED = ("citation",)
 
 #: Never changed or removed by any role, the owner included, and the trigger that refuses
 #: it even to a superuser: chain-of-custody data is kept as it was received.
-NEVER_CHANGED = {"evidence": "guard_evidence"}
+NEVER_CHANGED = {
+    "evidence": "guard_evidence",
+    "plate_read": "guard_plate_read",
+    "plate_read_photo": "guard_plate_read",
+}
 
 #: Tables without the audit trigger, and why.
 NOT_AUDITED = {
@@ -372,6 +398,17 @@ NOT_AUDITED = {
     "audit_chain": "the hash-chain head, rewritten by the audit trigger on every change",
     "alembic_version": "migration bookkeeping, written only by the administrator's upgrade",
     "sql_definition": "the same, for the SQL files the upgrade applies after the migrations",
+    # Reads arrive by the hundred a minute: they are chained per device instead, and never
+    # queue on the audit trail's chain head (docs/SECURITY.md, "Plate reads").
+    "plate_read": "chained per device (row_hash, prev_hash; verify_read_chains)",
+    "plate_read_photo": "its SHA-256 is in its read's chained row",
+    "plate_read_chain": "the newest link of each device's read chain, rewritten on every read",
+}
+
+#: Tables audited by more than one trigger, each on some operations.
+AUDITED_IN_PARTS = {
+    # A plate read's key is in the chained read itself, not in the audit trail.
+    "device_request": "record_plate_read's keys are chained with their reads",
 }
 
 # -- catalog access ---------------------------------------------------------------------
@@ -393,7 +430,8 @@ def _tables(conn: psycopg.Connection[tuple[object, ...]]) -> list[str]:
         str(r[0])
         for r in conn.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'parkdesk' AND c.relkind IN ('r', 'p') ORDER BY 1"
+            "WHERE n.nspname = 'parkdesk' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+            "ORDER BY 1"
         )
     ]
 
@@ -535,6 +573,14 @@ def test_every_table_has_the_audit_trigger(
     ).fetchall()
     if table in NOT_AUDITED:
         assert triggers == [], NOT_AUDITED[table]
+        return
+    if table in AUDITED_IN_PARTS:
+        covered = 0
+        for tgtype, enabled in triggers:
+            assert isinstance(tgtype, int)
+            assert (tgtype & 1, tgtype & 2, enabled) == (1, 0, "O"), table
+            covered |= tgtype & (4 | 8 | 16)
+        assert covered == 4 | 8 | 16, AUDITED_IN_PARTS[table]
         return
     assert len(triggers) == 1, f"{table} has no audit trigger (parkdesk.record_change)"
     tgtype, enabled = triggers[0]
@@ -713,21 +759,31 @@ def test_no_column_in_the_schema_is_floating_point_or_money(
     assert bad == []
 
 
+#: Decimal columns that are not money: degrees to about 10 cm, and a reader's confidence.
+NOT_MONEY = {
+    "plate_read.latitude": "numeric(8,6)",
+    "plate_read.longitude": "numeric(9,6)",
+    "plate_read.confidence": "numeric(4,3)",
+}
+
+
 def test_every_decimal_column_holds_cents_exactly(
     catalog: psycopg.Connection[tuple[object, ...]],
 ) -> None:
-    """An unconstrained numeric would keep 10.005; every amount is numeric(12,2)."""
+    """An unconstrained numeric would keep 10.005; every amount is numeric(12,2). The
+    only other decimals are a plate read's position and confidence, at a fixed scale too."""
     rows = catalog.execute(
         """
         SELECT c.relname || '.' || a.attname, format_type(a.atttypid, a.atttypmod)
         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
         WHERE c.relnamespace = 'parkdesk'::regnamespace AND c.relkind IN ('r', 'p')
+          AND NOT c.relispartition
           AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'numeric'::regtype
         """
     ).fetchall()
     assert rows, "the permit desk should store amounts"
     assert {str(column): str(kind) for column, kind in rows} == {
-        str(column): "numeric(12,2)" for column, _kind in rows
+        str(column): NOT_MONEY.get(str(column), "numeric(12,2)") for column, _kind in rows
     }
 
 

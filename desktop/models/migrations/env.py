@@ -6,14 +6,21 @@ The connection is handed in by :mod:`desktop.services.admin` through
 
 from __future__ import annotations
 
+import re
+
 from alembic import context
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, ForeignKeyConstraint, text
 
 from desktop.models import SCHEMA, Base
 
 
 def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
     return type_ != "schema" or name == SCHEMA
+
+
+#: The monthly and DEFAULT partitions of plate_read: made by the migration and by
+#: ``parkdesk.ensure_read_partitions`` (``parkdesk jobs run``), never mapped.
+_READ_PARTITION = re.compile(r"plate_read_(\d{4}_\d{2}|default)")
 
 
 def _include_object(
@@ -24,6 +31,11 @@ def _include_object(
     # Alembic cannot compare; the migration owns them.
     if type_ == "table" and name in {"audit_chain", "sql_definition"}:
         return False
+    if type_ == "table" and name is not None and _READ_PARTITION.fullmatch(name):
+        return False
+    # A foreign key to plate_read is copied, in the catalog, to each of its partitions.
+    if type_ == "foreign_key_constraint" and isinstance(obj, ForeignKeyConstraint):
+        return not _READ_PARTITION.fullmatch(obj.referred_table.name)
     return not (type_ == "index" and name is not None and name.endswith("_search"))
 
 

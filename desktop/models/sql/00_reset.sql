@@ -15,7 +15,8 @@ BEGIN
     END LOOP;
     FOR r IN SELECT t.tgname, c.relname
              FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-             WHERE c.relnamespace = 'parkdesk'::regnamespace AND NOT t.tgisinternal LOOP
+             WHERE c.relnamespace = 'parkdesk'::regnamespace AND NOT t.tgisinternal
+               AND t.tgparentid = 0 LOOP  -- a partition's copy goes with its table's
         EXECUTE format('DROP TRIGGER %I ON parkdesk.%I', r.tgname, r.relname);
     END LOOP;
 END

@@ -43,6 +43,26 @@ REVOKE DELETE, TRUNCATE ON parkdesk.citation FROM parkdesk_owner;
 -- DELETE and TRUNCATE anyway. REFERENCES stays, for what will link to evidence (incidents).
 REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER ON parkdesk.evidence FROM parkdesk_owner;
 GRANT UPDATE (id) ON parkdesk.evidence TO parkdesk_owner;
+-- Plate reads and their photos, the same: never rewritten or removed, not even by the
+-- owner's own functions. The owner keeps UPDATE on each table's key for the photos'
+-- foreign key, checked both ways (guard_plate_read refuses every UPDATE anyway). Each monthly partition is a
+-- table of its own, which the owner could otherwise empty directly: it gets the same
+-- limits and the TRUNCATE refusal (guard_read_partition; ensure_read_partitions does it
+-- for the months it adds).
+REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER ON parkdesk.plate_read, parkdesk.plate_read_photo
+    FROM parkdesk_owner;
+GRANT UPDATE (id) ON parkdesk.plate_read TO parkdesk_owner;
+GRANT UPDATE (read_id) ON parkdesk.plate_read_photo TO parkdesk_owner;
+DO $$
+DECLARE
+    p regclass;
+BEGIN
+    FOR p IN SELECT i.inhrelid::regclass FROM pg_inherits i
+             WHERE i.inhparent = 'parkdesk.plate_read'::regclass LOOP
+        PERFORM parkdesk.guard_read_partition(p);
+    END LOOP;
+END
+$$;
 
 GRANT USAGE ON SCHEMA parkdesk TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager,
     parkdesk_officer, parkdesk_admin;
@@ -69,6 +89,11 @@ GRANT SELECT ON parkdesk.citation TO parkdesk_clerk, parkdesk_adjudicator, parkd
 -- A citation's photos, with their hashes, go with the citation: the same desks read them;
 -- the device gets back what attach_evidence returns.
 GRANT SELECT ON parkdesk.evidence TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
+-- Plate reads are read by every desk that works with people, for the vehicle record,
+-- the case timeline and the reports; the officer's device reads none (record_plate_read
+-- returns the verdict). The chain heads are the functions' own.
+GRANT SELECT ON parkdesk.plate_read, parkdesk.plate_read_photo
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager;
 GRANT SELECT ON parkdesk.citation_range, parkdesk.device, parkdesk.violation
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager,
     parkdesk_officer;
@@ -146,8 +171,12 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION
     parkdesk.readable_tables(name,boolean),
     parkdesk.staff_logins(),
-    parkdesk.verify_audit_chain()
+    parkdesk.verify_audit_chain(),
+    parkdesk.verify_read_chains()
     TO parkdesk_manager, parkdesk_admin;
+
+-- The clock job (parkdesk jobs run) keeps the next months of plate reads.
+GRANT EXECUTE ON FUNCTION parkdesk.ensure_read_partitions(integer) TO parkdesk_admin;
 
 GRANT EXECUTE ON FUNCTION
     parkdesk.issue_temporary_permit(uuid,text,text,text,bigint,timestamp with time zone,timestamp with time zone,numeric,text,jsonb,bigint,text),
@@ -195,5 +224,6 @@ GRANT EXECUTE ON FUNCTION
 -- Field devices: the device API (docs/DEVICE_API.md).
 GRANT EXECUTE ON FUNCTION
     parkdesk.attach_evidence(text,bigint,text,bytea,text,text,timestamp with time zone),
-    parkdesk.issue_citation(text,bigint,text,text,text,text,text,timestamp with time zone,text,text,text)
+    parkdesk.issue_citation(text,bigint,text,text,text,text,text,timestamp with time zone,text,text,text),
+    parkdesk.record_plate_read(text,bigint,text,text,text,timestamp with time zone,numeric,numeric,numeric,bytea,text)
     TO parkdesk_officer;
