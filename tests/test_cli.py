@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -275,10 +276,11 @@ def test_jobs_run_expires_a_lapsed_offer_once_and_offers_the_space_on(
 
         code, out, err = run(capsys, "jobs", "run", "--url", served.url)
         assert (code, err) == (0, "")
-        assert (
-            out
-            == "Clock work done: 1 waitlist offer expired, 1 space offered to the next in line.\n"
-        )
+        assert re.fullmatch(
+            r"Clock work done: 1 waitlist offer expired, 1 space offered to the next in line; "
+            r"\d+ months? of plate reads added ahead\.\n",
+            out,
+        ), out
         statuses = su.execute(
             "SELECT status FROM parkdesk.waitlist_entry WHERE id = ANY(%s) ORDER BY id",
             (entries,),
@@ -287,9 +289,9 @@ def test_jobs_run_expires_a_lapsed_offer_once_and_offers_the_space_on(
 
         code, out, err = run(capsys, "jobs", "run", "--url", served.url)
         assert (code, err) == (0, "")
-        assert (
-            out
-            == "Clock work done: 0 waitlist offers expired, 0 spaces offered to the next in line.\n"
+        assert out == (
+            "Clock work done: 0 waitlist offers expired, 0 spaces offered to the next in line; "
+            "0 months of plate reads added ahead.\n"
         )
 
 

@@ -1,7 +1,8 @@
 """The office's clock work: what must happen as time passes, whether or not a desk is open.
 
-Today that is the waitlists: an offer nobody answered in time expires, and the space it
-held is offered to the next parker waiting. ``parkdesk jobs run`` does it from cron, a
+Today that is the waitlists — an offer nobody answered in time expires, and the space it
+held is offered to the next parker waiting — and the plate reads' monthly partitions,
+kept a year ahead. ``parkdesk jobs run`` does it from cron, a
 systemd timer or the Windows task scheduler (``installer/README.md``); every open permit
 desk does it too, each minute. Each job is idempotent: running it twice, or from two
 places at once, does nothing twice.
@@ -10,6 +11,7 @@ places at once, does nothing twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Connection, text
 
@@ -20,15 +22,28 @@ class JobsDone:
 
     offers_expired: int
     offers_made: int
+    #: Months of plate reads split off ahead, and months left in the default partition
+    #: (with why).
+    months_added: tuple[date, ...] = ()
+    months_skipped: tuple[tuple[date, str], ...] = ()
 
     def describe(self) -> str:
         def count(n: int, thing: str) -> str:
             return f"{n} {thing}{'' if n == 1 else 's'}"
 
-        return (
+        lines = [
             f"Clock work done: {count(self.offers_expired, 'waitlist offer')} expired, "
-            f"{count(self.offers_made, 'space')} offered to the next in line."
-        )
+            f"{count(self.offers_made, 'space')} offered to the next in line; "
+            f"{count(len(self.months_added), 'month')} of plate reads added ahead."
+        ]
+        lines += [
+            f"Plate reads of {m:%B %Y} not split off: {why}." for m, why in self.months_skipped
+        ]
+        return "\n".join(lines)
+
+
+#: How far ahead plate reads have their month's partition ready.
+READ_MONTHS_AHEAD = 12
 
 
 def run_jobs(conn: Connection) -> JobsDone:
@@ -40,4 +55,13 @@ def run_jobs(conn: Connection) -> JobsDone:
         )
     ).scalar_one()
     made = conn.execute(text("SELECT parkdesk.refresh_waitlists()")).scalar_one()
-    return JobsDone(offers_expired=int(expired), offers_made=int(made))
+    months = conn.execute(
+        text("SELECT month, created, note FROM parkdesk.ensure_read_partitions(:ahead)"),
+        {"ahead": READ_MONTHS_AHEAD},
+    ).all()
+    return JobsDone(
+        offers_expired=int(expired),
+        offers_made=int(made),
+        months_added=tuple(m.month for m in months if m.created),
+        months_skipped=tuple((m.month, str(m.note)) for m in months if not m.created),
+    )
