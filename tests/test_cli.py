@@ -232,7 +232,9 @@ def test_audit_verify(served: CliServer, capsys: pytest.CaptureFixture[str]) -> 
     code, out, err = run(capsys, "audit", "verify", "--url", served.url)
     assert (code, err) == (0, "")
     assert out.startswith("OK: ")
-    assert out.endswith(" audit rows, hash chain intact\n")
+    assert out.endswith(
+        " audit rows, hash chain intact; plate reads of every device chained intact\n"
+    )
 
 
 def test_jobs_run_expires_a_lapsed_offer_once_and_offers_the_space_on(

@@ -248,15 +248,27 @@ def list_logins(conn: Connection) -> list[StaffLogin]:
 
 @dataclass(frozen=True)
 class AuditVerdict:
+    """The audit trail's hash chain, and each device's chain of plate reads."""
+
     ok: bool
     rows_checked: int
     broken_id: int | None = None
     reason: str = ""
+    #: (device, read id, what is wrong) for each device whose read chain is broken.
+    broken_reads: tuple[tuple[str, int, str], ...] = ()
 
     def describe(self) -> str:
-        if self.ok:
-            return f"OK: {self.rows_checked} audit rows, hash chain intact"
-        return f"BROKEN at audit row {self.broken_id}: {self.reason}"
+        if self.broken_id is None:
+            lines = [f"OK: {self.rows_checked} audit rows, hash chain intact"]
+        else:
+            lines = [f"BROKEN at audit row {self.broken_id}: {self.reason}"]
+        lines += [
+            f"BROKEN plate reads of device {device} at read {read_id}: {why}"
+            for device, read_id, why in self.broken_reads
+        ]
+        if not self.broken_reads:
+            lines[0] += "; plate reads of every device chained intact"
+        return "\n".join(lines)
 
 
 def verify_audit(conn: Connection) -> AuditVerdict:
@@ -264,10 +276,16 @@ def verify_audit(conn: Connection) -> AuditVerdict:
         row = conn.execute(
             text("SELECT rows_checked, broken_id, reason FROM parkdesk.verify_audit_chain()")
         ).one()
-    if row.broken_id is None:
-        return AuditVerdict(ok=True, rows_checked=row.rows_checked)
+        reads = conn.execute(
+            text("SELECT device, read_id, reason FROM parkdesk.verify_read_chains()")
+        ).all()
+    broken_reads = tuple((str(r.device), int(r.read_id), str(r.reason)) for r in reads)
     return AuditVerdict(
-        ok=False, rows_checked=row.rows_checked, broken_id=row.broken_id, reason=row.reason
+        ok=row.broken_id is None and not broken_reads,
+        rows_checked=row.rows_checked,
+        broken_id=row.broken_id,
+        reason=row.reason or "",
+        broken_reads=broken_reads,
     )
 
 

@@ -267,7 +267,11 @@ def test_an_untouched_trail_verifies(
     scratch: Database, trail: list[int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out = _verify(scratch, capsys)
-    assert (code, out) == (0, f"OK: {len(trail)} audit rows, hash chain intact")
+    assert (code, out) == (
+        0,
+        f"OK: {len(trail)} audit rows, hash chain intact; plate reads of every device chained "
+        "intact",
+    )
 
 
 @pytest.mark.parametrize(

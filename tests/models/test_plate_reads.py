@@ -23,6 +23,8 @@ import psycopg
 import pytest
 from psycopg import errors as pgerrors
 
+from desktop.services import admin
+from desktop.services.database import admin_engine
 from tests.conftest import LOGINS, ROLE_LOGIN, Database
 from tests.models.conftest import fresh_database
 from tests.models.test_enforcement import JURISDICTION, OTHER_OFFICER, letters, make_device
@@ -682,3 +684,28 @@ def test_verify_read_chains_finds_a_read_rewritten_by_the_superuser(
             assert [r[0] for r in found] == [int(victim)]
             assert reason in found[0][1]
     assert _broken(ada, patrol.device) == []
+
+
+def test_audit_verify_names_the_device_whose_reads_were_rewritten(
+    connect: Connect, patrol: Patrol, desk: Database
+) -> None:
+    otto = connect("otto")
+    first = read(otto, patrol, 11)[0]
+    read(otto, patrol, 12)
+    engine = admin_engine(desk.admin_url)
+    try:
+        with engine.connect() as conn:
+            assert admin.verify_audit(conn).ok
+        with tampered(
+            desk, patrol.device_id, f"UPDATE plate_read SET verdict = 'valid' WHERE id = {first}"
+        ):
+            with engine.connect() as conn:
+                verdict = admin.verify_audit(conn)
+            assert not verdict.ok
+            assert f"BROKEN plate reads of device {patrol.device} at read {first}" in (
+                verdict.describe()
+            )
+        with engine.connect() as conn:
+            assert admin.verify_audit(conn).ok
+    finally:
+        engine.dispose()

@@ -73,9 +73,19 @@ def test_schema_problems_are_explained() -> None:
 
 
 def test_audit_verdicts_describe_themselves() -> None:
-    assert admin.AuditVerdict(True, 12).describe() == "OK: 12 audit rows, hash chain intact"
+    assert admin.AuditVerdict(True, 12).describe() == (
+        "OK: 12 audit rows, hash chain intact; plate reads of every device chained intact"
+    )
+    tampered = admin.AuditVerdict(False, 12, broken_reads=(("LPR-2", 77, "its fields changed"),))
+    assert tampered.describe() == (
+        "OK: 12 audit rows, hash chain intact\n"
+        "BROKEN plate reads of device LPR-2 at read 77: its fields changed"
+    )
     broken = admin.AuditVerdict(False, 5, 5, "its contents do not match its hash")
-    assert broken.describe() == "BROKEN at audit row 5: its contents do not match its hash"
+    assert broken.describe() == (
+        "BROKEN at audit row 5: its contents do not match its hash; "
+        "plate reads of every device chained intact"
+    )
 
 
 # -- as application logins ---------------------------------------------------------------
