@@ -46,11 +46,16 @@ def scratch() -> Iterator[Database]:
         yield db
 
 
+#: A second officer, for a device call or a citation of another login.
+OTHER_OFFICER = "olga"
+
+
 @pytest.fixture(scope="module")
 def desk() -> Iterator[Database]:
-    """A private server for this test module with every test login, for tests that end
-    sessions, change office settings or fill lots, which would disturb the shared one."""
-    with fresh_database(LOGINS) as db:
+    """A private server for this test module with every test login (and a second officer),
+    for tests that end sessions, change office settings, fill lots or tamper, which would
+    disturb the shared one."""
+    with fresh_database({**LOGINS, OTHER_OFFICER: ["officer"]}) as db:
         yield db
 
 
@@ -65,6 +70,8 @@ def connect(
     def _connect(login: str) -> psycopg.Connection[tuple[object, ...]]:
         conn = desk.connect(ROLE_LOGIN.get(login, login))
         conn.autocommit = True
+        # A lock nobody releases fails the test instead of hanging it.
+        conn.execute("SET statement_timeout = '60s'")
         opened.append(conn)
         return conn
 

@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -26,8 +26,8 @@ import pytest
 from psycopg import errors as pgerrors
 from psycopg.types.json import Jsonb
 
-from tests.conftest import LOGINS, ROLE_LOGIN, Database
-from tests.models.conftest import fresh_database
+from tests.conftest import Database
+from tests.models.conftest import OTHER_OFFICER
 from tests.models.test_permit_rules import (
     CARD,
     make_lot,
@@ -46,32 +46,6 @@ Connect = Callable[[str], Conn]
 
 JURISDICTION = "ZZ"
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
-#: A second officer, for a key reused by another login.
-OTHER_OFFICER = "olga"
-
-
-@pytest.fixture(scope="module")
-def desk() -> Iterator[Database]:
-    with fresh_database({**LOGINS, OTHER_OFFICER: ["officer"]}) as db:
-        yield db
-
-
-@pytest.fixture
-def connect(desk: Database) -> Iterator[Connect]:
-    """``connect("otto")``: a new autocommit session with that login, closed after the test."""
-    opened: list[Conn] = []
-
-    def _connect(login: str) -> Conn:
-        conn = desk.connect(ROLE_LOGIN.get(login, login))
-        conn.autocommit = True
-        # A lock nobody releases fails the test instead of hanging it.
-        conn.execute("SET statement_timeout = '60s'")
-        opened.append(conn)
-        return conn
-
-    yield _connect
-    for conn in opened:
-        conn.close()
 
 
 # -- check digits, as the office's schemes compute them (written independently here) -----

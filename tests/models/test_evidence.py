@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,10 +23,9 @@ import psycopg
 import pytest
 from psycopg import errors as pgerrors
 
-from tests.conftest import LOGINS, ROLE_LOGIN, Database
-from tests.models.conftest import fresh_database
+from tests.conftest import Database
+from tests.models.conftest import OTHER_OFFICER
 from tests.models.test_enforcement import (
-    OTHER_OFFICER,
     Setup,
     issue,
     letters,
@@ -54,29 +53,6 @@ def photo(head: bytes, size: int = 4096) -> bytes:
 
 def sha(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def desk() -> Iterator[Database]:
-    with fresh_database({**LOGINS, OTHER_OFFICER: ["officer"]}) as db:
-        yield db
-
-
-@pytest.fixture
-def connect(desk: Database) -> Iterator[Connect]:
-    """``connect("otto")``: a new autocommit session with that login, closed after the test."""
-    opened: list[Conn] = []
-
-    def _connect(login: str) -> Conn:
-        conn = desk.connect(ROLE_LOGIN.get(login, login))
-        conn.autocommit = True
-        conn.execute("SET statement_timeout = '60s'")
-        opened.append(conn)
-        return conn
-
-    yield _connect
-    for conn in opened:
-        conn.close()
 
 
 @dataclass(frozen=True)

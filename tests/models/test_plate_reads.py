@@ -25,9 +25,9 @@ from psycopg import errors as pgerrors
 
 from desktop.services import admin
 from desktop.services.database import admin_engine
-from tests.conftest import LOGINS, ROLE_LOGIN, Database
-from tests.models.conftest import fresh_database
-from tests.models.test_enforcement import JURISDICTION, OTHER_OFFICER, letters, make_device
+from tests.conftest import ROLE_LOGIN, Database
+from tests.models.conftest import OTHER_OFFICER
+from tests.models.test_enforcement import JURISDICTION, letters, make_device
 from tests.models.test_evidence import JPEG, MB, PNG, ZIP, photo, sha
 from tests.models.test_permit_rules import (
     make_lot,
@@ -43,29 +43,6 @@ from tests.models.test_permit_rules import (
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 Connect = Callable[[str], Conn]
-
-
-@pytest.fixture(scope="module")
-def desk() -> Iterator[Database]:
-    with fresh_database({**LOGINS, OTHER_OFFICER: ["officer"]}) as db:
-        yield db
-
-
-@pytest.fixture
-def connect(desk: Database) -> Iterator[Connect]:
-    """``connect("otto")``: a new autocommit session with that login, closed after the test."""
-    opened: list[Conn] = []
-
-    def _connect(login: str) -> Conn:
-        conn = desk.connect(ROLE_LOGIN.get(login, login))
-        conn.autocommit = True
-        conn.execute("SET statement_timeout = '60s'")
-        opened.append(conn)
-        return conn
-
-    yield _connect
-    for conn in opened:
-        conn.close()
 
 
 @dataclass(frozen=True)

@@ -363,6 +363,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "evidence_media_type": set(),
     # The device API's one-call-at-a-time and each-call-once, run inside its functions.
     "claim_device_call": set(),
+    "check_plate_identity": set(),
     "remember_device_call": set(),
     "guard_evidence": set(),
     # Plate reads: the device API, the per-device chain and its check, the months kept

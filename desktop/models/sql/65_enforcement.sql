@@ -100,6 +100,22 @@ BEGIN
 END
 $$;
 
+-- A plate as the device API stores it: a jurisdiction code and 1 to 10 letters and digits
+-- (both already normalised), or the refusal a device shows. Run inside the device API.
+CREATE OR REPLACE FUNCTION parkdesk.check_plate_identity(p_jurisdiction text, p_plate text)
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF p_jurisdiction !~ '^[A-Z]{2}(-[A-Z0-9]{1,3})?$' THEN
+        PERFORM parkdesk.refuse('jurisdiction', 'Jurisdiction is a two-letter code such as ON or NY.');
+    END IF;
+    IF p_plate !~ '^[A-Z0-9]{1,10}$' THEN
+        PERFORM parkdesk.refuse('plate',
+            'A plate is 1 to 10 letters and digits (spaces, dashes and dots are ignored).');
+    END IF;
+END
+$$;
+
 -- One call of a device at a time, and each call once (SPEC rule 14): the device's row is
 -- taken (only a manager could otherwise lock it; an advisory lock on a guessable key
 -- would be one any login could hold), then the call is looked up. The same request again
@@ -267,13 +283,7 @@ BEGIN
     END IF;
 
     -- What is cited, where and when.
-    IF v_jurisdiction !~ '^[A-Z]{2}(-[A-Z0-9]{1,3})?$' THEN
-        PERFORM parkdesk.refuse('jurisdiction', 'Jurisdiction is a two-letter code such as ON or NY.');
-    END IF;
-    IF v_plate !~ '^[A-Z0-9]{1,10}$' THEN
-        PERFORM parkdesk.refuse('plate',
-            'A plate is 1 to 10 letters and digits (spaces, dashes and dots are ignored).');
-    END IF;
+    PERFORM parkdesk.check_plate_identity(v_jurisdiction, v_plate);
     SELECT * INTO v_violation FROM parkdesk.violation vi
     WHERE vi.code = upper(btrim(coalesce(p_violation, '')));
     IF NOT FOUND THEN

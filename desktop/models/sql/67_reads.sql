@@ -101,13 +101,7 @@ BEGIN
     END IF;
 
     -- What was read, where and when.
-    IF v_jurisdiction !~ '^[A-Z]{2}(-[A-Z0-9]{1,3})?$' THEN
-        PERFORM parkdesk.refuse('jurisdiction', 'Jurisdiction is a two-letter code such as ON or NY.');
-    END IF;
-    IF v_plate !~ '^[A-Z0-9]{1,10}$' THEN
-        PERFORM parkdesk.refuse('plate',
-            'A plate is 1 to 10 letters and digits (spaces, dashes and dots are ignored).');
-    END IF;
+    PERFORM parkdesk.check_plate_identity(v_jurisdiction, v_plate);
     SELECT * INTO v_lot FROM parkdesk.lot l WHERE l.code = v_lot_code;
     IF NOT FOUND THEN
         PERFORM parkdesk.refuse('lot', format('There is no lot %s.', v_lot_code));
