@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from desktop.services.devices import DeviceLink
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -178,7 +180,105 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _device_link(args: argparse.Namespace) -> tuple[DeviceLink, str | None]:
+    """The device's connection as an officer, and the world's administrator URL when the
+    device runs on the embedded demo database."""
+    from desktop.services.devices import DeviceLink
+    from desktop.services.errors import KnownError
+
+    if args.demo:
+        from desktop.services.embedded import EmbeddedServer
+        from desktop.services.seed import DEMO_LOGINS, DEMO_PASSWORD
+
+        server = EmbeddedServer(args.data_dir)
+        admin_url = server.start()
+        host, port = server.staff_host()
+        officer = DEMO_LOGINS["officer"]
+        return DeviceLink(f"postgresql://{officer}:{DEMO_PASSWORD}@{host}:{port}/parkdesk"), (
+            admin_url
+        )
+    url: str | None = args.url or os.environ.get("PARKDESK_DEVICE_URL")
+    if not url:
+        raise KnownError(
+            "Give the officer's connection with --url postgresql://LOGIN@SERVER/parkdesk "
+            "(or PARKDESK_DEVICE_URL), or --demo for the embedded demo database."
+        )
+    return DeviceLink(url), None
+
+
+def cmd_device_replay(args: argparse.Namespace) -> int:
+    from desktop.services.devices import read_batch, replay
+
+    link, _world = _device_link(args)
+    try:
+        tally = replay(link, read_batch(args.file), print)
+    finally:
+        link.close()
+    print(tally.describe())
+    return EXIT_OK if not (tally.refused or tally.unreadable) else EXIT_FAILED
+
+
+def cmd_device_patrol(args: argparse.Namespace) -> int:
+    from desktop.services.devices import (
+        Patrol,
+        PatrolPlan,
+        parked_plates,
+        read_plate_list,
+    )
+    from desktop.services.errors import KnownError
+
+    if not 0 < args.rate <= 50:
+        raise KnownError("The rate is reads a second, above 0 and at most 50.")
+    if not 0 <= args.cite_share <= 1:
+        raise KnownError("The share of cars cited is from 0 to 1.")
+    link, world = _device_link(args)
+    try:
+        plates = read_plate_list(args.plates) if args.plates else ()
+        if not plates and world is not None:
+            plates = parked_plates(world, args.lot)
+        plan = PatrolPlan(
+            lot=args.lot.upper(), rate=args.rate, device=args.device, violation=args.violation,
+            count=args.count, cite_share=args.cite_share, photos=not args.no_photos,
+            plates=plates, jurisdiction=args.jurisdiction.upper(),
+        )  # fmt: skip
+        patrol = Patrol(link, plan, lambda line: print(line, flush=True))
+        try:
+            patrol.run()
+        except KeyboardInterrupt:
+            print()
+        print(patrol.tally.describe())
+    finally:
+        link.close()
+    return EXIT_OK
+
+
 # -- parser -------------------------------------------------------------------
+
+
+def _device_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    device = sub.add_parser("device", help="a field device: batches and a simulated patrol")
+    device_sub = device.add_subparsers(title="device commands", required=True, parser_class=_Parser)
+
+    def as_officer(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--url", help="the officer's URL (or set PARKDESK_DEVICE_URL)")
+        p.add_argument("--demo", action="store_true", help="the embedded demo database")
+        p.add_argument("--data-dir", type=Path, default=None, help="the demo's data folder")
+        return p
+
+    replay = as_officer(device_sub.add_parser("replay", help="upload a handheld's batch"))
+    replay.add_argument("file", type=Path, help="the batch, JSON Lines (docs/DEVICE_API.md)")
+    replay.set_defaults(func=cmd_device_replay)
+    patrol = as_officer(device_sub.add_parser("patrol", help="drive a simulated LPR patrol"))
+    patrol.add_argument("--lot", required=True, help="the lot's code, e.g. B")
+    patrol.add_argument("--rate", type=float, default=1.0, help="reads a second (default 1)")
+    patrol.add_argument("--count", type=int, default=None, help="stop after this many reads")
+    patrol.add_argument("--device", default=None, help="the device's code (default: an LPR car)")
+    patrol.add_argument("--violation", default=None, help="the code cited (default: the first)")
+    patrol.add_argument("--cite-share", type=float, default=0.3, help="share of cars cited")
+    patrol.add_argument("--plates", type=Path, default=None, help="plates parked, one a line")
+    patrol.add_argument("--jurisdiction", default="ON", help="of the strangers' plates")
+    patrol.add_argument("--no-photos", action="store_true", help="read without photos")
+    patrol.set_defaults(func=cmd_device_patrol)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -232,6 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
     jobs_sub = jobs.add_subparsers(title="jobs commands", required=True, parser_class=_Parser)
     run = with_url(jobs_sub.add_parser("run", help="run every clock job once"))
     run.set_defaults(func=cmd_jobs_run)
+
+    _device_commands(sub)
     return parser
 
 
