@@ -21,7 +21,7 @@ from desktop.views.kit.forms import FormDialog
 from desktop.views.kit.operations import OperationRunner
 
 if TYPE_CHECKING:
-    from desktop.views.permits.payment_dialog import PaymentDialog
+    from desktop.views.kit.payment import PaymentDialog
     from desktop.views.permits.sale import SellPermitDialog
 
 
@@ -73,7 +73,7 @@ class DialogHost:
         on_refused: Callable[[KnownError], bool] | None = None,
         on_invalid: Callable[[ValidationError], bool] | None = None,
     ) -> None:
-        from desktop.views.permits.payment_dialog import PaymentDialog
+        from desktop.views.kit.payment import PaymentDialog
 
         dialog = PaymentDialog(
             title=title,
@@ -93,7 +93,7 @@ class DialogHost:
         self._open(dialog, "payment_dialog")
 
     def show_receipt(self, payment: PaymentResult) -> None:
-        from desktop.views.permits.payment_dialog import show_receipt
+        from desktop.views.kit.payment import show_receipt
 
         show_receipt(self.parent, self.runner, self.service, payment)
 

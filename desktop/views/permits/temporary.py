@@ -40,10 +40,10 @@ from desktop.views.kit.layout import (
     vbox,
 )
 from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.payment import PaymentDialog, show_receipt
 from desktop.views.kit.pickers import JurisdictionPicker
 from desktop.views.kit.widgets import grow_to_fit, resources_dir
 from desktop.views.permits.host import PaidForm
-from desktop.views.permits.payment_dialog import PaymentDialog, show_receipt
 
 #: The kinds issued here, in menu order.
 TEMPORARY_KINDS = ("temporary", "visitor", "event")

@@ -33,10 +33,10 @@ from desktop.services.workspace import Workspace
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.live import LIVE, LiveChanges
 from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.payment import PaymentDialog
 from desktop.views.kit.tables import RowsModel
 from desktop.views.permits.actions import CancelPermitDialog, FeeDialog, TransferDialog
 from desktop.views.permits.desk import PermitDesk
-from desktop.views.permits.payment_dialog import PaymentDialog
 from desktop.views.permits.sale import SellPermitDialog
 from desktop.views.permits.temporary import TemporaryPermitDialog
 from desktop.views.permits.waitlist import WaitlistPanel

@@ -1,5 +1,8 @@
 """Taking the money at the counter: one amount, one tender, recorded exactly once.
 
+Every desk that takes money uses it: permits and fees at the permit desk, fines at the
+citations desk. What is paid for is the caller's ``submit``; the dialog owns the tender.
+
 The dialog makes the payment's idempotency key when it opens and sends the same key with
 every attempt, so a double-click, or a retry after the connection dropped mid-payment,
 records the payment once (SPEC rule 9). Card payments take the brand, the last 4 digits
@@ -12,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
-from typing import cast
+from typing import Protocol, cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -32,7 +35,6 @@ from desktop.services.permits import (
     CARD_BRANDS,
     NO_PAYMENT,
     PaymentResult,
-    PermitService,
     Tender,
     new_payment_key,
 )
@@ -457,10 +459,16 @@ class PaymentDialog(FormDialog):
             box.show_problem(None)
 
 
+class MakesReceipts(Protocol):
+    """A service that prints a payment's receipt."""
+
+    def receipt_pdf(self, payment_id: int) -> bytes: ...
+
+
 def show_receipt(
     parent: QWidget | None,
     runner: OperationRunner,
-    service: PermitService,
+    service: MakesReceipts,
     payment: PaymentResult,
 ) -> None:
     """Fetch the payment's receipt off the GUI thread and open it in the print preview."""

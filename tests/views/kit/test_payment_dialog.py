@@ -23,7 +23,7 @@ from desktop.services.permits import PaymentResult, PermitService, Tender
 from desktop.services.workspace import Workspace
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.permits.payment_dialog import PaymentDialog, show_receipt
+from desktop.views.kit.payment import PaymentDialog, show_receipt
 from tests.conftest import Database
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support")]
