@@ -280,7 +280,8 @@ def test_jobs_run_expires_a_lapsed_offer_once_and_offers_the_space_on(
         assert (code, err) == (0, "")
         assert re.fullmatch(
             r"Clock work done: 1 waitlist offer expired, 1 space offered to the next in line; "
-            r"\d+ months? of plate reads added ahead\.\n",
+            r"\d+ months? of plate reads added ahead; "
+            r"0 citation escalation stages posted\.\n",
             out,
         ), out
         statuses = su.execute(
@@ -293,7 +294,7 @@ def test_jobs_run_expires_a_lapsed_offer_once_and_offers_the_space_on(
         assert (code, err) == (0, "")
         assert out == (
             "Clock work done: 0 waitlist offers expired, 0 spaces offered to the next in line; "
-            "0 months of plate reads added ahead.\n"
+            "0 months of plate reads added ahead; 0 citation escalation stages posted.\n"
         )
 
 

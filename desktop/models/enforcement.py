@@ -53,6 +53,7 @@ class Violation(Tracked, Base):
         CheckConstraint("code ~ '^[A-Z0-9-]{1,10}$'", name="code_format"),
         CheckConstraint("length(btrim(description)) BETWEEN 1 AND 200", name="description_length"),
         _card_free("description"),
+        CheckConstraint("repeat_window_days BETWEEN 1 AND 3650", name="repeat_window_days_range"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -61,6 +62,9 @@ class Violation(Tracked, Base):
     #: A warning is a citation with no fine (SPEC rule 7).
     warning_only: Mapped[bool] = mapped_column(nullable=False, server_default="false")
     active: Mapped[bool] = mapped_column(nullable=False, server_default="true")
+    #: With lines in ``repeat_fine``: a plate's Nth citation of this code within this many
+    #: days is fined as the Nth offence (SPEC rule 17).
+    repeat_window_days: Mapped[int | None] = mapped_column()
 
 
 class FineRule(Tracked, Base):
@@ -199,6 +203,27 @@ class Citation(Tracked, Base):
         _card_free("colour"),
         ForeignKeyConstraint(["zone_id", "lot_id"], ["zone.id", "zone.lot_id"]),
         Index("ix_citation_plate", "plate_normalized", "jurisdiction"),
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
+        CheckConstraint(
+            "(voided_at IS NULL) = (voided_by IS NULL)"
+            " AND (voided_at IS NULL) = (void_reason IS NULL)",
+            name="void_whole",
+        ),
+        CheckConstraint("length(btrim(void_reason)) BETWEEN 3 AND 300", name="void_reason_length"),
+        _card_free("void_reason"),
+        # What the plate check counts at every scan and the clock job walks: the unpaid.
+        Index(
+            "ix_citation_unpaid",
+            "jurisdiction",
+            "plate_normalized",
+            "due_on",
+            postgresql_where=text("balance > 0 AND voided_at IS NULL"),
+        ),
+        Index(
+            "ix_citation_unpaid_issued",
+            "issued_at",
+            postgresql_where=text("balance > 0 AND voided_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -230,6 +255,64 @@ class Citation(Tracked, Base):
     note: Mapped[str | None] = mapped_column(Text)
     make: Mapped[str | None] = mapped_column(Text)
     colour: Mapped[str | None] = mapped_column(Text)
+    #: What is owed on it now: the sum of its ledger rows, kept by a trigger on the ledger.
+    balance: Mapped[Decimal] = mapped_column(MONEY, nullable=False, server_default=text("0"))
+    #: Set once, by ``void_citation`` (an adjudicator or a manager, with a reason).
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    voided_by: Mapped[str | None] = mapped_column(Text)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    #: When an escalation stage sent it to collections.
+    collections_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RepeatFine(Tracked, Base):
+    """One line of a violation's repeat-offence schedule: the fine of the Nth offence within
+    the violation's ``repeat_window_days``; the last line applies beyond it."""
+
+    __tablename__ = "repeat_fine"
+    __table_args__ = (
+        UniqueConstraint("violation_id", "offence"),
+        CheckConstraint("offence >= 1", name="offence_positive"),
+        CheckConstraint("amount >= 0 AND amount <= 10000", name="amount_range"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    violation_id: Mapped[int] = mapped_column(ForeignKey("violation.id"), nullable=False)
+    offence: Mapped[int] = mapped_column(nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+
+
+class EscalationStage(Tracked, Base):
+    """A late fee (and/or a referral to collections) a citation still unpaid gets once,
+    ``after_days`` after its local day of issue (``escalate_citations``)."""
+
+    __tablename__ = "escalation_stage"
+    __table_args__ = (
+        CheckConstraint("after_days BETWEEN 1 AND 3650", name="after_days_range"),
+        CheckConstraint("amount >= 0 AND amount <= 10000", name="amount_range"),
+        CheckConstraint("length(btrim(description)) BETWEEN 1 AND 200", name="description_length"),
+        _card_free("description"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    after_days: Mapped[int] = mapped_column(nullable=False, unique=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    sends_to_collections: Mapped[bool] = mapped_column(nullable=False, server_default="false")
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    active: Mapped[bool] = mapped_column(nullable=False, server_default="true")
+
+
+class CitationStage(Base):
+    """A stage a citation has had, once: its late fee's ledger row, if it had one."""
+
+    __tablename__ = "citation_stage"
+
+    citation_id: Mapped[int] = mapped_column(ForeignKey("citation.id"), primary_key=True)
+    stage_id: Mapped[int] = mapped_column(
+        ForeignKey("escalation_stage.id"), primary_key=True, index=True
+    )
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
 
 
 __all__ = [
@@ -237,9 +320,12 @@ __all__ = [
     "DEVICE_KINDS",
     "Citation",
     "CitationRange",
+    "CitationStage",
     "Device",
     "DeviceRequest",
+    "EscalationStage",
     "FineRule",
+    "RepeatFine",
     "SpoiledNumber",
     "Violation",
 ]

@@ -44,7 +44,24 @@ SALE_MODES = ("first_come", "waitlist")
 PRORATIONS = ("none", "daily", "monthly")
 PERMIT_KINDS = ("term", "temporary", "visitor", "event")
 TENDERS = ("cash", "card", "cheque", "account", "none")
-LEDGER_KINDS = ("sale", "renewal", "temporary", "fee", "adjustment", "payment", "refund", "payout")
+LEDGER_KINDS = (
+    "sale",
+    "renewal",
+    "temporary",
+    "fee",
+    "adjustment",
+    "payment",
+    "refund",
+    "payout",
+    # A citation's rows (``citation_id`` set, no parker): its fine, late fees, early-payment
+    # discount and void; its payments are ``payment`` rows.
+    "fine",
+    "late_fee",
+    "discount",
+    "void",
+)
+#: Kinds of ledger rows only a citation has.
+CITATION_KINDS = ("fine", "late_fee", "discount", "void")
 WAITLIST_STATUSES = ("waiting", "offered", "accepted", "declined", "expired", "left")
 REFUND_STATUSES = ("pending", "approved", "paid", "rejected")
 
@@ -73,6 +90,14 @@ class OfficeSetting(Tracked, Base):
             "check_digit_scheme IN ('luhn', 'mod11', 'mod7')", name="check_digit_scheme_known"
         ),
         CheckConstraint("citation_due_days BETWEEN 1 AND 365", name="citation_due_days_range"),
+        CheckConstraint("discount_days BETWEEN 0 AND 365", name="discount_days_range"),
+        CheckConstraint(
+            "discount_percent > 0 AND discount_percent < 100", name="discount_percent_range"
+        ),
+        CheckConstraint(
+            "(discount_days IS NULL) = (discount_percent IS NULL)", name="discount_whole"
+        ),
+        CheckConstraint("scofflaw_threshold BETWEEN 1 AND 50", name="scofflaw_threshold_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -91,6 +116,12 @@ class OfficeSetting(Tracked, Base):
     check_digit_scheme: Mapped[str] = mapped_column(Text, nullable=False, server_default="luhn")
     #: Days from the local day of issue to a citation's due date.
     citation_due_days: Mapped[int] = mapped_column(nullable=False, server_default=text("30"))
+    #: A citation paid in full by its local day of issue plus ``discount_days``, before any
+    #: late fee, pays ``discount_percent`` less (both set, or neither: no discount).
+    discount_days: Mapped[int | None] = mapped_column()
+    discount_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    #: Unpaid past-due citations that make a plate a scofflaw (boot or tow).
+    scofflaw_threshold: Mapped[int] = mapped_column(nullable=False, server_default=text("3"))
 
 
 class PermitType(Tracked, Base):
@@ -380,6 +411,8 @@ class LedgerEntry(Base):
 
     Sales, renewals and fees are positive; payments received and refunds credited
     negative; a refund paid out positive. A parker's balance is the sum. Append-only.
+    A citation's rows name the citation and no parker (a citation is paid by plate): its
+    fine and late fees positive, its discount, payments and void negative.
     """
 
     __tablename__ = "ledger_entry"
@@ -387,11 +420,17 @@ class LedgerEntry(Base):
         CheckConstraint(_in("kind", LEDGER_KINDS), name="kind_known"),
         CheckConstraint("amount <> 0 OR kind IN ('sale', 'temporary')", name="amount_not_zero"),
         CheckConstraint(
-            "(kind IN ('sale', 'renewal', 'temporary', 'fee', 'payout') AND amount >= 0)"
-            " OR (kind IN ('payment', 'refund') AND amount < 0)"
+            "(kind IN ('sale', 'renewal', 'temporary', 'fee', 'payout', 'fine', 'late_fee')"
+            " AND amount >= 0)"
+            " OR (kind IN ('payment', 'refund', 'discount', 'void') AND amount < 0)"
             " OR kind = 'adjustment'",
             name="sign_matches_kind",
         ),
+        CheckConstraint(
+            "kind NOT IN ('fine', 'late_fee', 'discount', 'void') OR citation_id IS NOT NULL",
+            name="citation_kinds_name_a_citation",
+        ),
+        CheckConstraint("citation_id IS NULL OR parker_id IS NULL", name="citation_not_a_parkers"),
         CheckConstraint("length(memo) BETWEEN 1 AND 200", name="memo_length"),
     )
 
@@ -405,6 +444,8 @@ class LedgerEntry(Base):
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True)
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refund.id"))
     memo: Mapped[str] = mapped_column(Text, nullable=False)
+    #: A citation's row: its balance (``citation.balance``) is the sum of these.
+    citation_id: Mapped[int | None] = mapped_column(ForeignKey("citation.id"), index=True)
 
 
 class RequestKey(Base):

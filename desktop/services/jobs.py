@@ -1,11 +1,11 @@
 """The office's clock work: what must happen as time passes, whether or not a desk is open.
 
 Today that is the waitlists — an offer nobody answered in time expires, and the space it
-held is offered to the next parker waiting — and the plate reads' monthly partitions,
-kept a year ahead. ``parkdesk jobs run`` does it from cron, a
-systemd timer or the Windows task scheduler (``installer/README.md``); every open permit
-desk does it too, each minute. Each job is idempotent: running it twice, or from two
-places at once, does nothing twice.
+held is offered to the next parker waiting —, the plate reads' monthly partitions, kept a
+year ahead, and citations' escalation stages (late fees, referrals to collections).
+``parkdesk jobs run`` does it from cron, a systemd timer or the Windows task scheduler
+(``installer/README.md``); every open permit desk expires waitlist offers too, each minute.
+Each job is idempotent: running it twice, or from two places at once, does nothing twice.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ class JobsDone:
     #: (with why).
     months_added: tuple[date, ...] = ()
     months_skipped: tuple[tuple[date, str], ...] = ()
+    #: Escalation stages a citation still unpaid reached (a late fee, collections).
+    citation_stages: int = 0
 
     def describe(self) -> str:
         def count(n: int, thing: str) -> str:
@@ -34,7 +36,8 @@ class JobsDone:
         lines = [
             f"Clock work done: {count(self.offers_expired, 'waitlist offer')} expired, "
             f"{count(self.offers_made, 'space')} offered to the next in line; "
-            f"{count(len(self.months_added), 'month')} of plate reads added ahead."
+            f"{count(len(self.months_added), 'month')} of plate reads added ahead; "
+            f"{count(self.citation_stages, 'citation escalation stage')} posted."
         ]
         lines += [
             f"Plate reads of {m:%B %Y} not split off: {why}." for m, why in self.months_skipped
@@ -59,9 +62,11 @@ def run_jobs(conn: Connection) -> JobsDone:
         text("SELECT month, created, note FROM parkdesk.ensure_read_partitions(:ahead)"),
         {"ahead": READ_MONTHS_AHEAD},
     ).all()
+    stages = conn.execute(text("SELECT parkdesk.escalate_citations()")).scalar_one()
     return JobsDone(
         offers_expired=int(expired),
         offers_made=int(made),
         months_added=tuple(m.month for m in months if m.created),
         months_skipped=tuple((m.month, str(m.note)) for m in months if not m.created),
+        citation_stages=int(stages),
     )

@@ -455,19 +455,18 @@ def test_the_same_call_twice_returns_the_first_citation(connect: Connect, setup:
     otto, mona = connect("otto"), connect("mona")
     at = datetime.now(UTC)
     first = issue(otto, setup, 1400, plate="KEY 111", issued_at=at)
+    recorded = (
+        "SELECT (SELECT count(*) FROM audit_log WHERE table_name = 'citation' AND row_key = %(c)s),"
+        " (SELECT count(*) FROM ledger_entry WHERE citation_id = %(c)s::bigint)"
+    )
+    # The citation's row, and its balance moved by its fine's ledger row.
+    assert mona.execute(recorded, {"c": str(first[0])}).fetchone() == (2, 1)
     # The device's session may write times in another zone: the same instant is the same call.
     otto.execute("SET TimeZone = 'Asia/Tokyo'")
     again = issue(otto, setup, 1400, plate="KEY 111", issued_at=at)
     assert again == first
     assert citations_numbered(mona, number(setup.prefix, 1400)) == 1
-    assert (
-        one(
-            mona,
-            "SELECT count(*) FROM audit_log WHERE table_name = 'citation' AND row_key = %s",
-            (str(first[0]),),
-        )
-        == 1
-    )
+    assert mona.execute(recorded, {"c": str(first[0])}).fetchone() == (2, 1)
 
 
 def test_a_different_request_under_the_same_key_is_refused_and_does_nothing(

@@ -393,6 +393,24 @@ OVERSIZED: list[tuple[str, str, str, str]] = [
     ("otto", "SELECT check_digit(%(huge)s, 'luhn')", "PD002", "digits"),
     ("otto", "SELECT check_digit('123', %(huge)s)", "PD002", "scheme"),
     ("mona", "SELECT spoil_numbers(1, 1, 1, %(huge)s)", "PD002", "reason"),
+    # Citations' money.
+    ("adele", "SELECT void_citation(1, %(huge)s)", "PD002", "reason"),
+    (
+        "alice",
+        "SELECT pay_citations(gen_random_uuid(), ARRAY[1]::bigint[], "
+        "jsonb_build_object('kind', %(huge)s::text))",
+        "PD002",
+        "tender",
+    ),
+    (
+        "alice",
+        "SELECT pay_citations(gen_random_uuid(), "
+        "(SELECT array_agg(i) FROM generate_series(1, 1000000) i), '{}')",
+        "PD002",
+        "citations",
+    ),
+    ("otto", "SELECT unpaid_past_due(%(huge)s, 'ABC123')", "PD002", "jurisdiction"),
+    ("otto", "SELECT unpaid_past_due('ON', %(huge)s)", "PD002", "plate"),
     *(
         (
             "otto",
@@ -874,7 +892,7 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("payment", "cheque_number"): "at most 10 digits",
         ("payment", "account_kind"): "payroll or student",
         ("ledger_entry", "posted_by"): "session_user",
-        ("ledger_entry", "kind"): "one of eight words",
+        ("ledger_entry", "kind"): "one of twelve words",
         ("waitlist_entry", "status"): "one of six words",
         ("request_key", "operation"): "a function's name",
         ("request_key", "login"): "session_user",
@@ -904,6 +922,7 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("citation", "jurisdiction"): "two letters and a short region code",
         ("citation", "plate_raw"): "a plate is at most 10 letters and digits",
         ("citation", "plate_normalized"): "generated from the plate",
+        ("citation", "voided_by"): "session_user",
         ("evidence", "sha256"): "64 hexadecimal digits",
         ("evidence", "media_type"): "one of three media types",
         ("evidence", "recorded_by"): "session_user",

@@ -71,6 +71,11 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "plate_read": {"SELECT": PARKER_READERS},
     "plate_read_photo": {"SELECT": PARKER_READERS},
     "plate_read_chain": {},
+    # The money side of citations: the managers' set-up (COLUMN_GRANTS), read by the
+    # citation desks; which stages a citation has had is escalate_citations' to write.
+    "repeat_fine": {"SELECT": {"clerk", "adjudicator", "manager"}},
+    "escalation_stage": {"SELECT": {"clerk", "adjudicator", "manager"}},
+    "citation_stage": {"SELECT": {"clerk", "adjudicator", "manager"}},
 }
 
 #: view -> privilege -> group roles. Views run as the owner: each masks what it must.
@@ -127,6 +132,9 @@ PERMIT_TYPE_FIELDS = {
     "active",
 }
 
+VIOLATION_FIELDS = {"code", "description", "warning_only", "active", "repeat_window_days"}
+STAGE_FIELDS = {"after_days", "amount", "sends_to_collections", "description", "active"}
+
 #: table -> (group role, privilege) -> the only columns it may write. Never version,
 #: created_*/updated_* (the stamp trigger sets them) nor generated columns.
 COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
@@ -158,11 +166,22 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
             "phone_region",
             "check_digit_scheme",
             "citation_due_days",
+            "discount_days",
+            "discount_percent",
+            "scofflaw_threshold",
         },
     },
     "violation": {
-        ("manager", "INSERT"): {"code", "description", "warning_only", "active"},
-        ("manager", "UPDATE"): {"code", "description", "warning_only", "active"},
+        ("manager", "INSERT"): VIOLATION_FIELDS,
+        ("manager", "UPDATE"): VIOLATION_FIELDS,
+    },
+    "repeat_fine": {
+        ("manager", "INSERT"): {"violation_id", "offence", "amount"},
+        ("manager", "UPDATE"): {"violation_id", "offence", "amount"},
+    },
+    "escalation_stage": {
+        ("manager", "INSERT"): STAGE_FIELDS,
+        ("manager", "UPDATE"): STAGE_FIELDS,
     },
     "fine_rule": {
         ("manager", "INSERT"): {"violation_id", "lot_id", "zone_id", "amount"},
@@ -374,6 +393,19 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "guard_plate_read": set(),
     "guard_read_partition": set(),
     "ensure_read_partitions": {"admin"},
+    # The money side of citations: the counter pays, adjudicators and managers void, the
+    # clock job (as the administrator) and a manager escalate; the scofflaw count and list
+    # carry no personal details, so the field reads them too.
+    "citation_status": {"clerk", "adjudicator", "manager"},
+    "citation_amount_due": {"clerk", "adjudicator", "manager"},
+    "pay_citations": {"clerk", "manager"},
+    "void_citation": {"adjudicator", "manager"},
+    "escalate_citations": {"manager", "admin"},
+    "unpaid_past_due": {"clerk", "adjudicator", "manager", "officer"},
+    "scofflaws": {"clerk", "adjudicator", "manager", "officer"},
+    "citation_fine": set(),
+    "citation_discount": set(),
+    "keep_citation_balance": set(),
 }
 
 #: Tables with row-level security (policies in the migrations, described in docs/SECURITY.md).
@@ -765,6 +797,7 @@ NOT_MONEY = {
     "plate_read.latitude": "numeric(8,6)",
     "plate_read.longitude": "numeric(9,6)",
     "plate_read.confidence": "numeric(4,3)",
+    "office_setting.discount_percent": "numeric(5,2)",  # a percentage, to 0.01 %
 }
 
 

@@ -250,12 +250,12 @@ DECLARE
     v_table text;
     v_pair text;
 BEGIN
-    FOREACH v_table IN ARRAY ARRAY['lot', 'zone', 'parker', 'vehicle', 'office_setting', 'permit_type', 'cash_shift', 'permit', 'permit_vehicle', 'waitlist_entry', 'refund', 'violation', 'fine_rule', 'device', 'citation'] LOOP
+    FOREACH v_table IN ARRAY ARRAY['lot', 'zone', 'parker', 'vehicle', 'office_setting', 'permit_type', 'cash_shift', 'permit', 'permit_vehicle', 'waitlist_entry', 'refund', 'violation', 'fine_rule', 'device', 'citation', 'repeat_fine', 'escalation_stage'] LOOP
         EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON parkdesk.%I '
                        'FOR EACH ROW EXECUTE FUNCTION parkdesk.stamp_row()',
                        v_table || '_stamp', v_table);
     END LOOP;
-    FOREACH v_pair IN ARRAY ARRAY['lot:id', 'zone:id', 'parker:id', 'vehicle:id', 'staff_member:login', 'office_setting:id', 'permit_type:id', 'permit_type_lot:permit_type_id', 'cash_shift:id', 'permit:id', 'permit_vehicle:id', 'waitlist_entry:id', 'payment:id', 'refund:id', 'ledger_entry:id', 'request_key:key', 'plate_correction:id', 'violation:id', 'fine_rule:id', 'device:id', 'citation_range:id', 'spoiled_number:id', 'citation:id', 'evidence:id:content'] LOOP
+    FOREACH v_pair IN ARRAY ARRAY['lot:id', 'zone:id', 'parker:id', 'vehicle:id', 'staff_member:login', 'office_setting:id', 'permit_type:id', 'permit_type_lot:permit_type_id', 'cash_shift:id', 'permit:id', 'permit_vehicle:id', 'waitlist_entry:id', 'payment:id', 'refund:id', 'ledger_entry:id', 'request_key:key', 'plate_correction:id', 'violation:id', 'fine_rule:id', 'device:id', 'citation_range:id', 'spoiled_number:id', 'citation:id', 'evidence:id:content', 'repeat_fine:id', 'escalation_stage:id', 'citation_stage:citation_id'] LOOP
         v_table := split_part(v_pair, ':', 1);
         EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON parkdesk.%I '
                        'FOR EACH ROW EXECUTE FUNCTION parkdesk.record_change(%s)',

@@ -330,22 +330,15 @@ BEGIN
             v_plate, v_jurisdiction, v_check.reason, v_number));
     END IF;
 
-    -- The fine, snapshotted (SPEC rule 7): the zone's line, else the lot's, else the
-    -- violation's own; a warning is a citation with no fine.
-    IF v_violation.warning_only THEN
-        v_fine := 0;
-    ELSE
-        SELECT f.amount INTO v_fine FROM parkdesk.fine_rule f
-        WHERE f.violation_id = v_violation.id
-          AND (f.lot_id IS NULL OR f.lot_id = v_lot.id)
-          AND (f.zone_id IS NULL OR f.zone_id = v_zone)
-        ORDER BY f.zone_id IS NULL, f.lot_id IS NULL
-        LIMIT 1;
-        IF NOT FOUND THEN
-            PERFORM parkdesk.refuse('violation', format(
-                'No fine is set for this violation (%s) in %s: a manager sets it in the fine '
-                'schedule.', v_violation.code, v_lot.name));
-        END IF;
+    -- The fine, snapshotted (SPEC rules 7 and 17): 0 for a warning; the repeat-offence
+    -- schedule's line for this plate's Nth offence within the violation's window; else the
+    -- zone's line, else the lot's, else the violation's own (citation_fine, 68_citation_money.sql).
+    v_fine := parkdesk.citation_fine(v_violation, v_lot.id, v_zone, v_jurisdiction, v_plate,
+                                     p_issued_at);
+    IF v_fine IS NULL THEN
+        PERFORM parkdesk.refuse('violation', format(
+            'No fine is set for this violation (%s) in %s: a manager sets it in the fine '
+            'schedule.', v_violation.code, v_lot.name));
     END IF;
 
     INSERT INTO parkdesk.citation (number, range_id, seq, device_id, officer, device_seq,
@@ -356,6 +349,11 @@ BEGIN
         p_issued_at, now(), v_fine, parkdesk.local_day(p_issued_at) + s.citation_due_days,
         nullif(btrim(p_note), ''), nullif(btrim(p_make), ''), nullif(btrim(p_colour), ''))
     RETURNING * INTO c;
+    -- What the citation owes goes to the ledger with it; a warning owes nothing.
+    IF c.fine > 0 THEN
+        PERFORM parkdesk.post_line('fine', c.fine, NULL, NULL,
+            format('Fine, citation %s (%s)', c.number, v_violation.code), p_citation => c.id);
+    END IF;
     PERFORM parkdesk.remember_device_call(v_device.id, p_device_seq, 'issue_citation',
                                           v_fingerprint, c.id);
     citation_id := c.id;
@@ -367,10 +365,20 @@ END
 $$;
 
 -- A citation is never removed (voids keep it, with a reason), and what it said when it
--- was issued is never rewritten, not even by the owner's own functions.
+-- was issued is never rewritten, not even by the owner's own functions. What changes is its
+-- money: the balance, moved only by its ledger rows (keep_citation_balance, a trigger on the
+-- ledger, so one level deeper than any statement); the void, set once; the referral to
+-- collections, set once. A new citation starts owing nothing, not voided.
 CREATE OR REPLACE FUNCTION parkdesk.guard_citation() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.balance <> 0 OR NEW.voided_at IS NOT NULL OR NEW.collections_at IS NOT NULL THEN
+            RAISE EXCEPTION 'a citation is issued owing nothing and not voided: its fine is '
+                            'posted to the ledger' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NEW;
+    END IF;
     IF TG_OP <> 'UPDATE' THEN
         RAISE EXCEPTION 'citations are never removed (% refused); a citation is voided with '
                         'a reason', TG_OP USING ERRCODE = 'insufficient_privilege';
@@ -387,11 +395,24 @@ BEGIN
         RAISE EXCEPTION 'what a citation said when it was issued is never changed'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
+    IF NEW.balance IS DISTINCT FROM OLD.balance AND pg_trigger_depth() < 2 THEN
+        RAISE EXCEPTION 'a citation''s balance moves only with its ledger rows'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF OLD.voided_at IS NOT NULL AND (NEW.voided_at, NEW.voided_by, NEW.void_reason)
+           IS DISTINCT FROM (OLD.voided_at, OLD.voided_by, OLD.void_reason) THEN
+        RAISE EXCEPTION 'a void is never undone or rewritten'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF OLD.collections_at IS NOT NULL AND NEW.collections_at IS DISTINCT FROM OLD.collections_at THEN
+        RAISE EXCEPTION 'a referral to collections is never undone or rewritten'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     RETURN NEW;
 END
 $$;
 
-CREATE TRIGGER citation_fixed BEFORE UPDATE OR DELETE ON parkdesk.citation
+CREATE TRIGGER citation_fixed BEFORE INSERT OR UPDATE OR DELETE ON parkdesk.citation
     FOR EACH ROW EXECUTE FUNCTION parkdesk.guard_citation();
 
 CREATE TRIGGER citation_no_truncate BEFORE TRUNCATE ON parkdesk.citation

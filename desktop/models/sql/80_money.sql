@@ -2,25 +2,28 @@
 --
 -- The current definition: edit here, never in a migration (docs/ARCHITECTURE.md).
 
--- One line of a parker's account, posted by the money functions (never by a desk): the
--- ledger is append-only, and its memo is cut to the 200 characters the column holds.
+-- One line of a parker's account, or of a citation's (p_citation, no parker), posted by the
+-- money functions (never by a desk): the ledger is append-only, and its memo is cut to the
+-- 200 characters the column holds.
 CREATE OR REPLACE FUNCTION parkdesk.post_line(
     p_kind text, p_amount numeric, p_parker bigint, p_permit bigint, p_memo text,
-    p_refund bigint DEFAULT NULL, p_payment bigint DEFAULT NULL
+    p_refund bigint DEFAULT NULL, p_payment bigint DEFAULT NULL, p_citation bigint DEFAULT NULL
 ) RETURNS bigint
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO parkdesk.ledger_entry (posted_at, posted_by, kind, amount, parker_id, permit_id,
-                                       payment_id, refund_id, memo)
+                                       payment_id, refund_id, memo, citation_id)
     VALUES (now(), session_user, p_kind, p_amount, p_parker, p_permit, p_payment, p_refund,
-            left(p_memo, 200))
+            left(p_memo, 200), p_citation)
     RETURNING id
 $$;
 
--- Checks a tender, records the payment and posts it to the ledger. Cash needs the
--- clerk's open shift, which stays locked (FOR SHARE) so it cannot close mid-payment.
+-- Checks a tender, records the payment and posts it to the ledger (unless p_ledger is
+-- false: a payment for several citations posts one row per citation itself). Cash needs
+-- the clerk's open shift, which stays locked (FOR SHARE) so it cannot close mid-payment.
 CREATE OR REPLACE FUNCTION parkdesk.take_payment(
     p_key uuid, p_direction text, p_parker bigint, p_permit bigint, p_amount numeric,
-    p_tender jsonb, p_description text, p_refund bigint DEFAULT NULL)
+    p_tender jsonb, p_description text, p_refund bigint DEFAULT NULL,
+    p_ledger boolean DEFAULT true)
 RETURNS parkdesk.payment
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -121,7 +124,7 @@ BEGIN
         CASE WHEN v_kind = 'account' THEN v_tender ->> 'account' END,
         CASE WHEN v_kind = 'account' THEN upper(v_tender ->> 'reference') END)
     RETURNING * INTO v_pay;
-    IF p_amount > 0 THEN
+    IF p_amount > 0 AND p_ledger THEN
         PERFORM parkdesk.post_line(
             CASE p_direction WHEN 'in' THEN 'payment' ELSE 'payout' END,
             CASE p_direction WHEN 'in' THEN -p_amount ELSE p_amount END, p_parker, p_permit,

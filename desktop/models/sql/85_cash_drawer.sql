@@ -228,7 +228,8 @@ FROM parkdesk.payment p;
 CREATE OR REPLACE VIEW parkdesk.ledger_line AS
 SELECT l.id, l.posted_at,
        parkdesk.shown_taker(l.posted_by, p.shift_id, p.tender) AS posted_by,
-       l.kind, l.amount, l.parker_id, l.permit_id, l.payment_id, l.refund_id, l.memo
+       l.kind, l.amount, l.parker_id, l.permit_id, l.payment_id, l.refund_id, l.memo,
+       l.citation_id
 FROM parkdesk.ledger_entry l
 LEFT JOIN parkdesk.payment p ON p.id = l.payment_id;
 

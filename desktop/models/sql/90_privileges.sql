@@ -99,8 +99,19 @@ GRANT SELECT ON parkdesk.citation_range, parkdesk.device, parkdesk.violation
     parkdesk_officer;
 GRANT SELECT ON parkdesk.fine_rule, parkdesk.spoiled_number
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager;
-GRANT INSERT (code, description, warning_only, active), UPDATE (code, description, warning_only, active)
+GRANT INSERT (code, description, warning_only, active, repeat_window_days),
+    UPDATE (code, description, warning_only, active, repeat_window_days)
     ON parkdesk.violation TO parkdesk_manager;
+-- The money side of citations: the repeat-offence schedule and the escalation stages are
+-- the managers' to keep and the citation desks' to read; which stages a citation has had
+-- is read with it. An officer's device needs none of them (issue_citation returns the fine).
+GRANT SELECT ON parkdesk.repeat_fine, parkdesk.escalation_stage, parkdesk.citation_stage
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
+GRANT INSERT (violation_id, offence, amount), UPDATE (violation_id, offence, amount)
+    ON parkdesk.repeat_fine TO parkdesk_manager;
+GRANT INSERT (after_days, amount, sends_to_collections, description, active),
+    UPDATE (after_days, amount, sends_to_collections, description, active)
+    ON parkdesk.escalation_stage TO parkdesk_manager;
 GRANT INSERT (violation_id, lot_id, zone_id, amount), UPDATE (violation_id, lot_id, zone_id, amount)
     ON parkdesk.fine_rule TO parkdesk_manager;
 GRANT INSERT (code, kind, description, active), UPDATE (kind, description, active)
@@ -114,7 +125,7 @@ GRANT UPDATE (code, name, capacity, active)
     ON parkdesk.lot TO parkdesk_manager;
 GRANT UPDATE (office_name, time_zone, currency, refund_approval_threshold, receipt_footer,
               free_days_per_plate, free_days_window, phone_region, check_digit_scheme,
-              citation_due_days)
+              citation_due_days, discount_days, discount_percent, scofflaw_threshold)
     ON parkdesk.office_setting TO parkdesk_manager;
 GRANT INSERT (first_name, last_name, affiliation, campus_id, email, phone, address, notes)
     ON parkdesk.parker TO parkdesk_clerk;
@@ -227,3 +238,22 @@ GRANT EXECUTE ON FUNCTION
     parkdesk.issue_citation(text,bigint,text,text,text,text,text,timestamp with time zone,text,text,text),
     parkdesk.record_plate_read(text,bigint,text,text,text,timestamp with time zone,numeric,numeric,numeric,bytea,text)
     TO parkdesk_officer;
+
+-- Citations' money (68_citation_money.sql): the counter takes payments, adjudicators and
+-- managers void, the clock job (run as the administrator) and a manager escalate; every
+-- desk that reads citations sees where each stands and what it owes; the boot and tow list
+-- and the scofflaw count carry no personal details, so the field reads them too.
+GRANT EXECUTE ON FUNCTION
+    parkdesk.citation_status(parkdesk.citation,timestamp with time zone),
+    parkdesk.citation_amount_due(bigint,timestamp with time zone)
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
+GRANT EXECUTE ON FUNCTION parkdesk.pay_citations(uuid,bigint[],jsonb)
+    TO parkdesk_clerk, parkdesk_manager;
+GRANT EXECUTE ON FUNCTION parkdesk.void_citation(bigint,text)
+    TO parkdesk_adjudicator, parkdesk_manager;
+GRANT EXECUTE ON FUNCTION parkdesk.escalate_citations(timestamp with time zone)
+    TO parkdesk_manager, parkdesk_admin;
+GRANT EXECUTE ON FUNCTION
+    parkdesk.unpaid_past_due(text,text,timestamp with time zone),
+    parkdesk.scofflaws(timestamp with time zone)
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager, parkdesk_officer;
