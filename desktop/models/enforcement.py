@@ -39,6 +39,9 @@ CHECK_DIGIT_SCHEMES = ("luhn", "mod11", "mod7")
 
 #: A plate as read, normalised as a vehicle's is (SPEC rule 1).
 CITATION_PLATE_SQL = "upper(regexp_replace(plate_raw, '[[:space:].-]', '', 'g'))"
+#: Look-alike characters folded together (0/O/D/Q, 1/I/L, 2/Z, 5/S, 8/B, 6/G), as the
+#: vehicle's plate_skeleton: the citations desk finds a misread plate's citations by it.
+CITATION_SKELETON_SQL = f"translate({CITATION_PLATE_SQL}, 'OQDILZSBG', '000112586')"
 
 
 def _card_free(column: str) -> CheckConstraint:
@@ -219,6 +222,10 @@ class Citation(Tracked, Base):
             "due_on",
             postgresql_where=text("balance > 0 AND voided_at IS NULL"),
         ),
+        # The citations desk's list: newest first, paged by (issued_at, id); a number or
+        # its first characters.
+        Index("ix_citation_issued_at_id", "issued_at", "id"),
+        Index("ix_citation_number_prefix", "number", postgresql_ops={"number": "text_pattern_ops"}),
         Index(
             "ix_citation_unpaid_issued",
             "issued_at",
@@ -238,6 +245,9 @@ class Citation(Tracked, Base):
     plate_raw: Mapped[str] = mapped_column(Text, nullable=False)
     plate_normalized: Mapped[str] = mapped_column(
         Text, Computed(CITATION_PLATE_SQL, persisted=True), nullable=False
+    )
+    plate_skeleton: Mapped[str] = mapped_column(
+        Text, Computed(CITATION_SKELETON_SQL, persisted=True), nullable=False, index=True
     )
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
     violation_id: Mapped[int] = mapped_column(

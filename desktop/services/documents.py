@@ -1,4 +1,4 @@
-"""Printable documents of the permit desk: payment receipts and cash-drawer shift reports.
+"""Printable documents: payment receipts, cash-drawer shift reports and citation notices.
 
 Each document is a PDF built with reportlab; :func:`render_pages` rasterises a PDF for
 the on-screen preview and for printing, so the page a clerk sees is the page they print
@@ -11,7 +11,7 @@ import functools
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,29 @@ class Receipt:
     tender_detail: str
     cash_tendered: Decimal | None
     change_given: Decimal | None
+    note: str
+
+
+@dataclass(frozen=True)
+class CitationNotice:
+    """A citation as its notice tells the vehicle's owner: what, where, when, what is owed."""
+
+    office: Office
+    number: str
+    issued_at: datetime
+    plate: str
+    vehicle: str
+    violation: str
+    place: str
+    officer: str
+    fine: Decimal
+    balance: Decimal
+    amount_due: Decimal
+    due_on: date
+    status: str
+    #: The early-payment discount's percent and its last day, when the office gives one.
+    discount: tuple[Decimal, date] | None
+    lines: tuple[ReceiptLine, ...]
     note: str
 
 
@@ -477,6 +500,106 @@ def receipt_pdf(receipt: Receipt) -> bytes:
             )
 
     return _build_pdf(story, f"{kind} {receipt.receipt_number}", draw_page)
+
+
+# --------------------------------------------------------------------------- citation notices
+
+
+def _long_day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def citation_notice_pdf(notice: CitationNotice) -> bytes:
+    """The notice of a citation: the offence, the fine's history and how much is owed by when."""
+    styles = _styles()
+    office = notice.office
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, office.currency)
+
+    def story() -> list[Flowable]:
+        details = _details_table(
+            [
+                ("Issued", format_local(notice.issued_at, office.time_zone)),
+                ("Plate", notice.plate),
+                ("Violation", notice.violation),
+                ("Vehicle", notice.vehicle or "—"),
+                ("Place", notice.place),
+                ("Officer", notice.officer),
+                ("Status", notice.status),
+                ("Due by", _long_day(notice.due_on)),
+            ],
+            styles,
+        )
+        amount_width = 1.3 * inch
+        rows: list[list[Any]] = [
+            [Paragraph("Fine and payments", styles.cell_head),
+             Paragraph("Amount", styles.cell_head_right)],
+        ]  # fmt: skip
+        rows += [
+            [
+                Paragraph(_text(_clip(line.description)), styles.line),
+                Paragraph(_text(money(line.amount)), styles.line_right),
+            ]
+            for line in notice.lines
+        ]
+        first_total = len(rows)
+        rows.append(["Balance", money(notice.balance)])
+        if notice.amount_due != notice.balance:
+            rows.append(["To pay today", money(notice.amount_due)])
+        lines_table = Table(
+            rows, colWidths=[CONTENT_WIDTH - amount_width, amount_width], repeatRows=1
+        )
+        lines_table.setStyle(
+            TableStyle(
+                [
+                    *_grid_style(rows=first_total),
+                    ("LINEBELOW", (0, first_total - 1), (-1, first_total - 1), 0.75, RULE),
+                    ("FONT", (0, first_total), (-1, -1), FONT_BOLD, 11),
+                    ("TEXTCOLOR", (0, first_total), (-1, -1), INK),
+                    ("ALIGN", (0, first_total), (-1, -1), "RIGHT"),
+                    ("TOPPADDING", (0, first_total), (-1, -1), 6),
+                ]
+            )
+        )
+        flowables: list[Flowable] = [
+            Paragraph(_text(office.name), styles.office),
+            Paragraph(f"Parking citation {_text(notice.number)}", styles.title),
+            Spacer(1, 10),
+            details,
+            Spacer(1, 14),
+            lines_table,
+        ]
+        if notice.note:
+            flowables += [Spacer(1, 10), Paragraph(_text(f"Officer's note: {notice.note}"),
+                                                   styles.note)]  # fmt: skip
+        how = [
+            f"Pay {money(notice.amount_due)} by {_long_day(notice.due_on)} at the parking "
+            f"office, quoting citation {notice.number}. Unpaid fines may rise after the due "
+            "date."
+        ]
+        if notice.discount is not None and notice.amount_due > 0:
+            percent, until = notice.discount
+            how.append(
+                f"Paid in full by {_long_day(until)}, the fine is reduced by "
+                f"{percent.normalize():f} %."
+            )
+        how.append("To dispute this citation, contact the parking office before the due date.")
+        flowables += [Spacer(1, 14), *(Paragraph(_text(t), styles.body) for t in how)]
+        if office.receipt_footer:
+            flowables += [
+                Spacer(1, 22),
+                Paragraph(_text(office.receipt_footer).replace("\n", "<br/>"), styles.footer),
+            ]
+        return flowables
+
+    def draw_page(canvas: Any, page: int, total: int) -> None:
+        if total > 1:
+            _draw_footer(
+                canvas, f"{office.name} · Citation {notice.number}", f"Page {page} of {total}"
+            )
+
+    return _build_pdf(story, f"Citation {notice.number}", draw_page)
 
 
 # --------------------------------------------------------------------------- shift reports

@@ -434,7 +434,7 @@ class PermitService:
 
     def office(self) -> documents.Office:
         with self.workspace.read() as session:
-            return _office(session)
+            return document_office(session)
 
     def lots(self) -> list[LotChoice]:
         with self.workspace.read() as session:
@@ -446,7 +446,7 @@ class PermitService:
     def sale_options(self, parker_id: int, start: date | None = None) -> list[SaleOption]:
         """Every active permit type, with why this parker may not have it and live availability."""
         with self.workspace.read() as session:
-            office = _office(session)
+            office = document_office(session)
             today = datetime.now(ZoneInfo(office.time_zone)).date()
             start = start or today
             parker = session.execute(
@@ -486,7 +486,7 @@ class PermitService:
 
     def quote(self, type_id: int, start: date) -> Quote:
         with self.workspace.read() as session:
-            return _quote(session, type_id, start, _office(session).time_zone)
+            return _quote(session, type_id, start, document_office(session).time_zone)
 
     # selling
 
@@ -512,7 +512,7 @@ class PermitService:
         if problems:
             raise ValidationError(problems)
         with self.workspace.transaction() as session:
-            price = _quote(session, type_id, start, _office(session).time_zone).price
+            price = _quote(session, type_id, start, document_office(session).time_zone).price
             tender.check(price)
             payment_id = session.execute(
                 text(
@@ -530,12 +530,12 @@ class PermitService:
                     "offer": offer_id,
                 },
             ).scalar_one()
-            return _payment_result(session, int(payment_id))
+            return payment_result(session, int(payment_id))
 
     def renewal_quote(self, permit_id: int) -> Quote:
         """What renewing would cover and cost (the database re-checks when it renews)."""
         with self.workspace.read() as session:
-            office = _office(session)
+            office = document_office(session)
             row = session.execute(
                 text(
                     "SELECT p.number, p.kind, t.id AS type_id, t.validity, t.term_start, t.name, "
@@ -570,7 +570,7 @@ class PermitService:
                 text("SELECT renew_permit(:key, :permit, CAST(:tender AS jsonb))"),
                 {"key": key, "permit": permit_id, "tender": tender.as_json()},
             ).scalar_one()
-            return _payment_result(session, int(payment_id))
+            return payment_result(session, int(payment_id))
 
     def transfer(self, permit_id: int, from_vehicle_id: int, to_vehicle_id: int) -> PermitInfo:
         with self.workspace.transaction() as session:
@@ -631,7 +631,7 @@ class PermitService:
                     "note": note.strip() or None,
                 },
             ).scalar_one()
-            return _payment_result(session, int(payment_id))
+            return payment_result(session, int(payment_id))
 
     def charge_fee(
         self, key: uuid.UUID, parker_id: int, amount: str | Decimal, memo: str, tender: Tender
@@ -649,7 +649,7 @@ class PermitService:
                     "tender": tender.as_json(),
                 },
             ).scalar_one()
-            return _payment_result(session, int(payment_id))
+            return payment_result(session, int(payment_id))
 
     # cancelling and refunds
 
@@ -721,7 +721,7 @@ class PermitService:
                 {"id": refund_id},
             ).one()
             payment = (
-                _payment_result(session, int(refund.paid_payment_id))
+                payment_result(session, int(refund.paid_payment_id))
                 if refund.paid_payment_id is not None
                 else None
             )
@@ -787,7 +787,7 @@ class PermitService:
                 text("SELECT pay_refund(:key, :refund, CAST(:tender AS jsonb))"),
                 {"key": key, "refund": refund_id, "tender": tender.as_json()},
             ).scalar_one()
-            return _payment_result(session, int(payment_id))
+            return payment_result(session, int(payment_id))
 
     # what a parker has
 
@@ -828,13 +828,13 @@ class PermitService:
                 ),
                 {"id": parker_id},
             ).scalars()
-            return [_payment_result(session, int(i)) for i in ids]
+            return [payment_result(session, int(i)) for i in ids]
 
     # receipts
 
     def receipt(self, payment_id: int) -> documents.Receipt:
         with self.workspace.read() as session:
-            office = _office(session)
+            office = document_office(session)
             row = session.execute(
                 text(
                     """
@@ -933,7 +933,8 @@ class PermitService:
 # -- queries ---------------------------------------------------------------------------
 
 
-def _office(session: Session) -> documents.Office:
+def document_office(session: Session) -> documents.Office:
+    """The office as its documents print it: name, currency, clock and receipt footer."""
     row = session.execute(
         text("SELECT office_name, currency, time_zone, receipt_footer FROM office_setting")
     ).one()
@@ -1044,7 +1045,7 @@ def _original_tender_detail(row: Any) -> str:
     return {"cash": "cash", "cheque": "cheque"}.get(str(row.tender), "")
 
 
-def _payment_result(session: Session, payment_id: int) -> PaymentResult:
+def payment_result(session: Session, payment_id: int) -> PaymentResult:
     row = session.execute(
         text(
             "SELECT pay.*, p.number FROM payment_line pay "

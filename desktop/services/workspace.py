@@ -35,6 +35,7 @@ DESKS: dict[str, dict[str, str]] = {
         "manager": "read",
     },
     "permits": {"clerk": "edit", "manager": "read"},
+    "citations": {"clerk": "edit", "adjudicator": "edit", "manager": "edit"},
     "cash_drawer": {"clerk": "edit", "manager": "edit"},
     "plate_check": {
         "clerk": "edit",

@@ -54,6 +54,11 @@ DESKS: dict[str, tuple[str, str, str]] = {
         "Sell, renew, transfer and cancel permits; waitlists, temporary permits and receipts.",
         "desktop.views.permits.desk.PermitDesk",
     ),
+    "citations": (
+        "Citations",
+        "Find citations by number or plate, see their photos and fines, take payments.",
+        "desktop.views.citations.desk.CitationsDesk",
+    ),
     "cash_drawer": (
         "Cash drawer",
         "Open a shift with a counted float, close it with a blind count, sign off variances.",

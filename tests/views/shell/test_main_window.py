@@ -50,6 +50,7 @@ def test_clerk_sees_parkers_and_not_staff_logins(
     assert window.desk_titles() == [
         "Parkers & vehicles",
         "Permits & payments",
+        "Citations",
         "Cash drawer",
         "Plate check",
         "Permit types & lots",
@@ -76,14 +77,15 @@ def test_manager_sees_both_desks_and_switches_with_the_keyboard(
     assert window.desk_titles() == [
         "Parkers & vehicles",
         "Permits & payments",
+        "Citations",
         "Cash drawer",
         "Plate check",
         "Permit types & lots",
         "Staff logins",
     ]
     shortcuts = [a.shortcut().toString() for a in window.desk_actions]
-    assert shortcuts == [f"Ctrl+{n}" for n in range(1, 7)]
-    window.desk_actions[5].trigger()
+    assert shortcuts == [f"Ctrl+{n}" for n in range(1, 8)]
+    window.desk_actions[6].trigger()
     assert window.current_desk() == "staff"
     staff_desk = window.desk("staff")
     assert staff_desk is not None
