@@ -73,6 +73,10 @@ class OfficeSetting(Tracked, Base):
             "check_digit_scheme IN ('luhn', 'mod11', 'mod7')", name="check_digit_scheme_known"
         ),
         CheckConstraint("citation_due_days BETWEEN 1 AND 365", name="citation_due_days_range"),
+        CheckConstraint(
+            "shared_permit_window_minutes BETWEEN 0 AND 1440",
+            name="shared_permit_window_minutes_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -91,6 +95,10 @@ class OfficeSetting(Tracked, Base):
     check_digit_scheme: Mapped[str] = mapped_column(Text, nullable=False, server_default="luhn")
     #: Days from the local day of issue to a citation's due date.
     citation_due_days: Mapped[int] = mapped_column(nullable=False, server_default=text("30"))
+    #: Minutes within which two vehicles of one permit read in its lot are flagged (0: off).
+    shared_permit_window_minutes: Mapped[int] = mapped_column(
+        nullable=False, server_default=text("60")
+    )
 
 
 class PermitType(Tracked, Base):
