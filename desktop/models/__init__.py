@@ -33,6 +33,7 @@ from desktop.models.permits import (
 )
 from desktop.models.reads import PlateRead, PlateReadChain, PlateReadPhoto
 from desktop.models.staff import StaffMember
+from desktop.models.verdicts import Exemption, PermitFlag
 
 __all__ = [
     "SCHEMA",
@@ -44,6 +45,7 @@ __all__ = [
     "Device",
     "DeviceRequest",
     "Evidence",
+    "Exemption",
     "FineRule",
     "LedgerEntry",
     "Lot",
@@ -51,6 +53,7 @@ __all__ = [
     "Parker",
     "Payment",
     "Permit",
+    "PermitFlag",
     "PermitType",
     "PermitTypeLot",
     "PermitVehicle",

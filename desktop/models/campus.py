@@ -31,9 +31,12 @@ class Zone(Tracked, Base):
         UniqueConstraint("id", "lot_id"),
         CheckConstraint("code ~ '^[A-Z0-9-]{1,12}$'", name="code_format"),
         CheckConstraint("length(name) BETWEEN 1 AND 100", name="name_length"),
+        CheckConstraint("time_limit_minutes BETWEEN 5 AND 1440", name="time_limit_minutes_range"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), nullable=False, index=True)
     code: Mapped[str] = mapped_column(Text, nullable=False)
     name: Mapped[str] = mapped_column(Text, nullable=False)
+    #: How long a car may stay in the zone (virtual chalking); none when unlimited.
+    time_limit_minutes: Mapped[int | None] = mapped_column()

@@ -98,6 +98,10 @@ class OfficeSetting(Tracked, Base):
             "(discount_days IS NULL) = (discount_percent IS NULL)", name="discount_whole"
         ),
         CheckConstraint("scofflaw_threshold BETWEEN 1 AND 50", name="scofflaw_threshold_range"),
+        CheckConstraint(
+            "shared_permit_window_minutes BETWEEN 0 AND 1440",
+            name="shared_permit_window_minutes_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -122,6 +126,10 @@ class OfficeSetting(Tracked, Base):
     discount_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     #: Unpaid past-due citations that make a plate a scofflaw (boot or tow).
     scofflaw_threshold: Mapped[int] = mapped_column(nullable=False, server_default=text("3"))
+    #: Minutes within which two vehicles of one permit read in its lot are flagged (0: off).
+    shared_permit_window_minutes: Mapped[int] = mapped_column(
+        nullable=False, server_default=text("60")
+    )
 
 
 class PermitType(Tracked, Base):

@@ -55,6 +55,7 @@ class PlateRead(Base):
         CheckConstraint("photo_sha256 ~ '^[0-9a-f]{64}$'", name="photo_sha256_format"),
         CheckConstraint("verdict ~ '^[a-z_]{1,20}$'", name="verdict_word"),
         CheckConstraint("parkdesk.card_number_free(reason)", name="reason_no_card_number"),
+        ForeignKeyConstraint(["zone_id", "lot_id"], ["zone.id", "zone.lot_id"]),
         Index("ix_plate_read_device_id_id", "device_id", "id"),
         Index("ix_plate_read_plate", "jurisdiction", "plate_normalized", "read_at"),
         Index("ix_plate_read_lot_id_read_at", "lot_id", "read_at"),
@@ -87,6 +88,12 @@ class PlateRead(Base):
     permit_number: Mapped[str | None] = mapped_column(Text)
     valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     photo_sha256: Mapped[str | None] = mapped_column(Text)
+    #: The zone of the lot it was read in, when the device said (``B/B1``).
+    zone_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: When the car went over the zone's time limit, for an ``over_limit`` verdict.
+    over_limit_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The exemption's reason, for an ``exempt`` verdict.
+    exemption: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
     row_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 

@@ -355,7 +355,7 @@ def replay(
 # -- the simulated patrol ------------------------------------------------------
 
 #: Verdicts a patrol cites (the officer's judgement is the share cited).
-CITABLE = ("no_permit", "expired", "wrong_lot")
+CITABLE = ("no_permit", "expired", "wrong_lot", "over_limit")
 
 
 @dataclass(frozen=True)

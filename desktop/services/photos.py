@@ -9,6 +9,7 @@ gets an offscreen one.
 from __future__ import annotations
 
 import os
+import sys
 import zlib
 from datetime import datetime
 
@@ -34,9 +35,17 @@ _made: list[QGuiApplication] = []
 
 
 def _ensure_gui() -> None:
-    """Fonts need a Qt application; a command-line program has none."""
-    if QGuiApplication.instance() is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    """Fonts need a Qt application; a command-line program has none. In a program that
+    also shows widgets (the desktop, its tests), the application made is a widgets one, so
+    windows can still be opened after a photo was drawn."""
+    if QGuiApplication.instance() is not None:
+        return
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if "PySide6.QtWidgets" in sys.modules:
+        from PySide6.QtWidgets import QApplication
+
+        _made.append(QApplication([]))
+    else:
         _made.append(QGuiApplication([]))
 
 

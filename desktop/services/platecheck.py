@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 VERDICT_TITLES = {
     "valid": "Valid permit",
     "temporary": "Valid temporary permit",
+    "exempt": "Exempt — do not ticket",
+    "over_limit": "Over the time limit",
     "wrong_lot": "Wrong lot",
     "expired": "Expired",
     "no_permit": "No permit",
@@ -43,6 +45,8 @@ VERDICT_TITLES = {
 VERDICT_TONES = {
     "valid": "ok",
     "temporary": "caution",
+    "exempt": "ok",
+    "over_limit": "stop",
     "wrong_lot": "caution",
     "expired": "stop",
     "no_permit": "stop",
@@ -63,6 +67,7 @@ PERMIT_KIND_TITLES = {
 CHECK_SQL = """
 SELECT c.verdict, c.jurisdiction, c.plate, c.permit_number, c.permit_kind, c.permit_type,
        c.lot_code, c.lot_name, c.valid_from, c.valid_until, c.reason, now() AS checked_at,
+       c.zone_code, c.exemption, c.over_limit_since, c.stay_began,
        (SELECT coalesce(json_agg(json_build_array(m.jurisdiction, m.plate, m.differences)
                                  ORDER BY m.differences, m.jurisdiction, m.plate), '[]'::json)
         FROM parkdesk.plate_near_matches(c.jurisdiction, c.plate) m) AS near_matches
@@ -131,7 +136,7 @@ class PlateQuery:
         except ValidationError as exc:
             problems.extend(exc.problems)
         lot = (lot_code or "").strip().upper() or None
-        if lot is not None and len(lot) > 12:
+        if lot is not None and len(lot) > 25:  # a lot, or a lot and its zone (B/B1)
             problems.append(FieldProblem("lot", "Choose a lot from the list, or any lot."))
         if problems:
             raise ValidationError(problems)
@@ -177,7 +182,7 @@ class NearMatch:
 @dataclass(frozen=True)
 class PlateVerdict:
     query: PlateQuery
-    #: "valid", "temporary", "wrong_lot", "expired" or "no_permit".
+    #: "valid", "temporary", "exempt", "over_limit", "wrong_lot", "expired" or "no_permit".
     verdict: str
     jurisdiction: str
     plate: str
@@ -193,6 +198,14 @@ class PlateVerdict:
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     near_matches: tuple[NearMatch, ...] = ()
+    #: The zone asked about (lot "B/B1"), if one was.
+    zone_code: str | None = None
+    #: The exemption's reason, for an "exempt" verdict.
+    exemption: str | None = None
+    #: When the car went over the zone's time limit, for an "over_limit" verdict.
+    over_limit_since: datetime | None = None
+    #: When the car's stay in a time-limited zone began (its first read of this stay).
+    stay_began: datetime | None = None
 
     @property
     def title(self) -> str:
@@ -204,7 +217,8 @@ class PlateVerdict:
 
     @property
     def may_park(self) -> bool:
-        return self.verdict in ("valid", "temporary")
+        """Not to be ticketed: a permit covers the car here, or an exemption does."""
+        return self.verdict in ("valid", "temporary", "exempt")
 
     @property
     def plate_display(self) -> str:
@@ -368,7 +382,7 @@ def _autocommit_fetch(
 
 
 def _verdict(query: PlateQuery, row: Sequence[Any]) -> PlateVerdict:
-    near = tuple(NearMatch(str(j), str(p), int(d)) for j, p, d in (row[12] or []))
+    near = tuple(NearMatch(str(j), str(p), int(d)) for j, p, d in (row[16] or []))
     return PlateVerdict(
         query=query,
         verdict=str(row[0]),
@@ -383,5 +397,9 @@ def _verdict(query: PlateQuery, row: Sequence[Any]) -> PlateVerdict:
         valid_until=row[9],
         reason=str(row[10]),
         checked_at=row[11],
+        zone_code=row[12],
+        exemption=row[13],
+        over_limit_since=row[14],
+        stay_began=row[15],
         near_matches=near,
     )

@@ -324,6 +324,7 @@ OVERSIZED: list[tuple[str, str, str, str]] = [
     ("otto", "SELECT check_plate(%(huge)s, 'ABC123')", "PD002", "jurisdiction"),
     ("otto", "SELECT check_plate('ON', 'ABC123', %(huge)s)", "PD002", "lot"),
     ("otto", "SELECT * FROM plate_near_matches('ON', %(huge)s)", "PD002", "plate"),
+    ("alice", "SELECT clear_permit_flag(1, %(huge)s)", "PD002", "note"),
     ("otto", "SELECT * FROM plate_near_matches(%(huge)s, 'ABC')", "PD002", "jurisdiction"),
     ("otto", "SELECT card_number_free(%(huge)s)", "PD002", "general"),
     (
@@ -935,6 +936,10 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("plate_read", "photo_sha256"): "64 hexadecimal digits",
         ("plate_read_photo", "sha256"): "64 hexadecimal digits",
         ("plate_read_photo", "media_type"): "one of two media types",
+        ("plate_read", "exemption"): "an exemption's reason, copied by check_plate",
+        ("exemption", "jurisdiction"): "two letters and a short region code",
+        ("exemption", "plate_normalized"): "a plate is at most 10 letters and digits",
+        ("permit_flag", "cleared_by"): "session_user",
     }
     with desk.admin() as su:
         columns = su.execute(

@@ -121,7 +121,7 @@ def test_an_officer_records_a_read_of_a_plate_without_a_permit(
 ) -> None:
     otto, mona = connect("otto"), connect("mona")
     at = datetime.now(UTC) - timedelta(minutes=2)
-    read_id, verdict, reason, permit, until = read(
+    read_id, verdict, reason, permit, until, over_since, exemption, shared = read(
         otto,
         patrol,
         1,
@@ -132,6 +132,7 @@ def test_an_officer_records_a_read_of_a_plate_without_a_permit(
         confidence=Decimal("0.97"),
     )
     assert (verdict, permit, until) == ("no_permit", None, None)
+    assert (over_since, exemption, shared) == (None, None, False)
     assert reason
     row = mona.execute(
         "SELECT device_id, device_seq, officer, jurisdiction, plate_raw, plate_normalized, "
@@ -169,7 +170,9 @@ def test_a_plate_with_a_permit_is_read_as_valid_with_its_permit(
     permit = one(alice, "SELECT number FROM permit WHERE id = %s", (permit_of(alice, payment),))
     # A permit sold now is valid from now: the read is a moment after the sale.
     soon = datetime.now(UTC) + timedelta(seconds=5)
-    read_id, verdict, reason, number, until = read(connect("otto"), patrol, 1, plate, read_at=soon)
+    read_id, verdict, reason, number, until, *_ = read(
+        connect("otto"), patrol, 1, plate, read_at=soon
+    )
     assert (verdict, number) == ("valid", permit)
     assert until is not None
     assert permit in reason

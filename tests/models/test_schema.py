@@ -76,6 +76,11 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "repeat_fine": {"SELECT": {"clerk", "adjudicator", "manager"}},
     "escalation_stage": {"SELECT": {"clerk", "adjudicator", "manager"}},
     "citation_stage": {"SELECT": {"clerk", "adjudicator", "manager"}},
+    # Exemptions ("do not ticket"): managers add and end them (COLUMN_GRANTS), nobody
+    # removes one. Permit flags: raised by record_plate_read, cleared by clear_permit_flag.
+    # The desks that answer for a plate read both; the officer's device reads neither.
+    "exemption": {"SELECT": {"clerk", "adjudicator", "manager"}},
+    "permit_flag": {"SELECT": {"clerk", "adjudicator", "manager"}},
 }
 
 #: view -> privilege -> group roles. Views run as the owner: each masks what it must.
@@ -143,8 +148,8 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
         ("manager", "UPDATE"): {"code", "name", "capacity", "active"},
     },
     "zone": {
-        ("manager", "INSERT"): {"lot_id", "code", "name"},
-        ("manager", "UPDATE"): {"code", "name"},
+        ("manager", "INSERT"): {"lot_id", "code", "name", "time_limit_minutes"},
+        ("manager", "UPDATE"): {"code", "name", "time_limit_minutes"},
     },
     "parker": {
         ("clerk", "INSERT"): PARKER_FIELDS,
@@ -169,7 +174,20 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
             "discount_days",
             "discount_percent",
             "scofflaw_threshold",
+            "shared_permit_window_minutes",
         },
+    },
+    # An exemption's plate stays what it was made for; one ends early by its end time.
+    "exemption": {
+        ("manager", "INSERT"): {
+            "jurisdiction",
+            "plate_normalized",
+            "lot_id",
+            "reason",
+            "starts_at",
+            "ends_at",
+        },
+        ("manager", "UPDATE"): {"lot_id", "reason", "starts_at", "ends_at"},
     },
     "violation": {
         ("manager", "INSERT"): VIOLATION_FIELDS,
@@ -406,6 +424,13 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "citation_fine": set(),
     "citation_discount": set(),
     "keep_citation_balance": set(),
+    # Verdicts: a device's place (lot or lot/zone), exemptions kept and never removed,
+    # permit flags cleared by the desks that look into them.
+    "find_place": set(),
+    "normalize_exemption": set(),
+    "guard_exemption": set(),
+    "guard_permit_flag": set(),
+    "clear_permit_flag": {"clerk", "manager"},
 }
 
 #: Tables with row-level security (policies in the migrations, described in docs/SECURITY.md).

@@ -42,31 +42,49 @@ BEGIN
 END
 $$;
 
--- The plate check (SPEC "Plate check"): one verdict for a plate at a place and time, for
--- every desk and for enforcement devices. It reads permits and vehicles as the owner and
--- returns no personal details, so the officer role may run it without reading parkers.
--- It is the hot path of the product: its inputs are bounded before any work, and the
--- common verdicts take one query (the office's zone, the vehicle and its current permit);
--- dates are worded here rather than by helper functions, which each cost a call.
+-- The plate check (SPEC "Plate check", rule 16): one verdict for a plate at a place and
+-- time, for every desk and for enforcement devices. It reads permits, vehicles,
+-- exemptions and reads as the owner and returns no personal details, so the officer role
+-- may run it without reading parkers. It is the hot path of the product: its inputs are
+-- bounded before any work, and the common verdicts take one query (the office's zone, the
+-- vehicle and its current permit), one index probe for an exemption when no permit
+-- covers the plate, and one for the zone's time limit only where the zone has one; dates
+-- are worded here rather than by helper functions, which each cost a call.
+--
+-- p_lot is a lot's code (B), or a lot and one of its zones (B/B1). Verdicts: valid and
+-- temporary (a permit covers the plate here), exempt (an exemption does), over_limit (in
+-- a time-limited zone, the stay began more than the limit ago: virtual chalking), then
+-- wrong_lot, expired or no_permit. The stay began at the earliest of the plate's reads in
+-- the zone going back from p_at, with no gap between successive reads longer than the
+-- limit, looking back at most 24 hours.
 CREATE OR REPLACE FUNCTION parkdesk.check_plate(
     p_jurisdiction text, p_plate text, p_lot text DEFAULT NULL, p_at timestamptz DEFAULT NULL)
 RETURNS TABLE (verdict text, jurisdiction text, plate text, permit_number text,
                permit_kind text, permit_type text, lot_code text, lot_name text,
-               valid_from timestamptz, valid_until timestamptz, reason text)
+               valid_from timestamptz, valid_until timestamptz, reason text,
+               zone_code text, exemption text, over_limit_since timestamptz,
+               stay_began timestamptz)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_at timestamptz := coalesce(p_at, now());
     v_plate text;
     v_jurisdiction text;
     v_lot parkdesk.lot;
+    v_zone parkdesk.zone;
+    v_place text;
+    v_zone_code text;
+    v_tz text;
     v_until text;
     v_vehicle bigint;
     v_current boolean;
+    v_limit interval;
+    v_start timestamptz;
+    v_read timestamptz;
     r record;
 BEGIN
     -- Bounded before any work: a device sends a plate, not a novel.
     IF octet_length(p_plate) > 40 OR octet_length(p_jurisdiction) > 10
-       OR octet_length(p_lot) > 20 THEN
+       OR octet_length(p_lot) > 30 THEN
         PERFORM parkdesk.refuse(CASE WHEN octet_length(p_plate) > 40 THEN 'plate'
                                      WHEN octet_length(p_jurisdiction) > 10 THEN 'jurisdiction'
                                      ELSE 'lot' END, 'That is far longer than a plate, jurisdiction or lot code.');
@@ -81,13 +99,29 @@ BEGIN
         PERFORM parkdesk.refuse('jurisdiction', 'Jurisdiction is a two-letter code such as ON or NY.');
     END IF;
     IF nullif(btrim(p_lot), '') IS NOT NULL THEN
-        SELECT * INTO v_lot FROM parkdesk.lot l WHERE l.code = upper(btrim(p_lot));
+        -- A lot (B), or a lot and one of its zones (B/B1).
+        v_place := upper(btrim(split_part(p_lot, '/', 1)));
+        IF strpos(p_lot, '/') > 0 THEN
+            v_zone_code := upper(btrim(substr(p_lot, strpos(p_lot, '/') + 1)));
+        END IF;
+        SELECT * INTO v_lot FROM parkdesk.lot l WHERE l.code = v_place;
         IF NOT FOUND THEN
-            PERFORM parkdesk.refuse('lot', format('There is no lot %s.', upper(btrim(p_lot))));
+            PERFORM parkdesk.refuse('lot', format('There is no lot %s.', v_place));
+        END IF;
+        IF v_zone_code IS NOT NULL THEN
+            SELECT * INTO v_zone FROM parkdesk.zone z
+            WHERE z.lot_id = v_lot.id AND z.code = v_zone_code;
+            IF NOT FOUND THEN
+                PERFORM parkdesk.refuse('lot', format(
+                    '%s has no zone %s: send the lot''s code (%s), or the lot and one of its '
+                    'zones (%s/ZONE).', v_lot.name, coalesce(nullif(v_zone_code, ''), '(none given)'),
+                    v_lot.code, v_lot.code));
+            END IF;
         END IF;
     END IF;
     jurisdiction := v_jurisdiction;
     plate := v_plate;
+    zone_code := v_zone.code;
     -- The office's zone, the vehicle and the permit valid now (in this lot first, term
     -- permits before temporary ones), in one query.
     SELECT (SELECT s.time_zone FROM parkdesk.office_setting s WHERE s.id = 1) AS zone,
@@ -106,76 +140,147 @@ BEGIN
         ORDER BY (pv.lot_id = v_lot.id) DESC NULLS LAST, (p.kind = 'term') DESC,
                  upper(pv.validity) DESC
         LIMIT 1) AS c ON true;
-    IF r.vehicle_id IS NULL THEN
-        verdict := 'no_permit';
-        reason := format('No permit: %s (%s) is not registered and has no temporary permit.',
-                         v_plate, v_jurisdiction);
-        RETURN NEXT;
-        RETURN;
-    END IF;
-    v_current := r.number IS NOT NULL;
-    IF NOT v_current THEN
-        -- Nothing valid: the most recent that ended, in this lot if one is given.
-        v_vehicle := r.vehicle_id;
-        SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity,
-               p.cancelled_at, upper(pv.validity) < upper(p.validity) AS transferred
-        INTO r
-        FROM parkdesk.permit_vehicle pv
-        JOIN parkdesk.permit p ON p.id = pv.permit_id
-        JOIN parkdesk.lot l ON l.id = pv.lot_id
-        LEFT JOIN parkdesk.permit_type t ON t.id = p.permit_type_id
-        WHERE pv.vehicle_id = v_vehicle AND NOT isempty(pv.validity)
-          AND upper(pv.validity) <= v_at AND (v_lot.id IS NULL OR pv.lot_id = v_lot.id)
-        ORDER BY upper(pv.validity) DESC
-        LIMIT 1;
-        IF NOT FOUND THEN
+    v_tz := r.zone;
+    -- What the permits say; the verdicts that let the car park return here.
+    <<permits>>
+    BEGIN
+        IF r.vehicle_id IS NULL THEN
             verdict := 'no_permit';
-            reason := format('No permit: %s (%s) has no permit%s.', v_plate, v_jurisdiction,
-                             CASE WHEN v_lot.id IS NULL THEN '' ELSE ' for ' || v_lot.name END);
-            RETURN NEXT;
-            RETURN;
+            reason := format('No permit: %s (%s) is not registered and has no temporary permit.',
+                             v_plate, v_jurisdiction);
+            EXIT permits;
         END IF;
-    END IF;
-    permit_number := r.number;
-    permit_kind := r.kind;
-    permit_type := coalesce(r.type_name, initcap(r.kind) || ' permit');
-    lot_code := r.code;
-    lot_name := r.lname;
-    valid_from := lower(r.validity);
-    valid_until := upper(r.validity);
-    IF NOT v_current THEN
-        verdict := 'expired';
-        reason := format('%s: permit %s (%s) for %s %s.',
-            CASE WHEN r.cancelled_at IS NOT NULL THEN 'Cancelled'
-                 WHEN r.transferred THEN 'Transferred' ELSE 'Expired' END,
-            r.number, permit_type, r.lname,
-            CASE WHEN r.cancelled_at IS NOT NULL OR r.transferred
-                 THEN 'ended ' || to_char(upper(r.validity) AT TIME ZONE (SELECT s.time_zone
-                     FROM parkdesk.office_setting s WHERE s.id = 1), 'FMDD Mon YYYY HH24:MI')
-                 ELSE 'ended at ' || parkdesk.describe_until(upper(r.validity)) END);
+        v_current := r.number IS NOT NULL;
+        IF NOT v_current THEN
+            -- Nothing valid: the most recent that ended, in this lot if one is given.
+            v_vehicle := r.vehicle_id;
+            SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity,
+                   p.cancelled_at, upper(pv.validity) < upper(p.validity) AS transferred
+            INTO r
+            FROM parkdesk.permit_vehicle pv
+            JOIN parkdesk.permit p ON p.id = pv.permit_id
+            JOIN parkdesk.lot l ON l.id = pv.lot_id
+            LEFT JOIN parkdesk.permit_type t ON t.id = p.permit_type_id
+            WHERE pv.vehicle_id = v_vehicle AND NOT isempty(pv.validity)
+              AND upper(pv.validity) <= v_at AND (v_lot.id IS NULL OR pv.lot_id = v_lot.id)
+            ORDER BY upper(pv.validity) DESC
+            LIMIT 1;
+            IF NOT FOUND THEN
+                verdict := 'no_permit';
+                reason := format('No permit: %s (%s) has no permit%s.', v_plate, v_jurisdiction,
+                                 CASE WHEN v_lot.id IS NULL THEN '' ELSE ' for ' || v_lot.name END);
+                EXIT permits;
+            END IF;
+        END IF;
+        permit_number := r.number;
+        permit_kind := r.kind;
+        permit_type := coalesce(r.type_name, initcap(r.kind) || ' permit');
+        lot_code := r.code;
+        lot_name := r.lname;
+        valid_from := lower(r.validity);
+        valid_until := upper(r.validity);
+        IF NOT v_current THEN
+            verdict := 'expired';
+            reason := format('%s: permit %s (%s) for %s %s.',
+                CASE WHEN r.cancelled_at IS NOT NULL THEN 'Cancelled'
+                     WHEN r.transferred THEN 'Transferred' ELSE 'Expired' END,
+                r.number, permit_type, r.lname,
+                CASE WHEN r.cancelled_at IS NOT NULL OR r.transferred
+                     THEN 'ended ' || to_char(upper(r.validity) AT TIME ZONE v_tz,
+                                              'FMDD Mon YYYY HH24:MI')
+                     ELSE 'ended at ' || parkdesk.describe_until(upper(r.validity)) END);
+            EXIT permits;
+        END IF;
+        -- As describe_until words it: a permit ending at local midnight lasts to the end
+        -- of the day before.
+        v_until := CASE
+            WHEN upper(r.validity) IS NULL THEN 'further notice'
+            WHEN (upper(r.validity) AT TIME ZONE v_tz)::time = '00:00'
+                THEN 'the end of ' || to_char((upper(r.validity) AT TIME ZONE v_tz)::date - 1,
+                                              'FMDD Mon YYYY')
+            ELSE to_char(upper(r.validity) AT TIME ZONE v_tz, 'FMDD Mon YYYY HH24:MI') END;
+        IF v_lot.id IS NOT NULL AND r.code <> v_lot.code THEN
+            verdict := 'wrong_lot';
+            reason := format('Wrong lot: permit %s (%s) is for %s, not %s.', r.number,
+                             permit_type, r.lname, v_lot.name);
+            EXIT permits;
+        ELSIF r.kind = 'term' THEN
+            verdict := 'valid';
+            reason := format('Valid: permit %s (%s) for %s until %s.', r.number, permit_type,
+                             r.lname, v_until);
+        ELSE
+            verdict := 'temporary';
+            reason := format('Valid temporary permit: %s (%s) for %s until %s.', r.number,
+                             permit_type, r.lname, v_until);
+        END IF;
+        -- A permit covers the plate here: no exemption or time limit matters.
+        RETURN NEXT;
+        RETURN;
+    END;
+
+    -- An exemption ("do not ticket") for this plate, in this lot or every lot (any lot
+    -- when none is given), in force now: the one that lasts longest.
+    SELECT e.reason, e.ends_at, l.name AS lname INTO r
+    FROM parkdesk.exemption e LEFT JOIN parkdesk.lot l ON l.id = e.lot_id
+    WHERE e.jurisdiction = v_jurisdiction AND e.plate_normalized = v_plate
+      AND e.starts_at <= v_at AND (e.ends_at IS NULL OR e.ends_at > v_at)
+      AND (v_lot.id IS NULL OR e.lot_id IS NULL OR e.lot_id = v_lot.id)
+    ORDER BY e.ends_at DESC NULLS FIRST
+    LIMIT 1;
+    IF FOUND THEN
+        verdict := 'exempt';
+        exemption := r.reason;
+        permit_number := NULL;
+        permit_kind := NULL;
+        permit_type := NULL;
+        lot_code := NULL;
+        lot_name := NULL;
+        valid_from := NULL;
+        valid_until := NULL;
+        reason := format('Do not ticket: %s (%s%s).', r.reason,
+            CASE WHEN r.lname IS NULL THEN '' ELSE 'in ' || r.lname || ', ' END,
+            CASE WHEN r.ends_at IS NULL THEN 'no end date'
+                 WHEN (r.ends_at AT TIME ZONE v_tz)::time = '00:00'
+                     THEN 'until ' || to_char((r.ends_at AT TIME ZONE v_tz)::date - 1,
+                                              'FMDD Mon YYYY')
+                 ELSE 'until ' || to_char(r.ends_at AT TIME ZONE v_tz, 'FMDD Mon YYYY HH24:MI')
+            END);
         RETURN NEXT;
         RETURN;
     END IF;
-    -- As describe_until words it: a permit ending at local midnight lasts to the end of
-    -- the day before.
-    v_until := CASE
-        WHEN upper(r.validity) IS NULL THEN 'further notice'
-        WHEN (upper(r.validity) AT TIME ZONE r.zone)::time = '00:00'
-            THEN 'the end of ' || to_char((upper(r.validity) AT TIME ZONE r.zone)::date - 1,
-                                          'FMDD Mon YYYY')
-        ELSE to_char(upper(r.validity) AT TIME ZONE r.zone, 'FMDD Mon YYYY HH24:MI') END;
-    IF v_lot.id IS NOT NULL AND r.code <> v_lot.code THEN
-        verdict := 'wrong_lot';
-        reason := format('Wrong lot: permit %s (%s) is for %s, not %s.', r.number,
-                         permit_type, r.lname, v_lot.name);
-    ELSIF r.kind = 'term' THEN
-        verdict := 'valid';
-        reason := format('Valid: permit %s (%s) for %s until %s.', r.number, permit_type,
-                         r.lname, v_until);
-    ELSE
-        verdict := 'temporary';
-        reason := format('Valid temporary permit: %s (%s) for %s until %s.', r.number,
-                         permit_type, r.lname, v_until);
+
+    -- Virtual chalking, in a time-limited zone only: the plate's reads in the zone, newest
+    -- first, back to a gap longer than the limit (the car left) or 24 hours
+    -- (ix_plate_read_plate, the months of the last day only).
+    IF v_zone.time_limit_minutes IS NOT NULL THEN
+        v_limit := make_interval(mins => v_zone.time_limit_minutes);
+        v_start := v_at;
+        FOR v_read IN SELECT pr.read_at FROM parkdesk.plate_read pr
+                      WHERE pr.jurisdiction = v_jurisdiction AND pr.plate_normalized = v_plate
+                        AND pr.read_at <= v_at AND pr.read_at >= v_at - interval '24 hours'
+                        AND pr.zone_id = v_zone.id
+                      ORDER BY pr.read_at DESC LOOP
+            EXIT WHEN v_start - v_read > v_limit;
+            v_start := v_read;
+        END LOOP;
+        stay_began := v_start;
+        IF v_at - v_start > v_limit THEN
+            verdict := 'over_limit';
+            over_limit_since := v_start + v_limit;
+            reason := format('Over the %s limit in zone %s since %s (first read %s).',
+                CASE WHEN v_zone.time_limit_minutes % 60 = 0
+                     THEN (v_zone.time_limit_minutes / 60) || '-hour'
+                     ELSE v_zone.time_limit_minutes || '-minute' END,
+                v_zone.code,
+                to_char(over_limit_since AT TIME ZONE v_tz,
+                        CASE WHEN (over_limit_since AT TIME ZONE v_tz)::date
+                                  = (v_at AT TIME ZONE v_tz)::date
+                             THEN 'HH24:MI' ELSE 'FMDD Mon HH24:MI' END),
+                to_char(v_start AT TIME ZONE v_tz,
+                        CASE WHEN (v_start AT TIME ZONE v_tz)::date
+                                  = (v_at AT TIME ZONE v_tz)::date
+                             THEN 'HH24:MI' ELSE 'FMDD Mon HH24:MI' END));
+        END IF;
     END IF;
     RETURN NEXT;
 END

@@ -194,7 +194,8 @@ DECLARE
     v_jurisdiction text;
     v_violation parkdesk.violation;
     v_lot parkdesk.lot;
-    v_zone bigint := NULL;  -- zones come with time-limited zones; no parameter yet
+    v_zone parkdesk.zone;
+    v_place record;
     v_vehicle bigint;
     v_check record;
     v_fine numeric(12, 2);
@@ -206,7 +207,7 @@ BEGIN
     PERFORM parkdesk.bound_text('jurisdiction', p_jurisdiction, 10);
     PERFORM parkdesk.bound_text('plate', p_plate, 20);
     PERFORM parkdesk.bound_text('violation', p_violation, 10);
-    PERFORM parkdesk.bound_text('lot', p_lot, 20);
+    PERFORM parkdesk.bound_text('lot', p_lot, 30);
     PERFORM parkdesk.bound_text('note', p_note, 500);
     PERFORM parkdesk.bound_text('make', p_make, 40);
     PERFORM parkdesk.bound_text('colour', p_colour, 30);
@@ -294,11 +295,10 @@ BEGIN
         PERFORM parkdesk.refuse('violation', format('Violation %s is no longer cited.',
                                                      v_violation.code));
     END IF;
-    SELECT * INTO v_lot FROM parkdesk.lot l WHERE l.code = upper(btrim(coalesce(p_lot, '')));
-    IF NOT FOUND THEN
-        PERFORM parkdesk.refuse('lot', format('There is no lot %s.',
-                                               upper(btrim(coalesce(p_lot, '')))));
-    END IF;
+    -- The lot (B), or the lot and one of its zones (B/B1).
+    v_place := parkdesk.find_place(p_lot);
+    v_lot := v_place.lot;
+    v_zone := v_place.zone;
     IF p_issued_at IS NULL THEN
         PERFORM parkdesk.refuse('issued_at', 'Say when the citation was issued.');
     ELSIF p_issued_at > now() + interval '10 minutes' THEN
@@ -323,17 +323,19 @@ BEGIN
         SELECT v.id INTO v_vehicle FROM parkdesk.vehicle v
         WHERE v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate;
     END IF;
-    SELECT * INTO v_check FROM parkdesk.check_plate(v_jurisdiction, v_plate, v_lot.code, p_issued_at);
-    IF v_check.verdict IN ('valid', 'temporary') THEN
+    SELECT * INTO v_check FROM parkdesk.check_plate(v_jurisdiction, v_plate,
+        v_lot.code || coalesce('/' || v_zone.code, ''), p_issued_at);
+    IF v_check.verdict IN ('valid', 'temporary', 'exempt') THEN
         PERFORM parkdesk.refuse('plate', format(
-            'Not cited: %s (%s) may park here. %s Number %s was not used.',
-            v_plate, v_jurisdiction, v_check.reason, v_number));
+            'Not cited: %s (%s) %s. %s Number %s was not used.', v_plate, v_jurisdiction,
+            CASE WHEN v_check.verdict = 'exempt' THEN 'is exempt from tickets'
+                 ELSE 'may park here' END, v_check.reason, v_number));
     END IF;
 
     -- The fine, snapshotted (SPEC rules 7 and 17): 0 for a warning; the repeat-offence
     -- schedule's line for this plate's Nth offence within the violation's window; else the
     -- zone's line, else the lot's, else the violation's own (citation_fine, 68_citation_money.sql).
-    v_fine := parkdesk.citation_fine(v_violation, v_lot.id, v_zone, v_jurisdiction, v_plate,
+    v_fine := parkdesk.citation_fine(v_violation, v_lot.id, v_zone.id, v_jurisdiction, v_plate,
                                      p_issued_at);
     IF v_fine IS NULL THEN
         PERFORM parkdesk.refuse('violation', format(
@@ -345,7 +347,7 @@ BEGIN
         jurisdiction, plate_raw, vehicle_id, violation_id, lot_id, zone_id, issued_at,
         recorded_at, fine, due_on, note, make, colour)
     VALUES (v_number, v_range.id, v_seq, v_device.id, session_user, p_device_seq,
-        v_jurisdiction, btrim(p_plate), v_vehicle, v_violation.id, v_lot.id, v_zone,
+        v_jurisdiction, btrim(p_plate), v_vehicle, v_violation.id, v_lot.id, v_zone.id,
         p_issued_at, now(), v_fine, parkdesk.local_day(p_issued_at) + s.citation_due_days,
         nullif(btrim(p_note), ''), nullif(btrim(p_make), ''), nullif(btrim(p_colour), ''))
     RETURNING * INTO c;

@@ -6,7 +6,9 @@
 
 -- The hash of a read: its fields and the hash of the same device's previous read. Times
 -- are written in UTC and numbers at their column's scale, so the hash does not depend on
--- the session that computes it.
+-- the session that computes it. The zone and what the verdict said beyond the permit
+-- (over the limit since, the exemption) came later: they are hashed only when one is set,
+-- so every read stored before them keeps its hash.
 CREATE OR REPLACE FUNCTION parkdesk.read_digest(r parkdesk.plate_read) RETURNS bytea
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT sha256(convert_to(concat_ws(E'\x1f',
@@ -17,14 +19,24 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         coalesce(r.latitude::text, ''), coalesce(r.longitude::text, ''),
         coalesce(r.confidence::text, ''), r.verdict, r.reason, coalesce(r.permit_number, ''),
         coalesce(to_char(r.valid_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), ''),
-        coalesce(r.photo_sha256, ''), coalesce(encode(r.prev_hash, 'hex'), '')), 'UTF8'))
+        coalesce(r.photo_sha256, ''), coalesce(encode(r.prev_hash, 'hex'), ''))
+        || CASE WHEN r.zone_id IS NULL AND r.over_limit_since IS NULL AND r.exemption IS NULL
+                THEN ''
+                ELSE concat_ws(E'\x1f', '', 'zone', coalesce(r.zone_id::text, ''),
+                    coalesce(to_char(r.over_limit_since AT TIME ZONE 'UTC',
+                                     'YYYY-MM-DD"T"HH24:MI:SS.US'), ''),
+                    coalesce(r.exemption, '')) END, 'UTF8'))
 $$;
 
 -- The device API's plate read (docs/DEVICE_API.md). The calling login is the officer.
 -- (p_device, p_device_seq) is the call's idempotency key, shared with the device's other
 -- calls: the same call again returns the first read's answer and records nothing; another
 -- request under that key is refused (PD007). The verdict is check_plate's at the read
--- time. The read is chained to the device's previous one under the device's row, which
+-- time, at the lot or the lot's zone the device names (B or B/B1); a time-limited zone's
+-- verdict may be over_limit, and an exempt plate's is exempt. A read of a vehicle whose
+-- valid permit covers several vehicles, when another of them was read in the same lot
+-- within the office's window, raises a permit flag (SPEC rule 5; one open flag per permit
+-- and lot per window) and says so. The read is chained to the device's previous one under the device's row, which
 -- claim_device_call holds until commit: reads never wait for the audit trail's chain.
 -- Every refusal is PD002 with the field in DETAIL.
 CREATE OR REPLACE FUNCTION parkdesk.record_plate_read(
@@ -33,7 +45,8 @@ CREATE OR REPLACE FUNCTION parkdesk.record_plate_read(
     p_confidence numeric DEFAULT NULL, p_photo bytea DEFAULT NULL,
     p_photo_sha256 text DEFAULT NULL)
 RETURNS TABLE (read_id bigint, verdict text, reason text, permit_number text,
-               valid_until timestamptz)
+               valid_until timestamptz, over_limit_since timestamptz, exemption text,
+               shared_permit boolean)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_device parkdesk.device;
@@ -43,6 +56,14 @@ DECLARE
     v_jurisdiction text;
     v_lot_code text;
     v_lot parkdesk.lot;
+    v_zone parkdesk.zone;
+    v_place record;
+    v_window interval;
+    v_tz text;
+    v_permit bigint;
+    v_other_id bigint;
+    v_other_at timestamptz;
+    v_other_vehicle bigint;
     v_hash text;
     v_declared_hash text;
     v_detected text;
@@ -54,7 +75,7 @@ BEGIN
     PERFORM parkdesk.bound_text('device', p_device, 20);
     PERFORM parkdesk.bound_text('jurisdiction', p_jurisdiction, 10);
     PERFORM parkdesk.bound_text('plate', p_plate, 20);
-    PERFORM parkdesk.bound_text('lot', p_lot, 20);
+    PERFORM parkdesk.bound_text('lot', p_lot, 30);
     PERFORM parkdesk.bound_text('photo_sha256', p_photo_sha256, 64);
     IF octet_length(p_photo) > 20971520 THEN
         PERFORM parkdesk.refuse('photo', format(
@@ -90,7 +111,9 @@ BEGIN
     k := parkdesk.claim_device_call(p_device, p_device_seq, 'record_plate_read', v_fingerprint);
     v_device := k.device;
     IF k.done THEN
-        RETURN QUERY SELECT pr.id, pr.verdict, pr.reason, pr.permit_number, pr.valid_until
+        RETURN QUERY SELECT pr.id, pr.verdict, pr.reason, pr.permit_number, pr.valid_until,
+                            pr.over_limit_since, pr.exemption,
+                            strpos(pr.reason, ' Shared permit: ') > 0
                      FROM parkdesk.plate_read pr
                      WHERE pr.id = k.result AND pr.device_id = v_device.id;
         RETURN;
@@ -102,10 +125,9 @@ BEGIN
 
     -- What was read, where and when.
     PERFORM parkdesk.check_plate_identity(v_jurisdiction, v_plate);
-    SELECT * INTO v_lot FROM parkdesk.lot l WHERE l.code = v_lot_code;
-    IF NOT FOUND THEN
-        PERFORM parkdesk.refuse('lot', format('There is no lot %s.', v_lot_code));
-    END IF;
+    v_place := parkdesk.find_place(v_lot_code);
+    v_lot := v_place.lot;
+    v_zone := v_place.zone;
     IF (p_latitude IS NULL) <> (p_longitude IS NULL) THEN
         PERFORM parkdesk.refuse(CASE WHEN p_latitude IS NULL THEN 'latitude' ELSE 'longitude' END,
             'Send both the latitude and the longitude, or neither.');
@@ -158,7 +180,8 @@ BEGIN
 
     -- The verdict, as the plate check gives it at the read time. Nothing is locked: a
     -- read records what was answered, and a sale a moment later is the next read's.
-    SELECT * INTO v_check FROM parkdesk.check_plate(v_jurisdiction, v_plate, v_lot.code, p_read_at);
+    SELECT * INTO v_check FROM parkdesk.check_plate(v_jurisdiction, v_plate,
+        v_lot.code || coalesce('/' || v_zone.code, ''), p_read_at);
 
     r.id := nextval(pg_get_serial_sequence('parkdesk.plate_read', 'id'));
     r.device_id := v_device.id;
@@ -179,6 +202,37 @@ BEGIN
     r.permit_number := v_check.permit_number;
     r.valid_until := v_check.valid_until;
     r.photo_sha256 := v_hash;
+    r.zone_id := v_zone.id;
+    r.over_limit_since := v_check.over_limit_since;
+    r.exemption := v_check.exemption;
+    -- One vehicle of a permit on site at a time (SPEC rule 5): another vehicle of this
+    -- valid term permit read in this lot within the office's window before this read.
+    IF v_check.verdict = 'valid' AND r.vehicle_id IS NOT NULL THEN
+        SELECT make_interval(mins => s.shared_permit_window_minutes), s.time_zone
+        INTO v_window, v_tz
+        FROM parkdesk.office_setting s WHERE s.id = 1;
+        IF v_window > interval '0' THEN
+            SELECT p.id INTO v_permit FROM parkdesk.permit p WHERE p.number = v_check.permit_number;
+            SELECT o.id, o.read_at, pv.vehicle_id INTO v_other_id, v_other_at, v_other_vehicle
+            FROM parkdesk.permit_vehicle pv
+            JOIN parkdesk.vehicle v ON v.id = pv.vehicle_id
+            CROSS JOIN LATERAL (
+                SELECT pr.id, pr.read_at FROM parkdesk.plate_read pr
+                WHERE pr.jurisdiction = v.jurisdiction AND pr.plate_normalized = v.plate_normalized
+                  AND pr.read_at >= p_read_at - v_window AND pr.read_at <= p_read_at
+                  AND pr.lot_id = v_lot.id
+                ORDER BY pr.read_at DESC LIMIT 1) AS o
+            WHERE pv.permit_id = v_permit AND pv.vehicle_id <> r.vehicle_id
+              AND pv.validity @> p_read_at
+            ORDER BY o.read_at DESC
+            LIMIT 1;
+            IF v_other_id IS NOT NULL THEN
+                r.reason := r.reason || format(' Shared permit: another of its vehicles was '
+                    'read in this lot at %s; the office is told.',
+                    to_char(v_other_at AT TIME ZONE v_tz, 'HH24:MI'));
+            END IF;
+        END IF;
+    END IF;
     -- The device's previous read: its row is ours until commit, so no other read of this
     -- device is between the head we read and the one we write.
     SELECT c.last_hash INTO r.prev_hash FROM parkdesk.plate_read_chain c
@@ -187,11 +241,12 @@ BEGIN
 
     INSERT INTO parkdesk.plate_read (id, device_id, device_seq, officer, jurisdiction,
         plate_raw, vehicle_id, lot_id, read_at, recorded_at, latitude, longitude, confidence,
-        verdict, reason, permit_number, valid_until, photo_sha256, prev_hash, row_hash)
+        verdict, reason, permit_number, valid_until, photo_sha256, prev_hash, row_hash,
+        zone_id, over_limit_since, exemption)
     VALUES (r.id, r.device_id, r.device_seq, r.officer, r.jurisdiction, r.plate_raw,
         r.vehicle_id, r.lot_id, r.read_at, r.recorded_at, r.latitude, r.longitude,
         r.confidence, r.verdict, r.reason, r.permit_number, r.valid_until, r.photo_sha256,
-        r.prev_hash, r.row_hash);
+        r.prev_hash, r.row_hash, r.zone_id, r.over_limit_since, r.exemption);
     IF p_photo IS NOT NULL THEN
         INSERT INTO parkdesk.plate_read_photo (read_id, read_at, content, sha256, media_type)
         VALUES (r.id, r.read_at, p_photo, v_hash, v_detected);
@@ -200,6 +255,20 @@ BEGIN
     VALUES (v_device.id, r.id, r.row_hash)
     ON CONFLICT (device_id) DO UPDATE SET last_read_id = excluded.last_read_id,
                                           last_hash = excluded.last_hash;
+    IF v_other_id IS NOT NULL THEN
+        -- Taken as a sale or a cancellation takes it, so two reads at once raise one flag.
+        PERFORM 1 FROM parkdesk.permit p WHERE p.id = v_permit FOR NO KEY UPDATE;
+        IF NOT EXISTS (SELECT 1 FROM parkdesk.permit_flag f
+                       WHERE f.permit_id = v_permit AND f.lot_id = v_lot.id
+                         AND f.cleared_at IS NULL
+                         AND f.second_read_at BETWEEN p_read_at - v_window
+                                                  AND p_read_at + v_window) THEN
+            INSERT INTO parkdesk.permit_flag (permit_id, lot_id, first_read_id, first_read_at,
+                first_vehicle_id, second_read_id, second_read_at, second_vehicle_id, flagged_at)
+            VALUES (v_permit, v_lot.id, v_other_id, v_other_at, v_other_vehicle, r.id,
+                    r.read_at, r.vehicle_id, now());
+        END IF;
+    END IF;
     PERFORM parkdesk.remember_device_call(v_device.id, p_device_seq, 'record_plate_read',
                                           v_fingerprint, r.id);
     read_id := r.id;
@@ -207,6 +276,9 @@ BEGIN
     reason := r.reason;
     permit_number := r.permit_number;
     valid_until := r.valid_until;
+    over_limit_since := r.over_limit_since;
+    exemption := r.exemption;
+    shared_permit := v_other_id IS NOT NULL;
     RETURN NEXT;
 END
 $$;

@@ -94,6 +94,17 @@ GRANT SELECT ON parkdesk.evidence TO parkdesk_clerk, parkdesk_adjudicator, parkd
 -- returns the verdict). The chain heads are the functions' own.
 GRANT SELECT ON parkdesk.plate_read, parkdesk.plate_read_photo
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager;
+-- Exemptions ("do not ticket") are the managers' to keep: they add one and end it (its
+-- end time); nobody removes one (guard_exemption). Permit flags are raised by
+-- record_plate_read and cleared by clear_permit_flag. The desks that answer for a plate
+-- read both; the officer's device reads neither (check_plate and record_plate_read say
+-- what it needs).
+GRANT SELECT ON parkdesk.exemption, parkdesk.permit_flag
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
+GRANT INSERT (jurisdiction, plate_normalized, lot_id, reason, starts_at, ends_at),
+    UPDATE (lot_id, reason, starts_at, ends_at)
+    ON parkdesk.exemption TO parkdesk_manager;
+REVOKE DELETE, TRUNCATE ON parkdesk.exemption, parkdesk.permit_flag FROM parkdesk_owner;
 GRANT SELECT ON parkdesk.citation_range, parkdesk.device, parkdesk.violation
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager,
     parkdesk_officer;
@@ -125,7 +136,8 @@ GRANT UPDATE (code, name, capacity, active)
     ON parkdesk.lot TO parkdesk_manager;
 GRANT UPDATE (office_name, time_zone, currency, refund_approval_threshold, receipt_footer,
               free_days_per_plate, free_days_window, phone_region, check_digit_scheme,
-              citation_due_days, discount_days, discount_percent, scofflaw_threshold)
+              citation_due_days, discount_days, discount_percent, scofflaw_threshold,
+              shared_permit_window_minutes)
     ON parkdesk.office_setting TO parkdesk_manager;
 GRANT INSERT (first_name, last_name, affiliation, campus_id, email, phone, address, notes)
     ON parkdesk.parker TO parkdesk_clerk;
@@ -156,9 +168,9 @@ GRANT UPDATE (parker_id, jurisdiction, plate_raw, plate_status, make, model, col
 GRANT SELECT (id, permit_type_id, lot_id, parker_id, status, joined_at, offered_at,
               offer_expires_at, resolved_at, permit_id, version, created_at, updated_at)
     ON parkdesk.waitlist_entry TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
-GRANT INSERT (lot_id, code, name)
+GRANT INSERT (lot_id, code, name, time_limit_minutes)
     ON parkdesk.zone TO parkdesk_manager;
-GRANT UPDATE (code, name)
+GRANT UPDATE (code, name, time_limit_minutes)
     ON parkdesk.zone TO parkdesk_manager;
 
 GRANT EXECUTE ON FUNCTION
@@ -231,6 +243,10 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION
     parkdesk.spoil_numbers(bigint,bigint,bigint,text)
     TO parkdesk_manager;
+
+GRANT EXECUTE ON FUNCTION
+    parkdesk.clear_permit_flag(bigint,text)
+    TO parkdesk_clerk, parkdesk_manager;
 
 -- Field devices: the device API (docs/DEVICE_API.md).
 GRANT EXECUTE ON FUNCTION

@@ -21,6 +21,8 @@ TONE_COLOURS = {
 VERDICT_WORDS = {
     "valid": "May park",
     "temporary": "May park for now",
+    "exempt": "Do not ticket",
+    "over_limit": "Over the time limit",
     "wrong_lot": "Not in this lot",
     "expired": "May not park",
     "no_permit": "May not park",

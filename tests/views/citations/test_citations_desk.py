@@ -149,8 +149,7 @@ def test_two_citations_are_paid_with_one_card_payment(
         qtbot.mouseClick(dialog.pay_button, Qt.MouseButton.LeftButton)
     assert paid.args[0].amount == 80
     qtbot.waitUntil(
-        lambda: [shown_rows(desk.model)[c.number][-1] for c in (first, second)]
-        == ["Paid", "Paid"],
+        lambda: [shown_rows(desk.model)[c.number][-1] for c in (first, second)] == ["Paid", "Paid"],
         timeout=TIMEOUT_MS,
     )
     qtbot.waitUntil(
