@@ -36,6 +36,7 @@ VERDICT_TITLES = {
     "valid": "Valid permit",
     "temporary": "Valid temporary permit",
     "exempt": "Exempt — do not ticket",
+    "scofflaw": "Scofflaw — boot or tow",
     "over_limit": "Over the time limit",
     "wrong_lot": "Wrong lot",
     "expired": "Expired",
@@ -46,6 +47,7 @@ VERDICT_TONES = {
     "valid": "ok",
     "temporary": "caution",
     "exempt": "ok",
+    "scofflaw": "stop",
     "over_limit": "stop",
     "wrong_lot": "caution",
     "expired": "stop",
@@ -67,7 +69,8 @@ PERMIT_KIND_TITLES = {
 CHECK_SQL = """
 SELECT c.verdict, c.jurisdiction, c.plate, c.permit_number, c.permit_kind, c.permit_type,
        c.lot_code, c.lot_name, c.valid_from, c.valid_until, c.reason, now() AS checked_at,
-       c.zone_code, c.exemption, c.over_limit_since, c.stay_began,
+       c.zone_code, c.exemption, c.over_limit_since, c.stay_began, c.may_park,
+       c.unpaid_citations,
        (SELECT coalesce(json_agg(json_build_array(m.jurisdiction, m.plate, m.differences)
                                  ORDER BY m.differences, m.jurisdiction, m.plate), '[]'::json)
         FROM parkdesk.plate_near_matches(c.jurisdiction, c.plate) m) AS near_matches
@@ -182,7 +185,8 @@ class NearMatch:
 @dataclass(frozen=True)
 class PlateVerdict:
     query: PlateQuery
-    #: "valid", "temporary", "exempt", "over_limit", "wrong_lot", "expired" or "no_permit".
+    #: "valid", "temporary", "exempt", "scofflaw", "over_limit", "wrong_lot", "expired" or
+    #: "no_permit".
     verdict: str
     jurisdiction: str
     plate: str
@@ -206,6 +210,10 @@ class PlateVerdict:
     over_limit_since: datetime | None = None
     #: When the car's stay in a time-limited zone began (its first read of this stay).
     stay_began: datetime | None = None
+    #: A permit or an exemption covers the car here (a scofflaw's too): not to be ticketed.
+    covered: bool = False
+    #: The plate's unpaid past-due citations (a scofflaw at the office's threshold).
+    unpaid_citations: int = 0
 
     @property
     def title(self) -> str:
@@ -218,7 +226,7 @@ class PlateVerdict:
     @property
     def may_park(self) -> bool:
         """Not to be ticketed: a permit covers the car here, or an exemption does."""
-        return self.verdict in ("valid", "temporary", "exempt")
+        return self.covered
 
     @property
     def plate_display(self) -> str:
@@ -382,7 +390,7 @@ def _autocommit_fetch(
 
 
 def _verdict(query: PlateQuery, row: Sequence[Any]) -> PlateVerdict:
-    near = tuple(NearMatch(str(j), str(p), int(d)) for j, p, d in (row[16] or []))
+    near = tuple(NearMatch(str(j), str(p), int(d)) for j, p, d in (row[18] or []))
     return PlateVerdict(
         query=query,
         verdict=str(row[0]),
@@ -401,5 +409,7 @@ def _verdict(query: PlateQuery, row: Sequence[Any]) -> PlateVerdict:
         exemption=row[13],
         over_limit_since=row[14],
         stay_began=row[15],
+        covered=bool(row[16]),
+        unpaid_citations=int(row[17] or 0),
         near_matches=near,
     )

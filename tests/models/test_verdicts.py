@@ -594,3 +594,76 @@ def test_reads_without_a_zone_keep_the_hash_they_had_and_the_chain_verifies(
             (over["read_id"],),
         ).fetchone()
     assert stored == (over["over_limit_since"], None)
+
+
+# -- scofflaws ------------------------------------------------------------------------------
+
+
+def cite_days_ago(connect: Connect, p: Place, plate: str, seq: int, days: int) -> None:
+    """A citation issued ``days`` ago in the place's lot (the device API takes 30 days)."""
+    mona = connect("mona")
+    connect("otto").execute(
+        "SELECT * FROM issue_citation(%s, %s, %s, %s, %s, %s, %s, %s)",
+        (p.device, next(_CALLS), number(p.range_prefix, seq), JURISDICTION, plate,
+         make_violation(mona), p.lot_code, datetime.now(UTC) - timedelta(days=days)),
+    )  # fmt: skip
+
+
+def test_a_plate_with_the_thresholds_unpaid_past_due_citations_is_a_scofflaw(
+    connect: Connect,
+) -> None:
+    mona, otto, alice = connect("mona"), connect("otto"), connect("alice")
+    p = make_place(mona)
+    mona.execute("UPDATE office_setting SET citation_due_days = 1, scofflaw_threshold = 2")
+    try:
+        plate = token(7)
+        cite_days_ago(connect, p, plate, 1100, 5)
+        assert check(otto, plate, p.lot_code)["verdict"] == "no_permit"  # one is not enough
+        cite_days_ago(connect, p, plate, 1101, 4)
+        cite_days_ago(connect, p, plate, 1102, 0)  # not yet due: does not count
+        answer = check(otto, plate, p.lot_code)
+        assert answer["verdict"] == "scofflaw"
+        assert answer["unpaid_citations"] == 2
+        assert answer["reason"].startswith("Scofflaw: 2 unpaid past-due citations")
+        assert "No permit" in answer["reason"]  # and what the permits say
+        assert answer["may_park"] is False
+        got = read(otto, p, plate, datetime.now(UTC), p.lot_code)
+        assert got["verdict"] == "scofflaw"
+        assert got["reason"].startswith("Scofflaw: 2 unpaid")
+        # Paid, it is off the list at the next check.
+        citation = one(
+            alice,
+            "SELECT id FROM citation WHERE plate_normalized = %s ORDER BY issued_at LIMIT 1",
+            (plate,),
+        )
+        alice.execute(
+            "SELECT pay_citations(gen_random_uuid(), ARRAY[%s]::bigint[], %s)",
+            (citation, '{"kind": "card", "brand": "Visa", "last4": "4242", "reference": "AUTH-SC01"}'),
+        )
+        assert check(otto, plate, p.lot_code)["verdict"] == "no_permit"
+    finally:
+        mona.execute("UPDATE office_setting SET citation_due_days = 30, scofflaw_threshold = 3")
+
+
+def test_a_scofflaw_with_a_valid_permit_is_booted_not_cited(connect: Connect) -> None:
+    mona, otto, alice = connect("mona"), connect("otto"), connect("alice")
+    p = make_place(mona)
+    mona.execute("UPDATE office_setting SET citation_due_days = 1, scofflaw_threshold = 1")
+    try:
+        parker = make_parker(alice)
+        vehicle, plate = make_vehicle(alice, parker)
+        cite_days_ago(connect, p, plate, 1200, 6)
+        sell(alice, parker, make_type(mona, [p.lot]), p.lot, [vehicle])
+        soon = datetime.now(UTC) + timedelta(seconds=5)
+        answer = check(otto, plate, p.lot_code, soon)
+        assert answer["verdict"] == "scofflaw"
+        assert answer["may_park"] is True
+        assert "Valid: permit" in answer["reason"]
+        with refused("PD002", "plate", "may park here"):
+            otto.execute(
+                "SELECT * FROM issue_citation(%s, %s, %s, %s, %s, %s, %s, %s)",
+                (p.device, next(_CALLS), number(p.range_prefix, 1201), JURISDICTION, plate,
+                 make_violation(mona), p.lot_code, soon),
+            )  # fmt: skip
+    finally:
+        mona.execute("UPDATE office_setting SET citation_due_days = 30, scofflaw_threshold = 3")

@@ -54,7 +54,9 @@ $$;
 -- p_lot is a lot's code (B), or a lot and one of its zones (B/B1). Verdicts: valid and
 -- temporary (a permit covers the plate here), exempt (an exemption does), over_limit (in
 -- a time-limited zone, the stay began more than the limit ago: virtual chalking), then
--- wrong_lot, expired or no_permit. The stay began at the earliest of the plate's reads in
+-- wrong_lot, expired or no_permit; and scofflaw, before any of them, for a plate with the
+-- office's threshold of unpaid past-due citations (may_park keeps what the permits said).
+-- The stay began at the earliest of the plate's reads in
 -- the zone going back from p_at, with no gap between successive reads longer than the
 -- limit, looking back at most 24 hours.
 CREATE OR REPLACE FUNCTION parkdesk.check_plate(
@@ -63,7 +65,7 @@ RETURNS TABLE (verdict text, jurisdiction text, plate text, permit_number text,
                permit_kind text, permit_type text, lot_code text, lot_name text,
                valid_from timestamptz, valid_until timestamptz, reason text,
                zone_code text, exemption text, over_limit_since timestamptz,
-               stay_began timestamptz)
+               stay_began timestamptz, may_park boolean, unpaid_citations int)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_at timestamptz := coalesce(p_at, now());
@@ -80,6 +82,8 @@ DECLARE
     v_limit interval;
     v_start timestamptz;
     v_read timestamptz;
+    v_unpaid int;
+    v_threshold int;
     r record;
 BEGIN
     -- Bounded before any work: a device sends a plate, not a novel.
@@ -124,10 +128,16 @@ BEGIN
     zone_code := v_zone.code;
     -- The office's zone, the vehicle and the permit valid now (in this lot first, term
     -- permits before temporary ones), in one query.
-    SELECT (SELECT s.time_zone FROM parkdesk.office_setting s WHERE s.id = 1) AS zone,
+    -- The count of unpaid past-due citations rides along (ix_citation_unpaid): a scofflaw
+    -- is one at every check, whatever the permits say.
+    SELECT os.time_zone AS zone, os.scofflaw_threshold AS threshold,
+           (SELECT count(*)::int FROM parkdesk.citation ci
+            WHERE ci.jurisdiction = v_jurisdiction AND ci.plate_normalized = v_plate
+              AND ci.balance > 0 AND ci.voided_at IS NULL
+              AND ci.due_on < (v_at AT TIME ZONE os.time_zone)::date) AS unpaid,
            v.id AS vehicle_id, c.number, c.kind, c.type_name, c.code, c.lname, c.validity
     INTO r
-    FROM (SELECT 1) AS one
+    FROM parkdesk.office_setting os
     LEFT JOIN parkdesk.vehicle v
            ON v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate
     LEFT JOIN LATERAL (
@@ -139,8 +149,15 @@ BEGIN
         WHERE pv.vehicle_id = v.id AND pv.validity @> v_at
         ORDER BY (pv.lot_id = v_lot.id) DESC NULLS LAST, (p.kind = 'term') DESC,
                  upper(pv.validity) DESC
-        LIMIT 1) AS c ON true;
+        LIMIT 1) AS c ON true
+    WHERE os.id = 1;
     v_tz := r.zone;
+    v_unpaid := r.unpaid;
+    v_threshold := r.threshold;
+    may_park := false;
+    unpaid_citations := v_unpaid;
+    <<verdicts>>
+    BEGIN
     -- What the permits say; the verdicts that let the car park return here.
     <<permits>>
     BEGIN
@@ -214,8 +231,8 @@ BEGIN
                              permit_type, r.lname, v_until);
         END IF;
         -- A permit covers the plate here: no exemption or time limit matters.
-        RETURN NEXT;
-        RETURN;
+        may_park := true;
+        EXIT verdicts;
     END;
 
     -- An exemption ("do not ticket") for this plate, in this lot or every lot (any lot
@@ -245,8 +262,8 @@ BEGIN
                                               'FMDD Mon YYYY')
                  ELSE 'until ' || to_char(r.ends_at AT TIME ZONE v_tz, 'FMDD Mon YYYY HH24:MI')
             END);
-        RETURN NEXT;
-        RETURN;
+        may_park := true;
+        EXIT verdicts;
     END IF;
 
     -- Virtual chalking, in a time-limited zone only: the plate's reads in the zone, newest
@@ -281,6 +298,15 @@ BEGIN
                                   = (v_at AT TIME ZONE v_tz)::date
                              THEN 'HH24:MI' ELSE 'FMDD Mon HH24:MI' END));
         END IF;
+    END IF;
+    END;
+    -- A scofflaw (SPEC rule 7; office_setting.scofflaw_threshold): the verdict says so at
+    -- every check, before what the permits say; may_park still says whether a citation
+    -- may be written (a scofflaw with a valid permit is booted, not cited).
+    IF v_unpaid >= v_threshold THEN
+        verdict := 'scofflaw';
+        reason := format('Scofflaw: %s unpaid past-due citations; on the boot and tow list. %s',
+                         v_unpaid, reason);
     END IF;
     RETURN NEXT;
 END

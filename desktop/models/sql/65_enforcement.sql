@@ -325,10 +325,10 @@ BEGIN
     END IF;
     SELECT * INTO v_check FROM parkdesk.check_plate(v_jurisdiction, v_plate,
         v_lot.code || coalesce('/' || v_zone.code, ''), p_issued_at);
-    IF v_check.verdict IN ('valid', 'temporary', 'exempt') THEN
+    IF v_check.may_park THEN
         PERFORM parkdesk.refuse('plate', format(
             'Not cited: %s (%s) %s. %s Number %s was not used.', v_plate, v_jurisdiction,
-            CASE WHEN v_check.verdict = 'exempt' THEN 'is exempt from tickets'
+            CASE WHEN v_check.exemption IS NOT NULL THEN 'is exempt from tickets'
                  ELSE 'may park here' END, v_check.reason, v_number));
     END IF;
 

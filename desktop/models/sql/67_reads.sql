@@ -207,7 +207,7 @@ BEGIN
     r.exemption := v_check.exemption;
     -- One vehicle of a permit on site at a time (SPEC rule 5): another vehicle of this
     -- valid term permit read in this lot within the office's window before this read.
-    IF v_check.verdict = 'valid' AND r.vehicle_id IS NOT NULL THEN
+    IF v_check.may_park AND v_check.permit_kind = 'term' AND r.vehicle_id IS NOT NULL THEN
         SELECT make_interval(mins => s.shared_permit_window_minutes), s.time_zone
         INTO v_window, v_tz
         FROM parkdesk.office_setting s WHERE s.id = 1;

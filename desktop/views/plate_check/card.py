@@ -22,6 +22,7 @@ VERDICT_WORDS = {
     "valid": "May park",
     "temporary": "May park for now",
     "exempt": "Do not ticket",
+    "scofflaw": "Boot or tow: unpaid citations",
     "over_limit": "Over the time limit",
     "wrong_lot": "Not in this lot",
     "expired": "May not park",

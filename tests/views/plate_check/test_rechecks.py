@@ -44,6 +44,7 @@ def _verdict(valid_for: timedelta | None = None) -> PlateVerdict:
         reason="",
         checked_at=checked_at,
         valid_until=checked_at + valid_for if valid_for else None,
+        covered=bool(valid_for),
     )
 
 
