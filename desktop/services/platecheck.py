@@ -82,6 +82,11 @@ SELECT m.jurisdiction, m.plate, m.differences
 FROM parkdesk.plate_near_matches(%(jurisdiction)s::text, %(plate)s::text) m
 ORDER BY m.differences, m.jurisdiction, m.plate
 """
+RECENT_READS_SQL = text(
+    "SELECT r.read_id, r.read_at, r.lot_code, r.lot_name, r.zone_code, r.device, r.officer, "
+    "r.verdict, r.has_photo "
+    "FROM parkdesk.recent_reads(:jurisdiction, :plate, :limit) r"
+)
 _LOTS_SQL = text("SELECT code, name, active FROM parkdesk.lot ORDER BY NOT active, code")
 
 
@@ -242,6 +247,30 @@ class PlateVerdict:
         return self.query.at or self.checked_at
 
 
+@dataclass(frozen=True)
+class ReadSeen:
+    """One time a device read the plate: when, where, by which device and officer, and
+    the verdict it was given then."""
+
+    read_id: int
+    read_at: datetime
+    lot_code: str
+    lot_name: str
+    zone_code: str | None
+    device: str
+    officer: str
+    verdict: str
+    has_photo: bool
+
+    @property
+    def verdict_title(self) -> str:
+        return VERDICT_TITLES.get(self.verdict, self.verdict.replace("_", " ").capitalize())
+
+    @property
+    def place(self) -> str:
+        return self.lot_name + (f", zone {self.zone_code}" if self.zone_code else "")
+
+
 def format_moment(moment: datetime) -> str:
     """'21 Nov 2026, 14:05' in this computer's time zone."""
     local = moment.astimezone()
@@ -303,6 +332,18 @@ class PlateCheckService:
     def check_query(self, query: PlateQuery) -> PlateVerdict:
         rows = self._run(CHECK_SQL, query.params())
         return _verdict(query, rows[0])
+
+    def recent_reads(self, jurisdiction: str, plate: str, limit: int = 8) -> list[ReadSeen]:
+        """The plate's latest reads by officers' devices (the last 90 days), newest first."""
+        query = PlateQuery.cleaned(jurisdiction, plate)
+        # Not the hot path: a pooled session, so the kept connection is the checks' alone
+        # (and goes back to the pool when the desk is hidden, whatever is still loading).
+        with self.workspace.read() as session:
+            rows = session.execute(
+                RECENT_READS_SQL,
+                {"jurisdiction": query.jurisdiction, "plate": query.plate, "limit": limit},
+            ).all()
+        return [ReadSeen(*row) for row in rows]
 
     def near_matches(self, jurisdiction: str, plate: str) -> list[NearMatch]:
         """Registered plates ``plate`` may be a misreading of, closest first."""

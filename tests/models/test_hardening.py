@@ -324,6 +324,8 @@ OVERSIZED: list[tuple[str, str, str, str]] = [
     ("otto", "SELECT check_plate(%(huge)s, 'ABC123')", "PD002", "jurisdiction"),
     ("otto", "SELECT check_plate('ON', 'ABC123', %(huge)s)", "PD002", "lot"),
     ("otto", "SELECT * FROM plate_near_matches('ON', %(huge)s)", "PD002", "plate"),
+    ("otto", "SELECT * FROM recent_reads('ON', %(huge)s)", "PD002", "plate"),
+    ("otto", "SELECT * FROM recent_reads(%(huge)s, 'ABC')", "PD002", "jurisdiction"),
     ("alice", "SELECT clear_permit_flag(1, %(huge)s)", "PD002", "note"),
     ("otto", "SELECT * FROM plate_near_matches(%(huge)s, 'ABC')", "PD002", "jurisdiction"),
     ("otto", "SELECT card_number_free(%(huge)s)", "PD002", "general"),

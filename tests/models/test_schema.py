@@ -408,6 +408,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "record_plate_read": {"officer"},
     "read_digest": set(),
     "verify_read_chains": {"manager", "admin"},
+    "recent_reads": {"clerk", "adjudicator", "dispatcher", "manager", "officer", "admin"},
     "guard_plate_read": set(),
     "guard_read_partition": set(),
     "ensure_read_partitions": {"admin"},

@@ -638,7 +638,10 @@ def test_a_plate_with_the_thresholds_unpaid_past_due_citations_is_a_scofflaw(
         )
         alice.execute(
             "SELECT pay_citations(gen_random_uuid(), ARRAY[%s]::bigint[], %s)",
-            (citation, '{"kind": "card", "brand": "Visa", "last4": "4242", "reference": "AUTH-SC01"}'),
+            (
+                citation,
+                '{"kind": "card", "brand": "Visa", "last4": "4242", "reference": "AUTH-SC01"}',
+            ),
         )
         assert check(otto, plate, p.lot_code)["verdict"] == "no_permit"
     finally:

@@ -440,3 +440,29 @@ CREATE TRIGGER plate_read_photo_fixed BEFORE UPDATE OR DELETE ON parkdesk.plate_
 
 CREATE TRIGGER plate_read_photo_no_truncate BEFORE TRUNCATE ON parkdesk.plate_read_photo
     FOR EACH STATEMENT EXECUTE FUNCTION parkdesk.guard_plate_read();
+
+-- A plate's latest reads (the last 90 days, newest first, at most 50), for the plate check
+-- and the vehicle record: when, where, which device and officer, and the verdict given.
+-- No personal details, so every desk that checks plates may ask, the officer's included.
+CREATE OR REPLACE FUNCTION parkdesk.recent_reads(
+    p_jurisdiction text, p_plate text, p_limit int DEFAULT 10)
+RETURNS TABLE (read_id bigint, read_at timestamptz, lot_code text, lot_name text,
+               zone_code text, device text, officer text, verdict text, has_photo boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM parkdesk.bound_text('jurisdiction', p_jurisdiction, 10);
+    PERFORM parkdesk.bound_text('plate', p_plate, 40);
+    RETURN QUERY
+    SELECT pr.id, pr.read_at, l.code, l.name, z.code, d.code, pr.officer, pr.verdict,
+           pr.photo_sha256 IS NOT NULL
+    FROM parkdesk.plate_read pr
+    JOIN parkdesk.lot l ON l.id = pr.lot_id
+    JOIN parkdesk.device d ON d.id = pr.device_id
+    LEFT JOIN parkdesk.zone z ON z.id = pr.zone_id
+    WHERE pr.jurisdiction = upper(btrim(coalesce(p_jurisdiction, '')))
+      AND pr.plate_normalized = upper(regexp_replace(coalesce(p_plate, ''), '[[:space:].-]', '', 'g'))
+      AND pr.read_at > now() - interval '90 days'
+    ORDER BY pr.read_at DESC
+    LIMIT least(greatest(coalesce(p_limit, 10), 1), 50);
+END
+$$;

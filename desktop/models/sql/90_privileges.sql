@@ -182,7 +182,8 @@ GRANT EXECUTE ON FUNCTION
     parkdesk.last_change_id(),
     parkdesk.local_day(timestamp with time zone),
     parkdesk.local_midnight(date),
-    parkdesk.plate_near_matches(text,text)
+    parkdesk.plate_near_matches(text,text),
+    parkdesk.recent_reads(text,text,integer)
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager,
     parkdesk_officer, parkdesk_admin;
 

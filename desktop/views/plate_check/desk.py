@@ -16,12 +16,13 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 
 from desktop.services.errors import KnownError, ValidationError
-from desktop.services.platecheck import PlateCheckService, PlateQuery, PlateVerdict
+from desktop.services.platecheck import PlateCheckService, PlateQuery, PlateVerdict, ReadSeen
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.layout import desk_action, hbox, tab_order, vbox
 from desktop.views.kit.widgets import failure_while_alive, while_alive
 from desktop.views.plate_check.history import HistoryPanel
 from desktop.views.plate_check.inputs import PlateInputs
+from desktop.views.plate_check.reads import RecentReadsPanel
 from desktop.views.plate_check.rechecks import Rechecks
 from desktop.views.plate_check.verdict import VerdictPanel
 
@@ -39,6 +40,8 @@ class PlateCheckDesk(Desk):
     #: A verdict was put on screen (typed, chosen from the history or a look-alike, or
     #: re-checked after a change elsewhere).
     verdict_shown = Signal(object)
+    #: The plate's recent reads are on screen.
+    reads_shown = Signal()
 
     def setup(self) -> None:
         self.setObjectName("plateCheckDesk")
@@ -55,12 +58,21 @@ class PlateCheckDesk(Desk):
         self.inputs = PlateInputs(self.service, self.runner, self.live)
         self.verdict = VerdictPanel()
         self.history = HistoryPanel()
+        self.recent_reads = RecentReadsPanel()
+        self._reads_of: tuple[str, str] | None = None
         self.rechecks = Rechecks(self.live, self)
         self._pending_timer = QTimer(self, singleShot=True, interval=PENDING_DELAY_MS)
         self._pending_timer.timeout.connect(self._show_pending)
         vbox(
             self.inputs,
-            (hbox((self.verdict, 3), (self.history, 1), spacing=16), 1),
+            (
+                hbox(
+                    (self.verdict, 3),
+                    vbox((self.history, 1), (self.recent_reads, 1), spacing=12),
+                    spacing=16,
+                ),
+                1,
+            ),
             margins=8,
             spacing=12,
             parent=self,
@@ -125,7 +137,26 @@ class PlateCheckDesk(Desk):
         if note is None:
             self.history.remember(verdict)
             self.inputs.answered(verdict.query)
+        self._load_reads(verdict)
         self.verdict_shown.emit(verdict)
+
+    def _load_reads(self, verdict: PlateVerdict) -> None:
+        """The plate's latest reads, fetched after its verdict is on screen (never before)."""
+        plate = (verdict.jurisdiction, verdict.plate)
+        self._reads_of = plate
+        service = self.service
+        self.runner.run(
+            lambda: service.recent_reads(*plate),
+            while_alive(self, lambda reads: self._reads_arrived(plate, reads)),
+            failure_while_alive(self, lambda _exc: True),
+            parent=self,
+        )
+
+    def _reads_arrived(self, plate: tuple[str, str], reads: list[ReadSeen]) -> None:
+        if plate != self._reads_of:
+            return  # another plate was checked meanwhile
+        self.recent_reads.show_reads(f"{plate[1]} ({plate[0]})", reads)
+        self.reads_shown.emit()
 
     def _failed(self, generation: int, exc: BaseException, note: str | None) -> bool:
         if generation != self._generation:
@@ -150,7 +181,9 @@ class PlateCheckDesk(Desk):
         self.rechecks.forget()
         self.shown_verdict = None
         self._current = None
+        self._reads_of = None
         self.verdict.clear()
+        self.recent_reads.clear()
 
     def _show_pending(self) -> None:
         if self._current is not None:

@@ -21,7 +21,7 @@ from desktop.services.platecheck import PlateVerdict
 from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LIVE, LiveChanges
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.widgets import app_settings
+from desktop.views.kit.widgets import alive, app_settings
 from desktop.views.plate_check.desk import PlateCheckDesk
 from desktop.views.plate_check.inputs import JURISDICTION_KEY
 from tests.conftest import ROLE_LOGIN, Database
@@ -84,7 +84,8 @@ def open_desk(
     for kit in kits:
         kit.live.stop()
         qtbot.waitUntil(lambda k=kit: not k.runner.busy, timeout=TIMEOUT)  # type: ignore[misc]
-        kit.desk.hide()  # gives the kept connection back before the workspace closes
+        if alive(kit.desk):  # closed already if waiting let pytest-qt's deleteLater run
+            kit.desk.hide()  # gives the kept connection back before the workspace closes
 
 
 @pytest.fixture
@@ -444,3 +445,54 @@ def test_the_desk_gives_its_connection_back_when_hidden(
     desk.show()
     qtbot.waitExposed(desk)
     assert type_and_check(qtbot, desk, plain_plate()).verdict == "no_permit"
+
+
+def test_the_plates_recent_reads_show_beside_its_verdict(
+    qtbot: QtBot, open_desk: Callable[..., Kit], database: Database
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.citation_data import enforcement_field
+
+    field = enforcement_field(database)
+    plate = plain_plate()
+    with database.connect("otto") as otto:
+        for minutes in (40, 10):
+            otto.execute(
+                "SELECT * FROM record_plate_read(%s, %s, 'ON', %s, %s, %s)",
+                (field.device, field.next_call, plate, field.lot_code,
+                 datetime.now(UTC) - timedelta(minutes=minutes)),
+            )  # fmt: skip
+            field.next_call += 1
+        otto.commit()
+    desk = open_desk("officer", live=False).desk
+    with qtbot.waitSignal(desk.reads_shown, timeout=TIMEOUT):
+        type_and_check(qtbot, desk, plate)
+    reads = desk.recent_reads.reads
+    assert reads.count() == 2
+    newest = reads.item(0).text()
+    assert field.lot_name in newest
+    assert f"No permit · {field.device} · otto" in newest
+    with qtbot.waitSignal(desk.reads_shown, timeout=TIMEOUT):
+        type_and_check(qtbot, desk, plain_plate())
+    assert not desk.recent_reads.reads.isVisible()
+    assert "No device has read" in desk.recent_reads.empty.text()
+
+
+def test_an_exempt_plate_says_do_not_ticket(
+    qtbot: QtBot, open_desk: Callable[..., Kit], connect_as: Connect
+) -> None:
+    plate = plain_plate()
+    mona = connect_as("mona")
+    mona.execute(
+        "INSERT INTO exemption (jurisdiction, plate_normalized, reason) "
+        "VALUES ('ON', %s, 'City works crew')",
+        (plate,),
+    )
+    mona.commit()
+    desk = open_desk("officer", live=False).desk
+    verdict = type_and_check(qtbot, desk, plate)
+    assert verdict.verdict == "exempt"
+    assert verdict.may_park
+    assert desk.verdict.card.title.text() == "Exempt — do not ticket"
+    assert "City works crew" in desk.verdict.card.reason.text()
