@@ -30,6 +30,7 @@ from desktop.services.permits import (
     document_office,
     payment_result,
 )
+from desktop.services.platecheck import RECENT_READS_SQL, ReadSeen
 from desktop.services.plates import normalize_plate, plate_skeleton
 from desktop.services.records import record
 from desktop.services.workspace import Workspace
@@ -213,6 +214,17 @@ class Due:
     amount: Decimal
 
 
+@dataclass(frozen=True)
+class VehicleEnforcement:
+    """A vehicle's enforcement record, for the parker desk: its citations (None when this
+    login reads no citations) and its latest reads, by its plate."""
+
+    citations: tuple[CitationRow, ...] | None
+    reads: tuple[ReadSeen, ...]
+    currency: str
+    time_zone: str
+
+
 _ROW_COLUMNS = (
     "c.id, c.number, c.issued_at, c.jurisdiction, c.plate_normalized AS plate, "
     "v.code AS violation_code, v.description AS violation, l.code AS lot_code, "
@@ -356,6 +368,34 @@ class CitationService:
             info=record(PhotoInfo, r),
             content=content,
             verified=hashlib.sha256(content).hexdigest() == str(r.sha256).lower(),
+        )
+
+    def vehicle_enforcement(self, jurisdiction: str, plate: str) -> VehicleEnforcement:
+        """The plate's citations (newest first, at most 50) and its reads of the last 90 days,
+        whether or not the vehicle was registered when they happened."""
+        params = {"jurisdiction": jurisdiction, "plate": normalize_plate(plate), "limit": 20}
+        with self.workspace.read() as session:
+            office = document_office(session)
+            reads = session.execute(RECENT_READS_SQL, params).all()
+            if not session.execute(
+                text("SELECT has_table_privilege('parkdesk.citation', 'SELECT')")
+            ).scalar_one():
+                citations = None
+            else:
+                rows = session.execute(
+                    text(
+                        f"SELECT {_ROW_COLUMNS} FROM citation c {_ROW_JOINS} "
+                        "WHERE c.jurisdiction = :jurisdiction AND c.plate_normalized = :plate "
+                        "ORDER BY c.issued_at DESC, c.id DESC LIMIT 50"
+                    ),
+                    params,
+                ).all()
+                citations = tuple(_row(r) for r in rows)
+        return VehicleEnforcement(
+            citations=citations,
+            reads=tuple(ReadSeen(*r) for r in reads),
+            currency=office.currency,
+            time_zone=office.time_zone,
         )
 
     # -- paying and voiding ------------------------------------------------------------

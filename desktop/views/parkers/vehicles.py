@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from desktop.services.citations import CitationService
 from desktop.services.errors import DuplicateCandidate
 from desktop.services.parkers import PLATE_STATUS_TITLES, ParkerDetail, ParkerService, VehicleRecord
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, label, vbox
@@ -16,6 +17,7 @@ from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Column, DeskTable, RowsModel
 from desktop.views.kit.widgets import failure_while_alive, while_alive
 from desktop.views.parkers.dialogs import CREATE_ANYWAY, DuplicatesDialog, ask_reason
+from desktop.views.parkers.enforcement import VehicleEnforcementPanel
 from desktop.views.parkers.vehicle_dialog import VehicleDialog
 
 
@@ -89,6 +91,7 @@ class VehiclesPanel(QWidget):
             "QTableView::item { padding: 3px 4px; } QHeaderView::section { padding: 6px 4px; }"
         )
         self.hint = label("Save the parker first, then add their vehicles.", name="hint")
+        self.enforcement = VehicleEnforcementPanel(CitationService(service.workspace), runner)
         self.add_button = button("Add vehicle…", self.add)
         self.edit_button = button("Edit…", self.edit)
         self.remove_button = button("Remove…", self.toggle_active)
@@ -100,11 +103,12 @@ class VehiclesPanel(QWidget):
             self.hint,
             self.table,
             self.buttons,
+            self.enforcement,
             STRETCH,
             spacing=6,
             parent=self,
         )
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._current_changed())
         self.table.activated.connect(lambda _index: self.edit())
         self.show_parker(None, new=False)
 
@@ -112,6 +116,8 @@ class VehiclesPanel(QWidget):
         """The parker whose vehicles to show; ``new`` when one is being registered."""
         self.parker = parker
         self.table.setVisible(parker is not None)
+        if parker is None:
+            self.enforcement.show_vehicle(None)
         self.hint.setVisible(new)
         self.buttons.setVisible(parker is not None and self.editable)
         self._update_buttons()
@@ -129,6 +135,13 @@ class VehiclesPanel(QWidget):
         if vehicle_id is not None and self.model.row_of(vehicle_id) is not None:
             self.table.select_key(vehicle_id)
         self._update_buttons()
+
+    def _current_changed(self) -> None:
+        self._update_buttons()
+        vehicle = self.selected()
+        shown = self.enforcement.vehicle
+        if vehicle is None or shown is None or vehicle.id != shown.id:
+            self.enforcement.show_vehicle(vehicle)
 
     def _update_buttons(self) -> None:
         vehicle = self.selected()

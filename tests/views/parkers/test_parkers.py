@@ -828,3 +828,53 @@ def test_a_vehicle_with_permits_has_its_plate_corrected_with_a_reason(
     assert "Registered with a typo" in again.history.text()
     assert vehicle.id == kit.service.search_plates(fixed)[0].vehicle.id
     again.reject()
+
+
+def test_a_vehicles_record_shows_its_citations_and_reads(
+    qtbot: QtBot, open_desk: Callable[..., Kit], database: Database
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.citation_data import enforcement_field
+
+    kit = open_desk("clerk", live=False)
+    parker = make_parker(kit.service, f"Cited{token()}")
+    plate = plain_plate()
+    kit.service.add_vehicle(parker.id, VehicleInput("ON", plate, make="Kia"))
+    field = enforcement_field(database)
+    issued = field.issue(plate)
+    with database.connect("otto") as otto:
+        otto.execute(
+            "SELECT * FROM record_plate_read(%s, %s, 'ON', %s, %s, %s)",
+            (field.device, field.next_call, plate, field.lot_code, datetime.now(UTC)),
+        )
+        otto.commit()
+    search(qtbot, kit.desk, parker.last_name)
+    open_by_keyboard(qtbot, kit.desk, parker.id)
+    panel = kit.desk.vehicles_panel
+    with qtbot.waitSignal(panel.enforcement.loaded, timeout=TIMEOUT):
+        panel.table.setCurrentIndex(panel.model.index(0, 0))
+    assert panel.enforcement.title.text() == f"Enforcement record of ON {plate}"
+    citations = panel.enforcement.citations_model
+    assert citations.rowCount() == 1
+    assert citations.index(0, 0).data() == issued.number
+    assert citations.index(0, 4).data() == "Open"
+    reads = panel.enforcement.reads_model
+    assert reads.rowCount() == 1
+    assert reads.index(0, 2).data() == f"{field.device} · otto"
+
+
+def test_a_dispatcher_sees_reads_but_is_told_citations_are_not_theirs(
+    qtbot: QtBot, open_desk: Callable[..., Kit], workspace_for: Callable[[str], Workspace]
+) -> None:
+    service = ParkerService(workspace_for("clerk"))
+    parker = make_parker(service, f"Seen{token()}")
+    service.add_vehicle(parker.id, VehicleInput("ON", plain_plate(), make="Kia"))
+    kit = open_desk("dispatcher", live=False)
+    search(qtbot, kit.desk, parker.last_name)
+    open_by_keyboard(qtbot, kit.desk, parker.id)
+    panel = kit.desk.vehicles_panel
+    with qtbot.waitSignal(panel.enforcement.loaded, timeout=TIMEOUT):
+        panel.table.setCurrentIndex(panel.model.index(0, 0))
+    assert panel.enforcement.citations.empty.text.text() == "Your role does not read citations."
+    assert panel.enforcement.reads.empty.text.text() == "No device has read this plate lately."

@@ -1,0 +1,159 @@
+"""The vehicle record's enforcement side on the parker desk: the chosen vehicle's
+citations and its latest reads by officers' devices, by its plate (so what happened
+before it was registered shows too)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from desktop.services.citations import (
+    STATUS_TITLES,
+    CitationRow,
+    CitationService,
+    VehicleEnforcement,
+)
+from desktop.services.localization import format_local, format_recent
+from desktop.services.parkers import VehicleRecord
+from desktop.services.platecheck import ReadSeen
+from desktop.views.kit.layout import label, vbox
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.tables import (
+    Column,
+    DeskTable,
+    Listing,
+    RowsModel,
+    badge_column,
+    money_column,
+    time_column,
+)
+from desktop.views.kit.widgets import failure_while_alive, while_alive
+
+#: What needs action stands out; what is settled is quiet.
+_STATUS_COLOURS = {"past_due": "#b45309", "collections": "#b91c1c", "paid": "#15803d"}
+
+
+class _Office:
+    """The office's currency and clock, as the last answer gave them."""
+
+    currency = "USD"
+    time_zone = "UTC"
+
+
+class CitationsModel(RowsModel[CitationRow]):
+    def __init__(self, office: _Office, parent: QObject | None = None) -> None:
+        super().__init__(
+            [
+                Column("Number", lambda c: c.number, samples=("HHH00000000",)),
+                time_column(
+                    "Issued",
+                    lambda c: c.issued_at,
+                    lambda at: format_recent(at, office.time_zone),
+                    sample="30 Sep 2025 14:05",
+                    tooltip=lambda c: format_local(c.issued_at, office.time_zone),
+                ),
+                Column(
+                    "Violation",
+                    lambda c: c.violation,
+                    tooltip=lambda c: f"{c.violation_code}: {c.violation}",
+                    stretch=True,
+                    give_way=True,
+                ),
+                money_column("Owed", lambda c: c.balance, lambda: office.currency),
+                badge_column("Status", lambda c: c.status, STATUS_TITLES, colours=_STATUS_COLOURS),
+            ],
+            key=lambda c: c.id,
+            dimmed=lambda c: c.status == "void",
+            parent=parent,
+        )
+
+
+class ReadsModel(RowsModel[ReadSeen]):
+    def __init__(self, office: _Office, parent: QObject | None = None) -> None:
+        super().__init__(
+            [
+                time_column(
+                    "Read",
+                    lambda r: r.read_at,
+                    lambda at: format_recent(at, office.time_zone),
+                    sample="30 Sep 2025 14:05",
+                    tooltip=lambda r: format_local(r.read_at, office.time_zone),
+                ),
+                Column("Where", lambda r: r.place, stretch=True, give_way=True),
+                Column("Device", lambda r: f"{r.device} · {r.officer}", samples=("HH-000 · otto",)),
+                Column("Verdict then", lambda r: r.verdict_title, samples=("Over the time limit",)),
+            ],
+            key=lambda r: r.read_id,
+            parent=parent,
+        )
+
+
+class VehicleEnforcementPanel(QWidget):
+    """The selected vehicle's citations and reads, fetched off the GUI thread."""
+
+    #: The record of the vehicle shown has arrived.
+    loaded = Signal()
+
+    def __init__(
+        self, service: CitationService, runner: OperationRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.service, self.runner = service, runner
+        self.office = _Office()
+        self.vehicle: VehicleRecord | None = None
+        self.title = label(style="font-weight: 600;")
+        self.citations_model = CitationsModel(self.office, self)
+        self.reads_model = ReadsModel(self.office, self)
+        self.citations = Listing(self._table(self.citations_model, "vehicleCitations"))
+        self.reads = Listing(self._table(self.reads_model, "vehicleReads"))
+        vbox(
+            self.title,
+            label("Citations", name="hint"),
+            self.citations,
+            label("Read by officers' devices (last 90 days)", name="hint"),
+            self.reads,
+            spacing=4,
+            parent=self,
+        )
+        self.setVisible(False)
+
+    def _table(self, model: RowsModel[CitationRow] | RowsModel[ReadSeen], name: str) -> DeskTable:
+        table = DeskTable(model, plain=True)
+        table.setObjectName(name)
+        row = table.fontMetrics().height() + 10
+        table.verticalHeader().setDefaultSectionSize(row)
+        table.setMinimumHeight(row * 3 + 30)
+        table.setMaximumHeight(row * 6 + 30)
+        return table
+
+    def show_vehicle(self, vehicle: VehicleRecord | None) -> None:
+        """The record of ``vehicle`` (None: nothing chosen, the panel hides)."""
+        self.vehicle = vehicle
+        if vehicle is None or not vehicle.plate_normalized:
+            self.setVisible(False)
+            return
+        self.title.setText(
+            f"Enforcement record of {vehicle.jurisdiction} {vehicle.plate_normalized}"
+        )
+        self.setVisible(True)
+        jurisdiction, plate, asked = vehicle.jurisdiction, vehicle.plate_normalized, vehicle.id
+        self.runner.run(
+            lambda: self.service.vehicle_enforcement(jurisdiction, plate),
+            while_alive(self, lambda record: self._arrived(asked, record)),
+            failure_while_alive(self, lambda _exc: True),
+            parent=self,
+        )
+
+    def _arrived(self, vehicle_id: int, record: VehicleEnforcement) -> None:
+        if self.vehicle is None or self.vehicle.id != vehicle_id:
+            return  # another vehicle was chosen meanwhile
+        self.office.currency, self.office.time_zone = record.currency, record.time_zone
+        if record.citations is None:
+            self.citations_model.set_rows(())
+            self.citations.show_empty("", "Your role does not read citations.")
+        else:
+            self.citations_model.set_rows(record.citations)
+            self.citations.show_rows(len(record.citations), "", "No citations for this plate.")
+        self.reads_model.set_rows(record.reads)
+        self.reads.show_rows(len(record.reads), "", "No device has read this plate lately.")
+        self.loaded.emit()
