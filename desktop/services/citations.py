@@ -204,6 +204,8 @@ class Lookups:
     time_zone: str
     can_void: bool
     can_take_payments: bool
+    #: A manager's client posts due late fees itself, as ``parkdesk jobs run`` does.
+    can_escalate: bool = False
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,9 @@ class CitationService:
                     "SELECT has_function_privilege('parkdesk.void_citation(bigint, text)', "
                     "'EXECUTE') AS can_void, "
                     "has_function_privilege('parkdesk.pay_citations(uuid, bigint[], jsonb)', "
-                    "'EXECUTE') AS can_pay"
+                    "'EXECUTE') AS can_pay, "
+                    "has_function_privilege('parkdesk.escalate_citations(timestamptz)', "
+                    "'EXECUTE') AS can_escalate"
                 )
             ).one()
             return Lookups(
@@ -272,6 +276,7 @@ class CitationService:
                 time_zone=office.time_zone,
                 can_void=bool(rights.can_void),
                 can_take_payments=bool(rights.can_pay),
+                can_escalate=bool(rights.can_escalate),
             )
 
     # -- finding --------------------------------------------------------------------
@@ -435,6 +440,12 @@ class CitationService:
                 text("SELECT void_citation(:id, :reason)"), {"id": citation_id, "reason": reason}
             )
             return self._detail(session, citation_id)
+
+    def escalate(self) -> int:
+        """Post the escalation stages that have come due (idempotent: the clock job's own
+        work, run by an open manager's client between the scheduler's runs)."""
+        with self.workspace.transaction() as session:
+            return int(session.execute(text("SELECT escalate_citations()")).scalar_one())
 
     # -- documents -----------------------------------------------------------------
 

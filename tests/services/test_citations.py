@@ -148,3 +148,13 @@ def test_the_officer_reads_no_citation_through_the_service(
     field.issue()
     with database.connect("otto") as otto, pytest.raises(psycopg.errors.InsufficientPrivilege):
         otto.execute("SELECT * FROM citation LIMIT 1")
+
+
+def test_a_managers_client_may_post_due_late_fees_and_a_clerks_may_not(
+    workspace_for: Callable[[str], Workspace], clerk: CitationService
+) -> None:
+    manager = CitationService(workspace_for("manager"))
+    assert manager.lookups().can_escalate
+    assert manager.escalate() >= 0
+    assert manager.escalate() == 0  # nothing twice
+    assert not clerk.lookups().can_escalate

@@ -44,6 +44,8 @@ SEARCH_DELAY_MS = 250
 #: Bursts of changes (a payment writes several rows) become one refresh.
 LIVE_DELAY_MS = 200
 LIVE_TABLES = ("citation", "ledger_entry", "evidence", "payment")
+#: How often an open manager's desk posts the late fees that have come due.
+ESCALATE_EVERY_MS = 5 * 60 * 1000
 #: The period filter: title -> days back from today (None: any time; -1: between dates).
 PERIODS: dict[str, int | None] = {
     "Any time": None,
@@ -189,7 +191,22 @@ class CitationsDesk(Desk):
             combo.blockSignals(False)
         self.void_button.setVisible(lookups.can_void)
         self.pay_button.setVisible(lookups.can_take_payments)
+        if lookups.can_escalate:
+            self._escalation = QTimer(self, interval=ESCALATE_EVERY_MS)
+            self._escalation.timeout.connect(self.escalate)
+            self._escalation.start()
+            self.escalate()
         self.search()
+
+    def escalate(self) -> None:
+        """Post due late fees now (the clock job's work; nothing happens twice)."""
+        self.runner.run(
+            self.service.escalate,
+            None,
+            failure_while_alive(self, lambda _exc: True),  # the next run tries again
+            write=True,
+            parent=self,
+        )
 
     def _currency(self) -> str:
         return self.lookups.currency if self.lookups is not None else "USD"
