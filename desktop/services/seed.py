@@ -21,6 +21,7 @@ from desktop.services.database import (
 )
 from desktop.services.errors import KnownError
 from desktop.services.passwords import scram_sha256_verifier
+from desktop.services.seed_enforcement import seed_enforcement
 
 DEMO_PASSWORD = "parkdesk-demo"  # noqa: S105 - published demo password, embedded server only
 DEMO_LOGINS = {role: f"demo_{role}" for role in STAFF_ROLES}
@@ -265,6 +266,8 @@ class SeedReport:
     logins: tuple[str, ...]
     skipped: bool
     permits: int = 0
+    reads: int = 0
+    citations: int = 0
 
     def describe(self) -> str:
         if self.skipped:
@@ -272,7 +275,7 @@ class SeedReport:
         logins = ", ".join(self.logins) or "none (already there)"
         return (
             f"Seeded {self.lots} lots, {self.parkers} parkers, {self.vehicles} vehicles and "
-            f"{self.permits} permits. "
+            f"{self.permits} permits; {self.reads} plate reads and {self.citations} citations. "
             f"Demo logins ({DEMO_PASSWORD}): {logins}"
         )
 
@@ -304,8 +307,18 @@ def seed(admin_url: str, scale: str = "demo", *, rng_seed: int = 2026) -> SeedRe
         permits = _permits(conn, rng)
         permits += _history(conn, rng)
         vehicles = _count(conn, "vehicle")  # with the look-alike plates _history adds
+        enforcement = seed_enforcement(conn, rng, scale)
         conn.commit()
-    return SeedReport(lots, len(parkers), vehicles, tuple(logins), skipped=False, permits=permits)
+    return SeedReport(
+        lots,
+        len(parkers),
+        vehicles,
+        tuple(logins),
+        skipped=False,
+        permits=permits,
+        reads=enforcement.reads,
+        citations=enforcement.citations,
+    )
 
 
 #: The demo office: a Canadian campus, so its plates, its clock and its money agree.

@@ -62,6 +62,32 @@ def test_demo_data_is_audited_and_the_chain_holds(seeded: SeedReport, empty: Dat
     assert verdict.rows_checked >= seeded.parkers + seeded.vehicles + len(DEMO_LOGINS)
 
 
+def test_the_demo_office_has_a_season_of_enforcement(seeded: SeedReport, empty: Database) -> None:
+    """Reads chained per device, citations in every state, scofflaws, photos, exemptions."""
+    assert seeded.reads > 200
+    assert seeded.citations == 150
+    with psycopg.connect(empty.admin_url) as su:
+        statuses = dict(
+            su.execute(
+                "SELECT parkdesk.citation_status(c), count(*) FROM parkdesk.citation c GROUP BY 1"
+            ).fetchall()
+        )
+        assert {"open", "paid", "warning", "past_due"} <= set(statuses)
+        assert su.execute("SELECT count(*) FROM parkdesk.scofflaws()").fetchone() == (5,)
+        assert su.execute("SELECT count(*) FROM parkdesk.verify_read_chains()").fetchone() == (0,)
+        balances = su.execute(
+            "SELECT count(*) FROM parkdesk.citation c WHERE c.balance <> (SELECT "
+            "coalesce(sum(l.amount), 0) FROM parkdesk.ledger_entry l WHERE l.citation_id = c.id)"
+        ).fetchone()
+        assert balances == (0,), "every balance is its ledger's sum"
+        photos = su.execute(
+            "SELECT count(*) FROM parkdesk.evidence WHERE sha256 = encode(sha256(content), 'hex')"
+        ).fetchone()
+        assert photos == (10,)
+        assert su.execute("SELECT count(*) FROM parkdesk.exemption").fetchone() == (3,)
+        assert su.execute("SELECT count(*) FROM parkdesk.spoiled_number").fetchone() == (10,)
+
+
 @pytest.mark.parametrize(("role", "login"), sorted(DEMO_LOGINS.items()))
 def test_each_demo_login_opens_its_desk(
     seeded: SeedReport, empty: Database, role: str, login: str
