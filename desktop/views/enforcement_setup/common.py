@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QWidget,
 )
@@ -95,7 +96,7 @@ class ListPanel(QWidget):
     ) -> None:
         super().__init__()
         self.model, self._editable, self._open = model, editable, open_dialog
-        self.title = label(title, name="sectionTitle")
+        self.title = label(title, name="sectionTitle", style="font-weight: 600; color: #111827;")
         self.count = label(name="countLabel")
         self.edit_button = button(
             edit_words, self.edit_selected, tip=f"Edit the selected {kind} (Enter)"
@@ -258,15 +259,20 @@ class SettingsStrip(QWidget, FieldForm):
         self.save_button = button("Save", self.submit, primary=True)
         self.save_button.setObjectName(f"{name}Save")
         self.save_state = label()
-        row: list[Item] = [(box, 1) for box in boxes.values()]
-        row.extend((widget, 1) for widget in beside)
+        for box in boxes.values():
+            box.setFixedWidth(300)  # a number or a choice: no need for the window's width
+        row: list[Item] = [*boxes.values(), *beside, STRETCH]
         buttons = holder(
             vbox(STRETCH, hbox(self.save_state, self.save_button, spacing=8)), visible=editable
         )
+        buttons.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        fields_row = hbox(*row, buttons, spacing=14)
+        for widget in (*boxes.values(), *beside):
+            fields_row.setAlignment(widget, Qt.AlignmentFlag.AlignTop)
         vbox(
             label(title, name="sectionTitle"),
             self.notice,
-            hbox(*row, buttons, spacing=14),
+            fields_row,
             spacing=6,
             parent=self,
         )
@@ -347,3 +353,8 @@ class SettingsStrip(QWidget, FieldForm):
 
     def _update_buttons(self) -> None:
         self.save_button.setEnabled(self.is_dirty())
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """'1 code', '3 codes'."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"

@@ -22,6 +22,7 @@ from desktop.views.enforcement_setup.common import (
     ListPanel,
     RecordDialog,
     SettingsStrip,
+    counted,
     grid,
     hint,
     spin,
@@ -289,7 +290,7 @@ class DevicesTab(QWidget):
         in_use = sum(1 for d in overview.devices if d.active)
         self.devices.show_rows(
             overview.devices,
-            f"{len(overview.devices)} devices, {in_use} in use",
+            f"{counted(len(overview.devices), 'device')}, {in_use} in use",
             (
                 "No devices yet",
                 "Add the handhelds, LPR vehicles and cameras officers use."

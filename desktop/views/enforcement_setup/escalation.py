@@ -16,6 +16,7 @@ from desktop.views.enforcement_setup.common import (
     ListPanel,
     RecordDialog,
     SettingsStrip,
+    counted,
     grid,
     hint,
     spin,
@@ -146,7 +147,7 @@ class EscalationTab(QWidget):
         in_use = sum(1 for s in overview.stages if s.active)
         self.stages.show_rows(
             overview.stages,
-            f"{len(overview.stages)} stages, {in_use} in use",
+            f"{counted(len(overview.stages), 'stage')}, {in_use} in use",
             (
                 "No escalation stages",
                 "Add late fees after a number of days unpaid, and when a citation goes to "

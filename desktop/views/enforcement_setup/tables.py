@@ -145,9 +145,8 @@ def stage_model(parent: QObject | None = None) -> DeskRows[EscalationStageInfo]:
                 Column(
                     "After",
                     lambda s: "1 day" if s.after_days == 1 else f"{s.after_days:,} days",
-                    align="right",
                     sort=lambda s: s.after_days,
-                    samples=("3,650 days",),
+                    samples=("10,000 days",),
                     header_tip="Days after the citation's day of issue, while it is unpaid",
                 ),
                 Column("Description", lambda s: s.description, stretch=True, give_way=True),

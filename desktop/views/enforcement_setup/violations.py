@@ -19,6 +19,7 @@ from desktop.services.enforcement_setup import (
 from desktop.views.enforcement_setup.common import (
     ListPanel,
     RecordDialog,
+    counted,
     grid,
     hint,
     spin,
@@ -254,7 +255,7 @@ class ViolationsTab(QWidget):
         in_use = sum(1 for v in overview.violations if v.active)
         self.violations.show_rows(
             overview.violations,
-            f"{len(overview.violations)} codes, {in_use} in use",
+            f"{counted(len(overview.violations), 'code')}, {in_use} in use",
             (
                 "No violation codes yet",
                 "Add the codes officers cite, with their fines."

@@ -20,13 +20,14 @@ from desktop.views.enforcement_setup.common import (
     ListPanel,
     RecordDialog,
     SettingsStrip,
+    counted,
     grid,
     hint,
     spin,
 )
 from desktop.views.enforcement_setup.tables import exemption_model, zone_model
 from desktop.views.kit.forms import DialogSlot, capitals, text_box
-from desktop.views.kit.layout import button, choice_box, hbox, line_edit, vbox
+from desktop.views.kit.layout import button, choice_box, line_edit, vbox
 from desktop.views.kit.widgets import while_alive
 
 if TYPE_CHECKING:
@@ -222,14 +223,20 @@ class ZonesTab(QWidget):
             ),
         )
         self.verdict_form.saved.connect(lambda _s: desk.refresh())
-        lists = hbox((self.zones, 2), (self.exemptions, 3), spacing=16)
-        vbox((lists, 1), self.verdict_form, margins=(0, 10, 0, 0), spacing=16, parent=self)
+        vbox(
+            (self.zones, 2),
+            (self.exemptions, 3),
+            self.verdict_form,
+            margins=(0, 10, 0, 0),
+            spacing=14,
+            parent=self,
+        )
 
     def show_overview(self, overview: EnforcementOverview) -> None:
         limited = sum(1 for z in overview.zones if z.time_limit_minutes)
         self.zones.show_rows(
             overview.zones,
-            f"{len(overview.zones)} zones, {limited} with a limit",
+            f"{counted(len(overview.zones), 'zone')}, {limited} with a limit",
             ("No zones", "Zones are added to lots on the Permit types & lots desk."),
         )
         in_force = sum(1 for e in overview.exemptions if e.in_force)
