@@ -297,6 +297,32 @@ _CONSTRAINT_MESSAGES: dict[str, tuple[str, str]] = {
     "ck_office_setting_currency_code": ("currency", "A currency is a three-letter code."),
     "uq_cash_shift_one_open_per_clerk": ("float", "You already have an open cash drawer shift."),
     "uq_waitlist_entry_one_active": ("permit_type", "This parker is already on this waitlist."),
+    "uq_violation_code": ("code", "Another violation already has this code."),
+    "ck_violation_code_format": ("code", "A code is 1 to 10 capital letters, digits or dashes."),
+    "uq_fine_rule_violation_id_lot_id_zone_id": (
+        "lot_id",
+        "The schedule already has a fine for this violation here.",
+    ),
+    "uq_repeat_fine_violation_id_offence": ("offence", "This offence already has a line."),
+    "uq_escalation_stage_after_days": ("after_days", "Another stage comes after as many days."),
+    "uq_device_code": ("code", "Another device already has this code."),
+    "ck_device_code_format": (
+        "code",
+        "A device code is 2 to 20 capital letters, digits or dashes.",
+    ),
+    "ex_citation_range_no_overlap": (
+        "first_seq",
+        "These numbers overlap another range of the same prefix.",
+    ),
+    "ck_office_setting_discount_whole": (
+        "discount_percent",
+        "Give the discount's days and percentage, or neither.",
+    ),
+    "ck_zone_time_limit_minutes_range": (
+        "time_limit_minutes",
+        "A time limit is 5 to 1,440 minutes, or blank for none.",
+    ),
+    "ck_exemption_ends_after_start": ("ends", "An exemption ends after it starts."),
 }
 
 

@@ -46,6 +46,7 @@ DESKS: dict[str, dict[str, str]] = {
         "admin": "edit",
     },
     "permit_setup": {"manager": "edit", "clerk": "read"},
+    "enforcement_setup": {"manager": "edit", "adjudicator": "read", "clerk": "read"},
     "staff": {"admin": "edit", "manager": "read"},
 }
 

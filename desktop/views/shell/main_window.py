@@ -74,6 +74,11 @@ DESKS: dict[str, tuple[str, str, str]] = {
         "Prices, validity, eligibility, lots and capacity, and the office's settings.",
         "desktop.views.setup.desk.PermitSetupDesk",
     ),
+    "enforcement_setup": (
+        "Enforcement set-up",
+        "Violation codes and fines, escalation, devices and numbers, zones and exemptions.",
+        "desktop.views.enforcement_setup.desk.EnforcementSetupDesk",
+    ),
     "staff": (
         "Staff logins",
         "Who can log in to ParkDesk, and with which roles.",

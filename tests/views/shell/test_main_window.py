@@ -54,6 +54,7 @@ def test_clerk_sees_parkers_and_not_staff_logins(
         "Cash drawer",
         "Plate check",
         "Permit types & lots",
+        "Enforcement set-up",
     ]
     assert window.current_desk() == "parkers"
     assert isinstance(window.desk("parkers"), ParkerDesk)
@@ -81,11 +82,12 @@ def test_manager_sees_both_desks_and_switches_with_the_keyboard(
         "Cash drawer",
         "Plate check",
         "Permit types & lots",
+        "Enforcement set-up",
         "Staff logins",
     ]
     shortcuts = [a.shortcut().toString() for a in window.desk_actions]
-    assert shortcuts == [f"Ctrl+{n}" for n in range(1, 8)]
-    window.desk_actions[6].trigger()
+    assert shortcuts == [f"Ctrl+{n}" for n in range(1, 9)]
+    window.desk_actions[7].trigger()
     assert window.current_desk() == "staff"
     staff_desk = window.desk("staff")
     assert staff_desk is not None

@@ -1,0 +1,1 @@
+"""The enforcement set-up desk: codes, fines, escalation, devices, zones, exemptions."""

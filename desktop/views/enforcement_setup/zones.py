@@ -1,0 +1,292 @@
+"""Zones & exemptions: every lot's zones with their time limit (virtual chalking), plates
+that are not ticketed, and the scofflaw threshold and shared-permit window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from desktop.services.enforcement_setup import (
+    EnforcementOverview,
+    ExemptionDraft,
+    ExemptionInfo,
+    ZoneLimit,
+)
+from desktop.services.localization import office_time
+from desktop.views.enforcement_setup.common import (
+    ListPanel,
+    RecordDialog,
+    SettingsStrip,
+    counted,
+    grid,
+    hint,
+    spin,
+)
+from desktop.views.enforcement_setup.tables import exemption_model, zone_model
+from desktop.views.kit.forms import DialogSlot, capitals, text_box
+from desktop.views.kit.layout import button, choice_box, line_edit, vbox
+from desktop.views.kit.widgets import while_alive
+
+if TYPE_CHECKING:
+    from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
+
+_TYPED = "%d %b %Y %H:%M"
+
+
+class ZoneLimitDialog(RecordDialog):
+    """How long a car may stay in one zone (blank: no limit)."""
+
+    def __init__(self, desk: EnforcementSetupDesk, zone: ZoneLimit) -> None:
+        super().__init__(
+            desk.service,
+            desk.runner,
+            zone,
+            kind="zone",
+            save=desk.service.save_zone_limit,
+            load=desk.service.zone,
+            read_only=not desk.editable,
+            parent=desk,
+            title=f"Time limit of {zone.lot_code}, zone {zone.code}",
+        )
+        self.setObjectName("zoneLimitDialog")
+        self.limit_edit = line_edit(right=True, placeholder="No limit", max_length=4)
+        boxes = self.declare(("time_limit_minutes", "Time limit (minutes)", self.limit_edit))
+        self._finish_layout(
+            vbox(
+                boxes["time_limit_minutes"],
+                hint(
+                    f"{zone.name}: 5 to 1,440 minutes; blank for no limit. Officers' reads "
+                    "of a car staying longer say it is over the limit."
+                ),
+                spacing=8,
+            )
+        )
+        self._fill(zone)
+
+    def _show(self, record: ZoneLimit) -> None:
+        minutes = record.time_limit_minutes
+        self.limit_edit.setText("" if minutes is None else str(minutes))
+
+    def draft(self) -> str:
+        return self.limit_edit.text()
+
+    def check(self, draft: Any) -> None:
+        """The service checks the number (one field, no round trip worth saving)."""
+
+    def _save_call(self) -> Callable[[], object]:
+        typed, service, zone = self.draft(), self.service, self.record
+        zone_id, version = zone.id, zone.version
+        return lambda: service.save_zone_limit(zone_id, typed, version)
+
+
+class ExemptionDialog(RecordDialog):
+    """A plate not ticketed, in one lot or every lot, from a moment until another (or until
+    a manager ends it). Its plate stays once saved."""
+
+    def __init__(self, desk: EnforcementSetupDesk, exemption: ExemptionInfo | None) -> None:
+        super().__init__(
+            desk.service,
+            desk.runner,
+            exemption,
+            kind="exemption",
+            save=desk.service.save_exemption,
+            load=desk.service.exemption,
+            read_only=not desk.editable,
+            parent=desk,
+        )
+        self.setObjectName("exemptionDialog")
+        overview = desk.shown()
+        self.time_zone = overview.settings.time_zone
+        self.jurisdiction_edit = line_edit(placeholder="e.g. ON", max_length=6)
+        capitals(self.jurisdiction_edit)
+        self.plate_edit = line_edit(placeholder="e.g. ABC 123", max_length=20)
+        capitals(self.plate_edit)
+        self.lot_combo = choice_box(
+            ["Every lot", *(f"{lot.code} \u2013 {lot.name}" for lot in overview.lots)],
+            data=[None, *(lot.id for lot in overview.lots)],
+        )
+        self.lot_combo.setCurrentIndex(0)
+        self.reason_edit = text_box(2, "Reason")
+        self.starts_edit = line_edit(placeholder="Now")
+        self.ends_edit = line_edit(placeholder="Until ended")
+        boxes = self.declare(
+            ("jurisdiction", "Jurisdiction", self.jurisdiction_edit),
+            ("plate", "Plate", self.plate_edit),
+            ("lot_id", "Where", self.lot_combo),
+            ("reason", "Reason", self.reason_edit),
+            ("starts", "From", self.starts_edit),
+            ("ends", "Until", self.ends_edit),
+        )
+        self._finish_layout(
+            grid(
+                [(boxes["jurisdiction"], 1), (boxes["plate"], 1), (boxes["lot_id"], 2)],
+                [(boxes["reason"], 4)],
+                [(boxes["starts"], 2), (boxes["ends"], 2)],
+                [
+                    (
+                        hint(
+                            f"Times on the office's clock ({self.time_zone}), such as "
+                            "15 May 2027 12:00. Exemptions are never removed: one ends."
+                        ),
+                        4,
+                    )
+                ],
+                columns=4,
+            )
+        )
+        self.setMinimumWidth(560)
+        if exemption is not None:
+            self._fill(exemption)
+            for fixed in (self.jurisdiction_edit, self.plate_edit):
+                fixed.setReadOnly(True)
+
+    def record_name(self, record: Any) -> str:
+        return f"{record.plate_normalized} ({record.jurisdiction})"
+
+    def _moment(self, at: datetime | None) -> str:
+        return "" if at is None else office_time(at, self.time_zone).strftime(_TYPED)
+
+    def _show(self, record: ExemptionInfo) -> None:
+        self.jurisdiction_edit.setText(record.jurisdiction)
+        self.plate_edit.setText(record.plate_normalized)
+        self.lot_combo.setCurrentIndex(max(0, self.lot_combo.findData(record.lot_id)))
+        self.reason_edit.setPlainText(record.reason)
+        self.starts_edit.setText(self._moment(record.starts_at))
+        self.ends_edit.setText(self._moment(record.ends_at))
+
+    def draft(self) -> ExemptionDraft:
+        return ExemptionDraft(**self.field_values())
+
+    def check(self, draft: Any) -> None:
+        draft.cleaned(self.time_zone, datetime.now(UTC))
+
+
+class ZonesTab(QWidget):
+    """Zones with their time limits beside the exemptions; the verdict settings below."""
+
+    def __init__(self, desk: EnforcementSetupDesk) -> None:
+        super().__init__()
+        self.desk = desk
+        self.zone_dialog: DialogSlot[ZoneLimitDialog] = DialogSlot(desk.saved)
+        self.exemption_dialog: DialogSlot[ExemptionDialog] = DialogSlot(desk.saved)
+        self.zones = ListPanel(
+            zone_model(self),
+            "zonesTable",
+            title="Zones and time limits",
+            kind="zone",
+            editable=desk.editable,
+            open_dialog=self.open_zone,
+            edit_words="Set time limit…",
+        )
+        self.zones.new_button.hide()  # zones are added with their lot (Permit types & lots)
+        self.end_button = button(
+            "End now…", self.end_selected, tip="End the selected exemption now"
+        )
+        self.end_button.setVisible(desk.editable)
+        self.exemptions = ListPanel(
+            exemption_model(lambda: self.desk.time_zone, self),
+            "exemptionsTable",
+            title="Exemptions (do not ticket)",
+            kind="exemption",
+            editable=desk.editable,
+            open_dialog=self.open_exemption,
+            extra=(self.end_button,),
+        )
+        self.exemptions.table.selectionModel().selectionChanged.connect(
+            lambda *_args: self._update_end()
+        )
+        self.scofflaw_spin = spin(1, 50, 3, " citations")
+        self.window_spin = spin(0, 1440, 60, " min")
+        self.verdict_form = SettingsStrip(
+            desk.service,
+            desk.runner,
+            desk.editable,
+            name="verdictSettings",
+            title="What a plate check says",
+            fields=(
+                (
+                    "scofflaw_threshold",
+                    "Scofflaw at",
+                    self.scofflaw_spin,
+                    "Unpaid citations past their due day that make a plate a scofflaw.",
+                ),
+                (
+                    "shared_permit_window_minutes",
+                    "Shared-permit window",
+                    self.window_spin,
+                    "Two vehicles of one permit read in its lot within this time are "
+                    "flagged; 0 turns it off.",
+                ),
+            ),
+        )
+        self.verdict_form.saved.connect(lambda _s: desk.refresh())
+        vbox(
+            (self.zones, 2),
+            (self.exemptions, 3),
+            self.verdict_form,
+            margins=(0, 10, 0, 0),
+            spacing=14,
+            parent=self,
+        )
+
+    def show_overview(self, overview: EnforcementOverview) -> None:
+        limited = sum(1 for z in overview.zones if z.time_limit_minutes)
+        self.zones.show_rows(
+            overview.zones,
+            f"{counted(len(overview.zones), 'zone')}, {limited} with a limit",
+            ("No zones", "Zones are added to lots on the Permit types & lots desk."),
+        )
+        in_force = sum(1 for e in overview.exemptions if e.in_force)
+        self.exemptions.show_rows(
+            overview.exemptions,
+            f"{in_force} in force",
+            (
+                "No exemptions",
+                "Add plates officers do not ticket: a fire marshal's car, a contractor."
+                if self.desk.editable
+                else "A manager adds plates officers do not ticket.",
+            ),
+        )
+        self._update_end()
+        self.verdict_form.load(overview.settings)
+
+    def _update_end(self) -> None:
+        row = self.exemptions.table.selected_row()
+        self.end_button.setEnabled(
+            self.desk.editable and isinstance(row, ExemptionInfo) and row.in_force
+        )
+
+    def open_zone(self, zone: ZoneLimit | None) -> ZoneLimitDialog | None:
+        if zone is None:
+            return None
+        return self.zone_dialog.open(lambda: ZoneLimitDialog(self.desk, zone))
+
+    def open_exemption(self, exemption: ExemptionInfo | None) -> ExemptionDialog | None:
+        if exemption is None and not self.desk.editable:
+            return None
+        return self.exemption_dialog.open(lambda: ExemptionDialog(self.desk, exemption))
+
+    def end_selected(self, *, ask: bool = True) -> None:
+        row = self.exemptions.table.selected_row()
+        if not isinstance(row, ExemptionInfo) or not self.desk.editable:
+            return
+        words = f"{row.plate_normalized} ({row.jurisdiction}), {row.place_words.lower()}"
+        if ask and (
+            QMessageBox.question(
+                self,
+                "End exemption",
+                f"End the exemption of {words} now? Officers may ticket it from now on.",
+            )
+            != QMessageBox.StandardButton.Yes
+        ):
+            return
+        service, key, version = self.desk.service, row.id, row.version
+        self.desk.runner.run(
+            lambda: service.end_exemption(key, version),
+            while_alive(self, self.desk.saved),
+            write=True,
+            parent=self,
+        )
