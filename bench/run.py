@@ -58,9 +58,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--only",
-        choices=["search", "live", "startup", "platecheck"],
+        choices=["search", "live", "startup", "platecheck", "enforcement"],
         action="append",
         help="run only these parts (repeatable)",
+    )
+    parser.add_argument(
+        "--reads", type=int, default=5_000_000, help="plate reads at city scale (enforcement)"
+    )
+    parser.add_argument(
+        "--citations", type=int, default=1_000_000, help="citations at city scale (enforcement)"
+    )
+    parser.add_argument(
+        "--batch", type=int, default=100_000, help="records in the replayed device batch"
     )
     parser.add_argument(
         "--explain",
@@ -78,10 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import _setup, live, platecheck, search, startup
+    from bench import _setup, enforcement, live, platecheck, search, startup
 
     args = build_parser().parse_args(argv)
-    parts = set(args.only or ["search", "live", "startup", "platecheck"])
+    parts = set(args.only or ["search", "live", "startup", "platecheck", "enforcement"])
     started = time.perf_counter()
     results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -90,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     db = None
     temp: Path | None = None
     try:
-        if parts & {"search", "live", "platecheck"}:
+        if parts & {"search", "live", "platecheck", "enforcement"}:
             if args.keep:
                 data_dir = args.keep.expanduser().resolve() / "pgdata"
             else:
@@ -110,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
                 results["setup"]["seconds"].update(
                     {f"permits_{k}": v for k, v in permits["seconds"].items()}
                 )
+            if "enforcement" in parts:
+                city = enforcement.prepare(db, args.reads, args.citations)
+                results["setup"]["enforcement"] = city["counts"]
+                results["setup"]["seconds"].update(
+                    {f"enforcement_{k}": v for k, v in city["seconds"].items()}
+                )
         results["machine"] = _setup.machine_info(db)
         if db is not None and "search" in parts:
             results["search"] = search.run(db, args.search_per_kind)
@@ -128,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
             results["startup"] = startup.run(args.startup_runs)
         if db is not None and "platecheck" in parts:
             results["platecheck"] = platecheck.run(db, args.plate_checks, args.plate_rounds)
+        if db is not None and "enforcement" in parts:
+            results["enforcement"] = enforcement.run(db, batch=args.batch)
     finally:
         _clean_up(db, temp)
 
@@ -207,7 +224,7 @@ def _print_header(results: dict[str, Any]) -> None:
             )
     verdicts = [
         f"{part} {results[part]['verdict']}"
-        for part in ("search", "live", "startup", "platecheck")
+        for part in ("search", "live", "startup", "platecheck", "enforcement")
         if part in results
     ]
     rows.append(["goals", ", ".join(verdicts)])

@@ -141,7 +141,8 @@ def test_db_seed(served: CliServer, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "db", "seed", "--scale", "small", "--url", served.url)
     assert (code, err) == (0, "")
     assert out.startswith("Seeded 8 lots, 200 parkers, ")
-    assert " permits." in out
+    assert " permits; " in out
+    assert " citations. " in out
     code, out, _ = run(capsys, "db", "seed", "--scale", "small", "--url", served.url)
     assert (code, out) == (0, "The database already holds parkers; demo data was not added.\n")
 

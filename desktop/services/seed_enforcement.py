@@ -68,7 +68,7 @@ class EnforcementSeeded:
 def seed_enforcement(
     conn: psycopg.Connection[tuple[object, ...]], rng: random.Random, scale: str
 ) -> EnforcementSeeded:
-    days, per_day, citations, photos = SCALE[scale]
+    days, per_day, citations, photos = SCALE.get(scale, SCALE["demo"])
     conn.execute(
         "UPDATE parkdesk.office_setting SET discount_days = 7, discount_percent = 25, "
         "scofflaw_threshold = 3, shared_permit_window_minutes = 60 WHERE id = 1"

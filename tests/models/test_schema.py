@@ -394,7 +394,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     # and a handheld may compute for themselves.
     "issue_citation": {"officer"},
     "spoil_numbers": {"manager"},
-    "check_digit": {"manager", "officer"},
+    "check_digit": {"clerk", "adjudicator", "manager", "officer"},
     "guard_citation": set(),
     "attach_evidence": {"officer"},
     "evidence_media_type": set(),

@@ -237,9 +237,10 @@ GRANT EXECUTE ON FUNCTION
     parkdesk.sign_off_shift(bigint,text)
     TO parkdesk_manager;
 
+-- A pure computation: every desk that shows citation numbers may show a sample one.
 GRANT EXECUTE ON FUNCTION
     parkdesk.check_digit(text,text)
-    TO parkdesk_manager, parkdesk_officer;
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager, parkdesk_officer;
 
 GRANT EXECUTE ON FUNCTION
     parkdesk.spoil_numbers(bigint,bigint,bigint,text)

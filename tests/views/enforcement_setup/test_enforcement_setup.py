@@ -235,7 +235,7 @@ def test_the_adjudicator_reads_without_add_buttons(
     assert not desk.zones.end_button.isVisible()
     assert not desk.escalation.settings_form.save_button.isVisible()
     assert code in shown_rows(desk.violations.violations.proxy)
-    assert desk.devices.scheme_form.sample.text() == "\u2014"
+    assert desk.devices.scheme_form.sample.text().startswith("P")  # every desk may see one
     assert desk.leave_warning() is None
 
 
