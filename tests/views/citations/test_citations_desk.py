@@ -207,3 +207,23 @@ def test_a_citation_issued_in_the_field_appears_live(
     assert desk.model.rowCount() == 0
     issued = field.issue()
     qtbot.waitUntil(lambda: issued.number in shown_rows(desk.model), timeout=TIMEOUT_MS)
+
+
+def test_the_list_pages_in_as_it_scrolls(
+    qtbot: QtBot, desk_for: Callable[[str], CitationsDesk], field: Field
+) -> None:
+    """A long list arrives a page at a time, off the GUI thread, as the view asks."""
+    made = [field.issue(minutes_ago=300 - i) for i in range(130)]
+    desk = desk_for("clerk")
+    desk.model.page_size = 50
+    with qtbot.waitSignal(desk.results_shown, timeout=TIMEOUT_MS):
+        desk.lot_combo.setCurrentIndex(desk.lot_combo.findData(field.lot_id))
+    assert desk.model.rowCount() == 50
+    assert desk.count_label.text() == "50+ found"
+    while desk.model.has_more:
+        with qtbot.waitSignal(desk.results_shown, timeout=TIMEOUT_MS):
+            desk.table.scrollToBottom()
+            desk.model.fetchMore(desk.model.index(0, 0).parent())
+    assert desk.model.rowCount() == 130
+    assert [r.number for r in desk.model.rows()] == [c.number for c in reversed(made)]
+    assert desk.count_label.text() == "130 found"
