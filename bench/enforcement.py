@@ -142,6 +142,27 @@ def _count(conn: psycopg.Connection[tuple[Any, ...]], table_name: str) -> int:
 def _bulk_reads(su: psycopg.Connection[tuple[Any, ...]], count: int) -> None:
     """Reads of registered plates (two thirds) and strangers over the last year, in
     chunks so progress shows."""
+    # Small lookup tables joined by number: an array subscript would detoast a large
+    # array once per row.
+    su.execute(
+        "CREATE TEMP TABLE bench_device AS SELECT (row_number() OVER (ORDER BY code) - 1)::int "
+        "AS n, id FROM parkdesk.device WHERE code LIKE 'BLPR-%%' AND code <= %s",
+        (_device_code(DEVICES),),
+    )
+    su.execute(
+        "CREATE TEMP TABLE bench_vehicle AS SELECT (row_number() OVER (ORDER BY id) - 1)::int "
+        "AS n, jurisdiction, plate_normalized AS plate FROM parkdesk.vehicle "
+        "WHERE plate_normalized IS NOT NULL LIMIT 100000"
+    )
+    su.execute(
+        "CREATE TEMP TABLE bench_lot AS SELECT (row_number() OVER (ORDER BY id) - 1)::int "
+        "AS n, id FROM parkdesk.lot"
+    )
+    for name in ("bench_device", "bench_vehicle", "bench_lot"):
+        su.execute(f"CREATE UNIQUE INDEX ON {name} (n)")
+        su.execute(f"ANALYZE {name}")
+    vehicles = _count_temp(su, "bench_vehicle")
+    lots = _count_temp(su, "bench_lot")
     su.execute("SET session_replication_role = replica")
     try:
         chunk = 500_000
@@ -149,31 +170,34 @@ def _bulk_reads(su: psycopg.Connection[tuple[Any, ...]], count: int) -> None:
             size = min(chunk, count - start)
             su.execute(
                 """
-                WITH dev AS (SELECT array_agg(id ORDER BY code) AS ids FROM parkdesk.device
-                             WHERE code LIKE 'BLPR-%%'),
-                     veh AS (SELECT array_agg(ARRAY[jurisdiction, plate_normalized]) AS p
-                             FROM (SELECT jurisdiction, plate_normalized FROM parkdesk.vehicle
-                                   WHERE plate_normalized IS NOT NULL LIMIT 100000) v),
-                     lots AS (SELECT array_agg(id ORDER BY id) AS ids FROM parkdesk.lot)
                 INSERT INTO parkdesk.plate_read (device_id, device_seq, officer, jurisdiction,
                     plate_raw, lot_id, read_at, recorded_at, confidence, verdict, reason,
                     row_hash)
-                SELECT dev.ids[1 + g %% %(devices)s], 10000000 + g, %(officer)s,
-                       CASE WHEN g %% 3 = 0 THEN 'ON' ELSE veh.p[1 + g %% array_length(veh.p, 1)][1] END,
+                SELECT d.id, 10000000 + g, %(officer)s,
+                       CASE WHEN g %% 3 = 0 THEN 'ON' ELSE v.jurisdiction END,
                        CASE WHEN g %% 3 = 0 THEN 'BX' || lpad((g %% 99991)::text, 5, '0')
-                            ELSE veh.p[1 + g %% array_length(veh.p, 1)][2] END,
-                       lots.ids[1 + g %% array_length(lots.ids, 1)],
+                            ELSE v.plate END,
+                       l.id,
                        now() - make_interval(secs => (g * 6.2) %% 31536000),
                        now() - make_interval(secs => (g * 6.2) %% 31536000),
                        0.95, CASE WHEN g %% 3 = 0 THEN 'no_permit' ELSE 'valid' END,
                        'Bulk-loaded read', sha256(g::text::bytea)
-                FROM generate_series(%(first)s, %(last)s) g, dev, veh, lots
-                """,  # noqa: E501
-                {"devices": DEVICES, "officer": OFFICER, "first": start + 1, "last": start + size},
-            )
+                FROM generate_series(%(first)s, %(last)s) g
+                JOIN bench_device d ON d.n = g %% %(devices)s
+                JOIN bench_vehicle v ON v.n = g %% %(vehicles)s
+                JOIN bench_lot l ON l.n = g %% %(lots)s
+                """,
+                {"devices": DEVICES, "officer": OFFICER, "first": start + 1,
+                 "last": start + size, "vehicles": vehicles, "lots": lots},
+            )  # fmt: skip
             say(f"    {start + size:,} reads")
     finally:
         su.execute("SET session_replication_role = origin")
+
+
+def _count_temp(su: psycopg.Connection[tuple[Any, ...]], name: str) -> int:
+    row = su.execute(f"SELECT count(*) FROM {name}").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _bulk_citations(su: psycopg.Connection[tuple[Any, ...]], count: int) -> None:

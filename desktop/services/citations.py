@@ -227,6 +227,41 @@ class VehicleEnforcement:
     time_zone: str
 
 
+@dataclass(frozen=True)
+class Scofflaw:
+    """A plate on the boot and tow list: its unpaid past-due citations and what it owes."""
+
+    jurisdiction: str
+    plate: str
+    unpaid: int
+    owed: Decimal
+    oldest_due: date
+    last_lot: str | None
+    last_cited_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SharedPermitFlag:
+    """Two vehicles of one permit read on site together (SPEC rule 5), and whether the
+    office has looked into it."""
+
+    id: int
+    permit_id: int
+    permit_number: str
+    lot_name: str
+    first_plate: str
+    first_read_at: datetime
+    second_plate: str
+    second_read_at: datetime
+    cleared_at: datetime | None
+    cleared_by: str | None
+    clear_note: str | None
+
+    @property
+    def minutes_apart(self) -> int:
+        return int((self.second_read_at - self.first_read_at).total_seconds() // 60)
+
+
 _ROW_COLUMNS = (
     "c.id, c.number, c.issued_at, c.jurisdiction, c.plate_normalized AS plate, "
     "v.code AS violation_code, v.description AS violation, l.code AS lot_code, "
@@ -402,6 +437,52 @@ class CitationService:
             currency=office.currency,
             time_zone=office.time_zone,
         )
+
+    def scofflaws(self) -> list[Scofflaw]:
+        """The boot and tow list: most unpaid first."""
+        with self.workspace.read() as session:
+            rows = session.execute(
+                text(
+                    "SELECT jurisdiction, plate, unpaid, owed, oldest_due, last_lot, "
+                    "last_cited_at FROM scofflaws()"
+                )
+            ).all()
+        return [record(Scofflaw, r) for r in rows]
+
+    def permit_flags(self) -> list[SharedPermitFlag]:
+        """Permits whose vehicles were read on site together: those not looked into, then
+        those cleared in the last 30 days."""
+        with self.workspace.read() as session:
+            rows = session.execute(
+                text(
+                    """
+                    SELECT f.id, f.permit_id, p.number AS permit_number, l.name AS lot_name,
+                           v1.jurisdiction || ' ' || v1.plate_normalized AS first_plate,
+                           f.first_read_at,
+                           v2.jurisdiction || ' ' || v2.plate_normalized AS second_plate,
+                           f.second_read_at, f.cleared_at, f.cleared_by, f.clear_note
+                    FROM permit_flag f
+                    JOIN permit p ON p.id = f.permit_id
+                    JOIN lot l ON l.id = f.lot_id
+                    JOIN vehicle v1 ON v1.id = f.first_vehicle_id
+                    JOIN vehicle v2 ON v2.id = f.second_vehicle_id
+                    WHERE f.cleared_at IS NULL OR f.cleared_at > now() - interval '30 days'
+                    ORDER BY f.cleared_at IS NOT NULL, f.flagged_at DESC
+                    LIMIT 500
+                    """
+                )
+            ).all()
+        return [record(SharedPermitFlag, r) for r in rows]
+
+    def clear_flag(self, flag_id: int, note: str) -> None:
+        """Record that the office looked into a flag, and what it found."""
+        note = " ".join(note.split())
+        if len(note) < 3:
+            raise ValidationError.single("note", "Say what was found.")
+        with self.workspace.transaction() as session:
+            session.execute(
+                text("SELECT clear_permit_flag(:id, :note)"), {"id": flag_id, "note": note}
+            )
 
     # -- paying and voiding ------------------------------------------------------------
 

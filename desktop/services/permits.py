@@ -276,6 +276,20 @@ class PermitInfo:
     cancel_reason: str | None
     renewed: bool
     vehicles: tuple[PermitVehicleInfo, ...]
+    #: Two of its vehicles read on site together, not yet looked into (SPEC rule 5): when
+    #: the second was read, and how many minutes after the first.
+    flagged_at: datetime | None = None
+    flag_minutes: int | None = None
+
+    @property
+    def flag_words(self) -> str:
+        """ "Two of its vehicles were read in its lot 25 minutes apart" or ""."""
+        if self.flagged_at is None:
+            return ""
+        return (
+            f"Two of its vehicles were read in {self.lot_name} {self.flag_minutes} minutes "
+            "apart: one vehicle on site at a time. The office looks into it."
+        )
 
     @property
     def title(self) -> str:
@@ -1086,8 +1100,14 @@ def _permits(session: Session, condition: str, params: dict[str, Any]) -> list[P
                    CASE WHEN p.cancelled_at IS NOT NULL THEN 'cancelled'
                         WHEN lower(p.validity) > now() THEN 'future'
                         WHEN upper(p.validity) > now() THEN 'active'
-                        ELSE 'ended' END AS status
+                        ELSE 'ended' END AS status,
+                   f.second_read_at AS flagged_at,
+                   (extract(epoch FROM f.second_read_at - f.first_read_at) / 60)::int
+                       AS flag_minutes
             FROM permit p
+            LEFT JOIN LATERAL (SELECT pf.first_read_at, pf.second_read_at FROM permit_flag pf
+                               WHERE pf.permit_id = p.id AND pf.cleared_at IS NULL
+                               ORDER BY pf.flagged_at DESC LIMIT 1) f ON true
             JOIN lot l ON l.id = p.lot_id
             LEFT JOIN permit_type t ON t.id = p.permit_type_id
             WHERE {condition}

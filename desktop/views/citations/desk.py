@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from PySide6.QtCore import QDate, QModelIndex, QTimer, Signal
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDateEdit, QWidget
 
 from desktop.services.citations import (
@@ -29,6 +29,7 @@ from desktop.services.errors import NotFound, ValidationError
 from desktop.services.localization import format_money, office_time
 from desktop.services.permits import PaymentResult, Tender
 from desktop.views.citations.lists import CitationListModel
+from desktop.views.citations.office_lists import ScofflawsDialog, SharedPermitsDialog
 from desktop.views.citations.page import CitationPage
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.document_preview import DocumentPreviewDialog
@@ -122,6 +123,14 @@ class CitationsDesk(Desk):
         self.notice_button = button("Print &notice…", self.print_notice)
         self.notice_button.setObjectName("citationNoticeButton")
         self.refresh_button = button("Refresh", self.refresh, tip="Search again (F5)")
+        self.scofflaws_button = button(
+            "Boot and tow list…", self.show_scofflaws,
+            tip="Plates with the office's threshold of unpaid past-due citations",
+        )  # fmt: skip
+        self.flags_button = button(
+            "Permits read together…", self.show_flags,
+            tip="Permits whose vehicles were read on site at the same time",
+        )  # fmt: skip
 
         filters = hbox(
             self.search_edit, self.status_combo, self.lot_combo, self.officer_combo,
@@ -130,7 +139,7 @@ class CitationsDesk(Desk):
         left = QWidget()
         vbox(
             hbox(label("Citations", name="sectionTitle"), self.count_label, STRETCH,
-                 self.refresh_button, spacing=8),
+                 self.flags_button, self.scofflaws_button, self.refresh_button, spacing=8),
             (self.listing, 1),
             spacing=6, parent=left,
         )  # fmt: skip
@@ -343,6 +352,25 @@ class CitationsDesk(Desk):
         one = self.detail if len(selected) == 1 else None
         self.void_button.setEnabled(one is not None and one.row.status != "void")
         self.notice_button.setEnabled(one is not None)
+
+    # -- the office's lists ---------------------------------------------------------------
+
+    def show_scofflaws(self) -> ScofflawsDialog:
+        dialog = ScofflawsDialog(self.service, self.runner, self._currency, self._zone, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.dialog_opened.emit(dialog)
+        return dialog
+
+    def show_flags(self) -> SharedPermitsDialog:
+        can_clear = bool(self.lookups and self.lookups.can_take_payments)  # clerks, managers
+        dialog = SharedPermitsDialog(
+            self.service, self.runner, self._zone, can_clear=can_clear, parent=self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.dialog_opened.emit(dialog)
+        return dialog
 
     # -- paying, voiding, printing ------------------------------------------------------
 

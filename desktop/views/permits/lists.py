@@ -118,7 +118,14 @@ def permits_model(
             Column("Number", lambda p: p.number, samples=("P-0000123",)),
             Column("Permit", lambda p: p.title, samples=("Faculty & staff annual",), give_way=True),
             Column("Lot", lambda p: p.lot_name, samples=("Stadium West Garage",), give_way=True),
-            Column("Vehicles", permit_plates, samples=("ON ABCD123",), stretch=True),
+            Column(
+                "Vehicles",
+                lambda p: permit_plates(p) + ("  ⚑ on site together" if p.flagged_at else ""),
+                tooltip=lambda p: p.flag_words or None,
+                colour=lambda p: "#b45309" if p.flagged_at else None,
+                samples=("ON ABCD123",),
+                stretch=True,
+            ),
             Column("Valid", lambda p: format_period(p.first_day, p.last_day), samples=(DAYS,)),
             Column(
                 "Status",

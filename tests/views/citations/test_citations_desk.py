@@ -227,3 +227,25 @@ def test_the_list_pages_in_as_it_scrolls(
     assert desk.model.rowCount() == 130
     assert [r.number for r in desk.model.rows()] == [c.number for c in reversed(made)]
     assert desk.count_label.text() == "130 found"
+
+
+def test_the_boot_and_tow_list_and_the_permits_read_together(
+    qtbot: QtBot, desk_for: Callable[[str], CitationsDesk]
+) -> None:
+    desk = desk_for("clerk")
+    with qtbot.waitSignal(desk.dialog_opened, timeout=TIMEOUT_MS) as opened:
+        qtbot.mouseClick(desk.scofflaws_button, Qt.MouseButton.LeftButton)
+    dialog = opened.args[0]
+    with qtbot.waitSignal(dialog.loaded, timeout=TIMEOUT_MS):
+        pass  # the list arrives off the GUI thread, after the dialog is on screen
+    assert dialog.windowTitle() == "Boot and tow list"
+    ModelTester(None).check(dialog.model)  # type: ignore[no-untyped-call]
+    dialog.reject()
+    with qtbot.waitSignal(desk.dialog_opened, timeout=TIMEOUT_MS) as opened:
+        qtbot.mouseClick(desk.flags_button, Qt.MouseButton.LeftButton)
+    flags = opened.args[0]
+    with qtbot.waitSignal(flags.loaded, timeout=TIMEOUT_MS):
+        pass
+    assert flags.clear_button.isVisible()  # a clerk records what was found
+    assert not flags.clear_button.isEnabled()  # once a flag is chosen
+    flags.reject()
