@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ import psycopg
 import pytest
 
 from desktop import cli
-from desktop.services.devices import BadRecord, parse_record
+from desktop.services.devices import BadRecord, DeviceCall, DeviceLink, parse_record
 from desktop.services.photos import plate_photo
 from tests.conftest import PASSWORD, Database
 from tests.models.conftest import fresh_database
@@ -297,3 +298,71 @@ def test_psycopg_is_not_left_connected(office: Office) -> None:
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'parkdesk device'"
         ).fetchone()
     assert row == (0,)
+
+
+def test_a_permit_sold_at_the_counter_is_seen_by_the_device_at_once(office: Office) -> None:
+    """The headline: a clerk sells a permit in one client; the very next call of a
+    device refuses a citation for that plate, naming the permit, and a read says valid."""
+    from desktop.services.parkers import ParkerInput, ParkerService, VehicleInput
+    from desktop.services.permits import PermitService, Tender, new_payment_key
+    from desktop.services.workspace import Workspace
+    from tests.models.test_permit_rules import make_type
+
+    with office.db.connect("mona") as mona:
+        lot = mona.execute("SELECT id FROM lot WHERE code = %s", (LOT,)).fetchone()
+        assert lot is not None
+        permit_type = make_type(mona, [int(str(lot[0]))])
+        mona.commit()
+    clerk = Workspace.open(office.db.settings("alice"))
+    link = DeviceLink(office.url("otto"))
+    try:
+        parker = ParkerService(clerk).create(
+            ParkerInput(first_name="Sam", last_name="Counter", affiliation="staff"),
+            allow_duplicate=True,
+        )
+        plate = "SOLD 902"
+        vehicle = ParkerService(clerk).add_vehicle(parker.id, VehicleInput("ON", plate))
+        now = datetime.now(UTC)
+        seq = time_seq()
+        before = link.send(read_call(seq, plate, now))
+        assert before.row is not None
+        assert before.row["verdict"] == "no_permit"
+        sold = PermitService(clerk).sell(
+            new_payment_key(), parker_id=parker.id, type_id=permit_type,
+            lot_id=int(str(lot[0])), vehicle_ids=[vehicle.id], start=now.date(),
+            tender=Tender("card", card_brand="Visa", card_last4="4242", reference="AUTH-HL1"),
+        )  # fmt: skip
+        cited = link.send(citation_call(seq + 1, number(900), plate, datetime.now(UTC)))
+        assert not cited.accepted
+        assert cited.field == "plate"
+        assert f"Valid: permit {sold.permit_number}" in cited.refusal
+        after = link.send(read_call(seq + 2, plate, datetime.now(UTC)))
+        assert after.row is not None
+        assert after.row["verdict"] == "valid"
+        assert after.row["permit_number"] == sold.permit_number
+    finally:
+        link.close()
+        clerk.close()
+
+
+def time_seq() -> int:
+    return time.time_ns() // 1000
+
+
+def read_call(seq: int, plate: str, at: datetime) -> DeviceCall:
+    return parse_record(
+        0,
+        json.dumps({"type": "read", "device": DEVICE, "seq": seq, "jurisdiction": "ON",
+                    "plate": plate, "lot": LOT, "read_at": at.isoformat()}),
+        Path("."),
+    )  # fmt: skip
+
+
+def citation_call(seq: int, citation_number: str, plate: str, at: datetime) -> DeviceCall:
+    return parse_record(
+        0,
+        json.dumps({"type": "citation", "device": DEVICE, "seq": seq, "number": citation_number,
+                    "jurisdiction": "ON", "plate": plate, "violation": VIOLATION, "lot": LOT,
+                    "issued_at": at.isoformat()}),
+        Path("."),
+    )  # fmt: skip
