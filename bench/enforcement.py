@@ -140,8 +140,9 @@ def _count(conn: psycopg.Connection[tuple[Any, ...]], table_name: str) -> int:
 
 
 def _bulk_reads(su: psycopg.Connection[tuple[Any, ...]], count: int) -> None:
-    """Reads of registered plates (two thirds) and strangers over the last year, in
-    chunks so progress shows."""
+    """Reads of registered plates (two thirds) and strangers over the last year, oldest
+    first as devices send them (so each month's partition and its indexes are written
+    while they are in memory), in chunks so progress shows."""
     # Small lookup tables joined by number: an array subscript would detoast a large
     # array once per row.
     su.execute(
@@ -178,16 +179,17 @@ def _bulk_reads(su: psycopg.Connection[tuple[Any, ...]], count: int) -> None:
                        CASE WHEN g %% 3 = 0 THEN 'BX' || lpad((g %% 99991)::text, 5, '0')
                             ELSE v.plate END,
                        l.id,
-                       now() - make_interval(secs => (g * 6.2) %% 31536000),
-                       now() - make_interval(secs => (g * 6.2) %% 31536000),
+                       now() - make_interval(secs => 31536000.0 * (%(count)s - g) / %(count)s),
+                       now() - make_interval(secs => 31536000.0 * (%(count)s - g) / %(count)s),
                        0.95, CASE WHEN g %% 3 = 0 THEN 'no_permit' ELSE 'valid' END,
                        'Bulk-loaded read', sha256(g::text::bytea)
                 FROM generate_series(%(first)s, %(last)s) g
                 JOIN bench_device d ON d.n = g %% %(devices)s
                 JOIN bench_vehicle v ON v.n = g %% %(vehicles)s
                 JOIN bench_lot l ON l.n = g %% %(lots)s
+                ORDER BY g
                 """,
-                {"devices": DEVICES, "officer": OFFICER, "first": start + 1,
+                {"devices": DEVICES, "officer": OFFICER, "first": start + 1, "count": count,
                  "last": start + size, "vehicles": vehicles, "lots": lots},
             )  # fmt: skip
             say(f"    {start + size:,} reads")

@@ -155,7 +155,7 @@ class CitationsDesk(Desk):
         vbox(filters, (self.splitter, 1), margins=8, spacing=10, parent=self)
 
         self._typing = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self._typing.timeout.connect(self.search)
+        self._typing.timeout.connect(self._search_typed)
         self.search_edit.textChanged.connect(lambda _t: self._typing.start())
         self.search_edit.returnPressed.connect(self.search)
         for combo in (self.status_combo, self.lot_combo, self.officer_combo):
@@ -222,6 +222,11 @@ class CitationsDesk(Desk):
 
     def _zone(self) -> str:
         return self.lookups.time_zone if self.lookups is not None else "UTC"
+
+    def _search_typed(self) -> None:
+        """The pause after typing: search, unless Enter already asked exactly this."""
+        if self.lookups is not None and self.query() != self.model.query:
+            self.search()
 
     def _period_changed(self) -> None:
         self._show_dates(PERIODS.get(self.period_combo.currentText()) == -1)
