@@ -28,7 +28,15 @@ BEGIN
     -- mathematical digits fold under NFKC, every other decimal digit Unicode knows is
     -- mapped to 0-9, and combining marks are dropped (translate deletes what it has no
     -- counterpart for).
-    v_text := translate(normalize(p_text, NFKC), '__DIGITS_AND_MARKS__', '__DIGIT_VALUES__');
+    -- Text of ASCII only (as long in bytes as in characters) has nothing to fold: the
+    -- translation walks the whole table of digits and marks for each character, the
+    -- dearest part of a check made on every write of free text.
+    IF octet_length(p_text) = length(p_text) THEN
+        v_text := p_text;
+    ELSE
+        v_text := translate(normalize(p_text, NFKC), '__DIGITS_AND_MARKS__',
+                            '__DIGIT_VALUES__');
+    END IF;
     -- Quick way out: nowhere 13 digits with only separators between them.
     IF v_text !~ '[0-9]([^[:alnum:]]*[0-9]){12}' THEN
         RETURN true;

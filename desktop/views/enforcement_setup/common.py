@@ -9,9 +9,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QGridLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QSpinBox,
@@ -26,55 +23,17 @@ from desktop.services.enforcement_setup import (
 from desktop.services.errors import ValidationError
 from desktop.services.versioned import format_when
 from desktop.views.enforcement_setup.tables import DeskRows
+from desktop.views.kit.editors import EDITOR_STYLE, hint, spin_box
 from desktop.views.kit.forms import FieldForm, FormDialog, form_style
 from desktop.views.kit.layout import STRETCH, Item, button, hbox, holder, label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Listing, sorted_table
 from desktop.views.kit.widgets import NoticeBar
 
-RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-#: Number editors look like the line edits of the application style sheet; numbers are
-#: typed (or stepped with the arrow keys), so spin boxes have no buttons.
-EDITOR_STYLE = (
-    "QSpinBox { background: #ffffff; border: 1px solid #c4ccd8; border-radius: 4px; "
-    "padding: 5px 7px; min-height: 18px; } "
-    "QSpinBox::up-button, QSpinBox::down-button { subcontrol-origin: border; width: 0px; } "
-    "QSpinBox:focus { border: 1px solid #2563eb; } "
-    "QSpinBox:disabled, QComboBox:disabled { background: #eef1f5; color: #374151; } "
-    "QCheckBox:disabled { color: #374151; } "
-    'QSpinBox[invalid="true"] { border: 1px solid #d92d20; background: #fff6f5; } '
-    "#sectionTitle { font-weight: 600; color: #111827; } "
-)
-
 
 def spin(low: int, high: int, value: int, suffix: str = "") -> QSpinBox:
-    made = QSpinBox()
-    made.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
-    made.setRange(low, high)
-    made.setValue(value)
-    made.setSuffix(suffix)
-    made.setAlignment(RIGHT)
-    return made
-
-
-def hint(text: str = "") -> QLabel:
-    return label(text, name="hint", wrap=True)
-
-
-def grid(*rows: Sequence[tuple[QWidget | None, int]], columns: int) -> QGridLayout:
-    """Rows of (widget, how many of the equal columns it spans), top-aligned."""
-    made = QGridLayout()
-    made.setHorizontalSpacing(14)
-    made.setVerticalSpacing(10)
-    for number, row in enumerate(rows):
-        column = 0
-        for widget, span in row:
-            if widget is not None:
-                made.addWidget(widget, number, column, 1, span, Qt.AlignmentFlag.AlignTop)
-            column += span
-    for column in range(columns):
-        made.setColumnStretch(column, 1)
-    return made
+    """A number typed right-aligned, as amounts and counts line up."""
+    return spin_box(low, high, value, suffix, right=True)
 
 
 class ListPanel(QWidget):

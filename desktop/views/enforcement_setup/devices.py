@@ -23,11 +23,10 @@ from desktop.views.enforcement_setup.common import (
     RecordDialog,
     SettingsStrip,
     counted,
-    grid,
-    hint,
     spin,
 )
 from desktop.views.enforcement_setup.tables import device_model, range_model
+from desktop.views.kit.editors import hint, span_grid
 from desktop.views.kit.forms import DialogSlot, capitals, text_box
 from desktop.views.kit.layout import button, choice_box, label, line_edit, vbox
 from desktop.views.kit.widgets import while_alive
@@ -65,7 +64,7 @@ class DeviceDialog(RecordDialog):
             ("active", "Status", self.active_check),
         )
         self._finish_layout(
-            grid(
+            span_grid(
                 [(boxes["code"], 1), (boxes["kind"], 1)],
                 [(boxes["description"], 2)],
                 [(boxes["active"], 2)],
@@ -113,7 +112,7 @@ class RangeDialog(RecordDialog):
             ("last_seq", "Last number", self.last_edit),
         )
         self._finish_layout(
-            grid(
+            span_grid(
                 [(boxes["prefix"], 1), (boxes["width"], 1)],
                 [(boxes["first_seq"], 1), (boxes["last_seq"], 1)],
                 [
@@ -160,7 +159,7 @@ class SpoilDialog(RecordDialog):
             ("reason", "Reason", self.reason_edit),
         )
         self._finish_layout(
-            grid(
+            span_grid(
                 [(boxes["first"], 1), (boxes["last"], 1)],
                 [(boxes["reason"], 2)],
                 [

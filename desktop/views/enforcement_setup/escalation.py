@@ -17,11 +17,10 @@ from desktop.views.enforcement_setup.common import (
     RecordDialog,
     SettingsStrip,
     counted,
-    grid,
-    hint,
     spin,
 )
 from desktop.views.enforcement_setup.tables import stage_model
+from desktop.views.kit.editors import hint, span_grid
 from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import line_edit, vbox
 
@@ -59,7 +58,7 @@ class StageDialog(RecordDialog):
             ("active", "Status", self.active_check),
         )
         self._finish_layout(
-            grid(
+            span_grid(
                 [(boxes["after_days"], 1), (boxes["amount"], 1)],
                 [(boxes["description"], 2)],
                 [(boxes["sends_to_collections"], 1), (boxes["active"], 1)],

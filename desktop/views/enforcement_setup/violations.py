@@ -20,11 +20,10 @@ from desktop.views.enforcement_setup.common import (
     ListPanel,
     RecordDialog,
     counted,
-    grid,
-    hint,
     spin,
 )
 from desktop.views.enforcement_setup.tables import fine_rule_model, repeat_model, violation_model
+from desktop.views.kit.editors import hint, span_grid
 from desktop.views.kit.forms import DialogSlot, capitals
 from desktop.views.kit.layout import choice_box, hbox, line_edit, vbox
 
@@ -65,7 +64,7 @@ class ViolationDialog(RecordDialog):
             ("active", "Status", self.active_check),
         )
         self._finish_layout(
-            grid(
+            span_grid(
                 [(boxes["code"], 1), (boxes["description"], 2)],
                 [(boxes["default_fine"], 1), (boxes["repeat_window_days"], 1)],
                 [(boxes["warning_only"], 1), (boxes["active"], 2)],
@@ -128,7 +127,7 @@ class FineRuleDialog(RecordDialog):
         self.lot_combo.currentIndexChanged.connect(lambda _i: self._list_zones())
         self._list_zones()
         self._finish_layout(
-            grid(
+            span_grid(
                 [(boxes["lot_id"], 2), (boxes["zone_id"], 1)],
                 [(boxes["amount"], 1)],
                 columns=3,

@@ -21,11 +21,10 @@ from desktop.views.enforcement_setup.common import (
     RecordDialog,
     SettingsStrip,
     counted,
-    grid,
-    hint,
     spin,
 )
 from desktop.views.enforcement_setup.tables import exemption_model, zone_model
+from desktop.views.kit.editors import hint, span_grid
 from desktop.views.kit.forms import DialogSlot, capitals, text_box
 from desktop.views.kit.layout import button, choice_box, line_edit, vbox
 from desktop.views.kit.widgets import while_alive
@@ -121,7 +120,7 @@ class ExemptionDialog(RecordDialog):
             ("ends", "Until", self.ends_edit),
         )
         self._finish_layout(
-            grid(
+            span_grid(
                 [(boxes["jurisdiction"], 1), (boxes["plate"], 1), (boxes["lot_id"], 2)],
                 [(boxes["reason"], 4)],
                 [(boxes["starts"], 2), (boxes["ends"], 2)],

@@ -2,70 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QGridLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from desktop.services.permit_setup import PermitSetupService
 from desktop.services.versioned import format_when
+from desktop.views.kit.editors import EDITOR_STYLE
 from desktop.views.kit.forms import FormDialog, form_style
-from desktop.views.kit.layout import label
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import resources_dir
-
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-
-# Date and number editors get the look the application style sheet gives line edits and
-# combo boxes. Number fields are typed (or stepped with the arrow keys): the style sheet
-# cannot draw spin buttons that match, so they have none.
-_EDITOR_STYLE = (
-    "QDateEdit { background: #ffffff; border: 1px solid #c4ccd8; border-radius: 4px; "
-    "padding: 5px 7px; min-height: 18px; } "
-    "QDateEdit::drop-down { subcontrol-origin: padding; subcontrol-position: center right; "
-    "width: 24px; border: none; } "
-    "QSpinBox { padding-right: 7px; } "
-    "QSpinBox::up-button, QSpinBox::down-button { subcontrol-origin: border; width: 0px; } "
-    "QDateEdit:focus, QSpinBox:focus { border: 1px solid #2563eb; } "
-    "QDateEdit:disabled, QSpinBox:disabled, QComboBox:disabled "
-    "{ background: #eef1f5; color: #374151; } "
-    "QCheckBox:disabled { color: #374151; } "
-    'QDateEdit[invalid="true"], QSpinBox[invalid="true"], QListWidget[invalid="true"], '
-    'QTableWidget[invalid="true"] { border: 1px solid #d92d20; background: #fff6f5; } '
-    "QListWidget, QTableWidget { background: #ffffff; border: 1px solid #c4ccd8; "
-    "border-radius: 4px; } "
-    "QListWidget::item { padding: 3px 4px; } "
-)
-
-
-def _spin(low: int, high: int, value: int, suffix: str = "") -> QSpinBox:
-    spin = QSpinBox()
-    spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
-    spin.setRange(low, high)
-    spin.setValue(value)
-    spin.setSuffix(suffix)
-    return spin
-
-
-def _hint(text: str = "") -> QLabel:
-    return label(text, name="hint", wrap=True)
-
-
-def _grid(*rows: Sequence[tuple[QWidget | None, int]], columns: int) -> QGridLayout:
-    """Rows of (widget, how many of the equal columns it spans), top-aligned."""
-    grid = QGridLayout()
-    grid.setHorizontalSpacing(14)
-    grid.setVerticalSpacing(10)
-    for number, row in enumerate(rows):
-        column = 0
-        for widget, span in row:
-            if widget is not None:
-                grid.addWidget(widget, number, column, 1, span, Qt.AlignmentFlag.AlignTop)
-            column += span
-    for column in range(columns):
-        grid.setColumnStretch(column, 1)
-    return grid
 
 
 class _SetupDialog(FormDialog):
@@ -100,7 +47,7 @@ class _SetupDialog(FormDialog):
         arrow = f"{resources_dir().as_posix()}/chevron-down.svg"
         self.setStyleSheet(
             form_style()
-            + _EDITOR_STYLE
+            + EDITOR_STYLE
             + f"QDateEdit::down-arrow {{ image: url({arrow}); width: 12px; height: 12px; }}"
         )
 

@@ -19,11 +19,12 @@ from desktop.services.permit_setup import (
     PermitSetupService,
     ZoneDraft,
 )
+from desktop.views.kit.editors import hint, span_grid, spin_box
 from desktop.views.kit.forms import capitals
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, line_edit, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import KEY_ROLE
-from desktop.views.setup.common import _grid, _hint, _SetupDialog, _spin
+from desktop.views.setup.common import _SetupDialog
 
 
 class LotDialog(_SetupDialog):
@@ -63,11 +64,11 @@ class LotDialog(_SetupDialog):
         self.code_edit = line_edit(placeholder="e.g. LOT-B", max_length=12)
         capitals(self.code_edit)
         self.name_edit = line_edit(placeholder="e.g. North garage", max_length=100)
-        self.capacity_spin = _spin(0, MAX_CAPACITY, 0, " spaces")
+        self.capacity_spin = spin_box(0, MAX_CAPACITY, 0, " spaces")
         self.capacity_spin.setGroupSeparatorShown(True)
         self.active_check = QCheckBox("Open: permits are sold for it")
         self.active_check.setChecked(True)
-        self.availability = _hint()
+        self.availability = hint()
         boxes = self.declare(
             ("code", "Code", self.code_edit),
             ("name", "Name", self.name_edit),
@@ -80,7 +81,7 @@ class LotDialog(_SetupDialog):
         if isinstance(zones_layout, QBoxLayout):
             zones_layout.insertWidget(2, self.zone_tools)
         self._finish_layout(
-            _grid(
+            span_grid(
                 [(boxes["code"], 1), (boxes["name"], 2)],
                 [(boxes["capacity"], 1), (boxes["active"], 2)],
                 [(self.availability, 3)],
@@ -115,9 +116,9 @@ class LotDialog(_SetupDialog):
         )
         self.remove_zone_button.setAutoDefault(False)
         self.remove_zone_button.setEnabled(False)
-        hint = _hint("Zones divide a lot for patrols and fines. Saved zones are kept; rename them.")
+        words = hint("Zones divide a lot for patrols and fines. Saved zones are kept; rename them.")
         buttons = hbox(self.add_zone_button, self.remove_zone_button, STRETCH)
-        self.zone_tools = holder(vbox(buttons, hint, margins=(0, 4, 0, 0), spacing=6))
+        self.zone_tools = holder(vbox(buttons, words, margins=(0, 4, 0, 0), spacing=6))
         return table
 
     def _show(self, record: LotInfo) -> None:

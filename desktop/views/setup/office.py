@@ -17,6 +17,7 @@ from desktop.services.permit_setup import (
     time_zone_choices,
 )
 from desktop.services.versioned import format_when
+from desktop.views.kit.editors import EDITOR_STYLE, RIGHT, hint, spin_box
 from desktop.views.kit.forms import ERROR_COLOUR, FieldForm, capitals, form_style
 from desktop.views.kit.layout import (
     STRETCH,
@@ -31,7 +32,6 @@ from desktop.views.kit.layout import (
 )
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import NoticeBar
-from desktop.views.setup.common import _EDITOR_STYLE, _RIGHT, _hint, _spin
 
 #: What a setting means, under its field.
 HINTS = {
@@ -71,12 +71,12 @@ class OfficeSettingsForm(QWidget, FieldForm):
         self.settings: OfficeSettings | None = None
         self.setObjectName("officeSettingsForm")
         self.setStyleSheet(
-            form_style() + _EDITOR_STYLE + "QWidget#officeSettingsForm { background: transparent; }"
+            form_style() + EDITOR_STYLE + "QWidget#officeSettingsForm { background: transparent; }"
         )
         self._baseline = OfficeSettingsDraft("", "", "", "", "")
         self._loading = False
         self._build_fields()
-        self.audit_label = _hint()
+        self.audit_label = hint()
         self.notice = NoticeBar("officeNotice", "Reload")
         self.notice.button.clicked.connect(self.reload)
         self.save_button = button("Save settings", self.submit, primary=True)
@@ -105,14 +105,14 @@ class OfficeSettingsForm(QWidget, FieldForm):
         self.footer_edit = QPlainTextEdit()
         self.footer_edit.setTabChangesFocus(True)
         self.footer_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 18)
-        self.free_days_spin = _spin(0, 366, 7, " days")
-        self.free_window_spin = _spin(1, 730, 90, " days")
+        self.free_days_spin = spin_box(0, 366, 7, " days")
+        self.free_window_spin = spin_box(1, 730, 90, " days")
         self.region_combo = QComboBox()
         for code, title in region_choices():
             self.region_combo.addItem(title, code)
         self.region_combo.setMaxVisibleItems(15)
         # The count of characters under the footer, above any message about it.
-        self.footer_count = _hint()
+        self.footer_count = hint()
         self.declare(
             ("office_name", "Office name", self.office_name_edit),
             ("time_zone", "Time zone", self.time_zone_combo),
@@ -125,7 +125,7 @@ class OfficeSettingsForm(QWidget, FieldForm):
         )
         for spin in (self.free_days_spin, self.free_window_spin):
             spin.setFixedWidth(120)
-            spin.setAlignment(_RIGHT)
+            spin.setAlignment(RIGHT)
             # Numbers a clerk only reads stay as clear as the other settings, not greyed.
             spin.setEnabled(True)
             spin.setReadOnly(not self.editable)
@@ -138,11 +138,11 @@ class OfficeSettingsForm(QWidget, FieldForm):
         for name, box in self.boxes.items():
             box_layout = box.layout()
             if name in HINTS and box_layout is not None:
-                box_layout.addWidget(_hint(HINTS[name]))
+                box_layout.addWidget(hint(HINTS[name]))
             if name == "free_days_per_plate":
                 items.append(hbox(box, self.boxes["free_days_window"], STRETCH, spacing=12))
                 items.append(
-                    _hint(
+                    hint(
                         "Free temporary and visitor permits beyond this, for one plate, are "
                         "issued by a manager only: so free permits cannot be chained into a "
                         "season of free parking."

@@ -31,10 +31,11 @@ from desktop.services.permit_setup import (
     PermitTypeInfo,
     next_academic_year,
 )
+from desktop.views.kit.editors import hint, span_grid, spin_box
 from desktop.views.kit.forms import capitals, tick_boxes
 from desktop.views.kit.layout import field_grid, line_edit
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.setup.common import _grid, _hint, _SetupDialog, _spin
+from desktop.views.setup.common import _SetupDialog
 
 #: Affiliations in the order the office lists them.
 AFFILIATIONS = tuple(AFFILIATION_TITLES)
@@ -113,12 +114,12 @@ class PermitTypeDialog(_SetupDialog):
         self.validity_combo = _combo(VALIDITY_CHOICES)
         self.term_start_edit = _date_edit()
         self.term_end_edit = _date_edit()
-        self.days_spin = _spin(1, MAX_DAYS, 30, " days")
+        self.days_spin = spin_box(1, MAX_DAYS, 30, " days")
         self.proration_combo = _combo(PRORATION_TITLES)
         self.sale_mode_combo = _combo(SALE_MODE_CHOICES)
-        self.limit_spin = _spin(1, 10, 1)
-        self.max_vehicles_spin = _spin(1, 5, 2)
-        self.offer_hours_spin = _spin(1, 720, 48, " hours")
+        self.limit_spin = spin_box(1, 10, 1)
+        self.max_vehicles_spin = spin_box(1, 5, 2)
+        self.offer_hours_spin = spin_box(1, 720, 48, " hours")
         self.active_check = QCheckBox("On sale")
         self.active_check.setChecked(True)
         self.active_check.setToolTip("Clear it to stop new sales; permits sold stay valid.")
@@ -169,8 +170,8 @@ class PermitTypeDialog(_SetupDialog):
         self.validity_stack = QStackedWidget()
         for page in self.validity_pages.values():
             self.validity_stack.addWidget(page)
-        self.validity_hint = _hint()
-        return _grid(
+        self.validity_hint = hint()
+        return span_grid(
             [(boxes["code"], 1), (boxes["name"], 3)],
             [(boxes["price"], 1), (boxes["validity"], 1), (self.validity_stack, 2)],
             [(None, 1), (self.validity_hint, 3)],
