@@ -24,7 +24,7 @@ from desktop.services.errors import ValidationError
 from desktop.services.versioned import format_when
 from desktop.views.enforcement_setup.tables import DeskRows
 from desktop.views.kit.editors import EDITOR_STYLE, hint, spin_box
-from desktop.views.kit.forms import FieldForm, FormDialog, form_style
+from desktop.views.kit.forms import FieldForm, form_style
 from desktop.views.kit.layout import STRETCH, Item, button, hbox, holder, label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Listing, sorted_table
@@ -96,83 +96,6 @@ class ListPanel(QWidget):
         self.count.setText(count)
         self.listing.show_rows(len(rows), *empty)
         self.update_buttons()
-
-
-class RecordDialog(FormDialog):
-    """Add, edit or look at one record of the desk: a subclass declares its fields, and
-    gives :meth:`draft` (what was typed) and :meth:`_show` (a saved record in the fields).
-
-    ``save(draft)`` adds, ``save(draft, id, version)`` saves an edit; ``load(id)`` reads
-    the record again after someone else saved it.
-    """
-
-    def __init__(
-        self,
-        service: EnforcementSetupService,
-        runner: OperationRunner,
-        record: Any,
-        *,
-        kind: str,
-        save: Callable[..., object],
-        load: Callable[[int], object] | None = None,
-        read_only: bool,
-        parent: QWidget | None,
-        accept_text: str | None = None,
-        title: str | None = None,
-    ) -> None:
-        accept = accept_text or (f"Add {kind}" if record is None else "Save")
-        super().__init__(runner, read_only=read_only, accept_text=accept, parent=parent)
-        self.service, self.record, self._save, self._load = service, record, save, load
-        if title is not None:
-            self.setWindowTitle(title)
-        elif record is None:
-            self.setWindowTitle(f"New {kind}")
-        else:
-            self.setWindowTitle(f"{kind[0].upper()}{kind[1:]} {self.record_name(record)}")
-        self.setStyleSheet(form_style() + EDITOR_STYLE)
-        self.setMinimumWidth(460)
-
-    def record_name(self, record: Any) -> str:
-        return str(getattr(record, "code", ""))
-
-    def draft(self) -> Any:
-        raise NotImplementedError
-
-    def check(self, draft: Any) -> None:
-        """Every field problem at once, before the round trip."""
-        draft.cleaned()
-
-    def _show(self, record: Any) -> None:
-        raise NotImplementedError
-
-    def _fill(self, record: Any) -> None:
-        self.record = record
-        self._show(record)
-        if hasattr(record, "updated_by"):
-            self.audit_label.setText(
-                self.service.workspace.identity.changed_words(
-                    "Last changed", record.updated_by, format_when(record.updated_at)
-                )
-                + "."
-            )
-            self.audit_label.show()
-        self.clear_problems()
-
-    def _save_call(self) -> Callable[[], object]:
-        draft = self.draft()
-        self.check(draft)
-        save, record = self._save, self.record
-        if record is None:
-            return lambda: save(draft)
-        record_id, version = record.id, record.version
-        return lambda: save(draft, record_id, version)
-
-    def _reload_call(self) -> Callable[[], object] | None:
-        load, record = self._load, self.record
-        if record is None or load is None:
-            return None
-        record_id = record.id
-        return lambda: load(record_id)
 
 
 class SettingsStrip(QWidget, FieldForm):

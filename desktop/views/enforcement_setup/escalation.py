@@ -14,13 +14,12 @@ from desktop.services.enforcement_setup import (
 )
 from desktop.views.enforcement_setup.common import (
     ListPanel,
-    RecordDialog,
     SettingsStrip,
     counted,
     spin,
 )
 from desktop.views.enforcement_setup.tables import stage_model
-from desktop.views.kit.editors import hint, span_grid
+from desktop.views.kit.editors import RecordDialog, hint, span_grid
 from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import line_edit, vbox
 

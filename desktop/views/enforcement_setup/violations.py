@@ -18,12 +18,11 @@ from desktop.services.enforcement_setup import (
 )
 from desktop.views.enforcement_setup.common import (
     ListPanel,
-    RecordDialog,
     counted,
     spin,
 )
 from desktop.views.enforcement_setup.tables import fine_rule_model, repeat_model, violation_model
-from desktop.views.kit.editors import hint, span_grid
+from desktop.views.kit.editors import RecordDialog, hint, span_grid
 from desktop.views.kit.forms import DialogSlot, capitals
 from desktop.views.kit.layout import choice_box, hbox, line_edit, vbox
 

@@ -18,13 +18,12 @@ from desktop.services.enforcement_setup import (
 from desktop.services.localization import office_time
 from desktop.views.enforcement_setup.common import (
     ListPanel,
-    RecordDialog,
     SettingsStrip,
     counted,
     spin,
 )
 from desktop.views.enforcement_setup.tables import exemption_model, zone_model
-from desktop.views.kit.editors import hint, span_grid
+from desktop.views.kit.editors import RecordDialog, hint, span_grid
 from desktop.views.kit.forms import DialogSlot, capitals, text_box
 from desktop.views.kit.layout import button, choice_box, line_edit, vbox
 from desktop.views.kit.widgets import while_alive

@@ -1,15 +1,21 @@
-"""Number editors and the small pieces set-up dialogs share: a spin box without buttons,
-a hint line, a grid of spans, and the style that makes date and number editors look like
-the application's line edits and combo boxes."""
+"""What the set-up desks' dialogs share: a spin box without buttons, a hint line, a grid
+of spans, the style that makes date and number editors look like the application's line
+edits and combo boxes, and :class:`RecordDialog`, the dialog that adds, edits or shows one
+set-up record through its service."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QGridLayout, QLabel, QSpinBox, QWidget
 
+from desktop.services.versioned import format_when
+from desktop.views.kit.forms import FormDialog, form_style
 from desktop.views.kit.layout import label
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.widgets import resources_dir
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -66,3 +72,89 @@ def span_grid(*rows: Sequence[tuple[QWidget | None, int]], columns: int) -> QGri
     for column in range(columns):
         grid.setColumnStretch(column, 1)
     return grid
+
+
+class RecordDialog(FormDialog):
+    """Add, edit or look at one set-up record. A subclass declares its fields and gives
+    :meth:`draft` (what was typed) and :meth:`_show` (a saved record in the fields).
+
+    ``save(draft)`` adds, ``save(draft, id, version)`` saves an edit; ``load(id)`` reads
+    the record again after someone else saved it. The service's workspace says who last
+    changed the record.
+    """
+
+    def __init__(
+        self,
+        service: Any,
+        runner: OperationRunner,
+        record: Any,
+        *,
+        kind: str,
+        save: Callable[..., object],
+        load: Callable[[int], object] | None = None,
+        read_only: bool,
+        parent: QWidget | None,
+        accept_text: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        accept = accept_text or (f"Add {kind}" if record is None else "Save")
+        super().__init__(runner, read_only=read_only, accept_text=accept, parent=parent)
+        self.service, self.record, self._save, self._load = service, record, save, load
+        if title is not None:
+            self.setWindowTitle(title)
+        elif record is None:
+            self.setWindowTitle(f"New {kind}")
+        else:
+            self.setWindowTitle(f"{kind[0].upper()}{kind[1:]} {self.record_name(record)}")
+        arrow = f"{resources_dir().as_posix()}/chevron-down.svg"
+        self.setStyleSheet(
+            form_style()
+            + EDITOR_STYLE
+            + f"QDateEdit::down-arrow {{ image: url({arrow}); width: 12px; height: 12px; }}"
+        )
+        self.setMinimumWidth(460)
+        #: The record as loaded, as a draft: what "changed" is measured against.
+        self._baseline: Any = None
+
+    def record_name(self, record: Any) -> str:
+        return str(getattr(record, "code", ""))
+
+    def draft(self) -> Any:
+        raise NotImplementedError
+
+    def check(self, draft: Any) -> None:
+        """Every field problem at once, before the round trip."""
+        draft.cleaned()
+
+    def _show(self, record: Any) -> None:
+        raise NotImplementedError
+
+    def _fill(self, record: Any) -> None:
+        self.record = record
+        self._show(record)
+        if hasattr(record, "updated_by"):
+            self.audit_label.setText(
+                self.service.workspace.identity.changed_words(
+                    "Last changed", record.updated_by, format_when(record.updated_at)
+                )
+                + "."
+            )
+            self.audit_label.show()
+        self._baseline = self.draft()
+        self.clear_problems()
+
+    def _save_call(self) -> Callable[[], object]:
+        draft = self.draft()
+        self.check(draft)
+        save, record = self._save, self.record
+        if record is None:
+            return lambda: save(draft)
+        record_id, version = record.id, record.version
+        return lambda: save(draft, record_id, version)
+
+    def _reload_call(self) -> Callable[[], object] | None:
+        load, record = self._load, self.record
+        if record is None or load is None:
+            return None
+        record_id = record.id
+        return lambda: load(record_id)
