@@ -312,9 +312,11 @@ class Tally:
 
     def describe(self) -> str:
         seconds = max(time.monotonic() - self.started, 1e-9)
+        words = (("read", "read", "reads"), ("citation", "citation", "citations"),
+                 ("evidence", "photo", "photos"))  # fmt: skip
         kinds = ", ".join(
-            f"{self.recorded[kind]:,} {word}"
-            for kind, word in (("read", "reads"), ("citation", "citations"), ("evidence", "photos"))
+            f"{self.recorded[kind]:,} {one if self.recorded[kind] == 1 else many}"
+            for kind, one, many in words
         )
         return (
             f"{self.records:,} records in {seconds:.1f} s ({self.records / seconds:,.0f} a "
@@ -354,8 +356,10 @@ def replay(
 
 # -- the simulated patrol ------------------------------------------------------
 
-#: Verdicts a patrol cites (the officer's judgement is the share cited).
-CITABLE = ("no_permit", "expired", "wrong_lot", "over_limit")
+#: Verdicts a patrol cites (the officer's judgement is the share cited), with the code
+#: each is cited under when the office has it (the demo office's codes), unless the patrol
+#: is told one code for all.
+CITABLE = {"no_permit": "NP-01", "expired": "EXP-03", "wrong_lot": "WL-02", "over_limit": "OT-04"}
 
 
 @dataclass(frozen=True)
@@ -399,6 +403,7 @@ class Patrol:
         self.seq = time.time_ns() // 1_000_000
         self.next_number = 0  # an index into the device's numbers, across its ranges
         self.seen: list[tuple[str, str]] = []
+        self.cited: set[tuple[str, str]] = set()
         self.tally = Tally()
 
     def _device(self) -> str:
@@ -415,10 +420,11 @@ class Patrol:
             )
         return str(rows[0]["code"])
 
-    def _violation(self) -> str:
+    def _violation(self) -> dict[str, str]:
+        """The code each citable verdict is cited under."""
         rows = self.link.query(
             "SELECT code FROM parkdesk.violation WHERE active "
-            "AND (%s::text IS NULL OR code = upper(%s)) ORDER BY warning_only, code LIMIT 1",
+            "AND (%s::text IS NULL OR code = upper(%s)) ORDER BY warning_only, code",
             (self.plan.violation, self.plan.violation or ""),
         )
         if not rows:
@@ -428,7 +434,10 @@ class Patrol:
                 else "There is no violation code to cite: a manager adds them in enforcement "
                 "set-up."
             )
-        return str(rows[0]["code"])
+        codes = [str(r["code"]) for r in rows]
+        if self.plan.violation:
+            return dict.fromkeys(CITABLE, codes[0])
+        return {verdict: code if code in codes else codes[0] for verdict, code in CITABLE.items()}
 
     def _next_seq(self) -> int:
         self.seq += 1
@@ -496,10 +505,17 @@ class Patrol:
         answer = result.row or {}
         verdict = str(answer["verdict"])
         self.say(f"{now:%H:%M:%S}  {jurisdiction} {plate:<10} {verdict:<10} {answer['reason']}")
-        if verdict in CITABLE and self.rng.random() < self.plan.cite_share:
-            self._cite(jurisdiction, plate, now, photo)
+        if (
+            verdict in CITABLE
+            and (jurisdiction, plate) not in self.cited
+            and self.rng.random() < self.plan.cite_share
+        ):
+            self.cited.add((jurisdiction, plate))  # one citation a car a patrol
+            self._cite(jurisdiction, plate, now, photo, self.violation[verdict])
 
-    def _cite(self, jurisdiction: str, plate: str, now: datetime, photo: bytes | None) -> None:
+    def _cite(
+        self, jurisdiction: str, plate: str, now: datetime, photo: bytes | None, code: str
+    ) -> None:
         for _ in range(1000):  # numbers the device issued before are skipped
             number = self._number()
             if number is None:
@@ -515,7 +531,7 @@ class Patrol:
                         number,
                         jurisdiction,
                         plate,
-                        self.violation,
+                        code,
                         self.plan.lot,
                         now,
                         "Simulated patrol",
@@ -536,7 +552,7 @@ class Patrol:
         self.tally.recorded["citation"] += 1
         cited = result.row or {}
         self.say(
-            f"          cited {cited['number']} ({self.violation}), fine {cited['fine']}, "
+            f"          cited {cited['number']} ({code}), fine {cited['fine']}, "
             f"due {cited['due_on']}"
         )
         if photo is not None:
@@ -565,7 +581,8 @@ class Patrol:
         """Read at the plan's rate until its count is reached (or Ctrl-C)."""
         self.say(
             f"Patrolling lot {self.plan.lot} with device {self.device} as {self.link.login}, "
-            f"{self.plan.rate:g} reads a second; citing {self.violation}. Ctrl-C stops."
+            f"{self.plan.rate:g} reads a second; citing under "
+            f"{', '.join(sorted(set(self.violation.values())))}. Ctrl-C stops."
         )
         done = 0
         interval = 1 / self.plan.rate
