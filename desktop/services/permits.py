@@ -1088,6 +1088,25 @@ _REFUND_COLUMNS = (
 )
 
 
+def _open_flags(session: Session, ids: list[int]) -> dict[int, tuple[datetime, int]]:
+    """Permit id -> the latest flag not looked into (when, minutes apart), for the logins
+    that read flags; a login that reads permits but not flags (a dispatcher) gets none."""
+    if not session.execute(
+        text("SELECT has_table_privilege('parkdesk.permit_flag', 'SELECT')")
+    ).scalar_one():
+        return {}
+    rows = session.execute(
+        text(
+            "SELECT DISTINCT ON (f.permit_id) f.permit_id, f.second_read_at, "
+            "(extract(epoch FROM f.second_read_at - f.first_read_at) / 60)::int AS minutes "
+            "FROM permit_flag f WHERE f.permit_id = ANY(:ids) AND f.cleared_at IS NULL "
+            "ORDER BY f.permit_id, f.flagged_at DESC"
+        ),
+        {"ids": ids},
+    ).all()
+    return {int(r.permit_id): (r.second_read_at, int(r.minutes)) for r in rows}
+
+
 def _permits(session: Session, condition: str, params: dict[str, Any]) -> list[PermitInfo]:
     rows = session.execute(
         text(
@@ -1100,14 +1119,8 @@ def _permits(session: Session, condition: str, params: dict[str, Any]) -> list[P
                    CASE WHEN p.cancelled_at IS NOT NULL THEN 'cancelled'
                         WHEN lower(p.validity) > now() THEN 'future'
                         WHEN upper(p.validity) > now() THEN 'active'
-                        ELSE 'ended' END AS status,
-                   f.second_read_at AS flagged_at,
-                   (extract(epoch FROM f.second_read_at - f.first_read_at) / 60)::int
-                       AS flag_minutes
+                        ELSE 'ended' END AS status
             FROM permit p
-            LEFT JOIN LATERAL (SELECT pf.first_read_at, pf.second_read_at FROM permit_flag pf
-                               WHERE pf.permit_id = p.id AND pf.cleared_at IS NULL
-                               ORDER BY pf.flagged_at DESC LIMIT 1) f ON true
             JOIN lot l ON l.id = p.lot_id
             LEFT JOIN permit_type t ON t.id = p.permit_type_id
             WHERE {condition}
@@ -1149,9 +1162,11 @@ def _permits(session: Session, condition: str, params: dict[str, Any]) -> list[P
                 current=bool(v.current),
             )
         )
+    flags = _open_flags(session, [int(r.id) for r in rows])
     result = []
     for r in rows:
         validity = r.validity
+        flagged_at, flag_minutes = flags.get(int(r.id), (None, None))
         result.append(
             record(
                 PermitInfo,
@@ -1163,6 +1178,8 @@ def _permits(session: Session, condition: str, params: dict[str, Any]) -> list[P
                 valid_until=None if validity.isempty else validity.upper,
                 renewed=bool(r.renewed),
                 vehicles=tuple(by_permit.get(r.id, [])),
+                flagged_at=flagged_at,
+                flag_minutes=flag_minutes,
             )
         )
     return result

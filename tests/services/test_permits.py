@@ -498,3 +498,22 @@ def test_a_temporary_permit_as_typed_is_checked_before_the_database_by_the_dialo
         "from": "A permit cannot start in the past.",
         "until": "A temporary permit lasts at most 31 days.",
     }
+
+
+def test_a_login_that_reads_permits_but_not_their_flags_still_reads_permits(
+    clerk: PermitService,
+    connect_as: Connect,
+    database: Database,
+    workspace_for: Callable[[str], Workspace],
+) -> None:
+    """A dispatcher reads a parker's permits; whether two of its vehicles were read on
+    site together is the counter's and the managers' to see."""
+    lot = _lot(connect_as, 5)
+    parker, vehicles = _parker(connect_as)
+    paid = clerk.sell(
+        new_payment_key(), parker_id=parker, type_id=_permit_type(connect_as, lot),
+        lot_id=lot, vehicle_ids=vehicles, start=_office_today(database), tender=CARD,
+    )  # fmt: skip
+    permits = PermitService(workspace_for("dispatcher")).permits_for_parker(parker)
+    assert [p.number for p in permits] == [paid.permit_number]
+    assert permits[0].flagged_at is None
