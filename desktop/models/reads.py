@@ -55,7 +55,6 @@ class PlateRead(Base):
         CheckConstraint("photo_sha256 ~ '^[0-9a-f]{64}$'", name="photo_sha256_format"),
         CheckConstraint("verdict ~ '^[a-z_]{1,20}$'", name="verdict_word"),
         CheckConstraint("parkdesk.card_number_free(reason)", name="reason_no_card_number"),
-        ForeignKeyConstraint(["zone_id", "lot_id"], ["zone.id", "zone.lot_id"]),
         Index("ix_plate_read_device_id_id", "device_id", "id"),
         Index("ix_plate_read_plate", "jurisdiction", "plate_normalized", "read_at"),
         Index("ix_plate_read_lot_id_read_at", "lot_id", "read_at"),
@@ -64,7 +63,10 @@ class PlateRead(Base):
 
     # The key holds the partitioning column, as PostgreSQL requires.
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), nullable=False)
+    #: The device, lot, zone and vehicle are named without foreign keys (migration 0014):
+    #: only ``record_plate_read`` writes a read, having just found them, and none of them
+    #: is ever deleted.
+    device_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     #: The device's call number: with the device, the call's idempotency key.
     device_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     #: The login that sent it (``session_user``).
@@ -74,8 +76,8 @@ class PlateRead(Base):
     plate_normalized: Mapped[str] = mapped_column(
         Text, Computed(CITATION_PLATE_SQL, persisted=True), nullable=False
     )
-    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
-    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), nullable=False)
+    vehicle_id: Mapped[int | None] = mapped_column(BigInteger)
+    lot_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     #: The device's clock; the partitioning column. ``recorded_at`` is the server's.
     read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -830,6 +830,11 @@ def test_8_a_card_number_is_refused_in_references_memos_and_reasons(
         "\uff14\uff11\uff11\uff11" + "\uff11" * 12,  # fullwidth digits
         "\u0664" + "\u0661" * 15,  # Arabic-Indic digits
         "ref 4111___1111___1111___1111",
+        # Beside other text outside ASCII, which only the folded characters are checked for.
+        "Lot B \u2014 Science Quad, paid with 4111 1111 1111 1111",
+        "Zo\u00eb paid \u2014 \uff14\uff11\uff11\uff11 1111 1111 1111",
+        "4\u0301111 1111 1111 1111 \u2014 marks hide no digit",
+        "caf\u00e9 \u0664\u0661\u0661\u0661 1111 1111 1111",
     ],
 )
 def test_8_disguised_card_numbers_are_still_card_numbers(connect: Connect, text: str) -> None:
@@ -854,6 +859,8 @@ def test_8_a_time_zone_or_a_login_cannot_carry_a_card_number(connect: Connect) -
         "Permit P-2026-00412, receipt R-000123",
         "Campus ID S9236009, plate ABC 1234",
         "4111 1111 1111 1112",  # fails the Luhn check
+        "Valid: permit P-2026-00412 (Staff) for Lot B \u2014 Science Quad until 31 Dec 2026.",
+        "Zo\u00eb Fran\u00e7ois \u2014 \u201cplate ABC 1234\u201d",
     ],
 )
 def test_8_ordinary_numbers_are_not_mistaken_for_cards(connect: Connect, text: str) -> None:

@@ -442,6 +442,25 @@ def test_not_even_the_owner_or_the_superuser_changes_or_removes_a_read(
     assert reads_of(connect("mona"), patrol.device_id) == 1
 
 
+@pytest.mark.parametrize("table", ["device", "lot", "zone", "vehicle"])
+def test_what_a_read_names_is_never_removed_not_even_by_the_owners_functions(
+    connect: Connect, patrol: Patrol, desk: Database, table: str
+) -> None:
+    """A read names its device, lot, zone and vehicle without foreign keys: none of them
+    may be deleted by any role, nor by a function running as the owner."""
+    read(connect("otto"), patrol, 24)
+    with desk.admin() as su:
+        for statement in (f"DELETE FROM parkdesk.{table}", f"TRUNCATE parkdesk.{table} CASCADE"):
+            with su.transaction(force_rollback=True):
+                su.execute("SET LOCAL ROLE parkdesk_owner")
+                with pytest.raises(pgerrors.InsufficientPrivilege, match="permission denied"):
+                    su.execute(statement)
+        su.rollback()
+    for role in ("mona", "alice", "otto", "ada"):
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            connect(role).execute(f"DELETE FROM {table}")
+
+
 def test_every_partition_is_guarded_like_the_table(desk: Database) -> None:
     with desk.admin() as su:
         partitions = su.execute(

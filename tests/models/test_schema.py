@@ -428,6 +428,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     # Verdicts: a device's place (lot or lot/zone), exemptions kept and never removed,
     # permit flags cleared by the desks that look into them.
     "find_place": set(),
+    "plate_verdict": set(),
     "normalize_exemption": set(),
     "guard_exemption": set(),
     "guard_permit_flag": set(),

@@ -12,6 +12,7 @@ CREATE OR REPLACE FUNCTION parkdesk.card_number_free(p_text text) RETURNS boolea
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_text text;
+    v_wide text;
     v_run text;
     v_groups text[];
     v_digits text;
@@ -28,14 +29,20 @@ BEGIN
     -- mathematical digits fold under NFKC, every other decimal digit Unicode knows is
     -- mapped to 0-9, and combining marks are dropped (translate deletes what it has no
     -- counterpart for).
-    -- Text of ASCII only (as long in bytes as in characters) has nothing to fold: the
-    -- translation walks the whole table of digits and marks for each character, the
-    -- dearest part of a check made on every write of free text.
-    IF octet_length(p_text) = length(p_text) THEN
-        v_text := p_text;
-    ELSE
-        v_text := translate(normalize(p_text, NFKC), '__DIGITS_AND_MARKS__',
-                            '__DIGIT_VALUES__');
+    -- The translation walks the whole table of digits and marks for each character it
+    -- is given, the dearest part of a check made on every write of free text; so it is
+    -- given the text's other characters only (ASCII is NFKC's own and holds no mark).
+    -- When they fold to themselves ("Lot B — Science Quad", "Zoë"), so does the whole
+    -- text: a mark always folds away, so nothing composes across the ASCII left out.
+    -- Text of ASCII only (as long in bytes as in characters) has nothing to fold.
+    v_text := p_text;
+    IF octet_length(p_text) <> length(p_text) THEN
+        v_wide := regexp_replace(p_text, '[\x01-\x7f]+', '', 'g');
+        IF translate(normalize(v_wide, NFKC), '__DIGITS_AND_MARKS__', '__DIGIT_VALUES__')
+           <> v_wide THEN
+            v_text := translate(normalize(p_text, NFKC), '__DIGITS_AND_MARKS__',
+                                '__DIGIT_VALUES__');
+        END IF;
     END IF;
     -- Quick way out: nowhere 13 digits with only separators between them.
     IF v_text !~ '[0-9]([^[:alnum:]]*[0-9]){12}' THEN

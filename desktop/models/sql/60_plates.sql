@@ -45,20 +45,225 @@ $$;
 -- The plate check (SPEC "Plate check", rule 16): one verdict for a plate at a place and
 -- time, for every desk and for enforcement devices. It reads permits, vehicles,
 -- exemptions and reads as the owner and returns no personal details, so the officer role
--- may run it without reading parkers. It is the hot path of the product: its inputs are
--- bounded before any work, and the common verdicts take one query (the office's zone, the
--- vehicle and its current permit), one index probe for an exemption when no permit
--- covers the plate, and one for the zone's time limit only where the zone has one; dates
--- are worded here rather than by helper functions, which each cost a call.
+-- may run it without reading parkers. It is the hot path of the product (a read of every
+-- LPR car calls it): its inputs are bounded before any work, and every verdict but
+-- over_limit takes one query, planned once per session (a generic plan: a custom one
+-- would be planned again at every call); dates are worded here rather than by helper
+-- functions, which each cost a call.
 --
--- p_lot is a lot's code (B), or a lot and one of its zones (B/B1). Verdicts: valid and
--- temporary (a permit covers the plate here), exempt (an exemption does), over_limit (in
--- a time-limited zone, the stay began more than the limit ago: virtual chalking), then
--- wrong_lot, expired or no_permit; and scofflaw, before any of them, for a plate with the
--- office's threshold of unpaid past-due citations (may_park keeps what the permits said).
--- The stay began at the earliest of the plate's reads in
+-- Verdicts: valid and temporary (a permit covers the plate here), exempt (an exemption
+-- does), over_limit (in a time-limited zone, the stay began more than the limit ago:
+-- virtual chalking), then wrong_lot, expired or no_permit; and scofflaw, before any of
+-- them, for a plate with the office's threshold of unpaid past-due citations (may_park
+-- keeps what the permits said). The stay began at the earliest of the plate's reads in
 -- the zone going back from p_at, with no gap between successive reads longer than the
 -- limit, looking back at most 24 hours.
+--
+-- plate_verdict gives the verdict for a plate already normalised at a place already
+-- found (p_lot and p_zone are NULL rows when none is given), with the vehicle the plate
+-- is registered to: check_plate and record_plate_read call it; no role may.
+CREATE OR REPLACE FUNCTION parkdesk.plate_verdict(
+    p_jurisdiction text, p_plate text, p_lot parkdesk.lot, p_zone parkdesk.zone,
+    p_at timestamptz,
+    OUT verdict text, OUT permit_number text, OUT permit_kind text, OUT permit_type text,
+    OUT lot_code text, OUT lot_name text, OUT valid_from timestamptz,
+    OUT valid_until timestamptz, OUT reason text, OUT exemption text,
+    OUT over_limit_since timestamptz, OUT stay_began timestamptz, OUT may_park boolean,
+    OUT unpaid_citations int, OUT vehicle_id bigint)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    v_tz text;
+    v_until text;
+    v_limit interval;
+    v_start timestamptz;
+    v_read timestamptz;
+    r record;
+BEGIN
+    -- The office's zone and threshold, the plate's unpaid past-due citations
+    -- (ix_citation_unpaid: a scofflaw is one at every check, whatever the permits say), the
+    -- vehicle, its permit and an exemption in force, in one query. The permit is the one
+    -- valid at p_at (in this lot first, term permits before temporary ones), else the one
+    -- that ended last (in this lot, when one is given).
+    SELECT os.time_zone AS zone, os.scofflaw_threshold AS threshold,
+           (SELECT count(*)::int FROM parkdesk.citation ci
+            WHERE ci.jurisdiction = p_jurisdiction AND ci.plate_normalized = p_plate
+              AND ci.balance > 0 AND ci.voided_at IS NULL
+              AND ci.due_on < (p_at AT TIME ZONE os.time_zone)::date) AS unpaid,
+           v.id AS vehicle, c.number, c.kind, c.type_name, c.code, c.lname, c.validity,
+           c.current, c.cancelled_at, c.transferred,
+           x.reason AS exempt_reason, x.ends_at AS exempt_until, x.lname AS exempt_lot,
+           x.found AS exempt
+    INTO r
+    FROM parkdesk.office_setting os
+    LEFT JOIN parkdesk.vehicle v
+           ON v.jurisdiction = p_jurisdiction AND v.plate_normalized = p_plate
+    LEFT JOIN LATERAL (
+        SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity,
+               pv.validity @> p_at AS current, p.cancelled_at,
+               upper(pv.validity) < upper(p.validity) AS transferred
+        FROM parkdesk.permit_vehicle pv
+        JOIN parkdesk.permit p ON p.id = pv.permit_id
+        JOIN parkdesk.lot l ON l.id = pv.lot_id
+        LEFT JOIN parkdesk.permit_type t ON t.id = p.permit_type_id
+        WHERE pv.vehicle_id = v.id
+          AND (pv.validity @> p_at
+               OR NOT isempty(pv.validity) AND upper(pv.validity) <= p_at
+                  AND (p_lot.id IS NULL OR pv.lot_id = p_lot.id))
+        ORDER BY pv.validity @> p_at DESC,
+                 CASE WHEN pv.validity @> p_at THEN pv.lot_id = p_lot.id END DESC NULLS LAST,
+                 CASE WHEN pv.validity @> p_at THEN p.kind = 'term' END DESC NULLS LAST,
+                 upper(pv.validity) DESC
+        LIMIT 1) AS c ON true
+    -- An exemption ("do not ticket") for this plate, in this lot or every lot (any lot
+    -- when none is given), in force at p_at: the one that lasts longest.
+    LEFT JOIN LATERAL (
+        SELECT e.reason, e.ends_at, el.name AS lname, true AS found
+        FROM parkdesk.exemption e LEFT JOIN parkdesk.lot el ON el.id = e.lot_id
+        WHERE e.jurisdiction = p_jurisdiction AND e.plate_normalized = p_plate
+          AND e.starts_at <= p_at AND (e.ends_at IS NULL OR e.ends_at > p_at)
+          AND (p_lot.id IS NULL OR e.lot_id IS NULL OR e.lot_id = p_lot.id)
+        ORDER BY e.ends_at DESC NULLS FIRST
+        LIMIT 1) AS x ON true
+    WHERE os.id = 1;
+    v_tz := r.zone;
+    vehicle_id := r.vehicle;
+    unpaid_citations := r.unpaid;
+    may_park := false;
+    <<verdicts>>
+    BEGIN
+    -- What the permits say; the verdicts that let the car park return here.
+    <<permits>>
+    BEGIN
+        IF r.vehicle IS NULL THEN
+            verdict := 'no_permit';
+            reason := format('No permit: %s (%s) is not registered and has no temporary permit.',
+                             p_plate, p_jurisdiction);
+            EXIT permits;
+        END IF;
+        IF r.number IS NULL THEN
+            verdict := 'no_permit';
+            reason := format('No permit: %s (%s) has no permit%s.', p_plate, p_jurisdiction,
+                             CASE WHEN p_lot.id IS NULL THEN '' ELSE ' for ' || p_lot.name END);
+            EXIT permits;
+        END IF;
+        permit_number := r.number;
+        permit_kind := r.kind;
+        permit_type := coalesce(r.type_name, initcap(r.kind) || ' permit');
+        lot_code := r.code;
+        lot_name := r.lname;
+        valid_from := lower(r.validity);
+        valid_until := upper(r.validity);
+        IF NOT r.current THEN
+            -- Nothing valid: the most recent that ended.
+            verdict := 'expired';
+            reason := format('%s: permit %s (%s) for %s %s.',
+                CASE WHEN r.cancelled_at IS NOT NULL THEN 'Cancelled'
+                     WHEN r.transferred THEN 'Transferred' ELSE 'Expired' END,
+                r.number, permit_type, r.lname,
+                CASE WHEN r.cancelled_at IS NOT NULL OR r.transferred
+                     THEN 'ended ' || to_char(upper(r.validity) AT TIME ZONE v_tz,
+                                              'FMDD Mon YYYY HH24:MI')
+                     ELSE 'ended at ' || parkdesk.describe_until(upper(r.validity)) END);
+            EXIT permits;
+        END IF;
+        -- As describe_until words it: a permit ending at local midnight lasts to the end
+        -- of the day before.
+        v_until := CASE
+            WHEN upper(r.validity) IS NULL THEN 'further notice'
+            WHEN (upper(r.validity) AT TIME ZONE v_tz)::time = '00:00'
+                THEN 'the end of ' || to_char((upper(r.validity) AT TIME ZONE v_tz)::date - 1,
+                                              'FMDD Mon YYYY')
+            ELSE to_char(upper(r.validity) AT TIME ZONE v_tz, 'FMDD Mon YYYY HH24:MI') END;
+        IF p_lot.id IS NOT NULL AND r.code <> p_lot.code THEN
+            verdict := 'wrong_lot';
+            reason := format('Wrong lot: permit %s (%s) is for %s, not %s.', r.number,
+                             permit_type, r.lname, p_lot.name);
+            EXIT permits;
+        ELSIF r.kind = 'term' THEN
+            verdict := 'valid';
+            reason := format('Valid: permit %s (%s) for %s until %s.', r.number, permit_type,
+                             r.lname, v_until);
+        ELSE
+            verdict := 'temporary';
+            reason := format('Valid temporary permit: %s (%s) for %s until %s.', r.number,
+                             permit_type, r.lname, v_until);
+        END IF;
+        -- A permit covers the plate here: no exemption or time limit matters.
+        may_park := true;
+        EXIT verdicts;
+    END;
+
+    IF r.exempt THEN
+        verdict := 'exempt';
+        exemption := r.exempt_reason;
+        permit_number := NULL;
+        permit_kind := NULL;
+        permit_type := NULL;
+        lot_code := NULL;
+        lot_name := NULL;
+        valid_from := NULL;
+        valid_until := NULL;
+        reason := format('Do not ticket: %s (%s%s).', r.exempt_reason,
+            CASE WHEN r.exempt_lot IS NULL THEN '' ELSE 'in ' || r.exempt_lot || ', ' END,
+            CASE WHEN r.exempt_until IS NULL THEN 'no end date'
+                 WHEN (r.exempt_until AT TIME ZONE v_tz)::time = '00:00'
+                     THEN 'until ' || to_char((r.exempt_until AT TIME ZONE v_tz)::date - 1,
+                                              'FMDD Mon YYYY')
+                 ELSE 'until ' || to_char(r.exempt_until AT TIME ZONE v_tz,
+                                          'FMDD Mon YYYY HH24:MI')
+            END);
+        may_park := true;
+        EXIT verdicts;
+    END IF;
+
+    -- Virtual chalking, in a time-limited zone only: the plate's reads in the zone, newest
+    -- first, back to a gap longer than the limit (the car left) or 24 hours
+    -- (ix_plate_read_plate, the months of the last day only).
+    IF p_zone.time_limit_minutes IS NOT NULL THEN
+        v_limit := make_interval(mins => p_zone.time_limit_minutes);
+        v_start := p_at;
+        FOR v_read IN SELECT pr.read_at FROM parkdesk.plate_read pr
+                      WHERE pr.jurisdiction = p_jurisdiction AND pr.plate_normalized = p_plate
+                        AND pr.read_at <= p_at AND pr.read_at >= p_at - interval '24 hours'
+                        AND pr.zone_id = p_zone.id
+                      ORDER BY pr.read_at DESC LOOP
+            EXIT WHEN v_start - v_read > v_limit;
+            v_start := v_read;
+        END LOOP;
+        stay_began := v_start;
+        IF p_at - v_start > v_limit THEN
+            verdict := 'over_limit';
+            over_limit_since := v_start + v_limit;
+            reason := format('Over the %s limit in zone %s since %s (first read %s).',
+                CASE WHEN p_zone.time_limit_minutes % 60 = 0
+                     THEN (p_zone.time_limit_minutes / 60) || '-hour'
+                     ELSE p_zone.time_limit_minutes || '-minute' END,
+                p_zone.code,
+                to_char(over_limit_since AT TIME ZONE v_tz,
+                        CASE WHEN (over_limit_since AT TIME ZONE v_tz)::date
+                                  = (p_at AT TIME ZONE v_tz)::date
+                             THEN 'HH24:MI' ELSE 'FMDD Mon HH24:MI' END),
+                to_char(v_start AT TIME ZONE v_tz,
+                        CASE WHEN (v_start AT TIME ZONE v_tz)::date
+                                  = (p_at AT TIME ZONE v_tz)::date
+                             THEN 'HH24:MI' ELSE 'FMDD Mon HH24:MI' END));
+        END IF;
+    END IF;
+    END;
+    -- A scofflaw (SPEC rule 7; office_setting.scofflaw_threshold): the verdict says so at
+    -- every check, before what the permits say; may_park still says whether a citation
+    -- may be written (a scofflaw with a valid permit is booted, not cited).
+    IF r.unpaid >= r.threshold THEN
+        verdict := 'scofflaw';
+        reason := format('Scofflaw: %s unpaid past-due citations; on the boot and tow list. %s',
+                         r.unpaid, reason);
+    END IF;
+END
+$$;
+
+-- The plate check as desks and devices call it. p_lot is a lot's code (B), or a lot and
+-- one of its zones (B/B1); p_at is now when not given.
 CREATE OR REPLACE FUNCTION parkdesk.check_plate(
     p_jurisdiction text, p_plate text, p_lot text DEFAULT NULL, p_at timestamptz DEFAULT NULL)
 RETURNS TABLE (verdict text, jurisdiction text, plate text, permit_number text,
@@ -66,25 +271,16 @@ RETURNS TABLE (verdict text, jurisdiction text, plate text, permit_number text,
                valid_from timestamptz, valid_until timestamptz, reason text,
                zone_code text, exemption text, over_limit_since timestamptz,
                stay_began timestamptz, may_park boolean, unpaid_citations int)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
-    v_at timestamptz := coalesce(p_at, now());
     v_plate text;
     v_jurisdiction text;
     v_lot parkdesk.lot;
     v_zone parkdesk.zone;
     v_place text;
     v_zone_code text;
-    v_tz text;
-    v_until text;
-    v_vehicle bigint;
-    v_current boolean;
-    v_limit interval;
-    v_start timestamptz;
-    v_read timestamptz;
-    v_unpaid int;
-    v_threshold int;
-    r record;
+    v record;
 BEGIN
     -- Bounded before any work: a device sends a plate, not a novel.
     IF octet_length(p_plate) > 40 OR octet_length(p_jurisdiction) > 10
@@ -123,191 +319,24 @@ BEGIN
             END IF;
         END IF;
     END IF;
+    v := parkdesk.plate_verdict(v_jurisdiction, v_plate, v_lot, v_zone, coalesce(p_at, now()));
+    verdict := v.verdict;
     jurisdiction := v_jurisdiction;
     plate := v_plate;
+    permit_number := v.permit_number;
+    permit_kind := v.permit_kind;
+    permit_type := v.permit_type;
+    lot_code := v.lot_code;
+    lot_name := v.lot_name;
+    valid_from := v.valid_from;
+    valid_until := v.valid_until;
+    reason := v.reason;
     zone_code := v_zone.code;
-    -- The office's zone, the vehicle and the permit valid now (in this lot first, term
-    -- permits before temporary ones), in one query.
-    -- The count of unpaid past-due citations rides along (ix_citation_unpaid): a scofflaw
-    -- is one at every check, whatever the permits say.
-    SELECT os.time_zone AS zone, os.scofflaw_threshold AS threshold,
-           (SELECT count(*)::int FROM parkdesk.citation ci
-            WHERE ci.jurisdiction = v_jurisdiction AND ci.plate_normalized = v_plate
-              AND ci.balance > 0 AND ci.voided_at IS NULL
-              AND ci.due_on < (v_at AT TIME ZONE os.time_zone)::date) AS unpaid,
-           v.id AS vehicle_id, c.number, c.kind, c.type_name, c.code, c.lname, c.validity
-    INTO r
-    FROM parkdesk.office_setting os
-    LEFT JOIN parkdesk.vehicle v
-           ON v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate
-    LEFT JOIN LATERAL (
-        SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity
-        FROM parkdesk.permit_vehicle pv
-        JOIN parkdesk.permit p ON p.id = pv.permit_id
-        JOIN parkdesk.lot l ON l.id = pv.lot_id
-        LEFT JOIN parkdesk.permit_type t ON t.id = p.permit_type_id
-        WHERE pv.vehicle_id = v.id AND pv.validity @> v_at
-        ORDER BY (pv.lot_id = v_lot.id) DESC NULLS LAST, (p.kind = 'term') DESC,
-                 upper(pv.validity) DESC
-        LIMIT 1) AS c ON true
-    WHERE os.id = 1;
-    v_tz := r.zone;
-    v_unpaid := r.unpaid;
-    v_threshold := r.threshold;
-    may_park := false;
-    unpaid_citations := v_unpaid;
-    <<verdicts>>
-    BEGIN
-    -- What the permits say; the verdicts that let the car park return here.
-    <<permits>>
-    BEGIN
-        IF r.vehicle_id IS NULL THEN
-            verdict := 'no_permit';
-            reason := format('No permit: %s (%s) is not registered and has no temporary permit.',
-                             v_plate, v_jurisdiction);
-            EXIT permits;
-        END IF;
-        v_current := r.number IS NOT NULL;
-        IF NOT v_current THEN
-            -- Nothing valid: the most recent that ended, in this lot if one is given.
-            v_vehicle := r.vehicle_id;
-            SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity,
-                   p.cancelled_at, upper(pv.validity) < upper(p.validity) AS transferred
-            INTO r
-            FROM parkdesk.permit_vehicle pv
-            JOIN parkdesk.permit p ON p.id = pv.permit_id
-            JOIN parkdesk.lot l ON l.id = pv.lot_id
-            LEFT JOIN parkdesk.permit_type t ON t.id = p.permit_type_id
-            WHERE pv.vehicle_id = v_vehicle AND NOT isempty(pv.validity)
-              AND upper(pv.validity) <= v_at AND (v_lot.id IS NULL OR pv.lot_id = v_lot.id)
-            ORDER BY upper(pv.validity) DESC
-            LIMIT 1;
-            IF NOT FOUND THEN
-                verdict := 'no_permit';
-                reason := format('No permit: %s (%s) has no permit%s.', v_plate, v_jurisdiction,
-                                 CASE WHEN v_lot.id IS NULL THEN '' ELSE ' for ' || v_lot.name END);
-                EXIT permits;
-            END IF;
-        END IF;
-        permit_number := r.number;
-        permit_kind := r.kind;
-        permit_type := coalesce(r.type_name, initcap(r.kind) || ' permit');
-        lot_code := r.code;
-        lot_name := r.lname;
-        valid_from := lower(r.validity);
-        valid_until := upper(r.validity);
-        IF NOT v_current THEN
-            verdict := 'expired';
-            reason := format('%s: permit %s (%s) for %s %s.',
-                CASE WHEN r.cancelled_at IS NOT NULL THEN 'Cancelled'
-                     WHEN r.transferred THEN 'Transferred' ELSE 'Expired' END,
-                r.number, permit_type, r.lname,
-                CASE WHEN r.cancelled_at IS NOT NULL OR r.transferred
-                     THEN 'ended ' || to_char(upper(r.validity) AT TIME ZONE v_tz,
-                                              'FMDD Mon YYYY HH24:MI')
-                     ELSE 'ended at ' || parkdesk.describe_until(upper(r.validity)) END);
-            EXIT permits;
-        END IF;
-        -- As describe_until words it: a permit ending at local midnight lasts to the end
-        -- of the day before.
-        v_until := CASE
-            WHEN upper(r.validity) IS NULL THEN 'further notice'
-            WHEN (upper(r.validity) AT TIME ZONE v_tz)::time = '00:00'
-                THEN 'the end of ' || to_char((upper(r.validity) AT TIME ZONE v_tz)::date - 1,
-                                              'FMDD Mon YYYY')
-            ELSE to_char(upper(r.validity) AT TIME ZONE v_tz, 'FMDD Mon YYYY HH24:MI') END;
-        IF v_lot.id IS NOT NULL AND r.code <> v_lot.code THEN
-            verdict := 'wrong_lot';
-            reason := format('Wrong lot: permit %s (%s) is for %s, not %s.', r.number,
-                             permit_type, r.lname, v_lot.name);
-            EXIT permits;
-        ELSIF r.kind = 'term' THEN
-            verdict := 'valid';
-            reason := format('Valid: permit %s (%s) for %s until %s.', r.number, permit_type,
-                             r.lname, v_until);
-        ELSE
-            verdict := 'temporary';
-            reason := format('Valid temporary permit: %s (%s) for %s until %s.', r.number,
-                             permit_type, r.lname, v_until);
-        END IF;
-        -- A permit covers the plate here: no exemption or time limit matters.
-        may_park := true;
-        EXIT verdicts;
-    END;
-
-    -- An exemption ("do not ticket") for this plate, in this lot or every lot (any lot
-    -- when none is given), in force now: the one that lasts longest.
-    SELECT e.reason, e.ends_at, l.name AS lname INTO r
-    FROM parkdesk.exemption e LEFT JOIN parkdesk.lot l ON l.id = e.lot_id
-    WHERE e.jurisdiction = v_jurisdiction AND e.plate_normalized = v_plate
-      AND e.starts_at <= v_at AND (e.ends_at IS NULL OR e.ends_at > v_at)
-      AND (v_lot.id IS NULL OR e.lot_id IS NULL OR e.lot_id = v_lot.id)
-    ORDER BY e.ends_at DESC NULLS FIRST
-    LIMIT 1;
-    IF FOUND THEN
-        verdict := 'exempt';
-        exemption := r.reason;
-        permit_number := NULL;
-        permit_kind := NULL;
-        permit_type := NULL;
-        lot_code := NULL;
-        lot_name := NULL;
-        valid_from := NULL;
-        valid_until := NULL;
-        reason := format('Do not ticket: %s (%s%s).', r.reason,
-            CASE WHEN r.lname IS NULL THEN '' ELSE 'in ' || r.lname || ', ' END,
-            CASE WHEN r.ends_at IS NULL THEN 'no end date'
-                 WHEN (r.ends_at AT TIME ZONE v_tz)::time = '00:00'
-                     THEN 'until ' || to_char((r.ends_at AT TIME ZONE v_tz)::date - 1,
-                                              'FMDD Mon YYYY')
-                 ELSE 'until ' || to_char(r.ends_at AT TIME ZONE v_tz, 'FMDD Mon YYYY HH24:MI')
-            END);
-        may_park := true;
-        EXIT verdicts;
-    END IF;
-
-    -- Virtual chalking, in a time-limited zone only: the plate's reads in the zone, newest
-    -- first, back to a gap longer than the limit (the car left) or 24 hours
-    -- (ix_plate_read_plate, the months of the last day only).
-    IF v_zone.time_limit_minutes IS NOT NULL THEN
-        v_limit := make_interval(mins => v_zone.time_limit_minutes);
-        v_start := v_at;
-        FOR v_read IN SELECT pr.read_at FROM parkdesk.plate_read pr
-                      WHERE pr.jurisdiction = v_jurisdiction AND pr.plate_normalized = v_plate
-                        AND pr.read_at <= v_at AND pr.read_at >= v_at - interval '24 hours'
-                        AND pr.zone_id = v_zone.id
-                      ORDER BY pr.read_at DESC LOOP
-            EXIT WHEN v_start - v_read > v_limit;
-            v_start := v_read;
-        END LOOP;
-        stay_began := v_start;
-        IF v_at - v_start > v_limit THEN
-            verdict := 'over_limit';
-            over_limit_since := v_start + v_limit;
-            reason := format('Over the %s limit in zone %s since %s (first read %s).',
-                CASE WHEN v_zone.time_limit_minutes % 60 = 0
-                     THEN (v_zone.time_limit_minutes / 60) || '-hour'
-                     ELSE v_zone.time_limit_minutes || '-minute' END,
-                v_zone.code,
-                to_char(over_limit_since AT TIME ZONE v_tz,
-                        CASE WHEN (over_limit_since AT TIME ZONE v_tz)::date
-                                  = (v_at AT TIME ZONE v_tz)::date
-                             THEN 'HH24:MI' ELSE 'FMDD Mon HH24:MI' END),
-                to_char(v_start AT TIME ZONE v_tz,
-                        CASE WHEN (v_start AT TIME ZONE v_tz)::date
-                                  = (v_at AT TIME ZONE v_tz)::date
-                             THEN 'HH24:MI' ELSE 'FMDD Mon HH24:MI' END));
-        END IF;
-    END IF;
-    END;
-    -- A scofflaw (SPEC rule 7; office_setting.scofflaw_threshold): the verdict says so at
-    -- every check, before what the permits say; may_park still says whether a citation
-    -- may be written (a scofflaw with a valid permit is booted, not cited).
-    IF v_unpaid >= v_threshold THEN
-        verdict := 'scofflaw';
-        reason := format('Scofflaw: %s unpaid past-due citations; on the boot and tow list. %s',
-                         v_unpaid, reason);
-    END IF;
+    exemption := v.exemption;
+    over_limit_since := v.over_limit_since;
+    stay_began := v.stay_began;
+    may_park := v.may_park;
+    unpaid_citations := v.unpaid_citations;
     RETURN NEXT;
 END
 $$;

@@ -323,8 +323,7 @@ BEGIN
         SELECT v.id INTO v_vehicle FROM parkdesk.vehicle v
         WHERE v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate;
     END IF;
-    SELECT * INTO v_check FROM parkdesk.check_plate(v_jurisdiction, v_plate,
-        v_lot.code || coalesce('/' || v_zone.code, ''), p_issued_at);
+    v_check := parkdesk.plate_verdict(v_jurisdiction, v_plate, v_lot, v_zone, p_issued_at);
     IF v_check.may_park THEN
         PERFORM parkdesk.refuse('plate', format(
             'Not cited: %s (%s) %s. %s Number %s was not used.', v_plate, v_jurisdiction,

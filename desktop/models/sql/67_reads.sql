@@ -8,9 +8,11 @@
 -- are written in UTC and numbers at their column's scale, so the hash does not depend on
 -- the session that computes it. The zone and what the verdict said beyond the permit
 -- (over the limit since, the exemption) came later: they are hashed only when one is set,
--- so every read stored before them keeps its hash.
+-- so every read stored before them keeps its hash. No search_path of its own: it names
+-- only pg_catalog's functions, is called only by functions that pin theirs, and so is
+-- inlined into them (a SQL function with settings is a call of its own, every time).
 CREATE OR REPLACE FUNCTION parkdesk.read_digest(r parkdesk.plate_read) RETURNS bytea
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE AS $$
     SELECT sha256(convert_to(concat_ws(E'\x1f',
         r.id::text, r.device_id::text, r.device_seq::text, r.officer, r.jurisdiction,
         r.plate_raw, coalesce(r.vehicle_id::text, ''), r.lot_id::text,
@@ -47,7 +49,8 @@ CREATE OR REPLACE FUNCTION parkdesk.record_plate_read(
 RETURNS TABLE (read_id bigint, verdict text, reason text, permit_number text,
                valid_until timestamptz, over_limit_since timestamptz, exemption text,
                shared_permit boolean)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     v_device parkdesk.device;
     v_fingerprint bytea;
@@ -178,10 +181,10 @@ BEGIN
         END IF;
     END IF;
 
-    -- The verdict, as the plate check gives it at the read time. Nothing is locked: a
-    -- read records what was answered, and a sale a moment later is the next read's.
-    SELECT * INTO v_check FROM parkdesk.check_plate(v_jurisdiction, v_plate,
-        v_lot.code || coalesce('/' || v_zone.code, ''), p_read_at);
+    -- The verdict, as the plate check gives it at the read time, with the vehicle the
+    -- plate is registered to. Nothing is locked: a read records what was answered, and a
+    -- sale a moment later is the next read's.
+    v_check := parkdesk.plate_verdict(v_jurisdiction, v_plate, v_lot, v_zone, p_read_at);
 
     r.id := nextval(pg_get_serial_sequence('parkdesk.plate_read', 'id'));
     r.device_id := v_device.id;
@@ -189,8 +192,7 @@ BEGIN
     r.officer := session_user;
     r.jurisdiction := v_jurisdiction;
     r.plate_raw := btrim(p_plate);
-    SELECT v.id INTO r.vehicle_id FROM parkdesk.vehicle v
-    WHERE v.jurisdiction = v_jurisdiction AND v.plate_normalized = v_plate;
+    r.vehicle_id := v_check.vehicle_id;
     r.lot_id := v_lot.id;
     r.read_at := p_read_at;
     r.recorded_at := now();
@@ -269,8 +271,11 @@ BEGIN
                     r.read_at, r.vehicle_id, now());
         END IF;
     END IF;
-    PERFORM parkdesk.remember_device_call(v_device.id, p_device_seq, 'record_plate_read',
-                                          v_fingerprint, r.id);
+    -- As remember_device_call, written out: this is the hot path.
+    INSERT INTO parkdesk.device_request (device_id, device_seq, operation, fingerprint, result,
+                                         login, made_at)
+    VALUES (v_device.id, p_device_seq, 'record_plate_read', v_fingerprint, r.id, session_user,
+            now());
     read_id := r.id;
     verdict := r.verdict;
     reason := r.reason;

@@ -52,6 +52,12 @@ GRANT UPDATE (id) ON parkdesk.evidence TO parkdesk_owner;
 REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER ON parkdesk.plate_read, parkdesk.plate_read_photo
     FROM parkdesk_owner;
 GRANT UPDATE (id) ON parkdesk.plate_read TO parkdesk_owner;
+-- A read names its device, lot, zone and vehicle without foreign keys (migration 0014:
+-- they cost every read a locked lookup each). What keeps those names true is that none
+-- of these rows is ever removed: they are retired. No role has DELETE on them, and the
+-- owner's own functions lose it here.
+REVOKE DELETE, TRUNCATE ON parkdesk.device, parkdesk.lot, parkdesk.zone, parkdesk.vehicle
+    FROM parkdesk_owner;
 GRANT UPDATE (read_id) ON parkdesk.plate_read_photo TO parkdesk_owner;
 DO $$
 DECLARE
