@@ -79,34 +79,35 @@ DECLARE
     v_start timestamptz;
     v_read timestamptz;
     r record;
+    o record;
+    c record;
 BEGIN
     -- The office's zone and threshold, the plate's unpaid past-due citations
-    -- (ix_citation_unpaid: a scofflaw is one at every check, whatever the permits say), the
-    -- vehicle, its permit and an exemption in force, in one query. The permit is the one
-    -- valid at p_at (in this lot first, term permits before temporary ones), else the one
-    -- that ended last (in this lot, when one is given).
+    -- (ix_citation_unpaid: a scofflaw is one at every check, whatever the permits say) and
+    -- the vehicle; then its permit, when it has one: the one valid at p_at (in this lot
+    -- first, term permits before temporary ones), else the one that ended last (in this
+    -- lot, when one is given); then, when no permit covers the plate, an exemption. A
+    -- plate read or checked the most often has no vehicle or no permit: it is spared the
+    -- queries it does not need (each costs its set-up, however little it finds).
     SELECT os.time_zone AS zone, os.scofflaw_threshold AS threshold,
            (SELECT count(*)::int FROM parkdesk.citation ci
             WHERE ci.jurisdiction = p_jurisdiction AND ci.plate_normalized = p_plate
               AND ci.balance > 0 AND ci.voided_at IS NULL
               AND ci.due_on < (p_at AT TIME ZONE os.time_zone)::date) AS unpaid,
-           v.id AS vehicle, c.number, c.kind, c.type_name, c.code, c.lname, c.validity,
-           c.current, c.cancelled_at, c.transferred,
-           x.reason AS exempt_reason, x.ends_at AS exempt_until, x.lname AS exempt_lot,
-           x.found AS exempt
-    INTO r
-    FROM parkdesk.office_setting os
-    LEFT JOIN parkdesk.vehicle v
-           ON v.jurisdiction = p_jurisdiction AND v.plate_normalized = p_plate
-    LEFT JOIN LATERAL (
+           (SELECT v.id FROM parkdesk.vehicle v
+            WHERE v.jurisdiction = p_jurisdiction AND v.plate_normalized = p_plate) AS vehicle
+    INTO o
+    FROM parkdesk.office_setting os WHERE os.id = 1;
+    IF o.vehicle IS NOT NULL THEN
         SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity,
                pv.validity @> p_at AS current, p.cancelled_at,
                upper(pv.validity) < upper(p.validity) AS transferred
+        INTO c
         FROM parkdesk.permit_vehicle pv
         JOIN parkdesk.permit p ON p.id = pv.permit_id
         JOIN parkdesk.lot l ON l.id = pv.lot_id
         LEFT JOIN parkdesk.permit_type t ON t.id = p.permit_type_id
-        WHERE pv.vehicle_id = v.id
+        WHERE pv.vehicle_id = o.vehicle
           AND (pv.validity @> p_at
                OR NOT isempty(pv.validity) AND upper(pv.validity) <= p_at
                   AND (p_lot.id IS NULL OR pv.lot_id = p_lot.id))
@@ -114,89 +115,88 @@ BEGIN
                  CASE WHEN pv.validity @> p_at THEN pv.lot_id = p_lot.id END DESC NULLS LAST,
                  CASE WHEN pv.validity @> p_at THEN p.kind = 'term' END DESC NULLS LAST,
                  upper(pv.validity) DESC
-        LIMIT 1) AS c ON true
-    -- An exemption ("do not ticket") for this plate, in this lot or every lot (any lot
-    -- when none is given), in force at p_at: the one that lasts longest.
-    LEFT JOIN LATERAL (
-        SELECT e.reason, e.ends_at, el.name AS lname, true AS found
-        FROM parkdesk.exemption e LEFT JOIN parkdesk.lot el ON el.id = e.lot_id
-        WHERE e.jurisdiction = p_jurisdiction AND e.plate_normalized = p_plate
-          AND e.starts_at <= p_at AND (e.ends_at IS NULL OR e.ends_at > p_at)
-          AND (p_lot.id IS NULL OR e.lot_id IS NULL OR e.lot_id = p_lot.id)
-        ORDER BY e.ends_at DESC NULLS FIRST
-        LIMIT 1) AS x ON true
-    WHERE os.id = 1;
-    v_tz := r.zone;
-    vehicle_id := r.vehicle;
-    unpaid_citations := r.unpaid;
+        LIMIT 1;
+    END IF;
+    v_tz := o.zone;
+    vehicle_id := o.vehicle;
+    unpaid_citations := o.unpaid;
     may_park := false;
     <<verdicts>>
     BEGIN
     -- What the permits say; the verdicts that let the car park return here.
     <<permits>>
     BEGIN
-        IF r.vehicle IS NULL THEN
+        IF o.vehicle IS NULL THEN
             verdict := 'no_permit';
             reason := format('No permit: %s (%s) is not registered and has no temporary permit.',
                              p_plate, p_jurisdiction);
             EXIT permits;
         END IF;
-        IF r.number IS NULL THEN
+        IF c.number IS NULL THEN
             verdict := 'no_permit';
             reason := format('No permit: %s (%s) has no permit%s.', p_plate, p_jurisdiction,
                              CASE WHEN p_lot.id IS NULL THEN '' ELSE ' for ' || p_lot.name END);
             EXIT permits;
         END IF;
-        permit_number := r.number;
-        permit_kind := r.kind;
-        permit_type := coalesce(r.type_name, initcap(r.kind) || ' permit');
-        lot_code := r.code;
-        lot_name := r.lname;
-        valid_from := lower(r.validity);
-        valid_until := upper(r.validity);
-        IF NOT r.current THEN
-            -- Nothing valid: the most recent that ended.
-            verdict := 'expired';
-            reason := format('%s: permit %s (%s) for %s %s.',
-                CASE WHEN r.cancelled_at IS NOT NULL THEN 'Cancelled'
-                     WHEN r.transferred THEN 'Transferred' ELSE 'Expired' END,
-                r.number, permit_type, r.lname,
-                CASE WHEN r.cancelled_at IS NOT NULL OR r.transferred
-                     THEN 'ended ' || to_char(upper(r.validity) AT TIME ZONE v_tz,
-                                              'FMDD Mon YYYY HH24:MI')
-                     ELSE 'ended at ' || parkdesk.describe_until(upper(r.validity)) END);
-            EXIT permits;
-        END IF;
+        permit_number := c.number;
+        permit_kind := c.kind;
+        permit_type := coalesce(c.type_name, initcap(c.kind) || ' permit');
+        lot_code := c.code;
+        lot_name := c.lname;
+        valid_from := lower(c.validity);
+        valid_until := upper(c.validity);
         -- As describe_until words it: a permit ending at local midnight lasts to the end
         -- of the day before.
         v_until := CASE
-            WHEN upper(r.validity) IS NULL THEN 'further notice'
-            WHEN (upper(r.validity) AT TIME ZONE v_tz)::time = '00:00'
-                THEN 'the end of ' || to_char((upper(r.validity) AT TIME ZONE v_tz)::date - 1,
+            WHEN upper(c.validity) IS NULL THEN 'further notice'
+            WHEN (upper(c.validity) AT TIME ZONE v_tz)::time = '00:00'
+                THEN 'the end of ' || to_char((upper(c.validity) AT TIME ZONE v_tz)::date - 1,
                                               'FMDD Mon YYYY')
-            ELSE to_char(upper(r.validity) AT TIME ZONE v_tz, 'FMDD Mon YYYY HH24:MI') END;
-        IF p_lot.id IS NOT NULL AND r.code <> p_lot.code THEN
-            verdict := 'wrong_lot';
-            reason := format('Wrong lot: permit %s (%s) is for %s, not %s.', r.number,
-                             permit_type, r.lname, p_lot.name);
+            ELSE to_char(upper(c.validity) AT TIME ZONE v_tz, 'FMDD Mon YYYY HH24:MI') END;
+        IF NOT c.current THEN
+            -- Nothing valid: the most recent that ended.
+            verdict := 'expired';
+            reason := format('%s: permit %s (%s) for %s %s.',
+                CASE WHEN c.cancelled_at IS NOT NULL THEN 'Cancelled'
+                     WHEN c.transferred THEN 'Transferred' ELSE 'Expired' END,
+                c.number, permit_type, c.lname,
+                CASE WHEN c.cancelled_at IS NOT NULL OR c.transferred
+                     THEN 'ended ' || to_char(upper(c.validity) AT TIME ZONE v_tz,
+                                              'FMDD Mon YYYY HH24:MI')
+                     ELSE 'ended at ' || v_until END);
             EXIT permits;
-        ELSIF r.kind = 'term' THEN
+        END IF;
+        IF p_lot.id IS NOT NULL AND c.code <> p_lot.code THEN
+            verdict := 'wrong_lot';
+            reason := format('Wrong lot: permit %s (%s) is for %s, not %s.', c.number,
+                             permit_type, c.lname, p_lot.name);
+            EXIT permits;
+        ELSIF c.kind = 'term' THEN
             verdict := 'valid';
-            reason := format('Valid: permit %s (%s) for %s until %s.', r.number, permit_type,
-                             r.lname, v_until);
+            reason := format('Valid: permit %s (%s) for %s until %s.', c.number, permit_type,
+                             c.lname, v_until);
         ELSE
             verdict := 'temporary';
-            reason := format('Valid temporary permit: %s (%s) for %s until %s.', r.number,
-                             permit_type, r.lname, v_until);
+            reason := format('Valid temporary permit: %s (%s) for %s until %s.', c.number,
+                             permit_type, c.lname, v_until);
         END IF;
         -- A permit covers the plate here: no exemption or time limit matters.
         may_park := true;
         EXIT verdicts;
     END;
 
-    IF r.exempt THEN
+    -- An exemption ("do not ticket") for this plate, in this lot or every lot (any lot
+    -- when none is given), in force at p_at: the one that lasts longest.
+    SELECT e.reason, e.ends_at, el.name AS lname INTO r
+    FROM parkdesk.exemption e LEFT JOIN parkdesk.lot el ON el.id = e.lot_id
+    WHERE e.jurisdiction = p_jurisdiction AND e.plate_normalized = p_plate
+      AND e.starts_at <= p_at AND (e.ends_at IS NULL OR e.ends_at > p_at)
+      AND (p_lot.id IS NULL OR e.lot_id IS NULL OR e.lot_id = p_lot.id)
+    ORDER BY e.ends_at DESC NULLS FIRST
+    LIMIT 1;
+    IF FOUND THEN
         verdict := 'exempt';
-        exemption := r.exempt_reason;
+        exemption := r.reason;
         permit_number := NULL;
         permit_kind := NULL;
         permit_type := NULL;
@@ -204,13 +204,13 @@ BEGIN
         lot_name := NULL;
         valid_from := NULL;
         valid_until := NULL;
-        reason := format('Do not ticket: %s (%s%s).', r.exempt_reason,
-            CASE WHEN r.exempt_lot IS NULL THEN '' ELSE 'in ' || r.exempt_lot || ', ' END,
-            CASE WHEN r.exempt_until IS NULL THEN 'no end date'
-                 WHEN (r.exempt_until AT TIME ZONE v_tz)::time = '00:00'
-                     THEN 'until ' || to_char((r.exempt_until AT TIME ZONE v_tz)::date - 1,
+        reason := format('Do not ticket: %s (%s%s).', r.reason,
+            CASE WHEN r.lname IS NULL THEN '' ELSE 'in ' || r.lname || ', ' END,
+            CASE WHEN r.ends_at IS NULL THEN 'no end date'
+                 WHEN (r.ends_at AT TIME ZONE v_tz)::time = '00:00'
+                     THEN 'until ' || to_char((r.ends_at AT TIME ZONE v_tz)::date - 1,
                                               'FMDD Mon YYYY')
-                 ELSE 'until ' || to_char(r.exempt_until AT TIME ZONE v_tz,
+                 ELSE 'until ' || to_char(r.ends_at AT TIME ZONE v_tz,
                                           'FMDD Mon YYYY HH24:MI')
             END);
         may_park := true;
@@ -254,10 +254,10 @@ BEGIN
     -- A scofflaw (SPEC rule 7; office_setting.scofflaw_threshold): the verdict says so at
     -- every check, before what the permits say; may_park still says whether a citation
     -- may be written (a scofflaw with a valid permit is booted, not cited).
-    IF r.unpaid >= r.threshold THEN
+    IF o.unpaid >= o.threshold THEN
         verdict := 'scofflaw';
         reason := format('Scofflaw: %s unpaid past-due citations; on the boot and tow list. %s',
-                         r.unpaid, reason);
+                         o.unpaid, reason);
     END IF;
 END
 $$;
