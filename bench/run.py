@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--only",
-        choices=["search", "live", "startup", "platecheck", "enforcement"],
+        choices=["search", "live", "startup", "platecheck", "enforcement", "appeals"],
         action="append",
         help="run only these parts (repeatable)",
     )
@@ -87,10 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import _setup, enforcement, live, platecheck, search, startup
+    from bench import _setup, appeals, enforcement, live, platecheck, search, startup
 
     args = build_parser().parse_args(argv)
-    parts = set(args.only or ["search", "live", "startup", "platecheck", "enforcement"])
+    parts = set(args.only or ["search", "live", "startup", "platecheck", "enforcement", "appeals"])
     started = time.perf_counter()
     results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     db = None
     temp: Path | None = None
     try:
-        if parts & {"search", "live", "platecheck", "enforcement"}:
+        if parts & {"search", "live", "platecheck", "enforcement", "appeals"}:
             if args.keep:
                 data_dir = args.keep.expanduser().resolve() / "pgdata"
             else:
@@ -112,19 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 "reused_data_dir": db.reused,
                 "seconds": db.setup_seconds,
             }
-            if "platecheck" in parts:
-                # 50,000 at the default 100,000 parkers; a quick run scales down with them.
-                permits = platecheck.prepare(db, min(platecheck.PERMITS, db.parkers // 2))
-                results["setup"]["permits"] = permits["counts"]
-                results["setup"]["seconds"].update(
-                    {f"permits_{k}": v for k, v in permits["seconds"].items()}
-                )
-            if "enforcement" in parts:
-                city = enforcement.prepare(db, args.reads, args.citations)
-                results["setup"]["enforcement"] = city["counts"]
-                results["setup"]["seconds"].update(
-                    {f"enforcement_{k}": v for k, v in city["seconds"].items()}
-                )
+            _prepare_parts(db, parts, args, results)
         results["machine"] = _setup.machine_info(db)
         if db is not None and "search" in parts:
             results["search"] = search.run(db, args.search_per_kind)
@@ -145,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             results["platecheck"] = platecheck.run(db, args.plate_checks, args.plate_rounds)
         if db is not None and "enforcement" in parts:
             results["enforcement"] = enforcement.run(db, batch=args.batch)
+        if db is not None and "appeals" in parts:
+            results["appeals"] = _appeals(db, results, appeals)
     finally:
         _clean_up(db, temp)
 
@@ -154,6 +144,31 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     _setup.say(f"Figures written to {RESULTS / 'latest.json'}")
     return 0
+
+
+def _prepare_parts(db: Any, parts: set[str], args: Any, results: dict[str, Any]) -> None:
+    """The permits and the city's enforcement history the parts asked for need."""
+    from bench import enforcement, platecheck
+
+    if "platecheck" in parts:
+        # 50,000 at the default 100,000 parkers; a quick run scales down with them.
+        permits = platecheck.prepare(db, min(platecheck.PERMITS, db.parkers // 2))
+        results["setup"]["permits"] = permits["counts"]
+        results["setup"]["seconds"].update(
+            {f"permits_{k}": v for k, v in permits["seconds"].items()}
+        )
+    if parts & {"enforcement", "appeals"}:
+        city = enforcement.prepare(db, args.reads, args.citations)
+        results["setup"]["enforcement"] = city["counts"]
+        results["setup"]["seconds"].update(
+            {f"enforcement_{k}": v for k, v in city["seconds"].items()}
+        )
+
+
+def _appeals(db: Any, results: dict[str, Any], appeals: Any) -> Any:
+    prepared = appeals.prepare(db)
+    results["setup"]["seconds"].update({f"appeals_{k}": v for k, v in prepared["seconds"].items()})
+    return appeals.run(db, prepared)
 
 
 def _clean_up(db: Any, temp: Path | None) -> None:
@@ -224,7 +239,7 @@ def _print_header(results: dict[str, Any]) -> None:
             )
     verdicts = [
         f"{part} {results[part]['verdict']}"
-        for part in ("search", "live", "startup", "platecheck", "enforcement")
+        for part in ("search", "live", "startup", "platecheck", "enforcement", "appeals")
         if part in results
     ]
     rows.append(["goals", ", ".join(verdicts)])

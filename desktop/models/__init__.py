@@ -4,6 +4,7 @@ Importing this package registers every table on :data:`Base.metadata`, which is
 what Alembic compares against the migrations (``alembic check``).
 """
 
+from desktop.models.appeals import Appeal, AppealReason, AppealStep
 from desktop.models.audit import AuditEntry
 from desktop.models.base import SCHEMA, Base
 from desktop.models.campus import Lot, Zone
@@ -37,6 +38,9 @@ from desktop.models.verdicts import Exemption, PermitFlag
 
 __all__ = [
     "SCHEMA",
+    "Appeal",
+    "AppealReason",
+    "AppealStep",
     "AuditEntry",
     "Base",
     "CashShift",

@@ -57,6 +57,7 @@ class Violation(Tracked, Base):
         CheckConstraint("length(btrim(description)) BETWEEN 1 AND 200", name="description_length"),
         _card_free("description"),
         CheckConstraint("repeat_window_days BETWEEN 1 AND 3650", name="repeat_window_days_range"),
+        CheckConstraint("appeal_window_days BETWEEN 1 AND 365", name="appeal_window_days_range"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -68,6 +69,10 @@ class Violation(Tracked, Base):
     #: With lines in ``repeat_fine``: a plate's Nth citation of this code within this many
     #: days is fined as the Nth offence (SPEC rule 17).
     repeat_window_days: Mapped[int | None] = mapped_column()
+    #: Whether citations of this code may be appealed, and within how many days of issue
+    #: when not the office's window.
+    appealable: Mapped[bool] = mapped_column(nullable=False, server_default="true")
+    appeal_window_days: Mapped[int | None] = mapped_column()
 
 
 class FineRule(Tracked, Base):

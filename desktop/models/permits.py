@@ -102,6 +102,13 @@ class OfficeSetting(Tracked, Base):
             "shared_permit_window_minutes BETWEEN 0 AND 1440",
             name="shared_permit_window_minutes_range",
         ),
+        CheckConstraint("appeal_window_days BETWEEN 1 AND 365", name="appeal_window_days_range"),
+        CheckConstraint(
+            "appeal_response_days BETWEEN 1 AND 365", name="appeal_response_days_range"
+        ),
+        CheckConstraint(
+            "appeal_lease_minutes BETWEEN 5 AND 240", name="appeal_lease_minutes_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -130,6 +137,15 @@ class OfficeSetting(Tracked, Base):
     shared_permit_window_minutes: Mapped[int] = mapped_column(
         nullable=False, server_default=text("60")
     )
+    #: Days from a citation's local day of issue within which it may be appealed (a
+    #: violation may set its own); later, only a manager accepts an appeal.
+    appeal_window_days: Mapped[int] = mapped_column(nullable=False, server_default=text("30"))
+    #: Days within which the office answers an appeal (the queue warns before they pass).
+    appeal_response_days: Mapped[int] = mapped_column(nullable=False, server_default=text("30"))
+    #: Whether a hearing is held only once the citation is paid.
+    hearing_requires_payment: Mapped[bool] = mapped_column(nullable=False, server_default="false")
+    #: How long an adjudicator's claim on an appeal lasts without being renewed.
+    appeal_lease_minutes: Mapped[int] = mapped_column(nullable=False, server_default=text("20"))
 
 
 class PermitType(Tracked, Base):

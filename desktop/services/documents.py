@@ -104,6 +104,33 @@ class CitationNotice:
 
 
 @dataclass(frozen=True)
+class AppealLetter:
+    """What a decision letter or a notice of hearing tells the person who appealed."""
+
+    office: Office
+    appeal_number: str
+    citation_number: str
+    plate: str
+    violation: str
+    issued_at: datetime
+    appellant: str
+    contact: str
+    filed_at: datetime
+    #: "uphold", "reduce" or "dismiss"; empty for a notice of hearing.
+    decision: str
+    decided_at: datetime | None
+    reason: str
+    note: str
+    fine: Decimal
+    reduced_to: Decimal | None
+    balance: Decimal
+    due_on: date
+    refund_due: Decimal
+    hearing_at: datetime | None
+    hearing_place: str
+
+
+@dataclass(frozen=True)
 class ShiftPayment:
     receipt_number: str
     at: datetime
@@ -600,6 +627,105 @@ def citation_notice_pdf(notice: CitationNotice) -> bytes:
             )
 
     return _build_pdf(story, f"Citation {notice.number}", draw_page)
+
+
+# --------------------------------------------------------------------------- appeal letters
+
+
+def _letter_outcome(letter: AppealLetter, money: Callable[[Decimal], str]) -> list[str]:
+    """What the decision means for the person who appealed, in the order they need it."""
+    due = _long_day(letter.due_on)
+    if letter.decision == "dismiss":
+        said = [f"Your appeal is accepted: citation {letter.citation_number} is dismissed and "
+                "nothing is owed on it."]  # fmt: skip
+    elif letter.decision == "reduce":
+        said = [f"Your appeal is accepted in part: the fine of citation {letter.citation_number} "
+                f"is reduced to {money(letter.reduced_to or Decimal(0))}."]  # fmt: skip
+    else:
+        said = [f"Your appeal is not accepted: citation {letter.citation_number} is upheld."]
+    if letter.refund_due > 0:
+        said.append(
+            f"You paid {money(letter.refund_due)} more than is now owed. It will be refunded "
+            "to you; contact the parking office if you have not heard from us within 30 days."
+        )
+    elif letter.balance > 0:
+        said.append(
+            f"{money(letter.balance)} is owed. Pay it by {due} at the parking office, quoting "
+            f"citation {letter.citation_number}; unpaid fines may rise after that date."
+        )
+    said.append(
+        "This decision is final. If you believe it is wrong, write to the parking office "
+        "within 14 days, quoting the appeal number."
+    )
+    return said
+
+
+def _appeal_document(letter: AppealLetter, heading: str, body: list[str]) -> bytes:
+    styles = _styles()
+    office = letter.office
+    zone = office.time_zone
+
+    def story() -> list[Flowable]:
+        rows: list[tuple[str, Flowable | str]] = [
+            ("To", letter.appellant + (f" ({letter.contact})" if letter.contact else "")),
+            ("Appeal", f"{letter.appeal_number}, filed {format_local(letter.filed_at, zone)}"),
+            ("Citation", f"{letter.citation_number}, {letter.plate}"),
+            ("Issued", format_local(letter.issued_at, zone)),
+            ("Violation", letter.violation),
+            ("Fine", format_money(letter.fine, office.currency)),
+        ]
+        if letter.decided_at is not None:
+            rows.append(("Decided", format_local(letter.decided_at, zone)))
+        flowables: list[Flowable] = [
+            Paragraph(_text(office.name), styles.office),
+            Paragraph(_text(heading), styles.title),
+            Spacer(1, 10),
+            _details_table(rows, styles),
+            Spacer(1, 8),
+        ]
+        for paragraph in body:  # one thought to a paragraph, a line apart
+            flowables += [Spacer(1, 7), Paragraph(_text(paragraph), styles.body)]
+        if office.receipt_footer:
+            flowables += [
+                Spacer(1, 22),
+                Paragraph(_text(office.receipt_footer).replace("\n", "<br/>"), styles.footer),
+            ]
+        return flowables
+
+    def draw_page(canvas: Any, page: int, total: int) -> None:
+        if total > 1:
+            _draw_footer(canvas, f"{office.name} · {heading}", f"Page {page} of {total}")
+
+    return _build_pdf(story, heading, draw_page)
+
+
+def decision_letter_pdf(letter: AppealLetter) -> bytes:
+    """The decision on an appeal, as mailed to the person who appealed: the outcome, the
+    reason, what is owed (or owed back) and by when."""
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, letter.office.currency)
+
+    outcome = _letter_outcome(letter, money)
+    reason = f"Reason: {letter.reason}." if letter.reason else ""
+    body = [outcome[0], reason, *([letter.note] if letter.note else []), *outcome[1:]]
+    return _appeal_document(
+        letter, f"Decision on appeal {letter.appeal_number}", [t for t in body if t]
+    )
+
+
+def hearing_notice_pdf(letter: AppealLetter) -> bytes:
+    """The notice of a hearing: when and where the appeal will be heard, what to bring."""
+    when = format_local(letter.hearing_at, letter.office.time_zone) if letter.hearing_at else ""
+    body = [
+        f"Your appeal of citation {letter.citation_number} will be heard on {when}, at "
+        f"{letter.hearing_place}.",
+        "Bring any document that supports your appeal: a receipt, your permit, photos. You "
+        "may send them to the parking office before the hearing instead.",
+        "If you cannot attend, contact the parking office before the hearing; an appeal "
+        "heard without you is decided on what the office has on file.",
+    ]
+    return _appeal_document(letter, f"Notice of hearing, appeal {letter.appeal_number}", body)
 
 
 # --------------------------------------------------------------------------- shift reports

@@ -88,6 +88,7 @@ def seed_enforcement(
     drawn = _photos(conn, rng, photos)
     _exemptions(conn)
     _shared_permit(conn, rng, devices, now)
+    _appeals(conn, rng, now)
     # The clock job's work up to today: late fees and referrals to collections.
     conn.execute("SELECT parkdesk.escalate_citations()")
     return EnforcementSeeded(reads=reads, citations=cited, photos=drawn)
@@ -497,6 +498,89 @@ def _photos(conn: psycopg.Connection[tuple[object, ...]], rng: random.Random, co
              device_id, 3000000 + int(str(seq)), at + timedelta(minutes=3)),
         )  # fmt: skip
     return len(rows)
+
+
+#: What parkers wrote when they appealed, for the demo's appeals.
+STATEMENTS = (
+    "My permit was on the dashboard the whole time; the officer must have missed it.",
+    "I bought a permit at the counter that morning. It covered the time of this ticket.",
+    "The sign for this zone was covered by a tree branch.",
+    "I was loading a delivery and back within five minutes.",
+    "This is not my car: the plate on the ticket is one letter off mine.",
+    "The pay station was broken and I could not buy a day pass.",
+)
+APPELLANTS = ("Maya Singh", "Liam O'Connor", "Chloé Tremblay", "Ahmed Hassan", "Grace Liu",
+              "Noah Martin", "Olivia Brown", "Lucas Roy")  # fmt: skip
+
+
+def _appeals(
+    conn: psycopg.Connection[tuple[object, ...]], rng: random.Random, now: datetime
+) -> None:
+    """A dozen appeals of unpaid citations of the last three weeks, filed at the counter by
+    the demo clerk: most wait in the queue, a few are decided (a dismissal cancels the
+    fine in the ledger), one goes to a hearing."""
+    rows = conn.execute(
+        "SELECT c.id, c.number, c.issued_at, c.balance FROM parkdesk.citation c "
+        "WHERE c.voided_at IS NULL AND c.fine > 0 AND c.balance > 0 "
+        "AND c.issued_at > %s ORDER BY c.issued_at",
+        (now - timedelta(days=21),),
+    ).fetchall()
+    if not rows:
+        return
+    chosen = rng.sample(rows, min(12, len(rows)))
+    reasons = {
+        str(decision): int(str(reason))
+        for decision, reason in conn.execute(
+            "SELECT DISTINCT ON (decision) decision, id FROM parkdesk.appeal_reason "
+            "ORDER BY decision, id"
+        ).fetchall()
+    }
+    for n, (cited, number, issued_at, balance) in enumerate(chosen):
+        citation_id = int(str(cited))
+        name = APPELLANTS[n % len(APPELLANTS)]
+        filed = min(cast(datetime, issued_at) + timedelta(days=rng.randint(1, 6)), now)
+        decided = n < 3
+        appeal = conn.execute(
+            "INSERT INTO parkdesk.appeal (number, citation_id, filed_at, filed_by, channel, "
+            "appellant, contact, statement, level, hearing_at, hearing_place) "
+            "VALUES ('A0000-00000', %s, %s, 'demo_clerk', %s, %s, %s, %s, %s, %s, %s) "
+            "RETURNING id",
+            (citation_id, filed, rng.choice(["in_person", "phone", "mail", "online"]),
+             name, f"{name.split()[0].lower()}@example.org", STATEMENTS[n % len(STATEMENTS)],
+             "hearing" if n == 3 else "review",
+             now + timedelta(days=5, hours=2) if n == 3 else None,
+             "Room 12, Parking Office" if n == 3 else None),
+        ).fetchone()  # fmt: skip
+        appeal_id = int(str(_first(appeal)))
+        conn.execute(
+            "UPDATE parkdesk.appeal SET number = 'A' || to_char(filed_at, 'YYYY') || '-' "
+            "|| lpad(id::text, 5, '0') WHERE id = %s",
+            (appeal_id,),
+        )
+        conn.execute(
+            "INSERT INTO parkdesk.appeal_step (appeal_id, at, by, step, note) "
+            "VALUES (%s, %s, 'demo_clerk', 'filed', 'At the counter')",
+            (appeal_id, filed),
+        )
+        if not decided:
+            continue
+        at = min(filed + timedelta(days=rng.randint(1, 4)), now)
+        decision = "dismiss" if n < 2 else "uphold"
+        off = Decimal(str(balance)) if decision == "dismiss" else Decimal(0)
+        if off > 0:
+            _post(conn, at, kind="adjustment", amount=-off, citation_id=citation_id,
+                  memo=f"Appeal dismissed, citation {number}")  # fmt: skip
+        conn.execute(
+            "UPDATE parkdesk.appeal SET status = 'decided', decision = %s, reason_id = %s, "
+            "decision_note = '', taken_off = %s, decided_at = %s, "
+            "decided_by = 'demo_adjudicator', paused_days = %s WHERE id = %s",
+            (decision, reasons[decision], off, at, (at - filed).days, appeal_id),
+        )
+        conn.execute(
+            "INSERT INTO parkdesk.appeal_step (appeal_id, at, by, step, note) "
+            "VALUES (%s, %s, 'demo_adjudicator', 'decided', %s)",
+            (appeal_id, at, "Dismissed" if decision == "dismiss" else "Upheld"),
+        )
 
 
 def _exemptions(conn: psycopg.Connection[tuple[object, ...]]) -> None:

@@ -36,6 +36,7 @@ DESKS: dict[str, dict[str, str]] = {
     },
     "permits": {"clerk": "edit", "manager": "read"},
     "citations": {"clerk": "edit", "adjudicator": "edit", "manager": "edit"},
+    "appeals": {"adjudicator": "edit", "clerk": "edit", "manager": "edit"},
     "cash_drawer": {"clerk": "edit", "manager": "edit"},
     "plate_check": {
         "clerk": "edit",

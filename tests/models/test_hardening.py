@@ -398,6 +398,23 @@ OVERSIZED: list[tuple[str, str, str, str]] = [
     ("mona", "SELECT spoil_numbers(1, 1, 1, %(huge)s)", "PD002", "reason"),
     # Citations' money.
     ("adele", "SELECT void_citation(1, %(huge)s)", "PD002", "reason"),
+    # Appeals.
+    (
+        "alice",
+        "SELECT file_appeal(gen_random_uuid(), 1, 'mail', 'Pat Doe', '', %(huge)s)",
+        "PD002",
+        "statement",
+    ),
+    (
+        "alice",
+        "SELECT file_appeal(gen_random_uuid(), 1, 'mail', %(huge)s, '', 'Had a permit')",
+        "PD002",
+        "appellant",
+    ),
+    ("alice", "SELECT withdraw_appeal(1, %(huge)s)", "PD002", "note"),
+    ("adele", "SELECT decide_appeal(1, 'uphold', 1, %(huge)s)", "PD002", "note"),
+    ("adele", "SELECT schedule_hearing(1, now() + interval '1 day', %(huge)s)", "PD002", "place"),
+    ("mona", "SELECT reopen_appeal(1, %(huge)s)", "PD002", "reason"),
     (
         "alice",
         "SELECT pay_citations(gen_random_uuid(), ARRAY[1]::bigint[], "
@@ -950,6 +967,18 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("exemption", "plate_normalized"): "a plate is at most 10 letters and digits",
         ("permit_flag", "cleared_by"): "session_user",
         ("citation", "plate_skeleton"): "generated from the plate",
+        ("appeal", "number"): "A, the year and a sequence",
+        ("appeal", "filed_by"): "session_user",
+        ("appeal", "late_accepted_by"): "session_user",
+        ("appeal", "claimed_by"): "session_user",
+        ("appeal", "decided_by"): "session_user",
+        ("appeal", "channel"): "one of four channels",
+        ("appeal", "level"): "review or hearing",
+        ("appeal", "status"): "open, decided or withdrawn",
+        ("appeal", "decision"): "uphold, reduce or dismiss",
+        ("appeal_reason", "decision"): "uphold, reduce or dismiss",
+        ("appeal_step", "by"): "session_user",
+        ("appeal_step", "step"): "one of the steps",
     }
     with desk.admin() as su:
         columns = su.execute(

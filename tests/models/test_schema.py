@@ -81,6 +81,10 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     # The desks that answer for a plate read both; the officer's device reads neither.
     "exemption": {"SELECT": {"clerk", "adjudicator", "manager"}},
     "permit_flag": {"SELECT": {"clerk", "adjudicator", "manager"}},
+    # Appeals: written by their functions; the desks that deal with citations read them.
+    "appeal": {"SELECT": {"clerk", "adjudicator", "manager"}},
+    "appeal_step": {"SELECT": {"clerk", "adjudicator", "manager"}},
+    "appeal_reason": {"SELECT": {"clerk", "adjudicator", "manager"}},
 }
 
 #: view -> privilege -> group roles. Views run as the owner: each masks what it must.
@@ -137,7 +141,15 @@ PERMIT_TYPE_FIELDS = {
     "active",
 }
 
-VIOLATION_FIELDS = {"code", "description", "warning_only", "active", "repeat_window_days"}
+VIOLATION_FIELDS = {
+    "code",
+    "description",
+    "warning_only",
+    "active",
+    "repeat_window_days",
+    "appealable",
+    "appeal_window_days",
+}
 STAGE_FIELDS = {"after_days", "amount", "sends_to_collections", "description", "active"}
 
 #: table -> (group role, privilege) -> the only columns it may write. Never version,
@@ -175,6 +187,10 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
             "discount_percent",
             "scofflaw_threshold",
             "shared_permit_window_minutes",
+            "appeal_window_days",
+            "appeal_response_days",
+            "hearing_requires_payment",
+            "appeal_lease_minutes",
         },
     },
     # An exemption's plate stays what it was made for; one ends early by its end time.
@@ -200,6 +216,10 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
     "escalation_stage": {
         ("manager", "INSERT"): STAGE_FIELDS,
         ("manager", "UPDATE"): STAGE_FIELDS,
+    },
+    "appeal_reason": {
+        ("manager", "INSERT"): {"decision", "text", "active"},
+        ("manager", "UPDATE"): {"decision", "text", "active"},
     },
     "fine_rule": {
         ("manager", "INSERT"): {"violation_id", "lot_id", "zone_id", "amount"},
@@ -429,6 +449,26 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     # permit flags cleared by the desks that look into them.
     "find_place": set(),
     "plate_verdict": set(),
+    # Appeals: the counter files and withdraws, adjudicators work the queue and decide, a
+    # manager frees a claim and reopens; the desks that deal with citations read the queue
+    # and the case timeline.
+    "appeal_window_closes": set(),
+    "appeal_step_taken": set(),
+    "locked_appeal": set(),
+    "require_claim": set(),
+    "hold_claim": set(),
+    "days_under_appeal": set(),
+    "guard_appeal_step": set(),
+    "file_appeal": {"clerk", "manager"},
+    "withdraw_appeal": {"clerk", "manager"},
+    "take_next_appeal": {"adjudicator"},
+    "claim_appeal": {"adjudicator"},
+    "schedule_hearing": {"adjudicator"},
+    "decide_appeal": {"adjudicator"},
+    "release_appeal": {"adjudicator", "manager"},
+    "reopen_appeal": {"manager"},
+    "appeal_queue": {"clerk", "adjudicator", "manager"},
+    "case_timeline": {"clerk", "adjudicator", "manager"},
     "normalize_exemption": set(),
     "guard_exemption": set(),
     "guard_permit_flag": set(),

@@ -63,7 +63,8 @@ def test_demo_data_is_audited_and_the_chain_holds(seeded: SeedReport, empty: Dat
 
 
 def test_the_demo_office_has_a_season_of_enforcement(seeded: SeedReport, empty: Database) -> None:
-    """Reads chained per device, citations in every state, scofflaws, photos, exemptions."""
+    """Reads chained per device, citations in every state, scofflaws, photos, exemptions,
+    appeals waiting and decided."""
     assert seeded.reads > 200
     assert seeded.citations == 150
     with psycopg.connect(empty.admin_url) as su:
@@ -86,6 +87,16 @@ def test_the_demo_office_has_a_season_of_enforcement(seeded: SeedReport, empty: 
         assert photos == (10,)
         assert su.execute("SELECT count(*) FROM parkdesk.exemption").fetchone() == (3,)
         assert su.execute("SELECT count(*) FROM parkdesk.spoiled_number").fetchone() == (10,)
+        appeals = dict(
+            su.execute("SELECT status, count(*) FROM parkdesk.appeal GROUP BY 1").fetchall()
+        )
+        assert appeals.get("decided", 0) >= 1
+        assert appeals.get("open", 0) >= 1  # the adjudicator's queue has work in it
+        # A dismissal is in the ledger: the balances above still add up with it.
+        assert su.execute(
+            "SELECT count(*) FROM parkdesk.appeal_step s JOIN parkdesk.appeal a "
+            "ON a.id = s.appeal_id WHERE s.step = 'filed'"
+        ).fetchone() == (sum(appeals.values()),)
 
 
 @pytest.mark.parametrize(("role", "login"), sorted(DEMO_LOGINS.items()))

@@ -124,7 +124,9 @@ $$;
 -- looked up again under the lock: two runs at once post each stage once, and a citation
 -- being paid is escalated after the payment, which leaves nothing to escalate. p_at may be
 -- in the past (a missed run catches up), never ahead of the clock. Returns the stages
--- posted.
+-- posted. A citation under an open appeal is not escalated; once the appeal is decided or
+-- withdrawn, the days it was open are not counted (SPEC rule 17: it resumes where it
+-- stopped).
 CREATE OR REPLACE FUNCTION parkdesk.escalate_citations(p_at timestamptz DEFAULT now())
 RETURNS int
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -147,7 +149,13 @@ BEGIN
         JOIN parkdesk.citation ci
           ON ci.balance > 0 AND ci.voided_at IS NULL
          AND ci.issued_at < parkdesk.local_midnight(v_today - st.after_days + 1)
+        LEFT JOIN LATERAL (
+            SELECT bool_or(ap.status = 'open') AS open, coalesce(sum(ap.paused_days), 0) AS days
+            FROM parkdesk.appeal ap WHERE ap.citation_id = ci.id) AS appealed ON true
         WHERE st.active
+          AND NOT coalesce(appealed.open, false)
+          AND ci.issued_at < parkdesk.local_midnight(v_today - st.after_days
+                                                     - appealed.days::int + 1)
           AND NOT EXISTS (SELECT 1 FROM parkdesk.citation_stage cs
                           WHERE cs.citation_id = ci.id AND cs.stage_id = st.id)
         ORDER BY ci.id, st.after_days
@@ -155,7 +163,9 @@ BEGIN
         SELECT * INTO c FROM parkdesk.citation ci WHERE ci.id = r.citation_id FOR UPDATE;
         IF c.voided_at IS NOT NULL OR c.balance <= 0
            OR EXISTS (SELECT 1 FROM parkdesk.citation_stage cs
-                      WHERE cs.citation_id = c.id AND cs.stage_id = r.stage_id) THEN
+                      WHERE cs.citation_id = c.id AND cs.stage_id = r.stage_id)
+           OR EXISTS (SELECT 1 FROM parkdesk.appeal ap
+                      WHERE ap.citation_id = c.id AND ap.status = 'open') THEN
             CONTINUE;
         END IF;
         v_entry := NULL;
@@ -268,6 +278,7 @@ DECLARE
     c parkdesk.citation;
     v_tz text;
     v_paid timestamptz;
+    v_appeal parkdesk.appeal;
 BEGIN
     PERFORM parkdesk.bound_text('reason', p_reason, 300);
     IF length(btrim(coalesce(p_reason, ''))) < 3 THEN
@@ -289,6 +300,17 @@ BEGIN
         PERFORM parkdesk.refuse('citation', format(
             'Citation %s was paid on %s: a paid citation is not voided.', c.number,
             to_char(v_paid AT TIME ZONE v_tz, 'FMDD Mon YYYY')));
+    END IF;
+    -- An appeal decides a citation it is open on; a decided one is locked (SPEC rule 8).
+    SELECT * INTO v_appeal FROM parkdesk.appeal ap
+    WHERE ap.citation_id = c.id AND ap.status IN ('open', 'decided')
+    ORDER BY ap.status = 'open' DESC, ap.id DESC LIMIT 1;
+    IF FOUND THEN
+        PERFORM parkdesk.refuse('citation', CASE v_appeal.status
+            WHEN 'open' THEN format('Citation %s is under appeal %s: decide the appeal instead.',
+                                    c.number, v_appeal.number)
+            ELSE format('Citation %s was decided on appeal %s: only a manager can reopen it.',
+                        c.number, v_appeal.number) END);
     END IF;
     IF c.balance > 0 THEN
         PERFORM parkdesk.post_line('void', -c.balance, NULL, NULL,

@@ -116,8 +116,10 @@ GRANT SELECT ON parkdesk.citation_range, parkdesk.device, parkdesk.violation
     parkdesk_officer;
 GRANT SELECT ON parkdesk.fine_rule, parkdesk.spoiled_number
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager;
-GRANT INSERT (code, description, warning_only, active, repeat_window_days),
-    UPDATE (code, description, warning_only, active, repeat_window_days)
+GRANT INSERT (code, description, warning_only, active, repeat_window_days, appealable,
+              appeal_window_days),
+    UPDATE (code, description, warning_only, active, repeat_window_days, appealable,
+            appeal_window_days)
     ON parkdesk.violation TO parkdesk_manager;
 -- The money side of citations: the repeat-offence schedule and the escalation stages are
 -- the managers' to keep and the citation desks' to read; which stages a citation has had
@@ -143,7 +145,8 @@ GRANT UPDATE (code, name, capacity, active)
 GRANT UPDATE (office_name, time_zone, currency, refund_approval_threshold, receipt_footer,
               free_days_per_plate, free_days_window, phone_region, check_digit_scheme,
               citation_due_days, discount_days, discount_percent, scofflaw_threshold,
-              shared_permit_window_minutes)
+              shared_permit_window_minutes, appeal_window_days, appeal_response_days,
+              hearing_requires_payment, appeal_lease_minutes)
     ON parkdesk.office_setting TO parkdesk_manager;
 GRANT INSERT (first_name, last_name, affiliation, campus_id, email, phone, address, notes)
     ON parkdesk.parker TO parkdesk_clerk;
@@ -281,3 +284,31 @@ GRANT EXECUTE ON FUNCTION
     parkdesk.unpaid_past_due(text,text,timestamp with time zone),
     parkdesk.scofflaws(timestamp with time zone)
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager, parkdesk_officer;
+
+-- Appeals (87_appeals.sql): the counter files them for parkers and records withdrawals;
+-- adjudicators work the queue, set hearings and decide; a manager accepts a late appeal
+-- (through file_appeal), frees a stuck claim, reopens a decided appeal and keeps the list
+-- of reasons. The desks that deal with citations read appeals, their steps and the case
+-- timeline (which reads with the caller's own rights); the field and the dispatchers read
+-- none of it.
+GRANT SELECT ON parkdesk.appeal, parkdesk.appeal_step, parkdesk.appeal_reason
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
+GRANT INSERT (decision, text, active), UPDATE (decision, text, active)
+    ON parkdesk.appeal_reason TO parkdesk_manager;
+GRANT EXECUTE ON FUNCTION parkdesk.file_appeal(uuid,bigint,text,text,text,text,text)
+    TO parkdesk_clerk, parkdesk_manager;
+GRANT EXECUTE ON FUNCTION parkdesk.withdraw_appeal(bigint,text)
+    TO parkdesk_clerk, parkdesk_manager;
+GRANT EXECUTE ON FUNCTION
+    parkdesk.take_next_appeal(),
+    parkdesk.claim_appeal(bigint),
+    parkdesk.schedule_hearing(bigint,timestamp with time zone,text),
+    parkdesk.decide_appeal(bigint,text,bigint,text,numeric)
+    TO parkdesk_adjudicator;
+GRANT EXECUTE ON FUNCTION parkdesk.release_appeal(bigint)
+    TO parkdesk_adjudicator, parkdesk_manager;
+GRANT EXECUTE ON FUNCTION parkdesk.reopen_appeal(bigint,text) TO parkdesk_manager;
+GRANT EXECUTE ON FUNCTION
+    parkdesk.appeal_queue(),
+    parkdesk.case_timeline(bigint)
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;

@@ -59,6 +59,11 @@ DESKS: dict[str, tuple[str, str, str]] = {
         "Find citations by number or plate, see their photos and fines, take payments.",
         "desktop.views.citations.desk.CitationsDesk",
     ),
+    "appeals": (
+        "Appeals",
+        "The appeal queue: the case timeline of a citation, decisions and hearings; filing.",
+        "desktop.views.appeals.desk.AppealsDesk",
+    ),
     "cash_drawer": (
         "Cash drawer",
         "Open a shift with a counted float, close it with a blind count, sign off variances.",

@@ -51,6 +51,7 @@ def test_clerk_sees_parkers_and_not_staff_logins(
         "Parkers & vehicles",
         "Permits & payments",
         "Citations",
+        "Appeals",
         "Cash drawer",
         "Plate check",
         "Permit types & lots",
@@ -79,6 +80,7 @@ def test_manager_sees_both_desks_and_switches_with_the_keyboard(
         "Parkers & vehicles",
         "Permits & payments",
         "Citations",
+        "Appeals",
         "Cash drawer",
         "Plate check",
         "Permit types & lots",
@@ -86,8 +88,8 @@ def test_manager_sees_both_desks_and_switches_with_the_keyboard(
         "Staff logins",
     ]
     shortcuts = [a.shortcut().toString() for a in window.desk_actions]
-    assert shortcuts == [f"Ctrl+{n}" for n in range(1, 9)]
-    window.desk_actions[7].trigger()
+    assert shortcuts == [f"Ctrl+{n}" for n in range(1, 10)]
+    window.desk_actions[8].trigger()
     assert window.current_desk() == "staff"
     staff_desk = window.desk("staff")
     assert staff_desk is not None

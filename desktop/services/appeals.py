@@ -1,0 +1,435 @@
+"""Appeals of citations: filing at the counter, the adjudicators' queue, decisions,
+hearings, withdrawals, a manager's reopening, and the case timeline of a citation.
+
+Every rule is the database's (``87_appeals.sql``): one open appeal per citation, the
+window and the late appeal a manager accepts, the claim that keeps two adjudicators off
+one appeal, the decision posted to the ledger, escalation paused while an appeal is open.
+This module words what the desks show and hands back dataclasses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from desktop.services import documents
+from desktop.services.errors import NotFound, ValidationError
+from desktop.services.localization import parse_money
+from desktop.services.permits import document_office
+from desktop.services.records import record
+from desktop.services.workspace import Workspace
+
+#: How an appeal came in, as the desk offers it.
+CHANNELS = {
+    "in_person": "In person",
+    "phone": "By phone",
+    "mail": "By mail",
+    "online": "Online",
+}
+DECISIONS = {"uphold": "Uphold", "reduce": "Reduce", "dismiss": "Dismiss"}
+DECIDED = {"uphold": "Upheld", "reduce": "Reduced", "dismiss": "Dismissed"}
+LEVELS = {"review": "Review", "hearing": "Hearing"}
+STATUSES = {"open": "Open", "decided": "Decided", "withdrawn": "Withdrawn"}
+
+_APPEAL_COLUMNS = """
+    a.id, a.number, a.citation_id, c.number AS citation_number, a.filed_at, a.filed_by,
+    a.channel, a.appellant, a.contact, a.statement, a.late_reason, a.late_accepted_by,
+    a.level, a.status, a.hearing_at, a.hearing_place, a.claimed_by, a.claimed_until,
+    a.decision, r.text AS reason, a.decision_note, a.reduced_to, a.taken_off, a.refund_due,
+    a.paused_days, a.decided_at, a.decided_by, c.jurisdiction, c.plate_normalized AS plate,
+    c.fine, c.balance
+"""
+_APPEAL_JOINS = """
+    FROM appeal a JOIN citation c ON c.id = a.citation_id
+    LEFT JOIN appeal_reason r ON r.id = a.reason_id
+"""
+
+
+@dataclass(frozen=True)
+class Appeal:
+    """One appeal, with what the desk shows of its citation."""
+
+    id: int
+    number: str
+    citation_id: int
+    citation_number: str
+    filed_at: datetime
+    filed_by: str
+    channel: str
+    appellant: str
+    contact: str
+    statement: str
+    late_reason: str | None
+    late_accepted_by: str | None
+    level: str
+    status: str
+    hearing_at: datetime | None
+    hearing_place: str | None
+    claimed_by: str | None
+    claimed_until: datetime | None
+    decision: str | None
+    reason: str | None
+    decision_note: str | None
+    reduced_to: Decimal | None
+    taken_off: Decimal
+    refund_due: Decimal
+    paused_days: int
+    decided_at: datetime | None
+    decided_by: str | None
+    jurisdiction: str
+    plate: str
+    fine: Decimal
+    balance: Decimal
+
+    @property
+    def outcome(self) -> str:
+        """ "Open — review", "Dismissed", "Reduced to 20.00", "Withdrawn"."""
+        if self.status == "open":
+            return f"Open — {LEVELS[self.level].lower()}"
+        if self.status == "withdrawn":
+            return "Withdrawn"
+        title = DECIDED.get(self.decision or "", "Decided")
+        return f"{title} to {self.reduced_to}" if self.reduced_to is not None else title
+
+
+@dataclass(frozen=True)
+class QueueLevel:
+    """The queue at one level: how many wait, how many are in hand, the oldest, those
+    whose answer is due within a week, and the next hearing."""
+
+    level: str
+    waiting: int
+    held: int
+    oldest_filed_at: datetime | None
+    answer_due_soon: int
+    next_hearing_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Reason:
+    id: int
+    decision: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a case timeline: a moment (or a band from ``at`` to ``until``), what
+    it is, and how many minutes from the citation (negative: before)."""
+
+    at: datetime
+    until: datetime | None
+    kind: str
+    title: str
+    detail: str
+    minutes: int
+    ref: int | None
+    #: The money of a ledger line, a payment or the citation's fine.
+    amount: Decimal | None = None
+
+    @property
+    def when(self) -> str:
+        """ "3 minutes after", "40 minutes before", "at the citation"."""
+        m = self.minutes
+        if m == 0:
+            return "at the citation"
+        side = "after" if m > 0 else "before"
+        m = abs(m)
+        if m < 120:
+            return f"{m} minute{'s' if m != 1 else ''} {side}"
+        if m < 2880:
+            return f"{m // 60} hours {side}"
+        return f"{m // 1440} days {side}"
+
+
+@dataclass(frozen=True)
+class AppealForm:
+    """What the clerk writes down when a parker appeals: the citation (by id from its page,
+    or by the number the parker reads out), how it came in, who and why."""
+
+    channel: str
+    appellant: str
+    contact: str
+    statement: str
+    #: Only for a late appeal, which a manager accepts.
+    late_reason: str = ""
+    citation_id: int | None = None
+    citation_number: str = ""
+
+
+@dataclass(frozen=True)
+class AppealOffice:
+    """What the desk needs of the office to show appeals: money and time words, and how
+    long a claim lasts."""
+
+    currency: str
+    time_zone: str
+    lease_minutes: int
+    window_days: int
+
+
+class AppealService:
+    """The appeals of the office, as the calling login may see and work them."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._office: AppealOffice | None = None
+
+    # -- reading -----------------------------------------------------------------
+
+    def office(self) -> AppealOffice:
+        """The office's currency, time zone, claim lease and appeal window (read once)."""
+        if self._office is None:
+            with self.workspace.read() as session:
+                row = session.execute(
+                    text(
+                        "SELECT currency, time_zone, appeal_lease_minutes AS lease_minutes, "
+                        "appeal_window_days AS window_days FROM office_setting"
+                    )
+                ).one()
+            self._office = record(AppealOffice, row)
+        return self._office
+
+    def queue(self) -> list[QueueLevel]:
+        with self.workspace.read() as session:
+            rows = session.execute(text("SELECT * FROM appeal_queue()")).all()
+        return [record(QueueLevel, r) for r in rows]
+
+    def open_appeals(self, limit: int = 500) -> list[Appeal]:
+        """The appeals waiting, in the order the queue hands them out."""
+        with self.workspace.read() as session:
+            rows = session.execute(
+                text(
+                    f"SELECT {_APPEAL_COLUMNS} {_APPEAL_JOINS} WHERE a.status = 'open' "
+                    "ORDER BY coalesce(a.hearing_at, a.filed_at), a.id LIMIT :limit"
+                ),
+                {"limit": limit},
+            ).all()
+        return [record(Appeal, r) for r in rows]
+
+    def get(self, appeal_id: int) -> Appeal:
+        with self.workspace.read() as session:
+            return _appeal(session, appeal_id)
+
+    def of_citation(self, citation_id: int) -> list[Appeal]:
+        """A citation's appeals, the latest first."""
+        with self.workspace.read() as session:
+            rows = session.execute(
+                text(
+                    f"SELECT {_APPEAL_COLUMNS} {_APPEAL_JOINS} WHERE a.citation_id = :id "
+                    "ORDER BY a.id DESC"
+                ),
+                {"id": citation_id},
+            ).all()
+        return [record(Appeal, r) for r in rows]
+
+    def reasons(self, decision: str) -> list[Reason]:
+        with self.workspace.read() as session:
+            rows = session.execute(
+                text(
+                    "SELECT id, decision, text FROM appeal_reason "
+                    "WHERE decision = :decision AND active ORDER BY text"
+                ),
+                {"decision": decision},
+            ).all()
+        return [record(Reason, r) for r in rows]
+
+    def timeline(self, citation_id: int) -> list[TimelineEntry]:
+        """The case timeline: the finding first, then everything in time order."""
+        with self.workspace.read() as session:
+            rows = session.execute(
+                text(
+                    "SELECT at, until, kind, title, detail, minutes, ref, amount "
+                    "FROM case_timeline(:id)"
+                ),
+                {"id": citation_id},
+            ).all()
+        if not rows:
+            raise NotFound("That citation is no longer there.")
+        return [record(TimelineEntry, r) for r in rows]
+
+    # -- the counter ---------------------------------------------------------------
+
+    def file(self, key: uuid.UUID, form: AppealForm) -> Appeal:
+        """File an appeal for a parker; a retry under the same key files it once."""
+        if form.channel not in CHANNELS:
+            raise ValidationError.single("channel", "Say how the appeal came in.")
+        appellant = " ".join(form.appellant.split())
+        statement = form.statement.strip()
+        problems = []
+        if len(appellant) < 2:
+            problems.append(("appellant", "Give the name of the person appealing."))
+        if len(statement) < 3:
+            problems.append(("statement", "Write down why the citation is appealed."))
+        if problems:
+            raise ValidationError.single(*problems[0])
+        with self.workspace.transaction() as session:
+            citation_id = form.citation_id
+            if citation_id is None:
+                number = "".join(form.citation_number.split()).upper()
+                citation_id = session.execute(
+                    text("SELECT id FROM citation WHERE number = :number"), {"number": number}
+                ).scalar_one_or_none()
+                if citation_id is None:
+                    raise ValidationError.single(
+                        "citation", f"There is no citation {number or 'with that number'}."
+                    )
+            appeal_id = session.execute(
+                text(
+                    "SELECT file_appeal(:key, :citation, :channel, :appellant, :contact, "
+                    ":statement, :late)"
+                ),
+                {
+                    "key": key,
+                    "citation": citation_id,
+                    "channel": form.channel,
+                    "appellant": appellant,
+                    "contact": form.contact.strip(),
+                    "statement": statement,
+                    "late": form.late_reason.strip() or None,
+                },
+            ).scalar_one()
+            return _appeal(session, int(appeal_id))
+
+    def withdraw(self, appeal_id: int, note: str) -> Appeal:
+        with self.workspace.transaction() as session:
+            session.execute(
+                text("SELECT withdraw_appeal(:id, :note)"),
+                {"id": appeal_id, "note": " ".join(note.split())},
+            )
+            return _appeal(session, appeal_id)
+
+    # -- adjudication --------------------------------------------------------------
+
+    def take_next(self) -> Appeal | None:
+        """The appeal in hand (renewed), else the next one waiting, claimed; None when
+        the queue is empty."""
+        with self.workspace.transaction() as session:
+            appeal_id = session.execute(text("SELECT take_next_appeal()")).scalar_one()
+            return None if appeal_id is None else _appeal(session, int(appeal_id))
+
+    def claim(self, appeal_id: int) -> Appeal:
+        with self.workspace.transaction() as session:
+            session.execute(text("SELECT claim_appeal(:id)"), {"id": appeal_id})
+            return _appeal(session, appeal_id)
+
+    def release(self, appeal_id: int) -> None:
+        with self.workspace.transaction() as session:
+            session.execute(text("SELECT release_appeal(:id)"), {"id": appeal_id})
+
+    def schedule_hearing(self, appeal_id: int, at: datetime, place: str) -> Appeal:
+        with self.workspace.transaction() as session:
+            session.execute(
+                text("SELECT schedule_hearing(:id, :at, :place)"),
+                {"id": appeal_id, "at": at, "place": " ".join(place.split())},
+            )
+            return _appeal(session, appeal_id)
+
+    def decide(
+        self,
+        appeal_id: int,
+        decision: str,
+        reason_id: int | None,
+        note: str,
+        amount: str = "",
+    ) -> Appeal:
+        """Decide the appeal in hand: uphold, reduce (to ``amount``) or dismiss."""
+        if decision not in DECISIONS:
+            raise ValidationError.single("decision", "Decide: uphold, reduce or dismiss.")
+        if reason_id is None:
+            raise ValidationError.single("reason", "Choose the reason for the decision.")
+        reduced = None
+        if decision == "reduce":
+            reduced = parse_money(
+                amount,
+                field="amount",
+                label="the amount",
+                currency=self.office().currency,
+                allow_zero=False,
+            )
+        with self.workspace.transaction() as session:
+            session.execute(
+                text("SELECT decide_appeal(:id, :decision, :reason, :note, :amount)"),
+                {
+                    "id": appeal_id,
+                    "decision": decision,
+                    "reason": reason_id,
+                    "note": note.strip(),
+                    "amount": reduced,
+                },
+            )
+            return _appeal(session, appeal_id)
+
+    # -- letters -------------------------------------------------------------------
+
+    def decision_letter_pdf(self, appeal_id: int) -> bytes:
+        """The decision letter of a decided appeal."""
+        with self.workspace.read() as session:
+            appeal = _appeal(session, appeal_id)
+            if appeal.status != "decided":
+                raise ValidationError.single("appeal", "The appeal is not decided yet.")
+            return documents.decision_letter_pdf(_letter(session, appeal))
+
+    def hearing_notice_pdf(self, appeal_id: int) -> bytes:
+        """The notice of an appeal's hearing."""
+        with self.workspace.read() as session:
+            appeal = _appeal(session, appeal_id)
+            if appeal.hearing_at is None:
+                raise ValidationError.single("appeal", "No hearing is set for this appeal.")
+            return documents.hearing_notice_pdf(_letter(session, appeal))
+
+    # -- the manager -----------------------------------------------------------------
+
+    def reopen(self, appeal_id: int, reason: str) -> Appeal:
+        with self.workspace.transaction() as session:
+            session.execute(
+                text("SELECT reopen_appeal(:id, :reason)"),
+                {"id": appeal_id, "reason": " ".join(reason.split())},
+            )
+            return _appeal(session, appeal_id)
+
+
+def _letter(session: Session, appeal: Appeal) -> documents.AppealLetter:
+    row = session.execute(
+        text(
+            "SELECT c.issued_at, c.due_on, v.code || ' — ' || v.description AS violation "
+            "FROM citation c JOIN violation v ON v.id = c.violation_id WHERE c.id = :id"
+        ),
+        {"id": appeal.citation_id},
+    ).one()
+    return documents.AppealLetter(
+        office=document_office(session),
+        appeal_number=appeal.number,
+        citation_number=appeal.citation_number,
+        plate=f"{appeal.jurisdiction} {appeal.plate}",
+        violation=str(row.violation),
+        issued_at=row.issued_at,
+        appellant=appeal.appellant,
+        contact=appeal.contact,
+        filed_at=appeal.filed_at,
+        decision=appeal.decision or "",
+        decided_at=appeal.decided_at,
+        reason=appeal.reason or "",
+        note=appeal.decision_note or "",
+        fine=appeal.fine,
+        reduced_to=appeal.reduced_to,
+        balance=appeal.balance,
+        due_on=row.due_on,
+        refund_due=appeal.refund_due,
+        hearing_at=appeal.hearing_at,
+        hearing_place=appeal.hearing_place or "",
+    )
+
+
+def _appeal(session: Session, appeal_id: int) -> Appeal:
+    row = session.execute(
+        text(f"SELECT {_APPEAL_COLUMNS} {_APPEAL_JOINS} WHERE a.id = :id"), {"id": appeal_id}
+    ).one_or_none()
+    if row is None:
+        raise NotFound("That appeal is no longer there.")
+    return record(Appeal, row)
