@@ -9,8 +9,9 @@ Everything timed runs as the staff logins, with every rule and trigger on.
 
 (a) ``case_timeline`` of the disputed citation as the clerk, p50/p95.
     Goal: p95 under 50 ms.
-(b) "Take next" with 20 adjudicators at once, each deciding what it takes before taking
-    the next: ``take_next_appeal`` p50/p95. Goal: p95 under 20 ms.
+(b) "Take next" pressed by 20 adjudicators at the same moment (25 rounds; between
+    rounds each decides what it took): ``take_next_appeal`` p50/p95. Goal: p95 under
+    20 ms.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bench._setup import CLERK, OFFICER, PASSWORD, BenchDatabase, say, summary_m
 from desktop.services import admin
 from desktop.services.database import admin_engine
 
-PLATE = "APL0001"
+PLATE = "APL0002"
 GOAL_TIMELINE_P95_MS = 50.0
 GOAL_TAKE_P95_MS = 20.0
 ADJUDICATORS = [f"bench_judge{i:02d}" for i in range(20)]
@@ -51,7 +52,7 @@ def prepare(db: BenchDatabase) -> dict[str, Any]:
             "SELECT count(*) FROM parkdesk.vehicle WHERE plate_normalized = %s", (PLATE,)
         ).fetchone()
         if done and int(done[0]) == 0:
-            with timed("a disputed vehicle's history", seconds, key="history"):
+            with timed("a disputed vehicle's history", seconds, key="history"), su.transaction():
                 _history(su)
         with timed("open appeals for the queue", seconds, key="appeals"):
             _open_appeals(su)
@@ -110,7 +111,7 @@ def _history(su: psycopg.Connection[tuple[Any, ...]]) -> None:
                    now() - make_interval(days => 2 * g, hours => 3), 40,
                    (now() - make_interval(days => 2 * g))::date + 30, 40
             FROM generate_series(0, 29) g
-            CROSS JOIN LATERAL (SELECT 9000000 + g AS s) n,
+            CROSS JOIN LATERAL (SELECT 9000100 + g AS s) n,
                  parkdesk.citation_range r
             WHERE r.prefix = 'BX'
             """,
@@ -140,7 +141,7 @@ def _history(su: psycopg.Connection[tuple[Any, ...]]) -> None:
                        ORDER BY issued_at DESC LIMIT 1),
                  a AS (INSERT INTO parkdesk.appeal (number, citation_id, filed_at, filed_by,
                            channel, appellant, statement)
-                       SELECT 'A2026-' || lpad((9000000 + c.id % 1000)::text, 7, '0'), c.id,
+                       SELECT 'A2026-' || lpad((9000000 + c.id %% 1000)::text, 7, '0'), c.id,
                               now() - interval '1 hour', %(clerk)s, 'in_person', 'Bench Parker',
                               'My permit was valid.' FROM c RETURNING id)
             INSERT INTO parkdesk.appeal_step (appeal_id, at, by, step)
@@ -207,13 +208,16 @@ def timelines(db: BenchDatabase, citation: int, n: int = 200) -> dict[str, Any]:
             "verdict": "MET" if s["p95_ms"] < GOAL_TIMELINE_P95_MS else "MISSED"}  # fmt: skip
 
 
-def take_next(db: BenchDatabase, seconds: float = 10.0) -> dict[str, Any]:
-    """(b) 20 adjudicators at once: take the next appeal, decide it, take the next."""
+def take_next(db: BenchDatabase, rounds: int = 25) -> dict[str, Any]:
+    """(b) 20 adjudicators press "take next" at the same moment, then each decides what it
+    took (not timed); 25 such rounds. The time is "take next" alone. Next to it, the same
+    20 logins sending ``SELECT 1`` at the same moment: what 20 at once cost this machine
+    whatever they ask."""
+    floor = _together(db, rounds, lambda conn: conn.execute("SELECT 1").fetchone())
     samples: list[float] = []
     lock = threading.Lock()
     errors: list[BaseException] = []
-    stop = time.monotonic() + seconds
-    start = threading.Barrier(len(ADJUDICATORS))
+    together = threading.Barrier(len(ADJUDICATORS))
 
     def work(login: str) -> None:
         try:
@@ -223,36 +227,61 @@ def take_next(db: BenchDatabase, seconds: float = 10.0) -> dict[str, Any]:
                 ).fetchone()
                 assert row is not None
                 reason, mine = int(row[0]), []
-                start.wait(timeout=60)
-                while time.monotonic() < stop:
+                for _ in range(rounds):
+                    together.wait(timeout=120)
                     began = time.perf_counter()
                     taken = conn.execute("SELECT parkdesk.take_next_appeal()").fetchone()
                     mine.append(time.perf_counter() - began)
-                    if taken is None or taken[0] is None:
-                        break
-                    conn.execute(
-                        "SELECT parkdesk.decide_appeal(%s, 'uphold', %s, '')", (taken[0], reason)
-                    )
+                    if taken is not None and taken[0] is not None:
+                        conn.execute(
+                            "SELECT parkdesk.decide_appeal(%s, 'uphold', %s, '')",
+                            (taken[0], reason),
+                        )
                 with lock:
                     samples.extend(mine)
         except BaseException as error:  # reported with the figures
             errors.append(error)
+            together.abort()
 
     threads = [threading.Thread(target=work, args=(login,)) for login in ADJUDICATORS]
-    began = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - began
     s = summary_ms(samples)
     met = s["p95_ms"] < GOAL_TAKE_P95_MS and not errors
     return {
         "take_next": s,
-        "taken_per_s": round(len(samples) / elapsed, 1),
+        "select_1_together": summary_ms(floor),
+        "taken": len(samples),
         "errors": [str(e) for e in errors[:3]],
         "verdict": "MET" if met else "MISSED",
     }
+
+
+def _together(db: BenchDatabase, rounds: int, ask: Any) -> list[float]:
+    """Each adjudicator login asks at the same moment, ``rounds`` times; the times."""
+    samples: list[float] = []
+    lock = threading.Lock()
+    together = threading.Barrier(len(ADJUDICATORS))
+
+    def work(login: str) -> None:
+        with _connect(db, login) as conn:
+            mine = []
+            for _ in range(rounds):
+                together.wait(timeout=120)
+                began = time.perf_counter()
+                ask(conn)
+                mine.append(time.perf_counter() - began)
+            with lock:
+                samples.extend(mine)
+
+    threads = [threading.Thread(target=work, args=(login,)) for login in ADJUDICATORS]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return samples
 
 
 def run(db: BenchDatabase, prepared: dict[str, Any]) -> dict[str, Any]:
@@ -264,8 +293,9 @@ def run(db: BenchDatabase, prepared: dict[str, Any]) -> dict[str, Any]:
         ["(a) case_timeline, 2,000 reads, 20 permits, 30 citations",
          a["case_timeline"]["p50_ms"], a["case_timeline"]["p95_ms"], f"{a['rows']} lines",
          f"goal p95 < {GOAL_TIMELINE_P95_MS} ms {a['verdict']}"],
-        ["(b) take next, 20 adjudicators at once", b["take_next"]["p50_ms"],
-         b["take_next"]["p95_ms"], f"{b['taken_per_s']} taken and decided/s",
+        ["(b) take next, 20 adjudicators at the same moment", b["take_next"]["p50_ms"],
+         b["take_next"]["p95_ms"],
+         f"SELECT 1, 20 at once: p95 {b['select_1_together']['p95_ms']}",
          f"goal p95 < {GOAL_TAKE_P95_MS} ms {b['verdict']}"],
     ]  # fmt: skip
     say(table(["", "p50 ms", "p95 ms", "next to", "goal"], rows))

@@ -117,6 +117,17 @@ class Appeal(Tracked, Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_appeal_queue", "status", "level", "filed_at"),
+        # "Take next": the waiting appeals in the order they are handed out, and the one an
+        # adjudicator has in hand.
+        Index(
+            "ix_appeal_waiting",
+            text("coalesce(hearing_at, filed_at)"),
+            "id",
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(
+            "ix_appeal_claimed_by", "claimed_by", postgresql_where=text("claimed_by IS NOT NULL")
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -255,6 +255,34 @@ def test_an_adjudicator_holds_one_appeal_at_a_time(connect: Connect, setup: Setu
     assert take(connect("judge2")) == first
 
 
+def test_a_claim_leaves_no_audit_row_and_a_decision_does(
+    connect: Connect, setup: Setup, desk: Database
+) -> None:
+    """ "Take next" never queues on the audit trail's chain; what is decided is audited."""
+    adele = connect("adele")
+    appeal = file(connect("alice"), cite(connect("otto"), setup, 1015))
+
+    def audited() -> int:
+        with desk.admin() as su:
+            return int(
+                one(
+                    su,
+                    "SELECT count(*) FROM parkdesk.audit_log WHERE table_name = 'appeal' "
+                    "AND row_key = %s",
+                    (str(appeal),),
+                )
+            )
+
+    filed = audited()
+    assert take(adele) == appeal
+    adele.execute("SELECT claim_appeal(%s)", (appeal,))  # renewed
+    adele.execute("SELECT release_appeal(%s)", (appeal,))
+    assert take(adele) == appeal
+    assert audited() == filed
+    decide(adele, appeal, "uphold")
+    assert audited() == filed + 1
+
+
 def test_an_expired_claim_returns_the_appeal_to_the_queue(
     connect: Connect, setup: Setup, desk: Database
 ) -> None:
@@ -374,7 +402,7 @@ def test_a_manager_reopens_a_decision_which_is_undone_in_the_ledger(
     assert ledger_sum(mona, citation) == Decimal("45.00")
     steps = [s for (s,) in mona.execute(
         "SELECT step FROM appeal_step WHERE appeal_id = %s ORDER BY id", (appeal,))]  # fmt: skip
-    assert steps == ["filed", "claimed", "decided", "reopened", "claimed", "decided"]
+    assert steps == ["filed", "decided", "reopened", "decided"]  # claims are not steps
 
 
 def test_a_dismissal_of_a_paid_citation_says_what_is_owed_back(

@@ -509,6 +509,7 @@ NOT_AUDITED = {
 AUDITED_IN_PARTS = {
     # A plate read's key is in the chained read itself, not in the audit trail.
     "device_request": "record_plate_read's keys are chained with their reads",
+    "appeal": "a claim taken or given back is work in hand, not a change of the appeal",
 }
 
 # -- catalog access ---------------------------------------------------------------------

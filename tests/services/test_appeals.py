@@ -101,7 +101,7 @@ def test_the_adjudicator_decides_with_a_reason_and_the_timeline_tells_it(
     assert "citation" in kinds
     assert "finding" not in kinds  # no permit and no payment to measure the citation against
     steps = [e.title for e in timeline if e.kind == "appeal"]
-    assert [s.split()[-1] for s in steps] == ["filed", "claimed", "decided"]
+    assert [s.split()[-1] for s in steps] == ["filed", "decided"]
     assert any(e.kind == "ledger" and e.amount == Decimal("-24.50") for e in timeline)
 
 

@@ -175,19 +175,18 @@ $$;
 -- The adjudicator's claim on an appeal, for the office's lease (SPEC: two adjudicators
 -- never work the same appeal). The one the caller already holds is renewed. One appeal
 -- is in hand at a time: any other the caller held goes back to the queue, so nobody can
--- hoard the queue by claiming appeal after appeal.
+-- hoard the queue by claiming appeal after appeal. A claim is work in hand, not a change
+-- of the appeal: it leaves no step and no audit row (appeal_audit_change skips it), so
+-- "take next" never queues on the audit trail's chain behind the other desks' saves.
 CREATE OR REPLACE FUNCTION parkdesk.hold_claim(p_appeal parkdesk.appeal) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_renewal boolean := p_appeal.claimed_by IS NOT DISTINCT FROM session_user::text
-                         AND p_appeal.claimed_until > now();
     v_other bigint;
 BEGIN
     FOR v_other IN SELECT ap.id FROM parkdesk.appeal ap
                    WHERE ap.claimed_by = session_user::text AND ap.id <> p_appeal.id
                    ORDER BY ap.id FOR UPDATE LOOP
         UPDATE parkdesk.appeal SET claimed_by = NULL, claimed_until = NULL WHERE id = v_other;
-        PERFORM parkdesk.appeal_step_taken(v_other, 'released');
     END LOOP;
     UPDATE parkdesk.appeal
     SET claimed_by = session_user,
@@ -195,9 +194,6 @@ BEGIN
                                                        FROM parkdesk.office_setting s
                                                        WHERE s.id = 1))
     WHERE id = p_appeal.id;
-    IF NOT v_renewal THEN
-        PERFORM parkdesk.appeal_step_taken(p_appeal.id, 'claimed');
-    END IF;
     RETURN p_appeal.id;
 END
 $$;
@@ -267,7 +263,6 @@ BEGIN
                                                  a.claimed_by));
     END IF;
     UPDATE parkdesk.appeal SET claimed_by = NULL, claimed_until = NULL WHERE id = a.id;
-    PERFORM parkdesk.appeal_step_taken(a.id, 'released');
 END
 $$;
 
@@ -501,8 +496,16 @@ CREATE TRIGGER appeal_reason_audit AFTER INSERT OR UPDATE OR DELETE ON parkdesk.
     FOR EACH ROW EXECUTE FUNCTION parkdesk.record_change('id');
 CREATE TRIGGER appeal_stamp BEFORE INSERT OR UPDATE ON parkdesk.appeal
     FOR EACH ROW EXECUTE FUNCTION parkdesk.stamp_row();
-CREATE TRIGGER appeal_audit AFTER INSERT OR UPDATE OR DELETE ON parkdesk.appeal
+CREATE TRIGGER appeal_audit AFTER INSERT OR DELETE ON parkdesk.appeal
     FOR EACH ROW EXECUTE FUNCTION parkdesk.record_change('id');
+-- Every change but a claim taken, renewed or given back (and the stamps that go with it).
+CREATE TRIGGER appeal_audit_change AFTER UPDATE ON parkdesk.appeal
+    FOR EACH ROW WHEN (to_jsonb(OLD) - ARRAY['claimed_by', 'claimed_until', 'version',
+                                             'updated_at', 'updated_by']
+                       IS DISTINCT FROM to_jsonb(NEW) - ARRAY['claimed_by', 'claimed_until',
+                                                          'version', 'updated_at',
+                                                          'updated_by'])
+    EXECUTE FUNCTION parkdesk.record_change('id');
 CREATE TRIGGER appeal_step_audit AFTER INSERT OR UPDATE OR DELETE ON parkdesk.appeal_step
     FOR EACH ROW EXECUTE FUNCTION parkdesk.record_change('id');
 CREATE TRIGGER appeal_step_fixed BEFORE UPDATE OR DELETE ON parkdesk.appeal_step
