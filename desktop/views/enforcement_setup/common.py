@@ -1,15 +1,13 @@
-"""The enforcement set-up desk's shared pieces: a list with its buttons, the dialog that
-edits one record, and the strip of office settings a tab shows under its lists."""
+"""The enforcement set-up desk's shared pieces: typed numbers, counts in words, and the
+strip of office settings a tab shows under its lists."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QPushButton,
     QSizePolicy,
     QSpinBox,
     QWidget,
@@ -22,80 +20,16 @@ from desktop.services.enforcement_setup import (
 )
 from desktop.services.errors import ValidationError
 from desktop.services.versioned import format_when
-from desktop.views.enforcement_setup.tables import DeskRows
 from desktop.views.kit.editors import EDITOR_STYLE, hint, spin_box
 from desktop.views.kit.forms import FieldForm, form_style
 from desktop.views.kit.layout import STRETCH, Item, button, hbox, holder, label, vbox
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import Listing, sorted_table
 from desktop.views.kit.widgets import NoticeBar
 
 
 def spin(low: int, high: int, value: int, suffix: str = "") -> QSpinBox:
     """A number typed right-aligned, as amounts and counts line up."""
     return spin_box(low, high, value, suffix, right=True)
-
-
-class ListPanel(QWidget):
-    """A titled list: its count, Edit… and Add… (managers) above the table, sorted by its
-    first column, or in the table's place a message when there is nothing to list."""
-
-    def __init__(
-        self,
-        model: DeskRows[Any],
-        name: str,
-        *,
-        title: str,
-        kind: str,
-        editable: bool,
-        open_dialog: Callable[[Any], object],
-        extra: Sequence[QPushButton] = (),
-        edit_words: str = "Edit…",
-        column: int = 0,
-    ) -> None:
-        super().__init__()
-        self.model, self._editable, self._open = model, editable, open_dialog
-        self.title = label(title, name="sectionTitle", style="font-weight: 600; color: #111827;")
-        self.count = label(name="countLabel")
-        self.edit_button = button(
-            edit_words, self.edit_selected, tip=f"Edit the selected {kind} (Enter)"
-        )
-        self.edit_button.setVisible(editable)
-        self.new_button = button(
-            f"Add {kind}…", lambda: open_dialog(None), tip=f"Add a {kind}", visible=editable
-        )
-        self.extra = tuple(extra)
-        self.table, self.proxy = sorted_table(model, name, column=column)
-        self.table.activated.connect(lambda _index: self.edit_selected())
-        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
-        self.table.selectionModel().selectionChanged.connect(self.update_buttons)
-        self.listing = Listing(self.table)
-        bar = hbox(
-            self.title, self.count, STRETCH, *self.extra, self.edit_button, self.new_button,
-            spacing=8,
-        )  # fmt: skip
-        vbox(bar, (self.listing, 1), spacing=6, parent=self)
-
-    def edit_selected(self) -> None:
-        row = self.table.selected_row()
-        if row is not None:
-            self._open(row)
-
-    def update_buttons(self) -> None:
-        chosen = self.table.selected_row() is not None
-        self.edit_button.setEnabled(self._editable and chosen)
-        for extra in self.extra:
-            extra.setEnabled(self._editable and chosen)
-
-    def show_rows(
-        self, rows: Sequence[Any], count: str, empty: tuple[str, str], currency: str = "USD"
-    ) -> None:
-        key = self.table.selected_key()
-        self.model.show(rows, currency)
-        self.table.show_key(key)
-        self.count.setText(count)
-        self.listing.show_rows(len(rows), *empty)
-        self.update_buttons()
 
 
 class SettingsStrip(QWidget, FieldForm):

@@ -19,7 +19,6 @@ from desktop.services.enforcement_setup import (
     SpoilDraft,
 )
 from desktop.views.enforcement_setup.common import (
-    ListPanel,
     SettingsStrip,
     counted,
     spin,
@@ -28,6 +27,7 @@ from desktop.views.enforcement_setup.tables import device_model, range_model
 from desktop.views.kit.editors import RecordDialog, hint, span_grid
 from desktop.views.kit.forms import DialogSlot, capitals, text_box
 from desktop.views.kit.layout import button, choice_box, label, line_edit, vbox
+from desktop.views.kit.setup_desk import RecordList
 from desktop.views.kit.widgets import while_alive
 
 if TYPE_CHECKING:
@@ -244,25 +244,27 @@ class DevicesTab(QWidget):
         self.device_dialog: DialogSlot[DeviceDialog] = DialogSlot(desk.saved)
         self.range_dialog: DialogSlot[RangeDialog] = DialogSlot(desk.saved)
         self.spoil_dialog: DialogSlot[SpoilDialog] = DialogSlot(desk.saved)
-        self.devices = ListPanel(
+        self.devices = RecordList(
             device_model(self),
             "devicesTable",
+            self.open_device,
             title="Devices",
             kind="device",
             editable=desk.editable,
-            open_dialog=self.open_device,
         )
         self.spoil_button = button(
-            "Spoil numbers…", self.open_spoil, tip="Mark unused numbers of the range as spoiled"
+            "Spoil numbers…",
+            self.open_spoil,
+            tip="Mark unused numbers of the range as spoiled",
+            visible=desk.editable,
         )
-        self.spoil_button.setVisible(desk.editable)
-        self.ranges = ListPanel(
+        self.ranges = RecordList(
             range_model(self),
             "rangesTable",
+            self.open_range,
             title="Number ranges",
             kind="number range",
             editable=desk.editable,
-            open_dialog=self.open_range,
             extra=(self.spoil_button,),
         )
         self.ranges.edit_button.hide()  # ranges are never changed; numbers are spoiled

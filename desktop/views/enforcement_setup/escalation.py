@@ -13,7 +13,6 @@ from desktop.services.enforcement_setup import (
     EscalationStageInfo,
 )
 from desktop.views.enforcement_setup.common import (
-    ListPanel,
     SettingsStrip,
     counted,
     spin,
@@ -22,6 +21,7 @@ from desktop.views.enforcement_setup.tables import stage_model
 from desktop.views.kit.editors import RecordDialog, hint, span_grid
 from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import line_edit, vbox
+from desktop.views.kit.setup_desk import RecordList
 
 if TYPE_CHECKING:
     from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
@@ -94,13 +94,13 @@ class EscalationTab(QWidget):
         super().__init__()
         self.desk = desk
         self.stage_dialog: DialogSlot[StageDialog] = DialogSlot(desk.saved)
-        self.stages = ListPanel(
+        self.stages = RecordList(
             stage_model(self),
             "stagesTable",
+            self.open_stage,
             title="Escalation stages",
             kind="stage",
             editable=desk.editable,
-            open_dialog=self.open_stage,
         )
         self.due_spin = spin(1, 365, 30, " days")
         self.discount_days_edit = line_edit(right=True, placeholder="No discount", max_length=3)

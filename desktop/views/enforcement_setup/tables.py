@@ -22,7 +22,8 @@ from desktop.services.enforcement_setup import (
 )
 from desktop.services.localization import format_recent
 from desktop.services.versioned import format_when
-from desktop.views.kit.tables import Column, RowsModel, badge_column, money_column, time_column
+from desktop.views.kit.setup_desk import PricedRows
+from desktop.views.kit.tables import Column, badge_column, money_column, time_column
 
 R = TypeVar("R")
 _GREEN, _GREY, _AMBER = "#1e7b34", "#6b7280", "#7a4b00"
@@ -53,32 +54,7 @@ def _yes(title: str, value: Callable[[R], bool], words: tuple[str, str]) -> Colu
     return Column(title, lambda row: words[0] if value(row) else words[1], samples=words)
 
 
-class DeskRows(RowsModel[R]):
-    """Rows with amounts in the office's currency (set before the rows)."""
-
-    def __init__(
-        self,
-        columns: Callable[[Callable[[], str]], list[Column[R]]],
-        *,
-        dimmed: Callable[[R], bool] | None = None,
-        parent: QObject | None = None,
-    ) -> None:
-        self.currency = "USD"
-        super().__init__(
-            columns(lambda: self.currency),
-            key=lambda row: row.id,  # type: ignore[attr-defined]
-            dimmed=dimmed,
-            parent=parent,
-        )
-
-    def show(self, rows: Sequence[R], currency: str) -> None:
-        if currency != self.currency:
-            self.currency = currency
-            self.redraw()
-        self.set_rows(rows)
-
-
-def violation_model(parent: QObject | None = None) -> DeskRows[ViolationInfo]:
+def violation_model(parent: QObject | None = None) -> PricedRows[ViolationInfo]:
     def columns(currency: Callable[[], str]) -> list[Column[ViolationInfo]]:
         return _with_tooltips(
             [
@@ -103,10 +79,10 @@ def violation_model(parent: QObject | None = None) -> DeskRows[ViolationInfo]:
             _changed,
         )
 
-    return DeskRows(columns, dimmed=lambda v: not v.active, parent=parent)
+    return PricedRows(columns, dimmed=lambda v: not v.active, parent=parent)
 
 
-def fine_rule_model(parent: QObject | None = None) -> DeskRows[FineRuleInfo]:
+def fine_rule_model(parent: QObject | None = None) -> PricedRows[FineRuleInfo]:
     def columns(currency: Callable[[], str]) -> list[Column[FineRuleInfo]]:
         return _with_tooltips(
             [
@@ -117,10 +93,10 @@ def fine_rule_model(parent: QObject | None = None) -> DeskRows[FineRuleInfo]:
             _changed,
         )
 
-    return DeskRows(columns, parent=parent)
+    return PricedRows(columns, parent=parent)
 
 
-def repeat_model(parent: QObject | None = None) -> DeskRows[RepeatFineInfo]:
+def repeat_model(parent: QObject | None = None) -> PricedRows[RepeatFineInfo]:
     def columns(currency: Callable[[], str]) -> list[Column[RepeatFineInfo]]:
         return _with_tooltips(
             [
@@ -135,10 +111,10 @@ def repeat_model(parent: QObject | None = None) -> DeskRows[RepeatFineInfo]:
             _changed,
         )
 
-    return DeskRows(columns, parent=parent)
+    return PricedRows(columns, parent=parent)
 
 
-def stage_model(parent: QObject | None = None) -> DeskRows[EscalationStageInfo]:
+def stage_model(parent: QObject | None = None) -> PricedRows[EscalationStageInfo]:
     def columns(currency: Callable[[], str]) -> list[Column[EscalationStageInfo]]:
         return _with_tooltips(
             [
@@ -161,10 +137,10 @@ def stage_model(parent: QObject | None = None) -> DeskRows[EscalationStageInfo]:
             _changed,
         )
 
-    return DeskRows(columns, dimmed=lambda s: not s.active, parent=parent)
+    return PricedRows(columns, dimmed=lambda s: not s.active, parent=parent)
 
 
-def device_model(parent: QObject | None = None) -> DeskRows[DeviceInfo]:
+def device_model(parent: QObject | None = None) -> PricedRows[DeviceInfo]:
     def columns(_currency: Callable[[], str]) -> list[Column[DeviceInfo]]:
         return _with_tooltips(
             [
@@ -176,10 +152,10 @@ def device_model(parent: QObject | None = None) -> DeskRows[DeviceInfo]:
             _changed,
         )
 
-    return DeskRows(columns, dimmed=lambda d: not d.active, parent=parent)
+    return PricedRows(columns, dimmed=lambda d: not d.active, parent=parent)
 
 
-def range_model(parent: QObject | None = None) -> DeskRows[RangeInfo]:
+def range_model(parent: QObject | None = None) -> PricedRows[RangeInfo]:
     def columns(_currency: Callable[[], str]) -> list[Column[RangeInfo]]:
         return _with_tooltips(
             [
@@ -201,10 +177,10 @@ def range_model(parent: QObject | None = None) -> DeskRows[RangeInfo]:
             ),
         )
 
-    return DeskRows(columns, parent=parent)
+    return PricedRows(columns, parent=parent)
 
 
-def zone_model(parent: QObject | None = None) -> DeskRows[ZoneLimit]:
+def zone_model(parent: QObject | None = None) -> PricedRows[ZoneLimit]:
     def columns(_currency: Callable[[], str]) -> list[Column[ZoneLimit]]:
         return _with_tooltips(
             [
@@ -222,7 +198,7 @@ def zone_model(parent: QObject | None = None) -> DeskRows[ZoneLimit]:
             lambda z: f"{z.lot_name}, zone {z.code} ({z.name})\n{_changed(z)}",
         )
 
-    return DeskRows(columns, parent=parent)
+    return PricedRows(columns, parent=parent)
 
 
 _STATUS_COLOURS = {"In force": _GREEN, "Ended": _GREY, "Starts later": _AMBER}
@@ -230,7 +206,7 @@ _STATUS_COLOURS = {"In force": _GREEN, "Ended": _GREY, "Starts later": _AMBER}
 
 def exemption_model(
     time_zone: Callable[[], str], parent: QObject | None = None
-) -> DeskRows[ExemptionInfo]:
+) -> PricedRows[ExemptionInfo]:
     def columns(_currency: Callable[[], str]) -> list[Column[ExemptionInfo]]:
         def when(at: Any) -> str:
             return format_recent(at, time_zone())
@@ -261,4 +237,4 @@ def exemption_model(
             _changed,
         )
 
-    return DeskRows(columns, dimmed=lambda e: e.status_words == "Ended", parent=parent)
+    return PricedRows(columns, dimmed=lambda e: e.status_words == "Ended", parent=parent)

@@ -17,7 +17,6 @@ from desktop.services.enforcement_setup import (
     ViolationInfo,
 )
 from desktop.views.enforcement_setup.common import (
-    ListPanel,
     counted,
     spin,
 )
@@ -25,6 +24,7 @@ from desktop.views.enforcement_setup.tables import fine_rule_model, repeat_model
 from desktop.views.kit.editors import RecordDialog, hint, span_grid
 from desktop.views.kit.forms import DialogSlot, capitals
 from desktop.views.kit.layout import choice_box, hbox, line_edit, vbox
+from desktop.views.kit.setup_desk import RecordList
 
 if TYPE_CHECKING:
     from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
@@ -215,29 +215,29 @@ class ViolationsTab(QWidget):
         self.violation_dialog: DialogSlot[ViolationDialog] = DialogSlot(desk.saved)
         self.rule_dialog: DialogSlot[FineRuleDialog] = DialogSlot(desk.saved)
         self.repeat_dialog: DialogSlot[RepeatFineDialog] = DialogSlot(desk.saved)
-        self.violations = ListPanel(
+        self.violations = RecordList(
             violation_model(self),
             "violationsTable",
+            self.open_violation,
             title="Violation codes",
             kind="violation",
             editable=desk.editable,
-            open_dialog=self.open_violation,
         )
-        self.rules = ListPanel(
+        self.rules = RecordList(
             fine_rule_model(self),
             "fineRulesTable",
+            self.open_rule,
             title="Fines by lot and zone",
             kind="fine line",
             editable=desk.editable,
-            open_dialog=self.open_rule,
         )
-        self.repeats = ListPanel(
+        self.repeats = RecordList(
             repeat_model(self),
             "repeatFinesTable",
+            self.open_repeat,
             title="Repeat offences",
             kind="repeat line",
             editable=desk.editable,
-            open_dialog=self.open_repeat,
         )
         self.violations.table.selectionModel().selectionChanged.connect(
             lambda *_args: self.show_chosen()

@@ -17,7 +17,6 @@ from desktop.services.enforcement_setup import (
 )
 from desktop.services.localization import office_time
 from desktop.views.enforcement_setup.common import (
-    ListPanel,
     SettingsStrip,
     counted,
     spin,
@@ -26,6 +25,7 @@ from desktop.views.enforcement_setup.tables import exemption_model, zone_model
 from desktop.views.kit.editors import RecordDialog, hint, span_grid
 from desktop.views.kit.forms import DialogSlot, capitals, text_box
 from desktop.views.kit.layout import button, choice_box, line_edit, vbox
+from desktop.views.kit.setup_desk import RecordList
 from desktop.views.kit.widgets import while_alive
 
 if TYPE_CHECKING:
@@ -170,27 +170,29 @@ class ZonesTab(QWidget):
         self.desk = desk
         self.zone_dialog: DialogSlot[ZoneLimitDialog] = DialogSlot(desk.saved)
         self.exemption_dialog: DialogSlot[ExemptionDialog] = DialogSlot(desk.saved)
-        self.zones = ListPanel(
+        self.zones = RecordList(
             zone_model(self),
             "zonesTable",
+            self.open_zone,
             title="Zones and time limits",
             kind="zone",
             editable=desk.editable,
-            open_dialog=self.open_zone,
             edit_words="Set time limit…",
         )
         self.zones.new_button.hide()  # zones are added with their lot (Permit types & lots)
         self.end_button = button(
-            "End now…", self.end_selected, tip="End the selected exemption now"
+            "End now…",
+            self.end_selected,
+            tip="End the selected exemption now",
+            visible=desk.editable,
         )
-        self.end_button.setVisible(desk.editable)
-        self.exemptions = ListPanel(
+        self.exemptions = RecordList(
             exemption_model(lambda: self.desk.time_zone, self),
             "exemptionsTable",
+            self.open_exemption,
             title="Exemptions (do not ticket)",
             kind="exemption",
             editable=desk.editable,
-            open_dialog=self.open_exemption,
             extra=(self.end_button,),
         )
         self.exemptions.table.selectionModel().selectionChanged.connect(
