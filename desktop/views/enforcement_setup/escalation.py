@@ -13,12 +13,12 @@ from desktop.services.enforcement_setup import (
     EscalationStageInfo,
 )
 from desktop.views.enforcement_setup.common import (
+    DeskDialog,
     SettingsStrip,
     counted,
     spin,
 )
 from desktop.views.enforcement_setup.tables import stage_model
-from desktop.views.kit.editors import RecordDialog, hint, span_grid
 from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import line_edit, vbox
 from desktop.views.kit.setup_desk import RecordList
@@ -27,55 +27,39 @@ if TYPE_CHECKING:
     from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
 
 
-class StageDialog(RecordDialog):
+class StageDialog(DeskDialog):
     """An escalation stage: after how many days, its late fee, collections, in use."""
 
     def __init__(self, desk: EnforcementSetupDesk, stage: EscalationStageInfo | None) -> None:
         service = desk.service
         super().__init__(
-            service,
-            desk.runner,
+            desk,
             stage,
             kind="escalation stage",
             save=service.save_stage,
             load=service.stage,
-            read_only=not desk.editable,
-            parent=desk,
+            name="stageDialog",
         )
-        self.setObjectName("stageDialog")
         self.after_spin = spin(1, 3650, 30, " days")
         self.amount_edit = line_edit(right=True, placeholder="e.g. 25.00")
         self.description_edit = line_edit(placeholder="e.g. Second notice", max_length=200)
         self.collections_check = QCheckBox("Sends the citation to collections")
         self.active_check = QCheckBox("In use")
         self.active_check.setChecked(True)
-        boxes = self.declare(
-            ("after_days", "After", self.after_spin),
-            ("amount", f"Late fee ({desk.currency})", self.amount_edit),
-            ("description", "Description", self.description_edit),
-            ("sends_to_collections", "Collections", self.collections_check),
-            ("active", "Status", self.active_check),
+        self.lay_out(
+            [
+                ("after_days", "After", self.after_spin, 1),
+                ("amount", f"Late fee ({desk.currency})", self.amount_edit, 1),
+            ],
+            [("description", "Description", self.description_edit, 2)],
+            [
+                ("sends_to_collections", "Collections", self.collections_check, 1),
+                ("active", "Status", self.active_check, 1),
+            ],
+            columns=2,
+            note="Counted from the citation's day of issue, while it is unpaid; each stage "
+            "reaches a citation once, and none while an appeal is open.",
         )
-        self._finish_layout(
-            span_grid(
-                [(boxes["after_days"], 1), (boxes["amount"], 1)],
-                [(boxes["description"], 2)],
-                [(boxes["sends_to_collections"], 1), (boxes["active"], 1)],
-                [
-                    (
-                        hint(
-                            "Counted from the citation's day of issue, while it is unpaid; "
-                            "each stage reaches a citation once, and none while an appeal is "
-                            "open."
-                        ),
-                        2,
-                    )
-                ],
-                columns=2,
-            )
-        )
-        if stage is not None:
-            self._fill(stage)
 
     def record_name(self, record: Any) -> str:
         return f"after {record.after_days:,} days"

@@ -17,12 +17,13 @@ from desktop.services.enforcement_setup import (
 )
 from desktop.services.localization import office_time
 from desktop.views.enforcement_setup.common import (
+    DeskDialog,
     SettingsStrip,
     counted,
     spin,
 )
 from desktop.views.enforcement_setup.tables import exemption_model, zone_model
-from desktop.views.kit.editors import RecordDialog, hint, span_grid
+from desktop.views.kit.editors import hint
 from desktop.views.kit.forms import DialogSlot, capitals, text_box
 from desktop.views.kit.layout import button, choice_box, line_edit, vbox
 from desktop.views.kit.setup_desk import RecordList
@@ -34,34 +35,26 @@ if TYPE_CHECKING:
 _TYPED = "%d %b %Y %H:%M"
 
 
-class ZoneLimitDialog(RecordDialog):
+class ZoneLimitDialog(DeskDialog):
     """How long a car may stay in one zone (blank: no limit)."""
 
     def __init__(self, desk: EnforcementSetupDesk, zone: ZoneLimit) -> None:
         super().__init__(
-            desk.service,
-            desk.runner,
+            desk,
             zone,
             kind="zone",
             save=desk.service.save_zone_limit,
             load=desk.service.zone,
-            read_only=not desk.editable,
-            parent=desk,
+            name="zoneLimitDialog",
             title=f"Time limit of {zone.lot_code}, zone {zone.code}",
         )
-        self.setObjectName("zoneLimitDialog")
         self.limit_edit = line_edit(right=True, placeholder="No limit", max_length=4)
         boxes = self.declare(("time_limit_minutes", "Time limit (minutes)", self.limit_edit))
-        self._finish_layout(
-            vbox(
-                boxes["time_limit_minutes"],
-                hint(
-                    f"{zone.name}: 5 to 1,440 minutes; blank for no limit. Officers' reads "
-                    "of a car staying longer say it is over the limit."
-                ),
-                spacing=8,
-            )
+        words = hint(
+            f"{zone.name}: 5 to 1,440 minutes; blank for no limit. Officers' reads of a car "
+            "staying longer say it is over the limit."
         )
+        self._finish_layout(vbox(boxes["time_limit_minutes"], words, spacing=8))
         self._fill(zone)
 
     def _show(self, record: ZoneLimit) -> None:
@@ -80,22 +73,19 @@ class ZoneLimitDialog(RecordDialog):
         return lambda: service.save_zone_limit(zone_id, typed, version)
 
 
-class ExemptionDialog(RecordDialog):
+class ExemptionDialog(DeskDialog):
     """A plate not ticketed, in one lot or every lot, from a moment until another (or until
     a manager ends it). Its plate stays once saved."""
 
     def __init__(self, desk: EnforcementSetupDesk, exemption: ExemptionInfo | None) -> None:
         super().__init__(
-            desk.service,
-            desk.runner,
+            desk,
             exemption,
             kind="exemption",
             save=desk.service.save_exemption,
             load=desk.service.exemption,
-            read_only=not desk.editable,
-            parent=desk,
+            name="exemptionDialog",
         )
-        self.setObjectName("exemptionDialog")
         overview = desk.shown()
         self.time_zone = overview.settings.time_zone
         self.jurisdiction_edit = line_edit(placeholder="e.g. ON", max_length=6)
@@ -110,34 +100,20 @@ class ExemptionDialog(RecordDialog):
         self.reason_edit = text_box(2, "Reason")
         self.starts_edit = line_edit(placeholder="Now")
         self.ends_edit = line_edit(placeholder="Until ended")
-        boxes = self.declare(
-            ("jurisdiction", "Jurisdiction", self.jurisdiction_edit),
-            ("plate", "Plate", self.plate_edit),
-            ("lot_id", "Where", self.lot_combo),
-            ("reason", "Reason", self.reason_edit),
-            ("starts", "From", self.starts_edit),
-            ("ends", "Until", self.ends_edit),
-        )
-        self._finish_layout(
-            span_grid(
-                [(boxes["jurisdiction"], 1), (boxes["plate"], 1), (boxes["lot_id"], 2)],
-                [(boxes["reason"], 4)],
-                [(boxes["starts"], 2), (boxes["ends"], 2)],
-                [
-                    (
-                        hint(
-                            f"Times on the office's clock ({self.time_zone}), such as "
-                            "15 May 2027 12:00. Exemptions are never removed: one ends."
-                        ),
-                        4,
-                    )
-                ],
-                columns=4,
-            )
-        )
         self.setMinimumWidth(560)
+        self.lay_out(
+            [
+                ("jurisdiction", "Jurisdiction", self.jurisdiction_edit, 1),
+                ("plate", "Plate", self.plate_edit, 1),
+                ("lot_id", "Where", self.lot_combo, 2),
+            ],
+            [("reason", "Reason", self.reason_edit, 4)],
+            [("starts", "From", self.starts_edit, 2), ("ends", "Until", self.ends_edit, 2)],
+            columns=4,
+            note=f"Times on the office's clock ({self.time_zone}), such as 15 May 2027 12:00. "
+            "Exemptions are never removed: one ends.",
+        )
         if exemption is not None:
-            self._fill(exemption)
             for fixed in (self.jurisdiction_edit, self.plate_edit):
                 fixed.setReadOnly(True)
 

@@ -58,6 +58,11 @@ def hint(text: str = "") -> QLabel:
     return label(text, name="hint", wrap=True)
 
 
+#: A cell of a dialog's grid: a field (name, caption, editor) and the columns it spans, or
+#: any widget (None: nothing) and the columns it spans.
+FieldCell = tuple[str, str, QWidget, int] | tuple[QWidget | None, int]
+
+
 def span_grid(*rows: Sequence[tuple[QWidget | None, int]], columns: int) -> QGridLayout:
     """Rows of (widget, how many of the equal columns it spans), top-aligned."""
     grid = QGridLayout()
@@ -96,9 +101,12 @@ class RecordDialog(FormDialog):
         parent: QWidget | None,
         accept_text: str | None = None,
         title: str | None = None,
+        name: str | None = None,
     ) -> None:
         accept = accept_text or (f"Add {kind}" if record is None else "Save")
         super().__init__(runner, read_only=read_only, accept_text=accept, parent=parent)
+        if name is not None:
+            self.setObjectName(name)
         self.service, self.record, self._save, self._load = service, record, save, load
         if title is not None:
             self.setWindowTitle(title)
@@ -115,6 +123,18 @@ class RecordDialog(FormDialog):
         self.setMinimumWidth(460)
         #: The record as loaded, as a draft: what "changed" is measured against.
         self._baseline: Any = None
+
+    def lay_out(self, *rows: Sequence[FieldCell], columns: int, note: str = "") -> None:
+        """The fields declared in reading order, in a grid of ``columns`` equal columns with
+        ``note`` as help under them; then the record (if any) in them."""
+        cells = [cell for row in rows for cell in row]
+        boxes = self.declare(*((c[0], c[1], c[2]) for c in cells if isinstance(c[0], str)))
+        grid = [[(boxes[c[0]], c[-1]) if isinstance(c[0], str) else c for c in row] for row in rows]
+        self._finish_layout(
+            span_grid(*grid, *([[(hint(note), columns)]] if note else []), columns=columns)
+        )
+        if self.record is not None:
+            self._fill(self.record)
 
     def record_name(self, record: Any) -> str:
         return str(getattr(record, "code", ""))
