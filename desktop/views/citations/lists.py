@@ -17,7 +17,7 @@ from desktop.services.citations import (
     Cursor,
     FineLine,
 )
-from desktop.services.localization import format_day, format_local, format_recent
+from desktop.services.localization import format_day
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import (
     Column,
@@ -26,7 +26,7 @@ from desktop.views.kit.tables import (
     RowsModel,
     badge_column,
     money_column,
-    time_column,
+    recent_column,
 )
 
 #: A citation's status as the list colours it: what needs action stands out.
@@ -58,13 +58,7 @@ class CitationListModel(PagedRowsModel[CitationRow, Cursor]):
         super().__init__(
             [
                 Column("Number", lambda c: c.number, samples=("HHH00000000",)),
-                time_column(
-                    "Issued",
-                    lambda c: c.issued_at,
-                    lambda at: format_recent(at, zone()),
-                    sample="30 Sep 2025 14:05",
-                    tooltip=lambda c: format_local(c.issued_at, zone()),
-                ),
+                recent_column("Issued", lambda c: c.issued_at, zone),
                 Column(
                     "Plate",
                     lambda c: f"{c.jurisdiction} {c.plate}" + (" ≈" if c.look_alike else ""),
@@ -121,13 +115,7 @@ class FineLinesModel(RowsModel[FineLine]):
     ) -> None:
         super().__init__(
             [
-                time_column(
-                    "When",
-                    lambda line: line.posted_at,
-                    lambda at: format_recent(at, zone()),
-                    sample="30 Sep 2025 14:05",
-                    tooltip=lambda line: format_local(line.posted_at, zone()),
-                ),
+                recent_column("When", lambda line: line.posted_at, zone),
                 Column("What", lambda line: line.title, samples=("Early-payment discount",)),
                 Column(
                     "Details",
