@@ -210,6 +210,11 @@ class DevicesTab(QWidget):
             title="Devices",
             kind="device",
             editable=desk.editable,
+            empty=(
+                "No devices yet",
+                "Add the handhelds, LPR vehicles and cameras officers use.",
+                "A manager adds the devices officers use.",
+            ),
         )
         self.spoil_button = button(
             "Spoil numbers…",
@@ -248,14 +253,7 @@ class DevicesTab(QWidget):
     def show_overview(self, overview: EnforcementOverview) -> None:
         in_use = sum(1 for d in overview.devices if d.active)
         self.devices.show_rows(
-            overview.devices,
-            f"{counted(len(overview.devices), 'device')}, {in_use} in use",
-            (
-                "No devices yet",
-                "Add the handhelds, LPR vehicles and cameras officers use."
-                if self.desk.editable
-                else "A manager adds the devices officers use.",
-            ),
+            overview.devices, f"{counted(len(overview.devices), 'device')}, {in_use} in use"
         )
         if self.chosen() is None and overview.devices:
             self.devices.table.select_key(None)
@@ -270,8 +268,7 @@ class DevicesTab(QWidget):
         self.ranges.title.setText(f"Number ranges of {device.code}" if device else "Number ranges")
         self.ranges.show_rows(
             ranges,
-            "",
-            ("No number ranges", "Give the device a range so it can issue offline.")
+            empty=("No number ranges", "Give the device a range so it can issue offline.")
             if device is not None
             else ("Choose a device", "Its citation number ranges are listed here."),
         )

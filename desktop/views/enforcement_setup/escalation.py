@@ -85,6 +85,12 @@ class EscalationTab(QWidget):
             title="Escalation stages",
             kind="stage",
             editable=desk.editable,
+            empty=(
+                "No escalation stages",
+                "Add late fees after a number of days unpaid, and when a citation goes to "
+                "collections.",
+                "A manager sets the late fees and collections.",
+            ),
         )
         self.due_spin = spin(1, 365, 30, " days")
         self.discount_days_edit = line_edit(right=True, placeholder="No discount", max_length=3)
@@ -130,13 +136,6 @@ class EscalationTab(QWidget):
         self.stages.show_rows(
             overview.stages,
             f"{counted(len(overview.stages), 'stage')}, {in_use} in use",
-            (
-                "No escalation stages",
-                "Add late fees after a number of days unpaid, and when a citation goes to "
-                "collections."
-                if self.desk.editable
-                else "A manager sets the late fees and collections.",
-            ),
             self.desk.currency,
         )
         self.settings_form.load(overview.settings)

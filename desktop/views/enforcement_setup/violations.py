@@ -190,6 +190,11 @@ class ViolationsTab(QWidget):
             title="Violation codes",
             kind="violation",
             editable=desk.editable,
+            empty=(
+                "No violation codes yet",
+                "Add the codes officers cite, with their fines.",
+                "A manager adds the codes officers cite.",
+            ),
         )
         self.rules = RecordList(
             fine_rule_model(self),
@@ -222,12 +227,6 @@ class ViolationsTab(QWidget):
         self.violations.show_rows(
             overview.violations,
             f"{counted(len(overview.violations), 'code')}, {in_use} in use",
-            (
-                "No violation codes yet",
-                "Add the codes officers cite, with their fines."
-                if self.desk.editable
-                else "A manager adds the codes officers cite.",
-            ),
             self.desk.currency,
         )
         if self.chosen() is None and overview.violations:
@@ -246,19 +245,17 @@ class ViolationsTab(QWidget):
         self.repeats.title.setText(f"Repeat offences of {code}" if code else "Repeat offences")
         self.rules.show_rows(
             rules,
-            "",
-            ("No lot or zone lines", "The default fine applies in every lot.")
+            currency=self.desk.currency,
+            empty=("No lot or zone lines", "The default fine applies in every lot.")
             if violation is not None
             else ("Choose a violation", "Its fines by lot and zone are listed here."),
-            self.desk.currency,
         )
         self.repeats.show_rows(
             repeats,
-            "",
-            ("No repeat-offence lines", "Every citation of it is fined the same.")
+            currency=self.desk.currency,
+            empty=("No repeat-offence lines", "Every citation of it is fined the same.")
             if violation is not None
             else ("Choose a violation", "Its repeat-offence fines are listed here."),
-            self.desk.currency,
         )
         for panel in (self.rules, self.repeats):
             panel.new_button.setEnabled(violation is not None)

@@ -153,6 +153,7 @@ class ZonesTab(QWidget):
             title="Zones and time limits",
             kind="zone",
             editable=desk.editable,
+            empty=("No zones", "Zones are added to lots on the Permit types & lots desk."),
             edit_words="Set time limit…",
         )
         self.zones.new_button.hide()  # zones are added with their lot (Permit types & lots)
@@ -169,6 +170,11 @@ class ZonesTab(QWidget):
             title="Exemptions (do not ticket)",
             kind="exemption",
             editable=desk.editable,
+            empty=(
+                "No exemptions",
+                "Add plates officers do not ticket: a fire marshal's car, a contractor.",
+                "A manager adds plates officers do not ticket.",
+            ),
             extra=(self.end_button,),
         )
         self.exemptions.table.selectionModel().selectionChanged.connect(
@@ -213,19 +219,9 @@ class ZonesTab(QWidget):
         self.zones.show_rows(
             overview.zones,
             f"{counted(len(overview.zones), 'zone')}, {limited} with a limit",
-            ("No zones", "Zones are added to lots on the Permit types & lots desk."),
         )
         in_force = sum(1 for e in overview.exemptions if e.in_force)
-        self.exemptions.show_rows(
-            overview.exemptions,
-            f"{in_force} in force",
-            (
-                "No exemptions",
-                "Add plates officers do not ticket: a fire marshal's car, a contractor."
-                if self.desk.editable
-                else "A manager adds plates officers do not ticket.",
-            ),
-        )
+        self.exemptions.show_rows(overview.exemptions, f"{in_force} in force")
         self._update_end()
         self.verdict_form.load(overview.settings)
 

@@ -69,7 +69,9 @@ class RecordList(QWidget):
     """A list of set-up records: its title and count, then the desk's ``tools``, the buttons
     that need a chosen record (``extra``), Edit… and Add… (those two for those who may
     edit) above the table, sorted by ``column``; or in the table's place a message when
-    there is nothing to list. Enter or a double-click opens the chosen record's dialog."""
+    there is nothing to list: ``empty``, a title and what to do (or what those who may edit
+    do, then what the others read). Enter or a double-click opens the chosen record's
+    dialog."""
 
     def __init__(
         self,
@@ -87,12 +89,14 @@ class RecordList(QWidget):
         extra: Sequence[QPushButton] = (),
         notices: Sequence[QWidget] = (),
         edit_words: str = "Edit…",
+        empty: tuple[str, str] | tuple[str, str, str] = ("", ""),
         column: int = 0,
         margins: Margins = 0,
         spacing: int = 6,
     ) -> None:
         super().__init__()
         self.model, self._editable, self._open = model, editable, open_dialog
+        self.empty = empty[:2] if editable else (empty[0], empty[-1])
         self.title = label(
             title or "", name="sectionTitle", style="font-weight: 600; color: #111827;"
         )
@@ -136,18 +140,19 @@ class RecordList(QWidget):
     def show_rows(
         self,
         rows: Sequence[Any],
-        count: str,
-        empty: tuple[str, str],
+        count: str = "",
         currency: str = "USD",
         *,
+        empty: tuple[str, str] | None = None,
         select: object = None,
     ) -> None:
-        """``rows``, the chosen one (or the one ``select`` keys) still chosen."""
+        """``rows``, the chosen one (or the one ``select`` keys) still chosen; with none,
+        ``empty`` (or the list's own) says why."""
         key = self.table.selected_key() if select is None else select
         self.model.show(rows, currency)
         self.table.show_key(key)
         self.count.setText(count)
-        self.listing.show_rows(len(rows), *empty)
+        self.listing.show_rows(len(rows), *(empty or self.empty))
         self.update_buttons()
 
 

@@ -8,7 +8,7 @@ availability counts follow sales at the counter (a burst of sales is one reload)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
@@ -52,8 +52,14 @@ class PermitSetupDesk(SetupDesk[SetupOverview]):
             self.types_model,
             self.open_type_dialog,
             "permit type",
-            ("permitTypesTable", "refreshTypes"),
-            "Create a permit type (Ctrl+N)",
+            names=("permitTypesTable", "refreshTypes"),
+            tip="Create a permit type (Ctrl+N)",
+            empty=(
+                "No permit types yet",
+                "Create the permits the office sells: price, validity, who may buy them "
+                "and the lots they cover.",
+                "A manager sets up the permit types the office sells.",
+            ),
         )
         self.lot_notice = NoticeBar("lotNotice", "OK", NoticeBar.WARNING)
         self.lot_notice.button.clicked.connect(self.lot_notice.hide)
@@ -61,9 +67,14 @@ class PermitSetupDesk(SetupDesk[SetupOverview]):
             self.lots_model,
             self.open_lot_dialog,
             "lot",
-            ("lotsTable", "refreshLots"),
-            "Add a lot (Ctrl+N)",
-            self.lot_notice,
+            names=("lotsTable", "refreshLots"),
+            tip="Add a lot (Ctrl+N)",
+            empty=(
+                "No lots yet",
+                "Add the lots permits are sold for, with their capacity.",
+                "A manager adds the lots permits are sold for.",
+            ),
+            notices=(self.lot_notice,),
         )
         self.office_form = OfficeSettingsForm(self.service, self.runner, self.editable)
         # Prices are shown in the office's currency.
@@ -93,9 +104,11 @@ class PermitSetupDesk(SetupDesk[SetupOverview]):
         model: PricedRows[Any],
         open_dialog: Callable[[Any], object],
         kind: str,
+        *,
         names: tuple[str, str],
-        new_tip: str,
-        *notices: QWidget,
+        tip: str,
+        empty: tuple[str, str, str],
+        notices: Sequence[QWidget] = (),
     ) -> RecordList:
         """A tab of the desk: its count, Refresh, Edit… and New… above the table."""
         refresh = button("Refresh", self.refresh, tip="Load the lists again (F5)")
@@ -107,10 +120,11 @@ class PermitSetupDesk(SetupDesk[SetupOverview]):
             kind=kind,
             editable=self.editable,
             add_words=f"New {kind}…",
-            add_tip=new_tip,
+            add_tip=tip,
             primary=True,
             tools=(refresh,),
             notices=notices,
+            empty=empty,
             margins=(0, 10, 0, 0),
             spacing=8,
         )
@@ -129,25 +143,12 @@ class PermitSetupDesk(SetupDesk[SetupOverview]):
         self.types.show_rows(
             types,
             f"{len(types)} permit types, {on_sale} on sale{details}",
-            (
-                "No permit types yet",
-                "Create the permits the office sells: price, validity, who may buy them "
-                "and the lots they cover."
-                if self.editable
-                else "A manager sets up the permit types the office sells.",
-            ),
             overview.office.currency,
             select=self._select_type,
         )
         self.lots.show_rows(
             lots,
             f"{len(lots)} lots · {spaces:,} spaces, {free:,} free now",
-            (
-                "No lots yet",
-                "Add the lots permits are sold for, with their capacity."
-                if self.editable
-                else "A manager adds the lots permits are sold for.",
-            ),
             select=self._select_lot,
         )
         self._select_type = self._select_lot = None
