@@ -85,7 +85,8 @@ class RecordDialog(FormDialog):
 
     ``save(draft)`` adds, ``save(draft, id, version)`` saves an edit; ``load(id)`` reads
     the record again after someone else saved it. The service's workspace says who last
-    changed the record.
+    changed the record. With ``create`` it is worded as the permit set-up's: "Create lot"
+    for a new one, "Edit lot A" (or "Lot A" to read) for a saved one.
     """
 
     def __init__(
@@ -102,8 +103,10 @@ class RecordDialog(FormDialog):
         accept_text: str | None = None,
         title: str | None = None,
         name: str | None = None,
+        create: bool = False,
     ) -> None:
-        accept = accept_text or (f"Add {kind}" if record is None else "Save")
+        new = f"Create {kind}" if create else f"Add {kind}"
+        accept = accept_text or (new if record is None else "Save")
         super().__init__(runner, read_only=read_only, accept_text=accept, parent=parent)
         if name is not None:
             self.setObjectName(name)
@@ -113,7 +116,8 @@ class RecordDialog(FormDialog):
         elif record is None:
             self.setWindowTitle(f"New {kind}")
         else:
-            self.setWindowTitle(f"{kind[0].upper()}{kind[1:]} {self.record_name(record)}")
+            words = f"edit {kind}" if create and not read_only else kind
+            self.setWindowTitle(f"{words[0].upper()}{words[1:]} {self.record_name(record)}")
         arrow = f"{resources_dir().as_posix()}/chevron-down.svg"
         self.setStyleSheet(
             form_style()

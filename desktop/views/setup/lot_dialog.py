@@ -19,15 +19,14 @@ from desktop.services.permit_setup import (
     PermitSetupService,
     ZoneDraft,
 )
-from desktop.views.kit.editors import hint, span_grid, spin_box
+from desktop.views.kit.editors import RecordDialog, hint, span_grid, spin_box
 from desktop.views.kit.forms import capitals
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, line_edit, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import KEY_ROLE
-from desktop.views.setup.common import _SetupDialog
 
 
-class LotDialog(_SetupDialog):
+class LotDialog(RecordDialog):
     """Create or edit one lot: code, name, capacity, open or closed, and its zones."""
 
     def __init__(
@@ -48,8 +47,9 @@ class LotDialog(_SetupDialog):
             load=service.lot,
             read_only=read_only,
             parent=parent,
+            name="lotDialog",
+            create=True,
         )
-        self.setObjectName("lotDialog")
         self.setMinimumWidth(600)
         self._build()
         if lot is not None:

@@ -31,11 +31,10 @@ from desktop.services.permit_setup import (
     PermitTypeInfo,
     next_academic_year,
 )
-from desktop.views.kit.editors import hint, span_grid, spin_box
+from desktop.views.kit.editors import RecordDialog, hint, span_grid, spin_box
 from desktop.views.kit.forms import capitals, tick_boxes
 from desktop.views.kit.layout import field_grid, line_edit
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.setup.common import _SetupDialog
 
 #: Affiliations in the order the office lists them.
 AFFILIATIONS = tuple(AFFILIATION_TITLES)
@@ -63,7 +62,7 @@ def _date_edit() -> QDateEdit:
     return edit
 
 
-class PermitTypeDialog(_SetupDialog):
+class PermitTypeDialog(RecordDialog):
     """Create, edit or (for clerks) look at one permit type."""
 
     def __init__(
@@ -87,9 +86,10 @@ class PermitTypeDialog(_SetupDialog):
             load=service.permit_type,
             read_only=read_only,
             parent=parent,
+            name="permitTypeDialog",
+            create=True,
         )
         self.lots = list(lots)
-        self.setObjectName("permitTypeDialog")
         self.setMinimumWidth(860)
         self._build_fields(currency)
         self._finish_layout(self._build_grid())
