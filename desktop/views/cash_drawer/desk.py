@@ -17,6 +17,7 @@ from desktop.views.cash_drawer.common import DeskUser
 from desktop.views.cash_drawer.drawer_panel import DrawerPanel
 from desktop.views.cash_drawer.history_panel import HistoryPanel
 from desktop.views.kit.desk import Desk
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.layout import vbox
 from desktop.views.kit.live import LiveBatch
@@ -98,12 +99,9 @@ class CashDrawerDesk(Desk):
 
     def _report_ready(self, shift_id: int, pdf: bytes) -> None:
         self._report_done()
-        dialog = DocumentPreviewDialog(
-            f"Shift report — shift {shift_id}", pdf, f"shift-{shift_id}-report.pdf", self
-        )
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-        self.report_opened.emit(dialog)
+        name = f"shift-{shift_id}-report.pdf"
+        preview = DocumentPreviewDialog(f"Shift report — shift {shift_id}", pdf, name, self)
+        open_dialog(preview, self.report_opened)
 
     def _report_failed(self, exc: BaseException) -> bool:
         self._report_done()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QModelIndex, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDateEdit, QWidget
 
 from desktop.services.citations import (
@@ -32,6 +32,7 @@ from desktop.views.citations.lists import CitationListModel
 from desktop.views.citations.office_lists import ScofflawsDialog, SharedPermitsDialog
 from desktop.views.citations.page import CitationPage
 from desktop.views.kit.desk import Desk
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.forms import NoteDialog
 from desktop.views.kit.layout import STRETCH, button, choice_box, hbox, label, line_edit, vbox
@@ -362,20 +363,14 @@ class CitationsDesk(Desk):
 
     def show_scofflaws(self) -> ScofflawsDialog:
         dialog = ScofflawsDialog(self.service, self.runner, self._currency, self._zone, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        self.dialog_opened.emit(dialog)
-        return dialog
+        return open_dialog(dialog, self.dialog_opened)
 
     def show_flags(self) -> SharedPermitsDialog:
         can_clear = bool(self.lookups and self.lookups.can_take_payments)  # clerks, managers
         dialog = SharedPermitsDialog(
             self.service, self.runner, self._zone, can_clear=can_clear, parent=self
         )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        self.dialog_opened.emit(dialog)
-        return dialog
+        return open_dialog(dialog, self.dialog_opened)
 
     # -- paying, voiding, printing ------------------------------------------------------
 
@@ -424,9 +419,7 @@ class CitationsDesk(Desk):
             parent=self,
         )
         dialog.paid.connect(self._paid)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-        self.dialog_opened.emit(dialog)
+        open_dialog(dialog, self.dialog_opened)
 
     def _paid(self, result: PaymentResult) -> None:
         show_receipt(self, self.runner, self.service, result)
@@ -458,9 +451,7 @@ class CitationsDesk(Desk):
             )
 
         dialog.accepted.connect(confirmed)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-        self.dialog_opened.emit(dialog)
+        open_dialog(dialog, self.dialog_opened)
 
     def _voided(self, detail: CitationDetail) -> None:
         self.detail = detail
@@ -478,12 +469,10 @@ class CitationsDesk(Desk):
 
         def opened(pdf: bytes) -> None:
             self._update_buttons()
-            dialog = DocumentPreviewDialog(
+            preview = DocumentPreviewDialog(
                 f"Citation {number}", pdf, f"citation-{number}.pdf", self
             )
-            dialog.finished.connect(dialog.deleteLater)
-            dialog.open()
-            self.dialog_opened.emit(dialog)
+            open_dialog(preview, self.dialog_opened)
 
         self.runner.run(
             lambda: self.service.notice_pdf(citation_id),

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
 
 from desktop.services.citations import CitationService, Scofflaw, SharedPermitFlag
 from desktop.services.localization import format_day, format_local, format_recent
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.forms import NoteDialog
 from desktop.views.kit.layout import button, label, vbox
 from desktop.views.kit.operations import OperationRunner
@@ -187,6 +188,4 @@ class SharedPermitsDialog(_ListDialog):
             )
 
         dialog.accepted.connect(recorded)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+        return open_dialog(dialog)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop.services.citations import CitationDetail, CitationService, PhotoContent, PhotoInfo
 from desktop.services.localization import format_day, format_day_time, format_local, format_money
 from desktop.views.citations.lists import STATUS_COLOURS, FineLinesModel
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, stack, vbox
 from desktop.views.kit.operations import OperationRunner
@@ -273,6 +274,4 @@ class CitationPage(QWidget):
             )
         else:
             dialog = PhotoViewer(photo, self.zone(), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        self.photo_opened.emit(dialog)
+        open_dialog(dialog, self.photo_opened)

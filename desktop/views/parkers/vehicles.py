@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 from desktop.services.citations import CitationService
 from desktop.services.errors import DuplicateCandidate
 from desktop.services.parkers import PLATE_STATUS_TITLES, ParkerDetail, ParkerService, VehicleRecord
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Column, DeskTable, RowsModel
@@ -173,8 +174,7 @@ class VehiclesPanel(QWidget):
         )
         dialog.saved.connect(lambda record: self.changed.emit(record.id))
         dialog.stale.connect(self.stale)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
+        open_dialog(dialog)
 
     @property
     def dialog(self) -> VehicleDialog | None:
