@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -35,10 +34,6 @@ def _changed(row: Any) -> str:
     return f"Last changed by {row.updated_by} at {format_when(row.updated_at)}"
 
 
-def _with_tooltips(columns: Sequence[Column[R]], tip: Callable[[R], str]) -> list[Column[R]]:
-    return [c if c.tooltip else replace(c, tooltip=tip) for c in columns]
-
-
 def _count(title: str, value: Callable[[R], int], tip: str | None = None) -> Column[R]:
     return Column(
         title,
@@ -56,149 +51,136 @@ def _yes(title: str, value: Callable[[R], bool], words: tuple[str, str]) -> Colu
 
 def violation_model(parent: QObject | None = None) -> PricedRows[ViolationInfo]:
     def columns(currency: Callable[[], str]) -> list[Column[ViolationInfo]]:
-        return _with_tooltips(
-            [
-                Column("Code", lambda v: v.code, samples=("NP-01-LONG",)),
-                Column("Description", lambda v: v.description, stretch=True, give_way=True),
-                money_column(
-                    "Default fine",
-                    lambda v: v.default_fine,
-                    currency,
-                    words=lambda v, shown: "Warning" if v.warning_only else shown or "None",
-                ),
-                Column(
-                    "Repeat window",
-                    lambda v: f"{v.repeat_window_days:,} days" if v.repeat_window_days else "None",
-                    sort=lambda v: v.repeat_window_days or 0,
-                    samples=("3,650 days",),
-                    header_tip="A plate's Nth citation of this code within this many days "
-                    "is fined as the Nth offence",
-                ),
-                _yes("Status", lambda v: v.active, ("In use", "Retired")),
-            ],
-            _changed,
-        )
+        return [
+            Column("Code", lambda v: v.code, samples=("NP-01-LONG",)),
+            Column("Description", lambda v: v.description, stretch=True, give_way=True),
+            money_column(
+                "Default fine",
+                lambda v: v.default_fine,
+                currency,
+                words=lambda v, shown: "Warning" if v.warning_only else shown or "None",
+            ),
+            Column(
+                "Repeat window",
+                lambda v: f"{v.repeat_window_days:,} days" if v.repeat_window_days else "None",
+                sort=lambda v: v.repeat_window_days or 0,
+                samples=("3,650 days",),
+                header_tip="A plate's Nth citation of this code within this many days "
+                "is fined as the Nth offence",
+            ),
+            _yes("Status", lambda v: v.active, ("In use", "Retired")),
+        ]
 
-    return PricedRows(columns, dimmed=lambda v: not v.active, parent=parent)
+    return PricedRows(columns, tooltip=_changed, dimmed=lambda v: not v.active, parent=parent)
 
 
 def fine_rule_model(parent: QObject | None = None) -> PricedRows[FineRuleInfo]:
     def columns(currency: Callable[[], str]) -> list[Column[FineRuleInfo]]:
-        return _with_tooltips(
-            [
-                Column("Lot", lambda f: f.lot_code, samples=("LOT-NORTH-12",)),
-                Column("Zone", lambda f: f.zone_code or "Whole lot", samples=("Whole lot",)),
-                money_column("Fine", lambda f: f.amount, currency, largest=LARGEST_FINE),
-            ],
-            _changed,
-        )
+        return [
+            Column("Lot", lambda f: f.lot_code, samples=("LOT-NORTH-12",)),
+            Column("Zone", lambda f: f.zone_code or "Whole lot", samples=("Whole lot",)),
+            money_column("Fine", lambda f: f.amount, currency, largest=LARGEST_FINE),
+        ]
 
-    return PricedRows(columns, parent=parent)
+    return PricedRows(columns, tooltip=_changed, parent=parent)
 
 
 def repeat_model(parent: QObject | None = None) -> PricedRows[RepeatFineInfo]:
     def columns(currency: Callable[[], str]) -> list[Column[RepeatFineInfo]]:
-        return _with_tooltips(
-            [
-                Column(
-                    "Offence",
-                    lambda r: r.offence_words,
-                    sort=lambda r: r.offence,
-                    samples=("22nd offence",),
-                ),
-                money_column("Fine", lambda r: r.amount, currency, largest=LARGEST_FINE),
-            ],
-            _changed,
-        )
+        return [
+            Column(
+                "Offence",
+                lambda r: r.offence_words,
+                sort=lambda r: r.offence,
+                samples=("22nd offence",),
+            ),
+            money_column("Fine", lambda r: r.amount, currency, largest=LARGEST_FINE),
+        ]
 
-    return PricedRows(columns, parent=parent)
+    return PricedRows(columns, tooltip=_changed, parent=parent)
 
 
 def stage_model(parent: QObject | None = None) -> PricedRows[EscalationStageInfo]:
     def columns(currency: Callable[[], str]) -> list[Column[EscalationStageInfo]]:
-        return _with_tooltips(
-            [
-                Column(
-                    "After",
-                    lambda s: "1 day" if s.after_days == 1 else f"{s.after_days:,} days",
-                    sort=lambda s: s.after_days,
-                    samples=("10,000 days",),
-                    header_tip="Days after the citation's day of issue, while it is unpaid",
-                ),
-                Column("Description", lambda s: s.description, stretch=True, give_way=True),
-                money_column("Late fee", lambda s: s.amount, currency, largest=LARGEST_FINE),
-                _yes(
-                    "Collections",
-                    lambda s: s.sends_to_collections,
-                    ("Sends to collections", "No"),
-                ),
-                _yes("Status", lambda s: s.active, ("In use", "Not in use")),
-            ],
-            _changed,
-        )
+        return [
+            Column(
+                "After",
+                lambda s: "1 day" if s.after_days == 1 else f"{s.after_days:,} days",
+                sort=lambda s: s.after_days,
+                samples=("10,000 days",),
+                header_tip="Days after the citation's day of issue, while it is unpaid",
+            ),
+            Column("Description", lambda s: s.description, stretch=True, give_way=True),
+            money_column("Late fee", lambda s: s.amount, currency, largest=LARGEST_FINE),
+            _yes(
+                "Collections",
+                lambda s: s.sends_to_collections,
+                ("Sends to collections", "No"),
+            ),
+            _yes("Status", lambda s: s.active, ("In use", "Not in use")),
+        ]
 
-    return PricedRows(columns, dimmed=lambda s: not s.active, parent=parent)
+    return PricedRows(columns, tooltip=_changed, dimmed=lambda s: not s.active, parent=parent)
 
 
 def device_model(parent: QObject | None = None) -> PricedRows[DeviceInfo]:
     def columns(_currency: Callable[[], str]) -> list[Column[DeviceInfo]]:
-        return _with_tooltips(
-            [
-                Column("Code", lambda d: d.code, samples=("HH-NORTH-PATROL-1",)),
-                badge_column("Kind", lambda d: d.kind, DEVICE_KIND_TITLES),
-                Column("Description", lambda d: d.description, stretch=True, give_way=True),
-                _yes("Status", lambda d: d.active, ("In use", "Retired")),
-            ],
-            _changed,
-        )
+        return [
+            Column("Code", lambda d: d.code, samples=("HH-NORTH-PATROL-1",)),
+            badge_column("Kind", lambda d: d.kind, DEVICE_KIND_TITLES),
+            Column("Description", lambda d: d.description, stretch=True, give_way=True),
+            _yes("Status", lambda d: d.active, ("In use", "Retired")),
+        ]
 
-    return PricedRows(columns, dimmed=lambda d: not d.active, parent=parent)
+    return PricedRows(columns, tooltip=_changed, dimmed=lambda d: not d.active, parent=parent)
 
 
 def range_model(parent: QObject | None = None) -> PricedRows[RangeInfo]:
     def columns(_currency: Callable[[], str]) -> list[Column[RangeInfo]]:
-        return _with_tooltips(
-            [
-                Column(
-                    "Numbers",
-                    lambda r: r.sequence_words,
-                    sort=lambda r: (r.prefix, r.first_seq),
-                    samples=("ABCD000000001 \u2013 ABCD999999999",),
-                    stretch=True,
-                ),
-                _count("Size", lambda r: r.size),
-                _count("Issued", lambda r: r.issued),
-                _count("Spoiled", lambda r: r.spoiled),
-                _count("Left", lambda r: r.left, "Numbers neither issued nor spoiled"),
-            ],
-            lambda r: (
-                f"{r.sequence_words} (each number ends with its check digit)\n"
-                f"Given to {r.device_code} by {r.created_by} at {format_when(r.created_at)}"
+        return [
+            Column(
+                "Numbers",
+                lambda r: r.sequence_words,
+                sort=lambda r: (r.prefix, r.first_seq),
+                samples=("ABCD000000001 \u2013 ABCD999999999",),
+                stretch=True,
             ),
-        )
+            _count("Size", lambda r: r.size),
+            _count("Issued", lambda r: r.issued),
+            _count("Spoiled", lambda r: r.spoiled),
+            _count("Left", lambda r: r.left, "Numbers neither issued nor spoiled"),
+        ]
 
-    return PricedRows(columns, parent=parent)
+    return PricedRows(
+        columns,
+        tooltip=lambda r: (
+            f"{r.sequence_words} (each number ends with its check digit)\n"
+            f"Given to {r.device_code} by {r.created_by} at {format_when(r.created_at)}"
+        ),
+        parent=parent,
+    )
 
 
 def zone_model(parent: QObject | None = None) -> PricedRows[ZoneLimit]:
     def columns(_currency: Callable[[], str]) -> list[Column[ZoneLimit]]:
-        return _with_tooltips(
-            [
-                Column("Lot", lambda z: z.lot_code, samples=("LOT-NORTH-12",)),
-                Column("Zone", lambda z: z.code, samples=("ZONE-EAST-12",)),
-                Column("Name", lambda z: z.name, stretch=True, give_way=True),
-                Column(
-                    "Time limit",
-                    lambda z: z.limit_words,
-                    sort=lambda z: z.time_limit_minutes or 10_000,
-                    align="right",
-                    samples=("23 h 55 min",),
-                ),
-            ],
-            lambda z: f"{z.lot_name}, zone {z.code} ({z.name})\n{_changed(z)}",
-        )
+        return [
+            Column("Lot", lambda z: z.lot_code, samples=("LOT-NORTH-12",)),
+            Column("Zone", lambda z: z.code, samples=("ZONE-EAST-12",)),
+            Column("Name", lambda z: z.name, stretch=True, give_way=True),
+            Column(
+                "Time limit",
+                lambda z: z.limit_words,
+                sort=lambda z: z.time_limit_minutes or 10_000,
+                align="right",
+                samples=("23 h 55 min",),
+            ),
+        ]
 
-    return PricedRows(columns, parent=parent)
+    return PricedRows(
+        columns,
+        tooltip=lambda z: f"{z.lot_name}, zone {z.code} ({z.name})\n{_changed(z)}",
+        parent=parent,
+    )
 
 
 _STATUS_COLOURS = {"In force": _GREEN, "Ended": _GREY, "Starts later": _AMBER}
@@ -211,30 +193,29 @@ def exemption_model(
         def when(at: Any) -> str:
             return format_recent(at, time_zone())
 
-        return _with_tooltips(
-            [
-                Column(
-                    "Plate",
-                    lambda e: f"{e.plate_normalized} ({e.jurisdiction})",
-                    samples=("ABCD1234XY (US-NY)",),
-                ),
-                Column("Where", lambda e: e.place_words, samples=("LOT-NORTH-12", "Every lot")),
-                Column("Reason", lambda e: e.reason, stretch=True, give_way=True),
-                time_column("From", lambda e: e.starts_at, when, sample="30 Sep 2026 14:05"),
-                Column(
-                    "Until",
-                    lambda e: when(e.ends_at) if e.ends_at else "Until ended",
-                    sort=lambda e: e.ends_at.timestamp() if e.ends_at else float("inf"),
-                    samples=("30 Sep 2026 14:05",),
-                ),
-                Column(
-                    "Status",
-                    lambda e: e.status_words,
-                    colour=lambda e: _STATUS_COLOURS.get(e.status_words),
-                    samples=tuple(_STATUS_COLOURS),
-                ),
-            ],
-            _changed,
-        )
+        return [
+            Column(
+                "Plate",
+                lambda e: f"{e.plate_normalized} ({e.jurisdiction})",
+                samples=("ABCD1234XY (US-NY)",),
+            ),
+            Column("Where", lambda e: e.place_words, samples=("LOT-NORTH-12", "Every lot")),
+            Column("Reason", lambda e: e.reason, stretch=True, give_way=True),
+            time_column("From", lambda e: e.starts_at, when, sample="30 Sep 2026 14:05"),
+            Column(
+                "Until",
+                lambda e: when(e.ends_at) if e.ends_at else "Until ended",
+                sort=lambda e: e.ends_at.timestamp() if e.ends_at else float("inf"),
+                samples=("30 Sep 2026 14:05",),
+            ),
+            Column(
+                "Status",
+                lambda e: e.status_words,
+                colour=lambda e: _STATUS_COLOURS.get(e.status_words),
+                samples=tuple(_STATUS_COLOURS),
+            ),
+        ]
 
-    return PricedRows(columns, dimmed=lambda e: e.status_words == "Ended", parent=parent)
+    return PricedRows(
+        columns, tooltip=_changed, dimmed=lambda e: e.status_words == "Ended", parent=parent
+    )

@@ -5,6 +5,7 @@ records (from column declarations) with the buttons that open a record's dialog.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -41,18 +42,21 @@ TAB_STYLE = (
 
 
 class PricedRows(RowsModel[R]):
-    """Rows keyed by id, with amounts in the office's currency (set with the rows)."""
+    """Rows keyed by id, with amounts in the office's currency (set with the rows); a
+    column that has no tooltip of its own shows ``tooltip``."""
 
     def __init__(
         self,
         columns: Callable[[Callable[[], str]], list[Column[R]]],
         *,
+        tooltip: Callable[[R], str] | None = None,
         dimmed: Callable[[R], bool] | None = None,
         parent: QObject | None = None,
     ) -> None:
         self.currency = "USD"
+        declared = columns(lambda: self.currency)
         super().__init__(
-            columns(lambda: self.currency),
+            [c if c.tooltip or tooltip is None else replace(c, tooltip=tooltip) for c in declared],
             key=lambda row: row.id,  # type: ignore[attr-defined]
             dimmed=dimmed,
             parent=parent,

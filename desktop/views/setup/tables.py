@@ -96,11 +96,13 @@ def _count(title: str, count: Callable[[LotInfo], int]) -> Column[LotInfo]:
 
 def lot_model(parent: QObject | None = None) -> PricedRows[LotInfo]:
     """The lots with their capacity and what is taken and free right now."""
-    return PricedRows(_lot_columns, dimmed=lambda lot: not lot.active, parent=parent)
+    return PricedRows(
+        _lot_columns, tooltip=_lot_tooltip, dimmed=lambda lot: not lot.active, parent=parent
+    )
 
 
 def _lot_columns(_currency: Callable[[], str]) -> list[Column[LotInfo]]:
-    columns: list[Column[LotInfo]] = [
+    return [
         Column("Code", lambda lot: lot.code, samples=(WIDEST_CODE,)),
         Column("Name", lambda lot: lot.name, stretch=True),
         _count("Capacity", lambda lot: lot.capacity),
@@ -116,4 +118,3 @@ def _lot_columns(_currency: Callable[[], str]) -> list[Column[LotInfo]]:
         Column("Zones", lambda lot: lot.zone_codes or "\u2014", samples=("A1, A2, B1, B2",)),
         Column("Status", lambda lot: "Open" if lot.active else "Closed", samples=("Closed",)),
     ]
-    return [replace(column, tooltip=_lot_tooltip) for column in columns]
