@@ -38,11 +38,9 @@ class DeskDialog(RecordDialog):
         self,
         desk: EnforcementSetupDesk,
         record: Any,
-        *,
-        kind: str,
         save: Callable[..., object],
         load: Callable[[int], object] | None = None,
-        name: str,
+        *,
         title: str | None = None,
         accept_text: str | None = None,
     ) -> None:
@@ -50,14 +48,12 @@ class DeskDialog(RecordDialog):
             desk.service,
             desk.runner,
             record,
-            kind=kind,
             save=save,
             load=load,
             read_only=not desk.editable,
             parent=desk,
             title=title,
             accept_text=accept_text,
-            name=name,
         )
 
 

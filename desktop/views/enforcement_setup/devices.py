@@ -38,16 +38,11 @@ if TYPE_CHECKING:
 class DeviceDialog(DeskDialog):
     """A field device: its code (kept once saved: the device sends it), kind, description."""
 
+    KIND, NAME = "device", "deviceDialog"
+
     def __init__(self, desk: EnforcementSetupDesk, device: DeviceInfo | None) -> None:
         service = desk.service
-        super().__init__(
-            desk,
-            device,
-            kind="device",
-            save=service.save_device,
-            load=service.device,
-            name="deviceDialog",
-        )
+        super().__init__(desk, device, service.save_device, service.device)
         self.code_edit = line_edit(placeholder="e.g. HH-07", max_length=20)
         capitals(self.code_edit)
         self.kind_combo = choice_box(DEVICE_KIND_TITLES.values(), data=DEVICE_KIND_TITLES)
@@ -75,14 +70,11 @@ class DeviceDialog(DeskDialog):
 class RangeDialog(DeskDialog):
     """A new range of citation numbers for the chosen device (ranges never change)."""
 
+    KIND, NAME = "number range", "rangeDialog"
+
     def __init__(self, desk: EnforcementSetupDesk, device: DeviceInfo) -> None:
         super().__init__(
-            desk,
-            None,
-            kind="number range",
-            save=desk.service.add_range,
-            name="rangeDialog",
-            title=f"New number range for {device.code}",
+            desk, None, desk.service.add_range, title=f"New number range for {device.code}"
         )
         self.device = device
         self.prefix_edit = line_edit(placeholder="e.g. P", max_length=4)
@@ -108,13 +100,13 @@ class RangeDialog(DeskDialog):
 class SpoilDialog(DeskDialog):
     """Numbers of a range that will never be issued, with why (an issued one is refused)."""
 
+    KIND, NAME = "spoiled numbers", "spoilDialog"
+
     def __init__(self, desk: EnforcementSetupDesk, numbers: RangeInfo) -> None:
         super().__init__(
             desk,
             None,
-            kind="spoiled numbers",
-            save=desk.service.spoil_numbers,
-            name="spoilDialog",
+            desk.service.spoil_numbers,
             accept_text="Spoil numbers",
             title=f"Spoil numbers of {numbers.sequence_words}",
         )

@@ -30,16 +30,11 @@ if TYPE_CHECKING:
 class StageDialog(DeskDialog):
     """An escalation stage: after how many days, its late fee, collections, in use."""
 
+    KIND, NAME = "escalation stage", "stageDialog"
+
     def __init__(self, desk: EnforcementSetupDesk, stage: EscalationStageInfo | None) -> None:
         service = desk.service
-        super().__init__(
-            desk,
-            stage,
-            kind="escalation stage",
-            save=service.save_stage,
-            load=service.stage,
-            name="stageDialog",
-        )
+        super().__init__(desk, stage, service.save_stage, service.stage)
         self.after_spin = spin(1, 3650, 30, " days")
         self.amount_edit = line_edit(right=True, placeholder="e.g. 25.00")
         self.description_edit = line_edit(placeholder="e.g. Second notice", max_length=200)

@@ -34,16 +34,11 @@ if TYPE_CHECKING:
 class ViolationDialog(DeskDialog):
     """A violation code: description, default fine, warning only, in use, repeat window."""
 
+    KIND, NAME = "violation", "violationDialog"
+
     def __init__(self, desk: EnforcementSetupDesk, violation: ViolationInfo | None) -> None:
         service = desk.service
-        super().__init__(
-            desk,
-            violation,
-            kind="violation",
-            save=service.save_violation,
-            load=service.violation,
-            name="violationDialog",
-        )
+        super().__init__(desk, violation, service.save_violation, service.violation)
         self.code_edit = line_edit(placeholder="e.g. NP-01", max_length=10)
         capitals(self.code_edit)
         self.description_edit = line_edit(placeholder="e.g. No valid permit", max_length=200)
@@ -80,6 +75,8 @@ class ViolationDialog(DeskDialog):
 class FineRuleDialog(DeskDialog):
     """A line of the fine schedule: the chosen violation's fine in a lot or one of its zones."""
 
+    KIND, NAME = "fine line", "fineRuleDialog"
+
     def __init__(
         self, desk: EnforcementSetupDesk, rule: FineRuleInfo | None, violation: ViolationInfo
     ) -> None:
@@ -87,10 +84,8 @@ class FineRuleDialog(DeskDialog):
         super().__init__(
             desk,
             rule,
-            kind="fine line",
-            save=service.save_fine_rule,
-            load=service.fine_rule,
-            name="fineRuleDialog",
+            service.save_fine_rule,
+            service.fine_rule,
             title=f"Fine for {violation.code} by lot or zone",
         )
         self.violation = violation
@@ -131,6 +126,8 @@ class FineRuleDialog(DeskDialog):
 class RepeatFineDialog(DeskDialog):
     """The fine of the chosen violation's Nth offence within its repeat window."""
 
+    KIND, NAME = "repeat-offence line", "repeatFineDialog"
+
     def __init__(
         self, desk: EnforcementSetupDesk, line: RepeatFineInfo | None, violation: ViolationInfo
     ) -> None:
@@ -138,10 +135,8 @@ class RepeatFineDialog(DeskDialog):
         super().__init__(
             desk,
             line,
-            kind="repeat-offence line",
-            save=service.save_repeat_fine,
-            load=service.repeat_fine,
-            name="repeatFineDialog",
+            service.save_repeat_fine,
+            service.repeat_fine,
             title=f"Repeat offences of {violation.code}",
         )
         self.violation = violation

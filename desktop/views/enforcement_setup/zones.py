@@ -38,14 +38,14 @@ _TYPED = "%d %b %Y %H:%M"
 class ZoneLimitDialog(DeskDialog):
     """How long a car may stay in one zone (blank: no limit)."""
 
+    KIND, NAME = "zone", "zoneLimitDialog"
+
     def __init__(self, desk: EnforcementSetupDesk, zone: ZoneLimit) -> None:
         super().__init__(
             desk,
             zone,
-            kind="zone",
-            save=desk.service.save_zone_limit,
-            load=desk.service.zone,
-            name="zoneLimitDialog",
+            desk.service.save_zone_limit,
+            desk.service.zone,
             title=f"Time limit of {zone.lot_code}, zone {zone.code}",
         )
         self.limit_edit = line_edit(right=True, placeholder="No limit", max_length=4)
@@ -77,15 +77,10 @@ class ExemptionDialog(DeskDialog):
     """A plate not ticketed, in one lot or every lot, from a moment until another (or until
     a manager ends it). Its plate stays once saved."""
 
+    KIND, NAME = "exemption", "exemptionDialog"
+
     def __init__(self, desk: EnforcementSetupDesk, exemption: ExemptionInfo | None) -> None:
-        super().__init__(
-            desk,
-            exemption,
-            kind="exemption",
-            save=desk.service.save_exemption,
-            load=desk.service.exemption,
-            name="exemptionDialog",
-        )
+        super().__init__(desk, exemption, desk.service.save_exemption, desk.service.exemption)
         overview = desk.shown()
         self.time_zone = overview.settings.time_zone
         self.jurisdiction_edit = line_edit(placeholder="e.g. ON", max_length=6)

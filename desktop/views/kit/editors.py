@@ -89,27 +89,29 @@ class RecordDialog(FormDialog):
     for a new one, "Edit lot A" (or "Lot A" to read) for a saved one.
     """
 
+    #: What the dialog adds or edits, in words ("lot"), and its object name.
+    KIND = ""
+    NAME = ""
+
     def __init__(
         self,
         service: Any,
         runner: OperationRunner,
         record: Any,
         *,
-        kind: str,
         save: Callable[..., object],
         load: Callable[[int], object] | None = None,
         read_only: bool,
         parent: QWidget | None,
         accept_text: str | None = None,
         title: str | None = None,
-        name: str | None = None,
         create: bool = False,
     ) -> None:
+        kind = self.KIND
         new = f"Create {kind}" if create else f"Add {kind}"
         accept = accept_text or (new if record is None else "Save")
         super().__init__(runner, read_only=read_only, accept_text=accept, parent=parent)
-        if name is not None:
-            self.setObjectName(name)
+        self.setObjectName(self.NAME)
         self.service, self.record, self._save, self._load = service, record, save, load
         if title is not None:
             self.setWindowTitle(title)

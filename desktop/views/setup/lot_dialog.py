@@ -29,6 +29,8 @@ from desktop.views.kit.tables import KEY_ROLE
 class LotDialog(RecordDialog):
     """Create or edit one lot: code, name, capacity, open or closed, and its zones."""
 
+    KIND, NAME = "lot", "lotDialog"
+
     def __init__(
         self,
         service: PermitSetupService,
@@ -42,12 +44,10 @@ class LotDialog(RecordDialog):
             service,
             runner,
             lot,
-            kind="lot",
             save=service.save_lot,
             load=service.lot,
             read_only=read_only,
             parent=parent,
-            name="lotDialog",
             create=True,
         )
         self.setMinimumWidth(600)

@@ -65,6 +65,8 @@ def _date_edit() -> QDateEdit:
 class PermitTypeDialog(RecordDialog):
     """Create, edit or (for clerks) look at one permit type."""
 
+    KIND, NAME = "permit type", "permitTypeDialog"
+
     def __init__(
         self,
         service: PermitSetupService,
@@ -81,12 +83,10 @@ class PermitTypeDialog(RecordDialog):
             service,
             runner,
             permit_type,
-            kind="permit type",
             save=service.save_permit_type,
             load=service.permit_type,
             read_only=read_only,
             parent=parent,
-            name="permitTypeDialog",
             create=True,
         )
         self.lots = list(lots)
