@@ -21,7 +21,6 @@ from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.layout import vbox
 from desktop.views.kit.live import LiveBatch
-from desktop.views.kit.widgets import failure_while_alive, while_alive
 
 #: Bursts of changes (a sale writes several rows) become one refresh.
 LIVE_DELAY_MS = 150
@@ -90,11 +89,11 @@ class CashDrawerDesk(Desk):
         service = self.service
         self.drawer.report_button.setEnabled(False)
         self.history.report_button.setEnabled(False)
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: service.shift_report_pdf(shift_id),
-            while_alive(self, lambda pdf: self._report_ready(shift_id, pdf)),
-            failure_while_alive(self, self._report_failed),
-            parent=self,
+            lambda pdf: self._report_ready(shift_id, pdf),
+            self._report_failed,
         )
 
     def _report_ready(self, shift_id: int, pdf: bytes) -> None:

@@ -39,7 +39,7 @@ from desktop.views.kit.layout import STRETCH, button, choice_box, hbox, label, l
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.payment import PaymentDialog, show_receipt
 from desktop.views.kit.tables import DeskTable, Listing
-from desktop.views.kit.widgets import DeskSplitter, failure_while_alive, while_alive
+from desktop.views.kit.widgets import DeskSplitter, failure_while_alive
 
 #: The pause in typing after which the search runs by itself.
 SEARCH_DELAY_MS = 250
@@ -80,7 +80,7 @@ class CitationsDesk(Desk):
         self.detail: CitationDetail | None = None
         self._build()
         LiveBatch(self.live, LIVE_DELAY_MS, self).watch(LIVE_TABLES, self.refresh)
-        self.runner.run(self.service.lookups, while_alive(self, self._lookups_arrived), parent=self)
+        self.runner.run_for(self, self.service.lookups, self._lookups_arrived)
 
     # -- building ---------------------------------------------------------------------
 
@@ -323,11 +323,8 @@ class CitationsDesk(Desk):
         self._update_buttons()
 
     def _load(self, citation_id: int) -> None:
-        self.runner.run(
-            lambda: self.service.get(citation_id),
-            while_alive(self, self._detail_arrived),
-            failure_while_alive(self, self._detail_failed),
-            parent=self,
+        self.runner.run_for(
+            self, lambda: self.service.get(citation_id), self._detail_arrived, self._detail_failed
         )
 
     def _detail_arrived(self, detail: CitationDetail) -> None:
@@ -386,11 +383,8 @@ class CitationsDesk(Desk):
             return
         ids = [r.id for r in rows]
         self.pay_button.setEnabled(False)
-        self.runner.run(
-            lambda: self.service.amounts_due(ids),
-            while_alive(self, self._open_payment),
-            failure_while_alive(self, self._action_failed),
-            parent=self,
+        self.runner.run_for(
+            self, lambda: self.service.amounts_due(ids), self._open_payment, self._action_failed
         )
 
     def _open_payment(self, dues: list[Due]) -> None:
@@ -443,11 +437,8 @@ class CitationsDesk(Desk):
 
         def confirmed() -> None:
             reason = dialog.note()
-            self.runner.run(
-                lambda: service.void(citation_id, reason),
-                while_alive(self, self._voided),
-                write=True,
-                parent=self,
+            self.runner.run_for(
+                self, lambda: service.void(citation_id, reason), self._voided, write=True
             )
 
         dialog.accepted.connect(confirmed)
@@ -474,9 +465,6 @@ class CitationsDesk(Desk):
             )
             open_dialog(preview, self.dialog_opened)
 
-        self.runner.run(
-            lambda: self.service.notice_pdf(citation_id),
-            while_alive(self, opened),
-            failure_while_alive(self, self._action_failed),
-            parent=self,
+        self.runner.run_for(
+            self, lambda: self.service.notice_pdf(citation_id), opened, self._action_failed
         )

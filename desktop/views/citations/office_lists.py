@@ -16,7 +16,6 @@ from desktop.views.kit.forms import NoteDialog
 from desktop.views.kit.layout import button, label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Column, DeskTable, Listing, RowsModel, money_column
-from desktop.views.kit.widgets import while_alive
 
 
 class _ListDialog(QDialog):
@@ -80,7 +79,7 @@ class ScofflawsDialog(_ListDialog):
         self.table.setObjectName("scofflawList")
         self.listing = Listing(self.table)
         self._lay_out(self.listing)
-        runner.run(service.scofflaws, while_alive(self, self._arrived), parent=self)
+        runner.run_for(self, service.scofflaws, self._arrived)
 
     def _arrived(self, rows: list[Scofflaw]) -> None:
         self.model.set_rows(rows)
@@ -150,7 +149,7 @@ class SharedPermitsDialog(_ListDialog):
         self.reload()
 
     def reload(self) -> None:
-        self.runner.run(self.service.permit_flags, while_alive(self, self._arrived), parent=self)
+        self.runner.run_for(self, self.service.permit_flags, self._arrived)
 
     def _arrived(self, rows: list[SharedPermitFlag]) -> None:
         self.model.set_rows(rows)
@@ -180,11 +179,11 @@ class SharedPermitsDialog(_ListDialog):
 
         def recorded() -> None:
             note = dialog.note()
-            self.runner.run(
+            self.runner.run_for(
+                self,
                 lambda: service.clear_flag(flag_id, note),
-                while_alive(self, lambda _none: self.reload()),
+                lambda _none: self.reload(),
                 write=True,
-                parent=self,
             )
 
         dialog.accepted.connect(recorded)

@@ -27,7 +27,7 @@ from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, stack, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import DeskTable
-from desktop.views.kit.widgets import EmptyState, failure_while_alive, while_alive
+from desktop.views.kit.widgets import EmptyState
 
 #: Thumbnails in the photo strip.
 THUMB = QSize(168, 112)
@@ -235,11 +235,8 @@ class CitationPage(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, info.id)
             item.setToolTip(f"{info.media_type}, {info.size_bytes:,} bytes")
             self.photo_list.addItem(item)
-            self.runner.run(
-                partial(self.service.photo, info.id),
-                while_alive(self, self._photo_arrived),
-                failure_while_alive(self, lambda _exc: None),
-                parent=self,
+            self.runner.run_for(
+                self, partial(self.service.photo, info.id), self._photo_arrived, lambda _exc: None
             )
         if not photos:
             self.photos_checked.emit()

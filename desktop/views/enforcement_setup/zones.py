@@ -27,7 +27,6 @@ from desktop.views.kit.editors import hint
 from desktop.views.kit.forms import DialogSlot, capitals, text_box
 from desktop.views.kit.layout import button, choice_box, line_edit, vbox
 from desktop.views.kit.setup_desk import RecordList
-from desktop.views.kit.widgets import while_alive
 
 if TYPE_CHECKING:
     from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
@@ -251,9 +250,6 @@ class ZonesTab(QWidget):
         ):
             return
         service, key, version = self.desk.service, row.id, row.version
-        self.desk.runner.run(
-            lambda: service.end_exemption(key, version),
-            while_alive(self, self.desk.saved),
-            write=True,
-            parent=self,
+        self.desk.runner.run_for(
+            self, lambda: service.end_exemption(key, version), self.desk.saved, write=True
         )

@@ -46,7 +46,6 @@ from desktop.views.kit.widgets import (
     DeskSplitter,
     EmptyState,
     NoticeBar,
-    failure_while_alive,
     while_alive,
 )
 from desktop.views.parkers.dialogs import CREATE_ANYWAY, OPEN_EXISTING, DuplicatesDialog, ask_reason
@@ -222,11 +221,8 @@ class ParkerDesk(Desk):
                 if detail is not None:
                     self._show_detail(detail)
 
-        self.runner.run(
-            lambda: service.get(parker_id),
-            while_alive(self, answered),
-            failure_while_alive(self, lambda _exc: answered(None)),
-            parent=self,
+        self.runner.run_for(
+            self, lambda: service.get(parker_id), answered, lambda _exc: answered(None)
         )
 
     def _next_generation(self) -> int:

@@ -26,7 +26,6 @@ from desktop.views.kit.tables import (
     money_column,
     recent_column,
 )
-from desktop.views.kit.widgets import failure_while_alive, while_alive
 
 #: What needs action stands out; what is settled is quiet.
 _STATUS_COLOURS = {"past_due": "#b45309", "collections": "#b91c1c", "paid": "#15803d"}
@@ -124,11 +123,11 @@ class VehicleEnforcementPanel(QWidget):
         )
         self.setVisible(True)
         jurisdiction, plate, asked = vehicle.jurisdiction, vehicle.plate_normalized, vehicle.id
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: self.service.vehicle_enforcement(jurisdiction, plate),
-            while_alive(self, lambda record: self._arrived(asked, record)),
-            failure_while_alive(self, lambda _exc: True),
-            parent=self,
+            lambda record: self._arrived(asked, record),
+            lambda _exc: True,
         )
 
     def _arrived(self, vehicle_id: int, record: VehicleEnforcement) -> None:
