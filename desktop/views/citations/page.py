@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
-    QScrollArea,
     QWidget,
 )
 
@@ -24,7 +23,7 @@ from desktop.services.localization import format_day, format_day_time, format_lo
 from desktop.views.citations.lists import STATUS_COLOURS, FineLinesModel
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
-from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, stack, vbox
+from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, scrolled, stack, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import EmptyState
@@ -67,9 +66,7 @@ class PhotoViewer(QDialog):
         self.image = label(name="photoImage")
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setPixmap(pixmap)
-        scroll = QScrollArea()
-        scroll.setWidget(self.image)
-        scroll.setWidgetResizable(True)
+        scroll = scrolled(self.image, framed=True)
         scroll.setMinimumSize(min(pixmap.width() + 24, 1000), min(pixmap.height() + 24, 700))
         self.hash_label = label(hash_words(photo, zone), name="photoHash", wrap=True, plain=True)
         if not photo.verified:

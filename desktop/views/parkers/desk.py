@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QFrame, QMessageBox, QScrollArea, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from desktop.services.errors import (
     ConflictError,
@@ -37,6 +37,7 @@ from desktop.views.kit.layout import (
     hbox,
     holder,
     label,
+    scrolled,
     stack,
     tab_order,
     vbox,
@@ -183,10 +184,7 @@ class ParkerDesk(Desk):
             spacing=4,
             parent=detail,
         )
-        self._detail_page = QScrollArea()
-        self._detail_page.setWidget(detail)
-        self._detail_page.setWidgetResizable(True)
-        self._detail_page.setFrameShape(QFrame.Shape.NoFrame)
+        self._detail_page = scrolled(detail)
         self.detail_stack = stack(self.placeholder, self._detail_page)
 
     def leave_warning(self) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+from PySide6.QtWidgets import QWidget
 
 from desktop.services.permit_setup import (
     LotInfo,
@@ -21,7 +21,7 @@ from desktop.services.permit_setup import (
     SetupOverview,
 )
 from desktop.views.kit.forms import DialogSlot
-from desktop.views.kit.layout import button
+from desktop.views.kit.layout import button, scrolled
 from desktop.views.kit.setup_desk import PricedRows, RecordList, SetupDesk
 from desktop.views.kit.widgets import NoticeBar
 from desktop.views.setup.lot_dialog import LotDialog
@@ -79,10 +79,7 @@ class PermitSetupDesk(SetupDesk[SetupOverview]):
         self.office_form = OfficeSettingsForm(self.service, self.runner, self.editable)
         # Prices are shown in the office's currency.
         self.office_form.saved.connect(lambda _settings: self.refresh())
-        office_scroll = QScrollArea()
-        office_scroll.setWidget(self.office_form)
-        office_scroll.setWidgetResizable(True)
-        office_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        office_scroll = scrolled(self.office_form)
         office_scroll.viewport().setAutoFillBackground(False)
         office_scroll.setStyleSheet("QScrollArea { background: transparent; }")
         self.build(
