@@ -28,7 +28,7 @@ from desktop.services.citations import (
 from desktop.services.errors import NotFound, ValidationError
 from desktop.services.localization import format_money, office_time
 from desktop.services.permits import PaymentResult, Tender
-from desktop.views.citations.lists import CitationListModel
+from desktop.views.citations.lists import CitationListModel, Office
 from desktop.views.citations.office_lists import ScofflawsDialog, SharedPermitsDialog
 from desktop.views.citations.page import CitationPage
 from desktop.views.kit.desk import Desk
@@ -76,6 +76,7 @@ class CitationsDesk(Desk):
     def setup(self) -> None:
         self.setObjectName("citationsDesk")
         self.service = CitationService(self.workspace)
+        self.office = Office(self.service, self.runner, self._currency, self._zone)
         self.lookups: Lookups | None = None
         self.detail: CitationDetail | None = None
         self._build()
@@ -98,9 +99,7 @@ class CitationsDesk(Desk):
         self.between = label("to")
         self._show_dates(False)
 
-        self.model = CitationListModel(
-            self.service, self.runner, self._currency, self._zone, dialog_parent=self, parent=self
-        )
+        self.model = CitationListModel(self.office, dialog_parent=self, parent=self)
         self.model.rows_arrived.connect(self._results_arrived)
         self.model.failed.connect(self._search_failed)
         self.table = DeskTable(self.model, plain=True)
@@ -110,7 +109,7 @@ class CitationsDesk(Desk):
         self.listing = Listing(self.table)
         self.count_label = label(name="countLabel")
 
-        self.page = CitationPage(self.service, self.runner, self._currency, self._zone)
+        self.page = CitationPage(self.office)
         self.page.photo_opened.connect(self.dialog_opened)
         self.pay_button = button(
             "Take &payment…", self.pay_selected, primary=True,
@@ -359,14 +358,12 @@ class CitationsDesk(Desk):
     # -- the office's lists ---------------------------------------------------------------
 
     def show_scofflaws(self) -> ScofflawsDialog:
-        dialog = ScofflawsDialog(self.service, self.runner, self._currency, self._zone, self)
+        dialog = ScofflawsDialog(self.office, self)
         return open_dialog(dialog, self.dialog_opened)
 
     def show_flags(self) -> SharedPermitsDialog:
         can_clear = bool(self.lookups and self.lookups.can_take_payments)  # clerks, managers
-        dialog = SharedPermitsDialog(
-            self.service, self.runner, self._zone, can_clear=can_clear, parent=self
-        )
+        dialog = SharedPermitsDialog(self.office, can_clear=can_clear, parent=self)
         return open_dialog(dialog, self.dialog_opened)
 
     # -- paying, voiding, printing ------------------------------------------------------

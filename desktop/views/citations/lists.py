@@ -1,9 +1,10 @@
 """The citations desk's lists: citations found (paged in as the list scrolls) and one
-citation's fine history."""
+citation's fine history; and what the desk's lists, page and dialogs work with."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from PySide6.QtCore import QObject
@@ -39,20 +40,25 @@ STATUS_COLOURS = {
 }
 
 
+@dataclass(frozen=True)
+class Office:
+    """What the desk's lists, page and dialogs work with: its service, the runner, and the
+    office's currency and time zone as the desk last read them."""
+
+    service: CitationService
+    runner: OperationRunner
+    currency: Callable[[], str]
+    zone: Callable[[], str]
+
+
 class CitationListModel(PagedRowsModel[CitationRow, Cursor]):
     """Citations newest first, fetched page by page off the GUI thread."""
 
     def __init__(
-        self,
-        service: CitationService,
-        runner: OperationRunner,
-        currency: Callable[[], str],
-        zone: Callable[[], str],
-        *,
-        dialog_parent: QWidget | None = None,
-        parent: QObject | None = None,
+        self, office: Office, *, dialog_parent: QWidget | None = None, parent: QObject | None = None
     ) -> None:
-        self.service = service
+        self.service = office.service
+        currency, zone = office.currency, office.zone
         #: What was asked: set on the GUI thread, read by the page fetches.
         self.query = CitationQuery()
         super().__init__(
@@ -90,7 +96,7 @@ class CitationListModel(PagedRowsModel[CitationRow, Cursor]):
                 ),
             ],
             self._fetch,
-            runner,
+            office.runner,
             key=lambda c: c.id,
             dimmed=lambda c: c.status == "void",
             report_in_place=True,
@@ -110,9 +116,8 @@ class CitationListModel(PagedRowsModel[CitationRow, Cursor]):
 class FineLinesModel(RowsModel[FineLine]):
     """A citation's fine, discounts, late fees, payments and void, oldest first."""
 
-    def __init__(
-        self, currency: Callable[[], str], zone: Callable[[], str], parent: QObject | None = None
-    ) -> None:
+    def __init__(self, office: Office, parent: QObject | None = None) -> None:
+        currency, zone = office.currency, office.zone
         super().__init__(
             [
                 recent_column("When", lambda line: line.posted_at, zone),

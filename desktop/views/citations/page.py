@@ -3,7 +3,6 @@ against its recorded hash as it is shown), its fine's history and where it stand
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -18,13 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.citations import CitationDetail, CitationService, PhotoContent, PhotoInfo
+from desktop.services.citations import CitationDetail, PhotoContent, PhotoInfo
 from desktop.services.localization import format_day, format_day_time, format_local, format_money
-from desktop.views.citations.lists import STATUS_COLOURS, FineLinesModel
+from desktop.views.citations.lists import STATUS_COLOURS, FineLinesModel, Office
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, scrolled, stack, vbox
-from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import EmptyState
 
@@ -84,18 +82,11 @@ class CitationPage(QWidget):
     #: Every photo of the page has been fetched and checked.
     photos_checked = Signal()
 
-    def __init__(
-        self,
-        service: CitationService,
-        runner: OperationRunner,
-        currency: Callable[[], str],
-        zone: Callable[[], str],
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, office: Office, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("citationPage")
-        self.service, self.runner = service, runner
-        self.currency, self.zone = currency, zone
+        self.service, self.runner = office.service, office.runner
+        self.currency, self.zone = office.currency, office.zone
         self.detail: CitationDetail | None = None
         self.photos: dict[int, PhotoContent] = {}
 
@@ -143,7 +134,7 @@ class CitationPage(QWidget):
         self.photo_list.itemActivated.connect(self._open_photo)
         self.no_photos = label("No photos were attached.", name="hint")
 
-        self.lines_model = FineLinesModel(currency, zone, parent=self)
+        self.lines_model = FineLinesModel(office, parent=self)
         self.lines_view = DeskTable(self.lines_model, plain=True)
         self.lines_view.setObjectName("fineHistory")
 
