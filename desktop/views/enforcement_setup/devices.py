@@ -18,12 +18,7 @@ from desktop.services.enforcement_setup import (
     RangeInfo,
     SpoilDraft,
 )
-from desktop.views.enforcement_setup.common import (
-    DeskDialog,
-    SettingsStrip,
-    counted,
-    spin,
-)
+from desktop.views.enforcement_setup.common import DeskDialog, SettingsStrip, counted, spin
 from desktop.views.enforcement_setup.tables import device_model, range_model
 from desktop.views.kit.editors import hint
 from desktop.views.kit.forms import DialogSlot, capitals, text_box
@@ -41,8 +36,7 @@ class DeviceDialog(DeskDialog):
     KIND, NAME = "device", "deviceDialog"
 
     def __init__(self, desk: EnforcementSetupDesk, device: DeviceInfo | None) -> None:
-        service = desk.service
-        super().__init__(desk, device, service.save_device, service.device)
+        super().__init__(desk, device, desk.service.save_device, desk.service.device)
         self.code_edit = line_edit(placeholder="e.g. HH-07", max_length=20)
         capitals(self.code_edit)
         self.kind_combo = choice_box(DEVICE_KIND_TITLES.values(), data=DEVICE_KIND_TITLES)

@@ -12,12 +12,7 @@ from desktop.services.enforcement_setup import (
     EscalationStageDraft,
     EscalationStageInfo,
 )
-from desktop.views.enforcement_setup.common import (
-    DeskDialog,
-    SettingsStrip,
-    counted,
-    spin,
-)
+from desktop.views.enforcement_setup.common import DeskDialog, SettingsStrip, counted, spin
 from desktop.views.enforcement_setup.tables import stage_model
 from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import line_edit, vbox
@@ -33,8 +28,7 @@ class StageDialog(DeskDialog):
     KIND, NAME = "escalation stage", "stageDialog"
 
     def __init__(self, desk: EnforcementSetupDesk, stage: EscalationStageInfo | None) -> None:
-        service = desk.service
-        super().__init__(desk, stage, service.save_stage, service.stage)
+        super().__init__(desk, stage, desk.service.save_stage, desk.service.stage)
         self.after_spin = spin(1, 3650, 30, " days")
         self.amount_edit = line_edit(right=True, placeholder="e.g. 25.00")
         self.description_edit = line_edit(placeholder="e.g. Second notice", max_length=200)

@@ -16,11 +16,7 @@ from desktop.services.enforcement_setup import (
     ViolationDraft,
     ViolationInfo,
 )
-from desktop.views.enforcement_setup.common import (
-    DeskDialog,
-    counted,
-    spin,
-)
+from desktop.views.enforcement_setup.common import DeskDialog, counted, spin
 from desktop.views.enforcement_setup.tables import fine_rule_model, repeat_model, violation_model
 from desktop.views.kit.editors import hint
 from desktop.views.kit.forms import DialogSlot, capitals
@@ -37,8 +33,7 @@ class ViolationDialog(DeskDialog):
     KIND, NAME = "violation", "violationDialog"
 
     def __init__(self, desk: EnforcementSetupDesk, violation: ViolationInfo | None) -> None:
-        service = desk.service
-        super().__init__(desk, violation, service.save_violation, service.violation)
+        super().__init__(desk, violation, desk.service.save_violation, desk.service.violation)
         self.code_edit = line_edit(placeholder="e.g. NP-01", max_length=10)
         capitals(self.code_edit)
         self.description_edit = line_edit(placeholder="e.g. No valid permit", max_length=200)
