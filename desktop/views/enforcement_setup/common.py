@@ -1,11 +1,11 @@
-"""The enforcement set-up desk's shared pieces: the dialog base, typed numbers, counts in
-words, and the strip of office settings a tab shows under its lists."""
+"""The enforcement set-up desk's shared pieces: typed numbers, counts in words, and the
+strip of office settings a tab shows under its lists."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -20,41 +20,14 @@ from desktop.services.enforcement_setup import (
     EnforcementSetupService,
 )
 from desktop.services.errors import ValidationError
-from desktop.views.kit.editors import EDITOR_STYLE, RecordDialog, hint, spin_box
+from desktop.views.kit.editors import EDITOR_STYLE, hint, spin_box
 from desktop.views.kit.forms import form_style
 from desktop.views.kit.layout import STRETCH, Item, hbox, holder, label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.settings_form import SettingsForm
 
 if TYPE_CHECKING:
-    from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
-
-
-class DeskDialog(RecordDialog):
-    """A dialog of the desk's records: through its service, read-only for those who may
-    not change the set-up."""
-
-    def __init__(
-        self,
-        desk: EnforcementSetupDesk,
-        record: Any,
-        save: Callable[..., object],
-        load: Callable[[int], object] | None = None,
-        *,
-        title: str | None = None,
-        accept_text: str | None = None,
-    ) -> None:
-        super().__init__(
-            desk.service,
-            desk.runner,
-            record,
-            save=save,
-            load=load,
-            read_only=not desk.editable,
-            parent=desk,
-            title=title,
-            accept_text=accept_text,
-        )
+    pass
 
 
 def spin(low: int, high: int, value: int, suffix: str = "") -> QSpinBox:

@@ -43,6 +43,8 @@ COUNT_TABLES = frozenset({"citation"})
 class EnforcementSetupDesk(SetupDesk[EnforcementOverview]):
     """Four tabs: violations & fines, escalation, devices & numbers, zones & exemptions."""
 
+    service: EnforcementSetupService
+
     def setup(self) -> None:
         self.service = EnforcementSetupService(self.workspace)
         self.editable = self.workspace.identity.can_edit("enforcement_setup")
@@ -83,12 +85,6 @@ class EnforcementSetupDesk(SetupDesk[EnforcementOverview]):
     @property
     def time_zone(self) -> str:
         return self.overview.settings.time_zone if self.overview is not None else "UTC"
-
-    def shown(self) -> EnforcementOverview:
-        """What the desk shows (dialogs open only once it has loaded)."""
-        if self.overview is None:
-            raise RuntimeError("the enforcement set-up has not loaded yet")
-        return self.overview
 
     def repeat_lines(self, violation_id: int) -> list[RepeatFineInfo]:
         if self.overview is None:

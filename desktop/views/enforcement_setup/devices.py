@@ -18,12 +18,12 @@ from desktop.services.enforcement_setup import (
     RangeInfo,
     SpoilDraft,
 )
-from desktop.views.enforcement_setup.common import DeskDialog, SettingsStrip, counted, spin
+from desktop.views.enforcement_setup.common import SettingsStrip, counted, spin
 from desktop.views.enforcement_setup.tables import device_model, range_model
 from desktop.views.kit.editors import hint
 from desktop.views.kit.forms import DialogSlot, capitals, text_box
 from desktop.views.kit.layout import button, choice_box, label, line_edit, vbox
-from desktop.views.kit.setup_desk import RecordList
+from desktop.views.kit.setup_desk import DeskDialog, RecordList
 from desktop.views.kit.widgets import while_alive
 
 if TYPE_CHECKING:

@@ -12,11 +12,11 @@ from desktop.services.enforcement_setup import (
     EscalationStageDraft,
     EscalationStageInfo,
 )
-from desktop.views.enforcement_setup.common import DeskDialog, SettingsStrip, counted, spin
+from desktop.views.enforcement_setup.common import SettingsStrip, counted, spin
 from desktop.views.enforcement_setup.tables import stage_model
 from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import line_edit, vbox
-from desktop.views.kit.setup_desk import RecordList
+from desktop.views.kit.setup_desk import DeskDialog, RecordList
 
 if TYPE_CHECKING:
     from desktop.views.enforcement_setup.desk import EnforcementSetupDesk

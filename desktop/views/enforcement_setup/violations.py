@@ -16,12 +16,12 @@ from desktop.services.enforcement_setup import (
     ViolationDraft,
     ViolationInfo,
 )
-from desktop.views.enforcement_setup.common import DeskDialog, counted, spin
+from desktop.views.enforcement_setup.common import counted, spin
 from desktop.views.enforcement_setup.tables import fine_rule_model, repeat_model, violation_model
 from desktop.views.kit.editors import hint
 from desktop.views.kit.forms import DialogSlot, capitals
 from desktop.views.kit.layout import choice_box, hbox, line_edit, vbox
-from desktop.views.kit.setup_desk import RecordList
+from desktop.views.kit.setup_desk import DeskDialog, RecordList
 
 if TYPE_CHECKING:
     from desktop.views.enforcement_setup.desk import EnforcementSetupDesk

@@ -16,12 +16,12 @@ from desktop.services.enforcement_setup import (
     ZoneLimit,
 )
 from desktop.services.localization import office_time
-from desktop.views.enforcement_setup.common import DeskDialog, SettingsStrip, counted, spin
+from desktop.views.enforcement_setup.common import SettingsStrip, counted, spin
 from desktop.views.enforcement_setup.tables import exemption_model, zone_model
 from desktop.views.kit.editors import hint
 from desktop.views.kit.forms import DialogSlot, capitals, text_box
 from desktop.views.kit.layout import button, choice_box, line_edit, vbox
-from desktop.views.kit.setup_desk import RecordList
+from desktop.views.kit.setup_desk import DeskDialog, RecordList
 
 if TYPE_CHECKING:
     from desktop.views.enforcement_setup.desk import EnforcementSetupDesk

@@ -1,6 +1,7 @@
 """What the set-up desks share: :class:`SetupDesk`, lists in tabs loaded as one overview
-and loaded again when anyone changes what they show, and :class:`RecordList`, a list of
-records (from column declarations) with the buttons that open a record's dialog."""
+and loaded again when anyone changes what they show; :class:`RecordList`, a list of
+records (from column declarations) with the buttons that open a record's dialog; and
+:class:`DeskDialog`, that dialog."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QPushButton, QTabWidget, QWidget
 
 from desktop.services.errors import KnownError
 from desktop.views.kit.desk import Desk
+from desktop.views.kit.editors import RecordDialog
 from desktop.views.kit.layout import STRETCH, Margins, button, desk_action, hbox, label, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
@@ -172,6 +174,8 @@ class SetupDesk(Desk, Generic[Shown]):
     editable: bool
     #: What the desk shows, once loaded.
     overview: Shown | None = None
+    #: The desk's service: its dialogs save and reload through it.
+    service: Any
 
     def build(
         self,
@@ -214,6 +218,12 @@ class SetupDesk(Desk, Generic[Shown]):
     def show_overview(self, overview: Shown) -> None:
         raise NotImplementedError
 
+    def shown(self) -> Shown:
+        """What the desk shows (its dialogs open only once it has loaded)."""
+        if self.overview is None:
+            raise RuntimeError("the set-up has not loaded yet")
+        return self.overview
+
     def refresh(self) -> None:
         self._setup_batch.cancel()
         self._counts_batch.cancel()
@@ -232,3 +242,32 @@ class SetupDesk(Desk, Generic[Shown]):
         act = keys.get(self.tabs.currentWidget())
         if act is not None:
             act()
+
+
+class DeskDialog(RecordDialog):
+    """A set-up record's dialog: through its desk's service and runner, read-only for those
+    who may not change the set-up (``create``: worded "Create lot", "Edit lot A")."""
+
+    def __init__(
+        self,
+        desk: SetupDesk[Any],
+        record: Any,
+        save: Callable[..., object],
+        load: Callable[[int], object] | None = None,
+        *,
+        title: str | None = None,
+        accept_text: str | None = None,
+        create: bool = False,
+    ) -> None:
+        super().__init__(
+            desk.service,
+            desk.runner,
+            record,
+            save=save,
+            load=load,
+            read_only=not desk.editable,
+            parent=desk,
+            title=title,
+            accept_text=accept_text,
+            create=create,
+        )

@@ -38,6 +38,8 @@ COUNT_TABLES = frozenset({"permit", "waitlist_entry"})
 class PermitSetupDesk(SetupDesk[SetupOverview]):
     """Permit types, lots and the office's settings, as tabs."""
 
+    service: PermitSetupService
+
     def setup(self) -> None:
         self.service = PermitSetupService(self.workspace)
         self.editable = self.workspace.identity.can_edit("permit_setup")
@@ -155,27 +157,12 @@ class PermitSetupDesk(SetupDesk[SetupOverview]):
         """A new type (managers), or the selected one to edit (managers) or look at (clerks)."""
         if self.overview is None or (info is None and not self.editable):
             return None
-        lots, currency = self.overview.lots, self.overview.office.currency
-        return self.type_dialog.open(
-            lambda: PermitTypeDialog(
-                self.service,
-                self.runner,
-                lots,
-                currency,
-                info,
-                read_only=not self.editable,
-                parent=self,
-            )
-        )
+        return self.type_dialog.open(lambda: PermitTypeDialog(self, info))
 
     def open_lot_dialog(self, lot: LotInfo | None) -> LotDialog | None:
         if lot is None and not self.editable:
             return None
-        return self.lot_dialog.open(
-            lambda: LotDialog(
-                self.service, self.runner, lot, read_only=not self.editable, parent=self
-            )
-        )
+        return self.lot_dialog.open(lambda: LotDialog(self, lot))
 
     def _type_saved(self, info: object) -> None:
         if isinstance(info, PermitTypeInfo):
