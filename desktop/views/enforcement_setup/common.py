@@ -17,17 +17,15 @@ from PySide6.QtWidgets import (
 from desktop.services.enforcement_setup import (
     EnforcementSettings,
     EnforcementSettingsDraft,
-    EnforcementSetupService,
 )
 from desktop.services.errors import ValidationError
 from desktop.views.kit.editors import EDITOR_STYLE, hint, spin_box
 from desktop.views.kit.forms import form_style
 from desktop.views.kit.layout import STRETCH, Item, hbox, holder, label, vbox
-from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.settings_form import SettingsForm
 
 if TYPE_CHECKING:
-    pass
+    from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
 
 
 def spin(low: int, high: int, value: int, suffix: str = "") -> QSpinBox:
@@ -44,17 +42,16 @@ class SettingsStrip(SettingsForm[EnforcementSettings]):
 
     def __init__(
         self,
-        service: EnforcementSetupService,
-        runner: OperationRunner,
-        editable: bool,
+        desk: EnforcementSetupDesk,
         *,
         name: str,
         title: str,
         fields: Sequence[tuple[str, str, QWidget, str]],
         beside: Sequence[QWidget] = (),
     ) -> None:
+        service, editable = desk.service, desk.editable
         super().__init__(
-            runner,
+            desk.runner,
             editable,
             kind=EnforcementSettings,
             save=service.save_settings,

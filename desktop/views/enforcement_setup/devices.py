@@ -135,9 +135,7 @@ class SchemeStrip(SettingsStrip):
         sample_box = QWidget()
         vbox(label("A number looks like"), sample, sample_hint, spacing=2, parent=sample_box)
         super().__init__(
-            desk.service,
-            desk.runner,
-            desk.editable,
+            desk,
             name="schemeSettings",
             title="Check digit",
             fields=(

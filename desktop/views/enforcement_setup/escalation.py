@@ -85,9 +85,7 @@ class EscalationTab(QWidget):
         self.discount_days_edit = line_edit(right=True, placeholder="No discount", max_length=3)
         self.discount_percent_edit = line_edit(right=True, placeholder="No discount", max_length=6)
         self.settings_form = SettingsStrip(
-            desk.service,
-            desk.runner,
-            desk.editable,
+            desk,
             name="paymentSettings",
             title="Payment terms",
             fields=(

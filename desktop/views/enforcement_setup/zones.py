@@ -172,9 +172,7 @@ class ZonesTab(QWidget):
         self.scofflaw_spin = spin(1, 50, 3, " citations")
         self.window_spin = spin(0, 1440, 60, " min")
         self.verdict_form = SettingsStrip(
-            desk.service,
-            desk.runner,
-            desk.editable,
+            desk,
             name="verdictSettings",
             title="What a plate check says",
             fields=(

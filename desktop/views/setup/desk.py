@@ -78,7 +78,7 @@ class PermitSetupDesk(SetupDesk[SetupOverview]):
             ),
             notices=(self.lot_notice,),
         )
-        self.office_form = OfficeSettingsForm(self.service, self.runner, self.editable)
+        self.office_form = OfficeSettingsForm(self)
         # Prices are shown in the office's currency.
         self.office_form.saved.connect(lambda _settings: self.refresh())
         office_scroll = scrolled(self.office_form)

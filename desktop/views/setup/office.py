@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QComboBox, QCompleter, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QBoxLayout, QComboBox, QCompleter, QPlainTextEdit
 
 from desktop.services.contacts import region_choices
 from desktop.services.permit_setup import (
     MAX_FOOTER,
     OfficeSettings,
     OfficeSettingsDraft,
-    PermitSetupService,
     time_zone_choices,
 )
 from desktop.services.versioned import format_when
@@ -26,8 +27,10 @@ from desktop.views.kit.layout import (
     line_edit,
     vbox,
 )
-from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.settings_form import SettingsForm
+
+if TYPE_CHECKING:
+    from desktop.views.setup.desk import PermitSetupDesk
 
 #: What a setting means, under its field.
 HINTS = {
@@ -48,22 +51,16 @@ class OfficeSettingsForm(SettingsForm[OfficeSettings]):
 
     SAVED_STYLE = "color: #1e7b34;"
 
-    def __init__(
-        self,
-        service: PermitSetupService,
-        runner: OperationRunner,
-        editable: bool,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, desk: PermitSetupDesk) -> None:
+        service = desk.service
         super().__init__(
-            runner,
-            editable,
+            desk.runner,
+            desk.editable,
             kind=OfficeSettings,
             save=service.save_office_settings,
             reload=service.office_settings,
             notice="officeNotice",
             save_words="Save settings",
-            parent=parent,
         )
         self.service = service
         self.identity = service.workspace.identity
@@ -76,7 +73,7 @@ class OfficeSettingsForm(SettingsForm[OfficeSettings]):
         self.audit_label = hint()
         self.undo_button = button("Undo changes", self.undo)
         self.button_row = holder(
-            hbox((self.save_state, 1), self.undo_button, self.save_button), visible=editable
+            hbox((self.save_state, 1), self.undo_button, self.save_button), visible=self.editable
         )
         self._build_layout()
         self._update_buttons()
