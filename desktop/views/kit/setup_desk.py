@@ -126,9 +126,10 @@ class RecordList(QWidget):
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(self.update_buttons)
         self.listing = Listing(self.table)
-        heading = (self.title,) if title is not None else ()
+        if title is None:
+            self.title.hide()  # a list that is its tab's whole page: the tab says what it is
         bar = hbox(
-            *heading, self.count, STRETCH, *tools, *self.extra, self.edit_button, self.new_button,
+            self.title, self.count, STRETCH, *tools, *self.extra, self.edit_button, self.new_button,
             spacing=8,
         )  # fmt: skip
         vbox(bar, *notices, (self.listing, 1), margins=margins, spacing=spacing, parent=self)
