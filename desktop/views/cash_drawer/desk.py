@@ -17,10 +17,10 @@ from desktop.views.cash_drawer.common import DeskUser
 from desktop.views.cash_drawer.drawer_panel import DrawerPanel
 from desktop.views.cash_drawer.history_panel import HistoryPanel
 from desktop.views.kit.desk import Desk
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.layout import vbox
 from desktop.views.kit.live import LiveBatch
-from desktop.views.kit.widgets import failure_while_alive, while_alive
 
 #: Bursts of changes (a sale writes several rows) become one refresh.
 LIVE_DELAY_MS = 150
@@ -89,21 +89,18 @@ class CashDrawerDesk(Desk):
         service = self.service
         self.drawer.report_button.setEnabled(False)
         self.history.report_button.setEnabled(False)
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: service.shift_report_pdf(shift_id),
-            while_alive(self, lambda pdf: self._report_ready(shift_id, pdf)),
-            failure_while_alive(self, self._report_failed),
-            parent=self,
+            lambda pdf: self._report_ready(shift_id, pdf),
+            self._report_failed,
         )
 
     def _report_ready(self, shift_id: int, pdf: bytes) -> None:
         self._report_done()
-        dialog = DocumentPreviewDialog(
-            f"Shift report — shift {shift_id}", pdf, f"shift-{shift_id}-report.pdf", self
-        )
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-        self.report_opened.emit(dialog)
+        name = f"shift-{shift_id}-report.pdf"
+        preview = DocumentPreviewDialog(f"Shift report — shift {shift_id}", pdf, name, self)
+        open_dialog(preview, self.report_opened)
 
     def _report_failed(self, exc: BaseException) -> bool:
         self._report_done()

@@ -39,7 +39,7 @@ from desktop.views.cash_drawer.common import (
     title_label,
 )
 from desktop.views.kit.forms import FieldBox, FormDialog
-from desktop.views.kit.layout import STRETCH, Space, hbox, label, vbox
+from desktop.views.kit.layout import STRETCH, Space, hbox, label, scrolled, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import grow_to_fit
 
@@ -170,10 +170,7 @@ class CloseShiftDialog(_ShiftDialog):
             self.subtotals[denomination.value] = subtotal
         grid.setColumnStretch(0, 1)
         grid.setRowStretch(row + 1, 1)  # a taller dialog keeps the rows together at the top
-        area = QScrollArea()
-        area.setWidget(rows)
-        area.setWidgetResizable(True)
-        area.setFrameShape(QFrame.Shape.NoFrame)
+        area = scrolled(rows)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # The rows sit on the dialog's own background, not a panel of their own.
         rows.setObjectName("countRows")

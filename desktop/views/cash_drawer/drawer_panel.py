@@ -32,7 +32,7 @@ from desktop.views.cash_drawer.dialogs import CloseShiftDialog
 from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import STRETCH, Item, Space, hbox, holder, label, line_edit, vbox
 from desktop.views.kit.operations import Loader
-from desktop.views.kit.widgets import failure_while_alive, mark_invalid, while_alive
+from desktop.views.kit.widgets import mark_invalid
 
 NO_SHIFT_TITLE = "No shift open — count your float to open one"
 
@@ -264,12 +264,12 @@ class DrawerPanel(QFrame):
         self._show_open_error("")
         typed, service = self.open_float_edit.text(), self.service
         self._set_opening(True)
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: service.open_shift(typed),
-            while_alive(self, self._shift_opened),
-            failure_while_alive(self, self._open_failed),
+            self._shift_opened,
+            self._open_failed,
             write=True,
-            parent=self,
         )
 
     def _set_opening(self, opening: bool) -> None:

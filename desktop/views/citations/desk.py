@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QModelIndex, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDateEdit, QWidget
 
 from desktop.services.citations import (
@@ -28,17 +28,18 @@ from desktop.services.citations import (
 from desktop.services.errors import NotFound, ValidationError
 from desktop.services.localization import format_money, office_time
 from desktop.services.permits import PaymentResult, Tender
-from desktop.views.citations.lists import CitationListModel
+from desktop.views.citations.lists import CitationListModel, Office
 from desktop.views.citations.office_lists import ScofflawsDialog, SharedPermitsDialog
 from desktop.views.citations.page import CitationPage
 from desktop.views.kit.desk import Desk
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.forms import NoteDialog
 from desktop.views.kit.layout import STRETCH, button, choice_box, hbox, label, line_edit, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.payment import PaymentDialog, show_receipt
 from desktop.views.kit.tables import DeskTable, Listing
-from desktop.views.kit.widgets import DeskSplitter, failure_while_alive, while_alive
+from desktop.views.kit.widgets import DeskSplitter, failure_while_alive
 
 #: The pause in typing after which the search runs by itself.
 SEARCH_DELAY_MS = 250
@@ -75,11 +76,12 @@ class CitationsDesk(Desk):
     def setup(self) -> None:
         self.setObjectName("citationsDesk")
         self.service = CitationService(self.workspace)
+        self.office = Office(self.service, self.runner, self._currency, self._zone)
         self.lookups: Lookups | None = None
         self.detail: CitationDetail | None = None
         self._build()
         LiveBatch(self.live, LIVE_DELAY_MS, self).watch(LIVE_TABLES, self.refresh)
-        self.runner.run(self.service.lookups, while_alive(self, self._lookups_arrived), parent=self)
+        self.runner.run_for(self, self.service.lookups, self._lookups_arrived)
 
     # -- building ---------------------------------------------------------------------
 
@@ -97,9 +99,7 @@ class CitationsDesk(Desk):
         self.between = label("to")
         self._show_dates(False)
 
-        self.model = CitationListModel(
-            self.service, self.runner, self._currency, self._zone, dialog_parent=self, parent=self
-        )
+        self.model = CitationListModel(self.office, dialog_parent=self, parent=self)
         self.model.rows_arrived.connect(self._results_arrived)
         self.model.failed.connect(self._search_failed)
         self.table = DeskTable(self.model, plain=True)
@@ -109,7 +109,7 @@ class CitationsDesk(Desk):
         self.listing = Listing(self.table)
         self.count_label = label(name="countLabel")
 
-        self.page = CitationPage(self.service, self.runner, self._currency, self._zone)
+        self.page = CitationPage(self.office)
         self.page.photo_opened.connect(self.dialog_opened)
         self.pay_button = button(
             "Take &payment…", self.pay_selected, primary=True,
@@ -322,11 +322,8 @@ class CitationsDesk(Desk):
         self._update_buttons()
 
     def _load(self, citation_id: int) -> None:
-        self.runner.run(
-            lambda: self.service.get(citation_id),
-            while_alive(self, self._detail_arrived),
-            failure_while_alive(self, self._detail_failed),
-            parent=self,
+        self.runner.run_for(
+            self, lambda: self.service.get(citation_id), self._detail_arrived, self._detail_failed
         )
 
     def _detail_arrived(self, detail: CitationDetail) -> None:
@@ -361,21 +358,13 @@ class CitationsDesk(Desk):
     # -- the office's lists ---------------------------------------------------------------
 
     def show_scofflaws(self) -> ScofflawsDialog:
-        dialog = ScofflawsDialog(self.service, self.runner, self._currency, self._zone, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        self.dialog_opened.emit(dialog)
-        return dialog
+        dialog = ScofflawsDialog(self.office, self)
+        return open_dialog(dialog, self.dialog_opened)
 
     def show_flags(self) -> SharedPermitsDialog:
         can_clear = bool(self.lookups and self.lookups.can_take_payments)  # clerks, managers
-        dialog = SharedPermitsDialog(
-            self.service, self.runner, self._zone, can_clear=can_clear, parent=self
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        self.dialog_opened.emit(dialog)
-        return dialog
+        dialog = SharedPermitsDialog(self.office, can_clear=can_clear, parent=self)
+        return open_dialog(dialog, self.dialog_opened)
 
     # -- paying, voiding, printing ------------------------------------------------------
 
@@ -391,11 +380,8 @@ class CitationsDesk(Desk):
             return
         ids = [r.id for r in rows]
         self.pay_button.setEnabled(False)
-        self.runner.run(
-            lambda: self.service.amounts_due(ids),
-            while_alive(self, self._open_payment),
-            failure_while_alive(self, self._action_failed),
-            parent=self,
+        self.runner.run_for(
+            self, lambda: self.service.amounts_due(ids), self._open_payment, self._action_failed
         )
 
     def _open_payment(self, dues: list[Due]) -> None:
@@ -424,9 +410,7 @@ class CitationsDesk(Desk):
             parent=self,
         )
         dialog.paid.connect(self._paid)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-        self.dialog_opened.emit(dialog)
+        open_dialog(dialog, self.dialog_opened)
 
     def _paid(self, result: PaymentResult) -> None:
         show_receipt(self, self.runner, self.service, result)
@@ -450,17 +434,12 @@ class CitationsDesk(Desk):
 
         def confirmed() -> None:
             reason = dialog.note()
-            self.runner.run(
-                lambda: service.void(citation_id, reason),
-                while_alive(self, self._voided),
-                write=True,
-                parent=self,
+            self.runner.run_for(
+                self, lambda: service.void(citation_id, reason), self._voided, write=True
             )
 
         dialog.accepted.connect(confirmed)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-        self.dialog_opened.emit(dialog)
+        open_dialog(dialog, self.dialog_opened)
 
     def _voided(self, detail: CitationDetail) -> None:
         self.detail = detail
@@ -478,16 +457,11 @@ class CitationsDesk(Desk):
 
         def opened(pdf: bytes) -> None:
             self._update_buttons()
-            dialog = DocumentPreviewDialog(
+            preview = DocumentPreviewDialog(
                 f"Citation {number}", pdf, f"citation-{number}.pdf", self
             )
-            dialog.finished.connect(dialog.deleteLater)
-            dialog.open()
-            self.dialog_opened.emit(dialog)
+            open_dialog(preview, self.dialog_opened)
 
-        self.runner.run(
-            lambda: self.service.notice_pdf(citation_id),
-            while_alive(self, opened),
-            failure_while_alive(self, self._action_failed),
-            parent=self,
+        self.runner.run_for(
+            self, lambda: self.service.notice_pdf(citation_id), opened, self._action_failed
         )

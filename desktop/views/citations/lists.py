@@ -1,9 +1,10 @@
 """The citations desk's lists: citations found (paged in as the list scrolls) and one
-citation's fine history."""
+citation's fine history; and what the desk's lists, page and dialogs work with."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from PySide6.QtCore import QObject
@@ -17,7 +18,7 @@ from desktop.services.citations import (
     Cursor,
     FineLine,
 )
-from desktop.services.localization import format_day, format_local, format_recent
+from desktop.services.localization import format_day
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import (
     Column,
@@ -26,7 +27,7 @@ from desktop.views.kit.tables import (
     RowsModel,
     badge_column,
     money_column,
-    time_column,
+    recent_column,
 )
 
 #: A citation's status as the list colours it: what needs action stands out.
@@ -39,32 +40,31 @@ STATUS_COLOURS = {
 }
 
 
+@dataclass(frozen=True)
+class Office:
+    """What the desk's lists, page and dialogs work with: its service, the runner, and the
+    office's currency and time zone as the desk last read them."""
+
+    service: CitationService
+    runner: OperationRunner
+    currency: Callable[[], str]
+    zone: Callable[[], str]
+
+
 class CitationListModel(PagedRowsModel[CitationRow, Cursor]):
     """Citations newest first, fetched page by page off the GUI thread."""
 
     def __init__(
-        self,
-        service: CitationService,
-        runner: OperationRunner,
-        currency: Callable[[], str],
-        zone: Callable[[], str],
-        *,
-        dialog_parent: QWidget | None = None,
-        parent: QObject | None = None,
+        self, office: Office, *, dialog_parent: QWidget | None = None, parent: QObject | None = None
     ) -> None:
-        self.service = service
+        self.service = office.service
+        currency, zone = office.currency, office.zone
         #: What was asked: set on the GUI thread, read by the page fetches.
         self.query = CitationQuery()
         super().__init__(
             [
                 Column("Number", lambda c: c.number, samples=("HHH00000000",)),
-                time_column(
-                    "Issued",
-                    lambda c: c.issued_at,
-                    lambda at: format_recent(at, zone()),
-                    sample="30 Sep 2025 14:05",
-                    tooltip=lambda c: format_local(c.issued_at, zone()),
-                ),
+                recent_column("Issued", lambda c: c.issued_at, zone),
                 Column(
                     "Plate",
                     lambda c: f"{c.jurisdiction} {c.plate}" + (" ≈" if c.look_alike else ""),
@@ -96,7 +96,7 @@ class CitationListModel(PagedRowsModel[CitationRow, Cursor]):
                 ),
             ],
             self._fetch,
-            runner,
+            office.runner,
             key=lambda c: c.id,
             dimmed=lambda c: c.status == "void",
             report_in_place=True,
@@ -116,18 +116,11 @@ class CitationListModel(PagedRowsModel[CitationRow, Cursor]):
 class FineLinesModel(RowsModel[FineLine]):
     """A citation's fine, discounts, late fees, payments and void, oldest first."""
 
-    def __init__(
-        self, currency: Callable[[], str], zone: Callable[[], str], parent: QObject | None = None
-    ) -> None:
+    def __init__(self, office: Office, parent: QObject | None = None) -> None:
+        currency, zone = office.currency, office.zone
         super().__init__(
             [
-                time_column(
-                    "When",
-                    lambda line: line.posted_at,
-                    lambda at: format_recent(at, zone()),
-                    sample="30 Sep 2025 14:05",
-                    tooltip=lambda line: format_local(line.posted_at, zone()),
-                ),
+                recent_column("When", lambda line: line.posted_at, zone),
                 Column("What", lambda line: line.title, samples=("Early-payment discount",)),
                 Column(
                     "Details",

@@ -4,18 +4,16 @@ whose vehicles were read on site together (one vehicle at a time, SPEC rule 5)."
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
 
-from desktop.services.citations import CitationService, Scofflaw, SharedPermitFlag
+from desktop.services.citations import Scofflaw, SharedPermitFlag
 from desktop.services.localization import format_day, format_local, format_recent
+from desktop.views.citations.lists import Office
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.forms import NoteDialog
 from desktop.views.kit.layout import button, label, vbox
-from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Column, DeskTable, Listing, RowsModel, money_column
-from desktop.views.kit.widgets import while_alive
 
 
 class _ListDialog(QDialog):
@@ -39,14 +37,8 @@ class _ListDialog(QDialog):
 class ScofflawsDialog(_ListDialog):
     """The boot and tow list."""
 
-    def __init__(
-        self,
-        service: CitationService,
-        runner: OperationRunner,
-        currency: Callable[[], str],
-        zone: Callable[[], str],
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, office: Office, parent: QWidget | None = None) -> None:
+        currency, zone = office.currency, office.zone
         super().__init__(
             "Boot and tow list",
             "Plates with the office's threshold of unpaid past-due citations. Officers see "
@@ -79,7 +71,7 @@ class ScofflawsDialog(_ListDialog):
         self.table.setObjectName("scofflawList")
         self.listing = Listing(self.table)
         self._lay_out(self.listing)
-        runner.run(service.scofflaws, while_alive(self, self._arrived), parent=self)
+        office.runner.run_for(self, office.service.scofflaws, self._arrived)
 
     def _arrived(self, rows: list[Scofflaw]) -> None:
         self.model.set_rows(rows)
@@ -93,15 +85,8 @@ class SharedPermitsDialog(_ListDialog):
     """Permits flagged for two vehicles on site together; a clerk or manager records what
     was found."""
 
-    def __init__(
-        self,
-        service: CitationService,
-        runner: OperationRunner,
-        zone: Callable[[], str],
-        *,
-        can_clear: bool,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, office: Office, *, can_clear: bool, parent: QWidget | None = None) -> None:
+        zone = office.zone
         super().__init__(
             "Permits read on site together",
             "Two vehicles of one permit were read in its lot within the office's window. "
@@ -109,7 +94,7 @@ class SharedPermitsDialog(_ListDialog):
             parent,
         )
         self.setObjectName("sharedPermitsDialog")
-        self.service, self.runner = service, runner
+        self.service, self.runner = office.service, office.runner
 
         def when(at: object) -> str:
             return format_local(at, zone()) if at is not None else ""  # type: ignore[arg-type]
@@ -149,7 +134,7 @@ class SharedPermitsDialog(_ListDialog):
         self.reload()
 
     def reload(self) -> None:
-        self.runner.run(self.service.permit_flags, while_alive(self, self._arrived), parent=self)
+        self.runner.run_for(self, self.service.permit_flags, self._arrived)
 
     def _arrived(self, rows: list[SharedPermitFlag]) -> None:
         self.model.set_rows(rows)
@@ -179,14 +164,12 @@ class SharedPermitsDialog(_ListDialog):
 
         def recorded() -> None:
             note = dialog.note()
-            self.runner.run(
+            self.runner.run_for(
+                self,
                 lambda: service.clear_flag(flag_id, note),
-                while_alive(self, lambda _none: self.reload()),
+                lambda _none: self.reload(),
                 write=True,
-                parent=self,
             )
 
         dialog.accepted.connect(recorded)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+        return open_dialog(dialog)

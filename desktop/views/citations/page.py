@@ -3,7 +3,6 @@ against its recorded hash as it is shown), its fine's history and where it stand
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -15,18 +14,17 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
-    QScrollArea,
     QWidget,
 )
 
-from desktop.services.citations import CitationDetail, CitationService, PhotoContent, PhotoInfo
+from desktop.services.citations import CitationDetail, PhotoContent, PhotoInfo
 from desktop.services.localization import format_day, format_day_time, format_local, format_money
-from desktop.views.citations.lists import STATUS_COLOURS, FineLinesModel
+from desktop.views.citations.lists import STATUS_COLOURS, FineLinesModel, Office
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
-from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, stack, vbox
-from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, scrolled, stack, vbox
 from desktop.views.kit.tables import DeskTable
-from desktop.views.kit.widgets import EmptyState, failure_while_alive, while_alive
+from desktop.views.kit.widgets import EmptyState
 
 #: Thumbnails in the photo strip.
 THUMB = QSize(168, 112)
@@ -66,9 +64,7 @@ class PhotoViewer(QDialog):
         self.image = label(name="photoImage")
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setPixmap(pixmap)
-        scroll = QScrollArea()
-        scroll.setWidget(self.image)
-        scroll.setWidgetResizable(True)
+        scroll = scrolled(self.image, framed=True)
         scroll.setMinimumSize(min(pixmap.width() + 24, 1000), min(pixmap.height() + 24, 700))
         self.hash_label = label(hash_words(photo, zone), name="photoHash", wrap=True, plain=True)
         if not photo.verified:
@@ -86,18 +82,11 @@ class CitationPage(QWidget):
     #: Every photo of the page has been fetched and checked.
     photos_checked = Signal()
 
-    def __init__(
-        self,
-        service: CitationService,
-        runner: OperationRunner,
-        currency: Callable[[], str],
-        zone: Callable[[], str],
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, office: Office, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("citationPage")
-        self.service, self.runner = service, runner
-        self.currency, self.zone = currency, zone
+        self.service, self.runner = office.service, office.runner
+        self.currency, self.zone = office.currency, office.zone
         self.detail: CitationDetail | None = None
         self.photos: dict[int, PhotoContent] = {}
 
@@ -145,7 +134,7 @@ class CitationPage(QWidget):
         self.photo_list.itemActivated.connect(self._open_photo)
         self.no_photos = label("No photos were attached.", name="hint")
 
-        self.lines_model = FineLinesModel(currency, zone, parent=self)
+        self.lines_model = FineLinesModel(office, parent=self)
         self.lines_view = DeskTable(self.lines_model, plain=True)
         self.lines_view.setObjectName("fineHistory")
 
@@ -234,11 +223,8 @@ class CitationPage(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, info.id)
             item.setToolTip(f"{info.media_type}, {info.size_bytes:,} bytes")
             self.photo_list.addItem(item)
-            self.runner.run(
-                partial(self.service.photo, info.id),
-                while_alive(self, self._photo_arrived),
-                failure_while_alive(self, lambda _exc: None),
-                parent=self,
+            self.runner.run_for(
+                self, partial(self.service.photo, info.id), self._photo_arrived, lambda _exc: None
             )
         if not photos:
             self.photos_checked.emit()
@@ -273,6 +259,4 @@ class CitationPage(QWidget):
             )
         else:
             dialog = PhotoViewer(photo, self.zone(), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        self.photo_opened.emit(dialog)
+        open_dialog(dialog, self.photo_opened)

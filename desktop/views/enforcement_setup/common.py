@@ -1,15 +1,14 @@
-"""The enforcement set-up desk's shared pieces: a list with its buttons, the dialog that
-edits one record, and the strip of office settings a tab shows under its lists."""
+"""The enforcement set-up desk's shared pieces: typed numbers, counts in words, and the
+strip of office settings a tab shows under its lists."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QPushButton,
     QSizePolicy,
     QSpinBox,
     QWidget,
@@ -18,17 +17,15 @@ from PySide6.QtWidgets import (
 from desktop.services.enforcement_setup import (
     EnforcementSettings,
     EnforcementSettingsDraft,
-    EnforcementSetupService,
 )
 from desktop.services.errors import ValidationError
-from desktop.services.versioned import format_when
-from desktop.views.enforcement_setup.tables import DeskRows
 from desktop.views.kit.editors import EDITOR_STYLE, hint, spin_box
-from desktop.views.kit.forms import FieldForm, form_style
-from desktop.views.kit.layout import STRETCH, Item, button, hbox, holder, label, vbox
-from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import Listing, sorted_table
-from desktop.views.kit.widgets import NoticeBar
+from desktop.views.kit.forms import form_style
+from desktop.views.kit.layout import STRETCH, Item, hbox, holder, label, vbox
+from desktop.views.kit.settings_form import SettingsForm
+
+if TYPE_CHECKING:
+    from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
 
 
 def spin(low: int, high: int, value: int, suffix: str = "") -> QSpinBox:
@@ -36,98 +33,32 @@ def spin(low: int, high: int, value: int, suffix: str = "") -> QSpinBox:
     return spin_box(low, high, value, suffix, right=True)
 
 
-class ListPanel(QWidget):
-    """A titled list: its count, Edit… and Add… (managers) above the table, sorted by its
-    first column, or in the table's place a message when there is nothing to list."""
-
-    def __init__(
-        self,
-        model: DeskRows[Any],
-        name: str,
-        *,
-        title: str,
-        kind: str,
-        editable: bool,
-        open_dialog: Callable[[Any], object],
-        extra: Sequence[QPushButton] = (),
-        edit_words: str = "Edit…",
-        column: int = 0,
-    ) -> None:
-        super().__init__()
-        self.model, self._editable, self._open = model, editable, open_dialog
-        self.title = label(title, name="sectionTitle", style="font-weight: 600; color: #111827;")
-        self.count = label(name="countLabel")
-        self.edit_button = button(
-            edit_words, self.edit_selected, tip=f"Edit the selected {kind} (Enter)"
-        )
-        self.edit_button.setVisible(editable)
-        self.new_button = button(
-            f"Add {kind}…", lambda: open_dialog(None), tip=f"Add a {kind}", visible=editable
-        )
-        self.extra = tuple(extra)
-        self.table, self.proxy = sorted_table(model, name, column=column)
-        self.table.activated.connect(lambda _index: self.edit_selected())
-        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
-        self.table.selectionModel().selectionChanged.connect(self.update_buttons)
-        self.listing = Listing(self.table)
-        bar = hbox(
-            self.title, self.count, STRETCH, *self.extra, self.edit_button, self.new_button,
-            spacing=8,
-        )  # fmt: skip
-        vbox(bar, (self.listing, 1), spacing=6, parent=self)
-
-    def edit_selected(self) -> None:
-        row = self.table.selected_row()
-        if row is not None:
-            self._open(row)
-
-    def update_buttons(self) -> None:
-        chosen = self.table.selected_row() is not None
-        self.edit_button.setEnabled(self._editable and chosen)
-        for extra in self.extra:
-            extra.setEnabled(self._editable and chosen)
-
-    def show_rows(
-        self, rows: Sequence[Any], count: str, empty: tuple[str, str], currency: str = "USD"
-    ) -> None:
-        key = self.table.selected_key()
-        self.model.show(rows, currency)
-        self.table.show_key(key)
-        self.count.setText(count)
-        self.listing.show_rows(len(rows), *empty)
-        self.update_buttons()
-
-
-class SettingsStrip(QWidget, FieldForm):
+class SettingsStrip(SettingsForm[EnforcementSettings]):
     """Some of the office's enforcement settings under a tab's lists, with their own Save.
 
     The fields are named as :class:`EnforcementSettingsDraft`'s; the others are saved as
-    they were loaded. Unsaved edits stay when the settings are reloaded (with a notice
-    when someone else changed them meanwhile).
+    they were loaded.
     """
-
-    saved = Signal(object)
-    CONFLICT_NOTICE = (
-        "Changed by {changed_by} at {changed_at}. "
-        "Reload to see their change; your unsaved values stay until you do."
-    )
 
     def __init__(
         self,
-        service: EnforcementSetupService,
-        runner: OperationRunner,
-        editable: bool,
+        desk: EnforcementSetupDesk,
         *,
         name: str,
         title: str,
         fields: Sequence[tuple[str, str, QWidget, str]],
         beside: Sequence[QWidget] = (),
     ) -> None:
-        super().__init__()
-        self.service, self.runner = service, runner
-        self.editable, self.read_only = editable, not editable
-        self.settings: EnforcementSettings | None = None
-        self._loading = False
+        service, editable = desk.service, desk.editable
+        super().__init__(
+            desk.runner,
+            editable,
+            kind=EnforcementSettings,
+            save=service.save_settings,
+            reload=service.settings,
+            notice=f"{name}Notice",
+        )
+        self.service = service
         self.setObjectName(name)
         self.setStyleSheet(form_style() + EDITOR_STYLE)
         boxes = self.declare(*((n, caption, editor) for n, caption, editor, _hint in fields))
@@ -136,11 +67,7 @@ class SettingsStrip(QWidget, FieldForm):
                 box_layout = boxes[n].layout()
                 if box_layout is not None:
                     box_layout.addWidget(hint(words))
-        self.notice = NoticeBar(f"{name}Notice", "Reload")
-        self.notice.button.clicked.connect(self.reload)
-        self.save_button = button("Save", self.submit, primary=True)
         self.save_button.setObjectName(f"{name}Save")
-        self.save_state = label()
         for box in boxes.values():
             box.setFixedWidth(300)  # a number or a choice: no need for the window's width
         row: list[Item] = [*boxes.values(), *beside, STRETCH]
@@ -160,81 +87,13 @@ class SettingsStrip(QWidget, FieldForm):
         )
         self._update_buttons()
 
+    def baseline(self, settings: EnforcementSettings) -> EnforcementSettingsDraft:
+        return EnforcementSettingsDraft.of(settings)
+
     def draft(self) -> EnforcementSettingsDraft:
         if self.settings is None:
             raise ValidationError.single("general", "The settings have not loaded yet.")
-        return replace(EnforcementSettingsDraft.of(self.settings), **self.field_values())
-
-    def is_dirty(self) -> bool:
-        if self.settings is None:
-            return False
-        return self.draft() != EnforcementSettingsDraft.of(self.settings)
-
-    def load(self, settings: EnforcementSettings, *, force: bool = False) -> None:
-        if not force and self.is_dirty():
-            if self.settings is not None and settings.version != self.settings.version:
-                self.notice.say(
-                    self.CONFLICT_NOTICE.format(
-                        changed_by=settings.updated_by,
-                        changed_at=format_when(settings.updated_at),
-                    )
-                )
-            return
-        self.settings = settings
-        self._loading = True
-        try:
-            self.show_field_values(EnforcementSettingsDraft.of(settings))
-        finally:
-            self._loading = False
-        self.notice.hide()
-        self.clear_problems()
-        self._update_buttons()
-        self.loaded(settings)
-
-    def loaded(self, settings: EnforcementSettings) -> None:
-        """What else the strip shows of freshly loaded settings."""
-
-    def _save_call(self) -> Callable[[], object] | None:
-        if self.settings is None:
-            return None
-        draft, service, version = self.draft(), self.service, self.settings.version
-        draft.cleaned()
-        return lambda: service.save_settings(draft, version)
-
-    def _saved(self, fresh: object) -> None:
-        self._set_busy(False)
-        if isinstance(fresh, EnforcementSettings):
-            self.load(fresh, force=True)
-        self.save_state.setText("Saved.")
-        self.saved.emit(fresh)
-
-    def _failed(self, exc: BaseException) -> bool:
-        if isinstance(exc, ValidationError):
-            self._set_busy(False)
-            return not self.show_field_problems(exc.problems)
-        return super()._failed(exc)
-
-    def _set_busy(self, busy: bool) -> None:
-        self._saving = busy
-        self.save_button.setEnabled(not busy and self.is_dirty())
-        self.save_button.setText("Saving…" if busy else "Save")
-
-    def _reload_call(self) -> Callable[[], object]:
-        return self.service.settings
-
-    def _fill(self, record: object) -> None:
-        if isinstance(record, EnforcementSettings):
-            self.load(record, force=True)
-
-    def _edited(self, name: str) -> None:
-        if self._loading:
-            return
-        super()._edited(name)
-        self.save_state.setText("")
-        self._update_buttons()
-
-    def _update_buttons(self) -> None:
-        self.save_button.setEnabled(self.is_dirty())
+        return replace(self.baseline(self.settings), **self.field_values())
 
 
 def counted(n: int, one: str, many: str | None = None) -> str:

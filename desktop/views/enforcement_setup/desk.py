@@ -9,26 +9,18 @@ number ranges follow the citations officers issue (a burst of them is one reload
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QTabWidget
-
 from desktop.services.enforcement_setup import (
     EnforcementOverview,
     EnforcementSetupService,
     RepeatFineInfo,
 )
-from desktop.services.errors import KnownError
 from desktop.views.enforcement_setup.devices import DevicesTab
 from desktop.views.enforcement_setup.escalation import EscalationTab
 from desktop.views.enforcement_setup.violations import ViolationsTab
 from desktop.views.enforcement_setup.zones import ZonesTab
-from desktop.views.kit.desk import Desk
-from desktop.views.kit.layout import desk_action, vbox
-from desktop.views.kit.live import LiveBatch
-from desktop.views.kit.operations import Loader
+from desktop.views.kit.setup_desk import SetupDesk
 
-#: Changes to the set-up itself: reload soon after the last one of a burst.
+#: Changes to the set-up itself.
 SETUP_TABLES = frozenset(
     {
         "violation",
@@ -44,61 +36,47 @@ SETUP_TABLES = frozenset(
         "office_setting",
     }
 )
-#: Citations move the ranges' issued counts: reload at most this often.
+#: Citations move the ranges' issued counts.
 COUNT_TABLES = frozenset({"citation"})
-SETUP_DELAY_MS = 150
-COUNTS_DELAY_MS = 1000
-
-_TAB_STYLE = (
-    "QTabWidget::pane { border: none; border-top: 1px solid #dde2e9; top: -1px; "
-    "background: transparent; } "
-    "QTabWidget::tab-bar { left: 0px; } "
-    "QTabBar::tab { background: transparent; border: none; "
-    "border-bottom: 2px solid transparent; padding: 7px 16px; margin-right: 4px; "
-    "color: #4b5563; } "
-    "QTabBar::tab:hover { color: #111827; } "
-    "QTabBar::tab:selected { color: #1d4fd7; border-bottom: 2px solid #2563eb; "
-    "font-weight: 600; } "
-)
 
 
-class EnforcementSetupDesk(Desk):
+class EnforcementSetupDesk(SetupDesk[EnforcementOverview]):
     """Four tabs: violations & fines, escalation, devices & numbers, zones & exemptions."""
 
-    #: Emitted after each (re)load (tests wait on it).
-    loaded = Signal()
+    service: EnforcementSetupService
 
     def setup(self) -> None:
         self.service = EnforcementSetupService(self.workspace)
         self.editable = self.workspace.identity.can_edit("enforcement_setup")
-        self.setObjectName("enforcementSetupDesk")
-        self.overview: EnforcementOverview | None = None
-        self.loader = Loader(
-            self, self.runner, lambda: self.service.overview, self._loaded, self._load_failed
-        )
         self.violations = ViolationsTab(self)
         self.escalation = EscalationTab(self)
         self.devices = DevicesTab(self)
         self.zones = ZonesTab(self)
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("enforcementTabs")
-        self.tabs.setStyleSheet(_TAB_STYLE)
-        self.tabs.addTab(self.violations, "&Violations && fines")
-        self.tabs.addTab(self.escalation, "&Escalation")
-        self.tabs.addTab(self.devices, "Devices && &numbers")
-        self.tabs.addTab(self.zones, "&Zones && exemptions")
-        vbox(self.tabs, margins=(8, 4, 8, 8), parent=self)
-
-        if self.editable:
-            desk_action(self, "New", "Ctrl+N", self._new_in_tab)
-        desk_action(self, "Refresh", QKeySequence.StandardKey.Refresh, self.refresh)
-        self._setup_batch = LiveBatch(self.live, SETUP_DELAY_MS, self)
-        self._setup_batch.watch(SETUP_TABLES, self.refresh)
-        self._counts_batch = LiveBatch(
-            self.live, COUNTS_DELAY_MS, self, complete_resync_is_quiet=True
+        self.build(
+            self.service.overview,
+            (
+                (self.violations, "&Violations && fines"),
+                (self.escalation, "&Escalation"),
+                (self.devices, "Devices && &numbers"),
+                (self.zones, "&Zones && exemptions"),
+            ),
+            names=("enforcementSetupDesk", "enforcementTabs"),
+            lists=(
+                self.violations.violations,
+                self.escalation.stages,
+                self.devices.devices,
+                self.zones.zones,
+                self.zones.exemptions,
+            ),
+            failed="The enforcement set-up could not be loaded",
+            watch=(SETUP_TABLES, COUNT_TABLES),
+            new={
+                self.violations: lambda: self.violations.open_violation(None),
+                self.escalation: lambda: self.escalation.open_stage(None),
+                self.devices: lambda: self.devices.open_device(None),
+                self.zones: lambda: self.zones.open_exemption(None),
+            },
         )
-        self._counts_batch.watch(COUNT_TABLES, self.refresh)
-        self.refresh()
 
     @property
     def currency(self) -> str:
@@ -107,12 +85,6 @@ class EnforcementSetupDesk(Desk):
     @property
     def time_zone(self) -> str:
         return self.overview.settings.time_zone if self.overview is not None else "UTC"
-
-    def shown(self) -> EnforcementOverview:
-        """What the desk shows (dialogs open only once it has loaded)."""
-        if self.overview is None:
-            raise RuntimeError("the enforcement set-up has not loaded yet")
-        return self.overview
 
     def repeat_lines(self, violation_id: int) -> list[RepeatFineInfo]:
         if self.overview is None:
@@ -125,40 +97,10 @@ class EnforcementSetupDesk(Desk):
             return "Some enforcement settings have changes that are not saved."
         return None
 
-    def refresh(self) -> None:
-        self._setup_batch.cancel()
-        self._counts_batch.cancel()
-        self.loader.reload()
-
     def saved(self, _result: object) -> None:
         """A dialog saved: show it (the live change would too, a moment later)."""
         self.refresh()
 
-    def _loaded(self, overview: EnforcementOverview) -> None:
-        self.overview = overview
-        self.violations.show_overview(overview)
-        self.escalation.show_overview(overview)
-        self.devices.show_overview(overview)
-        self.zones.show_overview(overview)
-        self.loaded.emit()
-
-    def _load_failed(self, exc: KnownError) -> None:
-        for panel in (
-            self.violations.violations,
-            self.escalation.stages,
-            self.devices.devices,
-            self.zones.zones,
-            self.zones.exemptions,
-        ):
-            panel.listing.show_empty("The enforcement set-up could not be loaded", exc.message)
-
-    def _new_in_tab(self) -> None:
-        tab = self.tabs.currentWidget()
-        if tab is self.violations:
-            self.violations.open_violation(None)
-        elif tab is self.escalation:
-            self.escalation.open_stage(None)
-        elif tab is self.devices:
-            self.devices.open_device(None)
-        elif tab is self.zones:
-            self.zones.open_exemption(None)
+    def show_overview(self, overview: EnforcementOverview) -> None:
+        for tab in (self.violations, self.escalation, self.devices, self.zones):
+            tab.show_overview(overview)

@@ -18,60 +18,38 @@ from desktop.services.enforcement_setup import (
     RangeInfo,
     SpoilDraft,
 )
-from desktop.views.enforcement_setup.common import (
-    ListPanel,
-    SettingsStrip,
-    counted,
-    spin,
-)
+from desktop.views.enforcement_setup.common import SettingsStrip, counted, spin
 from desktop.views.enforcement_setup.tables import device_model, range_model
-from desktop.views.kit.editors import RecordDialog, hint, span_grid
+from desktop.views.kit.editors import hint
 from desktop.views.kit.forms import DialogSlot, capitals, text_box
 from desktop.views.kit.layout import button, choice_box, label, line_edit, vbox
+from desktop.views.kit.setup_desk import DeskDialog, RecordList
 from desktop.views.kit.widgets import while_alive
 
 if TYPE_CHECKING:
     from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
 
 
-class DeviceDialog(RecordDialog):
+class DeviceDialog(DeskDialog):
     """A field device: its code (kept once saved: the device sends it), kind, description."""
 
+    KIND, NAME = "device", "deviceDialog"
+
     def __init__(self, desk: EnforcementSetupDesk, device: DeviceInfo | None) -> None:
-        service = desk.service
-        super().__init__(
-            service,
-            desk.runner,
-            device,
-            kind="device",
-            save=service.save_device,
-            load=service.device,
-            read_only=not desk.editable,
-            parent=desk,
-        )
-        self.setObjectName("deviceDialog")
+        super().__init__(desk, device, desk.service.save_device, desk.service.device)
         self.code_edit = line_edit(placeholder="e.g. HH-07", max_length=20)
         capitals(self.code_edit)
         self.kind_combo = choice_box(DEVICE_KIND_TITLES.values(), data=DEVICE_KIND_TITLES)
         self.description_edit = line_edit(placeholder="e.g. North patrol", max_length=200)
         self.active_check = QCheckBox("In use")
         self.active_check.setChecked(True)
-        boxes = self.declare(
-            ("code", "Code", self.code_edit),
-            ("kind", "Kind", self.kind_combo),
-            ("description", "Description", self.description_edit),
-            ("active", "Status", self.active_check),
-        )
-        self._finish_layout(
-            span_grid(
-                [(boxes["code"], 1), (boxes["kind"], 1)],
-                [(boxes["description"], 2)],
-                [(boxes["active"], 2)],
-                columns=2,
-            )
+        self.lay_out(
+            [("code", "Code", self.code_edit, 1), ("kind", "Kind", self.kind_combo, 1)],
+            [("description", "Description", self.description_edit, 2)],
+            [("active", "Status", self.active_check, 2)],
+            columns=2,
         )
         if device is not None:
-            self._fill(device)
             self.code_edit.setReadOnly(True)
             self.code_edit.setToolTip("The device sends its code with every call: it stays.")
 
@@ -83,96 +61,63 @@ class DeviceDialog(RecordDialog):
         return DeviceDraft(**values | {"kind": values["kind"] or ""})
 
 
-class RangeDialog(RecordDialog):
+class RangeDialog(DeskDialog):
     """A new range of citation numbers for the chosen device (ranges never change)."""
+
+    KIND, NAME = "number range", "rangeDialog"
 
     def __init__(self, desk: EnforcementSetupDesk, device: DeviceInfo) -> None:
         super().__init__(
-            desk.service,
-            desk.runner,
-            None,
-            kind="number range",
-            save=desk.service.add_range,
-            read_only=False,
-            parent=desk,
-            title=f"New number range for {device.code}",
+            desk, None, desk.service.add_range, title=f"New number range for {device.code}"
         )
-        self.setObjectName("rangeDialog")
         self.device = device
         self.prefix_edit = line_edit(placeholder="e.g. P", max_length=4)
         capitals(self.prefix_edit)
         self.first_edit = line_edit(right=True, placeholder="e.g. 1", max_length=9)
         self.last_edit = line_edit(right=True, placeholder="e.g. 99999", max_length=9)
         self.width_spin = spin(4, 9, 6, " digits")
-        boxes = self.declare(
-            ("prefix", "Prefix", self.prefix_edit),
-            ("width", "Width", self.width_spin),
-            ("first_seq", "First number", self.first_edit),
-            ("last_seq", "Last number", self.last_edit),
-        )
-        self._finish_layout(
-            span_grid(
-                [(boxes["prefix"], 1), (boxes["width"], 1)],
-                [(boxes["first_seq"], 1), (boxes["last_seq"], 1)],
-                [
-                    (
-                        hint(
-                            "A number is the prefix, the sequence in this many digits and a "
-                            "check digit. No two ranges of one prefix overlap."
-                        ),
-                        2,
-                    )
-                ],
-                columns=2,
-            )
+        self.lay_out(
+            [("prefix", "Prefix", self.prefix_edit, 1), ("width", "Width", self.width_spin, 1)],
+            [
+                ("first_seq", "First number", self.first_edit, 1),
+                ("last_seq", "Last number", self.last_edit, 1),
+            ],
+            columns=2,
+            note="A number is the prefix, the sequence in this many digits and a check digit. "
+            "No two ranges of one prefix overlap.",
         )
 
     def draft(self) -> RangeDraft:
         return RangeDraft(self.device.id, **self.field_values())
 
 
-class SpoilDialog(RecordDialog):
+class SpoilDialog(DeskDialog):
     """Numbers of a range that will never be issued, with why (an issued one is refused)."""
+
+    KIND, NAME = "spoiled numbers", "spoilDialog"
 
     def __init__(self, desk: EnforcementSetupDesk, numbers: RangeInfo) -> None:
         super().__init__(
-            desk.service,
-            desk.runner,
+            desk,
             None,
-            kind="spoiled numbers",
-            save=desk.service.spoil_numbers,
-            read_only=False,
-            parent=desk,
+            desk.service.spoil_numbers,
             accept_text="Spoil numbers",
             title=f"Spoil numbers of {numbers.sequence_words}",
         )
-        self.setObjectName("spoilDialog")
         self.numbers = numbers
         self.busy_text = "Spoiling…"
         self.first_edit = line_edit(right=True, placeholder=f"{numbers.first_seq}", max_length=9)
         self.last_edit = line_edit(right=True, placeholder="Same as the first", max_length=9)
         self.reason_edit = text_box(3, "Reason")
-        boxes = self.declare(
-            ("first", "First number", self.first_edit),
-            ("last", "Last number", self.last_edit),
-            ("reason", "Reason", self.reason_edit),
-        )
-        self._finish_layout(
-            span_grid(
-                [(boxes["first"], 1), (boxes["last"], 1)],
-                [(boxes["reason"], 2)],
-                [
-                    (
-                        hint(
-                            f"Sequence numbers {numbers.first_seq:,} to {numbers.last_seq:,}, "
-                            "without the prefix and check digit; at most 1,000 at a time. "
-                            "An issued number is never spoiled."
-                        ),
-                        2,
-                    )
-                ],
-                columns=2,
-            )
+        self.lay_out(
+            [
+                ("first", "First number", self.first_edit, 1),
+                ("last", "Last number", self.last_edit, 1),
+            ],
+            [("reason", "Reason", self.reason_edit, 2)],
+            columns=2,
+            note=f"Sequence numbers {numbers.first_seq:,} to {numbers.last_seq:,}, without the "
+            "prefix and check digit; at most 1,000 at a time. An issued number is never spoiled.",
         )
 
     def draft(self) -> SpoilDraft:
@@ -190,9 +135,7 @@ class SchemeStrip(SettingsStrip):
         sample_box = QWidget()
         vbox(label("A number looks like"), sample, sample_hint, spacing=2, parent=sample_box)
         super().__init__(
-            desk.service,
-            desk.runner,
-            desk.editable,
+            desk,
             name="schemeSettings",
             title="Check digit",
             fields=(
@@ -244,25 +187,32 @@ class DevicesTab(QWidget):
         self.device_dialog: DialogSlot[DeviceDialog] = DialogSlot(desk.saved)
         self.range_dialog: DialogSlot[RangeDialog] = DialogSlot(desk.saved)
         self.spoil_dialog: DialogSlot[SpoilDialog] = DialogSlot(desk.saved)
-        self.devices = ListPanel(
+        self.devices = RecordList(
             device_model(self),
             "devicesTable",
+            self.open_device,
             title="Devices",
             kind="device",
             editable=desk.editable,
-            open_dialog=self.open_device,
+            empty=(
+                "No devices yet",
+                "Add the handhelds, LPR vehicles and cameras officers use.",
+                "A manager adds the devices officers use.",
+            ),
         )
         self.spoil_button = button(
-            "Spoil numbers…", self.open_spoil, tip="Mark unused numbers of the range as spoiled"
+            "Spoil numbers…",
+            self.open_spoil,
+            tip="Mark unused numbers of the range as spoiled",
+            visible=desk.editable,
         )
-        self.spoil_button.setVisible(desk.editable)
-        self.ranges = ListPanel(
+        self.ranges = RecordList(
             range_model(self),
             "rangesTable",
+            self.open_range,
             title="Number ranges",
             kind="number range",
             editable=desk.editable,
-            open_dialog=self.open_range,
             extra=(self.spoil_button,),
         )
         self.ranges.edit_button.hide()  # ranges are never changed; numbers are spoiled
@@ -287,14 +237,7 @@ class DevicesTab(QWidget):
     def show_overview(self, overview: EnforcementOverview) -> None:
         in_use = sum(1 for d in overview.devices if d.active)
         self.devices.show_rows(
-            overview.devices,
-            f"{counted(len(overview.devices), 'device')}, {in_use} in use",
-            (
-                "No devices yet",
-                "Add the handhelds, LPR vehicles and cameras officers use."
-                if self.desk.editable
-                else "A manager adds the devices officers use.",
-            ),
+            overview.devices, f"{counted(len(overview.devices), 'device')}, {in_use} in use"
         )
         if self.chosen() is None and overview.devices:
             self.devices.table.select_key(None)
@@ -309,8 +252,7 @@ class DevicesTab(QWidget):
         self.ranges.title.setText(f"Number ranges of {device.code}" if device else "Number ranges")
         self.ranges.show_rows(
             ranges,
-            "",
-            ("No number ranges", "Give the device a range so it can issue offline.")
+            empty=("No number ranges", "Give the device a range so it can issue offline.")
             if device is not None
             else ("Choose a device", "Its citation number ranges are listed here."),
         )

@@ -12,70 +12,43 @@ from desktop.services.enforcement_setup import (
     EscalationStageDraft,
     EscalationStageInfo,
 )
-from desktop.views.enforcement_setup.common import (
-    ListPanel,
-    SettingsStrip,
-    counted,
-    spin,
-)
+from desktop.views.enforcement_setup.common import SettingsStrip, counted, spin
 from desktop.views.enforcement_setup.tables import stage_model
-from desktop.views.kit.editors import RecordDialog, hint, span_grid
 from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import line_edit, vbox
+from desktop.views.kit.setup_desk import DeskDialog, RecordList
 
 if TYPE_CHECKING:
     from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
 
 
-class StageDialog(RecordDialog):
+class StageDialog(DeskDialog):
     """An escalation stage: after how many days, its late fee, collections, in use."""
 
+    KIND, NAME = "escalation stage", "stageDialog"
+
     def __init__(self, desk: EnforcementSetupDesk, stage: EscalationStageInfo | None) -> None:
-        service = desk.service
-        super().__init__(
-            service,
-            desk.runner,
-            stage,
-            kind="escalation stage",
-            save=service.save_stage,
-            load=service.stage,
-            read_only=not desk.editable,
-            parent=desk,
-        )
-        self.setObjectName("stageDialog")
+        super().__init__(desk, stage, desk.service.save_stage, desk.service.stage)
         self.after_spin = spin(1, 3650, 30, " days")
         self.amount_edit = line_edit(right=True, placeholder="e.g. 25.00")
         self.description_edit = line_edit(placeholder="e.g. Second notice", max_length=200)
         self.collections_check = QCheckBox("Sends the citation to collections")
         self.active_check = QCheckBox("In use")
         self.active_check.setChecked(True)
-        boxes = self.declare(
-            ("after_days", "After", self.after_spin),
-            ("amount", f"Late fee ({desk.currency})", self.amount_edit),
-            ("description", "Description", self.description_edit),
-            ("sends_to_collections", "Collections", self.collections_check),
-            ("active", "Status", self.active_check),
+        self.lay_out(
+            [
+                ("after_days", "After", self.after_spin, 1),
+                ("amount", f"Late fee ({desk.currency})", self.amount_edit, 1),
+            ],
+            [("description", "Description", self.description_edit, 2)],
+            [
+                ("sends_to_collections", "Collections", self.collections_check, 1),
+                ("active", "Status", self.active_check, 1),
+            ],
+            columns=2,
+            note="Counted from the citation's day of issue, while it is unpaid; each stage "
+            "reaches a citation once, and none while an appeal is open.",
         )
-        self._finish_layout(
-            span_grid(
-                [(boxes["after_days"], 1), (boxes["amount"], 1)],
-                [(boxes["description"], 2)],
-                [(boxes["sends_to_collections"], 1), (boxes["active"], 1)],
-                [
-                    (
-                        hint(
-                            "Counted from the citation's day of issue, while it is unpaid; "
-                            "each stage reaches a citation once, and none while an appeal is "
-                            "open."
-                        ),
-                        2,
-                    )
-                ],
-                columns=2,
-            )
-        )
-        if stage is not None:
-            self._fill(stage)
 
     def record_name(self, record: Any) -> str:
         return f"after {record.after_days:,} days"
@@ -94,21 +67,25 @@ class EscalationTab(QWidget):
         super().__init__()
         self.desk = desk
         self.stage_dialog: DialogSlot[StageDialog] = DialogSlot(desk.saved)
-        self.stages = ListPanel(
+        self.stages = RecordList(
             stage_model(self),
             "stagesTable",
+            self.open_stage,
             title="Escalation stages",
             kind="stage",
             editable=desk.editable,
-            open_dialog=self.open_stage,
+            empty=(
+                "No escalation stages",
+                "Add late fees after a number of days unpaid, and when a citation goes to "
+                "collections.",
+                "A manager sets the late fees and collections.",
+            ),
         )
         self.due_spin = spin(1, 365, 30, " days")
         self.discount_days_edit = line_edit(right=True, placeholder="No discount", max_length=3)
         self.discount_percent_edit = line_edit(right=True, placeholder="No discount", max_length=6)
         self.settings_form = SettingsStrip(
-            desk.service,
-            desk.runner,
-            desk.editable,
+            desk,
             name="paymentSettings",
             title="Payment terms",
             fields=(
@@ -146,13 +123,6 @@ class EscalationTab(QWidget):
         self.stages.show_rows(
             overview.stages,
             f"{counted(len(overview.stages), 'stage')}, {in_use} in use",
-            (
-                "No escalation stages",
-                "Add late fees after a number of days unpaid, and when a citation goes to "
-                "collections."
-                if self.desk.editable
-                else "A manager sets the late fees and collections.",
-            ),
             self.desk.currency,
         )
         self.settings_form.load(overview.settings)

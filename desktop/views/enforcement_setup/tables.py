@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -22,7 +21,8 @@ from desktop.services.enforcement_setup import (
 )
 from desktop.services.localization import format_recent
 from desktop.services.versioned import format_when
-from desktop.views.kit.tables import Column, RowsModel, badge_column, money_column, time_column
+from desktop.views.kit.setup_desk import PricedRows
+from desktop.views.kit.tables import Column, badge_column, money_column, time_column
 
 R = TypeVar("R")
 _GREEN, _GREY, _AMBER = "#1e7b34", "#6b7280", "#7a4b00"
@@ -32,10 +32,6 @@ LARGEST_FINE = Decimal("10000.00")
 
 def _changed(row: Any) -> str:
     return f"Last changed by {row.updated_by} at {format_when(row.updated_at)}"
-
-
-def _with_tooltips(columns: Sequence[Column[R]], tip: Callable[[R], str]) -> list[Column[R]]:
-    return [c if c.tooltip else replace(c, tooltip=tip) for c in columns]
 
 
 def _count(title: str, value: Callable[[R], int], tip: str | None = None) -> Column[R]:
@@ -53,176 +49,138 @@ def _yes(title: str, value: Callable[[R], bool], words: tuple[str, str]) -> Colu
     return Column(title, lambda row: words[0] if value(row) else words[1], samples=words)
 
 
-class DeskRows(RowsModel[R]):
-    """Rows with amounts in the office's currency (set before the rows)."""
-
-    def __init__(
-        self,
-        columns: Callable[[Callable[[], str]], list[Column[R]]],
-        *,
-        dimmed: Callable[[R], bool] | None = None,
-        parent: QObject | None = None,
-    ) -> None:
-        self.currency = "USD"
-        super().__init__(
-            columns(lambda: self.currency),
-            key=lambda row: row.id,  # type: ignore[attr-defined]
-            dimmed=dimmed,
-            parent=parent,
-        )
-
-    def show(self, rows: Sequence[R], currency: str) -> None:
-        if currency != self.currency:
-            self.currency = currency
-            self.redraw()
-        self.set_rows(rows)
-
-
-def violation_model(parent: QObject | None = None) -> DeskRows[ViolationInfo]:
+def violation_model(parent: QObject | None = None) -> PricedRows[ViolationInfo]:
     def columns(currency: Callable[[], str]) -> list[Column[ViolationInfo]]:
-        return _with_tooltips(
-            [
-                Column("Code", lambda v: v.code, samples=("NP-01-LONG",)),
-                Column("Description", lambda v: v.description, stretch=True, give_way=True),
-                money_column(
-                    "Default fine",
-                    lambda v: v.default_fine,
-                    currency,
-                    words=lambda v, shown: "Warning" if v.warning_only else shown or "None",
-                ),
-                Column(
-                    "Repeat window",
-                    lambda v: f"{v.repeat_window_days:,} days" if v.repeat_window_days else "None",
-                    sort=lambda v: v.repeat_window_days or 0,
-                    samples=("3,650 days",),
-                    header_tip="A plate's Nth citation of this code within this many days "
-                    "is fined as the Nth offence",
-                ),
-                _yes("Status", lambda v: v.active, ("In use", "Retired")),
-            ],
-            _changed,
-        )
-
-    return DeskRows(columns, dimmed=lambda v: not v.active, parent=parent)
-
-
-def fine_rule_model(parent: QObject | None = None) -> DeskRows[FineRuleInfo]:
-    def columns(currency: Callable[[], str]) -> list[Column[FineRuleInfo]]:
-        return _with_tooltips(
-            [
-                Column("Lot", lambda f: f.lot_code, samples=("LOT-NORTH-12",)),
-                Column("Zone", lambda f: f.zone_code or "Whole lot", samples=("Whole lot",)),
-                money_column("Fine", lambda f: f.amount, currency, largest=LARGEST_FINE),
-            ],
-            _changed,
-        )
-
-    return DeskRows(columns, parent=parent)
-
-
-def repeat_model(parent: QObject | None = None) -> DeskRows[RepeatFineInfo]:
-    def columns(currency: Callable[[], str]) -> list[Column[RepeatFineInfo]]:
-        return _with_tooltips(
-            [
-                Column(
-                    "Offence",
-                    lambda r: r.offence_words,
-                    sort=lambda r: r.offence,
-                    samples=("22nd offence",),
-                ),
-                money_column("Fine", lambda r: r.amount, currency, largest=LARGEST_FINE),
-            ],
-            _changed,
-        )
-
-    return DeskRows(columns, parent=parent)
-
-
-def stage_model(parent: QObject | None = None) -> DeskRows[EscalationStageInfo]:
-    def columns(currency: Callable[[], str]) -> list[Column[EscalationStageInfo]]:
-        return _with_tooltips(
-            [
-                Column(
-                    "After",
-                    lambda s: "1 day" if s.after_days == 1 else f"{s.after_days:,} days",
-                    sort=lambda s: s.after_days,
-                    samples=("10,000 days",),
-                    header_tip="Days after the citation's day of issue, while it is unpaid",
-                ),
-                Column("Description", lambda s: s.description, stretch=True, give_way=True),
-                money_column("Late fee", lambda s: s.amount, currency, largest=LARGEST_FINE),
-                _yes(
-                    "Collections",
-                    lambda s: s.sends_to_collections,
-                    ("Sends to collections", "No"),
-                ),
-                _yes("Status", lambda s: s.active, ("In use", "Not in use")),
-            ],
-            _changed,
-        )
-
-    return DeskRows(columns, dimmed=lambda s: not s.active, parent=parent)
-
-
-def device_model(parent: QObject | None = None) -> DeskRows[DeviceInfo]:
-    def columns(_currency: Callable[[], str]) -> list[Column[DeviceInfo]]:
-        return _with_tooltips(
-            [
-                Column("Code", lambda d: d.code, samples=("HH-NORTH-PATROL-1",)),
-                badge_column("Kind", lambda d: d.kind, DEVICE_KIND_TITLES),
-                Column("Description", lambda d: d.description, stretch=True, give_way=True),
-                _yes("Status", lambda d: d.active, ("In use", "Retired")),
-            ],
-            _changed,
-        )
-
-    return DeskRows(columns, dimmed=lambda d: not d.active, parent=parent)
-
-
-def range_model(parent: QObject | None = None) -> DeskRows[RangeInfo]:
-    def columns(_currency: Callable[[], str]) -> list[Column[RangeInfo]]:
-        return _with_tooltips(
-            [
-                Column(
-                    "Numbers",
-                    lambda r: r.sequence_words,
-                    sort=lambda r: (r.prefix, r.first_seq),
-                    samples=("ABCD000000001 \u2013 ABCD999999999",),
-                    stretch=True,
-                ),
-                _count("Size", lambda r: r.size),
-                _count("Issued", lambda r: r.issued),
-                _count("Spoiled", lambda r: r.spoiled),
-                _count("Left", lambda r: r.left, "Numbers neither issued nor spoiled"),
-            ],
-            lambda r: (
-                f"{r.sequence_words} (each number ends with its check digit)\n"
-                f"Given to {r.device_code} by {r.created_by} at {format_when(r.created_at)}"
+        return [
+            Column("Code", lambda v: v.code, samples=("NP-01-LONG",)),
+            Column("Description", lambda v: v.description, stretch=True, give_way=True),
+            money_column(
+                "Default fine",
+                lambda v: v.default_fine,
+                currency,
+                words=lambda v, shown: "Warning" if v.warning_only else shown or "None",
             ),
-        )
+            Column(
+                "Repeat window",
+                lambda v: f"{v.repeat_window_days:,} days" if v.repeat_window_days else "None",
+                sort=lambda v: v.repeat_window_days or 0,
+                samples=("3,650 days",),
+                header_tip="A plate's Nth citation of this code within this many days "
+                "is fined as the Nth offence",
+            ),
+            _yes("Status", lambda v: v.active, ("In use", "Retired")),
+        ]
 
-    return DeskRows(columns, parent=parent)
+    return PricedRows(columns, tooltip=_changed, dimmed=lambda v: not v.active, parent=parent)
 
 
-def zone_model(parent: QObject | None = None) -> DeskRows[ZoneLimit]:
+def fine_rule_model(parent: QObject | None = None) -> PricedRows[FineRuleInfo]:
+    def columns(currency: Callable[[], str]) -> list[Column[FineRuleInfo]]:
+        return [
+            Column("Lot", lambda f: f.lot_code, samples=("LOT-NORTH-12",)),
+            Column("Zone", lambda f: f.zone_code or "Whole lot", samples=("Whole lot",)),
+            money_column("Fine", lambda f: f.amount, currency, largest=LARGEST_FINE),
+        ]
+
+    return PricedRows(columns, tooltip=_changed, parent=parent)
+
+
+def repeat_model(parent: QObject | None = None) -> PricedRows[RepeatFineInfo]:
+    def columns(currency: Callable[[], str]) -> list[Column[RepeatFineInfo]]:
+        return [
+            Column(
+                "Offence",
+                lambda r: r.offence_words,
+                sort=lambda r: r.offence,
+                samples=("22nd offence",),
+            ),
+            money_column("Fine", lambda r: r.amount, currency, largest=LARGEST_FINE),
+        ]
+
+    return PricedRows(columns, tooltip=_changed, parent=parent)
+
+
+def stage_model(parent: QObject | None = None) -> PricedRows[EscalationStageInfo]:
+    def columns(currency: Callable[[], str]) -> list[Column[EscalationStageInfo]]:
+        return [
+            Column(
+                "After",
+                lambda s: "1 day" if s.after_days == 1 else f"{s.after_days:,} days",
+                sort=lambda s: s.after_days,
+                samples=("10,000 days",),
+                header_tip="Days after the citation's day of issue, while it is unpaid",
+            ),
+            Column("Description", lambda s: s.description, stretch=True, give_way=True),
+            money_column("Late fee", lambda s: s.amount, currency, largest=LARGEST_FINE),
+            _yes(
+                "Collections",
+                lambda s: s.sends_to_collections,
+                ("Sends to collections", "No"),
+            ),
+            _yes("Status", lambda s: s.active, ("In use", "Not in use")),
+        ]
+
+    return PricedRows(columns, tooltip=_changed, dimmed=lambda s: not s.active, parent=parent)
+
+
+def device_model(parent: QObject | None = None) -> PricedRows[DeviceInfo]:
+    def columns(_currency: Callable[[], str]) -> list[Column[DeviceInfo]]:
+        return [
+            Column("Code", lambda d: d.code, samples=("HH-NORTH-PATROL-1",)),
+            badge_column("Kind", lambda d: d.kind, DEVICE_KIND_TITLES),
+            Column("Description", lambda d: d.description, stretch=True, give_way=True),
+            _yes("Status", lambda d: d.active, ("In use", "Retired")),
+        ]
+
+    return PricedRows(columns, tooltip=_changed, dimmed=lambda d: not d.active, parent=parent)
+
+
+def range_model(parent: QObject | None = None) -> PricedRows[RangeInfo]:
+    def columns(_currency: Callable[[], str]) -> list[Column[RangeInfo]]:
+        return [
+            Column(
+                "Numbers",
+                lambda r: r.sequence_words,
+                sort=lambda r: (r.prefix, r.first_seq),
+                samples=("ABCD000000001 \u2013 ABCD999999999",),
+                stretch=True,
+            ),
+            _count("Size", lambda r: r.size),
+            _count("Issued", lambda r: r.issued),
+            _count("Spoiled", lambda r: r.spoiled),
+            _count("Left", lambda r: r.left, "Numbers neither issued nor spoiled"),
+        ]
+
+    return PricedRows(
+        columns,
+        tooltip=lambda r: (
+            f"{r.sequence_words} (each number ends with its check digit)\n"
+            f"Given to {r.device_code} by {r.created_by} at {format_when(r.created_at)}"
+        ),
+        parent=parent,
+    )
+
+
+def zone_model(parent: QObject | None = None) -> PricedRows[ZoneLimit]:
     def columns(_currency: Callable[[], str]) -> list[Column[ZoneLimit]]:
-        return _with_tooltips(
-            [
-                Column("Lot", lambda z: z.lot_code, samples=("LOT-NORTH-12",)),
-                Column("Zone", lambda z: z.code, samples=("ZONE-EAST-12",)),
-                Column("Name", lambda z: z.name, stretch=True, give_way=True),
-                Column(
-                    "Time limit",
-                    lambda z: z.limit_words,
-                    sort=lambda z: z.time_limit_minutes or 10_000,
-                    align="right",
-                    samples=("23 h 55 min",),
-                ),
-            ],
-            lambda z: f"{z.lot_name}, zone {z.code} ({z.name})\n{_changed(z)}",
-        )
+        return [
+            Column("Lot", lambda z: z.lot_code, samples=("LOT-NORTH-12",)),
+            Column("Zone", lambda z: z.code, samples=("ZONE-EAST-12",)),
+            Column("Name", lambda z: z.name, stretch=True, give_way=True),
+            Column(
+                "Time limit",
+                lambda z: z.limit_words,
+                sort=lambda z: z.time_limit_minutes or 10_000,
+                align="right",
+                samples=("23 h 55 min",),
+            ),
+        ]
 
-    return DeskRows(columns, parent=parent)
+    return PricedRows(
+        columns,
+        tooltip=lambda z: f"{z.lot_name}, zone {z.code} ({z.name})\n{_changed(z)}",
+        parent=parent,
+    )
 
 
 _STATUS_COLOURS = {"In force": _GREEN, "Ended": _GREY, "Starts later": _AMBER}
@@ -230,35 +188,34 @@ _STATUS_COLOURS = {"In force": _GREEN, "Ended": _GREY, "Starts later": _AMBER}
 
 def exemption_model(
     time_zone: Callable[[], str], parent: QObject | None = None
-) -> DeskRows[ExemptionInfo]:
+) -> PricedRows[ExemptionInfo]:
     def columns(_currency: Callable[[], str]) -> list[Column[ExemptionInfo]]:
         def when(at: Any) -> str:
             return format_recent(at, time_zone())
 
-        return _with_tooltips(
-            [
-                Column(
-                    "Plate",
-                    lambda e: f"{e.plate_normalized} ({e.jurisdiction})",
-                    samples=("ABCD1234XY (US-NY)",),
-                ),
-                Column("Where", lambda e: e.place_words, samples=("LOT-NORTH-12", "Every lot")),
-                Column("Reason", lambda e: e.reason, stretch=True, give_way=True),
-                time_column("From", lambda e: e.starts_at, when, sample="30 Sep 2026 14:05"),
-                Column(
-                    "Until",
-                    lambda e: when(e.ends_at) if e.ends_at else "Until ended",
-                    sort=lambda e: e.ends_at.timestamp() if e.ends_at else float("inf"),
-                    samples=("30 Sep 2026 14:05",),
-                ),
-                Column(
-                    "Status",
-                    lambda e: e.status_words,
-                    colour=lambda e: _STATUS_COLOURS.get(e.status_words),
-                    samples=tuple(_STATUS_COLOURS),
-                ),
-            ],
-            _changed,
-        )
+        return [
+            Column(
+                "Plate",
+                lambda e: f"{e.plate_normalized} ({e.jurisdiction})",
+                samples=("ABCD1234XY (US-NY)",),
+            ),
+            Column("Where", lambda e: e.place_words, samples=("LOT-NORTH-12", "Every lot")),
+            Column("Reason", lambda e: e.reason, stretch=True, give_way=True),
+            time_column("From", lambda e: e.starts_at, when, sample="30 Sep 2026 14:05"),
+            Column(
+                "Until",
+                lambda e: when(e.ends_at) if e.ends_at else "Until ended",
+                sort=lambda e: e.ends_at.timestamp() if e.ends_at else float("inf"),
+                samples=("30 Sep 2026 14:05",),
+            ),
+            Column(
+                "Status",
+                lambda e: e.status_words,
+                colour=lambda e: _STATUS_COLOURS.get(e.status_words),
+                samples=tuple(_STATUS_COLOURS),
+            ),
+        ]
 
-    return DeskRows(columns, dimmed=lambda e: e.status_words == "Ended", parent=parent)
+    return PricedRows(
+        columns, tooltip=_changed, dimmed=lambda e: e.status_words == "Ended", parent=parent
+    )

@@ -16,36 +16,24 @@ from desktop.services.enforcement_setup import (
     ViolationDraft,
     ViolationInfo,
 )
-from desktop.views.enforcement_setup.common import (
-    ListPanel,
-    counted,
-    spin,
-)
+from desktop.views.enforcement_setup.common import counted, spin
 from desktop.views.enforcement_setup.tables import fine_rule_model, repeat_model, violation_model
-from desktop.views.kit.editors import RecordDialog, hint, span_grid
+from desktop.views.kit.editors import hint
 from desktop.views.kit.forms import DialogSlot, capitals
 from desktop.views.kit.layout import choice_box, hbox, line_edit, vbox
+from desktop.views.kit.setup_desk import DeskDialog, RecordList
 
 if TYPE_CHECKING:
     from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
 
 
-class ViolationDialog(RecordDialog):
+class ViolationDialog(DeskDialog):
     """A violation code: description, default fine, warning only, in use, repeat window."""
 
+    KIND, NAME = "violation", "violationDialog"
+
     def __init__(self, desk: EnforcementSetupDesk, violation: ViolationInfo | None) -> None:
-        service = desk.service
-        super().__init__(
-            service,
-            desk.runner,
-            violation,
-            kind="violation",
-            save=service.save_violation,
-            load=service.violation,
-            read_only=not desk.editable,
-            parent=desk,
-        )
-        self.setObjectName("violationDialog")
+        super().__init__(desk, violation, desk.service.save_violation, desk.service.violation)
         self.code_edit = line_edit(placeholder="e.g. NP-01", max_length=10)
         capitals(self.code_edit)
         self.description_edit = line_edit(placeholder="e.g. No valid permit", max_length=200)
@@ -54,34 +42,23 @@ class ViolationDialog(RecordDialog):
         self.active_check = QCheckBox("In use: officers can cite it")
         self.active_check.setChecked(True)
         self.window_edit = line_edit(right=True, placeholder="None", max_length=5)
-        boxes = self.declare(
-            ("code", "Code", self.code_edit),
-            ("description", "Description", self.description_edit),
-            ("default_fine", f"Default fine ({desk.currency})", self.fine_edit),
-            ("repeat_window_days", "Repeat window (days)", self.window_edit),
-            ("warning_only", "Kind", self.warning_check),
-            ("active", "Status", self.active_check),
+        self.lay_out(
+            [
+                ("code", "Code", self.code_edit, 1),
+                ("description", "Description", self.description_edit, 2),
+            ],
+            [
+                ("default_fine", f"Default fine ({desk.currency})", self.fine_edit, 1),
+                ("repeat_window_days", "Repeat window (days)", self.window_edit, 1),
+            ],
+            [
+                ("warning_only", "Kind", self.warning_check, 1),
+                ("active", "Status", self.active_check, 2),
+            ],
+            columns=3,
+            note="The default fine applies where the schedule has no line for the lot or zone; "
+            "blank: only those lines. Repeat window blank: every citation is a first offence.",
         )
-        self._finish_layout(
-            span_grid(
-                [(boxes["code"], 1), (boxes["description"], 2)],
-                [(boxes["default_fine"], 1), (boxes["repeat_window_days"], 1)],
-                [(boxes["warning_only"], 1), (boxes["active"], 2)],
-                [
-                    (
-                        hint(
-                            "The default fine applies where the schedule has no line for the "
-                            "lot or zone; blank: only those lines. Repeat window blank: every "
-                            "citation is a first offence."
-                        ),
-                        3,
-                    )
-                ],
-                columns=3,
-            )
-        )
-        if violation is not None:
-            self._fill(violation)
 
     def _show(self, record: ViolationInfo) -> None:
         self.show_field_values(ViolationDraft.of(record))
@@ -90,25 +67,22 @@ class ViolationDialog(RecordDialog):
         return ViolationDraft(**self.field_values())
 
 
-class FineRuleDialog(RecordDialog):
+class FineRuleDialog(DeskDialog):
     """A line of the fine schedule: the chosen violation's fine in a lot or one of its zones."""
+
+    KIND, NAME = "fine line", "fineRuleDialog"
 
     def __init__(
         self, desk: EnforcementSetupDesk, rule: FineRuleInfo | None, violation: ViolationInfo
     ) -> None:
         service = desk.service
         super().__init__(
-            service,
-            desk.runner,
+            desk,
             rule,
-            kind="fine line",
-            save=service.save_fine_rule,
-            load=service.fine_rule,
-            read_only=not desk.editable,
-            parent=desk,
+            service.save_fine_rule,
+            service.fine_rule,
             title=f"Fine for {violation.code} by lot or zone",
         )
-        self.setObjectName("fineRuleDialog")
         self.violation = violation
         overview = desk.shown()
         self.zones = overview.zones
@@ -118,22 +92,13 @@ class FineRuleDialog(RecordDialog):
         )
         self.zone_combo = QComboBox()
         self.amount_edit = line_edit(right=True, placeholder="e.g. 60.00")
-        boxes = self.declare(
-            ("lot_id", "Lot", self.lot_combo),
-            ("zone_id", "Zone", self.zone_combo),
-            ("amount", f"Fine ({desk.currency})", self.amount_edit),
-        )
         self.lot_combo.currentIndexChanged.connect(lambda _i: self._list_zones())
         self._list_zones()
-        self._finish_layout(
-            span_grid(
-                [(boxes["lot_id"], 2), (boxes["zone_id"], 1)],
-                [(boxes["amount"], 1)],
-                columns=3,
-            )
+        self.lay_out(
+            [("lot_id", "Lot", self.lot_combo, 2), ("zone_id", "Zone", self.zone_combo, 1)],
+            [("amount", f"Fine ({desk.currency})", self.amount_edit, 1)],
+            columns=3,
         )
-        if rule is not None:
-            self._fill(rule)
 
     def _list_zones(self, chosen: int | None = None) -> None:
         lot_id = self.lot_combo.currentData()
@@ -153,25 +118,22 @@ class FineRuleDialog(RecordDialog):
         return FineRuleDraft(self.violation.id, **self.field_values())
 
 
-class RepeatFineDialog(RecordDialog):
+class RepeatFineDialog(DeskDialog):
     """The fine of the chosen violation's Nth offence within its repeat window."""
+
+    KIND, NAME = "repeat-offence line", "repeatFineDialog"
 
     def __init__(
         self, desk: EnforcementSetupDesk, line: RepeatFineInfo | None, violation: ViolationInfo
     ) -> None:
         service = desk.service
         super().__init__(
-            service,
-            desk.runner,
+            desk,
             line,
-            kind="repeat-offence line",
-            save=service.save_repeat_fine,
-            load=service.repeat_fine,
-            read_only=not desk.editable,
-            parent=desk,
+            service.save_repeat_fine,
+            service.repeat_fine,
             title=f"Repeat offences of {violation.code}",
         )
-        self.setObjectName("repeatFineDialog")
         self.violation = violation
         taken = [r.offence for r in desk.repeat_lines(violation.id)]
         self.offence_spin = spin(1, 99, max(taken, default=0) + 1)
@@ -181,18 +143,14 @@ class RepeatFineDialog(RecordDialog):
             ("amount", f"Fine ({desk.currency})", self.amount_edit),
         )
         window = violation.repeat_window_days
-        self._finish_layout(
-            vbox(
-                hbox((boxes["offence"], 1), (boxes["amount"], 1), spacing=14),
-                hint(
-                    f"Counted over {window:,} days; the last line applies beyond it."
-                    if window
-                    else "This violation has no repeat window yet: set one on the violation "
-                    "for these lines to apply."
-                ),
-                spacing=10,
-            )
+        words = hint(
+            f"Counted over {window:,} days; the last line applies beyond it."
+            if window
+            else "This violation has no repeat window yet: set one on the violation "
+            "for these lines to apply."
         )
+        row = hbox((boxes["offence"], 1), (boxes["amount"], 1), spacing=14)
+        self._finish_layout(vbox(row, words, spacing=10))
         if line is not None:
             self._fill(line)
 
@@ -215,29 +173,34 @@ class ViolationsTab(QWidget):
         self.violation_dialog: DialogSlot[ViolationDialog] = DialogSlot(desk.saved)
         self.rule_dialog: DialogSlot[FineRuleDialog] = DialogSlot(desk.saved)
         self.repeat_dialog: DialogSlot[RepeatFineDialog] = DialogSlot(desk.saved)
-        self.violations = ListPanel(
+        self.violations = RecordList(
             violation_model(self),
             "violationsTable",
+            self.open_violation,
             title="Violation codes",
             kind="violation",
             editable=desk.editable,
-            open_dialog=self.open_violation,
+            empty=(
+                "No violation codes yet",
+                "Add the codes officers cite, with their fines.",
+                "A manager adds the codes officers cite.",
+            ),
         )
-        self.rules = ListPanel(
+        self.rules = RecordList(
             fine_rule_model(self),
             "fineRulesTable",
+            self.open_rule,
             title="Fines by lot and zone",
             kind="fine line",
             editable=desk.editable,
-            open_dialog=self.open_rule,
         )
-        self.repeats = ListPanel(
+        self.repeats = RecordList(
             repeat_model(self),
             "repeatFinesTable",
+            self.open_repeat,
             title="Repeat offences",
             kind="repeat line",
             editable=desk.editable,
-            open_dialog=self.open_repeat,
         )
         self.violations.table.selectionModel().selectionChanged.connect(
             lambda *_args: self.show_chosen()
@@ -254,12 +217,6 @@ class ViolationsTab(QWidget):
         self.violations.show_rows(
             overview.violations,
             f"{counted(len(overview.violations), 'code')}, {in_use} in use",
-            (
-                "No violation codes yet",
-                "Add the codes officers cite, with their fines."
-                if self.desk.editable
-                else "A manager adds the codes officers cite.",
-            ),
             self.desk.currency,
         )
         if self.chosen() is None and overview.violations:
@@ -278,19 +235,17 @@ class ViolationsTab(QWidget):
         self.repeats.title.setText(f"Repeat offences of {code}" if code else "Repeat offences")
         self.rules.show_rows(
             rules,
-            "",
-            ("No lot or zone lines", "The default fine applies in every lot.")
+            currency=self.desk.currency,
+            empty=("No lot or zone lines", "The default fine applies in every lot.")
             if violation is not None
             else ("Choose a violation", "Its fines by lot and zone are listed here."),
-            self.desk.currency,
         )
         self.repeats.show_rows(
             repeats,
-            "",
-            ("No repeat-offence lines", "Every citation of it is fined the same.")
+            currency=self.desk.currency,
+            empty=("No repeat-offence lines", "Every citation of it is fined the same.")
             if violation is not None
             else ("Choose a violation", "Its repeat-offence fines are listed here."),
-            self.desk.currency,
         )
         for panel in (self.rules, self.repeats):
             panel.new_button.setEnabled(violation is not None)

@@ -16,17 +16,12 @@ from desktop.services.enforcement_setup import (
     ZoneLimit,
 )
 from desktop.services.localization import office_time
-from desktop.views.enforcement_setup.common import (
-    ListPanel,
-    SettingsStrip,
-    counted,
-    spin,
-)
+from desktop.views.enforcement_setup.common import SettingsStrip, counted, spin
 from desktop.views.enforcement_setup.tables import exemption_model, zone_model
-from desktop.views.kit.editors import RecordDialog, hint, span_grid
+from desktop.views.kit.editors import hint
 from desktop.views.kit.forms import DialogSlot, capitals, text_box
 from desktop.views.kit.layout import button, choice_box, line_edit, vbox
-from desktop.views.kit.widgets import while_alive
+from desktop.views.kit.setup_desk import DeskDialog, RecordList
 
 if TYPE_CHECKING:
     from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
@@ -34,34 +29,26 @@ if TYPE_CHECKING:
 _TYPED = "%d %b %Y %H:%M"
 
 
-class ZoneLimitDialog(RecordDialog):
+class ZoneLimitDialog(DeskDialog):
     """How long a car may stay in one zone (blank: no limit)."""
+
+    KIND, NAME = "zone", "zoneLimitDialog"
 
     def __init__(self, desk: EnforcementSetupDesk, zone: ZoneLimit) -> None:
         super().__init__(
-            desk.service,
-            desk.runner,
+            desk,
             zone,
-            kind="zone",
-            save=desk.service.save_zone_limit,
-            load=desk.service.zone,
-            read_only=not desk.editable,
-            parent=desk,
+            desk.service.save_zone_limit,
+            desk.service.zone,
             title=f"Time limit of {zone.lot_code}, zone {zone.code}",
         )
-        self.setObjectName("zoneLimitDialog")
         self.limit_edit = line_edit(right=True, placeholder="No limit", max_length=4)
         boxes = self.declare(("time_limit_minutes", "Time limit (minutes)", self.limit_edit))
-        self._finish_layout(
-            vbox(
-                boxes["time_limit_minutes"],
-                hint(
-                    f"{zone.name}: 5 to 1,440 minutes; blank for no limit. Officers' reads "
-                    "of a car staying longer say it is over the limit."
-                ),
-                spacing=8,
-            )
+        words = hint(
+            f"{zone.name}: 5 to 1,440 minutes; blank for no limit. Officers' reads of a car "
+            "staying longer say it is over the limit."
         )
+        self._finish_layout(vbox(boxes["time_limit_minutes"], words, spacing=8))
         self._fill(zone)
 
     def _show(self, record: ZoneLimit) -> None:
@@ -80,22 +67,14 @@ class ZoneLimitDialog(RecordDialog):
         return lambda: service.save_zone_limit(zone_id, typed, version)
 
 
-class ExemptionDialog(RecordDialog):
+class ExemptionDialog(DeskDialog):
     """A plate not ticketed, in one lot or every lot, from a moment until another (or until
     a manager ends it). Its plate stays once saved."""
 
+    KIND, NAME = "exemption", "exemptionDialog"
+
     def __init__(self, desk: EnforcementSetupDesk, exemption: ExemptionInfo | None) -> None:
-        super().__init__(
-            desk.service,
-            desk.runner,
-            exemption,
-            kind="exemption",
-            save=desk.service.save_exemption,
-            load=desk.service.exemption,
-            read_only=not desk.editable,
-            parent=desk,
-        )
-        self.setObjectName("exemptionDialog")
+        super().__init__(desk, exemption, desk.service.save_exemption, desk.service.exemption)
         overview = desk.shown()
         self.time_zone = overview.settings.time_zone
         self.jurisdiction_edit = line_edit(placeholder="e.g. ON", max_length=6)
@@ -110,34 +89,20 @@ class ExemptionDialog(RecordDialog):
         self.reason_edit = text_box(2, "Reason")
         self.starts_edit = line_edit(placeholder="Now")
         self.ends_edit = line_edit(placeholder="Until ended")
-        boxes = self.declare(
-            ("jurisdiction", "Jurisdiction", self.jurisdiction_edit),
-            ("plate", "Plate", self.plate_edit),
-            ("lot_id", "Where", self.lot_combo),
-            ("reason", "Reason", self.reason_edit),
-            ("starts", "From", self.starts_edit),
-            ("ends", "Until", self.ends_edit),
-        )
-        self._finish_layout(
-            span_grid(
-                [(boxes["jurisdiction"], 1), (boxes["plate"], 1), (boxes["lot_id"], 2)],
-                [(boxes["reason"], 4)],
-                [(boxes["starts"], 2), (boxes["ends"], 2)],
-                [
-                    (
-                        hint(
-                            f"Times on the office's clock ({self.time_zone}), such as "
-                            "15 May 2027 12:00. Exemptions are never removed: one ends."
-                        ),
-                        4,
-                    )
-                ],
-                columns=4,
-            )
-        )
         self.setMinimumWidth(560)
+        self.lay_out(
+            [
+                ("jurisdiction", "Jurisdiction", self.jurisdiction_edit, 1),
+                ("plate", "Plate", self.plate_edit, 1),
+                ("lot_id", "Where", self.lot_combo, 2),
+            ],
+            [("reason", "Reason", self.reason_edit, 4)],
+            [("starts", "From", self.starts_edit, 2), ("ends", "Until", self.ends_edit, 2)],
+            columns=4,
+            note=f"Times on the office's clock ({self.time_zone}), such as 15 May 2027 12:00. "
+            "Exemptions are never removed: one ends.",
+        )
         if exemption is not None:
-            self._fill(exemption)
             for fixed in (self.jurisdiction_edit, self.plate_edit):
                 fixed.setReadOnly(True)
 
@@ -170,27 +135,35 @@ class ZonesTab(QWidget):
         self.desk = desk
         self.zone_dialog: DialogSlot[ZoneLimitDialog] = DialogSlot(desk.saved)
         self.exemption_dialog: DialogSlot[ExemptionDialog] = DialogSlot(desk.saved)
-        self.zones = ListPanel(
+        self.zones = RecordList(
             zone_model(self),
             "zonesTable",
+            self.open_zone,
             title="Zones and time limits",
             kind="zone",
             editable=desk.editable,
-            open_dialog=self.open_zone,
+            empty=("No zones", "Zones are added to lots on the Permit types & lots desk."),
             edit_words="Set time limit…",
         )
         self.zones.new_button.hide()  # zones are added with their lot (Permit types & lots)
         self.end_button = button(
-            "End now…", self.end_selected, tip="End the selected exemption now"
+            "End now…",
+            self.end_selected,
+            tip="End the selected exemption now",
+            visible=desk.editable,
         )
-        self.end_button.setVisible(desk.editable)
-        self.exemptions = ListPanel(
+        self.exemptions = RecordList(
             exemption_model(lambda: self.desk.time_zone, self),
             "exemptionsTable",
+            self.open_exemption,
             title="Exemptions (do not ticket)",
             kind="exemption",
             editable=desk.editable,
-            open_dialog=self.open_exemption,
+            empty=(
+                "No exemptions",
+                "Add plates officers do not ticket: a fire marshal's car, a contractor.",
+                "A manager adds plates officers do not ticket.",
+            ),
             extra=(self.end_button,),
         )
         self.exemptions.table.selectionModel().selectionChanged.connect(
@@ -199,9 +172,7 @@ class ZonesTab(QWidget):
         self.scofflaw_spin = spin(1, 50, 3, " citations")
         self.window_spin = spin(0, 1440, 60, " min")
         self.verdict_form = SettingsStrip(
-            desk.service,
-            desk.runner,
-            desk.editable,
+            desk,
             name="verdictSettings",
             title="What a plate check says",
             fields=(
@@ -235,19 +206,9 @@ class ZonesTab(QWidget):
         self.zones.show_rows(
             overview.zones,
             f"{counted(len(overview.zones), 'zone')}, {limited} with a limit",
-            ("No zones", "Zones are added to lots on the Permit types & lots desk."),
         )
         in_force = sum(1 for e in overview.exemptions if e.in_force)
-        self.exemptions.show_rows(
-            overview.exemptions,
-            f"{in_force} in force",
-            (
-                "No exemptions",
-                "Add plates officers do not ticket: a fire marshal's car, a contractor."
-                if self.desk.editable
-                else "A manager adds plates officers do not ticket.",
-            ),
-        )
+        self.exemptions.show_rows(overview.exemptions, f"{in_force} in force")
         self._update_end()
         self.verdict_form.load(overview.settings)
 
@@ -282,9 +243,6 @@ class ZonesTab(QWidget):
         ):
             return
         service, key, version = self.desk.service, row.id, row.version
-        self.desk.runner.run(
-            lambda: service.end_exemption(key, version),
-            while_alive(self, self.desk.saved),
-            write=True,
-            parent=self,
+        self.desk.runner.run_for(
+            self, lambda: service.end_exemption(key, version), self.desk.saved, write=True
         )

@@ -1,11 +1,24 @@
-"""Dialogs every desk asks the same way."""
+"""Dialogs every desk asks the same way, and how a desk opens one that lives until closed."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from typing import TypeVar
+
+from PySide6.QtCore import Qt, SignalInstance
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
 
 from desktop.views.kit.layout import label, vbox
+
+Opened = TypeVar("Opened", bound=QDialog)
+
+
+def open_dialog(dialog: Opened, opened: SignalInstance | None = None) -> Opened:
+    """Open ``dialog`` over its window, to be deleted once closed; ``opened`` is told."""
+    dialog.finished.connect(dialog.deleteLater)
+    dialog.open()
+    if opened is not None:
+        opened.emit(dialog)
+    return dialog
 
 
 class ConflictDialog(QDialog):

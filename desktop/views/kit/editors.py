@@ -58,6 +58,11 @@ def hint(text: str = "") -> QLabel:
     return label(text, name="hint", wrap=True)
 
 
+#: A cell of a dialog's grid: a field (name, caption, editor) and the columns it spans, or
+#: any widget (None: nothing) and the columns it spans.
+FieldCell = tuple[str, str, QWidget, int] | tuple[QWidget | None, int]
+
+
 def span_grid(*rows: Sequence[tuple[QWidget | None, int]], columns: int) -> QGridLayout:
     """Rows of (widget, how many of the equal columns it spans), top-aligned."""
     grid = QGridLayout()
@@ -80,8 +85,13 @@ class RecordDialog(FormDialog):
 
     ``save(draft)`` adds, ``save(draft, id, version)`` saves an edit; ``load(id)`` reads
     the record again after someone else saved it. The service's workspace says who last
-    changed the record.
+    changed the record. With ``create`` it is worded as the permit set-up's: "Create lot"
+    for a new one, "Edit lot A" (or "Lot A" to read) for a saved one.
     """
+
+    #: What the dialog adds or edits, in words ("lot"), and its object name.
+    KIND = ""
+    NAME = ""
 
     def __init__(
         self,
@@ -89,23 +99,27 @@ class RecordDialog(FormDialog):
         runner: OperationRunner,
         record: Any,
         *,
-        kind: str,
         save: Callable[..., object],
         load: Callable[[int], object] | None = None,
         read_only: bool,
         parent: QWidget | None,
         accept_text: str | None = None,
         title: str | None = None,
+        create: bool = False,
     ) -> None:
-        accept = accept_text or (f"Add {kind}" if record is None else "Save")
+        kind = self.KIND
+        new = f"Create {kind}" if create else f"Add {kind}"
+        accept = accept_text or (new if record is None else "Save")
         super().__init__(runner, read_only=read_only, accept_text=accept, parent=parent)
+        self.setObjectName(self.NAME)
         self.service, self.record, self._save, self._load = service, record, save, load
         if title is not None:
             self.setWindowTitle(title)
         elif record is None:
             self.setWindowTitle(f"New {kind}")
         else:
-            self.setWindowTitle(f"{kind[0].upper()}{kind[1:]} {self.record_name(record)}")
+            words = f"edit {kind}" if create and not read_only else kind
+            self.setWindowTitle(f"{words[0].upper()}{words[1:]} {self.record_name(record)}")
         arrow = f"{resources_dir().as_posix()}/chevron-down.svg"
         self.setStyleSheet(
             form_style()
@@ -115,6 +129,18 @@ class RecordDialog(FormDialog):
         self.setMinimumWidth(460)
         #: The record as loaded, as a draft: what "changed" is measured against.
         self._baseline: Any = None
+
+    def lay_out(self, *rows: Sequence[FieldCell], columns: int, note: str = "") -> None:
+        """The fields declared in reading order, in a grid of ``columns`` equal columns with
+        ``note`` as help under them; then the record (if any) in them."""
+        cells = [cell for row in rows for cell in row]
+        boxes = self.declare(*((c[0], c[1], c[2]) for c in cells if isinstance(c[0], str)))
+        grid = [[(boxes[c[0]], c[-1]) if isinstance(c[0], str) else c for c in row] for row in rows]
+        self._finish_layout(
+            span_grid(*grid, *([[(hint(note), columns)]] if note else []), columns=columns)
+        )
+        if self.record is not None:
+            self._fill(self.record)
 
     def record_name(self, record: Any) -> str:
         return str(getattr(record, "code", ""))

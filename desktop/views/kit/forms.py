@@ -42,10 +42,8 @@ from desktop.views.kit.layout import STRETCH, label, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import (
     NoticeBar,
-    failure_while_alive,
     grow_to_fit,
     mark_invalid,
-    while_alive,
 )
 
 ERROR_COLOUR = "#b42318"
@@ -322,13 +320,7 @@ class FieldForm:
             raise RuntimeError("This form has no runner to save with.")
         self._set_busy(True)
         widget = cast(QWidget, self)
-        self.runner.run(
-            call,
-            while_alive(widget, self._saved),
-            failure_while_alive(widget, self._failed),
-            write=True,
-            parent=widget,
-        )
+        self.runner.run_for(widget, call, self._saved, self._failed, write=True)
 
     def _save_call(self) -> Callable[[], object] | None:
         """The service call that saves what was typed (run off the GUI thread), or None when
@@ -394,7 +386,7 @@ class FieldForm:
         if call is None or self.runner is None:
             return
         widget = cast(QWidget, self)
-        self.runner.run(call, while_alive(widget, self._reloaded), parent=widget)
+        self.runner.run_for(widget, call, self._reloaded)
 
     def _reload_call(self) -> Callable[[], object] | None:
         return None

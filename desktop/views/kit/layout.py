@@ -18,12 +18,14 @@ from PySide6.QtGui import QAction, QKeySequence, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QBoxLayout,
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -99,6 +101,17 @@ def named(thing: Named, name: str) -> Named:
     """``thing`` with an object name, for the style sheet and for UI automation."""
     thing.setObjectName(name)
     return thing
+
+
+def scrolled(page: QWidget, *, framed: bool = False) -> QScrollArea:
+    """``page`` in a scroll area as wide as it is given (without a frame unless ``framed``):
+    for a page that may be taller than a small window."""
+    area = QScrollArea()
+    area.setWidget(page)
+    area.setWidgetResizable(True)
+    if not framed:
+        area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
 
 
 def holder(layout: QLayout, *, visible: bool = True) -> QWidget:

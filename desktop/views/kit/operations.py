@@ -118,6 +118,25 @@ class OperationRunner(QObject):
             self.busy_changed.emit(True)
         (self._writes if write else self._reads).start(task)
 
+    def run_for(
+        self,
+        owner: QWidget,
+        fn: Callable[[], T],
+        done: Callable[[T], object] | None = None,
+        failed: Callable[[BaseException], bool | None] | None = None,
+        *,
+        write: bool = False,
+    ) -> None:
+        """:meth:`run` on behalf of ``owner``: ``done`` and ``failed`` are called only while
+        it is still there (a window closed meanwhile hears nothing), errors show over it."""
+        self.run(
+            fn,
+            None if done is None else while_alive(owner, done),
+            None if failed is None else failure_while_alive(owner, failed),
+            write=write,
+            parent=owner,
+        )
+
     def _done(self, task: _Task[Any]) -> None:
         self._pending.discard(task)
         if not self._pending:
@@ -158,12 +177,7 @@ class Loader(QObject, Generic[T]):
             self._again = True
             return
         self.loading = True
-        self._runner.run(
-            self._prepare(),
-            while_alive(self._owner, self._arrived),
-            failure_while_alive(self._owner, self._refused),
-            parent=self._owner,
-        )
+        self._runner.run_for(self._owner, self._prepare(), self._arrived, self._refused)
 
     def _arrived(self, answer: T) -> None:
         self.loading = False

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.errors import KnownError
-from desktop.services.localization import format_money
+from desktop.services.localization import format_local, format_money, format_recent
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import EmptyState
 
@@ -140,6 +140,18 @@ def time_column(
         return moment.timestamp() if moment is not None else float("-inf")
 
     return Column(title, text, tooltip=tooltip, sort=sort, samples=(sample,))
+
+
+def recent_column(title: str, when: Callable[[R], datetime], zone: Callable[[], str]) -> Column[R]:
+    """A moment as a list says it in the office's time zone ``zone()`` (the year only when
+    it is not this one), in full in its tooltip."""
+    return time_column(
+        title,
+        when,
+        lambda at: format_recent(at, zone()),
+        sample="30 Sep 2025 14:05",
+        tooltip=lambda row: format_local(when(row), zone()),
+    )
 
 
 def badge_column(

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QFrame, QMessageBox, QScrollArea, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from desktop.services.errors import (
     ConflictError,
@@ -37,6 +37,7 @@ from desktop.views.kit.layout import (
     hbox,
     holder,
     label,
+    scrolled,
     stack,
     tab_order,
     vbox,
@@ -46,7 +47,6 @@ from desktop.views.kit.widgets import (
     DeskSplitter,
     EmptyState,
     NoticeBar,
-    failure_while_alive,
     while_alive,
 )
 from desktop.views.parkers.dialogs import CREATE_ANYWAY, OPEN_EXISTING, DuplicatesDialog, ask_reason
@@ -184,10 +184,7 @@ class ParkerDesk(Desk):
             spacing=4,
             parent=detail,
         )
-        self._detail_page = QScrollArea()
-        self._detail_page.setWidget(detail)
-        self._detail_page.setWidgetResizable(True)
-        self._detail_page.setFrameShape(QFrame.Shape.NoFrame)
+        self._detail_page = scrolled(detail)
         self.detail_stack = stack(self.placeholder, self._detail_page)
 
     def leave_warning(self) -> str | None:
@@ -222,11 +219,8 @@ class ParkerDesk(Desk):
                 if detail is not None:
                     self._show_detail(detail)
 
-        self.runner.run(
-            lambda: service.get(parker_id),
-            while_alive(self, answered),
-            failure_while_alive(self, lambda _exc: answered(None)),
-            parent=self,
+        self.runner.run_for(
+            self, lambda: service.get(parker_id), answered, lambda _exc: answered(None)
         )
 
     def _next_generation(self) -> int:

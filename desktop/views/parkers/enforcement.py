@@ -13,7 +13,6 @@ from desktop.services.citations import (
     CitationService,
     VehicleEnforcement,
 )
-from desktop.services.localization import format_local, format_recent
 from desktop.services.parkers import VehicleRecord
 from desktop.services.platecheck import ReadSeen
 from desktop.views.kit.layout import label, vbox
@@ -25,9 +24,8 @@ from desktop.views.kit.tables import (
     RowsModel,
     badge_column,
     money_column,
-    time_column,
+    recent_column,
 )
-from desktop.views.kit.widgets import failure_while_alive, while_alive
 
 #: What needs action stands out; what is settled is quiet.
 _STATUS_COLOURS = {"past_due": "#b45309", "collections": "#b91c1c", "paid": "#15803d"}
@@ -45,13 +43,7 @@ class CitationsModel(RowsModel[CitationRow]):
         super().__init__(
             [
                 Column("Number", lambda c: c.number, samples=("HHH00000000",)),
-                time_column(
-                    "Issued",
-                    lambda c: c.issued_at,
-                    lambda at: format_recent(at, office.time_zone),
-                    sample="30 Sep 2025 14:05",
-                    tooltip=lambda c: format_local(c.issued_at, office.time_zone),
-                ),
+                recent_column("Issued", lambda c: c.issued_at, lambda: office.time_zone),
                 Column(
                     "Violation",
                     lambda c: c.violation,
@@ -72,13 +64,7 @@ class ReadsModel(RowsModel[ReadSeen]):
     def __init__(self, office: _Office, parent: QObject | None = None) -> None:
         super().__init__(
             [
-                time_column(
-                    "Read",
-                    lambda r: r.read_at,
-                    lambda at: format_recent(at, office.time_zone),
-                    sample="30 Sep 2025 14:05",
-                    tooltip=lambda r: format_local(r.read_at, office.time_zone),
-                ),
+                recent_column("Read", lambda r: r.read_at, lambda: office.time_zone),
                 Column("Where", lambda r: r.place, stretch=True, give_way=True),
                 Column("Device", lambda r: f"{r.device} · {r.officer}", samples=("HH-000 · otto",)),
                 Column("Verdict then", lambda r: r.verdict_title, samples=("Over the time limit",)),
@@ -137,11 +123,11 @@ class VehicleEnforcementPanel(QWidget):
         )
         self.setVisible(True)
         jurisdiction, plate, asked = vehicle.jurisdiction, vehicle.plate_normalized, vehicle.id
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: self.service.vehicle_enforcement(jurisdiction, plate),
-            while_alive(self, lambda record: self._arrived(asked, record)),
-            failure_while_alive(self, lambda _exc: True),
-            parent=self,
+            lambda record: self._arrived(asked, record),
+            lambda _exc: True,
         )
 
     def _arrived(self, vehicle_id: int, record: VehicleEnforcement) -> None:

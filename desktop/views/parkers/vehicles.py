@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QWidget
 from desktop.services.citations import CitationService
 from desktop.services.errors import DuplicateCandidate
 from desktop.services.parkers import PLATE_STATUS_TITLES, ParkerDetail, ParkerService, VehicleRecord
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Column, DeskTable, RowsModel
-from desktop.views.kit.widgets import failure_while_alive, while_alive
 from desktop.views.parkers.dialogs import CREATE_ANYWAY, DuplicatesDialog, ask_reason
 from desktop.views.parkers.enforcement import VehicleEnforcementPanel
 from desktop.views.parkers.vehicle_dialog import VehicleDialog
@@ -173,8 +173,7 @@ class VehiclesPanel(QWidget):
         )
         dialog.saved.connect(lambda record: self.changed.emit(record.id))
         dialog.stale.connect(self.stale)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
+        open_dialog(dialog)
 
     @property
     def dialog(self) -> VehicleDialog | None:
@@ -202,14 +201,14 @@ class VehiclesPanel(QWidget):
             self.stale.emit()
             return False  # the runner shows the message as usual
 
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: service.set_vehicle_active(
                 vehicle.id, vehicle.version, not vehicle.active, reason
             ),
-            while_alive(self, lambda record: self.changed.emit(record.id)),
-            failure_while_alive(self, failed),
+            lambda record: self.changed.emit(record.id),
+            failed,
             write=True,
-            parent=self,
         )
 
     def confirm_lookalike_plate(

@@ -30,7 +30,6 @@ from desktop.services.permits import (
     new_payment_key,
 )
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.widgets import while_alive
 from desktop.views.permits.actions import (
     CancelPermitDialog,
     FeeDialog,
@@ -83,7 +82,7 @@ class PermitChanges(QObject):
 
     def _fetch(self, call: Callable[[], T], then: Callable[[T], None]) -> None:
         """What a change needs to know first (a quote, an estimate), fetched off the GUI thread."""
-        self.runner.run(call, while_alive(self.owner, then), parent=self.owner)
+        self.runner.run_for(self.owner, call, then)
 
     def _paid(
         self, notice: Callable[[PaymentResult], str], select: bool = False
@@ -179,11 +178,11 @@ class PermitChanges(QObject):
             )
             return
         key = new_payment_key()
-        self.runner.run(
+        self.runner.run_for(
+            self.owner,
             lambda: service.cancel(key, permit_id, reason, NO_PAYMENT),
-            while_alive(self.owner, self._cancelled),
+            self._cancelled,
             write=True,
-            parent=self.owner,
         )
 
     def _refund_paid(self, number: str, amount: Decimal, payment: PaymentResult) -> str:

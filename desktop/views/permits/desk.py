@@ -329,11 +329,11 @@ class PermitDesk(Desk):
             if generation == self._page_generation:
                 arrived(page)
 
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: load_parker_page(parkers, service, parker_id),
-            while_alive(self, newest),
-            failure_while_alive(self, lambda exc: failed(exc, generation == self._page_generation)),
-            parent=self,
+            newest,
+            lambda exc: failed(exc, generation == self._page_generation),
         )
 
     def _show_page(self, page: ParkerPage, *, fresh: bool) -> None:
@@ -428,7 +428,7 @@ class PermitDesk(Desk):
         def load() -> tuple[Office, list[LotChoice]]:
             return service.office(), service.lots()
 
-        self.runner.run(load, while_alive(self, self._open_temporary), parent=self)
+        self.runner.run_for(self, load, self._open_temporary)
 
     def _open_temporary(self, loaded: tuple[Office, list[LotChoice]]) -> None:
         from desktop.views.permits.temporary import TemporaryPermitDialog

@@ -193,11 +193,11 @@ class RefundsPanel(QWidget):
 
         def decided() -> None:
             note = dialog.note()
-            self.runner.run(
+            self.runner.run_for(
+                self,
                 lambda: service.decide_refund(refund_id, approve, note),
-                while_alive(self, lambda _none: self.reload()),
+                lambda _none: self.reload(),
                 write=True,
-                parent=self,
             )
 
         dialog.accepted.connect(decided)

@@ -39,7 +39,7 @@ from desktop.services.permits import (
 from desktop.views.kit.forms import FieldBox
 from desktop.views.kit.layout import STRETCH, holder, label, tab_order, vbox
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.widgets import failure_while_alive, grow_to_fit, while_alive
+from desktop.views.kit.widgets import grow_to_fit
 from desktop.views.permits.actions import describe_quote, run_later, vehicle_title
 from desktop.views.permits.host import PaidForm
 
@@ -388,12 +388,7 @@ class SellPermitDialog(PaidForm):
                 return True
             return False
 
-        self.runner.run(
-            lambda: service.sale_options(parker_id, start),
-            while_alive(self, arrived),
-            failure_while_alive(self, failed),
-            parent=self,
-        )
+        self.runner.run_for(self, lambda: service.sale_options(parker_id, start), arrived, failed)
 
     def set_options(self, options: Sequence[SaleOption]) -> None:
         keep_type = self.type_combo.currentData()
@@ -513,10 +508,10 @@ class SellPermitDialog(PaidForm):
             self._update()
             return False
 
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: service.join_waitlist(type_id, lot_id, parker_id),
-            while_alive(self, joined),
-            failure_while_alive(self, failed),
+            joined,
+            failed,
             write=True,
-            parent=self,
         )

@@ -24,7 +24,7 @@ from desktop.views.kit.layout import STRETCH, button, choice_box, hbox, label, s
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader, OperationRunner
 from desktop.views.kit.tables import Column, DeskTable, RowsModel
-from desktop.views.kit.widgets import EmptyState, failure_while_alive, while_alive
+from desktop.views.kit.widgets import EmptyState
 
 if TYPE_CHECKING:
     from desktop.views.kit.live import LiveChanges
@@ -343,12 +343,8 @@ class WaitlistPanel(QWidget):
             self.reload()
             return
         self._refreshing = True
-        self.runner.run(
-            self.service.refresh_waitlists,
-            while_alive(self, self._refreshed),
-            failure_while_alive(self, self._refresh_failed),
-            write=True,
-            parent=self,
+        self.runner.run_for(
+            self, self.service.refresh_waitlists, self._refreshed, self._refresh_failed, write=True
         )
 
     def _refreshed(self, _offers_made: int) -> None:
@@ -469,13 +465,7 @@ class WaitlistPanel(QWidget):
     def _write(self, fn: Callable[[], None]) -> None:
         for action in (self.accept_button, self.decline_button, self.remove_button):
             action.setEnabled(False)
-        self.runner.run(
-            fn,
-            while_alive(self, lambda _result: self.reload()),
-            failure_while_alive(self, self._write_failed),
-            write=True,
-            parent=self,
-        )
+        self.runner.run_for(self, fn, lambda _result: self.reload(), self._write_failed, write=True)
 
     def _write_failed(self, _exc: BaseException) -> bool:
         # The runner shows the message; the list may have moved on meanwhile.

@@ -1,13 +1,44 @@
-"""The verdict card: the big answer an officer reads at a glance, in words and colour."""
+"""The verdict card: the big answer an officer reads at a glance, in words and colour; and
+the lists beside it."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap
-from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QListWidget, QWidget
 
 from desktop.services.platecheck import PlateQuery, PlateVerdict, describe_until, format_moment
 from desktop.views.kit.layout import STRETCH, label, vbox
+
+
+def side_list(panel: QWidget, name: str, accessible: str, *, chosen: bool) -> QListWidget:
+    """The list of ``panel`` beside the verdict: an icon and two lines an entry, wrapped to
+    the side's width; ``chosen``: an entry can be chosen (and has the focus to be)."""
+    panel.setStyleSheet(
+        "QLabel#sectionTitle { color: #374151; font-weight: 600; } "
+        f"QListWidget#{name} {{ background: #ffffff; border: 1px solid #dde2e9; "
+        "border-radius: 4px; } "
+        f"QListWidget#{name}::item {{ padding: 5px 4px; }} "
+        + (
+            f"QListWidget#{name}::item:selected {{ background: #dbe7fd; color: #111827; }}"
+            if chosen
+            else ""
+        )
+    )
+    panel.setMinimumWidth(210)
+    panel.setMaximumWidth(320)
+    made = QListWidget()
+    made.setObjectName(name)
+    made.setAccessibleName(accessible)
+    made.setIconSize(QSize(16, 16))
+    made.setWordWrap(True)
+    # Long entries wrap within the side's width instead of scrolling sideways.
+    made.setResizeMode(QListWidget.ResizeMode.Adjust)
+    made.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    if not chosen:
+        made.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return made
+
 
 #: tone -> (card background, border and icon colour, title colour)
 TONE_COLOURS = {

@@ -19,7 +19,6 @@ from desktop.services.errors import KnownError, ValidationError
 from desktop.services.platecheck import PlateCheckService, PlateQuery, PlateVerdict, ReadSeen
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.layout import desk_action, hbox, tab_order, vbox
-from desktop.views.kit.widgets import failure_while_alive, while_alive
 from desktop.views.plate_check.history import HistoryPanel
 from desktop.views.plate_check.inputs import PlateInputs
 from desktop.views.plate_check.reads import RecentReadsPanel
@@ -112,11 +111,11 @@ class PlateCheckDesk(Desk):
             self.rechecks.asking(generation)
             self._pending_timer.start()
         service = self.service
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: service.check_query(query),
-            while_alive(self, lambda verdict: self._arrived(generation, verdict, note)),
-            failure_while_alive(self, lambda exc: self._failed(generation, exc, note)),
-            parent=self,
+            lambda verdict: self._arrived(generation, verdict, note),
+            lambda exc: self._failed(generation, exc, note),
         )
 
     def _arrived(self, generation: int, verdict: PlateVerdict, note: str | None) -> None:
@@ -145,11 +144,11 @@ class PlateCheckDesk(Desk):
         plate = (verdict.jurisdiction, verdict.plate)
         self._reads_of = plate
         service = self.service
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: service.recent_reads(*plate),
-            while_alive(self, lambda reads: self._reads_arrived(plate, reads)),
-            failure_while_alive(self, lambda _exc: True),
-            parent=self,
+            lambda reads: self._reads_arrived(plate, reads),
+            lambda _exc: True,
         )
 
     def _reads_arrived(self, plate: tuple[str, str], reads: list[ReadSeen]) -> None:

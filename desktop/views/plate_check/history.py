@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QListWidgetItem, QWidget
 
 from desktop.services.platecheck import PlateQuery, PlateVerdict, format_moment
 from desktop.views.kit.layout import Stretch, label, vbox
-from desktop.views.plate_check.card import verdict_icon
+from desktop.views.plate_check.card import side_list, verdict_icon
 
 HISTORY_SIZE = 20
-
-_HISTORY_STYLE = """
-QLabel#sectionTitle { color: #374151; font-weight: 600; }
-QListWidget#checkHistory { background: #ffffff; border: 1px solid #dde2e9; border-radius: 4px; }
-QListWidget#checkHistory::item { padding: 5px 4px; }
-QListWidget#checkHistory::item:selected { background: #dbe7fd; color: #111827; }
-"""
 
 
 class HistoryPanel(QWidget):
@@ -27,24 +20,14 @@ class HistoryPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setStyleSheet(_HISTORY_STYLE)
-        self.checks = QListWidget()
-        self.checks.setObjectName("checkHistory")
-        self.checks.setAccessibleName("Plates checked this session")
+        self.checks = side_list(self, "checkHistory", "Plates checked this session", chosen=True)
         self.checks.setToolTip("Click a plate, or press Enter on it, to check it again.")
-        self.checks.setIconSize(QSize(16, 16))
-        self.checks.setWordWrap(True)
-        # Long entries wrap within the side's width instead of scrolling sideways.
-        self.checks.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.checks.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.checks.hide()
         self.empty = label(
             "Plates you check appear here; choose one to check it again.", name="hint", wrap=True
         )
         title = label("Checked this session", name="sectionTitle")
         vbox(title, self.empty, (self.checks, 1), Stretch(0), spacing=6, parent=self)
-        self.setMinimumWidth(210)
-        self.setMaximumWidth(320)
         self.checks.itemActivated.connect(self._chosen)
         self.checks.itemClicked.connect(self._chosen)
 

@@ -25,10 +25,8 @@ from desktop.views.kit.pickers import JurisdictionPicker
 from desktop.views.kit.widgets import (
     MomentEdit,
     app_settings,
-    failure_while_alive,
     mark_invalid,
     resources_dir,
-    while_alive,
 )
 
 log = logging.getLogger(__name__)
@@ -296,12 +294,7 @@ class PlateInputs(QWidget):
         return super().eventFilter(watched, event)
 
     def load_lots(self) -> None:
-        self.runner.run(
-            self.service.lots,
-            while_alive(self, self.lot_combo.set_lots),
-            failure_while_alive(self, _lots_failed),
-            parent=self,
-        )
+        self.runner.run_for(self, self.service.lots, self.lot_combo.set_lots, _lots_failed)
 
 
 def _lots_failed(exc: BaseException) -> bool:

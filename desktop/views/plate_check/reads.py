@@ -5,18 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+from PySide6.QtWidgets import QListWidgetItem, QWidget
 
 from desktop.services.platecheck import VERDICT_TONES, ReadSeen
 from desktop.views.kit.layout import label, vbox
-from desktop.views.plate_check.card import verdict_icon
-
-_STYLE = """
-QLabel#sectionTitle { color: #374151; font-weight: 600; }
-QListWidget#recentReads { background: #ffffff; border: 1px solid #dde2e9; border-radius: 4px; }
-QListWidget#recentReads::item { padding: 5px 4px; }
-"""
+from desktop.views.plate_check.card import side_list, verdict_icon
 
 
 def _when(moment: datetime) -> str:
@@ -31,20 +24,12 @@ class RecentReadsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setStyleSheet(_STYLE)
         self.title = label("Read by devices", name="sectionTitle")
-        self.reads = QListWidget()
-        self.reads.setObjectName("recentReads")
-        self.reads.setAccessibleName("The plate's latest reads by officers' devices")
-        self.reads.setIconSize(QSize(16, 16))
-        self.reads.setWordWrap(True)
-        self.reads.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.reads.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.reads.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.reads = side_list(
+            self, "recentReads", "The plate's latest reads by officers' devices", chosen=False
+        )
         self.empty = label("", name="hint", wrap=True)
         vbox(self.title, self.empty, (self.reads, 1), spacing=6, parent=self)
-        self.setMinimumWidth(210)
-        self.setMaximumWidth(320)
         self.clear()
 
     def clear(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -9,47 +11,31 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QTableWidget,
     QTableWidgetItem,
-    QWidget,
 )
 
 from desktop.services.permit_setup import (
     MAX_CAPACITY,
     LotDraft,
     LotInfo,
-    PermitSetupService,
     ZoneDraft,
 )
 from desktop.views.kit.editors import hint, span_grid, spin_box
 from desktop.views.kit.forms import capitals
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, line_edit, tab_order, vbox
-from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.setup_desk import DeskDialog
 from desktop.views.kit.tables import KEY_ROLE
-from desktop.views.setup.common import _SetupDialog
+
+if TYPE_CHECKING:
+    from desktop.views.setup.desk import PermitSetupDesk
 
 
-class LotDialog(_SetupDialog):
+class LotDialog(DeskDialog):
     """Create or edit one lot: code, name, capacity, open or closed, and its zones."""
 
-    def __init__(
-        self,
-        service: PermitSetupService,
-        runner: OperationRunner,
-        lot: LotInfo | None = None,
-        *,
-        read_only: bool = False,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(
-            service,
-            runner,
-            lot,
-            kind="lot",
-            save=service.save_lot,
-            load=service.lot,
-            read_only=read_only,
-            parent=parent,
-        )
-        self.setObjectName("lotDialog")
+    KIND, NAME = "lot", "lotDialog"
+
+    def __init__(self, desk: PermitSetupDesk, lot: LotInfo | None) -> None:
+        super().__init__(desk, lot, desk.service.save_lot, desk.service.lot, create=True)
         self.setMinimumWidth(600)
         self._build()
         if lot is not None:
@@ -57,7 +43,7 @@ class LotDialog(_SetupDialog):
         else:
             self.availability.hide()
             self._baseline = self.draft()
-        if read_only:
+        if self.read_only:
             self.zone_tools.hide()
 
     def _build(self) -> None:

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QBoxLayout, QComboBox, QCompleter, QPlainTextEdit, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QBoxLayout, QComboBox, QCompleter, QPlainTextEdit
 
 from desktop.services.contacts import region_choices
-from desktop.services.errors import ValidationError
 from desktop.services.permit_setup import (
     MAX_FOOTER,
     OfficeSettings,
     OfficeSettingsDraft,
-    PermitSetupService,
     time_zone_choices,
 )
 from desktop.services.versioned import format_when
 from desktop.views.kit.editors import EDITOR_STYLE, RIGHT, hint, spin_box
-from desktop.views.kit.forms import ERROR_COLOUR, FieldForm, capitals, form_style
+from desktop.views.kit.forms import ERROR_COLOUR, capitals, form_style
 from desktop.views.kit.layout import (
     STRETCH,
     Item,
@@ -26,12 +24,13 @@ from desktop.views.kit.layout import (
     button,
     hbox,
     holder,
-    label,
     line_edit,
     vbox,
 )
-from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.widgets import NoticeBar
+from desktop.views.kit.settings_form import SettingsForm
+
+if TYPE_CHECKING:
+    from desktop.views.setup.desk import PermitSetupDesk
 
 #: What a setting means, under its field.
 HINTS = {
@@ -47,43 +46,34 @@ HINTS = {
 }
 
 
-class OfficeSettingsForm(QWidget, FieldForm):
+class OfficeSettingsForm(SettingsForm[OfficeSettings]):
     """Name, time zone, currency, refund approval threshold, free-permit policy, receipt footer."""
 
-    #: The settings were saved (the fresh :class:`OfficeSettings`).
-    saved = Signal(object)
-    CONFLICT_NOTICE = (
-        "Changed by {changed_by} at {changed_at}. "
-        "Reload to see their change; your unsaved values stay until you do."
-    )
+    SAVED_STYLE = "color: #1e7b34;"
 
-    def __init__(
-        self,
-        service: PermitSetupService,
-        runner: OperationRunner,
-        editable: bool,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.service, self.runner = service, runner
-        self.editable, self.read_only = editable, not editable
+    def __init__(self, desk: PermitSetupDesk) -> None:
+        service = desk.service
+        super().__init__(
+            desk.runner,
+            desk.editable,
+            kind=OfficeSettings,
+            save=service.save_office_settings,
+            reload=service.office_settings,
+            notice="officeNotice",
+            save_words="Save settings",
+        )
+        self.service = service
         self.identity = service.workspace.identity
-        self.settings: OfficeSettings | None = None
         self.setObjectName("officeSettingsForm")
         self.setStyleSheet(
             form_style() + EDITOR_STYLE + "QWidget#officeSettingsForm { background: transparent; }"
         )
         self._baseline = OfficeSettingsDraft("", "", "", "", "")
-        self._loading = False
         self._build_fields()
         self.audit_label = hint()
-        self.notice = NoticeBar("officeNotice", "Reload")
-        self.notice.button.clicked.connect(self.reload)
-        self.save_button = button("Save settings", self.submit, primary=True)
         self.undo_button = button("Undo changes", self.undo)
-        self.save_state = label()
         self.button_row = holder(
-            hbox((self.save_state, 1), self.undo_button, self.save_button), visible=editable
+            hbox((self.save_state, 1), self.undo_button, self.save_button), visible=self.editable
         )
         self._build_layout()
         self._update_buttons()
@@ -154,6 +144,9 @@ class OfficeSettingsForm(QWidget, FieldForm):
         body.setMaximumWidth(620)
         hbox((body, 1), Stretch(0), margins=(4, 12, 4, 4), parent=self)
 
+    def baseline(self, settings: OfficeSettings) -> OfficeSettingsDraft:
+        return OfficeSettingsDraft.of(settings)
+
     def draft(self) -> OfficeSettingsDraft:
         values = self.field_values()
         return OfficeSettingsDraft(**values | {"phone_region": values["phone_region"] or ""})
@@ -170,71 +163,24 @@ class OfficeSettingsForm(QWidget, FieldForm):
             if str(getattr(typed, name)).strip() != str(getattr(self._baseline, name)).strip()
         ]
 
-    def load(self, settings: OfficeSettings, *, force: bool = False) -> None:
-        """Show saved settings; unsaved edits stay (with a notice) unless ``force``."""
-        if not force and self.is_dirty():
-            if self.settings is not None and settings.version != self.settings.version:
-                when = format_when(settings.updated_at)
-                self.notice.say(
-                    self.CONFLICT_NOTICE.format(changed_by=settings.updated_by, changed_at=when)
-                )
-            return
-        self.settings = settings
-        self._baseline = OfficeSettingsDraft.of(settings)
-        self._loading = True
-        try:
-            if self.time_zone_combo.findText(settings.time_zone) < 0:
-                self.time_zone_combo.addItem(settings.time_zone)
-            self.show_field_values(self._baseline)
-        finally:
-            self._loading = False
-        self.notice.hide()
-        self.clear_problems()
+    def show_settings(self, settings: OfficeSettings) -> None:
+        self._baseline = self.baseline(settings)
+        if self.time_zone_combo.findText(settings.time_zone) < 0:
+            self.time_zone_combo.addItem(settings.time_zone)
+        self.show_field_values(self._baseline)
+
+    def loaded(self, settings: OfficeSettings) -> None:
         self.audit_label.setText(
             self.identity.changed_words(
                 "Last changed", settings.updated_by, format_when(settings.updated_at)
             )
             + "."
         )
-        self._update_buttons()
 
     def undo(self) -> None:
         if self.settings is not None:
             self.load(self.settings, force=True)
             self.save_state.setText("")
-
-    def _save_call(self) -> Callable[[], object] | None:
-        if self.settings is None:
-            return None
-        draft, service, version = self.draft(), self.service, self.settings.version
-        draft.cleaned()  # every field problem at once, before the round trip
-        return lambda: service.save_office_settings(draft, version)
-
-    def _saved(self, fresh: object) -> None:
-        if isinstance(fresh, OfficeSettings):
-            self.load(fresh, force=True)
-        self._set_busy(False)
-        self.save_state.setText("Saved.")
-        self.save_state.setStyleSheet("color: #1e7b34;")
-        self.saved.emit(fresh)
-
-    def _failed(self, exc: BaseException) -> bool:
-        if isinstance(exc, ValidationError):  # what no field shows goes to a message box
-            self._set_busy(False)
-            return not self.show_field_problems(exc.problems)
-        return super()._failed(exc)
-
-    def _set_busy(self, busy: bool) -> None:
-        self._saving = busy
-        self.save_button.setEnabled(not busy and self.is_dirty())
-        self.save_button.setText("Saving…" if busy else "Save settings")
-
-    def _reload_call(self) -> Callable[[], object]:
-        return self.service.office_settings
-
-    def _fill(self, record: object) -> None:
-        if isinstance(record, OfficeSettings):
-            self.load(record, force=True)
 
     def _edited(self, name: str) -> None:
         if name == "receipt_footer":
@@ -244,11 +190,7 @@ class OfficeSettingsForm(QWidget, FieldForm):
             self.footer_count.setStyleSheet(
                 f"color: {ERROR_COLOUR};" if length > MAX_FOOTER else ""
             )
-        if self._loading:
-            return
         super()._edited(name)
-        self.save_state.setText("")
-        self._update_buttons()
 
     def _update_buttons(self) -> None:
         dirty = self.is_dirty()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import QObject
@@ -10,57 +10,47 @@ from PySide6.QtCore import QObject
 from desktop.services.permit_setup import LotInfo, PermitTypeInfo
 from desktop.services.versioned import format_when
 from desktop.views.kit.forms import ERROR_COLOUR
-from desktop.views.kit.tables import Column, RowsModel, money_column
+from desktop.views.kit.setup_desk import PricedRows
+from desktop.views.kit.tables import Column, money_column
 
 #: As wide as a code gets (12 characters), so no code in a list is cut.
 WIDEST_CODE = "FAC-MWQ-2026"
 
 
-class PermitTypeTableModel(RowsModel[PermitTypeInfo]):
+def permit_type_model(parent: QObject | None = None) -> PricedRows[PermitTypeInfo]:
     """The permit types as rows (a short list: loaded whole)."""
+    return PricedRows(_type_columns, dimmed=lambda t: not t.active, parent=parent)
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        self.currency = "USD"
-        columns: list[Column[PermitTypeInfo]] = [
-            Column("Code", lambda t: t.code, samples=(WIDEST_CODE,)),
-            Column("Name", lambda t: t.name, stretch=True),
-            money_column("Price", lambda t: t.price, lambda: self.currency),
-            Column(
-                "Validity",
-                lambda t: t.validity_words,
-                sort=lambda t: f"{t.validity} {t.term_start or ''} {t.days or 0:04d}",
-                samples=("Term 30 Sep 2026 \u2013 31 Aug 2027",),
-            ),
-            Column("Eligible", lambda t: t.affiliation_words, samples=("Faculty, Staff",)),
-            Column("Lots", lambda t: ", ".join(t.lot_codes) or "None", samples=("A, B, C",)),
-            Column(
-                "Sold",
-                lambda t: t.sale_mode_words if t.active else "Withdrawn",
-                samples=("Through the waitlist", "Withdrawn"),
-                header_tip="First come, through the waitlist, or withdrawn (no longer sold)",
-            ),
-            Column(
-                "Limit",
-                lambda t: str(t.per_parker_limit),
-                align="right",
-                sort=lambda t: t.per_parker_limit,
-                header_tip="How many permits of this type one parker may hold at a time",
-            ),
-        ]
-        super().__init__(
-            # The price reads the same in its tooltip; every other cell describes the type.
-            [c if c.title == "Price" else replace(c, tooltip=_type_tooltip) for c in columns],
-            key=lambda t: t.id,
-            dimmed=lambda t: not t.active,
-            parent=parent,
-        )
 
-    def show_types(self, rows: Iterable[PermitTypeInfo], currency: str) -> None:
-        """The types, their prices in ``currency`` (the office's)."""
-        self.currency = currency
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+def _type_columns(currency: Callable[[], str]) -> list[Column[PermitTypeInfo]]:
+    columns: list[Column[PermitTypeInfo]] = [
+        Column("Code", lambda t: t.code, samples=(WIDEST_CODE,)),
+        Column("Name", lambda t: t.name, stretch=True),
+        money_column("Price", lambda t: t.price, currency),
+        Column(
+            "Validity",
+            lambda t: t.validity_words,
+            sort=lambda t: f"{t.validity} {t.term_start or ''} {t.days or 0:04d}",
+            samples=("Term 30 Sep 2026 \u2013 31 Aug 2027",),
+        ),
+        Column("Eligible", lambda t: t.affiliation_words, samples=("Faculty, Staff",)),
+        Column("Lots", lambda t: ", ".join(t.lot_codes) or "None", samples=("A, B, C",)),
+        Column(
+            "Sold",
+            lambda t: t.sale_mode_words if t.active else "Withdrawn",
+            samples=("Through the waitlist", "Withdrawn"),
+            header_tip="First come, through the waitlist, or withdrawn (no longer sold)",
+        ),
+        Column(
+            "Limit",
+            lambda t: str(t.per_parker_limit),
+            align="right",
+            sort=lambda t: t.per_parker_limit,
+            header_tip="How many permits of this type one parker may hold at a time",
+        ),
+    ]
+    # The price reads the same in its tooltip; every other cell describes the type.
+    return [c if c.title == "Price" else replace(c, tooltip=_type_tooltip) for c in columns]
 
 
 def _type_tooltip(info: PermitTypeInfo) -> str:
@@ -104,29 +94,27 @@ def _count(title: str, count: Callable[[LotInfo], int]) -> Column[LotInfo]:
     )
 
 
-class LotTableModel(RowsModel[LotInfo]):
+def lot_model(parent: QObject | None = None) -> PricedRows[LotInfo]:
     """The lots with their capacity and what is taken and free right now."""
+    return PricedRows(
+        _lot_columns, tooltip=_lot_tooltip, dimmed=lambda lot: not lot.active, parent=parent
+    )
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        columns: list[Column[LotInfo]] = [
-            Column("Code", lambda lot: lot.code, samples=(WIDEST_CODE,)),
-            Column("Name", lambda lot: lot.name, stretch=True),
-            _count("Capacity", lambda lot: lot.capacity),
-            _count("Taken now", lambda lot: lot.taken),
-            Column(
-                "Free now",
-                _free_words,
-                align="right",
-                sort=lambda lot: lot.free,
-                colour=lambda lot: ERROR_COLOUR if lot.over_capacity and lot.active else None,
-                samples=("0 (over by 10)",),
-            ),
-            Column("Zones", lambda lot: lot.zone_codes or "\u2014", samples=("A1, A2, B1, B2",)),
-            Column("Status", lambda lot: "Open" if lot.active else "Closed", samples=("Closed",)),
-        ]
-        super().__init__(
-            [replace(column, tooltip=_lot_tooltip) for column in columns],
-            key=lambda lot: lot.id,
-            dimmed=lambda lot: not lot.active,
-            parent=parent,
-        )
+
+def _lot_columns(_currency: Callable[[], str]) -> list[Column[LotInfo]]:
+    return [
+        Column("Code", lambda lot: lot.code, samples=(WIDEST_CODE,)),
+        Column("Name", lambda lot: lot.name, stretch=True),
+        _count("Capacity", lambda lot: lot.capacity),
+        _count("Taken now", lambda lot: lot.taken),
+        Column(
+            "Free now",
+            _free_words,
+            align="right",
+            sort=lambda lot: lot.free,
+            colour=lambda lot: ERROR_COLOUR if lot.over_capacity and lot.active else None,
+            samples=("0 (over by 10)",),
+        ),
+        Column("Zones", lambda lot: lot.zone_codes or "\u2014", samples=("A1, A2, B1, B2",)),
+        Column("Status", lambda lot: "Open" if lot.active else "Closed", samples=("Closed",)),
+    ]

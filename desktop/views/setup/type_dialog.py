@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QStandardItemModel
@@ -25,8 +26,6 @@ from desktop.services.permit_setup import (
     PRORATION_TITLES,
     PRORATIONS_FOR,
     SALE_MODE_CHOICES,
-    LotInfo,
-    PermitSetupService,
     PermitTypeDraft,
     PermitTypeInfo,
     next_academic_year,
@@ -34,8 +33,10 @@ from desktop.services.permit_setup import (
 from desktop.views.kit.editors import hint, span_grid, spin_box
 from desktop.views.kit.forms import capitals, tick_boxes
 from desktop.views.kit.layout import field_grid, line_edit
-from desktop.views.kit.operations import OperationRunner
-from desktop.views.setup.common import _SetupDialog
+from desktop.views.kit.setup_desk import DeskDialog
+
+if TYPE_CHECKING:
+    from desktop.views.setup.desk import PermitSetupDesk
 
 #: Affiliations in the order the office lists them.
 AFFILIATIONS = tuple(AFFILIATION_TITLES)
@@ -63,35 +64,21 @@ def _date_edit() -> QDateEdit:
     return edit
 
 
-class PermitTypeDialog(_SetupDialog):
+class PermitTypeDialog(DeskDialog):
     """Create, edit or (for clerks) look at one permit type."""
 
+    KIND, NAME = "permit type", "permitTypeDialog"
+
     def __init__(
-        self,
-        service: PermitSetupService,
-        runner: OperationRunner,
-        lots: Iterable[LotInfo],
-        currency: str,
-        permit_type: PermitTypeInfo | None = None,
-        *,
-        read_only: bool = False,
-        today: date | None = None,
-        parent: QWidget | None = None,
+        self, desk: PermitSetupDesk, permit_type: PermitTypeInfo | None, today: date | None = None
     ) -> None:
+        service, overview = desk.service, desk.shown()
         super().__init__(
-            service,
-            runner,
-            permit_type,
-            kind="permit type",
-            save=service.save_permit_type,
-            load=service.permit_type,
-            read_only=read_only,
-            parent=parent,
+            desk, permit_type, service.save_permit_type, service.permit_type, create=True
         )
-        self.lots = list(lots)
-        self.setObjectName("permitTypeDialog")
+        self.lots = list(overview.lots)
         self.setMinimumWidth(860)
-        self._build_fields(currency)
+        self._build_fields(overview.office.currency)
         self._finish_layout(self._build_grid())
         if permit_type is not None:
             self._fill(permit_type)
@@ -101,7 +88,7 @@ class PermitTypeDialog(_SetupDialog):
             self.term_end_edit.setDate(QDate(end.year, end.month, end.day))
         self._baseline = self.draft()
         self._validity_changed()
-        if read_only:
+        if self.read_only:
             for item in self.lot_checks.values():
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)
 

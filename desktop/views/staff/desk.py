@@ -22,7 +22,6 @@ from desktop.views.kit.layout import STRETCH, button, hbox, label, line_edit, na
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader, OperationRunner
 from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table, time_column
-from desktop.views.kit.widgets import failure_while_alive, while_alive
 
 REFRESH_DELAY_MS = 150
 
@@ -277,10 +276,10 @@ class StaffDesk(Desk):
         login = staff.login
         self.disable_button.setEnabled(False)
         self._select_after_load = login
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: self.service.disable(login),
-            while_alive(self, lambda _result: self.refresh()),
-            failure_while_alive(self, lambda _exc: self._selection_changed()),
+            lambda _result: self.refresh(),
+            lambda _exc: self._selection_changed(),
             write=True,
-            parent=self,
         )
