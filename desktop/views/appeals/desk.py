@@ -29,13 +29,14 @@ from desktop.services.localization import format_recent
 from desktop.views.appeals.dialogs import FileAppealDialog, HearingDialog
 from desktop.views.appeals.page import AppealPage
 from desktop.views.kit.desk import Desk
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.forms import DialogSlot, NoteDialog
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, stack, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
 from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table, time_column
-from desktop.views.kit.widgets import EmptyState, failure_while_alive, while_alive
+from desktop.views.kit.widgets import EmptyState
 
 REFRESH_DELAY_MS = 200
 
@@ -162,11 +163,11 @@ class AppealsDesk(Desk):
         self.lease_timer.timeout.connect(self._renew)
         batch = LiveBatch(self.live, REFRESH_DELAY_MS, self, complete_resync_is_quiet=True)
         batch.watch(("appeal", "appeal_step", "citation", "ledger_entry"), self.refresh)
-        self.runner.run(
+        self.runner.run_for(
+            self,
             self.service.office,
-            while_alive(self, self._office_read),
-            failure_while_alive(self, self._queue_failed_any),
-            parent=self,
+            self._office_read,
+            self._queue_failed_any,
         )
 
     def _queue_pane(self) -> QWidget:
@@ -274,12 +275,12 @@ class AppealsDesk(Desk):
         ):
             return
         self.take_button.setEnabled(False)
-        self.runner.run(
+        self.runner.run_for(
+            self,
             self.service.take_next,
-            while_alive(self, self._taken),
-            failure_while_alive(self, lambda _exc: self.take_button.setEnabled(True)),
+            self._taken,
+            lambda _exc: self.take_button.setEnabled(True),
             write=True,
-            parent=self,
         )
 
     def _taken(self, appeal: Appeal | None) -> None:
@@ -295,12 +296,12 @@ class AppealsDesk(Desk):
             return
         if self.adjudicator and appeal.claimed_by in (None, self.me):
             appeal_id = appeal.id
-            self.runner.run(
+            self.runner.run_for(
+                self,
                 lambda: self.service.claim(appeal_id),
-                while_alive(self, self._show),
-                failure_while_alive(self, lambda _exc: self._claim_refused(appeal_id)),
+                self._show,
+                lambda _exc: self._claim_refused(appeal_id),
                 write=True,
-                parent=self,
             )
         else:
             self._load_page(appeal.id)
@@ -319,11 +320,11 @@ class AppealsDesk(Desk):
 
     def _load_page(self, appeal_id: int) -> bool:
         service = self.service
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: service.get(appeal_id),
-            while_alive(self, self._show),
-            failure_while_alive(self, lambda exc: self._page_failed(appeal_id, exc)),
-            parent=self,
+            self._show,
+            lambda exc: self._page_failed(appeal_id, exc),
         )
         return True
 
@@ -350,11 +351,11 @@ class AppealsDesk(Desk):
         else:
             self.lease_timer.stop()
         citation = appeal.citation_id
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: self.service.timeline(citation),
-            while_alive(self, self._timeline_shown),
-            failure_while_alive(self, self._timeline_failed),
-            parent=self,
+            self._timeline_shown,
+            self._timeline_failed,
         )
         self.table.show_key(appeal.id)
 
@@ -374,10 +375,10 @@ class AppealsDesk(Desk):
 
     def _load_reasons_for(self, decision: str) -> None:
         service, panel = self.service, self.page.decision
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: service.reasons(decision),
-            while_alive(self, lambda rows: panel.set_reasons(decision, rows)),
-            parent=self,
+            lambda rows: panel.set_reasons(decision, rows),
         )
 
     def _renew(self) -> None:
@@ -385,12 +386,12 @@ class AppealsDesk(Desk):
         if appeal is None or self.current != appeal.id:
             return
         appeal_id = appeal.id
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: self.service.claim(appeal_id),
             None,
-            failure_while_alive(self, lambda _exc: self._load_page(appeal_id)),
+            lambda _exc: self._load_page(appeal_id),
             write=True,
-            parent=self,
         )
 
     # -- deciding and the other steps ---------------------------------------------------
@@ -401,12 +402,12 @@ class AppealsDesk(Desk):
             return
         appeal_id, reason_id = appeal.id, int(str(reason))
         self.page.decision.busy(True)
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: self.service.decide(appeal_id, decision, reason_id, note, amount),
-            while_alive(self, self._decided),
-            failure_while_alive(self, self._decision_refused),
+            self._decided,
+            self._decision_refused,
             write=True,
-            parent=self,
         )
 
     def _decided(self, appeal: Appeal) -> None:
@@ -439,12 +440,9 @@ class AppealsDesk(Desk):
 
     def _preview(self, make: Callable[[], bytes], title: str, file_name: str) -> None:
         def opened(pdf: bytes) -> None:
-            dialog = DocumentPreviewDialog(title, pdf, file_name, self)
-            dialog.finished.connect(dialog.deleteLater)
-            dialog.open()
-            self.dialog_opened.emit(dialog)
+            open_dialog(DocumentPreviewDialog(title, pdf, file_name, self), self.dialog_opened)
 
-        self.runner.run(make, while_alive(self, opened), parent=self)
+        self.runner.run_for(self, make, opened)
 
     def _decision_refused(self, exc: BaseException) -> bool:
         self.page.decision.busy(False)
@@ -464,11 +462,11 @@ class AppealsDesk(Desk):
         if appeal is None:
             return
         appeal_id = appeal.id
-        self.runner.run(
+        self.runner.run_for(
+            self,
             lambda: self.service.release(appeal_id),
-            while_alive(self, lambda _none: self._released()),
+            lambda _none: self._released(),
             write=True,
-            parent=self,
         )
 
     def _released(self) -> None:
@@ -538,16 +536,15 @@ class AppealsDesk(Desk):
 
         def noted() -> None:
             note = dialog.note()
-            self.runner.run(
+            self.runner.run_for(
+                self,
                 lambda: call(appeal_id, note),
-                while_alive(self, self._appeal_changed),
+                self._appeal_changed,
                 write=True,
-                parent=self,
             )
 
         dialog.accepted.connect(noted)
-        dialog.finished.connect(lambda _result: dialog.deleteLater())
-        dialog.open()
+        open_dialog(dialog)
 
     def _confirm(self, title: str, question: str) -> bool:
         answer = QMessageBox.question(

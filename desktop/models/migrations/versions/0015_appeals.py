@@ -9,7 +9,7 @@ in ``desktop/models/sql/87_appeals.sql``.
 import sqlalchemy as sa
 from alembic import op
 
-from desktop.models.migrations.columns import SCHEMA
+from desktop.models.migrations.columns import SCHEMA, stamped
 
 revision = "0015"
 down_revision = "0014"
@@ -38,21 +38,7 @@ def upgrade() -> None:
         sa.Column("decision", sa.Text(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("active", sa.Boolean(), server_default="true", nullable=False),
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("updated_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *stamped(),
         sa.CheckConstraint(
             "decision IN ('uphold', 'reduce', 'dismiss')",
             name=op.f("ck_appeal_reason_decision_known"),
@@ -98,21 +84,7 @@ def upgrade() -> None:
         sa.Column("paused_days", sa.Integer(), server_default="0", nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decided_by", sa.Text(), nullable=True),
-        sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("created_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("updated_by", sa.Text(), server_default=sa.text("session_user"), nullable=False),
+        *stamped(),
         sa.CheckConstraint(
             "(decision = 'reduce') = (reduced_to IS NOT NULL)",
             name=op.f("ck_appeal_reduced_to_with_reduce"),
