@@ -14,8 +14,9 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCore import QDate, QModelIndex, QTimer, Signal
-from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDateEdit, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDateEdit, QPushButton, QWidget
 
+from desktop.services.appeals import AppealService
 from desktop.services.citations import (
     STATUS_TITLES,
     CitationDetail,
@@ -28,6 +29,7 @@ from desktop.services.citations import (
 from desktop.services.errors import NotFound, ValidationError
 from desktop.services.localization import format_money, office_time
 from desktop.services.permits import PaymentResult, Tender
+from desktop.views.appeals import FileAppealDialog
 from desktop.views.citations.lists import CitationListModel, Office
 from desktop.views.citations.office_lists import ScofflawsDialog, SharedPermitsDialog
 from desktop.views.citations.page import CitationPage
@@ -120,8 +122,7 @@ class CitationsDesk(Desk):
             "&Void…", self.void_selected, tip="Void this citation, saying why"
         )
         self.void_button.setObjectName("voidCitationButton")
-        self.notice_button = button("Print &notice…", self.print_notice)
-        self.notice_button.setObjectName("citationNoticeButton")
+        self.notice_button, self.appeal_button = self._page_buttons()
         self.refresh_button = button("Refresh", self.refresh, tip="Search again (F5)")
         self.scofflaws_button = button(
             "Boot and tow list…", self.show_scofflaws,
@@ -146,7 +147,8 @@ class CitationsDesk(Desk):
         right = QWidget()
         vbox(
             (self.page, 1),
-            hbox(STRETCH, self.notice_button, self.void_button, self.pay_button, spacing=8),
+            hbox(STRETCH, self.appeal_button, self.notice_button, self.void_button,
+                 self.pay_button, spacing=8),
             spacing=6, parent=right,
         )  # fmt: skip
         self.splitter = DeskSplitter()
@@ -354,6 +356,31 @@ class CitationsDesk(Desk):
         one = self.detail if len(selected) == 1 else None
         self.void_button.setEnabled(one is not None and one.row.status != "void")
         self.notice_button.setEnabled(one is not None)
+        self.appeal_button.setEnabled(one is not None and one.row.status not in ("void", "warning"))
+
+    def _page_buttons(self) -> tuple[QPushButton, QPushButton]:
+        """Print the notice; file the parker's appeal (the counter and managers)."""
+        notice = button("Print &notice…", self.print_notice)
+        notice.setObjectName("citationNoticeButton")
+        roles = self.workspace.identity.roles
+        appeal = button(
+            "&Appeal…", self.file_appeal, tip="The parker appeals this citation",
+            visible="clerk" in roles or "manager" in roles,
+        )  # fmt: skip
+        appeal.setObjectName("appealCitationButton")
+        return notice, appeal
+
+    def file_appeal(self) -> FileAppealDialog | None:
+        """The parker appeals the citation shown: the appeals desk's filing form, with its
+        number filled in (the appeal then waits in the adjudicators' queue)."""
+        detail = self.detail
+        if detail is None or not self.appeal_button.isVisible():
+            return None
+        dialog = FileAppealDialog(
+            AppealService(self.workspace), self.runner, citation_number=detail.row.number,
+            manager="manager" in self.workspace.identity.roles, parent=self,
+        )  # fmt: skip
+        return open_dialog(dialog, self.dialog_opened)
 
     # -- the office's lists ---------------------------------------------------------------
 

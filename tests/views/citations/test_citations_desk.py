@@ -13,6 +13,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.services.workspace import Workspace
+from desktop.views.appeals import FileAppealDialog
 from desktop.views.citations.desk import CitationsDesk
 from desktop.views.citations.page import PhotoViewer
 from desktop.views.kit.document_preview import DocumentPreviewDialog
@@ -253,3 +254,26 @@ def test_the_boot_and_tow_list_and_the_permits_read_together(
     assert flags.clear_button.isVisible()  # a clerk records what was found
     assert not flags.clear_button.isEnabled()  # once a flag is chosen
     flags.reject()
+
+
+def test_the_counter_files_an_appeal_from_the_citations_page(
+    qtbot: QtBot, desk_for: Callable[[str], CitationsDesk], field: Field
+) -> None:
+    issued = field.issue()
+    desk = desk_for("clerk")
+    search(qtbot, desk, issued.number)
+    choose(qtbot, desk, 0)
+    assert desk.appeal_button.isVisible()
+    assert desk.appeal_button.isEnabled()
+    with qtbot.waitSignal(desk.dialog_opened, timeout=TIMEOUT_MS) as opened:
+        desk.appeal_button.click()
+    dialog = opened.args[0]
+    assert isinstance(dialog, FileAppealDialog)
+    assert dialog.number_edit.text() == issued.number
+    dialog.appellant_edit.setText("Pat Doe")
+    dialog.statement_edit.setPlainText("My permit was on the dashboard.")
+    with qtbot.waitSignal(dialog.saved, timeout=TIMEOUT_MS) as saved:
+        dialog.submit()
+    assert saved.args[0].citation_number == issued.number
+    adjudicator = desk_for("adjudicator")
+    assert not adjudicator.appeal_button.isVisible()  # the counter files; adjudicators decide
