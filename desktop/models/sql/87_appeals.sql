@@ -178,11 +178,15 @@ $$;
 -- hoard the queue by claiming appeal after appeal. A claim is work in hand, not a change
 -- of the appeal: it leaves no step and no audit row (appeal_audit_change skips it), so
 -- "take next" never queues on the audit trail's chain behind the other desks' saves.
+-- One claim of a login at a time, even from two windows: the login's own staff row is
+-- taken first (no desk may lock it; an advisory lock would be one any login could hold),
+-- so a second window waits for the first's claim and then gives it back.
 CREATE OR REPLACE FUNCTION parkdesk.hold_claim(p_appeal parkdesk.appeal) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_other bigint;
 BEGIN
+    PERFORM 1 FROM parkdesk.staff_member s WHERE s.login = session_user FOR NO KEY UPDATE;
     FOR v_other IN SELECT ap.id FROM parkdesk.appeal ap
                    WHERE ap.claimed_by = session_user::text AND ap.id <> p_appeal.id
                    ORDER BY ap.id FOR UPDATE LOOP
