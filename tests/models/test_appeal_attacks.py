@@ -582,6 +582,34 @@ def test_escalation_racing_a_withdrawal_posts_each_stage_once(
     assert balance(mona, citation) == Decimal("50.00")
 
 
+def test_a_reopened_appeal_pauses_escalation_only_for_the_days_it_was_open(
+    connect: Connect, setup: Setup, desk: Database
+) -> None:
+    """Filed on day 1, upheld on day 3, reopened and upheld again on day 40: two days
+    under appeal, not the thirty-nine since it was first filed."""
+    adele, mona, ada = connect("adele"), connect("mona"), connect("ada")
+    stage(mona, 30, "5.00")
+    citation = historic(desk, setup, 1023, datetime.now(UTC) - timedelta(days=40), plate=token(7))
+    appeal = file(mona, citation, late="Filed in time by mail, keyed late.")
+    assert take(adele) == appeal
+    decide(adele, appeal, "uphold")
+    with desk.admin() as su:  # as if filed on day 1 and upheld on day 3
+        su.execute(
+            "UPDATE parkdesk.appeal SET filed_at = now() - interval '39 days', "
+            "decided_at = now() - interval '37 days', paused_days = 2 WHERE id = %s",
+            (appeal,),
+        )
+    mona.execute("SELECT reopen_appeal(%s, 'The photo was of another car.')", (appeal,))
+    ada.execute("SELECT escalate_citations()")
+    assert balance(mona, citation) == Decimal("45.00")  # paused while open again
+    assert take(adele) == appeal
+    decide(adele, appeal, "uphold")
+    assert appeal_row(mona, appeal)["paused_days"] == 2
+    ada.execute("SELECT escalate_citations()")  # 38 days count: the stage is due
+    ada.execute("SELECT escalate_citations()")  # and posted once
+    assert balance(mona, citation) == Decimal("50.00")
+
+
 # -- rewriting history ---------------------------------------------------------------------
 
 

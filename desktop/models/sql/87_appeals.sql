@@ -309,10 +309,16 @@ BEGIN
 END
 $$;
 
--- Days the citation spent under this appeal, which its escalation does not count.
+-- Days the citation spent under this appeal, which its escalation does not count: those
+-- counted before a manager reopened it, and those since it was last opened (filed, or
+-- reopened). The weeks a decided appeal lay closed are not among them: a reopening pauses
+-- escalation again, it does not take back the days the citation stood decided.
 CREATE OR REPLACE FUNCTION parkdesk.days_under_appeal(p_appeal parkdesk.appeal) RETURNS int
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT greatest(parkdesk.local_day(now()) - parkdesk.local_day(p_appeal.filed_at), 0)
+    SELECT p_appeal.paused_days + greatest(parkdesk.local_day(now()) - parkdesk.local_day(
+        coalesce((SELECT max(st.at) FROM parkdesk.appeal_step st
+                  WHERE st.appeal_id = p_appeal.id AND st.step = 'reopened'),
+                 p_appeal.filed_at)), 0)
 $$;
 
 -- The adjudicator holding an appeal decides it (SPEC rule 8), with a reason from the
@@ -428,7 +434,8 @@ $$;
 
 -- A manager reopens a decided appeal, saying why: what the decision took off is put back
 -- (an adjustment), nothing is owed back any more, and the appeal waits in the queue again
--- at its level.
+-- at its level. The days it was already under appeal stay counted (paused_days), and
+-- days_under_appeal adds those from the reopening on.
 CREATE OR REPLACE FUNCTION parkdesk.reopen_appeal(p_appeal bigint, p_reason text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -457,8 +464,7 @@ BEGIN
     END IF;
     UPDATE parkdesk.appeal
     SET status = 'open', decision = NULL, reason_id = NULL, decision_note = NULL,
-        reduced_to = NULL, taken_off = 0, refund_due = 0, paused_days = 0, decided_at = NULL,
-        decided_by = NULL
+        reduced_to = NULL, taken_off = 0, refund_due = 0, decided_at = NULL, decided_by = NULL
     WHERE id = a.id;
     PERFORM parkdesk.appeal_step_taken(a.id, 'reopened', btrim(p_reason));
 END
