@@ -613,6 +613,36 @@ def test_a_reopened_appeal_pauses_escalation_only_for_the_days_it_was_open(
 # -- rewriting history ---------------------------------------------------------------------
 
 
+def test_a_reason_given_for_a_decision_keeps_its_words(connect: Connect, setup: Setup) -> None:
+    """A manager cannot reword (or turn into an upholding) the reason past decisions were
+    given for, so every decision letter printed again says what it said; retiring it is
+    how a reason goes."""
+    adele, mona = connect("adele"), connect("mona")
+    given = int(
+        one(
+            mona,
+            "INSERT INTO appeal_reason (decision, text) VALUES ('dismiss', %s) RETURNING id",
+            (f"Signs unclear {token(6)}",),
+        )
+    )
+    appeal = file(connect("alice"), cite(connect("otto"), setup, 1025))
+    assert take(adele) == appeal
+    adele.execute("SELECT decide_appeal(%s, 'dismiss', %s, '')", (appeal, given))
+    with refused("PD002", "text", "retire it"):
+        mona.execute("UPDATE appeal_reason SET text = 'Officer error' WHERE id = %s", (given,))
+    with refused("PD002", "text", "retire it"):
+        mona.execute("UPDATE appeal_reason SET decision = 'uphold' WHERE id = %s", (given,))
+    mona.execute("UPDATE appeal_reason SET active = false WHERE id = %s", (given,))
+    unused = int(
+        one(
+            mona,
+            "INSERT INTO appeal_reason (decision, text) VALUES ('dismiss', %s) RETURNING id",
+            (f"Typo {token(6)}",),
+        )
+    )
+    mona.execute("UPDATE appeal_reason SET text = %s WHERE id = %s", (f"Fixed {token(6)}", unused))
+
+
 @pytest.mark.parametrize("login", ["alice", "adele", "dara", "mona", "otto", "ada"])
 def test_no_desk_writes_an_appeal_column_or_a_step(connect: Connect, login: str) -> None:
     conn = connect(login)

@@ -500,6 +500,24 @@ BEGIN
 END
 $$;
 
+-- A reason once given for a decision keeps its words and its decision: the decision letter
+-- of every appeal decided with it reads them. A manager retires it (active = false) and
+-- adds another instead.
+CREATE OR REPLACE FUNCTION parkdesk.guard_appeal_reason() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM parkdesk.appeal ap WHERE ap.reason_id = OLD.id) THEN
+        RAISE EXCEPTION 'Appeals were decided with this reason: retire it and add another '
+                        'instead of changing it.' USING ERRCODE = 'PD002', DETAIL = 'text';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER appeal_reason_given BEFORE UPDATE ON parkdesk.appeal_reason
+    FOR EACH ROW WHEN (OLD.decision IS DISTINCT FROM NEW.decision
+                       OR OLD.text IS DISTINCT FROM NEW.text)
+    EXECUTE FUNCTION parkdesk.guard_appeal_reason();
 CREATE TRIGGER appeal_reason_stamp BEFORE INSERT OR UPDATE ON parkdesk.appeal_reason
     FOR EACH ROW EXECUTE FUNCTION parkdesk.stamp_row();
 CREATE TRIGGER appeal_reason_audit AFTER INSERT OR UPDATE OR DELETE ON parkdesk.appeal_reason
