@@ -253,6 +253,36 @@ def test_every_text_is_bounded_before_any_work(connect: Connect, setup: Setup) -
     assert appeal_row(mona, appeal)["status"] == "decided"
 
 
+def test_a_long_decision_note_is_refused_in_words_or_recorded_whole(
+    connect: Connect, setup: Setup
+) -> None:
+    """The longest note a desk may send fits the decision's step with the longest reason."""
+    adele, mona = connect("adele"), connect("mona")
+    longest = int(
+        one(
+            mona,
+            "INSERT INTO appeal_reason (decision, text) VALUES ('reduce', %s) RETURNING id",
+            ("R" + token(6) + "x" * 193,),
+        )
+    )
+    citation = cite(connect("otto"), setup, 1026)
+    appeal = file(connect("alice"), citation)
+    assert take(adele) == appeal
+    with refused("PD002", "note", "At most"):
+        adele.execute(
+            "SELECT decide_appeal(%s, 'reduce', %s, %s, 44.99)", (appeal, longest, "n" * 2000)
+        )
+    note = "n" * 1700
+    adele.execute("SELECT decide_appeal(%s, 'reduce', %s, %s, 44.99)", (appeal, longest, note))
+    step = one(
+        mona,
+        "SELECT note FROM appeal_step WHERE appeal_id = %s AND step = 'decided'",
+        (appeal,),
+    )
+    assert str(step).endswith(note)
+    assert appeal_row(mona, appeal)["decision_note"] == note
+
+
 def test_a_hearing_out_of_any_sensible_time_is_refused(connect: Connect, setup: Setup) -> None:
     adele = connect("adele")
     appeal = file(connect("alice"), cite(connect("otto"), setup, 1012))

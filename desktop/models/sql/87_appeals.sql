@@ -342,7 +342,10 @@ DECLARE
     v_off numeric(12, 2) := 0;
     v_refund numeric(12, 2) := 0;
 BEGIN
-    PERFORM parkdesk.bound_text('note', p_note, 2000);
+    -- The note goes into the decision's step after its decision and reason (up to 230
+    -- characters), and a step's note holds 2000: a longer note is refused here, in words,
+    -- not by the step's check after the work was done.
+    PERFORM parkdesk.bound_text('note', p_note, 1700);
     IF coalesce(p_decision, '') NOT IN ('uphold', 'reduce', 'dismiss') THEN
         PERFORM parkdesk.refuse('decision', 'Decide: uphold, reduce or dismiss.');
     END IF;
