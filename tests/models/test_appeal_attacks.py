@@ -321,6 +321,21 @@ HELPERS = [
 ]
 
 
+@pytest.mark.parametrize("login", ["otto", "dara", "ada"])
+def test_the_field_dispatch_and_administrators_read_no_appeal(connect: Connect, login: str) -> None:
+    """An appeal carries the parker's name, contact and statement: the desks that do not
+    deal with citations read none of it, nor its history in the audit trail."""
+    conn = connect(login)
+    for table in ("appeal", "appeal_step", "appeal_reason"):
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            conn.execute(f"SELECT * FROM {table}")
+    if login == "ada":  # the administrator reads the audit trail, but not of appeals
+        rows = conn.execute(
+            "SELECT count(*) FROM audit_log WHERE table_name IN ('appeal', 'appeal_step')"
+        ).fetchone()
+        assert rows == (0,)
+
+
 @pytest.mark.parametrize("login", ["otto", "dara"])
 def test_the_field_and_dispatch_run_no_appeal_function(connect: Connect, login: str) -> None:
     conn = connect(login)
@@ -579,6 +594,68 @@ def test_a_payment_and_a_dismissal_at_once_leave_the_ledger_whole(
         assert len(outcome) == 1
         assert isinstance(outcome[0], psycopg.Error)  # nothing is owed any more
         assert (row["taken_off"], row["refund_due"]) == (Decimal("45.00"), Decimal("0.00"))
+
+
+def test_a_withdrawal_racing_a_decision_waits_and_is_refused(
+    connect: Connect, setup: Setup, desk: Database
+) -> None:
+    """A clerk withdrawing while the adjudicator's decision is being saved waits for it,
+    then finds the appeal decided: the ledger has the decision once and nothing else."""
+    adele, mona = connect("adele"), connect("mona")
+    citation = cite(connect("otto"), setup, 1027)
+    appeal = file(connect("alice"), citation)
+    assert take(adele) == appeal
+    judge = desk.connect("adele")
+    outcome: list[BaseException | None] = []
+    clerk = connect("bruno")
+
+    def withdraw() -> None:
+        try:
+            clerk.execute("SELECT withdraw_appeal(%s, 'The parker called it off.')", (appeal,))
+            outcome.append(None)
+        except BaseException as error:
+            outcome.append(error)
+
+    try:
+        judge.execute(
+            "SELECT decide_appeal(%s, 'dismiss', %s, '')", (appeal, reason(mona, "dismiss"))
+        )
+        thread = threading.Thread(target=withdraw)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive()  # waits on the citation's row
+        judge.commit()
+        thread.join(timeout=30)
+    finally:
+        judge.close()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], psycopg.Error)
+    assert outcome[0].sqlstate == "PD002"
+    assert appeal_row(mona, appeal)["status"] == "decided"
+    assert balance(mona, citation) == 0
+    assert ledger_sum(mona, citation) == 0
+
+
+@pytest.mark.parametrize("login", ["alice", "adele", "dara", "mona", "otto", "ada"])
+def test_no_desk_posts_to_the_ledger_but_through_an_appeal_or_a_payment(
+    connect: Connect, login: str
+) -> None:
+    conn = connect(login)
+    functions = [
+        r
+        for (r,) in conn.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p "
+            "WHERE p.pronamespace = 'parkdesk'::regnamespace AND p.proname = 'post_line'"
+        ).fetchall()
+    ]
+    assert functions
+    for function in functions:
+        assert one(conn, "SELECT has_function_privilege(%s, 'EXECUTE')", (function,)) is False
+    escalates = one(
+        conn,
+        "SELECT has_function_privilege('parkdesk.escalate_citations(timestamptz)', 'EXECUTE')",
+    )
+    assert escalates is (login in ("mona", "ada"))
 
 
 def test_escalation_racing_a_withdrawal_posts_each_stage_once(
