@@ -475,6 +475,18 @@ def test_one_login_in_two_sessions_still_holds_one_appeal(
     assert take(connect("judge5")) == first
 
 
+@pytest.mark.parametrize("login", ["alice", "judge8", "dara", "mona", "otto", "ada"])
+def test_no_desk_locks_the_staff_row_a_claim_takes(connect: Connect, login: str) -> None:
+    """A claim takes the adjudicator's staff row first; no login may lock it to keep an
+    adjudicator from taking appeals."""
+    conn = connect(login)
+    for lock in ("FOR KEY SHARE", "FOR SHARE", "FOR NO KEY UPDATE", "FOR UPDATE"):
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            conn.execute(f"SELECT login FROM staff_member WHERE login = 'judge9' {lock}")
+    with pytest.raises(pgerrors.InsufficientPrivilege), conn.transaction():
+        conn.execute("LOCK TABLE staff_member IN EXCLUSIVE MODE")
+
+
 def test_a_claim_refused_does_not_keep_the_holder_from_deciding_for_long(
     connect: Connect, setup: Setup, desk: Database
 ) -> None:
