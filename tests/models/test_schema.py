@@ -459,6 +459,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "hold_claim": set(),
     "days_under_appeal": set(),
     "guard_appeal_step": set(),
+    "guard_appeal_reason": set(),
     "file_appeal": {"clerk", "manager"},
     "withdraw_appeal": {"clerk", "manager"},
     "take_next_appeal": {"adjudicator"},

@@ -178,11 +178,15 @@ $$;
 -- hoard the queue by claiming appeal after appeal. A claim is work in hand, not a change
 -- of the appeal: it leaves no step and no audit row (appeal_audit_change skips it), so
 -- "take next" never queues on the audit trail's chain behind the other desks' saves.
+-- One claim of a login at a time, even from two windows: the login's own staff row is
+-- taken first (no desk may lock it; an advisory lock would be one any login could hold),
+-- so a second window waits for the first's claim and then gives it back.
 CREATE OR REPLACE FUNCTION parkdesk.hold_claim(p_appeal parkdesk.appeal) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_other bigint;
 BEGIN
+    PERFORM 1 FROM parkdesk.staff_member s WHERE s.login = session_user FOR NO KEY UPDATE;
     FOR v_other IN SELECT ap.id FROM parkdesk.appeal ap
                    WHERE ap.claimed_by = session_user::text AND ap.id <> p_appeal.id
                    ORDER BY ap.id FOR UPDATE LOOP
@@ -305,10 +309,16 @@ BEGIN
 END
 $$;
 
--- Days the citation spent under this appeal, which its escalation does not count.
+-- Days the citation spent under this appeal, which its escalation does not count: those
+-- counted before a manager reopened it, and those since it was last opened (filed, or
+-- reopened). The weeks a decided appeal lay closed are not among them: a reopening pauses
+-- escalation again, it does not take back the days the citation stood decided.
 CREATE OR REPLACE FUNCTION parkdesk.days_under_appeal(p_appeal parkdesk.appeal) RETURNS int
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT greatest(parkdesk.local_day(now()) - parkdesk.local_day(p_appeal.filed_at), 0)
+    SELECT p_appeal.paused_days + greatest(parkdesk.local_day(now()) - parkdesk.local_day(
+        coalesce((SELECT max(st.at) FROM parkdesk.appeal_step st
+                  WHERE st.appeal_id = p_appeal.id AND st.step = 'reopened'),
+                 p_appeal.filed_at)), 0)
 $$;
 
 -- The adjudicator holding an appeal decides it (SPEC rule 8), with a reason from the
@@ -332,7 +342,10 @@ DECLARE
     v_off numeric(12, 2) := 0;
     v_refund numeric(12, 2) := 0;
 BEGIN
-    PERFORM parkdesk.bound_text('note', p_note, 2000);
+    -- The note goes into the decision's step after its decision and reason (up to 230
+    -- characters), and a step's note holds 2000: a longer note is refused here, in words,
+    -- not by the step's check after the work was done.
+    PERFORM parkdesk.bound_text('note', p_note, 1700);
     IF coalesce(p_decision, '') NOT IN ('uphold', 'reduce', 'dismiss') THEN
         PERFORM parkdesk.refuse('decision', 'Decide: uphold, reduce or dismiss.');
     END IF;
@@ -424,7 +437,8 @@ $$;
 
 -- A manager reopens a decided appeal, saying why: what the decision took off is put back
 -- (an adjustment), nothing is owed back any more, and the appeal waits in the queue again
--- at its level.
+-- at its level. The days it was already under appeal stay counted (paused_days), and
+-- days_under_appeal adds those from the reopening on.
 CREATE OR REPLACE FUNCTION parkdesk.reopen_appeal(p_appeal bigint, p_reason text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -453,8 +467,7 @@ BEGIN
     END IF;
     UPDATE parkdesk.appeal
     SET status = 'open', decision = NULL, reason_id = NULL, decision_note = NULL,
-        reduced_to = NULL, taken_off = 0, refund_due = 0, paused_days = 0, decided_at = NULL,
-        decided_by = NULL
+        reduced_to = NULL, taken_off = 0, refund_due = 0, decided_at = NULL, decided_by = NULL
     WHERE id = a.id;
     PERFORM parkdesk.appeal_step_taken(a.id, 'reopened', btrim(p_reason));
 END
@@ -490,6 +503,24 @@ BEGIN
 END
 $$;
 
+-- A reason once given for a decision keeps its words and its decision: the decision letter
+-- of every appeal decided with it reads them. A manager retires it (active = false) and
+-- adds another instead.
+CREATE OR REPLACE FUNCTION parkdesk.guard_appeal_reason() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM parkdesk.appeal ap WHERE ap.reason_id = OLD.id) THEN
+        RAISE EXCEPTION 'Appeals were decided with this reason: retire it and add another '
+                        'instead of changing it.' USING ERRCODE = 'PD002', DETAIL = 'text';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER appeal_reason_given BEFORE UPDATE ON parkdesk.appeal_reason
+    FOR EACH ROW WHEN (OLD.decision IS DISTINCT FROM NEW.decision
+                       OR OLD.text IS DISTINCT FROM NEW.text)
+    EXECUTE FUNCTION parkdesk.guard_appeal_reason();
 CREATE TRIGGER appeal_reason_stamp BEFORE INSERT OR UPDATE ON parkdesk.appeal_reason
     FOR EACH ROW EXECUTE FUNCTION parkdesk.stamp_row();
 CREATE TRIGGER appeal_reason_audit AFTER INSERT OR UPDATE OR DELETE ON parkdesk.appeal_reason
