@@ -435,6 +435,10 @@ def test_a_hearing_waits_for_its_time_and_may_require_payment(
     row = appeal_row(adele, appeal)
     assert (row["level"], row["hearing_place"], row["claimed_by"]) == ("hearing", "Room 12", None)
     assert take(adele) is None  # not before its time
+    adele.execute("SELECT claim_appeal(%s)", (appeal,))  # held, say to set another time
+    with refused("PD002", "appeal", "decide it at or after the hearing"):
+        decide(adele, appeal, "dismiss")
+    adele.execute("SELECT release_appeal(%s)", (appeal,))
     with desk.admin() as su:
         su.execute(
             "UPDATE parkdesk.appeal SET hearing_at = now() - interval '1 minute' WHERE id = %s",

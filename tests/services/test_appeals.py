@@ -152,10 +152,15 @@ def test_the_decision_letter_and_the_hearing_notice_say_what_happens_next(
     assert "Room 12, Parking Office" in notice
     with pytest.raises(ValidationError, match="not decided"):
         counter.decision_letter_pdf(appeal.id)
-    judge.release(appeal.id)  # its hearing time has not come: taken by id
-    judge.claim(appeal.id)
+    judge.claim(appeal.id)  # to set it for another time, say; not to decide it early
     reason = judge.reasons("reduce")[0]
-    judge.decide(appeal.id, "reduce", reason.id, "First offence in three years.", amount="25")
+    with pytest.raises(ValidationError, match="decide it at or after the hearing"):
+        judge.decide(appeal.id, "reduce", reason.id, "", amount="25")
+    judge.release(appeal.id)
+    other = counter.file(uuid.uuid4(), form(field.issue().id))
+    judge.claim(other.id)
+    judge.decide(other.id, "reduce", reason.id, "First offence in three years.", amount="25")
+    appeal = other
     letter = flat(" ".join(pdf_text(counter.decision_letter_pdf(appeal.id))))
     assert f"Decision on appeal {appeal.number}" in letter
     assert "reduced to $25.00" in letter

@@ -353,6 +353,14 @@ BEGIN
     a := k.a;
     c := k.c;
     PERFORM parkdesk.require_claim(a);
+    -- A hearing is decided once it has been held: the parker was promised one.
+    IF a.level = 'hearing' AND a.hearing_at > now() THEN
+        PERFORM parkdesk.refuse('appeal', format(
+            'Appeal %s is to be heard on %s: decide it at or after the hearing (or set it '
+            'for another time).', a.number,
+            to_char(a.hearing_at AT TIME ZONE (SELECT s.time_zone FROM parkdesk.office_setting s
+                                              WHERE s.id = 1), 'FMDD Mon YYYY HH24:MI')));
+    END IF;
     SELECT * INTO r FROM parkdesk.appeal_reason ar WHERE ar.id = p_reason;
     IF NOT FOUND OR NOT r.active OR r.decision <> p_decision THEN
         PERFORM parkdesk.refuse('reason', format('Choose one of the reasons for %s.',
