@@ -388,6 +388,10 @@ class EnforcementSettingsDraft:
     discount_percent: str
     scofflaw_threshold: int
     shared_permit_window_minutes: int
+    appeal_window_days: int = 30
+    appeal_response_days: int = 30
+    appeal_lease_minutes: int = 20
+    hearing_requires_payment: bool = False
 
     @classmethod
     def of(cls, settings: EnforcementSettings) -> EnforcementSettingsDraft:
@@ -407,6 +411,9 @@ class EnforcementSettingsDraft:
             ("citation_due_days", "A citation is due", 1, 365),
             ("scofflaw_threshold", "The scofflaw threshold", 1, 50),
             ("shared_permit_window_minutes", "The window", 0, 1440),
+            ("appeal_window_days", "The appeal window", 1, 365),
+            ("appeal_response_days", "The time to answer an appeal", 1, 365),
+            ("appeal_lease_minutes", "An adjudicator's hold on an appeal", 5, 240),
         ):
             if not low <= getattr(self, field) <= high:
                 problems.append(FieldProblem(field, f"{label} is from {low} to {high}."))
@@ -459,4 +466,30 @@ class EnforcementSettingsDraft:
             "discount_percent": percent,
             "scofflaw_threshold": self.scofflaw_threshold,
             "shared_permit_window_minutes": self.shared_permit_window_minutes,
+            "appeal_window_days": self.appeal_window_days,
+            "appeal_response_days": self.appeal_response_days,
+            "appeal_lease_minutes": self.appeal_lease_minutes,
+            "hearing_requires_payment": bool(self.hearing_requires_payment),
         }
+
+
+@dataclass(frozen=True)
+class AppealReasonDraft:
+    """A reason for a decision, as a manager writes it."""
+
+    decision: str
+    text: str
+    active: bool = True
+
+    def cleaned(self) -> dict[str, Any]:
+        problems: list[FieldProblem] = []
+        if self.decision not in ("uphold", "reduce", "dismiss"):
+            problems.append(FieldProblem("decision", "Choose the decision it is a reason for."))
+        words = " ".join(self.text.split())
+        if len(words) < 3:
+            problems.append(FieldProblem("text", "Write the reason (3 to 200 characters)."))
+        elif len(words) > 200:
+            problems.append(FieldProblem("text", "A reason is at most 200 characters."))
+        if problems:
+            raise ValidationError(problems)
+        return {"decision": self.decision, "text": words, "active": bool(self.active)}

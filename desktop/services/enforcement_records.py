@@ -206,6 +206,29 @@ class ExemptionInfo:
 
 
 @dataclass(frozen=True)
+class AppealReasonInfo:
+    """A reason an adjudicator may give for a decision, and how many decisions gave it
+    (a reason once given keeps its words: it is retired, not reworded)."""
+
+    id: int
+    decision: str
+    text: str
+    active: bool
+    used: int
+    version: int
+    updated_by: str
+    updated_at: datetime
+
+    @property
+    def decision_words(self) -> str:
+        return DECISION_TITLES.get(self.decision, self.decision)
+
+
+#: The decisions a reason is given for, in the desks' words.
+DECISION_TITLES = {"uphold": "Uphold", "reduce": "Reduce", "dismiss": "Dismiss"}
+
+
+@dataclass(frozen=True)
 class EnforcementSettings:
     check_digit_scheme: str
     citation_due_days: int
@@ -213,6 +236,10 @@ class EnforcementSettings:
     discount_percent: Decimal | None
     scofflaw_threshold: int
     shared_permit_window_minutes: int
+    appeal_window_days: int
+    appeal_response_days: int
+    appeal_lease_minutes: int
+    hearing_requires_payment: bool
     currency: str
     time_zone: str
     version: int
@@ -240,3 +267,4 @@ class EnforcementOverview:
     lots: tuple[LotChoice, ...]
     exemptions: tuple[ExemptionInfo, ...]
     settings: EnforcementSettings
+    appeal_reasons: tuple[AppealReasonInfo, ...] = ()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from desktop.models.enforcement import CHECK_DIGIT_SCHEMES
 from desktop.services.enforcement_drafts import (
+    AppealReasonDraft,
     DeviceDraft,
     EnforcementSettingsDraft,
     EscalationStageDraft,
@@ -34,6 +35,7 @@ from desktop.services.enforcement_drafts import (
 from desktop.services.enforcement_records import (
     DEVICE_KIND_TITLES,
     SCHEME_TITLES,
+    AppealReasonInfo,
     DeviceInfo,
     EnforcementOverview,
     EnforcementSettings,
@@ -163,9 +165,19 @@ ORDER BY e.ends_at IS NOT NULL AND e.ends_at <= now(), e.jurisdiction, e.plate_n
 
 _SETTINGS_SQL = """
 SELECT check_digit_scheme, citation_due_days, discount_days, discount_percent,
-       scofflaw_threshold, shared_permit_window_minutes, currency, time_zone, version,
-       updated_by, updated_at
+       scofflaw_threshold, shared_permit_window_minutes, appeal_window_days,
+       appeal_response_days, appeal_lease_minutes, hearing_requires_payment, currency,
+       time_zone, version, updated_by, updated_at
 FROM parkdesk.office_setting WHERE id = 1
+"""
+
+_REASON_SQL = """
+SELECT r.id, r.decision, r.text, r.active,
+       (SELECT count(*) FROM parkdesk.appeal a WHERE a.reason_id = r.id)::int AS used,
+       r.version, r.updated_by, r.updated_at
+FROM parkdesk.appeal_reason r
+WHERE CAST(:id AS bigint) IS NULL OR r.id = :id
+ORDER BY CASE r.decision WHEN 'uphold' THEN 1 WHEN 'reduce' THEN 2 ELSE 3 END, r.text
 """
 
 
@@ -198,6 +210,7 @@ class EnforcementSetupService:
                 ),
                 exemptions=tuple(self._rows(session, ExemptionInfo, _EXEMPTION_SQL)),
                 settings=self._settings(session),
+                appeal_reasons=tuple(self._rows(session, AppealReasonInfo, _REASON_SQL)),
             )
 
     def violation(self, violation_id: int) -> ViolationInfo:
@@ -235,6 +248,10 @@ class EnforcementSetupService:
     def settings(self) -> EnforcementSettings:
         with self.workspace.read() as session:
             return self._settings(session)
+
+    def appeal_reason(self, reason_id: int) -> AppealReasonInfo:
+        with self.workspace.read() as session:
+            return self._one(session, AppealReasonInfo, _REASON_SQL, reason_id, "reason")
 
     def sample_number(self, scheme: str) -> str:
         """A citation number as ``scheme`` makes it ('P0012343'), by the database's own
@@ -395,6 +412,24 @@ class EnforcementSetupService:
                 session, "office_setting", 1, version, params, what="set of office settings"
             )
             return self._settings(session)
+
+    # -- appeals -----------------------------------------------------------------------
+
+    def save_appeal_reason(
+        self, draft: AppealReasonDraft, reason_id: int | None = None, version: int | None = None
+    ) -> AppealReasonInfo:
+        """Add a reason adjudicators may give, or save one loaded at ``version`` (a reason
+        already given keeps its words and decision: the database refuses to change them)."""
+        self._require_manager("the reasons for decisions")
+        params = draft.cleaned()
+        with self.workspace.transaction() as session:
+            if reason_id is None:
+                reason_id = insert_row(session, "appeal_reason", params)
+            else:
+                update_at_version(
+                    session, "appeal_reason", reason_id, version, params, what="reason"
+                )
+            return self._one(session, AppealReasonInfo, _REASON_SQL, reason_id, "reason")
 
     # -- devices and numbers -----------------------------------------------------------
 

@@ -14,6 +14,7 @@ from desktop.services.enforcement_setup import (
     EnforcementSetupService,
     RepeatFineInfo,
 )
+from desktop.views.enforcement_setup.appeals import AppealsTab
 from desktop.views.enforcement_setup.devices import DevicesTab
 from desktop.views.enforcement_setup.escalation import EscalationTab
 from desktop.views.enforcement_setup.violations import ViolationsTab
@@ -34,6 +35,7 @@ SETUP_TABLES = frozenset(
         "zone",
         "exemption",
         "office_setting",
+        "appeal_reason",
     }
 )
 #: Citations move the ranges' issued counts.
@@ -41,7 +43,8 @@ COUNT_TABLES = frozenset({"citation"})
 
 
 class EnforcementSetupDesk(SetupDesk[EnforcementOverview]):
-    """Four tabs: violations & fines, escalation, devices & numbers, zones & exemptions."""
+    """Five tabs: violations & fines, escalation, devices & numbers, zones & exemptions,
+    appeals."""
 
     service: EnforcementSetupService
 
@@ -52,6 +55,7 @@ class EnforcementSetupDesk(SetupDesk[EnforcementOverview]):
         self.escalation = EscalationTab(self)
         self.devices = DevicesTab(self)
         self.zones = ZonesTab(self)
+        self.appeals = AppealsTab(self)
         self.build(
             self.service.overview,
             (
@@ -59,6 +63,7 @@ class EnforcementSetupDesk(SetupDesk[EnforcementOverview]):
                 (self.escalation, "&Escalation"),
                 (self.devices, "Devices && &numbers"),
                 (self.zones, "&Zones && exemptions"),
+                (self.appeals, "&Appeals"),
             ),
             names=("enforcementSetupDesk", "enforcementTabs"),
             lists=(
@@ -67,6 +72,7 @@ class EnforcementSetupDesk(SetupDesk[EnforcementOverview]):
                 self.devices.devices,
                 self.zones.zones,
                 self.zones.exemptions,
+                self.appeals.reasons,
             ),
             failed="The enforcement set-up could not be loaded",
             watch=(SETUP_TABLES, COUNT_TABLES),
@@ -75,6 +81,7 @@ class EnforcementSetupDesk(SetupDesk[EnforcementOverview]):
                 self.escalation: lambda: self.escalation.open_stage(None),
                 self.devices: lambda: self.devices.open_device(None),
                 self.zones: lambda: self.zones.open_exemption(None),
+                self.appeals: lambda: self.appeals.open_reason(None),
             },
         )
 
@@ -92,7 +99,12 @@ class EnforcementSetupDesk(SetupDesk[EnforcementOverview]):
         return [r for r in self.overview.repeat_fines if r.violation_id == violation_id]
 
     def leave_warning(self) -> str | None:
-        forms = (self.escalation.settings_form, self.devices.scheme_form, self.zones.verdict_form)
+        forms = (
+            self.escalation.settings_form,
+            self.devices.scheme_form,
+            self.zones.verdict_form,
+            self.appeals.settings_form,
+        )
         if self.editable and any(form.is_dirty() for form in forms):
             return "Some enforcement settings have changes that are not saved."
         return None
@@ -102,5 +114,5 @@ class EnforcementSetupDesk(SetupDesk[EnforcementOverview]):
         self.refresh()
 
     def show_overview(self, overview: EnforcementOverview) -> None:
-        for tab in (self.violations, self.escalation, self.devices, self.zones):
+        for tab in (self.violations, self.escalation, self.devices, self.zones, self.appeals):
             tab.show_overview(overview)

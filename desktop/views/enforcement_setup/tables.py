@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject
 
+from desktop.services.enforcement_records import DECISION_TITLES, AppealReasonInfo
 from desktop.services.enforcement_setup import (
     DEVICE_KIND_TITLES,
     DeviceInfo,
@@ -219,3 +220,15 @@ def exemption_model(
     return PricedRows(
         columns, tooltip=_changed, dimmed=lambda e: e.status_words == "Ended", parent=parent
     )
+
+
+def appeal_reason_model(parent: QObject | None = None) -> PricedRows[AppealReasonInfo]:
+    def columns(_currency: Callable[[], str]) -> list[Column[AppealReasonInfo]]:
+        return [
+            badge_column("Decision", lambda r: r.decision, DECISION_TITLES),
+            Column("Reason", lambda r: r.text, stretch=True, give_way=True),
+            _count("Given", lambda r: r.used, "Decisions that gave this reason"),
+            _yes("Status", lambda r: r.active, ("In use", "Retired")),
+        ]
+
+    return PricedRows(columns, tooltip=_changed, dimmed=lambda r: not r.active, parent=parent)

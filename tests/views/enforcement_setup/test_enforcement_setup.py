@@ -22,6 +22,7 @@ from desktop.services.enforcement_setup import (
     ViolationDraft,
 )
 from desktop.services.workspace import Workspace
+from desktop.views.enforcement_setup.appeals import ReasonDialog
 from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
 from desktop.views.enforcement_setup.devices import SpoilDialog
 from desktop.views.enforcement_setup.escalation import StageDialog
@@ -71,7 +72,7 @@ def reload(qtbot: QtBot, desk: EnforcementSetupDesk) -> None:
         desk.refresh()
 
 
-def test_the_desk_opens_for_a_manager_with_four_tabs(
+def test_the_desk_opens_for_a_manager_with_five_tabs(
     desk_for: Callable[[str], EnforcementSetupDesk],
 ) -> None:
     desk = desk_for("mona")
@@ -79,7 +80,13 @@ def test_the_desk_opens_for_a_manager_with_four_tabs(
         desk.tabs.tabText(n).replace("&&", "\0").replace("&", "").replace("\0", "&")
         for n in range(desk.tabs.count())
     ]
-    assert titles == ["Violations & fines", "Escalation", "Devices & numbers", "Zones & exemptions"]
+    assert titles == [
+        "Violations & fines",
+        "Escalation",
+        "Devices & numbers",
+        "Zones & exemptions",
+        "Appeals",
+    ]
     assert desk.violations.violations.new_button.isVisible()
 
 
@@ -150,6 +157,39 @@ def test_the_escalation_stage_dialog(
     proxy = desk.escalation.stages.proxy
     qtbot.waitUntil(lambda: f"{days:,} days" in shown_rows(proxy), timeout=TIMEOUT_MS)
     assert shown_rows(proxy)[f"{days:,} days"][3:] == ["Sends to collections", "In use"]
+
+
+def test_a_manager_adds_a_reason_and_sets_the_appeal_window(
+    qtbot: QtBot, desk_for: Callable[[str], EnforcementSetupDesk]
+) -> None:
+    desk = desk_for("mona")
+    desk.tabs.setCurrentWidget(desk.appeals)
+    qtbot.waitUntil(lambda: desk.appeals.reasons.model.rowCount() > 0, timeout=TIMEOUT_MS)
+    assert desk.appeals.reasons.model.rowCount() >= 7  # the reasons an office starts with
+    desk.appeals.reasons.new_button.click()
+    dialog = desk.appeals.reason_dialog.dialog
+    assert isinstance(dialog, ReasonDialog)
+    words = f"Loading zone in use {letters(4)}"
+    dialog.decision_box.setCurrentIndex(dialog.decision_box.findData("dismiss"))
+    dialog.text_edit.setText(words)
+    assert dialog.save_button is not None
+    dialog.save_button.click()
+    model = desk.appeals.reasons.model
+    qtbot.waitUntil(
+        lambda: any(r.text == words and r.decision == "dismiss" for r in model.rows()),
+        timeout=TIMEOUT_MS,
+    )
+    form = desk.appeals.settings_form
+    desk.appeals.window_spin.setValue(45)
+    desk.appeals.paid_check.setChecked(True)
+    with qtbot.waitSignal(form.saved, timeout=TIMEOUT_MS):
+        form.save_button.click()
+    assert desk.service.settings().appeal_window_days == 45
+    assert desk.service.settings().hearing_requires_payment
+    desk.appeals.window_spin.setValue(30)
+    desk.appeals.paid_check.setChecked(False)
+    with qtbot.waitSignal(form.saved, timeout=TIMEOUT_MS):
+        form.save_button.click()
 
 
 def test_spoiling_numbers_with_a_reason(
@@ -227,6 +267,7 @@ def test_the_adjudicator_reads_without_add_buttons(
         desk.devices.ranges,
         desk.zones.zones,
         desk.zones.exemptions,
+        desk.appeals.reasons,
     )
     for panel in panels:
         assert not panel.new_button.isVisible()
@@ -234,6 +275,7 @@ def test_the_adjudicator_reads_without_add_buttons(
     assert not desk.devices.spoil_button.isVisible()
     assert not desk.zones.end_button.isVisible()
     assert not desk.escalation.settings_form.save_button.isVisible()
+    assert not desk.appeals.settings_form.save_button.isVisible()
     assert code in shown_rows(desk.violations.violations.proxy)
     assert desk.devices.scheme_form.sample.text().startswith("P")  # every desk may see one
     assert desk.leave_warning() is None
@@ -252,6 +294,7 @@ def test_every_list_passes_the_model_tester(
         desk.devices.ranges,
         desk.zones.zones,
         desk.zones.exemptions,
+        desk.appeals.reasons,
     ):
         qtmodeltester.check(panel.model)
         qtmodeltester.check(panel.proxy)
