@@ -81,6 +81,9 @@ class ViolationDraft:
     warning_only: bool = False
     active: bool = True
     repeat_window_days: str = ""
+    appealable: bool = True
+    #: Blank: the office's appeal window.
+    appeal_window_days: str = ""
 
     @classmethod
     def of(cls, info: ViolationInfo) -> ViolationDraft:
@@ -89,6 +92,7 @@ class ViolationDraft:
             info,
             default_fine="" if info.default_fine is None else f"{info.default_fine:.2f}",
             repeat_window_days=str(info.repeat_window_days or ""),
+            appeal_window_days=str(info.appeal_window_days or ""),
         )
 
     def cleaned(self) -> dict[str, Any]:
@@ -110,6 +114,12 @@ class ViolationDraft:
                 self.repeat_window_days, "repeat_window_days", "The window", 1, MAX_WINDOW_DAYS
             ),
         )
+        appeal_window = _collect(
+            problems,
+            lambda: whole_number(
+                self.appeal_window_days, "appeal_window_days", "The appeal window", 1, 365
+            ),
+        )
         if problems:
             raise ValidationError(problems)
         return {
@@ -118,6 +128,8 @@ class ViolationDraft:
             "warning_only": self.warning_only,
             "active": self.active,
             "repeat_window_days": window,
+            "appealable": self.appealable,
+            "appeal_window_days": appeal_window if self.appealable else None,
             "default_fine": fine,
         }
 

@@ -33,6 +33,10 @@ class ViolationInfo:
     version: int
     updated_by: str
     updated_at: datetime
+    #: Whether its citations may be appealed, and within how many days when not the
+    #: office's window.
+    appealable: bool = True
+    appeal_window_days: int | None = None
 
 
 @dataclass(frozen=True)

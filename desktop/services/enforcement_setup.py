@@ -92,7 +92,8 @@ __all__ = [
 
 _VIOLATION_SQL = """
 SELECT v.id, v.code, v.description, v.warning_only, v.active, v.repeat_window_days,
-       v.version, v.updated_by, v.updated_at, f.amount AS default_fine
+       v.appealable, v.appeal_window_days, v.version, v.updated_by, v.updated_at,
+       f.amount AS default_fine
 FROM parkdesk.violation v
 LEFT JOIN parkdesk.fine_rule f
        ON f.violation_id = v.id AND f.lot_id IS NULL AND f.zone_id IS NULL

@@ -91,6 +91,23 @@ def test_manager_creates_and_edits_a_violation_with_its_default_fine(
     assert edited.repeat_window_days == 365
     assert edited.version == saved.version + 1
     assert manager.violation(saved.id) == edited
+    assert (edited.appealable, edited.appeal_window_days) == (True, None)
+
+    shorter = manager.save_violation(
+        replace(ViolationDraft.of(edited), appeal_window_days="14"), edited.id, edited.version
+    )
+    assert shorter.appeal_window_days == 14
+    closed = manager.save_violation(
+        replace(ViolationDraft.of(shorter), appealable=False), shorter.id, shorter.version
+    )
+    assert (closed.appealable, closed.appeal_window_days) == (False, None)
+    with pytest.raises(ValidationError) as bad:
+        manager.save_violation(
+            replace(ViolationDraft.of(closed), appealable=True, appeal_window_days="400"),
+            closed.id,
+            closed.version,
+        )
+    assert "appeal_window_days" in problems_of(bad.value)
 
 
 def test_a_stale_edit_is_a_conflict_naming_who_saved(

@@ -42,6 +42,10 @@ class ViolationDialog(DeskDialog):
         self.active_check = QCheckBox("In use: officers can cite it")
         self.active_check.setChecked(True)
         self.window_edit = line_edit(right=True, placeholder="None", max_length=5)
+        self.appealable_check = QCheckBox("Its citations may be appealed")
+        self.appealable_check.setChecked(True)
+        self.appeal_window_edit = line_edit(right=True, placeholder="The office's", max_length=3)
+        self.appealable_check.toggled.connect(self.appeal_window_edit.setEnabled)
         self.lay_out(
             [
                 ("code", "Code", self.code_edit, 1),
@@ -55,9 +59,14 @@ class ViolationDialog(DeskDialog):
                 ("warning_only", "Kind", self.warning_check, 1),
                 ("active", "Status", self.active_check, 2),
             ],
+            [
+                ("appealable", "Appeals", self.appealable_check, 1),
+                ("appeal_window_days", "Appeal window (days)", self.appeal_window_edit, 1),
+            ],
             columns=3,
             note="The default fine applies where the schedule has no line for the lot or zone; "
-            "blank: only those lines. Repeat window blank: every citation is a first offence.",
+            "blank: only those lines. Repeat window blank: every citation is a first offence. "
+            "Appeal window blank: the office's.",
         )
 
     def _show(self, record: ViolationInfo) -> None:
