@@ -9,6 +9,7 @@ This module words what the desks show and hands back dataclasses.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from desktop.services import documents
 from desktop.services.errors import NotFound, ValidationError
-from desktop.services.localization import parse_money
+from desktop.services.localization import format_money, parse_money
 from desktop.services.permits import document_office
 from desktop.services.records import record
 from desktop.services.workspace import Workspace
@@ -35,6 +36,8 @@ DECISIONS = {"uphold": "Uphold", "reduce": "Reduce", "dismiss": "Dismiss"}
 DECIDED = {"uphold": "Upheld", "reduce": "Reduced", "dismiss": "Dismissed"}
 LEVELS = {"review": "Review", "hearing": "Hearing"}
 STATUSES = {"open": "Open", "decided": "Decided", "withdrawn": "Withdrawn"}
+#: The photos a hearing packet prints, at most.
+PACKET_PHOTOS = 12
 
 _APPEAL_COLUMNS = """
     a.id, a.number, a.citation_id, c.number AS citation_number, a.filed_at, a.filed_by,
@@ -382,6 +385,65 @@ class AppealService:
             if appeal.hearing_at is None:
                 raise ValidationError.single("appeal", "No hearing is set for this appeal.")
             return documents.hearing_notice_pdf(_letter(session, appeal))
+
+    def hearing_packet_pdf(self, appeal_id: int) -> bytes:
+        """The hearing packet: the citation, the statement, its photos (each re-hashed),
+        the case timeline and the appeal's history, in one document."""
+        with self.workspace.read() as session:
+            appeal = _appeal(session, appeal_id)
+            letter = _letter(session, appeal)
+            row = session.execute(
+                text(
+                    "SELECT c.officer, d.code AS device, c.note, "
+                    "l.name || coalesce(', zone ' || z.code, '') AS place "
+                    "FROM citation c JOIN device d ON d.id = c.device_id "
+                    "JOIN lot l ON l.id = c.lot_id LEFT JOIN zone z ON z.id = c.zone_id "
+                    "WHERE c.id = :id"
+                ),
+                {"id": appeal.citation_id},
+            ).one()
+            photos = session.execute(
+                text(
+                    "SELECT content, captured_at, sha256 FROM evidence "
+                    "WHERE citation_id = :id ORDER BY captured_at, id LIMIT :limit"
+                ),
+                {"id": appeal.citation_id, "limit": PACKET_PHOTOS},
+            ).all()
+        timeline = [e for e in self.timeline(appeal.citation_id) if e.kind != "finding"]
+        office = letter.office
+        return documents.hearing_packet_pdf(
+            documents.HearingPacket(
+                letter=letter,
+                officer=str(row.officer),
+                device=str(row.device),
+                place=str(row.place),
+                note=str(row.note or ""),
+                statement=appeal.statement,
+                timeline=tuple(
+                    documents.PacketLine(
+                        at=e.at,
+                        when=e.when,
+                        what=e.title
+                        + (
+                            ""
+                            if e.amount is None
+                            else f" {format_money(e.amount, office.currency)}"
+                        ),
+                        detail=e.detail,
+                    )
+                    for e in timeline
+                ),
+                photos=tuple(
+                    documents.PacketPhoto(
+                        content=bytes(p.content),
+                        captured_at=p.captured_at,
+                        sha256=str(p.sha256),
+                        matches=hashlib.sha256(bytes(p.content)).hexdigest() == p.sha256,
+                    )
+                    for p in photos
+                ),
+            )
+        )
 
     # -- the manager -----------------------------------------------------------------
 

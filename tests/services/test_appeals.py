@@ -167,3 +167,19 @@ def test_the_decision_letter_and_the_hearing_notice_say_what_happens_next(
     assert f"Reason: {reason.text}." in letter
     assert "$25.00 is owed" in letter
     assert "Pat Doe" in letter
+
+
+def test_the_hearing_packet_holds_the_citation_its_photos_and_the_timeline(
+    field: Field, counter: AppealService
+) -> None:
+    citation = field.issue(photos=2)
+    appeal = counter.file(uuid.uuid4(), form(citation.id))
+    text = flat(" ".join(pdf_text(counter.hearing_packet_pdf(appeal.id))))
+    assert f"Hearing packet, appeal {appeal.number}" in text
+    assert f"{citation.number}, ON {citation.plate}" in text
+    assert "Officer's note: Parked across two spaces" in text
+    assert "My permit was on the dashboard." in text
+    assert text.count("matches what was recorded.") == 2
+    assert "Case timeline" in text
+    assert f"Citation {citation.number}" in text
+    assert f"Appeal {appeal.number} filed" in text

@@ -216,6 +216,7 @@ class AppealsDesk(Desk):
         page.reopen.connect(self.reopen)
         page.letter.connect(self.show_letter)
         page.hearing_notice.connect(self.show_hearing_notice)
+        page.packet.connect(self.show_packet)
         return page
 
     # -- the office and the queue -------------------------------------------------
@@ -436,6 +437,17 @@ class AppealsDesk(Desk):
             lambda: self.service.hearing_notice_pdf(appeal_id),
             f"Notice of hearing, appeal {number}",
             f"appeal-{number}-hearing.pdf",
+        )
+
+    def show_packet(self) -> None:
+        appeal = self.page.appeal
+        if appeal is None:
+            return
+        appeal_id, number = appeal.id, appeal.number
+        self._preview(
+            lambda: self.service.hearing_packet_pdf(appeal_id),
+            f"Hearing packet, appeal {number}",
+            f"appeal-{number}-packet.pdf",
         )
 
     def _preview(self, make: Callable[[], bytes], title: str, file_name: str) -> None:

@@ -252,6 +252,7 @@ class AppealPage(QWidget):
     reopen = Signal()
     letter = Signal()
     hearing_notice = Signal()
+    packet = Signal()
 
     def __init__(self, office: Callable[[], AppealOffice], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -297,6 +298,11 @@ class AppealPage(QWidget):
         self.hearing_notice_button = button(
             "Not&ice of hearing…", self.hearing_notice.emit, tip="The notice of the hearing"
         )
+        self.packet_button = button(
+            "Hearing pac&ket…",
+            self.packet.emit,
+            tip="The citation, its photos, the timeline and the appeal's history in one document",
+        )
         self.action_row = hbox(
             self.give_back_button,
             self.hearing_button,
@@ -304,6 +310,7 @@ class AppealPage(QWidget):
             self.reopen_button,
             self.letter_button,
             self.hearing_notice_button,
+            self.packet_button,
             STRETCH,
             spacing=8,
         )

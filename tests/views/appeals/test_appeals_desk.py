@@ -136,6 +136,10 @@ def test_a_dispute_is_filed_read_from_its_timeline_and_dismissed(
     assert preview.windowTitle() == f"Decision on appeal {number}"
     preview.reject()
     assert mine.letter_button.isVisible()
+    with qtbot.waitSignal(judge.dialog_opened, timeout=TIMEOUT_MS) as packet:
+        mine.packet_button.click()
+    assert packet.args[0].windowTitle() == f"Hearing packet, appeal {number}"
+    packet.args[0].reject()
     assert mine.status.text().startswith("Dismissed")
     assert "owed $0.00" in mine.status.text()
     assert not mine.decision.isVisible()
