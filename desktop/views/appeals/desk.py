@@ -24,13 +24,15 @@ from desktop.services.appeals import (
     QueueLevel,
     TimelineEntry,
 )
+from desktop.services.citations import CitationService, PhotoContent
 from desktop.services.errors import KnownError, ValidationError
-from desktop.services.localization import format_recent
+from desktop.services.localization import format_local, format_recent
 from desktop.views.appeals.dialogs import FileAppealDialog, HearingDialog
 from desktop.views.appeals.page import AppealPage
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
+from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer
 from desktop.views.kit.forms import DialogSlot, NoteDialog
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, stack, vbox
 from desktop.views.kit.live import LiveBatch
@@ -39,6 +41,27 @@ from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table, t
 from desktop.views.kit.widgets import EmptyState
 
 REFRESH_DELAY_MS = 200
+
+
+def photo_item(photo: PhotoContent, zone: str) -> EvidenceItem:
+    """A citation's photo as the evidence viewer shows it: when, by whom, its size, and
+    whether its bytes still hash to what was recorded."""
+    info = photo.info
+    taken = (
+        f"Taken {format_local(info.captured_at, zone)} by {info.recorded_by} with "
+        f"{info.device}, {round(info.size_bytes / 1024):,} kB."
+    )
+    check = (
+        f"SHA-256 {info.sha256[:16]}… matches what was recorded."
+        if photo.verified
+        else "Its SHA-256 does NOT match what was recorded: report it to a manager."
+    )
+    return EvidenceItem(
+        content=photo.content,
+        title=f"taken {format_local(info.captured_at, zone)}",
+        facts=f"{check} {taken}",
+        verified=photo.verified,
+    )
 
 
 def queue_words(levels: list[QueueLevel], zone: str) -> str:
@@ -217,6 +240,7 @@ class AppealsDesk(Desk):
         page.letter.connect(self.show_letter)
         page.hearing_notice.connect(self.show_hearing_notice)
         page.packet.connect(self.show_packet)
+        page.photos_requested.connect(self.show_photos)
         return page
 
     # -- the office and the queue -------------------------------------------------
@@ -449,6 +473,22 @@ class AppealsDesk(Desk):
             f"Hearing packet, appeal {number}",
             f"appeal-{number}-packet.pdf",
         )
+
+    def show_photos(self, photo_ids: list[int], chosen: int) -> None:
+        """The case's photos in the evidence viewer, each re-hashed as it is read."""
+        photos = CitationService(self.workspace)
+        zone = self._zone()
+
+        def read() -> list[EvidenceItem]:
+            return [photo_item(photos.photo(i), zone) for i in photo_ids]
+
+        def opened(items: list[EvidenceItem]) -> None:
+            viewer = EvidenceViewer(
+                items, photo_ids.index(chosen), title="Citation photo", parent=self
+            )
+            open_dialog(viewer, self.dialog_opened)
+
+        self.runner.run_for(self, read, opened)
 
     def _preview(self, make: Callable[[], bytes], title: str, file_name: str) -> None:
         def opened(pdf: bytes) -> None:

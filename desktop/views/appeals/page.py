@@ -253,6 +253,9 @@ class AppealPage(QWidget):
     letter = Signal()
     hearing_notice = Signal()
     packet = Signal()
+    #: A photo line of the timeline was opened: the evidence ids of the timeline's
+    #: photos, and the one opened.
+    photos_requested = Signal(list, int)
 
     def __init__(self, office: Callable[[], AppealOffice], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -276,6 +279,7 @@ class AppealPage(QWidget):
         self.finding.button.hide()
         self.timeline_model = TimelineModel(self._office, self)
         self.timeline, _proxy = sorted_table(self.timeline_model, "timelineTable")
+        self.timeline.doubleClicked.connect(lambda _index: self.open_selected_photo())
         self.timeline_listing = Listing(self.timeline)
         self.decision = DecisionPanel()
         self.give_back_button = button(
@@ -398,6 +402,14 @@ class AppealPage(QWidget):
         self.timeline_listing.show_rows(
             len(rows), "Nothing on the timeline", "The citation has nothing recorded around it."
         )
+
+    def open_selected_photo(self) -> None:
+        """A photo line opens the photos of the case, from that one."""
+        entry: TimelineEntry | None = self.timeline.selected_row()
+        if entry is None or entry.kind != "photo" or entry.ref is None:
+            return
+        photos = [e.ref for e in self.timeline_model.rows() if e.kind == "photo" and e.ref]
+        self.photos_requested.emit(photos, entry.ref)
 
     def timeline_failed(self, message: str) -> None:
         self.finding.say("")

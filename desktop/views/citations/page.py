@@ -9,7 +9,6 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QListView,
     QListWidget,
@@ -22,14 +21,13 @@ from desktop.services.localization import format_day, format_day_time, format_lo
 from desktop.views.citations.lists import STATUS_COLOURS, FineLinesModel, Office
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
-from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, scrolled, stack, vbox
+from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer
+from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, stack, vbox
 from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import EmptyState
 
 #: Thumbnails in the photo strip.
 THUMB = QSize(168, 112)
-#: A photo whose bytes no longer hash to what was recorded says so in red.
-MISMATCH_COLOUR = "#b91c1c"
 
 
 def _fact(caption: str, name: str) -> tuple[QWidget, QLabel]:
@@ -52,26 +50,15 @@ def hash_words(photo: PhotoContent, zone: str) -> str:
     )
 
 
-class PhotoViewer(QDialog):
-    """One photo at a readable size, with whether it is the one recorded."""
-
-    def __init__(self, photo: PhotoContent, zone: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("photoViewer")
-        self.setWindowTitle("Citation photo")
-        pixmap = QPixmap()
-        pixmap.loadFromData(photo.content)
-        self.image = label(name="photoImage")
-        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image.setPixmap(pixmap)
-        scroll = scrolled(self.image, framed=True)
-        scroll.setMinimumSize(min(pixmap.width() + 24, 1000), min(pixmap.height() + 24, 700))
-        self.hash_label = label(hash_words(photo, zone), name="photoHash", wrap=True, plain=True)
-        if not photo.verified:
-            self.hash_label.setStyleSheet(f"color: {MISMATCH_COLOUR}; font-weight: 600;")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        vbox((scroll, 1), self.hash_label, buttons, margins=12, spacing=8, parent=self)
+def evidence_item(photo: PhotoContent, zone: str) -> EvidenceItem:
+    """A citation photo as the evidence viewer shows it."""
+    info = photo.info
+    return EvidenceItem(
+        content=photo.content,
+        title=f"taken {format_local(info.captured_at, zone)}",
+        facts=f"{hash_words(photo, zone)} {round(info.size_bytes / 1024):,} kB.",
+        verified=photo.verified,
+    )
 
 
 class CitationPage(QWidget):
@@ -258,5 +245,11 @@ class CitationPage(QWidget):
                 "Citation document", photo.content, f"evidence-{photo.info.id}.pdf", self
             )
         else:
-            dialog = PhotoViewer(photo, self.zone(), self)
+            photos = [p for p in self.photos.values() if p.info.media_type != "application/pdf"]
+            dialog = EvidenceViewer(
+                [evidence_item(p, self.zone()) for p in photos],
+                photos.index(photo),
+                title="Citation photo",
+                parent=self,
+            )
         open_dialog(dialog, self.photo_opened)

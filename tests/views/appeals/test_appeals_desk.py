@@ -19,6 +19,7 @@ from desktop.services.workspace import Workspace
 from desktop.views.appeals.desk import AppealsDesk
 from desktop.views.appeals.dialogs import FileAppealDialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
+from desktop.views.kit.evidence_viewer import EvidenceViewer
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from tests.citation_data import Field, enforcement_field
@@ -70,7 +71,7 @@ def permit_bought_after(database: Database, field: Field, plate: str, valid_from
 def test_a_dispute_is_filed_read_from_its_timeline_and_dismissed(
     qtbot: QtBot, desk_for: Callable[[str], AppealsDesk], field: Field, database: Database
 ) -> None:
-    issued = field.issue(minutes_ago=10)
+    issued = field.issue(minutes_ago=10, photos=1)
     cited_at = datetime.now(UTC) - timedelta(minutes=10)
     permit_bought_after(database, field, issued.plate, cited_at - timedelta(minutes=30))
 
@@ -111,10 +112,25 @@ def test_a_dispute_is_filed_read_from_its_timeline_and_dismissed(
     timeline = shown_rows(mine.timeline_model)
     whats = [cells[2] for cells in timeline.values()]
     assert any(w.startswith("Permit P-") and "Lot" in w for w in whats)
-    assert any(w.startswith(f"Citation {issued.number}") for w in whats)
+    titles = [e.title for e in mine.timeline_model.rows()]  # rows of one minute share a key
+    assert any(t.startswith(f"Citation {issued.number}") for t in titles)
     froms = {cells[2]: cells[1] for cells in timeline.values()}
     band = next(v for k, v in froms.items() if k.startswith("Permit P-") and " for " in k)
     assert band == "valid from 30 minutes before"
+    # The officer's photo, opened from its line, re-hashed as it is read.
+    photo_row = next(
+        r
+        for r in range(mine.timeline_model.rowCount())
+        if mine.timeline_model.row(r).kind == "photo"
+    )
+    mine.timeline.selectRow(photo_row)
+    with qtbot.waitSignal(judge.dialog_opened, timeout=TIMEOUT_MS) as photo:
+        mine.open_selected_photo()
+    viewer = photo.args[0]
+    assert isinstance(viewer, EvidenceViewer)
+    assert viewer.view.currentWidget() is viewer.canvas
+    assert "matches what was recorded" in viewer.hash_label.text()
+    viewer.reject()
 
     # Dismissed with a reason, from the keyboard.
     mine.decision.dismiss.setChecked(True)

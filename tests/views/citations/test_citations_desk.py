@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 from desktop.services.workspace import Workspace
 from desktop.views.appeals import FileAppealDialog
 from desktop.views.citations.desk import CitationsDesk
-from desktop.views.citations.page import PhotoViewer
 from desktop.views.kit.document_preview import DocumentPreviewDialog
+from desktop.views.kit.evidence_viewer import EvidenceViewer
 from desktop.views.kit.forms import NoteDialog
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
@@ -99,7 +99,7 @@ def test_a_clerk_finds_a_citation_and_reads_its_page_with_checked_photos(
     with qtbot.waitSignal(desk.dialog_opened, timeout=TIMEOUT_MS) as opened:
         page.photo_list.itemActivated.emit(page.photo_list.item(0))
     viewer = opened.args[0]
-    assert isinstance(viewer, PhotoViewer)
+    assert isinstance(viewer, EvidenceViewer)
     assert "matches what was recorded" in viewer.hash_label.text()
     viewer.reject()
 

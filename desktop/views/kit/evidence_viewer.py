@@ -1,0 +1,182 @@
+"""Photos of a case, shown for checking (SPEC rule 12): zoom, pan, rotate, fit, previous
+and next, full screen, with when and by which device each was captured and whether its
+bytes still hash to what was recorded. A photo that does not is not shown at all: a red
+banner says "this file does not match its recorded fingerprint" in its place.
+
+The citations desk and the appeals desk show their photos here; each says what a photo
+is in an :class:`EvidenceItem`, and the hash is checked by the service that read the
+bytes, never by the viewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QWheelEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGraphicsPixmapItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QWidget,
+)
+
+from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, stack, vbox
+
+#: Zoom steps: the wheel and the buttons multiply or divide by this.
+ZOOM_STEP = 1.25
+ZOOM_RANGE = (0.05, 20.0)
+MISMATCH = "This file does not match its recorded fingerprint"
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One photo to show: its bytes, what the title bar and the line under it say, and
+    whether its bytes hash to what was recorded."""
+
+    content: bytes
+    title: str
+    facts: str
+    verified: bool
+
+
+class _Canvas(QGraphicsView):
+    """The photo: the wheel zooms about the pointer, a drag pans."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("evidenceCanvas")
+        self.setScene(QGraphicsScene(self))
+        self.pixmap = QGraphicsPixmapItem()
+        self.pixmap.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self.scene().addItem(self.pixmap)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.zoom = 1.0
+        self.rotation = 0
+
+    def show_image(self, image: QImage) -> None:
+        self.pixmap.setPixmap(QPixmap.fromImage(image))
+        self.pixmap.setTransformOriginPoint(self.pixmap.boundingRect().center())
+        self.rotation = 0
+        self.pixmap.setRotation(0)
+        self.fit()
+
+    def fit(self) -> None:
+        self.scene().setSceneRect(self.pixmap.sceneBoundingRect())
+        self.fitInView(self.pixmap, Qt.AspectRatioMode.KeepAspectRatio)
+        self.zoom = self.transform().m11() or 1.0
+
+    def zoom_by(self, factor: float) -> None:
+        low, high = ZOOM_RANGE
+        wanted = min(max(self.zoom * factor, low), high)
+        self.scale(wanted / self.zoom, wanted / self.zoom)
+        self.zoom = wanted
+
+    def rotate_quarter(self) -> None:
+        self.rotation = (self.rotation + 90) % 360
+        self.pixmap.setRotation(self.rotation)
+        self.fit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        self.zoom_by(ZOOM_STEP if event.angleDelta().y() > 0 else 1 / ZOOM_STEP)
+        event.accept()
+
+
+class EvidenceViewer(QDialog):
+    """The photos of one case, one at a time."""
+
+    def __init__(
+        self,
+        items: Sequence[EvidenceItem],
+        index: int = 0,
+        *,
+        title: str = "Photo",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("photoViewer")
+        self.items, self.index, self.kind = list(items), 0, title
+        self.canvas = _Canvas()
+        self.banner = label(MISMATCH, name="evidenceMismatch", wrap=True)
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setStyleSheet(
+            "background: #fdecea; color: #b91c1c; font-size: 13pt; font-weight: 600; "
+            "border: 1px solid #f5c2c0; padding: 24px;"
+        )
+        self.view = stack(self.canvas, self.banner)
+        self.view.setMinimumSize(720, 480)
+        self.hash_label = label(name="photoHash", wrap=True, plain=True)
+        self.previous_button = button("◀ Previous", lambda: self.show_item(self.index - 1),
+                                      tip="The previous photo (Page Up)")  # fmt: skip
+        self.next_button = button("Next ▶", lambda: self.show_item(self.index + 1),
+                                  tip="The next photo (Page Down)")  # fmt: skip
+        #: What works on a picture shown (not on the banner that replaces one).
+        self.picture_tools = (
+            button("Fit", self.canvas.fit, tip="The whole photo in the window (0)"),
+            button("Zoom in", lambda: self.canvas.zoom_by(ZOOM_STEP), tip="Zoom in (+)"),
+            button("Zoom out", lambda: self.canvas.zoom_by(1 / ZOOM_STEP), tip="Zoom out (-)"),
+            button("Rotate", self.canvas.rotate_quarter, tip="Turn a quarter to the right (R)"),
+        )
+        tools = hbox(
+            self.previous_button,
+            self.next_button,
+            STRETCH,
+            *self.picture_tools,
+            button("Full screen", self.toggle_full_screen, tip="Full screen (F11)"),
+            spacing=6,
+        )
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        vbox(tools, (self.view, 1), self.hash_label, buttons, margins=12, spacing=8, parent=self)
+        for keys, slot in (
+            (QKeySequence.StandardKey.ZoomIn, lambda: self.canvas.zoom_by(ZOOM_STEP)),
+            (QKeySequence.StandardKey.ZoomOut, lambda: self.canvas.zoom_by(1 / ZOOM_STEP)),
+            ("0", self.canvas.fit),
+            ("R", self.canvas.rotate_quarter),
+            ("F11", self.toggle_full_screen),
+            ("PgUp", lambda: self.show_item(self.index - 1)),
+            ("PgDown", lambda: self.show_item(self.index + 1)),
+        ):
+            desk_action(self, "", keys, slot)
+        self.show_item(index)
+
+    @property
+    def item(self) -> EvidenceItem:
+        return self.items[self.index]
+
+    def show_item(self, index: int) -> None:
+        if not self.items or not 0 <= index < len(self.items):
+            return
+        self.index = index
+        item = self.item
+        self.setWindowTitle(f"{self.kind} {index + 1} of {len(self.items)} — {item.title}")
+        self.hash_label.setText(item.facts)
+        self.hash_label.setStyleSheet("" if item.verified else "color: #b91c1c; font-weight: 600;")
+        image = QImage.fromData(item.content) if item.verified else QImage()
+        if item.verified and not image.isNull():
+            self.canvas.show_image(image)
+            self.view.setCurrentWidget(self.canvas)
+        else:
+            self.banner.setText(
+                MISMATCH if not item.verified else "This file is not an image that can be shown."
+            )
+            self.view.setCurrentWidget(self.banner)
+        for tool in self.picture_tools:
+            tool.setEnabled(self.view.currentWidget() is self.canvas)
+        self.previous_button.setEnabled(index > 0)
+        self.next_button.setEnabled(index < len(self.items) - 1)
+
+    def toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.canvas.fit()

@@ -1,0 +1,51 @@
+"""The evidence viewer as an adjudicator uses it: a photo fitted to the window, zoomed and
+turned, the next and previous photo, and a photo whose bytes no longer match their
+recorded fingerprint shown as a red banner, never as the picture."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop.services.photos import plate_photo
+from desktop.views.kit.evidence_viewer import MISMATCH, ZOOM_STEP, EvidenceItem, EvidenceViewer
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support")]
+
+
+def item(plate: str, *, verified: bool = True) -> EvidenceItem:
+    photo = plate_photo("ON", plate, datetime(2026, 12, 7, 9, 5, tzinfo=UTC), "Lot B")
+    return EvidenceItem(photo, f"of {plate}", f"Photo of {plate}.", verified)
+
+
+def test_a_photo_is_fitted_zoomed_turned_and_followed_by_the_next(qtbot: QtBot) -> None:
+    viewer = EvidenceViewer([item("ABC123"), item("XYZ789")], title="Citation photo")
+    qtbot.addWidget(viewer)
+    viewer.show()
+    assert viewer.windowTitle() == "Citation photo 1 of 2 — of ABC123"
+    assert viewer.view.currentWidget() is viewer.canvas
+    assert not viewer.previous_button.isEnabled()
+    fitted = viewer.canvas.zoom
+    viewer.canvas.zoom_by(ZOOM_STEP)
+    assert viewer.canvas.zoom == pytest.approx(fitted * ZOOM_STEP)
+    viewer.canvas.rotate_quarter()
+    assert viewer.canvas.rotation == 90
+    viewer.next_button.click()
+    assert viewer.windowTitle() == "Citation photo 2 of 2 — of XYZ789"
+    assert viewer.hash_label.text() == "Photo of XYZ789."
+    assert viewer.canvas.rotation == 0  # each photo starts upright and whole
+    assert not viewer.next_button.isEnabled()
+    viewer.previous_button.click()
+    assert viewer.index == 0
+
+
+def test_a_photo_that_does_not_match_its_fingerprint_is_not_shown(qtbot: QtBot) -> None:
+    viewer = EvidenceViewer([item("ABC123", verified=False)])
+    qtbot.addWidget(viewer)
+    viewer.show()
+    assert viewer.view.currentWidget() is viewer.banner
+    assert viewer.banner.text() == MISMATCH
+    assert "b91c1c" in viewer.hash_label.styleSheet()
+    assert not any(tool.isEnabled() for tool in viewer.picture_tools)  # nothing to zoom
