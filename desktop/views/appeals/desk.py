@@ -24,11 +24,11 @@ from desktop.services.appeals import (
     QueueLevel,
     TimelineEntry,
 )
-from desktop.services.citations import CitationService, PhotoContent
+from desktop.services.citations import CitationService
 from desktop.services.errors import KnownError, ValidationError
-from desktop.services.localization import format_local, format_recent
+from desktop.services.localization import format_recent
 from desktop.views.appeals.dialogs import FileAppealDialog, HearingDialog
-from desktop.views.appeals.page import AppealPage
+from desktop.views.appeals.page import AppealPage, photo_item
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
@@ -41,27 +41,6 @@ from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table, t
 from desktop.views.kit.widgets import EmptyState
 
 REFRESH_DELAY_MS = 200
-
-
-def photo_item(photo: PhotoContent, zone: str) -> EvidenceItem:
-    """A citation's photo as the evidence viewer shows it: when, by whom, its size, and
-    whether its bytes still hash to what was recorded."""
-    info = photo.info
-    taken = (
-        f"Taken {format_local(info.captured_at, zone)} by {info.recorded_by} with "
-        f"{info.device}, {round(info.size_bytes / 1024):,} kB."
-    )
-    check = (
-        f"SHA-256 {info.sha256[:16]}… matches what was recorded."
-        if photo.verified
-        else "Its SHA-256 does NOT match what was recorded: report it to a manager."
-    )
-    return EvidenceItem(
-        content=photo.content,
-        title=f"taken {format_local(info.captured_at, zone)}",
-        facts=f"{check} {taken}",
-        verified=photo.verified,
-    )
 
 
 def queue_words(levels: list[QueueLevel], zone: str) -> str:

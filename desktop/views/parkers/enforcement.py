@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from desktop.services.appeals import AppealService
 from desktop.services.citations import (
     STATUS_TITLES,
     CitationRow,
@@ -15,6 +16,8 @@ from desktop.services.citations import (
 )
 from desktop.services.parkers import VehicleRecord
 from desktop.services.platecheck import ReadSeen
+from desktop.views.appeals import CaseTimelineDialog
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.layout import label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import (
@@ -79,6 +82,8 @@ class VehicleEnforcementPanel(QWidget):
 
     #: The record of the vehicle shown has arrived.
     loaded = Signal()
+    #: A citation's case timeline was opened (its dialog).
+    timeline_opened = Signal(object)
 
     def __init__(
         self, service: CitationService, runner: OperationRunner, parent: QWidget | None = None
@@ -90,7 +95,10 @@ class VehicleEnforcementPanel(QWidget):
         self.title = label(style="font-weight: 600;")
         self.citations_model = CitationsModel(self.office, self)
         self.reads_model = ReadsModel(self.office, self)
-        self.citations = Listing(self._table(self.citations_model, "vehicleCitations"))
+        citations = self._table(self.citations_model, "vehicleCitations")
+        citations.doubleClicked.connect(lambda index: self.open_timeline(index.row()))
+        citations.setToolTip("Double-click a citation for its case timeline")
+        self.citations = Listing(citations)
         self.reads = Listing(self._table(self.reads_model, "vehicleReads"))
         vbox(
             self.title,
@@ -129,6 +137,16 @@ class VehicleEnforcementPanel(QWidget):
             lambda record: self._arrived(asked, record),
             lambda _exc: True,
         )
+
+    def open_timeline(self, row: int) -> CaseTimelineDialog | None:
+        """A citation's case timeline: permits, reads, photos, money and appeals."""
+        citation = self.citations_model.row_at(row)
+        if citation is None:
+            return None
+        dialog = CaseTimelineDialog(
+            AppealService(self.service.workspace), self.runner, citation.id, citation.number, self
+        )
+        return open_dialog(dialog, self.timeline_opened)
 
     def _arrived(self, vehicle_id: int, record: VehicleEnforcement) -> None:
         if self.vehicle is None or self.vehicle.id != vehicle_id:

@@ -862,6 +862,16 @@ def test_a_vehicles_record_shows_its_citations_and_reads(
     reads = panel.enforcement.reads_model
     assert reads.rowCount() == 1
     assert reads.index(0, 2).data() == f"{field.device} · otto"
+    # A citation of the record opens its case timeline.
+    with qtbot.waitSignal(panel.enforcement.timeline_opened, timeout=TIMEOUT) as opened:
+        panel.enforcement.open_timeline(0)
+    timeline = opened.args[0]
+    assert timeline.windowTitle() == f"Case timeline, citation {issued.number}"
+    qtbot.waitUntil(lambda: timeline.model.rowCount() > 0, timeout=TIMEOUT)
+    titles = [e.title for e in timeline.model.rows()]
+    assert any(t.startswith(f"Citation {issued.number}") for t in titles)
+    assert any(e.kind == "read" for e in timeline.model.rows())
+    timeline.reject()
 
 
 def test_a_dispatcher_sees_reads_but_is_told_citations_are_not_theirs(
