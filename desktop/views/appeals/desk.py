@@ -32,7 +32,7 @@ from desktop.views.appeals.page import AppealPage, photo_item
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
-from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer
+from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer, decoded
 from desktop.views.kit.forms import DialogSlot, NoteDialog
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, stack, vbox
 from desktop.views.kit.live import LiveBatch
@@ -459,7 +459,7 @@ class AppealsDesk(Desk):
         zone = self._zone()
 
         def read() -> list[EvidenceItem]:
-            return [photo_item(photos.photo(i), zone) for i in photo_ids]
+            return [decoded(photo_item(photos.photo(i), zone)) for i in photo_ids]
 
         def opened(items: list[EvidenceItem]) -> None:
             viewer = EvidenceViewer(

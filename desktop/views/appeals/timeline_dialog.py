@@ -10,7 +10,7 @@ from desktop.services.appeals import AppealOffice, AppealService, TimelineEntry
 from desktop.services.citations import CitationService
 from desktop.views.appeals.page import TimelineModel, photo_item
 from desktop.views.kit.dialogs import open_dialog
-from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer
+from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer, decoded
 from desktop.views.kit.layout import label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Listing, sorted_table
@@ -80,7 +80,7 @@ class CaseTimelineDialog(QDialog):
         photos = CitationService(self.service.workspace)
 
         def read() -> list[EvidenceItem]:
-            return [photo_item(photos.photo(i), zone) for i in ids]
+            return [decoded(photo_item(photos.photo(i), zone)) for i in ids]
 
         def opened(items: list[EvidenceItem]) -> None:
             open_dialog(

@@ -11,7 +11,7 @@ bytes, never by the viewer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeySequence, QPixmap, QWheelEvent
@@ -35,12 +35,24 @@ MISMATCH = "This file does not match its recorded fingerprint"
 @dataclass(frozen=True)
 class EvidenceItem:
     """One photo to show: its bytes, what the title bar and the line under it say, and
-    whether its bytes hash to what was recorded."""
+    whether its bytes hash to what was recorded. ``image`` is the photo already decoded
+    (:func:`decoded`, off the GUI thread, for a large photo); else it is decoded when
+    shown."""
 
     content: bytes
     title: str
     facts: str
     verified: bool
+    image: QImage | None = None
+
+
+def decoded(item: EvidenceItem) -> EvidenceItem:
+    """``item`` with its picture decoded: call it where the bytes were read, off the GUI
+    thread (a QImage, unlike a QPixmap, may be made there). A file that fails its
+    fingerprint is never decoded."""
+    if not item.verified or item.image is not None:
+        return item
+    return replace(item, image=QImage.fromData(item.content))
 
 
 class _Canvas(QGraphicsView):
@@ -157,7 +169,9 @@ class EvidenceViewer(QDialog):
         self.setWindowTitle(f"{self.kind} {index + 1} of {len(self.items)} — {item.title}")
         self.hash_label.setText(item.facts)
         self.hash_label.setStyleSheet("" if item.verified else "color: #b91c1c; font-weight: 600;")
-        image = QImage.fromData(item.content) if item.verified else QImage()
+        image = QImage()
+        if item.verified:
+            image = item.image if item.image is not None else QImage.fromData(item.content)
         if item.verified and not image.isNull():
             self.canvas.show_image(image)
             self.view.setCurrentWidget(self.canvas)

@@ -10,7 +10,13 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.services.photos import plate_photo
-from desktop.views.kit.evidence_viewer import MISMATCH, ZOOM_STEP, EvidenceItem, EvidenceViewer
+from desktop.views.kit.evidence_viewer import (
+    MISMATCH,
+    ZOOM_STEP,
+    EvidenceItem,
+    EvidenceViewer,
+    decoded,
+)
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support")]
 
@@ -49,3 +55,15 @@ def test_a_photo_that_does_not_match_its_fingerprint_is_not_shown(qtbot: QtBot) 
     assert viewer.banner.text() == MISMATCH
     assert "b91c1c" in viewer.hash_label.styleSheet()
     assert not any(tool.isEnabled() for tool in viewer.picture_tools)  # nothing to zoom
+
+
+def test_a_photo_decoded_off_the_gui_thread_is_shown_as_decoded(qtbot: QtBot) -> None:
+    ready = decoded(item("ABC123"))
+    assert ready.image is not None
+    assert not ready.image.isNull()
+    assert decoded(item("XYZ789", verified=False)).image is None  # never decoded
+    viewer = EvidenceViewer([ready])
+    qtbot.addWidget(viewer)
+    viewer.show()
+    assert viewer.view.currentWidget() is viewer.canvas
+    assert viewer.canvas.pixmap.pixmap().width() == ready.image.width()
