@@ -35,7 +35,6 @@ CHANNELS = {
 DECISIONS = {"uphold": "Uphold", "reduce": "Reduce", "dismiss": "Dismiss"}
 DECIDED = {"uphold": "Upheld", "reduce": "Reduced", "dismiss": "Dismissed"}
 LEVELS = {"review": "Review", "hearing": "Hearing"}
-STATUSES = {"open": "Open", "decided": "Decided", "withdrawn": "Withdrawn"}
 #: The photos a hearing packet prints, at most.
 PACKET_PHOTOS = 12
 

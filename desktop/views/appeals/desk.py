@@ -28,11 +28,16 @@ from desktop.services.citations import CitationService
 from desktop.services.errors import KnownError, ValidationError
 from desktop.services.localization import format_recent
 from desktop.views.appeals.dialogs import FileAppealDialog, HearingDialog
-from desktop.views.appeals.page import AppealPage, photo_item
+from desktop.views.appeals.page import AppealPage
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
-from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer, decoded
+from desktop.views.kit.evidence_viewer import (
+    EvidenceItem,
+    EvidenceViewer,
+    decoded,
+    photo_evidence,
+)
 from desktop.views.kit.forms import DialogSlot, NoteDialog
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, stack, vbox
 from desktop.views.kit.live import LiveBatch
@@ -459,7 +464,7 @@ class AppealsDesk(Desk):
         zone = self._zone()
 
         def read() -> list[EvidenceItem]:
-            return [decoded(photo_item(photos.photo(i), zone)) for i in photo_ids]
+            return [decoded(photo_evidence(photos.photo(i), zone)) for i in photo_ids]
 
         def opened(items: list[EvidenceItem]) -> None:
             viewer = EvidenceViewer(
@@ -529,6 +534,7 @@ class AppealsDesk(Desk):
                 self.runner,
                 citation_number=citation_number,
                 manager=self.manager,
+                window_days=self._office.window_days if self._office else None,
                 parent=self,
             )
         )

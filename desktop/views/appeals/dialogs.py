@@ -29,6 +29,7 @@ class FileAppealDialog(FormDialog):
         *,
         citation_number: str = "",
         manager: bool = False,
+        window_days: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(runner, accept_text="File appeal", busy_text="Filing…", parent=parent)
@@ -37,10 +38,14 @@ class FileAppealDialog(FormDialog):
         self.setObjectName("fileAppealDialog")
         self.setWindowTitle("File an appeal")
         self.setMinimumWidth(560)
-        window = service.office().window_days
+        # The window as the desk already read it (never read here, on the GUI thread).
+        window = (
+            f"within {window_days} days of its issue (some violations set their own window)"
+            if window_days
+            else "for a set time after its issue (the office's window, or its violation's own)"
+        )
         self.audit_label.setText(
-            f"A citation may be appealed within {window} days of its issue (some violations "
-            "set their own window). "
+            f"A citation may be appealed {window}. "
             + (
                 "A later appeal is filed with the reason you accept it."
                 if manager

@@ -29,9 +29,7 @@ from desktop.services.appeals import (
     Reason,
     TimelineEntry,
 )
-from desktop.services.citations import PhotoContent
 from desktop.services.localization import format_local, format_money, format_recent
-from desktop.views.kit.evidence_viewer import EvidenceItem
 from desktop.views.kit.forms import text_box
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, line_edit, vbox
 from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table, time_column
@@ -68,27 +66,6 @@ def from_citation(entry: TimelineEntry) -> str:
     if entry.kind in ("permit", "exemption"):
         return f"valid from {entry.when}"
     return entry.when
-
-
-def photo_item(photo: PhotoContent, zone: str) -> EvidenceItem:
-    """A citation's photo as the evidence viewer shows it: when, by whom, its size, and
-    whether its bytes still hash to what was recorded."""
-    info = photo.info
-    taken = (
-        f"Taken {format_local(info.captured_at, zone)} by {info.recorded_by} with "
-        f"{info.device}, {round(info.size_bytes / 1024):,} kB."
-    )
-    check = (
-        f"SHA-256 {info.sha256[:16]}… matches what was recorded."
-        if photo.verified
-        else "Its SHA-256 does NOT match what was recorded: report it to a manager."
-    )
-    return EvidenceItem(
-        content=photo.content,
-        title=f"taken {format_local(info.captured_at, zone)}",
-        facts=f"{check} {taken}",
-        verified=photo.verified,
-    )
 
 
 class TimelineModel(RowsModel[TimelineEntry]):

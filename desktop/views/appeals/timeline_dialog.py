@@ -8,9 +8,14 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
 
 from desktop.services.appeals import AppealOffice, AppealService, TimelineEntry
 from desktop.services.citations import CitationService
-from desktop.views.appeals.page import TimelineModel, photo_item
+from desktop.views.appeals.page import TimelineModel
 from desktop.views.kit.dialogs import open_dialog
-from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer, decoded
+from desktop.views.kit.evidence_viewer import (
+    EvidenceItem,
+    EvidenceViewer,
+    decoded,
+    photo_evidence,
+)
 from desktop.views.kit.layout import label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Listing, sorted_table
@@ -80,7 +85,7 @@ class CaseTimelineDialog(QDialog):
         photos = CitationService(self.service.workspace)
 
         def read() -> list[EvidenceItem]:
-            return [decoded(photo_item(photos.photo(i), zone)) for i in ids]
+            return [decoded(photo_evidence(photos.photo(i), zone)) for i in ids]
 
         def opened(items: list[EvidenceItem]) -> None:
             open_dialog(

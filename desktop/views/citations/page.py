@@ -21,7 +21,7 @@ from desktop.services.localization import format_day, format_day_time, format_lo
 from desktop.views.citations.lists import STATUS_COLOURS, FineLinesModel, Office
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
-from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer
+from desktop.views.kit.evidence_viewer import EvidenceViewer, hash_words, photo_evidence
 from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, stack, vbox
 from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import EmptyState
@@ -37,28 +37,6 @@ def _fact(caption: str, name: str) -> tuple[QWidget, QLabel]:
     box = QWidget()
     vbox(label(caption, name="factCaption"), value, spacing=2, parent=box)
     return box, value
-
-
-def hash_words(photo: PhotoContent, zone: str) -> str:
-    info = photo.info
-    taken = f"taken {format_local(info.captured_at, zone)} by {info.recorded_by} with {info.device}"
-    if photo.verified:
-        return f"SHA-256 {info.sha256[:16]}… matches what was recorded: {taken}."
-    return (
-        f"SHA-256 does NOT match what was recorded ({info.sha256[:16]}…): these bytes are "
-        f"not the ones {info.recorded_by} sent. Report it to a manager. ({taken})"
-    )
-
-
-def evidence_item(photo: PhotoContent, zone: str) -> EvidenceItem:
-    """A citation photo as the evidence viewer shows it."""
-    info = photo.info
-    return EvidenceItem(
-        content=photo.content,
-        title=f"taken {format_local(info.captured_at, zone)}",
-        facts=f"{hash_words(photo, zone)} {round(info.size_bytes / 1024):,} kB.",
-        verified=photo.verified,
-    )
 
 
 class CitationPage(QWidget):
@@ -247,7 +225,7 @@ class CitationPage(QWidget):
         else:
             photos = [p for p in self.photos.values() if p.info.media_type != "application/pdf"]
             dialog = EvidenceViewer(
-                [evidence_item(p, self.zone()) for p in photos],
+                [photo_evidence(p, self.zone()) for p in photos],
                 photos.index(photo),
                 title="Citation photo",
                 parent=self,

@@ -3,9 +3,9 @@ and next, full screen, with when and by which device each was captured and wheth
 bytes still hash to what was recorded. A photo that does not is not shown at all: a red
 banner says "this file does not match its recorded fingerprint" in its place.
 
-The citations desk and the appeals desk show their photos here; each says what a photo
-is in an :class:`EvidenceItem`, and the hash is checked by the service that read the
-bytes, never by the viewer.
+The citations desk and the appeals desk show their photos here, each made into an
+:class:`EvidenceItem` by :func:`photo_evidence`; the hash is checked by the service that
+read the bytes, never by the viewer.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services.citations import PhotoContent
+from desktop.services.localization import format_local
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, stack, vbox
 
 #: Zoom steps: the wheel and the buttons multiply or divide by this.
@@ -44,6 +46,29 @@ class EvidenceItem:
     facts: str
     verified: bool
     image: QImage | None = None
+
+
+def hash_words(photo: PhotoContent, zone: str) -> str:
+    """Whether a photo's bytes are the ones recorded, and who took it, when, with what."""
+    info = photo.info
+    taken = f"taken {format_local(info.captured_at, zone)} by {info.recorded_by} with {info.device}"
+    if photo.verified:
+        return f"SHA-256 {info.sha256[:16]}… matches what was recorded: {taken}."
+    return (
+        f"SHA-256 does NOT match what was recorded ({info.sha256[:16]}…): these bytes are "
+        f"not the ones {info.recorded_by} sent. Report it to a manager. ({taken})"
+    )
+
+
+def photo_evidence(photo: PhotoContent, zone: str) -> EvidenceItem:
+    """A citation's photo as the viewer shows it: its check, who took it, its size."""
+    info = photo.info
+    return EvidenceItem(
+        content=photo.content,
+        title=f"taken {format_local(info.captured_at, zone)}",
+        facts=f"{hash_words(photo, zone)} {round(info.size_bytes / 1024):,} kB.",
+        verified=photo.verified,
+    )
 
 
 def decoded(item: EvidenceItem) -> EvidenceItem:
