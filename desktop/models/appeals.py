@@ -41,6 +41,7 @@ APPEAL_STEPS = (
     "decided",
     "withdrawn",
     "reopened",
+    "document_added",
 )
 
 

@@ -1,9 +1,11 @@
-"""Evidence: the photos and documents an officer's device attaches to a citation, each
-kept with its SHA-256 as chain-of-custody data (SPEC rules 12 and 14).
+"""Evidence: the photos and documents an officer's device attaches to a citation, and
+the documents a parker brings to an appeal, each kept with its SHA-256 as
+chain-of-custody data (SPEC rules 12 and 14).
 
 Rows are written only by ``parkdesk.attach_evidence`` (the device API,
-``docs/DEVICE_API.md``), which recomputes the hash and checks the type by content; no
-role, the owner included, ever updates or deletes one.
+``docs/DEVICE_API.md``) and ``parkdesk.attach_appeal_document`` (the counter), which
+recompute the hash and check the type by content; no role, the owner included, ever
+updates or deletes one.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 
 
 class Evidence(Base):
-    """A photo or document of a citation, with the SHA-256 of its bytes beside them, so
-    whoever shows it can verify it is what the device sent."""
+    """A device's photo or document of a citation, or a parker's document of an appeal,
+    with the SHA-256 of its bytes beside them, so whoever shows it can verify it is what
+    was sent."""
 
     __tablename__ = "evidence"
     __table_args__ = (
@@ -47,10 +50,29 @@ class Evidence(Base):
             name="media_type_known",
         ),
         CheckConstraint(f"size_bytes BETWEEN 1 AND {EVIDENCE_MAX_BYTES}", name="size_range"),
+        CheckConstraint("num_nonnulls(citation_id, appeal_id) = 1", name="one_case"),
+        CheckConstraint("(device_id IS NULL) = (device_seq IS NULL)", name="device_call_whole"),
+        CheckConstraint(
+            "citation_id IS NULL OR device_id IS NOT NULL", name="citation_photo_from_device"
+        ),
+        CheckConstraint("appeal_id IS NULL OR description IS NOT NULL", name="document_described"),
+        CheckConstraint(
+            "description IS NULL OR length(description) BETWEEN 3 AND 200",
+            name="description_length",
+        ),
+        CheckConstraint(
+            "parkdesk.card_number_free(description)", name="description_no_card_number"
+        ),
+        CheckConstraint(
+            "file_name IS NULL OR length(file_name) BETWEEN 1 AND 200", name="file_name_length"
+        ),
+        CheckConstraint("parkdesk.card_number_free(file_name)", name="file_name_no_card_number"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    citation_id: Mapped[int] = mapped_column(ForeignKey("citation.id"), nullable=False, index=True)
+    #: A device's photo names its citation; a parker's document its appeal.
+    citation_id: Mapped[int | None] = mapped_column(ForeignKey("citation.id"), index=True)
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeal.id"), index=True)
     content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     #: The SHA-256 of ``content`` in lower-case hex, computed by the database.
     sha256: Mapped[str] = mapped_column(Text, nullable=False)
@@ -65,8 +87,12 @@ class Evidence(Base):
     recorded_by: Mapped[str] = mapped_column(
         Text, nullable=False, server_default=text("session_user")
     )
-    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), nullable=False)
-    device_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    #: The device and its call, for a device's photo; none for a document from a desk.
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
+    device_seq: Mapped[int | None] = mapped_column(BigInteger)
+    #: What a parker's document is ("Receipt for permit P-2026-00412"), and its file's name.
+    description: Mapped[str | None] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )

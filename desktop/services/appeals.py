@@ -14,12 +14,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from desktop.services import documents
-from desktop.services.errors import NotFound, ValidationError
+from desktop.services.errors import FieldProblem, NotFound, ValidationError
 from desktop.services.localization import format_money, parse_money
 from desktop.services.permits import document_office
 from desktop.services.records import record
@@ -35,6 +36,15 @@ CHANNELS = {
 DECISIONS = {"uphold": "Uphold", "reduce": "Reduce", "dismiss": "Dismiss"}
 DECIDED = {"uphold": "Upheld", "reduce": "Reduced", "dismiss": "Dismissed"}
 LEVELS = {"review": "Review", "hearing": "Hearing"}
+#: What a parker's document may be, by its first bytes (as the database tells them), and
+#: how large; the file chooser offers these extensions.
+DOCUMENT_SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"%PDF-", "application/pdf"),
+)
+DOCUMENT_EXTENSIONS = ("*.pdf", "*.jpg", "*.jpeg", "*.png")
+DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 #: The photos a hearing packet prints, at most.
 PACKET_PHOTOS = 12
 
@@ -298,6 +308,64 @@ class AppealService:
             ).scalar_one()
             return _appeal(session, int(appeal_id))
 
+    def attach_document(self, appeal_id: int, path: Path, description: str) -> Appeal:
+        """Attach a parker's document (a receipt, a photo of the permit) to an open appeal:
+        read here, hashed here and again by the database, which keeps it unchanged. What is
+        wrong with the file is said under ``file``, what is wrong with its description
+        under ``description``."""
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise ValidationError.single(
+                "file", f"The file cannot be read: {exc.strerror}."
+            ) from exc
+        if size > DOCUMENT_MAX_BYTES:
+            raise ValidationError.single(
+                "file",
+                f"This file is {size / 1048576:.1f} MB; a document is at most 20 MB. Scan "
+                "it at a lower resolution or split it.",
+            )
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise ValidationError.single(
+                "file", f"The file cannot be read: {exc.strerror}."
+            ) from exc
+        media_type = document_type(content)
+        if media_type is None:
+            raise ValidationError.single(
+                "file",
+                "Attach a PDF document or a JPEG or PNG photo: scan or save the document as "
+                "one of them.",
+            )
+        try:
+            with self.workspace.transaction() as session:
+                session.execute(
+                    text(
+                        "SELECT attach_appeal_document(:appeal, :content, :sha256, :type, "
+                        ":description, :file_name)"
+                    ),
+                    {
+                        "appeal": appeal_id,
+                        "content": content,
+                        "sha256": hashlib.sha256(content).hexdigest(),
+                        "type": media_type,
+                        "description": " ".join(description.split()),
+                        "file_name": path.name[-200:],
+                    },
+                )
+                return _appeal(session, appeal_id)
+        except ValidationError as exc:
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "file" if p.field in ("content", "sha256", "media_type") else p.field,
+                        p.message,
+                    )
+                    for p in exc.problems
+                ]
+            ) from exc
+
     def withdraw(self, appeal_id: int, note: str) -> Appeal:
         with self.workspace.transaction() as session:
             session.execute(
@@ -453,6 +521,11 @@ class AppealService:
                 {"id": appeal_id, "reason": " ".join(reason.split())},
             )
             return _appeal(session, appeal_id)
+
+
+def document_type(content: bytes) -> str | None:
+    """A document's type as its first bytes say, or None for a kind not kept."""
+    return next((kind for head, kind in DOCUMENT_SIGNATURES if content.startswith(head)), None)
 
 
 def _letter(session: Session, appeal: Appeal) -> documents.AppealLetter:

@@ -147,7 +147,8 @@ class FineLine:
 
 @dataclass(frozen=True)
 class PhotoInfo:
-    """A photo or document of a citation (its bytes are fetched when it is shown)."""
+    """A device's photo or document of a citation, or a parker's document of an appeal
+    (its bytes are fetched when it is shown)."""
 
     id: int
     media_type: str
@@ -156,7 +157,14 @@ class PhotoInfo:
     captured_at: datetime
     recorded_at: datetime
     recorded_by: str
+    #: The device that took it; "" for a parker's document, attached at a desk.
     device: str
+    #: What a parker's document is ("Receipt for permit P-2026-00412"); "" for a photo.
+    description: str = ""
+
+    @property
+    def from_device(self) -> bool:
+        return bool(self.device)
 
 
 @dataclass(frozen=True)
@@ -391,13 +399,15 @@ class CitationService:
         )
 
     def photo(self, evidence_id: int) -> PhotoContent:
-        """A photo's bytes, hashed again here: the page says whether they still match."""
+        """A photo's or document's bytes, hashed again here: the page says whether they
+        still match."""
         with self.workspace.read() as session:
             r = session.execute(
                 text(
                     "SELECT e.id, e.media_type, e.size_bytes, e.sha256, e.captured_at, "
-                    "e.recorded_at, e.recorded_by, d.code AS device, e.content "
-                    "FROM evidence e JOIN device d ON d.id = e.device_id WHERE e.id = :id"
+                    "e.recorded_at, e.recorded_by, coalesce(d.code, '') AS device, "
+                    "coalesce(e.description, '') AS description, e.content "
+                    "FROM evidence e LEFT JOIN device d ON d.id = e.device_id WHERE e.id = :id"
                 ),
                 {"id": evidence_id},
             ).one_or_none()

@@ -25,6 +25,7 @@ from tests.conftest import LOGINS, Database
 from tests.models.conftest import OTHER_OFFICER, fresh_database
 from tests.models.test_citation_money import historic, ledger, stage
 from tests.models.test_enforcement import JURISDICTION, Conn, Connect, Setup, issue, setup
+from tests.models.test_evidence import JPEG, PDF, PNG, ZIP, photo, sha
 from tests.models.test_permit_rules import CARD, one, refused, token
 
 __all__ = ["setup"]  # the enforcement set-up fixture, shared
@@ -534,3 +535,101 @@ def test_the_timeline_reads_with_the_callers_rights(connect: Connect, setup: Set
         "SELECT prosecdef FROM pg_proc WHERE oid = 'parkdesk.case_timeline'::regproc",
     )
     assert definer is False
+
+
+# -- the parker's documents ----------------------------------------------------------------
+
+
+def attach_document(
+    conn: Conn, appeal: int, content: bytes, media_type: str = "application/pdf",
+    *, description: str = "Receipt for the permit", sha256: str | None = None,
+) -> int:  # fmt: skip
+    return int(
+        one(
+            conn,
+            "SELECT attach_appeal_document(%s, %s, %s, %s, %s, 'receipt.pdf')",
+            (appeal, content, sha256 or sha(content), media_type, description),
+        )
+    )
+
+
+def test_the_counter_attaches_a_parkers_document_which_the_timeline_shows(
+    connect: Connect, setup: Setup
+) -> None:
+    alice, adele = connect("alice"), connect("adele")
+    citation = cite(connect("otto"), setup, 1060)
+    appeal = file(alice, citation)
+    content = photo(PDF)
+    document = attach_document(alice, appeal, content)
+    row = adele.execute(
+        "SELECT appeal_id, citation_id, device_id, sha256, media_type, description, "
+        "file_name, recorded_by FROM evidence WHERE id = %s",
+        (document,),
+    ).fetchone()
+    assert row == (appeal, None, None, sha(content), "application/pdf",
+                   "Receipt for the permit", "receipt.pdf", "alice")  # fmt: skip
+    steps = adele.execute(
+        "SELECT step, note FROM appeal_step WHERE appeal_id = %s ORDER BY id", (appeal,)
+    ).fetchall()
+    assert steps[-1][0] == "document_added"
+    assert steps[-1][1].startswith("Receipt for the permit (PDF, 4 kB)")
+    timeline = adele.execute(
+        "SELECT kind, title, ref FROM case_timeline(%s) WHERE kind = 'document'", (citation,)
+    ).fetchall()
+    assert timeline == [("document", "Document: Receipt for the permit (PDF, 4 kB)", document)]
+    # An adjudicator adds one too; a retried upload of the same file attaches it once.
+    attach_document(adele, appeal, photo(JPEG), "image/jpeg", description="Photo of the dash")
+    with refused("PD002", "content", "already attached"):
+        attach_document(alice, appeal, content)
+
+
+def test_a_document_is_refused_when_it_is_not_what_it_claims_or_the_appeal_is_closed(
+    connect: Connect, setup: Setup
+) -> None:
+    alice, adele = connect("alice"), connect("adele")
+    appeal = file(alice, cite(connect("otto"), setup, 1061))
+    with refused("PD002", "sha256", "changed or cut short"):
+        attach_document(alice, appeal, photo(PDF), sha256="0" * 64)
+    with refused("PD002", "content", "Only JPEG and PNG photos and PDF"):
+        attach_document(alice, appeal, photo(ZIP))
+    with refused("PD002", "media_type", "is a PNG image"):
+        attach_document(alice, appeal, photo(PNG), "application/pdf")
+    with refused("PD002", "description", "Say what the document is"):
+        attach_document(alice, appeal, photo(PDF), description=" ")
+    with refused("23514"):  # a card number is never kept, not even in a description
+        attach_document(alice, appeal, photo(PDF), description="Card 4111 1111 1111 1111")
+    with refused("PD002", "description"):
+        attach_document(alice, appeal, photo(PDF), description="x" * 201)
+    assert take(adele) == appeal
+    decide(adele, appeal, "uphold")
+    with refused("PD002", "appeal", "is decided"):
+        attach_document(alice, appeal, photo(PDF))
+
+
+@pytest.mark.parametrize("login", ["otto", "dara"])
+def test_the_field_and_dispatch_attach_no_document(
+    connect: Connect, setup: Setup, login: str
+) -> None:
+    appeal = file(connect("alice"), cite(connect("otto"), setup, 1062 if login == "otto" else 1063))
+    with pytest.raises(pgerrors.InsufficientPrivilege):
+        attach_document(connect(login), appeal, photo(PDF))
+
+
+def test_a_document_is_never_changed_or_removed(connect: Connect, setup: Setup) -> None:
+    alice, mona = connect("alice"), connect("mona")
+    appeal = file(alice, cite(connect("otto"), setup, 1064))
+    document = attach_document(alice, appeal, photo(PDF))
+    for login in ("alice", "mona"):
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            connect(login).execute(
+                "UPDATE evidence SET description = 'Nothing' WHERE id = %s", (document,)
+            )
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            connect(login).execute("DELETE FROM evidence WHERE id = %s", (document,))
+    # Nor written directly, past the function that hashes it.
+    with pytest.raises(pgerrors.InsufficientPrivilege):
+        mona.execute(
+            "INSERT INTO evidence (appeal_id, content, sha256, media_type, captured_at, "
+            "description) VALUES (%s, '\\x255044462d', %s, 'application/pdf', now(), 'Fake')",
+            (appeal, "0" * 64),
+        )

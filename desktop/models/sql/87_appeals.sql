@@ -552,10 +552,95 @@ CREATE TRIGGER appeal_step_fixed BEFORE UPDATE OR DELETE ON parkdesk.appeal_step
 CREATE TRIGGER appeal_step_no_truncate BEFORE TRUNCATE ON parkdesk.appeal_step
     FOR EACH STATEMENT EXECUTE FUNCTION parkdesk.guard_appeal_step();
 
+-- A document the parker brings to support an appeal (a receipt, a photo of the permit on
+-- the dashboard, a letter), attached by the counter or the adjudicator while the appeal is
+-- open. It joins the evidence store under the same rules as an officer's photo: the
+-- database hashes the bytes and keeps the type the first bytes show; a declared hash or
+-- type that disagrees is refused; nothing there is ever changed or removed. The same file
+-- twice on one appeal is refused (a retried upload attaches it once). The appeal's history
+-- records who added what.
+CREATE OR REPLACE FUNCTION parkdesk.attach_appeal_document(
+    p_appeal bigint, p_content bytea, p_sha256 text, p_media_type text, p_description text,
+    p_file_name text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k record;
+    a parkdesk.appeal;
+    v_hash text;
+    v_detected text;
+    v_description text := btrim(coalesce(p_description, ''));
+    v_file text := nullif(btrim(coalesce(p_file_name, '')), '');
+    v_id bigint;
+BEGIN
+    PERFORM parkdesk.bound_text('sha256', p_sha256, 64);
+    PERFORM parkdesk.bound_text('media_type', p_media_type, 40);
+    PERFORM parkdesk.bound_text('description', p_description, 200);
+    PERFORM parkdesk.bound_text('file_name', p_file_name, 200);
+    IF octet_length(p_content) > 20971520 THEN
+        PERFORM parkdesk.refuse('content', format(
+            'This file is %s MB; a document is at most 20 MB. Scan it at a lower resolution '
+            'or split it.', round(octet_length(p_content) / 1048576.0, 1)));
+    END IF;
+    IF coalesce(octet_length(p_content), 0) = 0 THEN
+        PERFORM parkdesk.refuse('content', 'The file is empty: choose the document again.');
+    END IF;
+    IF length(v_description) < 3 THEN
+        PERFORM parkdesk.refuse('description',
+            'Say what the document is, e.g. "Receipt for permit P-2026-00412".');
+    END IF;
+    v_hash := encode(pg_catalog.sha256(p_content), 'hex');
+    IF lower(btrim(coalesce(p_sha256, ''))) <> v_hash THEN
+        PERFORM parkdesk.refuse('sha256', format(
+            'The file received has SHA-256 %s, not the one computed when it was chosen: it '
+            'was changed or cut short on its way. Nothing was kept; attach it again.',
+            v_hash));
+    END IF;
+    v_detected := parkdesk.evidence_media_type(p_content);
+    IF v_detected IS NULL THEN
+        PERFORM parkdesk.refuse('content',
+            'Only JPEG and PNG photos and PDF documents can be attached: scan or save the '
+            'document as one of them.');
+    END IF;
+    IF v_detected <> lower(btrim(coalesce(p_media_type, ''))) THEN
+        PERFORM parkdesk.refuse('media_type', format(
+            'This file is %s, not %s.',
+            CASE v_detected WHEN 'image/jpeg' THEN 'a JPEG photo'
+                            WHEN 'image/png' THEN 'a PNG image'
+                            ELSE 'a PDF document' END, p_media_type));
+    END IF;
+    k := parkdesk.locked_appeal(p_appeal);
+    a := k.a;
+    IF a.status <> 'open' THEN
+        PERFORM parkdesk.refuse('appeal', format(
+            'Appeal %s is %s: documents are added while it is open (a manager reopens a '
+            'decided appeal).', a.number, a.status));
+    END IF;
+    IF EXISTS (SELECT 1 FROM parkdesk.evidence e
+               WHERE e.appeal_id = a.id AND e.sha256 = v_hash) THEN
+        PERFORM parkdesk.refuse('content', format(
+            'This file is already attached to appeal %s.', a.number));
+    END IF;
+    IF (SELECT count(*) FROM parkdesk.evidence e WHERE e.appeal_id = a.id) >= 20 THEN
+        PERFORM parkdesk.refuse('content', format(
+            'Appeal %s has 20 documents already: put further pages into one PDF.', a.number));
+    END IF;
+    INSERT INTO parkdesk.evidence (appeal_id, content, sha256, media_type, captured_at,
+                                   recorded_by, recorded_at, description, file_name)
+    VALUES (a.id, p_content, v_hash, v_detected, now(), session_user, now(), v_description,
+            v_file)
+    RETURNING id INTO v_id;
+    PERFORM parkdesk.appeal_step_taken(a.id, 'document_added', format('%s (%s, %s kB)',
+        v_description, CASE v_detected WHEN 'application/pdf' THEN 'PDF'
+                                       WHEN 'image/png' THEN 'PNG' ELSE 'JPEG' END,
+        round(octet_length(p_content) / 1024.0)));
+    RETURN v_id;
+END
+$$;
+
 -- The case timeline of a citation (SPEC rule 13): in time order, every permit of the
 -- vehicle and of its parker (bands from when they were valid to when they ended, with
 -- their purchase and cancellation), exemptions of the plate, the plate's reads on the
--- citation's local day, the citation, its photos, its money (fine, late fees, discounts,
+-- citation's local day, the citation, its photos, the parker's documents, its money (fine, late fees, discounts,
 -- payments, void, adjustments), the parker's payments from 30 days before to 90 after,
 -- and every step of its appeals; then what a reader looks for first, in words: the permit
 -- change or payment nearest the citation ("Permit P-2026-00412 was bought 3 minutes after
@@ -662,6 +747,17 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                format('SHA-256 %s', ev.sha256), ev.id, NULL, NULL
         FROM c JOIN parkdesk.evidence ev ON ev.citation_id = c.id
         UNION ALL
+        -- The parker's documents on its appeals.
+        SELECT dv.recorded_at, NULL, 'document',
+               format('Document: %s (%s, %s kB)', dv.description,
+                      CASE dv.media_type WHEN 'application/pdf' THEN 'PDF'
+                                         WHEN 'image/png' THEN 'PNG' ELSE 'JPEG' END,
+                      round(dv.size_bytes / 1024.0)),
+               format('Added to appeal %s by %s. SHA-256 %s', ap.number, dv.recorded_by,
+                      dv.sha256), dv.id, NULL, NULL
+        FROM c JOIN parkdesk.appeal ap ON ap.citation_id = c.id
+        JOIN parkdesk.evidence dv ON dv.appeal_id = ap.id
+        UNION ALL
         SELECT c.voided_at, NULL, 'void', format('Citation %s voided', c.number),
                format('By %s: %s', c.voided_by, c.void_reason), c.id, NULL, NULL
         FROM c WHERE c.voided_at IS NOT NULL
@@ -686,6 +782,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                concat_ws(' ', 'By ' || st.by || '.', nullif(st.note, '')), ap.id, NULL, NULL
         FROM c JOIN parkdesk.appeal ap ON ap.citation_id = c.id
         JOIN parkdesk.appeal_step st ON st.appeal_id = ap.id
+        WHERE st.step <> 'document_added'  -- the document's own line says it
     ), nearest AS (
         -- The permit change or payment nearest the citation.
         SELECT e.at, e.phrase, e.kind, e.ref,

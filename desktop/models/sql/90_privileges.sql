@@ -299,6 +299,8 @@ GRANT EXECUTE ON FUNCTION parkdesk.file_appeal(uuid,bigint,text,text,text,text,t
     TO parkdesk_clerk, parkdesk_manager;
 GRANT EXECUTE ON FUNCTION parkdesk.withdraw_appeal(bigint,text)
     TO parkdesk_clerk, parkdesk_manager;
+GRANT EXECUTE ON FUNCTION parkdesk.attach_appeal_document(bigint,bytea,text,text,text,text)
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
 GRANT EXECUTE ON FUNCTION
     parkdesk.take_next_appeal(),
     parkdesk.claim_appeal(bigint),

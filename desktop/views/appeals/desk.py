@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QSplitter, QWidget
@@ -27,17 +28,12 @@ from desktop.services.appeals import (
 from desktop.services.citations import CitationService
 from desktop.services.errors import KnownError, ValidationError
 from desktop.services.localization import format_recent
-from desktop.views.appeals.dialogs import FileAppealDialog, HearingDialog
+from desktop.views.appeals.dialogs import AttachDocumentDialog, FileAppealDialog, HearingDialog
 from desktop.views.appeals.page import AppealPage
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
-from desktop.views.kit.evidence_viewer import (
-    EvidenceItem,
-    EvidenceViewer,
-    decoded,
-    photo_evidence,
-)
+from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer, evidence_items, index_of
 from desktop.views.kit.forms import DialogSlot, NoteDialog
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, stack, vbox
 from desktop.views.kit.live import LiveBatch
@@ -140,6 +136,7 @@ class AppealsDesk(Desk):
         self.current: int | None = None
         self.file_dialog: DialogSlot[FileAppealDialog] = DialogSlot(self._filed)
         self.hearing_dialog: DialogSlot[HearingDialog] = DialogSlot(self._appeal_changed)
+        self.document_dialog: DialogSlot[AttachDocumentDialog] = DialogSlot(self._appeal_changed)
 
         left = self._queue_pane()
         self.page = self._appeal_page()
@@ -224,6 +221,7 @@ class AppealsDesk(Desk):
         page.letter.connect(self.show_letter)
         page.hearing_notice.connect(self.show_hearing_notice)
         page.packet.connect(self.show_packet)
+        page.add_document.connect(self.open_document_dialog)
         page.photos_requested.connect(self.show_photos)
         return page
 
@@ -351,6 +349,7 @@ class AppealsDesk(Desk):
             in_hand=in_hand and self.adjudicator,
             may_withdraw=self.counter,
             may_reopen=self.manager,
+            may_attach=self.counter or self.adjudicator,
         )
         self.right.setCurrentWidget(self.page)
         if in_hand and self.adjudicator:
@@ -459,17 +458,16 @@ class AppealsDesk(Desk):
         )
 
     def show_photos(self, photo_ids: list[int], chosen: int) -> None:
-        """The case's photos in the evidence viewer, each re-hashed as it is read."""
+        """The case's photos and documents in the evidence viewer, each re-hashed as it
+        is read and drawn off the GUI thread (a PDF page by page)."""
         photos = CitationService(self.workspace)
         zone = self._zone()
 
         def read() -> list[EvidenceItem]:
-            return [decoded(photo_evidence(photos.photo(i), zone)) for i in photo_ids]
+            return evidence_items((photos.photo(i) for i in photo_ids), zone)
 
         def opened(items: list[EvidenceItem]) -> None:
-            viewer = EvidenceViewer(
-                items, photo_ids.index(chosen), title="Citation photo", parent=self
-            )
+            viewer = EvidenceViewer(items, index_of(items, chosen), title="Evidence", parent=self)
             open_dialog(viewer, self.dialog_opened)
 
         self.runner.run_for(self, read, opened)
@@ -519,6 +517,19 @@ class AppealsDesk(Desk):
             return service.schedule_hearing(appeal_id, at, place)
 
         self.hearing_dialog.open(lambda: HearingDialog(save, self.runner, self))
+
+    def open_document_dialog(self) -> AttachDocumentDialog | None:
+        appeal = self.page.appeal
+        if appeal is None or not (self.counter or self.adjudicator):
+            return None
+        appeal_id, number, service = appeal.id, appeal.number, self.service
+
+        def save(path: Path, description: str) -> Appeal:
+            return service.attach_document(appeal_id, path, description)
+
+        return self.document_dialog.open(
+            lambda: AttachDocumentDialog(save, self.runner, number, self)
+        )
 
     def _appeal_changed(self, appeal: object) -> None:
         if isinstance(appeal, Appeal):

@@ -45,6 +45,7 @@ KIND_COLOURS = {
     "void": "#6e7781",
     "read": "#0969da",
     "appeal": "#8250df",
+    "document": "#8250df",
 }
 KIND_TITLES = {
     "permit": "Permit valid",
@@ -54,11 +55,16 @@ KIND_TITLES = {
     "read": "Plate read",
     "citation": "Citation",
     "photo": "Photo",
+    "document": "Parker's document",
     "void": "Void",
     "ledger": "Money",
     "payment": "Payment",
     "appeal": "Appeal",
 }
+
+
+#: The timeline's lines that open the evidence viewer.
+EVIDENCE_KINDS = ("photo", "document")
 
 
 def from_citation(entry: TimelineEntry) -> str:
@@ -253,6 +259,7 @@ class AppealPage(QWidget):
     letter = Signal()
     hearing_notice = Signal()
     packet = Signal()
+    add_document = Signal()
     #: A photo line of the timeline was opened: the evidence ids of the timeline's
     #: photos, and the one opened.
     photos_requested = Signal(list, int)
@@ -307,6 +314,12 @@ class AppealPage(QWidget):
             self.packet.emit,
             tip="The citation, its photos, the timeline and the appeal's history in one document",
         )
+        self.document_button = button(
+            "Attach &scan or photo…",
+            self.add_document.emit,
+            tip="Attach the parker's document: a receipt, a photo of the permit (PDF, JPEG or PNG)",
+        )
+        self.document_button.setObjectName("attachDocumentButton")
         self.action_row = hbox(
             self.give_back_button,
             self.hearing_button,
@@ -315,6 +328,7 @@ class AppealPage(QWidget):
             self.letter_button,
             self.hearing_notice_button,
             self.packet_button,
+            self.document_button,
             STRETCH,
             spacing=8,
         )
@@ -340,6 +354,7 @@ class AppealPage(QWidget):
         in_hand: bool,
         may_withdraw: bool,
         may_reopen: bool,
+        may_attach: bool = False,
     ) -> None:
         changed = self.appeal is None or self.appeal.id != appeal.id
         self.appeal = appeal
@@ -389,6 +404,7 @@ class AppealPage(QWidget):
         self.hearing_button.setVisible(deciding and appeal.level == "review")
         self.withdraw_button.setVisible(may_withdraw and appeal.status == "open")
         self.reopen_button.setVisible(may_reopen and appeal.status == "decided")
+        self.document_button.setVisible(may_attach and appeal.status == "open")
         self.letter_button.setVisible(appeal.status == "decided")
         self.hearing_notice_button.setVisible(
             appeal.status == "open" and appeal.hearing_at is not None
@@ -404,11 +420,11 @@ class AppealPage(QWidget):
         )
 
     def open_selected_photo(self) -> None:
-        """A photo line opens the photos of the case, from that one."""
+        """A photo's or document's line opens the case's evidence, from that one."""
         entry: TimelineEntry | None = self.timeline.selected_row()
-        if entry is None or entry.kind != "photo" or entry.ref is None:
+        if entry is None or entry.kind not in EVIDENCE_KINDS or entry.ref is None:
             return
-        photos = [e.ref for e in self.timeline_model.rows() if e.kind == "photo" and e.ref]
+        photos = [e.ref for e in self.timeline_model.rows() if e.kind in EVIDENCE_KINDS and e.ref]
         self.photos_requested.emit(photos, entry.ref)
 
     def timeline_failed(self, message: str) -> None:

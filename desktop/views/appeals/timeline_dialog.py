@@ -8,14 +8,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
 
 from desktop.services.appeals import AppealOffice, AppealService, TimelineEntry
 from desktop.services.citations import CitationService
-from desktop.views.appeals.page import TimelineModel
+from desktop.views.appeals.page import EVIDENCE_KINDS, TimelineModel
 from desktop.views.kit.dialogs import open_dialog
-from desktop.views.kit.evidence_viewer import (
-    EvidenceItem,
-    EvidenceViewer,
-    decoded,
-    photo_evidence,
-)
+from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer, evidence_items, index_of
 from desktop.views.kit.layout import label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import Listing, sorted_table
@@ -49,7 +44,7 @@ class CaseTimelineDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         vbox(
-            label("Double-click a photo's line to see the photos.", name="hint"),
+            label("Double-click a photo's or document's line to see it.", name="hint"),
             self.finding,
             (self.listing, 1),
             buttons,
@@ -77,19 +72,20 @@ class CaseTimelineDialog(QDialog):
         return True
 
     def open_selected_photo(self) -> None:
+        """A photo's or document's line opens the case's evidence, from that one."""
         entry: TimelineEntry | None = self.table.selected_row()
-        if entry is None or entry.kind != "photo" or entry.ref is None:
+        if entry is None or entry.kind not in EVIDENCE_KINDS or entry.ref is None:
             return
-        ids = [e.ref for e in self.model.rows() if e.kind == "photo" and e.ref]
+        ids = [e.ref for e in self.model.rows() if e.kind in EVIDENCE_KINDS and e.ref]
         chosen, zone = entry.ref, self._office.time_zone
         photos = CitationService(self.service.workspace)
 
         def read() -> list[EvidenceItem]:
-            return [decoded(photo_evidence(photos.photo(i), zone)) for i in ids]
+            return evidence_items((photos.photo(i) for i in ids), zone)
 
         def opened(items: list[EvidenceItem]) -> None:
             open_dialog(
-                EvidenceViewer(items, ids.index(chosen), title="Citation photo", parent=self)
+                EvidenceViewer(items, index_of(items, chosen), title="Evidence", parent=self)
             )
 
         self.runner.run_for(self, read, opened)

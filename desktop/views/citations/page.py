@@ -6,9 +6,8 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
-    QDialog,
     QLabel,
     QListView,
     QListWidget,
@@ -16,12 +15,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.citations import CitationDetail, PhotoContent, PhotoInfo
+from desktop.services.citations import CitationDetail, CitationService, PhotoContent, PhotoInfo
 from desktop.services.localization import format_day, format_day_time, format_local, format_money
 from desktop.views.citations.lists import STATUS_COLOURS, FineLinesModel, Office
 from desktop.views.kit.dialogs import open_dialog
-from desktop.views.kit.document_preview import DocumentPreviewDialog
-from desktop.views.kit.evidence_viewer import EvidenceViewer, hash_words, photo_evidence
+from desktop.views.kit.evidence_viewer import (
+    EvidenceItem,
+    EvidenceViewer,
+    evidence_items,
+    hash_words,
+    index_of,
+)
 from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, stack, vbox
 from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import EmptyState
@@ -183,29 +187,33 @@ class CitationPage(QWidget):
         self.photos = {}
         self.no_photos.setVisible(not photos)
         self.photo_list.setVisible(bool(photos))
+        service = self.service
         for info in photos:
             item = QListWidgetItem("Checking…")
             item.setData(Qt.ItemDataRole.UserRole, info.id)
             item.setToolTip(f"{info.media_type}, {info.size_bytes:,} bytes")
             self.photo_list.addItem(item)
             self.runner.run_for(
-                self, partial(self.service.photo, info.id), self._photo_arrived, lambda _exc: None
+                self,
+                partial(_checked_with_thumbnail, service, info.id),
+                self._photo_arrived,
+                lambda _exc: None,
             )
         if not photos:
             self.photos_checked.emit()
 
-    def _photo_arrived(self, photo: PhotoContent) -> None:
+    def _photo_arrived(self, answer: tuple[PhotoContent, QImage]) -> None:
+        photo, thumbnail = answer
         for index in range(self.photo_list.count()):
             item = self.photo_list.item(index)
             if item.data(Qt.ItemDataRole.UserRole) != photo.info.id:
                 continue
             self.photos[photo.info.id] = photo
-            pixmap = QPixmap()
-            if photo.info.media_type.startswith("image/") and pixmap.loadFromData(photo.content):
-                item.setIcon(QIcon(pixmap.scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio)))
+            if not thumbnail.isNull():
+                item.setIcon(QIcon(QPixmap.fromImage(thumbnail)))
             item.setText(
                 ("✓ " if photo.verified else "✗ ")
-                + ("PDF document" if photo.info.media_type == "application/pdf" else "")
+                + ("PDF document, " if photo.info.media_type == "application/pdf" else "")
                 + format_day_time(photo.info.captured_at, self.zone())
             )
             item.setToolTip(hash_words(photo, self.zone()))
@@ -215,19 +223,40 @@ class CitationPage(QWidget):
             self.photos_checked.emit()
 
     def _open_photo(self, item: QListWidgetItem) -> None:
-        photo = self.photos.get(int(item.data(Qt.ItemDataRole.UserRole)))
-        if photo is None:
+        """The citation's photos and documents in the evidence viewer, from the one
+        chosen; drawn off the GUI thread (a PDF page by page)."""
+        chosen = int(item.data(Qt.ItemDataRole.UserRole))
+        if chosen not in self.photos:
             return
-        if photo.info.media_type == "application/pdf":
-            dialog: QDialog = DocumentPreviewDialog(
-                "Citation document", photo.content, f"evidence-{photo.info.id}.pdf", self
+        order = [
+            int(self.photo_list.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.photo_list.count())
+        ]
+        photos = [self.photos[i] for i in order if i in self.photos]
+        zone = self.zone()
+
+        def opened(items: list[EvidenceItem]) -> None:
+            viewer = EvidenceViewer(
+                items, index_of(items, chosen), title="Citation evidence", parent=self
             )
-        else:
-            photos = [p for p in self.photos.values() if p.info.media_type != "application/pdf"]
-            dialog = EvidenceViewer(
-                [photo_evidence(p, self.zone()) for p in photos],
-                photos.index(photo),
-                title="Citation photo",
-                parent=self,
+            open_dialog(viewer, self.photo_opened)
+
+        self.runner.run_for(self, lambda: evidence_items(photos, zone), opened)
+
+
+def _checked_with_thumbnail(
+    service: CitationService, evidence_id: int
+) -> tuple[PhotoContent, QImage]:
+    """A photo's bytes re-hashed, and its thumbnail: read and drawn off the GUI thread. A
+    file that fails its fingerprint gets no thumbnail."""
+    photo = service.photo(evidence_id)
+    thumbnail = QImage()
+    if photo.verified and photo.info.media_type.startswith("image/"):
+        image = QImage.fromData(photo.content)
+        if not image.isNull():
+            thumbnail = image.scaled(
+                THUMB,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
             )
-        open_dialog(dialog, self.photo_opened)
+    return photo, thumbnail

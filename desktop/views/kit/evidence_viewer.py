@@ -1,20 +1,21 @@
-"""Photos of a case, shown for checking (SPEC rule 12): zoom, pan, rotate, fit, previous
-and next, full screen, with when and by which device each was captured and whether its
-bytes still hash to what was recorded. A photo that does not is not shown at all: a red
-banner says "this file does not match its recorded fingerprint" in its place.
+"""Photos and documents of a case, shown for checking (SPEC rule 12): zoom, pan, rotate,
+fit, previous and next, full screen, with when and by which device (or which desk) each
+was captured and whether its bytes still hash to what was recorded. A file that does not
+is not shown at all: a red banner says "this file does not match its recorded
+fingerprint" in its place. A PDF is shown page by page.
 
-The citations desk and the appeals desk show their photos here, each made into an
-:class:`EvidenceItem` by :func:`photo_evidence`; the hash is checked by the service that
-read the bytes, never by the viewer.
+The citations desk and the appeals desk show their evidence here, made into
+:class:`EvidenceItem` s by :func:`evidence_items` where the bytes were read, off the GUI
+thread; the hash is checked by the service that read the bytes, never by the viewer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QWheelEvent
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPixmap, QWheelEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.citations import PhotoContent
+from desktop.services.documents import render_pages
 from desktop.services.localization import format_local
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, stack, vbox
 
@@ -32,6 +34,9 @@ from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, 
 ZOOM_STEP = 1.25
 ZOOM_RANGE = (0.05, 20.0)
 MISMATCH = "This file does not match its recorded fingerprint"
+#: A PDF's pages are shown at this resolution, and at most this many of them.
+PDF_DPI = 110
+PDF_PAGES = 40
 
 
 @dataclass(frozen=True)
@@ -46,12 +51,21 @@ class EvidenceItem:
     facts: str
     verified: bool
     image: QImage | None = None
+    #: The evidence row it shows (each page of a PDF names the same one).
+    ref: int | None = None
+    media_type: str = ""
 
 
 def hash_words(photo: PhotoContent, zone: str) -> str:
-    """Whether a photo's bytes are the ones recorded, and who took it, when, with what."""
+    """Whether a file's bytes are the ones recorded, and who took it (or added it), when,
+    with what."""
     info = photo.info
-    taken = f"taken {format_local(info.captured_at, zone)} by {info.recorded_by} with {info.device}"
+    if info.from_device:
+        taken = (
+            f"taken {format_local(info.captured_at, zone)} by {info.recorded_by} with {info.device}"
+        )
+    else:
+        taken = f"added {format_local(info.recorded_at, zone)} by {info.recorded_by}"
     if photo.verified:
         return f"SHA-256 {info.sha256[:16]}… matches what was recorded: {taken}."
     return (
@@ -61,13 +75,20 @@ def hash_words(photo: PhotoContent, zone: str) -> str:
 
 
 def photo_evidence(photo: PhotoContent, zone: str) -> EvidenceItem:
-    """A citation's photo as the viewer shows it: its check, who took it, its size."""
+    """A citation's photo or a parker's document as the viewer shows it: its check, who
+    took or added it, its size."""
     info = photo.info
     return EvidenceItem(
         content=photo.content,
-        title=f"taken {format_local(info.captured_at, zone)}",
+        title=(
+            f"taken {format_local(info.captured_at, zone)}"
+            if info.from_device
+            else f"the parker's document: {info.description}"
+        ),
         facts=f"{hash_words(photo, zone)} {round(info.size_bytes / 1024):,} kB.",
         verified=photo.verified,
+        ref=info.id,
+        media_type=info.media_type,
     )
 
 
@@ -80,12 +101,47 @@ def decoded(item: EvidenceItem) -> EvidenceItem:
     return replace(item, image=QImage.fromData(item.content))
 
 
+def pages(item: EvidenceItem) -> list[EvidenceItem]:
+    """A PDF as one item per page, each drawn (off the GUI thread, like :func:`decoded`);
+    any other file as itself, decoded. A PDF that fails its fingerprint, or that cannot
+    be read, stays one item the viewer shows a banner for."""
+    if item.media_type != "application/pdf" or not item.verified:
+        return [decoded(item)]
+    try:
+        drawn = render_pages(item.content, PDF_DPI)
+    except Exception:  # a damaged PDF: said on the banner, never a traceback
+        return [item]
+    shown = drawn[:PDF_PAGES]
+    more = f" (the first {PDF_PAGES} of its {len(drawn)} pages)" if len(drawn) > PDF_PAGES else ""
+    return [
+        replace(
+            item,
+            title=f"{item.title}, page {number} of {len(drawn)}{more}",
+            image=QImage(raw, width, height, width * 3, QImage.Format.Format_RGB888).copy(),
+        )
+        for number, (width, height, raw) in enumerate(shown, start=1)
+    ]
+
+
+def evidence_items(photos: Iterable[PhotoContent], zone: str) -> list[EvidenceItem]:
+    """A case's photos and documents as the viewer shows them, each decoded and each PDF
+    drawn page by page: call it where the bytes were read, off the GUI thread."""
+    return [page for photo in photos for page in pages(photo_evidence(photo, zone))]
+
+
+def index_of(items: Sequence[EvidenceItem], ref: int) -> int:
+    """Where the viewer starts for evidence row ``ref`` (a PDF's first page)."""
+    return next((i for i, item in enumerate(items) if item.ref == ref), 0)
+
+
 class _Canvas(QGraphicsView):
     """The photo: the wheel zooms about the pointer, a drag pans."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("evidenceCanvas")
+        # Grey about the picture: a white page of a PDF shows where it ends.
+        self.setBackgroundBrush(QColor("#d1d5db"))
         self.setScene(QGraphicsScene(self))
         self.pixmap = QGraphicsPixmapItem()
         self.pixmap.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
@@ -202,7 +258,9 @@ class EvidenceViewer(QDialog):
             self.view.setCurrentWidget(self.canvas)
         else:
             self.banner.setText(
-                MISMATCH if not item.verified else "This file is not an image that can be shown."
+                MISMATCH
+                if not item.verified
+                else "This file cannot be shown: it is damaged or not a photo or PDF."
             )
             self.view.setCurrentWidget(self.banner)
         for tool in self.picture_tools:

@@ -4,10 +4,13 @@ recorded fingerprint shown as a red banner, never as the picture."""
 
 from __future__ import annotations
 
+import io
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from pytestqt.qtbot import QtBot
+from reportlab.pdfgen import canvas
 
 from desktop.services.photos import plate_photo
 from desktop.views.kit.evidence_viewer import (
@@ -16,6 +19,8 @@ from desktop.views.kit.evidence_viewer import (
     EvidenceItem,
     EvidenceViewer,
     decoded,
+    index_of,
+    pages,
 )
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support")]
@@ -67,3 +72,27 @@ def test_a_photo_decoded_off_the_gui_thread_is_shown_as_decoded(qtbot: QtBot) ->
     viewer.show()
     assert viewer.view.currentWidget() is viewer.canvas
     assert viewer.canvas.pixmap.pixmap().width() == ready.image.width()
+
+
+def test_a_pdf_is_shown_page_by_page_and_a_damaged_or_altered_one_as_a_banner(
+    qtbot: QtBot,
+) -> None:
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out)
+    for n in range(3):
+        pdf.drawString(72, 720, f"Receipt page {n + 1}")
+        pdf.showPage()
+    pdf.save()
+    document = EvidenceItem(out.getvalue(), "receipt", "A receipt.", True, ref=7,
+                            media_type="application/pdf")  # fmt: skip
+    shown = pages(document)
+    assert [p.title for p in shown] == [f"receipt, page {n} of 3" for n in (1, 2, 3)]
+    assert all(p.image is not None and not p.image.isNull() for p in shown)
+    assert index_of([item("ABC123"), *shown], 7) == 1
+    altered = replace(document, verified=False)
+    assert pages(altered) == [altered]  # never drawn
+    damaged = replace(document, content=b"%PDF-1.7 and then nothing")
+    viewer = EvidenceViewer(pages(damaged))
+    qtbot.addWidget(viewer)
+    assert viewer.view.currentWidget() is viewer.banner
+    assert viewer.banner.text() == "This file cannot be shown: it is damaged or not a photo or PDF."
