@@ -448,6 +448,19 @@ class CitationService:
             time_zone=office.time_zone,
         )
 
+    def plate_citations(self, jurisdiction: str, plate: str, limit: int = 20) -> list[CitationRow]:
+        """The plate's latest citations, newest first, whoever it was registered to."""
+        with self.workspace.read() as session:
+            rows = session.execute(
+                text(
+                    f"SELECT {_ROW_COLUMNS} FROM citation c {_ROW_JOINS} "
+                    "WHERE c.jurisdiction = :jurisdiction AND c.plate_normalized = :plate "
+                    "ORDER BY c.issued_at DESC, c.id DESC LIMIT :limit"
+                ),
+                {"jurisdiction": jurisdiction, "plate": normalize_plate(plate), "limit": limit},
+            ).all()
+        return [_row(r) for r in rows]
+
     def scofflaws(self) -> list[Scofflaw]:
         """The boot and tow list: most unpaid first."""
         with self.workspace.read() as session:

@@ -15,10 +15,15 @@ import time
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 
+from desktop.services.appeals import AppealService
+from desktop.services.citations import CitationRow, CitationService
 from desktop.services.errors import KnownError, ValidationError
 from desktop.services.platecheck import PlateCheckService, PlateQuery, PlateVerdict, ReadSeen
+from desktop.views.appeals import CaseTimelineDialog
 from desktop.views.kit.desk import Desk
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.layout import desk_action, hbox, tab_order, vbox
+from desktop.views.plate_check.citations import PlateCitationsPanel
 from desktop.views.plate_check.history import HistoryPanel
 from desktop.views.plate_check.inputs import PlateInputs
 from desktop.views.plate_check.reads import RecentReadsPanel
@@ -39,8 +44,11 @@ class PlateCheckDesk(Desk):
     #: A verdict was put on screen (typed, chosen from the history or a look-alike, or
     #: re-checked after a change elsewhere).
     verdict_shown = Signal(object)
-    #: The plate's recent reads are on screen.
+    #: The plate's recent reads (and, for the desks that answer disputes, its citations)
+    #: are on screen.
     reads_shown = Signal()
+    #: A citation's case timeline was opened (its dialog).
+    timeline_opened = Signal(object)
 
     def setup(self) -> None:
         self.setObjectName("plateCheckDesk")
@@ -59,6 +67,13 @@ class PlateCheckDesk(Desk):
         self.history = HistoryPanel()
         self.recent_reads = RecentReadsPanel()
         self._reads_of: tuple[str, str] | None = None
+        # The desks that answer disputes see the plate's citations and their timelines.
+        self.answers_disputes = bool(
+            {"clerk", "adjudicator", "manager"} & set(self.workspace.identity.roles)
+        )
+        self.citations = PlateCitationsPanel()
+        self.citations.setVisible(self.answers_disputes)
+        self.citations.chosen.connect(self.open_timeline)
         self.rechecks = Rechecks(self.live, self)
         self._pending_timer = QTimer(self, singleShot=True, interval=PENDING_DELAY_MS)
         self._pending_timer.timeout.connect(self._show_pending)
@@ -67,7 +82,12 @@ class PlateCheckDesk(Desk):
             (
                 hbox(
                     (self.verdict, 3),
-                    vbox((self.history, 1), (self.recent_reads, 1), spacing=12),
+                    vbox(
+                        (self.history, 1),
+                        (self.recent_reads, 1),
+                        (self.citations, 1),
+                        spacing=12,
+                    ),
                     spacing=16,
                 ),
                 1,
@@ -86,7 +106,12 @@ class PlateCheckDesk(Desk):
         self.rechecks.due.connect(self._recheck)
 
     def _set_tab_order(self) -> None:
-        tab_order(*self.inputs.in_tab_order(), *self.verdict.near_buttons, self.history.checks)
+        tab_order(
+            *self.inputs.in_tab_order(),
+            *self.verdict.near_buttons,
+            self.history.checks,
+            self.citations.citations,
+        )
 
     def check_now(self) -> None:
         """Check what the fields say (Enter, or the Check button)."""
@@ -155,7 +180,31 @@ class PlateCheckDesk(Desk):
         if plate != self._reads_of:
             return  # another plate was checked meanwhile
         self.recent_reads.show_reads(f"{plate[1]} ({plate[0]})", reads)
-        self.reads_shown.emit()
+        self._load_citations(plate)
+
+    def _load_citations(self, plate: tuple[str, str]) -> None:
+        """The plate's citations, after its reads, for the desks that answer disputes."""
+        if not self.answers_disputes:
+            self.reads_shown.emit()
+            return
+        citations, appeals = CitationService(self.workspace), AppealService(self.workspace)
+
+        def read() -> tuple[list[CitationRow], str]:
+            return citations.plate_citations(*plate), appeals.office().currency
+
+        def arrived(answer: tuple[list[CitationRow], str]) -> None:
+            if plate == self._reads_of:
+                self.citations.show_citations(f"{plate[1]} ({plate[0]})", *answer)
+            self.reads_shown.emit()
+
+        self.runner.run_for(self, read, arrived, lambda _exc: True)
+
+    def open_timeline(self, citation_id: int, number: str) -> CaseTimelineDialog:
+        """A citation's case timeline, read with this person's rights."""
+        dialog = CaseTimelineDialog(
+            AppealService(self.workspace), self.runner, citation_id, number, self
+        )
+        return open_dialog(dialog, self.timeline_opened)
 
     def _failed(self, generation: int, exc: BaseException, note: str | None) -> bool:
         if generation != self._generation:
@@ -183,6 +232,7 @@ class PlateCheckDesk(Desk):
         self._reads_of = None
         self.verdict.clear()
         self.recent_reads.clear()
+        self.citations.clear()
 
     def _show_pending(self) -> None:
         if self._current is not None:

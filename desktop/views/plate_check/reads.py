@@ -12,7 +12,8 @@ from desktop.views.kit.layout import label, vbox
 from desktop.views.plate_check.card import side_list, verdict_icon
 
 
-def _when(moment: datetime) -> str:
+def when_words(moment: datetime) -> str:
+    """ "14:05" today, else "3 Dec 14:05" (in this computer's time zone)."""
     local = moment.astimezone()
     if local.date() == datetime.now().astimezone().date():
         return f"{local:%H:%M}"
@@ -43,7 +44,7 @@ class RecentReadsPanel(QWidget):
         for seen in reads:
             item = QListWidgetItem(
                 verdict_icon(VERDICT_TONES.get(seen.verdict, "caution")),
-                f"{_when(seen.read_at)}   {seen.place}\n"
+                f"{when_words(seen.read_at)}   {seen.place}\n"
                 f"{seen.verdict_title} · {seen.device} · {seen.officer}",
             )
             item.setToolTip(

@@ -19,11 +19,13 @@ from pytestqt.qtbot import QtBot
 from desktop.services.live import ChangeListener
 from desktop.services.platecheck import PlateVerdict
 from desktop.services.workspace import Workspace
+from desktop.views.appeals import CaseTimelineDialog
 from desktop.views.kit.live import LIVE, LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive, app_settings
 from desktop.views.plate_check.desk import PlateCheckDesk
 from desktop.views.plate_check.inputs import JURISDICTION_KEY
+from tests.citation_data import enforcement_field
 from tests.conftest import ROLE_LOGIN, Database
 from tests.services.test_platecheck import (
     Connect,
@@ -496,3 +498,31 @@ def test_an_exempt_plate_says_do_not_ticket(
     assert verdict.may_park
     assert desk.verdict.card.title.text() == "Exempt — do not ticket"
     assert "City works crew" in desk.verdict.card.reason.text()
+
+
+def test_the_counter_opens_a_citations_case_timeline_from_the_plate_check(
+    qtbot: QtBot, open_desk: Callable[..., Kit], database: Database
+) -> None:
+    field = enforcement_field(database)
+    issued = field.issue(minutes_ago=20)
+    desk = open_desk("clerk", live=False).desk
+    assert desk.citations.isVisible()
+    assert desk.citations.empty.text() == "The citations of the plate you check appear here."
+    with qtbot.waitSignal(desk.reads_shown, timeout=TIMEOUT):
+        type_and_check(qtbot, desk, issued.plate)
+    listed = desk.citations.citations
+    assert listed.count() == 1
+    assert issued.number in listed.item(0).text()
+    assert "owes $40.00" in listed.item(0).text()
+    with qtbot.waitSignal(desk.timeline_opened, timeout=TIMEOUT) as opened:
+        listed.itemActivated.emit(listed.item(0))
+    dialog = opened.args[0]
+    assert isinstance(dialog, CaseTimelineDialog)
+    assert dialog.windowTitle() == f"Case timeline, citation {issued.number}"
+    qtbot.waitUntil(lambda: dialog.model.rowCount() > 0, timeout=TIMEOUT)
+    assert any(e.kind == "citation" for e in dialog.model.rows())
+    dialog.reject()
+
+    # The officer's plate check shows no citations list (it reads no timelines).
+    officer = open_desk("officer", live=False).desk
+    assert not officer.citations.isVisible()
