@@ -403,17 +403,30 @@ class Payment(Base):
 
 
 class Refund(Tracked, Base):
-    """Money owed back after a cancellation; above the threshold a manager approves it."""
+    """Money owed back after a cancellation or an appeal's decision; above the threshold
+    a manager approves it."""
 
     __tablename__ = "refund"
     __table_args__ = (
         CheckConstraint(_in("status", REFUND_STATUSES), name="status_known"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("status <> 'paid' OR paid_payment_id IS NOT NULL", name="paid_has_payment"),
+        CheckConstraint("num_nonnulls(permit_id, citation_id) = 1", name="one_purpose"),
+        CheckConstraint("(citation_id IS NULL) = (appeal_id IS NULL)", name="citation_by_appeal"),
+        Index(
+            "uq_refund_appeal_waiting",
+            "appeal_id",
+            unique=True,
+            postgresql_where=text("status IN ('pending', 'approved')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    permit_id: Mapped[int] = mapped_column(ForeignKey("permit.id"), nullable=False, index=True)
+    #: The cancelled permit it comes from, or the citation (and its appeal) whose
+    #: decision owes it back.
+    permit_id: Mapped[int | None] = mapped_column(ForeignKey("permit.id"), index=True)
+    citation_id: Mapped[int | None] = mapped_column(ForeignKey("citation.id"), index=True)
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeal.id"), index=True)
     parker_id: Mapped[int | None] = mapped_column(ForeignKey("parker.id"))
     original_payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
     amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)

@@ -335,9 +335,16 @@ class CancelResult:
 
 @dataclass(frozen=True)
 class RefundInfo:
+    """A refund of a cancelled permit, or of what a parker paid on a citation beyond what
+    an appeal decided."""
+
     id: int
-    permit_id: int
+    permit_id: int | None
+    #: The permit's number, or the citation's for an appeal's refund.
     permit_number: str
+    #: What it refunds, in words: "cancelled permit P-2026-00012", "citation BZAA0010405
+    #: (appeal A2026-00003)".
+    subject: str
     parker_id: int | None
     parker_name: str
     amount: Decimal
@@ -756,11 +763,17 @@ class PermitService:
             rows = session.execute(
                 text(
                     f"""
-                    SELECT {_REFUND_COLUMNS}, {requester} AS requested_by, p.number,
-                           pk.first_name, pk.last_name,
+                    SELECT {_REFUND_COLUMNS}, {requester} AS requested_by,
+                           coalesce(p.number, ci.number) AS number,
+                           CASE WHEN p.id IS NOT NULL THEN 'cancelled permit ' || p.number
+                                ELSE format('citation %s (appeal %s)', ci.number, ap.number)
+                           END AS subject,
+                           pk.first_name, pk.last_name, ap.appellant,
                            (SELECT pay.tender FROM payment_line pay
                             WHERE pay.id = r.original_payment_id) AS tender
-                    FROM refund r JOIN permit p ON p.id = r.permit_id
+                    FROM refund r LEFT JOIN permit p ON p.id = r.permit_id
+                    LEFT JOIN citation ci ON ci.id = r.citation_id
+                    LEFT JOIN appeal ap ON ap.id = r.appeal_id
                     LEFT JOIN parker pk ON pk.id = r.parker_id
                     WHERE {where} ORDER BY r.id DESC LIMIT 500
                     """  # the WHERE clause and the requester are constants
@@ -772,7 +785,9 @@ class PermitService:
                 RefundInfo,
                 r,
                 permit_number=r.number,
-                parker_name=f"{r.first_name} {r.last_name}" if r.first_name else "Visitor",
+                parker_name=(
+                    f"{r.first_name} {r.last_name}" if r.first_name else r.appellant or "Visitor"
+                ),
                 requested_by=r.requested_by or "",
                 requested_at=r.created_at,
                 original_tender=r.tender,

@@ -418,6 +418,60 @@ def test_a_dismissal_of_a_paid_citation_says_what_is_owed_back(
     row = appeal_row(mona, appeal)
     assert (row["taken_off"], row["refund_due"]) == (Decimal("0.00"), Decimal("45.00"))
     assert balance(mona, citation) == 0
+    # The refund waits at the counter, approved by the decision, to go back to the card.
+    refund, status, amount = alice.execute(
+        "SELECT id, status, amount FROM refund WHERE appeal_id = %s", (appeal,)
+    ).fetchone()
+    assert (status, amount) == ("approved", Decimal("45.00"))
+    with refused("PD002", "tender", "paid by Visa card ending 4242"):
+        alice.execute("SELECT pay_refund(%s, %s, %s)",
+                      (uuid.uuid4(), refund, Jsonb({"kind": "cash"})))  # fmt: skip
+    payout = one(alice, "SELECT pay_refund(%s, %s, %s)", (uuid.uuid4(), refund, Jsonb(CARD)))
+    assert one(alice, "SELECT status FROM refund WHERE id = %s", (refund,)) == "paid"
+    assert mona.execute(
+        "SELECT direction, amount FROM payment WHERE id = %s", (payout,)
+    ).fetchone() == ("out", Decimal("45.00"))
+    kinds = [kind for kind, _ in ledger(mona, citation)]
+    assert kinds[-2:] == ["payout", "refund"]
+    assert balance(mona, citation) == 0
+    assert ledger_sum(mona, citation) == 0
+    # Reopened and upheld: what was paid back is owed again.
+    mona.execute("SELECT reopen_appeal(%s, 'The permit was for another lot.')", (appeal,))
+    assert balance(mona, citation) == Decimal("45.00")
+    assert take(adele) == appeal
+    decide(adele, appeal, "uphold")
+    assert balance(mona, citation) == Decimal("45.00")
+    assert ledger_sum(mona, citation) == Decimal("45.00")
+
+
+def test_a_refund_not_yet_paid_is_withdrawn_when_the_appeal_is_reopened(
+    connect: Connect, setup: Setup
+) -> None:
+    adele, alice, mona = connect("adele"), connect("alice"), connect("mona")
+    citation = cite(connect("otto"), setup, 1026)
+    alice.execute("SELECT pay_citations(%s, %s, %s)", (uuid.uuid4(), [citation], Jsonb(CARD)))
+    appeal = file(alice, citation)
+    assert take(adele) == appeal
+    decide(adele, appeal, "reduce", "30.00")
+    refund = one(alice, "SELECT id FROM refund WHERE appeal_id = %s", (appeal,))
+    assert one(alice, "SELECT amount FROM refund WHERE id = %s", (refund,)) == Decimal("15.00")
+    mona.execute("SELECT reopen_appeal(%s, 'Decided on the wrong lot.')", (appeal,))
+    assert one(alice, "SELECT status FROM refund WHERE id = %s", (refund,)) == "rejected"
+    with refused("PD002", "refund", "rejected"):
+        alice.execute("SELECT pay_refund(%s, %s, %s)", (uuid.uuid4(), refund, Jsonb(CARD)))
+    assert balance(mona, citation) == 0  # paid in full, nothing taken off, nothing owed back
+    # A large refund waits for a manager, like a permit's.
+    mona.execute("UPDATE office_setting SET refund_approval_threshold = 10.00")
+    try:
+        assert take(adele) == appeal
+        decide(adele, appeal, "dismiss")
+    finally:
+        mona.execute("UPDATE office_setting SET refund_approval_threshold = 100.00")
+    status, why = alice.execute(
+        "SELECT status, approval_reason FROM refund WHERE appeal_id = %s AND status <> 'rejected'",
+        (appeal,),
+    ).fetchone()
+    assert (status, why) == ("pending", "amount")
 
 
 def test_a_hearing_waits_for_its_time_and_may_require_payment(

@@ -412,6 +412,27 @@ OVERSIZED: list[tuple[str, str, str, str]] = [
         "appellant",
     ),
     ("alice", "SELECT withdraw_appeal(1, %(huge)s)", "PD002", "note"),
+    (
+        "alice",
+        "SELECT attach_appeal_document(1, '\\x255044462d'::bytea, %(huge)s, 'application/pdf', "
+        "'Receipt')",
+        "PD002",
+        "sha256",
+    ),
+    (
+        "alice",
+        "SELECT attach_appeal_document(1, '\\x255044462d'::bytea, repeat('0', 64), "
+        "'application/pdf', %(huge)s)",
+        "PD002",
+        "description",
+    ),
+    (
+        "alice",
+        "SELECT attach_appeal_document(1, '\\x255044462d'::bytea, repeat('0', 64), "
+        "'application/pdf', 'Receipt', %(huge)s)",
+        "PD002",
+        "file_name",
+    ),
     ("adele", "SELECT decide_appeal(1, 'uphold', 1, %(huge)s)", "PD002", "note"),
     ("adele", "SELECT schedule_hearing(1, now() + interval '1 day', %(huge)s)", "PD002", "place"),
     ("mona", "SELECT reopen_appeal(1, %(huge)s)", "PD002", "reason"),

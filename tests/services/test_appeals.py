@@ -11,7 +11,9 @@ from decimal import Decimal
 import pytest
 
 from desktop.services.appeals import AppealForm, AppealService
+from desktop.services.citations import CitationService
 from desktop.services.errors import PermissionDenied, ValidationError
+from desktop.services.permits import PermitService, Tender
 from desktop.services.workspace import Workspace
 from tests.citation_data import Field, enforcement_field
 from tests.conftest import Database
@@ -183,3 +185,34 @@ def test_the_hearing_packet_holds_the_citation_its_photos_and_the_timeline(
     assert "Case timeline" in text
     assert f"Citation {citation.number}" in text
     assert f"Appeal {appeal.number} filed" in text
+
+
+def test_a_dismissed_paid_citation_is_refunded_at_the_counter_to_the_card(
+    field: Field,
+    counter: AppealService,
+    judge: AppealService,
+    workspace_for: Callable[[str], Workspace],
+) -> None:
+    citation = field.issue()
+    clerk = workspace_for("clerk")
+    card = Tender("card", card_brand="Visa", card_last4="4242", reference="AUTH-RF01")
+    CitationService(clerk).pay(uuid.uuid4(), [citation.id], card)
+    appeal = counter.file(uuid.uuid4(), form(citation.id))
+    judge.claim(appeal.id)
+    decided = judge.decide(appeal.id, "dismiss", judge.reasons("dismiss")[0].id, "Signs down.")
+    assert decided.refund_due == Decimal("40.00")
+    permits = PermitService(clerk)
+    waiting = [r for r in permits.refunds("approved") if r.permit_number == citation.number]
+    assert len(waiting) == 1
+    refund = waiting[0]
+    assert refund.subject == f"citation {citation.number} (appeal {appeal.number})"
+    assert refund.parker_name == "Pat Doe"  # no registered parker: the appellant
+    assert refund.original_tender == "card"
+    paid = permits.pay_refund(uuid.uuid4(), refund.id, card)
+    assert paid.amount == Decimal("40.00")
+    timeline = counter.timeline(citation.id)
+    assert [e.amount for e in timeline if e.kind == "ledger"][-2:] == [
+        Decimal("40.00"),
+        Decimal("-40.00"),
+    ]
+    assert counter.get(appeal.id).balance == 0

@@ -173,7 +173,10 @@ BEGIN
     UPDATE parkdesk.refund SET status = CASE WHEN p_approve THEN 'approved' ELSE 'rejected' END,
         decided_by = session_user, decided_at = now(), decision_note = nullif(btrim(p_note), '')
     WHERE id = r.id;
-    IF p_approve THEN
+    -- A permit's refund is credited to the parker's account when approved; an appeal's
+    -- is posted to its citation when paid out (a citation's balance never goes below
+    -- nothing owed).
+    IF p_approve AND r.permit_id IS NOT NULL THEN
         SELECT number INTO v_number FROM parkdesk.permit WHERE id = r.permit_id;
         PERFORM parkdesk.post_line('refund', -r.amount, r.parker_id, r.permit_id,
             format('Refund for cancelled %s (approved)', v_number), p_refund => r.id);
@@ -302,8 +305,8 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
             p_result, session_user, now())
 $$;
 
--- Pays out an approved refund, the way the original payment came unless a manager
--- approved another tender.
+-- Pays out an approved refund (of a cancelled permit or of an appeal's decision), the way
+-- the original payment came unless a manager approved another tender.
 CREATE OR REPLACE FUNCTION parkdesk.pay_refund(p_key uuid, p_refund bigint, p_tender jsonb) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -346,9 +349,23 @@ BEGIN
     ELSIF r.status <> 'approved' THEN
         PERFORM parkdesk.refuse('refund', format('This refund is %s.', r.status));
     END IF;
-    SELECT number INTO v_number FROM parkdesk.permit WHERE id = r.permit_id;
-    v_pay := parkdesk.take_payment(p_key, 'out', r.parker_id, r.permit_id, r.amount, p_tender,
-        format('Refund for cancelled permit %s', v_number), r.id);
+    IF r.citation_id IS NOT NULL THEN
+        -- An appeal's refund: paid out, then credited, on the citation's own ledger.
+        SELECT ci.number INTO v_number FROM parkdesk.citation ci WHERE ci.id = r.citation_id
+        FOR UPDATE;
+        v_pay := parkdesk.take_payment(p_key, 'out', r.parker_id, NULL, r.amount, p_tender,
+            format('Refund for citation %s (appeal)', v_number), r.id, p_ledger => false);
+        PERFORM parkdesk.post_line('payout', r.amount, NULL, NULL,
+            format('Refund paid %s %s, citation %s', v_pay.receipt_number, v_pay.tender,
+                   v_number),
+            p_refund => r.id, p_payment => v_pay.id, p_citation => r.citation_id);
+        PERFORM parkdesk.post_line('refund', -r.amount, NULL, NULL,
+            left(r.reason, 200), p_refund => r.id, p_citation => r.citation_id);
+    ELSE
+        SELECT number INTO v_number FROM parkdesk.permit WHERE id = r.permit_id;
+        v_pay := parkdesk.take_payment(p_key, 'out', r.parker_id, r.permit_id, r.amount,
+            p_tender, format('Refund for cancelled permit %s', v_number), r.id);
+    END IF;
     UPDATE parkdesk.refund SET status = 'paid', paid_payment_id = v_pay.id WHERE id = r.id;
     v_result := v_pay.id;
     PERFORM parkdesk.remember_request(p_key, 'pay_refund', v_request, v_result);

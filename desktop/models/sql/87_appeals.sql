@@ -367,9 +367,10 @@ BEGIN
             CASE p_decision WHEN 'uphold' THEN 'upholding' WHEN 'reduce' THEN 'reducing'
                             ELSE 'dismissing' END));
     END IF;
-    -- Charges: everything posted to the citation but payments; paid: the payments.
-    SELECT coalesce(sum(l.amount) FILTER (WHERE l.kind <> 'payment'), 0),
-           coalesce(-sum(l.amount) FILTER (WHERE l.kind = 'payment'), 0)
+    -- Charges: everything posted to the citation but the money that moved; paid: the
+    -- payments less what was already paid back (a refund of an earlier decision).
+    SELECT coalesce(sum(l.amount) FILTER (WHERE l.kind NOT IN ('payment', 'payout')), 0),
+           coalesce(-sum(l.amount) FILTER (WHERE l.kind IN ('payment', 'payout')), 0)
     INTO v_charges, v_paid
     FROM parkdesk.ledger_entry l WHERE l.citation_id = c.id;
     IF p_decision = 'reduce' THEN
@@ -408,11 +409,47 @@ BEGIN
         taken_off = v_off, refund_due = v_refund, paused_days = parkdesk.days_under_appeal(a),
         decided_at = now(), decided_by = session_user, claimed_by = NULL, claimed_until = NULL
     WHERE id = a.id;
+    -- What was paid beyond the decision goes back the way it was paid: a refund, paid
+    -- out at the counter (pay_refund, which posts it to the citation's ledger), approved
+    -- by this decision up to the office's limit and by a manager above it.
+    IF v_refund > 0 THEN
+        PERFORM parkdesk.refund_of_appeal(a, c, v_refund, p_decision);
+    END IF;
     PERFORM parkdesk.appeal_step_taken(a.id, 'decided', format('%s: %s%s',
         CASE p_decision WHEN 'uphold' THEN 'Upheld'
                         WHEN 'reduce' THEN 'Reduced to ' || p_amount ELSE 'Dismissed' END,
         r.text,
         CASE WHEN btrim(coalesce(p_note, '')) = '' THEN '' ELSE ' — ' || btrim(p_note) END));
+END
+$$;
+
+-- The refund an appeal's decision owes: to the parker of the cited vehicle (if any), back
+-- to the citation's last payment; approved by the decision up to the office's approval
+-- limit, waiting for a manager above it.
+CREATE OR REPLACE FUNCTION parkdesk.refund_of_appeal(
+    a parkdesk.appeal, c parkdesk.citation, p_amount numeric, p_decision text) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_limit numeric(12, 2);
+    v_id bigint;
+BEGIN
+    SELECT s.refund_approval_threshold INTO v_limit FROM parkdesk.office_setting s
+    WHERE s.id = 1;
+    INSERT INTO parkdesk.refund (citation_id, appeal_id, parker_id, original_payment_id,
+                                 amount, status, reason, decided_by, decided_at,
+                                 approval_reason)
+    SELECT c.id, a.id, (SELECT ve.parker_id FROM parkdesk.vehicle ve WHERE ve.id = c.vehicle_id),
+           (SELECT l.payment_id FROM parkdesk.ledger_entry l
+            WHERE l.citation_id = c.id AND l.kind = 'payment'
+            ORDER BY l.id DESC LIMIT 1),
+           p_amount, CASE WHEN p_amount > v_limit THEN 'pending' ELSE 'approved' END,
+           format('Appeal %s %s, citation %s: paid beyond the decided amount', a.number,
+                  CASE p_decision WHEN 'reduce' THEN 'reduced' ELSE 'dismissed' END, c.number),
+           CASE WHEN p_amount <= v_limit THEN session_user END,
+           CASE WHEN p_amount <= v_limit THEN now() END,
+           CASE WHEN p_amount > v_limit THEN 'amount' END
+    RETURNING id INTO v_id;
+    RETURN v_id;
 END
 $$;
 
@@ -444,8 +481,9 @@ END
 $$;
 
 -- A manager reopens a decided appeal, saying why: what the decision took off is put back
--- (an adjustment), nothing is owed back any more, and the appeal waits in the queue again
--- at its level. The days it was already under appeal stay counted (paused_days), and
+-- (an adjustment), and so is what its refund already paid back; a refund not paid yet is
+-- withdrawn. Nothing is owed back any more, and the appeal waits in the queue again at
+-- its level. The days it was already under appeal stay counted (paused_days), and
 -- days_under_appeal adds those from the reopening on.
 CREATE OR REPLACE FUNCTION parkdesk.reopen_appeal(p_appeal bigint, p_reason text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -453,6 +491,7 @@ DECLARE
     k record;
     a parkdesk.appeal;
     c parkdesk.citation;
+    v_paid_back numeric(12, 2);
 BEGIN
     PERFORM parkdesk.bound_text('reason', p_reason, 300);
     IF length(btrim(coalesce(p_reason, ''))) < 3 THEN
@@ -468,8 +507,14 @@ BEGIN
     IF c.voided_at IS NOT NULL THEN
         PERFORM parkdesk.refuse('appeal', format('Citation %s was voided since.', c.number));
     END IF;
-    IF a.taken_off > 0 THEN
-        PERFORM parkdesk.post_line('adjustment', a.taken_off, NULL, NULL,
+    UPDATE parkdesk.refund r
+    SET status = 'rejected', decided_by = session_user, decided_at = now(),
+        decision_note = left(format('Appeal %s reopened: %s', a.number, btrim(p_reason)), 500)
+    WHERE r.appeal_id = a.id AND r.status IN ('pending', 'approved');
+    SELECT coalesce(sum(r.amount), 0) INTO v_paid_back FROM parkdesk.refund r
+    WHERE r.appeal_id = a.id AND r.status = 'paid' AND r.created_at >= a.decided_at;
+    IF a.taken_off + v_paid_back > 0 THEN
+        PERFORM parkdesk.post_line('adjustment', a.taken_off + v_paid_back, NULL, NULL,
             format('Appeal %s reopened, citation %s: decision undone', a.number, c.number),
             p_citation => c.id);
     END IF;

@@ -167,7 +167,7 @@ GRANT SELECT (id, permit_id, vehicle_id, lot_id, validity, version, created_at, 
     ON parkdesk.permit_vehicle TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
 GRANT SELECT (id, permit_id, parker_id, original_payment_id, amount, status, reason, decided_by,
               decided_at, decision_note, paid_payment_id, version, created_at, updated_at,
-              approval_reason, requested_tender)
+              approval_reason, requested_tender, citation_id, appeal_id)
     ON parkdesk.refund TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
 GRANT INSERT (parker_id, jurisdiction, plate_raw, plate_status, make, model, colour, model_year)
     ON parkdesk.vehicle TO parkdesk_clerk;

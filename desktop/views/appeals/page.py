@@ -373,7 +373,8 @@ class AppealPage(QWidget):
             if appeal.refund_due > 0:
                 status.append(
                     f"{format_money(appeal.refund_due, office.currency)} was paid beyond the "
-                    "decided amount and is owed back to the parker."
+                    "decided amount: the counter refunds it the way it was paid (permit desk, "
+                    "Refunds)."
                 )
         elif appeal.claimed_by and appeal.claimed_until is not None:
             who = "you" if in_hand else appeal.claimed_by

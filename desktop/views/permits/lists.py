@@ -234,13 +234,18 @@ def refunds_model(
         [
             time_column("Requested", lambda r: r.requested_at, lambda at: format_local(at, zone())),
             Column("Parker", lambda r: r.parker_name, samples=("Alexandra Okonkwo-Smith",)),
-            Column("Permit", lambda r: r.permit_number, samples=("P-0000123",)),
+            Column(
+                "For",
+                lambda r: r.permit_number,
+                tooltip=lambda r: r.subject,
+                samples=("P-0000123", "BZAA0010405"),
+            ),
             money_column("Amount", lambda r: r.amount, currency),
             badge_column("Status", lambda r: r.status, REFUND_TITLES),
             Column("Reason", lambda r: r.reason, stretch=True),
             Column("Requested by", lambda r: r.requested_by, samples=("bruno",)),
             Column(
-                "Permit paid by",
+                "Paid by",
                 lambda r: TENDER_TITLES.get(r.original_tender or "", "\u2014"),
                 samples=tuple(TENDER_TITLES.values()),
             ),

@@ -162,7 +162,9 @@ class RefundsPanel(QWidget):
         if refund is None:
             self.detail.setText("")
             return
-        text = f"{refund.permit_number} for {refund.parker_name}: {refund.reason}"
+        text = f"{refund.subject[0].upper()}{refund.subject[1:]} for {refund.parker_name}: " + (
+            refund.reason
+        )
         if refund.decided_by:
             decision = REFUND_TITLES.get(refund.status, refund.status).lower()
             text += f" \u2014 {decision} by {refund.decided_by}"
@@ -182,7 +184,7 @@ class RefundsPanel(QWidget):
             return
         who = f"{format_money(refund.amount, self.currency())} to {refund.parker_name}"
         prompt = (
-            f"Approve the refund of {who} for cancelled permit {refund.permit_number}? A clerk "
+            f"Approve the refund of {who} for {refund.subject}? A clerk "
             "then pays it out. A note is optional."
             if approve
             else f"Why is the refund of {who} refused? The note is kept with the refund."
@@ -216,9 +218,7 @@ class RefundsPanel(QWidget):
 
         self.host.open_payment(
             title=f"Pay refund for {refund.permit_number}",
-            description=(
-                f"Refund to {refund.parker_name} for cancelled permit {refund.permit_number}."
-            ),
+            description=f"Refund to {refund.parker_name} for {refund.subject}.",
             amount=refund.amount,
             submit=lambda key, tender: service.pay_refund(key, refund_id, tender),
             paid=paid,
