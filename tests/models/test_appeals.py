@@ -300,6 +300,28 @@ def test_an_expired_claim_returns_the_appeal_to_the_queue(
         decide(adele, appeal, "uphold")
 
 
+def test_a_claim_alone_commits_lazily_and_a_claim_after_a_write_does_not(
+    connect: Connect, setup: Setup
+) -> None:
+    """A claim is a lease (lost in a crash, the appeal is simply back in the queue): taken
+    in a transaction of its own it does not wait for the disk; one taken after a decision
+    in the same transaction leaves that decision's commit durable."""
+    adele = connect("adele")
+    first = file(connect("alice"), cite(connect("otto"), setup, 1065))
+    second = file(connect("alice"), cite(connect("otto"), setup, 1066))
+    adele.execute("SET synchronous_commit = on")  # as on a real server (tests run lazily)
+    with adele.transaction():
+        assert take(adele) == first
+        assert one(adele, "SHOW synchronous_commit") == "off"
+    assert one(adele, "SHOW synchronous_commit") == "on"  # for that transaction only
+    with adele.transaction():
+        decide(adele, first, "uphold")
+        assert take(adele) == second
+        assert one(adele, "SHOW synchronous_commit") == "on"
+    adele.execute("SELECT release_appeal(%s)", (second,))
+    adele.execute("RESET synchronous_commit")
+
+
 def test_ten_adjudicators_taking_at_once_get_each_appeal_exactly_once(
     connect: Connect, setup: Setup, desk: Database
 ) -> None:

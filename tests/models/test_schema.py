@@ -459,6 +459,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "locked_appeal": set(),
     "require_claim": set(),
     "hold_claim": set(),
+    "claim_commits_lazily": set(),
     "days_under_appeal": set(),
     "guard_appeal_step": set(),
     "guard_appeal_reason": set(),
