@@ -35,6 +35,7 @@ from desktop.models.permits import (
 from desktop.models.reads import PlateRead, PlateReadChain, PlateReadPhoto
 from desktop.models.staff import StaffMember
 from desktop.models.verdicts import Exemption, PermitFlag
+from desktop.models.watchlist import WatchlistAlert, WatchlistEntry
 
 __all__ = [
     "SCHEMA",
@@ -72,5 +73,7 @@ __all__ = [
     "Vehicle",
     "Violation",
     "WaitlistEntry",
+    "WatchlistAlert",
+    "WatchlistEntry",
     "Zone",
 ]

@@ -109,6 +109,9 @@ class OfficeSetting(Tracked, Base):
         CheckConstraint(
             "appeal_lease_minutes BETWEEN 5 AND 240", name="appeal_lease_minutes_range"
         ),
+        CheckConstraint(
+            "watchlist_merge_minutes BETWEEN 1 AND 1440", name="watchlist_merge_minutes_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -146,6 +149,9 @@ class OfficeSetting(Tracked, Base):
     hearing_requires_payment: Mapped[bool] = mapped_column(nullable=False, server_default="false")
     #: How long an adjudicator's claim on an appeal lasts without being renewed.
     appeal_lease_minutes: Mapped[int] = mapped_column(nullable=False, server_default=text("20"))
+    #: How long after a watchlist alert is acknowledged further hits of its plate are
+    #: counted into it rather than alerted again.
+    watchlist_merge_minutes: Mapped[int] = mapped_column(nullable=False, server_default=text("30"))
 
 
 class PermitType(Tracked, Base):

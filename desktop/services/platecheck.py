@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 #: Verdict key (as ``check_plate`` returns it) -> what the person reads.
 VERDICT_TITLES = {
+    "watchlisted": "Watchlisted — see instruction",
     "valid": "Valid permit",
     "temporary": "Valid temporary permit",
     "exempt": "Exempt — do not ticket",
@@ -44,6 +45,7 @@ VERDICT_TITLES = {
 }
 #: How a verdict should be treated: "ok" may park, "caution" needs a look, "stop" may not.
 VERDICT_TONES = {
+    "watchlisted": "stop",
     "valid": "ok",
     "temporary": "caution",
     "exempt": "ok",
@@ -70,7 +72,7 @@ CHECK_SQL = """
 SELECT c.verdict, c.jurisdiction, c.plate, c.permit_number, c.permit_kind, c.permit_type,
        c.lot_code, c.lot_name, c.valid_from, c.valid_until, c.reason, now() AS checked_at,
        c.zone_code, c.exemption, c.over_limit_since, c.stay_began, c.may_park,
-       c.unpaid_citations,
+       c.unpaid_citations, c.instruction,
        (SELECT coalesce(json_agg(json_build_array(m.jurisdiction, m.plate, m.differences)
                                  ORDER BY m.differences, m.jurisdiction, m.plate), '[]'::json)
         FROM parkdesk.plate_near_matches(c.jurisdiction, c.plate) m) AS near_matches
@@ -190,8 +192,8 @@ class NearMatch:
 @dataclass(frozen=True)
 class PlateVerdict:
     query: PlateQuery
-    #: "valid", "temporary", "exempt", "scofflaw", "over_limit", "wrong_lot", "expired" or
-    #: "no_permit".
+    #: "watchlisted", "valid", "temporary", "exempt", "scofflaw", "over_limit", "wrong_lot",
+    #: "expired" or "no_permit".
     verdict: str
     jurisdiction: str
     plate: str
@@ -219,6 +221,8 @@ class PlateVerdict:
     covered: bool = False
     #: The plate's unpaid past-due citations (a scofflaw at the office's threshold).
     unpaid_citations: int = 0
+    #: What to do about a watchlisted plate (never why it is watchlisted).
+    instruction: str | None = None
 
     @property
     def title(self) -> str:
@@ -431,7 +435,7 @@ def _autocommit_fetch(
 
 
 def _verdict(query: PlateQuery, row: Sequence[Any]) -> PlateVerdict:
-    near = tuple(NearMatch(str(j), str(p), int(d)) for j, p, d in (row[18] or []))
+    near = tuple(NearMatch(str(j), str(p), int(d)) for j, p, d in (row[19] or []))
     return PlateVerdict(
         query=query,
         verdict=str(row[0]),
@@ -452,5 +456,6 @@ def _verdict(query: PlateQuery, row: Sequence[Any]) -> PlateVerdict:
         stay_began=row[15],
         covered=bool(row[16]),
         unpaid_citations=int(row[17] or 0),
+        instruction=row[18],
         near_matches=near,
     )

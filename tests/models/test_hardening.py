@@ -412,6 +412,8 @@ OVERSIZED: list[tuple[str, str, str, str]] = [
         "appellant",
     ),
     ("alice", "SELECT withdraw_appeal(1, %(huge)s)", "PD002", "note"),
+    ("dara", "SELECT acknowledge_alert(1, %(huge)s)", "PD002", "note"),
+    ("dara", "SELECT retire_watchlist_entry(1, %(huge)s)", "PD002", "reason"),
     (
         "alice",
         "SELECT attach_appeal_document(1, '\\x255044462d'::bytea, %(huge)s, 'application/pdf', "
@@ -1000,6 +1002,15 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("appeal_reason", "decision"): "uphold, reduce or dismiss",
         ("appeal_step", "by"): "session_user",
         ("appeal_step", "step"): "one of the steps",
+        ("watchlist_entry", "jurisdiction"): "two letters and a short region code",
+        ("watchlist_entry", "plate_pattern"): "at most 12 letters, digits and *",
+        ("watchlist_entry", "plate_like"): "generated from the pattern",
+        ("watchlist_entry", "retired_by"): "session_user",
+        ("watchlist_alert", "jurisdiction"): "a checked plate's jurisdiction",
+        ("watchlist_alert", "plate"): "a checked plate",
+        ("watchlist_alert", "source"): "read, check or citation",
+        ("watchlist_alert", "seen_by"): "session_user",
+        ("watchlist_alert", "acknowledged_by"): "session_user",
     }
     with desk.admin() as su:
         columns = su.execute(

@@ -121,7 +121,7 @@ def test_an_officer_records_a_read_of_a_plate_without_a_permit(
 ) -> None:
     otto, mona = connect("otto"), connect("mona")
     at = datetime.now(UTC) - timedelta(minutes=2)
-    read_id, verdict, reason, permit, until, over_since, exemption, shared = read(
+    read_id, verdict, reason, permit, until, over_since, exemption, shared, instruction = read(
         otto,
         patrol,
         1,
@@ -132,7 +132,7 @@ def test_an_officer_records_a_read_of_a_plate_without_a_permit(
         confidence=Decimal("0.97"),
     )
     assert (verdict, permit, until) == ("no_permit", None, None)
-    assert (over_since, exemption, shared) == (None, None, False)
+    assert (over_since, exemption, shared, instruction) == (None, None, False, None)
     assert reason
     row = mona.execute(
         "SELECT device_id, device_seq, officer, jurisdiction, plate_raw, plate_normalized, "

@@ -85,6 +85,10 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "appeal": {"SELECT": {"clerk", "adjudicator", "manager"}},
     "appeal_step": {"SELECT": {"clerk", "adjudicator", "manager"}},
     "appeal_reason": {"SELECT": {"clerk", "adjudicator", "manager"}},
+    # The watchlist: dispatchers and managers keep it (COLUMN_GRANTS) and read its alerts;
+    # the verdict gives others the instruction only.
+    "watchlist_entry": {"SELECT": {"dispatcher", "manager"}},
+    "watchlist_alert": {"SELECT": {"dispatcher", "manager"}},
 }
 
 #: view -> privilege -> group roles. Views run as the owner: each masks what it must.
@@ -191,7 +195,22 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
             "appeal_response_days",
             "hearing_requires_payment",
             "appeal_lease_minutes",
+            "watchlist_merge_minutes",
         },
+    },
+    "watchlist_entry": {
+        (role, privilege): {
+            "jurisdiction",
+            "plate_pattern",
+            "category",
+            "priority",
+            "reason",
+            "instruction",
+            "starts_at",
+            "expires_at",
+        }
+        for role in ("dispatcher", "manager")
+        for privilege in ("INSERT", "UPDATE")
     },
     # An exemption's plate stays what it was made for; one ends early by its end time.
     "exemption": {
@@ -476,6 +495,13 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "appeal_queue": {"clerk", "adjudicator", "manager"},
     "case_timeline": {"clerk", "adjudicator", "manager"},
     "normalize_exemption": set(),
+    "normalize_watchlist_entry": set(),
+    "guard_watchlist_entry": set(),
+    "guard_watchlist_alert": set(),
+    "watchlist_hit": set(),
+    "raise_watchlist_alert": set(),
+    "acknowledge_alert": {"dispatcher", "manager"},
+    "retire_watchlist_entry": {"dispatcher", "manager"},
     "guard_exemption": set(),
     "guard_permit_flag": set(),
     "clear_permit_flag": {"clerk", "manager"},

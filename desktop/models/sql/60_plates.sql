@@ -69,7 +69,8 @@ CREATE OR REPLACE FUNCTION parkdesk.plate_verdict(
     OUT lot_code text, OUT lot_name text, OUT valid_from timestamptz,
     OUT valid_until timestamptz, OUT reason text, OUT exemption text,
     OUT over_limit_since timestamptz, OUT stay_began timestamptz, OUT may_park boolean,
-    OUT unpaid_citations int, OUT vehicle_id bigint)
+    OUT unpaid_citations int, OUT vehicle_id bigint, OUT watchlist_entry bigint,
+    OUT instruction text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
@@ -259,19 +260,27 @@ BEGIN
         reason := format('Scofflaw: %s unpaid past-due citations; on the boot and tow list. %s',
                          o.unpaid, reason);
     END IF;
+    -- A watchlist entry in force (88_watchlist.sql): its id, for the caller to raise the
+    -- alert, and its instruction, the only part of it the officer is told (never the
+    -- confidential reason). The verdict itself stays what the permits say.
+    SELECT w.id, w.instruction INTO watchlist_entry, instruction
+    FROM parkdesk.watchlist_hit(p_jurisdiction, p_plate, p_at) w;
 END
 $$;
 
 -- The plate check as desks and devices call it. p_lot is a lot's code (B), or a lot and
--- one of its zones (B/B1); p_at is now when not given.
+-- one of its zones (B/B1); p_at is now when not given. A watchlisted plate is answered
+-- "watchlisted" with the entry's instruction, and raises an alert (so the function
+-- writes: it is not STABLE).
 CREATE OR REPLACE FUNCTION parkdesk.check_plate(
     p_jurisdiction text, p_plate text, p_lot text DEFAULT NULL, p_at timestamptz DEFAULT NULL)
 RETURNS TABLE (verdict text, jurisdiction text, plate text, permit_number text,
                permit_kind text, permit_type text, lot_code text, lot_name text,
                valid_from timestamptz, valid_until timestamptz, reason text,
                zone_code text, exemption text, over_limit_since timestamptz,
-               stay_began timestamptz, may_park boolean, unpaid_citations int)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+               stay_began timestamptz, may_park boolean, unpaid_citations int,
+               instruction text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     v_plate text;
@@ -337,6 +346,14 @@ BEGIN
     stay_began := v.stay_began;
     may_park := v.may_park;
     unpaid_citations := v.unpaid_citations;
+    -- A watchlisted plate: the instruction leads, and every dispatcher is alerted.
+    IF v.watchlist_entry IS NOT NULL THEN
+        verdict := 'watchlisted';
+        instruction := v.instruction;
+        reason := format('Watchlisted — see instruction: %s %s', v.instruction, v.reason);
+        PERFORM parkdesk.raise_watchlist_alert(v.watchlist_entry, v_jurisdiction, v_plate,
+            'check', coalesce(p_at, now()), v_lot.id, NULL, NULL, NULL);
+    END IF;
     RETURN NEXT;
 END
 $$;

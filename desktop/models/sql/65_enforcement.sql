@@ -355,6 +355,11 @@ BEGIN
         PERFORM parkdesk.post_line('fine', c.fine, NULL, NULL,
             format('Fine, citation %s (%s)', c.number, v_violation.code), p_citation => c.id);
     END IF;
+    -- A watchlisted plate cited: every dispatcher is alerted.
+    IF v_check.watchlist_entry IS NOT NULL THEN
+        PERFORM parkdesk.raise_watchlist_alert(v_check.watchlist_entry, v_jurisdiction,
+            v_plate, 'citation', p_issued_at, v_lot.id, v_device.id, NULL, c.id);
+    END IF;
     PERFORM parkdesk.remember_device_call(v_device.id, p_device_seq, 'issue_citation',
                                           v_fingerprint, c.id);
     citation_id := c.id;

@@ -48,7 +48,7 @@ CREATE OR REPLACE FUNCTION parkdesk.record_plate_read(
     p_photo_sha256 text DEFAULT NULL)
 RETURNS TABLE (read_id bigint, verdict text, reason text, permit_number text,
                valid_until timestamptz, over_limit_since timestamptz, exemption text,
-               shared_permit boolean)
+               shared_permit boolean, instruction text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
@@ -116,7 +116,7 @@ BEGIN
     IF k.done THEN
         RETURN QUERY SELECT pr.id, pr.verdict, pr.reason, pr.permit_number, pr.valid_until,
                             pr.over_limit_since, pr.exemption,
-                            strpos(pr.reason, ' Shared permit: ') > 0
+                            strpos(pr.reason, ' Shared permit: ') > 0, NULL::text
                      FROM parkdesk.plate_read pr
                      WHERE pr.id = k.result AND pr.device_id = v_device.id;
         RETURN;
@@ -284,6 +284,15 @@ BEGIN
     over_limit_since := r.over_limit_since;
     exemption := r.exemption;
     shared_permit := v_other_id IS NOT NULL;
+    -- A watchlisted plate: the device is told the instruction (the read keeps what the
+    -- permits said), and every dispatcher is alerted.
+    IF v_check.watchlist_entry IS NOT NULL THEN
+        verdict := 'watchlisted';
+        instruction := v_check.instruction;
+        reason := format('Watchlisted — see instruction: %s %s', v_check.instruction, r.reason);
+        PERFORM parkdesk.raise_watchlist_alert(v_check.watchlist_entry, v_jurisdiction,
+            v_plate, 'read', p_read_at, v_lot.id, v_device.id, r.id, NULL);
+    END IF;
     RETURN NEXT;
 END
 $$;

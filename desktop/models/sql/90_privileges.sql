@@ -146,7 +146,7 @@ GRANT UPDATE (office_name, time_zone, currency, refund_approval_threshold, recei
               free_days_per_plate, free_days_window, phone_region, check_digit_scheme,
               citation_due_days, discount_days, discount_percent, scofflaw_threshold,
               shared_permit_window_minutes, appeal_window_days, appeal_response_days,
-              hearing_requires_payment, appeal_lease_minutes)
+              hearing_requires_payment, appeal_lease_minutes, watchlist_merge_minutes)
     ON parkdesk.office_setting TO parkdesk_manager;
 GRANT INSERT (first_name, last_name, affiliation, campus_id, email, phone, address, notes)
     ON parkdesk.parker TO parkdesk_clerk;
@@ -291,6 +291,19 @@ GRANT EXECUTE ON FUNCTION
 -- of reasons. The desks that deal with citations read appeals, their steps and the case
 -- timeline (which reads with the caller's own rights); the field and the dispatchers read
 -- none of it.
+-- The watchlist (88_watchlist.sql): dispatchers and managers keep it and read its alerts;
+-- the other desks and the field read none of it (the verdict gives the instruction only).
+GRANT SELECT ON parkdesk.watchlist_entry, parkdesk.watchlist_alert
+    TO parkdesk_dispatcher, parkdesk_manager;
+GRANT INSERT (jurisdiction, plate_pattern, category, priority, reason, instruction, starts_at,
+              expires_at),
+    UPDATE (jurisdiction, plate_pattern, category, priority, reason, instruction, starts_at,
+            expires_at)
+    ON parkdesk.watchlist_entry TO parkdesk_dispatcher, parkdesk_manager;
+GRANT EXECUTE ON FUNCTION parkdesk.acknowledge_alert(bigint, text),
+    parkdesk.retire_watchlist_entry(bigint, text)
+    TO parkdesk_dispatcher, parkdesk_manager;
+
 GRANT SELECT ON parkdesk.appeal, parkdesk.appeal_step, parkdesk.appeal_reason
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
 GRANT INSERT (decision, text, active), UPDATE (decision, text, active)

@@ -50,6 +50,7 @@ TONE_COLOURS = {
 
 #: What a verdict means for the car, above its title (so colour is never the only signal).
 VERDICT_WORDS = {
+    "watchlisted": "Watchlisted: follow the instruction",
     "valid": "May park",
     "temporary": "May park for now",
     "exempt": "Do not ticket",
@@ -62,6 +63,7 @@ VERDICT_WORDS = {
 
 #: The rows of a verdict's details, by key.
 DETAIL_CAPTIONS = {
+    "instruction": "Instruction",
     "permit": "Permit",
     "type": "Type",
     "lot": "Lot",
@@ -239,6 +241,8 @@ class VerdictCard(QFrame):
 def detail_rows(verdict: PlateVerdict) -> dict[str, str]:
     """The permit behind a verdict and when it was checked, by row of the card."""
     rows: dict[str, str] = {}
+    if verdict.instruction:
+        rows["instruction"] = verdict.instruction
     if verdict.permit_number:
         rows["permit"] = verdict.permit_number
         kind = verdict.permit_kind_title
