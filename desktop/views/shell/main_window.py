@@ -84,12 +84,20 @@ DESKS: dict[str, tuple[str, str, str]] = {
         "Violation codes and fines, escalation, devices and numbers, zones and exemptions.",
         "desktop.views.enforcement_setup.desk.EnforcementSetupDesk",
     ),
+    "security": (
+        "Security",
+        "Watchlist alerts as they happen, and the watchlist: plates to watch for, and why.",
+        "desktop.views.security.desk.SecurityDesk",
+    ),
     "staff": (
         "Staff logins",
         "Who can log in to ParkDesk, and with which roles.",
         "desktop.views.staff.desk.StaffDesk",
     ),
 }
+#: Desks opened at login rather than when first chosen: they watch for what must reach the
+#: person wherever they are working (the watchlist's alerts).
+EAGER_DESKS = ("security",)
 READ_ONLY_NOTE = "Your role can look things up here but not change them."
 OFFLINE_BANNER = "Connection to the database lost — reconnecting…"
 GEOMETRY_KEY = "mainWindow/geometry"
@@ -156,6 +164,7 @@ class MainWindow(QMainWindow):
         self._build()
         self._build_menus()
         self._restore_geometry()
+        self._open_eager_desks()
         self.live.state_changed.connect(self.show_live_state)
         self.show_live_state(self.live.state)
         if self._owns_live:
@@ -320,6 +329,14 @@ class MainWindow(QMainWindow):
             self._desks[key] = widget
             self._holders[row].addWidget(widget)
         self.stack.setCurrentIndex(row)
+
+    def _open_eager_desks(self) -> None:
+        """The desks that must be listening from login on, opened behind the one shown."""
+        for key in EAGER_DESKS:
+            if key in self.desk_keys and key not in self._desks:
+                widget = self._create_desk(key)
+                self._desks[key] = widget
+                self._holders[self.desk_keys.index(key)].addWidget(widget)
 
     def _create_desk(self, key: str) -> QWidget:
         module, _dot, name = DESKS.get(key, ("", "", ""))[2].rpartition(".")

@@ -1,0 +1,267 @@
+"""The security desk's watchlist (hotlist, BOLO) and its live alerts (SPEC "Security").
+
+Dispatchers and managers keep entries — a plate, exact or partial (``AB*12``), in one
+jurisdiction or any, with a confidential reason, an instruction for whoever meets the car,
+a priority and an expiry — and acknowledge the alerts the database raises when a device
+reads, a desk checks or an officer cites a plate in force (``88_watchlist.sql``). Every
+rule is the database's; this module words what the desk shows and hands back dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from desktop.services.errors import NotFound, ValidationError
+from desktop.services.records import record
+from desktop.services.workspace import Workspace
+
+#: Priorities as the desk says them.
+PRIORITIES = {1: "Urgent", 2: "Normal", 3: "Low"}
+#: How an alert's latest hit came about.
+SOURCES = {"read": "Read by", "check": "Checked by", "citation": "Cited by"}
+INSTRUCTION_WANTED = (
+    'Say what whoever meets the car should do, e.g. "Do not approach; call dispatch".'
+)
+#: The categories a new entry is offered (any other text is kept as typed).
+CATEGORIES = ("BOLO", "Stolen vehicle", "Trespass", "Amber alert", "Other")
+
+
+@dataclass(frozen=True)
+class WatchlistEntry:
+    """One entry of the watchlist, as dispatchers read it."""
+
+    id: int
+    jurisdiction: str | None
+    plate_pattern: str
+    category: str
+    priority: int
+    reason: str
+    instruction: str
+    starts_at: datetime
+    expires_at: datetime | None
+    retired_at: datetime | None
+    retired_by: str | None
+    retire_reason: str | None
+    created_by: str
+    created_at: datetime
+    version: int
+    in_force: bool
+
+    @property
+    def plate_display(self) -> str:
+        return f"{self.plate_pattern} ({self.jurisdiction or 'any'})"
+
+    @property
+    def state(self) -> str:
+        if self.retired_at is not None:
+            return "retired"
+        return "in_force" if self.in_force else "not_in_force"
+
+
+STATE_TITLES = {"in_force": "In force", "not_in_force": "Expired or not yet", "retired": "Retired"}
+
+
+@dataclass(frozen=True)
+class EntryForm:
+    """An entry as the dispatcher typed it; ``id`` None for a new one."""
+
+    plate_pattern: str
+    jurisdiction: str
+    category: str
+    priority: int
+    reason: str
+    instruction: str
+    starts_at: datetime | None
+    expires_at: datetime | None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A watchlisted plate met: where, when and by whom last, how often, and what the
+    entry says."""
+
+    id: int
+    entry_id: int
+    jurisdiction: str
+    plate: str
+    first_at: datetime
+    last_at: datetime
+    hits: int
+    source: str
+    seen_at: datetime
+    seen_by: str
+    place: str
+    device: str | None
+    read_id: int | None
+    citation_id: int | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    acknowledge_note: str | None
+    reason: str
+    instruction: str
+    priority: int
+    category: str
+    plate_pattern: str
+
+    @property
+    def waiting(self) -> bool:
+        return self.acknowledged_at is None
+
+    @property
+    def how(self) -> str:
+        """ "Read by otto with HH-101", "Checked by alice"."""
+        words = f"{SOURCES.get(self.source, self.source)} {self.seen_by}"
+        return f"{words} with {self.device}" if self.device else words
+
+
+_ENTRY_COLUMNS = """
+    e.id, e.jurisdiction, e.plate_pattern, e.category, e.priority, e.reason, e.instruction,
+    e.starts_at, e.expires_at, e.retired_at, e.retired_by, e.retire_reason, e.created_by,
+    e.created_at, e.version,
+    (e.retired_at IS NULL AND e.starts_at <= now()
+     AND (e.expires_at IS NULL OR e.expires_at > now())) AS in_force
+"""
+_ALERT_SQL = """
+    SELECT a.id, a.entry_id, a.jurisdiction, a.plate, a.first_at, a.last_at, a.hits, a.source,
+           a.seen_at, a.seen_by, coalesce(l.name, 'a desk') AS place, d.code AS device,
+           a.read_id, a.citation_id, a.acknowledged_at, a.acknowledged_by,
+           a.acknowledge_note, e.reason, e.instruction, e.priority, e.category,
+           e.plate_pattern
+    FROM watchlist_alert a JOIN watchlist_entry e ON e.id = a.entry_id
+    LEFT JOIN lot l ON l.id = a.lot_id
+    LEFT JOIN device d ON d.id = a.device_id
+"""
+
+
+class WatchlistService:
+    """The watchlist and its alerts, as the calling login may read and keep them."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    def time_zone(self) -> str:
+        """The office's time zone, which the desk shows times in."""
+        with self.workspace.read() as session:
+            return str(session.execute(text("SELECT time_zone FROM office_setting")).scalar_one())
+
+    # -- entries -------------------------------------------------------------------
+
+    def entries(self, *, include_retired: bool = False, limit: int = 2000) -> list[WatchlistEntry]:
+        """The entries, most urgent and newest first."""
+        where = "TRUE" if include_retired else "e.retired_at IS NULL"
+        with self.workspace.read() as session:
+            rows = session.execute(
+                text(
+                    f"SELECT {_ENTRY_COLUMNS} FROM watchlist_entry e WHERE {where} "
+                    "ORDER BY e.retired_at IS NOT NULL, e.priority, e.id DESC LIMIT :limit"
+                ),  # the WHERE clause is a constant
+                {"limit": limit},
+            ).all()
+        return [record(WatchlistEntry, r) for r in rows]
+
+    def save_entry(self, form: EntryForm) -> WatchlistEntry:
+        """Add an entry, or change one; the database normalises the plate and refuses what
+        is not a plate pattern, in words, under the field."""
+        problems = []
+        if len(" ".join(form.reason.split())) < 3:
+            problems.append(("reason", "Say why the plate is watched (dispatch only reads it)."))
+        if len(" ".join(form.instruction.split())) < 3:
+            problems.append(("instruction", INSTRUCTION_WANTED))
+        if form.priority not in PRIORITIES:
+            problems.append(("priority", "Choose urgent, normal or low."))
+        if problems:
+            raise ValidationError.single(*problems[0])
+        values = {
+            "jurisdiction": form.jurisdiction.strip() or None,
+            "plate_pattern": form.plate_pattern,
+            "category": " ".join(form.category.split()) or "BOLO",
+            "priority": form.priority,
+            "reason": form.reason.strip(),
+            "instruction": " ".join(form.instruction.split()),
+            "starts_at": form.starts_at,
+            "expires_at": form.expires_at,
+        }
+        with self.workspace.transaction() as session:
+            if form.id is None:
+                entry_id = session.execute(
+                    text(
+                        "INSERT INTO watchlist_entry (jurisdiction, plate_pattern, category, "
+                        "priority, reason, instruction, starts_at, expires_at) VALUES "
+                        "(:jurisdiction, :plate_pattern, :category, :priority, :reason, "
+                        ":instruction, coalesce(:starts_at, now()), :expires_at) RETURNING id"
+                    ),
+                    values,
+                ).scalar_one()
+            else:
+                entry_id = session.execute(
+                    text(
+                        "UPDATE watchlist_entry SET jurisdiction = :jurisdiction, "
+                        "plate_pattern = :plate_pattern, category = :category, "
+                        "priority = :priority, reason = :reason, instruction = :instruction, "
+                        "starts_at = coalesce(:starts_at, starts_at), expires_at = :expires_at "
+                        "WHERE id = :id RETURNING id"
+                    ),
+                    {**values, "id": form.id},
+                ).scalar_one_or_none()
+                if entry_id is None:
+                    raise NotFound("That entry is no longer there.")
+            return _entry(session, int(entry_id))
+
+    def retire(self, entry_id: int, reason: str) -> WatchlistEntry:
+        with self.workspace.transaction() as session:
+            session.execute(
+                text("SELECT retire_watchlist_entry(:id, :reason)"),
+                {"id": entry_id, "reason": " ".join(reason.split())},
+            )
+            return _entry(session, entry_id)
+
+    # -- alerts --------------------------------------------------------------------
+
+    def alerts(self, *, hours: int = 24, limit: int = 200) -> list[Alert]:
+        """The alerts waiting for a dispatcher (oldest first), then those of the last
+        ``hours`` already acknowledged (latest first)."""
+        with self.workspace.read() as session:
+            rows = session.execute(
+                text(
+                    f"{_ALERT_SQL} WHERE a.acknowledged_at IS NULL "
+                    "OR a.last_at > now() - make_interval(hours => :hours) "
+                    "ORDER BY a.acknowledged_at IS NOT NULL, e.priority, "
+                    "CASE WHEN a.acknowledged_at IS NULL THEN a.first_at END, "
+                    "a.last_at DESC LIMIT :limit"
+                ),
+                {"hours": hours, "limit": limit},
+            ).all()
+        return [record(Alert, r) for r in rows]
+
+    def acknowledge(self, alert_id: int, note: str = "") -> Alert:
+        """Acknowledge an alert, once: another dispatcher's acknowledgement first is
+        refused, saying whose it was and when."""
+        with self.workspace.transaction() as session:
+            session.execute(
+                text("SELECT acknowledge_alert(:id, :note)"),
+                {"id": alert_id, "note": " ".join(note.split())},
+            )
+            row = session.execute(text(f"{_ALERT_SQL} WHERE a.id = :id"), {"id": alert_id}).one()
+            return record(Alert, row)
+
+    def read_photo(self, read_id: int) -> bytes | None:
+        """The photo of the read behind an alert, if the device sent one."""
+        with self.workspace.read() as session:
+            content = session.execute(
+                text("SELECT content FROM plate_read_photo WHERE read_id = :id"), {"id": read_id}
+            ).scalar_one_or_none()
+        return None if content is None else bytes(content)
+
+
+def _entry(session: Session, entry_id: int) -> WatchlistEntry:
+    row = session.execute(
+        text(f"SELECT {_ENTRY_COLUMNS} FROM watchlist_entry e WHERE e.id = :id"), {"id": entry_id}
+    ).one_or_none()
+    if row is None:
+        raise NotFound("That entry is no longer there.")
+    return record(WatchlistEntry, row)

@@ -1,0 +1,1 @@
+"""The security desk (SPEC "Security"): the watchlist and its live alerts."""

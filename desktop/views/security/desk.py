@@ -1,0 +1,473 @@
+"""The security desk (SPEC "Security"): live watchlist alerts and the watchlist itself.
+
+An alert arrives the moment a device reads, a desk checks or an officer cites a plate on
+the watchlist: the change's hint (no plate in it) wakes the desk, which reads the alerts
+with the dispatcher's own rights, sounds, and shows the new one in a panel that stays on
+top without taking the keyboard from whatever the dispatcher is typing. A dispatcher
+acknowledges it — once for the whole office. The desk is opened at login for the roles
+that have it, so alerts reach a dispatcher working at another desk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QSplitter,
+    QTabWidget,
+    QWidget,
+)
+
+from desktop.services.errors import KnownError
+from desktop.services.localization import format_local, format_recent
+from desktop.services.security import (
+    PRIORITIES,
+    STATE_TITLES,
+    Alert,
+    EntryForm,
+    WatchlistEntry,
+    WatchlistService,
+)
+from desktop.views.kit.desk import Desk
+from desktop.views.kit.forms import DialogSlot, NoteDialog
+from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, vbox
+from desktop.views.kit.live import LiveBatch
+from desktop.views.kit.operations import Loader
+from desktop.views.kit.tables import Column, Listing, RowsModel, badge_column, sorted_table
+from desktop.views.security.dialogs import EntryDialog
+
+#: Alerts are read this soon after their hint arrives (a burst of hits reads once).
+ALERT_DELAY_MS = 30
+ENTRY_DELAY_MS = 200
+_PRIORITY_COLOURS = {"Urgent": "#b91c1c"}
+
+
+class AlertsModel(RowsModel[Alert]):
+    """Waiting alerts first, in bold; those acknowledged dimmed, saying by whom."""
+
+    def __init__(self, zone: Callable[[], str], parent: QObject | None = None) -> None:
+        super().__init__(
+            [
+                Column(
+                    "Plate",
+                    lambda a: f"{a.plate} ({a.jurisdiction})",
+                    samples=("WWWW0000 (ON)",),
+                    bold=lambda a: a.waiting,
+                ),
+                Column(
+                    "Priority",
+                    lambda a: PRIORITIES.get(a.priority, str(a.priority)),
+                    colour=lambda a: _PRIORITY_COLOURS.get(PRIORITIES.get(a.priority, "")),
+                    samples=tuple(PRIORITIES.values()),
+                ),
+                Column(
+                    "Last seen",
+                    lambda a: format_recent(a.last_at, zone()),
+                    samples=("30 Sep 14:05",),
+                    sort=lambda a: a.last_at,
+                ),
+                Column(
+                    "Where",
+                    lambda a: a.place,
+                    samples=("Lot B — Science Quad",),
+                    give_way=True,
+                    tooltip=lambda a: a.place,
+                ),
+                Column(
+                    "How", lambda a: a.how, stretch=True, give_way=True, tooltip=lambda a: a.how
+                ),
+                Column(
+                    "Hits",
+                    lambda a: str(a.hits),
+                    align="right",
+                    samples=("Hits",),
+                    sort=lambda a: a.hits,
+                ),
+                Column(
+                    "Status",
+                    lambda a: "Waiting" if a.waiting else f"Acknowledged by {a.acknowledged_by}",
+                    samples=("Acknowledged by dispatcher",),
+                    colour=lambda a: "#b91c1c" if a.waiting else None,
+                ),
+            ],
+            key=lambda a: a.id,
+            dimmed=lambda a: not a.waiting,
+            parent=parent,
+        )
+
+
+class EntriesModel(RowsModel[WatchlistEntry]):
+    def __init__(self, zone: Callable[[], str], parent: QObject | None = None) -> None:
+        super().__init__(
+            [
+                Column("Plate", lambda e: e.plate_display, samples=("AB*12 (any)",)),
+                Column("Category", lambda e: e.category, samples=("Stolen vehicle",)),
+                Column(
+                    "Priority",
+                    lambda e: PRIORITIES.get(e.priority, str(e.priority)),
+                    colour=lambda e: _PRIORITY_COLOURS.get(PRIORITIES.get(e.priority, "")),
+                    samples=tuple(PRIORITIES.values()),
+                ),
+                Column(
+                    "Instruction",
+                    lambda e: e.instruction,
+                    stretch=True,
+                    give_way=True,
+                    tooltip=lambda e: e.instruction,
+                ),
+                Column(
+                    "Expires",
+                    lambda e: "—" if e.expires_at is None else format_recent(e.expires_at, zone()),
+                    samples=("30 Sep 2027 14:05",),
+                ),
+                badge_column(
+                    "State", lambda e: e.state, STATE_TITLES, colours={"retired": "#6b7280"}
+                ),
+                Column("Added by", lambda e: e.created_by, samples=("dispatcher",)),
+            ],
+            key=lambda e: e.id,
+            dimmed=lambda e: e.state != "in_force",
+            parent=parent,
+        )
+
+
+def alert_words(alert: Alert, zone: str) -> str:
+    """What a dispatcher reads about an alert, in order of need."""
+    seen = format_local(alert.seen_at, zone)
+    lines = [
+        f"Instruction: {alert.instruction}",
+        f"Why it is watched: {alert.reason}",
+        f"{alert.how} in {alert.place}, {seen}"
+        + (
+            f" — seen {alert.hits} times since {format_local(alert.first_at, zone)}"
+            if alert.hits > 1
+            else ""
+        ),
+        f"Entry {alert.plate_pattern}: {alert.category}, "
+        f"{PRIORITIES.get(alert.priority, '').lower()} priority",
+    ]
+    if not alert.waiting and alert.acknowledged_at is not None:
+        lines.append(
+            f"Acknowledged by {alert.acknowledged_by}, {format_local(alert.acknowledged_at, zone)}"
+            + (f": {alert.acknowledge_note}" if alert.acknowledge_note else "")
+        )
+    return "\n".join(lines)
+
+
+class AlertPanel(QDialog):
+    """The newest alert, on top of every desk, without taking the keyboard."""
+
+    acknowledge = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alertPanel")
+        self.setModal(False)
+        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
+        self.setWindowTitle("Watchlist alert")
+        self.setMinimumWidth(520)
+        self.alert: Alert | None = None
+        self.heading = label(
+            name="alertHeading",
+            plain=True,
+            style="font-size: 18pt; font-weight: 700; color: #b91c1c;",
+        )
+        self.words = label(name="alertWords", wrap=True, plain=True)
+        self.photo = QLabel()
+        self.photo.setObjectName("alertPhoto")
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.photo.hide()
+        buttons = QDialogButtonBox()
+        self.ack_button = buttons.addButton("&Acknowledge", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ack_button.setObjectName("alertAcknowledge")
+        later = buttons.addButton("&Later", QDialogButtonBox.ButtonRole.RejectRole)
+        later.setToolTip("Close this panel; the alert waits on the security desk")
+        self.ack_button.clicked.connect(self._acknowledge)
+        later.clicked.connect(self.hide)
+        vbox(self.heading, self.words, self.photo, buttons, margins=16, spacing=10, parent=self)
+        self.setStyleSheet("QDialog#alertPanel { border: 3px solid #b91c1c; }")
+
+    def show_alert(self, alert: Alert, zone: str, photo: QImage | None) -> None:
+        self.alert = alert
+        self.heading.setText(f"WATCHLISTED  {alert.plate} ({alert.jurisdiction})")
+        self.words.setText(alert_words(alert, zone))
+        if photo is not None and not photo.isNull():
+            self.photo.setPixmap(
+                QPixmap.fromImage(photo).scaled(
+                    480,
+                    200,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+            self.photo.show()
+        else:
+            self.photo.hide()
+        self.show()
+        self.raise_()
+
+    def _acknowledge(self) -> None:
+        if self.alert is not None:
+            self.acknowledge.emit(self.alert.id)
+        self.hide()
+
+
+class SecurityDesk(Desk):
+    """Alerts on the first tab, the watchlist on the second."""
+
+    #: A new alert (or a new hit of one waiting) arrived: the alert.
+    alerted = Signal(object)
+    #: The alerts / the entries were read and shown.
+    alerts_loaded = Signal()
+    entries_loaded = Signal()
+
+    def setup(self) -> None:
+        self.setObjectName("securityDesk")
+        self.service = WatchlistService(self.workspace)
+        self._zone = "UTC"
+        self._seen: dict[int, int] | None = None  # alert id -> hits, as last shown
+        self.entry_dialog: DialogSlot[EntryDialog] = DialogSlot(lambda _e: self.reload_entries())
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._alerts_tab(), "&Alerts")
+        self.tabs.addTab(self._entries_tab(), "&Watchlist")
+        vbox(self.tabs, margins=8, parent=self)
+        self.panel = AlertPanel(self)
+        self.panel.acknowledge.connect(self.acknowledge)
+        self.alerts_loader = Loader(
+            self, self.runner, self._alerts_call, self._alerts_shown, self._alerts_failed
+        )
+        self.entries_loader = Loader(
+            self, self.runner, self._entries_call, self._entries_shown, self._entries_failed
+        )
+        LiveBatch(self.live, ALERT_DELAY_MS, self).watch(("watchlist_alert",), self.reload_alerts)
+        LiveBatch(self.live, ENTRY_DELAY_MS, self).watch(("watchlist_entry",), self.reload_entries)
+        desk_action(self, "Add to the watchlist", "Ctrl+N", self.add_entry)
+        desk_action(self, "Refresh", "F5", self.refresh)
+        self.runner.run_for(self, self.service.time_zone, self._zone_read, lambda _exc: True)
+
+    # -- layout ------------------------------------------------------------------------
+
+    def _alerts_tab(self) -> QWidget:
+        self.alerts_summary = label(name="countLabel", plain=True)
+        self.alerts_model = AlertsModel(lambda: self._zone, self)
+        self.alerts_table, _proxy = sorted_table(self.alerts_model, "alertsTable")
+        self.alerts_table.selectionModel().selectionChanged.connect(
+            lambda *_args: self._show_selected_alert()
+        )
+        self.alerts_listing = Listing(self.alerts_table)
+        self.alert_detail = label(name="alertDetail", wrap=True, plain=True)
+        self.alert_detail.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.ack_button = button(
+            "Ac&knowledge…",
+            self.acknowledge_selected,
+            tip="Record that you are dealing with it (Ctrl+K)",
+        )
+        self.ack_button.setObjectName("acknowledgeButton")
+        desk_action(self, "Acknowledge", "Ctrl+K", self.acknowledge_selected)
+        right = QWidget()
+        vbox((self.alert_detail, 1), hbox(self.ack_button, STRETCH), margins=0, parent=right)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.alerts_listing)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([760, 400])
+        page = QWidget()
+        vbox(self.alerts_summary, (splitter, 1), margins=4, spacing=8, parent=page)
+        return page
+
+    def _entries_tab(self) -> QWidget:
+        self.entries_model = EntriesModel(lambda: self._zone, self)
+        self.entries_table, _proxy = sorted_table(self.entries_model, "watchlistTable")
+        self.entries_table.doubleClicked.connect(lambda _index: self.edit_entry())
+        self.entries_listing = Listing(self.entries_table)
+        editable = self.workspace.identity.can_edit("security")
+        self.retired_check = QCheckBox("Show &retired entries")
+        self.retired_check.toggled.connect(lambda _on: self.reload_entries())
+        add = button(
+            "Add &entry…",
+            self.add_entry,
+            primary=True,
+            visible=editable,
+            tip="Watch for a plate, or part of one (Ctrl+N)",
+        )
+        add.setObjectName("addEntryButton")
+        self.edit_button = button("E&dit…", self.edit_entry, visible=editable)
+        self.retire_button = button(
+            "Re&tire…",
+            self.retire_entry,
+            visible=editable,
+            tip="It no longer alerts; it stays in the list",
+        )
+        page = QWidget()
+        vbox(
+            hbox(add, self.edit_button, self.retire_button, STRETCH, self.retired_check, spacing=8),
+            (self.entries_listing, 1),
+            margins=4,
+            spacing=8,
+            parent=page,
+        )
+        return page
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _zone_read(self, zone: str) -> None:
+        self._zone = zone
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.reload_alerts()
+        self.reload_entries()
+
+    def reload_alerts(self) -> None:
+        self.alerts_loader.reload()
+
+    def reload_entries(self) -> None:
+        self.entries_loader.reload()
+
+    def _alerts_call(self) -> Callable[[], list[Alert]]:
+        service = self.service
+        return service.alerts
+
+    def _alerts_shown(self, alerts: list[Alert]) -> None:
+        selected = self.alerts_table.selected_key()
+        self.alerts_model.set_rows(alerts)
+        if selected is not None:
+            self.alerts_table.show_key(selected)
+        waiting = [a for a in alerts if a.waiting]
+        self.alerts_summary.setText(
+            f"{len(waiting)} alert{'s' if len(waiting) != 1 else ''} waiting"
+            if waiting
+            else "No alert waiting; the last 24 hours are listed."
+        )
+        self.alerts_listing.show_rows(
+            len(alerts), "No alerts", "No watchlisted plate was read, checked or cited today."
+        )
+        self.tabs.setTabText(0, f"&Alerts ({len(waiting)})" if waiting else "&Alerts")
+        fresh = [a for a in waiting if self._seen is not None and self._seen.get(a.id, 0) < a.hits]
+        self._seen = {a.id: a.hits for a in alerts}
+        self._show_selected_alert()
+        self.alerts_loaded.emit()
+        if fresh:
+            self._raise_alert(max(fresh, key=lambda a: a.last_at))
+
+    def _raise_alert(self, alert: Alert) -> None:
+        QApplication.beep()
+        self.alerted.emit(alert)
+        zone, service, read_id = self._zone, self.service, alert.read_id
+        if read_id is None:
+            self.panel.show_alert(alert, zone, None)
+            return
+
+        def photo() -> QImage | None:
+            content = service.read_photo(read_id)
+            return None if content is None else QImage.fromData(content)
+
+        def without_photo(_exc: BaseException) -> bool:
+            self.panel.show_alert(alert, zone, None)
+            return True
+
+        self.runner.run_for(
+            self, photo, lambda image: self.panel.show_alert(alert, zone, image), without_photo
+        )
+
+    def _alerts_failed(self, exc: KnownError) -> None:
+        self.alerts_listing.show_empty("The alerts could not be loaded", exc.message)
+
+    def _entries_call(self) -> Callable[[], list[WatchlistEntry]]:
+        service, retired = self.service, self.retired_check.isChecked()
+        return lambda: service.entries(include_retired=retired)
+
+    def _entries_shown(self, entries: list[WatchlistEntry]) -> None:
+        self.entries_model.set_rows(entries)
+        self.entries_listing.show_rows(
+            len(entries), "The watchlist is empty", "Add a plate to be alerted when it is seen."
+        )
+        self.entries_loaded.emit()
+
+    def _entries_failed(self, exc: KnownError) -> None:
+        self.entries_listing.show_empty("The watchlist could not be loaded", exc.message)
+
+    def _show_selected_alert(self) -> None:
+        alert: Alert | None = self.alerts_table.selected_row()
+        self.alert_detail.setText(
+            "Choose an alert to read its instruction, its reason and where the plate was seen."
+            if alert is None
+            else alert_words(alert, self._zone)
+        )
+        self.ack_button.setEnabled(alert is not None and alert.waiting)
+
+    # -- acting --------------------------------------------------------------------------
+
+    def acknowledge_selected(self) -> None:
+        alert: Alert | None = self.alerts_table.selected_row()
+        if alert is None or not alert.waiting:
+            return
+        dialog = NoteDialog(
+            "Acknowledge the alert",
+            f"{alert.plate}: what is being done (optional)?",
+            "Acknowledge",
+            required=False,
+            parent=self,
+        )
+        alert_id = alert.id
+        dialog.accepted.connect(lambda: self.acknowledge(alert_id, dialog.note()))
+        dialog.open()
+
+    def acknowledge(self, alert_id: int, note: str = "") -> None:
+        service = self.service
+        self.runner.run_for(
+            self,
+            lambda: service.acknowledge(alert_id, note),
+            lambda _alert: self.reload_alerts(),
+            write=True,
+        )
+
+    def add_entry(self) -> EntryDialog | None:
+        return self._entry_dialog(None)
+
+    def edit_entry(self) -> EntryDialog | None:
+        entry: WatchlistEntry | None = self.entries_table.selected_row()
+        if entry is None or entry.retired_at is not None:
+            return None
+        return self._entry_dialog(entry)
+
+    def _entry_dialog(self, entry: WatchlistEntry | None) -> EntryDialog | None:
+        if not self.workspace.identity.can_edit("security"):
+            return None
+        service = self.service
+
+        def save(form: EntryForm) -> WatchlistEntry:
+            return service.save_entry(form)
+
+        return self.entry_dialog.open(lambda: EntryDialog(save, self.runner, entry, self))
+
+    def retire_entry(self) -> None:
+        entry: WatchlistEntry | None = self.entries_table.selected_row()
+        if entry is None or entry.retired_at is not None:
+            return
+        dialog = NoteDialog(
+            "Retire the entry",
+            f"Why is {entry.plate_display} no longer watched (vehicle recovered, notice ended…)?",
+            "Retire",
+            required=True,
+            parent=self,
+        )
+        entry_id, service = entry.id, self.service
+        dialog.accepted.connect(
+            lambda: self.runner.run_for(
+                self,
+                lambda: service.retire(entry_id, dialog.note()),
+                lambda _e: self.reload_entries(),
+                write=True,
+            )
+        )
+        dialog.open()

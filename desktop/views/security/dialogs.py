@@ -1,0 +1,139 @@
+"""The security desk's dialog: a watchlist entry, added or changed. What the database
+refuses (a pattern that is no plate, a card number in the reason) lands under its field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QDate, QDateTime, QTime
+from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget
+
+from desktop.services.errors import ValidationError
+from desktop.services.security import CATEGORIES, PRIORITIES, EntryForm, WatchlistEntry
+from desktop.views.kit.forms import FormDialog, capitals, text_box
+from desktop.views.kit.layout import choice_box, field_grid, hbox, holder, line_edit, vbox
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.widgets import MomentEdit
+
+
+class EntryDialog(FormDialog):
+    """A plate to watch for: the plate (``*`` for the characters a witness did not see),
+    where it is registered, why (read by dispatch only), what whoever meets it should do,
+    how urgent, and until when."""
+
+    def __init__(
+        self,
+        save: Callable[[EntryForm], object],
+        runner: OperationRunner,
+        entry: WatchlistEntry | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(runner, accept_text="Save", busy_text="Saving…", parent=parent)
+        self._save, self.entry = save, entry
+        self.setObjectName("watchlistEntryDialog")
+        self.setWindowTitle(
+            "Add to the watchlist" if entry is None else f"Watchlist entry {entry.plate_display}"
+        )
+        self.setMinimumWidth(560)
+        self.audit_label.setText(
+            "Officers and the desks that check the plate are told the instruction only; the "
+            "reason stays with dispatch. Every read, check or citation of the plate alerts you."
+        )
+        self.audit_label.show()
+        self.plate_edit = line_edit(
+            placeholder="e.g. ABC123, or AB*12 for a partial plate", max_length=20
+        )
+        self.plate_edit.setObjectName("watchPlateEdit")
+        capitals(self.plate_edit)
+        self.jurisdiction_edit = line_edit(placeholder="e.g. ON; empty for any", max_length=6)
+        self.jurisdiction_edit.setObjectName("watchJurisdictionEdit")
+        capitals(self.jurisdiction_edit)
+        self.category_box = QComboBox()
+        self.category_box.setEditable(True)
+        self.category_box.addItems(CATEGORIES)
+        self.category_box.setObjectName("watchCategoryChoice")
+        self.priority_box = choice_box(PRIORITIES.values(), data=PRIORITIES.keys())
+        self.priority_box.setObjectName("watchPriorityChoice")
+        self.priority_box.setCurrentIndex(1)
+        self.instruction_edit = line_edit(
+            placeholder="e.g. Do not approach; call dispatch", max_length=300
+        )
+        self.instruction_edit.setObjectName("watchInstructionEdit")
+        self.reason_edit = text_box(3, "Why the plate is watched (dispatch only)")
+        self.reason_edit.setObjectName("watchReasonEdit")
+        self.expires_check = QCheckBox("Until")
+        self.expires_edit = MomentEdit()
+        self.expires_edit.setObjectName("watchExpiresEdit")
+        self.expires_check.toggled.connect(self.expires_edit.setEnabled)
+        start = datetime.now().astimezone() + timedelta(days=30)
+        self.expires_edit.setDateTime(_qt(start))
+        self.expires_check.setChecked(True)
+        expires = holder(hbox(self.expires_check, (self.expires_edit, 1), spacing=6, margins=0))
+        self.declare(
+            ("plate", "&Plate", self.plate_edit),
+            ("jurisdiction", "&Jurisdiction", self.jurisdiction_edit),
+            ("category", "Ca&tegory", self.category_box),
+            ("priority", "Pri&ority", self.priority_box),
+            ("instruction", "&Instruction for whoever meets the car", self.instruction_edit),
+            ("reason", "&Reason (dispatch only)", self.reason_edit),
+        )
+        self.field("expires_at", "E&xpires", self.expires_edit, holds=expires)
+        self.FIELDS = (*self.FIELDS, "expires_at")
+        if entry is not None:
+            self._show_entry(entry)
+        self._finish_layout(
+            vbox(
+                field_grid(
+                    (self.boxes["plate"], self.boxes["jurisdiction"]),
+                    (self.boxes["category"], self.boxes["priority"]),
+                    (self.boxes["instruction"],),
+                    (self.boxes["reason"],),
+                    (self.boxes["expires_at"],),
+                )
+            )
+        )
+
+    def _show_entry(self, entry: WatchlistEntry) -> None:
+        self.plate_edit.setText(entry.plate_pattern)
+        self.jurisdiction_edit.setText(entry.jurisdiction or "")
+        self.category_box.setCurrentText(entry.category)
+        self.priority_box.setCurrentIndex(max(self.priority_box.findData(entry.priority), 0))
+        self.instruction_edit.setText(entry.instruction)
+        self.reason_edit.setPlainText(entry.reason)
+        self.expires_check.setChecked(entry.expires_at is not None)
+        if entry.expires_at is not None:
+            self.expires_edit.setDateTime(_qt(entry.expires_at))
+
+    def _save_call(self) -> Callable[[], object]:
+        plate = self.plate_edit.text().strip()
+        if not plate:
+            raise ValidationError.single("plate", "Type the plate, or the part of it known.")
+        expires: datetime | None = None
+        if self.expires_check.isChecked():
+            moment = self.expires_edit.dateTime().toPython()
+            if isinstance(moment, datetime):
+                expires = moment.astimezone() if moment.tzinfo is None else moment
+                if expires <= datetime.now().astimezone():
+                    raise ValidationError.single(
+                        "expires_at", "Choose a time still to come, or untick Until."
+                    )
+        form = EntryForm(
+            plate_pattern=plate,
+            jurisdiction=self.jurisdiction_edit.text(),
+            category=self.category_box.currentText(),
+            priority=int(self.priority_box.currentData() or 2),
+            reason=self.reason_edit.toPlainText(),
+            instruction=self.instruction_edit.text(),
+            starts_at=None,
+            expires_at=expires,
+            id=None if self.entry is None else self.entry.id,
+        )
+        save = self._save
+        return lambda: save(form)
+
+
+def _qt(moment: datetime) -> QDateTime:
+    """``moment`` in this computer's time zone, to the minute, as the editor takes it."""
+    local = moment.astimezone()
+    return QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))

@@ -1,0 +1,122 @@
+"""The security desk as dispatchers use it, against the real database: a plate put on the
+watchlist from the desk's own form; a device's read of it alerts two dispatchers at
+once, with the instruction and the confidential reason; repeats merge into one alert
+with a count; one dispatcher acknowledges it and the other desk shows who did."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from desktop.services.workspace import Workspace
+from desktop.views.kit.live import LiveChanges
+from desktop.views.kit.operations import OperationRunner
+from desktop.views.security.desk import SecurityDesk
+from desktop.views.security.dialogs import EntryDialog
+from tests.citation_data import Field, enforcement_field
+from tests.conftest import Database
+
+TIMEOUT_MS = 30_000
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support")]
+
+
+@pytest.fixture
+def field(database: Database) -> Field:
+    return enforcement_field(database)
+
+
+@pytest.fixture
+def desk_for(
+    qtbot: QtBot,
+    runner: OperationRunner,
+    workspace_for: Callable[[str], Workspace],
+    live_for: Callable[[Workspace], LiveChanges],
+) -> Iterator[Callable[[str], SecurityDesk]]:
+    def _open(login: str) -> SecurityDesk:
+        workspace = workspace_for(login)
+        desk = SecurityDesk(workspace, runner, live_for(workspace))
+        qtbot.addWidget(desk)
+        desk.resize(1200, 700)
+        with qtbot.waitSignal(desk.alerts_loaded, timeout=TIMEOUT_MS):
+            desk.show()
+        return desk
+
+    yield _open
+    qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+
+
+def device_reads(database: Database, field: Field, plate: str) -> None:
+    """The field's device reads ``plate`` in its lot, as the officer's login."""
+    with database.connect("otto") as otto:
+        otto.execute(
+            "SELECT * FROM record_plate_read(%s, %s, 'ON', %s, %s, %s)",
+            (field.device, field.next_call, plate, field.lot_code, datetime.now(UTC)),
+        )
+        otto.commit()
+    field.next_call += 1
+
+
+def test_a_read_of_a_watchlisted_plate_alerts_two_dispatchers_and_is_acknowledged_once(
+    qtbot: QtBot, desk_for: Callable[[str], SecurityDesk], field: Field, database: Database
+) -> None:
+    plate = "W" + secrets.token_hex(3).upper()
+    dispatch = desk_for("dispatcher")
+    manager = desk_for("manager")
+
+    # The dispatcher puts the plate on the watchlist from the desk's form.
+    dialog = dispatch.add_entry()
+    assert isinstance(dialog, EntryDialog)
+    dialog.plate_edit.setText(plate.lower())
+    dialog.jurisdiction_edit.setText("on")
+    dialog.instruction_edit.setText("Do not approach; call dispatch.")
+    with qtbot.waitSignal(dispatch.runner.finished, timeout=TIMEOUT_MS):
+        dialog.submit()
+    qtbot.waitUntil(dialog.boxes["reason"].problem.isVisible, timeout=TIMEOUT_MS)
+    assert dialog.boxes["reason"].problem.text().startswith("Say why the plate is watched")
+    dialog.reason_edit.setPlainText("Stolen overnight from Lot C, police report 26-4411.")
+    with qtbot.waitSignal(dispatch.entries_loaded, timeout=TIMEOUT_MS):
+        dialog.submit()
+    ModelTester(None).check(dispatch.entries_model)  # type: ignore[no-untyped-call]
+    shown = [e.plate_display for e in dispatch.entries_model.rows()]
+    assert f"{plate} (ON)" in shown
+
+    # A device reads it: both desks are alerted, with the panel on top.
+    with (
+        qtbot.waitSignal(dispatch.alerted, timeout=TIMEOUT_MS) as first,
+        qtbot.waitSignal(manager.alerted, timeout=TIMEOUT_MS),
+    ):
+        device_reads(database, field, plate)
+    alert = first.args[0]
+    assert (alert.plate, alert.hits, alert.source) == (plate, 1, "read")
+    panel = dispatch.panel
+    qtbot.waitUntil(panel.isVisible, timeout=TIMEOUT_MS)
+    assert panel.heading.text() == f"WATCHLISTED  {plate} (ON)"
+    words = panel.words.text()
+    assert "Instruction: Do not approach; call dispatch." in words
+    assert "police report 26-4411" in words
+    assert f"Read by otto with {field.device} in {field.lot_name}" in words
+    assert dispatch.tabs.tabText(0) == "&Alerts (1)"
+
+    # Seen again: the same alert, counted.
+    with qtbot.waitSignal(dispatch.alerted, timeout=TIMEOUT_MS) as again:
+        device_reads(database, field, plate)
+    assert again.args[0].id == alert.id
+    assert again.args[0].hits == 2
+
+    # The dispatcher acknowledges it from the panel; the manager's desk shows who did.
+    with qtbot.waitSignal(manager.alerts_loaded, timeout=TIMEOUT_MS):
+        panel.ack_button.click()
+    qtbot.waitUntil(
+        lambda: any(
+            a.id == alert.id and a.acknowledged_by == "dara" for a in manager.alerts_model.rows()
+        ),
+        timeout=TIMEOUT_MS,
+    )
+    ModelTester(None).check(manager.alerts_model)  # type: ignore[no-untyped-call]
+    qtbot.waitUntil(lambda: dispatch.tabs.tabText(0) == "&Alerts", timeout=TIMEOUT_MS)
