@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--only",
-        choices=["search", "live", "startup", "platecheck", "enforcement", "appeals"],
+        choices=["search", "live", "startup", "platecheck", "enforcement", "appeals", "security"],
         action="append",
         help="run only these parts (repeatable)",
     )
@@ -87,10 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import _setup, appeals, enforcement, live, platecheck, search, startup
+    from bench import _setup, appeals, enforcement, live, platecheck, search, security, startup
 
     args = build_parser().parse_args(argv)
-    parts = set(args.only or ["search", "live", "startup", "platecheck", "enforcement", "appeals"])
+    parts = set(
+        args.only
+        or ["search", "live", "startup", "platecheck", "enforcement", "appeals", "security"]
+    )
     started = time.perf_counter()
     results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     db = None
     temp: Path | None = None
     try:
-        if parts & {"search", "live", "platecheck", "enforcement", "appeals"}:
+        if parts & {"search", "live", "platecheck", "enforcement", "appeals", "security"}:
             if args.keep:
                 data_dir = args.keep.expanduser().resolve() / "pgdata"
             else:
@@ -135,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             results["enforcement"] = enforcement.run(db, batch=args.batch)
         if db is not None and "appeals" in parts:
             results["appeals"] = _appeals(db, results, appeals)
+        if db is not None and "security" in parts:
+            results["security"] = security.run(db)
     finally:
         _clean_up(db, temp)
 
@@ -157,7 +162,7 @@ def _prepare_parts(db: Any, parts: set[str], args: Any, results: dict[str, Any])
         results["setup"]["seconds"].update(
             {f"permits_{k}": v for k, v in permits["seconds"].items()}
         )
-    if parts & {"enforcement", "appeals"}:
+    if parts & {"enforcement", "appeals", "security"}:
         city = enforcement.prepare(db, args.reads, args.citations)
         results["setup"]["enforcement"] = city["counts"]
         results["setup"]["seconds"].update(
@@ -239,7 +244,15 @@ def _print_header(results: dict[str, Any]) -> None:
             )
     verdicts = [
         f"{part} {results[part]['verdict']}"
-        for part in ("search", "live", "startup", "platecheck", "enforcement", "appeals")
+        for part in (
+            "search",
+            "live",
+            "startup",
+            "platecheck",
+            "enforcement",
+            "appeals",
+            "security",
+        )
         if part in results
     ]
     rows.append(["goals", ", ".join(verdicts)])

@@ -10,11 +10,12 @@ rule is the database's; this module words what the desk shows and hands back dat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from desktop.services.database import translate_errors
 from desktop.services.errors import NotFound, ValidationError
 from desktop.services.records import record
 from desktop.services.workspace import Workspace
@@ -249,6 +250,88 @@ class WatchlistService:
             row = session.execute(text(f"{_ALERT_SQL} WHERE a.id = :id"), {"id": alert_id}).one()
             return record(Alert, row)
 
+    def import_hotlist(self, content: str, *, source: str, instruction: str, priority: int) -> int:
+        """Add every row of a hotlist file, or none: a file with a bad row is refused with
+        each bad row named; so is one the database refuses a row of (named by its line).
+        The entries' reason names the file and carries each row's notes."""
+        if len(" ".join(instruction.split())) < 3:
+            raise ValidationError.single("instruction", INSTRUCTION_WANTED)
+        if priority not in PRIORITIES:
+            raise ValidationError.single("priority", "Choose urgent, normal or low.")
+        hotlist = read_hotlist(content, self.time_zone())
+        if hotlist.problems:
+            raise ValidationError.single(
+                "file",
+                f"Nothing was imported: {len(hotlist.problems)} "
+                f"row{'s' if len(hotlist.problems) != 1 else ''} cannot be read.\n"
+                + "\n".join(hotlist.problems[:20])
+                + ("\n…" if len(hotlist.problems) > 20 else ""),
+            )
+        if not hotlist.rows:
+            raise ValidationError.single("file", "The file holds no plates.")
+        label = source[-80:]
+        with self.workspace.transaction() as session:
+            for row in hotlist.rows:
+                try:
+                    with translate_errors():
+                        session.execute(
+                            text(
+                                "INSERT INTO watchlist_entry (jurisdiction, plate_pattern, "
+                                "category, priority, reason, instruction, starts_at, "
+                                "expires_at) VALUES (:jurisdiction, :plate, :category, "
+                                ":priority, :reason, :instruction, coalesce(:starts_at, now()), "
+                                ":expires_at)"
+                            ),
+                            {
+                                "jurisdiction": row.jurisdiction or None,
+                                "plate": row.plate,
+                                "category": row.category,
+                                "priority": priority,
+                                "reason": f"Hotlist {label}, line {row.line}"
+                                + (f": {row.notes}" if row.notes else ""),
+                                "instruction": " ".join(instruction.split()),
+                                "starts_at": row.starts_at,
+                                "expires_at": row.expires_at,
+                            },
+                        )
+                except ValidationError as exc:
+                    raise ValidationError.single(
+                        "file",
+                        f"Nothing was imported: line {row.line} was refused: "
+                        f"{exc.problems[0].message}",
+                    ) from exc
+        return len(hotlist.rows)
+
+    def export_hotlist(self) -> str:
+        """The entries in force as a hotlist file LPR vendors read: plate; state; category;
+        effective date; expiry date; instruction (the reason stays here)."""
+        import csv
+        import io
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(self.time_zone())
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\n")
+        writer.writerow(["plate", "state", "category", "effective date", "expiry date", "notes"])
+        for entry in self.entries():
+            if not entry.in_force:
+                continue
+            writer.writerow(
+                [
+                    entry.plate_pattern,
+                    entry.jurisdiction or "",
+                    entry.category,
+                    entry.starts_at.astimezone(zone).date().isoformat(),
+                    ""
+                    if entry.expires_at is None
+                    else (entry.expires_at.astimezone(zone) - timedelta(seconds=1))
+                    .date()
+                    .isoformat(),
+                    entry.instruction,
+                ]
+            )
+        return out.getvalue()
+
     def read_photo(self, read_id: int) -> bytes | None:
         """The photo of the read behind an alert, if the device sent one."""
         with self.workspace.read() as session:
@@ -265,3 +348,108 @@ def _entry(session: Session, entry_id: int) -> WatchlistEntry:
     if row is None:
         raise NotFound("That entry is no longer there.")
     return record(WatchlistEntry, row)
+
+
+# -- hotlist files ---------------------------------------------------------------------
+
+#: The columns of a hotlist file, as LPR vendors write them; any after these are notes.
+HOTLIST_COLUMNS = ("plate", "state", "category", "effective date", "expiry date")
+HOTLIST_MAX_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class HotlistRow:
+    """One row of a hotlist file, checked."""
+
+    line: int
+    plate: str
+    jurisdiction: str
+    category: str
+    starts_at: datetime | None
+    expires_at: datetime | None
+    notes: str
+
+
+@dataclass(frozen=True)
+class Hotlist:
+    """A hotlist file read: its good rows and what is wrong with the others, by line."""
+
+    rows: tuple[HotlistRow, ...]
+    problems: tuple[str, ...]
+
+
+def read_hotlist(content: str, zone: str) -> Hotlist:
+    """The rows of a delimited hotlist (``plate;state;category;effective;expiry;notes…``,
+    semicolons, commas or tabs; a header line is recognised and skipped). Dates are
+    ``YYYY-MM-DD`` (the start or end of that day in the office's zone) or empty. Every
+    bad row is named with its line and what is wrong with it."""
+    import csv
+    import re
+    from zoneinfo import ZoneInfo
+
+    lines = content.splitlines()
+    sample = next((ln for ln in lines if ln.strip()), "")
+    delimiter = max(";,\t", key=sample.count) if sample else ";"
+    tz = ZoneInfo(zone)
+    rows: list[HotlistRow] = []
+    problems: list[str] = []
+
+    def day(text: str, end: bool) -> datetime:
+        moment = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=tz)
+        return moment + timedelta(days=1) if end else moment
+
+    for number, fields in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
+        cells = [c.strip() for c in fields]
+        if not any(cells):
+            continue
+        if number == 1 and cells[0].lower() in ("plate", "plate number", "license plate"):
+            continue
+        if len(rows) + len(problems) >= HOTLIST_MAX_ROWS:
+            problems.append(f"Line {number}: a hotlist holds at most {HOTLIST_MAX_ROWS:,} rows.")
+            break
+        cells += [""] * (5 - len(cells))
+        plate = re.sub(r"[\s.\-]", "", cells[0]).upper()
+        state = cells[1].upper()
+        wrong = []
+        stars = plate.count("*")
+        if (
+            not re.fullmatch(r"[A-Z0-9*]{2,12}", plate)
+            or stars > 2
+            or "**" in plate
+            or len(plate) - stars < 2
+        ):
+            wrong.append(
+                f"{cells[0] or 'an empty plate'} is not a plate (2 to 12 letters and "
+                "digits, * for unknown characters)"
+            )
+        if state not in ("", "*", "ANY") and not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", state):
+            wrong.append(f"{cells[1]} is not a state or province code such as ON or NY")
+        starts = expires = None
+        try:
+            starts = day(cells[3], end=False) if cells[3] else None
+        except ValueError:
+            wrong.append(f"effective date {cells[3]} is not a date like 2026-12-31")
+        try:
+            expires = day(cells[4], end=True) if cells[4] else None
+        except ValueError:
+            wrong.append(f"expiry date {cells[4]} is not a date like 2026-12-31")
+        if starts and expires and expires <= starts:
+            wrong.append("it expires before it takes effect")
+        notes = "; ".join(c for c in cells[5:] if c)
+        if len(notes) > 400 or len(cells[2]) > 40:
+            wrong.append("its category or notes are too long")
+        if wrong:
+            problems.append(f"Line {number}: " + "; ".join(wrong) + ".")
+            continue
+        rows.append(
+            HotlistRow(
+                line=number,
+                plate=plate,
+                jurisdiction="" if state in ("*", "ANY") else state,
+                category=cells[2] or "Hotlist",
+                starts_at=starts,
+                expires_at=expires,
+                notes=notes,
+            )
+        )
+    return Hotlist(rows=tuple(rows), problems=tuple(problems))

@@ -48,8 +48,8 @@ DESKS: dict[str, dict[str, str]] = {
     },
     "permit_setup": {"manager": "edit", "clerk": "read"},
     "enforcement_setup": {"manager": "edit", "adjudicator": "read", "clerk": "read"},
-    "staff": {"admin": "edit", "manager": "read"},
     "security": {"dispatcher": "edit", "manager": "edit"},
+    "staff": {"admin": "edit", "manager": "read"},
 }
 
 ROLE_TITLES = {

@@ -11,21 +11,23 @@ that have it, so alerts reach a dispatcher working at another desk.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QLabel,
     QSplitter,
     QTabWidget,
     QWidget,
 )
 
-from desktop.services.errors import KnownError
+from desktop.services.errors import KnownError, ValidationError
 from desktop.services.localization import format_local, format_recent
 from desktop.services.security import (
     PRIORITIES,
@@ -41,7 +43,7 @@ from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, 
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
 from desktop.views.kit.tables import Column, Listing, RowsModel, badge_column, sorted_table
-from desktop.views.security.dialogs import EntryDialog
+from desktop.views.security.dialogs import EntryDialog, HotlistImportDialog
 
 #: Alerts are read this soon after their hint arrives (a burst of hits reads once).
 ALERT_DELAY_MS = 30
@@ -228,6 +230,8 @@ class SecurityDesk(Desk):
     #: The alerts / the entries were read and shown.
     alerts_loaded = Signal()
     entries_loaded = Signal()
+    #: A hotlist file was written (its path).
+    exported = Signal(object)
 
     def setup(self) -> None:
         self.setObjectName("securityDesk")
@@ -235,6 +239,7 @@ class SecurityDesk(Desk):
         self._zone = "UTC"
         self._seen: dict[int, int] | None = None  # alert id -> hits, as last shown
         self.entry_dialog: DialogSlot[EntryDialog] = DialogSlot(lambda _e: self.reload_entries())
+        self.import_dialog: DialogSlot[HotlistImportDialog] = DialogSlot(self._imported)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._alerts_tab(), "&Alerts")
         self.tabs.addTab(self._entries_tab(), "&Watchlist")
@@ -300,16 +305,31 @@ class SecurityDesk(Desk):
             tip="Watch for a plate, or part of one (Ctrl+N)",
         )
         add.setObjectName("addEntryButton")
-        self.edit_button = button("E&dit…", self.edit_entry, visible=editable)
+        self.edit_button = button(
+            "&Change…", self.edit_entry, visible=editable, tip="Change the selected entry"
+        )
         self.retire_button = button(
             "Re&tire…",
             self.retire_entry,
             visible=editable,
             tip="It no longer alerts; it stays in the list",
         )
+        self.import_button = button(
+            "&Import…",
+            self.import_hotlist,
+            visible=editable,
+            tip="Add the plates of an LPR hotlist file",
+        )
+        self.export_button = button(
+            "E&xport…",
+            self.export_hotlist,
+            tip="Save the entries in force as an LPR hotlist file",
+        )
+        self.export_note = label(name="hint", plain=True, wrap=True)
         page = QWidget()
         vbox(
             hbox(add, self.edit_button, self.retire_button, STRETCH, self.retired_check, spacing=8),
+            hbox(self.import_button, self.export_button, (self.export_note, 1), spacing=8),
             (self.entries_listing, 1),
             margins=4,
             spacing=8,
@@ -471,3 +491,53 @@ class SecurityDesk(Desk):
             )
         )
         dialog.open()
+
+    def import_hotlist(self) -> HotlistImportDialog | None:
+        if not self.workspace.identity.can_edit("security"):
+            return None
+        service = self.service
+
+        def save(path: Path, instruction: str, priority: int) -> int:
+            try:
+                content = path.read_text(encoding="utf-8-sig", errors="replace")
+            except OSError as exc:
+                raise ValidationError.single(
+                    "file", f"The file cannot be read: {exc.strerror}."
+                ) from exc
+            return service.import_hotlist(
+                content, source=path.name, instruction=instruction, priority=priority
+            )
+
+        return self.import_dialog.open(lambda: HotlistImportDialog(save, self.runner, self))
+
+    def _imported(self, count: object) -> None:
+        self.export_note.setText(f"{count} plates were added from the hotlist.")
+        self.reload_entries()
+
+    def export_hotlist(self) -> None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self, "Export the hotlist", str(Path(folder) / "hotlist.csv"), "Hotlists (*.csv)"
+        )
+        if chosen:
+            self.save_hotlist(Path(chosen))
+
+    def save_hotlist(self, path: Path) -> None:
+        """The entries in force written to ``path`` as a hotlist, off the GUI thread."""
+        service = self.service
+
+        def write() -> int:
+            content = service.export_hotlist()
+            try:
+                path.write_text(content, encoding="utf-8")
+            except OSError as exc:
+                raise ValidationError.single(
+                    "file", f"The hotlist could not be saved: {exc.strerror}."
+                ) from exc
+            return content.count("\n") - 1
+
+        def written(count: int) -> None:
+            self.export_note.setText(f"{count} entries in force were saved to {path}.")
+            self.exported.emit(path)
+
+        self.runner.run_for(self, write, written)

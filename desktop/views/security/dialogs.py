@@ -1,18 +1,28 @@
-"""The security desk's dialog: a watchlist entry, added or changed. What the database
-refuses (a pattern that is no plate, a card number in the reason) lands under its field."""
+"""The security desk's dialogs: a watchlist entry, added or changed, and a hotlist file
+imported. What the database refuses (a pattern that is no plate, a card number in the
+reason) lands under its field."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, QTime
-from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget
+from PySide6.QtCore import QDate, QDateTime, QStandardPaths, QTime
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QWidget
 
 from desktop.services.errors import ValidationError
 from desktop.services.security import CATEGORIES, PRIORITIES, EntryForm, WatchlistEntry
 from desktop.views.kit.forms import FormDialog, capitals, text_box
-from desktop.views.kit.layout import choice_box, field_grid, hbox, holder, line_edit, vbox
+from desktop.views.kit.layout import (
+    button,
+    choice_box,
+    field_grid,
+    hbox,
+    holder,
+    line_edit,
+    vbox,
+)
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import MomentEdit
 
@@ -137,3 +147,67 @@ def _qt(moment: datetime) -> QDateTime:
     """``moment`` in this computer's time zone, to the minute, as the editor takes it."""
     local = moment.astimezone()
     return QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
+
+
+class HotlistImportDialog(FormDialog):
+    """A hotlist file (``plate;state;category;effective;expiry;notes…``) added whole: the
+    instruction and priority its entries carry; a file with a bad row adds nothing, and
+    says which rows and why."""
+
+    def __init__(
+        self,
+        save: Callable[[Path, str, int], object],
+        runner: OperationRunner,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(runner, accept_text="Import", busy_text="Importing…", parent=parent)
+        self._save = save
+        self.setObjectName("hotlistImportDialog")
+        self.setWindowTitle("Import a hotlist")
+        self.setMinimumWidth(600)
+        self.audit_label.setText(
+            "A delimited file as LPR vendors write it: plate; state; category; effective "
+            "date; expiry date; and any further columns as notes (dates as 2026-12-31; an "
+            "empty state for any). Every row is added, or none."
+        )
+        self.audit_label.show()
+        self.file_edit = line_edit(placeholder="No file chosen")
+        self.file_edit.setObjectName("hotlistFileEdit")
+        self.file_edit.setReadOnly(True)
+        choose = button("&Browse…", self.choose, tip="Choose the hotlist file")
+        self.instruction_edit = line_edit(
+            placeholder="e.g. Do not approach; call dispatch", max_length=300
+        )
+        self.instruction_edit.setObjectName("hotlistInstructionEdit")
+        self.priority_box = choice_box(PRIORITIES.values(), data=PRIORITIES.keys())
+        self.priority_box.setCurrentIndex(1)
+        self.boxes = {}
+        self.field("file", "&File", self.file_edit, holds=holder(hbox((self.file_edit, 1), choose)))
+        self.field("instruction", "&Instruction for every entry", self.instruction_edit)
+        self.field("priority", "Pri&ority", self.priority_box)
+        self.FIELDS, self._declared = tuple(self.boxes), True
+        self._finish_layout(
+            vbox(
+                field_grid(
+                    (self.boxes["file"],), (self.boxes["instruction"],), (self.boxes["priority"],)
+                )
+            )
+        )
+        choose.setFocus()
+
+    def choose(self) -> None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self, "Choose the hotlist", folder, "Hotlists (*.csv *.txt);;All files (*)"
+        )
+        if chosen:
+            self.file_edit.setText(chosen)
+            self.boxes["file"].show_problem(None)
+
+    def _save_call(self) -> Callable[[], object]:
+        path = self.file_edit.text().strip()
+        if not path:
+            raise ValidationError.single("file", "Choose the hotlist file.")
+        instruction, priority = self.instruction_edit.text(), int(self.priority_box.currentData())
+        save = self._save
+        return lambda: save(Path(path), instruction, priority)

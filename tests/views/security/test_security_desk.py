@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pytestqt.modeltest import ModelTester
@@ -17,7 +18,7 @@ from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.security.desk import SecurityDesk
-from desktop.views.security.dialogs import EntryDialog
+from desktop.views.security.dialogs import EntryDialog, HotlistImportDialog
 from tests.citation_data import Field, enforcement_field
 from tests.conftest import Database
 
@@ -120,3 +121,36 @@ def test_a_read_of_a_watchlisted_plate_alerts_two_dispatchers_and_is_acknowledge
     )
     ModelTester(None).check(manager.alerts_model)  # type: ignore[no-untyped-call]
     qtbot.waitUntil(lambda: dispatch.tabs.tabText(0) == "&Alerts", timeout=TIMEOUT_MS)
+
+
+def test_a_hotlist_is_imported_whole_or_not_at_all_and_exported(
+    qtbot: QtBot, desk_for: Callable[[str], SecurityDesk], tmp_path: Path
+) -> None:
+    dispatch = desk_for("dispatcher")
+    first, second = ("V" + secrets.token_hex(3).upper() for _ in range(2))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"plate;state;category;effective;expiry\n{first};ON;Stolen;;\n?;ON;x;;\n")
+    dialog = dispatch.import_hotlist()
+    assert isinstance(dialog, HotlistImportDialog)
+    dialog.file_edit.setText(str(bad))
+    dialog.instruction_edit.setText("Call dispatch.")
+    with qtbot.waitSignal(dispatch.runner.finished, timeout=TIMEOUT_MS):
+        dialog.submit()
+    qtbot.waitUntil(dialog.boxes["file"].problem.isVisible, timeout=TIMEOUT_MS)
+    message = dialog.boxes["file"].problem.text()
+    assert message.startswith("Nothing was imported: 1 row cannot be read.")
+    assert "Line 3: ? is not a plate" in message
+    good = tmp_path / "good.csv"
+    good.write_text(f"{first};ON;Stolen;;;case 7\n{second};;BOLO;;2099-01-31\n")
+    dialog.file_edit.setText(str(good))
+    with qtbot.waitSignal(dispatch.entries_loaded, timeout=TIMEOUT_MS):
+        dialog.submit()
+    assert dispatch.export_note.text() == "2 plates were added from the hotlist."
+    plates = {e.plate_pattern for e in dispatch.entries_model.rows()}
+    assert {first, second} <= plates
+    out = tmp_path / "out.csv"
+    with qtbot.waitSignal(dispatch.exported, timeout=TIMEOUT_MS):
+        dispatch.save_hotlist(out)
+    written = out.read_text()
+    assert f"{second};;BOLO;" in written
+    assert "case 7" not in written  # the reason stays with dispatch

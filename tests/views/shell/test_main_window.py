@@ -85,15 +85,16 @@ def test_manager_sees_both_desks_and_switches_with_the_keyboard(
         "Plate check",
         "Permit types & lots",
         "Enforcement set-up",
+        "Security",
         "Staff logins",
     ]
     shortcuts = [a.shortcut().toString() for a in window.desk_actions]
     assert shortcuts == [f"Ctrl+{n}" for n in range(1, 10)]
     window.desk_actions[8].trigger()
-    assert window.current_desk() == "staff"
-    staff_desk = window.desk("staff")
-    assert staff_desk is not None
-    assert staff_desk.isVisible()
+    assert window.current_desk() == "security"
+    security_desk = window.desk("security")
+    assert security_desk is not None
+    assert security_desk.isVisible()
     window.desk_actions[0].trigger()
     assert window.current_desk() == "parkers"
     # A manager reads parkers but does not edit them: the header says so.
