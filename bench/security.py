@@ -90,10 +90,10 @@ def _fill(db: BenchDatabase) -> None:
         su.execute(
             "INSERT INTO parkdesk.watchlist_entry (jurisdiction, plate_pattern, category, "
             "priority, reason, instruction) "
-            "SELECT CASE WHEN n % 3 = 0 THEN NULL ELSE 'ON' END, "
-            "       CASE WHEN n <= %s THEN 'QQ' || chr(65 + n % 26) || '*' || (n % 10)::text "
+            "SELECT CASE WHEN n %% 3 = 0 THEN NULL ELSE 'ON' END, "
+            "       CASE WHEN n <= %s THEN 'QQ' || chr(65 + n %% 26) || '*' || (n %% 10)::text "
             "            ELSE 'ZW' || lpad(n::text, 6, '0') END, "
-            "       'BOLO', 1 + n % 3, 'Bench entry ' || n, 'Call dispatch.' "
+            "       'BOLO', 1 + n %% 3, 'Bench entry ' || n, 'Call dispatch.' "
             "FROM generate_series(1, %s) n",
             (WILDCARDS, ENTRIES),
         )
@@ -219,7 +219,7 @@ def run(db: BenchDatabase) -> dict[str, Any]:
                     "(b) record_plate_read with 10,000 entries",
                     b["with"]["p50_ms"],
                     b["with"]["p95_ms"],
-                    f"without: p95 {b['without']['p95_ms']} ms (+{b['p95_overhead']:.0%})",
+                    f"without: p95 {b['without']['p95_ms']} ms ({b['p95_overhead']:+.0%})",
                     f"≤ +{GOAL_OVERHEAD:.0%} {b['verdict']}",
                 ],
             ],

@@ -498,7 +498,6 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "normalize_watchlist_entry": set(),
     "guard_watchlist_entry": set(),
     "guard_watchlist_alert": set(),
-    "watchlist_hit": set(),
     "raise_watchlist_alert": set(),
     "acknowledge_alert": {"dispatcher", "manager"},
     "retire_watchlist_entry": {"dispatcher", "manager"},

@@ -263,8 +263,24 @@ BEGIN
     -- A watchlist entry in force (88_watchlist.sql): its id, for the caller to raise the
     -- alert, and its instruction, the only part of it the officer is told (never the
     -- confidential reason). The verdict itself stays what the permits say.
-    SELECT w.id, w.instruction INTO watchlist_entry, instruction
-    FROM parkdesk.watchlist_hit(p_jurisdiction, p_plate, p_at) w;
+    -- The entry in force the plate matches, the most urgent first: exact plates by their
+    -- index, then the few partial ones (AB*12: AB, one or more characters, 12). An entry
+    -- made after p_at counts too while it is in force: a read synced late, or checked for
+    -- an earlier time, still tells dispatch where the car was seen. Written out here
+    -- rather than called: this runs on every read.
+    SELECT m.id, m.instruction INTO watchlist_entry, instruction
+    FROM (SELECT e.id, e.instruction, e.priority, e.jurisdiction, e.starts_at, e.expires_at
+          FROM parkdesk.watchlist_entry e
+          WHERE NOT e.partial AND e.retired_at IS NULL AND e.plate_pattern = p_plate
+          UNION ALL
+          SELECT e.id, e.instruction, e.priority, e.jurisdiction, e.starts_at, e.expires_at
+          FROM parkdesk.watchlist_entry e
+          WHERE e.partial AND e.retired_at IS NULL AND p_plate LIKE e.plate_like) m
+    WHERE (m.jurisdiction IS NULL OR m.jurisdiction = p_jurisdiction)
+      AND m.starts_at <= greatest(p_at, now())
+      AND (m.expires_at IS NULL OR m.expires_at > p_at)
+    ORDER BY m.priority, m.id
+    LIMIT 1;
 END
 $$;
 

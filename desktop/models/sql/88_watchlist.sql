@@ -2,7 +2,7 @@
 --
 -- Dispatchers and managers keep entries directly (column grants, 90_privileges.sql);
 -- these triggers normalise and guard them. plate_verdict (60_plates.sql) finds the entry
--- a plate matches; check_plate, record_plate_read and issue_citation raise the alert.
+-- a plate matches (AB*12: AB, one or more characters, 12); check_plate, record_plate_read and issue_citation raise the alert.
 --
 -- The current definition: edit here, never in a migration (docs/ARCHITECTURE.md).
 
@@ -52,27 +52,6 @@ BEGIN
     RAISE EXCEPTION 'watchlist entries are never removed (% refused): retire one instead',
         TG_OP USING ERRCODE = 'insufficient_privilege';
 END
-$$;
-
--- The entry in force a plate matches at p_at, the most urgent first: exact plates by
--- their index, then the few wildcard entries (AB*12: AB, one or more characters, 12).
--- An entry made after p_at counts too while it is in force: a read synced late, or
--- checked for an earlier time, still tells dispatch where the car was seen.
-CREATE OR REPLACE FUNCTION parkdesk.watchlist_hit(
-    p_jurisdiction text, p_plate text, p_at timestamptz) RETURNS parkdesk.watchlist_entry
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT m.* FROM (
-        SELECT e.* FROM parkdesk.watchlist_entry e
-        WHERE NOT e.partial AND e.retired_at IS NULL AND e.plate_pattern = p_plate
-        UNION ALL
-        SELECT e.* FROM parkdesk.watchlist_entry e
-        WHERE e.partial AND e.retired_at IS NULL AND p_plate LIKE e.plate_like
-    ) m
-    WHERE (m.jurisdiction IS NULL OR m.jurisdiction = p_jurisdiction)
-      AND m.starts_at <= greatest(p_at, now())
-      AND (m.expires_at IS NULL OR m.expires_at > p_at)
-    ORDER BY m.priority, m.id
-    LIMIT 1
 $$;
 
 -- A hit of a watchlisted plate: every dispatcher is alerted (the alert's audit row is
