@@ -18,6 +18,15 @@ from desktop.models.enforcement import (
     Violation,
 )
 from desktop.models.evidence import Evidence
+from desktop.models.incidents import (
+    DispatchEntry,
+    Incident,
+    IncidentCategory,
+    IncidentPerson,
+    IncidentRole,
+    IncidentTask,
+    IncidentVehicle,
+)
 from desktop.models.parker import Parker, PlateCorrection, Vehicle
 from desktop.models.permits import (
     CashShift,
@@ -49,9 +58,16 @@ __all__ = [
     "CitationRange",
     "Device",
     "DeviceRequest",
+    "DispatchEntry",
     "Evidence",
     "Exemption",
     "FineRule",
+    "Incident",
+    "IncidentCategory",
+    "IncidentPerson",
+    "IncidentRole",
+    "IncidentTask",
+    "IncidentVehicle",
     "LedgerEntry",
     "Lot",
     "OfficeSetting",

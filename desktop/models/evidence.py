@@ -50,12 +50,14 @@ class Evidence(Base):
             name="media_type_known",
         ),
         CheckConstraint(f"size_bytes BETWEEN 1 AND {EVIDENCE_MAX_BYTES}", name="size_range"),
-        CheckConstraint("num_nonnulls(citation_id, appeal_id) = 1", name="one_case"),
+        CheckConstraint("num_nonnulls(citation_id, appeal_id, incident_id) = 1", name="one_case"),
         CheckConstraint("(device_id IS NULL) = (device_seq IS NULL)", name="device_call_whole"),
         CheckConstraint(
             "citation_id IS NULL OR device_id IS NOT NULL", name="citation_photo_from_device"
         ),
-        CheckConstraint("appeal_id IS NULL OR description IS NOT NULL", name="document_described"),
+        CheckConstraint(
+            "device_id IS NOT NULL OR description IS NOT NULL", name="document_described"
+        ),
         CheckConstraint(
             "description IS NULL OR length(description) BETWEEN 3 AND 200",
             name="description_length",
@@ -73,6 +75,8 @@ class Evidence(Base):
     #: A device's photo names its citation; a parker's document its appeal.
     citation_id: Mapped[int | None] = mapped_column(ForeignKey("citation.id"), index=True)
     appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeal.id"), index=True)
+    #: A photo or document of a security incident (read as the incident is).
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
     content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     #: The SHA-256 of ``content`` in lower-case hex, computed by the database.
     sha256: Mapped[str] = mapped_column(Text, nullable=False)

@@ -372,7 +372,7 @@ def test_only_an_officer_may_attach_evidence(connect: Connect, cited: Cited, rol
         attach(connect(role), cited, 40, photo(JPEG))
 
 
-@pytest.mark.parametrize("role", ["officer", "dispatcher", "admin"])
+@pytest.mark.parametrize("role", ["officer", "admin"])
 def test_the_officer_and_the_desks_without_citations_read_no_evidence(
     connect: Connect, role: str
 ) -> None:

@@ -413,6 +413,14 @@ OVERSIZED: list[tuple[str, str, str, str]] = [
     ),
     ("alice", "SELECT withdraw_appeal(1, %(huge)s)", "PD002", "note"),
     ("dara", "SELECT acknowledge_alert(1, %(huge)s)", "PD002", "note"),
+    ("dara", "SELECT reopen_incident(1, %(huge)s)", "PD002", "reason"),
+    (
+        "dara",
+        "SELECT attach_incident_evidence(1, '\\xffd8ff'::bytea, repeat('0', 64), "
+        "'image/jpeg', %(huge)s)",
+        "PD002",
+        "description",
+    ),
     ("dara", "SELECT retire_watchlist_entry(1, %(huge)s)", "PD002", "reason"),
     (
         "alice",
@@ -1011,6 +1019,21 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("watchlist_alert", "source"): "read, check or citation",
         ("watchlist_alert", "seen_by"): "session_user",
         ("watchlist_alert", "acknowledged_by"): "session_user",
+        ("incident", "number"): "I, the year and a sequence",
+        ("incident", "status"): "one of four words",
+        ("incident", "status_by"): "session_user",
+        ("incident", "reported_by"): "session_user",
+        ("incident", "closed_by"): "session_user",
+        ("incident", "investigators"): "dispatchers' logins, checked",
+        ("incident_person", "added_by"): "session_user",
+        ("incident_vehicle", "jurisdiction"): "two letters and a short region code",
+        ("incident_vehicle", "plate"): "a plate is at most 10 letters and digits",
+        ("incident_vehicle", "added_by"): "session_user",
+        ("dispatch_entry", "kind"): "one of five words",
+        ("dispatch_entry", "by"): "session_user",
+        ("incident_task", "assigned_to"): "a dispatcher's login, checked",
+        ("incident_task", "assigned_by"): "session_user",
+        ("incident_task", "done_by"): "session_user",
     }
     with desk.admin() as su:
         columns = su.execute(

@@ -64,7 +64,8 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "citation": {"SELECT": {"clerk", "adjudicator", "manager"}},
     # Written only by attach_evidence; read with the citation by the same desks; never
     # updated or deleted by anyone, the owner included.
-    "evidence": {"SELECT": {"clerk", "adjudicator", "manager"}},
+    # Row security: an incident's files as the incident, an appeal's as the appeals.
+    "evidence": {"SELECT": {"clerk", "adjudicator", "dispatcher", "manager"}},
     # Written only by record_plate_read; read by the desks that work with people (vehicle
     # record, case timeline, reports); the officer reads none; never updated or deleted by
     # anyone, the owner included. The chain heads are record_plate_read's own.
@@ -89,6 +90,15 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     # the verdict gives others the instruction only.
     "watchlist_entry": {"SELECT": {"dispatcher", "manager"}},
     "watchlist_alert": {"SELECT": {"dispatcher", "manager"}},
+    # Incidents: dispatchers and managers, under row security (a confidential one only for
+    # its reporter, investigators and managers); writes by column grants (COLUMN_GRANTS).
+    "incident_category": {"SELECT": {"dispatcher", "manager"}},
+    "incident_role": {"SELECT": {"dispatcher", "manager"}},
+    "incident": {"SELECT": {"dispatcher", "manager"}},
+    "incident_person": {"SELECT": {"dispatcher", "manager"}, "DELETE": {"dispatcher", "manager"}},
+    "incident_vehicle": {"SELECT": {"dispatcher", "manager"}, "DELETE": {"dispatcher", "manager"}},
+    "dispatch_entry": {"SELECT": {"dispatcher", "manager"}},
+    "incident_task": {"SELECT": {"dispatcher", "manager"}},
 }
 
 #: view -> privilege -> group roles. Views run as the owner: each masks what it must.
@@ -156,6 +166,28 @@ VIOLATION_FIELDS = {
 }
 STAGE_FIELDS = {"after_days", "amount", "sends_to_collections", "description", "active"}
 
+
+#: What a dispatcher writes of an incident, its people and its vehicles.
+INCIDENT_FIELDS = {
+    "category_id",
+    "priority",
+    "occurred_at",
+    "lot_id",
+    "zone_id",
+    "location",
+    "latitude",
+    "longitude",
+    "narrative",
+    "weapon",
+    "injury",
+    "police_service",
+    "police_case",
+    "confidential",
+    "investigators",
+}
+INCIDENT_PERSON_FIELDS = {"role_id", "parker_id", "name", "description", "contact"}
+INCIDENT_VEHICLE_FIELDS = {"vehicle_id", "jurisdiction", "plate", "description"}
+
 #: table -> (group role, privilege) -> the only columns it may write. Never version,
 #: created_*/updated_* (the stamp trigger sets them) nor generated columns.
 COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
@@ -211,6 +243,44 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
         }
         for role in ("dispatcher", "manager")
         for privilege in ("INSERT", "UPDATE")
+    },
+    "incident_category": {
+        ("manager", privilege): {"name", "parent_id", "active"}
+        for privilege in ("INSERT", "UPDATE")
+    },
+    "incident_role": {
+        ("manager", privilege): {"name", "active"} for privilege in ("INSERT", "UPDATE")
+    },
+    "incident": {
+        **{
+            (role, "INSERT"): INCIDENT_FIELDS | {"reported_at"}
+            for role in ("dispatcher", "manager")
+        },
+        **{(role, "UPDATE"): INCIDENT_FIELDS | {"status"} for role in ("dispatcher", "manager")},
+    },
+    "incident_person": {
+        **{
+            (role, "INSERT"): INCIDENT_PERSON_FIELDS | {"incident_id"}
+            for role in ("dispatcher", "manager")
+        },
+        **{(role, "UPDATE"): INCIDENT_PERSON_FIELDS for role in ("dispatcher", "manager")},
+    },
+    "incident_vehicle": {
+        **{
+            (role, "INSERT"): INCIDENT_VEHICLE_FIELDS | {"incident_id"}
+            for role in ("dispatcher", "manager")
+        },
+        **{(role, "UPDATE"): INCIDENT_VEHICLE_FIELDS for role in ("dispatcher", "manager")},
+    },
+    "dispatch_entry": {
+        (role, "INSERT"): {"incident_id", "kind", "note"} for role in ("dispatcher", "manager")
+    },
+    "incident_task": {
+        **{
+            (role, "INSERT"): {"incident_id", "assigned_to", "due_on", "description"}
+            for role in ("dispatcher", "manager")
+        },
+        **{(role, "UPDATE"): {"done_at"} for role in ("dispatcher", "manager")},
     },
     # An exemption's plate stays what it was made for; one ends early by its end time.
     "exemption": {
@@ -501,13 +571,35 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "raise_watchlist_alert": set(),
     "acknowledge_alert": {"dispatcher", "manager"},
     "retire_watchlist_entry": {"dispatcher", "manager"},
+    "incident_visible": {"clerk", "adjudicator", "dispatcher", "manager"},
+    "incident_closed": {"dispatcher", "manager"},
+    "open_incident_row": set(),
+    "guard_incident": set(),
+    "guard_incident_link": set(),
+    "normalize_incident_vehicle": set(),
+    "stamp_incident_person": set(),
+    "stamp_dispatch_entry": set(),
+    "guard_incident_task": set(),
+    "reopen_incident": {"dispatcher", "manager"},
+    "attach_incident_evidence": {"dispatcher", "manager"},
+    "checked_document": set(),
     "guard_exemption": set(),
     "guard_permit_flag": set(),
     "clear_permit_flag": {"clerk", "manager"},
 }
 
 #: Tables with row-level security (policies in the migrations, described in docs/SECURITY.md).
-ROW_SECURITY = {"staff_member", "cash_shift", "audit_log"}
+ROW_SECURITY = {
+    "staff_member",
+    "cash_shift",
+    "audit_log",
+    "evidence",
+    "incident",
+    "incident_person",
+    "incident_vehicle",
+    "dispatch_entry",
+    "incident_task",
+}
 
 #: Append-only money: no role, the owner included, may change or remove a row.
 APPEND_ONLY = ("payment", "ledger_entry")
@@ -897,6 +989,8 @@ NOT_MONEY = {
     "plate_read.longitude": "numeric(9,6)",
     "plate_read.confidence": "numeric(4,3)",
     "office_setting.discount_percent": "numeric(5,2)",  # a percentage, to 0.01 %
+    "incident.latitude": "numeric(9,6)",
+    "incident.longitude": "numeric(9,6)",
 }
 
 

@@ -197,6 +197,13 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           WHEN 'staff_member' THEN pg_has_role(p_role, 'parkdesk_admin', 'USAGE')
                                    OR pg_has_role(p_role, 'parkdesk_manager', 'USAGE')
           WHEN 'cash_shift' THEN pg_has_role(p_role, 'parkdesk_manager', 'USAGE')
+          -- Confidential incidents, and what hangs on them, are read row by row.
+          WHEN 'incident' THEN pg_has_role(p_role, 'parkdesk_manager', 'USAGE')
+          WHEN 'incident_person' THEN pg_has_role(p_role, 'parkdesk_manager', 'USAGE')
+          WHEN 'incident_vehicle' THEN pg_has_role(p_role, 'parkdesk_manager', 'USAGE')
+          WHEN 'dispatch_entry' THEN pg_has_role(p_role, 'parkdesk_manager', 'USAGE')
+          WHEN 'incident_task' THEN pg_has_role(p_role, 'parkdesk_manager', 'USAGE')
+          WHEN 'evidence' THEN pg_has_role(p_role, 'parkdesk_manager', 'USAGE')
           WHEN 'audit_log' THEN false
           WHEN 'audit_chain' THEN false
           ELSE has_table_privilege(p_role, c.oid, 'SELECT')
@@ -221,6 +228,14 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
                      OR (a.table_name = 'cash_shift'
                          AND EXISTS (SELECT 1 FROM parkdesk.cash_shift c
                                      WHERE c.id::text = a.row_key AND c.clerk = session_user))
+                     OR (a.table_name = 'incident' AND a.row_key ~ '^[0-9]{1,18}$'
+                         AND parkdesk.incident_visible(a.row_key::bigint))
+                     OR (a.table_name = 'evidence'
+                         AND has_table_privilege(session_user, 'parkdesk.evidence', 'SELECT')
+                         AND EXISTS (SELECT 1 FROM parkdesk.evidence e
+                                     WHERE e.id::text = a.row_key
+                                       AND (e.incident_id IS NULL
+                                            OR parkdesk.incident_visible(e.incident_id))))
                 THEN a.row_key END
     FROM parkdesk.audit_log a
     WHERE a.id > p_after

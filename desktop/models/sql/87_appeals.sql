@@ -615,25 +615,16 @@ CREATE TRIGGER appeal_step_fixed BEFORE UPDATE OR DELETE ON parkdesk.appeal_step
 CREATE TRIGGER appeal_step_no_truncate BEFORE TRUNCATE ON parkdesk.appeal_step
     FOR EACH STATEMENT EXECUTE FUNCTION parkdesk.guard_appeal_step();
 
--- A document the parker brings to support an appeal (a receipt, a photo of the permit on
--- the dashboard, a letter), attached by the counter or the adjudicator while the appeal is
--- open. It joins the evidence store under the same rules as an officer's photo: the
--- database hashes the bytes and keeps the type the first bytes show; a declared hash or
--- type that disagrees is refused; nothing there is ever changed or removed. The same file
--- twice on one appeal is refused (a retried upload attaches it once). The appeal's history
--- records who added what.
-CREATE OR REPLACE FUNCTION parkdesk.attach_appeal_document(
-    p_appeal bigint, p_content bytea, p_sha256 text, p_media_type text, p_description text,
-    p_file_name text DEFAULT NULL) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+-- A document kept in the evidence store from a desk (a parker's receipt for an appeal, an
+-- incident's photo): bounded before any work; at most 20 MB; hashed by the database, a
+-- declared SHA-256 that differs refused; only JPEG, PNG or PDF, as its first bytes show,
+-- and what the desk said it is; described in words. Its type, as kept.
+CREATE OR REPLACE FUNCTION parkdesk.checked_document(
+    p_content bytea, p_sha256 text, p_media_type text, p_description text, p_file_name text)
+RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    k record;
-    a parkdesk.appeal;
-    v_hash text;
     v_detected text;
-    v_description text := btrim(coalesce(p_description, ''));
-    v_file text := nullif(btrim(coalesce(p_file_name, '')), '');
-    v_id bigint;
 BEGIN
     PERFORM parkdesk.bound_text('sha256', p_sha256, 64);
     PERFORM parkdesk.bound_text('media_type', p_media_type, 40);
@@ -647,16 +638,15 @@ BEGIN
     IF coalesce(octet_length(p_content), 0) = 0 THEN
         PERFORM parkdesk.refuse('content', 'The file is empty: choose the document again.');
     END IF;
-    IF length(v_description) < 3 THEN
+    IF length(btrim(coalesce(p_description, ''))) < 3 THEN
         PERFORM parkdesk.refuse('description',
             'Say what the document is, e.g. "Receipt for permit P-2026-00412".');
     END IF;
-    v_hash := encode(pg_catalog.sha256(p_content), 'hex');
-    IF lower(btrim(coalesce(p_sha256, ''))) <> v_hash THEN
+    IF lower(btrim(coalesce(p_sha256, ''))) <> encode(pg_catalog.sha256(p_content), 'hex') THEN
         PERFORM parkdesk.refuse('sha256', format(
             'The file received has SHA-256 %s, not the one computed when it was chosen: it '
             'was changed or cut short on its way. Nothing was kept; attach it again.',
-            v_hash));
+            encode(pg_catalog.sha256(p_content), 'hex')));
     END IF;
     v_detected := parkdesk.evidence_media_type(p_content);
     IF v_detected IS NULL THEN
@@ -671,6 +661,31 @@ BEGIN
                             WHEN 'image/png' THEN 'a PNG image'
                             ELSE 'a PDF document' END, p_media_type));
     END IF;
+    RETURN v_detected;
+END
+$$;
+
+-- A document the parker brings to support an appeal (a receipt, a photo of the permit on
+-- the dashboard, a letter), attached by the counter or the adjudicator while the appeal is
+-- open. It joins the evidence store under the same rules as an officer's photo
+-- (checked_document); nothing there is ever changed or removed. The same file twice on
+-- one appeal is refused (a retried upload attaches it once). The appeal's history records
+-- who added what.
+CREATE OR REPLACE FUNCTION parkdesk.attach_appeal_document(
+    p_appeal bigint, p_content bytea, p_sha256 text, p_media_type text, p_description text,
+    p_file_name text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k record;
+    a parkdesk.appeal;
+    v_hash text;
+    v_detected text;
+    v_description text := btrim(coalesce(p_description, ''));
+    v_id bigint;
+BEGIN
+    v_detected := parkdesk.checked_document(p_content, p_sha256, p_media_type, p_description,
+                                             p_file_name);
+    v_hash := encode(pg_catalog.sha256(p_content), 'hex');
     k := parkdesk.locked_appeal(p_appeal);
     a := k.a;
     IF a.status <> 'open' THEN
@@ -690,7 +705,7 @@ BEGIN
     INSERT INTO parkdesk.evidence (appeal_id, content, sha256, media_type, captured_at,
                                    recorded_by, recorded_at, description, file_name)
     VALUES (a.id, p_content, v_hash, v_detected, now(), session_user, now(), v_description,
-            v_file)
+            nullif(btrim(coalesce(p_file_name, '')), ''))
     RETURNING id INTO v_id;
     PERFORM parkdesk.appeal_step_taken(a.id, 'document_added', format('%s (%s, %s kB)',
         v_description, CASE v_detected WHEN 'application/pdf' THEN 'PDF'

@@ -304,6 +304,71 @@ GRANT EXECUTE ON FUNCTION parkdesk.acknowledge_alert(bigint, text),
     parkdesk.retire_watchlist_entry(bigint, text)
     TO parkdesk_dispatcher, parkdesk_manager;
 
+-- Incidents (89_incidents.sql): dispatchers and managers record and follow them; a
+-- confidential one is read and changed only by its reporter, its investigators and
+-- managers, and so are its people, vehicles, log, tasks and evidence. Nobody else reads
+-- any of it. Writes go through column grants; the triggers hold the rules.
+ALTER TABLE parkdesk.incident ENABLE ROW LEVEL SECURITY;
+CREATE POLICY incident_readable ON parkdesk.incident FOR ALL
+    USING (pg_has_role(current_user, 'parkdesk_manager', 'USAGE') OR NOT confidential
+           OR reported_by = current_user OR current_user::text = ANY (investigators));
+DO $$
+DECLARE
+    v_table text;
+BEGIN
+    FOREACH v_table IN ARRAY ARRAY['incident_person', 'incident_vehicle', 'dispatch_entry',
+                                   'incident_task'] LOOP
+        EXECUTE format('ALTER TABLE parkdesk.%I ENABLE ROW LEVEL SECURITY', v_table);
+        EXECUTE format('CREATE POLICY %I ON parkdesk.%I FOR ALL '
+                       'USING (parkdesk.incident_visible(incident_id))',
+                       v_table || '_of_readable_incident', v_table);
+    END LOOP;
+END
+$$;
+-- An incident's photos are as private as the incident, and an appeal's documents as the
+-- appeals (dispatchers read the officers' photos of citations, not the parkers' papers).
+ALTER TABLE parkdesk.evidence ENABLE ROW LEVEL SECURITY;
+CREATE POLICY evidence_readable ON parkdesk.evidence FOR SELECT
+    USING (CASE WHEN incident_id IS NOT NULL THEN parkdesk.incident_visible(incident_id)
+                WHEN appeal_id IS NOT NULL
+                    THEN has_table_privilege(current_user, 'parkdesk.appeal', 'SELECT')
+                ELSE true END);
+GRANT SELECT ON parkdesk.evidence TO parkdesk_dispatcher;
+GRANT SELECT ON parkdesk.incident_category, parkdesk.incident_role
+    TO parkdesk_dispatcher, parkdesk_manager;
+GRANT INSERT (name, parent_id, active), UPDATE (name, parent_id, active)
+    ON parkdesk.incident_category TO parkdesk_manager;
+GRANT INSERT (name, active), UPDATE (name, active) ON parkdesk.incident_role TO parkdesk_manager;
+GRANT SELECT,
+    INSERT (category_id, priority, occurred_at, reported_at, lot_id, zone_id, location,
+            latitude, longitude, narrative, weapon, injury, police_service, police_case,
+            confidential, investigators),
+    UPDATE (category_id, status, priority, occurred_at, lot_id, zone_id, location, latitude,
+            longitude, narrative, weapon, injury, police_service, police_case, confidential,
+            investigators)
+    ON parkdesk.incident TO parkdesk_dispatcher, parkdesk_manager;
+GRANT SELECT, DELETE,
+    INSERT (incident_id, role_id, parker_id, name, description, contact),
+    UPDATE (role_id, parker_id, name, description, contact)
+    ON parkdesk.incident_person TO parkdesk_dispatcher, parkdesk_manager;
+GRANT SELECT, DELETE,
+    INSERT (incident_id, vehicle_id, jurisdiction, plate, description),
+    UPDATE (vehicle_id, jurisdiction, plate, description)
+    ON parkdesk.incident_vehicle TO parkdesk_dispatcher, parkdesk_manager;
+GRANT SELECT, INSERT (incident_id, kind, note)
+    ON parkdesk.dispatch_entry TO parkdesk_dispatcher, parkdesk_manager;
+GRANT SELECT, INSERT (incident_id, assigned_to, due_on, description), UPDATE (done_at)
+    ON parkdesk.incident_task TO parkdesk_dispatcher, parkdesk_manager;
+REVOKE DELETE, TRUNCATE ON parkdesk.incident, parkdesk.dispatch_entry FROM parkdesk_owner;
+GRANT EXECUTE ON FUNCTION parkdesk.reopen_incident(bigint, text),
+    parkdesk.attach_incident_evidence(bigint, bytea, text, text, text, text, timestamptz),
+    parkdesk.incident_closed(bigint)
+    TO parkdesk_dispatcher, parkdesk_manager;
+-- Asked by the row policy of evidence, which the citation and appeal desks read too: it
+-- answers false to them.
+GRANT EXECUTE ON FUNCTION parkdesk.incident_visible(bigint)
+    TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager;
+
 GRANT SELECT ON parkdesk.appeal, parkdesk.appeal_step, parkdesk.appeal_reason
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
 GRANT INSERT (decision, text, active), UPDATE (decision, text, active)

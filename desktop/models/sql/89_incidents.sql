@@ -1,0 +1,302 @@
+-- Security incidents (SPEC "Security"): numbered, stamped, their status moved by who and
+-- when, locked once closed, their dispatch log append-only, a confidential one read only
+-- by its reporter, its investigators and managers (row security, 90_privileges.sql).
+--
+-- Dispatchers and managers write with column grants; these triggers hold the rules,
+-- whoever writes. Each runs as the writer (no SECURITY DEFINER) unless it says so.
+--
+-- The current definition: edit here, never in a migration (docs/ARCHITECTURE.md).
+
+-- A new incident: its number (I, the year, a sequence), its reporter and its first status
+-- are the database's, whatever the client sent.
+CREATE OR REPLACE FUNCTION parkdesk.open_incident_row() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    NEW.number := 'I' || to_char(now() AT TIME ZONE (SELECT s.time_zone
+                                                      FROM parkdesk.office_setting s
+                                                      WHERE s.id = 1), 'YYYY')
+                  || '-' || lpad(NEW.id::text, 5, '0');
+    NEW.reported_by := session_user;
+    NEW.status := 'new';
+    NEW.status_at := now();
+    NEW.status_by := session_user;
+    NEW.closed_at := NULL;
+    NEW.closed_by := NULL;
+    RETURN NEW;
+END
+$$;
+
+-- An incident's changes: a closed one is locked (reopen_incident opens it again, with a
+-- reason); its status moves new → in progress → resolved → closed (resolved may go back to
+-- in progress), recording who and when; only its reporter or a manager makes it
+-- confidential or not, or names its investigators, who must be dispatchers.
+CREATE OR REPLACE FUNCTION parkdesk.guard_incident() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_login text;
+    v_manager boolean := pg_has_role(session_user, 'parkdesk_manager', 'USAGE');
+BEGIN
+    IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
+        RAISE EXCEPTION 'incidents are never removed (% refused): close one instead', TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF current_user = 'parkdesk_owner' THEN
+        RETURN NEW;  -- reopen_incident, which checked who asks
+    END IF;
+    IF OLD.status = 'closed' THEN
+        RAISE EXCEPTION 'Incident % is closed: reopen it, saying why, to change it.', OLD.number
+            USING ERRCODE = 'PD002', DETAIL = 'status';
+    END IF;
+    NEW.number := OLD.number;
+    NEW.reported_by := OLD.reported_by;
+    NEW.reported_at := OLD.reported_at;
+    IF (NEW.confidential IS DISTINCT FROM OLD.confidential
+        OR NEW.investigators IS DISTINCT FROM OLD.investigators)
+       AND NOT v_manager AND OLD.reported_by <> session_user THEN
+        RAISE EXCEPTION 'Only the dispatcher who reported incident %, or a manager, decides '
+                        'who may read it.', OLD.number
+            USING ERRCODE = 'PD002', DETAIL = 'confidential';
+    END IF;
+    IF NEW.investigators IS DISTINCT FROM OLD.investigators THEN
+        NEW.investigators := ARRAY(SELECT DISTINCT btrim(x) FROM unnest(NEW.investigators) x
+                                   WHERE btrim(x) <> '' ORDER BY 1);
+        FOREACH v_login IN ARRAY NEW.investigators LOOP
+            IF NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = v_login)
+               OR NOT pg_has_role(v_login, 'parkdesk_dispatcher', 'USAGE') THEN
+                RAISE EXCEPTION '% is not a dispatcher''s login.', v_login
+                    USING ERRCODE = 'PD002', DETAIL = 'investigators';
+            END IF;
+        END LOOP;
+    END IF;
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
+        IF (OLD.status, NEW.status) NOT IN (('new', 'in_progress'), ('new', 'resolved'),
+                                            ('in_progress', 'resolved'),
+                                            ('resolved', 'in_progress'),
+                                            ('resolved', 'closed')) THEN
+            RAISE EXCEPTION 'Incident % is %: it cannot become % from there.', OLD.number,
+                replace(OLD.status, '_', ' '), replace(NEW.status, '_', ' ')
+                USING ERRCODE = 'PD002', DETAIL = 'status';
+        END IF;
+        NEW.status_at := now();
+        NEW.status_by := session_user;
+        IF NEW.status = 'closed' THEN
+            NEW.closed_at := now();
+            NEW.closed_by := session_user;
+        END IF;
+    ELSE
+        NEW.status_at := OLD.status_at;
+        NEW.status_by := OLD.status_by;
+        NEW.closed_at := OLD.closed_at;
+        NEW.closed_by := OLD.closed_by;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- A closed incident's people, vehicles, tasks and log stay as they were.
+CREATE OR REPLACE FUNCTION parkdesk.guard_incident_link() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_incident bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.incident_id ELSE NEW.incident_id END;
+BEGIN
+    IF parkdesk.incident_closed(v_incident)
+       OR (TG_OP = 'UPDATE' AND parkdesk.incident_closed(OLD.incident_id)) THEN
+        RAISE EXCEPTION 'The incident is closed: reopen it, saying why, to change it.'
+            USING ERRCODE = 'PD002', DETAIL = 'incident';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.incident_id <> OLD.incident_id THEN
+        RAISE EXCEPTION 'A linked record stays with its incident.'
+            USING ERRCODE = 'PD002', DETAIL = 'incident';
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+
+-- A vehicle of an incident is kept by its plate, normalised (SPEC rule 1); one on file
+-- gives its own plate.
+CREATE OR REPLACE FUNCTION parkdesk.normalize_incident_vehicle() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF octet_length(NEW.plate) > 40 OR octet_length(NEW.jurisdiction) > 10 THEN
+        RAISE EXCEPTION 'That is far longer than a plate or jurisdiction.'
+            USING ERRCODE = 'PD002', DETAIL = 'plate';
+    END IF;
+    NEW.plate := upper(regexp_replace(coalesce(NEW.plate, ''), '[[:space:].-]', '', 'g'));
+    NEW.jurisdiction := upper(btrim(coalesce(NEW.jurisdiction, '')));
+    NEW.added_by := CASE WHEN TG_OP = 'INSERT' THEN session_user ELSE OLD.added_by END;
+    NEW.added_at := CASE WHEN TG_OP = 'INSERT' THEN now() ELSE OLD.added_at END;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION parkdesk.stamp_incident_person() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    NEW.name := nullif(btrim(NEW.name), '');
+    NEW.added_by := CASE WHEN TG_OP = 'INSERT' THEN session_user ELSE OLD.added_by END;
+    NEW.added_at := CASE WHEN TG_OP = 'INSERT' THEN now() ELSE OLD.added_at END;
+    RETURN NEW;
+END
+$$;
+
+-- A dispatch log line is the database's time and the writer's login, and is never
+-- changed or removed.
+CREATE OR REPLACE FUNCTION parkdesk.stamp_dispatch_entry() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        RAISE EXCEPTION 'the dispatch log is never changed (% refused): add a line instead',
+            TG_OP USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    NEW.at := now();
+    NEW.by := session_user;
+    NEW.note := btrim(coalesce(NEW.note, ''));
+    RETURN NEW;
+END
+$$;
+
+-- A task goes to a dispatcher; it is marked done once, by whoever it was given to or a
+-- manager, and then kept as it was.
+CREATE OR REPLACE FUNCTION parkdesk.guard_incident_task() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = NEW.assigned_to)
+           OR NOT pg_has_role(NEW.assigned_to, 'parkdesk_dispatcher', 'USAGE') THEN
+            RAISE EXCEPTION '% is not a dispatcher''s login.', NEW.assigned_to
+                USING ERRCODE = 'PD002', DETAIL = 'assigned_to';
+        END IF;
+        NEW.assigned_at := now();
+        NEW.assigned_by := session_user;
+        NEW.done_at := NULL;
+        NEW.done_by := NULL;
+        RETURN NEW;
+    END IF;
+    IF OLD.done_at IS NOT NULL THEN
+        RAISE EXCEPTION 'This task was done by % already.', OLD.done_by
+            USING ERRCODE = 'PD002', DETAIL = 'task';
+    END IF;
+    IF NEW.done_at IS NOT NULL THEN
+        IF OLD.assigned_to <> session_user
+           AND NOT pg_has_role(session_user, 'parkdesk_manager', 'USAGE') THEN
+            RAISE EXCEPTION 'This task is %''s to mark done.', OLD.assigned_to
+                USING ERRCODE = 'PD002', DETAIL = 'task';
+        END IF;
+        NEW.done_at := now();
+        NEW.done_by := session_user;
+    END IF;
+    NEW.assigned_at := OLD.assigned_at;
+    NEW.assigned_by := OLD.assigned_by;
+    RETURN NEW;
+END
+$$;
+
+-- A dispatcher or a manager who may read a closed incident reopens it, saying why: it is
+-- in progress again, and the log says who reopened it and why.
+CREATE OR REPLACE FUNCTION parkdesk.reopen_incident(p_incident bigint, p_reason text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    i parkdesk.incident;
+BEGIN
+    PERFORM parkdesk.bound_text('reason', p_reason, 500);
+    IF length(btrim(coalesce(p_reason, ''))) < 3 THEN
+        PERFORM parkdesk.refuse('reason', 'Say why the incident is reopened.');
+    END IF;
+    IF NOT parkdesk.incident_visible(p_incident) THEN
+        PERFORM parkdesk.refuse('incident', 'There is no such incident.');
+    END IF;
+    SELECT * INTO i FROM parkdesk.incident WHERE id = p_incident FOR UPDATE;
+    IF i.status <> 'closed' THEN
+        PERFORM parkdesk.refuse('status', format('Incident %s is not closed.', i.number));
+    END IF;
+    UPDATE parkdesk.incident
+    SET status = 'in_progress', status_at = now(), status_by = session_user,
+        closed_at = NULL, closed_by = NULL
+    WHERE id = i.id;
+    INSERT INTO parkdesk.dispatch_entry (incident_id, kind, note)
+    VALUES (i.id, 'note', 'Reopened: ' || btrim(p_reason));
+END
+$$;
+
+-- A photo or document of an incident, kept in the evidence store by the same rules as an
+-- appeal's (checked_document, 87_appeals.sql): hashed by the database, its type from its
+-- bytes, never changed or removed; only to an incident the caller may read, while open.
+CREATE OR REPLACE FUNCTION parkdesk.attach_incident_evidence(
+    p_incident bigint, p_content bytea, p_sha256 text, p_media_type text, p_description text,
+    p_file_name text DEFAULT NULL, p_captured_at timestamptz DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_type text;
+    v_hash text;
+    v_id bigint;
+BEGIN
+    v_type := parkdesk.checked_document(p_content, p_sha256, p_media_type, p_description,
+                                         p_file_name);
+    v_hash := encode(pg_catalog.sha256(p_content), 'hex');
+    IF NOT parkdesk.incident_visible(p_incident) THEN
+        PERFORM parkdesk.refuse('incident', 'There is no such incident.');
+    END IF;
+    PERFORM 1 FROM parkdesk.incident i WHERE i.id = p_incident FOR UPDATE;
+    IF parkdesk.incident_closed(p_incident) THEN
+        PERFORM parkdesk.refuse('incident',
+            'The incident is closed: reopen it, saying why, to add to it.');
+    END IF;
+    IF p_captured_at > now() + interval '10 minutes' THEN
+        PERFORM parkdesk.refuse('captured_at', 'That time is still to come.');
+    END IF;
+    IF EXISTS (SELECT 1 FROM parkdesk.evidence e
+               WHERE e.incident_id = p_incident AND e.sha256 = v_hash) THEN
+        PERFORM parkdesk.refuse('content', 'This file is already attached to the incident.');
+    END IF;
+    INSERT INTO parkdesk.evidence (incident_id, content, sha256, media_type, captured_at,
+                                   recorded_by, recorded_at, description, file_name)
+    VALUES (p_incident, p_content, v_hash, v_type, coalesce(p_captured_at, now()),
+            session_user, now(), btrim(p_description),
+            nullif(btrim(coalesce(p_file_name, '')), ''))
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END
+$$;
+
+CREATE TRIGGER incident_open BEFORE INSERT ON parkdesk.incident
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.open_incident_row();
+CREATE TRIGGER incident_guard BEFORE UPDATE OR DELETE ON parkdesk.incident
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.guard_incident();
+CREATE TRIGGER incident_no_truncate BEFORE TRUNCATE ON parkdesk.incident
+    FOR EACH STATEMENT EXECUTE FUNCTION parkdesk.guard_incident();
+CREATE TRIGGER incident_person_stamp BEFORE INSERT OR UPDATE ON parkdesk.incident_person
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.stamp_incident_person();
+CREATE TRIGGER incident_vehicle_normalize BEFORE INSERT OR UPDATE ON parkdesk.incident_vehicle
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.normalize_incident_vehicle();
+CREATE TRIGGER dispatch_entry_stamp BEFORE INSERT OR UPDATE OR DELETE ON parkdesk.dispatch_entry
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.stamp_dispatch_entry();
+CREATE TRIGGER dispatch_entry_no_truncate BEFORE TRUNCATE ON parkdesk.dispatch_entry
+    FOR EACH STATEMENT EXECUTE FUNCTION parkdesk.stamp_dispatch_entry();
+CREATE TRIGGER incident_task_guard BEFORE INSERT OR UPDATE ON parkdesk.incident_task
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.guard_incident_task();
+
+DO $$
+DECLARE
+    v_table text;
+BEGIN
+    FOREACH v_table IN ARRAY ARRAY['incident_person', 'incident_vehicle', 'dispatch_entry',
+                                   'incident_task'] LOOP
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON parkdesk.%I '
+                       'FOR EACH ROW EXECUTE FUNCTION parkdesk.guard_incident_link()',
+                       v_table || '_open_incident', v_table);
+    END LOOP;
+    FOREACH v_table IN ARRAY ARRAY['incident', 'incident_category', 'incident_role'] LOOP
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON parkdesk.%I '
+                       'FOR EACH ROW EXECUTE FUNCTION parkdesk.stamp_row()',
+                       v_table || '_stamp', v_table);
+    END LOOP;
+    FOREACH v_table IN ARRAY ARRAY['incident', 'incident_category', 'incident_role',
+                                   'incident_person', 'incident_vehicle', 'dispatch_entry',
+                                   'incident_task'] LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON parkdesk.%I '
+                       'FOR EACH ROW EXECUTE FUNCTION parkdesk.record_change(''id'')',
+                       v_table || '_audit', v_table);
+    END LOOP;
+END
+$$;

@@ -1,0 +1,270 @@
+"""Security incidents, tried as the logins that would try them (SPEC "Security"): a
+dispatcher records one with people, vehicles, a dispatch log, tasks and a photo; a
+confidential one is invisible, row by row and in the audit trail's hints, to a dispatcher
+who neither reported nor investigates it; a closed one is locked until reopened with a
+reason; the log is never edited; the counter and the field read none of it.
+
+The module runs on its own server, with a second dispatcher.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from psycopg import errors as pgerrors
+
+from tests.conftest import LOGINS, Database
+from tests.models.conftest import fresh_database
+from tests.models.test_enforcement import Conn, Connect
+from tests.models.test_evidence import JPEG, photo
+from tests.models.test_permit_concurrency import make_lot
+from tests.models.test_permit_rules import one, refused
+
+OTHER_DISPATCHER = "dan"
+
+
+@pytest.fixture(scope="module")
+def desk() -> Iterator[Database]:
+    """This module's server: every test login and a second dispatcher."""
+    with fresh_database({**LOGINS, OTHER_DISPATCHER: ["dispatcher"]}) as db:
+        yield db
+
+
+def category(conn: Conn, name: str = "Vehicle theft") -> int:
+    return int(one(conn, "SELECT id FROM incident_category WHERE name = %s", (name,)))
+
+
+def role(conn: Conn, name: str) -> int:
+    return int(one(conn, "SELECT id FROM incident_role WHERE name = %s", (name,)))
+
+
+def record(conn: Conn, lot: int, *, confidential: bool = False, **values: Any) -> int:
+    row = {
+        "category_id": category(conn),
+        "occurred_at": "now()",
+        "lot_id": lot,
+        "narrative": "Caller reports a grey sedan with a broken window in row C.",
+        "confidential": confidential,
+        **values,
+    }
+    columns = ", ".join(row)
+    marks = ", ".join("now()" if v == "now()" else "%s" for v in row.values())
+    params = tuple(v for v in row.values() if v != "now()")
+    return int(one(conn, f"INSERT INTO incident ({columns}) VALUES ({marks}) RETURNING id", params))
+
+
+def incident(conn: Conn, incident_id: int) -> dict[str, Any] | None:
+    cur = conn.execute("SELECT * FROM incident WHERE id = %s", (incident_id,))
+    row = cur.fetchone()
+    if row is None:
+        return None
+    assert cur.description is not None
+    return {d.name: v for d, v in zip(cur.description, row, strict=True)}
+
+
+@pytest.fixture
+def lot(connect: Connect) -> int:
+    return make_lot(connect("mona"), 50)
+
+
+def test_a_dispatcher_records_an_incident_with_people_vehicles_a_log_and_tasks(
+    connect: Connect, lot: int
+) -> None:
+    dara = connect("dara")
+    new = record(dara, lot, weapon=True, police_service="City Police", police_case="26-4411")
+    row = incident(dara, new)
+    assert row is not None
+    assert row["number"].startswith("I20")
+    assert row["number"].endswith(f"{new:05d}")
+    assert (row["status"], row["reported_by"], row["status_by"]) == ("new", "dara", "dara")
+    dara.execute(
+        "INSERT INTO incident_person (incident_id, role_id, name, description, contact) "
+        "VALUES (%s, %s, 'Sam Roe', 'Owner of the sedan', '555-0100')",
+        (new, role(dara, "Complainant")),
+    )
+    dara.execute(
+        "INSERT INTO incident_person (incident_id, role_id, name, description) "
+        "VALUES (%s, %s, 'Unknown male', 'Red jacket, about 30')",
+        (new, role(dara, "Suspect")),
+    )
+    dara.execute(
+        "INSERT INTO incident_vehicle (incident_id, jurisdiction, plate, description) "
+        "VALUES (%s, 'on', 'abc-123', 'Grey sedan, broken rear window')",
+        (new,),
+    )
+    assert dara.execute(
+        "SELECT jurisdiction, plate, added_by FROM incident_vehicle WHERE incident_id = %s",
+        (new,),
+    ).fetchall() == [("ON", "ABC123", "dara")]
+    for kind in ("call_received", "unit_dispatched", "on_scene"):
+        dara.execute(
+            "INSERT INTO dispatch_entry (incident_id, kind, note) VALUES (%s, %s, 'Unit 4')",
+            (new, kind),
+        )
+    log = dara.execute(
+        "SELECT kind, by FROM dispatch_entry WHERE incident_id = %s ORDER BY id", (new,)
+    ).fetchall()
+    assert log == [("call_received", "dara"), ("unit_dispatched", "dara"), ("on_scene", "dara")]
+    with refused("PD002", "assigned_to", "not a dispatcher"):
+        dara.execute(
+            "INSERT INTO incident_task (incident_id, assigned_to, due_on, description) "
+            "VALUES (%s, 'alice', current_date + 2, 'Pull the camera footage')",
+            (new,),
+        )
+    task = int(
+        one(
+            dara,
+            "INSERT INTO incident_task (incident_id, assigned_to, due_on, description) "
+            "VALUES (%s, %s, current_date + 2, 'Pull the camera footage') RETURNING id",
+            (new, OTHER_DISPATCHER),
+        )
+    )
+    with refused("PD002", "task", "dan's to mark done"):
+        dara.execute("UPDATE incident_task SET done_at = now() WHERE id = %s", (task,))
+    connect(OTHER_DISPATCHER).execute(
+        "UPDATE incident_task SET done_at = now() WHERE id = %s", (task,)
+    )
+    assert one(dara, "SELECT done_by FROM incident_task WHERE id = %s", (task,)) == "dan"
+
+
+@pytest.mark.parametrize("login", ["alice", "otto", "adele"])
+def test_the_counter_the_field_and_adjudicators_read_no_incident(
+    connect: Connect, login: str
+) -> None:
+    for table in (
+        "incident",
+        "incident_person",
+        "incident_vehicle",
+        "dispatch_entry",
+        "incident_task",
+    ):
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            connect(login).execute(f"SELECT * FROM {table}")
+
+
+def test_a_confidential_incident_is_read_only_by_its_reporter_investigators_and_managers(
+    connect: Connect, lot: int
+) -> None:
+    dara, dan, mona = connect("dara"), connect(OTHER_DISPATCHER), connect("mona")
+    secret = record(dara, lot, confidential=True)
+    dara.execute(
+        "INSERT INTO dispatch_entry (incident_id, kind, note) VALUES (%s, 'note', 'Sensitive')",
+        (secret,),
+    )
+    content = photo(JPEG)
+    evidence = int(
+        one(
+            dara,
+            "SELECT attach_incident_evidence(%s, %s, %s, 'image/jpeg', 'Window, row C')",
+            (secret, content, hashlib.sha256(content).hexdigest()),
+        )
+    )
+    assert incident(dan, secret) is None  # raw SQL as that login: no row
+    for table in ("dispatch_entry", "evidence"):
+        column = "incident_id"
+        assert dan.execute(
+            f"SELECT count(*) FROM {table} WHERE {column} = %s", (secret,)
+        ).fetchone() == (0,)
+    assert connect("alice").execute(
+        "SELECT count(*) FROM evidence WHERE id = %s", (evidence,)
+    ).fetchone() == (0,)
+    # Nor changed, nor added to, by someone who cannot read it.
+    assert dan.execute("UPDATE incident SET narrative = 'x' WHERE id = %s", (secret,)).rowcount == 0
+    with pytest.raises(pgerrors.InsufficientPrivilege):  # the row policy
+        dan.execute(
+            "INSERT INTO dispatch_entry (incident_id, kind, note) VALUES (%s, 'note', 'x')",
+            (secret,),
+        )
+    with refused("PD002", "incident", "no such incident"):
+        dan.execute(
+            "SELECT attach_incident_evidence(%s, %s, %s, 'image/jpeg', 'Another photo')",
+            (secret, content, hashlib.sha256(content).hexdigest()),
+        )
+    # The audit trail's hints name no key of it, and its audit rows are the managers'.
+    last = int(one(dan, "SELECT last_change_id()"))
+    dara.execute("UPDATE incident SET narrative = 'Updated' WHERE id = %s", (secret,))
+    hints = dan.execute("SELECT table_name, row_key FROM changes_since(%s)", (last,)).fetchall()
+    assert ("incident", None) in hints
+    with pytest.raises(pgerrors.InsufficientPrivilege):
+        dan.execute("SELECT count(*) FROM audit_log WHERE table_name = 'incident'")
+    assert incident(mona, secret) is not None
+    # Only the reporter (or a manager) names investigators; then they read it.
+    with refused("PD002", "confidential", "decides who may read it"):
+        mona_free = record(dan, lot)  # dan's own, not confidential
+        dara.execute(
+            "UPDATE incident SET investigators = ARRAY['dara'] WHERE id = %s", (mona_free,)
+        )
+    with refused("PD002", "investigators", "not a dispatcher"):
+        dara.execute("UPDATE incident SET investigators = ARRAY['alice'] WHERE id = %s", (secret,))
+    dara.execute(
+        "UPDATE incident SET investigators = ARRAY[%s] WHERE id = %s", (OTHER_DISPATCHER, secret)
+    )
+    assert incident(dan, secret) is not None
+    assert dan.execute(
+        "SELECT count(*) FROM evidence WHERE incident_id = %s", (secret,)
+    ).fetchone() == (1,)
+
+
+def test_a_closed_incident_is_locked_until_reopened_with_a_reason(
+    connect: Connect, lot: int
+) -> None:
+    dara = connect("dara")
+    case = record(dara, lot)
+    with refused("PD002", "status", "cannot become closed"):
+        dara.execute("UPDATE incident SET status = 'closed' WHERE id = %s", (case,))
+    for status in ("in_progress", "resolved", "closed"):
+        dara.execute("UPDATE incident SET status = %s WHERE id = %s", (status, case))
+    row = incident(dara, case)
+    assert row is not None
+    assert (row["status"], row["closed_by"]) == ("closed", "dara")
+    with refused("PD002", "status", "is closed"):
+        dara.execute("UPDATE incident SET narrative = 'Later' WHERE id = %s", (case,))
+    with refused("PD002", "incident", "is closed"):
+        dara.execute(
+            "INSERT INTO dispatch_entry (incident_id, kind, note) VALUES (%s, 'note', 'x')",
+            (case,),
+        )
+    with refused("PD002", "reason", "Say why"):
+        dara.execute("SELECT reopen_incident(%s, '')", (case,))
+    dara.execute("SELECT reopen_incident(%s, 'Suspect identified on camera')", (case,))
+    row = incident(dara, case)
+    assert row is not None
+    assert (row["status"], row["closed_at"]) == ("in_progress", None)
+    assert (
+        one(
+            dara,
+            "SELECT note FROM dispatch_entry WHERE incident_id = %s ORDER BY id DESC LIMIT 1",
+            (case,),
+        )
+        == "Reopened: Suspect identified on camera"
+    )
+
+
+def test_the_dispatch_log_and_incidents_are_never_edited_or_removed(
+    connect: Connect, lot: int
+) -> None:
+    dara, mona = connect("dara"), connect("mona")
+    case = record(dara, lot)
+    entry = int(
+        one(
+            dara,
+            "INSERT INTO dispatch_entry (incident_id, kind, note) "
+            "VALUES (%s, 'cleared', 'All clear') RETURNING id",
+            (case,),
+        )
+    )
+    for login in ("dara", "mona"):
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            connect(login).execute("UPDATE dispatch_entry SET note = 'x' WHERE id = %s", (entry,))
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            connect(login).execute("DELETE FROM dispatch_entry WHERE id = %s", (entry,))
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            connect(login).execute("DELETE FROM incident WHERE id = %s", (case,))
+    # A reporter's name and number are the database's, whatever the client sends.
+    dara.execute("UPDATE incident SET narrative = 'More' WHERE id = %s", (case,))
+    row = incident(mona, case)
+    assert row is not None
+    assert row["reported_by"] == "dara"
