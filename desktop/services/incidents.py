@@ -1,0 +1,479 @@
+"""Security incidents as dispatchers record and follow them (SPEC "Security").
+
+Every rule is the database's (``89_incidents.sql``): the number, the reporter and who moved
+the status; a closed incident locked; the dispatch log append-only; a confidential one read
+only by its reporter, investigators and managers, by row security, so what this module
+lists is what the calling login may read. It words what the desk shows and hands back
+dataclasses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from desktop.services.appeals import DOCUMENT_MAX_BYTES, document_type
+from desktop.services.citations import PhotoInfo
+from desktop.services.errors import FieldProblem, NotFound, ValidationError
+from desktop.services.records import record
+from desktop.services.workspace import Workspace
+
+STATUSES = {"new": "New", "in_progress": "In progress", "resolved": "Resolved", "closed": "Closed"}
+#: The status an incident moves on to, and how the button says it.
+NEXT_STATUS = {
+    "new": ("in_progress", "Start work"),
+    "in_progress": ("resolved", "Resolve"),
+    "resolved": ("closed", "Close"),
+}
+DISPATCH_KINDS = {
+    "call_received": "Call received",
+    "unit_dispatched": "Unit dispatched",
+    "on_scene": "On scene",
+    "cleared": "Cleared",
+    "note": "Note",
+}
+PRIORITIES = {1: "Urgent", 2: "Normal", 3: "Low"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An entry of a manager's list (a category, a person's role)."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    """One incident in the list."""
+
+    id: int
+    number: str
+    status: str
+    priority: int
+    category: str
+    occurred_at: datetime
+    place: str
+    confidential: bool
+    weapon: bool
+    injury: bool
+    reported_by: str
+
+    @property
+    def status_title(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
+class IncidentForm:
+    """An incident as the dispatcher typed it; ``id`` None for a new one."""
+
+    category_id: int
+    priority: int
+    occurred_at: datetime
+    lot_code: str
+    location: str
+    narrative: str
+    weapon: bool
+    injury: bool
+    police_service: str
+    police_case: str
+    confidential: bool
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    role: str
+    name: str
+    description: str
+    contact: str
+    parker_id: int | None
+    added_by: str
+
+
+@dataclass(frozen=True)
+class IncidentVehicle:
+    id: int
+    jurisdiction: str
+    plate: str
+    description: str
+    vehicle_id: int | None
+    added_by: str
+
+
+@dataclass(frozen=True)
+class LogLine:
+    id: int
+    at: datetime
+    by: str
+    kind: str
+    note: str
+
+    @property
+    def kind_title(self) -> str:
+        return DISPATCH_KINDS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    assigned_to: str
+    due_on: date
+    description: str
+    assigned_by: str
+    done_at: datetime | None
+    done_by: str | None
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An incident with everything linked to it, as the caller may read it."""
+
+    id: int
+    number: str
+    status: str
+    status_at: datetime
+    status_by: str
+    priority: int
+    category_id: int
+    category: str
+    occurred_at: datetime
+    reported_at: datetime
+    reported_by: str
+    lot_code: str | None
+    lot_name: str | None
+    location: str | None
+    narrative: str
+    weapon: bool
+    injury: bool
+    police_service: str | None
+    police_case: str | None
+    confidential: bool
+    investigators: tuple[str, ...]
+    version: int
+    people: tuple[Person, ...] = ()
+    vehicles: tuple[IncidentVehicle, ...] = ()
+    log: tuple[LogLine, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    evidence: tuple[PhotoInfo, ...] = ()
+
+    @property
+    def place(self) -> str:
+        return ", ".join(p for p in (self.lot_name, self.location) if p)
+
+    @property
+    def status_title(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+
+_LIST_SQL = """
+    SELECT i.id, i.number, i.status, i.priority,
+           coalesce(pc.name || ' — ', '') || c.name AS category, i.occurred_at,
+           concat_ws(', ', l.name, i.location) AS place, i.confidential, i.weapon, i.injury,
+           i.reported_by
+    FROM incident i JOIN incident_category c ON c.id = i.category_id
+    LEFT JOIN incident_category pc ON pc.id = c.parent_id
+    LEFT JOIN lot l ON l.id = i.lot_id
+"""
+
+
+class IncidentService:
+    """The incidents the calling login may read, and what it may do to them."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    # -- lists -----------------------------------------------------------------------
+
+    def categories(self) -> list[Choice]:
+        """Active categories and sub-categories, as "Theft — Vehicle theft"."""
+        with self.workspace.read() as session:
+            rows = session.execute(
+                text(
+                    "SELECT c.id, coalesce(p.name || ' — ', '') || c.name AS name "
+                    "FROM incident_category c LEFT JOIN incident_category p "
+                    "ON p.id = c.parent_id WHERE c.active ORDER BY 2"
+                )
+            ).all()
+        return [record(Choice, r) for r in rows]
+
+    def roles(self) -> list[Choice]:
+        with self.workspace.read() as session:
+            rows = session.execute(
+                text("SELECT id, name FROM incident_role WHERE active ORDER BY id")
+            ).all()
+        return [record(Choice, r) for r in rows]
+
+    def incidents(self, *, open_only: bool = True, limit: int = 500) -> list[IncidentRow]:
+        """The incidents the caller may read: open ones by priority and time, or all."""
+        where = "i.status <> 'closed'" if open_only else "TRUE"
+        with self.workspace.read() as session:
+            rows = session.execute(
+                text(
+                    f"{_LIST_SQL} WHERE {where} "
+                    "ORDER BY i.status = 'closed', i.priority, i.occurred_at DESC LIMIT :limit"
+                ),  # the WHERE clause is a constant
+                {"limit": limit},
+            ).all()
+        return [record(IncidentRow, r) for r in rows]
+
+    def get(self, incident_id: int) -> Incident:
+        with self.workspace.read() as session:
+            return _incident(session, incident_id)
+
+    # -- the incident ------------------------------------------------------------------
+
+    def save(self, form: IncidentForm) -> Incident:
+        """Record a new incident or change one; what the database refuses lands under its
+        field."""
+        if not form.lot_code.strip() and len(form.location.strip()) < 2:
+            raise ValidationError.single("place", "Choose the lot, or say where it happened.")
+        values = {
+            "category_id": form.category_id,
+            "priority": form.priority,
+            "occurred_at": form.occurred_at,
+            "location": " ".join(form.location.split()) or None,
+            "narrative": form.narrative.strip(),
+            "weapon": form.weapon,
+            "injury": form.injury,
+            "police_service": " ".join(form.police_service.split()) or None,
+            "police_case": form.police_case.strip() or None,
+            "confidential": form.confidential,
+            "lot": form.lot_code.strip().upper() or None,
+        }
+        lot = "(SELECT id FROM lot WHERE code = :lot)"
+        with self.workspace.transaction() as session:
+            if (
+                values["lot"] is not None
+                and session.execute(
+                    text("SELECT 1 FROM lot WHERE code = :lot"), {"lot": values["lot"]}
+                ).first()
+                is None
+            ):
+                raise ValidationError.single("place", f"There is no lot {values['lot']}.")
+            if form.id is None:
+                incident_id = session.execute(
+                    text(
+                        "INSERT INTO incident (category_id, priority, occurred_at, lot_id, "
+                        "location, narrative, weapon, injury, police_service, police_case, "
+                        f"confidential) VALUES (:category_id, :priority, :occurred_at, {lot}, "
+                        ":location, :narrative, :weapon, :injury, :police_service, "
+                        ":police_case, :confidential) RETURNING id"
+                    ),
+                    values,
+                ).scalar_one()
+            else:
+                incident_id = session.execute(
+                    text(
+                        "UPDATE incident SET category_id = :category_id, priority = :priority, "
+                        f"occurred_at = :occurred_at, lot_id = {lot}, location = :location, "
+                        "narrative = :narrative, weapon = :weapon, injury = :injury, "
+                        "police_service = :police_service, police_case = :police_case, "
+                        "confidential = :confidential WHERE id = :id RETURNING id"
+                    ),
+                    {**values, "id": form.id},
+                ).scalar_one_or_none()
+                if incident_id is None:
+                    raise NotFound("That incident is no longer there.")
+            return _incident(session, int(incident_id))
+
+    def move_on(self, incident_id: int, status: str) -> Incident:
+        """Start work on, resolve or close the incident."""
+        with self.workspace.transaction() as session:
+            session.execute(
+                text("UPDATE incident SET status = :status WHERE id = :id"),
+                {"status": status, "id": incident_id},
+            )
+            return _incident(session, incident_id)
+
+    def reopen(self, incident_id: int, reason: str) -> Incident:
+        with self.workspace.transaction() as session:
+            session.execute(
+                text("SELECT reopen_incident(:id, :reason)"),
+                {"id": incident_id, "reason": " ".join(reason.split())},
+            )
+            return _incident(session, incident_id)
+
+    # -- what hangs on it --------------------------------------------------------------
+
+    def add_person(
+        self, incident_id: int, role_id: int, name: str, description: str, contact: str
+    ) -> Incident:
+        if len(" ".join(name.split())) < 2:
+            raise ValidationError.single("name", "Give the person's name, or how to know them.")
+        return self._write(
+            "INSERT INTO incident_person (incident_id, role_id, name, description, contact) "
+            "VALUES (:incident, :role, :name, :description, :contact)",
+            incident_id,
+            role=role_id,
+            name=" ".join(name.split()),
+            description=description.strip(),
+            contact=contact.strip(),
+        )
+
+    def remove_person(self, incident_id: int, person_id: int) -> Incident:
+        return self._write(
+            "DELETE FROM incident_person WHERE id = :person AND incident_id = :incident",
+            incident_id,
+            person=person_id,
+        )
+
+    def add_vehicle(
+        self, incident_id: int, jurisdiction: str, plate: str, description: str
+    ) -> Incident:
+        return self._write(
+            "INSERT INTO incident_vehicle (incident_id, vehicle_id, jurisdiction, plate, "
+            "description) VALUES (:incident, (SELECT v.id FROM vehicle v WHERE "
+            "v.jurisdiction = upper(btrim(:jurisdiction)) AND v.plate_normalized = "
+            "upper(regexp_replace(:plate, '[[:space:].-]', '', 'g'))), :jurisdiction, :plate, "
+            ":description)",
+            incident_id,
+            jurisdiction=jurisdiction,
+            plate=plate,
+            description=description.strip(),
+        )
+
+    def log(self, incident_id: int, kind: str, note: str) -> Incident:
+        if kind not in DISPATCH_KINDS:
+            raise ValidationError.single("kind", "Choose what happened.")
+        if kind == "note" and not note.strip():
+            raise ValidationError.single("note", "Write the note.")
+        return self._write(
+            "INSERT INTO dispatch_entry (incident_id, kind, note) VALUES (:incident, :kind, :note)",
+            incident_id,
+            kind=kind,
+            note=note.strip(),
+        )
+
+    def assign(self, incident_id: int, login: str, due_on: date, description: str) -> Incident:
+        if not login.strip():
+            raise ValidationError.single("assigned_to", "Name the dispatcher's login.")
+        return self._write(
+            "INSERT INTO incident_task (incident_id, assigned_to, due_on, description) "
+            "VALUES (:incident, :login, :due_on, :description)",
+            incident_id,
+            login=login.strip().lower(),
+            due_on=due_on,
+            description=" ".join(description.split()),
+        )
+
+    def complete(self, incident_id: int, task_id: int) -> Incident:
+        return self._write(
+            "UPDATE incident_task SET done_at = now() WHERE id = :task AND incident_id = :incident",
+            incident_id,
+            task=task_id,
+        )
+
+    def attach(self, incident_id: int, path: Path, description: str) -> Incident:
+        """A photo or document of the incident, read and hashed here and by the database."""
+        try:
+            if path.stat().st_size > DOCUMENT_MAX_BYTES:
+                raise ValidationError.single("file", "A file is at most 20 MB.")
+            content = path.read_bytes()
+        except OSError as exc:
+            raise ValidationError.single(
+                "file", f"The file cannot be read: {exc.strerror}."
+            ) from exc
+        media_type = document_type(content)
+        if media_type is None:
+            raise ValidationError.single("file", "Attach a JPEG or PNG photo or a PDF document.")
+        try:
+            return self._write(
+                "SELECT attach_incident_evidence(:incident, :content, :sha256, :type, "
+                ":description, :file_name)",
+                incident_id,
+                content=content,
+                sha256=hashlib.sha256(content).hexdigest(),
+                type=media_type,
+                description=" ".join(description.split()),
+                file_name=path.name[-200:],
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "file" if p.field in ("content", "sha256", "media_type") else p.field,
+                        p.message,
+                    )
+                    for p in exc.problems
+                ]
+            ) from exc
+
+    def _write(self, sql: str, incident_id: int, **values: object) -> Incident:
+        with self.workspace.transaction() as session:
+            session.execute(text(sql), {"incident": incident_id, **values})
+            return _incident(session, incident_id)
+
+
+def _incident(session: Session, incident_id: int) -> Incident:
+    row = session.execute(
+        text(
+            "SELECT i.id, i.number, i.status, i.status_at, i.status_by, i.priority, "
+            "i.category_id, coalesce(pc.name || ' — ', '') || c.name AS category, "
+            "i.occurred_at, i.reported_at, i.reported_by, l.code AS lot_code, "
+            "l.name AS lot_name, i.location, i.narrative, i.weapon, i.injury, "
+            "i.police_service, i.police_case, i.confidential, i.investigators, i.version "
+            "FROM incident i JOIN incident_category c ON c.id = i.category_id "
+            "LEFT JOIN incident_category pc ON pc.id = c.parent_id "
+            "LEFT JOIN lot l ON l.id = i.lot_id WHERE i.id = :id"
+        ),
+        {"id": incident_id},
+    ).one_or_none()
+    if row is None:
+        raise NotFound("That incident is not there, or not yours to read.")
+    params = {"id": incident_id}
+    people = session.execute(
+        text(
+            "SELECT p.id, r.name AS role, coalesce(p.name, k.first_name || ' ' || k.last_name) "
+            "AS name, p.description, p.contact, p.parker_id, p.added_by "
+            "FROM incident_person p JOIN incident_role r ON r.id = p.role_id "
+            "LEFT JOIN parker k ON k.id = p.parker_id WHERE p.incident_id = :id ORDER BY p.id"
+        ),
+        params,
+    ).all()
+    vehicles = session.execute(
+        text(
+            "SELECT id, jurisdiction, plate, description, vehicle_id, added_by "
+            "FROM incident_vehicle WHERE incident_id = :id ORDER BY id"
+        ),
+        params,
+    ).all()
+    log = session.execute(
+        text(
+            "SELECT id, at, by, kind, note FROM dispatch_entry "
+            "WHERE incident_id = :id ORDER BY at, id"
+        ),
+        params,
+    ).all()
+    tasks = session.execute(
+        text(
+            "SELECT id, assigned_to, due_on, description, assigned_by, done_at, done_by "
+            "FROM incident_task WHERE incident_id = :id ORDER BY done_at IS NOT NULL, due_on, id"
+        ),
+        params,
+    ).all()
+    evidence = session.execute(
+        text(
+            "SELECT e.id, e.media_type, e.size_bytes, e.sha256, e.captured_at, e.recorded_at, "
+            "e.recorded_by, '' AS device, coalesce(e.description, '') AS description "
+            "FROM evidence e WHERE e.incident_id = :id ORDER BY e.recorded_at, e.id"
+        ),
+        params,
+    ).all()
+    return record(
+        Incident,
+        row,
+        investigators=tuple(row.investigators or ()),
+        people=tuple(record(Person, r, blank=("name",)) for r in people),
+        vehicles=tuple(record(IncidentVehicle, r) for r in vehicles),
+        log=tuple(record(LogLine, r) for r in log),
+        tasks=tuple(record(Task, r) for r in tasks),
+        evidence=tuple(record(PhotoInfo, r) for r in evidence),
+    )

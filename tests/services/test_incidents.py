@@ -1,0 +1,89 @@
+"""The incident service as a dispatcher uses it: an incident recorded with people,
+vehicles, the dispatch log, a task and a photo; moved on to closed; reopened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from desktop.services.errors import PermissionDenied, ValidationError
+from desktop.services.incidents import IncidentForm, IncidentService
+from desktop.services.photos import plate_photo
+from desktop.services.workspace import Workspace
+
+
+def form(service: IncidentService, **changes: object) -> IncidentForm:
+    values: dict[str, object] = {
+        "category_id": next(c.id for c in service.categories() if c.name.endswith("Vandalism")),
+        "priority": 2,
+        "occurred_at": datetime.now().astimezone() - timedelta(minutes=20),
+        "lot_code": "",
+        "location": "Bus shelter, Main St gate",
+        "narrative": "Glass panel smashed; caller saw two people running east.",
+        "weapon": False,
+        "injury": False,
+        "police_service": "",
+        "police_case": "",
+        "confidential": False,
+    }
+    values.update(changes)
+    return IncidentForm(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def dispatch(workspace_for: Callable[[str], Workspace]) -> IncidentService:
+    return IncidentService(workspace_for("dispatcher"))
+
+
+def test_an_incident_is_recorded_followed_and_closed(
+    dispatch: IncidentService, tmp_path: Path
+) -> None:
+    incident = dispatch.save(form(dispatch))
+    assert incident.number.startswith("I20")
+    assert (incident.status_title, incident.reported_by, incident.place) == (
+        "New",
+        "dara",
+        "Bus shelter, Main St gate",
+    )
+    witness = next(r.id for r in dispatch.roles() if r.name == "Witness")
+    incident = dispatch.add_person(incident.id, witness, "Lee Park", "Saw them run", "555-0101")
+    incident = dispatch.add_vehicle(incident.id, "on", "abc 123", "Blue hatchback, idling")
+    incident = dispatch.log(incident.id, "call_received", "From the shelter's help point")
+    incident = dispatch.assign(
+        incident.id,
+        "dara",
+        datetime.now().astimezone().date() + timedelta(days=1),
+        "Ask the transit office for footage",
+    )
+    photo = tmp_path / "shelter.jpg"
+    photo.write_bytes(plate_photo("ON", "ABC123", datetime.now().astimezone(), "Main St"))
+    incident = dispatch.attach(incident.id, photo, "The shelter after the call")
+    assert [p.name for p in incident.people] == ["Lee Park"]
+    assert [(v.jurisdiction, v.plate) for v in incident.vehicles] == [("ON", "ABC123")]
+    assert [line.kind_title for line in incident.log] == ["Call received"]
+    assert [e.description for e in incident.evidence] == ["The shelter after the call"]
+    incident = dispatch.complete(incident.id, incident.tasks[0].id)
+    assert incident.tasks[0].done_by == "dara"
+    for status in ("in_progress", "resolved", "closed"):
+        incident = dispatch.move_on(incident.id, status)
+    assert incident.status == "closed"
+    with pytest.raises(ValidationError) as closed:
+        dispatch.log(incident.id, "note", "Later call")
+    assert "closed" in closed.value.problems[0].message
+    incident = dispatch.reopen(incident.id, "The transit office sent footage")
+    assert incident.status == "in_progress"
+    assert incident.log[-1].note == "Reopened: The transit office sent footage"
+    assert any(row.id == incident.id for row in dispatch.incidents())
+
+
+def test_a_place_is_needed_and_the_counter_records_none(
+    dispatch: IncidentService, workspace_for: Callable[[str], Workspace]
+) -> None:
+    with pytest.raises(ValidationError) as nowhere:
+        dispatch.save(form(dispatch, location=""))
+    assert nowhere.value.problems[0].field == "place"
+    with pytest.raises(PermissionDenied):
+        IncidentService(workspace_for("clerk")).incidents()
