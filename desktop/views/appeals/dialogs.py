@@ -9,13 +9,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, QStandardPaths, QTime
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtCore import QDate, QDateTime, QTime
+from PySide6.QtWidgets import QWidget
 
-from desktop.services.appeals import CHANNELS, DOCUMENT_EXTENSIONS, AppealForm, AppealService
+from desktop.services.appeals import CHANNELS, AppealForm, AppealService
 from desktop.services.errors import ValidationError
+from desktop.views.kit.attach import AttachFileDialog
 from desktop.views.kit.forms import FormDialog, capitals, text_box
-from desktop.views.kit.layout import button, choice_box, field_grid, hbox, holder, line_edit, vbox
+from desktop.views.kit.layout import choice_box, field_grid, line_edit, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import MomentEdit
 
@@ -145,7 +146,7 @@ class HearingDialog(FormDialog):
         return lambda: save(when, place)
 
 
-class AttachDocumentDialog(FormDialog):
+class AttachDocumentDialog(AttachFileDialog):
     """A parker's document for an open appeal: the file (a PDF, or a JPEG or PNG photo)
     and what it is. Kept with its fingerprint, never changed or removed afterwards."""
 
@@ -156,57 +157,16 @@ class AttachDocumentDialog(FormDialog):
         appeal_number: str,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(runner, accept_text="Attach", busy_text="Attaching…", parent=parent)
-        self._save = save
+        super().__init__(
+            save,
+            runner,
+            title=f"Attach a document to appeal {appeal_number}",
+            intro=(
+                "A receipt, a photo of the permit on the dashboard, a letter: a PDF, or a JPEG "
+                "or PNG photo, up to 20 MB. Once attached it is kept as it is, for the "
+                "adjudicator and the hearing."
+            ),
+            placeholder="e.g. Receipt for permit P-2026-00412",
+            parent=parent,
+        )
         self.setObjectName("attachDocumentDialog")
-        self.setWindowTitle(f"Attach a document to appeal {appeal_number}")
-        self.setMinimumWidth(520)
-        self.audit_label.setText(
-            "A receipt, a photo of the permit on the dashboard, a letter: a PDF, or a JPEG "
-            "or PNG photo, up to 20 MB. Once attached it is kept as it is, for the "
-            "adjudicator and the hearing."
-        )
-        self.audit_label.show()
-        self.file_edit = line_edit(placeholder="No file chosen")
-        self.file_edit.setObjectName("documentFileEdit")
-        self.file_edit.setReadOnly(True)
-        self.choose_button = button("&Browse…", self.choose, tip="Choose the scanned file")
-        self.choose_button.setObjectName("chooseDocumentButton")
-        self.description_edit = line_edit(
-            placeholder="e.g. Receipt for permit P-2026-00412", max_length=200
-        )
-        self.description_edit.setObjectName("documentDescriptionEdit")
-        self.boxes = {}
-        self.field(
-            "file", "&File", self.file_edit, holds=holder(hbox((self.file_edit, 1),
-                                                                self.choose_button))
-        )  # fmt: skip
-        self.field("description", "&What it is", self.description_edit)
-        self.FIELDS, self._declared = tuple(self.boxes), True
-        self._finish_layout(vbox(field_grid((self.boxes["file"],), (self.boxes["description"],))))
-        self.choose_button.setFocus()
-
-    def choose(self) -> None:
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        chosen, _filter = QFileDialog.getOpenFileName(
-            self,
-            "Choose the parker's document",
-            folder,
-            f"Documents and photos ({' '.join(DOCUMENT_EXTENSIONS)})",
-        )
-        if chosen:
-            self.file_edit.setText(chosen)
-            self.boxes["file"].show_problem(None)
-            if not self.description_edit.text().strip():
-                self.description_edit.setFocus()
-
-    def _save_call(self) -> Callable[[], object]:
-        path = self.file_edit.text().strip()
-        if not path:
-            raise ValidationError.single("file", "Choose the file of the document.")
-        description, save = self.description_edit.text(), self._save
-        if len(" ".join(description.split())) < 3:
-            raise ValidationError.single(
-                "description", 'Say what the document is, e.g. "Receipt for permit P-2026-00412".'
-            )
-        return lambda: save(Path(path), description)

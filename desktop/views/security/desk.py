@@ -1,4 +1,5 @@
-"""The security desk (SPEC "Security"): live watchlist alerts and the watchlist itself.
+"""The security desk (SPEC "Security"): live watchlist alerts, the watchlist itself, and
+incidents (``incidents.py``).
 
 An alert arrives the moment a device reads, a desk checks or an officer cites a plate on
 the watchlist: the change's hint (no plate in it) wakes the desk, which reads the alerts
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.errors import KnownError, ValidationError
+from desktop.services.incidents import IncidentService
 from desktop.services.localization import format_local, format_recent
 from desktop.services.security import (
     PRIORITIES,
@@ -39,11 +41,12 @@ from desktop.services.security import (
 )
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.forms import DialogSlot, NoteDialog
-from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, vbox
+from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, scrolled, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
 from desktop.views.kit.tables import Column, Listing, RowsModel, badge_column, sorted_table
 from desktop.views.security.dialogs import EntryDialog, HotlistImportDialog
+from desktop.views.security.incidents import IncidentsPanel
 
 #: Alerts are read this soon after their hint arrives (a burst of hits reads once).
 ALERT_DELAY_MS = 30
@@ -243,6 +246,11 @@ class SecurityDesk(Desk):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._alerts_tab(), "&Alerts")
         self.tabs.addTab(self._entries_tab(), "&Watchlist")
+        self.incidents = IncidentsPanel(
+            IncidentService(self.workspace), self.runner, self.live, lambda: self._zone
+        )
+        # Dense: below its width the page scrolls rather than widen the window.
+        self.tabs.addTab(scrolled(self.incidents), "I&ncidents")
         vbox(self.tabs, margins=8, parent=self)
         self.panel = AlertPanel(self)
         self.panel.acknowledge.connect(self.acknowledge)

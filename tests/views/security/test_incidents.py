@@ -1,0 +1,105 @@
+"""Incidents on the security desk, as a dispatcher records one: what happened and where,
+two people in different roles, a vehicle, a photo, the dispatch log, and the status moved
+on; then read back from the list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from desktop.services.photos import plate_photo
+from desktop.views.kit.attach import AttachFileDialog
+from desktop.views.kit.evidence_viewer import EvidenceViewer
+from desktop.views.security.desk import SecurityDesk
+from desktop.views.security.incidents import IncidentDialog, PersonDialog, VehicleDialog
+from tests.views.security.test_security_desk import TIMEOUT_MS, desk_for
+
+__all__ = ["desk_for"]
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support")]
+
+
+def test_a_dispatcher_records_an_incident_with_people_a_vehicle_and_a_photo(
+    qtbot: QtBot, desk_for: Callable[[str], SecurityDesk], tmp_path: Path
+) -> None:
+    desk = desk_for("dispatcher")
+    panel = desk.incidents
+    desk.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: bool(panel.categories), timeout=TIMEOUT_MS)
+    dialog = panel.new_incident()
+    assert isinstance(dialog, IncidentDialog)
+    dialog.submit()
+    assert dialog.boxes["category_id"].problem.text() == "Choose what kind of incident it is."
+    dialog.category_box.setCurrentIndex(dialog.category_box.findText("Damage — Vandalism"))
+    dialog.narrative_edit.setPlainText("Glass panel smashed; two people seen running east.")
+    with qtbot.waitSignal(desk.runner.finished, timeout=TIMEOUT_MS):
+        dialog.submit()
+    qtbot.waitUntil(dialog.boxes["place"].problem.isVisible, timeout=TIMEOUT_MS)
+    assert dialog.boxes["place"].problem.text() == "Choose the lot, or say where it happened."
+    dialog.location_edit.setText("Bus shelter, Main St gate")
+    dialog.weapon_check.setChecked(True)
+    with qtbot.waitSignal(panel.shown, timeout=TIMEOUT_MS):
+        dialog.submit()
+    page = panel.page
+    assert page.title.text().startswith("Incident I20")
+    assert "Damage — Vandalism" in page.title.text()
+    assert "Flags: weapon involved" in page.facts.text()
+    assert page.next_button.text() == "Start work"
+
+    for role, name in (("Witness", "Lee Park"), ("Suspect", "Unknown male, red jacket")):
+        person = page.add_person()
+        assert isinstance(person, PersonDialog)
+        person.role_box.setCurrentIndex(person.role_box.findText(role))
+        person.name_edit.setText(name)
+        with qtbot.waitSignal(page.changed, timeout=TIMEOUT_MS):
+            person.submit()
+    assert [(p.role, p.name) for p in page.people_model.rows()] == [
+        ("Witness", "Lee Park"),
+        ("Suspect", "Unknown male, red jacket"),
+    ]
+    ModelTester(None).check(page.people_model)  # type: ignore[no-untyped-call]
+    vehicle = page.add_vehicle()
+    assert isinstance(vehicle, VehicleDialog)
+    vehicle.plate_edit.setText("abc 123")
+    vehicle.description_edit.setText("Blue hatchback, idling")
+    with qtbot.waitSignal(page.changed, timeout=TIMEOUT_MS):
+        vehicle.submit()
+    assert [v.plate for v in page.vehicles_model.rows()] == ["ABC123"]
+    photo = tmp_path / "shelter.jpg"
+    photo.write_bytes(plate_photo("ON", "ABC123", datetime.now().astimezone(), "Main St"))
+    attach = page.attach()
+    assert isinstance(attach, AttachFileDialog)
+    attach.file_edit.setText(str(photo))
+    attach.description_edit.setText("The shelter after the call")
+    with qtbot.waitSignal(page.changed, timeout=TIMEOUT_MS):
+        attach.submit()
+    page.evidence_table.selectRow(0)
+    with qtbot.waitSignal(page.dialog_opened, timeout=TIMEOUT_MS) as opened:
+        page.show_evidence()
+    viewer = opened.args[0]
+    assert isinstance(viewer, EvidenceViewer)
+    assert "matches what was recorded" in viewer.hash_label.text()
+    viewer.reject()
+    page.log_note.setText("Caller at the help point")
+    with qtbot.waitSignal(page.changed, timeout=TIMEOUT_MS):
+        page.add_log()
+    assert [e.kind_title for e in page.log_model.rows()] == ["Call received"]
+    with qtbot.waitSignal(page.changed, timeout=TIMEOUT_MS):
+        page.next_button.click()
+    assert page.facts.text().startswith("In progress")
+    assert page.next_button.text() == "Resolve"
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
+        "People (2)",
+        "Vehicles (1)",
+        "Dispatch log (1)",
+        "Tasks",
+        "Photos and documents (1)",
+    ]
+    qtbot.waitUntil(
+        lambda: any(r.status == "in_progress" for r in panel.model.rows()), timeout=TIMEOUT_MS
+    )
