@@ -97,6 +97,7 @@ class Alert:
     seen_at: datetime
     seen_by: str
     place: str
+    lot_code: str | None
     device: str | None
     read_id: int | None
     citation_id: int | None
@@ -129,7 +130,8 @@ _ENTRY_COLUMNS = """
 """
 _ALERT_SQL = """
     SELECT a.id, a.entry_id, a.jurisdiction, a.plate, a.first_at, a.last_at, a.hits, a.source,
-           a.seen_at, a.seen_by, coalesce(l.name, 'a desk') AS place, d.code AS device,
+           a.seen_at, a.seen_by, coalesce(l.name, 'a desk') AS place, l.code AS lot_code,
+           d.code AS device,
            a.read_id, a.citation_id, a.acknowledged_at, a.acknowledged_by,
            a.acknowledge_note, e.reason, e.instruction, e.priority, e.category,
            e.plate_pattern

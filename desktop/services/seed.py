@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -22,6 +23,7 @@ from desktop.services.database import (
 from desktop.services.errors import KnownError
 from desktop.services.passwords import scram_sha256_verifier
 from desktop.services.seed_enforcement import seed_enforcement
+from desktop.services.seed_security import seed_security
 
 DEMO_PASSWORD = "parkdesk-demo"  # noqa: S105 - published demo password, embedded server only
 DEMO_LOGINS = {role: f"demo_{role}" for role in STAFF_ROLES}
@@ -308,6 +310,7 @@ def seed(admin_url: str, scale: str = "demo", *, rng_seed: int = 2026) -> SeedRe
         permits += _history(conn, rng)
         vehicles = _count(conn, "vehicle")  # with the look-alike plates _history adds
         enforcement = seed_enforcement(conn, rng, scale)
+        seed_security(conn, rng, datetime.now().astimezone(), DEMO_LOGINS["dispatcher"])
         conn.commit()
     return SeedReport(
         lots,

@@ -583,6 +583,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "reopen_incident": {"dispatcher", "manager"},
     "attach_incident_evidence": {"dispatcher", "manager"},
     "checked_document": set(),
+    "checked_investigators": {"dispatcher", "manager"},
     "guard_exemption": set(),
     "guard_permit_flag": set(),
     "clear_permit_flag": {"clerk", "manager"},

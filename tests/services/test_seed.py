@@ -99,6 +99,29 @@ def test_the_demo_office_has_a_season_of_enforcement(seeded: SeedReport, empty: 
         ).fetchone() == (sum(appeals.values()),)
 
 
+def test_the_demo_security_desk_has_a_watchlist_an_alert_and_incidents(
+    seeded: SeedReport, empty: Database
+) -> None:
+    """The demo dispatcher opens to an alert waiting, entries in force, and incidents in
+    every state, the confidential one among those it may read."""
+    dispatcher = DEMO_LOGINS["dispatcher"]
+    with psycopg.connect(empty.admin_url) as su:
+        assert su.execute(
+            "SELECT count(*) FROM parkdesk.watchlist_entry WHERE partial"
+        ).fetchone() == (1,)
+        assert su.execute(
+            "SELECT source, hits, acknowledged_at FROM parkdesk.watchlist_alert"
+        ).fetchall() == [("read", 1, None)]
+        statuses = dict(
+            su.execute("SELECT status, count(*) FROM parkdesk.incident GROUP BY 1").fetchall()
+        )
+        assert set(statuses) == {"new", "in_progress", "closed"}
+    with empty.connect(dispatcher, DEMO_PASSWORD) as own:
+        assert own.execute(
+            "SELECT count(*) FROM parkdesk.incident WHERE confidential"
+        ).fetchone() == (1,)  # an investigator of it
+
+
 @pytest.mark.parametrize(("role", "login"), sorted(DEMO_LOGINS.items()))
 def test_each_demo_login_opens_its_desk(
     seeded: SeedReport, empty: Database, role: str, login: str

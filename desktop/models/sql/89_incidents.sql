@@ -7,6 +7,25 @@
 --
 -- The current definition: edit here, never in a migration (docs/ARCHITECTURE.md).
 
+-- An incident's investigators: dispatchers' logins, each once, in order.
+CREATE OR REPLACE FUNCTION parkdesk.checked_investigators(p_logins text[]) RETURNS text[]
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_logins text[] := ARRAY(SELECT DISTINCT btrim(x) FROM unnest(coalesce(p_logins, '{}')) x
+                             WHERE btrim(x) <> '' ORDER BY 1);
+    v_login text;
+BEGIN
+    FOREACH v_login IN ARRAY v_logins LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = v_login)
+           OR NOT pg_has_role(v_login, 'parkdesk_dispatcher', 'USAGE') THEN
+            RAISE EXCEPTION '% is not a dispatcher''s login.', v_login
+                USING ERRCODE = 'PD002', DETAIL = 'investigators';
+        END IF;
+    END LOOP;
+    RETURN v_logins;
+END
+$$;
+
 -- A new incident: its number (I, the year, a sequence), its reporter and its first status
 -- are the database's, whatever the client sent.
 CREATE OR REPLACE FUNCTION parkdesk.open_incident_row() RETURNS trigger
@@ -22,6 +41,7 @@ BEGIN
     NEW.status_by := session_user;
     NEW.closed_at := NULL;
     NEW.closed_by := NULL;
+    NEW.investigators := parkdesk.checked_investigators(NEW.investigators);
     RETURN NEW;
 END
 $$;
@@ -33,7 +53,6 @@ $$;
 CREATE OR REPLACE FUNCTION parkdesk.guard_incident() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_login text;
     v_manager boolean := pg_has_role(session_user, 'parkdesk_manager', 'USAGE');
 BEGIN
     IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
@@ -58,15 +77,7 @@ BEGIN
             USING ERRCODE = 'PD002', DETAIL = 'confidential';
     END IF;
     IF NEW.investigators IS DISTINCT FROM OLD.investigators THEN
-        NEW.investigators := ARRAY(SELECT DISTINCT btrim(x) FROM unnest(NEW.investigators) x
-                                   WHERE btrim(x) <> '' ORDER BY 1);
-        FOREACH v_login IN ARRAY NEW.investigators LOOP
-            IF NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = v_login)
-               OR NOT pg_has_role(v_login, 'parkdesk_dispatcher', 'USAGE') THEN
-                RAISE EXCEPTION '% is not a dispatcher''s login.', v_login
-                    USING ERRCODE = 'PD002', DETAIL = 'investigators';
-            END IF;
-        END LOOP;
+        NEW.investigators := parkdesk.checked_investigators(NEW.investigators);
     END IF;
     IF NEW.status IS DISTINCT FROM OLD.status THEN
         IF (OLD.status, NEW.status) NOT IN (('new', 'in_progress'), ('new', 'resolved'),

@@ -362,7 +362,8 @@ GRANT SELECT, INSERT (incident_id, assigned_to, due_on, description), UPDATE (do
 REVOKE DELETE, TRUNCATE ON parkdesk.incident, parkdesk.dispatch_entry FROM parkdesk_owner;
 GRANT EXECUTE ON FUNCTION parkdesk.reopen_incident(bigint, text),
     parkdesk.attach_incident_evidence(bigint, bytea, text, text, text, text, timestamptz),
-    parkdesk.incident_closed(bigint)
+    parkdesk.incident_closed(bigint),
+    parkdesk.checked_investigators(text[])
     TO parkdesk_dispatcher, parkdesk_manager;
 -- Asked by the row policy of evidence, which the citation and appeal desks read too: it
 -- answers false to them.

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.errors import KnownError, ValidationError
-from desktop.services.incidents import IncidentService
+from desktop.services.incidents import IncidentForm, IncidentService
 from desktop.services.localization import format_local, format_recent
 from desktop.services.security import (
     PRIORITIES,
@@ -46,7 +46,7 @@ from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
 from desktop.views.kit.tables import Column, Listing, RowsModel, badge_column, sorted_table
 from desktop.views.security.dialogs import EntryDialog, HotlistImportDialog
-from desktop.views.security.incidents import IncidentsPanel
+from desktop.views.security.incidents import IncidentDialog, IncidentsPanel
 
 #: Alerts are read this soon after their hint arrives (a burst of hits reads once).
 ALERT_DELAY_MS = 30
@@ -170,6 +170,8 @@ class AlertPanel(QDialog):
     """The newest alert, on top of every desk, without taking the keyboard."""
 
     acknowledge = Signal(int)
+    #: An incident is to be opened from the alert shown.
+    incident_wanted = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -193,6 +195,10 @@ class AlertPanel(QDialog):
         buttons = QDialogButtonBox()
         self.ack_button = buttons.addButton("&Acknowledge", QDialogButtonBox.ButtonRole.AcceptRole)
         self.ack_button.setObjectName("alertAcknowledge")
+        self.incident_button = buttons.addButton(
+            "Open an &incident…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.incident_button.clicked.connect(self._open_incident)
         later = buttons.addButton("&Later", QDialogButtonBox.ButtonRole.RejectRole)
         later.setToolTip("Close this panel; the alert waits on the security desk")
         self.ack_button.clicked.connect(self._acknowledge)
@@ -218,6 +224,11 @@ class AlertPanel(QDialog):
             self.photo.hide()
         self.show()
         self.raise_()
+
+    def _open_incident(self) -> None:
+        if self.alert is not None:
+            self.incident_wanted.emit(self.alert)
+        self.hide()
 
     def _acknowledge(self) -> None:
         if self.alert is not None:
@@ -254,6 +265,7 @@ class SecurityDesk(Desk):
         vbox(self.tabs, margins=8, parent=self)
         self.panel = AlertPanel(self)
         self.panel.acknowledge.connect(self.acknowledge)
+        self.panel.incident_wanted.connect(self.incident_from_alert)
         self.alerts_loader = Loader(
             self, self.runner, self._alerts_call, self._alerts_shown, self._alerts_failed
         )
@@ -285,8 +297,18 @@ class SecurityDesk(Desk):
         )
         self.ack_button.setObjectName("acknowledgeButton")
         desk_action(self, "Acknowledge", "Ctrl+K", self.acknowledge_selected)
+        self.incident_button = button(
+            "Open an &incident…",
+            lambda: self.incident_from_alert(self.alerts_table.selected_row()),
+            tip="Record an incident from this alert, its plate and place filled in",
+        )
         right = QWidget()
-        vbox((self.alert_detail, 1), hbox(self.ack_button, STRETCH), margins=0, parent=right)
+        vbox(
+            (self.alert_detail, 1),
+            hbox(self.ack_button, self.incident_button, STRETCH, spacing=8),
+            margins=0,
+            parent=right,
+        )
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.alerts_listing)
         splitter.addWidget(right)
@@ -432,8 +454,42 @@ class SecurityDesk(Desk):
             else alert_words(alert, self._zone)
         )
         self.ack_button.setEnabled(alert is not None and alert.waiting)
+        self.incident_button.setEnabled(alert is not None)
 
     # -- acting --------------------------------------------------------------------------
+
+    def incident_from_alert(self, alert: object) -> IncidentDialog | None:
+        """The incident form, filled in from an alert: the place, the time, what was seen;
+        the plate goes with it as the incident's vehicle."""
+        if not isinstance(alert, Alert):
+            return None
+        panel = self.incidents
+        category = panel.category_named("Suspicious activity") or (
+            panel.categories[0].id if panel.categories else None
+        )
+        if category is None:
+            return None
+        self.tabs.setCurrentIndex(2)
+        prefill = IncidentForm(
+            category_id=category,
+            priority=min(alert.priority, 2),
+            occurred_at=alert.seen_at,
+            lot_code=alert.lot_code or "",
+            location="" if alert.lot_code else alert.place,
+            narrative=(
+                f"Watchlisted plate {alert.plate} ({alert.jurisdiction}): {alert.how} in "
+                f"{alert.place}, {format_local(alert.seen_at, self._zone)}. "
+                f"Watchlist: {alert.category} — {alert.reason} Instruction: {alert.instruction}"
+            ),
+            weapon=False,
+            injury=False,
+            police_service="",
+            police_case="",
+            confidential=False,
+        )
+        return panel.new_incident(
+            prefill, (alert.jurisdiction, alert.plate, f"Watchlisted ({alert.category})")
+        )
 
     def acknowledge_selected(self) -> None:
         alert: Alert | None = self.alerts_table.selected_row()

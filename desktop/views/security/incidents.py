@@ -132,6 +132,8 @@ class IncidentDialog(FormDialog):
         categories: list[Choice],
         incident: Incident | None = None,
         parent: QWidget | None = None,
+        *,
+        prefill: IncidentForm | None = None,
     ) -> None:
         super().__init__(runner, accept_text="Save", busy_text="Saving…", parent=parent)
         self._save, self.incident = save, incident
@@ -185,6 +187,8 @@ class IncidentDialog(FormDialog):
         self.FIELDS, self._declared = tuple(self.boxes), True
         if incident is not None:
             self._show_incident(incident)
+        elif prefill is not None:
+            self._show_form(prefill)
         b = self.boxes
         self._finish_layout(
             vbox(
@@ -215,6 +219,17 @@ class IncidentDialog(FormDialog):
         self.police_service_edit.setText(i.police_service or "")
         self.police_case_edit.setText(i.police_case or "")
         self.confidential_check.setChecked(i.confidential)
+
+    def _show_form(self, form: IncidentForm) -> None:
+        self.category_box.setCurrentIndex(self.category_box.findData(form.category_id))
+        self.priority_box.setCurrentIndex(max(self.priority_box.findData(form.priority), 0))
+        local = form.occurred_at.astimezone()
+        self.when_edit.setDateTime(
+            QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
+        )
+        self.lot_edit.setText(form.lot_code)
+        self.location_edit.setText(form.location)
+        self.narrative_edit.setPlainText(form.narrative)
 
     def _save_call(self) -> Callable[[], object]:
         if self.category_box.currentIndex() < 0:
@@ -845,11 +860,25 @@ class IncidentsPanel(QWidget):
         self.right.setCurrentWidget(self.page)
         self.shown.emit()
 
-    def new_incident(self) -> IncidentDialog | None:
+    def new_incident(
+        self, prefill: IncidentForm | None = None, vehicle: tuple[str, str, str] | None = None
+    ) -> IncidentDialog | None:
+        """The form for a new incident; from an alert, filled in, the alert's vehicle added
+        once it is saved."""
         service = self.service
+
+        def save(form: IncidentForm) -> Incident:
+            incident = service.save(form)
+            if vehicle is not None:
+                incident = service.add_vehicle(incident.id, *vehicle)
+            return incident
+
         return self.dialog.open(
-            lambda: IncidentDialog(service.save, self.runner, self.categories, None, self)
+            lambda: IncidentDialog(save, self.runner, self.categories, None, self, prefill=prefill)
         )
+
+    def category_named(self, name: str) -> int | None:
+        return next((c.id for c in self.categories if c.name == name), None)
 
     def edit_incident(self) -> IncidentDialog | None:
         incident, service = self.page.incident, self.service

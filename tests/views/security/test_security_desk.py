@@ -14,11 +14,13 @@ import pytest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from desktop.services.security import EntryForm
 from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.security.desk import SecurityDesk
 from desktop.views.security.dialogs import EntryDialog, HotlistImportDialog
+from desktop.views.security.incidents import IncidentDialog
 from tests.citation_data import Field, enforcement_field
 from tests.conftest import Database
 
@@ -154,3 +156,35 @@ def test_a_hotlist_is_imported_whole_or_not_at_all_and_exported(
     written = out.read_text()
     assert f"{second};;BOLO;" in written
     assert "case 7" not in written  # the reason stays with dispatch
+
+
+def test_an_alert_opens_an_incident_filled_in_with_its_plate_and_place(
+    qtbot: QtBot, desk_for: Callable[[str], SecurityDesk], field: Field, database: Database
+) -> None:
+    plate = "X" + secrets.token_hex(3).upper()
+    dispatch = desk_for("dispatcher")
+    qtbot.waitUntil(lambda: bool(dispatch.incidents.categories), timeout=TIMEOUT_MS)
+    dispatch.service.save_entry(
+        EntryForm(
+            plate,
+            "ON",
+            "BOLO",
+            2,
+            "Seen at the hit and run at the north gate.",
+            "Call dispatch.",
+            None,
+            None,
+        )
+    )
+    with qtbot.waitSignal(dispatch.alerted, timeout=TIMEOUT_MS):
+        device_reads(database, field, plate)
+    qtbot.waitUntil(dispatch.panel.isVisible, timeout=TIMEOUT_MS)
+    dispatch.panel.incident_button.click()
+    dialog = dispatch.incidents.dialog.dialog
+    assert isinstance(dialog, IncidentDialog)
+    assert dialog.category_box.currentText() == "Suspicious activity"
+    assert dialog.lot_edit.text() == field.lot_code
+    assert f"Watchlisted plate {plate} (ON)" in dialog.narrative_edit.toPlainText()
+    with qtbot.waitSignal(dispatch.incidents.shown, timeout=TIMEOUT_MS):
+        dialog.submit()
+    assert [v.plate for v in dispatch.incidents.page.vehicles_model.rows()] == [plate]
