@@ -44,7 +44,7 @@ from desktop.models.permits import (
 from desktop.models.reads import PlateRead, PlateReadChain, PlateReadPhoto
 from desktop.models.staff import StaffMember
 from desktop.models.verdicts import Exemption, PermitFlag
-from desktop.models.watchlist import WatchlistAlert, WatchlistEntry
+from desktop.models.watchlist import TrespassNotice, WatchlistAlert, WatchlistEntry
 
 __all__ = [
     "SCHEMA",
@@ -86,6 +86,7 @@ __all__ = [
     "RequestKey",
     "SpoiledNumber",
     "StaffMember",
+    "TrespassNotice",
     "Vehicle",
     "Violation",
     "WaitlistEntry",

@@ -102,6 +102,55 @@ class WatchlistEntry(Tracked, Base):
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     retired_by: Mapped[str | None] = mapped_column(Text)
     retire_reason: Mapped[str | None] = mapped_column(Text)
+    #: The trespass notice that made it (and ends it).
+    trespass_notice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("trespass_notice.id"), index=True
+    )
+
+
+class TrespassNotice(Base):
+    """A notice barring a person from a place until it ends; while in force, the person's
+    vehicles are on the watchlist (``issue_trespass_notice``)."""
+
+    __tablename__ = "trespass_notice"
+    __table_args__ = (
+        CheckConstraint("number ~ '^T[0-9]{4}-[0-9]{5,}$'", name="number_format"),
+        CheckConstraint("length(btrim(person_name)) BETWEEN 2 AND 200", name="person_name_length"),
+        CheckConstraint("length(person_description) <= 500", name="person_description_length"),
+        CheckConstraint("length(btrim(place)) BETWEEN 2 AND 200", name="place_length"),
+        CheckConstraint("length(btrim(reason)) BETWEEN 3 AND 500", name="reason_length"),
+        CheckConstraint("expires_at > issued_at", name="expires_after_issue"),
+        CheckConstraint(
+            "(revoked_at IS NULL) = (revoked_by IS NULL) "
+            "AND (revoked_at IS NULL) = (revoke_reason IS NULL)",
+            name="revoked_whole",
+        ),
+        CheckConstraint(
+            "length(btrim(revoke_reason)) BETWEEN 3 AND 300", name="revoke_reason_length"
+        ),
+        _card_free("person_name"),
+        _card_free("person_description"),
+        _card_free("place"),
+        _card_free("reason"),
+        _card_free("revoke_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    number: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    parker_id: Mapped[int | None] = mapped_column(ForeignKey("parker.id"), index=True)
+    person_name: Mapped[str] = mapped_column(Text, nullable=False)
+    person_description: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id"))
+    place: Mapped[str] = mapped_column(Text, nullable=False)
+    #: Dispatch's own: the notice printed says it; the officer's verdict does not.
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    issued_by: Mapped[str] = mapped_column(Text, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(Text)
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class WatchlistAlert(Base):
@@ -152,4 +201,4 @@ class WatchlistAlert(Base):
     acknowledge_note: Mapped[str | None] = mapped_column(Text)
 
 
-__all__ = ["WatchlistAlert", "WatchlistEntry"]
+__all__ = ["TrespassNotice", "WatchlistAlert", "WatchlistEntry"]

@@ -596,9 +596,11 @@ def citation_notice_pdf(notice: CitationNotice) -> bytes:
         )
         amount_width = 1.3 * inch
         rows: list[list[Any]] = [
-            [Paragraph("Fine and payments", styles.cell_head),
-             Paragraph("Amount", styles.cell_head_right)],
-        ]  # fmt: skip
+            [
+                Paragraph("Fine and payments", styles.cell_head),
+                Paragraph("Amount", styles.cell_head_right),
+            ],
+        ]
         rows += [
             [
                 Paragraph(_text(_clip(line.description)), styles.line),
@@ -634,8 +636,10 @@ def citation_notice_pdf(notice: CitationNotice) -> bytes:
             lines_table,
         ]
         if notice.note:
-            flowables += [Spacer(1, 10), Paragraph(_text(f"Officer's note: {notice.note}"),
-                                                   styles.note)]  # fmt: skip
+            flowables += [
+                Spacer(1, 10),
+                Paragraph(_text(f"Officer's note: {notice.note}"), styles.note),
+            ]
         how = [
             f"Pay {money(notice.amount_due)} by {_long_day(notice.due_on)} at the parking "
             f"office, quoting citation {notice.number}. Unpaid fines may rise after the due "
@@ -672,11 +676,15 @@ def _letter_outcome(letter: AppealLetter, money: Callable[[Decimal], str]) -> li
     """What the decision means for the person who appealed, in the order they need it."""
     due = _long_day(letter.due_on)
     if letter.decision == "dismiss":
-        said = [f"Your appeal is accepted: citation {letter.citation_number} is dismissed and "
-                "nothing is owed on it."]  # fmt: skip
+        said = [
+            f"Your appeal is accepted: citation {letter.citation_number} is dismissed and "
+            "nothing is owed on it."
+        ]
     elif letter.decision == "reduce":
-        said = [f"Your appeal is accepted in part: the fine of citation {letter.citation_number} "
-                f"is reduced to {money(letter.reduced_to or Decimal(0))}."]  # fmt: skip
+        said = [
+            f"Your appeal is accepted in part: the fine of citation {letter.citation_number} "
+            f"is reduced to {money(letter.reduced_to or Decimal(0))}."
+        ]
     else:
         said = [f"Your appeal is not accepted: citation {letter.citation_number} is upheld."]
     if letter.refund_due > 0:
@@ -735,6 +743,84 @@ def _appeal_document(letter: AppealLetter, heading: str, body: list[str]) -> byt
     return _build_pdf(story, heading, draw_page)
 
 
+@dataclass(frozen=True)
+class TrespassLetter:
+    """A trespass notice as handed to the person it bars."""
+
+    office: Office
+    number: str
+    person: str
+    description: str
+    place: str
+    reason: str
+    issued_at: datetime
+    issued_by: str
+    expires_at: datetime
+    vehicles: tuple[str, ...]
+    revoked_at: datetime | None = None
+
+
+def trespass_notice_pdf(notice: TrespassLetter) -> bytes:
+    """The notice to hand over: who, where, from when until when, why, and what follows
+    if it is not respected; a line for the person's signature of receipt."""
+    styles = _styles()
+    office = notice.office
+    zone = office.time_zone
+    heading = f"Trespass notice {notice.number}"
+
+    def story() -> list[Flowable]:
+        rows: list[tuple[str, Flowable | str]] = [
+            ("To", notice.person),
+            ("Place", notice.place),
+            ("Issued", f"{format_local(notice.issued_at, zone)} by {notice.issued_by}"),
+            ("In force until", format_local(notice.expires_at, zone)),
+        ]
+        if notice.description:
+            rows.append(("Description", notice.description))
+        if notice.vehicles:
+            rows.append(("Vehicles", ", ".join(notice.vehicles)))
+        body = [
+            f"You may not enter or remain at {notice.place} until "
+            f"{format_local(notice.expires_at, zone)}.",
+            f"Reason: {notice.reason}",
+            "While this notice is in force, the vehicles named above are watched for by the "
+            "parking office's patrols and cameras. If you are found at the place, security "
+            "staff may ask you to leave and may call the police.",
+            "If you believe this notice was issued in error, contact the parking office.",
+        ]
+        flowables: list[Flowable] = [
+            Paragraph(_text(office.name), styles.office),
+            Paragraph(_text(heading), styles.title),
+        ]
+        if notice.revoked_at is not None:
+            flowables.append(
+                Paragraph(
+                    _text(
+                        f"REVOKED {format_local(notice.revoked_at, zone)}: this notice is "
+                        "no longer in force."
+                    ),
+                    styles.alert,
+                )
+            )
+        flowables += [Spacer(1, 10), _details_table(rows, styles), Spacer(1, 8)]
+        for paragraph in body:
+            flowables += [Spacer(1, 7), Paragraph(_text(paragraph), styles.body)]
+        flowables += [
+            Spacer(1, 36),
+            Paragraph(
+                _text("Received by (signature) ________________________   Date ______________"),
+                styles.body,
+            ),
+        ]
+        return flowables
+
+    def draw_page(canvas: Any, page: int, total: int) -> None:
+        if total > 1:
+            _draw_footer(canvas, f"{office.name} · {heading}", f"Page {page} of {total}")
+
+    return _build_pdf(story, heading, draw_page)
+
+
 def decision_letter_pdf(letter: AppealLetter) -> bytes:
     """The decision on an appeal, as mailed to the person who appealed: the outcome, the
     reason, what is owed (or owed back) and by when."""
@@ -776,11 +862,11 @@ def _photo_flowables(packet: HearingPacket, styles: _Styles) -> list[Flowable]:
             image.drawWidth, image.drawHeight = width, image.imageHeight * scale
         except Exception:
             image = Paragraph("This file is not an image the packet can show.", styles.note)
-        words = (
-            f"Taken {format_local(photo.captured_at, zone)}. SHA-256 {photo.sha256[:16]}… "
-            + ("matches what was recorded." if photo.matches
-               else "DOES NOT MATCH its recorded fingerprint.")
-        )  # fmt: skip
+        words = f"Taken {format_local(photo.captured_at, zone)}. SHA-256 {photo.sha256[:16]}… " + (
+            "matches what was recorded."
+            if photo.matches
+            else "DOES NOT MATCH its recorded fingerprint."
+        )
         cells.append([image, Paragraph(_text(words), styles.note)])
     rows = [cells[i : i + 2] for i in range(0, len(cells), 2)]
     flowables: list[Flowable] = []
@@ -825,9 +911,13 @@ def hearing_packet_pdf(packet: HearingPacket) -> bytes:
         if letter.hearing_at is not None:
             flowables += [
                 Spacer(1, 6),
-                Paragraph(_text(f"Hearing: {format_local(letter.hearing_at, zone)}, "
-                                f"{letter.hearing_place}"), styles.body),
-            ]  # fmt: skip
+                Paragraph(
+                    _text(
+                        f"Hearing: {format_local(letter.hearing_at, zone)}, {letter.hearing_place}"
+                    ),
+                    styles.body,
+                ),
+            ]
         if packet.note:
             note = Paragraph(_text(f"Officer's note: {packet.note}"), styles.note)
             flowables += [Spacer(1, 6), note]

@@ -455,3 +455,145 @@ def read_hotlist(content: str, zone: str) -> Hotlist:
             )
         )
     return Hotlist(rows=tuple(rows), problems=tuple(problems))
+
+
+# -- trespass notices ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrespassNotice:
+    """A notice barring a person from a place until it ends, and its watched vehicles."""
+
+    id: int
+    number: str
+    parker_id: int | None
+    person_name: str
+    person_description: str
+    place: str
+    reason: str
+    issued_at: datetime
+    issued_by: str
+    expires_at: datetime
+    revoked_at: datetime | None
+    revoked_by: str | None
+    revoke_reason: str | None
+    vehicles: tuple[str, ...]
+    in_force: bool
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "in_force" if self.in_force else "ended"
+
+
+NOTICE_STATES = {"in_force": "In force", "ended": "Ended", "revoked": "Revoked"}
+
+
+@dataclass(frozen=True)
+class NoticeForm:
+    """A notice as the dispatcher typed it; the plates as "ON ABC123", one to a line."""
+
+    person_name: str
+    person_description: str
+    lot_code: str
+    place: str
+    reason: str
+    expires_at: datetime | None
+    plates: tuple[str, ...] = ()
+    parker_id: int | None = None
+    incident_id: int | None = None
+
+
+_NOTICE_SQL = """
+    SELECT n.id, n.number, n.parker_id, n.person_name, n.person_description, n.place,
+           n.reason, n.issued_at, n.issued_by, n.expires_at, n.revoked_at, n.revoked_by,
+           n.revoke_reason,
+           ARRAY(SELECT e.jurisdiction || ' ' || e.plate_pattern FROM watchlist_entry e
+                 WHERE e.trespass_notice_id = n.id ORDER BY e.id) AS vehicles,
+           (n.revoked_at IS NULL AND n.expires_at > now()) AS in_force
+    FROM trespass_notice n
+"""
+
+
+class TrespassService:
+    """Trespass notices: issued, revoked, listed, printed."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+
+    def notices(self, *, include_ended: bool = False, limit: int = 500) -> list[TrespassNotice]:
+        where = "TRUE" if include_ended else "n.revoked_at IS NULL AND n.expires_at > now()"
+        with self.workspace.read() as session:
+            rows = session.execute(
+                text(f"{_NOTICE_SQL} WHERE {where} ORDER BY n.issued_at DESC LIMIT :limit"),
+                {"limit": limit},  # the WHERE clause is a constant
+            ).all()
+        return [_notice(r) for r in rows]
+
+    def issue(self, form: NoticeForm) -> TrespassNotice:
+        """Issue a notice: the person's vehicles go on the watchlist until it ends."""
+        if form.expires_at is None:
+            raise ValidationError.single("expires_at", "Choose when the notice ends.")
+        with self.workspace.transaction() as session:
+            notice_id = session.execute(
+                text(
+                    "SELECT issue_trespass_notice(:parker, :name, :description, :lot, :place, "
+                    ":reason, :expires_at, CAST(:plates AS text[]), :incident)"
+                ),
+                {
+                    "parker": form.parker_id,
+                    "name": " ".join(form.person_name.split()),
+                    "description": form.person_description.strip(),
+                    "lot": form.lot_code.strip() or None,
+                    "place": " ".join(form.place.split()),
+                    "reason": form.reason.strip(),
+                    "expires_at": form.expires_at,
+                    "plates": [" ".join(p.split()) for p in form.plates if p.strip()],
+                    "incident": form.incident_id,
+                },
+            ).scalar_one()
+            return _notice_of(session, int(notice_id))
+
+    def revoke(self, notice_id: int, reason: str) -> TrespassNotice:
+        with self.workspace.transaction() as session:
+            session.execute(
+                text("SELECT revoke_trespass_notice(:id, :reason)"),
+                {"id": notice_id, "reason": " ".join(reason.split())},
+            )
+            return _notice_of(session, notice_id)
+
+    def notice_pdf(self, notice_id: int) -> bytes:
+        """The notice to hand over (marked revoked if it was)."""
+        from desktop.services import documents
+        from desktop.services.permits import document_office
+
+        with self.workspace.read() as session:
+            notice = _notice_of(session, notice_id)
+            office = document_office(session)
+        return documents.trespass_notice_pdf(
+            documents.TrespassLetter(
+                office=office,
+                number=notice.number,
+                person=notice.person_name,
+                description=notice.person_description,
+                place=notice.place,
+                reason=notice.reason,
+                issued_at=notice.issued_at,
+                issued_by=notice.issued_by,
+                expires_at=notice.expires_at,
+                vehicles=notice.vehicles,
+                revoked_at=notice.revoked_at,
+            )
+        )
+
+
+def _notice(row: object) -> TrespassNotice:
+    return record(TrespassNotice, row, vehicles=tuple(getattr(row, "vehicles", None) or ()))
+
+
+def _notice_of(session: Session, notice_id: int) -> TrespassNotice:
+    row = session.execute(text(f"{_NOTICE_SQL} WHERE n.id = :id"), {"id": notice_id}).one_or_none()
+    if row is None:
+        raise NotFound("That notice is no longer there.")
+    return _notice(row)

@@ -68,9 +68,18 @@ INCIDENTS = [
 
 
 def seed_security(conn: Conn, rng: random.Random, now: datetime, dispatcher: str) -> int:
-    """The watchlist, one waiting alert and the incidents; how many incidents."""
+    """The watchlist, one waiting alert, the incidents and a trespass notice; how many
+    incidents."""
     _watchlist(conn, rng, now)
-    return _incidents(conn, rng, now, dispatcher)
+    count = _incidents(conn, rng, now, dispatcher)
+    # The trespass incident's person, barred from the stadium lot for six months.
+    conn.execute(
+        "SELECT parkdesk.issue_trespass_notice(NULL, 'Chris Vale', 'Slept in a car overnight', "
+        "'C', '', 'Repeatedly sleeping in vehicles in the stadium lot overnight', %s, %s, "
+        "(SELECT max(id) FROM parkdesk.incident))",
+        (now + timedelta(days=182), ["ON CVAL123"]),
+    )
+    return count
 
 
 def _watchlist(conn: Conn, rng: random.Random, now: datetime) -> None:

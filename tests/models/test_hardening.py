@@ -414,6 +414,22 @@ OVERSIZED: list[tuple[str, str, str, str]] = [
     ("alice", "SELECT withdraw_appeal(1, %(huge)s)", "PD002", "note"),
     ("dara", "SELECT acknowledge_alert(1, %(huge)s)", "PD002", "note"),
     ("dara", "SELECT reopen_incident(1, %(huge)s)", "PD002", "reason"),
+    ("dara", "SELECT revoke_trespass_notice(1, %(huge)s)", "PD002", "reason"),
+    ("dara", "SELECT checked_investigators(ARRAY[%(huge)s])", "PD002", "investigators"),
+    (
+        "dara",
+        "SELECT issue_trespass_notice(NULL, %(huge)s, '', NULL, 'Lot C', 'Reason', "
+        "now() + interval '1 day')",
+        "PD002",
+        "person_name",
+    ),
+    (
+        "dara",
+        "SELECT issue_trespass_notice(NULL, 'Pat', '', NULL, 'Lot C', 'Reason', "
+        "now() + interval '1 day', ARRAY[%(huge)s])",
+        "PD002",
+        "plates",
+    ),
     (
         "dara",
         "SELECT attach_incident_evidence(1, '\\xffd8ff'::bytea, repeat('0', 64), "
@@ -1034,6 +1050,9 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("incident_task", "assigned_to"): "a dispatcher's login, checked",
         ("incident_task", "assigned_by"): "session_user",
         ("incident_task", "done_by"): "session_user",
+        ("trespass_notice", "number"): "T, the year and a sequence",
+        ("trespass_notice", "issued_by"): "session_user",
+        ("trespass_notice", "revoked_by"): "session_user",
     }
     with desk.admin() as su:
         columns = su.execute(

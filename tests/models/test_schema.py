@@ -99,6 +99,8 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "incident_vehicle": {"SELECT": {"dispatcher", "manager"}, "DELETE": {"dispatcher", "manager"}},
     "dispatch_entry": {"SELECT": {"dispatcher", "manager"}},
     "incident_task": {"SELECT": {"dispatcher", "manager"}},
+    # Trespass notices: issued and revoked by their functions.
+    "trespass_notice": {"SELECT": {"dispatcher", "manager"}},
 }
 
 #: view -> privilege -> group roles. Views run as the owner: each masks what it must.
@@ -584,6 +586,9 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "attach_incident_evidence": {"dispatcher", "manager"},
     "checked_document": set(),
     "checked_investigators": {"dispatcher", "manager"},
+    "issue_trespass_notice": {"dispatcher", "manager"},
+    "revoke_trespass_notice": {"dispatcher", "manager"},
+    "guard_trespass_notice": set(),
     "guard_exemption": set(),
     "guard_permit_flag": set(),
     "clear_permit_flag": {"clerk", "manager"},

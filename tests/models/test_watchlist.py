@@ -147,8 +147,12 @@ def test_a_wildcard_stands_for_one_or_more_characters(
 def test_an_expired_or_retired_entry_no_longer_alerts(connect: Connect) -> None:
     dara, otto = connect("dara"), connect("otto")
     expired, retired = token(7), token(7)
-    add_entry(dara, expired, starts_at=datetime.now(UTC) - timedelta(days=2),
-              expires_at=datetime.now(UTC) - timedelta(days=1))  # fmt: skip
+    add_entry(
+        dara,
+        expired,
+        starts_at=datetime.now(UTC) - timedelta(days=2),
+        expires_at=datetime.now(UTC) - timedelta(days=1),
+    )
     entry = add_entry(dara, retired)
     dara.execute("SELECT retire_watchlist_entry(%s, 'Vehicle recovered')", (entry,))
     for plate in (expired, retired):
@@ -220,3 +224,71 @@ def test_entries_and_alerts_are_never_removed_or_rewritten_directly(connect: Con
                 "retire_reason = 'xyz' WHERE id = %s",
                 (entry,),
             )
+
+
+# -- trespass notices ----------------------------------------------------------------------
+
+
+def notice(conn: Conn, *plates: str, parker: int | None = None, days: int = 30) -> int:
+    return int(
+        one(
+            conn,
+            "SELECT issue_trespass_notice(%s, %s, 'Grey hoodie', NULL, 'All campus lots', "
+            "'Repeated damage to parked cars', now() + make_interval(days => %s), %s)",
+            (parker, "Pat Doe" if parker is None else "", days, list(plates)),
+        )
+    )
+
+
+def test_a_trespass_notice_watchlists_the_persons_vehicles_while_in_force(
+    connect: Connect, desk: Database
+) -> None:
+    dara, otto, mona = connect("dara"), connect("otto"), connect("mona")
+    first, second = token(7), token(7)
+    issued = notice(
+        dara, f"{JURISDICTION} {first}", f"{JURISDICTION.lower()} {second[:3]}-{second[3:]}"
+    )
+    entries = dara.execute(
+        "SELECT plate_pattern, category, expires_at = (SELECT expires_at FROM trespass_notice "
+        "WHERE id = %s) FROM watchlist_entry WHERE trespass_notice_id = %s ORDER BY id",
+        (issued, issued),
+    ).fetchall()
+    assert entries == [(first, "Trespass", True), (second, "Trespass", True)]
+    verdict = check(otto, first)
+    assert verdict["verdict"] == "watchlisted"
+    assert verdict["instruction"].startswith("Trespass notice T")
+    assert "damage" not in verdict["instruction"]  # the reason stays with dispatch
+    # It ends with the notice: past its expiry the entries no longer alert.
+    with desk.admin() as su:
+        su.execute(
+            "UPDATE parkdesk.watchlist_entry SET starts_at = now() - interval '2 days', "
+            "expires_at = now() - interval '1 second' WHERE trespass_notice_id = %s",
+            (issued,),
+        )
+    assert check(otto, second)["verdict"] == "no_permit"
+    # Revoked: its entries are retired with it.
+    other = notice(dara, f"{JURISDICTION} {token(7)}")
+    mona.execute("SELECT revoke_trespass_notice(%s, 'Issued to the wrong person')", (other,))
+    assert dara.execute(
+        "SELECT count(*) FROM watchlist_entry WHERE trespass_notice_id = %s AND retired_at IS NULL",
+        (other,),
+    ).fetchone() == (0,)
+    with refused("PD002", "notice", "revoked by mona already"):
+        dara.execute("SELECT revoke_trespass_notice(%s, 'Again')", (other,))
+
+
+def test_a_notice_is_refused_in_words_and_kept_as_issued(connect: Connect) -> None:
+    dara = connect("dara")
+    with refused("PD002", "plates", "write the jurisdiction and the plate"):
+        notice(dara, "ABC123")
+    with refused("PD002", "expires_at"):
+        notice(dara, days=-1)
+    issued = notice(dara)
+    for login in ("dara", "mona"):
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            connect(login).execute(
+                "UPDATE trespass_notice SET reason = 'x' WHERE id = %s", (issued,)
+            )
+    for login in ("alice", "otto"):
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            connect(login).execute("SELECT * FROM trespass_notice")

@@ -116,6 +116,9 @@ def test_the_demo_security_desk_has_a_watchlist_an_alert_and_incidents(
             su.execute("SELECT status, count(*) FROM parkdesk.incident GROUP BY 1").fetchall()
         )
         assert set(statuses) == {"new", "in_progress", "closed"}
+        assert su.execute(
+            "SELECT count(*) FROM parkdesk.watchlist_entry WHERE trespass_notice_id IS NOT NULL"
+        ).fetchone() == (1,)
     with empty.connect(dispatcher, DEMO_PASSWORD) as own:
         assert own.execute(
             "SELECT count(*) FROM parkdesk.incident WHERE confidential"

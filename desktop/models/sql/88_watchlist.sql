@@ -176,3 +176,163 @@ CREATE TRIGGER watchlist_alert_kept BEFORE DELETE ON parkdesk.watchlist_alert
     FOR EACH ROW EXECUTE FUNCTION parkdesk.guard_watchlist_alert();
 CREATE TRIGGER watchlist_alert_no_truncate BEFORE TRUNCATE ON parkdesk.watchlist_alert
     FOR EACH STATEMENT EXECUTE FUNCTION parkdesk.guard_watchlist_alert();
+
+-- Trespass notices (SPEC "Security"): a notice to a person for a place, from now to its
+-- expiry, and the person's vehicles on the watchlist for exactly as long: the parker's
+-- vehicles on file and any plates given ("ON ABC123"). Issued and revoked by dispatchers
+-- and managers; a revoked notice's entries are retired with it.
+CREATE OR REPLACE FUNCTION parkdesk.issue_trespass_notice(
+    p_parker bigint, p_person_name text, p_person_description text, p_lot text, p_place text,
+    p_reason text, p_expires_at timestamptz, p_plates text[] DEFAULT '{}',
+    p_incident bigint DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_name text := btrim(coalesce(p_person_name, ''));
+    v_lot parkdesk.lot;
+    v_place text := btrim(coalesce(p_place, ''));
+    v_id bigint;
+    v_number text;
+    v_tz text;
+    v_plate text;
+    v_jurisdiction text;
+    v_item text;
+    v_vehicles text[][] := '{}';
+BEGIN
+    PERFORM parkdesk.bound_text('person_name', p_person_name, 200);
+    PERFORM parkdesk.bound_text('person_description', p_person_description, 500);
+    PERFORM parkdesk.bound_text('lot', p_lot, 12);
+    PERFORM parkdesk.bound_text('place', p_place, 200);
+    PERFORM parkdesk.bound_text('reason', p_reason, 500);
+    IF cardinality(p_plates) > 10 THEN
+        PERFORM parkdesk.refuse('plates', 'A notice names at most 10 vehicles.');
+    END IF;
+    SELECT s.time_zone INTO v_tz FROM parkdesk.office_setting s WHERE s.id = 1;
+    IF p_parker IS NOT NULL THEN
+        SELECT CASE WHEN v_name = '' THEN p.first_name || ' ' || p.last_name ELSE v_name END
+        INTO v_name FROM parkdesk.parker p WHERE p.id = p_parker;
+        IF NOT FOUND THEN
+            PERFORM parkdesk.refuse('parker', 'There is no such parker.');
+        END IF;
+    END IF;
+    IF length(v_name) < 2 THEN
+        PERFORM parkdesk.refuse('person_name', 'Give the name of the person the notice is for.');
+    END IF;
+    IF nullif(btrim(coalesce(p_lot, '')), '') IS NOT NULL THEN
+        SELECT * INTO v_lot FROM parkdesk.lot l WHERE l.code = upper(btrim(p_lot));
+        IF NOT FOUND THEN
+            PERFORM parkdesk.refuse('lot', format('There is no lot %s.', upper(btrim(p_lot))));
+        END IF;
+        IF v_place = '' THEN
+            v_place := v_lot.name;
+        END IF;
+    END IF;
+    IF length(v_place) < 2 THEN
+        PERFORM parkdesk.refuse('place', 'Say where the person may not be: a lot, or a place.');
+    END IF;
+    IF length(btrim(coalesce(p_reason, ''))) < 3 THEN
+        PERFORM parkdesk.refuse('reason', 'Say why the notice is issued.');
+    END IF;
+    IF p_expires_at IS NULL OR p_expires_at <= now() THEN
+        PERFORM parkdesk.refuse('expires_at', 'Choose when the notice ends: a time still to come.');
+    ELSIF p_expires_at > now() + interval '5 years' THEN
+        PERFORM parkdesk.refuse('expires_at', 'A notice lasts at most five years.');
+    END IF;
+    IF p_incident IS NOT NULL AND NOT parkdesk.incident_visible(p_incident) THEN
+        PERFORM parkdesk.refuse('incident', 'There is no such incident.');
+    END IF;
+    -- The vehicles: given as "ON ABC123"; then the parker's own.
+    FOREACH v_item IN ARRAY coalesce(p_plates, '{}') LOOP
+        PERFORM parkdesk.bound_text('plates', v_item, 30);
+        CONTINUE WHEN btrim(v_item) = '';
+        v_jurisdiction := upper(split_part(btrim(v_item), ' ', 1));
+        v_plate := upper(regexp_replace(substr(btrim(v_item), length(split_part(btrim(v_item), ' ', 1)) + 1),
+                                        '[[:space:].-]', '', 'g'));
+        IF v_jurisdiction !~ '^[A-Z]{2}(-[A-Z0-9]{1,3})?$' OR v_plate !~ '^[A-Z0-9]{2,10}$' THEN
+            PERFORM parkdesk.refuse('plates', format(
+                '%s is not a vehicle: write the jurisdiction and the plate, as in ON ABC123.',
+                btrim(v_item)));
+        END IF;
+        v_vehicles := v_vehicles || ARRAY[[v_jurisdiction, v_plate]];
+    END LOOP;
+    IF p_parker IS NOT NULL THEN
+        SELECT v_vehicles || coalesce(array_agg(ARRAY[v.jurisdiction, v.plate_normalized]), '{}')
+        INTO v_vehicles
+        FROM parkdesk.vehicle v
+        WHERE v.parker_id = p_parker AND v.active AND v.plate_normalized IS NOT NULL
+          AND length(v.plate_normalized) >= 2;
+    END IF;
+    v_id := nextval(pg_get_serial_sequence('parkdesk.trespass_notice', 'id'));
+    v_number := 'T' || to_char(now() AT TIME ZONE v_tz, 'YYYY') || '-' || lpad(v_id::text, 5, '0');
+    INSERT INTO parkdesk.trespass_notice (id, number, parker_id, person_name,
+        person_description, lot_id, place, reason, issued_at, issued_by, expires_at,
+        incident_id)
+    OVERRIDING SYSTEM VALUE
+    VALUES (v_id, v_number, p_parker, v_name, btrim(coalesce(p_person_description, '')),
+            v_lot.id, v_place, btrim(p_reason), now(), session_user, p_expires_at, p_incident);
+    FOR i IN 1 .. coalesce(array_length(v_vehicles, 1), 0) LOOP
+        INSERT INTO parkdesk.watchlist_entry (jurisdiction, plate_pattern, category, priority,
+            reason, instruction, starts_at, expires_at, trespass_notice_id)
+        SELECT v_vehicles[i][1], v_vehicles[i][2], 'Trespass', 2,
+               left(format('Trespass notice %s: %s', v_number, btrim(p_reason)), 500),
+               left(format('Trespass notice %s in force until %s for %s: call dispatch.',
+                           v_number, to_char(p_expires_at AT TIME ZONE v_tz, 'FMDD Mon YYYY'),
+                           v_place), 300),
+               now(), p_expires_at, v_id
+        WHERE NOT EXISTS (SELECT 1 FROM parkdesk.watchlist_entry e
+                          WHERE e.trespass_notice_id = v_id
+                            AND e.jurisdiction = v_vehicles[i][1]
+                            AND e.plate_pattern = v_vehicles[i][2]);
+    END LOOP;
+    RETURN v_id;
+END
+$$;
+
+-- A dispatcher or a manager revokes a notice before its end, saying why: its watchlist
+-- entries are retired with it.
+CREATE OR REPLACE FUNCTION parkdesk.revoke_trespass_notice(p_notice bigint, p_reason text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n parkdesk.trespass_notice;
+BEGIN
+    PERFORM parkdesk.bound_text('reason', p_reason, 300);
+    IF length(btrim(coalesce(p_reason, ''))) < 3 THEN
+        PERFORM parkdesk.refuse('reason', 'Say why the notice is revoked.');
+    END IF;
+    SELECT * INTO n FROM parkdesk.trespass_notice t WHERE t.id = p_notice FOR UPDATE;
+    IF NOT FOUND THEN
+        PERFORM parkdesk.refuse('notice', 'There is no such notice.');
+    ELSIF n.revoked_at IS NOT NULL THEN
+        PERFORM parkdesk.refuse('notice', format('Notice %s was revoked by %s already.',
+                                                  n.number, n.revoked_by));
+    ELSIF n.expires_at <= now() THEN
+        PERFORM parkdesk.refuse('notice', format('Notice %s has ended.', n.number));
+    END IF;
+    UPDATE parkdesk.trespass_notice
+    SET revoked_at = now(), revoked_by = session_user, revoke_reason = btrim(p_reason)
+    WHERE id = n.id;
+    UPDATE parkdesk.watchlist_entry
+    SET retired_at = now(), retired_by = session_user,
+        retire_reason = left('Trespass notice ' || n.number || ' revoked: ' || btrim(p_reason), 300)
+    WHERE trespass_notice_id = n.id AND retired_at IS NULL;
+END
+$$;
+
+-- A notice is changed only by revoke_trespass_notice, and never removed.
+CREATE OR REPLACE FUNCTION parkdesk.guard_trespass_notice() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND current_user = 'parkdesk_owner' THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'trespass notices are kept as issued (% refused): revoke one instead',
+        TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+CREATE TRIGGER trespass_notice_kept BEFORE UPDATE OR DELETE ON parkdesk.trespass_notice
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.guard_trespass_notice();
+CREATE TRIGGER trespass_notice_no_truncate BEFORE TRUNCATE ON parkdesk.trespass_notice
+    FOR EACH STATEMENT EXECUTE FUNCTION parkdesk.guard_trespass_notice();
+CREATE TRIGGER trespass_notice_audit AFTER INSERT OR UPDATE OR DELETE ON parkdesk.trespass_notice
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.record_change('id');

@@ -11,10 +11,20 @@
 CREATE OR REPLACE FUNCTION parkdesk.checked_investigators(p_logins text[]) RETURNS text[]
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    v_logins text[] := ARRAY(SELECT DISTINCT btrim(x) FROM unnest(coalesce(p_logins, '{}')) x
-                             WHERE btrim(x) <> '' ORDER BY 1);
+    v_logins text[];
     v_login text;
 BEGIN
+    -- Runs as the writer (from the incident's triggers): refusals raised here, in words.
+    IF cardinality(p_logins) > 20 THEN
+        RAISE EXCEPTION 'An incident has at most 20 investigators.'
+            USING ERRCODE = 'PD002', DETAIL = 'investigators';
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(p_logins) x WHERE octet_length(x) > 63) THEN
+        RAISE EXCEPTION 'That is far longer than a login.'
+            USING ERRCODE = 'PD002', DETAIL = 'investigators';
+    END IF;
+    v_logins := ARRAY(SELECT DISTINCT btrim(x) FROM unnest(coalesce(p_logins, '{}')) x
+                      WHERE btrim(x) <> '' ORDER BY 1);
     FOREACH v_login IN ARRAY v_logins LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = v_login)
            OR NOT pg_has_role(v_login, 'parkdesk_dispatcher', 'USAGE') THEN

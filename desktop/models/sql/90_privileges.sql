@@ -303,6 +303,15 @@ GRANT INSERT (jurisdiction, plate_pattern, category, priority, reason, instructi
 GRANT EXECUTE ON FUNCTION parkdesk.acknowledge_alert(bigint, text),
     parkdesk.retire_watchlist_entry(bigint, text)
     TO parkdesk_dispatcher, parkdesk_manager;
+-- Trespass notices: issued and revoked by their functions, which make and retire the
+-- person's watchlist entries; read by dispatch and managers.
+GRANT SELECT ON parkdesk.trespass_notice TO parkdesk_dispatcher, parkdesk_manager;
+GRANT EXECUTE ON FUNCTION
+    parkdesk.issue_trespass_notice(bigint, text, text, text, text, text, timestamptz, text[],
+                                   bigint),
+    parkdesk.revoke_trespass_notice(bigint, text)
+    TO parkdesk_dispatcher, parkdesk_manager;
+REVOKE DELETE, TRUNCATE ON parkdesk.trespass_notice FROM parkdesk_owner;
 
 -- Incidents (89_incidents.sql): dispatchers and managers record and follow them; a
 -- confidential one is read and changed only by its reporter, its investigators and

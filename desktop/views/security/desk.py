@@ -36,6 +36,7 @@ from desktop.services.security import (
     STATE_TITLES,
     Alert,
     EntryForm,
+    TrespassService,
     WatchlistEntry,
     WatchlistService,
 )
@@ -47,6 +48,7 @@ from desktop.views.kit.operations import Loader
 from desktop.views.kit.tables import Column, Listing, RowsModel, badge_column, sorted_table
 from desktop.views.security.dialogs import EntryDialog, HotlistImportDialog
 from desktop.views.security.incidents import IncidentDialog, IncidentsPanel
+from desktop.views.security.trespass import TrespassPanel
 
 #: Alerts are read this soon after their hint arrives (a burst of hits reads once).
 ALERT_DELAY_MS = 30
@@ -262,6 +264,14 @@ class SecurityDesk(Desk):
         )
         # Dense: below its width the page scrolls rather than widen the window.
         self.tabs.addTab(scrolled(self.incidents), "I&ncidents")
+        self.trespass = TrespassPanel(
+            TrespassService(self.workspace),
+            self.runner,
+            self.live,
+            lambda: self._zone,
+            editable=self.workspace.identity.can_edit("security"),
+        )
+        self.tabs.addTab(self.trespass, "Trespass notices")
         vbox(self.tabs, margins=8, parent=self)
         self.panel = AlertPanel(self)
         self.panel.acknowledge.connect(self.acknowledge)
@@ -376,6 +386,7 @@ class SecurityDesk(Desk):
     def refresh(self) -> None:
         self.reload_alerts()
         self.reload_entries()
+        self.trespass.reload()
 
     def reload_alerts(self) -> None:
         self.alerts_loader.reload()
