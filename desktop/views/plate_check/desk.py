@@ -19,10 +19,12 @@ from desktop.services.appeals import AppealService
 from desktop.services.citations import CitationRow, CitationService
 from desktop.services.errors import KnownError, ValidationError
 from desktop.services.platecheck import PlateCheckService, PlateQuery, PlateVerdict, ReadSeen
+from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.appeals import CaseTimelineDialog
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import open_dialog
-from desktop.views.kit.layout import desk_action, hbox, tab_order, vbox
+from desktop.views.kit.layout import button, desk_action, hbox, tab_order, vbox
+from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from desktop.views.plate_check.citations import PlateCitationsPanel
 from desktop.views.plate_check.history import HistoryPanel
 from desktop.views.plate_check.inputs import PlateInputs
@@ -47,7 +49,7 @@ class PlateCheckDesk(Desk):
     #: The plate's recent reads (and, for the desks that answer disputes, its citations)
     #: are on screen.
     reads_shown = Signal()
-    #: A citation's case timeline was opened (its dialog).
+    #: A citation's case timeline, or the plate's vehicle record, was opened (its dialog).
     timeline_opened = Signal(object)
 
     def setup(self) -> None:
@@ -74,6 +76,13 @@ class PlateCheckDesk(Desk):
         self.citations = PlateCitationsPanel()
         self.citations.setVisible(self.answers_disputes)
         self.citations.chosen.connect(self.open_timeline)
+        self.record_button = button(
+            "Vehicle record…",
+            self.open_vehicle_record,
+            tip="Everything on file for this plate that you may read (Ctrl+R)",
+        )
+        self.record_button.setObjectName("vehicleRecordButton")
+        self.record_button.setEnabled(False)
         self.rechecks = Rechecks(self.live, self)
         self._pending_timer = QTimer(self, singleShot=True, interval=PENDING_DELAY_MS)
         self._pending_timer.timeout.connect(self._show_pending)
@@ -83,6 +92,7 @@ class PlateCheckDesk(Desk):
                 hbox(
                     (self.verdict, 3),
                     vbox(
+                        self.record_button,
                         (self.history, 1),
                         (self.recent_reads, 1),
                         (self.citations, 1),
@@ -98,6 +108,7 @@ class PlateCheckDesk(Desk):
         )
         desk_action(self, "Check another plate", "Ctrl+L", self.inputs.focus_plate)
         desk_action(self, "Check for now", "Ctrl+T", self.inputs.choose_now)
+        desk_action(self, "Vehicle record", "Ctrl+R", self.open_vehicle_record)
         self._set_tab_order()
         self.inputs.check_requested.connect(self.check_now)
         self.inputs.now_chosen.connect(self._now_chosen)
@@ -156,6 +167,7 @@ class PlateCheckDesk(Desk):
         else:
             changed = self.verdict.card.note.text()  # still true: the earlier change stays
         self.verdict.show_verdict(verdict, changed)
+        self.record_button.setEnabled(True)
         self._set_tab_order()
         self.rechecks.follow(verdict)
         if note is None:
@@ -199,6 +211,20 @@ class PlateCheckDesk(Desk):
 
         self.runner.run_for(self, read, arrived, lambda _exc: True)
 
+    def open_vehicle_record(self) -> VehicleRecordDialog | None:
+        """The record of the plate on screen, read with this person's rights."""
+        verdict = self.shown_verdict
+        if verdict is None:
+            return None
+        dialog = VehicleRecordDialog(
+            VehicleRecordService(self.workspace),
+            self.runner,
+            verdict.jurisdiction,
+            verdict.plate,
+            self,
+        )
+        return open_dialog(dialog, self.timeline_opened)
+
     def open_timeline(self, citation_id: int, number: str) -> CaseTimelineDialog:
         """A citation's case timeline, read with this person's rights."""
         dialog = CaseTimelineDialog(
@@ -233,6 +259,7 @@ class PlateCheckDesk(Desk):
         self.verdict.clear()
         self.recent_reads.clear()
         self.citations.clear()
+        self.record_button.setEnabled(False)
 
     def _show_pending(self) -> None:
         if self._current is not None:

@@ -40,12 +40,15 @@ from desktop.services.security import (
     WatchlistEntry,
     WatchlistService,
 )
+from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.kit.desk import Desk
+from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.forms import DialogSlot, NoteDialog
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, scrolled, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
 from desktop.views.kit.tables import Column, Listing, RowsModel, badge_column, sorted_table
+from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from desktop.views.security.dialogs import EntryDialog, HotlistImportDialog
 from desktop.views.security.incidents import IncidentDialog, IncidentsPanel
 from desktop.views.security.trespass import TrespassPanel
@@ -248,6 +251,8 @@ class SecurityDesk(Desk):
     entries_loaded = Signal()
     #: A hotlist file was written (its path).
     exported = Signal(object)
+    #: A plate's vehicle record was opened (its dialog).
+    record_opened = Signal(object)
 
     def setup(self) -> None:
         self.setObjectName("securityDesk")
@@ -313,9 +318,15 @@ class SecurityDesk(Desk):
             tip="Record an incident from this alert, its plate and place filled in",
         )
         right = QWidget()
+        self.record_button = button(
+            "Vehicle record…",
+            lambda: self.open_vehicle_record(self.alerts_table.selected_row()),
+            tip="Everything on file for this plate: permits, reads, citations, incidents",
+        )
         vbox(
             (self.alert_detail, 1),
             hbox(self.ack_button, self.incident_button, STRETCH, spacing=8),
+            hbox(self.record_button, STRETCH),
             margins=0,
             parent=right,
         )
@@ -466,8 +477,21 @@ class SecurityDesk(Desk):
         )
         self.ack_button.setEnabled(alert is not None and alert.waiting)
         self.incident_button.setEnabled(alert is not None)
+        self.record_button.setEnabled(alert is not None)
 
     # -- acting --------------------------------------------------------------------------
+
+    def open_vehicle_record(self, alert: object) -> VehicleRecordDialog | None:
+        if not isinstance(alert, Alert):
+            return None
+        dialog = VehicleRecordDialog(
+            VehicleRecordService(self.workspace),
+            self.runner,
+            alert.jurisdiction,
+            alert.plate,
+            self,
+        )
+        return open_dialog(dialog, self.record_opened)
 
     def incident_from_alert(self, alert: object) -> IncidentDialog | None:
         """The incident form, filled in from an alert: the place, the time, what was seen;

@@ -39,6 +39,7 @@ from desktop.services.incidents import (
     Task,
 )
 from desktop.services.localization import format_local, format_recent
+from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.kit.attach import AttachFileDialog
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer, evidence_items, index_of
@@ -64,6 +65,7 @@ from desktop.views.kit.tables import (
     badge_column,
     sorted_table,
 )
+from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from desktop.views.kit.widgets import EmptyState, MomentEdit
 
 #: The tables whose changes reload the incidents.
@@ -507,6 +509,7 @@ class IncidentPage(QWidget):
             "incidentVehicles",
             [button("Add &vehicle…", self.add_vehicle)],
         )
+        self.vehicles_table.doubleClicked.connect(lambda _i: self.open_vehicle_record())
         self.log_kind = choice_box(DISPATCH_KINDS.values(), data=DISPATCH_KINDS.keys())
         self.log_kind.setCurrentIndex(0)
         self.log_note = line_edit(
@@ -680,6 +683,20 @@ class IncidentPage(QWidget):
                 lambda j, p, d: service.add_vehicle(incident.id, j, p, d), self.runner, self
             )
         )
+
+    def open_vehicle_record(self) -> VehicleRecordDialog | None:
+        """The record of the chosen vehicle's plate: what else the office knows of it."""
+        vehicle: IncidentVehicle | None = self.vehicles_table.selected_row()
+        if vehicle is None:
+            return None
+        dialog = VehicleRecordDialog(
+            VehicleRecordService(self.service.workspace),
+            self.runner,
+            vehicle.jurisdiction,
+            vehicle.plate,
+            self,
+        )
+        return open_dialog(dialog, self.dialog_opened)
 
     def add_log(self) -> None:
         incident, service = self.incident, self.service
