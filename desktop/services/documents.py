@@ -1263,3 +1263,157 @@ def render_pages(
     finally:
         document.close()
     return pages
+
+
+# --------------------------------------------------------------------------- security
+
+
+@dataclass(frozen=True)
+class SecurityReport:
+    """The security desk's figures over a period, computed in SQL with the reader's rights
+    (a dispatcher's report leaves out the confidential incidents they may not read)."""
+
+    office: Office
+    start: date
+    end: date
+    printed_by: str
+    #: (category, {month "2026-11": count})
+    by_category: tuple[tuple[str, dict[str, int]], ...]
+    months: tuple[str, ...]
+    #: Incidents reported in each hour of the day (0..23), in the office's time zone.
+    by_hour: tuple[int, ...]
+    #: (person, incidents, roles) in two or more incidents
+    repeat_people: tuple[tuple[str, int, str], ...]
+    #: (plate, incidents) in two or more incidents
+    repeat_vehicles: tuple[tuple[str, int], ...]
+    #: (incident, for, due, task)
+    open_tasks: tuple[tuple[str, str, date, str], ...]
+
+
+def _report_table(
+    head: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    styles: _Styles,
+    widths: Sequence[float],
+    right_from: int = 1,
+) -> Table:
+    """A plain grid: a header, then the rows, numbers to the right from column
+    ``right_from``."""
+    data: list[list[Any]] = [
+        [
+            Paragraph(_text(h), styles.cell_head if i < right_from else styles.cell_head_right)
+            for i, h in enumerate(head)
+        ]
+    ]
+    for row in rows:
+        data.append(
+            [
+                Paragraph(_text(str(v)), styles.cell if i < right_from else styles.cell_right)
+                for i, v in enumerate(row)
+            ]
+        )
+    table = Table(data, colWidths=list(widths), hAlign="LEFT", repeatRows=1)
+    table.setStyle(TableStyle(_grid_style(rows=len(data))))
+    return table
+
+
+def security_report_pdf(report: SecurityReport) -> bytes:
+    """Incidents by category and month, calls for service by hour of the day, repeat
+    subjects and vehicles, and the tasks still open."""
+    styles = _styles()
+    office = report.office
+    heading = f"Security report, {report.start:%d %b %Y} to {report.end:%d %b %Y}"
+
+    def story() -> list[Flowable]:
+        flowables: list[Flowable] = [
+            Paragraph(_text(office.name), styles.office),
+            Paragraph(_text(heading), styles.title),
+            Paragraph(
+                _text(f"Printed by {report.printed_by}; the incidents this login may read."),
+                styles.label,
+            ),
+            Paragraph("Incidents by category and month", styles.section),
+        ]
+        if report.by_category:
+            months = list(report.months)
+            head = [
+                "Category",
+                *(f"{date(int(m[:4]), int(m[5:7]), 1):%b %Y}" for m in months),
+                "Total",
+            ]
+            rows = [
+                [name, *(counts.get(m, 0) for m in months), sum(counts.values())]
+                for name, counts in report.by_category
+            ]
+            rows.append(
+                [
+                    "All",
+                    *(sum(c.get(m, 0) for _n, c in report.by_category) for m in months),
+                    sum(sum(c.values()) for _n, c in report.by_category),
+                ]
+            )
+            first = 2.2 * inch
+            rest = (CONTENT_WIDTH - first) / (len(months) + 1)
+            flowables.append(
+                _report_table(head, rows, styles, [first] + [rest] * (len(months) + 1))
+            )
+        else:
+            flowables.append(Paragraph("No incident in the period.", styles.body))
+        flowables.append(Paragraph("Calls for service by hour of the day", styles.section))
+        hours = [f"{h:02d}" for h in range(24)]
+        width = CONTENT_WIDTH / 12
+        flowables.append(
+            _report_table(
+                hours[:12], [list(report.by_hour[:12])], styles, [width] * 12, right_from=0
+            )
+        )
+        flowables.append(Spacer(1, 4))
+        flowables.append(
+            _report_table(
+                hours[12:], [list(report.by_hour[12:])], styles, [width] * 12, right_from=0
+            )
+        )
+        flowables.append(Paragraph("People in more than one incident", styles.section))
+        if report.repeat_people:
+            flowables.append(
+                _report_table(
+                    ["Person", "Incidents", "Roles"],
+                    [list(r) for r in report.repeat_people],
+                    styles,
+                    [2.6 * inch, 1 * inch, CONTENT_WIDTH - 3.6 * inch],
+                    right_from=1,
+                )
+            )
+        else:
+            flowables.append(Paragraph("None.", styles.body))
+        flowables.append(Paragraph("Vehicles in more than one incident", styles.section))
+        if report.repeat_vehicles:
+            flowables.append(
+                _report_table(
+                    ["Plate", "Incidents"],
+                    [list(r) for r in report.repeat_vehicles],
+                    styles,
+                    [2.6 * inch, 1 * inch],
+                )
+            )
+        else:
+            flowables.append(Paragraph("None.", styles.body))
+        flowables.append(Paragraph("Open tasks", styles.section))
+        if report.open_tasks:
+            flowables.append(
+                _report_table(
+                    ["Incident", "For", "Due", "Task"],
+                    [[n, who, f"{due:%d %b %Y}", what] for n, who, due, what in report.open_tasks],
+                    styles,
+                    [1.2 * inch, 1.2 * inch, 1.1 * inch, CONTENT_WIDTH - 3.5 * inch],
+                    right_from=4,
+                )
+            )
+        else:
+            flowables.append(Paragraph("No task is open.", styles.body))
+        return flowables
+
+    def draw_page(canvas: Any, page: int, total: int) -> None:
+        _draw_footer(canvas, f"{office.name} · {heading}", f"Page {page} of {total}")
+
+    return _build_pdf(story, heading, draw_page)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -476,4 +476,91 @@ def _incident(session: Session, incident_id: int) -> Incident:
         log=tuple(record(LogLine, r) for r in log),
         tasks=tuple(record(Task, r) for r in tasks),
         evidence=tuple(record(PhotoInfo, r) for r in evidence),
+    )
+
+
+def security_report(workspace: Workspace, start: date, end: date) -> bytes:
+    """The security report over ``start``..``end`` (days in the office's zone), as a PDF:
+    every figure computed in SQL, with the reader's own rights."""
+    from desktop.services import documents
+    from desktop.services.permits import document_office
+
+    if end < start:
+        raise ValidationError.single("end", "The period ends before it starts.")
+    if (end - start).days > 366:
+        raise ValidationError.single("end", "A report covers at most a year.")
+    with workspace.read() as session:
+        office = document_office(session)
+        params = {"start": start, "end": end, "zone": office.time_zone}
+        period = "(i.occurred_at AT TIME ZONE :zone)::date BETWEEN :start AND :end"
+        by_category = session.execute(
+            text(
+                "SELECT coalesce(p.name, c.name) AS category, "
+                "to_char(i.occurred_at AT TIME ZONE :zone, 'YYYY-MM') AS month, count(*) "
+                "FROM incident i JOIN incident_category c ON c.id = i.category_id "
+                f"LEFT JOIN incident_category p ON p.id = c.parent_id WHERE {period} "
+                "GROUP BY 1, 2 ORDER BY 1, 2"
+            ),
+            params,
+        ).all()
+        hours: dict[int, int] = dict(
+            session.execute(
+                text(
+                    "SELECT extract(hour FROM i.reported_at AT TIME ZONE :zone)::int, count(*) "
+                    f"FROM incident i WHERE {period} GROUP BY 1"
+                ),
+                params,
+            ).all()
+        )
+        people = session.execute(
+            text(
+                "SELECT coalesce(ip.name, k.first_name || ' ' || k.last_name) AS person, "
+                "count(DISTINCT ip.incident_id) AS n, string_agg(DISTINCT r.name, ', ') "
+                "FROM incident_person ip JOIN incident i ON i.id = ip.incident_id "
+                "JOIN incident_role r ON r.id = ip.role_id "
+                f"LEFT JOIN parker k ON k.id = ip.parker_id WHERE {period} "
+                "GROUP BY coalesce(ip.parker_id::text, lower(ip.name)), 1 "
+                "HAVING count(DISTINCT ip.incident_id) > 1 ORDER BY 2 DESC, 1 LIMIT 50"
+            ),
+            params,
+        ).all()
+        vehicles = session.execute(
+            text(
+                "SELECT v.jurisdiction || ' ' || v.plate, count(DISTINCT v.incident_id) "
+                "FROM incident_vehicle v JOIN incident i ON i.id = v.incident_id "
+                f"WHERE {period} GROUP BY 1 HAVING count(DISTINCT v.incident_id) > 1 "
+                "ORDER BY 2 DESC, 1 LIMIT 50"
+            ),
+            params,
+        ).all()
+        tasks = session.execute(
+            text(
+                "SELECT i.number, t.assigned_to, t.due_on, t.description "
+                "FROM incident_task t JOIN incident i ON i.id = t.incident_id "
+                "WHERE t.done_at IS NULL ORDER BY t.due_on, i.number LIMIT 200"
+            )
+        ).all()
+    # Every month of the period, in order, whether or not anything happened in it.
+    months_list: list[str] = []
+    cursor = start.replace(day=1)
+    while cursor <= end:
+        months_list.append(f"{cursor:%Y-%m}")
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    months = tuple(months_list)
+    grouped: dict[str, dict[str, int]] = {}
+    for category, month, count in by_category:
+        grouped.setdefault(str(category), {})[str(month)] = int(count)
+    return documents.security_report_pdf(
+        documents.SecurityReport(
+            office=office,
+            start=start,
+            end=end,
+            printed_by=workspace.identity.login,
+            by_category=tuple(grouped.items()),
+            months=months,
+            by_hour=tuple(int(hours.get(h, 0)) for h in range(24)),
+            repeat_people=tuple((str(p), int(n), str(r)) for p, n, r in people),
+            repeat_vehicles=tuple((str(p), int(n)) for p, n in vehicles),
+            open_tasks=tuple((str(a), str(b), c, str(d)) for a, b, c, d in tasks),
+        )
     )

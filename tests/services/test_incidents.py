@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from desktop.services.errors import PermissionDenied, ValidationError
-from desktop.services.incidents import IncidentForm, IncidentService
+from desktop.services.incidents import IncidentForm, IncidentService, security_report
 from desktop.services.photos import plate_photo
 from desktop.services.workspace import Workspace
+from tests.services.test_documents import flat, pdf_text
 
 
 def form(service: IncidentService, **changes: object) -> IncidentForm:
@@ -87,3 +88,21 @@ def test_a_place_is_needed_and_the_counter_records_none(
     assert nowhere.value.problems[0].field == "place"
     with pytest.raises(PermissionDenied):
         IncidentService(workspace_for("clerk")).incidents()
+
+
+def test_the_security_report_counts_what_the_reader_may_read(
+    dispatch: IncidentService,
+) -> None:
+    incident = dispatch.save(form(dispatch))
+    witness = next(r.id for r in dispatch.roles() if r.name == "Witness")
+    dispatch.add_person(incident.id, witness, "Lee Park", "", "")
+    second = dispatch.save(form(dispatch, location="North gate"))
+    dispatch.add_person(second.id, witness, "lee park", "", "")
+    today = datetime.now().astimezone().date()
+    pdf = security_report(dispatch.workspace, today - timedelta(days=30), today)
+    words = flat(" ".join(pdf_text(pdf)))
+    assert "Incidents by category and month" in words
+    assert "Damage" in words
+    assert "Lee Park 2 Witness" in words  # the same person, however the name was typed
+    with pytest.raises(ValidationError):
+        security_report(dispatch.workspace, today, today - timedelta(days=1))

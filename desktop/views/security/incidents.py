@@ -37,11 +37,13 @@ from desktop.services.incidents import (
     LogLine,
     Person,
     Task,
+    security_report,
 )
 from desktop.services.localization import format_local, format_recent
 from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.kit.attach import AttachFileDialog
 from desktop.views.kit.dialogs import open_dialog
+from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer, evidence_items, index_of
 from desktop.views.kit.forms import DialogSlot, FormDialog, NoteDialog, capitals, text_box
 from desktop.views.kit.layout import (
@@ -379,6 +381,46 @@ class TaskDialog(FormDialog):
         if not isinstance(due, date):  # pragma: no cover - a QDate is a date
             raise ValidationError.single("due_on", "Choose the day it is due.")
         return lambda: save(login, due, what)
+
+
+class ReportDialog(FormDialog):
+    """The security report's period: from one day to another (the last three months
+    unless changed)."""
+
+    def __init__(
+        self,
+        make: Callable[[date, date], bytes],
+        runner: OperationRunner,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(runner, accept_text="Report", busy_text="Counting…", parent=parent)
+        self._make = make
+        self.setObjectName("securityReportDialog")
+        self.setWindowTitle("Security report")
+        self.audit_label.setText(
+            "Incidents by category and month, calls by hour of the day, people and vehicles "
+            "in more than one incident, and the open tasks, for the incidents you may read."
+        )
+        self.audit_label.show()
+        today = datetime.now().astimezone().date()
+        start = (today.replace(day=1) - timedelta(days=62)).replace(day=1)
+        self.start_edit, self.end_edit = QDateEdit(), QDateEdit()
+        for edit, day in ((self.start_edit, start), (self.end_edit, today)):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("d MMM yyyy")
+            edit.setDate(QDate(day.year, day.month, day.day))
+        self.declare(("start", "&From", self.start_edit), ("end", "&To", self.end_edit))
+        self._finish_layout(vbox(field_grid((self.boxes["start"], self.boxes["end"]))))
+
+    def _save_call(self) -> Callable[[], object]:
+        start, end, make = (
+            self.start_edit.date().toPython(),
+            self.end_edit.date().toPython(),
+            self._make,
+        )
+        if not isinstance(start, date) or not isinstance(end, date):  # pragma: no cover
+            raise ValidationError.single("start", "Choose the days.")
+        return lambda: make(start, end)
 
 
 class IncidentPage(QWidget):
@@ -771,6 +813,8 @@ class IncidentsPanel(QWidget):
 
     loaded = Signal()
     shown = Signal()
+    #: The security report's preview was opened (its dialog).
+    report_opened = Signal(object)
 
     def __init__(
         self,
@@ -790,13 +834,15 @@ class IncidentsPanel(QWidget):
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self.open_selected())
         self.listing = Listing(self.table)
+        self.report_dialog: DialogSlot[ReportDialog] = DialogSlot(self._reported)
         self.closed_check = QCheckBox("Show closed incidents")
         self.closed_check.toggled.connect(lambda _on: self.reload())
         record = button("Rec&ord an incident…", self.new_incident, primary=True)
         record.setObjectName("recordIncidentButton")
+        reports = button("&Reports…", self.open_report, tip="The security report, as a PDF")
         left = QWidget()
         vbox(
-            hbox(record, STRETCH, self.closed_check, spacing=8),
+            hbox(record, reports, STRETCH, self.closed_check, spacing=8),
             (self.listing, 1),
             margins=0,
             spacing=8,
@@ -904,6 +950,19 @@ class IncidentsPanel(QWidget):
         return self.dialog.open(
             lambda: IncidentDialog(service.save, self.runner, self.categories, incident, self)
         )
+
+    def open_report(self) -> ReportDialog | None:
+        workspace = self.service.workspace
+        return self.report_dialog.open(
+            lambda: ReportDialog(
+                lambda start, end: security_report(workspace, start, end), self.runner, self
+            )
+        )
+
+    def _reported(self, pdf: object) -> None:
+        if isinstance(pdf, bytes):
+            preview = DocumentPreviewDialog("Security report", pdf, "security-report.pdf", self)
+            open_dialog(preview, self.report_opened)
 
     def _saved(self, incident: object) -> None:
         if isinstance(incident, Incident):

@@ -14,9 +14,15 @@ from pytestqt.qtbot import QtBot
 
 from desktop.services.photos import plate_photo
 from desktop.views.kit.attach import AttachFileDialog
+from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.evidence_viewer import EvidenceViewer
 from desktop.views.security.desk import SecurityDesk
-from desktop.views.security.incidents import IncidentDialog, PersonDialog, VehicleDialog
+from desktop.views.security.incidents import (
+    IncidentDialog,
+    PersonDialog,
+    ReportDialog,
+    VehicleDialog,
+)
 from tests.views.security.test_security_desk import TIMEOUT_MS, desk_for
 
 __all__ = ["desk_for"]
@@ -103,3 +109,19 @@ def test_a_dispatcher_records_an_incident_with_people_a_vehicle_and_a_photo(
     qtbot.waitUntil(
         lambda: any(r.status == "in_progress" for r in panel.model.rows()), timeout=TIMEOUT_MS
     )
+
+
+def test_the_security_report_opens_for_a_period(
+    qtbot: QtBot, desk_for: Callable[[str], SecurityDesk]
+) -> None:
+    desk = desk_for("manager")
+    panel = desk.incidents
+    desk.tabs.setCurrentIndex(2)
+    dialog = panel.open_report()
+    assert isinstance(dialog, ReportDialog)
+    with qtbot.waitSignal(panel.report_opened, timeout=TIMEOUT_MS) as opened:
+        dialog.submit()
+    preview = opened.args[0]
+    assert isinstance(preview, DocumentPreviewDialog)
+    assert preview.windowTitle() == "Security report"
+    preview.reject()
