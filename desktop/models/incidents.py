@@ -243,12 +243,51 @@ class IncidentTask(Base):
     done_by: Mapped[str | None] = mapped_column(Text)
 
 
+class IncidentLink(Base):
+    """A citation or a permit linked to an incident, by its number as it was then."""
+
+    __tablename__ = "incident_link"
+    __table_args__ = (
+        CheckConstraint("num_nonnulls(citation_id, permit_id) = 1", name="one_record"),
+        CheckConstraint("length(reference) BETWEEN 1 AND 40", name="reference_length"),
+        CheckConstraint("length(note) <= 500", name="note_length"),
+        _card_free("note"),
+        Index(
+            "uq_incident_link_citation",
+            "incident_id",
+            "citation_id",
+            unique=True,
+            postgresql_where=text("citation_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_incident_link_permit",
+            "incident_id",
+            "permit_id",
+            unique=True,
+            postgresql_where=text("permit_id IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), nullable=False, index=True)
+    citation_id: Mapped[int | None] = mapped_column(ForeignKey("citation.id"))
+    permit_id: Mapped[int | None] = mapped_column(ForeignKey("permit.id"))
+    #: The citation's or permit's number: dispatch reads it here, not in the tables it names.
+    reference: Mapped[str] = mapped_column(Text, nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    added_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    added_by: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("session_user"))
+
+
 __all__ = [
     "DISPATCH_KINDS",
     "INCIDENT_STATUSES",
     "DispatchEntry",
     "Incident",
     "IncidentCategory",
+    "IncidentLink",
     "IncidentPerson",
     "IncidentRole",
     "IncidentTask",

@@ -133,6 +133,17 @@ class Task:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A citation or permit linked to the incident, by its number."""
+
+    id: int
+    kind: str
+    reference: str
+    note: str
+    added_by: str
+
+
+@dataclass(frozen=True)
 class Incident:
     """An incident with everything linked to it, as the caller may read it."""
 
@@ -163,6 +174,7 @@ class Incident:
     log: tuple[LogLine, ...] = ()
     tasks: tuple[Task, ...] = ()
     evidence: tuple[PhotoInfo, ...] = ()
+    links: tuple[Link, ...] = ()
 
     @property
     def place(self) -> str:
@@ -406,6 +418,25 @@ class IncidentService:
                 ]
             ) from exc
 
+    def link(self, incident_id: int, kind: str, number: str, note: str = "") -> Incident:
+        """Link a citation or a permit to the incident, by its number."""
+        if not number.strip():
+            raise ValidationError.single("number", f"Type the {kind}'s number.")
+        return self._write(
+            "SELECT link_incident(:incident, :kind, :number, :note)",
+            incident_id,
+            kind=kind,
+            number="".join(number.split()),
+            note=" ".join(note.split()),
+        )
+
+    def unlink(self, incident_id: int, link_id: int) -> Incident:
+        return self._write(
+            "DELETE FROM incident_link WHERE id = :link AND incident_id = :incident",
+            incident_id,
+            link=link_id,
+        )
+
     def _write(self, sql: str, incident_id: int, **values: object) -> Incident:
         with self.workspace.transaction() as session:
             session.execute(text(sql), {"incident": incident_id, **values})
@@ -467,9 +498,18 @@ def _incident(session: Session, incident_id: int) -> Incident:
         ),
         params,
     ).all()
+    links = session.execute(
+        text(
+            "SELECT id, CASE WHEN citation_id IS NOT NULL THEN 'citation' ELSE 'permit' END "
+            "AS kind, reference, note, added_by FROM incident_link "
+            "WHERE incident_id = :id ORDER BY id"
+        ),
+        params,
+    ).all()
     return record(
         Incident,
         row,
+        links=tuple(record(Link, r) for r in links),
         investigators=tuple(row.investigators or ()),
         people=tuple(record(Person, r, blank=("name",)) for r in people),
         vehicles=tuple(record(IncidentVehicle, r) for r in vehicles),

@@ -415,6 +415,7 @@ OVERSIZED: list[tuple[str, str, str, str]] = [
     ("dara", "SELECT acknowledge_alert(1, %(huge)s)", "PD002", "note"),
     ("dara", "SELECT reopen_incident(1, %(huge)s)", "PD002", "reason"),
     ("dara", "SELECT revoke_trespass_notice(1, %(huge)s)", "PD002", "reason"),
+    ("dara", "SELECT link_incident(1, 'citation', %(huge)s)", "PD002", "number"),
     ("dara", "SELECT checked_investigators(ARRAY[%(huge)s])", "PD002", "investigators"),
     (
         "dara",
@@ -1051,6 +1052,8 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("incident_task", "assigned_by"): "session_user",
         ("incident_task", "done_by"): "session_user",
         ("trespass_notice", "number"): "T, the year and a sequence",
+        ("incident_link", "reference"): "a citation's or permit's number, looked up",
+        ("incident_link", "added_by"): "session_user",
         ("trespass_notice", "issued_by"): "session_user",
         ("trespass_notice", "revoked_by"): "session_user",
     }

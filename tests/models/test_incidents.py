@@ -18,12 +18,14 @@ from psycopg import errors as pgerrors
 
 from tests.conftest import LOGINS, Database
 from tests.models.conftest import fresh_database
-from tests.models.test_enforcement import Conn, Connect
+from tests.models.test_enforcement import Conn, Connect, Setup, issue, setup
 from tests.models.test_evidence import JPEG, photo
 from tests.models.test_permit_concurrency import make_lot
 from tests.models.test_permit_rules import one, refused
 
 OTHER_DISPATCHER = "dan"
+
+__all__ = ["setup"]  # the enforcement set-up fixture, shared
 
 
 @pytest.fixture(scope="module")
@@ -268,3 +270,26 @@ def test_the_dispatch_log_and_incidents_are_never_edited_or_removed(
     row = incident(mona, case)
     assert row is not None
     assert row["reported_by"] == "dara"
+
+
+def test_a_citation_is_linked_by_its_number_and_read_as_the_incident_is(
+    connect: Connect, lot: int, setup: Setup
+) -> None:
+    dara, dan = connect("dara"), connect(OTHER_DISPATCHER)
+    number = str(issue(connect("otto"), setup, setup.first)[1])
+    secret = record(dara, lot, confidential=True)
+    with refused("PD002", "number", "There is no citation NOPE1"):
+        dara.execute("SELECT link_incident(%s, 'citation', 'nope1')", (secret,))
+    with refused("PD002", "kind", "citation or a permit"):
+        dara.execute("SELECT link_incident(%s, 'parker', 'X')", (secret,))
+    dara.execute("SELECT link_incident(%s, 'citation', %s, 'Same car')", (secret, number.lower()))
+    assert dara.execute(
+        "SELECT reference, note FROM incident_link WHERE incident_id = %s", (secret,)
+    ).fetchall() == [(number, "Same car")]
+    with refused("PD002", "number", "linked already"):
+        dara.execute("SELECT link_incident(%s, 'citation', %s)", (secret, number))
+    assert dan.execute(
+        "SELECT count(*) FROM incident_link WHERE incident_id = %s", (secret,)
+    ).fetchone() == (0,)
+    with refused("PD002", "incident", "no such incident"):
+        dan.execute("SELECT link_incident(%s, 'citation', %s)", (secret, number))

@@ -99,6 +99,7 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "incident_vehicle": {"SELECT": {"dispatcher", "manager"}, "DELETE": {"dispatcher", "manager"}},
     "dispatch_entry": {"SELECT": {"dispatcher", "manager"}},
     "incident_task": {"SELECT": {"dispatcher", "manager"}},
+    "incident_link": {"SELECT": {"dispatcher", "manager"}, "DELETE": {"dispatcher", "manager"}},
     # Trespass notices: issued and revoked by their functions.
     "trespass_notice": {"SELECT": {"dispatcher", "manager"}},
 }
@@ -586,6 +587,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "attach_incident_evidence": {"dispatcher", "manager"},
     "checked_document": set(),
     "checked_investigators": {"dispatcher", "manager"},
+    "link_incident": {"dispatcher", "manager"},
     "issue_trespass_notice": {"dispatcher", "manager"},
     "revoke_trespass_notice": {"dispatcher", "manager"},
     "guard_trespass_notice": set(),
@@ -605,6 +607,7 @@ ROW_SECURITY = {
     "incident_vehicle",
     "dispatch_entry",
     "incident_task",
+    "incident_link",
 }
 
 #: Append-only money: no role, the owner included, may change or remove a row.

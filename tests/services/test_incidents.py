@@ -83,6 +83,10 @@ def test_an_incident_is_recorded_followed_and_closed(
 def test_a_place_is_needed_and_the_counter_records_none(
     dispatch: IncidentService, workspace_for: Callable[[str], Workspace]
 ) -> None:
+    incident = dispatch.save(form(dispatch))
+    with pytest.raises(ValidationError) as unknown:
+        dispatch.link(incident.id, "permit", "P-0000000")
+    assert unknown.value.problems[0].message == "There is no permit P-0000000."
     with pytest.raises(ValidationError) as nowhere:
         dispatch.save(form(dispatch, location=""))
     assert nowhere.value.problems[0].field == "place"

@@ -203,6 +203,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           WHEN 'incident_vehicle' THEN pg_has_role(p_role, 'parkdesk_manager', 'USAGE')
           WHEN 'dispatch_entry' THEN pg_has_role(p_role, 'parkdesk_manager', 'USAGE')
           WHEN 'incident_task' THEN pg_has_role(p_role, 'parkdesk_manager', 'USAGE')
+          WHEN 'incident_link' THEN pg_has_role(p_role, 'parkdesk_manager', 'USAGE')
           WHEN 'evidence' THEN pg_has_role(p_role, 'parkdesk_manager', 'USAGE')
           WHEN 'audit_log' THEN false
           WHEN 'audit_chain' THEN false

@@ -280,6 +280,55 @@ BEGIN
 END
 $$;
 
+-- A citation or a permit linked to an incident the caller may read, by its number (the
+-- number is kept with the link: dispatch reads neither table). One link of each record.
+CREATE OR REPLACE FUNCTION parkdesk.link_incident(
+    p_incident bigint, p_kind text, p_number text, p_note text DEFAULT '') RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_number text := upper(btrim(coalesce(p_number, '')));
+    v_record bigint;
+    v_id bigint;
+BEGIN
+    PERFORM parkdesk.bound_text('number', p_number, 40);
+    PERFORM parkdesk.bound_text('note', p_note, 500);
+    IF NOT parkdesk.incident_visible(p_incident) THEN
+        PERFORM parkdesk.refuse('incident', 'There is no such incident.');
+    END IF;
+    PERFORM 1 FROM parkdesk.incident i WHERE i.id = p_incident FOR UPDATE;
+    IF parkdesk.incident_closed(p_incident) THEN
+        PERFORM parkdesk.refuse('incident',
+            'The incident is closed: reopen it, saying why, to add to it.');
+    END IF;
+    IF coalesce(p_kind, '') NOT IN ('citation', 'permit') THEN
+        PERFORM parkdesk.refuse('kind', 'Link a citation or a permit.');
+    END IF;
+    IF p_kind = 'citation' THEN
+        SELECT c.id INTO v_record FROM parkdesk.citation c WHERE c.number = v_number;
+    ELSE
+        SELECT p.id INTO v_record FROM parkdesk.permit p WHERE p.number = v_number;
+    END IF;
+    IF v_record IS NULL THEN
+        PERFORM parkdesk.refuse('number', format('There is no %s %s.', p_kind,
+                                                  coalesce(nullif(v_number, ''), 'without a number')));
+    END IF;
+    IF EXISTS (SELECT 1 FROM parkdesk.incident_link l
+               WHERE l.incident_id = p_incident
+                 AND (l.citation_id = v_record AND p_kind = 'citation'
+                      OR l.permit_id = v_record AND p_kind = 'permit')) THEN
+        PERFORM parkdesk.refuse('number', format('%s %s is linked already.',
+                                                  initcap(p_kind), v_number));
+    END IF;
+    INSERT INTO parkdesk.incident_link (incident_id, citation_id, permit_id, reference, note,
+                                        added_at, added_by)
+    VALUES (p_incident, CASE WHEN p_kind = 'citation' THEN v_record END,
+            CASE WHEN p_kind = 'permit' THEN v_record END, v_number,
+            btrim(coalesce(p_note, '')), now(), session_user)
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END
+$$;
+
 CREATE TRIGGER incident_open BEFORE INSERT ON parkdesk.incident
     FOR EACH ROW EXECUTE FUNCTION parkdesk.open_incident_row();
 CREATE TRIGGER incident_guard BEFORE UPDATE OR DELETE ON parkdesk.incident
@@ -302,7 +351,7 @@ DECLARE
     v_table text;
 BEGIN
     FOREACH v_table IN ARRAY ARRAY['incident_person', 'incident_vehicle', 'dispatch_entry',
-                                   'incident_task'] LOOP
+                                   'incident_task', 'incident_link'] LOOP
         EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON parkdesk.%I '
                        'FOR EACH ROW EXECUTE FUNCTION parkdesk.guard_incident_link()',
                        v_table || '_open_incident', v_table);
@@ -314,7 +363,7 @@ BEGIN
     END LOOP;
     FOREACH v_table IN ARRAY ARRAY['incident', 'incident_category', 'incident_role',
                                    'incident_person', 'incident_vehicle', 'dispatch_entry',
-                                   'incident_task'] LOOP
+                                   'incident_task', 'incident_link'] LOOP
         EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON parkdesk.%I '
                        'FOR EACH ROW EXECUTE FUNCTION parkdesk.record_change(''id'')',
                        v_table || '_audit', v_table);

@@ -326,7 +326,7 @@ DECLARE
     v_table text;
 BEGIN
     FOREACH v_table IN ARRAY ARRAY['incident_person', 'incident_vehicle', 'dispatch_entry',
-                                   'incident_task'] LOOP
+                                   'incident_task', 'incident_link'] LOOP
         EXECUTE format('ALTER TABLE parkdesk.%I ENABLE ROW LEVEL SECURITY', v_table);
         EXECUTE format('CREATE POLICY %I ON parkdesk.%I FOR ALL '
                        'USING (parkdesk.incident_visible(incident_id))',
@@ -366,10 +366,12 @@ GRANT SELECT, DELETE,
     ON parkdesk.incident_vehicle TO parkdesk_dispatcher, parkdesk_manager;
 GRANT SELECT, INSERT (incident_id, kind, note)
     ON parkdesk.dispatch_entry TO parkdesk_dispatcher, parkdesk_manager;
+GRANT SELECT, DELETE ON parkdesk.incident_link TO parkdesk_dispatcher, parkdesk_manager;
 GRANT SELECT, INSERT (incident_id, assigned_to, due_on, description), UPDATE (done_at)
     ON parkdesk.incident_task TO parkdesk_dispatcher, parkdesk_manager;
 REVOKE DELETE, TRUNCATE ON parkdesk.incident, parkdesk.dispatch_entry FROM parkdesk_owner;
 GRANT EXECUTE ON FUNCTION parkdesk.reopen_incident(bigint, text),
+    parkdesk.link_incident(bigint, text, text, text),
     parkdesk.attach_incident_evidence(bigint, bytea, text, text, text, text, timestamptz),
     parkdesk.incident_closed(bigint),
     parkdesk.checked_investigators(text[])

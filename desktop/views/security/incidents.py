@@ -34,6 +34,7 @@ from desktop.services.incidents import (
     IncidentRow,
     IncidentService,
     IncidentVehicle,
+    Link,
     LogLine,
     Person,
     Task,
@@ -571,6 +572,31 @@ class IncidentPage(QWidget):
             "incidentTasks",
             [button("Assign a &job…", self.add_task), button("Mark done", self.complete_task)],
         )
+        self.links_model: RowsModel[Link] = RowsModel(
+            [
+                Column("Linked", lambda k: k.kind.capitalize(), samples=("Citation",)),
+                Column("Number", lambda k: k.reference, samples=("P-2026-00000",)),
+                Column("Note", lambda k: k.note, stretch=True, give_way=True),
+                Column("By", lambda k: k.added_by, samples=("dispatcher",)),
+            ],
+            key=lambda k: k.id,
+            parent=self,
+        )
+        self.link_kind = choice_box(["Citation", "Permit"], data=["citation", "permit"])
+        self.link_kind.setCurrentIndex(0)
+        self.link_number = line_edit(placeholder="Its number", max_length=40)
+        self.link_number.returnPressed.connect(self.add_link)
+        self.links_table = self._tab(
+            "Citations and permits",
+            self.links_model,
+            "incidentLinks",
+            [
+                self.link_kind,
+                self.link_number,
+                button("Lin&k", self.add_link),
+                button("Unlink", self.remove_link),
+            ],
+        )
         self.evidence_table = self._tab(
             "Photos and documents",
             self.evidence_model,
@@ -639,12 +665,14 @@ class IncidentPage(QWidget):
         self.log_model.set_rows(incident.log)
         self.tasks_model.set_rows(incident.tasks)
         self.evidence_model.set_rows(incident.evidence)
+        self.links_model.set_rows(incident.links)
         for index in range(self.tabs.count()):
             count = (
                 len(incident.people),
                 len(incident.vehicles),
                 len(incident.log),
                 len(incident.tasks),
+                len(incident.links),
                 len(incident.evidence),
             )[index]
             base = self.tabs.tabText(index).split(" (")[0]
@@ -739,6 +767,31 @@ class IncidentPage(QWidget):
             self,
         )
         return open_dialog(dialog, self.dialog_opened)
+
+    def add_link(self) -> None:
+        incident, service = self.incident, self.service
+        if incident is None:
+            return
+        kind, number = str(self.link_kind.currentData() or "citation"), self.link_number.text()
+        if not number.strip():
+            self.link_number.setFocus()
+            return
+
+        def linked(changed: Incident) -> None:
+            self.link_number.clear()
+            self._changed(changed)
+
+        self.runner.run_for(
+            self, lambda: service.link(incident.id, kind, number), linked, write=True
+        )
+
+    def remove_link(self) -> None:
+        link: Link | None = self.links_table.selected_row()
+        incident, service = self.incident, self.service
+        if link is None or incident is None:
+            return
+        link_id = link.id
+        self._run(lambda: service.unlink(incident.id, link_id))
 
     def add_log(self) -> None:
         incident, service = self.incident, self.service

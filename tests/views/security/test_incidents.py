@@ -104,6 +104,7 @@ def test_a_dispatcher_records_an_incident_with_people_a_vehicle_and_a_photo(
         "Vehicles (1)",
         "Dispatch log (1)",
         "Tasks",
+        "Citations and permits",
         "Photos and documents (1)",
     ]
     qtbot.waitUntil(
