@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -476,6 +478,13 @@ class AppealService:
                 ),
                 {"id": appeal.citation_id, "limit": PACKET_PHOTOS},
             ).all()
+            papers = session.execute(
+                text(
+                    "SELECT content, recorded_at, sha256, media_type, description FROM evidence "
+                    "WHERE appeal_id = :id ORDER BY recorded_at, id LIMIT :limit"
+                ),
+                {"id": appeal.id, "limit": PACKET_PHOTOS},
+            ).all()
         timeline = [e for e in self.timeline(appeal.citation_id) if e.kind != "finding"]
         office = letter.office
         return documents.hearing_packet_pdf(
@@ -509,6 +518,7 @@ class AppealService:
                     )
                     for p in photos
                 ),
+                documents=_packet_documents(papers),
             )
         )
 
@@ -521,6 +531,49 @@ class AppealService:
                 {"id": appeal_id, "reason": " ".join(reason.split())},
             )
             return _appeal(session, appeal_id)
+
+
+#: A parker's PDF shows at most this many pages in the hearing packet.
+PACKET_PAGES = 4
+
+
+def _packet_documents(rows: Sequence[Any]) -> tuple[documents.PacketPhoto, ...]:
+    """The parker's documents as the packet prints them: photos as they are, a PDF as
+    pictures of its first pages; a file that fails its fingerprint is named, not shown."""
+    import io
+
+    from PIL import Image
+
+    shown: list[documents.PacketPhoto] = []
+    for row in rows:
+        content = bytes(row.content)
+        matches = hashlib.sha256(content).hexdigest() == row.sha256
+        # A file that fails its fingerprint is not pictured: the packet says so instead.
+        pictures = [content if matches else b""]
+        if matches and row.media_type == "application/pdf":
+            try:
+                pages = documents.render_pages(content, 110)
+            except Exception:  # a damaged PDF is named in the packet, not shown
+                pages = []
+            pictures = []
+            for width, height, raw in pages[:PACKET_PAGES]:
+                out = io.BytesIO()
+                Image.frombytes("RGB", (width, height), raw).save(out, format="PNG")
+                pictures.append(out.getvalue())
+            if not pictures:
+                pictures = [b""]
+        for number, picture in enumerate(pictures, start=1):
+            page = f", page {number} of {len(pictures)}" if len(pictures) > 1 else ""
+            shown.append(
+                documents.PacketPhoto(
+                    content=picture,
+                    captured_at=row.recorded_at,
+                    sha256=str(row.sha256),
+                    matches=matches,
+                    caption=f"{row.description}{page}",
+                )
+            )
+    return tuple(shown)
 
 
 def document_type(content: bytes) -> str | None:

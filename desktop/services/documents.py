@@ -149,6 +149,9 @@ class PacketPhoto:
     captured_at: datetime
     sha256: str
     matches: bool
+    #: What a parker's document is ("Receipt for the day permit, page 1 of 2"); "" for a
+    #: photo the officer took.
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,8 @@ class HearingPacket:
     statement: str
     timeline: tuple[PacketLine, ...]
     photos: tuple[PacketPhoto, ...]
+    #: The parker's own documents attached to the appeal, a PDF as pictures of its pages.
+    documents: tuple[PacketPhoto, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -850,19 +855,24 @@ def hearing_notice_pdf(letter: AppealLetter) -> bytes:
     return _appeal_document(letter, f"Notice of hearing, appeal {letter.appeal_number}", body)
 
 
-def _photo_flowables(packet: HearingPacket, styles: _Styles) -> list[Flowable]:
-    """Two photos to a row, each with when it was taken and its fingerprint's check."""
-    zone = packet.letter.office.time_zone
+def _photo_flowables(photos: Sequence[PacketPhoto], zone: str, styles: _Styles) -> list[Flowable]:
+    """Two photos to a row, each with when it was taken (or what it is and when it was
+    added) and its fingerprint's check."""
     width = (CONTENT_WIDTH - 12) / 2
     cells: list[Any] = []
-    for photo in packet.photos:
+    for photo in photos:
         try:
             image = Image(io.BytesIO(photo.content))
             scale = width / image.imageWidth
             image.drawWidth, image.drawHeight = width, image.imageHeight * scale
         except Exception:
             image = Paragraph("This file is not an image the packet can show.", styles.note)
-        words = f"Taken {format_local(photo.captured_at, zone)}. SHA-256 {photo.sha256[:16]}… " + (
+        taken = (
+            f"{photo.caption}, added {format_local(photo.captured_at, zone)}"
+            if photo.caption
+            else f"Taken {format_local(photo.captured_at, zone)}"
+        )
+        words = f"{taken}. SHA-256 {photo.sha256[:16]}… " + (
             "matches what was recorded."
             if photo.matches
             else "DOES NOT MATCH its recorded fingerprint."
@@ -926,9 +936,15 @@ def hearing_packet_pdf(packet: HearingPacket) -> bytes:
             Paragraph("The appellant's statement", styles.section),
             Paragraph(_text(packet.statement).replace("\n", "<br/>"), styles.body),
         ]
-        if packet.photos:
-            flowables += [Spacer(1, 12), Paragraph("Photos", styles.section), Spacer(1, 4)]
-            flowables += _photo_flowables(packet, styles)
+        for title, pictures in (
+            ("Photos", packet.photos),
+            ("The appellant's documents", packet.documents),
+        ):
+            if pictures:
+                pictured = _photo_flowables(pictures, zone, styles)
+                # The heading stays with its first row of pictures.
+                first = [Paragraph(title, styles.section), Spacer(1, 4), *pictured[:1]]
+                flowables += [Spacer(1, 12), KeepTogether(first), *pictured[1:]]
         widths = [1.15 * inch, 1.35 * inch, 2.2 * inch]
         widths.append(CONTENT_WIDTH - sum(widths))
         head = ("When", "From the citation", "What", "Detail")

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -172,16 +173,21 @@ def test_the_decision_letter_and_the_hearing_notice_say_what_happens_next(
 
 
 def test_the_hearing_packet_holds_the_citation_its_photos_and_the_timeline(
-    field: Field, counter: AppealService
+    field: Field, counter: AppealService, tmp_path: Path
 ) -> None:
     citation = field.issue(photos=2)
     appeal = counter.file(uuid.uuid4(), form(citation.id))
+    receipt = tmp_path / "receipt.pdf"
+    receipt.write_bytes(_two_pages())
+    counter.attach_document(appeal.id, receipt, "Receipt for the day permit")
     text = flat(" ".join(pdf_text(counter.hearing_packet_pdf(appeal.id))))
+    assert "The appellant's documents" in text
+    assert "Receipt for the day permit, page 2 of 2, added" in text
     assert f"Hearing packet, appeal {appeal.number}" in text
     assert f"{citation.number}, ON {citation.plate}" in text
     assert "Officer's note: Parked across two spaces" in text
     assert "My permit was on the dashboard." in text
-    assert text.count("matches what was recorded.") == 2
+    assert text.count("matches what was recorded.") == 4  # two photos, two pages
     assert "Case timeline" in text
     assert f"Citation {citation.number}" in text
     assert f"Appeal {appeal.number} filed" in text
@@ -216,3 +222,17 @@ def test_a_dismissed_paid_citation_is_refunded_at_the_counter_to_the_card(
         Decimal("-40.00"),
     ]
     assert counter.get(appeal.id).balance == 0
+
+
+def _two_pages() -> bytes:
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out)
+    for n in range(2):
+        pdf.drawString(72, 720, f"Receipt, page {n + 1}")
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
