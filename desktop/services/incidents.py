@@ -223,9 +223,17 @@ class IncidentService:
             ).all()
         return [record(Choice, r) for r in rows]
 
-    def incidents(self, *, open_only: bool = True, limit: int = 500) -> list[IncidentRow]:
-        """The incidents the caller may read: open ones by priority and time, or all."""
+    def incidents(
+        self, *, open_only: bool = True, my_tasks: bool = False, limit: int = 500
+    ) -> list[IncidentRow]:
+        """The incidents the caller may read: open ones by priority and time, or all; or
+        only those with a task still open for the caller."""
         where = "i.status <> 'closed'" if open_only else "TRUE"
+        if my_tasks:
+            where += (
+                " AND EXISTS (SELECT 1 FROM incident_task t WHERE t.incident_id = i.id "
+                "AND t.done_at IS NULL AND t.assigned_to = session_user)"
+            )
         with self.workspace.read() as session:
             rows = session.execute(
                 text(

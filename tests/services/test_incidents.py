@@ -66,7 +66,9 @@ def test_an_incident_is_recorded_followed_and_closed(
     assert [(v.jurisdiction, v.plate) for v in incident.vehicles] == [("ON", "ABC123")]
     assert [line.kind_title for line in incident.log] == ["Call received"]
     assert [e.description for e in incident.evidence] == ["The shelter after the call"]
+    assert incident.id in [r.id for r in dispatch.incidents(my_tasks=True)]
     incident = dispatch.complete(incident.id, incident.tasks[0].id)
+    assert incident.id not in [r.id for r in dispatch.incidents(my_tasks=True)]
     assert incident.tasks[0].done_by == "dara"
     for status in ("in_progress", "resolved", "closed"):
         incident = dispatch.move_on(incident.id, status)

@@ -890,12 +890,16 @@ class IncidentsPanel(QWidget):
         self.report_dialog: DialogSlot[ReportDialog] = DialogSlot(self._reported)
         self.closed_check = QCheckBox("Show closed incidents")
         self.closed_check.toggled.connect(lambda _on: self.reload())
+        self.tasks_check = QCheckBox("Only my open tasks")
+        self.tasks_check.setToolTip("The incidents with a task still open for you")
+        self.tasks_check.toggled.connect(lambda _on: self.reload())
         record = button("Rec&ord an incident…", self.new_incident, primary=True)
         record.setObjectName("recordIncidentButton")
         reports = button("&Reports…", self.open_report, tip="The security report, as a PDF")
         left = QWidget()
         vbox(
-            hbox(record, reports, STRETCH, self.closed_check, spacing=8),
+            hbox(record, reports, STRETCH, spacing=8),
+            hbox(self.tasks_check, self.closed_check, STRETCH, spacing=12),
             (self.listing, 1),
             margins=0,
             spacing=8,
@@ -933,7 +937,8 @@ class IncidentsPanel(QWidget):
 
     def _list_call(self) -> Callable[[], list[IncidentRow]]:
         service, everything = self.service, self.closed_check.isChecked()
-        return lambda: service.incidents(open_only=not everything)
+        mine = self.tasks_check.isChecked()
+        return lambda: service.incidents(open_only=not everything, my_tasks=mine)
 
     def _listed(self, rows: list[IncidentRow]) -> None:
         selected = self.table.selected_key()
