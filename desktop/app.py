@@ -242,7 +242,21 @@ class ParkDeskShell(QObject):
         self.workspace = None
         self._logging_out = False
         if workspace is not None:
+            self._close_when_idle(workspace)
+
+    def _close_when_idle(self, workspace: Workspace) -> None:
+        """Close the logged-out workspace once the desks' last reads are done: a read that
+        took a connection after the pool was closed would keep it open, unseen."""
+        if not self.runner.busy:
             self.runner.run(workspace.close)
+            return
+
+        def idle(busy: bool) -> None:
+            if not busy:
+                self.runner.busy_changed.disconnect(idle)
+                self.runner.run(workspace.close)
+
+        self.runner.busy_changed.connect(idle)
 
     def _window_closed(self) -> None:
         if not self._logging_out:
@@ -260,6 +274,9 @@ class ParkDeskShell(QObject):
             self.window.close()
             self.window.deleteLater()
             self.window = None
+        # The reads still running finish first: one that took a connection after the
+        # pool was closed would keep it open.
+        self.runner.wait_for_done()
         if self.workspace is not None:
             self.workspace.close()
         self.runner.wait_for_done()
