@@ -16,9 +16,10 @@ from desktop.services.citations import (
 )
 from desktop.services.parkers import VehicleRecord
 from desktop.services.platecheck import ReadSeen
+from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.appeals import CaseTimelineDialog
 from desktop.views.kit.dialogs import open_dialog
-from desktop.views.kit.layout import label, vbox
+from desktop.views.kit.layout import STRETCH, button, hbox, label, vbox
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import (
     Column,
@@ -29,6 +30,7 @@ from desktop.views.kit.tables import (
     money_column,
     recent_column,
 )
+from desktop.views.kit.vehicle_record import VehicleRecordDialog
 
 #: What needs action stands out; what is settled is quiet.
 _STATUS_COLOURS = {"past_due": "#b45309", "collections": "#b91c1c", "paid": "#15803d"}
@@ -82,7 +84,7 @@ class VehicleEnforcementPanel(QWidget):
 
     #: The record of the vehicle shown has arrived.
     loaded = Signal()
-    #: A citation's case timeline was opened (its dialog).
+    #: A citation's case timeline, or the vehicle's whole record, was opened (its dialog).
     timeline_opened = Signal(object)
 
     def __init__(
@@ -100,8 +102,14 @@ class VehicleEnforcementPanel(QWidget):
         citations.setToolTip("Double-click a citation for its case timeline")
         self.citations = Listing(citations)
         self.reads = Listing(self._table(self.reads_model, "vehicleReads"))
+        self.record_button = button(
+            "Full vehicle record…",
+            self.open_vehicle_record,
+            tip="Everything on file for this plate that you may read: permits, payments, "
+            "appeals, incidents, the watchlist",
+        )
         vbox(
-            self.title,
+            hbox(self.title, STRETCH, self.record_button),
             label("Citations", name="hint"),
             self.citations,
             label("Read by officers' devices (last 90 days)", name="hint"),
@@ -137,6 +145,20 @@ class VehicleEnforcementPanel(QWidget):
             lambda record: self._arrived(asked, record),
             lambda _exc: True,
         )
+
+    def open_vehicle_record(self) -> VehicleRecordDialog | None:
+        """The whole record of the chosen vehicle's plate, read with the person's rights."""
+        vehicle = self.vehicle
+        if vehicle is None or not vehicle.plate_normalized:
+            return None
+        dialog = VehicleRecordDialog(
+            VehicleRecordService(self.service.workspace),
+            self.runner,
+            vehicle.jurisdiction,
+            vehicle.plate_normalized,
+            self,
+        )
+        return open_dialog(dialog, self.timeline_opened)
 
     def open_timeline(self, row: int) -> CaseTimelineDialog | None:
         """A citation's case timeline: permits, reads, photos, money and appeals."""

@@ -872,6 +872,15 @@ def test_a_vehicles_record_shows_its_citations_and_reads(
     assert any(t.startswith(f"Citation {issued.number}") for t in titles)
     assert any(e.kind == "read" for e in timeline.model.rows())
     timeline.reject()
+    # The whole vehicle record opens from here too: its owner, citations and reads.
+    with qtbot.waitSignal(panel.enforcement.timeline_opened, timeout=TIMEOUT) as opened:
+        panel.enforcement.record_button.click()
+    record = opened.args[0]
+    qtbot.waitUntil(lambda: record.file is not None, timeout=TIMEOUT)
+    assert record.windowTitle() == f"Vehicle record — {plate} (ON)"
+    sections = [t.split(" (")[0] for t in record.section_titles()]
+    assert {"Citations", "Reads"} <= set(sections)
+    record.reject()
 
 
 def test_a_dispatcher_sees_reads_but_is_told_citations_are_not_theirs(
