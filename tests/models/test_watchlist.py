@@ -260,6 +260,7 @@ def test_a_trespass_notice_watchlists_the_persons_vehicles_while_in_force(
     assert "damage" not in verdict["instruction"]  # the reason stays with dispatch
     # It ends with the notice: past its expiry the entries no longer alert.
     with desk.admin() as su:
+        su.execute("SET session_replication_role = replica")  # the clock, moved past the guard
         su.execute(
             "UPDATE parkdesk.watchlist_entry SET starts_at = now() - interval '2 days', "
             "expires_at = now() - interval '1 second' WHERE trespass_notice_id = %s",
@@ -275,6 +276,15 @@ def test_a_trespass_notice_watchlists_the_persons_vehicles_while_in_force(
     ).fetchone() == (0,)
     with refused("PD002", "notice", "revoked by mona already"):
         dara.execute("SELECT revoke_trespass_notice(%s, 'Again')", (other,))
+    # No side door: a notice's entry is not kept on past the notice by an UPDATE.
+    third = notice(dara, f"{JURISDICTION} {token(7)}")
+    for login in ("dara", "mona"):
+        with refused("PD002", "entry", "belongs to trespass notice"):
+            connect(login).execute(
+                "UPDATE watchlist_entry SET expires_at = now() + interval '10 years' "
+                "WHERE trespass_notice_id = %s",
+                (third,),
+            )
 
 
 def test_a_notice_is_refused_in_words_and_kept_as_issued(connect: Connect) -> None:

@@ -38,6 +38,14 @@ $$;
 CREATE OR REPLACE FUNCTION parkdesk.guard_watchlist_entry() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    -- A trespass notice's entry is the notice's: it changes and ends only with it.
+    IF TG_OP = 'UPDATE' AND OLD.trespass_notice_id IS NOT NULL
+       AND current_user <> 'parkdesk_owner' THEN
+        RAISE EXCEPTION 'This entry belongs to trespass notice %: it ends with the notice '
+                        '(revoke the notice to end it sooner).',
+            (SELECT n.number FROM parkdesk.trespass_notice n WHERE n.id = OLD.trespass_notice_id)
+            USING ERRCODE = 'PD002', DETAIL = 'entry';
+    END IF;
     IF TG_OP = 'UPDATE' AND OLD.retired_at IS NULL THEN
         IF NEW.retired_at IS NOT NULL AND current_user <> 'parkdesk_owner' THEN
             RAISE EXCEPTION 'Retire an entry with its reason (Retire).'
