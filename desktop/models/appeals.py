@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desktop.models.base import Base, Tracked
+from desktop.models.base import Base, Tracked, card_free, one_of
 from desktop.models.permits import MONEY
 
 #: How an appeal reached the office.
@@ -45,22 +45,14 @@ APPEAL_STEPS = (
 )
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-def _card_free(column: str) -> CheckConstraint:
-    return CheckConstraint(f"parkdesk.card_number_free({column})", name=f"{column}_no_card_number")
-
-
 class AppealReason(Tracked, Base):
     """A reason an adjudicator may give for a decision ("Valid permit displayed")."""
 
     __tablename__ = "appeal_reason"
     __table_args__ = (
-        CheckConstraint(_in("decision", DECISIONS), name="decision_known"),
+        CheckConstraint(one_of("decision", DECISIONS), name="decision_known"),
         CheckConstraint("length(btrim(text)) BETWEEN 3 AND 200", name="text_length"),
-        _card_free("text"),
+        card_free("text"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -75,36 +67,36 @@ class Appeal(Tracked, Base):
     __tablename__ = "appeal"
     __table_args__ = (
         CheckConstraint("number ~ '^A[0-9]{4}-[0-9]{5,}$'", name="number_format"),
-        CheckConstraint(_in("channel", APPEAL_CHANNELS), name="channel_known"),
-        CheckConstraint(_in("level", APPEAL_LEVELS), name="level_known"),
-        CheckConstraint(_in("status", APPEAL_STATUSES), name="status_known"),
+        CheckConstraint(one_of("channel", APPEAL_CHANNELS), name="channel_known"),
+        CheckConstraint(one_of("level", APPEAL_LEVELS), name="level_known"),
+        CheckConstraint(one_of("status", APPEAL_STATUSES), name="status_known"),
         CheckConstraint("length(btrim(appellant)) BETWEEN 2 AND 200", name="appellant_length"),
-        _card_free("appellant"),
+        card_free("appellant"),
         CheckConstraint("length(contact) <= 200", name="contact_length"),
-        _card_free("contact"),
+        card_free("contact"),
         CheckConstraint("length(btrim(statement)) BETWEEN 3 AND 4000", name="statement_length"),
-        _card_free("statement"),
+        card_free("statement"),
         CheckConstraint("length(btrim(late_reason)) BETWEEN 3 AND 300", name="late_reason_length"),
-        _card_free("late_reason"),
+        card_free("late_reason"),
         CheckConstraint("(late_reason IS NULL) = (late_accepted_by IS NULL)", name="late_whole"),
         CheckConstraint(
             "length(btrim(hearing_place)) BETWEEN 2 AND 200", name="hearing_place_length"
         ),
-        _card_free("hearing_place"),
+        card_free("hearing_place"),
         CheckConstraint(
             "(level = 'hearing') = (hearing_at IS NOT NULL AND hearing_place IS NOT NULL)",
             name="hearing_whole",
         ),
         CheckConstraint("(claimed_by IS NULL) = (claimed_until IS NULL)", name="claim_whole"),
         CheckConstraint("status = 'open' OR claimed_by IS NULL", name="claim_only_open"),
-        CheckConstraint(_in("decision", DECISIONS), name="decision_known"),
+        CheckConstraint(one_of("decision", DECISIONS), name="decision_known"),
         CheckConstraint(
             "(status = 'decided') = (decision IS NOT NULL AND decided_at IS NOT NULL"
             " AND decided_by IS NOT NULL AND reason_id IS NOT NULL)",
             name="decision_whole",
         ),
         CheckConstraint("length(decision_note) <= 2000", name="decision_note_length"),
-        _card_free("decision_note"),
+        card_free("decision_note"),
         CheckConstraint(
             "(decision = 'reduce') = (reduced_to IS NOT NULL)", name="reduced_to_with_reduce"
         ),
@@ -174,9 +166,9 @@ class AppealStep(Base):
 
     __tablename__ = "appeal_step"
     __table_args__ = (
-        CheckConstraint(_in("step", APPEAL_STEPS), name="step_known"),
+        CheckConstraint(one_of("step", APPEAL_STEPS), name="step_known"),
         CheckConstraint("length(note) <= 2000", name="note_length"),
-        _card_free("note"),
+        card_free("note"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, Text, func, text
+from sqlalchemy import CheckConstraint, DateTime, MetaData, Text, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Every ParkDesk object lives in this schema, owned by the NOLOGIN role ``parkdesk_owner``.
@@ -43,3 +43,13 @@ class Tracked:
     updated_by: Mapped[str] = mapped_column(
         Text, nullable=False, server_default=text("session_user")
     )
+
+
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """The check that ``column`` holds one of ``values``."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def card_free(column: str) -> CheckConstraint:
+    """The check that free text in ``column`` holds no card number (SPEC rule 9)."""
+    return CheckConstraint(f"parkdesk.card_number_free({column})", name=f"{column}_no_card_number")

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desktop.models.base import Base, Tracked
+from desktop.models.base import Base, Tracked, card_free
 from desktop.models.permits import MONEY
 
 DEVICE_KINDS = ("handheld", "lpr_vehicle", "fixed_camera")
@@ -44,10 +44,6 @@ CITATION_PLATE_SQL = "upper(regexp_replace(plate_raw, '[[:space:].-]', '', 'g'))
 CITATION_SKELETON_SQL = f"translate({CITATION_PLATE_SQL}, 'OQDILZSBG', '000112586')"
 
 
-def _card_free(column: str) -> CheckConstraint:
-    return CheckConstraint(f"parkdesk.card_number_free({column})", name=f"{column}_no_card_number")
-
-
 class Violation(Tracked, Base):
     """A violation code an officer cites ("NP-01 No valid permit")."""
 
@@ -55,7 +51,7 @@ class Violation(Tracked, Base):
     __table_args__ = (
         CheckConstraint("code ~ '^[A-Z0-9-]{1,10}$'", name="code_format"),
         CheckConstraint("length(btrim(description)) BETWEEN 1 AND 200", name="description_length"),
-        _card_free("description"),
+        card_free("description"),
         CheckConstraint("repeat_window_days BETWEEN 1 AND 3650", name="repeat_window_days_range"),
         CheckConstraint("appeal_window_days BETWEEN 1 AND 365", name="appeal_window_days_range"),
     )
@@ -103,8 +99,8 @@ class Device(Tracked, Base):
         CheckConstraint("code ~ '^[A-Z0-9-]{2,20}$'", name="code_format"),
         CheckConstraint("kind IN ('handheld', 'lpr_vehicle', 'fixed_camera')", name="kind_known"),
         CheckConstraint("length(description) <= 200", name="description_length"),
-        _card_free("code"),
-        _card_free("description"),
+        card_free("code"),
+        card_free("description"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -156,7 +152,7 @@ class SpoiledNumber(Base):
     __table_args__ = (
         UniqueConstraint("range_id", "seq"),
         CheckConstraint("length(btrim(reason)) BETWEEN 3 AND 300", name="reason_length"),
-        _card_free("reason"),
+        card_free("reason"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -206,9 +202,9 @@ class Citation(Tracked, Base):
         CheckConstraint("length(note) <= 500", name="note_length"),
         CheckConstraint("length(make) <= 40", name="make_length"),
         CheckConstraint("length(colour) <= 30", name="colour_length"),
-        _card_free("note"),
-        _card_free("make"),
-        _card_free("colour"),
+        card_free("note"),
+        card_free("make"),
+        card_free("colour"),
         ForeignKeyConstraint(["zone_id", "lot_id"], ["zone.id", "zone.lot_id"]),
         Index("ix_citation_plate", "plate_normalized", "jurisdiction"),
         CheckConstraint("balance >= 0", name="balance_not_negative"),
@@ -218,7 +214,7 @@ class Citation(Tracked, Base):
             name="void_whole",
         ),
         CheckConstraint("length(btrim(void_reason)) BETWEEN 3 AND 300", name="void_reason_length"),
-        _card_free("void_reason"),
+        card_free("void_reason"),
         # What the plate check counts at every scan and the clock job walks: the unpaid.
         Index(
             "ix_citation_unpaid",
@@ -306,7 +302,7 @@ class EscalationStage(Tracked, Base):
         CheckConstraint("after_days BETWEEN 1 AND 3650", name="after_days_range"),
         CheckConstraint("amount >= 0 AND amount <= 10000", name="amount_range"),
         CheckConstraint("length(btrim(description)) BETWEEN 1 AND 200", name="description_length"),
-        _card_free("description"),
+        card_free("description"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -31,18 +31,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desktop.models.base import Base, Tracked
+from desktop.models.base import Base, Tracked, card_free, one_of
 
 INCIDENT_STATUSES = ("new", "in_progress", "resolved", "closed")
 DISPATCH_KINDS = ("call_received", "unit_dispatched", "on_scene", "cleared", "note")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-def _card_free(column: str) -> CheckConstraint:
-    return CheckConstraint(f"parkdesk.card_number_free({column})", name=f"{column}_no_card_number")
 
 
 class IncidentCategory(Tracked, Base):
@@ -51,7 +43,7 @@ class IncidentCategory(Tracked, Base):
     __tablename__ = "incident_category"
     __table_args__ = (
         CheckConstraint("length(btrim(name)) BETWEEN 2 AND 80", name="name_length"),
-        _card_free("name"),
+        card_free("name"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -67,7 +59,7 @@ class IncidentRole(Tracked, Base):
     __tablename__ = "incident_role"
     __table_args__ = (
         CheckConstraint("length(btrim(name)) BETWEEN 2 AND 40", name="name_length"),
-        _card_free("name"),
+        card_free("name"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -82,7 +74,7 @@ class Incident(Tracked, Base):
     __tablename__ = "incident"
     __table_args__ = (
         CheckConstraint("number ~ '^I[0-9]{4}-[0-9]{5,}$'", name="number_format"),
-        CheckConstraint(_in("status", INCIDENT_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", INCIDENT_STATUSES), name="status_known"),
         CheckConstraint("priority BETWEEN 1 AND 3", name="priority_range"),
         CheckConstraint("lot_id IS NOT NULL OR location IS NOT NULL", name="place_given"),
         CheckConstraint("length(btrim(location)) BETWEEN 2 AND 200", name="location_length"),
@@ -99,10 +91,10 @@ class Incident(Tracked, Base):
         CheckConstraint("reported_at >= occurred_at - interval '1 day'", name="reported_after"),
         CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_whole"),
         CheckConstraint("cardinality(investigators) <= 20", name="investigators_few"),
-        _card_free("location"),
-        _card_free("narrative"),
-        _card_free("police_service"),
-        _card_free("police_case"),
+        card_free("location"),
+        card_free("narrative"),
+        card_free("police_service"),
+        card_free("police_case"),
         Index(
             "ix_incident_open", "status", "priority", postgresql_where=text("status <> 'closed'")
         ),
@@ -154,9 +146,9 @@ class IncidentPerson(Base):
         CheckConstraint("length(btrim(name)) BETWEEN 2 AND 200", name="name_length"),
         CheckConstraint("length(description) <= 1000", name="description_length"),
         CheckConstraint("length(contact) <= 200", name="contact_length"),
-        _card_free("name"),
-        _card_free("description"),
-        _card_free("contact"),
+        card_free("name"),
+        card_free("description"),
+        card_free("contact"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -180,7 +172,7 @@ class IncidentVehicle(Base):
         CheckConstraint("jurisdiction ~ '^[A-Z]{2}(-[A-Z0-9]{1,3})?$'", name="jurisdiction_format"),
         CheckConstraint("plate ~ '^[A-Z0-9]{1,10}$'", name="plate_format"),
         CheckConstraint("length(description) <= 500", name="description_length"),
-        _card_free("description"),
+        card_free("description"),
         Index("ix_incident_vehicle_plate", "jurisdiction", "plate"),
     )
 
@@ -202,9 +194,9 @@ class DispatchEntry(Base):
 
     __tablename__ = "dispatch_entry"
     __table_args__ = (
-        CheckConstraint(_in("kind", DISPATCH_KINDS), name="kind_known"),
+        CheckConstraint(one_of("kind", DISPATCH_KINDS), name="kind_known"),
         CheckConstraint("length(note) <= 2000", name="note_length"),
-        _card_free("note"),
+        card_free("note"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -224,7 +216,7 @@ class IncidentTask(Base):
     __table_args__ = (
         CheckConstraint("length(btrim(description)) BETWEEN 3 AND 500", name="description_length"),
         CheckConstraint("(done_at IS NULL) = (done_by IS NULL)", name="done_whole"),
-        _card_free("description"),
+        card_free("description"),
         Index("ix_incident_task_open", "assigned_to", postgresql_where=text("done_at IS NULL")),
     )
 
@@ -251,7 +243,7 @@ class IncidentLink(Base):
         CheckConstraint("num_nonnulls(citation_id, permit_id) = 1", name="one_record"),
         CheckConstraint("length(reference) BETWEEN 1 AND 40", name="reference_length"),
         CheckConstraint("length(note) <= 500", name="note_length"),
-        _card_free("note"),
+        card_free("note"),
         Index(
             "uq_incident_link_citation",
             "incident_id",

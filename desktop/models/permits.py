@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID, ExcludeConstraint, Range
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desktop.models.base import Base, Tracked
+from desktop.models.base import Base, Tracked, one_of
 
 MONEY = Numeric(12, 2)
 
@@ -64,10 +64,6 @@ LEDGER_KINDS = (
 CITATION_KINDS = ("fine", "late_fee", "discount", "void")
 WAITLIST_STATUSES = ("waiting", "offered", "accepted", "declined", "expired", "left")
 REFUND_STATUSES = ("pending", "approved", "paid", "rejected")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class OfficeSetting(Tracked, Base):
@@ -160,15 +156,15 @@ class PermitType(Tracked, Base):
         CheckConstraint("code ~ '^[A-Z0-9-]{1,12}$'", name="code_format"),
         CheckConstraint("length(btrim(name)) BETWEEN 1 AND 100", name="name_length"),
         CheckConstraint("price >= 0 AND price <= 100000", name="price_range"),
-        CheckConstraint(_in("validity", VALIDITY_KINDS), name="validity_known"),
+        CheckConstraint(one_of("validity", VALIDITY_KINDS), name="validity_known"),
         CheckConstraint(
             "(validity = 'term' AND term_start IS NOT NULL AND term_end >= term_start)"
             " OR (validity = 'monthly')"
             " OR (validity = 'days' AND days BETWEEN 1 AND 730)",
             name="validity_complete",
         ),
-        CheckConstraint(_in("sale_mode", SALE_MODES), name="sale_mode_known"),
-        CheckConstraint(_in("proration", PRORATIONS), name="proration_known"),
+        CheckConstraint(one_of("sale_mode", SALE_MODES), name="sale_mode_known"),
+        CheckConstraint(one_of("proration", PRORATIONS), name="proration_known"),
         CheckConstraint(
             "cardinality(affiliations) >= 1 AND affiliations <@ "
             "ARRAY['student', 'faculty', 'staff', 'resident', 'visitor', 'contractor']",
@@ -248,7 +244,7 @@ class Permit(Tracked, Base):
 
     __tablename__ = "permit"
     __table_args__ = (
-        CheckConstraint(_in("kind", PERMIT_KINDS), name="kind_known"),
+        CheckConstraint(one_of("kind", PERMIT_KINDS), name="kind_known"),
         CheckConstraint(
             "(kind = 'term') = (permit_type_id IS NOT NULL AND parker_id IS NOT NULL)",
             name="term_has_type_and_parker",
@@ -313,7 +309,7 @@ class WaitlistEntry(Tracked, Base):
 
     __tablename__ = "waitlist_entry"
     __table_args__ = (
-        CheckConstraint(_in("status", WAITLIST_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", WAITLIST_STATUSES), name="status_known"),
         CheckConstraint(
             "status <> 'offered' OR offer_expires_at IS NOT NULL", name="offer_has_expiry"
         ),
@@ -344,7 +340,7 @@ class Payment(Base):
 
     __tablename__ = "payment"
     __table_args__ = (
-        CheckConstraint(_in("tender", TENDERS), name="tender_known"),
+        CheckConstraint(one_of("tender", TENDERS), name="tender_known"),
         CheckConstraint("direction IN ('in', 'out')", name="direction_known"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         CheckConstraint("(tender = 'none') = (amount = 0)", name="none_only_for_nothing"),
@@ -414,7 +410,7 @@ class Refund(Tracked, Base):
 
     __tablename__ = "refund"
     __table_args__ = (
-        CheckConstraint(_in("status", REFUND_STATUSES), name="status_known"),
+        CheckConstraint(one_of("status", REFUND_STATUSES), name="status_known"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("status <> 'paid' OR paid_payment_id IS NOT NULL", name="paid_has_payment"),
         CheckConstraint("num_nonnulls(permit_id, citation_id) = 1", name="one_purpose"),
@@ -460,7 +456,7 @@ class LedgerEntry(Base):
 
     __tablename__ = "ledger_entry"
     __table_args__ = (
-        CheckConstraint(_in("kind", LEDGER_KINDS), name="kind_known"),
+        CheckConstraint(one_of("kind", LEDGER_KINDS), name="kind_known"),
         CheckConstraint("amount <> 0 OR kind IN ('sale', 'temporary')", name="amount_not_zero"),
         CheckConstraint(
             "(kind IN ('sale', 'renewal', 'temporary', 'fee', 'payout', 'fine', 'late_fee')"

@@ -25,11 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desktop.models.base import Base, Tracked
-
-
-def _card_free(column: str) -> CheckConstraint:
-    return CheckConstraint(f"parkdesk.card_number_free({column})", name=f"{column}_no_card_number")
+from desktop.models.base import Base, Tracked, card_free
 
 
 class WatchlistEntry(Tracked, Base):
@@ -59,10 +55,10 @@ class WatchlistEntry(Tracked, Base):
         CheckConstraint(
             "length(btrim(retire_reason)) BETWEEN 3 AND 300", name="retire_reason_length"
         ),
-        _card_free("category"),
-        _card_free("reason"),
-        _card_free("instruction"),
-        _card_free("retire_reason"),
+        card_free("category"),
+        card_free("reason"),
+        card_free("instruction"),
+        card_free("retire_reason"),
         Index(
             "ix_watchlist_entry_exact",
             "plate_pattern",
@@ -128,11 +124,11 @@ class TrespassNotice(Base):
         CheckConstraint(
             "length(btrim(revoke_reason)) BETWEEN 3 AND 300", name="revoke_reason_length"
         ),
-        _card_free("person_name"),
-        _card_free("person_description"),
-        _card_free("place"),
-        _card_free("reason"),
-        _card_free("revoke_reason"),
+        card_free("person_name"),
+        card_free("person_description"),
+        card_free("place"),
+        card_free("reason"),
+        card_free("revoke_reason"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -166,7 +162,7 @@ class WatchlistAlert(Base):
             "(acknowledged_at IS NULL) = (acknowledged_by IS NULL)", name="acknowledged_whole"
         ),
         CheckConstraint("length(acknowledge_note) <= 300", name="acknowledge_note_length"),
-        _card_free("acknowledge_note"),
+        card_free("acknowledge_note"),
         Index(
             "uq_watchlist_alert_waiting",
             "entry_id",
