@@ -398,6 +398,7 @@ class ReportDialog(FormDialog):
         self._make = make
         self.setObjectName("securityReportDialog")
         self.setWindowTitle("Security report")
+        self.setMinimumWidth(440)
         self.audit_label.setText(
             "Incidents by category and month, calls by hour of the day, people and vehicles "
             "in more than one incident, and the open tasks, for the incidents you may read."
