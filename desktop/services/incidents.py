@@ -10,8 +10,10 @@ dataclasses.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import text
@@ -85,6 +87,9 @@ class IncidentForm:
     police_case: str
     confidential: bool
     id: int | None = None
+    #: Where exactly, when known (a phone's map, a patrol's GPS): both or neither.
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,8 @@ class Incident:
     confidential: bool
     investigators: tuple[str, ...]
     version: int
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
     people: tuple[Person, ...] = ()
     vehicles: tuple[IncidentVehicle, ...] = ()
     log: tuple[LogLine, ...] = ()
@@ -179,6 +186,13 @@ class Incident:
     @property
     def place(self) -> str:
         return ", ".join(p for p in (self.lot_name, self.location) if p)
+
+    @property
+    def coordinates(self) -> str:
+        """ "43.653210, -79.383180", or empty when no coordinates were given."""
+        if self.latitude is None or self.longitude is None:
+            return ""
+        return f"{self.latitude}, {self.longitude}"
 
     @property
     def status_title(self) -> str:
@@ -266,6 +280,8 @@ class IncidentService:
             "police_service": " ".join(form.police_service.split()) or None,
             "police_case": form.police_case.strip() or None,
             "confidential": form.confidential,
+            "latitude": form.latitude,
+            "longitude": form.longitude,
             "lot": form.lot_code.strip().upper() or None,
         }
         lot = "(SELECT id FROM lot WHERE code = :lot)"
@@ -283,9 +299,10 @@ class IncidentService:
                     text(
                         "INSERT INTO incident (category_id, priority, occurred_at, lot_id, "
                         "location, narrative, weapon, injury, police_service, police_case, "
-                        f"confidential) VALUES (:category_id, :priority, :occurred_at, {lot}, "
-                        ":location, :narrative, :weapon, :injury, :police_service, "
-                        ":police_case, :confidential) RETURNING id"
+                        "confidential, latitude, longitude) VALUES (:category_id, :priority, "
+                        f":occurred_at, {lot}, :location, :narrative, :weapon, :injury, "
+                        ":police_service, :police_case, :confidential, :latitude, :longitude) "
+                        "RETURNING id"
                     ),
                     values,
                 ).scalar_one()
@@ -296,7 +313,8 @@ class IncidentService:
                         f"occurred_at = :occurred_at, lot_id = {lot}, location = :location, "
                         "narrative = :narrative, weapon = :weapon, injury = :injury, "
                         "police_service = :police_service, police_case = :police_case, "
-                        "confidential = :confidential WHERE id = :id RETURNING id"
+                        "confidential = :confidential, latitude = :latitude, "
+                        "longitude = :longitude WHERE id = :id RETURNING id"
                     ),
                     {**values, "id": form.id},
                 ).scalar_one_or_none()
@@ -324,16 +342,26 @@ class IncidentService:
     # -- what hangs on it --------------------------------------------------------------
 
     def add_person(
-        self, incident_id: int, role_id: int, name: str, description: str, contact: str
+        self,
+        incident_id: int,
+        role_id: int,
+        name: str,
+        description: str,
+        contact: str,
+        *,
+        parker_id: int | None = None,
     ) -> Incident:
-        if len(" ".join(name.split())) < 2:
+        """Add someone in a role: a registered parker (their name stays on their record)
+        or a person known only by what is typed."""
+        if parker_id is None and len(" ".join(name.split())) < 2:
             raise ValidationError.single("name", "Give the person's name, or how to know them.")
         return self._write(
-            "INSERT INTO incident_person (incident_id, role_id, name, description, contact) "
-            "VALUES (:incident, :role, :name, :description, :contact)",
+            "INSERT INTO incident_person (incident_id, role_id, parker_id, name, description, "
+            "contact) VALUES (:incident, :role, :parker, :name, :description, :contact)",
             incident_id,
             role=role_id,
-            name=" ".join(name.split()),
+            parker=parker_id,
+            name=None if parker_id is not None else " ".join(name.split()),
             description=description.strip(),
             contact=contact.strip(),
         )
@@ -458,7 +486,8 @@ def _incident(session: Session, incident_id: int) -> Incident:
             "i.category_id, coalesce(pc.name || ' — ', '') || c.name AS category, "
             "i.occurred_at, i.reported_at, i.reported_by, l.code AS lot_code, "
             "l.name AS lot_name, i.location, i.narrative, i.weapon, i.injury, "
-            "i.police_service, i.police_case, i.confidential, i.investigators, i.version "
+            "i.police_service, i.police_case, i.confidential, i.investigators, i.version, "
+            "i.latitude, i.longitude "
             "FROM incident i JOIN incident_category c ON c.id = i.category_id "
             "LEFT JOIN incident_category pc ON pc.id = c.parent_id "
             "LEFT JOIN lot l ON l.id = i.lot_id WHERE i.id = :id"
@@ -527,6 +556,28 @@ def _incident(session: Session, incident_id: int) -> Incident:
     )
 
 
+_COORDINATES = re.compile(r"^\s*([-+]?\d{1,3}(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d{1,3}(?:\.\d+)?)\s*$")
+
+
+def parse_coordinates(typed: str) -> tuple[Decimal, Decimal] | None:
+    """Latitude and longitude as typed or pasted from a map ("43.65321, -79.38318"), to
+    six decimals (about 10 cm); None for nothing typed."""
+    if not typed.strip():
+        return None
+    found = _COORDINATES.match(typed)
+    if found is None:
+        raise ValidationError.single(
+            "coordinates", "Type the latitude and the longitude, e.g. 43.65321, -79.38318."
+        )
+    places = Decimal("0.000001")
+    latitude, longitude = (Decimal(v).quantize(places) for v in found.groups())
+    if not -90 <= latitude <= 90:
+        raise ValidationError.single("coordinates", "A latitude lies between -90 and 90.")
+    if not -180 <= longitude <= 180:
+        raise ValidationError.single("coordinates", "A longitude lies between -180 and 180.")
+    return latitude, longitude
+
+
 def security_report(workspace: Workspace, start: date, end: date) -> bytes:
     """The security report over ``start``..``end`` (days in the office's zone), as a PDF:
     every figure computed in SQL, with the reader's own rights."""
@@ -562,12 +613,13 @@ def security_report(workspace: Workspace, start: date, end: date) -> bytes:
         )
         people = session.execute(
             text(
-                "SELECT coalesce(ip.name, k.first_name || ' ' || k.last_name) AS person, "
+                "SELECT (array_agg(coalesce(ip.name, k.first_name || ' ' || k.last_name) "
+                "ORDER BY ip.id))[1] AS person, "
                 "count(DISTINCT ip.incident_id) AS n, string_agg(DISTINCT r.name, ', ') "
                 "FROM incident_person ip JOIN incident i ON i.id = ip.incident_id "
                 "JOIN incident_role r ON r.id = ip.role_id "
                 f"LEFT JOIN parker k ON k.id = ip.parker_id WHERE {period} "
-                "GROUP BY coalesce(ip.parker_id::text, lower(ip.name)), 1 "
+                "GROUP BY coalesce(ip.parker_id::text, lower(ip.name)) "
                 "HAVING count(DISTINCT ip.incident_id) > 1 ORDER BY 2 DESC, 1 LIMIT 50"
             ),
             params,

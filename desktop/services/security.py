@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -109,6 +110,9 @@ class Alert:
     priority: int
     category: str
     plate_pattern: str
+    #: Where the device stood when it read the plate, when it knew.
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
 
     @property
     def waiting(self) -> bool:
@@ -134,10 +138,11 @@ _ALERT_SQL = """
            d.code AS device,
            a.read_id, a.citation_id, a.acknowledged_at, a.acknowledged_by,
            a.acknowledge_note, e.reason, e.instruction, e.priority, e.category,
-           e.plate_pattern
+           e.plate_pattern, r.latitude, r.longitude
     FROM watchlist_alert a JOIN watchlist_entry e ON e.id = a.entry_id
     LEFT JOIN lot l ON l.id = a.lot_id
     LEFT JOIN device d ON d.id = a.device_id
+    LEFT JOIN plate_read r ON r.id = a.read_id
 """
 
 

@@ -28,6 +28,7 @@ from desktop.services.appeals import (
 from desktop.services.citations import CitationService
 from desktop.services.errors import KnownError, ValidationError
 from desktop.services.localization import format_recent
+from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.appeals.dialogs import AttachDocumentDialog, FileAppealDialog, HearingDialog
 from desktop.views.appeals.page import AppealPage
 from desktop.views.kit.desk import Desk
@@ -39,6 +40,7 @@ from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, 
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
 from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table, time_column
+from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from desktop.views.kit.widgets import EmptyState
 
 REFRESH_DELAY_MS = 200
@@ -162,6 +164,7 @@ class AppealsDesk(Desk):
         if self.adjudicator:
             desk_action(self, "Take next", "Ctrl+N", self.take_next)
         desk_action(self, "Refresh", "F5", self.refresh)
+        desk_action(self, "Vehicle record", "Ctrl+R", self.open_vehicle_record)
         # The claim lasts the office's lease: renewed while the appeal is open here.
         self.lease_timer = QTimer(self)
         self.lease_timer.timeout.connect(self._renew)
@@ -222,6 +225,7 @@ class AppealsDesk(Desk):
         page.hearing_notice.connect(self.show_hearing_notice)
         page.packet.connect(self.show_packet)
         page.add_document.connect(self.open_document_dialog)
+        page.vehicle_record.connect(self.open_vehicle_record)
         page.photos_requested.connect(self.show_photos)
         return page
 
@@ -530,6 +534,20 @@ class AppealsDesk(Desk):
         return self.document_dialog.open(
             lambda: AttachDocumentDialog(save, self.runner, number, self)
         )
+
+    def open_vehicle_record(self) -> VehicleRecordDialog | None:
+        """The record of the appealed citation's plate, read with this person's rights."""
+        appeal = self.page.appeal
+        if appeal is None or self.right.currentWidget() is not self.page:
+            return None
+        dialog = VehicleRecordDialog(
+            VehicleRecordService(self.workspace),
+            self.runner,
+            appeal.jurisdiction,
+            appeal.plate,
+            self,
+        )
+        return open_dialog(dialog, self.dialog_opened)
 
     def _appeal_changed(self, appeal: object) -> None:
         if isinstance(appeal, Appeal):

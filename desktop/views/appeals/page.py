@@ -260,6 +260,8 @@ class AppealPage(QWidget):
     hearing_notice = Signal()
     packet = Signal()
     add_document = Signal()
+    #: The vehicle record of the cited plate was asked for.
+    vehicle_record = Signal()
     #: A photo line of the timeline was opened: the evidence ids of the timeline's
     #: photos, and the one opened.
     photos_requested = Signal(list, int)
@@ -320,6 +322,12 @@ class AppealPage(QWidget):
             tip="Attach the parker's document: a receipt, a photo of the permit (PDF, JPEG or PNG)",
         )
         self.document_button.setObjectName("attachDocumentButton")
+        self.record_button = button(
+            "&Vehicle record…",
+            self.vehicle_record.emit,
+            tip="Everything you may see about the cited plate: permits, reads, citations… (Ctrl+R)",
+        )
+        self.record_button.setObjectName("vehicleRecordButton")
         self.action_row = hbox(
             self.give_back_button,
             self.hearing_button,
@@ -333,7 +341,7 @@ class AppealPage(QWidget):
             spacing=8,
         )
         vbox(
-            self.title,
+            hbox(self.title, STRETCH, self.record_button, spacing=8),
             self.status,
             self.facts,
             self.statement,

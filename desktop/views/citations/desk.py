@@ -29,6 +29,7 @@ from desktop.services.citations import (
 from desktop.services.errors import NotFound, ValidationError
 from desktop.services.localization import format_money, office_time
 from desktop.services.permits import PaymentResult, Tender
+from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.appeals import FileAppealDialog
 from desktop.views.citations.lists import CitationListModel, Office
 from desktop.views.citations.office_lists import ScofflawsDialog, SharedPermitsDialog
@@ -37,10 +38,20 @@ from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.forms import NoteDialog
-from desktop.views.kit.layout import STRETCH, button, choice_box, hbox, label, line_edit, vbox
+from desktop.views.kit.layout import (
+    STRETCH,
+    button,
+    choice_box,
+    desk_action,
+    hbox,
+    label,
+    line_edit,
+    vbox,
+)
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.payment import PaymentDialog, show_receipt
 from desktop.views.kit.tables import DeskTable, Listing
+from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from desktop.views.kit.widgets import DeskSplitter, failure_while_alive
 
 #: The pause in typing after which the search runs by itself.
@@ -122,7 +133,7 @@ class CitationsDesk(Desk):
             "&Void…", self.void_selected, tip="Void this citation, saying why"
         )
         self.void_button.setObjectName("voidCitationButton")
-        self.notice_button, self.appeal_button = self._page_buttons()
+        self.notice_button, self.appeal_button, self.record_button = self._page_buttons()
         self.refresh_button = button("Refresh", self.refresh, tip="Search again (F5)")
         self.scofflaws_button = button(
             "Boot and tow list…", self.show_scofflaws,
@@ -147,8 +158,8 @@ class CitationsDesk(Desk):
         right = QWidget()
         vbox(
             (self.page, 1),
-            hbox(STRETCH, self.appeal_button, self.notice_button, self.void_button,
-                 self.pay_button, spacing=8),
+            hbox(self.record_button, STRETCH, self.appeal_button, self.notice_button,
+                 self.void_button, self.pay_button, spacing=8),
             spacing=6, parent=right,
         )  # fmt: skip
         self.splitter = DeskSplitter()
@@ -356,10 +367,12 @@ class CitationsDesk(Desk):
         one = self.detail if len(selected) == 1 else None
         self.void_button.setEnabled(one is not None and one.row.status != "void")
         self.notice_button.setEnabled(one is not None)
+        self.record_button.setEnabled(one is not None)
         self.appeal_button.setEnabled(one is not None and one.row.status not in ("void", "warning"))
 
-    def _page_buttons(self) -> tuple[QPushButton, QPushButton]:
-        """Print the notice; file the parker's appeal (the counter and managers)."""
+    def _page_buttons(self) -> tuple[QPushButton, QPushButton, QPushButton]:
+        """Print the notice; file the parker's appeal (the counter and managers); open the
+        plate's vehicle record."""
         notice = button("Print &notice…", self.print_notice)
         notice.setObjectName("citationNoticeButton")
         roles = self.workspace.identity.roles
@@ -368,7 +381,13 @@ class CitationsDesk(Desk):
             visible="clerk" in roles or "manager" in roles,
         )  # fmt: skip
         appeal.setObjectName("appealCitationButton")
-        return notice, appeal
+        record = button(
+            "Vehicle &record…", self.open_vehicle_record,
+            tip="Everything you may see about this plate: permits, reads, citations… (Ctrl+R)",
+        )  # fmt: skip
+        record.setObjectName("vehicleRecordButton")
+        desk_action(self, "Vehicle record", "Ctrl+R", self.open_vehicle_record)
+        return notice, appeal, record
 
     def file_appeal(self) -> FileAppealDialog | None:
         """The parker appeals the citation shown: the appeals desk's filing form, with its
@@ -379,6 +398,17 @@ class CitationsDesk(Desk):
         dialog = FileAppealDialog(
             AppealService(self.workspace), self.runner, citation_number=detail.row.number,
             manager="manager" in self.workspace.identity.roles, parent=self,
+        )  # fmt: skip
+        return open_dialog(dialog, self.dialog_opened)
+
+    def open_vehicle_record(self) -> VehicleRecordDialog | None:
+        """The record of the shown citation's plate, read with this person's rights."""
+        detail = self.detail
+        if detail is None or len(self.selected_rows()) != 1:
+            return None
+        dialog = VehicleRecordDialog(
+            VehicleRecordService(self.workspace), self.runner,
+            detail.row.jurisdiction, detail.row.plate, self,
         )  # fmt: skip
         return open_dialog(dialog, self.dialog_opened)
 

@@ -521,6 +521,8 @@ class SecurityDesk(Desk):
             police_service="",
             police_case="",
             confidential=False,
+            latitude=alert.latitude,
+            longitude=alert.longitude,
         )
         return panel.new_incident(
             prefill, (alert.jurisdiction, alert.plate, f"Watchlisted ({alert.category})")

@@ -1,6 +1,7 @@
 """The security desk's dialogs: a watchlist entry, added or changed, and a hotlist file
-imported. What the database refuses (a pattern that is no plate, a card number in the
-reason) lands under its field."""
+imported, and the field that names a registered parker in an incident or a notice. What
+the database refuses (a pattern that is no plate, a card number in the reason) lands
+under its field."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, QStandardPaths, QTime
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QWidget
+from PySide6.QtCore import QDate, QDateTime, QStandardPaths, QTime, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QLineEdit, QWidget
 
 from desktop.services.errors import ValidationError
+from desktop.services.parkers import ParkerService, ParkerSummary
 from desktop.services.security import CATEGORIES, PRIORITIES, EntryForm, WatchlistEntry
 from desktop.views.kit.forms import FormDialog, capitals, text_box
 from desktop.views.kit.layout import (
@@ -20,11 +22,78 @@ from desktop.views.kit.layout import (
     field_grid,
     hbox,
     holder,
+    label,
     line_edit,
     vbox,
 )
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import MomentEdit
+from desktop.views.parkers import ParkerPickerDialog
+
+
+class RegisteredParker(QWidget):
+    """Who the person is, when they are a registered parker: a line saying so, a button
+    that finds them with the parker search, and one that forgets the choice. While a
+    parker is chosen, the name field shows their name and cannot be typed in (the
+    database keeps the link, and the parker's own record stays the one place of their
+    name)."""
+
+    #: The parker chosen, or None when the choice was cleared.
+    changed = Signal(object)
+
+    def __init__(
+        self,
+        parkers: ParkerService,
+        runner: OperationRunner,
+        name_edit: QLineEdit,
+        *,
+        find_text: str,
+        purpose: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._parkers, self._runner, self._name_edit = parkers, runner, name_edit
+        self._purpose = purpose
+        self._typed_name = ""
+        self.parker: ParkerSummary | None = None
+        self.dialog: ParkerPickerDialog | None = None
+        self.state = label("Not a registered parker", name="hint", plain=True)
+        self.state.setObjectName("registeredParkerState")
+        self.find_button = button(find_text, self.find_parker, tip="Find them among the parkers")
+        self.find_button.setObjectName("findParkerButton")
+        self.clear_button = button("Not this parker", lambda: self.choose(None))
+        self.clear_button.hide()
+        hbox((self.state, 1), self.find_button, self.clear_button, margins=0, parent=self)
+
+    @property
+    def parker_id(self) -> int | None:
+        return None if self.parker is None else self.parker.id
+
+    def find_parker(self) -> ParkerPickerDialog:
+        dialog = ParkerPickerDialog(
+            self._parkers, self._runner, purpose=self._purpose, parent=self.window()
+        )
+        dialog.accepted.connect(lambda: self.choose(dialog.picked))
+        dialog.finished.connect(dialog.deleteLater)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def choose(self, parker: ParkerSummary | None) -> None:
+        if parker is not None and self.parker is None:
+            self._typed_name = self._name_edit.text()
+        self.parker = parker
+        if parker is None:
+            self.state.setText("Not a registered parker")
+            self._name_edit.setText(self._typed_name)
+        else:
+            known = ", ".join(p for p in (parker.campus_id, parker.plates) if p)
+            words = f"Registered parker: {parker.name}" + (f" ({known})" if known else "")
+            self.state.setText(words)
+            self._name_edit.setText(f"{parker.first_name} {parker.last_name}")
+        self._name_edit.setReadOnly(parker is not None)
+        self.clear_button.setVisible(parker is not None)
+        self.changed.emit(parker)
 
 
 class EntryDialog(FormDialog):

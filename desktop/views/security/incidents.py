@@ -38,9 +38,11 @@ from desktop.services.incidents import (
     LogLine,
     Person,
     Task,
+    parse_coordinates,
     security_report,
 )
 from desktop.services.localization import format_local, format_recent
+from desktop.services.parkers import ParkerService
 from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.kit.attach import AttachFileDialog
 from desktop.views.kit.dialogs import open_dialog
@@ -70,6 +72,7 @@ from desktop.views.kit.tables import (
 )
 from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from desktop.views.kit.widgets import EmptyState, MomentEdit
+from desktop.views.security.dialogs import RegisteredParker
 
 #: The tables whose changes reload the incidents.
 INCIDENT_TABLES = (
@@ -166,6 +169,11 @@ class IncidentDialog(FormDialog):
             placeholder="Or where, in words: e.g. Bus shelter, Main St gate", max_length=200
         )
         self.location_edit.setObjectName("incidentLocationEdit")
+        self.coordinates_edit = line_edit(
+            placeholder="Optional: latitude, longitude from a map, e.g. 43.65321, -79.38318",
+            max_length=60,
+        )
+        self.coordinates_edit.setObjectName("incidentCoordinatesEdit")
         self.narrative_edit = text_box(6, "What happened, as reported")
         self.narrative_edit.setObjectName("incidentNarrativeEdit")
         self.weapon_check = QCheckBox("Weapon involved")
@@ -184,6 +192,7 @@ class IncidentDialog(FormDialog):
         self.field("priority", "Pri&ority", self.priority_box)
         self.field("occurred_at", "&When it happened", self.when_edit)
         self.field("place", "Wh&ere", self.lot_edit, holds=place)
+        self.field("coordinates", "Coor&dinates", self.coordinates_edit)
         self.field("narrative", "&Narrative", self.narrative_edit)
         self.field("flags", "Flags", self.weapon_check, holds=flags)
         self.field("police_service", "&Police service", self.police_service_edit)
@@ -201,6 +210,7 @@ class IncidentDialog(FormDialog):
                     (b["category_id"], b["priority"]),
                     (b["occurred_at"],),
                     (b["place"],),
+                    (b["coordinates"],),
                     (b["narrative"],),
                     (b["flags"],),
                     (b["police_service"], b["police_case"]),
@@ -224,6 +234,7 @@ class IncidentDialog(FormDialog):
         self.police_service_edit.setText(i.police_service or "")
         self.police_case_edit.setText(i.police_case or "")
         self.confidential_check.setChecked(i.confidential)
+        self.coordinates_edit.setText(i.coordinates)
 
     def _show_form(self, form: IncidentForm) -> None:
         self.category_box.setCurrentIndex(self.category_box.findData(form.category_id))
@@ -235,6 +246,8 @@ class IncidentDialog(FormDialog):
         self.lot_edit.setText(form.lot_code)
         self.location_edit.setText(form.location)
         self.narrative_edit.setPlainText(form.narrative)
+        if form.latitude is not None and form.longitude is not None:
+            self.coordinates_edit.setText(f"{form.latitude}, {form.longitude}")
 
     def _save_call(self) -> Callable[[], object]:
         if self.category_box.currentIndex() < 0:
@@ -245,6 +258,7 @@ class IncidentDialog(FormDialog):
         when = moment.astimezone() if moment.tzinfo is None else moment
         if when > datetime.now().astimezone() + timedelta(minutes=5):
             raise ValidationError.single("occurred_at", "That time is still to come.")
+        latitude, longitude = parse_coordinates(self.coordinates_edit.text()) or (None, None)
         form = IncidentForm(
             category_id=int(self.category_box.currentData()),
             priority=int(self.priority_box.currentData() or 2),
@@ -258,51 +272,67 @@ class IncidentDialog(FormDialog):
             police_case=self.police_case_edit.text(),
             confidential=self.confidential_check.isChecked(),
             id=None if self.incident is None else self.incident.id,
+            latitude=latitude,
+            longitude=longitude,
         )
         save = self._save
         return lambda: save(form)
 
 
 class PersonDialog(FormDialog):
-    """A person in the incident, in a role."""
+    """A person in the incident, in a role: a registered parker found with the parker
+    search, or someone recorded for this incident only."""
 
     def __init__(
         self,
-        save: Callable[[int, str, str, str], object],
+        save: Callable[[int, str, str, str, int | None], object],
         runner: OperationRunner,
         roles: list[Choice],
+        parkers: ParkerService,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(runner, accept_text="Add", busy_text="Adding…", parent=parent)
         self._save = save
         self.setObjectName("incidentPersonDialog")
         self.setWindowTitle("Add a person to the incident")
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(520)
         self.role_box = choice_box([r.name for r in roles], data=[r.id for r in roles])
         self.name_edit = line_edit(placeholder="Name, or how to know them", max_length=200)
+        self.registered = RegisteredParker(
+            parkers,
+            runner,
+            self.name_edit,
+            find_text="Registered &parker…",
+            purpose="Choose the parker involved in the incident: the incident then shows "
+            "on their record and their vehicles' records.",
+        )
         self.description_edit = line_edit(placeholder="e.g. Red jacket, about 30", max_length=1000)
         self.contact_edit = line_edit(placeholder="Phone, e-mail or address", max_length=200)
         self.declare(
             ("role", "&Role in the incident", self.role_box),
             ("name", "&Name", self.name_edit),
+            ("parker", "Parker", self.registered),
             ("description", "&Description", self.description_edit),
             ("contact", "Con&tact", self.contact_edit),
         )
         b = self.boxes
         self._finish_layout(
-            vbox(field_grid((b["role"],), (b["name"],), (b["description"],), (b["contact"],)))
-        )
+            vbox(
+                field_grid(
+                    (b["role"],), (b["name"],), (b["parker"],), (b["description"],),
+                    (b["contact"],),
+                )
+            )
+        )  # fmt: skip
 
     def _save_call(self) -> Callable[[], object]:
         if self.role_box.currentIndex() < 0:
             raise ValidationError.single("role", "Choose the person's role in the incident.")
         role, save = int(self.role_box.currentData()), self._save
-        name, what, contact = (
-            self.name_edit.text(),
-            self.description_edit.text(),
-            self.contact_edit.text(),
-        )
-        return lambda: save(role, name, what, contact)
+        parker = self.registered.parker_id
+        name = "" if parker is not None else self.name_edit.text()
+        what, contact = self.description_edit.text(), self.contact_edit.text()
+        return lambda: save(role, name, what, contact, parker)
 
 
 class VehicleDialog(FormDialog):
@@ -641,8 +671,9 @@ class IncidentPage(QWidget):
         facts = [
             f"{incident.status_title} (since {format_local(incident.status_at, zone)}, "
             f"{incident.status_by}) · {PRIORITIES.get(incident.priority, '').lower()} priority",
-            f"Happened {format_local(incident.occurred_at, zone)} at {incident.place}; "
-            f"recorded by {incident.reported_by}",
+            f"Happened {format_local(incident.occurred_at, zone)} at {incident.place}"
+            + (f" ({incident.coordinates})" if incident.coordinates else "")
+            + f"; recorded by {incident.reported_by}",
         ]
         if flags:
             facts.append("Flags: " + ", ".join(flags))
@@ -728,11 +759,12 @@ class IncidentPage(QWidget):
             return None
         return self._open(
             lambda: PersonDialog(
-                lambda role, name, what, contact: service.add_person(
-                    incident.id, role, name, what, contact
+                lambda role, name, what, contact, parker: service.add_person(
+                    incident.id, role, name, what, contact, parker_id=parker
                 ),
                 self.runner,
                 self.roles,
+                ParkerService(service.workspace),
                 self,
             )
         )

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QWidget
 
 from desktop.services.errors import KnownError, ValidationError
 from desktop.services.localization import format_local
+from desktop.services.parkers import ParkerService
 from desktop.services.security import NOTICE_STATES, NoticeForm, TrespassNotice, TrespassService
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
@@ -22,6 +23,7 @@ from desktop.views.kit.live import LiveBatch, LiveChanges
 from desktop.views.kit.operations import Loader, OperationRunner
 from desktop.views.kit.tables import Column, Listing, RowsModel, badge_column, sorted_table
 from desktop.views.kit.widgets import MomentEdit
+from desktop.views.security.dialogs import RegisteredParker
 
 
 class NoticesModel(RowsModel[TrespassNotice]):
@@ -73,6 +75,7 @@ class NoticeDialog(FormDialog):
         self,
         save: Callable[[NoticeForm], object],
         runner: OperationRunner,
+        parkers: ParkerService,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(runner, accept_text="Issue", busy_text="Issuing…", parent=parent)
@@ -87,6 +90,14 @@ class NoticeDialog(FormDialog):
         self.audit_label.show()
         self.name_edit = line_edit(placeholder="The person's name", max_length=200)
         self.name_edit.setObjectName("noticePersonEdit")
+        self.registered = RegisteredParker(
+            parkers,
+            runner,
+            self.name_edit,
+            find_text="Re&gistered parker…",
+            purpose="Choose the parker the notice is issued to: their registered vehicles "
+            "go on the watchlist with the notice, beside any you name.",
+        )
         self.description_edit = line_edit(placeholder="e.g. Tall, grey hoodie", max_length=500)
         self.lot_edit = line_edit(placeholder="Lot code, e.g. C", max_length=12)
         capitals(self.lot_edit)
@@ -99,9 +110,12 @@ class NoticeDialog(FormDialog):
         self.until_edit.setDateTime(
             QDateTime(QDate(end.year, end.month, end.day), QTime(end.hour, end.minute))
         )
-        self.plates_edit = text_box(3, "Vehicles, one to a line: ON ABC123")
+        self.plates_edit = text_box(
+            3, "Vehicles, one to a line: ON ABC123 (a registered parker's own go on by themselves)"
+        )
         self.declare(
             ("person_name", "&Person", self.name_edit),
+            ("parker", "Parker", self.registered),
             ("person_description", "&Description", self.description_edit),
             ("lot", "&Lot", self.lot_edit),
             ("place", "Pl&ace", self.place_edit),
@@ -114,6 +128,7 @@ class NoticeDialog(FormDialog):
             vbox(
                 field_grid(
                     (b["person_name"], b["person_description"]),
+                    (b["parker"],),
                     (b["lot"], b["place"]),
                     (b["reason"],),
                     (b["expires_at"],),
@@ -134,6 +149,7 @@ class NoticeDialog(FormDialog):
             reason=self.reason_edit.toPlainText(),
             expires_at=moment.astimezone() if moment.tzinfo is None else moment,
             plates=tuple(self.plates_edit.toPlainText().splitlines()),
+            parker_id=self.registered.parker_id,
         )
         save = self._save
         return lambda: save(form)
@@ -199,7 +215,11 @@ class TrespassPanel(QWidget):
         self.listing.show_empty("The notices could not be loaded", exc.message)
 
     def issue(self) -> NoticeDialog | None:
-        return self.dialog.open(lambda: NoticeDialog(self.service.issue, self.runner, self))
+        return self.dialog.open(
+            lambda: NoticeDialog(
+                self.service.issue, self.runner, ParkerService(self.service.workspace), self
+            )
+        )
 
     def _issued(self, notice: object) -> None:
         if isinstance(notice, TrespassNotice):

@@ -22,6 +22,7 @@ from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.evidence_viewer import EvidenceViewer
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from tests.citation_data import Field, enforcement_field
 from tests.conftest import Database
 from tests.views.conftest import shown_rows
@@ -185,6 +186,14 @@ def test_a_decision_without_its_reason_is_held_with_a_message(
     judge.table.selectRow(judge.proxy.mapFromSource(judge.model.index(row, 0)).row())
     with qtbot.waitSignal(judge.shown, timeout=TIMEOUT_MS):
         judge.open_selected()
+    with qtbot.waitSignal(judge.dialog_opened, timeout=TIMEOUT_MS) as opened:
+        judge.page.record_button.click()  # the cited plate's vehicle record
+    record = opened.args[0]
+    assert isinstance(record, VehicleRecordDialog)
+    qtbot.waitUntil(lambda: record.file is not None, timeout=TIMEOUT_MS)
+    assert record.windowTitle() == f"Vehicle record — {issued.plate} (ON)"
+    assert any(t.startswith("Citations") for t in record.section_titles())
+    record.close()
     panel = judge.page.decision
     panel.decide_button.click()
     assert panel.problem.text() == "Choose uphold, reduce or dismiss."

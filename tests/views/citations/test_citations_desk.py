@@ -21,6 +21,7 @@ from desktop.views.kit.forms import NoteDialog
 from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.payment import PaymentDialog
+from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from tests.citation_data import Field, enforcement_field
 from tests.conftest import Database
 from tests.views.conftest import shown_rows
@@ -277,3 +278,22 @@ def test_the_counter_files_an_appeal_from_the_citations_page(
     assert saved.args[0].citation_number == issued.number
     adjudicator = desk_for("adjudicator")
     assert not adjudicator.appeal_button.isVisible()  # the counter files; adjudicators decide
+
+
+def test_the_vehicle_record_opens_from_the_citations_page(
+    qtbot: QtBot, desk_for: Callable[[str], CitationsDesk], field: Field
+) -> None:
+    issued = field.issue()
+    desk = desk_for("clerk")
+    assert not desk.record_button.isEnabled()  # nothing chosen yet
+    search(qtbot, desk, issued.number)
+    choose(qtbot, desk, 0)
+    assert desk.record_button.isEnabled()
+    with qtbot.waitSignal(desk.dialog_opened, timeout=TIMEOUT_MS) as opened:
+        desk.record_button.click()
+    record = opened.args[0]
+    assert isinstance(record, VehicleRecordDialog)
+    qtbot.waitUntil(lambda: record.file is not None, timeout=TIMEOUT_MS)
+    assert record.windowTitle() == f"Vehicle record — {issued.plate} (ON)"
+    assert any(t.startswith("Citations") for t in record.section_titles())
+    record.close()

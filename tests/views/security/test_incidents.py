@@ -4,6 +4,7 @@ on; then read back from the list."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +13,9 @@ import pytest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from desktop.services.parkers import ParkerInput, ParkerService
 from desktop.services.photos import plate_photo
+from desktop.services.workspace import Workspace
 from desktop.views.kit.attach import AttachFileDialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.evidence_viewer import EvidenceViewer
@@ -31,7 +34,10 @@ pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not s
 
 
 def test_a_dispatcher_records_an_incident_with_people_a_vehicle_and_a_photo(
-    qtbot: QtBot, desk_for: Callable[[str], SecurityDesk], tmp_path: Path
+    qtbot: QtBot,
+    desk_for: Callable[[str], SecurityDesk],
+    workspace_for: Callable[[str], Workspace],
+    tmp_path: Path,
 ) -> None:
     desk = desk_for("dispatcher")
     panel = desk.incidents
@@ -49,12 +55,22 @@ def test_a_dispatcher_records_an_incident_with_people_a_vehicle_and_a_photo(
     assert dialog.boxes["place"].problem.text() == "Choose the lot, or say where it happened."
     dialog.location_edit.setText("Bus shelter, Main St gate")
     dialog.weapon_check.setChecked(True)
+    dialog.coordinates_edit.setText("43.6532")
+    dialog.submit()
+    assert dialog.boxes["coordinates"].problem.text() == (
+        "Type the latitude and the longitude, e.g. 43.65321, -79.38318."
+    )
+    dialog.coordinates_edit.setText("43.65321, -279.38318")
+    dialog.submit()
+    assert dialog.boxes["coordinates"].problem.text() == "A longitude lies between -180 and 180."
+    dialog.coordinates_edit.setText("43.65321, -79.38318")
     with qtbot.waitSignal(panel.shown, timeout=TIMEOUT_MS):
         dialog.submit()
     page = panel.page
     assert page.title.text().startswith("Incident I20")
     assert "Damage — Vandalism" in page.title.text()
     assert "Flags: weapon involved" in page.facts.text()
+    assert "Bus shelter, Main St gate (43.653210, -79.383180)" in page.facts.text()
     assert page.next_button.text() == "Start work"
 
     for role, name in (("Witness", "Lee Park"), ("Suspect", "Unknown male, red jacket")):
@@ -64,10 +80,28 @@ def test_a_dispatcher_records_an_incident_with_people_a_vehicle_and_a_photo(
         person.name_edit.setText(name)
         with qtbot.waitSignal(page.changed, timeout=TIMEOUT_MS):
             person.submit()
+    # A registered parker, found with the parker search, as the complainant.
+    last = "Incident" + "".join(secrets.choice("bcdfghjkmnpqrstvwxz") for _ in range(6))
+    parker = ParkerService(workspace_for("clerk")).create(
+        ParkerInput(first_name="Dana", last_name=last, affiliation="student"),
+        allow_duplicate=True,
+    )
+    person = page.add_person()
+    assert isinstance(person, PersonDialog)
+    person.role_box.setCurrentIndex(person.role_box.findText("Complainant"))
+    picker = person.registered.find_parker()
+    picker.search.search.setText(last)
+    picker.search.search_now()
+    qtbot.waitUntil(lambda: picker.search.results_model.rowCount() == 1, timeout=TIMEOUT_MS)
+    picker.search.chosen.emit(parker.id)
+    with qtbot.waitSignal(page.changed, timeout=TIMEOUT_MS):
+        person.submit()
     assert [(p.role, p.name) for p in page.people_model.rows()] == [
         ("Witness", "Lee Park"),
         ("Suspect", "Unknown male, red jacket"),
+        ("Complainant", f"Dana {last}"),
     ]
+    assert page.people_model.rows()[-1].parker_id == parker.id
     ModelTester(None).check(page.people_model)  # type: ignore[no-untyped-call]
     vehicle = page.add_vehicle()
     assert isinstance(vehicle, VehicleDialog)
@@ -100,7 +134,7 @@ def test_a_dispatcher_records_an_incident_with_people_a_vehicle_and_a_photo(
     assert page.facts.text().startswith("In progress")
     assert page.next_button.text() == "Resolve"
     assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
-        "People (2)",
+        "People (3)",
         "Vehicles (1)",
         "Dispatch log (1)",
         "Tasks",
