@@ -44,6 +44,13 @@ class IncidentCategory(Tracked, Base):
     __table_args__ = (
         CheckConstraint("length(btrim(name)) BETWEEN 2 AND 80", name="name_length"),
         card_free("name"),
+        # A name once among its siblings, however it is capitalised.
+        Index(
+            "uq_incident_category_name",
+            text("coalesce(parent_id, 0)"),
+            text("lower(name)"),
+            unique=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -60,10 +67,11 @@ class IncidentRole(Tracked, Base):
     __table_args__ = (
         CheckConstraint("length(btrim(name)) BETWEEN 2 AND 40", name="name_length"),
         card_free("name"),
+        Index("uq_incident_role_name", text("lower(name)"), unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    name: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
 
 

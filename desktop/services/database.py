@@ -323,6 +323,11 @@ _CONSTRAINT_MESSAGES: dict[str, tuple[str, str]] = {
         "A time limit is 5 to 1,440 minutes, or blank for none.",
     ),
     "ck_exemption_ends_after_start": ("ends", "An exemption ends after it starts."),
+    "uq_incident_category_name": (
+        "name",
+        "There is already a category of this name here (capitals aside).",
+    ),
+    "uq_incident_role_name": ("name", "There is already a role of this name (capitals aside)."),
 }
 
 

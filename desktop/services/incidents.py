@@ -23,6 +23,7 @@ from desktop.services.appeals import DOCUMENT_MAX_BYTES, document_type
 from desktop.services.citations import PhotoInfo
 from desktop.services.errors import FieldProblem, NotFound, ValidationError
 from desktop.services.records import record
+from desktop.services.versioned import insert_row, update_at_version
 from desktop.services.workspace import Workspace
 
 STATUSES = {"new": "New", "in_progress": "In progress", "resolved": "Resolved", "closed": "Closed"}
@@ -199,6 +200,58 @@ class Incident:
         return STATUSES.get(self.status, self.status)
 
 
+@dataclass(frozen=True)
+class CategoryInfo:
+    """A category or sub-category of the managers' list, and how many incidents it has."""
+
+    id: int
+    name: str
+    parent_id: int | None
+    parent_name: str | None
+    active: bool
+    used: int
+    version: int
+    updated_by: str
+    updated_at: datetime
+
+    @property
+    def full_name(self) -> str:
+        """ "Damage — Vandalism", or "Assault" for a category."""
+        return f"{self.parent_name} — {self.name}" if self.parent_name else self.name
+
+
+@dataclass(frozen=True)
+class RoleInfo:
+    """A role a person has in an incident, and how many people were given it."""
+
+    id: int
+    name: str
+    active: bool
+    used: int
+    version: int
+    updated_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class IncidentLists:
+    categories: tuple[CategoryInfo, ...]
+    roles: tuple[RoleInfo, ...]
+
+
+_CATEGORY_SQL = """
+    SELECT c.id, c.name, c.parent_id, p.name AS parent_name, c.active,
+           (SELECT count(*) FROM incident i WHERE i.category_id = c.id) AS used,
+           c.version, c.updated_by, c.updated_at
+    FROM incident_category c LEFT JOIN incident_category p ON p.id = c.parent_id
+"""
+_ROLE_SQL = """
+    SELECT r.id, r.name, r.active,
+           (SELECT count(*) FROM incident_person ip WHERE ip.role_id = r.id) AS used,
+           r.version, r.updated_by, r.updated_at
+    FROM incident_role r
+"""
+
 _LIST_SQL = """
     SELECT i.id, i.number, i.status, i.priority,
            coalesce(pc.name || ' — ', '') || c.name AS category, i.occurred_at,
@@ -219,16 +272,93 @@ class IncidentService:
     # -- lists -----------------------------------------------------------------------
 
     def categories(self) -> list[Choice]:
-        """Active categories and sub-categories, as "Theft — Vehicle theft"."""
+        """Categories and sub-categories in use, as "Theft — Vehicle theft"."""
         with self.workspace.read() as session:
             rows = session.execute(
                 text(
                     "SELECT c.id, coalesce(p.name || ' — ', '') || c.name AS name "
                     "FROM incident_category c LEFT JOIN incident_category p "
-                    "ON p.id = c.parent_id WHERE c.active ORDER BY 2"
+                    "ON p.id = c.parent_id WHERE c.active AND coalesce(p.active, true) "
+                    "ORDER BY 2"
                 )
             ).all()
         return [record(Choice, r) for r in rows]
+
+    def lists(self) -> IncidentLists:
+        """The managers' lists whole, retired entries too, with what uses each (counted
+        among the incidents the reader may read)."""
+        with self.workspace.read() as session:
+            categories = session.execute(
+                text(
+                    f"{_CATEGORY_SQL} "
+                    "ORDER BY coalesce(p.name, c.name), c.parent_id IS NOT NULL, c.name"
+                )
+            ).all()
+            roles = session.execute(text(f"{_ROLE_SQL} ORDER BY r.name")).all()
+        return IncidentLists(
+            tuple(record(CategoryInfo, r) for r in categories),
+            tuple(record(RoleInfo, r) for r in roles),
+        )
+
+    def category(self, category_id: int) -> CategoryInfo:
+        with self.workspace.read() as session:
+            return self._category(session, category_id)
+
+    def role(self, role_id: int) -> RoleInfo:
+        with self.workspace.read() as session:
+            return self._role(session, role_id)
+
+    def save_category(
+        self,
+        name: str,
+        parent_id: int | None,
+        active: bool,
+        category_id: int | None = None,
+        version: int | None = None,
+    ) -> CategoryInfo:
+        """Add a category (or a sub-category of ``parent_id``), or save one loaded at
+        ``version``: renamed, moved, retired or back in use (a manager)."""
+        values: dict[str, object] = {
+            "name": _list_name(name, 80),
+            "parent_id": parent_id,
+            "active": active,
+        }
+        with self.workspace.transaction() as session:
+            if category_id is None:
+                category_id = insert_row(session, "incident_category", values)
+            else:
+                update_at_version(
+                    session, "incident_category", category_id, version, values, what="category"
+                )
+            return self._category(session, category_id)
+
+    def save_role(
+        self, name: str, active: bool, role_id: int | None = None, version: int | None = None
+    ) -> RoleInfo:
+        """Add a role people have in incidents, or save one loaded at ``version``."""
+        values: dict[str, object] = {"name": _list_name(name, 40), "active": active}
+        with self.workspace.transaction() as session:
+            if role_id is None:
+                role_id = insert_row(session, "incident_role", values)
+            else:
+                update_at_version(session, "incident_role", role_id, version, values, what="role")
+            return self._role(session, role_id)
+
+    @staticmethod
+    def _category(session: Session, category_id: int) -> CategoryInfo:
+        row = session.execute(
+            text(f"{_CATEGORY_SQL} WHERE c.id = :id"), {"id": category_id}
+        ).one_or_none()
+        if row is None:
+            raise NotFound("This category no longer exists.")
+        return record(CategoryInfo, row)
+
+    @staticmethod
+    def _role(session: Session, role_id: int) -> RoleInfo:
+        row = session.execute(text(f"{_ROLE_SQL} WHERE r.id = :id"), {"id": role_id}).one_or_none()
+        if row is None:
+            raise NotFound("This role no longer exists.")
+        return record(RoleInfo, row)
 
     def roles(self) -> list[Choice]:
         with self.workspace.read() as session:
@@ -554,6 +684,15 @@ def _incident(session: Session, incident_id: int) -> Incident:
         tasks=tuple(record(Task, r) for r in tasks),
         evidence=tuple(record(PhotoInfo, r) for r in evidence),
     )
+
+
+def _list_name(typed: str, longest: int) -> str:
+    name = " ".join(typed.split())
+    if len(name) < 2:
+        raise ValidationError.single("name", "Give it a name of at least 2 characters.")
+    if len(name) > longest:
+        raise ValidationError.single("name", f"A name is at most {longest} characters.")
+    return name
 
 
 _COORDINATES = re.compile(r"^\s*([-+]?\d{1,3}(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d{1,3}(?:\.\d+)?)\s*$")

@@ -293,3 +293,82 @@ def test_a_citation_is_linked_by_its_number_and_read_as_the_incident_is(
     ).fetchone() == (0,)
     with refused("PD002", "incident", "no such incident"):
         dan.execute("SELECT link_incident(%s, 'citation', %s)", (secret, number))
+
+
+# -- the managers' lists ---------------------------------------------------------------
+
+
+def test_the_lists_are_the_managers_two_levels_deep_with_one_name_among_siblings(
+    connect: Connect,
+) -> None:
+    mona, dara = connect("mona"), connect("dara")
+    with refused("42501"):
+        dara.execute("INSERT INTO incident_category (name) VALUES ('Graffiti')")
+    with refused("42501"):
+        dara.execute("UPDATE incident_role SET active = false")
+    theft = category(mona, "Theft")
+    bikes = int(
+        one(
+            mona,
+            "INSERT INTO incident_category (name, parent_id) VALUES ('  Scooter   theft ', %s) "
+            "RETURNING id",
+            (theft,),
+        )
+    )
+    assert one(mona, "SELECT name FROM incident_category WHERE id = %s", (bikes,)) == (
+        "Scooter theft"
+    )
+    with refused("23505"):
+        mona.execute(
+            "INSERT INTO incident_category (name, parent_id) VALUES ('scooter THEFT', %s)",
+            (theft,),
+        )
+    with refused("PD002", "parent_id", "not to another sub-category"):
+        mona.execute(
+            "INSERT INTO incident_category (name, parent_id) VALUES ('Wheels', %s)", (bikes,)
+        )
+    with refused("PD002", "parent_id", "has sub-categories of its own"):
+        mona.execute(
+            "UPDATE incident_category SET parent_id = %s WHERE id = %s",
+            (category(mona, "Damage"), theft),
+        )
+    with refused("PD002", "parent_id", "of itself"):
+        mona.execute("UPDATE incident_category SET parent_id = id WHERE id = %s", (theft,))
+    with refused("23505"):
+        mona.execute("INSERT INTO incident_role (name) VALUES ('witness')")
+
+
+def test_a_retired_category_or_role_is_not_chosen_again_but_stays_where_it_was(
+    connect: Connect, lot: int
+) -> None:
+    mona, dara = connect("mona"), connect("dara")
+    retired = int(one(mona, "INSERT INTO incident_category (name) VALUES ('Noise') RETURNING id"))
+    kept = record(dara, lot, category_id=retired)
+    gone = int(one(mona, "INSERT INTO incident_role (name) VALUES ('Bystander') RETURNING id"))
+    dara.execute(
+        "INSERT INTO incident_person (incident_id, role_id, name) VALUES (%s, %s, 'Kim')",
+        (kept, gone),
+    )
+    mona.execute("UPDATE incident_category SET active = false WHERE id = %s", (retired,))
+    mona.execute("UPDATE incident_role SET active = false WHERE id = %s", (gone,))
+    with refused("PD002", "category_id", "no longer in use"):
+        record(dara, lot, category_id=retired)
+    other = record(dara, lot)
+    with refused("PD002", "category_id", "no longer in use"):
+        dara.execute("UPDATE incident SET category_id = %s WHERE id = %s", (retired, other))
+    with refused("PD002", "role", "no longer in use"):
+        dara.execute(
+            "INSERT INTO incident_person (incident_id, role_id, name) VALUES (%s, %s, 'Lee')",
+            (other, gone),
+        )
+    # What was recorded keeps its category and role, and is still edited freely.
+    dara.execute("UPDATE incident SET narrative = 'Loud music from a car.' WHERE id = %s", (kept,))
+    dara.execute("UPDATE incident_person SET contact = '555-0101' WHERE incident_id = %s", (kept,))
+    # A sub-category under a retired category is not offered either.
+    damage = category(mona, "Damage")
+    mona.execute("UPDATE incident_category SET active = false WHERE id = %s", (damage,))
+    try:
+        with refused("PD002", "category_id", "no longer in use"):
+            record(dara, lot, category_id=category(mona, "Vandalism"))
+    finally:
+        mona.execute("UPDATE incident_category SET active = true WHERE id = %s", (damage,))

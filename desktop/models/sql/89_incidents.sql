@@ -160,6 +160,69 @@ BEGIN
 END
 $$;
 
+-- The managers' lists. A category, or a sub-category of one: two levels, no more (the
+-- parent row is read FOR SHARE, so two managers cannot each hang one under the other at
+-- the same moment). A name is once among its siblings however it is capitalised (the
+-- unique indexes uq_incident_category_name and uq_incident_role_name).
+CREATE OR REPLACE FUNCTION parkdesk.guard_incident_category() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_grandparent bigint;
+BEGIN
+    NEW.name := btrim(regexp_replace(NEW.name, '\s+', ' ', 'g'));
+    IF NEW.parent_id IS NULL THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.parent_id = NEW.id THEN
+        RAISE EXCEPTION 'A category cannot be a sub-category of itself.'
+            USING ERRCODE = 'PD002', DETAIL = 'parent_id';
+    END IF;
+    SELECT p.parent_id INTO v_grandparent
+    FROM parkdesk.incident_category p WHERE p.id = NEW.parent_id FOR SHARE;
+    IF v_grandparent IS NOT NULL THEN
+        RAISE EXCEPTION 'A sub-category belongs to a category, not to another sub-category.'
+            USING ERRCODE = 'PD002', DETAIL = 'parent_id';
+    END IF;
+    IF TG_OP = 'UPDATE'
+       AND EXISTS (SELECT 1 FROM parkdesk.incident_category c WHERE c.parent_id = NEW.id) THEN
+        RAISE EXCEPTION 'This category has sub-categories of its own: it cannot become one.'
+            USING ERRCODE = 'PD002', DETAIL = 'parent_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION parkdesk.tidy_incident_role() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    NEW.name := btrim(regexp_replace(NEW.name, '\s+', ' ', 'g'));
+    RETURN NEW;
+END
+$$;
+
+-- What a manager retired is not chosen again: a new incident, or one given another
+-- category, takes a category in use (under a category in use); a person added, or given
+-- another role, a role in use. What was recorded before keeps what it had.
+CREATE OR REPLACE FUNCTION parkdesk.check_incident_choice() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'incident' THEN
+        IF NOT EXISTS (SELECT 1 FROM parkdesk.incident_category c
+                       LEFT JOIN parkdesk.incident_category p ON p.id = c.parent_id
+                       WHERE c.id = NEW.category_id AND c.active
+                         AND coalesce(p.active, true)) THEN
+            RAISE EXCEPTION 'That category is no longer in use: choose another.'
+                USING ERRCODE = 'PD002', DETAIL = 'category_id';
+        END IF;
+    ELSIF NOT EXISTS (SELECT 1 FROM parkdesk.incident_role r
+                      WHERE r.id = NEW.role_id AND r.active) THEN
+        RAISE EXCEPTION 'That role is no longer in use: choose another.'
+            USING ERRCODE = 'PD002', DETAIL = 'role';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
 -- A dispatch log line is the database's time and the writer's login, and is never
 -- changed or removed.
 CREATE OR REPLACE FUNCTION parkdesk.stamp_dispatch_entry() RETURNS trigger
@@ -345,6 +408,20 @@ CREATE TRIGGER dispatch_entry_no_truncate BEFORE TRUNCATE ON parkdesk.dispatch_e
     FOR EACH STATEMENT EXECUTE FUNCTION parkdesk.stamp_dispatch_entry();
 CREATE TRIGGER incident_task_guard BEFORE INSERT OR UPDATE ON parkdesk.incident_task
     FOR EACH ROW EXECUTE FUNCTION parkdesk.guard_incident_task();
+CREATE TRIGGER incident_category_guard BEFORE INSERT OR UPDATE ON parkdesk.incident_category
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.guard_incident_category();
+CREATE TRIGGER incident_role_tidy BEFORE INSERT OR UPDATE ON parkdesk.incident_role
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.tidy_incident_role();
+CREATE TRIGGER incident_category_in_use BEFORE INSERT ON parkdesk.incident
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.check_incident_choice();
+CREATE TRIGGER incident_category_changed BEFORE UPDATE OF category_id ON parkdesk.incident
+    FOR EACH ROW WHEN (NEW.category_id IS DISTINCT FROM OLD.category_id)
+    EXECUTE FUNCTION parkdesk.check_incident_choice();
+CREATE TRIGGER incident_person_role_in_use BEFORE INSERT ON parkdesk.incident_person
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.check_incident_choice();
+CREATE TRIGGER incident_person_role_changed BEFORE UPDATE OF role_id ON parkdesk.incident_person
+    FOR EACH ROW WHEN (NEW.role_id IS DISTINCT FROM OLD.role_id)
+    EXECUTE FUNCTION parkdesk.check_incident_choice();
 
 DO $$
 DECLARE

@@ -51,6 +51,7 @@ from desktop.views.kit.tables import Column, Listing, RowsModel, badge_column, s
 from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from desktop.views.security.dialogs import EntryDialog, HotlistImportDialog
 from desktop.views.security.incidents import IncidentDialog, IncidentsPanel
+from desktop.views.security.lists import ListsPanel
 from desktop.views.security.trespass import TrespassPanel
 
 #: Alerts are read this soon after their hint arrives (a burst of hits reads once).
@@ -277,6 +278,15 @@ class SecurityDesk(Desk):
             editable=self.workspace.identity.can_edit("security"),
         )
         self.tabs.addTab(self.trespass, "Trespass notices")
+        # The managers' lists of incident categories and roles.
+        self.lists: ListsPanel | None = None
+        if "manager" in self.workspace.identity.roles:
+            self.lists = ListsPanel(
+                IncidentService(self.workspace), self.runner, self.live, editable=True
+            )
+            self.lists_page = scrolled(self.lists)
+            self.tabs.addTab(self.lists_page, "Incident &lists")
+            self.tabs.currentChanged.connect(self._tab_shown)
         vbox(self.tabs, margins=8, parent=self)
         self.panel = AlertPanel(self)
         self.panel.acknowledge.connect(self.acknowledge)
@@ -292,6 +302,11 @@ class SecurityDesk(Desk):
         desk_action(self, "Add to the watchlist", "Ctrl+N", self.add_entry)
         desk_action(self, "Refresh", "F5", self.refresh)
         self.runner.run_for(self, self.service.time_zone, self._zone_read, lambda _exc: True)
+
+    def _tab_shown(self, index: int) -> None:
+        lists = self.lists
+        if lists is not None and self.tabs.widget(index) is self.lists_page and lists.lists is None:
+            lists.reload()  # read when first shown
 
     # -- layout ------------------------------------------------------------------------
 

@@ -952,13 +952,21 @@ class IncidentsPanel(QWidget):
         vbox((splitter, 1), margins=4, parent=self)
         self.loader = Loader(self, runner, self._list_call, self._listed, self._list_failed)
         LiveBatch(live, 200, self).watch(INCIDENT_TABLES, self.refresh)
-        runner.run_for(
+        # A manager's change to the lists reaches the forms opened after it.
+        LiveBatch(live, 200, self).watch(("incident_category", "incident_role"), self.read_lists)
+        self.read_lists()
+
+    def read_lists(self) -> None:
+        service = self.service
+        self.runner.run_for(
             self, lambda: (service.categories(), service.roles()), self._lists, lambda _exc: True
         )
 
     def _lists(self, lists: tuple[list[Choice], list[Choice]]) -> None:
+        first = not self.categories
         self.categories, self.page.roles = lists
-        self.reload()
+        if first:
+            self.reload()
 
     def refresh(self) -> None:
         self.reload()
