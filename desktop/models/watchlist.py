@@ -102,6 +102,8 @@ class WatchlistEntry(Tracked, Base):
     trespass_notice_id: Mapped[int | None] = mapped_column(
         ForeignKey("trespass_notice.id"), index=True
     )
+    #: The incident it was put on the list for (read through watchlist_entry_incidents).
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
 
 
 class TrespassNotice(Base):
@@ -166,7 +168,6 @@ class WatchlistAlert(Base):
         Index(
             "uq_watchlist_alert_waiting",
             "entry_id",
-            "jurisdiction",
             "plate",
             unique=True,
             postgresql_where=text("acknowledged_at IS NULL"),

@@ -241,13 +241,13 @@ class IncidentLists:
 
 _CATEGORY_SQL = """
     SELECT c.id, c.name, c.parent_id, p.name AS parent_name, c.active,
-           (SELECT count(*) FROM incident i WHERE i.category_id = c.id) AS used,
+           (SELECT count(*) FROM visible_incidents() i WHERE i.category_id = c.id) AS used,
            c.version, c.updated_by, c.updated_at
     FROM incident_category c LEFT JOIN incident_category p ON p.id = c.parent_id
 """
 _ROLE_SQL = """
     SELECT r.id, r.name, r.active,
-           (SELECT count(*) FROM incident_person ip WHERE ip.role_id = r.id) AS used,
+           (SELECT count(*) FROM visible_incident_people() ip WHERE ip.role_id = r.id) AS used,
            r.version, r.updated_by, r.updated_at
     FROM incident_role r
 """
@@ -257,7 +257,7 @@ _LIST_SQL = """
            coalesce(pc.name || ' — ', '') || c.name AS category, i.occurred_at,
            concat_ws(', ', l.name, i.location) AS place, i.confidential, i.weapon, i.injury,
            i.reported_by
-    FROM incident i JOIN incident_category c ON c.id = i.category_id
+    FROM visible_incidents() i JOIN incident_category c ON c.id = i.category_id
     LEFT JOIN incident_category pc ON pc.id = c.parent_id
     LEFT JOIN lot l ON l.id = i.lot_id
 """
@@ -375,8 +375,8 @@ class IncidentService:
         where = "i.status <> 'closed'" if open_only else "TRUE"
         if my_tasks:
             where += (
-                " AND EXISTS (SELECT 1 FROM incident_task t WHERE t.incident_id = i.id "
-                "AND t.done_at IS NULL AND t.assigned_to = session_user)"
+                " AND i.id IN (SELECT t.incident_id FROM visible_incident_tasks() t "
+                "WHERE t.done_at IS NULL AND t.assigned_to = session_user)"
             )
         with self.workspace.read() as session:
             rows = session.execute(
@@ -498,7 +498,8 @@ class IncidentService:
 
     def remove_person(self, incident_id: int, person_id: int) -> Incident:
         return self._write(
-            "DELETE FROM incident_person WHERE id = :person AND incident_id = :incident",
+            "DELETE FROM incident_person WHERE id = :person "
+            "AND id IN (SELECT p.id FROM visible_incident_people(:incident) p)",
             incident_id,
             person=person_id,
         )
@@ -544,7 +545,8 @@ class IncidentService:
 
     def complete(self, incident_id: int, task_id: int) -> Incident:
         return self._write(
-            "UPDATE incident_task SET done_at = now() WHERE id = :task AND incident_id = :incident",
+            "UPDATE incident_task SET done_at = now() WHERE id = :task "
+            "AND id IN (SELECT t.id FROM visible_incident_tasks(:incident) t)",
             incident_id,
             task=task_id,
         )
@@ -598,7 +600,8 @@ class IncidentService:
 
     def unlink(self, incident_id: int, link_id: int) -> Incident:
         return self._write(
-            "DELETE FROM incident_link WHERE id = :link AND incident_id = :incident",
+            "DELETE FROM incident_link WHERE id = :link "
+            "AND id IN (SELECT k.id FROM visible_incident_links(:incident) k)",
             incident_id,
             link=link_id,
         )
@@ -618,9 +621,9 @@ def _incident(session: Session, incident_id: int) -> Incident:
             "l.name AS lot_name, i.location, i.narrative, i.weapon, i.injury, "
             "i.police_service, i.police_case, i.confidential, i.investigators, i.version, "
             "i.latitude, i.longitude "
-            "FROM incident i JOIN incident_category c ON c.id = i.category_id "
+            "FROM visible_incidents(:id) i JOIN incident_category c ON c.id = i.category_id "
             "LEFT JOIN incident_category pc ON pc.id = c.parent_id "
-            "LEFT JOIN lot l ON l.id = i.lot_id WHERE i.id = :id"
+            "LEFT JOIN lot l ON l.id = i.lot_id"
         ),
         {"id": incident_id},
     ).one_or_none()
@@ -631,29 +634,26 @@ def _incident(session: Session, incident_id: int) -> Incident:
         text(
             "SELECT p.id, r.name AS role, coalesce(p.name, k.first_name || ' ' || k.last_name) "
             "AS name, p.description, p.contact, p.parker_id, p.added_by "
-            "FROM incident_person p JOIN incident_role r ON r.id = p.role_id "
-            "LEFT JOIN parker k ON k.id = p.parker_id WHERE p.incident_id = :id ORDER BY p.id"
+            "FROM visible_incident_people(:id) p JOIN incident_role r ON r.id = p.role_id "
+            "LEFT JOIN parker k ON k.id = p.parker_id ORDER BY p.id"
         ),
         params,
     ).all()
     vehicles = session.execute(
         text(
             "SELECT id, jurisdiction, plate, description, vehicle_id, added_by "
-            "FROM incident_vehicle WHERE incident_id = :id ORDER BY id"
+            "FROM visible_incident_vehicles(:id) ORDER BY id"
         ),
         params,
     ).all()
     log = session.execute(
-        text(
-            "SELECT id, at, by, kind, note FROM dispatch_entry "
-            "WHERE incident_id = :id ORDER BY at, id"
-        ),
+        text("SELECT id, at, by, kind, note FROM visible_dispatch_entries(:id) ORDER BY at, id"),
         params,
     ).all()
     tasks = session.execute(
         text(
             "SELECT id, assigned_to, due_on, description, assigned_by, done_at, done_by "
-            "FROM incident_task WHERE incident_id = :id ORDER BY done_at IS NOT NULL, due_on, id"
+            "FROM visible_incident_tasks(:id) ORDER BY done_at IS NOT NULL, due_on, id"
         ),
         params,
     ).all()
@@ -661,15 +661,15 @@ def _incident(session: Session, incident_id: int) -> Incident:
         text(
             "SELECT e.id, e.media_type, e.size_bytes, e.sha256, e.captured_at, e.recorded_at, "
             "e.recorded_by, '' AS device, coalesce(e.description, '') AS description "
-            "FROM evidence e WHERE e.incident_id = :id ORDER BY e.recorded_at, e.id"
+            "FROM visible_incident_evidence(:id) e ORDER BY e.recorded_at, e.id"
         ),
         params,
     ).all()
     links = session.execute(
         text(
             "SELECT id, CASE WHEN citation_id IS NOT NULL THEN 'citation' ELSE 'permit' END "
-            "AS kind, reference, note, added_by FROM incident_link "
-            "WHERE incident_id = :id ORDER BY id"
+            "AS kind, reference, note, added_by FROM visible_incident_links(:id) "
+            "ORDER BY id"
         ),
         params,
     ).all()
@@ -735,7 +735,7 @@ def security_report(workspace: Workspace, start: date, end: date) -> bytes:
             text(
                 "SELECT coalesce(p.name, c.name) AS category, "
                 "to_char(i.occurred_at AT TIME ZONE :zone, 'YYYY-MM') AS month, count(*) "
-                "FROM incident i JOIN incident_category c ON c.id = i.category_id "
+                "FROM visible_incidents() i JOIN incident_category c ON c.id = i.category_id "
                 f"LEFT JOIN incident_category p ON p.id = c.parent_id WHERE {period} "
                 "GROUP BY 1, 2 ORDER BY 1, 2"
             ),
@@ -745,7 +745,7 @@ def security_report(workspace: Workspace, start: date, end: date) -> bytes:
             session.execute(
                 text(
                     "SELECT extract(hour FROM i.reported_at AT TIME ZONE :zone)::int, count(*) "
-                    f"FROM incident i WHERE {period} GROUP BY 1"
+                    f"FROM visible_incidents() i WHERE {period} GROUP BY 1"
                 ),
                 params,
             ).all()
@@ -755,7 +755,8 @@ def security_report(workspace: Workspace, start: date, end: date) -> bytes:
                 "SELECT (array_agg(coalesce(ip.name, k.first_name || ' ' || k.last_name) "
                 "ORDER BY ip.id))[1] AS person, "
                 "count(DISTINCT ip.incident_id) AS n, string_agg(DISTINCT r.name, ', ') "
-                "FROM incident_person ip JOIN incident i ON i.id = ip.incident_id "
+                "FROM visible_incident_people() ip "
+                "JOIN visible_incidents() i ON i.id = ip.incident_id "
                 "JOIN incident_role r ON r.id = ip.role_id "
                 f"LEFT JOIN parker k ON k.id = ip.parker_id WHERE {period} "
                 "GROUP BY coalesce(ip.parker_id::text, lower(ip.name)) "
@@ -766,7 +767,8 @@ def security_report(workspace: Workspace, start: date, end: date) -> bytes:
         vehicles = session.execute(
             text(
                 "SELECT v.jurisdiction || ' ' || v.plate, count(DISTINCT v.incident_id) "
-                "FROM incident_vehicle v JOIN incident i ON i.id = v.incident_id "
+                "FROM visible_incident_vehicles() v "
+                "JOIN visible_incidents() i ON i.id = v.incident_id "
                 f"WHERE {period} GROUP BY 1 HAVING count(DISTINCT v.incident_id) > 1 "
                 "ORDER BY 2 DESC, 1 LIMIT 50"
             ),
@@ -775,7 +777,8 @@ def security_report(workspace: Workspace, start: date, end: date) -> bytes:
         tasks = session.execute(
             text(
                 "SELECT i.number, t.assigned_to, t.due_on, t.description "
-                "FROM incident_task t JOIN incident i ON i.id = t.incident_id "
+                "FROM visible_incident_tasks() t "
+                "JOIN visible_incidents() i ON i.id = t.incident_id "
                 "WHERE t.done_at IS NULL ORDER BY t.due_on, i.number LIMIT 200"
             )
         ).all()

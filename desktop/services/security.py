@@ -52,6 +52,8 @@ class WatchlistEntry:
     created_at: datetime
     version: int
     in_force: bool
+    #: The incident it was put on the list for ("I2026-00012"), when the reader may read it.
+    incident_number: str | None = None
 
     @property
     def plate_display(self) -> str:
@@ -80,6 +82,10 @@ class EntryForm:
     starts_at: datetime | None
     expires_at: datetime | None
     id: int | None = None
+    #: The incident's number as typed; "" for none. ``None`` leaves the entry's link as it
+    #: is (the form did not change it: a link to an incident the dispatcher may not read is
+    #: not theirs to drop).
+    incident_number: str | None = ""
 
 
 @dataclass(frozen=True)
@@ -130,8 +136,12 @@ _ENTRY_COLUMNS = """
     e.starts_at, e.expires_at, e.retired_at, e.retired_by, e.retire_reason, e.created_by,
     e.created_at, e.version,
     (e.retired_at IS NULL AND e.starts_at <= now()
-     AND (e.expires_at IS NULL OR e.expires_at > now())) AS in_force
+     AND (e.expires_at IS NULL OR e.expires_at > now())) AS in_force,
+    l.incident_number
 """
+#: The entries, and the incident each was put on the list for where the reader may read it
+#: (dispatchers do not read the column itself: it would tell of a confidential incident).
+_ENTRY_FROM = "watchlist_entry e LEFT JOIN watchlist_entry_incidents() l ON l.entry_id = e.id"
 _ALERT_SQL = """
     SELECT a.id, a.entry_id, a.jurisdiction, a.plate, a.first_at, a.last_at, a.hits, a.source,
            a.seen_at, a.seen_by, coalesce(l.name, 'a desk') AS place, l.code AS lot_code,
@@ -165,7 +175,7 @@ class WatchlistService:
         with self.workspace.read() as session:
             rows = session.execute(
                 text(
-                    f"SELECT {_ENTRY_COLUMNS} FROM watchlist_entry e WHERE {where} "
+                    f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_FROM} WHERE {where} "
                     "ORDER BY e.retired_at IS NOT NULL, e.priority, e.id DESC LIMIT :limit"
                 ),  # the WHERE clause is a constant
                 {"limit": limit},
@@ -194,14 +204,19 @@ class WatchlistService:
             "starts_at": form.starts_at,
             "expires_at": form.expires_at,
         }
+        linked = form.incident_number is not None
         with self.workspace.transaction() as session:
+            if linked:
+                values["incident_id"] = _incident_id(session, form.incident_number or "")
+            link = ", incident_id = :incident_id" if linked else ""
             if form.id is None:
                 entry_id = session.execute(
                     text(
                         "INSERT INTO watchlist_entry (jurisdiction, plate_pattern, category, "
-                        "priority, reason, instruction, starts_at, expires_at) VALUES "
-                        "(:jurisdiction, :plate_pattern, :category, :priority, :reason, "
-                        ":instruction, coalesce(:starts_at, now()), :expires_at) RETURNING id"
+                        "priority, reason, instruction, starts_at, expires_at, incident_id) "
+                        "VALUES (:jurisdiction, :plate_pattern, :category, :priority, :reason, "
+                        ":instruction, coalesce(:starts_at, now()), :expires_at, "
+                        f"{':incident_id' if linked else 'NULL'}) RETURNING id"
                     ),
                     values,
                 ).scalar_one()
@@ -211,8 +226,8 @@ class WatchlistService:
                         "UPDATE watchlist_entry SET jurisdiction = :jurisdiction, "
                         "plate_pattern = :plate_pattern, category = :category, "
                         "priority = :priority, reason = :reason, instruction = :instruction, "
-                        "starts_at = coalesce(:starts_at, starts_at), expires_at = :expires_at "
-                        "WHERE id = :id RETURNING id"
+                        "starts_at = coalesce(:starts_at, starts_at), expires_at = :expires_at"
+                        f"{link} WHERE id = :id RETURNING id"
                     ),
                     {**values, "id": form.id},
                 ).scalar_one_or_none()
@@ -348,9 +363,22 @@ class WatchlistService:
         return None if content is None else bytes(content)
 
 
+def _incident_id(session: Session, number: str) -> int | None:
+    """The incident of this number, among those the reader may read; None for none."""
+    typed = "".join(number.split()).upper()
+    if not typed:
+        return None
+    found = session.execute(
+        text("SELECT id FROM visible_incidents() WHERE number = :number"), {"number": typed}
+    ).scalar_one_or_none()
+    if found is None:
+        raise ValidationError.single("incident", f"There is no incident {typed}.")
+    return int(found)
+
+
 def _entry(session: Session, entry_id: int) -> WatchlistEntry:
     row = session.execute(
-        text(f"SELECT {_ENTRY_COLUMNS} FROM watchlist_entry e WHERE e.id = :id"), {"id": entry_id}
+        text(f"SELECT {_ENTRY_COLUMNS} FROM {_ENTRY_FROM} WHERE e.id = :id"), {"id": entry_id}
     ).one_or_none()
     if row is None:
         raise NotFound("That entry is no longer there.")

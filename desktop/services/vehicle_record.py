@@ -208,11 +208,11 @@ _INCIDENTS = """
     SELECT DISTINCT ON (i.id) i.id, i.number,
            coalesce(pc.name || ' — ', '') || c.name AS category, i.occurred_at, i.status,
            coalesce(iv.description, ip.description, '') AS description
-    FROM incident i JOIN incident_category c ON c.id = i.category_id
+    FROM visible_incidents() i JOIN incident_category c ON c.id = i.category_id
     LEFT JOIN incident_category pc ON pc.id = c.parent_id
-    LEFT JOIN incident_vehicle iv ON iv.incident_id = i.id
+    LEFT JOIN visible_incident_vehicles() iv ON iv.incident_id = i.id
          AND iv.jurisdiction = :jurisdiction AND iv.plate = :plate
-    LEFT JOIN incident_person ip ON ip.incident_id = i.id AND ip.parker_id = :parker
+    LEFT JOIN visible_incident_people() ip ON ip.incident_id = i.id AND ip.parker_id = :parker
     WHERE iv.id IS NOT NULL OR ip.id IS NOT NULL
     ORDER BY i.id DESC LIMIT 50
 """

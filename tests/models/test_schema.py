@@ -20,6 +20,23 @@ PARKER_READERS = {"clerk", "adjudicator", "dispatcher", "manager"}
 
 # -- the permission matrix ----------------------------------------------------------
 
+EVIDENCE_COLUMNS = {
+    "id", "citation_id", "appeal_id", "incident_id", "content", "sha256", "media_type",
+    "size_bytes", "captured_at", "recorded_by", "device_id", "device_seq", "description",
+    "file_name", "recorded_at",
+}  # fmt: skip
+WATCHLIST_ENTRY_COLUMNS = {
+    "id", "jurisdiction", "plate_pattern", "partial", "plate_like", "category", "priority",
+    "reason", "instruction", "starts_at", "expires_at", "retired_at", "retired_by",
+    "retire_reason", "trespass_notice_id", "incident_id", "version", "created_at",
+    "created_by", "updated_at", "updated_by",
+}  # fmt: skip
+TRESPASS_NOTICE_COLUMNS = {
+    "id", "number", "parker_id", "person_name", "person_description", "lot_id", "place",
+    "reason", "issued_at", "issued_by", "expires_at", "incident_id", "revoked_at",
+    "revoked_by", "revoke_reason",
+}  # fmt: skip
+
 #: table -> privilege -> group roles holding it on the whole table.
 TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "alembic_version": {"SELECT": EVERY_DESK},  # clients refuse a schema they do not know
@@ -65,7 +82,9 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     # Written only by attach_evidence; read with the citation by the same desks; never
     # updated or deleted by anyone, the owner included.
     # Row security: an incident's files as the incident, an appeal's as the appeals.
-    "evidence": {"SELECT": {"clerk", "adjudicator", "dispatcher", "manager"}},
+    # The other desks read photos by column: which incident one belongs to is not theirs
+    # to name (EXPLAIN ANALYZE would count a hidden incident's photos).
+    "evidence": {"SELECT": {"manager"}},
     # Written only by record_plate_read; read by the desks that work with people (vehicle
     # record, case timeline, reports); the officer reads none; never updated or deleted by
     # anyone, the owner included. The chain heads are record_plate_read's own.
@@ -88,20 +107,22 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "appeal_reason": {"SELECT": {"clerk", "adjudicator", "manager"}},
     # The watchlist: dispatchers and managers keep it (COLUMN_GRANTS) and read its alerts;
     # the verdict gives others the instruction only.
-    "watchlist_entry": {"SELECT": {"dispatcher", "manager"}},
+    # Which incident an entry is for: the managers' column (watchlist_entry_incidents).
+    "watchlist_entry": {"SELECT": {"manager"}},
     "watchlist_alert": {"SELECT": {"dispatcher", "manager"}},
     # Incidents: dispatchers and managers, under row security (a confidential one only for
     # its reporter, investigators and managers); writes by column grants (COLUMN_GRANTS).
     "incident_category": {"SELECT": {"dispatcher", "manager"}},
     "incident_role": {"SELECT": {"dispatcher", "manager"}},
-    "incident": {"SELECT": {"dispatcher", "manager"}},
-    "incident_person": {"SELECT": {"dispatcher", "manager"}, "DELETE": {"dispatcher", "manager"}},
-    "incident_vehicle": {"SELECT": {"dispatcher", "manager"}, "DELETE": {"dispatcher", "manager"}},
-    "dispatch_entry": {"SELECT": {"dispatcher", "manager"}},
-    "incident_task": {"SELECT": {"dispatcher", "manager"}},
-    "incident_link": {"SELECT": {"dispatcher", "manager"}, "DELETE": {"dispatcher", "manager"}},
+    # Dispatchers read incidents through the visible_* functions and name only ids.
+    "incident": {"SELECT": {"manager"}},
+    "incident_person": {"SELECT": {"manager"}, "DELETE": {"dispatcher", "manager"}},
+    "incident_vehicle": {"SELECT": {"manager"}, "DELETE": {"dispatcher", "manager"}},
+    "dispatch_entry": {"SELECT": {"manager"}},
+    "incident_task": {"SELECT": {"manager"}},
+    "incident_link": {"SELECT": {"manager"}, "DELETE": {"dispatcher", "manager"}},
     # Trespass notices: issued and revoked by their functions.
-    "trespass_notice": {"SELECT": {"dispatcher", "manager"}},
+    "trespass_notice": {"SELECT": {"manager"}},
 }
 
 #: view -> privilege -> group roles. Views run as the owner: each masks what it must.
@@ -234,18 +255,22 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
         },
     },
     "watchlist_entry": {
-        (role, privilege): {
-            "jurisdiction",
-            "plate_pattern",
-            "category",
-            "priority",
-            "reason",
-            "instruction",
-            "starts_at",
-            "expires_at",
-        }
-        for role in ("dispatcher", "manager")
-        for privilege in ("INSERT", "UPDATE")
+        **{
+            (role, privilege): {
+                "jurisdiction",
+                "plate_pattern",
+                "category",
+                "priority",
+                "reason",
+                "instruction",
+                "starts_at",
+                "expires_at",
+                "incident_id",
+            }
+            for role in ("dispatcher", "manager")
+            for privilege in ("INSERT", "UPDATE")
+        },
+        ("dispatcher", "SELECT"): WATCHLIST_ENTRY_COLUMNS - {"incident_id"},
     },
     "incident_category": {
         ("manager", privilege): {"name", "parent_id", "active"}
@@ -260,6 +285,7 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
             for role in ("dispatcher", "manager")
         },
         **{(role, "UPDATE"): INCIDENT_FIELDS | {"status"} for role in ("dispatcher", "manager")},
+        ("dispatcher", "SELECT"): {"id"},
     },
     "incident_person": {
         **{
@@ -267,6 +293,7 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
             for role in ("dispatcher", "manager")
         },
         **{(role, "UPDATE"): INCIDENT_PERSON_FIELDS for role in ("dispatcher", "manager")},
+        ("dispatcher", "SELECT"): {"id"},
     },
     "incident_vehicle": {
         **{
@@ -274,16 +301,21 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
             for role in ("dispatcher", "manager")
         },
         **{(role, "UPDATE"): INCIDENT_VEHICLE_FIELDS for role in ("dispatcher", "manager")},
+        ("dispatcher", "SELECT"): {"id"},
     },
     "dispatch_entry": {
-        (role, "INSERT"): {"incident_id", "kind", "note"} for role in ("dispatcher", "manager")
+        **{(role, "INSERT"): {"incident_id", "kind", "note"} for role in ("dispatcher", "manager")},
+        ("dispatcher", "SELECT"): {"id"},
     },
+    "incident_link": {("dispatcher", "SELECT"): {"id"}},
+    "trespass_notice": {("dispatcher", "SELECT"): TRESPASS_NOTICE_COLUMNS - {"incident_id"}},
     "incident_task": {
         **{
             (role, "INSERT"): {"incident_id", "assigned_to", "due_on", "description"}
             for role in ("dispatcher", "manager")
         },
         **{(role, "UPDATE"): {"done_at"} for role in ("dispatcher", "manager")},
+        ("dispatcher", "SELECT"): {"id"},
     },
     # An exemption's plate stays what it was made for; one ends early by its end time.
     "exemption": {
@@ -346,6 +378,11 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
     # refuses every UPDATE.
     "evidence": {
         (OWNER, "UPDATE"): {"id"},
+        **{
+            (role, "SELECT"): EVIDENCE_COLUMNS - {"incident_id"}
+            for role in ("clerk", "adjudicator")
+        },
+        ("dispatcher", "SELECT"): EVIDENCE_COLUMNS - {"incident_id", "appeal_id"},
     },
     # The same for a read and its photo (plate_read_photo's foreign key, checked both
     # ways): guard_plate_read refuses every UPDATE.
@@ -586,6 +623,17 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "guard_incident_category": set(),
     "tidy_incident_role": set(),
     "check_incident_choice": set(),
+    "reads_incidents": set(),
+    "visible_incident_ids": set(),
+    "visible_incidents": {"dispatcher", "manager"},
+    "visible_incident_people": {"dispatcher", "manager"},
+    "visible_incident_vehicles": {"dispatcher", "manager"},
+    "visible_incident_tasks": {"dispatcher", "manager"},
+    "visible_dispatch_entries": {"dispatcher", "manager"},
+    "visible_incident_links": {"dispatcher", "manager"},
+    "visible_incident_evidence": {"dispatcher", "manager"},
+    "merge_watchlist_alert": set(),
+    "watchlist_entry_incidents": {"dispatcher", "manager"},
     "reopen_incident": {"dispatcher", "manager"},
     "attach_incident_evidence": {"dispatcher", "manager"},
     "checked_document": set(),

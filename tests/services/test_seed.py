@@ -121,7 +121,7 @@ def test_the_demo_security_desk_has_a_watchlist_an_alert_and_incidents(
         ).fetchone() == (1,)
     with empty.connect(dispatcher, DEMO_PASSWORD) as own:
         assert own.execute(
-            "SELECT count(*) FROM parkdesk.incident WHERE confidential"
+            "SELECT count(*) FROM parkdesk.visible_incidents() WHERE confidential"
         ).fetchone() == (1,)  # an investigator of it
 
 

@@ -22,10 +22,13 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
         ELSE false END
 $$;
 
--- Whether the incident is closed (read as the owner: a trigger on a linked row asks).
+-- Whether the incident is closed (read as the owner: a trigger on a linked row asks). It
+-- answers false for an incident the caller may not read, as for one that does not exist:
+-- the row policy then refuses the write alike, and nothing tells a hidden incident apart.
 CREATE OR REPLACE FUNCTION parkdesk.incident_closed(p_incident bigint) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT coalesce((SELECT i.status = 'closed' FROM parkdesk.incident i WHERE i.id = p_incident),
+    SELECT coalesce((SELECT i.status = 'closed' FROM parkdesk.incident i
+                     WHERE i.id = p_incident AND parkdesk.incident_visible(p_incident)),
                     false)
 $$;
 

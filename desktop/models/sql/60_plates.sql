@@ -362,13 +362,18 @@ BEGIN
     stay_began := v.stay_began;
     may_park := v.may_park;
     unpaid_citations := v.unpaid_citations;
-    -- A watchlisted plate: the instruction leads, and every dispatcher is alerted.
+    -- A watchlisted plate: the instruction leads, and every dispatcher is alerted (when the
+    -- check is of now).
     IF v.watchlist_entry IS NOT NULL THEN
         verdict := 'watchlisted';
         instruction := v.instruction;
         reason := format('Watchlisted — see instruction: %s %s', v.instruction, v.reason);
-        PERFORM parkdesk.raise_watchlist_alert(v.watchlist_entry, v_jurisdiction, v_plate,
-            'check', coalesce(p_at, now()), v_lot.id, NULL, NULL, NULL);
+        -- A check for another time (what was true at 03:00?) is no sighting.
+        IF p_at IS NULL OR p_at BETWEEN now() - interval '10 minutes'
+                                    AND now() + interval '10 minutes' THEN
+            PERFORM parkdesk.raise_watchlist_alert(v.watchlist_entry, v_jurisdiction, v_plate,
+                'check', coalesce(p_at, now()), v_lot.id, NULL, NULL, NULL);
+        END IF;
     END IF;
     RETURN NEXT;
 END

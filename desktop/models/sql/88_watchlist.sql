@@ -30,6 +30,13 @@ BEGIN
                         '(at most two of them, with at least two letters or digits), as in '
                         'AB*12.' USING ERRCODE = 'PD002', DETAIL = 'plate';
     END IF;
+    -- The incident it is for: one the writer may read (a hidden one is refused as one that
+    -- does not exist, before the foreign key could tell them apart).
+    IF NEW.incident_id IS NOT NULL
+       AND (TG_OP = 'INSERT' OR NEW.incident_id IS DISTINCT FROM OLD.incident_id)
+       AND NOT parkdesk.incident_visible(NEW.incident_id) THEN
+        RAISE EXCEPTION 'There is no such incident.' USING ERRCODE = 'PD002', DETAIL = 'incident';
+    END IF;
     RETURN NEW;
 END
 $$;
@@ -62,11 +69,24 @@ BEGIN
 END
 $$;
 
+-- The incidents entries were put on the list for, where the caller may read them
+-- (dispatchers do not read watchlist_entry.incident_id itself).
+CREATE OR REPLACE FUNCTION parkdesk.watchlist_entry_incidents()
+RETURNS TABLE (entry_id bigint, incident_id bigint, incident_number text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT e.id, i.id, i.number
+    FROM parkdesk.watchlist_entry e JOIN parkdesk.incident i ON i.id = e.incident_id
+    WHERE e.incident_id IS NOT NULL AND parkdesk.incident_visible(i.id)
+$$;
+
 -- A hit of a watchlisted plate: every dispatcher is alerted (the alert's audit row is
--- announced at commit like every change; the hint carries no plate). Repeats merge: into
--- the alert still waiting for a dispatcher, or, within the office's merge window after
--- one was acknowledged, into that one (counted, not alerted again).
-CREATE OR REPLACE FUNCTION parkdesk.raise_watchlist_alert(
+-- announced at commit like every change; the hint carries no plate). Repeats of the plate
+-- for the entry merge, whatever jurisdiction they name (made-up codes raise no flood):
+-- into the alert still waiting for a dispatcher, or, within the office's merge window
+-- after one was acknowledged, into that one (counted, not alerted again). A hit replaces
+-- the alert's sighting (where, when, by whom, which read) only when it is newer: a late
+-- sync or a back-dated check counts, and never moves dispatch to an older place.
+CREATE OR REPLACE FUNCTION parkdesk.merge_watchlist_alert(
     p_entry bigint, p_jurisdiction text, p_plate text, p_source text, p_seen_at timestamptz,
     p_lot bigint, p_device bigint, p_read bigint, p_citation bigint) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -74,15 +94,20 @@ DECLARE
     v_id bigint;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM parkdesk.watchlist_alert a
-                   WHERE a.entry_id = p_entry AND a.jurisdiction = p_jurisdiction
-                     AND a.plate = p_plate AND a.acknowledged_at IS NULL) THEN
+                   WHERE a.entry_id = p_entry AND a.plate = p_plate
+                     AND a.acknowledged_at IS NULL) THEN
         UPDATE parkdesk.watchlist_alert a
-        SET last_at = now(), hits = a.hits + 1, source = p_source, seen_at = p_seen_at,
-            lot_id = p_lot, device_id = p_device, seen_by = session_user, read_id = p_read,
-            citation_id = p_citation
+        SET last_at = now(), hits = a.hits + 1,
+            source = CASE WHEN p_seen_at >= a.seen_at THEN p_source ELSE a.source END,
+            lot_id = CASE WHEN p_seen_at >= a.seen_at THEN p_lot ELSE a.lot_id END,
+            device_id = CASE WHEN p_seen_at >= a.seen_at THEN p_device ELSE a.device_id END,
+            seen_by = CASE WHEN p_seen_at >= a.seen_at THEN session_user ELSE a.seen_by END,
+            read_id = CASE WHEN p_seen_at >= a.seen_at THEN p_read ELSE a.read_id END,
+            citation_id = CASE WHEN p_seen_at >= a.seen_at THEN p_citation
+                               ELSE a.citation_id END,
+            seen_at = greatest(a.seen_at, p_seen_at)
         WHERE a.id = (SELECT r.id FROM parkdesk.watchlist_alert r, parkdesk.office_setting s
-                      WHERE s.id = 1 AND r.entry_id = p_entry
-                        AND r.jurisdiction = p_jurisdiction AND r.plate = p_plate
+                      WHERE s.id = 1 AND r.entry_id = p_entry AND r.plate = p_plate
                         AND r.last_at > now() - make_interval(mins => s.watchlist_merge_minutes)
                       ORDER BY r.last_at DESC LIMIT 1)
         RETURNING a.id INTO v_id;
@@ -95,13 +120,48 @@ BEGIN
         device_id, seen_by, read_id, citation_id)
     VALUES (p_entry, p_jurisdiction, p_plate, now(), now(), 1, p_source, p_seen_at, p_lot,
             p_device, session_user, p_read, p_citation)
-    ON CONFLICT (entry_id, jurisdiction, plate) WHERE acknowledged_at IS NULL
-    DO UPDATE SET last_at = now(), hits = a.hits + 1, source = EXCLUDED.source,
-                  seen_at = EXCLUDED.seen_at, lot_id = EXCLUDED.lot_id,
-                  device_id = EXCLUDED.device_id, seen_by = EXCLUDED.seen_by,
-                  read_id = EXCLUDED.read_id, citation_id = EXCLUDED.citation_id
+    ON CONFLICT (entry_id, plate) WHERE acknowledged_at IS NULL
+    DO UPDATE SET last_at = now(), hits = a.hits + 1,
+        source = CASE WHEN EXCLUDED.seen_at >= a.seen_at THEN EXCLUDED.source ELSE a.source END,
+        lot_id = CASE WHEN EXCLUDED.seen_at >= a.seen_at THEN EXCLUDED.lot_id ELSE a.lot_id END,
+        device_id = CASE WHEN EXCLUDED.seen_at >= a.seen_at THEN EXCLUDED.device_id
+                         ELSE a.device_id END,
+        seen_by = CASE WHEN EXCLUDED.seen_at >= a.seen_at THEN EXCLUDED.seen_by
+                       ELSE a.seen_by END,
+        read_id = CASE WHEN EXCLUDED.seen_at >= a.seen_at THEN EXCLUDED.read_id
+                       ELSE a.read_id END,
+        citation_id = CASE WHEN EXCLUDED.seen_at >= a.seen_at THEN EXCLUDED.citation_id
+                           ELSE a.citation_id END,
+        seen_at = greatest(a.seen_at, EXCLUDED.seen_at)
     RETURNING a.id INTO v_id;
     RETURN v_id;
+END
+$$;
+
+-- The alert is written within a second's wait for its rows at a time: a session that
+-- holds them (a dispatcher's transaction left open after an acknowledgement, a lock taken
+-- on the entry) is ended once it has held them 5 s, as the audit chain's holders are, so
+-- a device's read or citation is never kept waiting more than 8 s by anyone's desk.
+CREATE OR REPLACE FUNCTION parkdesk.raise_watchlist_alert(
+    p_entry bigint, p_jurisdiction text, p_plate text, p_source text, p_seen_at timestamptz,
+    p_lot bigint, p_device bigint, p_read bigint, p_citation bigint) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET lock_timeout = '1s' AS $$
+DECLARE
+    v_deadline timestamptz := clock_timestamp() + interval '8 seconds';
+BEGIN
+    LOOP
+        BEGIN
+            RETURN parkdesk.merge_watchlist_alert(p_entry, p_jurisdiction, p_plate, p_source,
+                least(p_seen_at, now()), p_lot, p_device, p_read, p_citation);
+        EXCEPTION WHEN lock_not_available THEN
+            PERFORM parkdesk.end_chain_holders();
+            PERFORM parkdesk.end_overdue_sessions();
+            IF clock_timestamp() > v_deadline THEN
+                RAISE EXCEPTION 'Another desk is holding the watchlist; try again in a moment.'
+                    USING ERRCODE = 'PD006';
+            END IF;
+        END;
+    END LOOP;
 END
 $$;
 
@@ -152,6 +212,11 @@ BEGIN
     IF e.retired_at IS NOT NULL THEN
         PERFORM parkdesk.refuse('entry', format('This entry was retired by %s already.',
                                                  e.retired_by));
+    END IF;
+    IF e.trespass_notice_id IS NOT NULL THEN
+        PERFORM parkdesk.refuse('entry', format(
+            'This entry ends with trespass notice %s: revoke the notice, saying why, to end it.',
+            (SELECT n.number FROM parkdesk.trespass_notice n WHERE n.id = e.trespass_notice_id)));
     END IF;
     UPDATE parkdesk.watchlist_entry
     SET retired_at = now(), retired_by = session_user, retire_reason = btrim(p_reason)
@@ -279,13 +344,13 @@ BEGIN
             v_lot.id, v_place, btrim(p_reason), now(), session_user, p_expires_at, p_incident);
     FOR i IN 1 .. coalesce(array_length(v_vehicles, 1), 0) LOOP
         INSERT INTO parkdesk.watchlist_entry (jurisdiction, plate_pattern, category, priority,
-            reason, instruction, starts_at, expires_at, trespass_notice_id)
+            reason, instruction, starts_at, expires_at, trespass_notice_id, incident_id)
         SELECT v_vehicles[i][1], v_vehicles[i][2], 'Trespass', 2,
                left(format('Trespass notice %s: %s', v_number, btrim(p_reason)), 500),
                left(format('Trespass notice %s in force until %s for %s: call dispatch.',
                            v_number, to_char(p_expires_at AT TIME ZONE v_tz, 'FMDD Mon YYYY'),
                            v_place), 300),
-               now(), p_expires_at, v_id
+               now(), p_expires_at, v_id, p_incident
         WHERE NOT EXISTS (SELECT 1 FROM parkdesk.watchlist_entry e
                           WHERE e.trespass_notice_id = v_id
                             AND e.jurisdiction = v_vehicles[i][1]

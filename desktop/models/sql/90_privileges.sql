@@ -94,7 +94,12 @@ GRANT SELECT ON parkdesk.shift_line TO parkdesk_clerk, parkdesk_manager;
 GRANT SELECT ON parkdesk.citation TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
 -- A citation's photos, with their hashes, go with the citation: the same desks read them;
 -- the device gets back what attach_evidence returns.
-GRANT SELECT ON parkdesk.evidence TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
+-- Which incident a photo belongs to is read through the incident functions (see below):
+-- the column would let EXPLAIN ANALYZE count a hidden incident's photos.
+GRANT SELECT ON parkdesk.evidence TO parkdesk_manager;
+GRANT SELECT (id, citation_id, appeal_id, content, sha256, media_type, size_bytes, captured_at,
+              recorded_by, device_id, device_seq, description, file_name, recorded_at)
+    ON parkdesk.evidence TO parkdesk_clerk, parkdesk_adjudicator;
 -- Plate reads are read by every desk that works with people, for the vehicle record,
 -- the case timeline and the reports; the officer's device reads none (record_plate_read
 -- returns the verdict). The chain heads are the functions' own.
@@ -293,19 +298,30 @@ GRANT EXECUTE ON FUNCTION
 -- none of it.
 -- The watchlist (88_watchlist.sql): dispatchers and managers keep it and read its alerts;
 -- the other desks and the field read none of it (the verdict gives the instruction only).
-GRANT SELECT ON parkdesk.watchlist_entry, parkdesk.watchlist_alert
-    TO parkdesk_dispatcher, parkdesk_manager;
+-- Which incident an entry is for is read through watchlist_entry_incidents, which shows
+-- it where the incident is the reader's to read.
+GRANT SELECT ON parkdesk.watchlist_entry TO parkdesk_manager;
+GRANT SELECT (id, jurisdiction, plate_pattern, partial, plate_like, category, priority, reason,
+              instruction, starts_at, expires_at, retired_at, retired_by, retire_reason,
+              trespass_notice_id, version, created_at, created_by, updated_at, updated_by)
+    ON parkdesk.watchlist_entry TO parkdesk_dispatcher;
+GRANT SELECT ON parkdesk.watchlist_alert TO parkdesk_dispatcher, parkdesk_manager;
 GRANT INSERT (jurisdiction, plate_pattern, category, priority, reason, instruction, starts_at,
-              expires_at),
+              expires_at, incident_id),
     UPDATE (jurisdiction, plate_pattern, category, priority, reason, instruction, starts_at,
-            expires_at)
+            expires_at, incident_id)
     ON parkdesk.watchlist_entry TO parkdesk_dispatcher, parkdesk_manager;
 GRANT EXECUTE ON FUNCTION parkdesk.acknowledge_alert(bigint, text),
-    parkdesk.retire_watchlist_entry(bigint, text)
+    parkdesk.retire_watchlist_entry(bigint, text), parkdesk.watchlist_entry_incidents()
     TO parkdesk_dispatcher, parkdesk_manager;
 -- Trespass notices: issued and revoked by their functions, which make and retire the
 -- person's watchlist entries; read by dispatch and managers.
-GRANT SELECT ON parkdesk.trespass_notice TO parkdesk_dispatcher, parkdesk_manager;
+-- The incident a notice came from is the managers' to read here: a dispatcher who may not
+-- read a confidential incident must not learn from a notice that it exists.
+GRANT SELECT ON parkdesk.trespass_notice TO parkdesk_manager;
+GRANT SELECT (id, number, parker_id, person_name, person_description, lot_id, place, reason,
+              issued_at, issued_by, expires_at, revoked_at, revoked_by, revoke_reason)
+    ON parkdesk.trespass_notice TO parkdesk_dispatcher;
 GRANT EXECUTE ON FUNCTION
     parkdesk.issue_trespass_notice(bigint, text, text, text, text, text, timestamptz, text[],
                                    bigint),
@@ -319,8 +335,8 @@ REVOKE DELETE, TRUNCATE ON parkdesk.trespass_notice FROM parkdesk_owner;
 -- any of it. Writes go through column grants; the triggers hold the rules.
 ALTER TABLE parkdesk.incident ENABLE ROW LEVEL SECURITY;
 CREATE POLICY incident_readable ON parkdesk.incident FOR ALL
-    USING (pg_has_role(current_user, 'parkdesk_manager', 'USAGE') OR NOT confidential
-           OR reported_by = current_user OR current_user::text = ANY (investigators));
+    USING (pg_has_role(session_user, 'parkdesk_manager', 'USAGE') OR NOT confidential
+           OR reported_by = session_user OR session_user::text = ANY (investigators));
 DO $$
 DECLARE
     v_table text;
@@ -342,33 +358,49 @@ CREATE POLICY evidence_readable ON parkdesk.evidence FOR SELECT
                 WHEN appeal_id IS NOT NULL
                     THEN has_table_privilege(current_user, 'parkdesk.appeal', 'SELECT')
                 ELSE true END);
-GRANT SELECT ON parkdesk.evidence TO parkdesk_dispatcher;
+GRANT SELECT (id, citation_id, content, sha256, media_type, size_bytes, captured_at,
+              recorded_by, device_id, device_seq, description, file_name, recorded_at)
+    ON parkdesk.evidence TO parkdesk_dispatcher;
 GRANT SELECT ON parkdesk.incident_category, parkdesk.incident_role
     TO parkdesk_dispatcher, parkdesk_manager;
 GRANT INSERT (name, parent_id, active), UPDATE (name, parent_id, active)
     ON parkdesk.incident_category TO parkdesk_manager;
 GRANT INSERT (name, active), UPDATE (name, active) ON parkdesk.incident_role TO parkdesk_manager;
-GRANT SELECT,
-    INSERT (category_id, priority, occurred_at, reported_at, lot_id, zone_id, location,
-            latitude, longitude, narrative, weapon, injury, police_service, police_case,
-            confidential, investigators),
+-- Dispatchers read incidents through the visible_* functions (89_incidents.sql: a row
+-- policy alone leaks counts of hidden rows to EXPLAIN ANALYZE) and SELECT only the ids
+-- their own UPDATEs and DELETEs name; managers, from whom nothing is hidden, read the
+-- tables too.
+GRANT SELECT ON parkdesk.incident, parkdesk.incident_person, parkdesk.incident_vehicle,
+    parkdesk.dispatch_entry, parkdesk.incident_link, parkdesk.incident_task
+    TO parkdesk_manager;
+GRANT SELECT (id) ON parkdesk.incident, parkdesk.incident_person, parkdesk.incident_vehicle,
+    parkdesk.dispatch_entry, parkdesk.incident_link, parkdesk.incident_task
+    TO parkdesk_dispatcher;
+GRANT INSERT (category_id, priority, occurred_at, reported_at, lot_id, zone_id, location,
+              latitude, longitude, narrative, weapon, injury, police_service, police_case,
+              confidential, investigators),
     UPDATE (category_id, status, priority, occurred_at, lot_id, zone_id, location, latitude,
             longitude, narrative, weapon, injury, police_service, police_case, confidential,
             investigators)
     ON parkdesk.incident TO parkdesk_dispatcher, parkdesk_manager;
-GRANT SELECT, DELETE,
+GRANT DELETE,
     INSERT (incident_id, role_id, parker_id, name, description, contact),
     UPDATE (role_id, parker_id, name, description, contact)
     ON parkdesk.incident_person TO parkdesk_dispatcher, parkdesk_manager;
-GRANT SELECT, DELETE,
+GRANT DELETE,
     INSERT (incident_id, vehicle_id, jurisdiction, plate, description),
     UPDATE (vehicle_id, jurisdiction, plate, description)
     ON parkdesk.incident_vehicle TO parkdesk_dispatcher, parkdesk_manager;
-GRANT SELECT, INSERT (incident_id, kind, note)
-    ON parkdesk.dispatch_entry TO parkdesk_dispatcher, parkdesk_manager;
-GRANT SELECT, DELETE ON parkdesk.incident_link TO parkdesk_dispatcher, parkdesk_manager;
-GRANT SELECT, INSERT (incident_id, assigned_to, due_on, description), UPDATE (done_at)
+GRANT INSERT (incident_id, kind, note) ON parkdesk.dispatch_entry
+    TO parkdesk_dispatcher, parkdesk_manager;
+GRANT DELETE ON parkdesk.incident_link TO parkdesk_dispatcher, parkdesk_manager;
+GRANT INSERT (incident_id, assigned_to, due_on, description), UPDATE (done_at)
     ON parkdesk.incident_task TO parkdesk_dispatcher, parkdesk_manager;
+GRANT EXECUTE ON FUNCTION parkdesk.visible_incidents(bigint),
+    parkdesk.visible_incident_people(bigint), parkdesk.visible_incident_vehicles(bigint),
+    parkdesk.visible_incident_tasks(bigint), parkdesk.visible_dispatch_entries(bigint),
+    parkdesk.visible_incident_links(bigint), parkdesk.visible_incident_evidence(bigint)
+    TO parkdesk_dispatcher, parkdesk_manager;
 REVOKE DELETE, TRUNCATE ON parkdesk.incident, parkdesk.dispatch_entry FROM parkdesk_owner;
 GRANT EXECUTE ON FUNCTION parkdesk.reopen_incident(bigint, text),
     parkdesk.link_incident(bigint, text, text, text),

@@ -141,6 +141,7 @@ class EntriesModel(RowsModel[WatchlistEntry]):
                 badge_column(
                     "State", lambda e: e.state, STATE_TITLES, colours={"retired": "#6b7280"}
                 ),
+                Column("Incident", lambda e: e.incident_number or "", samples=("I2026-00000",)),
                 Column("Added by", lambda e: e.created_by, samples=("dispatcher",)),
             ],
             key=lambda e: e.id,

@@ -149,6 +149,10 @@ class EntryDialog(FormDialog):
         self.expires_edit.setDateTime(_qt(start))
         self.expires_check.setChecked(True)
         expires = holder(hbox(self.expires_check, (self.expires_edit, 1), spacing=6, margins=0))
+        self.incident_edit = line_edit(placeholder="Optional, e.g. I2026-00012", max_length=20)
+        self.incident_edit.setObjectName("watchIncidentEdit")
+        capitals(self.incident_edit)
+        self._shown_incident = ""
         self.declare(
             ("plate", "&Plate", self.plate_edit),
             ("jurisdiction", "&Jurisdiction", self.jurisdiction_edit),
@@ -158,7 +162,8 @@ class EntryDialog(FormDialog):
             ("reason", "&Reason (dispatch only)", self.reason_edit),
         )
         self.field("expires_at", "E&xpires", self.expires_edit, holds=expires)
-        self.FIELDS = (*self.FIELDS, "expires_at")
+        self.field("incident", "For incid&ent", self.incident_edit)
+        self.FIELDS = (*self.FIELDS, "expires_at", "incident")
         if entry is not None:
             self._show_entry(entry)
         self._finish_layout(
@@ -168,7 +173,7 @@ class EntryDialog(FormDialog):
                     (self.boxes["category"], self.boxes["priority"]),
                     (self.boxes["instruction"],),
                     (self.boxes["reason"],),
-                    (self.boxes["expires_at"],),
+                    (self.boxes["expires_at"], self.boxes["incident"]),
                 )
             )
         )
@@ -183,6 +188,15 @@ class EntryDialog(FormDialog):
         self.expires_check.setChecked(entry.expires_at is not None)
         if entry.expires_at is not None:
             self.expires_edit.setDateTime(_qt(entry.expires_at))
+        self._shown_incident = entry.incident_number or ""
+        self.incident_edit.setText(self._shown_incident)
+
+    def prefill(self, jurisdiction: str, plate: str, incident: str, reason: str) -> None:
+        """A new entry for a vehicle of an incident: its plate, and the incident."""
+        self.plate_edit.setText(plate)
+        self.jurisdiction_edit.setText(jurisdiction)
+        self.incident_edit.setText(incident)
+        self.reason_edit.setPlainText(reason)
 
     def _save_call(self) -> Callable[[], object]:
         plate = self.plate_edit.text().strip()
@@ -197,6 +211,7 @@ class EntryDialog(FormDialog):
                     raise ValidationError.single(
                         "expires_at", "Choose a time still to come, or untick Until."
                     )
+        typed_incident = "".join(self.incident_edit.text().split()).upper()
         form = EntryForm(
             plate_pattern=plate,
             jurisdiction=self.jurisdiction_edit.text(),
@@ -207,6 +222,8 @@ class EntryDialog(FormDialog):
             starts_at=None,
             expires_at=expires,
             id=None if self.entry is None else self.entry.id,
+            # Unchanged, the link stays as it is (one the dispatcher may not read, too).
+            incident_number=None if typed_incident == self._shown_incident else typed_incident,
         )
         save = self._save
         return lambda: save(form)

@@ -43,6 +43,7 @@ from desktop.services.incidents import (
 )
 from desktop.services.localization import format_local, format_recent
 from desktop.services.parkers import ParkerService
+from desktop.services.security import WatchlistService
 from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.kit.attach import AttachFileDialog
 from desktop.views.kit.dialogs import open_dialog
@@ -72,7 +73,7 @@ from desktop.views.kit.tables import (
 )
 from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from desktop.views.kit.widgets import EmptyState, MomentEdit
-from desktop.views.security.dialogs import RegisteredParker
+from desktop.views.security.dialogs import EntryDialog, RegisteredParker
 
 #: The tables whose changes reload the incidents.
 INCIDENT_TABLES = (
@@ -581,7 +582,19 @@ class IncidentPage(QWidget):
             "Vehicles",
             self.vehicles_model,
             "incidentVehicles",
-            [button("Add &vehicle…", self.add_vehicle)],
+            [
+                button("Add &vehicle…", self.add_vehicle),
+                button(
+                    "Vehicle record…",
+                    self.open_vehicle_record,
+                    tip="Everything you may see about the chosen vehicle's plate",
+                ),
+                button(
+                    "Watch for it…",
+                    self.watch_vehicle,
+                    tip="Put the chosen vehicle on the watchlist for this incident",
+                ),
+            ],
         )
         self.vehicles_table.doubleClicked.connect(lambda _i: self.open_vehicle_record())
         self.log_kind = choice_box(DISPATCH_KINDS.values(), data=DISPATCH_KINDS.keys())
@@ -786,6 +799,29 @@ class IncidentPage(QWidget):
                 lambda j, p, d: service.add_vehicle(incident.id, j, p, d), self.runner, self
             )
         )
+
+    def watch_vehicle(self) -> FormDialog | None:
+        """The watchlist form for the chosen vehicle, linked to this incident: every read,
+        check or citation of the plate then alerts dispatch."""
+        vehicle: IncidentVehicle | None = self.vehicles_table.selected_row()
+        incident = self.incident
+        if vehicle is None or incident is None:
+            return None
+        watchlist = WatchlistService(self.service.workspace)
+
+        def make() -> FormDialog:
+            dialog = EntryDialog(watchlist.save_entry, self.runner, None, self)
+            dialog.prefill(
+                vehicle.jurisdiction,
+                vehicle.plate,
+                incident.number,
+                f"Incident {incident.number} ({incident.category}): {vehicle.description}".strip(
+                    ": "
+                ),
+            )
+            return dialog
+
+        return self._open(make)
 
     def open_vehicle_record(self) -> VehicleRecordDialog | None:
         """The record of the chosen vehicle's plate: what else the office knows of it."""

@@ -20,6 +20,7 @@ from desktop.views.kit.attach import AttachFileDialog
 from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.evidence_viewer import EvidenceViewer
 from desktop.views.security.desk import SecurityDesk
+from desktop.views.security.dialogs import EntryDialog
 from desktop.views.security.incidents import (
     IncidentDialog,
     PersonDialog,
@@ -110,6 +111,20 @@ def test_a_dispatcher_records_an_incident_with_people_a_vehicle_and_a_photo(
     with qtbot.waitSignal(page.changed, timeout=TIMEOUT_MS):
         vehicle.submit()
     assert [v.plate for v in page.vehicles_model.rows()] == ["ABC123"]
+    # The vehicle goes on the watchlist for this incident, from its row.
+    page.vehicles_table.selectRow(0)
+    watch = page.watch_vehicle()
+    assert isinstance(watch, EntryDialog)
+    assert watch.plate_edit.text() == "ABC123"
+    assert watch.incident_edit.text() == page.incident.number
+    watch.instruction_edit.setText("Note where it is seen; call dispatch.")
+    with qtbot.waitSignal(watch.saved, timeout=TIMEOUT_MS) as saved:
+        watch.submit()
+    assert saved.args[0].incident_number == page.incident.number
+    qtbot.waitUntil(
+        lambda: any(e.incident_number == page.incident.number for e in desk.entries_model.rows()),
+        timeout=TIMEOUT_MS,
+    )
     photo = tmp_path / "shelter.jpg"
     photo.write_bytes(plate_photo("ON", "ABC123", datetime.now().astimezone(), "Main St"))
     attach = page.attach()

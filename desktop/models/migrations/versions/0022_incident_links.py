@@ -74,4 +74,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The function that reads the links (89_incidents.sql) returns rows of the table.
+    op.execute("DROP FUNCTION IF EXISTS parkdesk.visible_incident_links(bigint)")
     op.drop_table("incident_link", schema=SCHEMA)
