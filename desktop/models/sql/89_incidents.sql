@@ -197,72 +197,48 @@ BEGIN
 END
 $$;
 
--- The ids of the incidents the caller may read, for the functions below.
+-- The ids of the incidents the caller may read (one, or every one), for the functions
+-- below: each reads its table's rows of these ids in one statement, by the incident_id
+-- index for one incident.
 CREATE OR REPLACE FUNCTION parkdesk.visible_incident_ids(p_incident bigint)
 RETURNS TABLE (id bigint)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE sql STABLE ROWS 10 SET search_path = pg_catalog, pg_temp AS $$
     SELECT v.id FROM parkdesk.visible_incidents(p_incident) v
 $$;
 
 CREATE OR REPLACE FUNCTION parkdesk.visible_incident_people(p_incident bigint DEFAULT NULL)
 RETURNS SETOF parkdesk.incident_person
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF p_incident IS NOT NULL THEN
-        RETURN QUERY SELECT x.* FROM parkdesk.incident_person x
-            WHERE x.incident_id = p_incident
-              AND EXISTS (SELECT 1 FROM parkdesk.visible_incident_ids(p_incident));
-    ELSE
-        RETURN QUERY SELECT x.* FROM parkdesk.incident_person x
-            WHERE x.incident_id IN (SELECT v.id FROM parkdesk.visible_incident_ids(NULL) v);
-    END IF;
-END
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT x.* FROM parkdesk.incident_person x
+    WHERE x.incident_id IN (SELECT v.id FROM parkdesk.visible_incident_ids(p_incident) v)
 $$;
 
 CREATE OR REPLACE FUNCTION parkdesk.visible_incident_vehicles(p_incident bigint DEFAULT NULL)
 RETURNS SETOF parkdesk.incident_vehicle
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF p_incident IS NOT NULL THEN
-        RETURN QUERY SELECT x.* FROM parkdesk.incident_vehicle x
-            WHERE x.incident_id = p_incident
-              AND EXISTS (SELECT 1 FROM parkdesk.visible_incident_ids(p_incident));
-    ELSE
-        RETURN QUERY SELECT x.* FROM parkdesk.incident_vehicle x
-            WHERE x.incident_id IN (SELECT v.id FROM parkdesk.visible_incident_ids(NULL) v);
-    END IF;
-END
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT x.* FROM parkdesk.incident_vehicle x
+    WHERE x.incident_id IN (SELECT v.id FROM parkdesk.visible_incident_ids(p_incident) v)
 $$;
 
 CREATE OR REPLACE FUNCTION parkdesk.visible_incident_tasks(p_incident bigint DEFAULT NULL)
 RETURNS SETOF parkdesk.incident_task
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF p_incident IS NOT NULL THEN
-        RETURN QUERY SELECT x.* FROM parkdesk.incident_task x
-            WHERE x.incident_id = p_incident
-              AND EXISTS (SELECT 1 FROM parkdesk.visible_incident_ids(p_incident));
-    ELSE
-        RETURN QUERY SELECT x.* FROM parkdesk.incident_task x
-            WHERE x.incident_id IN (SELECT v.id FROM parkdesk.visible_incident_ids(NULL) v);
-    END IF;
-END
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT x.* FROM parkdesk.incident_task x
+    WHERE x.incident_id IN (SELECT v.id FROM parkdesk.visible_incident_ids(p_incident) v)
 $$;
 
 CREATE OR REPLACE FUNCTION parkdesk.visible_dispatch_entries(p_incident bigint)
 RETURNS SETOF parkdesk.dispatch_entry
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT x.* FROM parkdesk.dispatch_entry x
-    WHERE x.incident_id = p_incident
-      AND EXISTS (SELECT 1 FROM parkdesk.visible_incident_ids(p_incident))
+    WHERE x.incident_id IN (SELECT v.id FROM parkdesk.visible_incident_ids(p_incident) v)
 $$;
 
 CREATE OR REPLACE FUNCTION parkdesk.visible_incident_links(p_incident bigint)
 RETURNS SETOF parkdesk.incident_link
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT x.* FROM parkdesk.incident_link x
-    WHERE x.incident_id = p_incident
-      AND EXISTS (SELECT 1 FROM parkdesk.visible_incident_ids(p_incident))
+    WHERE x.incident_id IN (SELECT v.id FROM parkdesk.visible_incident_ids(p_incident) v)
 $$;
 
 -- An incident's photos and documents, without their bytes (read one by its id to show it).
@@ -274,8 +250,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT e.id, e.media_type, e.size_bytes, e.sha256, e.captured_at, e.recorded_at,
            e.recorded_by, e.description, e.file_name
     FROM parkdesk.evidence e
-    WHERE e.incident_id = p_incident
-      AND EXISTS (SELECT 1 FROM parkdesk.visible_incident_ids(p_incident))
+    WHERE e.incident_id IN (SELECT v.id FROM parkdesk.visible_incident_ids(p_incident) v)
 $$;
 
 -- The managers' lists. A category, or a sub-category of one: two levels, no more (the
