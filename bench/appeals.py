@@ -202,10 +202,7 @@ def _history(su: psycopg.Connection[tuple[Any, ...]]) -> None:
 
 def _open_appeals(su: psycopg.Connection[tuple[Any, ...]]) -> None:
     """Top the queue up to APPEALS open appeals of unpaid bulk citations, none claimed."""
-    su.execute(
-        "UPDATE parkdesk.appeal SET claimed_by = NULL, claimed_until = NULL "
-        "WHERE claimed_by IS NOT NULL"
-    )
+    su.execute("DELETE FROM parkdesk.appeal_claim")
     row = su.execute("SELECT count(*) FROM parkdesk.appeal WHERE status = 'open'").fetchone()
     missing = APPEALS - (int(row[0]) if row else 0)
     if missing <= 0:

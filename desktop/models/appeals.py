@@ -87,8 +87,6 @@ class Appeal(Tracked, Base):
             "(level = 'hearing') = (hearing_at IS NOT NULL AND hearing_place IS NOT NULL)",
             name="hearing_whole",
         ),
-        CheckConstraint("(claimed_by IS NULL) = (claimed_until IS NULL)", name="claim_whole"),
-        CheckConstraint("status = 'open' OR claimed_by IS NULL", name="claim_only_open"),
         CheckConstraint(one_of("decision", DECISIONS), name="decision_known"),
         CheckConstraint(
             "(status = 'decided') = (decision IS NOT NULL AND decided_at IS NOT NULL"
@@ -110,16 +108,12 @@ class Appeal(Tracked, Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_appeal_queue", "status", "level", "filed_at"),
-        # "Take next": the waiting appeals in the order they are handed out, and the one an
-        # adjudicator has in hand.
+        # "Take next": the waiting appeals in the order they are handed out.
         Index(
             "ix_appeal_waiting",
             text("coalesce(hearing_at, filed_at)"),
             "id",
             postgresql_where=text("status = 'open'"),
-        ),
-        Index(
-            "ix_appeal_claimed_by", "claimed_by", postgresql_where=text("claimed_by IS NOT NULL")
         ),
     )
 
@@ -142,9 +136,6 @@ class Appeal(Tracked, Base):
     status: Mapped[str] = mapped_column(Text, nullable=False, server_default="open")
     hearing_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     hearing_place: Mapped[str | None] = mapped_column(Text)
-    #: The adjudicator working it, until the lease runs out ("take next").
-    claimed_by: Mapped[str | None] = mapped_column(Text)
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decision: Mapped[str | None] = mapped_column(Text)
     reason_id: Mapped[int | None] = mapped_column(ForeignKey("appeal_reason.id"))
     decision_note: Mapped[str | None] = mapped_column(Text)
@@ -178,3 +169,16 @@ class AppealStep(Base):
     by: Mapped[str] = mapped_column(Text, nullable=False)
     step: Mapped[str] = mapped_column(Text, nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+
+
+class AppealClaim(Base):
+    """The appeal an adjudicator has in hand, until the lease runs out ("take next"): one
+    row per adjudicator, one adjudicator per appeal. A lease, not a record: written only by
+    the queue's functions (``hold_claim``), never audited, and a claim taken or renewed
+    touches nothing of the appeal itself."""
+
+    __tablename__ = "appeal_claim"
+
+    claimed_by: Mapped[str] = mapped_column(Text, primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeal.id"), nullable=False, unique=True)
+    claimed_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -53,7 +53,7 @@ PACKET_PHOTOS = 12
 _APPEAL_COLUMNS = """
     a.id, a.number, a.citation_id, c.number AS citation_number, a.filed_at, a.filed_by,
     a.channel, a.appellant, a.contact, a.statement, a.late_reason, a.late_accepted_by,
-    a.level, a.status, a.hearing_at, a.hearing_place, a.claimed_by, a.claimed_until,
+    a.level, a.status, a.hearing_at, a.hearing_place, k.claimed_by, k.claimed_until,
     a.decision, r.text AS reason, a.decision_note, a.reduced_to, a.taken_off, a.refund_due,
     a.paused_days, a.decided_at, a.decided_by, c.jurisdiction, c.plate_normalized AS plate,
     c.fine, c.balance
@@ -61,6 +61,7 @@ _APPEAL_COLUMNS = """
 _APPEAL_JOINS = """
     FROM appeal a JOIN citation c ON c.id = a.citation_id
     LEFT JOIN appeal_reason r ON r.id = a.reason_id
+    LEFT JOIN appeal_claim k ON k.appeal_id = a.id
 """
 
 

@@ -46,10 +46,8 @@ def empty_queue(desk: Database) -> Iterator[None]:
     """Each test starts and ends with no appeal open, and the office's usual rules."""
     yield
     with desk.admin() as su:
-        su.execute(
-            "UPDATE parkdesk.appeal SET status = 'withdrawn', claimed_by = NULL, "
-            "claimed_until = NULL WHERE status = 'open'"
-        )
+        su.execute("UPDATE parkdesk.appeal SET status = 'withdrawn' WHERE status = 'open'")
+        su.execute("DELETE FROM parkdesk.appeal_claim")
         su.execute(
             "UPDATE parkdesk.office_setting SET appeal_window_days = 30, "
             "hearing_requires_payment = false, appeal_lease_minutes = 20"
@@ -251,7 +249,7 @@ def test_an_adjudicator_holds_one_appeal_at_a_time(connect: Connect, setup: Setu
     second = file(alice, cite(otto, setup, 1014))
     adele.execute("SELECT claim_appeal(%s)", (first,))
     adele.execute("SELECT claim_appeal(%s)", (second,))
-    held = adele.execute("SELECT id FROM appeal WHERE claimed_by = 'adele'").fetchall()
+    held = adele.execute("SELECT appeal_id FROM appeal_claim WHERE claimed_by = 'adele'").fetchall()
     assert held == [(second,)]
     assert take(connect("judge2")) == first
 
@@ -292,7 +290,8 @@ def test_an_expired_claim_returns_the_appeal_to_the_queue(
     assert take(adele) == appeal
     with desk.admin() as su:  # the lease runs out: adele's desk was closed
         su.execute(
-            "UPDATE parkdesk.appeal SET claimed_until = now() - interval '1 second' WHERE id = %s",
+            "UPDATE parkdesk.appeal_claim SET claimed_until = now() - interval '1 second' "
+            "WHERE appeal_id = %s",
             (appeal,),
         )
     assert take(judge) == appeal
@@ -510,7 +509,10 @@ def test_a_hearing_waits_for_its_time_and_may_require_payment(
     mona.execute("UPDATE office_setting SET hearing_requires_payment = false")
     adele.execute("SELECT schedule_hearing(%s, %s, 'Room 12')", (appeal, when))
     row = appeal_row(adele, appeal)
-    assert (row["level"], row["hearing_place"], row["claimed_by"]) == ("hearing", "Room 12", None)
+    assert (row["level"], row["hearing_place"]) == ("hearing", "Room 12")
+    assert (
+        adele.execute("SELECT * FROM appeal_claim WHERE appeal_id = %s", (appeal,)).fetchall() == []
+    )
     assert take(adele) is None  # not before its time
     adele.execute("SELECT claim_appeal(%s)", (appeal,))  # held, say to set another time
     with refused("PD002", "appeal", "decide it at or after the hearing"):

@@ -1018,7 +1018,7 @@ def test_8_every_text_column_is_guarded_or_cannot_hold_thirteen_digits(desk: Dat
         ("appeal", "number"): "A, the year and a sequence",
         ("appeal", "filed_by"): "session_user",
         ("appeal", "late_accepted_by"): "session_user",
-        ("appeal", "claimed_by"): "session_user",
+        ("appeal_claim", "claimed_by"): "session_user",
         ("appeal", "decided_by"): "session_user",
         ("appeal", "channel"): "one of four channels",
         ("appeal", "level"): "review or hearing",

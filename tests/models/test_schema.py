@@ -105,6 +105,7 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "appeal": {"SELECT": {"clerk", "adjudicator", "manager"}},
     "appeal_step": {"SELECT": {"clerk", "adjudicator", "manager"}},
     "appeal_reason": {"SELECT": {"clerk", "adjudicator", "manager"}},
+    "appeal_claim": {"SELECT": {"clerk", "adjudicator", "manager"}},
     # The watchlist: dispatchers and managers keep it (COLUMN_GRANTS) and read its alerts;
     # the verdict gives others the instruction only.
     # Which incident an entry is for: the managers' column (watchlist_entry_incidents).
@@ -588,6 +589,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "locked_appeal": set(),
     "require_claim": set(),
     "hold_claim": set(),
+    "drop_claims": set(),
     "claim_commits_lazily": set(),
     "days_under_appeal": set(),
     "guard_appeal_step": set(),
@@ -686,13 +688,15 @@ NOT_AUDITED = {
     "plate_read": "chained per device (row_hash, prev_hash; verify_read_chains)",
     "plate_read_photo": "its SHA-256 is in its read's chained row",
     "plate_read_chain": "the newest link of each device's read chain, rewritten on every read",
+    # A claim is a lease: work in hand, not a change of the appeal ("take next" never queues
+    # on the audit trail's chain; docs/SECURITY.md, "Tables of appeals").
+    "appeal_claim": "the appeal an adjudicator has in hand, until the lease runs out",
 }
 
 #: Tables audited by more than one trigger, each on some operations.
 AUDITED_IN_PARTS = {
     # A plate read's key is in the chained read itself, not in the audit trail.
     "device_request": "record_plate_read's keys are chained with their reads",
-    "appeal": "a claim taken or given back is work in hand, not a change of the appeal",
 }
 
 # -- catalog access ---------------------------------------------------------------------

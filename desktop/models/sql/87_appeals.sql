@@ -49,20 +49,28 @@ $$;
 -- Refused unless the calling adjudicator holds the appeal's claim, still in force.
 CREATE OR REPLACE FUNCTION parkdesk.require_claim(p_appeal parkdesk.appeal) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k parkdesk.appeal_claim;
 BEGIN
     IF p_appeal.status <> 'open' THEN
         PERFORM parkdesk.refuse('appeal', format('Appeal %s is %s: nothing more is done on it.',
                                                  p_appeal.number, p_appeal.status));
     END IF;
-    IF p_appeal.claimed_by IS DISTINCT FROM session_user::text
-       OR p_appeal.claimed_until <= now() THEN
+    SELECT * INTO k FROM parkdesk.appeal_claim c WHERE c.appeal_id = p_appeal.id;
+    IF k.claimed_by IS DISTINCT FROM session_user::text OR k.claimed_until <= now() THEN
         PERFORM parkdesk.refuse('appeal', CASE
-            WHEN p_appeal.claimed_by IS NOT NULL AND p_appeal.claimed_until > now()
+            WHEN k.claimed_by IS NOT NULL AND k.claimed_until > now()
                 THEN format('Appeal %s is being worked on by %s.', p_appeal.number,
-                            p_appeal.claimed_by)
+                            k.claimed_by)
             ELSE format('Take appeal %s from the queue first.', p_appeal.number) END);
     END IF;
 END
+$$;
+
+-- An appeal leaves the queue (decided, withdrawn, sent to a hearing): nobody holds it.
+CREATE OR REPLACE FUNCTION parkdesk.drop_claims(p_appeal bigint) RETURNS void
+LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+    DELETE FROM parkdesk.appeal_claim c WHERE c.appeal_id = p_appeal
 $$;
 
 -- A clerk files an appeal for a parker (in person, by phone, by mail), or the office's
@@ -188,31 +196,27 @@ END
 $$;
 
 -- The adjudicator's claim on an appeal, for the office's lease (SPEC: two adjudicators
--- never work the same appeal). The one the caller already holds is renewed. One appeal
--- is in hand at a time: any other the caller held goes back to the queue, so nobody can
--- hoard the queue by claiming appeal after appeal. A claim is work in hand, not a change
--- of the appeal: it leaves no step and no audit row (appeal_audit_change skips it), so
--- "take next" never queues on the audit trail's chain behind the other desks' saves.
--- One claim of a login at a time, even from two windows: the login's own staff row is
--- taken first (no desk may lock it; an advisory lock would be one any login could hold),
--- so a second window waits for the first's claim and then gives it back.
+-- never work the same appeal). A claim is work in hand, not a change of the appeal: it is
+-- a row of appeal_claim, one per adjudicator (its key), one per appeal (unique), written
+-- here and nowhere else, and not audited, so "take next" never rewrites the appeal or
+-- queues on the audit trail's chain behind the other desks' saves. One appeal is in hand
+-- at a time: claiming one moves the caller's row to it, so any other goes back to the
+-- queue and nobody can hoard it; two windows of one login claiming at once end with the
+-- one that commits last. The caller has locked the appeal and found no claim in force on
+-- it; another's lapsed claim on it is dropped (one in force would break the unique key:
+-- two adjudicators never hold one appeal, whatever the callers did).
 CREATE OR REPLACE FUNCTION parkdesk.hold_claim(p_appeal parkdesk.appeal) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    v_other bigint;
 BEGIN
-    PERFORM 1 FROM parkdesk.staff_member s WHERE s.login = session_user FOR NO KEY UPDATE;
-    FOR v_other IN SELECT ap.id FROM parkdesk.appeal ap
-                   WHERE ap.claimed_by = session_user::text AND ap.id <> p_appeal.id
-                   ORDER BY ap.id FOR UPDATE LOOP
-        UPDATE parkdesk.appeal SET claimed_by = NULL, claimed_until = NULL WHERE id = v_other;
-    END LOOP;
-    UPDATE parkdesk.appeal
-    SET claimed_by = session_user,
-        claimed_until = now() + make_interval(mins => (SELECT s.appeal_lease_minutes
-                                                       FROM parkdesk.office_setting s
-                                                       WHERE s.id = 1))
-    WHERE id = p_appeal.id;
+    DELETE FROM parkdesk.appeal_claim c
+    WHERE c.appeal_id = p_appeal.id AND c.claimed_by <> session_user::text
+      AND c.claimed_until <= now();
+    INSERT INTO parkdesk.appeal_claim AS c (claimed_by, appeal_id, claimed_until)
+    VALUES (session_user, p_appeal.id,
+            now() + make_interval(mins => (SELECT s.appeal_lease_minutes
+                                           FROM parkdesk.office_setting s WHERE s.id = 1)))
+    ON CONFLICT (claimed_by) DO UPDATE
+    SET appeal_id = EXCLUDED.appeal_id, claimed_until = EXCLUDED.claimed_until;
     RETURN p_appeal.id;
 END
 $$;
@@ -227,13 +231,17 @@ DECLARE
     a parkdesk.appeal;
 BEGIN
     PERFORM parkdesk.claim_commits_lazily();
-    SELECT * INTO a FROM parkdesk.appeal ap
-    WHERE ap.status = 'open' AND ap.claimed_by = session_user::text AND ap.claimed_until > now()
-    ORDER BY ap.id LIMIT 1
-    FOR UPDATE SKIP LOCKED;
-    IF NOT FOUND THEN
+    SELECT ap.* INTO a FROM parkdesk.appeal_claim c JOIN parkdesk.appeal ap ON ap.id = c.appeal_id
+    WHERE c.claimed_by = session_user::text AND c.claimed_until > now() AND ap.status = 'open'
+    FOR UPDATE OF ap SKIP LOCKED;
+    IF FOUND THEN
+        RETURN parkdesk.hold_claim(a);
+    END IF;
+    LOOP
         SELECT * INTO a FROM parkdesk.appeal ap
-        WHERE ap.status = 'open' AND (ap.claimed_until IS NULL OR ap.claimed_until <= now())
+        WHERE ap.status = 'open'
+          AND NOT EXISTS (SELECT 1 FROM parkdesk.appeal_claim c
+                          WHERE c.appeal_id = ap.id AND c.claimed_until > now())
           AND (ap.level = 'review' OR ap.hearing_at <= now())
         ORDER BY coalesce(ap.hearing_at, ap.filed_at), ap.id
         LIMIT 1
@@ -241,7 +249,12 @@ BEGIN
         IF NOT FOUND THEN
             RETURN NULL;
         END IF;
-    END IF;
+        -- The claim is not in the appeal's row, so a claim committed after this statement
+        -- began does not make the lock look again: a fresh look, before taking it. (The
+        -- next round's snapshot sees that claim, and passes over the appeal.)
+        EXIT WHEN NOT EXISTS (SELECT 1 FROM parkdesk.appeal_claim c
+                              WHERE c.appeal_id = a.id AND c.claimed_until > now());
+    END LOOP;
     RETURN parkdesk.hold_claim(a);
 END
 $$;
@@ -251,6 +264,7 @@ CREATE OR REPLACE FUNCTION parkdesk.claim_appeal(p_appeal bigint) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     a parkdesk.appeal;
+    k parkdesk.appeal_claim;
 BEGIN
     PERFORM parkdesk.claim_commits_lazily();
     SELECT * INTO a FROM parkdesk.appeal ap WHERE ap.id = p_appeal FOR UPDATE;
@@ -260,9 +274,10 @@ BEGIN
     IF a.status <> 'open' THEN
         PERFORM parkdesk.refuse('appeal', format('Appeal %s is %s.', a.number, a.status));
     END IF;
-    IF a.claimed_until > now() AND a.claimed_by <> session_user::text THEN
+    SELECT * INTO k FROM parkdesk.appeal_claim c WHERE c.appeal_id = a.id;
+    IF k.claimed_until > now() AND k.claimed_by <> session_user::text THEN
         PERFORM parkdesk.refuse('appeal', format('Appeal %s is being worked on by %s.',
-                                                 a.number, a.claimed_by));
+                                                 a.number, k.claimed_by));
     END IF;
     RETURN parkdesk.hold_claim(a);
 END
@@ -273,18 +288,20 @@ CREATE OR REPLACE FUNCTION parkdesk.release_appeal(p_appeal bigint) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     a parkdesk.appeal;
+    k parkdesk.appeal_claim;
 BEGIN
     PERFORM parkdesk.claim_commits_lazily();
     SELECT * INTO a FROM parkdesk.appeal ap WHERE ap.id = p_appeal FOR UPDATE;
-    IF NOT FOUND OR a.claimed_by IS NULL THEN
+    SELECT * INTO k FROM parkdesk.appeal_claim c WHERE c.appeal_id = p_appeal;
+    IF a.id IS NULL OR k.claimed_by IS NULL THEN
         RETURN;
     END IF;
-    IF a.claimed_by <> session_user::text
+    IF k.claimed_by <> session_user::text
        AND NOT pg_has_role(session_user, 'parkdesk_manager', 'USAGE') THEN
         PERFORM parkdesk.refuse('appeal', format('Appeal %s is %s''s to give back.', a.number,
-                                                 a.claimed_by));
+                                                 k.claimed_by));
     END IF;
-    UPDATE parkdesk.appeal SET claimed_by = NULL, claimed_until = NULL WHERE id = a.id;
+    PERFORM parkdesk.drop_claims(a.id);
 END
 $$;
 
@@ -319,9 +336,9 @@ BEGIN
             c.balance, c.number));
     END IF;
     UPDATE parkdesk.appeal
-    SET level = 'hearing', hearing_at = p_at, hearing_place = btrim(p_place),
-        claimed_by = NULL, claimed_until = NULL
+    SET level = 'hearing', hearing_at = p_at, hearing_place = btrim(p_place)
     WHERE id = a.id;
+    PERFORM parkdesk.drop_claims(a.id);
     PERFORM parkdesk.appeal_step_taken(a.id, 'hearing_set', format('%s, %s',
         to_char(p_at AT TIME ZONE v_tz, 'FMDD Mon YYYY HH24:MI'), btrim(p_place)));
 END
@@ -425,8 +442,9 @@ BEGIN
         decision_note = btrim(coalesce(p_note, '')),
         reduced_to = CASE WHEN p_decision = 'reduce' THEN p_amount END,
         taken_off = v_off, refund_due = v_refund, paused_days = parkdesk.days_under_appeal(a),
-        decided_at = now(), decided_by = session_user, claimed_by = NULL, claimed_until = NULL
+        decided_at = now(), decided_by = session_user
     WHERE id = a.id;
+    PERFORM parkdesk.drop_claims(a.id);
     -- What was paid beyond the decision goes back the way it was paid: a refund, paid
     -- out at the counter (pay_refund, which posts it to the citation's ledger), approved
     -- by this decision up to the office's limit and by a manager above it.
@@ -491,9 +509,9 @@ BEGIN
         PERFORM parkdesk.refuse('appeal', format('Appeal %s is %s.', a.number, a.status));
     END IF;
     UPDATE parkdesk.appeal
-    SET status = 'withdrawn', paused_days = parkdesk.days_under_appeal(a),
-        claimed_by = NULL, claimed_until = NULL
+    SET status = 'withdrawn', paused_days = parkdesk.days_under_appeal(a)
     WHERE id = a.id;
+    PERFORM parkdesk.drop_claims(a.id);
     PERFORM parkdesk.appeal_step_taken(a.id, 'withdrawn', btrim(p_note));
 END
 $$;
@@ -551,7 +569,7 @@ CREATE OR REPLACE FUNCTION parkdesk.appeal_queue()
 RETURNS TABLE (level text, waiting int, held int, oldest_filed_at timestamptz,
                answer_due_soon int, next_hearing_at timestamptz)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT l.level, count(a.id)::int, count(a.id) FILTER (WHERE a.claimed_until > now())::int,
+    SELECT l.level, count(a.id)::int, count(k.appeal_id) FILTER (WHERE k.claimed_until > now())::int,
            min(a.filed_at),
            count(a.id) FILTER (
                WHERE parkdesk.local_day(a.filed_at) + os.appeal_response_days
@@ -560,6 +578,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     FROM (VALUES ('review', 1), ('hearing', 2)) AS l (level, ord)
     CROSS JOIN parkdesk.office_setting os
     LEFT JOIN parkdesk.appeal a ON a.level = l.level AND a.status = 'open'
+    LEFT JOIN parkdesk.appeal_claim k ON k.appeal_id = a.id
     WHERE os.id = 1
     GROUP BY l.level, l.ord
     ORDER BY l.ord
@@ -598,16 +617,9 @@ CREATE TRIGGER appeal_reason_audit AFTER INSERT OR UPDATE OR DELETE ON parkdesk.
     FOR EACH ROW EXECUTE FUNCTION parkdesk.record_change('id');
 CREATE TRIGGER appeal_stamp BEFORE INSERT OR UPDATE ON parkdesk.appeal
     FOR EACH ROW EXECUTE FUNCTION parkdesk.stamp_row();
-CREATE TRIGGER appeal_audit AFTER INSERT OR DELETE ON parkdesk.appeal
+-- Every change (a claim is not one: it lives in appeal_claim, a lease, unaudited).
+CREATE TRIGGER appeal_audit AFTER INSERT OR UPDATE OR DELETE ON parkdesk.appeal
     FOR EACH ROW EXECUTE FUNCTION parkdesk.record_change('id');
--- Every change but a claim taken, renewed or given back (and the stamps that go with it).
-CREATE TRIGGER appeal_audit_change AFTER UPDATE ON parkdesk.appeal
-    FOR EACH ROW WHEN (to_jsonb(OLD) - ARRAY['claimed_by', 'claimed_until', 'version',
-                                             'updated_at', 'updated_by']
-                       IS DISTINCT FROM to_jsonb(NEW) - ARRAY['claimed_by', 'claimed_until',
-                                                          'version', 'updated_at',
-                                                          'updated_by'])
-    EXECUTE FUNCTION parkdesk.record_change('id');
 CREATE TRIGGER appeal_step_audit AFTER INSERT OR UPDATE OR DELETE ON parkdesk.appeal_step
     FOR EACH ROW EXECUTE FUNCTION parkdesk.record_change('id');
 CREATE TRIGGER appeal_step_fixed BEFORE UPDATE OR DELETE ON parkdesk.appeal_step

@@ -413,7 +413,8 @@ GRANT EXECUTE ON FUNCTION parkdesk.reopen_incident(bigint, text),
 GRANT EXECUTE ON FUNCTION parkdesk.incident_visible(bigint)
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager;
 
-GRANT SELECT ON parkdesk.appeal, parkdesk.appeal_step, parkdesk.appeal_reason
+GRANT SELECT ON parkdesk.appeal, parkdesk.appeal_step, parkdesk.appeal_reason,
+    parkdesk.appeal_claim
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
 GRANT INSERT (decision, text, active), UPDATE (decision, text, active)
     ON parkdesk.appeal_reason TO parkdesk_manager;
