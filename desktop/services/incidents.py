@@ -10,6 +10,7 @@ dataclasses.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -414,50 +415,34 @@ class IncidentService:
             "longitude": form.longitude,
             "lot": form.lot_code.strip().upper() or None,
         }
-        lot = "(SELECT id FROM lot WHERE code = :lot)"
+        code = values.pop("lot")
         with self.workspace.transaction() as session:
-            if (
-                values["lot"] is not None
-                and session.execute(
-                    text("SELECT 1 FROM lot WHERE code = :lot"), {"lot": values["lot"]}
-                ).first()
-                is None
-            ):
-                raise ValidationError.single("place", f"There is no lot {values['lot']}.")
+            values["lot_id"] = None
+            if code is not None:
+                values["lot_id"] = session.execute(
+                    text("SELECT id FROM lot WHERE code = :lot"), {"lot": code}
+                ).scalar_one_or_none()
+                if values["lot_id"] is None:
+                    raise ValidationError.single("place", f"There is no lot {code}.")
+            fields = json.dumps(values, default=str)  # times and coordinates as text
             if form.id is None:
                 incident_id = session.execute(
-                    text(
-                        "INSERT INTO incident (category_id, priority, occurred_at, lot_id, "
-                        "location, narrative, weapon, injury, police_service, police_case, "
-                        "confidential, latitude, longitude) VALUES (:category_id, :priority, "
-                        f":occurred_at, {lot}, :location, :narrative, :weapon, :injury, "
-                        ":police_service, :police_case, :confidential, :latitude, :longitude) "
-                        "RETURNING id"
-                    ),
-                    values,
+                    text("SELECT record_incident(CAST(:fields AS jsonb))"), {"fields": fields}
                 ).scalar_one()
             else:
-                incident_id = session.execute(
-                    text(
-                        "UPDATE incident SET category_id = :category_id, priority = :priority, "
-                        f"occurred_at = :occurred_at, lot_id = {lot}, location = :location, "
-                        "narrative = :narrative, weapon = :weapon, injury = :injury, "
-                        "police_service = :police_service, police_case = :police_case, "
-                        "confidential = :confidential, latitude = :latitude, "
-                        "longitude = :longitude WHERE id = :id RETURNING id"
-                    ),
-                    {**values, "id": form.id},
-                ).scalar_one_or_none()
-                if incident_id is None:
-                    raise NotFound("That incident is no longer there.")
+                session.execute(
+                    text("SELECT change_incident(:id, CAST(:fields AS jsonb))"),
+                    {"id": form.id, "fields": fields},
+                )
+                incident_id = form.id
             return _incident(session, int(incident_id))
 
     def move_on(self, incident_id: int, status: str) -> Incident:
         """Start work on, resolve or close the incident."""
         with self.workspace.transaction() as session:
             session.execute(
-                text("UPDATE incident SET status = :status WHERE id = :id"),
-                {"status": status, "id": incident_id},
+                text("SELECT change_incident(:id, CAST(:fields AS jsonb))"),
+                {"id": incident_id, "fields": json.dumps({"status": status})},
             )
             return _incident(session, incident_id)
 
@@ -498,8 +483,7 @@ class IncidentService:
 
     def remove_person(self, incident_id: int, person_id: int) -> Incident:
         return self._write(
-            "DELETE FROM incident_person WHERE id = :person "
-            "AND id IN (SELECT p.id FROM visible_incident_people(:incident) p)",
+            "SELECT remove_incident_person(:incident, :person)",
             incident_id,
             person=person_id,
         )
@@ -545,8 +529,7 @@ class IncidentService:
 
     def complete(self, incident_id: int, task_id: int) -> Incident:
         return self._write(
-            "UPDATE incident_task SET done_at = now() WHERE id = :task "
-            "AND id IN (SELECT t.id FROM visible_incident_tasks(:incident) t)",
+            "SELECT complete_incident_task(:incident, :task)",
             incident_id,
             task=task_id,
         )
@@ -600,8 +583,7 @@ class IncidentService:
 
     def unlink(self, incident_id: int, link_id: int) -> Incident:
         return self._write(
-            "DELETE FROM incident_link WHERE id = :link "
-            "AND id IN (SELECT k.id FROM visible_incident_links(:incident) k)",
+            "SELECT unlink_incident(:incident, :link)",
             incident_id,
             link=link_id,
         )

@@ -414,6 +414,18 @@ OVERSIZED: list[tuple[str, str, str, str]] = [
     ("alice", "SELECT withdraw_appeal(1, %(huge)s)", "PD002", "note"),
     ("dara", "SELECT acknowledge_alert(1, %(huge)s)", "PD002", "note"),
     ("dara", "SELECT reopen_incident(1, %(huge)s)", "PD002", "reason"),
+    (
+        "dara",
+        "SELECT record_incident(jsonb_build_object('narrative', %(huge)s::text))",
+        "PD002",
+        "incident",
+    ),
+    (
+        "dara",
+        "SELECT change_incident(1, jsonb_build_object('narrative', %(huge)s::text))",
+        "PD002",
+        "incident",
+    ),
     ("dara", "SELECT revoke_trespass_notice(1, %(huge)s)", "PD002", "reason"),
     ("dara", "SELECT link_incident(1, 'citation', %(huge)s)", "PD002", "number"),
     ("dara", "SELECT checked_investigators(ARRAY[%(huge)s])", "PD002", "investigators"),

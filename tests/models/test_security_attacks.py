@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import errors as pgerrors
+from psycopg.types.json import Jsonb
 
 from tests.conftest import LOGINS, PASSWORD, Database
 from tests.models.conftest import fresh_database
@@ -46,21 +47,20 @@ def lot(connect: Connect) -> int:
 
 def record(conn: Conn, lot: int, *, confidential: bool = False) -> int:
     """An incident, as a dispatcher's desk records it."""
-    return int(
-        one(
-            conn,
-            "INSERT INTO incident (category_id, occurred_at, lot_id, narrative, confidential) "
-            "VALUES ((SELECT id FROM incident_category WHERE name = 'Assault'), now(), %s, "
-            "'Staff member assaulted in the stairwell; suspect is a professor.', %s) "
-            "RETURNING id",
-            (lot, confidential),
-        )
-    )
+    assault = one(conn, "SELECT id FROM incident_category WHERE name = 'Assault'")
+    fields = {
+        "category_id": assault,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "lot_id": lot,
+        "narrative": "Staff member assaulted in the stairwell; suspect is a professor.",
+        "confidential": confidential,
+    }
+    return int(one(conn, "SELECT record_incident(%s)", (Jsonb(fields),)))
 
 
 def close(conn: Conn, incident: int) -> None:
     for status in ("in_progress", "resolved", "closed"):
-        conn.execute("UPDATE incident SET status = %s WHERE id = %s", (status, incident))
+        conn.execute("SELECT change_incident(%s, %s)", (incident, Jsonb({"status": status})))
 
 
 def add_entry(conn: Conn, pattern: str, **values: Any) -> int:
@@ -274,14 +274,14 @@ def test_a_group_role_named_investigator_opens_no_confidential_incident_to_set_r
     secret = record(dara, lot, confidential=True)
     refusal = failure(
         dara,
-        "UPDATE incident SET investigators = ARRAY['parkdesk_dispatcher'] WHERE id = %s",
-        (secret,),
+        "SELECT change_incident(%s, %s)",
+        (secret, Jsonb({"investigators": ["parkdesk_dispatcher"]})),
     )
     if refusal[0] is not None:
         assert refusal[0] == "PD002", refusal  # refused in words: safe
         return
     dan.execute("SET ROLE parkdesk_dispatcher")
-    assert dan.execute("SELECT narrative FROM incident WHERE id = %s", (secret,)).fetchall() == []
+    assert dan.execute("SELECT narrative FROM visible_incidents(%s)", (secret,)).fetchall() == []
 
 
 # -- the watchlist and its alerts ------------------------------------------------------------

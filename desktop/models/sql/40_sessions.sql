@@ -35,6 +35,7 @@ DECLARE
     v_ended int := 0;
     r record;
 BEGIN
+    PERFORM pg_stat_clear_snapshot();  -- as it is now, not as at the transaction's start
     FOR r IN
         SELECT a.pid, a.usename, a.state, a.wait_event,
                v_now - coalesce(a.xact_start, a.state_change) AS held
@@ -71,6 +72,7 @@ DECLARE
     v_ended int := 0;
     r record;
 BEGIN
+    PERFORM pg_stat_clear_snapshot();  -- as it is now, not as at the transaction's start
     FOR r IN
         SELECT a.pid, a.usename, a.state
         FROM parkdesk.staff_backends() a

@@ -31,10 +31,28 @@ BEGIN
                         'AB*12.' USING ERRCODE = 'PD002', DETAIL = 'plate';
     END IF;
     -- The incident it is for: one the writer may read (a hidden one is refused as one that
-    -- does not exist, before the foreign key could tell them apart).
-    IF NEW.incident_id IS NOT NULL
-       AND (TG_OP = 'INSERT' OR NEW.incident_id IS DISTINCT FROM OLD.incident_id)
-       AND NOT parkdesk.incident_visible(NEW.incident_id) THEN
+    -- does not exist, before the foreign key could tell them apart, whatever the entry
+    -- named before). A link to an incident the writer may not read stays as it was,
+    -- silently: what they cannot read is not theirs to drop or move, and a refusal would
+    -- tell them it is there.
+    -- (watchlist_entry_incident_named refuses a hidden one named in an UPDATE first.)
+    IF TG_OP = 'UPDATE' AND OLD.incident_id IS NOT NULL
+       AND NOT parkdesk.incident_visible(OLD.incident_id) THEN
+        NEW.incident_id := OLD.incident_id;
+    ELSIF NEW.incident_id IS NOT NULL AND NOT parkdesk.incident_visible(NEW.incident_id)
+          AND (TG_OP = 'INSERT' OR NEW.incident_id IS DISTINCT FROM OLD.incident_id) THEN
+        RAISE EXCEPTION 'There is no such incident.' USING ERRCODE = 'PD002', DETAIL = 'incident';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- An UPDATE that names the incident: one the writer may not read is refused, whatever the
+-- entry named before (so the answer never tells which hidden incident that was).
+CREATE OR REPLACE FUNCTION parkdesk.check_named_incident() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NEW.incident_id IS NOT NULL AND NOT parkdesk.incident_visible(NEW.incident_id) THEN
         RAISE EXCEPTION 'There is no such incident.' USING ERRCODE = 'PD002', DETAIL = 'incident';
     END IF;
     RETURN NEW;
@@ -138,10 +156,56 @@ BEGIN
 END
 $$;
 
+-- The staff sessions whose transaction holds what an alert of this entry and plate waits
+-- for (the entry, locked by its foreign key; the alert, or one being written) and is
+-- older than 5 s: the rows' lockers (xmax) and the transactions that have written to the
+-- alerts or locked the entries, whether idle or themselves waiting for another lock. They
+-- are ended; nobody else is: a desk that merely wrote something recently is not.
+CREATE OR REPLACE FUNCTION parkdesk.end_watchlist_holders(p_entry bigint, p_plate text)
+RETURNS int
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_ended int := 0;
+    r record;
+BEGIN
+    PERFORM pg_stat_clear_snapshot();  -- as it is now, not as at the transaction's start
+    FOR r IN
+        SELECT a.pid, a.usename, a.state
+        FROM pg_stat_activity a
+        JOIN parkdesk.staff_member s ON s.login = a.usename
+        JOIN pg_roles ro ON ro.rolname = a.usename
+        WHERE a.datname = current_database() AND a.backend_type = 'client backend'
+          AND a.pid <> pg_backend_pid() AND NOT ro.rolsuper
+          AND a.xact_start < clock_timestamp() - interval '5 seconds'
+          AND a.backend_xid IS NOT NULL
+          AND (a.backend_xid IN (
+                   SELECT e.xmax FROM parkdesk.watchlist_entry e
+                   WHERE e.id = p_entry AND e.xmax <> '0'::xid
+                   UNION ALL
+                   SELECT w.xmax FROM parkdesk.watchlist_alert w
+                   WHERE w.entry_id = p_entry AND w.plate = p_plate AND w.xmax <> '0'::xid)
+               -- an alert not yet committed (its row is not to be seen), or a lock on the
+               -- entries: whoever has written or locked them in that transaction
+               OR a.pid IN (SELECT l.pid FROM pg_locks l
+                            WHERE l.locktype = 'relation' AND l.granted
+                              AND l.mode <> 'AccessShareLock'
+                              AND l.relation IN ('parkdesk.watchlist_alert'::regclass,
+                                                 'parkdesk.watchlist_entry'::regclass)))
+    LOOP
+        IF pg_terminate_backend(r.pid) THEN
+            v_ended := v_ended + 1;
+            RAISE LOG 'parkdesk: ended the session of % (pid %, %) holding a watchlist alert',
+                r.usename, r.pid, r.state;
+        END IF;
+    END LOOP;
+    RETURN v_ended;
+END
+$$;
+
 -- The alert is written within a second's wait for its rows at a time: a session that
 -- holds them (a dispatcher's transaction left open after an acknowledgement, a lock taken
--- on the entry) is ended once it has held them 5 s, as the audit chain's holders are, so
--- a device's read or citation is never kept waiting more than 8 s by anyone's desk.
+-- on the entry) is ended once its transaction is 5 s old (end_watchlist_holders), so a
+-- device's read or citation is never kept waiting more than 8 s by anyone's desk.
 CREATE OR REPLACE FUNCTION parkdesk.raise_watchlist_alert(
     p_entry bigint, p_jurisdiction text, p_plate text, p_source text, p_seen_at timestamptz,
     p_lot bigint, p_device bigint, p_read bigint, p_citation bigint) RETURNS bigint
@@ -154,7 +218,7 @@ BEGIN
             RETURN parkdesk.merge_watchlist_alert(p_entry, p_jurisdiction, p_plate, p_source,
                 least(p_seen_at, now()), p_lot, p_device, p_read, p_citation);
         EXCEPTION WHEN lock_not_available THEN
-            PERFORM parkdesk.end_chain_holders();
+            PERFORM parkdesk.end_watchlist_holders(p_entry, p_plate);
             PERFORM parkdesk.end_overdue_sessions();
             IF clock_timestamp() > v_deadline THEN
                 RAISE EXCEPTION 'Another desk is holding the watchlist; try again in a moment.'
@@ -235,6 +299,9 @@ $$;
 
 CREATE TRIGGER watchlist_entry_normalize BEFORE INSERT OR UPDATE ON parkdesk.watchlist_entry
     FOR EACH ROW EXECUTE FUNCTION parkdesk.normalize_watchlist_entry();
+CREATE TRIGGER watchlist_entry_incident_named BEFORE UPDATE OF incident_id
+    ON parkdesk.watchlist_entry
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.check_named_incident();
 CREATE TRIGGER watchlist_entry_kept BEFORE UPDATE OR DELETE ON parkdesk.watchlist_entry
     FOR EACH ROW EXECUTE FUNCTION parkdesk.guard_watchlist_entry();
 CREATE TRIGGER watchlist_entry_no_truncate BEFORE TRUNCATE ON parkdesk.watchlist_entry

@@ -366,36 +366,27 @@ GRANT SELECT ON parkdesk.incident_category, parkdesk.incident_role
 GRANT INSERT (name, parent_id, active), UPDATE (name, parent_id, active)
     ON parkdesk.incident_category TO parkdesk_manager;
 GRANT INSERT (name, active), UPDATE (name, active) ON parkdesk.incident_role TO parkdesk_manager;
--- Dispatchers read incidents through the visible_* functions (89_incidents.sql: a row
--- policy alone leaks counts of hidden rows to EXPLAIN ANALYZE) and SELECT only the ids
--- their own UPDATEs and DELETEs name; managers, from whom nothing is hidden, read the
--- tables too.
+-- Dispatchers read incidents through the visible_* functions and change them through
+-- record_incident, change_incident and the other writing functions (89_incidents.sql): a
+-- row policy alone leaks counts of hidden rows to EXPLAIN ANALYZE of any statement that
+-- scans, so they SELECT, UPDATE and DELETE none of these tables. They insert an
+-- incident's people, vehicles, log lines and tasks (an INSERT scans nothing; the row
+-- policy checks the row). Managers, from whom nothing is hidden, read the tables too.
 GRANT SELECT ON parkdesk.incident, parkdesk.incident_person, parkdesk.incident_vehicle,
     parkdesk.dispatch_entry, parkdesk.incident_link, parkdesk.incident_task
     TO parkdesk_manager;
-GRANT SELECT (id) ON parkdesk.incident, parkdesk.incident_person, parkdesk.incident_vehicle,
-    parkdesk.dispatch_entry, parkdesk.incident_link, parkdesk.incident_task
-    TO parkdesk_dispatcher;
-GRANT INSERT (category_id, priority, occurred_at, reported_at, lot_id, zone_id, location,
-              latitude, longitude, narrative, weapon, injury, police_service, police_case,
-              confidential, investigators),
-    UPDATE (category_id, status, priority, occurred_at, lot_id, zone_id, location, latitude,
-            longitude, narrative, weapon, injury, police_service, police_case, confidential,
-            investigators)
-    ON parkdesk.incident TO parkdesk_dispatcher, parkdesk_manager;
-GRANT DELETE,
-    INSERT (incident_id, role_id, parker_id, name, description, contact),
-    UPDATE (role_id, parker_id, name, description, contact)
+GRANT INSERT (incident_id, role_id, parker_id, name, description, contact)
     ON parkdesk.incident_person TO parkdesk_dispatcher, parkdesk_manager;
-GRANT DELETE,
-    INSERT (incident_id, vehicle_id, jurisdiction, plate, description),
-    UPDATE (vehicle_id, jurisdiction, plate, description)
+GRANT INSERT (incident_id, vehicle_id, jurisdiction, plate, description)
     ON parkdesk.incident_vehicle TO parkdesk_dispatcher, parkdesk_manager;
 GRANT INSERT (incident_id, kind, note) ON parkdesk.dispatch_entry
     TO parkdesk_dispatcher, parkdesk_manager;
-GRANT DELETE ON parkdesk.incident_link TO parkdesk_dispatcher, parkdesk_manager;
-GRANT INSERT (incident_id, assigned_to, due_on, description), UPDATE (done_at)
+GRANT INSERT (incident_id, assigned_to, due_on, description)
     ON parkdesk.incident_task TO parkdesk_dispatcher, parkdesk_manager;
+GRANT EXECUTE ON FUNCTION parkdesk.record_incident(jsonb),
+    parkdesk.change_incident(bigint, jsonb), parkdesk.remove_incident_person(bigint, bigint),
+    parkdesk.complete_incident_task(bigint, bigint), parkdesk.unlink_incident(bigint, bigint)
+    TO parkdesk_dispatcher, parkdesk_manager;
 GRANT EXECUTE ON FUNCTION parkdesk.visible_incidents(bigint),
     parkdesk.visible_incident_people(bigint), parkdesk.visible_incident_vehicles(bigint),
     parkdesk.visible_incident_tasks(bigint), parkdesk.visible_dispatch_entries(bigint),

@@ -32,4 +32,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("SET LOCAL ROLE parkdesk_owner")
+    # The trigger that watches the column (88_watchlist.sql) goes with it.
+    op.execute("DROP TRIGGER IF EXISTS watchlist_entry_incident_named ON parkdesk.watchlist_entry")
     op.drop_column("watchlist_entry", "incident_id", schema=SCHEMA)
