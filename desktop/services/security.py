@@ -156,6 +156,44 @@ _ALERT_SQL = """
 """
 
 
+@dataclass(frozen=True)
+class HotlistImport:
+    """What a hotlist file did: entries added, and entries in force it renewed."""
+
+    added: int
+    renewed: int
+
+    @property
+    def words(self) -> str:
+        """ "2 plates were added from the hotlist; 9 already on it were renewed." """
+        added = f"{self.added} plate{'' if self.added == 1 else 's'} "
+        added += f"{'was' if self.added == 1 else 'were'} added from the hotlist"
+        if not self.renewed:
+            return f"{added}."
+        renewed = f"{self.renewed} already on it {'was' if self.renewed == 1 else 'were'} renewed"
+        return f"{added}; {renewed}."
+
+
+#: A hotlist row for a plate on the list in force (same plate, jurisdiction and category):
+#: that entry takes the row's dates and notes. A trespass notice's entries are the notice's.
+_RENEW_SQL = """
+    UPDATE watchlist_entry e
+    SET priority = :priority, reason = :reason, instruction = :instruction,
+        starts_at = coalesce(:starts_at, e.starts_at), expires_at = :expires_at
+    WHERE e.retired_at IS NULL AND e.trespass_notice_id IS NULL
+      AND e.plate_pattern = upper(regexp_replace(:plate, '[[:space:].-]', '', 'g'))
+      AND e.jurisdiction IS NOT DISTINCT FROM nullif(upper(btrim(coalesce(:jurisdiction, ''))), '')
+      AND lower(e.category) = lower(btrim(:category))
+    RETURNING e.id
+"""
+_ADD_SQL = """
+    INSERT INTO watchlist_entry (jurisdiction, plate_pattern, category, priority, reason,
+                                 instruction, starts_at, expires_at)
+    VALUES (:jurisdiction, :plate, :category, :priority, :reason, :instruction,
+            coalesce(:starts_at, now()), :expires_at)
+"""
+
+
 class WatchlistService:
     """The watchlist and its alerts, as the calling login may read and keep them."""
 
@@ -272,10 +310,15 @@ class WatchlistService:
             row = session.execute(text(f"{_ALERT_SQL} WHERE a.id = :id"), {"id": alert_id}).one()
             return record(Alert, row)
 
-    def import_hotlist(self, content: str, *, source: str, instruction: str, priority: int) -> int:
-        """Add every row of a hotlist file, or none: a file with a bad row is refused with
+    def import_hotlist(
+        self, content: str, *, source: str, instruction: str, priority: int
+    ) -> HotlistImport:
+        """Take every row of a hotlist file, or none: a file with a bad row is refused with
         each bad row named; so is one the database refuses a row of (named by its line).
-        The entries' reason names the file and carries each row's notes."""
+        A row for a plate already on the list in force (same plate, jurisdiction and
+        category) renews that entry, so the same day's file imported again, or tomorrow's,
+        adds nothing twice; any other row adds an entry. The entries' reason names the file
+        and carries each row's notes."""
         if len(" ".join(instruction.split())) < 3:
             raise ValidationError.single("instruction", INSTRUCTION_WANTED)
         if priority not in PRIORITIES:
@@ -292,37 +335,34 @@ class WatchlistService:
         if not hotlist.rows:
             raise ValidationError.single("file", "The file holds no plates.")
         label = source[-80:]
+        added = renewed = 0
         with self.workspace.transaction() as session:
             for row in hotlist.rows:
+                values = {
+                    "jurisdiction": row.jurisdiction or None,
+                    "plate": row.plate,
+                    "category": row.category,
+                    "priority": priority,
+                    "reason": f"Hotlist {label}, line {row.line}"
+                    + (f": {row.notes}" if row.notes else ""),
+                    "instruction": " ".join(instruction.split()),
+                    "starts_at": row.starts_at,
+                    "expires_at": row.expires_at,
+                }
                 try:
                     with translate_errors():
-                        session.execute(
-                            text(
-                                "INSERT INTO watchlist_entry (jurisdiction, plate_pattern, "
-                                "category, priority, reason, instruction, starts_at, "
-                                "expires_at) VALUES (:jurisdiction, :plate, :category, "
-                                ":priority, :reason, :instruction, coalesce(:starts_at, now()), "
-                                ":expires_at)"
-                            ),
-                            {
-                                "jurisdiction": row.jurisdiction or None,
-                                "plate": row.plate,
-                                "category": row.category,
-                                "priority": priority,
-                                "reason": f"Hotlist {label}, line {row.line}"
-                                + (f": {row.notes}" if row.notes else ""),
-                                "instruction": " ".join(instruction.split()),
-                                "starts_at": row.starts_at,
-                                "expires_at": row.expires_at,
-                            },
-                        )
+                        if session.execute(text(_RENEW_SQL), values).first() is not None:
+                            renewed += 1
+                            continue
+                        session.execute(text(_ADD_SQL), values)
+                        added += 1
                 except ValidationError as exc:
                     raise ValidationError.single(
                         "file",
                         f"Nothing was imported: line {row.line} was refused: "
                         f"{exc.problems[0].message}",
                     ) from exc
-        return len(hotlist.rows)
+        return HotlistImport(added, renewed)
 
     def export_hotlist(self) -> str:
         """The entries in force as a hotlist file LPR vendors read: plate; state; category;

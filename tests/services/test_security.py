@@ -68,16 +68,30 @@ def test_a_hotlist_with_a_bad_row_imports_nothing_and_a_good_one_imports_all(
     assert bad.value.problems[0].message.startswith("Nothing was imported: 1 row cannot be read.")
     assert "Line 2: A is not a plate" in bad.value.problems[0].message
     assert len(dispatch.entries()) == before
-    count = dispatch.import_hotlist(
+    done = dispatch.import_hotlist(
         f"{good};ON;Stolen;;;case 12\n{other};;BOLO;;2099-12-31\n",
         source="bolo.csv",
         instruction="Call dispatch.",
         priority=1,
     )
-    assert count == 2
+    assert (done.added, done.renewed) == (2, 0)
     entries = {e.plate_pattern: e for e in dispatch.entries()}
     assert entries[good].reason == "Hotlist bolo.csv, line 1: case 12"
     assert entries[other].jurisdiction is None
+    # Tomorrow's file, with the same plates: renewed, not added twice.
+    again = dispatch.import_hotlist(
+        f"{good.lower()};on;stolen;;2099-06-30;case 12, seen again\n{other};;BOLO;;2099-12-31\n",
+        source="bolo-2.csv",
+        instruction="Call dispatch.",
+        priority=2,
+    )
+    assert (again.added, again.renewed) == (0, 2)
+    assert again.words == "0 plates were added from the hotlist; 2 already on it were renewed."
+    renewed = [e for e in dispatch.entries() if e.plate_pattern == good]
+    assert len(renewed) == 1
+    assert renewed[0].reason == "Hotlist bolo-2.csv, line 1: case 12, seen again"
+    assert renewed[0].expires_at is not None
+    assert renewed[0].expires_at.year == 2099
     exported = dispatch.export_hotlist()
     assert exported.startswith("plate;state;category;effective date;expiry date;notes\n")
     assert f"{other};;BOLO;" in exported

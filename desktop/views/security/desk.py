@@ -36,6 +36,7 @@ from desktop.services.security import (
     STATE_TITLES,
     Alert,
     EntryForm,
+    HotlistImport,
     TrespassService,
     WatchlistEntry,
     WatchlistService,
@@ -614,7 +615,7 @@ class SecurityDesk(Desk):
             return None
         service = self.service
 
-        def save(path: Path, instruction: str, priority: int) -> int:
+        def save(path: Path, instruction: str, priority: int) -> HotlistImport:
             try:
                 content = path.read_text(encoding="utf-8-sig", errors="replace")
             except OSError as exc:
@@ -627,8 +628,9 @@ class SecurityDesk(Desk):
 
         return self.import_dialog.open(lambda: HotlistImportDialog(save, self.runner, self))
 
-    def _imported(self, count: object) -> None:
-        self.export_note.setText(f"{count} plates were added from the hotlist.")
+    def _imported(self, result: object) -> None:
+        if isinstance(result, HotlistImport):
+            self.export_note.setText(result.words)
         self.reload_entries()
 
     def export_hotlist(self) -> None:

@@ -582,21 +582,13 @@ class IncidentPage(QWidget):
             "Vehicles",
             self.vehicles_model,
             "incidentVehicles",
-            [
-                button("Add &vehicle…", self.add_vehicle),
-                button(
-                    "Vehicle record…",
-                    self.open_vehicle_record,
-                    tip="Everything you may see about the chosen vehicle's plate",
-                ),
-                button(
-                    "Watch for it…",
-                    self.watch_vehicle,
-                    tip="Put the chosen vehicle on the watchlist for this incident",
-                ),
-            ],
+            [button("Add &vehicle…", self.add_vehicle), *self._vehicle_buttons()],
         )
         self.vehicles_table.doubleClicked.connect(lambda _i: self.open_vehicle_record())
+        self.vehicles_table.selectionModel().selectionChanged.connect(
+            lambda *_a: self._vehicle_chosen()
+        )
+        self._vehicle_chosen()
         self.log_kind = choice_box(DISPATCH_KINDS.values(), data=DISPATCH_KINDS.keys())
         self.log_kind.setCurrentIndex(0)
         self.log_note = line_edit(
@@ -707,6 +699,7 @@ class IncidentPage(QWidget):
         self.edit_button.setEnabled(not closed)
         self.people_model.set_rows(incident.people)
         self.vehicles_model.set_rows(incident.vehicles)
+        self._vehicle_chosen()
         self.log_model.set_rows(incident.log)
         self.tasks_model.set_rows(incident.tasks)
         self.evidence_model.set_rows(incident.evidence)
@@ -799,6 +792,25 @@ class IncidentPage(QWidget):
                 lambda j, p, d: service.add_vehicle(incident.id, j, p, d), self.runner, self
             )
         )
+
+    def _vehicle_buttons(self) -> list[QWidget]:
+        """What is done with the vehicle chosen in the list (enabled once one is)."""
+        self.record_button = button(
+            "Vehicle record…",
+            self.open_vehicle_record,
+            tip="Everything you may see about the chosen vehicle's plate",
+        )
+        self.watch_button = button(
+            "Watch for it…",
+            self.watch_vehicle,
+            tip="Put the chosen vehicle on the watchlist for this incident",
+        )
+        return [self.record_button, self.watch_button]
+
+    def _vehicle_chosen(self) -> None:
+        chosen = self.vehicles_table.selected_row() is not None
+        self.record_button.setEnabled(chosen)
+        self.watch_button.setEnabled(chosen)
 
     def watch_vehicle(self) -> FormDialog | None:
         """The watchlist form for the chosen vehicle, linked to this incident: every read,

@@ -36,6 +36,10 @@ def test_a_manager_keeps_the_incident_lists_and_dispatch_is_offered_them(
     with qtbot.waitSignal(lists.loaded, timeout=TIMEOUT_MS):
         manager.tabs.setCurrentWidget(manager.lists_page)
     ModelTester(None).check(lists.categories.model)  # type: ignore[no-untyped-call]
+
+    def shown_categories() -> list[str]:
+        return [c.full_name for c in lists.categories.model.rows()]
+
     shown = [c.full_name for c in lists.categories.model.rows()]
     assert "Damage — Vandalism" in shown
 
@@ -43,15 +47,16 @@ def test_a_manager_keeps_the_incident_lists_and_dispatch_is_offered_them(
     dialog = lists.open_category(None)
     assert isinstance(dialog, CategoryDialog)
     dialog.name_edit.setText(name)
-    with qtbot.waitSignal(lists.loaded, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(dialog.saved, timeout=TIMEOUT_MS):
         dialog.submit()
+    qtbot.waitUntil(lambda: name in shown_categories(), timeout=TIMEOUT_MS)
     top = next(c for c in lists.categories.model.rows() if c.name == name)
     sub = lists.open_category(None)
     sub.name_edit.setText("Blocked exit")
     sub.parent_box.setCurrentIndex(sub.parent_box.findData(top.id))
-    with qtbot.waitSignal(lists.loaded, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(sub.saved, timeout=TIMEOUT_MS):
         sub.submit()
-    assert f"{name} — Blocked exit" in [c.full_name for c in lists.categories.model.rows()]
+    qtbot.waitUntil(lambda: f"{name} — Blocked exit" in shown_categories(), timeout=TIMEOUT_MS)
     again = lists.open_category(None)
     again.name_edit.setText("blocked EXIT")
     again.parent_box.setCurrentIndex(again.parent_box.findData(top.id))
@@ -65,8 +70,11 @@ def test_a_manager_keeps_the_incident_lists_and_dispatch_is_offered_them(
     role = lists.open_role(None)
     assert isinstance(role, RoleDialog)
     role.name_edit.setText(role_name)
-    with qtbot.waitSignal(lists.loaded, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(role.saved, timeout=TIMEOUT_MS):
         role.submit()
+    qtbot.waitUntil(
+        lambda: role_name in [r.name for r in lists.roles.model.rows()], timeout=TIMEOUT_MS
+    )
 
     # The dispatcher's open desk offers the new category and role at once.
     panel = dispatcher.incidents
@@ -84,7 +92,10 @@ def test_a_manager_keeps_the_incident_lists_and_dispatch_is_offered_them(
     saved = next(r for r in lists.roles.model.rows() if r.name == role_name)
     edit = lists.open_role(saved)
     edit.active_check.setChecked(False)
-    with qtbot.waitSignal(lists.loaded, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(edit.saved, timeout=TIMEOUT_MS):
         edit.submit()
-    assert next(r for r in lists.roles.model.rows() if r.name == role_name).active is False
+    qtbot.waitUntil(
+        lambda: not next(r for r in lists.roles.model.rows() if r.name == role_name).active,
+        timeout=TIMEOUT_MS,
+    )
     qtbot.waitUntil(lambda: role_name not in [r.name for r in panel.page.roles], timeout=TIMEOUT_MS)
