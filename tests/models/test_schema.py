@@ -615,6 +615,8 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "visible_incident_evidence": {"dispatcher", "manager"},
     "merge_watchlist_alert": set(),
     "end_watchlist_holders": set(),
+    "staff_sessions": set(),
+    "end_session": set(),
     "check_named_incident": set(),
     "readable_incident": set(),
     "incident_columns": set(),

@@ -3,9 +3,10 @@
 -- The current definition: edit here, never in a migration (docs/ARCHITECTURE.md).
 
 -- The other staff sessions of this database, never a superuser's or the server's own
--- processes, and only those not waiting for a lock themselves: only the root of a wait
--- chain is ever ended, never an honest writer queued behind it.
-CREATE OR REPLACE FUNCTION parkdesk.staff_backends() RETURNS SETOF pg_stat_activity
+-- processes; with p_waiting_too, those waiting for a lock as well (end_watchlist_holders
+-- ends exactly the holders of what a device waits for, even while they wait themselves).
+CREATE OR REPLACE FUNCTION parkdesk.staff_sessions(p_waiting_too boolean)
+RETURNS SETOF pg_stat_activity
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT a.*
     FROM pg_stat_activity a
@@ -15,7 +16,27 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
       AND a.backend_type = 'client backend'
       AND a.pid <> pg_backend_pid()
       AND NOT ro.rolsuper
-      AND a.wait_event_type IS DISTINCT FROM 'Lock'
+      AND (p_waiting_too OR a.wait_event_type IS DISTINCT FROM 'Lock')
+$$;
+
+-- The other staff sessions not waiting for a lock themselves: only the root of a wait
+-- chain is ever ended by the watchdogs, never an honest writer queued behind it.
+CREATE OR REPLACE FUNCTION parkdesk.staff_backends() RETURNS SETOF pg_stat_activity
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT * FROM parkdesk.staff_sessions(false)
+$$;
+
+-- Ends one staff session and says so in the server's log: 1 if it was ended.
+CREATE OR REPLACE FUNCTION parkdesk.end_session(p_pid int, p_login text, p_why text)
+RETURNS int
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF pg_terminate_backend(p_pid) THEN
+        RAISE LOG 'parkdesk: ended the session of % (pid %) %', p_login, p_pid, p_why;
+        RETURN 1;
+    END IF;
+    RETURN 0;
+END
 $$;
 
 -- Ends staff sessions that stall the others (SPEC rule 18): a session that another has
@@ -52,11 +73,8 @@ BEGIN
            OR (v_queue_full AND (a.xact_start < v_now - interval '5 seconds'
                                  OR (a.state = 'idle' AND a.wait_event = 'ClientWrite')))
     LOOP
-        IF pg_terminate_backend(r.pid) THEN
-            v_ended := v_ended + 1;
-            RAISE LOG 'parkdesk: ended the session of % (pid %, %, % held) that stalled others',
-                r.usename, r.pid, r.state, r.held;
-        END IF;
+        v_ended := v_ended + parkdesk.end_session(r.pid, r.usename,
+            format('(%s, %s held) that stalled others', r.state, r.held));
     END LOOP;
     RETURN v_ended;
 END
@@ -79,11 +97,8 @@ BEGIN
         WHERE a.backend_xid IS NOT NULL
           AND a.xact_start < clock_timestamp() - interval '5 seconds'
     LOOP
-        IF pg_terminate_backend(r.pid) THEN
-            v_ended := v_ended + 1;
-            RAISE LOG 'parkdesk: ended the session of % (pid %, %) holding the audit chain',
-                r.usename, r.pid, r.state;
-        END IF;
+        v_ended := v_ended + parkdesk.end_session(r.pid, r.usename,
+            format('(%s) holding the audit chain', r.state));
     END LOOP;
     RETURN v_ended;
 END

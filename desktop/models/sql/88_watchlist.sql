@@ -171,12 +171,8 @@ BEGIN
     PERFORM pg_stat_clear_snapshot();  -- as it is now, not as at the transaction's start
     FOR r IN
         SELECT a.pid, a.usename, a.state
-        FROM pg_stat_activity a
-        JOIN parkdesk.staff_member s ON s.login = a.usename
-        JOIN pg_roles ro ON ro.rolname = a.usename
-        WHERE a.datname = current_database() AND a.backend_type = 'client backend'
-          AND a.pid <> pg_backend_pid() AND NOT ro.rolsuper
-          AND a.xact_start < clock_timestamp() - interval '5 seconds'
+        FROM parkdesk.staff_sessions(true) a
+        WHERE a.xact_start < clock_timestamp() - interval '5 seconds'
           AND a.backend_xid IS NOT NULL
           AND (a.backend_xid IN (
                    SELECT e.xmax FROM parkdesk.watchlist_entry e
@@ -192,11 +188,8 @@ BEGIN
                               AND l.relation IN ('parkdesk.watchlist_alert'::regclass,
                                                  'parkdesk.watchlist_entry'::regclass)))
     LOOP
-        IF pg_terminate_backend(r.pid) THEN
-            v_ended := v_ended + 1;
-            RAISE LOG 'parkdesk: ended the session of % (pid %, %) holding a watchlist alert',
-                r.usename, r.pid, r.state;
-        END IF;
+        v_ended := v_ended + parkdesk.end_session(r.pid, r.usename,
+            format('(%s) holding a watchlist alert', r.state));
     END LOOP;
     RETURN v_ended;
 END
