@@ -284,6 +284,14 @@ def misread_plates(plates: list[Plate], count: int, rng: random.Random) -> list[
     return out
 
 
+#: The demo office watches a few plates: their verdict is "watchlisted" and their checks
+#: raise alerts, which is neither the kind of plate chosen nor the path timed here.
+NOT_WATCHED = (
+    "NOT EXISTS (SELECT 1 FROM parkdesk.watchlist_entry w WHERE w.plate_pattern = "
+    "v.plate_normalized OR w.partial AND v.plate_normalized LIKE w.plate_like)"
+)
+
+
 def build_plates(db: BenchDatabase, count: int, rng: random.Random) -> list[Plate]:
     quarter = max(count // 4, 1)
     with db.admin() as conn:
@@ -293,21 +301,21 @@ def build_plates(db: BenchDatabase, count: int, rng: random.Random) -> list[Plat
             "(SELECT o.code FROM parkdesk.lot o WHERE o.id <> pv.lot_id ORDER BY o.id LIMIT 1) "
             "FROM parkdesk.permit_vehicle pv JOIN parkdesk.vehicle v ON v.id = pv.vehicle_id "
             "JOIN parkdesk.lot l ON l.id = pv.lot_id WHERE pv.validity @> now() "
-            "ORDER BY random() LIMIT %s",
+            f"AND {NOT_WATCHED} ORDER BY random() LIMIT %s",
             (2 * quarter,),
         ).fetchall()
         expired = conn.execute(
             "SELECT v.jurisdiction, v.plate_normalized FROM parkdesk.vehicle v "
             "WHERE EXISTS (SELECT 1 FROM parkdesk.permit_vehicle pv WHERE pv.vehicle_id = v.id) "
             "AND NOT EXISTS (SELECT 1 FROM parkdesk.permit_vehicle pv WHERE pv.vehicle_id = v.id "
-            "AND upper(pv.validity) > now()) ORDER BY random() LIMIT %s",
+            f"AND upper(pv.validity) > now()) AND {NOT_WATCHED} ORDER BY random() LIMIT %s",
             (quarter,),
         ).fetchall()
         unpermitted = conn.execute(
             "SELECT v.jurisdiction, v.plate_normalized FROM parkdesk.vehicle v "
             "WHERE v.plate_normalized IS NOT NULL AND NOT EXISTS "
             "(SELECT 1 FROM parkdesk.permit_vehicle pv WHERE pv.vehicle_id = v.id) "
-            "ORDER BY random() LIMIT %s",
+            f"AND {NOT_WATCHED} ORDER BY random() LIMIT %s",
             (quarter - quarter // 2,),
         ).fetchall()
     plates = [Plate("valid", str(j), str(p), None) for j, p, _, _ in valid[:quarter]]

@@ -102,20 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     db = None
     temp: Path | None = None
     try:
-        if parts & {"search", "live", "platecheck", "enforcement", "appeals", "security"}:
-            if args.keep:
-                data_dir = args.keep.expanduser().resolve() / "pgdata"
-            else:
-                temp = Path(tempfile.mkdtemp(prefix="pdbench-"))
-                data_dir = temp / "pgdata"
-            db = _setup.prepare_database(data_dir, args.parkers)
-            results["setup"] = {
-                "parkers": db.parkers,
-                "vehicles": db.vehicles,
-                "reused_data_dir": db.reused,
-                "seconds": db.setup_seconds,
-            }
-            _prepare_parts(db, parts, args, results)
+        db, temp = _prepare_database(parts, args, results)
         results["machine"] = _setup.machine_info(db)
         if db is not None and "search" in parts:
             results["search"] = search.run(db, args.search_per_kind)
@@ -149,6 +136,36 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     _setup.say(f"Figures written to {RESULTS / 'latest.json'}")
     return 0
+
+
+def _prepare_database(
+    parts: set[str], args: Any, results: dict[str, Any]
+) -> tuple[Any, Path | None]:
+    """The seeded server the parts need (none for start-up alone), and its throw-away
+    folder when it is not kept."""
+    from bench import _setup
+
+    if parts & {"live", "platecheck", "appeals", "security"}:
+        # Before the seed draws its plate photos: a picture drawn first would leave a
+        # GUI-only application, and the desks these parts open need a widgets one.
+        _setup.qt_application()
+    if not parts & {"search", "live", "platecheck", "enforcement", "appeals", "security"}:
+        return None, None
+    temp: Path | None = None
+    if args.keep:
+        data_dir = args.keep.expanduser().resolve() / "pgdata"
+    else:
+        temp = Path(tempfile.mkdtemp(prefix="pdbench-"))
+        data_dir = temp / "pgdata"
+    db = _setup.prepare_database(data_dir, args.parkers)
+    results["setup"] = {
+        "parkers": db.parkers,
+        "vehicles": db.vehicles,
+        "reused_data_dir": db.reused,
+        "seconds": db.setup_seconds,
+    }
+    _prepare_parts(db, parts, args, results)
+    return db, temp
 
 
 def _prepare_parts(db: Any, parts: set[str], args: Any, results: dict[str, Any]) -> None:

@@ -721,7 +721,15 @@ def _history(conn: psycopg.Connection[tuple[object, ...]], rng: random.Random) -
         JOIN parkdesk.lot l ON l.code = 'H'
         WHERE p.affiliation = ANY (t.affiliations)
           AND NOT EXISTS (SELECT 1 FROM parkdesk.permit x WHERE x.parker_id = p.id)
-        ORDER BY p.id LIMIT %(count)s
+        ORDER BY p.id
+        -- At most what lot H had free last month: a large office has more such parkers
+        -- than the lot has spaces.
+        LIMIT least(%(count)s, (
+            SELECT greatest(a.capacity - a.taken - a.offered - 1, 0)
+            FROM parkdesk.lot l, parkdesk.lot_availability(l.id, tstzrange(
+                parkdesk.local_midnight((date_trunc('month', now()) - interval '1 month')::date),
+                parkdesk.local_midnight(date_trunc('month', now())::date))) a
+            WHERE l.code = 'H'))
         """,
         {"type": type_id, "count": max(5, _count(conn, "parker") // 60)},
     ).fetchall()
