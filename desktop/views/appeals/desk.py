@@ -31,10 +31,9 @@ from desktop.services.localization import format_recent
 from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.appeals.dialogs import AttachDocumentDialog, FileAppealDialog, HearingDialog
 from desktop.views.appeals.page import AppealPage
+from desktop.views.appeals.papers import AppealPapers
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import open_dialog
-from desktop.views.kit.document_preview import DocumentPreviewDialog
-from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer, evidence_items, index_of
 from desktop.views.kit.forms import DialogSlot, NoteDialog
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, stack, vbox
 from desktop.views.kit.live import LiveBatch
@@ -140,6 +139,15 @@ class AppealsDesk(Desk):
         self.hearing_dialog: DialogSlot[HearingDialog] = DialogSlot(self._appeal_changed)
         self.document_dialog: DialogSlot[AttachDocumentDialog] = DialogSlot(self._appeal_changed)
 
+        self.papers = AppealPapers(
+            self,
+            self.runner,
+            service=self.service,
+            photos=CitationService(self.workspace),
+            appeal=lambda: self.page.appeal,
+            zone=self._zone,
+            opened=self.dialog_opened,
+        )
         left = self._queue_pane()
         self.page = self._appeal_page()
         self.empty = EmptyState(
@@ -221,12 +229,12 @@ class AppealsDesk(Desk):
         page.set_hearing.connect(self.open_hearing_dialog)
         page.withdraw.connect(self.withdraw)
         page.reopen.connect(self.reopen)
-        page.letter.connect(self.show_letter)
-        page.hearing_notice.connect(self.show_hearing_notice)
-        page.packet.connect(self.show_packet)
+        page.letter.connect(self.papers.letter)
+        page.hearing_notice.connect(self.papers.hearing_notice)
+        page.packet.connect(self.papers.packet)
         page.add_document.connect(self.open_document_dialog)
         page.vehicle_record.connect(self.open_vehicle_record)
-        page.photos_requested.connect(self.show_photos)
+        page.photos_requested.connect(self.papers.photos)
         return page
 
     # -- the office and the queue -------------------------------------------------
@@ -426,61 +434,7 @@ class AppealsDesk(Desk):
         self.page.decision.busy(False)
         self._show(appeal)
         self.queue_loader.reload()
-        self.show_letter()  # the letter goes out with the decision
-
-    def show_letter(self) -> None:
-        appeal = self.page.appeal
-        if appeal is None or appeal.status != "decided":
-            return
-        appeal_id, number = appeal.id, appeal.number
-        self._preview(
-            lambda: self.service.decision_letter_pdf(appeal_id),
-            f"Decision on appeal {number}",
-            f"appeal-{number}-decision.pdf",
-        )
-
-    def show_hearing_notice(self) -> None:
-        appeal = self.page.appeal
-        if appeal is None or appeal.hearing_at is None:
-            return
-        appeal_id, number = appeal.id, appeal.number
-        self._preview(
-            lambda: self.service.hearing_notice_pdf(appeal_id),
-            f"Notice of hearing, appeal {number}",
-            f"appeal-{number}-hearing.pdf",
-        )
-
-    def show_packet(self) -> None:
-        appeal = self.page.appeal
-        if appeal is None:
-            return
-        appeal_id, number = appeal.id, appeal.number
-        self._preview(
-            lambda: self.service.hearing_packet_pdf(appeal_id),
-            f"Hearing packet, appeal {number}",
-            f"appeal-{number}-packet.pdf",
-        )
-
-    def show_photos(self, photo_ids: list[int], chosen: int) -> None:
-        """The case's photos and documents in the evidence viewer, each re-hashed as it
-        is read and drawn off the GUI thread (a PDF page by page)."""
-        photos = CitationService(self.workspace)
-        zone = self._zone()
-
-        def read() -> list[EvidenceItem]:
-            return evidence_items((photos.photo(i) for i in photo_ids), zone)
-
-        def opened(items: list[EvidenceItem]) -> None:
-            viewer = EvidenceViewer(items, index_of(items, chosen), title="Evidence", parent=self)
-            open_dialog(viewer, self.dialog_opened)
-
-        self.runner.run_for(self, read, opened)
-
-    def _preview(self, make: Callable[[], bytes], title: str, file_name: str) -> None:
-        def opened(pdf: bytes) -> None:
-            open_dialog(DocumentPreviewDialog(title, pdf, file_name, self), self.dialog_opened)
-
-        self.runner.run_for(self, make, opened)
+        self.papers.letter()  # the letter goes out with the decision
 
     def _decision_refused(self, exc: BaseException) -> bool:
         self.page.decision.busy(False)

@@ -51,7 +51,8 @@ from desktop.views.kit.operations import Loader
 from desktop.views.kit.tables import Column, Listing, RowsModel, badge_column, sorted_table
 from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from desktop.views.security.dialogs import EntryDialog, HotlistImportDialog
-from desktop.views.security.incidents import IncidentDialog, IncidentsPanel
+from desktop.views.security.incident_forms import IncidentDialog
+from desktop.views.security.incidents import IncidentsPanel
 from desktop.views.security.lists import ListsPanel
 from desktop.views.security.trespass import TrespassPanel
 

@@ -21,7 +21,7 @@ from desktop.views.kit.document_preview import DocumentPreviewDialog
 from desktop.views.kit.evidence_viewer import EvidenceViewer
 from desktop.views.security.desk import SecurityDesk
 from desktop.views.security.dialogs import EntryDialog
-from desktop.views.security.incidents import (
+from desktop.views.security.incident_forms import (
     IncidentDialog,
     PersonDialog,
     ReportDialog,

@@ -12,7 +12,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.views.security.desk import SecurityDesk
-from desktop.views.security.incidents import IncidentDialog
+from desktop.views.security.incident_forms import IncidentDialog
 from desktop.views.security.lists import CategoryDialog, RoleDialog
 from tests.views.security.test_security_desk import TIMEOUT_MS, desk_for
 

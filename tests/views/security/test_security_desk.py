@@ -20,7 +20,7 @@ from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.security.desk import SecurityDesk
 from desktop.views.security.dialogs import EntryDialog, HotlistImportDialog
-from desktop.views.security.incidents import IncidentDialog
+from desktop.views.security.incident_forms import IncidentDialog
 from tests.citation_data import Field, enforcement_field
 from tests.conftest import Database
 
