@@ -7,6 +7,7 @@ what only the administrator may do.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -92,6 +93,7 @@ def database() -> Iterator[Database]:
         yield Database(server=server, admin_url=url, host=host, port=port)
     finally:
         server.remove()
+        shutil.rmtree(folder.parent, ignore_errors=True)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -77,6 +78,7 @@ def served() -> Iterator[CliServer]:
             check=False,
         )
         EmbeddedServer(data_dir).remove()
+        shutil.rmtree(data_dir.parent, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

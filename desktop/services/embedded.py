@@ -21,6 +21,7 @@ import socket
 import stat
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,6 +279,7 @@ class EmbeddedServer:
             if self.folder.is_symlink():
                 self.folder.unlink()
             shutil.rmtree(real, ignore_errors=True)
+            real.with_name(f"{real.name}.link").unlink(missing_ok=True)  # as root, in temp
 
     def status(self) -> ServerStatus:
         pid: int | None = None
@@ -422,15 +424,68 @@ def _root_data_home(home: Path | None = None) -> Path:
 
 def _new_folder_for_system_user(asked: Path) -> Path:
     """A new empty data folder for ``asked``, the system user's, 0700, under
-    :data:`ROOT_DATA_HOME` or the temporary folder's :data:`ROOT_TEMP_HOME_NAME`."""
+    :data:`ROOT_DATA_HOME` or the temporary folder's :data:`ROOT_TEMP_HOME_NAME`.
+
+    In the temporary folder, the folder's link is noted beside it (``<name>.link``), so
+    that data left behind when the temporary folder holding the link was cleaned up can
+    be found and removed (:func:`_sweep_orphans`) instead of filling the disk."""
     temp = Path(tempfile.gettempdir()).resolve()
-    home = temp / ROOT_TEMP_HOME_NAME if asked.is_relative_to(temp) else ROOT_DATA_HOME
+    in_temp = asked.is_relative_to(temp)
+    home = _root_data_home(temp / ROOT_TEMP_HOME_NAME if in_temp else ROOT_DATA_HOME)
+    if in_temp:
+        _sweep_orphans(home)
     name = f"{asked.name[:_RELOCATED_NAME_CHARS]}-{secrets.token_hex(4)}"
-    folder = _root_data_home(home) / name
+    folder = home / name
     folder.mkdir(mode=0o700)
     folder.chmod(0o700)
     shutil.chown(folder, ROOT_RUN_AS, ROOT_RUN_AS)
+    if in_temp:
+        (home / f"{name}.link").write_text(str(asked))
     return folder
+
+
+#: A relocated temporary folder is never taken for an orphan this soon after it was made
+#: (its link is made just after it).
+_ORPHAN_AGE_SECONDS = 600
+
+
+def _sweep_orphans(home: Path) -> None:
+    """Remove the temporary data folders under ``home`` whose link is gone (or leads
+    elsewhere) and whose server is not running: what a test or benchmark run that was
+    interrupted, or whose temporary folder was removed without :meth:`remove`, left
+    behind. Only folders noted with a ``.link`` file are considered; data kept under
+    :data:`ROOT_DATA_HOME` is never touched."""
+    now = time.time()
+    for note in home.glob("*.link"):
+        folder = note.with_suffix("")
+        try:
+            if now - note.stat().st_mtime < _ORPHAN_AGE_SECONDS:
+                continue
+            link = Path(note.read_text())
+            if link.is_symlink() and link.resolve() == folder.resolve():
+                continue
+            if _postmaster_alive(folder):
+                continue
+        except OSError:
+            continue
+        log.info("removing %s: left behind by a temporary server whose link is gone", folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        note.unlink(missing_ok=True)
+
+
+def _postmaster_alive(folder: Path) -> bool:
+    """Whether the server whose pid ``folder``'s postmaster.pid names is still running."""
+    try:
+        pid = int((folder / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @functools.cache

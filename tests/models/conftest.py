@@ -7,6 +7,7 @@ trail or the schema revision would spoil it for every test after it.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,6 +38,7 @@ def fresh_database(logins: dict[str, list[str]]) -> Iterator[Database]:
         yield Database(server=server, admin_url=url, host=host, port=port)
     finally:
         server.remove()  # a scratch server leaves nothing behind
+        shutil.rmtree(folder.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import secrets
 import shutil
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg
@@ -227,3 +228,31 @@ def test_as_root_programs_out_of_reach_are_copied_not_opened_up(
         server.remove()
         embedded._server_bin_dir.cache_clear()
         shutil.rmtree(home)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="only root runs it as another")
+def test_as_root_data_a_removed_temporary_folder_left_behind_is_cleared(tmp_path: Path) -> None:
+    # A test run that was interrupted, or a temporary folder removed without remove(),
+    # leaves the relocated data behind; the next temporary server clears it away.
+    servers = {}
+    for name in ("orphan", "kept"):
+        (tmp_path / name).mkdir(mode=0o700)
+        servers[name] = EmbeddedServer(tmp_path / name / "pgdata", durable=False)
+        servers[name].init()
+    orphan, kept = servers["orphan"].data_dir, servers["kept"].data_dir
+    (tmp_path / "orphan" / "pgdata").unlink()  # its temporary folder was cleaned up
+    an_hour_ago = time.time() - 3600
+    for real in (orphan, kept):
+        os.utime(real.with_name(f"{real.name}.link"), (an_hour_ago, an_hour_ago))
+    (tmp_path / "next").mkdir(mode=0o700)
+    following = EmbeddedServer(tmp_path / "next" / "pgdata", durable=False)
+    try:
+        following.init()
+        assert not orphan.exists()
+        assert not orphan.with_name(f"{orphan.name}.link").exists()
+        assert (kept / "PG_VERSION").exists(), "a folder still linked to is kept"
+    finally:
+        following.remove()
+        servers["kept"].remove()
+        shutil.rmtree(orphan, ignore_errors=True)
+    assert not kept.with_name(f"{kept.name}.link").exists()
