@@ -81,6 +81,11 @@ class Identity:
             return f"{'Imported' if verb == 'Created' else verb + ' at import,'} {when}"
         return f"{verb} by {login} at {when}"
 
+    def login_words(self, login: str) -> str:
+        """Who wrote a row, for a column of logins: the login, or "Imported" when the
+        set-up wrote it (the demo data, an import) rather than staff."""
+        return "Imported" if login in self.administrators else login
+
     def can_see(self, desk: str) -> bool:
         return any(role in self.roles for role in DESKS.get(desk, {}))
 

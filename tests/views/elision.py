@@ -35,7 +35,10 @@ def cut_texts(view: QTableView, rows: Iterable[int] | None = None) -> list[str]:
         if declared is not None and getattr(declared[column], "give_way", False):
             continue
         for row in range(min(model.rowCount(), 50)) if rows is None else rows:
-            text = model.index(row, column).data()
-            if text and body.horizontalAdvance(str(text)) + PADDING > width:
+            index = model.index(row, column)
+            text = index.data()
+            font = index.data(Qt.ItemDataRole.FontRole)
+            metrics = QFontMetrics(font) if isinstance(font, QFont) else body
+            if text and metrics.horizontalAdvance(str(text)) + PADDING > width:
                 cut.append(f"{title}: {text!r} in {width}px")
     return cut

@@ -43,7 +43,7 @@ def test_every_desk_for_every_role(
     assert isinstance(app, QApplication)
     app.setStyleSheet(stylesheet())
     runner = OperationRunner()
-    for role in ("clerk", "manager", "officer", "admin"):
+    for role in ("clerk", "manager", "officer", "admin", "adjudicator", "dispatcher"):
         window = MainWindow(workspace_for(role), runner)
         qtbot.addWidget(window)
         window.resize(1280, 800)
@@ -68,6 +68,11 @@ def test_every_desk_for_every_role(
                 if focused is not None and focused is not searches[0]:
                     qtbot.keyClick(focused, Qt.Key.Key_Return)  # the parker desk: open it
                 qtbot.wait(1500)
+                window.grab().save(str(folder / f"{role}-{key}-open.png"))
+            take = getattr(desk, "take_next", None)
+            if key == "appeals" and role == "adjudicator" and take is not None:
+                take()  # an appeal in hand, with its case timeline
+                qtbot.wait(2500)
                 window.grab().save(str(folder / f"{role}-{key}-open.png"))
             tabs = [t for t in desk.findChildren(QTabWidget) if t.isVisible()][:1]
             for tab in tabs:

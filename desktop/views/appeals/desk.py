@@ -161,9 +161,9 @@ class AppealsDesk(Desk):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(left)
         splitter.addWidget(self.right)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 5)
-        splitter.setSizes([520, 760])
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 7)
+        splitter.setSizes([500, 700])
         vbox((splitter, 1), margins=8, parent=self)
 
         self.queue_loader = Loader(

@@ -72,7 +72,7 @@ class AppealsTab(QWidget):
         self.desk = desk
         self.reason_dialog: DialogSlot[ReasonDialog] = DialogSlot(desk.saved)
         self.reasons = RecordList(
-            appeal_reason_model(self),
+            appeal_reason_model(desk.workspace.identity, self),
             "appealReasonsTable",
             self.open_reason,
             title="Reasons for decisions",

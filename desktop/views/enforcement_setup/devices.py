@@ -188,7 +188,7 @@ class DevicesTab(QWidget):
         self.range_dialog: DialogSlot[RangeDialog] = DialogSlot(desk.saved)
         self.spoil_dialog: DialogSlot[SpoilDialog] = DialogSlot(desk.saved)
         self.devices = RecordList(
-            device_model(self),
+            device_model(desk.workspace.identity, self),
             "devicesTable",
             self.open_device,
             title="Devices",
@@ -207,7 +207,7 @@ class DevicesTab(QWidget):
             visible=desk.editable,
         )
         self.ranges = RecordList(
-            range_model(self),
+            range_model(desk.workspace.identity, self),
             "rangesTable",
             self.open_range,
             title="Number ranges",

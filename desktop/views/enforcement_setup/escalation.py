@@ -68,7 +68,7 @@ class EscalationTab(QWidget):
         self.desk = desk
         self.stage_dialog: DialogSlot[StageDialog] = DialogSlot(desk.saved)
         self.stages = RecordList(
-            stage_model(self),
+            stage_model(desk.workspace.identity, self),
             "stagesTable",
             self.open_stage,
             title="Escalation stages",

@@ -22,6 +22,7 @@ from desktop.services.enforcement_setup import (
 )
 from desktop.services.localization import format_recent
 from desktop.services.versioned import format_when
+from desktop.services.workspace import Identity
 from desktop.views.kit.setup_desk import PricedRows
 from desktop.views.kit.tables import Column, badge_column, money_column, time_column
 
@@ -31,8 +32,8 @@ _GREEN, _GREY, _AMBER = "#1e7b34", "#6b7280", "#7a4b00"
 LARGEST_FINE = Decimal("10000.00")
 
 
-def _changed(row: Any) -> str:
-    return f"Last changed by {row.updated_by} at {format_when(row.updated_at)}"
+def _changed(identity: Identity, row: Any) -> str:
+    return identity.changed_words("Last changed", row.updated_by, format_when(row.updated_at))
 
 
 def _count(title: str, value: Callable[[R], int], tip: str | None = None) -> Column[R]:
@@ -50,7 +51,7 @@ def _yes(title: str, value: Callable[[R], bool], words: tuple[str, str]) -> Colu
     return Column(title, lambda row: words[0] if value(row) else words[1], samples=words)
 
 
-def violation_model(parent: QObject | None = None) -> PricedRows[ViolationInfo]:
+def violation_model(identity: Identity, parent: QObject | None = None) -> PricedRows[ViolationInfo]:
     def columns(currency: Callable[[], str]) -> list[Column[ViolationInfo]]:
         return [
             Column("Code", lambda v: v.code, samples=("NP-01-LONG",)),
@@ -72,10 +73,15 @@ def violation_model(parent: QObject | None = None) -> PricedRows[ViolationInfo]:
             _yes("Status", lambda v: v.active, ("In use", "Retired")),
         ]
 
-    return PricedRows(columns, tooltip=_changed, dimmed=lambda v: not v.active, parent=parent)
+    return PricedRows(
+        columns,
+        tooltip=lambda r: _changed(identity, r),
+        dimmed=lambda v: not v.active,
+        parent=parent,
+    )
 
 
-def fine_rule_model(parent: QObject | None = None) -> PricedRows[FineRuleInfo]:
+def fine_rule_model(identity: Identity, parent: QObject | None = None) -> PricedRows[FineRuleInfo]:
     def columns(currency: Callable[[], str]) -> list[Column[FineRuleInfo]]:
         return [
             Column("Lot", lambda f: f.lot_code, samples=("LOT-NORTH-12",)),
@@ -83,10 +89,10 @@ def fine_rule_model(parent: QObject | None = None) -> PricedRows[FineRuleInfo]:
             money_column("Fine", lambda f: f.amount, currency, largest=LARGEST_FINE),
         ]
 
-    return PricedRows(columns, tooltip=_changed, parent=parent)
+    return PricedRows(columns, tooltip=lambda r: _changed(identity, r), parent=parent)
 
 
-def repeat_model(parent: QObject | None = None) -> PricedRows[RepeatFineInfo]:
+def repeat_model(identity: Identity, parent: QObject | None = None) -> PricedRows[RepeatFineInfo]:
     def columns(currency: Callable[[], str]) -> list[Column[RepeatFineInfo]]:
         return [
             Column(
@@ -98,10 +104,12 @@ def repeat_model(parent: QObject | None = None) -> PricedRows[RepeatFineInfo]:
             money_column("Fine", lambda r: r.amount, currency, largest=LARGEST_FINE),
         ]
 
-    return PricedRows(columns, tooltip=_changed, parent=parent)
+    return PricedRows(columns, tooltip=lambda r: _changed(identity, r), parent=parent)
 
 
-def stage_model(parent: QObject | None = None) -> PricedRows[EscalationStageInfo]:
+def stage_model(
+    identity: Identity, parent: QObject | None = None
+) -> PricedRows[EscalationStageInfo]:
     def columns(currency: Callable[[], str]) -> list[Column[EscalationStageInfo]]:
         return [
             Column(
@@ -121,10 +129,15 @@ def stage_model(parent: QObject | None = None) -> PricedRows[EscalationStageInfo
             _yes("Status", lambda s: s.active, ("In use", "Not in use")),
         ]
 
-    return PricedRows(columns, tooltip=_changed, dimmed=lambda s: not s.active, parent=parent)
+    return PricedRows(
+        columns,
+        tooltip=lambda r: _changed(identity, r),
+        dimmed=lambda s: not s.active,
+        parent=parent,
+    )
 
 
-def device_model(parent: QObject | None = None) -> PricedRows[DeviceInfo]:
+def device_model(identity: Identity, parent: QObject | None = None) -> PricedRows[DeviceInfo]:
     def columns(_currency: Callable[[], str]) -> list[Column[DeviceInfo]]:
         return [
             Column("Code", lambda d: d.code, samples=("HH-NORTH-PATROL-1",)),
@@ -133,10 +146,15 @@ def device_model(parent: QObject | None = None) -> PricedRows[DeviceInfo]:
             _yes("Status", lambda d: d.active, ("In use", "Retired")),
         ]
 
-    return PricedRows(columns, tooltip=_changed, dimmed=lambda d: not d.active, parent=parent)
+    return PricedRows(
+        columns,
+        tooltip=lambda r: _changed(identity, r),
+        dimmed=lambda d: not d.active,
+        parent=parent,
+    )
 
 
-def range_model(parent: QObject | None = None) -> PricedRows[RangeInfo]:
+def range_model(identity: Identity, parent: QObject | None = None) -> PricedRows[RangeInfo]:
     def columns(_currency: Callable[[], str]) -> list[Column[RangeInfo]]:
         return [
             Column(
@@ -156,13 +174,15 @@ def range_model(parent: QObject | None = None) -> PricedRows[RangeInfo]:
         columns,
         tooltip=lambda r: (
             f"{r.sequence_words} (each number ends with its check digit)\n"
-            f"Given to {r.device_code} by {r.created_by} at {format_when(r.created_at)}"
+            + identity.changed_words(
+                f"Given to {r.device_code}", r.created_by, format_when(r.created_at)
+            )
         ),
         parent=parent,
     )
 
 
-def zone_model(parent: QObject | None = None) -> PricedRows[ZoneLimit]:
+def zone_model(identity: Identity, parent: QObject | None = None) -> PricedRows[ZoneLimit]:
     def columns(_currency: Callable[[], str]) -> list[Column[ZoneLimit]]:
         return [
             Column("Lot", lambda z: z.lot_code, samples=("LOT-NORTH-12",)),
@@ -179,7 +199,7 @@ def zone_model(parent: QObject | None = None) -> PricedRows[ZoneLimit]:
 
     return PricedRows(
         columns,
-        tooltip=lambda z: f"{z.lot_name}, zone {z.code} ({z.name})\n{_changed(z)}",
+        tooltip=lambda z: f"{z.lot_name}, zone {z.code} ({z.name})\n{_changed(identity, z)}",
         parent=parent,
     )
 
@@ -188,7 +208,7 @@ _STATUS_COLOURS = {"In force": _GREEN, "Ended": _GREY, "Starts later": _AMBER}
 
 
 def exemption_model(
-    time_zone: Callable[[], str], parent: QObject | None = None
+    identity: Identity, time_zone: Callable[[], str], parent: QObject | None = None
 ) -> PricedRows[ExemptionInfo]:
     def columns(_currency: Callable[[], str]) -> list[Column[ExemptionInfo]]:
         def when(at: Any) -> str:
@@ -218,11 +238,16 @@ def exemption_model(
         ]
 
     return PricedRows(
-        columns, tooltip=_changed, dimmed=lambda e: e.status_words == "Ended", parent=parent
+        columns,
+        tooltip=lambda r: _changed(identity, r),
+        dimmed=lambda e: e.status_words == "Ended",
+        parent=parent,
     )
 
 
-def appeal_reason_model(parent: QObject | None = None) -> PricedRows[AppealReasonInfo]:
+def appeal_reason_model(
+    identity: Identity, parent: QObject | None = None
+) -> PricedRows[AppealReasonInfo]:
     def columns(_currency: Callable[[], str]) -> list[Column[AppealReasonInfo]]:
         return [
             badge_column("Decision", lambda r: r.decision, DECISION_TITLES),
@@ -231,4 +256,9 @@ def appeal_reason_model(parent: QObject | None = None) -> PricedRows[AppealReaso
             _yes("Status", lambda r: r.active, ("In use", "Retired")),
         ]
 
-    return PricedRows(columns, tooltip=_changed, dimmed=lambda r: not r.active, parent=parent)
+    return PricedRows(
+        columns,
+        tooltip=lambda r: _changed(identity, r),
+        dimmed=lambda r: not r.active,
+        parent=parent,
+    )

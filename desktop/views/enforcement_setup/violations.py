@@ -183,7 +183,7 @@ class ViolationsTab(QWidget):
         self.rule_dialog: DialogSlot[FineRuleDialog] = DialogSlot(desk.saved)
         self.repeat_dialog: DialogSlot[RepeatFineDialog] = DialogSlot(desk.saved)
         self.violations = RecordList(
-            violation_model(self),
+            violation_model(desk.workspace.identity, self),
             "violationsTable",
             self.open_violation,
             title="Violation codes",
@@ -196,7 +196,7 @@ class ViolationsTab(QWidget):
             ),
         )
         self.rules = RecordList(
-            fine_rule_model(self),
+            fine_rule_model(desk.workspace.identity, self),
             "fineRulesTable",
             self.open_rule,
             title="Fines by lot and zone",
@@ -204,7 +204,7 @@ class ViolationsTab(QWidget):
             editable=desk.editable,
         )
         self.repeats = RecordList(
-            repeat_model(self),
+            repeat_model(desk.workspace.identity, self),
             "repeatFinesTable",
             self.open_repeat,
             title="Repeat offences",

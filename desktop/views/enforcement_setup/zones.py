@@ -136,7 +136,7 @@ class ZonesTab(QWidget):
         self.zone_dialog: DialogSlot[ZoneLimitDialog] = DialogSlot(desk.saved)
         self.exemption_dialog: DialogSlot[ExemptionDialog] = DialogSlot(desk.saved)
         self.zones = RecordList(
-            zone_model(self),
+            zone_model(desk.workspace.identity, self),
             "zonesTable",
             self.open_zone,
             title="Zones and time limits",
@@ -153,7 +153,7 @@ class ZonesTab(QWidget):
             visible=desk.editable,
         )
         self.exemptions = RecordList(
-            exemption_model(lambda: self.desk.time_zone, self),
+            exemption_model(desk.workspace.identity, lambda: self.desk.time_zone, self),
             "exemptionsTable",
             self.open_exemption,
             title="Exemptions (do not ticket)",

@@ -555,9 +555,19 @@ class DeskTable(QTableView):
         bold = QFont(header.font())
         bold.setBold(True)  # the style sheet's column titles are bold
         titles, body = QFontMetrics(bold), self.fontMetrics()
+        body_bold = QFont(self.font())
+        body_bold.setBold(True)
+        strong = QFontMetrics(body_bold)
         self._least = [titles.horizontalAdvance(c.title) + CELL_PADDING for c in model.columns]
+        # A column whose cells may be bold (an urgent incident) is measured bold.
         self._natural = [
-            max([least] + [body.horizontalAdvance(t) + CELL_PADDING for t in c.sample_texts()])
+            max(
+                [least]
+                + [
+                    (strong if c.bold else body).horizontalAdvance(t) + CELL_PADDING
+                    for t in c.sample_texts()
+                ]
+            )
             for c, least in zip(model.columns, self._least, strict=True)
         ]
         if not self._watching:

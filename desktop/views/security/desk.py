@@ -117,10 +117,17 @@ class AlertsModel(RowsModel[Alert]):
 
 
 class EntriesModel(RowsModel[WatchlistEntry]):
-    def __init__(self, zone: Callable[[], str], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        zone: Callable[[], str],
+        who: Callable[[str], str],
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(
             [
-                Column("Plate", lambda e: e.plate_display, samples=("AB*12 (any)",)),
+                Column(
+                    "Plate", lambda e: e.plate_display, samples=("ABCD1234 (ON)", "AB*12 (any)")
+                ),
                 Column("Category", lambda e: e.category, samples=("Stolen vehicle",)),
                 Column(
                     "Priority",
@@ -144,7 +151,7 @@ class EntriesModel(RowsModel[WatchlistEntry]):
                     "State", lambda e: e.state, STATE_TITLES, colours={"retired": "#6b7280"}
                 ),
                 Column("Incident", lambda e: e.incident_number or "", samples=("I2026-00000",)),
-                Column("Added by", lambda e: e.created_by, samples=("dispatcher",)),
+                Column("Added by", lambda e: who(e.created_by), samples=("dispatcher",)),
             ],
             key=lambda e: e.id,
             dimmed=lambda e: e.state != "in_force",
@@ -280,7 +287,7 @@ class SecurityDesk(Desk):
             lambda: self._zone,
             editable=self.workspace.identity.can_edit("security"),
         )
-        self.tabs.addTab(self.trespass, "Trespass notices")
+        self.tabs.addTab(self.trespass, "Tre&spass notices")
         # The managers' lists of incident categories and roles.
         self.lists: ListsPanel | None = None
         if "manager" in self.workspace.identity.roles:
@@ -359,7 +366,9 @@ class SecurityDesk(Desk):
         return page
 
     def _entries_tab(self) -> QWidget:
-        self.entries_model = EntriesModel(lambda: self._zone, self)
+        self.entries_model = EntriesModel(
+            lambda: self._zone, self.workspace.identity.login_words, self
+        )
         self.entries_table, _proxy = sorted_table(self.entries_model, "watchlistTable")
         self.entries_table.doubleClicked.connect(lambda _index: self.edit_entry())
         self.entries_listing = Listing(self.entries_table)

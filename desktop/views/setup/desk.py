@@ -48,8 +48,8 @@ class PermitSetupDesk(SetupDesk[SetupOverview]):
         self._select_type: int | None = None
         self._select_lot: int | None = None
 
-        self.types_model = permit_type_model(self)
-        self.lots_model = lot_model(self)
+        self.types_model = permit_type_model(self.workspace.identity, self)
+        self.lots_model = lot_model(self.workspace.identity, self)
         self.types = self._list_tab(
             self.types_model,
             self.open_type_dialog,

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject
 
 from desktop.services.permit_setup import LotInfo, PermitTypeInfo
 from desktop.services.versioned import format_when
+from desktop.services.workspace import Identity
 from desktop.views.kit.forms import ERROR_COLOUR
 from desktop.views.kit.setup_desk import PricedRows
 from desktop.views.kit.tables import Column, money_column
@@ -17,12 +18,18 @@ from desktop.views.kit.tables import Column, money_column
 WIDEST_CODE = "FAC-MWQ-2026"
 
 
-def permit_type_model(parent: QObject | None = None) -> PricedRows[PermitTypeInfo]:
+def permit_type_model(
+    identity: Identity, parent: QObject | None = None
+) -> PricedRows[PermitTypeInfo]:
     """The permit types as rows (a short list: loaded whole)."""
-    return PricedRows(_type_columns, dimmed=lambda t: not t.active, parent=parent)
+    return PricedRows(
+        lambda currency: _type_columns(identity, currency),
+        dimmed=lambda t: not t.active,
+        parent=parent,
+    )
 
 
-def _type_columns(currency: Callable[[], str]) -> list[Column[PermitTypeInfo]]:
+def _type_columns(identity: Identity, currency: Callable[[], str]) -> list[Column[PermitTypeInfo]]:
     columns: list[Column[PermitTypeInfo]] = [
         Column("Code", lambda t: t.code, samples=(WIDEST_CODE,)),
         Column("Name", lambda t: t.name, stretch=True),
@@ -50,10 +57,13 @@ def _type_columns(currency: Callable[[], str]) -> list[Column[PermitTypeInfo]]:
         ),
     ]
     # The price reads the same in its tooltip; every other cell describes the type.
-    return [c if c.title == "Price" else replace(c, tooltip=_type_tooltip) for c in columns]
+    return [
+        c if c.title == "Price" else replace(c, tooltip=lambda t: _type_tooltip(identity, t))
+        for c in columns
+    ]
 
 
-def _type_tooltip(info: PermitTypeInfo) -> str:
+def _type_tooltip(identity: Identity, info: PermitTypeInfo) -> str:
     vehicles = "1 vehicle" if info.max_vehicles == 1 else f"{info.max_vehicles} vehicles"
     sold = f"Sold {info.sale_mode_words.lower()}" if info.active else "Withdrawn: not sold"
     return (
@@ -63,11 +73,11 @@ def _type_tooltip(info: PermitTypeInfo) -> str:
         f"{sold}; at most {info.per_parker_limit} per parker\n"
         f"Late start: {info.proration_words}\n"
         f"Up to {vehicles} per permit; waitlist offers held {info.offer_hours} hours\n"
-        f"Last changed by {info.updated_by} at {format_when(info.updated_at)}"
+        + identity.changed_words("Last changed", info.updated_by, format_when(info.updated_at))
     )
 
 
-def _lot_tooltip(lot: LotInfo) -> str:
+def _lot_tooltip(identity: Identity, lot: LotInfo) -> str:
     lines = [
         f"{lot.name} ({lot.code}): {lot.capacity:,} spaces",
         f"{lot.taken:,} permits valid now",
@@ -79,7 +89,9 @@ def _lot_tooltip(lot: LotInfo) -> str:
     if not lot.active:
         lines.append("Closed: no new permits are sold for it.")
     lines.extend(f"Zone {zone.code}: {zone.name}" for zone in lot.zones)
-    lines.append(f"Last changed by {lot.updated_by} at {format_when(lot.updated_at)}")
+    lines.append(
+        identity.changed_words("Last changed", lot.updated_by, format_when(lot.updated_at))
+    )
     return "\n".join(lines)
 
 
@@ -94,10 +106,13 @@ def _count(title: str, count: Callable[[LotInfo], int]) -> Column[LotInfo]:
     )
 
 
-def lot_model(parent: QObject | None = None) -> PricedRows[LotInfo]:
+def lot_model(identity: Identity, parent: QObject | None = None) -> PricedRows[LotInfo]:
     """The lots with their capacity and what is taken and free right now."""
     return PricedRows(
-        _lot_columns, tooltip=_lot_tooltip, dimmed=lambda lot: not lot.active, parent=parent
+        _lot_columns,
+        tooltip=lambda lot: _lot_tooltip(identity, lot),
+        dimmed=lambda lot: not lot.active,
+        parent=parent,
     )
 
 

@@ -86,7 +86,7 @@ DESKS: dict[str, tuple[str, str, str]] = {
     ),
     "security": (
         "Security",
-        "Watchlist alerts as they happen, and the watchlist: plates to watch for, and why.",
+        "Watchlist alerts as they happen, the watchlist, incidents and trespass notices.",
         "desktop.views.security.desk.SecurityDesk",
     ),
     "staff": (

@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from desktop.services.incidents import IncidentForm, IncidentService
 from desktop.services.security import EntryForm
 from desktop.services.workspace import Workspace
 from desktop.views.kit.live import LiveChanges
@@ -23,6 +25,7 @@ from desktop.views.security.dialogs import EntryDialog, HotlistImportDialog
 from desktop.views.security.incident_forms import IncidentDialog
 from tests.citation_data import Field, enforcement_field
 from tests.conftest import Database
+from tests.views.elision import cut_texts
 
 TIMEOUT_MS = 30_000
 
@@ -188,3 +191,60 @@ def test_an_alert_opens_an_incident_filled_in_with_its_plate_and_place(
     with qtbot.waitSignal(dispatch.incidents.shown, timeout=TIMEOUT_MS):
         dialog.submit()
     assert [v.plate for v in dispatch.incidents.page.vehicles_model.rows()] == [plate]
+
+
+def test_a_watched_plate_and_an_urgent_incident_read_whole_and_the_set_up_is_no_login(
+    qtbot: QtBot,
+    desk_for: Callable[[str], SecurityDesk],
+    database: Database,
+    workspace_for: Callable[[str], Workspace],
+) -> None:
+    plate = "Q" + "".join(secrets.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(6))
+    with database.admin() as conn:  # the server's administrator, as the demo seed and imports
+        conn.execute(
+            "INSERT INTO parkdesk.watchlist_entry (jurisdiction, plate_pattern, category, "
+            "priority, reason, instruction) VALUES ('ON', %s, 'BOLO', 2, 'Seen at the gate', "
+            "'Call dispatch.')",
+            (plate,),
+        )
+        conn.commit()
+    incidents = IncidentService(workspace_for("dispatcher"))
+    category = incidents.categories()[0].id
+    urgent = incidents.save(
+        IncidentForm(
+            category_id=category,
+            priority=1,
+            occurred_at=datetime.now(UTC),
+            lot_code="",
+            location="North gate",
+            narrative="A car drove through the barrier.",
+            weapon=False,
+            injury=False,
+            police_service="",
+            police_case="",
+            confidential=False,
+        )
+    )
+    desk = desk_for("dispatcher")
+    desk.resize(1200, 780)
+    with qtbot.waitSignal(desk.entries_loaded, timeout=TIMEOUT_MS):
+        desk.reload_entries()
+    entries = desk.entries_model.rows()
+    row = next(n for n, e in enumerate(entries) if e.plate_pattern == plate)
+    added_by = desk.entries_model.columns.index(
+        next(c for c in desk.entries_model.columns if c.title == "Added by")
+    )
+    assert desk.entries_model.index(row, added_by).data() == "Imported"
+    desk.tabs.setCurrentIndex(1)  # the watchlist
+    shown = desk.entries_table.model().mapFromSource(desk.entries_model.index(row, 0)).row()
+    assert cut_texts(desk.entries_table, [shown]) == []
+
+    desk.tabs.setCurrentIndex(2)  # the incidents
+    with qtbot.waitSignal(desk.incidents.loaded, timeout=TIMEOUT_MS):
+        desk.incidents.reload()
+    numbers = [i.number for i in desk.incidents.model.rows()]
+    mine = desk.incidents.table.model().mapFromSource(
+        desk.incidents.model.index(numbers.index(urgent.number), 0)
+    )
+    assert mine.data(Qt.ItemDataRole.FontRole).bold()
+    assert cut_texts(desk.incidents.table, [mine.row()]) == []
