@@ -161,9 +161,9 @@ class AppealsDesk(Desk):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(left)
         splitter.addWidget(self.right)
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 7)
-        splitter.setSizes([500, 700])
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 5)
+        splitter.setSizes([520, 760])
         vbox((splitter, 1), margins=8, parent=self)
 
         self.queue_loader = Loader(
@@ -187,7 +187,7 @@ class AppealsDesk(Desk):
 
     def _queue_pane(self) -> QWidget:
         """The queue's summary, its buttons and the appeals waiting."""
-        self.summary = label(name="countLabel", plain=True)
+        self.summary = label(name="countLabel", plain=True, wrap=True)
         self.summary.setObjectName("queueSummary")
         self.model = QueueModel(self._zone, self)
         self.table, self.proxy = sorted_table(self.model, "queueTable")

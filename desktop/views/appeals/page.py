@@ -272,7 +272,7 @@ class AppealPage(QWidget):
         self._office = office
         self.appeal: Appeal | None = None
         self.title = label(
-            name="appealTitle", plain=True, style="font-size: 14pt; font-weight: 600;"
+            name="appealTitle", plain=True, wrap=True, style="font-size: 14pt; font-weight: 600;"
         )
         self.status = label(
             name="appealStatus", wrap=True, plain=True, style="font-weight: 600; color: #374151;"
@@ -328,7 +328,7 @@ class AppealPage(QWidget):
             tip="Everything you may see about the cited plate: permits, reads, citations… (Ctrl+R)",
         )
         self.record_button.setObjectName("vehicleRecordButton")
-        self.action_row = hbox(
+        actions = (
             self.give_back_button,
             self.hearing_button,
             self.withdraw_button,
@@ -337,9 +337,12 @@ class AppealPage(QWidget):
             self.hearing_notice_button,
             self.packet_button,
             self.document_button,
-            STRETCH,
-            spacing=8,
         )
+        # Each shows when the appeal on the page allows it: never all at once, so they
+        # do not make the desk wider than the window before an appeal is shown.
+        for action in actions:
+            action.setVisible(False)
+        self.action_row = hbox(*actions, STRETCH, spacing=8)
         vbox(
             hbox(self.title, STRETCH, self.record_button, spacing=8),
             self.status,
@@ -415,6 +418,7 @@ class AppealPage(QWidget):
         self.reopen_button.setVisible(may_reopen and appeal.status == "decided")
         self.document_button.setVisible(may_attach and appeal.status == "open")
         self.letter_button.setVisible(appeal.status == "decided")
+        self.packet_button.setVisible(True)
         self.hearing_notice_button.setVisible(
             appeal.status == "open" and appeal.hearing_at is not None
         )

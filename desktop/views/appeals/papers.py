@@ -43,36 +43,30 @@ class AppealPapers:
 
     def letter(self) -> None:
         appeal = self.appeal()
-        if appeal is None or appeal.status != "decided":
-            return
-        appeal_id, number = appeal.id, appeal.number
-        self._preview(
-            lambda: self.service.decision_letter_pdf(appeal_id),
-            f"Decision on appeal {number}",
-            f"appeal-{number}-decision.pdf",
-        )
+        if appeal is not None and appeal.status == "decided":
+            self._paper(
+                appeal, self.service.decision_letter_pdf, "Decision on appeal {}", "decision"
+            )
 
     def hearing_notice(self) -> None:
         appeal = self.appeal()
-        if appeal is None or appeal.hearing_at is None:
-            return
-        appeal_id, number = appeal.id, appeal.number
-        self._preview(
-            lambda: self.service.hearing_notice_pdf(appeal_id),
-            f"Notice of hearing, appeal {number}",
-            f"appeal-{number}-hearing.pdf",
-        )
+        if appeal is not None and appeal.hearing_at is not None:
+            self._paper(
+                appeal, self.service.hearing_notice_pdf, "Notice of hearing, appeal {}", "hearing"
+            )
 
     def packet(self) -> None:
         appeal = self.appeal()
-        if appeal is None:
-            return
+        if appeal is not None:
+            self._paper(
+                appeal, self.service.hearing_packet_pdf, "Hearing packet, appeal {}", "packet"
+            )
+
+    def _paper(self, appeal: Appeal, make: Callable[[int], bytes], title: str, kind: str) -> None:
+        """``make(appeal id)`` previewed as "``title``" (the appeal's number in its
+        braces), saved as appeal-<number>-``kind``.pdf."""
         appeal_id, number = appeal.id, appeal.number
-        self._preview(
-            lambda: self.service.hearing_packet_pdf(appeal_id),
-            f"Hearing packet, appeal {number}",
-            f"appeal-{number}-packet.pdf",
-        )
+        self._preview(lambda: make(appeal_id), title.format(number), f"appeal-{number}-{kind}.pdf")
 
     def photos(self, photo_ids: list[int], chosen: int) -> None:
         """The case's photos and documents in the evidence viewer, each re-hashed as it

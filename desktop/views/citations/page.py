@@ -26,7 +26,7 @@ from desktop.views.kit.evidence_viewer import (
     hash_words,
     index_of,
 )
-from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, stack, vbox
+from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, scrolled, stack, vbox
 from desktop.views.kit.tables import DeskTable
 from desktop.views.kit.widgets import EmptyState
 
@@ -126,7 +126,9 @@ class CitationPage(QWidget):
             "Search by citation number or plate above, then choose a citation to see its "
             "photos, its fine and its payments.",
         )
-        self.pages = stack(self.empty, self.content)
+        # Scrolled, so a short window keeps room for the list above it.
+        self.content_area = scrolled(self.content)
+        self.pages = stack(self.empty, self.content_area)
         vbox(self.pages, parent=self)
         self.setStyleSheet(
             "#factCaption { color: #5b6577; } "
@@ -178,7 +180,7 @@ class CitationPage(QWidget):
         self.void_note.setText(void)
         self.void_note.setVisible(bool(void))
         self.lines_model.set_rows(detail.lines)
-        self.pages.setCurrentWidget(self.content)
+        self.pages.setCurrentWidget(self.content_area)
         if not same:
             self._show_photos(detail.photos)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QGridLayout,
     QSizePolicy,
     QSpinBox,
     QWidget,
@@ -70,13 +71,21 @@ class SettingsStrip(SettingsForm[EnforcementSettings]):
         self.save_button.setObjectName(f"{name}Save")
         for box in boxes.values():
             box.setFixedWidth(300)  # a number or a choice: no need for the window's width
-        row: list[Item] = [*boxes.values(), *beside, STRETCH]
+        # Two fields a row at most, so a strip of four fits the window's width.
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(10)
+        for place, box in enumerate(boxes.values()):
+            grid.addWidget(box, place // 2, place % 2, Qt.AlignmentFlag.AlignTop)
+        row: list[Item] = [grid, *beside, STRETCH]
         buttons = holder(
             vbox(STRETCH, hbox(self.save_state, self.save_button, spacing=8)), visible=editable
         )
         buttons.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         fields_row = hbox(*row, buttons, spacing=14)
-        for widget in (*boxes.values(), *beside):
+        fields_row.setAlignment(grid, Qt.AlignmentFlag.AlignTop)
+        for widget in beside:
             fields_row.setAlignment(widget, Qt.AlignmentFlag.AlignTop)
         vbox(
             label(title, name="sectionTitle"),

@@ -36,6 +36,18 @@ def _changed(identity: Identity, row: Any) -> str:
     return identity.changed_words("Last changed", row.updated_by, format_when(row.updated_at))
 
 
+def _rows(
+    columns: Callable[[Callable[[], str]], list[Column[R]]],
+    identity: Identity,
+    parent: QObject | None,
+    dimmed: Callable[[R], bool] | None = None,
+) -> PricedRows[R]:
+    """A list whose tooltip says who last changed the row, and when."""
+    return PricedRows(
+        columns, tooltip=lambda r: _changed(identity, r), dimmed=dimmed, parent=parent
+    )
+
+
 def _count(title: str, value: Callable[[R], int], tip: str | None = None) -> Column[R]:
     return Column(
         title,
@@ -73,12 +85,7 @@ def violation_model(identity: Identity, parent: QObject | None = None) -> Priced
             _yes("Status", lambda v: v.active, ("In use", "Retired")),
         ]
 
-    return PricedRows(
-        columns,
-        tooltip=lambda r: _changed(identity, r),
-        dimmed=lambda v: not v.active,
-        parent=parent,
-    )
+    return _rows(columns, identity, parent, dimmed=lambda v: not v.active)
 
 
 def fine_rule_model(identity: Identity, parent: QObject | None = None) -> PricedRows[FineRuleInfo]:
@@ -89,7 +96,7 @@ def fine_rule_model(identity: Identity, parent: QObject | None = None) -> Priced
             money_column("Fine", lambda f: f.amount, currency, largest=LARGEST_FINE),
         ]
 
-    return PricedRows(columns, tooltip=lambda r: _changed(identity, r), parent=parent)
+    return _rows(columns, identity, parent)
 
 
 def repeat_model(identity: Identity, parent: QObject | None = None) -> PricedRows[RepeatFineInfo]:
@@ -104,7 +111,7 @@ def repeat_model(identity: Identity, parent: QObject | None = None) -> PricedRow
             money_column("Fine", lambda r: r.amount, currency, largest=LARGEST_FINE),
         ]
 
-    return PricedRows(columns, tooltip=lambda r: _changed(identity, r), parent=parent)
+    return _rows(columns, identity, parent)
 
 
 def stage_model(
@@ -129,12 +136,7 @@ def stage_model(
             _yes("Status", lambda s: s.active, ("In use", "Not in use")),
         ]
 
-    return PricedRows(
-        columns,
-        tooltip=lambda r: _changed(identity, r),
-        dimmed=lambda s: not s.active,
-        parent=parent,
-    )
+    return _rows(columns, identity, parent, dimmed=lambda s: not s.active)
 
 
 def device_model(identity: Identity, parent: QObject | None = None) -> PricedRows[DeviceInfo]:
@@ -146,12 +148,7 @@ def device_model(identity: Identity, parent: QObject | None = None) -> PricedRow
             _yes("Status", lambda d: d.active, ("In use", "Retired")),
         ]
 
-    return PricedRows(
-        columns,
-        tooltip=lambda r: _changed(identity, r),
-        dimmed=lambda d: not d.active,
-        parent=parent,
-    )
+    return _rows(columns, identity, parent, dimmed=lambda d: not d.active)
 
 
 def range_model(identity: Identity, parent: QObject | None = None) -> PricedRows[RangeInfo]:
@@ -237,12 +234,7 @@ def exemption_model(
             ),
         ]
 
-    return PricedRows(
-        columns,
-        tooltip=lambda r: _changed(identity, r),
-        dimmed=lambda e: e.status_words == "Ended",
-        parent=parent,
-    )
+    return _rows(columns, identity, parent, dimmed=lambda e: e.status_words == "Ended")
 
 
 def appeal_reason_model(
@@ -256,9 +248,4 @@ def appeal_reason_model(
             _yes("Status", lambda r: r.active, ("In use", "Retired")),
         ]
 
-    return PricedRows(
-        columns,
-        tooltip=lambda r: _changed(identity, r),
-        dimmed=lambda r: not r.active,
-        parent=parent,
-    )
+    return _rows(columns, identity, parent, dimmed=lambda r: not r.active)

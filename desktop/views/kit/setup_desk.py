@@ -103,8 +103,9 @@ class RecordList(QWidget):
         super().__init__()
         self.model, self._editable, self._open = model, editable, open_dialog
         self.empty = empty[:2] if editable else (empty[0], empty[-1])
+        # Wrapped: a title naming a record ("Fines for NP-01 — …") never widens the desk.
         self.title = label(
-            title or "", name="sectionTitle", style="font-weight: 600; color: #111827;"
+            title or "", name="sectionTitle", wrap=True, style="font-weight: 600; color: #111827;"
         )
         self.count = label(name="countLabel")
         self.edit_button = button(

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import shiboken6
 from PySide6.QtCore import QDate, QDateTime, QObject, QRectF, QSettings, QSize, Qt, QTime
-from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QValidator
+from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QResizeEvent, QValidator
 from PySide6.QtWidgets import QCheckBox, QDateTimeEdit, QFrame, QPushButton, QSplitter, QWidget
 
 from desktop.services.localization import parse_moment
@@ -243,12 +243,24 @@ class DeskSplitter(QSplitter):
         self.setChildrenCollapsible(False)
         self._by_hand = False
         self._sizing = False
+        self._favoured: tuple[int, float] | None = None
         self.splitterMoved.connect(self._moved)
 
     def favour(self, pane: int, share: float = 0.7) -> None:
-        """Give ``pane`` (0 above, 1 below) ``share`` of the height."""
-        if self._by_hand or self.count() != 2:
+        """Give ``pane`` (0 above, 1 below) ``share`` of the height, now and whenever the
+        desk is resized (results that arrive before the desk is first shown would
+        otherwise be split at the size it had then)."""
+        self._favoured = (pane, share)
+        self._split()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._split()
+
+    def _split(self) -> None:
+        if self._by_hand or self.count() != 2 or self._favoured is None:
             return
+        pane, share = self._favoured
         total = sum(self.sizes()) or self.height()
         first = int(total * (share if pane == 0 else 1 - share))
         self._sizing = True

@@ -18,7 +18,7 @@ from desktop.services.errors import FieldProblem, KnownError, ValidationError
 from desktop.services.platecheck import LotChoice, PlateCheckService, PlateQuery
 from desktop.services.plates import DEFAULT_JURISDICTION, JURISDICTION_NAMES, split_jurisdiction
 from desktop.views.kit.forms import form_style
-from desktop.views.kit.layout import button, hbox, label, line_edit
+from desktop.views.kit.layout import STRETCH, button, hbox, label, line_edit
 from desktop.views.kit.live import LiveBatch, LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.pickers import JurisdictionPicker
@@ -114,7 +114,7 @@ class PlateInputs(QWidget):
         self.plate_edit.setObjectName("plateEdit")
         self.plate_edit.setClearButtonEnabled(True)
         self.plate_edit.setAccessibleName("Plate to check")
-        self.plate_edit.setMinimumWidth(170)
+        self.plate_edit.setMinimumWidth(150)
         self.jurisdiction_combo = JurisdictionPicker()
         remembered = str(app_settings().value(JURISDICTION_KEY, "") or "")
         self.jurisdiction_combo.set_code(remembered or DEFAULT_JURISDICTION)
@@ -163,29 +163,31 @@ class PlateInputs(QWidget):
         self.load_lots()
 
     def _lay_out(self) -> None:
+        # The plate, where and Check on one row; the time, most often now, under them.
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(10)
+        grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(4)
         for column, (caption, editor, stretch) in enumerate(
             (
                 ("&Plate", self.plate_edit, 3),
                 ("&Jurisdiction", self.jurisdiction_combo, 2),
                 ("L&ot", self.lot_combo, 2),
-                ("&At", self.at_edit, 2),
             )
         ):
             caption_label = label(caption, name="fieldCaption")
             caption_label.setBuddy(editor)
             grid.addWidget(caption_label, 0, column)
+            grid.addWidget(editor, 1, column)
             grid.setColumnStretch(column, stretch)
-        grid.addWidget(self.plate_edit, 1, 0)
-        grid.addWidget(self.jurisdiction_combo, 1, 1)
-        grid.addWidget(self.lot_combo, 1, 2)
-        grid.addLayout(hbox((self.at_edit, 1), self.now_button, spacing=6), 1, 3)
-        grid.addWidget(self.check_button, 1, 4)
-        grid.addWidget(self.problem_label, 2, 0, 1, 5)
-        grid.addWidget(self.read_as_label, 3, 0, 1, 5)
+        grid.addWidget(self.check_button, 1, 3)
+        at_label = label("&At", name="fieldCaption")
+        at_label.setBuddy(self.at_edit)
+        grid.addLayout(
+            hbox(at_label, self.at_edit, self.now_button, STRETCH, spacing=6), 2, 0, 1, 4
+        )
+        grid.addWidget(self.problem_label, 3, 0, 1, 4)
+        grid.addWidget(self.read_as_label, 4, 0, 1, 4)
 
     def in_tab_order(self) -> list[QWidget]:
         return [*self._fields.values(), self.at_edit, self.now_button, self.check_button]

@@ -105,7 +105,7 @@ DESK_KEY = "mainWindow/desk"
 MAX_DESK_SHORTCUTS = 9
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 1200, 780
 #: The list of desks down the left of the window.
-SIDEBAR_WIDTH = 220
+SIDEBAR_WIDTH = 200
 LIVE_TIPS = {
     "live": "Changes made by anyone appear here as they happen.",
     "connecting": "Connecting to the database for live changes…",

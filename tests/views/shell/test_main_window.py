@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.services.cashdrawer import CashDrawerService
 from desktop.services.workspace import Workspace
 from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.widgets import stylesheet
 from desktop.views.parkers.desk import ParkerDesk
 from desktop.views.shell.main_window import OFFLINE_BANNER, MainWindow
 from tests.views.mnemonics import clashes, mnemonics_of
@@ -139,7 +140,9 @@ def test_lost_connection_shows_a_banner_and_comes_back_by_itself(
     assert not window.banner.isVisible()
 
 
-@pytest.mark.parametrize("login", ["clerk", "manager", "admin", "officer", "adjudicator"])
+@pytest.mark.parametrize(
+    "login", ["clerk", "manager", "admin", "officer", "adjudicator", "dispatcher"]
+)
 def test_no_two_controls_share_an_alt_key_on_any_desk(
     qtbot: QtBot,
     window_for: Callable[[str], MainWindow],
@@ -168,6 +171,46 @@ def test_no_two_controls_share_an_alt_key_on_any_desk(
     if login == "clerk":
         window.show_desk("cash_drawer")
         qtbot.waitUntil(lambda: "c" in mnemonics_of(window), timeout=TIMEOUT_MS)
+
+
+@pytest.mark.parametrize(
+    "login", ["clerk", "manager", "admin", "officer", "adjudicator", "dispatcher"]
+)
+def test_every_desk_fits_the_default_window(
+    qtbot: QtBot, runner: OperationRunner, window_for: Callable[[str], MainWindow], login: str
+) -> None:
+    # 1200 by 780, the size the program opens at: no desk may make the window taller or
+    # wider than a laptop's screen (a long page scrolls instead), before or after what it
+    # shows has loaded.
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setStyleSheet(stylesheet())  # as the program runs: its paddings take room
+    try:
+        window = window_for(login)
+        window.resize(1200, 780)
+        for key in window.desk_keys:
+            window.show_desk(key)
+            qtbot.wait(50)
+            qtbot.waitUntil(lambda: not runner.busy, timeout=TIMEOUT_MS)
+            needed = window.minimumSizeHint()
+            assert needed.width() <= 1200, (key, needed, _widest(window, "width"))
+            assert needed.height() <= 780, (key, needed, _widest(window, "height"))
+    finally:
+        app.setStyleSheet("")
+
+
+def _widest(widget: QWidget, side: str, depth: int = 0) -> list[str]:
+    """The chain of shown widgets that asks for the most room on ``side``."""
+    size = widget.minimumSizeHint()
+    here = f"{type(widget).__name__}#{widget.objectName()} {size.width()}x{size.height()}"
+    shown = [w for w in widget.findChildren(QWidget) if w.parent() is widget and w.isVisible()]
+    if not shown or depth > 20:
+        return [here]
+
+    def room(w: QWidget) -> int:
+        return getattr(w.minimumSizeHint(), side)()
+
+    return [here, *_widest(max(shown, key=room), side, depth + 1)]
 
 
 def test_log_out_asks_the_application_to_show_the_login(
