@@ -190,7 +190,8 @@ class PlateInputs(QWidget):
         grid.addWidget(self.read_as_label, 4, 0, 1, 4)
 
     def in_tab_order(self) -> list[QWidget]:
-        return [*self._fields.values(), self.at_edit, self.now_button, self.check_button]
+        """As they are laid out: the first row (plate, where, Check), then the time."""
+        return [*self._fields.values(), self.check_button, self.at_edit, self.now_button]
 
     def read_query(self) -> PlateQuery | None:
         """What the fields ask; None, with the problems shown, when it cannot be checked."""

@@ -379,8 +379,9 @@ def test_the_keyboard_alone_is_enough(
     for before, after in (
         (desk.inputs.plate_edit, desk.inputs.jurisdiction_combo),
         (desk.inputs.jurisdiction_combo, desk.inputs.lot_combo),
-        (desk.inputs.lot_combo, desk.inputs.at_edit),
-        (desk.inputs.now_button, desk.inputs.check_button),
+        (desk.inputs.lot_combo, desk.inputs.check_button),  # as laid out: Check ends the row
+        (desk.inputs.check_button, desk.inputs.at_edit),  # and the time is on the next
+        (desk.inputs.at_edit, desk.inputs.now_button),
     ):
         assert order.index(before) < order.index(after)
 
