@@ -11,35 +11,30 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg import errors as pgerrors
 
-from tests.conftest import LOGINS, PASSWORD, Database
-from tests.models.conftest import fresh_database
+from tests.conftest import PASSWORD, Database
 from tests.models.test_enforcement import JURISDICTION, Conn, Connect
-from tests.models.test_permit_rules import make_lot, one, token
+from tests.models.test_permit_rules import one, token
 from tests.models.test_plate_reads import Patrol, patrol, read
-from tests.models.test_security_attacks import add_entry, failure, record, rows_removed
+from tests.models.test_security_attacks import (
+    OTHER_DISPATCHER,
+    add_entry,
+    desk,
+    failure,
+    lot,
+    record,
+    rows_removed,
+)
 
-__all__ = ["patrol"]  # the plate-read fixture, shared
-
-OTHER_DISPATCHER = "dan"
-
-
-@pytest.fixture(scope="module")
-def desk() -> Iterator[Database]:
-    """This module's server: every test login and a second dispatcher."""
-    with fresh_database({**LOGINS, OTHER_DISPATCHER: ["dispatcher"]}) as db:
-        yield db
-
-
-@pytest.fixture
-def lot(connect: Connect) -> int:
-    return make_lot(connect("mona"), 50)
+# The plate-read fixture, and the first pass's server (this module gets one of its own:
+# the fixture is module-scoped) and lot.
+__all__ = ["desk", "lot", "patrol"]
 
 
 # -- confidential incidents: counting what the id columns and UPDATE rights reach ------------
