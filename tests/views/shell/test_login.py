@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from desktop.services import admin, credentials
 from desktop.services.credentials import ConnectionProfile
 from desktop.services.database import connection_failure
+from desktop.services.embedded import EmbeddedServer
 from desktop.services.errors import FieldProblem, SchemaMismatch
 from desktop.services.workspace import Workspace
 from desktop.views.kit.operations import OperationRunner
@@ -422,8 +424,13 @@ def test_demo_start_up_prepares_a_fresh_database_and_a_demo_login_works(
         qtbot.waitUntil(lambda: not shell.runner.busy, timeout=CONNECT_TIMEOUT_MS)
     finally:
         shell.shut_down()
-    assert shell.demo is not None
-    assert not shell.demo.server.status().running
+    try:
+        assert shell.demo is not None
+        assert not shell.demo.server.status().running
+    finally:
+        # A demo database is a whole seeded office: nothing of it outlives the test.
+        EmbeddedServer(data_dir).remove()
+        shutil.rmtree(data_dir.parent, ignore_errors=True)
 
 
 def test_a_certificate_message_on_the_demo_opens_no_stray_window(
