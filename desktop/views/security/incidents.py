@@ -126,6 +126,9 @@ class IncidentsPanel(QWidget):
         self.service, self.runner, self._zone = service, runner, zone
         self.categories: list[Choice] = []
         self.current: int | None = None
+        #: Counts the incident's loads and changes shown: a load that comes back after a
+        #: later one, or after a change the page made meanwhile, is older than the page.
+        self._asked = 0
         self.dialog: DialogSlot[IncidentDialog] = DialogSlot(self._saved)
         self.model = IncidentsModel(zone, self)
         self.table, _proxy = sorted_table(self.model, "incidentsTable")
@@ -151,7 +154,7 @@ class IncidentsPanel(QWidget):
             parent=left,
         )
         self.page = IncidentPage(service, runner, zone)
-        self.page.changed.connect(lambda _i: self.reload())
+        self.page.changed.connect(self._page_changed)
         self.page.changes_requested.connect(self.edit_incident)
         self.empty = EmptyState("No incident open", "Record an incident, or choose one.")
         self.right = stack(self.empty, self.page)
@@ -215,10 +218,23 @@ class IncidentsPanel(QWidget):
 
     def _load(self, incident_id: int) -> None:
         self.current = incident_id
-        service = self.service
+        self._asked += 1
+        asked, service = self._asked, self.service
         self.runner.run_for(
-            self, lambda: service.get(incident_id), self.show_incident, self._load_failed
+            self,
+            lambda: service.get(incident_id),
+            lambda incident: self._loaded(asked, incident),
+            self._load_failed,
         )
+
+    def _loaded(self, asked: int, incident: Incident) -> None:
+        if asked == self._asked:  # else a newer load or the page's own change is shown
+            self.show_incident(incident)
+
+    def _page_changed(self, _incident: object) -> None:
+        # The page shows what its change returned: loads asked before it are older.
+        self._asked += 1
+        self.reload()
 
     def _load_failed(self, exc: BaseException) -> bool:
         if isinstance(exc, KnownError):
