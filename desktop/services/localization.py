@@ -340,3 +340,11 @@ def format_recent(at: datetime, time_zone: str) -> str:
     local = office_time(at, time_zone)
     year = "" if local.year == datetime.now(local.tzinfo).year else f" {local.year}"
     return f"{local.day} {MONTHS[local.month - 1]}{year} {local:%H:%M}"
+
+
+def format_recent_day(at: datetime, time_zone: str) -> str:
+    """ "21 Nov" this year, "21 Nov 2025" before, on the office's calendar: for a list's
+    narrow date column (the time is in the cell's tooltip)."""
+    local = office_time(at, time_zone)
+    year = "" if local.year == datetime.now(local.tzinfo).year else f" {local.year}"
+    return f"{local.day} {MONTHS[local.month - 1]}{year}"

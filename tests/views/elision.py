@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QRect, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QTableView
 
 #: The style sheet pads cells and titles by 8 px a side; the style adds its margins.
 PADDING = 18
+WORD_WRAP = int(Qt.TextFlag.TextWordWrap)
 
 
 def cut_texts(view: QTableView, rows: Iterable[int] | None = None) -> list[str]:
@@ -34,11 +35,21 @@ def cut_texts(view: QTableView, rows: Iterable[int] | None = None) -> list[str]:
         declared = getattr(source, "columns", None)
         if declared is not None and getattr(declared[column], "give_way", False):
             continue
+        wraps = declared is not None and getattr(declared[column], "wrap", False)
         for row in range(min(model.rowCount(), 50)) if rows is None else rows:
             index = model.index(row, column)
             text = index.data()
             font = index.data(Qt.ItemDataRole.FontRole)
             metrics = QFontMetrics(font) if isinstance(font, QFont) else body
-            if text and metrics.horizontalAdvance(str(text)) + PADDING > width:
+            if not text:
+                continue
+            if wraps:
+                # On as many lines as it takes: cut only if the row is not tall enough.
+                lines = metrics.boundingRect(
+                    QRect(0, 0, width - PADDING, 100_000), WORD_WRAP, str(text)
+                )
+                if lines.width() > width - PADDING or lines.height() > view.rowHeight(row):
+                    cut.append(f"{title}: {text!r} in {width}px x {view.rowHeight(row)}px")
+            elif metrics.horizontalAdvance(str(text)) + PADDING > width:
                 cut.append(f"{title}: {text!r} in {width}px")
     return cut

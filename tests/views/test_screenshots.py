@@ -1,7 +1,8 @@
 """Every desk, for every role, at 1280 by 800 with the demo data: pictures to look at.
 
 Not a check (it asserts nothing a person would notice): it runs only when asked,
-``PARKDESK_SHOTS=/some/folder make pytest`` (or pytest on this file), and writes one PNG
+``PARKDESK_SHOTS=/some/folder make pytest`` (or pytest on this file; ``PARKDESK_SHOTS_ROLES=
+clerk,adjudicator`` for some roles only), and writes one PNG
 per desk, per tab, and with a parker open where a desk opens parkers. Compare them with
 the same run on an earlier commit before changing what a desk looks like.
 """
@@ -43,7 +44,9 @@ def test_every_desk_for_every_role(
     assert isinstance(app, QApplication)
     app.setStyleSheet(stylesheet())
     runner = OperationRunner()
-    for role in ("clerk", "manager", "officer", "admin", "adjudicator", "dispatcher"):
+    roles = ("clerk", "manager", "officer", "admin", "adjudicator", "dispatcher")
+    wanted = os.environ.get("PARKDESK_SHOTS_ROLES", "").split(",")  # e.g. "adjudicator"
+    for role in [r for r in roles if r in wanted] if any(wanted) else roles:
         window = MainWindow(workspace_for(role), runner)
         qtbot.addWidget(window)
         window.resize(1280, 800)

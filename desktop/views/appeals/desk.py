@@ -27,7 +27,7 @@ from desktop.services.appeals import (
 )
 from desktop.services.citations import CitationService
 from desktop.services.errors import KnownError, ValidationError
-from desktop.services.localization import format_recent
+from desktop.services.localization import format_local, format_recent, format_recent_day
 from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.appeals.dialogs import AttachDocumentDialog, FileAppealDialog, HearingDialog
 from desktop.views.appeals.page import AppealPage
@@ -83,8 +83,9 @@ class QueueModel(RowsModel[Appeal]):
                 time_column(
                     "Filed",
                     lambda a: a.filed_at,
-                    lambda at: format_recent(at, zone()),
-                    sample="30 Sep 14:05",
+                    lambda at: format_recent_day(at, zone()),
+                    sample="30 Sep",
+                    tooltip=lambda a: f"Filed {format_local(a.filed_at, zone())}",
                 ),
                 Column(
                     "Plate",
@@ -161,9 +162,11 @@ class AppealsDesk(Desk):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(left)
         splitter.addWidget(self.right)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 5)
-        splitter.setSizes([520, 760])
+        # The queue's five columns whole (no sideways scrolling to its Level), the rest
+        # for the appeal; a wider window is shared equally.
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([505, 559])
         vbox((splitter, 1), margins=8, parent=self)
 
         self.queue_loader = Loader(

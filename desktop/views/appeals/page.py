@@ -9,6 +9,7 @@ decision's letter keys, the reason list, Ctrl+Enter to decide.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -32,7 +33,7 @@ from desktop.services.appeals import (
 from desktop.services.localization import format_local, format_money, format_recent
 from desktop.views.kit.forms import text_box
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, line_edit, vbox
-from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table, time_column
+from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table
 from desktop.views.kit.widgets import NoticeBar
 
 #: What each kind of timeline line is called in the "What" column's tooltip and colour.
@@ -67,6 +68,16 @@ KIND_TITLES = {
 EVIDENCE_KINDS = ("photo", "document")
 
 
+#: A SHA-256 fingerprint as the database words it: 64 hexadecimal digits.
+_FINGERPRINT = re.compile(r"\b([0-9a-f]{8})[0-9a-f]{48}([0-9a-f]{8})\b")
+
+
+def short_fingerprints(text: str) -> str:
+    """Fingerprints cut to their first and last eight digits ("042a7f64…c682a12b"), as
+    people compare them; the line's tooltip and the printed packet have them whole."""
+    return _FINGERPRINT.sub(r"\1…\2", text)
+
+
 def from_citation(entry: TimelineEntry) -> str:
     """ "3 minutes after"; for a permit or exemption, when it began to cover the plate."""
     if entry.kind in ("permit", "exemption"):
@@ -75,7 +86,9 @@ def from_citation(entry: TimelineEntry) -> str:
 
 
 class TimelineModel(RowsModel[TimelineEntry]):
-    """The case timeline, in time order (the finding is shown above the table)."""
+    """The case timeline, in time order (the finding is shown above the table): when, and
+    how long before or after the citation, on a second line; what; and its detail. Lines
+    are read, not scanned: long texts go on to more lines rather than being cut."""
 
     def __init__(self, office: Callable[[], AppealOffice], parent: QObject | None = None) -> None:
         def zone() -> str:
@@ -88,21 +101,16 @@ class TimelineModel(RowsModel[TimelineEntry]):
 
         super().__init__(
             [
-                time_column(
+                Column(
                     "When",
-                    lambda e: e.at,
-                    lambda at: format_recent(at, zone()),
-                    sample="30 Sep 2025 14:05",
+                    lambda e: f"{format_recent(e.at, zone())}\n{from_citation(e)}",
                     tooltip=lambda e: (
                         format_local(e.at, zone())
                         + (f" until {format_local(e.until, zone())}" if e.until else "")
                     ),
-                ),
-                Column(
-                    "From the citation",
-                    from_citation,
-                    sort=lambda e: e.minutes,
-                    samples=("valid from 40 minutes before",),
+                    sort=lambda e: e.at.timestamp(),
+                    samples=("30 Sep 2025 14:05", "valid from 40 minutes before"),
+                    wrap=True,
                 ),
                 Column(
                     "What",
@@ -111,14 +119,15 @@ class TimelineModel(RowsModel[TimelineEntry]):
                     colour=lambda e: KIND_COLOURS.get(e.kind),
                     bold=lambda e: e.kind == "citation",
                     samples=("Permit P-2026-00412 (Staff annual) for Lot B",),
-                    give_way=True,
+                    wrap=True,
                 ),
                 Column(
                     "Detail",
-                    lambda e: e.detail,
+                    lambda e: short_fingerprints(e.detail),
                     tooltip=lambda e: e.detail,
+                    samples=("Science Quad Lot, officer demo_officer, device HH-1.",),
                     stretch=True,
-                    give_way=True,
+                    wrap=True,
                 ),
             ],
             key=lambda e: (e.kind, e.ref, e.at),
@@ -158,7 +167,7 @@ class DecisionPanel(QGroupBox):
         self.reason.setObjectName("reasonChoice")
         self.reason.setPlaceholderText("Choose a decision first")
         self.reason.setMinimumContentsLength(34)
-        self.note = text_box(3, "Note for the letter")
+        self.note = text_box(2, "Note for the letter")
         self.note.setObjectName("decisionNote")
         self.problem = label(name="formError", wrap=True)
         self.problem.hide()
@@ -174,9 +183,8 @@ class DecisionPanel(QGroupBox):
             hbox(self.uphold, self.reduce, self.amount, self.dismiss, STRETCH, spacing=14),
             hbox(reason_label, (self.reason, 1), spacing=8),
             note_label,
-            self.note,
+            hbox((self.note, 1), (vbox(STRETCH, self.decide_button), 0), spacing=10),
             self.problem,
-            hbox(STRETCH, self.decide_button),
             margins=(10, 12, 10, 10),
             spacing=8,
             parent=self,
@@ -283,7 +291,7 @@ class AppealPage(QWidget):
         self.statement.setObjectName("appealStatement")
         self.statement.setReadOnly(True)
         self.statement.setTabChangesFocus(True)
-        self.statement.setFixedHeight(self.statement.fontMetrics().lineSpacing() * 3 + 14)
+        self.statement.setFixedHeight(self.statement.fontMetrics().lineSpacing() * 2 + 14)
         self.finding = NoticeBar("timelineFinding", "")
         self.finding.button.hide()
         self.timeline_model = TimelineModel(self._office, self)
@@ -317,9 +325,10 @@ class AppealPage(QWidget):
             tip="The citation, its photos, the timeline and the appeal's history in one document",
         )
         self.document_button = button(
-            "Attach &scan or photo…",
+            "Add a &scan…",
             self.add_document.emit,
-            tip="Attach the parker's document: a receipt, a photo of the permit (PDF, JPEG or PNG)",
+            tip="Attach the parker's document, scanned or photographed: a receipt, the permit "
+            "(PDF, JPEG or PNG)",
         )
         self.document_button.setObjectName("attachDocumentButton")
         self.record_button = button(

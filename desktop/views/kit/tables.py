@@ -26,6 +26,8 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRect,
+    QSize,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -35,6 +37,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
@@ -56,6 +60,8 @@ KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 DIMMED_COLOUR = "#8a94a6"
 #: Cell padding of the style sheet (8 px a side), the style's margins and the grid line.
 CELL_PADDING = 26
+#: The narrowest a wrapping column gets (px): a few words a line.
+WRAP_LEAST = 130
 
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _CENTRE = int(Qt.AlignmentFlag.AlignCenter)
@@ -70,6 +76,8 @@ class Column(Generic[R]):
     One column of a table may ``stretch`` to take the room left. When the window is too
     narrow for every sample, the columns that may ``give_way`` (names that a tooltip
     can show whole) narrow first, never below their title; the others keep their width.
+    A column that may ``wrap`` (a sentence to be read, not scanned) narrows the same way
+    but is never cut: its text goes on to more lines and the row grows to hold it.
     """
 
     title: str
@@ -82,6 +90,7 @@ class Column(Generic[R]):
     samples: Sequence[str] | Callable[[], Sequence[str]] = ()
     stretch: bool = False
     give_way: bool = False
+    wrap: bool = False
     #: What the column title means, when the title alone may not say it.
     header_tip: str | None = None
 
@@ -439,6 +448,36 @@ class PagedRowsModel(RowsModel[R], Generic[R, C]):
             self.loading_changed.emit(loading)
 
 
+class WrapDelegate(QStyledItemDelegate):
+    """Cells of a wrapping column: as tall as their text on the column's width, less the
+    style sheet's padding (the stock hint measures the text wider than it is painted, and
+    a wrapped cell lost its last line)."""
+
+    #: The style sheet's 8 px a side and the style's own margins, with a little to spare.
+    INSET = 24
+    #: The style sheet's 4 px above and below, and the style's margins.
+    LEADING = 12
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        hint = super().sizeHint(option, index)
+        text = index.data()
+        if not text:
+            return hint
+        font = index.data(Qt.ItemDataRole.FontRole)  # bold only: the rest is the table's
+        metrics = (
+            QFontMetrics(font.resolve(option.font))
+            if isinstance(font, QFont)
+            else (option.fontMetrics)
+        )
+        width = max(option.rect.width() - self.INSET, 20)
+        lines = metrics.boundingRect(
+            QRect(0, 0, width, 100_000), int(Qt.TextFlag.TextWordWrap), str(text)
+        )
+        return QSize(hint.width(), max(hint.height(), lines.height() + self.LEADING))
+
+
 class DeskTable(QTableView):
     """A read-only list: whole rows selected, Enter acts on the current row on every
     platform, and columns sized from the model's declarations the first time it shows."""
@@ -550,6 +589,15 @@ class DeskTable(QTableView):
             return
         self.ensurePolished()
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        if any(c.wrap for c in model.columns):
+            # Rows as tall as their longest wrapped text (lists of a few hundred rows:
+            # a long list pages, and its columns do not wrap).
+            self.setWordWrap(True)
+            self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            wrapping = WrapDelegate(self)
+            for number, column in enumerate(model.columns):
+                if column.wrap:
+                    self.setItemDelegateForColumn(number, wrapping)
         header = self.horizontalHeader()
         header.ensurePolished()
         bold = QFont(header.font())
@@ -558,7 +606,11 @@ class DeskTable(QTableView):
         body_bold = QFont(self.font())
         body_bold.setBold(True)
         strong = QFontMetrics(body_bold)
-        self._least = [titles.horizontalAdvance(c.title) + CELL_PADDING for c in model.columns]
+        # A wrapping column keeps room for a few words a line, not one.
+        self._least = [
+            max(titles.horizontalAdvance(c.title) + CELL_PADDING, WRAP_LEAST if c.wrap else 0)
+            for c in model.columns
+        ]
         # A column whose cells may be bold (an urgent incident) is measured bold.
         self._natural = [
             max(
@@ -599,7 +651,7 @@ class DeskTable(QTableView):
         stretch = next((n for n, c in enumerate(model.columns) if c.stretch), None)
         over = sum(widths) - room
         if over > 0 and room > 0:
-            yielding = [n for n, c in enumerate(model.columns) if c.give_way]
+            yielding = [n for n, c in enumerate(model.columns) if c.give_way or c.wrap]
             slack = sum(widths[n] - self._least[n] for n in yielding)
             share = min(1.0, over / slack) if slack > 0 else 0.0
             for n in yielding:

@@ -21,6 +21,7 @@ from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.tables import (
     KEY_ROLE,
     SORT_ROLE,
+    WRAP_LEAST,
     Column,
     DeskTable,
     Page,
@@ -30,6 +31,7 @@ from desktop.views.kit.tables import (
     money_column,
     time_column,
 )
+from tests.views.elision import cut_texts
 
 TORONTO = ZoneInfo("America/Toronto")
 DISPLAY, TOOLTIP = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole
@@ -237,6 +239,30 @@ def paged(qtbot: QtBot) -> Callable[..., tuple[PagedRowsModel[Row, int], Source]
 
     yield make
     runner.wait_for_done()
+
+
+def test_a_wrapping_column_goes_on_to_more_lines_and_the_row_grows(qtbot: QtBot) -> None:
+    sentence = "Device LPR-1, officer demo_officer. No permit: FEAR986 (QC) is not registered."
+    rows = [Row(1, sentence, None, None, "short"), Row(2, "Ada", None, None, "short")]
+    model = RowsModel(
+        [
+            Column("When", lambda r: r.status, samples=("30 Sep 2025 14:05",)),
+            Column("Detail", lambda r: r.name, samples=(sentence,), stretch=True, wrap=True),
+            Column("What", lambda r: r.name, bold=lambda r: True, wrap=True),
+        ]
+    )
+    model.set_rows(rows)
+    view = DeskTable(model)
+    qtbot.addWidget(view)
+    view.resize(420, 400)  # far too narrow for the sentence on one line
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(10)
+    one_line = view.rowHeight(1)
+    assert view.rowHeight(0) >= 3 * view.fontMetrics().lineSpacing()
+    assert view.rowHeight(0) > one_line
+    assert cut_texts(view) == []  # every word shown, bold ones too
+    assert view.horizontalHeader().sectionSize(2) >= WRAP_LEAST  # a few words a line
 
 
 def test_pages_arrive_as_the_view_asks_for_more(
