@@ -470,7 +470,7 @@ def run(db: BenchDatabase, *, reads: int = 2000, seconds: float = 10.0,
     rng = random.Random(11)
     say("")
     say("6. ENFORCEMENT AT CITY SCALE")
-    results = {
+    results: dict[str, Any] = {
         "a_single_reads": single_reads(db, reads, rng),
         "b_concurrent_reads": concurrent_reads(db, seconds, rng),
         "c_plate_check": plate_checks(db, reads, rng),
