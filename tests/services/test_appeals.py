@@ -3,6 +3,7 @@ taking an appeal, deciding with a reason, the case timeline — as the roles tha
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -180,7 +181,10 @@ def test_the_hearing_packet_holds_the_citation_its_photos_and_the_timeline(
     receipt = tmp_path / "receipt.pdf"
     receipt.write_bytes(_two_pages())
     counter.attach_document(appeal.id, receipt, "Receipt for the day permit")
-    text = flat(" ".join(pdf_text(counter.hearing_packet_pdf(appeal.id))))
+    pdf = counter.hearing_packet_pdf(appeal.id)
+    if os.environ.get("PARKDESK_SHOTS"):  # the packet to look at, with the desks' pictures
+        Path(os.environ["PARKDESK_SHOTS"], "hearing-packet.pdf").write_bytes(pdf)
+    text = flat(" ".join(pdf_text(pdf)))
     assert "The appellant's documents" in text
     assert "Receipt for the day permit, page 2 of 2, added" in text
     assert f"Hearing packet, appeal {appeal.number}" in text
