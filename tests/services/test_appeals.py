@@ -165,7 +165,10 @@ def test_the_decision_letter_and_the_hearing_notice_say_what_happens_next(
     judge.claim(other.id)
     judge.decide(other.id, "reduce", reason.id, "First offence in three years.", amount="25")
     appeal = other
-    letter = flat(" ".join(pdf_text(counter.decision_letter_pdf(appeal.id))))
+    pdf = counter.decision_letter_pdf(appeal.id)
+    if os.environ.get("PARKDESK_SHOTS"):  # the letter to look at, with the desks' pictures
+        Path(os.environ["PARKDESK_SHOTS"], "decision-letter.pdf").write_bytes(pdf)
+    letter = flat(" ".join(pdf_text(pdf)))
     assert f"Decision on appeal {appeal.number}" in letter
     assert "reduced to $25.00" in letter
     assert f"Reason: {reason.text}." in letter
