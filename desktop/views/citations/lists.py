@@ -80,11 +80,11 @@ class CitationListModel(PagedRowsModel[CitationRow, Cursor]):
                     "Violation",
                     lambda c: c.violation,
                     tooltip=lambda c: f"{c.violation_code}: {c.violation}",
+                    samples=("No valid permit displayed",),
                     stretch=True,
                     give_way=True,
                 ),
                 Column("Lot", lambda c: c.lot_name, samples=("Science Quad Lot",), give_way=True),
-                Column("Officer", lambda c: c.officer, samples=("officer",), give_way=True),
                 money_column("Fine", lambda c: c.fine, currency, largest=Decimal("9999.99")),
                 money_column("Owed", lambda c: c.balance, currency, largest=Decimal("9999.99")),
                 badge_column(
