@@ -122,8 +122,7 @@ def test_a_dispute_is_filed_read_from_its_timeline_and_dismissed(
     assert band == "valid from 30 minutes before"
     # The timeline is read, not scanned: in the desk's half of a 1280-pixel window every
     # line says all it has to say, on more lines where it must.
-    qtbot.wait(50)
-    assert cut_texts(mine.timeline) == []
+    qtbot.waitUntil(lambda: cut_texts(mine.timeline) == [], timeout=TIMEOUT_MS)
     # The officer's photo, opened from its line, re-hashed as it is read.
     photo_row = next(
         r
