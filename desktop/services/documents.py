@@ -855,9 +855,11 @@ def hearing_notice_pdf(letter: AppealLetter) -> bytes:
     return _appeal_document(letter, f"Notice of hearing, appeal {letter.appeal_number}", body)
 
 
-def _photo_flowables(photos: Sequence[PacketPhoto], zone: str, styles: _Styles) -> list[Flowable]:
+def _photo_rows(photos: Sequence[PacketPhoto], zone: str, styles: _Styles) -> list[Flowable]:
     """Two photos to a row, each with when it was taken (or what it is and when it was
-    added) and its fingerprint's check."""
+    added) and its fingerprint's check: one table a row, for the caller to keep whole
+    (a KeepTogether inside another always reports itself too tall, and the packet's
+    photos each began a new page)."""
     width = (CONTENT_WIDTH - 12) / 2
     cells: list[Any] = []
     for photo in photos:
@@ -879,12 +881,12 @@ def _photo_flowables(photos: Sequence[PacketPhoto], zone: str, styles: _Styles) 
         )
         cells.append([image, Paragraph(_text(words), styles.note)])
     rows = [cells[i : i + 2] for i in range(0, len(cells), 2)]
-    flowables: list[Flowable] = []
+    tables: list[Flowable] = []
     for row in rows:
         table = Table([[c[0] for c in row], [c[1] for c in row]], colWidths=[width + 6] * 2)
         table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_padding(0, 6, 0, 4)]))
-        flowables += [KeepTogether([table]), Spacer(1, 8)]
-    return flowables
+        tables.append(table)
+    return tables
 
 
 def hearing_packet_pdf(packet: HearingPacket) -> bytes:
@@ -941,10 +943,12 @@ def hearing_packet_pdf(packet: HearingPacket) -> bytes:
             ("The appellant's documents", packet.documents),
         ):
             if pictures:
-                pictured = _photo_flowables(pictures, zone, styles)
-                # The heading stays with its first row of pictures.
-                first = [Paragraph(title, styles.section), Spacer(1, 4), *pictured[:1]]
-                flowables += [Spacer(1, 12), KeepTogether(first), *pictured[1:]]
+                first, *more = _photo_rows(pictures, zone, styles)
+                # The heading stays with its first row of pictures, a picture with its words.
+                named = Paragraph(title, styles.section)
+                flowables += [Spacer(1, 12), KeepTogether([named, Spacer(1, 4), first])]
+                for row in more:
+                    flowables += [Spacer(1, 8), KeepTogether([row])]
         widths = [1.15 * inch, 1.35 * inch, 2.2 * inch]
         widths.append(CONTENT_WIDTH - sum(widths))
         head = ("When", "From the citation", "What", "Detail")

@@ -187,7 +187,11 @@ def test_the_hearing_packet_holds_the_citation_its_photos_and_the_timeline(
     pdf = counter.hearing_packet_pdf(appeal.id)
     if os.environ.get("PARKDESK_SHOTS"):  # the packet to look at, with the desks' pictures
         Path(os.environ["PARKDESK_SHOTS"], "hearing-packet.pdf").write_bytes(pdf)
-    text = flat(" ".join(pdf_text(pdf)))
+    pages = pdf_text(pdf)
+    text = flat(" ".join(pages))
+    # The photos follow the statement on the first page: no half-empty pages to print.
+    assert "Photos" in flat(pages[0])
+    assert len(pages) == 2, [flat(page)[:80] for page in pages]
     assert "The appellant's documents" in text
     assert "Receipt for the day permit, page 2 of 2, added" in text
     assert f"Hearing packet, appeal {appeal.number}" in text
