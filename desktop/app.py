@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QObject, Qt
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from desktop.services.credentials import ConnectionProfile
@@ -90,6 +90,10 @@ def prepare_demo(data_dir: Path | None = None, *, durable: bool = True) -> DemoD
 
 
 def configure_application(app: QApplication) -> None:
+    # The program speaks English on every computer (month names included, as every date
+    # the program writes itself says "7 Dec 2026"); the computer's country stays, for the
+    # calendar's first day of the week.
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.system().territory()))
     app.setApplicationName(APPLICATION)
     app.setOrganizationName(ORGANIZATION)
     app.setStyle("Fusion")

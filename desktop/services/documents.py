@@ -39,7 +39,15 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from desktop.services.localization import format_day_time, format_local, format_money, office_time
+from desktop.services.localization import (
+    format_day,
+    format_day_time,
+    format_local,
+    format_long_day,
+    format_money,
+    format_month,
+    office_time,
+)
 
 # --------------------------------------------------------------------------- documents
 
@@ -574,7 +582,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
 
 
 def _long_day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    return format_long_day(day)
 
 
 def citation_notice_pdf(notice: CitationNotice) -> bytes:
@@ -1342,7 +1350,7 @@ def security_report_pdf(report: SecurityReport) -> bytes:
     subjects and vehicles, and the tasks still open."""
     styles = _styles()
     office = report.office
-    heading = f"Security report, {report.start:%d %b %Y} to {report.end:%d %b %Y}"
+    heading = f"Security report, {format_day(report.start)} to {format_day(report.end)}"
 
     def story() -> list[Flowable]:
         flowables: list[Flowable] = [
@@ -1358,7 +1366,7 @@ def security_report_pdf(report: SecurityReport) -> bytes:
             months = list(report.months)
             head = [
                 "Category",
-                *(f"{date(int(m[:4]), int(m[5:7]), 1):%b %Y}" for m in months),
+                *(format_month(date(int(m[:4]), int(m[5:7]), 1)) for m in months),
                 "Total",
             ]
             rows = [
@@ -1423,7 +1431,7 @@ def security_report_pdf(report: SecurityReport) -> bytes:
             flowables.append(
                 _report_table(
                     ["Incident", "For", "Due", "Task"],
-                    [[n, who, f"{due:%d %b %Y}", what] for n, who, due, what in report.open_tasks],
+                    [[n, who, format_day(due), what] for n, who, due, what in report.open_tasks],
                     styles,
                     [1.2 * inch, 1.2 * inch, 1.1 * inch, CONTENT_WIDTH - 3.5 * inch],
                     right_from=4,

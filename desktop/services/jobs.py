@@ -15,6 +15,8 @@ from datetime import date
 
 from sqlalchemy import Connection, text
 
+from desktop.services.localization import format_month
+
 
 @dataclass(frozen=True)
 class JobsDone:
@@ -40,7 +42,8 @@ class JobsDone:
             f"{count(self.citation_stages, 'citation escalation stage')} posted."
         ]
         lines += [
-            f"Plate reads of {m:%B %Y} not split off: {why}." for m, why in self.months_skipped
+            f"Plate reads of {format_month(m, long=True)} not split off: {why}."
+            for m, why in self.months_skipped
         ]
         return "\n".join(lines)
 

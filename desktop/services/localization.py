@@ -269,25 +269,50 @@ def _decimal(text: str, where: Locale, *, field: str, label: str, example: str) 
     return amount
 
 
+# -- days and times, in the office's zone ------------------------------------------------
+
+#: Month names stay English abbreviations whatever the computer's locale: the program
+#: speaks English, and "21 Nov 2026" is read the same way everywhere.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+EN_DASH = "\u2013"
+
+
 # -- moments typed by people ------------------------------------------------------------
 
-#: How people type a moment: "15 May 2027 12:00", "15 may 2027 12:00", "2027-05-15 12:00",
-#: "15/05/2027 12:00" (day first), and any of those without the time (midnight).
+#: How people type a moment: "15 May 2027 12:00", "15 may 2027 12:00", "15 September
+#: 2027", "2027-05-15 12:00", "15/05/2027 12:00" (day first), and any of those without the
+#: time (midnight). Month names are English on every computer: strptime's %b would read
+#: them in the computer's language once Qt has set the locale ("mai", "déc."), so the
+#: month is turned into its number here and only numbers are left to strptime.
 _MOMENT_FORMATS = (
-    "%d %b %Y %H:%M",
-    "%d %B %Y %H:%M",
+    "%d %m %Y %H:%M",
     "%Y-%m-%d %H:%M",
     "%d/%m/%Y %H:%M",
-    "%d %b %Y",
-    "%d %B %Y",
+    "%d %m %Y",
     "%Y-%m-%d",
     "%d/%m/%Y",
 )
+_MONTH_NUMBERS = {
+    **{name.lower(): n for n, name in enumerate(MONTHS, start=1)},
+    **{name.lower(): n for n, name in enumerate(MONTH_NAMES, start=1)},
+    "sept": 9,
+}
+_NAMED_MONTH = re.compile(r"^(\d{1,2}) ([A-Za-z]+)\.? (\d{4})\b")
 
 
 def parse_moment(typed: str) -> datetime | None:
     """A wall-clock moment from what a person typed (no zone: the caller's), or None."""
     text = " ".join(typed.replace(",", " ").split())
+    named = _NAMED_MONTH.match(text)
+    if named is not None:
+        month = _MONTH_NUMBERS.get(named.group(2).lower())
+        if month is None:
+            return None
+        text = f"{named.group(1)} {month:02d} {named.group(3)}{text[named.end() :]}"
     for pattern in _MOMENT_FORMATS:
         try:
             return datetime.strptime(text, pattern)  # noqa: DTZ007 - a wall-clock time
@@ -296,17 +321,25 @@ def parse_moment(typed: str) -> datetime | None:
     return None
 
 
-# -- days and times, in the office's zone ------------------------------------------------
-
-#: Month names stay English abbreviations whatever the computer's locale: the program
-#: speaks English, and "21 Nov 2026" is read the same way everywhere.
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-EN_DASH = "\u2013"
-
-
 def format_day(day: date) -> str:
     """ "1 Sep 2026"."""
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def format_long_day(day: date) -> str:
+    """ "1 September 2026", for letters."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def format_month(day: date, *, long: bool = False) -> str:
+    """ "Sep 2026" (or "September 2026")."""
+    return f"{(MONTH_NAMES if long else MONTHS)[day.month - 1]} {day.year}"
+
+
+def format_typed(at: datetime) -> str:
+    """ "15 May 2027 12:00": a wall-clock moment as people type it (parse_moment reads it
+    back on any computer)."""
+    return f"{format_day(at.date())} {at:%H:%M}"
 
 
 def format_period(first: date, last: date) -> str:

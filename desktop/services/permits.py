@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from desktop.services import documents
 from desktop.services.errors import FieldProblem, NotFound, ValidationError
-from desktop.services.localization import parse_money
+from desktop.services.localization import format_day, parse_money
 from desktop.services.plates import is_jurisdiction, is_plate_like
 from desktop.services.records import record
 from desktop.services.workspace import Workspace
@@ -984,7 +984,7 @@ def describe_validity(t: Row[Any] | Any) -> str:
 
 
 def _day(value: date) -> str:
-    return f"{value.day} {value:%b %Y}"
+    return format_day(value)
 
 
 def _refusal(session: Session, parker: Row[Any], t: Row[Any], start: date) -> str | None:

@@ -21,6 +21,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from desktop.services.database import translate_errors
 from desktop.services.errors import FieldProblem, ValidationError
+from desktop.services.localization import format_day
 from desktop.services.plates import (
     JURISDICTION_NAMES,
     normalize_plate,
@@ -278,7 +279,7 @@ class ReadSeen:
 def format_moment(moment: datetime) -> str:
     """'21 Nov 2026, 14:05' in this computer's time zone."""
     local = moment.astimezone()
-    return f"{local.day} {local:%b %Y}, {local:%H:%M}"
+    return f"{format_day(local.date())}, {local:%H:%M}"
 
 
 def describe_until(moment: datetime) -> str:
@@ -286,7 +287,7 @@ def describe_until(moment: datetime) -> str:
     local = moment.astimezone()
     if local.time() == time(0, 0):
         day = local.date() - timedelta(days=1)
-        return f"end of {day.day} {day:%b %Y}"
+        return f"end of {format_day(day)}"
     return format_moment(local)
 
 

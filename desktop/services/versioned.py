@@ -14,12 +14,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from desktop.services.errors import ConflictError, NotFound
+from desktop.services.localization import format_day
 
 
 def format_when(moment: datetime) -> str:
     """'14:05 on 21 Nov 2026' in the computer's local time zone."""
     local = moment.astimezone()
-    return f"{local:%H:%M} on {local.day} {local:%b %Y}"
+    return f"{local:%H:%M} on {format_day(local.date())}"
 
 
 def insert_row(session: Session, table: str, values: dict[str, object]) -> int:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import locale
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -16,14 +22,19 @@ from desktop.services.localization import (
     format_day,
     format_day_time,
     format_local,
+    format_long_day,
     format_money,
+    format_month,
     format_period,
     format_recent,
+    format_typed,
     is_currency_code,
     parse_moment,
     parse_money,
     person_locale,
 )
+from desktop.services.platecheck import describe_until, format_moment
+from desktop.services.versioned import format_when
 
 EN_CA = Locale.parse("en_CA")
 FR_CA = Locale.parse("fr_CA")
@@ -210,3 +221,49 @@ def test_a_bare_amount_is_written_as_the_person_types_it() -> None:
     assert format_amount(Decimal("12.75"), "CAD", EN_CA) == "12.75"
     assert format_amount(Decimal("1234.5"), "CAD", FR_CA) == "1234,50"
     assert format_amount(Decimal("500"), "JPY", EN_CA) == "500"
+
+
+@pytest.fixture
+def french_clock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The C library's dates in French, as on a French-speaking office's computer once Qt
+    has set the locale from the environment (strftime's %b then says "déc.")."""
+    if shutil.which("localedef") is None:
+        pytest.skip("localedef is not on this machine")
+    folder = tmp_path_factory.mktemp("locales")
+    made = subprocess.run(
+        ["localedef", "-i", "fr_FR", "-f", "UTF-8", str(folder / "fr_FR.UTF-8")],
+        capture_output=True,
+        check=False,
+    )
+    if made.returncode not in (0, 1) or not (folder / "fr_FR.UTF-8").exists():
+        pytest.skip("the French locale cannot be made here")
+    before_path, before = os.environ.get("LOCPATH"), locale.setlocale(locale.LC_TIME)
+    os.environ["LOCPATH"] = str(folder)
+    try:
+        locale.setlocale(locale.LC_TIME, "fr_FR.UTF-8")
+    except locale.Error:
+        pytest.skip("the French locale cannot be set here")
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_TIME, before)
+        if before_path is None:
+            os.environ.pop("LOCPATH", None)
+        else:
+            os.environ["LOCPATH"] = before_path
+
+
+@pytest.mark.usefixtures("french_clock")
+def test_dates_are_read_and_written_in_english_on_a_french_computer() -> None:
+    december = datetime(2026, 12, 7, 9, 5, tzinfo=UTC)
+    assert f"{december:%b}" != "Dec"  # the computer's own words are French here
+    wall = december.replace(tzinfo=None)  # a moment as typed: no zone
+    assert parse_moment("7 Dec 2026 09:05") == wall
+    assert parse_moment("7 December 2026") == wall.replace(hour=0, minute=0)
+    assert parse_moment("15 mai 2027") is None  # the program's words are English
+    assert format_typed(wall) == "7 Dec 2026 09:05"
+    assert format_month(december.date()) == "Dec 2026"
+    assert format_long_day(december.date()) == "7 December 2026"
+    assert format_when(december).endswith(" Dec 2026")
+    assert "Dec 2026" in format_moment(december)
+    assert "Dec 2026" in describe_until(december)

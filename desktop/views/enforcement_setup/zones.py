@@ -15,7 +15,7 @@ from desktop.services.enforcement_setup import (
     ExemptionInfo,
     ZoneLimit,
 )
-from desktop.services.localization import office_time
+from desktop.services.localization import format_typed, office_time
 from desktop.views.enforcement_setup.common import SettingsStrip, counted, spin
 from desktop.views.enforcement_setup.tables import exemption_model, zone_model
 from desktop.views.kit.editors import hint
@@ -25,8 +25,6 @@ from desktop.views.kit.setup_desk import DeskDialog, RecordList
 
 if TYPE_CHECKING:
     from desktop.views.enforcement_setup.desk import EnforcementSetupDesk
-
-_TYPED = "%d %b %Y %H:%M"
 
 
 class ZoneLimitDialog(DeskDialog):
@@ -110,7 +108,7 @@ class ExemptionDialog(DeskDialog):
         return f"{record.plate_normalized} ({record.jurisdiction})"
 
     def _moment(self, at: datetime | None) -> str:
-        return "" if at is None else office_time(at, self.time_zone).strftime(_TYPED)
+        return "" if at is None else format_typed(office_time(at, self.time_zone))
 
     def _show(self, record: ExemptionInfo) -> None:
         self.jurisdiction_edit.setText(record.jurisdiction)

@@ -18,6 +18,7 @@ from desktop.services.errors import (
     DuplicateCandidate,
     DuplicateWarning,
 )
+from desktop.services.localization import format_day
 from desktop.services.parkers import (
     PLATE_STATUS_TITLES,
     ParkerDetail,
@@ -146,7 +147,7 @@ class VehicleDialog(FormDialog):
         self.model_year.setText(str(vehicle.model_year) if vehicle.model_year else "")
         if vehicle.corrections:
             lines = [
-                f"{c.corrected_at.astimezone():%d %b %Y}: {c.old_plate} → {c.new_plate} "
+                f"{format_day(c.corrected_at.astimezone().date())}: {c.old_plate} → {c.new_plate} "
                 f"by {c.corrected_by} — {c.reason}"
                 for c in vehicle.corrections
             ]

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
+from desktop.services.localization import MONTHS, format_day
 from desktop.services.platecheck import VERDICT_TONES, ReadSeen
 from desktop.views.kit.layout import label, vbox
 from desktop.views.plate_check.card import side_list, verdict_icon
@@ -17,7 +18,7 @@ def when_words(moment: datetime) -> str:
     local = moment.astimezone()
     if local.date() == datetime.now().astimezone().date():
         return f"{local:%H:%M}"
-    return f"{local.day} {local:%b} {local:%H:%M}"
+    return f"{local.day} {MONTHS[local.month - 1]} {local:%H:%M}"
 
 
 class RecentReadsPanel(QWidget):
@@ -48,7 +49,8 @@ class RecentReadsPanel(QWidget):
                 f"{seen.verdict_title} · {seen.device} · {seen.officer}",
             )
             item.setToolTip(
-                f"Read {seen.read_at.astimezone():%d %b %Y %H:%M:%S} by {seen.officer} with "
+                f"Read {format_day(seen.read_at.astimezone().date())} "
+                f"{seen.read_at.astimezone():%H:%M:%S} by {seen.officer} with "
                 f"{seen.device}" + (", with a photo" if seen.has_photo else "")
             )
             self.reads.addItem(item)

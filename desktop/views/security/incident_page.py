@@ -29,7 +29,7 @@ from desktop.services.incidents import (
     Person,
     Task,
 )
-from desktop.services.localization import format_local
+from desktop.services.localization import format_day, format_local
 from desktop.services.parkers import ParkerService
 from desktop.services.security import WatchlistService
 from desktop.services.vehicle_record import VehicleRecordService
@@ -146,7 +146,7 @@ class IncidentPage(QWidget):
             [
                 Column(
                     "Due",
-                    lambda t: f"{t.due_on.day} {t.due_on:%b %Y}",
+                    lambda t: format_day(t.due_on),
                     samples=("30 Sep 2026",),
                     sort=lambda t: t.due_on,
                 ),

@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QLineEdit, QMessageBox, QWidget
 
 from desktop.services.errors import KnownError
+from desktop.services.localization import format_day, format_typed
 from desktop.services.staff import StaffLogin, StaffService
 from desktop.services.workspace import ROLE_TITLES
 from desktop.views.kit.desk import Desk
@@ -30,8 +31,7 @@ def format_date(moment: datetime | None) -> str:
     """'21 Nov 2026' in the computer's time zone."""
     if moment is None:
         return ""
-    local = moment.astimezone()
-    return f"{local.day} {local:%b %Y}"
+    return format_day(moment.astimezone().date())
 
 
 def role_words(roles: tuple[str, ...]) -> str:
@@ -66,7 +66,7 @@ class StaffTableModel(RowsModel[StaffLogin]):
                     lambda s: s.created_at,
                     format_date,
                     sample="30 Sep 2026",
-                    tooltip=lambda s: s.created_at.astimezone().strftime("%d %b %Y %H:%M"),
+                    tooltip=lambda s: format_typed(s.created_at.astimezone()),
                 ),
             ],
             key=lambda s: s.login,
