@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import psycopg
 from sqlalchemy import text
@@ -21,7 +22,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from desktop.services.database import translate_errors
 from desktop.services.errors import FieldProblem, ValidationError
-from desktop.services.localization import format_day
+from desktop.services.localization import format_day, office_time
 from desktop.services.plates import (
     JURISDICTION_NAMES,
     normalize_plate,
@@ -74,6 +75,7 @@ SELECT c.verdict, c.jurisdiction, c.plate, c.permit_number, c.permit_kind, c.per
        c.lot_code, c.lot_name, c.valid_from, c.valid_until, c.reason, now() AS checked_at,
        c.zone_code, c.exemption, c.over_limit_since, c.stay_began, c.may_park,
        c.unpaid_citations, c.instruction,
+       (SELECT s.time_zone FROM parkdesk.office_setting s WHERE s.id = 1) AS office_zone,
        (SELECT coalesce(json_agg(json_build_array(m.jurisdiction, m.plate, m.differences)
                                  ORDER BY m.differences, m.jurisdiction, m.plate), '[]'::json)
         FROM parkdesk.plate_near_matches(c.jurisdiction, c.plate) m) AS near_matches
@@ -91,6 +93,7 @@ RECENT_READS_SQL = text(
     "FROM parkdesk.recent_reads(:jurisdiction, :plate, :limit) r"
 )
 _LOTS_SQL = text("SELECT code, name, active FROM parkdesk.lot ORDER BY NOT active, code")
+_ZONE_SQL = text("SELECT s.time_zone FROM parkdesk.office_setting s WHERE s.id = 1")
 
 
 # -- what the service hands back ---------------------------------------------------
@@ -129,9 +132,17 @@ class PlateQuery:
 
     @classmethod
     def cleaned(
-        cls, jurisdiction: str, plate: str, lot_code: str | None = None, at: datetime | None = None
+        cls,
+        jurisdiction: str,
+        plate: str,
+        lot_code: str | None = None,
+        at: datetime | None = None,
+        *,
+        zone: str | None = None,
     ) -> PlateQuery:
-        """Normalised values, or a :class:`ValidationError` naming every bad field."""
+        """Normalised values, or a :class:`ValidationError` naming every bad field. A time
+        without a zone is a wall-clock time in the office's ``zone`` (this computer's when
+        the office's is not known yet)."""
         problems: list[FieldProblem] = []
         normalized = ""
         code = ""
@@ -152,7 +163,7 @@ class PlateQuery:
         if problems:
             raise ValidationError(problems)
         if at is not None and at.tzinfo is None:
-            at = at.astimezone()  # a wall-clock time on this computer
+            at = at.replace(tzinfo=ZoneInfo(zone)) if zone else at.astimezone()
         return cls(jurisdiction=code, plate=normalized, lot_code=lot, at=at)
 
     @property
@@ -224,6 +235,8 @@ class PlateVerdict:
     unpaid_citations: int = 0
     #: What to do about a watchlisted plate (never why it is watchlisted).
     instruction: str | None = None
+    #: The office's time zone, which every time of the verdict is said in.
+    office_zone: str | None = None
 
     @property
     def title(self) -> str:
@@ -276,19 +289,28 @@ class ReadSeen:
         return self.lot_name + (f", zone {self.zone_code}" if self.zone_code else "")
 
 
-def format_moment(moment: datetime) -> str:
-    """'21 Nov 2026, 14:05' in this computer's time zone."""
-    local = moment.astimezone()
+def _local(moment: datetime, zone: str | None) -> datetime:
+    return office_time(moment, zone) if zone else moment.astimezone()
+
+
+def format_moment(moment: datetime, zone: str | None = None) -> str:
+    """'21 Nov 2026, 14:05' in the office's time ``zone`` (this computer's when None)."""
+    local = _local(moment, zone)
     return f"{format_day(local.date())}, {local:%H:%M}"
 
 
-def describe_until(moment: datetime) -> str:
+def describe_until(moment: datetime, zone: str | None = None) -> str:
     """An end as people say it: a permit ending at midnight lasts to the end of the day before."""
-    local = moment.astimezone()
+    local = _local(moment, zone)
     if local.time() == time(0, 0):
         day = local.date() - timedelta(days=1)
         return f"end of {format_day(day)}"
     return format_moment(local)
+
+
+def format_clock(moment: datetime, zone: str | None, *, seconds: bool = False) -> str:
+    """ "14:05" (or "14:05:33") on the office's clock (this computer's when None)."""
+    return f"{_local(moment, zone):%H:%M:%S}" if seconds else f"{_local(moment, zone):%H:%M}"
 
 
 def jurisdictions() -> tuple[JurisdictionChoice, ...]:
@@ -317,6 +339,8 @@ class PlateCheckService:
         self._lock = threading.Lock()
         self._proxy: PoolProxiedConnection | None = None
         self._release_wanted = False
+        #: The office's time zone as the last check said it (typed times are read in it).
+        self.office_zone: str | None = None
 
     # -- public API ------------------------------------------------------------------
 
@@ -332,11 +356,20 @@ class PlateCheckService:
         Bad input raises :class:`ValidationError` (fields ``plate``, ``jurisdiction``,
         ``lot``) before anything is sent; an unknown lot is refused by the database.
         """
-        return self.check_query(PlateQuery.cleaned(jurisdiction, plate, lot_code, at))
+        zone = self.office_zone
+        if zone is None and at is not None and at.tzinfo is None:
+            zone = self.office_zone = self._office_zone()
+        return self.check_query(PlateQuery.cleaned(jurisdiction, plate, lot_code, at, zone=zone))
 
     def check_query(self, query: PlateQuery) -> PlateVerdict:
         rows = self._run(CHECK_SQL, query.params())
-        return _verdict(query, rows[0])
+        verdict = _verdict(query, rows[0])
+        self.office_zone = verdict.office_zone
+        return verdict
+
+    def _office_zone(self) -> str | None:
+        rows = self._run(str(_ZONE_SQL), {})
+        return str(rows[0][0]) if rows else None
 
     def recent_reads(self, jurisdiction: str, plate: str, limit: int = 8) -> list[ReadSeen]:
         """The plate's latest reads by officers' devices (the last 90 days), newest first."""
@@ -357,9 +390,13 @@ class PlateCheckService:
         return [NearMatch(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
     def lots(self) -> list[LotChoice]:
-        """Every lot, open ones first (every role may read lots)."""
+        """Every lot, open ones first (every role may read lots); the office's time zone
+        is read with them (``office_zone``), for the times the desk shows and is typed."""
         with self.workspace.read() as session:
             rows = session.execute(_LOTS_SQL).all()
+            zone = session.execute(_ZONE_SQL).scalar()
+        if zone is not None:
+            self.office_zone = str(zone)
         return [LotChoice(str(r.code), str(r.name), bool(r.active)) for r in rows]
 
     def jurisdictions(self) -> tuple[JurisdictionChoice, ...]:
@@ -436,7 +473,7 @@ def _autocommit_fetch(
 
 
 def _verdict(query: PlateQuery, row: Sequence[Any]) -> PlateVerdict:
-    near = tuple(NearMatch(str(j), str(p), int(d)) for j, p, d in (row[19] or []))
+    near = tuple(NearMatch(str(j), str(p), int(d)) for j, p, d in (row[20] or []))
     return PlateVerdict(
         query=query,
         verdict=str(row[0]),
@@ -458,5 +495,6 @@ def _verdict(query: PlateQuery, row: Sequence[Any]) -> PlateVerdict:
         covered=bool(row[16]),
         unpaid_citations=int(row[17] or 0),
         instruction=row[18],
+        office_zone=row[19],
         near_matches=near,
     )

@@ -7,7 +7,13 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QListWidget, QWidget
 
-from desktop.services.platecheck import PlateQuery, PlateVerdict, describe_until, format_moment
+from desktop.services.platecheck import (
+    PlateQuery,
+    PlateVerdict,
+    describe_until,
+    format_clock,
+    format_moment,
+)
 from desktop.views.kit.layout import STRETCH, label, vbox
 
 
@@ -240,6 +246,7 @@ class VerdictCard(QFrame):
 
 def detail_rows(verdict: PlateVerdict) -> dict[str, str]:
     """The permit behind a verdict and when it was checked, by row of the card."""
+    zone = verdict.office_zone
     rows: dict[str, str] = {}
     if verdict.instruction:
         rows["instruction"] = verdict.instruction
@@ -255,12 +262,12 @@ def detail_rows(verdict: PlateVerdict) -> dict[str, str]:
         if verdict.lot_name:
             rows["lot"] = verdict.lot_name
         if verdict.valid_from is not None:
-            rows["from"] = format_moment(verdict.valid_from)
+            rows["from"] = format_moment(verdict.valid_from, zone)
         if verdict.valid_until is not None:
-            rows["until"] = describe_until(verdict.valid_until)
-    checked = f"{verdict.checked_at.astimezone():%H:%M:%S}"
+            rows["until"] = describe_until(verdict.valid_until, zone)
+    checked = format_clock(verdict.checked_at, zone, seconds=True)
     if verdict.query.at is not None:
-        checked += f", for {format_moment(verdict.query.at)} (not now)"
+        checked += f", for {format_moment(verdict.query.at, zone)} (not now)"
     if verdict.query.lot_code:
         checked += f", in lot {verdict.query.lot_code}"
     rows["checked"] = checked

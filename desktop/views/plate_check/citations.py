@@ -43,7 +43,9 @@ class PlateCitationsPanel(QWidget):
         self.empty.setText("The citations of the plate you check appear here.")
         self.empty.show()
 
-    def show_citations(self, plate: str, rows: list[CitationRow], currency: str) -> None:
+    def show_citations(
+        self, plate: str, rows: list[CitationRow], currency: str, zone: str | None = None
+    ) -> None:
         self.currency = currency
         self.citations.clear()
         for row in rows:
@@ -53,7 +55,7 @@ class PlateCitationsPanel(QWidget):
                 else row.status_title.lower()
             )
             item = QListWidgetItem(
-                f"{when_words(row.issued_at)}   {row.number}\n"
+                f"{when_words(row.issued_at, zone)}   {row.number}\n"
                 f"{row.violation_code} {row.violation} · {row.lot_code} · {owed}"
             )
             item.setData(Qt.ItemDataRole.UserRole, (row.id, row.number))

@@ -18,7 +18,13 @@ from PySide6.QtGui import QHideEvent, QShowEvent
 from desktop.services.appeals import AppealService
 from desktop.services.citations import CitationRow, CitationService
 from desktop.services.errors import KnownError, ValidationError
-from desktop.services.platecheck import PlateCheckService, PlateQuery, PlateVerdict, ReadSeen
+from desktop.services.platecheck import (
+    PlateCheckService,
+    PlateQuery,
+    PlateVerdict,
+    ReadSeen,
+    format_clock,
+)
 from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.appeals import CaseTimelineDialog
 from desktop.views.kit.desk import Desk
@@ -163,7 +169,8 @@ class PlateCheckDesk(Desk):
         if note is None or previous is None:
             changed = ""
         elif previous.verdict != verdict.verdict:
-            changed = f"Changed at {verdict.checked_at.astimezone():%H:%M:%S}: {note}"
+            at = format_clock(verdict.checked_at, verdict.office_zone, seconds=True)
+            changed = f"Changed at {at}: {note}"
         else:
             changed = self.verdict.card.note.text()  # still true: the earlier change stays
         self.verdict.show_verdict(verdict, changed)
@@ -191,7 +198,7 @@ class PlateCheckDesk(Desk):
     def _reads_arrived(self, plate: tuple[str, str], reads: list[ReadSeen]) -> None:
         if plate != self._reads_of:
             return  # another plate was checked meanwhile
-        self.recent_reads.show_reads(f"{plate[1]} ({plate[0]})", reads)
+        self.recent_reads.show_reads(f"{plate[1]} ({plate[0]})", reads, self.service.office_zone)
         self._load_citations(plate)
 
     def _load_citations(self, plate: tuple[str, str]) -> None:
@@ -206,7 +213,9 @@ class PlateCheckDesk(Desk):
 
         def arrived(answer: tuple[list[CitationRow], str]) -> None:
             if plate == self._reads_of:
-                self.citations.show_citations(f"{plate[1]} ({plate[0]})", *answer)
+                self.citations.show_citations(
+                    f"{plate[1]} ({plate[0]})", *answer, self.service.office_zone
+                )
             self.reads_shown.emit()
 
         self.runner.run_for(self, read, arrived, lambda _exc: True)

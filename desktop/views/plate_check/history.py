@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
-from desktop.services.platecheck import PlateQuery, PlateVerdict, format_moment
+from desktop.services.platecheck import PlateQuery, PlateVerdict, format_clock, format_moment
 from desktop.views.kit.layout import Stretch, label, vbox
 from desktop.views.plate_check.card import side_list, verdict_icon
 
@@ -34,10 +34,11 @@ class HistoryPanel(QWidget):
     def remember(self, verdict: PlateVerdict) -> None:
         query = verdict.query
         where = f", lot {query.lot_code}" if query.lot_code else ""
-        when = f", for {format_moment(query.at)}" if query.at is not None else ""
+        zone = verdict.office_zone
+        when = f", for {format_moment(query.at, zone)}" if query.at is not None else ""
         item = QListWidgetItem(
             verdict_icon(verdict.tone),
-            f"{verdict.checked_at.astimezone():%H:%M}   {verdict.plate_display}\n"
+            f"{format_clock(verdict.checked_at, zone)}   {verdict.plate_display}\n"
             f"{verdict.title}{where}{when}",
         )
         item.setData(Qt.ItemDataRole.UserRole, query)

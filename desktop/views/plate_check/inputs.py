@@ -9,8 +9,19 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QDate,
+    QDateTime,
+    QEvent,
+    QObject,
+    QSignalBlocker,
+    Qt,
+    QTime,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QGridLayout, QWidget
 
@@ -198,10 +209,17 @@ class PlateInputs(QWidget):
         self._take_typed_jurisdiction()
         at = None
         if not self.now_button.isChecked():
-            at = datetime.fromtimestamp(self.at_edit.dateTime().toSecsSinceEpoch(), tz=UTC)
+            # The time as shown: a wall-clock time on the office's clock.
+            shown = self.at_edit.dateTime()
+            day, clock = shown.date(), shown.time()
+            at = datetime(day.year(), day.month(), day.day(), clock.hour(), clock.minute())  # noqa: DTZ001
         try:
             query = PlateQuery.cleaned(
-                self.jurisdiction_combo.code(), self.plate_edit.text(), self.lot_combo.code(), at
+                self.jurisdiction_combo.code(),
+                self.plate_edit.text(),
+                self.lot_combo.code(),
+                at,
+                zone=self.service.office_zone,
             )
         except ValidationError as exc:
             self.show_problems(exc.problems)
@@ -275,9 +293,15 @@ class PlateInputs(QWidget):
     def _set_at(self, moment: datetime | None) -> None:
         """Show ``moment`` in "At"; for None, the current time, with Now on."""
         self.now_button.setChecked(moment is None)
-        seconds = int((moment or datetime.now(UTC)).timestamp())
+        local = (moment or datetime.now(UTC)).astimezone(
+            ZoneInfo(self.service.office_zone) if self.service.office_zone else None
+        )
         with QSignalBlocker(self.at_edit):
-            self.at_edit.setDateTime(QDateTime.fromSecsSinceEpoch(seconds))
+            self.at_edit.setDateTime(
+                QDateTime(
+                    QDate(local.year, local.month, local.day), QTime(local.hour, local.minute)
+                )
+            )
 
     def _tick(self) -> None:
         if self.now_button.isChecked() and not self.at_edit.hasFocus():
@@ -297,7 +321,12 @@ class PlateInputs(QWidget):
         return super().eventFilter(watched, event)
 
     def load_lots(self) -> None:
-        self.runner.run_for(self, self.service.lots, self.lot_combo.set_lots, _lots_failed)
+        self.runner.run_for(self, self.service.lots, self._lots_arrived, _lots_failed)
+
+    def _lots_arrived(self, lots: list[LotChoice]) -> None:
+        self.lot_combo.set_lots(lots)
+        if self.now_button.isChecked():
+            self._set_at(None)  # now on the office's clock, which came with the lots
 
 
 def _lots_failed(exc: BaseException) -> bool:

@@ -7,16 +7,17 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
-from desktop.services.localization import MONTHS, format_day
+from desktop.services.localization import MONTHS, format_day, office_time
 from desktop.services.platecheck import VERDICT_TONES, ReadSeen
 from desktop.views.kit.layout import label, vbox
 from desktop.views.plate_check.card import side_list, verdict_icon
 
 
-def when_words(moment: datetime) -> str:
-    """ "14:05" today, else "3 Dec 14:05" (in this computer's time zone)."""
-    local = moment.astimezone()
-    if local.date() == datetime.now().astimezone().date():
+def when_words(moment: datetime, zone: str | None = None) -> str:
+    """ "14:05" today, else "3 Dec 14:05", on the office's clock (``zone``; this computer's
+    when None)."""
+    local = office_time(moment, zone) if zone else moment.astimezone()
+    if local.date() == datetime.now(local.tzinfo).date():
         return f"{local:%H:%M}"
     return f"{local.day} {MONTHS[local.month - 1]} {local:%H:%M}"
 
@@ -40,17 +41,21 @@ class RecentReadsPanel(QWidget):
         self.empty.setText("The reads of the plate you check appear here.")
         self.empty.show()
 
-    def show_reads(self, plate: str, reads: list[ReadSeen]) -> None:
+    def show_reads(self, plate: str, reads: list[ReadSeen], zone: str | None = None) -> None:
         self.reads.clear()
+
+        def local(seen: ReadSeen) -> datetime:
+            return office_time(seen.read_at, zone) if zone else seen.read_at.astimezone()
+
         for seen in reads:
             item = QListWidgetItem(
                 verdict_icon(VERDICT_TONES.get(seen.verdict, "caution")),
-                f"{when_words(seen.read_at)}   {seen.place}\n"
+                f"{when_words(seen.read_at, zone)}   {seen.place}\n"
                 f"{seen.verdict_title} · {seen.device} · {seen.officer}",
             )
             item.setToolTip(
-                f"Read {format_day(seen.read_at.astimezone().date())} "
-                f"{seen.read_at.astimezone():%H:%M:%S} by {seen.officer} with "
+                f"Read {format_day(local(seen).date())} "
+                f"{local(seen):%H:%M:%S} by {seen.officer} with "
                 f"{seen.device}" + (", with a photo" if seen.has_photo else "")
             )
             self.reads.addItem(item)

@@ -9,8 +9,12 @@ clerk sells a permit for it at another client, and the card turns green by itsel
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import Qt
@@ -434,6 +438,49 @@ def test_a_moment_can_be_typed_whole_into_at(qtbot: QtBot, open_desk: Callable[.
     assert (moment.time().hour(), moment.time().minute()) == (12, 0)
     assert desk.inputs.at_edit.text() == "15 May 2027 12:00"
     assert not desk.inputs.now_button.isChecked()
+
+
+@pytest.fixture
+def tokyo_computer_toronto_office(database: Database) -> Iterator[None]:
+    """A computer whose clock is set to Tokyo time in an office kept in Toronto time."""
+    with database.admin() as su:
+        row = su.execute("SELECT time_zone FROM parkdesk.office_setting WHERE id = 1").fetchone()
+        assert row is not None
+        su.execute("UPDATE parkdesk.office_setting SET time_zone = 'America/Toronto' WHERE id = 1")
+        su.commit()
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Tokyo"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+        with database.admin() as su:
+            su.execute("UPDATE parkdesk.office_setting SET time_zone = %s WHERE id = 1", row)
+            su.commit()
+
+
+@pytest.mark.usefixtures("tokyo_computer_toronto_office")
+def test_times_are_typed_and_shown_on_the_offices_clock(
+    qtbot: QtBot, open_desk: Callable[..., Kit]
+) -> None:
+    desk = open_desk(live=False).desk
+    now_there = datetime.now(ZoneInfo("America/Toronto"))
+    shown = desk.inputs.at_edit.dateTime()  # "Now", as the office's clock says it
+    assert (shown.date().day(), shown.time().hour()) == (now_there.day, now_there.hour)
+
+    desk.inputs.at_edit.setFocus()
+    desk.inputs.at_edit.lineEdit().selectAll()
+    qtbot.keyClicks(desk.inputs.at_edit, "15 May 2027 12:00")
+    verdict = type_and_check(qtbot, desk, plain_plate())
+    assert verdict.query.at == datetime(2027, 5, 15, 12, 0, tzinfo=ZoneInfo("America/Toronto"))
+    assert "for 15 May 2027, 12:00 (not now)" in desk.verdict.card.value("checked")
+    checked = verdict.checked_at.astimezone(ZoneInfo("America/Toronto"))
+    assert desk.verdict.card.value("checked").startswith(f"{checked:%H:%M:%S}")
 
 
 def test_the_desk_gives_its_connection_back_when_hidden(
