@@ -477,7 +477,8 @@ class AppealsDesk(Desk):
         def save(at: datetime, place: str) -> Appeal:
             return service.schedule_hearing(appeal_id, at, place)
 
-        self.hearing_dialog.open(lambda: HearingDialog(save, self.runner, self))
+        zone = self._zone()
+        self.hearing_dialog.open(lambda: HearingDialog(save, self.runner, self, zone=zone))
 
     def open_document_dialog(self) -> AttachDocumentDialog | None:
         appeal = self.page.appeal

@@ -8,8 +8,8 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QDateTime, QTime
 from PySide6.QtWidgets import QWidget
 
 from desktop.services.appeals import CHANNELS, AppealForm, AppealService
@@ -107,16 +107,19 @@ class FileAppealDialog(FormDialog):
 
 
 class HearingDialog(FormDialog):
-    """When and where the hearing is held."""
+    """When and where the hearing is held; the time on the office's clock (``zone``)."""
 
     def __init__(
         self,
         save: Callable[[datetime, str], object],
         runner: OperationRunner,
         parent: QWidget | None = None,
+        *,
+        zone: str = "UTC",
     ) -> None:
         super().__init__(runner, accept_text="Set hearing", busy_text="Setting…", parent=parent)
         self._save = save
+        self.zone = zone
         self.setObjectName("hearingDialog")
         self.setWindowTitle("Set a hearing")
         self.setMinimumWidth(460)
@@ -126,22 +129,17 @@ class HearingDialog(FormDialog):
         self.audit_label.show()
         self.when_edit = MomentEdit()
         self.when_edit.setObjectName("hearingAtEdit")
-        start = (datetime.now().astimezone() + timedelta(days=7)).replace(
+        start = (datetime.now(ZoneInfo(zone)) + timedelta(days=7)).replace(
             hour=10, minute=0, second=0, microsecond=0
         )
-        self.when_edit.setDateTime(
-            QDateTime(QDate(start.year, start.month, start.day), QTime(start.hour, start.minute))
-        )
+        self.when_edit.show_moment(start, zone)
         self.place_edit = line_edit(placeholder="e.g. Room 12, Parking Office", max_length=200)
         self.place_edit.setObjectName("hearingPlaceEdit")
         self.declare(("at", "&When", self.when_edit), ("place", "&Where", self.place_edit))
         self._finish_layout(vbox(field_grid((self.boxes["at"],), (self.boxes["place"],))))
 
     def _save_call(self) -> Callable[[], object]:
-        at = self.when_edit.dateTime().toPython()
-        if not isinstance(at, datetime):  # pragma: no cover - a QDateTime is a datetime
-            raise ValidationError.single("at", "Choose when the hearing is held.")
-        when = at.astimezone() if at.tzinfo is None else at
+        when = self.when_edit.moment(self.zone)
         place, save = self.place_edit.text(), self._save
         return lambda: save(when, place)
 

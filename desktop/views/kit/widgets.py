@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 import shiboken6
 from PySide6.QtCore import QDate, QDateTime, QObject, QRectF, QSettings, QSize, Qt, QTime
@@ -231,6 +233,21 @@ class MomentEdit(QDateTimeEdit):
 
     def textFromDateTime(self, value: QDateTime) -> str:
         return value.toString(self.DISPLAY)
+
+    def show_moment(self, at: datetime, zone: str) -> None:
+        """Show ``at`` on the office's clock (``zone``), whatever the computer's zone."""
+        local = at.astimezone(ZoneInfo(zone))
+        self.setDateTime(
+            QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
+        )
+
+    def moment(self, zone: str) -> datetime:
+        """The time shown, read on the office's clock (``zone``)."""
+        shown = self.dateTime()
+        day, clock = shown.date(), shown.time()
+        return datetime(
+            day.year(), day.month(), day.day(), clock.hour(), clock.minute(), tzinfo=ZoneInfo(zone)
+        )
 
 
 class DeskSplitter(QSplitter):

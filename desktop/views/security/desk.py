@@ -596,7 +596,10 @@ class SecurityDesk(Desk):
         def save(form: EntryForm) -> WatchlistEntry:
             return service.save_entry(form)
 
-        return self.entry_dialog.open(lambda: EntryDialog(save, self.runner, entry, self))
+        zone = self._zone
+        return self.entry_dialog.open(
+            lambda: EntryDialog(save, self.runner, entry, self, zone=zone)
+        )
 
     def retire_entry(self) -> None:
         entry: WatchlistEntry | None = self.entries_table.selected_row()

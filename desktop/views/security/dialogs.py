@@ -6,10 +6,10 @@ under its field."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, QStandardPaths, QTime, Signal
+from PySide6.QtCore import QStandardPaths, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QLineEdit, QWidget
 
 from desktop.services.errors import ValidationError
@@ -107,9 +107,13 @@ class EntryDialog(FormDialog):
         runner: OperationRunner,
         entry: WatchlistEntry | None = None,
         parent: QWidget | None = None,
+        *,
+        zone: str = "UTC",
     ) -> None:
         super().__init__(runner, accept_text="Save", busy_text="Saving…", parent=parent)
         self._save, self.entry = save, entry
+        #: The office's time zone: the entry ends at a time on its clock.
+        self.zone = zone
         self.setObjectName("watchlistEntryDialog")
         self.setWindowTitle(
             "Add to the watchlist" if entry is None else f"Watchlist entry {entry.plate_display}"
@@ -145,8 +149,7 @@ class EntryDialog(FormDialog):
         self.expires_edit = MomentEdit()
         self.expires_edit.setObjectName("watchExpiresEdit")
         self.expires_check.toggled.connect(self.expires_edit.setEnabled)
-        start = datetime.now().astimezone() + timedelta(days=30)
-        self.expires_edit.setDateTime(_qt(start))
+        self.expires_edit.show_moment(datetime.now(UTC) + timedelta(days=30), zone)
         self.expires_check.setChecked(True)
         expires = holder(hbox(self.expires_check, (self.expires_edit, 1), spacing=6, margins=0))
         self.incident_edit = line_edit(placeholder="Optional, e.g. I2026-00012", max_length=20)
@@ -187,7 +190,7 @@ class EntryDialog(FormDialog):
         self.reason_edit.setPlainText(entry.reason)
         self.expires_check.setChecked(entry.expires_at is not None)
         if entry.expires_at is not None:
-            self.expires_edit.setDateTime(_qt(entry.expires_at))
+            self.expires_edit.show_moment(entry.expires_at, self.zone)
         self._shown_incident = entry.incident_number or ""
         self.incident_edit.setText(self._shown_incident)
 
@@ -204,13 +207,11 @@ class EntryDialog(FormDialog):
             raise ValidationError.single("plate", "Type the plate, or the part of it known.")
         expires: datetime | None = None
         if self.expires_check.isChecked():
-            moment = self.expires_edit.dateTime().toPython()
-            if isinstance(moment, datetime):
-                expires = moment.astimezone() if moment.tzinfo is None else moment
-                if expires <= datetime.now().astimezone():
-                    raise ValidationError.single(
-                        "expires_at", "Choose a time still to come, or untick Until."
-                    )
+            expires = self.expires_edit.moment(self.zone)
+            if expires <= datetime.now(UTC):
+                raise ValidationError.single(
+                    "expires_at", "Choose a time still to come, or untick Until."
+                )
         typed_incident = "".join(self.incident_edit.text().split()).upper()
         form = EntryForm(
             plate_pattern=plate,
@@ -227,12 +228,6 @@ class EntryDialog(FormDialog):
         )
         save = self._save
         return lambda: save(form)
-
-
-def _qt(moment: datetime) -> QDateTime:
-    """``moment`` in this computer's time zone, to the minute, as the editor takes it."""
-    local = moment.astimezone()
-    return QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
 
 
 class HotlistImportDialog(FormDialog):

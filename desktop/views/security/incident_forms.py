@@ -6,9 +6,9 @@ saving and shows the database's refusal under the field it names.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from PySide6.QtCore import QDate, QDateTime, QTime
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -50,9 +50,12 @@ class IncidentDialog(FormDialog):
         parent: QWidget | None = None,
         *,
         prefill: IncidentForm | None = None,
+        zone: str = "UTC",
     ) -> None:
         super().__init__(runner, accept_text="Save", busy_text="Saving…", parent=parent)
         self._save, self.incident = save, incident
+        #: The office's time zone: the time is typed and shown on its clock.
+        self.zone = zone
         self.setObjectName("incidentDialog")
         self.setWindowTitle(
             "Record an incident" if incident is None else f"Incident {incident.number}"
@@ -66,10 +69,7 @@ class IncidentDialog(FormDialog):
         self.priority_box.setCurrentIndex(1)
         self.when_edit = MomentEdit()
         self.when_edit.setObjectName("incidentWhenEdit")
-        now = datetime.now().astimezone()
-        self.when_edit.setDateTime(
-            QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute))
-        )
+        self.when_edit.show_moment(datetime.now(UTC), zone)
         self.lot_edit = line_edit(placeholder="Lot code, e.g. B", max_length=12)
         self.lot_edit.setObjectName("incidentLotEdit")
         capitals(self.lot_edit)
@@ -130,10 +130,7 @@ class IncidentDialog(FormDialog):
     def _show_incident(self, i: Incident) -> None:
         self.category_box.setCurrentIndex(max(self.category_box.findData(i.category_id), 0))
         self.priority_box.setCurrentIndex(max(self.priority_box.findData(i.priority), 0))
-        local = i.occurred_at.astimezone()
-        self.when_edit.setDateTime(
-            QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
-        )
+        self.when_edit.show_moment(i.occurred_at, self.zone)
         self.lot_edit.setText(i.lot_code or "")
         self.location_edit.setText(i.location or "")
         self.narrative_edit.setPlainText(i.narrative)
@@ -147,10 +144,7 @@ class IncidentDialog(FormDialog):
     def _show_form(self, form: IncidentForm) -> None:
         self.category_box.setCurrentIndex(self.category_box.findData(form.category_id))
         self.priority_box.setCurrentIndex(max(self.priority_box.findData(form.priority), 0))
-        local = form.occurred_at.astimezone()
-        self.when_edit.setDateTime(
-            QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
-        )
+        self.when_edit.show_moment(form.occurred_at, self.zone)
         self.lot_edit.setText(form.lot_code)
         self.location_edit.setText(form.location)
         self.narrative_edit.setPlainText(form.narrative)
@@ -160,11 +154,8 @@ class IncidentDialog(FormDialog):
     def _save_call(self) -> Callable[[], object]:
         if self.category_box.currentIndex() < 0:
             raise ValidationError.single("category_id", "Choose what kind of incident it is.")
-        moment = self.when_edit.dateTime().toPython()
-        if not isinstance(moment, datetime):  # pragma: no cover - a QDateTime is a datetime
-            raise ValidationError.single("occurred_at", "Say when it happened.")
-        when = moment.astimezone() if moment.tzinfo is None else moment
-        if when > datetime.now().astimezone() + timedelta(minutes=5):
+        when = self.when_edit.moment(self.zone)
+        if when > datetime.now(UTC) + timedelta(minutes=5):
             raise ValidationError.single("occurred_at", "That time is still to come.")
         latitude, longitude = parse_coordinates(self.coordinates_edit.text()) or (None, None)
         form = IncidentForm(

@@ -429,7 +429,7 @@ class IncidentPage(QWidget):
         watchlist = WatchlistService(self.service.workspace)
 
         def make() -> FormDialog:
-            dialog = EntryDialog(watchlist.save_entry, self.runner, None, self)
+            dialog = EntryDialog(watchlist.save_entry, self.runner, None, self, zone=self._zone())
             dialog.prefill(
                 vehicle.jurisdiction,
                 vehicle.plate,

@@ -264,7 +264,9 @@ class IncidentsPanel(QWidget):
             return incident
 
         return self.dialog.open(
-            lambda: IncidentDialog(save, self.runner, self.categories, None, self, prefill=prefill)
+            lambda: IncidentDialog(
+                save, self.runner, self.categories, None, self, prefill=prefill, zone=self._zone()
+            )
         )
 
     def category_named(self, name: str) -> int | None:
@@ -275,7 +277,9 @@ class IncidentsPanel(QWidget):
         if incident is None:
             return None
         return self.dialog.open(
-            lambda: IncidentDialog(service.save, self.runner, self.categories, incident, self)
+            lambda: IncidentDialog(
+                service.save, self.runner, self.categories, incident, self, zone=self._zone()
+            )
         )
 
     def open_report(self) -> ReportDialog | None:

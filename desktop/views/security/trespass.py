@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QDateTime, QObject, QTime, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QCheckBox, QWidget
 
-from desktop.services.errors import KnownError, ValidationError
+from desktop.services.errors import KnownError
 from desktop.services.localization import format_local
 from desktop.services.parkers import ParkerService
 from desktop.services.security import NOTICE_STATES, NoticeForm, TrespassNotice, TrespassService
@@ -77,9 +78,13 @@ class NoticeDialog(FormDialog):
         runner: OperationRunner,
         parkers: ParkerService,
         parent: QWidget | None = None,
+        *,
+        zone: str = "UTC",
     ) -> None:
         super().__init__(runner, accept_text="Issue", busy_text="Issuing…", parent=parent)
         self._save = save
+        #: The office's time zone: the notice ends at a time on its clock.
+        self.zone = zone
         self.setObjectName("trespassNoticeDialog")
         self.setWindowTitle("Issue a trespass notice")
         self.setMinimumWidth(560)
@@ -106,10 +111,8 @@ class NoticeDialog(FormDialog):
         )
         self.reason_edit = text_box(3, "Why the notice is issued")
         self.until_edit = MomentEdit()
-        end = (datetime.now().astimezone() + timedelta(days=365)).replace(hour=23, minute=59)
-        self.until_edit.setDateTime(
-            QDateTime(QDate(end.year, end.month, end.day), QTime(end.hour, end.minute))
-        )
+        end = (datetime.now(ZoneInfo(zone)) + timedelta(days=365)).replace(hour=23, minute=59)
+        self.until_edit.show_moment(end, zone)
         self.plates_edit = text_box(
             3, "Vehicles, one to a line: ON ABC123 (a registered parker's own go on by themselves)"
         )
@@ -138,16 +141,13 @@ class NoticeDialog(FormDialog):
         )
 
     def _save_call(self) -> Callable[[], object]:
-        moment = self.until_edit.dateTime().toPython()
-        if not isinstance(moment, datetime):  # pragma: no cover - a QDateTime is a datetime
-            raise ValidationError.single("expires_at", "Choose when the notice ends.")
         form = NoticeForm(
             person_name=self.name_edit.text(),
             person_description=self.description_edit.text(),
             lot_code=self.lot_edit.text(),
             place=self.place_edit.text(),
             reason=self.reason_edit.toPlainText(),
-            expires_at=moment.astimezone() if moment.tzinfo is None else moment,
+            expires_at=self.until_edit.moment(self.zone),
             plates=tuple(self.plates_edit.toPlainText().splitlines()),
             parker_id=self.registered.parker_id,
         )
@@ -217,7 +217,11 @@ class TrespassPanel(QWidget):
     def issue(self) -> NoticeDialog | None:
         return self.dialog.open(
             lambda: NoticeDialog(
-                self.service.issue, self.runner, ParkerService(self.service.workspace), self
+                self.service.issue,
+                self.runner,
+                ParkerService(self.service.workspace),
+                self,
+                zone=self._zone(),
             )
         )
 
