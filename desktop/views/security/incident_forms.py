@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -282,6 +283,8 @@ class TaskDialog(FormDialog):
         save: Callable[[str, date, str], object],
         runner: OperationRunner,
         parent: QWidget | None = None,
+        *,
+        zone: str = "UTC",
     ) -> None:
         super().__init__(runner, accept_text="Assign", busy_text="Assigning…", parent=parent)
         self._save = save
@@ -292,7 +295,7 @@ class TaskDialog(FormDialog):
         self.due_edit = QDateEdit()
         self.due_edit.setCalendarPopup(True)
         self.due_edit.setDisplayFormat("d MMM yyyy")
-        soon = datetime.now().astimezone().date() + timedelta(days=2)
+        soon = datetime.now(ZoneInfo(zone)).date() + timedelta(days=2)  # the office's day
         self.due_edit.setDate(QDate(soon.year, soon.month, soon.day))
         self.description_edit = line_edit(
             placeholder="e.g. Pull the camera footage", max_length=500
@@ -322,6 +325,8 @@ class ReportDialog(FormDialog):
         make: Callable[[date, date], bytes],
         runner: OperationRunner,
         parent: QWidget | None = None,
+        *,
+        zone: str = "UTC",
     ) -> None:
         super().__init__(runner, accept_text="Report", busy_text="Counting…", parent=parent)
         self._make = make
@@ -333,7 +338,7 @@ class ReportDialog(FormDialog):
             "in more than one incident, and the open tasks, for the incidents you may read."
         )
         self.audit_label.show()
-        today = datetime.now().astimezone().date()
+        today = datetime.now(ZoneInfo(zone)).date()  # the office's day
         start = (today.replace(day=1) - timedelta(days=62)).replace(day=1)
         self.start_edit, self.end_edit = QDateEdit(), QDateEdit()
         for edit, day in ((self.start_edit, start), (self.end_edit, today)):

@@ -501,6 +501,7 @@ class IncidentPage(QWidget):
                 lambda login, due, what: service.assign(incident.id, login, due, what),
                 self.runner,
                 self,
+                zone=self._zone(),
             )
         )
 

@@ -286,7 +286,10 @@ class IncidentsPanel(QWidget):
         workspace = self.service.workspace
         return self.report_dialog.open(
             lambda: ReportDialog(
-                lambda start, end: security_report(workspace, start, end), self.runner, self
+                lambda start, end: security_report(workspace, start, end),
+                self.runner,
+                self,
+                zone=self._zone(),
             )
         )
 
