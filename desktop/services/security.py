@@ -10,7 +10,7 @@ rule is the database's; this module words what the desk shows and hands back dat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -63,10 +63,20 @@ class WatchlistEntry:
     def state(self) -> str:
         if self.retired_at is not None:
             return "retired"
-        return "in_force" if self.in_force else "not_in_force"
+        if self.in_force:
+            return "in_force"
+        # Not in force: ended, or yet to start (an entry made ahead of time).
+        if self.expires_at is not None and self.expires_at <= datetime.now(UTC):
+            return "expired"
+        return "not_yet"
 
 
-STATE_TITLES = {"in_force": "In force", "not_in_force": "Expired or not yet", "retired": "Retired"}
+STATE_TITLES = {
+    "in_force": "In force",
+    "expired": "Expired",
+    "not_yet": "Not yet in force",
+    "retired": "Retired",
+}
 
 
 @dataclass(frozen=True)

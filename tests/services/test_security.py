@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from desktop.services.errors import PermissionDenied, ValidationError
-from desktop.services.security import EntryForm, WatchlistService, read_hotlist
+from desktop.services.security import (
+    STATE_TITLES,
+    EntryForm,
+    WatchlistEntry,
+    WatchlistService,
+    read_hotlist,
+)
 from desktop.services.workspace import Workspace
 
 
@@ -116,3 +123,26 @@ def test_the_counter_keeps_no_watchlist(workspace_for: Callable[[str], Workspace
     )
     with pytest.raises(PermissionDenied):
         clerk.save_entry(form)
+
+
+@pytest.mark.parametrize(
+    ("days", "retired", "in_force", "state"),
+    [
+        ((-1, 1), False, True, ("in_force", "In force")),
+        ((-2, -1), False, False, ("expired", "Expired")),
+        ((1, 2), False, False, ("not_yet", "Not yet in force")),
+        ((-2, -1), True, False, ("retired", "Retired")),
+    ],
+)
+def test_an_entry_says_whether_it_ended_or_is_yet_to_start(
+    days: tuple[int, int], retired: bool, in_force: bool, state: tuple[str, str]
+) -> None:
+    now = datetime.now(UTC)
+    entry = WatchlistEntry(
+        id=1, jurisdiction="ON", plate_pattern="ABC123", category="BOLO", priority=2,
+        reason="", instruction="", starts_at=now + timedelta(days=days[0]),
+        expires_at=now + timedelta(days=days[1]), retired_at=now if retired else None,
+        retired_by=None, retire_reason=None, created_by="dara", created_at=now, version=1,
+        in_force=in_force,
+    )  # fmt: skip
+    assert (entry.state, STATE_TITLES[entry.state]) == state
