@@ -94,7 +94,12 @@ class AlertsModel(RowsModel[Alert]):
                     tooltip=lambda a: a.place,
                 ),
                 Column(
-                    "How", lambda a: a.how, stretch=True, give_way=True, tooltip=lambda a: a.how
+                    "How",
+                    lambda a: a.how,
+                    samples=("Read by otto with HH-101",),
+                    stretch=True,
+                    give_way=True,
+                    tooltip=lambda a: a.how,
                 ),
                 Column(
                     "Hits",
@@ -105,8 +110,13 @@ class AlertsModel(RowsModel[Alert]):
                 ),
                 Column(
                     "Status",
-                    lambda a: "Waiting" if a.waiting else f"Acknowledged by {a.acknowledged_by}",
-                    samples=("Acknowledged by dispatcher",),
+                    lambda a: "Waiting" if a.waiting else "Acknowledged",
+                    tooltip=lambda a: (
+                        "Nobody has acknowledged it yet"
+                        if a.waiting
+                        else f"Acknowledged by {a.acknowledged_by}"
+                    ),
+                    samples=("Acknowledged",),
                     colour=lambda a: "#b91c1c" if a.waiting else None,
                 ),
             ],
