@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -12,23 +10,15 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.views.kit.widgets import MomentEdit
+from tests.clock import computer_zone
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
 def tokyo_computer() -> Iterator[None]:
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Tokyo"
-    time.tzset()
-    try:
+    with computer_zone("Asia/Tokyo"):
         yield
-    finally:
-        if before is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = before
-        time.tzset()
 
 
 @pytest.mark.usefixtures("tokyo_computer")

@@ -9,8 +9,6 @@ clerk sells a permit for it at another client, and the card turns green by itsel
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +28,7 @@ from desktop.views.kit.widgets import alive, app_settings
 from desktop.views.plate_check.desk import PlateCheckDesk
 from desktop.views.plate_check.inputs import JURISDICTION_KEY
 from tests.citation_data import enforcement_field
+from tests.clock import computer_zone
 from tests.conftest import ROLE_LOGIN, Database
 from tests.services.test_platecheck import (
     Connect,
@@ -448,17 +447,10 @@ def tokyo_computer_toronto_office(database: Database) -> Iterator[None]:
         assert row is not None
         su.execute("UPDATE parkdesk.office_setting SET time_zone = 'America/Toronto' WHERE id = 1")
         su.commit()
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Tokyo"
-    time.tzset()
     try:
-        yield
+        with computer_zone("Asia/Tokyo"):
+            yield
     finally:
-        if before is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = before
-        time.tzset()
         with database.admin() as su:
             su.execute("UPDATE parkdesk.office_setting SET time_zone = %s WHERE id = 1", row)
             su.commit()
