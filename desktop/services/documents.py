@@ -581,10 +581,6 @@ def receipt_pdf(receipt: Receipt) -> bytes:
 # --------------------------------------------------------------------------- citation notices
 
 
-def _long_day(day: date) -> str:
-    return format_long_day(day)
-
-
 def citation_notice_pdf(notice: CitationNotice) -> bytes:
     """The notice of a citation: the offence, the fine's history and how much is owed by when."""
     styles = _styles()
@@ -603,7 +599,7 @@ def citation_notice_pdf(notice: CitationNotice) -> bytes:
                 ("Place", notice.place),
                 ("Officer", notice.officer),
                 ("Status", notice.status),
-                ("Due by", _long_day(notice.due_on)),
+                ("Due by", format_long_day(notice.due_on)),
             ],
             styles,
         )
@@ -654,14 +650,14 @@ def citation_notice_pdf(notice: CitationNotice) -> bytes:
                 Paragraph(_text(f"Officer's note: {notice.note}"), styles.note),
             ]
         how = [
-            f"Pay {money(notice.amount_due)} by {_long_day(notice.due_on)} at the parking "
+            f"Pay {money(notice.amount_due)} by {format_long_day(notice.due_on)} at the parking "
             f"office, quoting citation {notice.number}. Unpaid fines may rise after the due "
             "date."
         ]
         if notice.discount is not None and notice.amount_due > 0:
             percent, until = notice.discount
             how.append(
-                f"Paid in full by {_long_day(until)}, the fine is reduced by "
+                f"Paid in full by {format_long_day(until)}, the fine is reduced by "
                 f"{percent.normalize():f} %."
             )
         how.append("To dispute this citation, contact the parking office before the due date.")
@@ -687,7 +683,7 @@ def citation_notice_pdf(notice: CitationNotice) -> bytes:
 
 def _letter_outcome(letter: AppealLetter, money: Callable[[Decimal], str]) -> list[str]:
     """What the decision means for the person who appealed, in the order they need it."""
-    due = _long_day(letter.due_on)
+    due = format_long_day(letter.due_on)
     if letter.decision == "dismiss":
         said = [
             f"Your appeal is accepted: citation {letter.citation_number} is dismissed and "

@@ -355,6 +355,12 @@ def office_time(at: datetime, time_zone: str) -> datetime:
     return at.astimezone(ZoneInfo(time_zone))
 
 
+def on_clock(at: datetime, time_zone: str | None) -> datetime:
+    """``at`` on the office's clock, or on this computer's while the office's zone is not
+    known yet (a desk that has not heard from the database)."""
+    return office_time(at, time_zone) if time_zone else at.astimezone()
+
+
 def format_local(at: datetime, time_zone: str) -> str:
     """ "21 Nov 2026 14:05 EST": the office's wall-clock time with its zone's abbreviation
     (EST or EDT tells two 01:30s of the November night apart)."""
@@ -370,9 +376,7 @@ def format_day_time(at: datetime, time_zone: str) -> str:
 
 def format_recent(at: datetime, time_zone: str) -> str:
     """ "21 Nov 14:05" this year, "21 Nov 2025 14:05" before: for table cells."""
-    local = office_time(at, time_zone)
-    year = "" if local.year == datetime.now(local.tzinfo).year else f" {local.year}"
-    return f"{local.day} {MONTHS[local.month - 1]}{year} {local:%H:%M}"
+    return f"{format_recent_day(at, time_zone)} {office_time(at, time_zone):%H:%M}"
 
 
 def format_recent_day(at: datetime, time_zone: str) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from desktop.services.database import translate_errors
 from desktop.services.errors import FieldProblem, ValidationError
-from desktop.services.localization import format_day, office_time
+from desktop.services.localization import format_day, on_clock
 from desktop.services.plates import (
     JURISDICTION_NAMES,
     normalize_plate,
@@ -93,7 +93,8 @@ RECENT_READS_SQL = text(
     "FROM parkdesk.recent_reads(:jurisdiction, :plate, :limit) r"
 )
 _LOTS_SQL = text("SELECT code, name, active FROM parkdesk.lot ORDER BY NOT active, code")
-_ZONE_SQL = text("SELECT s.time_zone FROM parkdesk.office_setting s WHERE s.id = 1")
+_ZONE = "SELECT s.time_zone FROM parkdesk.office_setting s WHERE s.id = 1"
+_ZONE_SQL = text(_ZONE)
 
 
 # -- what the service hands back ---------------------------------------------------
@@ -289,19 +290,15 @@ class ReadSeen:
         return self.lot_name + (f", zone {self.zone_code}" if self.zone_code else "")
 
 
-def _local(moment: datetime, zone: str | None) -> datetime:
-    return office_time(moment, zone) if zone else moment.astimezone()
-
-
 def format_moment(moment: datetime, zone: str | None = None) -> str:
     """'21 Nov 2026, 14:05' in the office's time ``zone`` (this computer's when None)."""
-    local = _local(moment, zone)
+    local = on_clock(moment, zone)
     return f"{format_day(local.date())}, {local:%H:%M}"
 
 
 def describe_until(moment: datetime, zone: str | None = None) -> str:
     """An end as people say it: a permit ending at midnight lasts to the end of the day before."""
-    local = _local(moment, zone)
+    local = on_clock(moment, zone)
     if local.time() == time(0, 0):
         day = local.date() - timedelta(days=1)
         return f"end of {format_day(day)}"
@@ -310,7 +307,7 @@ def describe_until(moment: datetime, zone: str | None = None) -> str:
 
 def format_clock(moment: datetime, zone: str | None, *, seconds: bool = False) -> str:
     """ "14:05" (or "14:05:33") on the office's clock (this computer's when None)."""
-    return f"{_local(moment, zone):%H:%M:%S}" if seconds else f"{_local(moment, zone):%H:%M}"
+    return f"{on_clock(moment, zone):%H:%M:%S}" if seconds else f"{on_clock(moment, zone):%H:%M}"
 
 
 def jurisdictions() -> tuple[JurisdictionChoice, ...]:
@@ -368,7 +365,7 @@ class PlateCheckService:
         return verdict
 
     def _office_zone(self) -> str | None:
-        rows = self._run(str(_ZONE_SQL), {})
+        rows = self._run(_ZONE, {})
         return str(rows[0][0]) if rows else None
 
     def recent_reads(self, jurisdiction: str, plate: str, limit: int = 8) -> list[ReadSeen]:

@@ -115,7 +115,7 @@ class HearingDialog(FormDialog):
         runner: OperationRunner,
         parent: QWidget | None = None,
         *,
-        zone: str = "UTC",
+        zone: str,
     ) -> None:
         super().__init__(runner, accept_text="Set hearing", busy_text="Setting…", parent=parent)
         self._save = save

@@ -470,7 +470,7 @@ class WrapDelegate(QStyledItemDelegate):
         metrics = (
             QFontMetrics(font.resolve(option.font))
             if isinstance(font, QFont)
-            else (option.fontMetrics)
+            else option.fontMetrics
         )
         width = max(option.rect.width() - self.INSET, 20)
         lines = metrics.boundingRect(

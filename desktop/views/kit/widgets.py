@@ -234,20 +234,20 @@ class MomentEdit(QDateTimeEdit):
     def textFromDateTime(self, value: QDateTime) -> str:
         return value.toString(self.DISPLAY)
 
-    def show_moment(self, at: datetime, zone: str) -> None:
-        """Show ``at`` on the office's clock (``zone``), whatever the computer's zone."""
-        local = at.astimezone(ZoneInfo(zone))
+    def show_moment(self, at: datetime, zone: str | None) -> None:
+        """Show ``at`` on the office's clock (``zone``), whatever the computer's zone (its
+        own while the office's is not known: None)."""
+        local = at.astimezone(ZoneInfo(zone) if zone else None)
         self.setDateTime(
             QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
         )
 
-    def moment(self, zone: str) -> datetime:
-        """The time shown, read on the office's clock (``zone``)."""
+    def moment(self, zone: str | None) -> datetime:
+        """The time shown, read on the office's clock (``zone``; the computer's: None)."""
         shown = self.dateTime()
         day, clock = shown.date(), shown.time()
-        return datetime(
-            day.year(), day.month(), day.day(), clock.hour(), clock.minute(), tzinfo=ZoneInfo(zone)
-        )
+        wall = datetime(day.year(), day.month(), day.day(), clock.hour(), clock.minute())  # noqa: DTZ001
+        return wall.replace(tzinfo=ZoneInfo(zone)) if zone else wall.astimezone()
 
 
 class DeskSplitter(QSplitter):

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
-    QDate,
-    QDateTime,
     QEvent,
     QObject,
     QSignalBlocker,
     Qt,
-    QTime,
     QTimer,
     Signal,
 )
@@ -209,17 +205,10 @@ class PlateInputs(QWidget):
         self._take_typed_jurisdiction()
         at = None
         if not self.now_button.isChecked():
-            # The time as shown: a wall-clock time on the office's clock.
-            shown = self.at_edit.dateTime()
-            day, clock = shown.date(), shown.time()
-            at = datetime(day.year(), day.month(), day.day(), clock.hour(), clock.minute())  # noqa: DTZ001
+            at = self.at_edit.moment(self.service.office_zone)
         try:
             query = PlateQuery.cleaned(
-                self.jurisdiction_combo.code(),
-                self.plate_edit.text(),
-                self.lot_combo.code(),
-                at,
-                zone=self.service.office_zone,
+                self.jurisdiction_combo.code(), self.plate_edit.text(), self.lot_combo.code(), at
             )
         except ValidationError as exc:
             self.show_problems(exc.problems)
@@ -293,15 +282,8 @@ class PlateInputs(QWidget):
     def _set_at(self, moment: datetime | None) -> None:
         """Show ``moment`` in "At"; for None, the current time, with Now on."""
         self.now_button.setChecked(moment is None)
-        local = (moment or datetime.now(UTC)).astimezone(
-            ZoneInfo(self.service.office_zone) if self.service.office_zone else None
-        )
         with QSignalBlocker(self.at_edit):
-            self.at_edit.setDateTime(
-                QDateTime(
-                    QDate(local.year, local.month, local.day), QTime(local.hour, local.minute)
-                )
-            )
+            self.at_edit.show_moment(moment or datetime.now(UTC), self.service.office_zone)
 
     def _tick(self) -> None:
         if self.now_button.isChecked() and not self.at_edit.hasFocus():

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QListWidgetItem, QWidget
 
-from desktop.services.localization import MONTHS, format_day, office_time
-from desktop.services.platecheck import VERDICT_TONES, ReadSeen
+from desktop.services.localization import MONTHS, format_day, on_clock
+from desktop.services.platecheck import VERDICT_TONES, ReadSeen, format_clock
 from desktop.views.kit.layout import label, vbox
 from desktop.views.plate_check.card import side_list, verdict_icon
 
@@ -16,7 +16,7 @@ from desktop.views.plate_check.card import side_list, verdict_icon
 def when_words(moment: datetime, zone: str | None = None) -> str:
     """ "14:05" today, else "3 Dec 14:05", on the office's clock (``zone``; this computer's
     when None)."""
-    local = office_time(moment, zone) if zone else moment.astimezone()
+    local = on_clock(moment, zone)
     if local.date() == datetime.now(local.tzinfo).date():
         return f"{local:%H:%M}"
     return f"{local.day} {MONTHS[local.month - 1]} {local:%H:%M}"
@@ -43,10 +43,6 @@ class RecentReadsPanel(QWidget):
 
     def show_reads(self, plate: str, reads: list[ReadSeen], zone: str | None = None) -> None:
         self.reads.clear()
-
-        def local(seen: ReadSeen) -> datetime:
-            return office_time(seen.read_at, zone) if zone else seen.read_at.astimezone()
-
         for seen in reads:
             item = QListWidgetItem(
                 verdict_icon(VERDICT_TONES.get(seen.verdict, "caution")),
@@ -54,8 +50,8 @@ class RecentReadsPanel(QWidget):
                 f"{seen.verdict_title} · {seen.device} · {seen.officer}",
             )
             item.setToolTip(
-                f"Read {format_day(local(seen).date())} "
-                f"{local(seen):%H:%M:%S} by {seen.officer} with "
+                f"Read {format_day(on_clock(seen.read_at, zone).date())} "
+                f"{format_clock(seen.read_at, zone, seconds=True)} by {seen.officer} with "
                 f"{seen.device}" + (", with a photo" if seen.has_photo else "")
             )
             self.reads.addItem(item)

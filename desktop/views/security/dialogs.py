@@ -108,7 +108,7 @@ class EntryDialog(FormDialog):
         entry: WatchlistEntry | None = None,
         parent: QWidget | None = None,
         *,
-        zone: str = "UTC",
+        zone: str,
     ) -> None:
         super().__init__(runner, accept_text="Save", busy_text="Saving…", parent=parent)
         self._save, self.entry = save, entry

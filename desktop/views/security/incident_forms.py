@@ -51,7 +51,7 @@ class IncidentDialog(FormDialog):
         parent: QWidget | None = None,
         *,
         prefill: IncidentForm | None = None,
-        zone: str = "UTC",
+        zone: str,
     ) -> None:
         super().__init__(runner, accept_text="Save", busy_text="Saving…", parent=parent)
         self._save, self.incident = save, incident
@@ -284,7 +284,7 @@ class TaskDialog(FormDialog):
         runner: OperationRunner,
         parent: QWidget | None = None,
         *,
-        zone: str = "UTC",
+        zone: str,
     ) -> None:
         super().__init__(runner, accept_text="Assign", busy_text="Assigning…", parent=parent)
         self._save = save
@@ -326,7 +326,7 @@ class ReportDialog(FormDialog):
         runner: OperationRunner,
         parent: QWidget | None = None,
         *,
-        zone: str = "UTC",
+        zone: str,
     ) -> None:
         super().__init__(runner, accept_text="Report", busy_text="Counting…", parent=parent)
         self._make = make

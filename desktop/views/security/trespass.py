@@ -79,7 +79,7 @@ class NoticeDialog(FormDialog):
         parkers: ParkerService,
         parent: QWidget | None = None,
         *,
-        zone: str = "UTC",
+        zone: str,
     ) -> None:
         super().__init__(runner, accept_text="Issue", busy_text="Issuing…", parent=parent)
         self._save = save
