@@ -80,24 +80,26 @@ def read(
     plate: str | None = None,
     *,
     device: str | None = None,
+    jurisdiction: str = JURISDICTION,
     read_at: datetime | None = None,
+    no_time: bool = False,
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
     confidence: Decimal | None = None,
     content: bytes | None = None,
     declared_sha: str | None = None,
 ) -> tuple[Any, ...]:
-    """Sends a read as call ``call`` of the patrol's device; a photo's hash is its own
-    unless ``declared_sha`` is given."""
+    """Sends a read as call ``call`` of the patrol's device (``no_time``: without saying
+    when); a photo's hash is its own unless ``declared_sha`` is given."""
     row = officer.execute(
         "SELECT * FROM record_plate_read(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
             device or p.device,
             call,
-            JURISDICTION,
+            jurisdiction,
             plate or token(7),
             p.lot_code,
-            read_at or datetime.now(UTC) - timedelta(seconds=30),
+            None if no_time else read_at or datetime.now(UTC) - timedelta(seconds=30),
             latitude,
             longitude,
             confidence,
@@ -300,10 +302,12 @@ def test_a_photo_that_is_not_a_jpeg_or_png_is_refused(
         ("confidence", {"confidence": Decimal(97)}, "0 to 1"),
         ("read_at", {"read_at": datetime.now(UTC) + timedelta(hours=1)}, "clock is ahead"),
         ("read_at", {"read_at": datetime.now(UTC) - timedelta(days=31)}, "30 days"),
+        ("read_at", {"no_time": True}, "Say when"),
         ("plate", {"plate": "TOO-LONG-PLATE-1"}, "1 to 10 letters"),
+        ("jurisdiction", {"jurisdiction": "Ontario"}, "two-letter code"),
         ("device", {"device": "NO-SUCH"}, "no device"),
     ],
-    ids=["lat", "lon", "half", "confidence", "future", "old", "plate", "device"],
+    ids=str.split("lat lon half confidence future old no-time plate jurisdiction device"),
 )
 def test_bad_values_are_refused_naming_the_field(
     connect: Connect, patrol: Patrol, field: str, change: dict[str, Any], words: str

@@ -74,26 +74,34 @@ DECLARE
     r parkdesk.plate_read;
 BEGIN
     -- Bounded before any work: codes are short, a number is a few digits, the photo at
-    -- most 20 MB (its length is known without reading it).
-    PERFORM parkdesk.bound_text('device', p_device, 20);
-    PERFORM parkdesk.bound_text('jurisdiction', p_jurisdiction, 10);
-    PERFORM parkdesk.bound_text('plate', p_plate, 20);
-    PERFORM parkdesk.bound_text('lot', p_lot, 30);
-    PERFORM parkdesk.bound_text('photo_sha256', p_photo_sha256, 64);
-    IF octet_length(p_photo) > 20971520 THEN
-        PERFORM parkdesk.refuse('photo', format(
-            'This photo is %s MB; a read''s photo is at most 20 MB. Send a smaller one.',
-            round(octet_length(p_photo) / 1048576.0, 1)));
-    END IF;
-    IF p_latitude IS NOT NULL AND NOT p_latitude BETWEEN -90 AND 90 THEN
-        PERFORM parkdesk.refuse('latitude', 'A latitude is between -90 and 90 degrees.');
-    END IF;
-    IF p_longitude IS NOT NULL AND NOT p_longitude BETWEEN -180 AND 180 THEN
-        PERFORM parkdesk.refuse('longitude', 'A longitude is between -180 and 180 degrees.');
-    END IF;
-    IF p_confidence IS NOT NULL AND NOT p_confidence BETWEEN 0 AND 1 THEN
-        PERFORM parkdesk.refuse('confidence',
-            'The reader''s confidence is a number from 0 to 1 (0.97, not 97).');
+    -- most 20 MB (its length is known without reading it). One test for every read (each
+    -- statement here costs its set-up again in every read's transaction); a read that
+    -- fails it is told which field is wrong by the checks inside.
+    IF octet_length(p_device) > 20 OR octet_length(p_jurisdiction) > 10
+       OR octet_length(p_plate) > 20 OR octet_length(p_lot) > 30
+       OR octet_length(p_photo_sha256) > 64 OR octet_length(p_photo) > 20971520
+       OR NOT p_latitude BETWEEN -90 AND 90 OR NOT p_longitude BETWEEN -180 AND 180
+       OR NOT p_confidence BETWEEN 0 AND 1 THEN
+        PERFORM parkdesk.bound_text('device', p_device, 20);
+        PERFORM parkdesk.bound_text('jurisdiction', p_jurisdiction, 10);
+        PERFORM parkdesk.bound_text('plate', p_plate, 20);
+        PERFORM parkdesk.bound_text('lot', p_lot, 30);
+        PERFORM parkdesk.bound_text('photo_sha256', p_photo_sha256, 64);
+        IF octet_length(p_photo) > 20971520 THEN
+            PERFORM parkdesk.refuse('photo', format(
+                'This photo is %s MB; a read''s photo is at most 20 MB. Send a smaller one.',
+                round(octet_length(p_photo) / 1048576.0, 1)));
+        END IF;
+        IF NOT p_latitude BETWEEN -90 AND 90 THEN
+            PERFORM parkdesk.refuse('latitude', 'A latitude is between -90 and 90 degrees.');
+        END IF;
+        IF NOT p_longitude BETWEEN -180 AND 180 THEN
+            PERFORM parkdesk.refuse('longitude', 'A longitude is between -180 and 180 degrees.');
+        END IF;
+        IF NOT p_confidence BETWEEN 0 AND 1 THEN
+            PERFORM parkdesk.refuse('confidence',
+                'The reader''s confidence is a number from 0 to 1 (0.97, not 97).');
+        END IF;
     END IF;
     -- Hashed before the device's row is taken: the device's other calls do not wait.
     IF p_photo IS NOT NULL THEN
@@ -126,23 +134,29 @@ BEGIN
                                                   v_device.code));
     END IF;
 
-    -- What was read, where and when.
-    PERFORM parkdesk.check_plate_identity(v_jurisdiction, v_plate);
+    -- What was read, where and when (check_plate_identity's rules, tested here first).
+    IF v_jurisdiction !~ '^[A-Z]{2}(-[A-Z0-9]{1,3})?$' OR v_plate !~ '^[A-Z0-9]{1,10}$' THEN
+        PERFORM parkdesk.check_plate_identity(v_jurisdiction, v_plate);
+    END IF;
     v_place := parkdesk.find_place(v_lot_code);
     v_lot := v_place.lot;
     v_zone := v_place.zone;
-    IF (p_latitude IS NULL) <> (p_longitude IS NULL) THEN
-        PERFORM parkdesk.refuse(CASE WHEN p_latitude IS NULL THEN 'latitude' ELSE 'longitude' END,
-            'Send both the latitude and the longitude, or neither.');
-    END IF;
-    IF p_read_at IS NULL THEN
-        PERFORM parkdesk.refuse('read_at', 'Say when the plate was read.');
-    ELSIF p_read_at > now() + interval '10 minutes' THEN
-        PERFORM parkdesk.refuse('read_at',
-            'The device''s clock is ahead of the server''s: set its time and send again.');
-    ELSIF p_read_at < now() - interval '30 days' THEN
-        PERFORM parkdesk.refuse('read_at',
-            'A read more than 30 days old is not synced: the device kept it too long.');
+    IF (p_latitude IS NULL) <> (p_longitude IS NULL) OR p_read_at IS NULL
+       OR p_read_at > now() + interval '10 minutes'
+       OR p_read_at < now() - interval '30 days' THEN
+        IF (p_latitude IS NULL) <> (p_longitude IS NULL) THEN
+            PERFORM parkdesk.refuse(
+                CASE WHEN p_latitude IS NULL THEN 'latitude' ELSE 'longitude' END,
+                'Send both the latitude and the longitude, or neither.');
+        ELSIF p_read_at IS NULL THEN
+            PERFORM parkdesk.refuse('read_at', 'Say when the plate was read.');
+        ELSIF p_read_at > now() + interval '10 minutes' THEN
+            PERFORM parkdesk.refuse('read_at',
+                'The device''s clock is ahead of the server''s: set its time and send again.');
+        ELSE
+            PERFORM parkdesk.refuse('read_at',
+                'A read more than 30 days old is not synced: the device kept it too long.');
+        END IF;
     END IF;
 
     -- The photo, checked as evidence is: the hash recomputed, the type by content.
@@ -186,27 +200,21 @@ BEGIN
     -- sale a moment later is the next read's.
     v_check := parkdesk.plate_verdict(v_jurisdiction, v_plate, v_lot, v_zone, p_read_at);
 
-    r.id := nextval(pg_get_serial_sequence('parkdesk.plate_read', 'id'));
-    r.device_id := v_device.id;
-    r.device_seq := p_device_seq;
-    r.officer := session_user;
-    r.jurisdiction := v_jurisdiction;
-    r.plate_raw := btrim(p_plate);
-    r.vehicle_id := v_check.vehicle_id;
-    r.lot_id := v_lot.id;
-    r.read_at := p_read_at;
-    r.recorded_at := now();
-    r.latitude := round(p_latitude, 6);
-    r.longitude := round(p_longitude, 6);
-    r.confidence := round(p_confidence, 3);
-    r.verdict := v_check.verdict;
-    r.reason := v_check.reason;
-    r.permit_number := v_check.permit_number;
-    r.valid_until := v_check.valid_until;
-    r.photo_sha256 := v_hash;
-    r.zone_id := v_zone.id;
-    r.over_limit_since := v_check.over_limit_since;
-    r.exemption := v_check.exemption;
+    -- The read as it will be stored, in one statement rather than one per field. The
+    -- device's previous read with it: the device's row is ours until commit, so no other
+    -- read of this device comes between the head we read and the one we write.
+    SELECT nextval(pg_get_serial_sequence('parkdesk.plate_read', 'id')), v_device.id,
+           p_device_seq, session_user, v_jurisdiction, btrim(p_plate), v_check.vehicle_id,
+           v_lot.id, p_read_at, now(), round(p_latitude, 6), round(p_longitude, 6),
+           round(p_confidence, 3), v_check.verdict, v_check.reason, v_check.permit_number,
+           v_check.valid_until, v_hash, v_zone.id, v_check.over_limit_since,
+           v_check.exemption,
+           (SELECT c.last_hash FROM parkdesk.plate_read_chain c
+            WHERE c.device_id = v_device.id)
+    INTO r.id, r.device_id, r.device_seq, r.officer, r.jurisdiction, r.plate_raw,
+         r.vehicle_id, r.lot_id, r.read_at, r.recorded_at, r.latitude, r.longitude,
+         r.confidence, r.verdict, r.reason, r.permit_number, r.valid_until, r.photo_sha256,
+         r.zone_id, r.over_limit_since, r.exemption, r.prev_hash;
     -- One vehicle of a permit on site at a time (SPEC rule 5): another vehicle of this
     -- valid term permit read in this lot within the office's window before this read.
     IF v_check.may_park AND v_check.permit_kind = 'term' AND r.vehicle_id IS NOT NULL THEN
@@ -235,10 +243,6 @@ BEGIN
             END IF;
         END IF;
     END IF;
-    -- The device's previous read: its row is ours until commit, so no other read of this
-    -- device is between the head we read and the one we write.
-    SELECT c.last_hash INTO r.prev_hash FROM parkdesk.plate_read_chain c
-    WHERE c.device_id = v_device.id;
     r.row_hash := parkdesk.read_digest(r);
 
     INSERT INTO parkdesk.plate_read (id, device_id, device_seq, officer, jurisdiction,
@@ -276,14 +280,10 @@ BEGIN
                                          login, made_at)
     VALUES (v_device.id, p_device_seq, 'record_plate_read', v_fingerprint, r.id, session_user,
             now());
-    read_id := r.id;
-    verdict := r.verdict;
-    reason := r.reason;
-    permit_number := r.permit_number;
-    valid_until := r.valid_until;
-    over_limit_since := r.over_limit_since;
-    exemption := r.exemption;
-    shared_permit := v_other_id IS NOT NULL;
+    SELECT r.id, r.verdict, r.reason, r.permit_number, r.valid_until, r.over_limit_since,
+           r.exemption, v_other_id IS NOT NULL
+    INTO read_id, verdict, reason, permit_number, valid_until, over_limit_since, exemption,
+         shared_permit;
     -- A watchlisted plate: the device is told the instruction (the read keeps what the
     -- permits said), and every dispatcher is alerted.
     IF v_check.watchlist_entry IS NOT NULL THEN
