@@ -479,6 +479,25 @@ class WrapDelegate(QStyledItemDelegate):
         return QSize(hint.width(), max(hint.height(), lines.height() + self.LEADING))
 
 
+#: How many rows are measured for the widths their texts need.
+CONTENT_ROWS = 200
+
+
+def _narrow(widths: list[int], slack: dict[int, int], over: int) -> int:
+    """Take up to ``over`` pixels from the columns in ``slack`` (column: how much it may
+    lose), from each in proportion; how much was taken."""
+    total = sum(slack.values())
+    if total <= 0:
+        return 0
+    share = min(1.0, over / total)
+    taken = 0
+    for n, may_lose in slack.items():
+        cut = min(may_lose, int(may_lose * share + 0.999))
+        widths[n] -= cut
+        taken += cut
+    return taken
+
+
 class DeskTable(QTableView):
     """A read-only list: whole rows selected, Enter acts on the current row on every
     platform, and columns sized from the model's declarations the first time it shows."""
@@ -496,6 +515,11 @@ class DeskTable(QTableView):
         self._natural: list[int] = []
         self._least: list[int] = []
         self._set: dict[int, int] = {}
+        #: How wide each column's texts are in the rows loaded (the first CONTENT_ROWS),
+        #: measured again when the rows change.
+        self._content: list[int] | None = None
+        self._fonts: tuple[QFontMetrics, QFontMetrics] | None = None
+        self._refit: QTimer | None = None
         self._fitting = False
         self._watching = False
         self._user_sized = False
@@ -640,10 +664,52 @@ class DeskTable(QTableView):
             )
             for c, least in zip(model.columns, self._least, strict=True)
         ]
+        self._fonts = (body, strong)
+        self._content = None
         if not self._watching:
             self._watching = True
             header.sectionResized.connect(self._section_resized)
+            # New rows may need room the old ones did not (or leave room to others).
+            self._refit = QTimer(self)
+            self._refit.setSingleShot(True)
+            self._refit.setInterval(0)
+            self._refit.timeout.connect(self._rows_changed)
+            shown = self.model()
+            for changed in (
+                shown.modelReset,
+                shown.layoutChanged,
+                shown.rowsInserted,
+                shown.rowsRemoved,
+                shown.dataChanged,
+            ):
+                changed.connect(self._refit_soon)
         self._fit()
+
+    def _refit_soon(self, *_changed: object) -> None:
+        if self._refit is not None:
+            self._refit.start()
+
+    def _rows_changed(self) -> None:
+        self._content = None
+        if self._natural and not self._user_sized:
+            self._fit()
+
+    def _content_widths(self, model: RowsModel[Any]) -> list[int]:
+        """The widest text of each column in the first CONTENT_ROWS rows, as drawn."""
+        if self._content is None:
+            if self._fonts is None:
+                return [0] * len(model.columns)
+            body, strong = self._fonts
+            widths = [0] * len(model.columns)
+            for row in model.rows()[:CONTENT_ROWS]:
+                for number, column in enumerate(model.columns):
+                    shown = column.text(row)
+                    if shown:
+                        metrics = strong if column.bold is not None and column.bold(row) else body
+                        width = metrics.horizontalAdvance(shown) + CELL_PADDING
+                        widths[number] = max(widths[number], width)
+            self._content = widths
+        return self._content
 
     def _size_rows_soon(self, *_changed: object) -> None:
         if self._rows_sizer is not None:
@@ -663,7 +729,8 @@ class DeskTable(QTableView):
             self._fit()
 
     def _fit(self) -> None:
-        """Natural widths when they fit; else narrow the columns that give way."""
+        """Natural widths when they fit, and the rows' longest texts where there is room;
+        else narrow the columns that give way."""
         model = self.rows_model()
         if model is None or len(self._natural) != len(model.columns):
             return
@@ -671,13 +738,38 @@ class DeskTable(QTableView):
         widths = list(self._natural)
         room = self.viewport().width()
         stretch = next((n for n, c in enumerate(model.columns) if c.stretch), None)
-        over = sum(widths) - room
-        if over > 0 and room > 0:
-            yielding = [n for n, c in enumerate(model.columns) if c.give_way or c.wrap]
-            slack = sum(widths[n] - self._least[n] for n in yielding)
-            share = min(1.0, over / slack) if slack > 0 else 0.0
-            for n in yielding:
-                widths[n] -= int((widths[n] - self._least[n]) * share + 0.999)
+        content = self._content_widths(model)
+        # The columns whose rows would be cut, and what each lacks for its longest text.
+        cut = {
+            n: content[n] - widths[n]
+            for n, c in enumerate(model.columns)
+            if c.give_way and not c.wrap and n != stretch and content[n] > widths[n]
+        }
+        wanted = sum(cut.values())
+        # Room kept for samples wider than every row shown (a plate of eight Ws) goes
+        # first: to fit the window, then to those rows.
+        spare = {
+            n: widths[n] - max(content[n], self._least[n])
+            for n, c in enumerate(model.columns)
+            if not c.wrap and widths[n] > max(content[n], self._least[n])
+        }
+        if room > 0:
+            over = sum(widths) - room
+            if over + wanted > 0:
+                over -= _narrow(widths, spare, over + wanted)
+            if over > 0:
+                # Still too narrow: the columns that give way narrow, never below their
+                # titles.
+                yielding = {
+                    n: widths[n] - self._least[n]
+                    for n, c in enumerate(model.columns)
+                    if c.give_way or c.wrap
+                }
+                _narrow(widths, yielding, over)
+            elif wanted > 0:
+                share = min(1.0, -over / wanted)
+                for n, more in cut.items():
+                    widths[n] += int(more * share)
         fits = sum(widths) <= room
         self._fitting = True
         try:

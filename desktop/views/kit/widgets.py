@@ -251,12 +251,18 @@ class MomentEdit(QDateTimeEdit):
 
 
 class DeskSplitter(QSplitter):
-    """Search results above, a record below: the desk says which pane needs the room now
-    (the results until a record is open, then the record), and the split follows — unless
-    the person has dragged it, which then stays as they left it."""
+    """Search results above (or on the left), a record below (or on the right): the desk
+    says which pane needs the room now (the results until a record is open, then the
+    record), and the split follows — unless the person has dragged it, which then stays
+    as they left it."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(Qt.Orientation.Vertical, parent)
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        orientation: Qt.Orientation = Qt.Orientation.Vertical,
+    ) -> None:
+        super().__init__(orientation, parent)
         self.setChildrenCollapsible(False)
         self._by_hand = False
         self._sizing = False
@@ -264,9 +270,9 @@ class DeskSplitter(QSplitter):
         self.splitterMoved.connect(self._moved)
 
     def favour(self, pane: int, share: float = 0.7) -> None:
-        """Give ``pane`` (0 above, 1 below) ``share`` of the height, now and whenever the
-        desk is resized (results that arrive before the desk is first shown would
-        otherwise be split at the size it had then)."""
+        """Give ``pane`` (0 above or left, 1 below or right) ``share`` of the room, now
+        and whenever the desk is resized (results that arrive before the desk is first
+        shown would otherwise be split at the size it had then)."""
         self._favoured = (pane, share)
         self._split()
 
@@ -278,7 +284,9 @@ class DeskSplitter(QSplitter):
         if self._by_hand or self.count() != 2 or self._favoured is None:
             return
         pane, share = self._favoured
-        total = sum(self.sizes()) or self.height()
+        total = sum(self.sizes()) or (
+            self.height() if self.orientation() == Qt.Orientation.Vertical else self.width()
+        )
         first = int(total * (share if pane == 0 else 1 - share))
         self._sizing = True
         try:

@@ -90,7 +90,7 @@ class AlertsModel(RowsModel[Alert]):
                     "Where",
                     lambda a: a.place,
                     samples=("Lot B — Science Quad",),
-                    give_way=True,
+                    wrap=True,  # where to send someone: read whole, on two lines if need be
                     tooltip=lambda a: a.place,
                 ),
                 Column(
@@ -98,7 +98,7 @@ class AlertsModel(RowsModel[Alert]):
                     lambda a: a.how,
                     samples=("Read by otto with HH-101",),
                     stretch=True,
-                    give_way=True,
+                    wrap=True,
                     tooltip=lambda a: a.how,
                 ),
                 Column(
@@ -360,7 +360,8 @@ class SecurityDesk(Desk):
         )
         vbox(
             (self.alert_detail, 1),
-            hbox(self.ack_button, self.incident_button, STRETCH, spacing=8),
+            hbox(self.ack_button, STRETCH),
+            hbox(self.incident_button, STRETCH),
             hbox(self.record_button, STRETCH),
             margins=0,
             parent=right,
@@ -368,9 +369,10 @@ class SecurityDesk(Desk):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.alerts_listing)
         splitter.addWidget(right)
+        # The list gets what its seven columns need; the alert's page wraps its words.
         splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([760, 400])
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([840, 320])
         page = QWidget()
         vbox(self.alerts_summary, (splitter, 1), margins=4, spacing=8, parent=page)
         return page

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QSplitter,
     QWidget,
 )
 
@@ -46,7 +45,7 @@ from desktop.views.kit.tables import (
     badge_column,
     sorted_table,
 )
-from desktop.views.kit.widgets import EmptyState
+from desktop.views.kit.widgets import DeskSplitter, EmptyState
 from desktop.views.security.incident_forms import IncidentDialog, ReportDialog
 from desktop.views.security.incident_page import IncidentPage
 
@@ -158,13 +157,12 @@ class IncidentsPanel(QWidget):
         self.page.changes_requested.connect(self.edit_incident)
         self.empty = EmptyState("No incident open", "Record an incident, or choose one.")
         self.right = stack(self.empty, self.page)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.right)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([660, 600])
-        vbox((splitter, 1), margins=4, parent=self)
+        # The list has the room until an incident is open; then the incident's page.
+        self.splitter = DeskSplitter(orientation=Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.right)
+        self.splitter.favour(0, 0.75)
+        vbox((self.splitter, 1), margins=4, parent=self)
         self.loader = Loader(self, runner, self._list_call, self._listed, self._list_failed)
         LiveBatch(live, 200, self).watch(INCIDENT_TABLES, self.refresh)
         # A manager's change to the lists reaches the forms opened after it.
@@ -241,6 +239,7 @@ class IncidentsPanel(QWidget):
             self.current = None
             self.empty.text.setText(exc.message)
             self.right.setCurrentWidget(self.empty)
+            self.splitter.favour(0, 0.75)
             return True
         return False
 
@@ -248,6 +247,7 @@ class IncidentsPanel(QWidget):
         self.current = incident.id
         self.page.show_incident(incident)
         self.right.setCurrentWidget(self.page)
+        self.splitter.favour(1, 0.55)
         self.shown.emit()
 
     def new_incident(

@@ -335,3 +335,30 @@ def test_a_failed_background_refresh_keeps_the_rows(
         model.refresh()
     assert model.rowCount() == 10
     assert not model.loading
+
+
+def test_room_goes_to_the_rows_that_need_it(qtbot: QtBot) -> None:
+    """Room a column keeps for samples wider than its rows goes to a column whose rows
+    would be cut; in a narrow table it is the first to go."""
+    model = RowsModel(
+        [
+            Column("Permit", lambda r: r.name, samples=("Faculty annual",), give_way=True),
+            Column("Vehicles", lambda r: r.status, samples=("ON ABCD123",), stretch=True),
+            Column("Status", lambda r: r.status, samples=("Cancelled 30 Sep 2026 (renewed)",)),
+        ]
+    )
+    long_name = "Student academic year, evenings and weekends"
+    model.set_rows([Row(1, long_name, None, None, "Valid")])
+    view = DeskTable(model)
+    qtbot.addWidget(view)
+    view.resize(700, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(10)
+    assert cut_texts(view) == []
+    metrics = view.fontMetrics()
+    assert view.horizontalHeader().sectionSize(0) > metrics.horizontalAdvance(long_name)
+
+    model.set_rows([Row(2, "Faculty", None, None, "Cancelled 30 Sep 2026 (renewed)")])
+    qtbot.wait(10)
+    assert cut_texts(view) == []  # a new row asks for the room again

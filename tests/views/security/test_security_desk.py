@@ -248,3 +248,11 @@ def test_a_watched_plate_and_an_urgent_incident_read_whole_and_the_set_up_is_no_
     )
     assert mine.data(Qt.ItemDataRole.FontRole).bold()
     assert cut_texts(desk.incidents.table, [mine.row()]) == []
+    # No incident open: the list has the room, and needs no sideways scrolling; an open
+    # incident's page then has it.
+    assert not desk.incidents.table.horizontalScrollBar().isVisible()
+    left, right = desk.incidents.splitter.sizes()
+    assert left > 2 * right
+    desk.incidents.show_incident(urgent)
+    left, right = desk.incidents.splitter.sizes()
+    assert right > left
