@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -253,9 +254,25 @@ def choice_box(
     return combo
 
 
-def stack(*pages: QWidget) -> QStackedWidget:
-    """Pages shown one at a time (a list and its empty state), the first one first."""
+def stack(*pages: QWidget, sized_by_shown: bool = False) -> QStackedWidget:
+    """Pages shown one at a time (a list and its empty state), the first one first.
+
+    A stack is as large as its largest page; ``sized_by_shown`` makes it ask only for
+    the room of the page it shows (a record's empty state beside a list lets the list
+    have the room until the record is open).
+    """
     made = QStackedWidget()
     for page in pages:
         made.addWidget(page)
+    if sized_by_shown:
+        policies = [page.sizePolicy() for page in pages]
+        ignored = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+
+        def shown(index: int) -> None:
+            for number, page in enumerate(pages):
+                page.setSizePolicy(policies[number] if number == index else ignored)
+            made.updateGeometry()
+
+        made.currentChanged.connect(shown)
+        shown(made.currentIndex())
     return made

@@ -156,7 +156,7 @@ class IncidentsPanel(QWidget):
         self.page.changed.connect(self._page_changed)
         self.page.changes_requested.connect(self.edit_incident)
         self.empty = EmptyState("No incident open", "Record an incident, or choose one.")
-        self.right = stack(self.empty, self.page)
+        self.right = stack(self.empty, self.page, sized_by_shown=True)
         # The list has the room until an incident is open; then the incident's page.
         self.splitter = DeskSplitter(orientation=Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
