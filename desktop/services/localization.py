@@ -361,6 +361,13 @@ def on_clock(at: datetime, time_zone: str | None) -> datetime:
     return office_time(at, time_zone) if time_zone else at.astimezone()
 
 
+def format_when(moment: datetime, time_zone: str | None) -> str:
+    """'14:05 on 21 Nov 2026' on the office's clock (``time_zone``; the computer's while
+    the office's is not known)."""
+    local = on_clock(moment, time_zone)
+    return f"{local:%H:%M} on {format_day(local.date())}"
+
+
 def format_local(at: datetime, time_zone: str) -> str:
     """ "21 Nov 2026 14:05 EST": the office's wall-clock time with its zone's abbreviation
     (EST or EDT tells two 01:30s of the November night apart)."""

@@ -7,20 +7,13 @@ is written and the person is told who changed it and when.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import NoReturn
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from desktop.services.errors import ConflictError, NotFound
-from desktop.services.localization import format_day
-
-
-def format_when(moment: datetime) -> str:
-    """'14:05 on 21 Nov 2026' in the computer's local time zone."""
-    local = moment.astimezone()
-    return f"{local:%H:%M} on {format_day(local.date())}"
+from desktop.services.localization import format_when
 
 
 def insert_row(session: Session, table: str, values: dict[str, object]) -> int:
@@ -70,9 +63,13 @@ def update_at_version(
 def raise_conflict(session: Session, table: str, key: int, what: str) -> NoReturn:
     """Someone saved row ``key`` since it was read (or it is gone): say who and when."""
     row = session.execute(
-        text(f"SELECT updated_by, updated_at FROM parkdesk.{table} WHERE id = :id"),
+        text(
+            "SELECT t.updated_by, t.updated_at, "
+            "(SELECT s.time_zone FROM parkdesk.office_setting s WHERE s.id = 1) AS office_zone "
+            f"FROM parkdesk.{table} t WHERE t.id = :id"
+        ),
         {"id": key},
     ).first()
     if row is None:
         raise NotFound(f"This {what} no longer exists.")
-    raise ConflictError(what, row.updated_by, format_when(row.updated_at))
+    raise ConflictError(what, row.updated_by, format_when(row.updated_at, row.office_zone))

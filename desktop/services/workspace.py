@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +24,7 @@ from desktop.services.database import (
     translate_errors,
 )
 from desktop.services.errors import ConnectionProblem, SchemaMismatch
+from desktop.services.localization import format_when
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +75,18 @@ class Identity:
     #: The server's administrator logins: rows they wrote were imported or set up, not
     #: entered by a person at a desk.
     administrators: frozenset[str] = frozenset()
+    #: The office's time zone when the person logged in: the clock every time on screen
+    #: is read on (a computer set to another zone shows the office's times).
+    office_zone: str | None = None
 
-    def changed_words(self, verb: str, login: str, when: str) -> str:
-        """ "Created by alice at 6 Dec 2026 14:05", or "Imported at …" when the row was
+    def when(self, moment: datetime) -> str:
+        """ "14:05 on 6 Dec 2026" on the office's clock."""
+        return format_when(moment, self.office_zone)
+
+    def changed_words(self, verb: str, login: str, moment: datetime) -> str:
+        """ "Created by alice at 14:05 on 6 Dec 2026", or "Imported at …" when the row was
         written by the set-up (the demo data, an import) rather than by staff."""
+        when = self.when(moment)
         if login in self.administrators:
             return f"{'Imported' if verb == 'Created' else verb + ' at import,'} {when}"
         return f"{verb} by {login} at {when}"
@@ -134,6 +144,9 @@ class Workspace:
                     text("SELECT rolname FROM pg_roles WHERE rolsuper")
                 ).scalars()
                 admin_set = frozenset(str(a) for a in administrators)
+                office_zone = conn.execute(
+                    text("SELECT time_zone FROM parkdesk.office_setting WHERE id = 1")
+                ).scalar()
         except Exception:
             engine.dispose()
             raise
@@ -155,6 +168,7 @@ class Workspace:
             database=settings.database,
             server_version=str(version),
             administrators=admin_set,
+            office_zone=str(office_zone) if office_zone else None,
         )
         log.info("logged in as %s with roles %s", settings.login, sorted(role_set))
         return cls(settings, engine, identity)

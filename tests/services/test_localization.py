@@ -28,13 +28,13 @@ from desktop.services.localization import (
     format_period,
     format_recent,
     format_typed,
+    format_when,
     is_currency_code,
     parse_moment,
     parse_money,
     person_locale,
 )
 from desktop.services.platecheck import describe_until, format_moment
-from desktop.services.versioned import format_when
 
 EN_CA = Locale.parse("en_CA")
 FR_CA = Locale.parse("fr_CA")
@@ -264,6 +264,7 @@ def test_dates_are_read_and_written_in_english_on_a_french_computer() -> None:
     assert format_typed(wall) == "7 Dec 2026 09:05"
     assert format_month(december.date()) == "Dec 2026"
     assert format_long_day(december.date()) == "7 December 2026"
-    assert format_when(december).endswith(" Dec 2026")
+    assert format_when(december, None).endswith(" Dec 2026")
+    assert format_when(december, "America/Toronto") == "04:05 on 7 Dec 2026"
     assert "Dec 2026" in format_moment(december)
     assert "Dec 2026" in describe_until(december)

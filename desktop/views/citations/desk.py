@@ -27,7 +27,7 @@ from desktop.services.citations import (
     Lookups,
 )
 from desktop.services.errors import NotFound, ValidationError
-from desktop.services.localization import format_money, office_time
+from desktop.services.localization import format_money, office_time, on_clock
 from desktop.services.permits import PaymentResult, Tender
 from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.appeals import FileAppealDialog
@@ -192,7 +192,8 @@ class CitationsDesk(Desk):
         edit.setObjectName(name)
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("d MMM yyyy")
-        edit.setDate(QDate.currentDate())
+        today = on_clock(datetime.now(UTC), self.workspace.identity.office_zone).date()
+        edit.setDate(QDate(today.year, today.month, today.day))  # the office's today
         return edit
 
     def _show_dates(self, shown: bool) -> None:

@@ -54,6 +54,7 @@ class SettingsStrip(SettingsForm[EnforcementSettings]):
         super().__init__(
             desk.runner,
             editable,
+            identity=service.workspace.identity,
             kind=EnforcementSettings,
             save=service.save_settings,
             reload=service.settings,

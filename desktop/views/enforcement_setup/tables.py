@@ -21,7 +21,6 @@ from desktop.services.enforcement_setup import (
     ZoneLimit,
 )
 from desktop.services.localization import format_recent
-from desktop.services.versioned import format_when
 from desktop.services.workspace import Identity
 from desktop.views.kit.setup_desk import PricedRows
 from desktop.views.kit.tables import Column, badge_column, money_column, time_column
@@ -33,7 +32,7 @@ LARGEST_FINE = Decimal("10000.00")
 
 
 def _changed(identity: Identity, row: Any) -> str:
-    return identity.changed_words("Last changed", row.updated_by, format_when(row.updated_at))
+    return identity.changed_words("Last changed", row.updated_by, row.updated_at)
 
 
 def _rows(
@@ -171,9 +170,7 @@ def range_model(identity: Identity, parent: QObject | None = None) -> PricedRows
         columns,
         tooltip=lambda r: (
             f"{r.sequence_words} (each number ends with its check digit)\n"
-            + identity.changed_words(
-                f"Given to {r.device_code}", r.created_by, format_when(r.created_at)
-            )
+            + identity.changed_words(f"Given to {r.device_code}", r.created_by, r.created_at)
         ),
         parent=parent,
     )

@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QGridLayout, QLabel, QSpinBox, QWidget
 
-from desktop.services.versioned import format_when
 from desktop.views.kit.forms import FormDialog, form_style
 from desktop.views.kit.layout import label
 from desktop.views.kit.operations import OperationRunner
@@ -161,7 +160,7 @@ class RecordDialog(FormDialog):
         if hasattr(record, "updated_by"):
             self.audit_label.setText(
                 self.service.workspace.identity.changed_words(
-                    "Last changed", record.updated_by, format_when(record.updated_at)
+                    "Last changed", record.updated_by, record.updated_at
                 )
                 + "."
             )

@@ -12,7 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop.services.errors import ValidationError
-from desktop.services.versioned import format_when
+from desktop.services.workspace import Identity
 from desktop.views.kit.forms import FieldForm
 from desktop.views.kit.layout import button, label
 from desktop.views.kit.operations import OperationRunner
@@ -52,6 +52,7 @@ class SettingsForm(QWidget, FieldForm, Generic[Settings]):
         runner: OperationRunner,
         editable: bool,
         *,
+        identity: Identity,
         kind: type[Settings],
         save: Callable[[Any, int], object],
         reload: Callable[[], object],
@@ -61,6 +62,7 @@ class SettingsForm(QWidget, FieldForm, Generic[Settings]):
     ) -> None:
         super().__init__(parent)
         self.runner = runner
+        self.identity = identity
         self.editable, self.read_only = editable, not editable
         self.settings: Settings | None = None
         self._loading = False
@@ -88,7 +90,7 @@ class SettingsForm(QWidget, FieldForm, Generic[Settings]):
                 self.notice.say(
                     self.CONFLICT_NOTICE.format(
                         changed_by=settings.updated_by,
-                        changed_at=format_when(settings.updated_at),
+                        changed_at=self.identity.when(settings.updated_at),
                     )
                 )
             return

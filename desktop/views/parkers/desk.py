@@ -26,7 +26,6 @@ from desktop.services.errors import (
 )
 from desktop.services.live import Change
 from desktop.services.parkers import ParkerDetail, ParkerInput, ParkerService
-from desktop.services.versioned import format_when
 from desktop.views.kit.desk import Desk
 from desktop.views.kit.dialogs import ConflictDialog
 from desktop.views.kit.layout import (
@@ -266,12 +265,10 @@ class ParkerDesk(Desk):
             self.status_label.setText(f"Inactive — {reason}")
             self.status_label.setVisible(not detail.active)
             identity = self.workspace.identity
-            words = identity.changed_words(
-                "Created", detail.created_by, format_when(detail.created_at)
-            )
+            words = identity.changed_words("Created", detail.created_by, detail.created_at)
             if detail.updated_at != detail.created_at or detail.updated_by != detail.created_by:
                 changed = identity.changed_words(
-                    "Last changed", detail.updated_by, format_when(detail.updated_at)
+                    "Last changed", detail.updated_by, detail.updated_at
                 )
                 words += f" · {changed[0].lower()}{changed[1:]}"
             self.audit_label.setText(words)
@@ -446,8 +443,8 @@ class ParkerDesk(Desk):
     def _show_notice(self, fresh: ParkerDetail | None = None) -> None:
         text = "Changed by someone else — reload to see it"
         if fresh is not None:
-            text += f" ({fresh.updated_by}, {format_when(fresh.updated_at)}). Your unsaved values "
-            text += "stay until you reload"
+            when = self.workspace.identity.when(fresh.updated_at)
+            text += f" ({fresh.updated_by}, {when}). Your unsaved values stay until you reload"
         self.notice.say(text + ".")
 
     def _may_discard_edits(self) -> bool:

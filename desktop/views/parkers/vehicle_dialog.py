@@ -18,7 +18,7 @@ from desktop.services.errors import (
     DuplicateCandidate,
     DuplicateWarning,
 )
-from desktop.services.localization import format_day
+from desktop.services.localization import format_day, on_clock
 from desktop.services.parkers import (
     PLATE_STATUS_TITLES,
     ParkerDetail,
@@ -146,9 +146,10 @@ class VehicleDialog(FormDialog):
         self.colour.setText(vehicle.colour)
         self.model_year.setText(str(vehicle.model_year) if vehicle.model_year else "")
         if vehicle.corrections:
+            zone = self.service.workspace.identity.office_zone
             lines = [
-                f"{format_day(c.corrected_at.astimezone().date())}: {c.old_plate} → {c.new_plate} "
-                f"by {c.corrected_by} — {c.reason}"
+                f"{format_day(on_clock(c.corrected_at, zone).date())}: {c.old_plate} → "
+                f"{c.new_plate} by {c.corrected_by} — {c.reason}"
                 for c in vehicle.corrections
             ]
             self.history.setText("Plate corrections:\n" + "\n".join(lines))

@@ -14,7 +14,6 @@ from desktop.services.permit_setup import (
     OfficeSettingsDraft,
     time_zone_choices,
 )
-from desktop.services.versioned import format_when
 from desktop.views.kit.editors import EDITOR_STYLE, RIGHT, hint, spin_box
 from desktop.views.kit.forms import ERROR_COLOUR, capitals, form_style
 from desktop.views.kit.layout import (
@@ -56,6 +55,7 @@ class OfficeSettingsForm(SettingsForm[OfficeSettings]):
         super().__init__(
             desk.runner,
             desk.editable,
+            identity=service.workspace.identity,
             kind=OfficeSettings,
             save=service.save_office_settings,
             reload=service.office_settings,
@@ -63,7 +63,6 @@ class OfficeSettingsForm(SettingsForm[OfficeSettings]):
             save_words="Save settings",
         )
         self.service = service
-        self.identity = service.workspace.identity
         self.setObjectName("officeSettingsForm")
         self.setStyleSheet(
             form_style() + EDITOR_STYLE + "QWidget#officeSettingsForm { background: transparent; }"
@@ -171,9 +170,7 @@ class OfficeSettingsForm(SettingsForm[OfficeSettings]):
 
     def loaded(self, settings: OfficeSettings) -> None:
         self.audit_label.setText(
-            self.identity.changed_words(
-                "Last changed", settings.updated_by, format_when(settings.updated_at)
-            )
+            self.identity.changed_words("Last changed", settings.updated_by, settings.updated_at)
             + "."
         )
 

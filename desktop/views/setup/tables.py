@@ -8,7 +8,6 @@ from dataclasses import replace
 from PySide6.QtCore import QObject
 
 from desktop.services.permit_setup import LotInfo, PermitTypeInfo
-from desktop.services.versioned import format_when
 from desktop.services.workspace import Identity
 from desktop.views.kit.forms import ERROR_COLOUR
 from desktop.views.kit.setup_desk import PricedRows
@@ -73,7 +72,7 @@ def _type_tooltip(identity: Identity, info: PermitTypeInfo) -> str:
         f"{sold}; at most {info.per_parker_limit} per parker\n"
         f"Late start: {info.proration_words}\n"
         f"Up to {vehicles} per permit; waitlist offers held {info.offer_hours} hours\n"
-        + identity.changed_words("Last changed", info.updated_by, format_when(info.updated_at))
+        + identity.changed_words("Last changed", info.updated_by, info.updated_at)
     )
 
 
@@ -89,9 +88,7 @@ def _lot_tooltip(identity: Identity, lot: LotInfo) -> str:
     if not lot.active:
         lines.append("Closed: no new permits are sold for it.")
     lines.extend(f"Zone {zone.code}: {zone.name}" for zone in lot.zones)
-    lines.append(
-        identity.changed_words("Last changed", lot.updated_by, format_when(lot.updated_at))
-    )
+    lines.append(identity.changed_words("Last changed", lot.updated_by, lot.updated_at))
     return "\n".join(lines)
 
 

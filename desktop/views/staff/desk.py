@@ -14,7 +14,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QLineEdit, QMessageBox, QWidget
 
 from desktop.services.errors import KnownError
-from desktop.services.localization import format_day, format_typed
+from desktop.services.localization import format_day, format_typed, on_clock
 from desktop.services.staff import StaffLogin, StaffService
 from desktop.services.workspace import ROLE_TITLES
 from desktop.views.kit.desk import Desk
@@ -27,11 +27,11 @@ from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table, t
 REFRESH_DELAY_MS = 150
 
 
-def format_date(moment: datetime | None) -> str:
-    """'21 Nov 2026' in the computer's time zone."""
+def format_date(moment: datetime | None, zone: str | None) -> str:
+    """'21 Nov 2026' on the office's clock (``zone``)."""
     if moment is None:
         return ""
-    return format_day(moment.astimezone().date())
+    return format_day(on_clock(moment, zone).date())
 
 
 def role_words(roles: tuple[str, ...]) -> str:
@@ -39,18 +39,19 @@ def role_words(roles: tuple[str, ...]) -> str:
     return ", ".join(titles) or "No role"
 
 
-def status_words(staff: StaffLogin) -> str:
+def status_words(staff: StaffLogin, zone: str | None) -> str:
     if staff.can_login:
         return "Active"
     if staff.disabled_at is not None:
-        return f"Disabled since {format_date(staff.disabled_at)}"
+        return f"Disabled since {format_date(staff.disabled_at, zone)}"
     return "Cannot log in"
 
 
 class StaffTableModel(RowsModel[StaffLogin]):
     """The staff logins as rows (a small table: loaded whole)."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, zone: str | None, parent: QObject | None = None) -> None:
+        """``zone``: the office's time zone, the clock the dates are read on."""
         super().__init__(
             [
                 Column("Login", lambda s: s.login, samples=("a-long-login-name",)),
@@ -60,13 +61,17 @@ class StaffTableModel(RowsModel[StaffLogin]):
                     lambda s: role_words(s.roles),
                     samples=("Clerk, Adjudicator, Manager",),
                 ),
-                Column("Status", status_words, samples=("Disabled since 30 Sep 2026",)),
+                Column(
+                    "Status",
+                    lambda s: status_words(s, zone),
+                    samples=("Disabled since 30 Sep 2026",),
+                ),
                 time_column(
                     "Created",
                     lambda s: s.created_at,
-                    format_date,
+                    lambda at: format_date(at, zone),
                     sample="30 Sep 2026",
-                    tooltip=lambda s: format_typed(s.created_at.astimezone()),
+                    tooltip=lambda s: format_typed(on_clock(s.created_at, zone)),
                 ),
             ],
             key=lambda s: s.login,
@@ -152,7 +157,7 @@ class StaffDesk(Desk):
         self.loader = Loader(
             self, self.runner, lambda: self.service.list, self._loaded, self._load_failed
         )
-        self.model = StaffTableModel(self)
+        self.model = StaffTableModel(self.workspace.identity.office_zone, self)
         self.table, self.proxy = sorted_table(self.model, "staffTable")
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from desktop.services.admin import StaffLogin
 from desktop.services.errors import ConnectionProblem, PermissionDenied, ValidationError
 from desktop.services.staff import StaffService
 from desktop.services.workspace import Workspace
@@ -17,6 +20,7 @@ from desktop.views.kit.live import LiveChanges
 from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import alive
 from desktop.views.staff.desk import AddStaffDialog, StaffDesk, StaffTableModel
+from tests.clock import computer_zone
 from tests.conftest import Database
 from tests.views.conftest import shown_rows
 
@@ -227,9 +231,39 @@ def test_filter_narrows_the_list(desk_for: Callable[[str], StaffDesk]) -> None:
 def test_staff_model_passes_the_model_tester(
     qtmodeltester: ModelTester, workspace_for: Callable[[str], Workspace]
 ) -> None:
-    model = StaffTableModel()
+    model = StaffTableModel("America/Toronto")
     qtmodeltester.check(model)
     model.set_rows(StaffService(workspace_for("admin")).list())
     assert model.rowCount() >= 7
     qtmodeltester.check(model)
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Login"
+
+
+def test_dates_and_times_are_read_on_the_offices_clock_whatever_the_computers(
+    workspace_for: Callable[[str], Workspace],
+) -> None:
+    """A login made at 21:30 on 6 December in a Toronto office was made on the 6th, even
+    on a computer whose clock is set to Tokyo, where it was already the 7th."""
+    made = datetime(2026, 12, 7, 2, 30, tzinfo=UTC)
+    identity = replace(workspace_for("admin").identity, office_zone="America/Toronto")
+    login = StaffLogin("zed", "Zed", ("clerk",), False, made, made)
+    with computer_zone("Asia/Tokyo"):
+        model = StaffTableModel(identity.office_zone)
+        model.set_rows([login])
+        created = model.index(0, model.column_of("Created")).data()
+        status = model.index(0, model.column_of("Status")).data()
+        assert (created, status) == ("6 Dec 2026", "Disabled since 6 Dec 2026")
+        assert identity.when(made) == "21:30 on 6 Dec 2026"
+        assert identity.changed_words("Last changed", "alice", made) == (
+            "Last changed by alice at 21:30 on 6 Dec 2026"
+        )
+
+
+def test_the_workspace_knows_the_offices_time_zone(
+    workspace_for: Callable[[str], Workspace], database: Database
+) -> None:
+    with database.admin() as su:
+        row = su.execute("SELECT time_zone FROM parkdesk.office_setting WHERE id = 1").fetchone()
+    assert row is not None
+    for login in ("clerk", "admin", "officer"):
+        assert workspace_for(login).identity.office_zone == row[0]
