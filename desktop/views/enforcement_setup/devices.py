@@ -134,6 +134,10 @@ class SchemeStrip(SettingsStrip):
         sample_hint = hint()
         sample_box = QWidget()
         vbox(label("A number looks like"), sample, sample_hint, spacing=2, parent=sample_box)
+        # Room for the words under the sample on one line, beside the scheme's field.
+        words = "P prefix, sequence 0001234, check digit 4."
+        sample_hint.ensurePolished()
+        sample_box.setMinimumWidth(sample_hint.fontMetrics().horizontalAdvance(words) + 16)
         super().__init__(
             desk,
             name="schemeSettings",

@@ -214,7 +214,7 @@ class ViolationsTab(QWidget):
         self.violations.table.selectionModel().selectionChanged.connect(
             lambda *_args: self.show_chosen()
         )
-        below = hbox((self.rules, 3), (self.repeats, 2), spacing=16)
+        below = hbox((self.rules, 1), (self.repeats, 1), spacing=16)
         vbox((self.violations, 3), (below, 2), margins=(0, 10, 0, 0), spacing=14, parent=self)
 
     def chosen(self) -> ViolationInfo | None:

@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QPushButton, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QTabWidget, QWidget
 
 from desktop.services.errors import KnownError
 from desktop.views.kit.desk import Desk
@@ -41,6 +41,28 @@ TAB_STYLE = (
     "QTabBar::tab:selected { color: #1d4fd7; border-bottom: 2px solid #2563eb; "
     "font-weight: 600; } "
 )
+
+
+#: A list's title stays on one line up to this width; a longer one wraps.
+TITLE_LINE = 420
+
+
+class SectionTitle(QLabel):
+    """A list's title (“Number ranges of CAM-C”): on one line while there is room
+    and it is under :data:`TITLE_LINE`, wrapped when the row is tight or the title long,
+    so a record's long name never widens the desk. (A wrapping label alone asks for so
+    little room that the layout wraps even a short title.)"""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+        self.setObjectName("sectionTitle")
+        self.setStyleSheet("font-weight: 600; color: #111827;")
+
+    def sizeHint(self) -> QSize:
+        wanted = super().sizeHint()
+        line = min(self.fontMetrics().horizontalAdvance(self.text()) + 4, TITLE_LINE)
+        return QSize(max(wanted.width(), line), wanted.height())
 
 
 class PricedRows(RowsModel[R]):
@@ -104,9 +126,7 @@ class RecordList(QWidget):
         self.model, self._editable, self._open = model, editable, open_dialog
         self.empty = empty[:2] if editable else (empty[0], empty[-1])
         # Wrapped: a title naming a record ("Fines for NP-01 — …") never widens the desk.
-        self.title = label(
-            title or "", name="sectionTitle", wrap=True, style="font-weight: 600; color: #111827;"
-        )
+        self.title = SectionTitle(title or "")
         self.count = label(name="countLabel")
         self.edit_button = button(
             edit_words,

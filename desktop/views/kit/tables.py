@@ -770,6 +770,21 @@ class DeskTable(QTableView):
                 share = min(1.0, -over / wanted)
                 for n, more in cut.items():
                     widths[n] += int(more * share)
+            if stretch is not None and not model.columns[stretch].wrap:
+                # The stretching column has what the others leave: room they keep for
+                # samples no row needs goes to its rows when they would be cut.
+                has = room - sum(w for n, w in enumerate(widths) if n != stretch)
+                lacks = content[stretch] - max(has, widths[stretch])
+                if lacks > 0:
+                    others = {
+                        n: widths[n] - max(content[n], self._least[n])
+                        for n, c in enumerate(model.columns)
+                        if n != stretch
+                        and not c.wrap
+                        and n not in cut
+                        and widths[n] > max(content[n], self._least[n])
+                    }
+                    _narrow(widths, others, lacks)
         fits = sum(widths) <= room
         self._fitting = True
         try:

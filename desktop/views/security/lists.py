@@ -212,7 +212,7 @@ class ListsPanel(QWidget):
             editable=editable,
             empty=("No roles", "Add the roles people have: Complainant, Witness, Suspect…"),
         )
-        hbox((self.categories, 3), (self.roles, 2), margins=4, spacing=16, parent=self)
+        hbox((self.categories, 1), (self.roles, 1), margins=4, spacing=16, parent=self)
         self.loader = Loader(self, runner, lambda: service.lists, self._shown, self._failed)
         LiveBatch(live, 200, self).watch(("incident_category", "incident_role"), self.reload)
 

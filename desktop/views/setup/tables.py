@@ -39,7 +39,9 @@ def _type_columns(identity: Identity, currency: Callable[[], str]) -> list[Colum
             sort=lambda t: f"{t.validity} {t.term_start or ''} {t.days or 0:04d}",
             samples=("Term 30 Sep 2026 \u2013 31 Aug 2027",),
         ),
-        Column("Eligible", lambda t: t.affiliation_words, samples=("Faculty, Staff",)),
+        Column(
+            "Eligible", lambda t: t.affiliation_words, samples=("Faculty, Staff",), give_way=True
+        ),
         Column("Lots", lambda t: ", ".join(t.lot_codes) or "None", samples=("A, B, C",)),
         Column(
             "Sold",

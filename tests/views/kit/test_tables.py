@@ -362,3 +362,22 @@ def test_room_goes_to_the_rows_that_need_it(qtbot: QtBot) -> None:
     model.set_rows([Row(2, "Faculty", None, None, "Cancelled 30 Sep 2026 (renewed)")])
     qtbot.wait(10)
     assert cut_texts(view) == []  # a new row asks for the room again
+
+
+def test_the_stretching_column_gets_the_room_samples_keep_for_nothing(qtbot: QtBot) -> None:
+    model = RowsModel(
+        [
+            Column("Code", lambda r: str(r.id), samples=("WWWW-WWWW",)),
+            Column("Name", lambda r: r.name, stretch=True),
+            Column("Sold", lambda r: r.status, samples=("Through the waitlist, then first come",)),
+        ]
+    )
+    long_name = "Faculty and staff annual, every lot on the north campus"
+    model.set_rows([Row(1, long_name, None, None, "First come")])
+    view = DeskTable(model)
+    qtbot.addWidget(view)
+    view.resize(640, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(10)
+    assert cut_texts(view) == []
