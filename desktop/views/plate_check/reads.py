@@ -32,7 +32,10 @@ class RecentReadsPanel(QWidget):
             self, "recentReads", "The plate's latest reads by officers' devices", chosen=False
         )
         self.empty = label("", name="hint", wrap=True)
-        vbox(self.title, self.empty, (self.reads, 1), spacing=6, parent=self)
+        box = vbox(self.title, self.empty, (self.reads, 1), spacing=6, parent=self)
+        # While there are no reads, the words sit under the title and the room is left
+        # below them (a spacer with no stretch takes only what the list does not).
+        box.addStretch(0)
         self.clear()
 
     def clear(self) -> None:
