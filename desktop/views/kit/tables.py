@@ -32,6 +32,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
     Signal,
+    SignalInstance,
 )
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -626,19 +627,9 @@ class DeskTable(QTableView):
             for number, column in enumerate(model.columns):
                 if column.wrap:
                     self.setItemDelegateForColumn(number, wrapping)
-            self._rows_sizer = QTimer(self)
-            self._rows_sizer.setSingleShot(True)
-            self._rows_sizer.setInterval(40)
-            self._rows_sizer.timeout.connect(self.resizeRowsToContents)
-            shown = self.model()
-            for changed in (
-                shown.modelReset,
-                shown.layoutChanged,
-                shown.rowsInserted,
-                shown.dataChanged,
-                self.horizontalHeader().sectionResized,
-            ):
-                changed.connect(self._size_rows_soon)  # (their arguments are not a delay)
+            self._rows_sizer = self._after_changes(
+                40, self.resizeRowsToContents, self.horizontalHeader().sectionResized
+            )
             self._rows_sizer.start()
         header = self.horizontalHeader()
         header.ensurePolished()
@@ -670,24 +661,29 @@ class DeskTable(QTableView):
             self._watching = True
             header.sectionResized.connect(self._section_resized)
             # New rows may need room the old ones did not (or leave room to others).
-            self._refit = QTimer(self)
-            self._refit.setSingleShot(True)
-            self._refit.setInterval(0)
-            self._refit.timeout.connect(self._rows_changed)
-            shown = self.model()
-            for changed in (
-                shown.modelReset,
-                shown.layoutChanged,
-                shown.rowsInserted,
-                shown.rowsRemoved,
-                shown.dataChanged,
-            ):
-                changed.connect(self._refit_soon)
+            self._refit = self._after_changes(0, self._rows_changed)
         self._fit()
 
-    def _refit_soon(self, *_changed: object) -> None:
-        if self._refit is not None:
-            self._refit.start()
+    def _after_changes(
+        self, delay_ms: int, slot: Callable[[], object], *also: SignalInstance
+    ) -> QTimer:
+        """A timer that calls ``slot`` once, ``delay_ms`` after the rows (or ``also``)
+        last changed: a burst of changes is answered once."""
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.setInterval(delay_ms)
+        timer.timeout.connect(slot)
+        shown = self.model()
+        for changed in (
+            shown.modelReset,
+            shown.layoutChanged,
+            shown.rowsInserted,
+            shown.rowsRemoved,
+            shown.dataChanged,
+            *also,
+        ):
+            changed.connect(lambda *_changed: timer.start())  # (their arguments are no delay)
+        return timer
 
     def _rows_changed(self) -> None:
         self._content = None
@@ -710,10 +706,6 @@ class DeskTable(QTableView):
                         widths[number] = max(widths[number], width)
             self._content = widths
         return self._content
-
-    def _size_rows_soon(self, *_changed: object) -> None:
-        if self._rows_sizer is not None:
-            self._rows_sizer.start()
 
     def _section_resized(self, index: int, _old: int, new: int) -> None:
         # Qt moves a stretching column by itself; a column of fixed width changes only

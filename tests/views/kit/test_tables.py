@@ -349,12 +349,7 @@ def test_room_goes_to_the_rows_that_need_it(qtbot: QtBot) -> None:
     )
     long_name = "Student academic year, evenings and weekends"
     model.set_rows([Row(1, long_name, None, None, "Valid")])
-    view = DeskTable(model)
-    qtbot.addWidget(view)
-    view.resize(700, 300)
-    view.show()
-    qtbot.waitExposed(view)
-    qtbot.wait(10)
+    view = _shown(qtbot, model, 700)
     assert cut_texts(view) == []
     metrics = view.fontMetrics()
     assert view.horizontalHeader().sectionSize(0) > metrics.horizontalAdvance(long_name)
@@ -374,10 +369,14 @@ def test_the_stretching_column_gets_the_room_samples_keep_for_nothing(qtbot: QtB
     )
     long_name = "Faculty and staff annual, every lot on the north campus"
     model.set_rows([Row(1, long_name, None, None, "First come")])
+    assert cut_texts(_shown(qtbot, model, 640)) == []
+
+
+def _shown(qtbot: QtBot, model: RowsModel[Row], width: int) -> DeskTable:
     view = DeskTable(model)
     qtbot.addWidget(view)
-    view.resize(640, 300)
+    view.resize(width, 300)
     view.show()
     qtbot.waitExposed(view)
-    qtbot.wait(10)
-    assert cut_texts(view) == []
+    qtbot.wait(10)  # the columns are fitted to the rows once they have arrived
+    return view
