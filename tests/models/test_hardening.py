@@ -920,7 +920,7 @@ def test_8_disguised_card_numbers_are_still_card_numbers(connect: Connect, text:
 
 def test_8_a_time_zone_or_a_login_cannot_carry_a_card_number(connect: Connect) -> None:
     mona, ada = connect("mona"), connect("ada")
-    with pytest.raises(pgerrors.CheckViolation):
+    with refused("PD002", "time_zone", "by its name"):  # (and the table's check says no)
         mona.execute("UPDATE office_setting SET time_zone = '<+4111111111111111>0'")
     with refused("22023", match="card number"):
         ada.execute(
@@ -1511,3 +1511,17 @@ def test_the_new_tables_are_written_only_through_their_functions(
 ) -> None:
     with pytest.raises(pgerrors.InsufficientPrivilege):
         connect("alice").execute(sql)
+
+
+@pytest.mark.parametrize("zone", ["UTC+5", "<+05>-5", "+05:00", "America/Nowhere"])
+def test_the_offices_time_zone_is_a_named_zone_every_desk_can_read(
+    connect: Connect, zone: str
+) -> None:
+    """A manager typing a POSIX rule in psql would have stopped every desk showing a time
+    (PostgreSQL reads "UTC+5"; the desks' clocks need a named zone)."""
+    mona = connect("mona")
+    with refused("PD002", "time_zone", "by its name"):
+        mona.execute("UPDATE office_setting SET time_zone = %s", (zone,))
+    named = one(mona, "SELECT time_zone FROM office_setting")
+    mona.execute("UPDATE office_setting SET time_zone = 'Europe/Paris'")
+    mona.execute("UPDATE office_setting SET time_zone = %s", (named,))

@@ -507,6 +507,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "end_chain_holders": set(),
     "staff_backends": set(),
     "check_holder_eligible": set(),
+    "check_office_zone": set(),
     "guard_plate_identity": set(),
     # Every live connection ends sessions that stall the others, every two seconds.
     "end_overdue_sessions": EVERY_DESK,

@@ -722,6 +722,26 @@ BEGIN
 END
 $$;
 
+-- The office's time zone is a named zone of the time-zone database (America/Toronto): the
+-- clock every desk reads times on. PostgreSQL also takes POSIX rules such as UTC+5 (five
+-- hours behind UTC, despite the sign) and offsets a desk cannot read a clock from; one
+-- typed in psql by a manager would have stopped every desk showing a time.
+CREATE OR REPLACE FUNCTION parkdesk.check_office_zone() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF octet_length(NEW.time_zone) > 64
+       OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = NEW.time_zone)
+    THEN
+        RAISE EXCEPTION 'Choose a time zone by its name, such as America/Toronto or Europe/Paris.'
+            USING ERRCODE = 'PD002', DETAIL = 'time_zone';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER office_setting_zone BEFORE INSERT OR UPDATE OF time_zone ON parkdesk.office_setting
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.check_office_zone();
+
 CREATE TRIGGER permit_capacity BEFORE INSERT ON parkdesk.permit
     FOR EACH ROW EXECUTE FUNCTION parkdesk.enforce_lot_capacity();
 
