@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -320,6 +320,31 @@ def _clip(value: str) -> str:
     return value[: MAX_DESCRIPTION_CHARS - 1].rstrip() + "…"
 
 
+class _AmountLine(Protocol):
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def amount(self) -> Decimal: ...
+
+
+def _amount_rows(
+    title: str, lines: Iterable[_AmountLine], money: Callable[[Decimal], str], styles: _Styles
+) -> list[list[Any]]:
+    """A receipt's or a notice's lines: a heading, then each line's words and amount."""
+    rows: list[list[Any]] = [
+        [Paragraph(title, styles.cell_head), Paragraph("Amount", styles.cell_head_right)]
+    ]
+    rows += [
+        [
+            Paragraph(_text(_clip(line.description)), styles.line),
+            Paragraph(_text(money(line.amount)), styles.line_right),
+        ]
+        for line in lines
+    ]
+    return rows
+
+
 def _details_table(rows: Sequence[tuple[str, Flowable | str]], styles: _Styles) -> Table:
     """Label/value pairs laid out two to a row, as on a form."""
     cells: list[list[Any]] = []
@@ -490,19 +515,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         )
 
         amount_width = 1.3 * inch
-        rows: list[list[Any]] = [
-            [
-                Paragraph("Description", styles.cell_head),
-                Paragraph("Amount", styles.cell_head_right),
-            ]
-        ]
-        rows += [
-            [
-                Paragraph(_text(_clip(line.description)), styles.line),
-                Paragraph(_text(money(line.amount)), styles.line_right),
-            ]
-            for line in receipt.lines
-        ]
+        rows = _amount_rows("Description", receipt.lines, money, styles)
         first_total = len(rows)
         total_label = "Total refunded" if refund else "Total paid"
         totals: list[tuple[str, Decimal]] = [(total_label, receipt.total)]
@@ -604,19 +617,7 @@ def citation_notice_pdf(notice: CitationNotice) -> bytes:
             styles,
         )
         amount_width = 1.3 * inch
-        rows: list[list[Any]] = [
-            [
-                Paragraph("Fine and payments", styles.cell_head),
-                Paragraph("Amount", styles.cell_head_right),
-            ],
-        ]
-        rows += [
-            [
-                Paragraph(_text(_clip(line.description)), styles.line),
-                Paragraph(_text(money(line.amount)), styles.line_right),
-            ]
-            for line in notice.lines
-        ]
+        rows = _amount_rows("Fine and payments", notice.lines, money, styles)
         first_total = len(rows)
         rows.append(["Balance", money(notice.balance)])
         if notice.amount_due != notice.balance:
