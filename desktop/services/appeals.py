@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from desktop.services import documents
-from desktop.services.errors import FieldProblem, NotFound, ValidationError
+from desktop.services.errors import NotFound, ValidationError
 from desktop.services.localization import format_money, parse_money
 from desktop.services.permits import document_office
 from desktop.services.records import record
@@ -359,15 +359,7 @@ class AppealService:
                 )
                 return _appeal(session, appeal_id)
         except ValidationError as exc:
-            raise ValidationError(
-                [
-                    FieldProblem(
-                        "file" if p.field in ("content", "sha256", "media_type") else p.field,
-                        p.message,
-                    )
-                    for p in exc.problems
-                ]
-            ) from exc
+            raise exc.under("file", "content", "sha256", "media_type") from exc
 
     def withdraw(self, appeal_id: int, note: str) -> Appeal:
         with self.workspace.transaction() as session:

@@ -35,6 +35,16 @@ class ValidationError(KnownError):
     def single(cls, field_name: str, message: str) -> ValidationError:
         return cls([FieldProblem(field_name, message)])
 
+    def under(self, field_name: str, *fields: str) -> ValidationError:
+        """The same problems, those of ``fields`` shown under ``field_name`` (the
+        database checks a file's content, hash and type; the form has one file field)."""
+        return ValidationError(
+            [
+                FieldProblem(field_name if p.field in fields else p.field, p.message)
+                for p in self.problems
+            ]
+        )
+
 
 class ConflictError(KnownError):
     """Someone else saved the record since it was loaded (optimistic locking)."""

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from desktop.services.appeals import DOCUMENT_MAX_BYTES, document_type
 from desktop.services.citations import PhotoInfo
-from desktop.services.errors import FieldProblem, NotFound, ValidationError
+from desktop.services.errors import NotFound, ValidationError
 from desktop.services.records import record
 from desktop.services.versioned import insert_row, update_at_version
 from desktop.services.workspace import Workspace
@@ -559,15 +559,7 @@ class IncidentService:
                 file_name=path.name[-200:],
             )
         except ValidationError as exc:
-            raise ValidationError(
-                [
-                    FieldProblem(
-                        "file" if p.field in ("content", "sha256", "media_type") else p.field,
-                        p.message,
-                    )
-                    for p in exc.problems
-                ]
-            ) from exc
+            raise exc.under("file", "content", "sha256", "media_type") from exc
 
     def link(self, incident_id: int, kind: str, number: str, note: str = "") -> Incident:
         """Link a citation or a permit to the incident, by its number."""
