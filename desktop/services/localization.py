@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -359,6 +359,18 @@ def on_clock(at: datetime, time_zone: str | None) -> datetime:
     """``at`` on the office's clock, or on this computer's while the office's zone is not
     known yet (a desk that has not heard from the database)."""
     return office_time(at, time_zone) if time_zone else at.astimezone()
+
+
+def office_today(time_zone: str | None) -> date:
+    """Today on the office's calendar (this computer's while the office's zone is not
+    known)."""
+    return on_clock(datetime.now(UTC), time_zone).date()
+
+
+def wall_time(wall: datetime, time_zone: str | None) -> datetime:
+    """A wall-clock time as typed (no zone) read on the office's clock, or on this
+    computer's while the office's zone is not known."""
+    return wall.replace(tzinfo=ZoneInfo(time_zone)) if time_zone else wall.astimezone()
 
 
 def format_when(moment: datetime, time_zone: str | None) -> str:

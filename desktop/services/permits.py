@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from desktop.services import documents
 from desktop.services.errors import FieldProblem, NotFound, ValidationError
-from desktop.services.localization import format_day, parse_money
+from desktop.services.localization import format_day, office_today, parse_money
 from desktop.services.plates import is_jurisdiction, is_plate_like
 from desktop.services.records import record
 from desktop.services.workspace import Workspace
@@ -468,7 +468,7 @@ class PermitService:
         """Every active permit type, with why this parker may not have it and live availability."""
         with self.workspace.read() as session:
             office = document_office(session)
-            today = datetime.now(ZoneInfo(office.time_zone)).date()
+            today = office_today(office.time_zone)
             start = start or today
             parker = session.execute(
                 text("SELECT * FROM parker WHERE id = :id"), {"id": parker_id}

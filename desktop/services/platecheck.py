@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 import psycopg
 from sqlalchemy import text
@@ -22,7 +21,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from desktop.services.database import translate_errors
 from desktop.services.errors import FieldProblem, ValidationError
-from desktop.services.localization import format_day, on_clock
+from desktop.services.localization import format_day, on_clock, wall_time
 from desktop.services.plates import (
     JURISDICTION_NAMES,
     normalize_plate,
@@ -93,8 +92,7 @@ RECENT_READS_SQL = text(
     "FROM parkdesk.recent_reads(:jurisdiction, :plate, :limit) r"
 )
 _LOTS_SQL = text("SELECT code, name, active FROM parkdesk.lot ORDER BY NOT active, code")
-_ZONE = "SELECT s.time_zone FROM parkdesk.office_setting s WHERE s.id = 1"
-_ZONE_SQL = text(_ZONE)
+_ZONE_SQL = text("SELECT s.time_zone FROM parkdesk.office_setting s WHERE s.id = 1")
 
 
 # -- what the service hands back ---------------------------------------------------
@@ -164,7 +162,7 @@ class PlateQuery:
         if problems:
             raise ValidationError(problems)
         if at is not None and at.tzinfo is None:
-            at = at.replace(tzinfo=ZoneInfo(zone)) if zone else at.astimezone()
+            at = wall_time(at, zone)
         return cls(jurisdiction=code, plate=normalized, lot_code=lot, at=at)
 
     @property
@@ -307,7 +305,7 @@ def describe_until(moment: datetime, zone: str | None = None) -> str:
 
 def format_clock(moment: datetime, zone: str | None, *, seconds: bool = False) -> str:
     """ "14:05" (or "14:05:33") on the office's clock (this computer's when None)."""
-    return f"{on_clock(moment, zone):%H:%M:%S}" if seconds else f"{on_clock(moment, zone):%H:%M}"
+    return f"{on_clock(moment, zone):{'%H:%M:%S' if seconds else '%H:%M'}}"
 
 
 def jurisdictions() -> tuple[JurisdictionChoice, ...]:
@@ -336,8 +334,9 @@ class PlateCheckService:
         self._lock = threading.Lock()
         self._proxy: PoolProxiedConnection | None = None
         self._release_wanted = False
-        #: The office's time zone as the last check said it (typed times are read in it).
-        self.office_zone: str | None = None
+        #: The office's time zone as the last check (or the lot list) said it; at first as
+        #: the login read it. Typed times are read in it.
+        self.office_zone: str | None = workspace.identity.office_zone
 
     # -- public API ------------------------------------------------------------------
 
@@ -353,20 +352,14 @@ class PlateCheckService:
         Bad input raises :class:`ValidationError` (fields ``plate``, ``jurisdiction``,
         ``lot``) before anything is sent; an unknown lot is refused by the database.
         """
-        zone = self.office_zone
-        if zone is None and at is not None and at.tzinfo is None:
-            zone = self.office_zone = self._office_zone()
-        return self.check_query(PlateQuery.cleaned(jurisdiction, plate, lot_code, at, zone=zone))
+        query = PlateQuery.cleaned(jurisdiction, plate, lot_code, at, zone=self.office_zone)
+        return self.check_query(query)
 
     def check_query(self, query: PlateQuery) -> PlateVerdict:
         rows = self._run(CHECK_SQL, query.params())
         verdict = _verdict(query, rows[0])
         self.office_zone = verdict.office_zone
         return verdict
-
-    def _office_zone(self) -> str | None:
-        rows = self._run(_ZONE, {})
-        return str(rows[0][0]) if rows else None
 
     def recent_reads(self, jurisdiction: str, plate: str, limit: int = 8) -> list[ReadSeen]:
         """The plate's latest reads by officers' devices (the last 90 days), newest first."""

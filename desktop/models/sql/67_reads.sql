@@ -134,10 +134,8 @@ BEGIN
                                                   v_device.code));
     END IF;
 
-    -- What was read, where and when (check_plate_identity's rules, tested here first).
-    IF v_jurisdiction !~ '^[A-Z]{2}(-[A-Z0-9]{1,3})?$' OR v_plate !~ '^[A-Z0-9]{1,10}$' THEN
-        PERFORM parkdesk.check_plate_identity(v_jurisdiction, v_plate);
-    END IF;
+    -- What was read, where and when.
+    PERFORM parkdesk.check_plate_identity(v_jurisdiction, v_plate);
     v_place := parkdesk.find_place(v_lot_code);
     v_lot := v_place.lot;
     v_zone := v_place.zone;

@@ -11,7 +11,7 @@ the list and the open page through live changes.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, QModelIndex, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDateEdit, QPushButton, QWidget
@@ -27,7 +27,7 @@ from desktop.services.citations import (
     Lookups,
 )
 from desktop.services.errors import NotFound, ValidationError
-from desktop.services.localization import format_money, office_time, on_clock
+from desktop.services.localization import format_money, office_today
 from desktop.services.permits import PaymentResult, Tender
 from desktop.services.vehicle_record import VehicleRecordService
 from desktop.views.appeals import FileAppealDialog
@@ -192,8 +192,8 @@ class CitationsDesk(Desk):
         edit.setObjectName(name)
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("d MMM yyyy")
-        today = on_clock(datetime.now(UTC), self.workspace.identity.office_zone).date()
-        edit.setDate(QDate(today.year, today.month, today.day))  # the office's today
+        today = office_today(self.workspace.identity.office_zone)
+        edit.setDate(QDate(today.year, today.month, today.day))
         return edit
 
     def _show_dates(self, shown: bool) -> None:
@@ -248,7 +248,7 @@ class CitationsDesk(Desk):
 
     def query(self) -> CitationQuery:
         """What the filters ask for."""
-        today = office_time(datetime.now(UTC), self._zone()).date()
+        today = office_today(self._zone())
         back = PERIODS.get(self.period_combo.currentText())
         issued_from: date | None = None
         issued_to: date | None = None

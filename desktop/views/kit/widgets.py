@@ -7,14 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 import shiboken6
 from PySide6.QtCore import QDate, QDateTime, QObject, QRectF, QSettings, QSize, Qt, QTime
 from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QResizeEvent, QValidator
 from PySide6.QtWidgets import QCheckBox, QDateTimeEdit, QFrame, QPushButton, QSplitter, QWidget
 
-from desktop.services.localization import parse_moment
+from desktop.services.localization import on_clock, parse_moment, wall_time
 from desktop.views.kit.layout import STRETCH, Stretch, hbox, label, vbox
 
 log = logging.getLogger(__name__)
@@ -237,7 +236,7 @@ class MomentEdit(QDateTimeEdit):
     def show_moment(self, at: datetime, zone: str | None) -> None:
         """Show ``at`` on the office's clock (``zone``), whatever the computer's zone (its
         own while the office's is not known: None)."""
-        local = at.astimezone(ZoneInfo(zone) if zone else None)
+        local = on_clock(at, zone)
         self.setDateTime(
             QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
         )
@@ -247,7 +246,7 @@ class MomentEdit(QDateTimeEdit):
         shown = self.dateTime()
         day, clock = shown.date(), shown.time()
         wall = datetime(day.year(), day.month(), day.day(), clock.hour(), clock.minute())  # noqa: DTZ001
-        return wall.replace(tzinfo=ZoneInfo(zone)) if zone else wall.astimezone()
+        return wall_time(wall, zone)
 
 
 class DeskSplitter(QSplitter):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.errors import FieldProblem, KnownError, LotFull, ValidationError, WaitlistOnly
-from desktop.services.localization import format_day, format_period
+from desktop.services.localization import format_day, format_period, office_today
 from desktop.services.parkers import ParkerDetail
 from desktop.services.permits import (
     LotAvailability,
@@ -74,10 +74,6 @@ def offer_words(offer: WaitlistPosition, parker_name: str, time_zone: str) -> st
         local = offer.offer_expires_at.astimezone(ZoneInfo(time_zone))
         until = f" until {local:%H:%M} on {format_day(local.date())}"
     return f"Waitlist offer: a space in {offer.lot_name} is held for {parker_name}{until}."
-
-
-def office_today(time_zone: str) -> date:
-    return datetime.now(ZoneInfo(time_zone)).date()
 
 
 class SellPermitDialog(PaidForm):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -24,6 +23,7 @@ from desktop.services.incidents import (
     IncidentForm,
     parse_coordinates,
 )
+from desktop.services.localization import office_today
 from desktop.services.parkers import ParkerService
 from desktop.views.kit.forms import FormDialog, capitals, text_box
 from desktop.views.kit.layout import (
@@ -295,7 +295,7 @@ class TaskDialog(FormDialog):
         self.due_edit = QDateEdit()
         self.due_edit.setCalendarPopup(True)
         self.due_edit.setDisplayFormat("d MMM yyyy")
-        soon = datetime.now(ZoneInfo(zone)).date() + timedelta(days=2)  # the office's day
+        soon = office_today(zone) + timedelta(days=2)
         self.due_edit.setDate(QDate(soon.year, soon.month, soon.day))
         self.description_edit = line_edit(
             placeholder="e.g. Pull the camera footage", max_length=500
@@ -338,7 +338,7 @@ class ReportDialog(FormDialog):
             "in more than one incident, and the open tasks, for the incidents you may read."
         )
         self.audit_label.show()
-        today = datetime.now(ZoneInfo(zone)).date()  # the office's day
+        today = office_today(zone)
         start = (today.replace(day=1) - timedelta(days=62)).replace(day=1)
         self.start_edit, self.end_edit = QDateEdit(), QDateEdit()
         for edit, day in ((self.start_edit, start), (self.end_edit, today)):
