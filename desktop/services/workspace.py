@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Engine, text
@@ -27,6 +27,8 @@ from desktop.services.errors import ConnectionProblem, SchemaMismatch
 from desktop.services.localization import format_when
 
 log = logging.getLogger(__name__)
+
+_OFFICE_ZONE = text("SELECT time_zone FROM parkdesk.office_setting WHERE id = 1")
 
 #: Desks by key, with the roles that see them and whether the role may edit there.
 DESKS: dict[str, dict[str, str]] = {
@@ -75,8 +77,9 @@ class Identity:
     #: The server's administrator logins: rows they wrote were imported or set up, not
     #: entered by a person at a desk.
     administrators: frozenset[str] = frozenset()
-    #: The office's time zone when the person logged in: the clock every time on screen
-    #: is read on (a computer set to another zone shows the office's times).
+    #: The office's time zone: the clock every time on screen is read on (a computer set
+    #: to another zone shows the office's times). Read at login, and again whenever a
+    #: manager changes it (:meth:`Workspace.reread_office_zone`).
     office_zone: str | None = None
 
     def when(self, moment: datetime) -> str:
@@ -144,9 +147,7 @@ class Workspace:
                     text("SELECT rolname FROM pg_roles WHERE rolsuper")
                 ).scalars()
                 admin_set = frozenset(str(a) for a in administrators)
-                office_zone = conn.execute(
-                    text("SELECT time_zone FROM parkdesk.office_setting WHERE id = 1")
-                ).scalar()
+                office_zone = conn.execute(_OFFICE_ZONE).scalar()
         except Exception:
             engine.dispose()
             raise
@@ -172,6 +173,18 @@ class Workspace:
         )
         log.info("logged in as %s with roles %s", settings.login, sorted(role_set))
         return cls(settings, engine, identity)
+
+    def reread_office_zone(self) -> str | None:
+        """The office's time zone as it is now, which ``identity`` then carries: a manager
+        may change it while desks are open, and every time shown after is on the new
+        clock (the live changes call this when ``office_setting`` changes)."""
+        with self.read() as session:
+            zone = session.execute(_OFFICE_ZONE).scalar()
+        office_zone = str(zone) if zone else None
+        if office_zone != self.identity.office_zone:
+            log.info("the office's time zone is now %s", office_zone)
+            self.identity = replace(self.identity, office_zone=office_zone)
+        return office_zone
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:

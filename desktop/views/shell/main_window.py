@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFrame,
     QLabel,
     QListWidget,
@@ -103,6 +104,8 @@ OFFLINE_BANNER = "Connection to the database lost — reconnecting…"
 GEOMETRY_KEY = "mainWindow/geometry"
 DESK_KEY = "mainWindow/desk"
 MAX_DESK_SHORTCUTS = 9
+#: A change of the office's settings is read again after this pause (one read a burst).
+OFFICE_DELAY_MS = 300
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 1200, 780
 #: The list of desks down the left of the window.
 SIDEBAR_WIDTH = 200
@@ -111,6 +114,12 @@ LIVE_TIPS = {
     "connecting": "Connecting to the database for live changes…",
     "offline": "The connection to the database was lost; ParkDesk keeps retrying.",
 }
+
+
+def _quiet(exc: BaseException) -> bool:
+    """The office's zone could not be read again: the desks keep the one they had."""
+    log.info("the office's time zone was not read again: %s", exc)
+    return True
 
 
 def _titles(key: str) -> tuple[str, str]:
@@ -167,6 +176,7 @@ class MainWindow(QMainWindow):
         self._open_eager_desks()
         self.live.state_changed.connect(self.show_live_state)
         self.show_live_state(self.live.state)
+        self._watch_office_clock()
         if self._owns_live:
             self.live.start()
 
@@ -329,6 +339,22 @@ class MainWindow(QMainWindow):
             self._desks[key] = widget
             self._holders[row].addWidget(widget)
         self.stack.setCurrentIndex(row)
+
+    def _watch_office_clock(self) -> None:
+        """A manager's change of the office's time zone reaches every desk's times."""
+        from desktop.views.kit.live import LiveBatch
+
+        def reread() -> None:
+            if not self._shut_down:
+                self.runner.run(self.workspace.reread_office_zone, self._office_zone_read, _quiet)
+
+        LiveBatch(self.live, OFFICE_DELAY_MS, self).watch(("office_setting",), reread)
+
+    def _office_zone_read(self, _zone: str | None) -> None:
+        # Lists draw their times when painted: painted again, they are on the new clock.
+        self.identity = self.workspace.identity
+        for view in self.findChildren(QAbstractItemView):
+            view.viewport().update()
 
     def _open_eager_desks(self) -> None:
         """The desks that must be listening from login on, opened behind the one shown."""

@@ -50,8 +50,9 @@ def status_words(staff: StaffLogin, zone: str | None) -> str:
 class StaffTableModel(RowsModel[StaffLogin]):
     """The staff logins as rows (a small table: loaded whole)."""
 
-    def __init__(self, zone: str | None, parent: QObject | None = None) -> None:
-        """``zone``: the office's time zone, the clock the dates are read on."""
+    def __init__(self, zone: Callable[[], str | None], parent: QObject | None = None) -> None:
+        """``zone``: the office's time zone as it is when a row is drawn (a manager may
+        change it while the desk is open), the clock the dates are read on."""
         super().__init__(
             [
                 Column("Login", lambda s: s.login, samples=("a-long-login-name",)),
@@ -63,15 +64,15 @@ class StaffTableModel(RowsModel[StaffLogin]):
                 ),
                 Column(
                     "Status",
-                    lambda s: status_words(s, zone),
+                    lambda s: status_words(s, zone()),
                     samples=("Disabled since 30 Sep 2026",),
                 ),
                 time_column(
                     "Created",
                     lambda s: s.created_at,
-                    lambda at: format_date(at, zone),
+                    lambda at: format_date(at, zone()),
                     sample="30 Sep 2026",
-                    tooltip=lambda s: format_typed(on_clock(s.created_at, zone)),
+                    tooltip=lambda s: format_typed(on_clock(s.created_at, zone())),
                 ),
             ],
             key=lambda s: s.login,
@@ -157,7 +158,7 @@ class StaffDesk(Desk):
         self.loader = Loader(
             self, self.runner, lambda: self.service.list, self._loaded, self._load_failed
         )
-        self.model = StaffTableModel(self.workspace.identity.office_zone, self)
+        self.model = StaffTableModel(lambda: self.workspace.identity.office_zone, self)
         self.table, self.proxy = sorted_table(self.model, "staffTable")
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)

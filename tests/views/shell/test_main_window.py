@@ -14,6 +14,7 @@ from desktop.views.kit.operations import OperationRunner
 from desktop.views.kit.widgets import stylesheet
 from desktop.views.parkers.desk import ParkerDesk
 from desktop.views.shell.main_window import OFFLINE_BANNER, MainWindow
+from tests.conftest import Database
 from tests.views.mnemonics import clashes, mnemonics_of
 
 TIMEOUT_MS = 30_000
@@ -308,3 +309,27 @@ def test_stylesheet_and_icon_load_cleanly(
     window.show_desk("staff")
     # Rendering applies every rule; a rule Qt cannot parse fails the test with a Qt warning.
     assert not window.grab().isNull()
+
+
+def test_a_change_of_the_offices_time_zone_reaches_the_open_window(
+    qtbot: QtBot, window_for: Callable[[str], MainWindow], database: Database
+) -> None:
+    """A manager moves the office to another zone while a desk is open: every time the
+    desk shows from then on is on the new clock, without logging in again."""
+    window = window_for("admin")
+    qtbot.waitUntil(lambda: window.live_text == "Live", timeout=TIMEOUT_MS)
+    with database.admin() as su:
+        row = su.execute("SELECT time_zone FROM parkdesk.office_setting WHERE id = 1").fetchone()
+    assert row is not None
+    before = row[0]
+    moved = "Pacific/Auckland" if before != "Pacific/Auckland" else "America/Toronto"
+    assert window.workspace.identity.office_zone == before
+    try:
+        with database.admin() as su:
+            su.execute("UPDATE parkdesk.office_setting SET time_zone = %s WHERE id = 1", (moved,))
+        qtbot.waitUntil(lambda: window.workspace.identity.office_zone == moved, timeout=TIMEOUT_MS)
+        assert window.identity.office_zone == moved
+    finally:
+        with database.admin() as su:
+            su.execute("UPDATE parkdesk.office_setting SET time_zone = %s WHERE id = 1", (before,))
+    qtbot.waitUntil(lambda: window.workspace.identity.office_zone == before, timeout=TIMEOUT_MS)
