@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop.services.appeals import (
     LEVELS,
@@ -40,9 +40,12 @@ from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
 from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table, time_column
 from desktop.views.kit.vehicle_record import VehicleRecordDialog
-from desktop.views.kit.widgets import EmptyState
+from desktop.views.kit.widgets import DeskSplitter, EmptyState
 
 REFRESH_DELAY_MS = 200
+#: The queue's share of the desk while no appeal is open, and the appeal's once one is.
+QUEUE_SHARE = 0.62
+PAGE_SHARE = 0.53
 
 
 def queue_words(levels: list[QueueLevel], zone: str) -> str:
@@ -157,17 +160,14 @@ class AppealsDesk(Desk):
             if self.adjudicator
             else "Open an appeal from the list to see its case timeline.",
         )
-        self.right = stack(self.empty, self.page)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(left)
-        splitter.addWidget(self.right)
-        # The queue's five columns whole (no sideways scrolling to its Level), the rest
-        # for the appeal; a wider window is shared equally.
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([505, 559])
-        vbox((splitter, 1), margins=8, parent=self)
+        self.right = stack(self.empty, self.page, sized_by_shown=True)
+        # The queue has the room its appellants' names need until an appeal is open; then
+        # the appeal's page has a little more than half (the queue's columns still whole).
+        self.splitter = DeskSplitter(orientation=Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.right)
+        self.splitter.favour(0, QUEUE_SHARE)
+        vbox((self.splitter, 1), margins=8, parent=self)
 
         self.queue_loader = Loader(
             self, self.runner, self._queue_call, self._queue_shown, self._queue_failed
@@ -339,6 +339,7 @@ class AppealsDesk(Desk):
         self.empty.title.setText(title)
         self.empty.text.setText(text)
         self.right.setCurrentWidget(self.empty)
+        self.splitter.favour(0, QUEUE_SHARE)
 
     def _load_page(self, appeal_id: int) -> bool:
         service = self.service
@@ -367,6 +368,7 @@ class AppealsDesk(Desk):
             may_attach=self.counter or self.adjudicator,
         )
         self.right.setCurrentWidget(self.page)
+        self.splitter.favour(1, PAGE_SHARE)
         if in_hand and self.adjudicator:
             if not self.lease_timer.isActive():
                 self.lease_timer.start()
