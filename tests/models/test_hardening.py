@@ -216,18 +216,19 @@ def test_2_a_row_lock_held_idle_is_ended_by_any_desks_live_connection(
             su.execute("ALTER ROLE alice RESET idle_in_transaction_session_timeout")
 
 
-def test_2_a_session_lock_held_with_short_statements_is_ended_too(
-    desk: Database, connect: Connect
-) -> None:
-    """Short statements in a row keep a holder looking new; the waiter's wait counts."""
+def test_2_a_lock_held_with_short_statements_is_ended_too(desk: Database, connect: Connect) -> None:
+    """Short statements in a row keep a holder looking busy; its transaction's age counts.
+    (Session locks, which outlive a transaction, no login may take: threat 18.)"""
+    parker = make_parker(connect("alice"))
     attacker = desk.connect("alice")
-    attacker.autocommit = True
     victim = desk.connect("bruno")
     victim.autocommit = True
     watcher = connect("otto")
     try:
-        attacker.execute("SELECT pg_advisory_lock(4242)")
-        thread, outcome = in_thread(lambda: victim.execute("SELECT pg_advisory_lock(4242)"))
+        attacker.execute("SELECT id FROM parker WHERE id = %s FOR UPDATE", (parker,))
+        thread, outcome = in_thread(
+            lambda: victim.execute("UPDATE parker SET notes = 'Called' WHERE id = %s", (parker,))
+        )
         deadline = time.monotonic() + STALL_PATIENCE
         while thread.is_alive() and time.monotonic() < deadline:
             try:
@@ -1525,3 +1526,158 @@ def test_the_offices_time_zone_is_a_named_zone_every_desk_can_read(
     named = one(mona, "SELECT time_zone FROM office_setting")
     mona.execute("UPDATE office_setting SET time_zone = 'Europe/Paris'")
     mona.execute("UPDATE office_setting SET time_zone = %s", (named,))
+
+
+# -- 18 to 22: the second insider pass ---------------------------------------------------
+
+
+@pytest.mark.parametrize("login", ["alice", "adele", "dara", "mona", "otto", "ada"])
+def test_18_no_login_takes_an_advisory_lock(connect: Connect, login: str) -> None:
+    """Tens of thousands of advisory locks in one statement filled the server's lock table:
+    no other desk could log in, and no watchdog saw anybody wait."""
+    conn = connect(login)
+    for sql in (
+        "SELECT count(pg_advisory_lock(i)) FROM generate_series(1, 40000) i",
+        "SELECT pg_try_advisory_lock(1)",
+        "SELECT pg_advisory_xact_lock(1, 2)",
+        "SELECT pg_advisory_lock_shared(1)",
+    ):
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            conn.execute(sql)
+    usable = conn.execute(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p "
+        "WHERE p.proname LIKE '%advisory%' AND has_function_privilege(p.oid, 'EXECUTE')"
+    ).fetchall()
+    assert usable == []
+
+
+def test_18_money_keys_still_take_their_locks(connect: Connect, catalogue: dict[str, int]) -> None:
+    """The owner's functions keep them: a fee charged twice under one key is one fee."""
+    alice = connect("alice")
+    parker = make_parker(alice)
+    key = uuid.uuid4()
+    fee = "SELECT charge_fee(%s, %s, 5.00, 'Lost hang tag', %s)"
+    first = one(alice, fee, (key, parker, Jsonb(CARD)))
+    assert one(alice, fee, (key, parker, Jsonb(CARD))) == first
+
+
+def test_19_a_statement_that_slept_before_waiting_gets_no_honest_writer_ended(
+    desk: Database, connect: Connect
+) -> None:
+    """A clerk's statement slept 6 s, then queued behind a manager's one-second save: the
+    watchdog read the waiter's statement age as its wait, and ended the manager."""
+    alice = connect("alice")
+    parker = make_parker(alice)
+    lot = make_lot(connect("mona"), 50)
+    attacker = desk.connect("alice")
+    attacker.autocommit = True
+    honest = desk.connect("mona")
+    watcher = connect("otto")
+    try:
+        thread, outcome = in_thread(
+            lambda: attacker.execute(
+                "DO $$ BEGIN PERFORM pg_sleep(6); "
+                f"UPDATE parkdesk.parker SET notes = notes WHERE id = {parker}; END $$"
+            )
+        )
+        time.sleep(5.0)
+        honest.execute("UPDATE lot SET name = name WHERE id = %s", (lot,))
+        # Every desk's live connection asks every two seconds; here, ten times a second
+        # while the clerk's statement wakes and queues behind the manager's save.
+        for _ in range(25):
+            watcher.execute("SELECT end_overdue_sessions()")
+            time.sleep(0.1)
+        honest.commit()  # not ended: its save went through
+        thread.join(STALL_PATIENCE)
+        assert outcome, "the clerk's statement is still waiting"
+        assert not isinstance(outcome[0], Exception), outcome
+    finally:
+        attacker.close()
+        honest.close()
+
+
+def test_20_no_login_keeps_bytes_in_large_objects(connect: Connect) -> None:
+    alice = connect("alice")
+    for sql in (
+        f"SELECT lo_from_bytea(0, convert_to('{PAN}', 'UTF8'))",
+        "SELECT lo_create(0)",
+        "SELECT lo_creat(-1)",
+    ):
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            alice.execute(sql)
+
+
+def test_20_settings_a_login_saves_for_itself_are_cleared_by_the_clock_work(
+    desk: Database, connect: Connect
+) -> None:
+    """PostgreSQL lets a login save settings for itself, in a catalog every login reads:
+    a card number could be passed on there, or a protection switched off for good."""
+    from desktop.services.jobs import run_jobs
+
+    alice = connect("alice")
+    alice.execute(f"ALTER ROLE CURRENT_USER SET application_name = '{PAN}'")
+    alice.execute("ALTER ROLE CURRENT_USER SET idle_in_transaction_session_timeout = 0")
+    saved = "SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole "
+    saved += "WHERE r.rolname = 'alice'"
+    assert one(connect("otto"), saved) == 1  # another login reads it
+    engine = admin_engine(desk.admin_url)
+    try:
+        with engine.begin() as conn:
+            done = run_jobs(conn)
+    finally:
+        engine.dispose()
+    assert done.settings_cleared == 1
+    assert "Cleared the settings 1 staff login saved" in done.describe()
+    assert one(connect("otto"), saved) == 0
+
+
+def test_21_a_back_dated_check_does_not_read_the_watchlist_unseen(connect: Connect) -> None:
+    """A clerk checked every vehicle an hour back: no alert, and every watchlisted plate
+    with its instruction. A check of another time now answers what the permits said."""
+    from tests.models.test_security_attacks import JURISDICTION, add_entry
+
+    alice, dara = connect("alice"), connect("dara")
+    plate = token(7)
+    add_entry(dara, plate)
+    alerts = "SELECT count(*) FROM watchlist_alert WHERE plate = %s"
+    back = alice.execute(
+        "SELECT verdict, instruction FROM check_plate(%s, %s, NULL, now() - interval '1 hour')",
+        (JURISDICTION, plate),
+    ).fetchone()
+    assert back == ("no_permit", None)
+    assert one(dara, alerts, (plate,)) == 0
+    now = alice.execute(
+        "SELECT verdict, instruction FROM check_plate(%s, %s)", (JURISDICTION, plate)
+    ).fetchone()
+    assert now is not None
+    assert now[0] == "watchlisted"
+    assert now[1]
+    assert one(dara, alerts, (plate,)) == 1  # told only with dispatch told too
+
+
+def test_22_a_write_made_to_fail_shows_no_row_the_caller_may_not_read(
+    connect: Connect, catalogue: dict[str, int]
+) -> None:
+    """A card number in a cancellation's reason failed the permit's check, and the error
+    listed the whole permit row, with who sold it (the managers' to read)."""
+    bruno = connect("bruno")
+    sale = _sale(connect, catalogue, CARD)
+    with pytest.raises(psycopg.Error) as caught:
+        bruno.execute(
+            "SELECT cancel_permit(gen_random_uuid(), %s, %s, %s)",
+            (sale["permit"], f"moving away {PAN}", Jsonb({"kind": "none"})),
+        )
+    assert caught.value.sqlstate == "23514"
+    assert caught.value.diag.message_detail is None  # it was "Failing row contains (…)"
+
+
+def test_22_every_table_keeps_rows_out_of_error_messages(desk: Database) -> None:
+    """PostgreSQL leaves a failing row out of an error only where row-level security
+    applies to the writer: every table has it, forced on the owner too."""
+    with desk.admin() as su:
+        bare = su.execute(
+            "SELECT c.relname FROM pg_class c "
+            "WHERE c.relnamespace = 'parkdesk'::regnamespace AND c.relkind IN ('r', 'p') "
+            "AND NOT c.relispartition AND NOT (c.relrowsecurity AND c.relforcerowsecurity)"
+        ).fetchall()
+    assert bare == []

@@ -20,7 +20,7 @@ from psycopg import errors as pgerrors
 
 from tests.conftest import PASSWORD, Database
 from tests.models.test_enforcement import JURISDICTION, Conn, Connect
-from tests.models.test_permit_rules import one, token
+from tests.models.test_permit_rules import make_parker, one, token
 from tests.models.test_plate_reads import Patrol, patrol, read
 from tests.models.test_security_attacks import (
     OTHER_DISPATCHER,
@@ -195,14 +195,20 @@ def test_a_holder_waiting_on_a_newer_session_does_not_make_a_devices_read_fail(
         holder.autocommit = False
         holder.execute("SELECT verdict FROM check_plate(%s, %s)", (JURISDICTION, plate))
 
+        parker = make_parker(connect("alice"))
+
         def lock_late() -> None:
             nonlocal newcomer
             newcomer = _raw(desk, "bruno")
-            newcomer.execute("SELECT pg_advisory_lock(912)")
+            newcomer.autocommit = False
+            newcomer.execute("SELECT id FROM parker WHERE id = %s FOR UPDATE", (parker,))
 
         late += [
             _later(2.5, lock_late),
-            _later(3.0, lambda: holder.execute("SELECT pg_advisory_lock(912)")),
+            _later(
+                3.0,
+                lambda: holder.execute("SELECT id FROM parker WHERE id = %s FOR UPDATE", (parker,)),
+            ),
         ]
         otto.execute("SET statement_timeout = '30s'")
         try:
@@ -258,14 +264,22 @@ def test_the_alert_watchdog_does_not_end_a_desk_that_wrote_briefly_seconds_befor
 
         _later(0.4, honest_write).join()
 
+        other = add_entry(dara, token(7))
+
         def lock_late() -> None:
             nonlocal newcomer
             newcomer = _raw(desk, "dan")
-            newcomer.execute("SELECT pg_advisory_lock(913)")
+            newcomer.autocommit = False
+            newcomer.execute("SELECT id FROM watchlist_entry WHERE id = %s FOR UPDATE", (other,))
 
         late += [
             _later(1.0, lock_late),
-            _later(1.5, lambda: holder.execute("SELECT pg_advisory_lock(913)")),
+            _later(
+                1.5,
+                lambda: holder.execute(
+                    "SELECT id FROM watchlist_entry WHERE id = %s FOR UPDATE", (other,)
+                ),
+            ),
         ]
         late[0].join(timeout=30)  # the check, refused after 8 s
         mona.execute("SELECT 1")  # mona's desk is still connected

@@ -63,11 +63,15 @@ BEGIN
         FROM parkdesk.staff_backends() a
         -- it holds what another session has waited for longer than the limit, or has held
         -- it longer than the limit itself (short statements in a row, or a session-level
-        -- lock, do not make a holder look new)
+        -- lock, do not make a holder look new). The wait is the lock's own (waitstart),
+        -- never the waiting statement's age: a statement that slept before it queued
+        -- behind an honest writer must not make that writer look overdue.
         WHERE EXISTS (SELECT 1 FROM pg_stat_activity w
                       WHERE w.wait_event_type = 'Lock'
                         AND a.pid = ANY (pg_blocking_pids(w.pid))
-                        AND (w.state_change < v_now - interval '5 seconds'
+                        AND (EXISTS (SELECT 1 FROM pg_locks l
+                                     WHERE l.pid = w.pid AND NOT l.granted
+                                       AND l.waitstart < v_now - interval '5 seconds')
                              OR coalesce(a.xact_start, a.state_change)
                                 < v_now - interval '5 seconds'))
            OR (v_queue_full AND (a.xact_start < v_now - interval '5 seconds'

@@ -86,3 +86,38 @@ BEGIN
     WHERE a.usename = p_login AND a.pid <> pg_backend_pid();
 END
 $$;
+
+-- Settings a staff login saved for itself (ALTER ROLE CURRENT_USER SET …), which
+-- PostgreSQL lets every login do and no trigger sees: cleared by the clock work
+-- (`parkdesk jobs run`). They are kept in a catalog every login reads, so they could carry
+-- a card number from one login to another, and they could switch a protection off for
+-- every session of that login (an idle-transaction timeout of 0). Staff logins need none;
+-- the count of logins cleared is returned.
+CREATE OR REPLACE FUNCTION parkdesk.clear_staff_settings() RETURNS int
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+    v_cleared int := 0;
+BEGIN
+    FOR r IN SELECT DISTINCT s.login, d.datname
+             FROM parkdesk.staff_member s
+             JOIN pg_roles ro ON ro.rolname = s.login
+             JOIN pg_db_role_setting rs ON rs.setrole = ro.oid
+             LEFT JOIN pg_database d ON d.oid = rs.setdatabase
+             WHERE NOT ro.rolsuper
+             ORDER BY s.login LOOP
+        BEGIN
+            IF r.datname IS NULL THEN
+                EXECUTE format('ALTER ROLE %I RESET ALL', r.login);
+            ELSE
+                EXECUTE format('ALTER ROLE %I IN DATABASE %I RESET ALL', r.login, r.datname);
+            END IF;
+            RAISE LOG 'parkdesk: cleared the settings the login % saved for itself', r.login;
+            v_cleared := v_cleared + 1;
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE WARNING 'The settings of login % could not be cleared: %', r.login, SQLERRM;
+        END;
+    END LOOP;
+    RETURN v_cleared;
+END
+$$;

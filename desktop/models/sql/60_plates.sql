@@ -285,9 +285,9 @@ END
 $$;
 
 -- The plate check as desks and devices call it. p_lot is a lot's code (B), or a lot and
--- one of its zones (B/B1); p_at is now when not given. A watchlisted plate is answered
--- "watchlisted" with the entry's instruction, and raises an alert (so the function
--- writes: it is not STABLE).
+-- one of its zones (B/B1); p_at is now when not given. A watchlisted plate checked now is
+-- answered "watchlisted" with the entry's instruction, and raises an alert (so the
+-- function writes: it is not STABLE).
 CREATE OR REPLACE FUNCTION parkdesk.check_plate(
     p_jurisdiction text, p_plate text, p_lot text DEFAULT NULL, p_at timestamptz DEFAULT NULL)
 RETURNS TABLE (verdict text, jurisdiction text, plate text, permit_number text,
@@ -362,18 +362,18 @@ BEGIN
     stay_began := v.stay_began;
     may_park := v.may_park;
     unpaid_citations := v.unpaid_citations;
-    -- A watchlisted plate: the instruction leads, and every dispatcher is alerted (when the
-    -- check is of now).
-    IF v.watchlist_entry IS NOT NULL THEN
+    -- A watchlisted plate: the instruction leads, and every dispatcher is alerted. Only
+    -- for a check of now: a check of another time (what was true at 03:00?) is no
+    -- sighting, and answers what the permits said — told without an alert, the watchlist
+    -- could be read plate by plate, unseen (docs/SECURITY.md, threat 21).
+    IF v.watchlist_entry IS NOT NULL
+       AND (p_at IS NULL OR p_at BETWEEN now() - interval '10 minutes'
+                                     AND now() + interval '10 minutes') THEN
         verdict := 'watchlisted';
         instruction := v.instruction;
         reason := format('Watchlisted — see instruction: %s %s', v.instruction, v.reason);
-        -- A check for another time (what was true at 03:00?) is no sighting.
-        IF p_at IS NULL OR p_at BETWEEN now() - interval '10 minutes'
-                                    AND now() + interval '10 minutes' THEN
-            PERFORM parkdesk.raise_watchlist_alert(v.watchlist_entry, v_jurisdiction, v_plate,
-                'check', coalesce(p_at, now()), v_lot.id, NULL, NULL, NULL);
-        END IF;
+        PERFORM parkdesk.raise_watchlist_alert(v.watchlist_entry, v_jurisdiction, v_plate,
+            'check', coalesce(p_at, now()), v_lot.id, NULL, NULL, NULL);
     END IF;
     RETURN NEXT;
 END

@@ -428,3 +428,35 @@ GRANT EXECUTE ON FUNCTION
     parkdesk.appeal_queue(),
     parkdesk.case_timeline(bigint)
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_manager;
+
+-- A constraint that a function's write fails tells the caller "Failing row contains (…)"
+-- (or, for a unique key, the key): the row as the function's owner sees it, so a column
+-- or row the caller may not read (who sold a permit, a confidential incident) would be
+-- shown by making the write fail on purpose (docs/SECURITY.md, threat 22). PostgreSQL
+-- leaves that detail out wherever row-level security applies to the writer: so it applies
+-- on every table, forced on the owner too, with a policy letting the owner through (and,
+-- on a table with no policy of its own, every role: its grants decide, as before). The
+-- partitions of plate_read are reached through their table.
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT c.relname,
+                    EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) AS own_policies
+             FROM pg_class c
+             WHERE c.relnamespace = 'parkdesk'::regnamespace AND c.relkind IN ('r', 'p')
+               AND NOT c.relispartition
+             ORDER BY c.relname
+    LOOP
+        IF t.own_policies THEN
+            EXECUTE format('CREATE POLICY owner_every_row ON parkdesk.%I TO parkdesk_owner '
+                           'USING (true) WITH CHECK (true)', t.relname);
+        ELSE
+            EXECUTE format('CREATE POLICY every_row ON parkdesk.%I USING (true) WITH CHECK (true)',
+                           t.relname);
+        END IF;
+        EXECUTE format('ALTER TABLE parkdesk.%I ENABLE ROW LEVEL SECURITY', t.relname);
+        EXECUTE format('ALTER TABLE parkdesk.%I FORCE ROW LEVEL SECURITY', t.relname);
+    END LOOP;
+END
+$$;
