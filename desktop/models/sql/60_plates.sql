@@ -70,7 +70,7 @@ CREATE OR REPLACE FUNCTION parkdesk.plate_verdict(
     OUT valid_until timestamptz, OUT reason text, OUT exemption text,
     OUT over_limit_since timestamptz, OUT stay_began timestamptz, OUT may_park boolean,
     OUT unpaid_citations int, OUT vehicle_id bigint, OUT watchlist_entry bigint,
-    OUT instruction text)
+    OUT instruction text, OUT permit_id bigint)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
@@ -100,8 +100,8 @@ BEGIN
     INTO o
     FROM parkdesk.office_setting os WHERE os.id = 1;
     IF o.vehicle IS NOT NULL THEN
-        SELECT p.number, p.kind, t.name AS type_name, l.code, l.name AS lname, pv.validity,
-               pv.validity @> p_at AS current, p.cancelled_at,
+        SELECT p.id, p.number, p.kind, t.name AS type_name, l.code, l.name AS lname,
+               pv.validity, pv.validity @> p_at AS current, p.cancelled_at,
                upper(pv.validity) < upper(p.validity) AS transferred
         INTO c
         FROM parkdesk.permit_vehicle pv
@@ -139,6 +139,7 @@ BEGIN
                              CASE WHEN p_lot.id IS NULL THEN '' ELSE ' for ' || p_lot.name END);
             EXIT permits;
         END IF;
+        permit_id := c.id;
         permit_number := c.number;
         permit_kind := c.kind;
         permit_type := coalesce(c.type_name, initcap(c.kind) || ' permit');
@@ -198,6 +199,7 @@ BEGIN
     IF FOUND THEN
         verdict := 'exempt';
         exemption := r.reason;
+        permit_id := NULL;
         permit_number := NULL;
         permit_kind := NULL;
         permit_type := NULL;

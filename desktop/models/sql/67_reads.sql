@@ -220,7 +220,7 @@ BEGIN
         INTO v_window, v_tz
         FROM parkdesk.office_setting s WHERE s.id = 1;
         IF v_window > interval '0' THEN
-            SELECT p.id INTO v_permit FROM parkdesk.permit p WHERE p.number = v_check.permit_number;
+            v_permit := v_check.permit_id;
             SELECT o.id, o.read_at, pv.vehicle_id INTO v_other_id, v_other_at, v_other_vehicle
             FROM parkdesk.permit_vehicle pv
             JOIN parkdesk.vehicle v ON v.id = pv.vehicle_id
