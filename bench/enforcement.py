@@ -46,7 +46,7 @@ from bench._setup import (
     timed,
 )
 from desktop.services.citations import CitationQuery, CitationService
-from desktop.services.devices import DeviceLink, read_batch, replay
+from desktop.services.devices import DeviceLink, fresh_call_number, read_batch, replay
 from desktop.services.workspace import Workspace
 
 READS = 5_000_000
@@ -306,7 +306,7 @@ def _warm(db: BenchDatabase, plates: list[tuple[str, str]]) -> None:
 def single_reads(db: BenchDatabase, n: int, rng: random.Random) -> dict[str, Any]:
     """(a) One connection: record_plate_read next to a bare INSERT + COMMIT."""
     plates = _plates(db, n, rng)
-    base = time.time_ns() // 1000
+    base = fresh_call_number()
     with _officer(db) as conn:
         now = datetime.now(UTC)
         device = _device_code(DEVICES + 1)
@@ -343,7 +343,7 @@ def concurrent_reads(db: BenchDatabase, seconds: float, rng: random.Random) -> d
     def run(statement: str) -> float:
         counts = [0] * DEVICES
         stop = time.monotonic() + seconds
-        base = time.time_ns() // 1000
+        base = fresh_call_number()
 
         def worker(k: int) -> None:
             with _officer(db) as conn:
@@ -353,7 +353,7 @@ def concurrent_reads(db: BenchDatabase, seconds: float, rng: random.Random) -> d
                     j, p = plates[(k * 97 + i) % len(plates)]
                     at = datetime.now(UTC) - timedelta(seconds=1)
                     if statement == "read":
-                        conn.execute(_READ, (device, base * 100 + k * 10**7 + i, j, p, "B", at))
+                        conn.execute(_READ, (device, base + i, j, p, "B", at))
                     else:
                         conn.execute(_FLOOR, (device, p, at))
                     i += 1
@@ -419,7 +419,7 @@ def batch_replay(db: BenchDatabase, records: int, rng: random.Random) -> dict[st
     plates = _plates(db, 2000, rng)
     folder = Path(tempfile.mkdtemp(prefix="pdbatch-"))
     path = folder / "batch.jsonl"
-    base = time.time_ns() // 1000
+    base = fresh_call_number()
     now = datetime.now(UTC) - timedelta(minutes=5)
     with db.admin() as su:
         row = su.execute(

@@ -44,6 +44,12 @@ CITATION_PLATE_SQL = "upper(regexp_replace(plate_raw, '[[:space:].-]', '', 'g'))
 CITATION_SKELETON_SQL = f"translate({CITATION_PLATE_SQL}, 'OQDILZSBG', '000112586')"
 
 
+#: A device's call number stays under 13 digits: a 13- to 19-digit number that passes the
+#: Luhn check is a card number's shape, and a device's call number is kept for good.
+DEVICE_SEQ_LIMIT = 10**12
+DEVICE_SEQ_BOUNDED = f"device_seq < {DEVICE_SEQ_LIMIT}"
+
+
 class Violation(Tracked, Base):
     """A violation code an officer cites ("NP-01 No valid permit")."""
 
@@ -172,7 +178,10 @@ class DeviceRequest(Base):
     what was asked: the same call again returns ``result``, another is refused."""
 
     __tablename__ = "device_request"
-    __table_args__ = (UniqueConstraint("device_id", "device_seq"),)
+    __table_args__ = (
+        UniqueConstraint("device_id", "device_seq"),
+        CheckConstraint(DEVICE_SEQ_BOUNDED, name="device_seq_range"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), nullable=False)
@@ -192,6 +201,7 @@ class Citation(Tracked, Base):
     __table_args__ = (
         UniqueConstraint("range_id", "seq"),
         UniqueConstraint("device_id", "device_seq"),
+        CheckConstraint(DEVICE_SEQ_BOUNDED, name="device_seq_range"),
         CheckConstraint("number ~ '^[A-Z]{1,4}[0-9]{5,10}$'", name="number_format"),
         CheckConstraint("jurisdiction ~ '^[A-Z]{2}(-[A-Z0-9]{1,3})?$'", name="jurisdiction_format"),
         CheckConstraint(

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desktop.models.base import Base
+from desktop.models.enforcement import DEVICE_SEQ_BOUNDED
 
 #: What evidence may be, as its first bytes say (``attach_evidence`` checks them).
 EVIDENCE_MEDIA_TYPES = ("image/jpeg", "image/png", "application/pdf")
@@ -44,6 +45,7 @@ class Evidence(Base):
     __tablename__ = "evidence"
     __table_args__ = (
         UniqueConstraint("device_id", "device_seq"),
+        CheckConstraint(DEVICE_SEQ_BOUNDED, name="device_seq_range"),
         CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256_format"),
         CheckConstraint(
             "media_type IN ('image/jpeg', 'image/png', 'application/pdf')",

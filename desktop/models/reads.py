@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desktop.models.base import Base
-from desktop.models.enforcement import CITATION_PLATE_SQL
+from desktop.models.enforcement import CITATION_PLATE_SQL, DEVICE_SEQ_BOUNDED
 
 #: A read's photo: JPEG or PNG, as its first bytes say, at most 20 MB.
 READ_PHOTO_MEDIA_TYPES = ("image/jpeg", "image/png")
@@ -55,6 +55,7 @@ class PlateRead(Base):
         CheckConstraint("photo_sha256 ~ '^[0-9a-f]{64}$'", name="photo_sha256_format"),
         CheckConstraint("verdict ~ '^[a-z_]{1,20}$'", name="verdict_word"),
         CheckConstraint("parkdesk.card_number_free(reason)", name="reason_no_card_number"),
+        CheckConstraint(DEVICE_SEQ_BOUNDED, name="device_seq_range"),
         Index("ix_plate_read_device_id_id", "device_id", "id"),
         Index("ix_plate_read_plate", "jurisdiction", "plate_normalized", "read_at"),
         Index("ix_plate_read_lot_id_read_at", "lot_id", "read_at"),

@@ -28,6 +28,7 @@ import psycopg
 from psycopg import errors as pgerrors
 from psycopg.rows import dict_row
 
+from desktop.models.enforcement import DEVICE_SEQ_LIMIT
 from desktop.services.database import admin_libpq_url, translate
 from desktop.services.errors import KnownError, ValidationError
 
@@ -115,6 +116,17 @@ class CallResult:
         return self.row is not None
 
 
+#: 2025-01-01 00:00 UTC, in nanoseconds since the Unix epoch.
+_CALL_NUMBERS_FROM_NS = 1_735_689_600 * 10**9
+
+
+def fresh_call_number() -> int:
+    """A first call number for a run of a device that must not reuse an earlier run's: the
+    milliseconds since 2025 began, so a later run starts above it, and under 13 digits
+    (``DEVICE_SEQ_LIMIT``: a card number's length) until 2056."""
+    return (time.time_ns() - _CALL_NUMBERS_FROM_NS) // 1_000_000
+
+
 def parse_record(line: int, text: str, folder: Path) -> DeviceCall:
     """One line of a batch (a JSON object) as a call; file paths are read from ``folder``.
 
@@ -133,8 +145,10 @@ def parse_record(line: int, text: str, folder: Path) -> DeviceCall:
     seq = record.pop("seq", None)
     if not isinstance(device, str) or not device.strip():
         raise BadRecord('"device" is the device\'s code, such as "HH-07"')
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        raise BadRecord('"seq" is the device\'s call number, a whole number from 0')
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < DEVICE_SEQ_LIMIT:
+        raise BadRecord(
+            '"seq" is the device\'s call number, a whole number from 0, of at most 12 digits'
+        )
     fields = _CALLS[kind][1]
     names = {name for name, _ in fields}
     known = names | {f"{name}_base64" for name in names & _FILES}
@@ -399,8 +413,7 @@ class Patrol:
             "ORDER BY r.prefix, r.first_seq",
             (self.device,),
         )
-        # Call numbers from the clock in milliseconds: never one the device used before.
-        self.seq = time.time_ns() // 1_000_000
+        self.seq = fresh_call_number()
         self.next_number = 0  # an index into the device's numbers, across its ranges
         self.seen: list[tuple[str, str]] = []
         self.cited: set[tuple[str, str]] = set()

@@ -40,8 +40,10 @@ from tests.models.test_permit_rules import (
     sell,
     token,
 )
+from tests.models.test_plate_reads import Patrol, patrol
 
 Conn = psycopg.Connection[tuple[object, ...]]
+__all__ = ["patrol"]  # a fixture
 Connect = Callable[[str], Conn]
 
 #: How long a blocked writer may take before the test calls it stalled (the guarantee is
@@ -1681,3 +1683,122 @@ def test_22_every_table_keeps_rows_out_of_error_messages(desk: Database) -> None
             "AND NOT c.relispartition AND NOT (c.relrowsecurity AND c.relforcerowsecurity)"
         ).fetchall()
     assert bare == []
+
+
+def test_23_a_chain_holder_waiting_for_lock_after_lock_is_ended_too(
+    desk: Database, connect: Connect
+) -> None:
+    """A clerk held the audit chain, then waited for a row that a second connection had
+    locked, and for the next row, locked by a third, and so on: the watchdogs ended each
+    row's holder but never the clerk, who was waiting itself, and every desk's save was
+    refused for as long as the clerk went on."""
+    alice = connect("alice")
+    parkers = [make_parker(alice) for _ in range(14)]
+    helpers: list[Conn] = []
+    stop = threading.Event()
+
+    def lock_next(row: int) -> None:
+        helper = desk.connect("bruno")
+        helper.execute("SET idle_in_transaction_session_timeout = 0")
+        helper.execute("SELECT id FROM parker WHERE id = %s FOR UPDATE", (row,))
+        helpers.append(helper)
+
+    def keep_locking_ahead() -> None:
+        for row in parkers[2:]:  # a new row ahead of the clerk every 3 s
+            if stop.wait(3.0):
+                return
+            lock_next(row)
+
+    attacker = desk.connect("alice")
+    attacker.execute("SET idle_in_transaction_session_timeout = 0")
+    watcher = connect("otto")
+    victim = connect("mona")
+    lot = make_lot(victim, 50)
+    locker = threading.Thread(target=keep_locking_ahead, daemon=True)
+    try:
+        lock_next(parkers[1])
+        attacker.execute("UPDATE parker SET notes = notes WHERE id = %s", (parkers[0],))
+        started = time.monotonic()
+        thread, _outcome = in_thread(
+            lambda: attacker.execute(
+                "SELECT id FROM parker WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                (parkers[1:],),
+            )
+        )
+        locker.start()
+        watching = threading.Event()
+
+        def watch() -> None:  # an open desk's live connection
+            while not watching.wait(0.5):
+                watcher.execute("SELECT end_overdue_sessions()")
+
+        watchdog = threading.Thread(target=watch, daemon=True)
+        watchdog.start()
+        saved_at: float | None = None
+        while time.monotonic() - started < 40 and saved_at is None:
+            try:
+                victim.execute("UPDATE lot SET name = name WHERE id = %s", (lot,))
+                saved_at = time.monotonic()
+            except psycopg.Error as error:
+                # "Another desk is saving a change; try again in a moment."
+                if error.sqlstate != "PD006":
+                    raise
+        watching.set()
+        watchdog.join(STALL_PATIENCE)
+        assert saved_at is not None, "no desk could save while the clerk went on"
+        assert saved_at - started < 30
+        assert ended(attacker)
+        thread.join(STALL_PATIENCE)
+    finally:
+        stop.set()
+        locker.join(STALL_PATIENCE)
+        attacker.close()
+        for helper in helpers:
+            helper.close()
+
+
+def test_24_a_call_number_of_a_card_numbers_length_is_refused(
+    connect: Connect, patrol: Patrol
+) -> None:
+    """An officer sent 4111111111111111 as a read's call number: a card number, kept for
+    good in the read every desk reads. A call number has at most 12 digits."""
+    otto = connect("otto")
+    read = "SELECT read_id FROM record_plate_read(%s, %s, 'ON', %s, %s, now())"
+    for seq in (4111111111111111, 10**12):
+        with refused("PD002", "device_seq", "at most 12 digits"):
+            otto.execute(read, (patrol.device, seq, token(6), patrol.lot_code))
+    assert one(otto, read, (patrol.device, 10**12 - 1, token(6), patrol.lot_code))
+
+
+def test_24_no_number_a_caller_chooses_can_hold_a_card_number(desk: Database) -> None:
+    """Every whole-number column that is not a key: bounded under 13 digits, or counted
+    by the database itself."""
+    with desk.admin() as su:
+        columns = {
+            (str(t), str(c))
+            for t, c in su.execute(
+                "SELECT cl.relname, a.attname FROM pg_attribute a "
+                "JOIN pg_class cl ON cl.oid = a.attrelid "
+                "WHERE cl.relnamespace = 'parkdesk'::regnamespace AND cl.relkind IN ('r', 'p') "
+                "AND NOT cl.relispartition AND a.attnum > 0 AND NOT a.attisdropped "
+                "AND a.atttypid = 'int8'::regtype AND a.attidentity = '' "
+                "AND a.attname <> 'id' AND a.attname NOT LIKE '%\\_id'"
+            ).fetchall()
+        }
+        bounded = {
+            str(t)
+            for (t,) in su.execute(
+                "SELECT cl.relname FROM pg_constraint k JOIN pg_class cl ON cl.oid = k.conrelid "
+                "WHERE k.conname = 'ck_' || cl.relname || '_device_seq_range' "
+                "AND pg_get_constraintdef(k.oid) LIKE '%device_seq < ''1000000000000''%'"
+            ).fetchall()
+        }
+    call_numbers = {(t, "device_seq") for t in bounded}
+    # Within a number range of at most 9 digits (ck_citation_range_sequence_fits).
+    in_ranges = {("citation", "seq"), ("citation_range", "first_seq"),
+                 ("citation_range", "last_seq"), ("spoiled_number", "seq")}  # fmt: skip
+    # Written by the database: ids it made, and sizes it measured.
+    by_the_database = {("device_request", "result"), ("request_key", "result"),
+                       ("evidence", "size_bytes"), ("plate_read_photo", "size_bytes")}  # fmt: skip
+    assert bounded == {"device_request", "citation", "evidence", "plate_read"}
+    assert columns == call_numbers | in_ranges | by_the_database

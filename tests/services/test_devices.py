@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,13 @@ import psycopg
 import pytest
 
 from desktop import cli
-from desktop.services.devices import BadRecord, DeviceCall, DeviceLink, parse_record
+from desktop.services.devices import (
+    BadRecord,
+    DeviceCall,
+    DeviceLink,
+    fresh_call_number,
+    parse_record,
+)
 from desktop.services.photos import plate_photo
 from tests.conftest import PASSWORD, Database
 from tests.models.conftest import fresh_database
@@ -358,7 +363,7 @@ def test_a_permit_sold_at_the_counter_is_seen_by_the_device_at_once(office: Offi
 
 
 def time_seq() -> int:
-    return time.time_ns() // 1000
+    return fresh_call_number()
 
 
 def read_call(seq: int, plate: str, at: datetime) -> DeviceCall:

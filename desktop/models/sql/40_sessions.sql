@@ -41,7 +41,11 @@ $$;
 
 -- Ends staff sessions that stall the others (SPEC rule 18): a session that another has
 -- waited for more than 5 s, or whose transaction (or, outside one, whose idle
--- spell: session-level advisory locks) is older than that while another waits for it;
+-- spell) is older than that while another waits for it;
+-- a session that others wait for while it waits itself, once its own transaction is
+-- older than 15 s (an honest writer queued behind a holder is left the time it takes to
+-- end that holder; one that holds the audit chain and keeps finding a new lock to wait
+-- for is not left for ever: docs/SECURITY.md, threat 23);
 -- and, while the notification queue is more than 1% full (it never is in normal use),
 -- sessions that pin it (a transaction older than 5 s, or blocked writing
 -- notifications to a client that does not read them).
@@ -60,22 +64,30 @@ BEGIN
     FOR r IN
         SELECT a.pid, a.usename, a.state, a.wait_event,
                v_now - coalesce(a.xact_start, a.state_change) AS held
-        FROM parkdesk.staff_backends() a
-        -- it holds what another session has waited for longer than the limit, or has held
-        -- it longer than the limit itself (short statements in a row, or a session-level
-        -- lock, do not make a holder look new). The wait is the lock's own (waitstart),
+        FROM parkdesk.staff_sessions(true) a
+        -- not waiting itself, it holds what another session has waited for longer than
+        -- the limit, or has held it longer than the limit itself (short statements in a
+        -- row do not make a holder look new). The wait is the lock's own (waitstart),
         -- never the waiting statement's age: a statement that slept before it queued
         -- behind an honest writer must not make that writer look overdue.
-        WHERE EXISTS (SELECT 1 FROM pg_stat_activity w
-                      WHERE w.wait_event_type = 'Lock'
-                        AND a.pid = ANY (pg_blocking_pids(w.pid))
-                        AND (EXISTS (SELECT 1 FROM pg_locks l
-                                     WHERE l.pid = w.pid AND NOT l.granted
-                                       AND l.waitstart < v_now - interval '5 seconds')
-                             OR coalesce(a.xact_start, a.state_change)
-                                < v_now - interval '5 seconds'))
-           OR (v_queue_full AND (a.xact_start < v_now - interval '5 seconds'
-                                 OR (a.state = 'idle' AND a.wait_event = 'ClientWrite')))
+        WHERE (a.wait_event_type IS DISTINCT FROM 'Lock'
+               AND EXISTS (SELECT 1 FROM pg_stat_activity w
+                           WHERE w.wait_event_type = 'Lock'
+                             AND a.pid = ANY (pg_blocking_pids(w.pid))
+                             AND (EXISTS (SELECT 1 FROM pg_locks l
+                                          WHERE l.pid = w.pid AND NOT l.granted
+                                            AND l.waitstart < v_now - interval '5 seconds')
+                                  OR coalesce(a.xact_start, a.state_change)
+                                     < v_now - interval '5 seconds')))
+           -- waiting itself, others wait for it, and its transaction is older than 15 s
+           OR (a.wait_event_type = 'Lock'
+               AND a.xact_start < v_now - interval '15 seconds'
+               AND EXISTS (SELECT 1 FROM pg_stat_activity w
+                           WHERE w.wait_event_type = 'Lock'
+                             AND a.pid = ANY (pg_blocking_pids(w.pid))))
+           OR (v_queue_full AND a.wait_event_type IS DISTINCT FROM 'Lock'
+               AND (a.xact_start < v_now - interval '5 seconds'
+                    OR (a.state = 'idle' AND a.wait_event = 'ClientWrite')))
     LOOP
         v_ended := v_ended + parkdesk.end_session(r.pid, r.usename,
             format('(%s, %s held) that stalled others', r.state, r.held));

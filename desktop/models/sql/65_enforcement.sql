@@ -132,6 +132,10 @@ BEGIN
     IF p_device_seq IS NULL OR p_device_seq < 0 THEN
         PERFORM parkdesk.refuse('device_seq',
             'Each call carries the device''s own call number (0 or more).');
+    ELSIF p_device_seq >= 1000000000000 THEN
+        -- 13 digits or more could be taken for a card number, and is kept for good.
+        PERFORM parkdesk.refuse('device_seq',
+            'A device''s call number has at most 12 digits: number the calls from 0 or 1.');
     END IF;
     SELECT * INTO device FROM parkdesk.device d
     WHERE d.code = upper(btrim(coalesce(p_device, ''))) FOR NO KEY UPDATE;
