@@ -25,7 +25,7 @@ from desktop.services import admin
 from desktop.services.database import admin_engine
 from desktop.services.errors import KnownError, ValidationError
 from desktop.services.passwords import scram_sha256_verifier
-from tests.conftest import Database
+from tests.conftest import PASSWORD, Database
 from tests.models.conftest import fresh_database
 from tests.models.test_permit_rules import (
     CARD,
@@ -592,6 +592,7 @@ def test_3_every_callable_function_taking_text_is_in_the_oversized_list(desk: Da
         "changes_since",  # numbers only
         "shift_totals",  # an id array, refused above 500
         "shown_taker",  # compares a login once, per row of the payment views
+        "shown_poster",  # the same, per row of the ledger view
     }
     missing = {str(r[0]) for r in rows} - tried - bounded_by_type
     assert missing == set(), f"try an oversized call of {sorted(missing)} in OVERSIZED"
@@ -1802,3 +1803,57 @@ def test_24_no_number_a_caller_chooses_can_hold_a_card_number(desk: Database) ->
                        ("evidence", "size_bytes"), ("plate_read_photo", "size_bytes")}  # fmt: skip
     assert bounded == {"device_request", "citation", "evidence", "plate_read"}
     assert columns == call_numbers | in_ranges | by_the_database
+
+
+def test_25_whoever_asks_for_a_refund_does_not_approve_it(
+    desk: Database, connect: Connect, catalogue: dict[str, int]
+) -> None:
+    """A login that is a clerk and a manager had every refund approved at once, in any
+    tender and for any amount, with itself as the approver."""
+    login = f"both_{token(5).lower()}"
+    engine = admin_engine(desk.admin_url)
+    try:
+        with engine.begin() as conn:
+            admin.add_login(conn, login, ["clerk", "manager"], PASSWORD)
+    finally:
+        engine.dispose()
+    both, mona = connect(login), connect("mona")
+    open_shift_of(both)
+    parker = make_parker(both)
+    vehicle, _ = make_vehicle(both, parker)
+    payment = sell(both, parker, catalogue["type"], catalogue["lot"], [vehicle], tender=CARD)
+    refund = _cancel(both, permit_of(both, payment), {"kind": "cash"})
+    assert one(both, "SELECT status FROM refund WHERE id = %s", (refund,)) == "pending"
+    with refused("PD002", "refund", "another manager decides it"):
+        both.execute("SELECT decide_refund(%s, true, 'Fine by me')", (refund,))
+    mona.execute("SELECT decide_refund(%s, true, 'Checked the card slip')", (refund,))
+    decided = mona.execute("SELECT status, decided_by FROM refund WHERE id = %s", (refund,))
+    assert decided.fetchone() == ("approved", "mona")
+
+
+def test_26_ones_own_sale_lines_do_not_sum_the_drawer_before_the_count(
+    desk: Database, connect: Connect, catalogue: dict[str, int]
+) -> None:
+    """A clerk joined their own sale lines (which named them) to the cash payments of the
+    same permits, and had the drawer's expected cash before counting it."""
+    alice = connect("alice")
+    shift = open_shift_of(alice)
+    parker = make_parker(alice)
+    vehicle, _ = make_vehicle(alice, parker)
+    payment = sell(
+        alice, parker, catalogue["type"], catalogue["lot"], [vehicle],
+        tender={"kind": "cash", "tendered": "500"},
+    )  # fmt: skip
+    permit = permit_of(alice, payment)
+    own_sale = "SELECT posted_by FROM ledger_line WHERE permit_id = %s AND kind = 'sale'"
+    assert one(alice, own_sale, (permit,)) is None
+    summed = alice.execute(
+        "SELECT sum(p.amount) FROM ledger_line l JOIN payment_line p ON p.permit_id = l.permit_id "
+        "AND p.tender = 'cash' AND p.direction = 'in' WHERE l.posted_by = current_user "
+        "AND l.kind IN ('sale', 'renewal', 'fee') "
+        "AND l.posted_at >= (SELECT opened_at FROM shift_line WHERE id = %s)",
+        (shift,),
+    ).fetchone()
+    assert summed == (None,)
+    alice.execute("SELECT close_shift(%s, %s)", (shift, Jsonb({"100": 5})))
+    assert one(alice, own_sale, (permit,)) == "alice"  # once counted, one's own again

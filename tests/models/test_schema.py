@@ -522,6 +522,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "shift_payments": {"clerk", "manager"},
     "payment_taker": {"clerk", "manager"},
     "shown_taker": PARKER_READERS,  # called by the payment and ledger views
+    "shown_poster": PARKER_READERS,  # called by the ledger view
     "correct_plate": {"clerk"},
     # Enforcement: the device API, spoiled numbers, and the check digit a manager's set-up
     # and a handheld may compute for themselves.

@@ -456,7 +456,6 @@ DECLARE
     v_refund parkdesk.refund;
     v_pay parkdesk.payment;
     v_cut timestamptz;
-    v_manager boolean := pg_has_role(session_user, 'parkdesk_manager', 'USAGE');
     v_other_tender text;
     v_reason text;
 BEGIN
@@ -514,14 +513,14 @@ BEGIN
         END IF;
         v_reason := CASE WHEN v_other_tender IS NOT NULL THEN 'tender'
                          WHEN v_amount > v_threshold THEN 'amount' END;
+        -- A refund that needs a manager waits for one other than whoever asked for it: a
+        -- login that is a clerk and a manager too does not approve its own (threat 25).
         INSERT INTO parkdesk.refund (permit_id, parker_id, original_payment_id, amount, status, reason,
-                                     approval_reason, requested_tender, decided_by, decided_at)
+                                     approval_reason, requested_tender)
         VALUES (o.id, o.parker_id, v_original, v_amount,
-                CASE WHEN v_reason IS NOT NULL AND NOT v_manager THEN 'pending' ELSE 'approved' END,
+                CASE WHEN v_reason IS NOT NULL THEN 'pending' ELSE 'approved' END,
                 btrim(p_reason), v_reason,
-                CASE WHEN v_reason = 'tender' THEN parkdesk.tender_signature(p_tender) END,
-                CASE WHEN v_reason IS NOT NULL AND v_manager THEN session_user END,
-                CASE WHEN v_reason IS NOT NULL AND v_manager THEN now() END)
+                CASE WHEN v_reason = 'tender' THEN parkdesk.tender_signature(p_tender) END)
         RETURNING * INTO v_refund;
         IF v_refund.status <> 'pending' THEN
             PERFORM parkdesk.post_line('refund', -v_amount, o.parker_id, o.id,

@@ -167,6 +167,11 @@ BEGIN
     IF r.status <> 'pending' THEN
         PERFORM parkdesk.refuse('refund', format('This refund was already %s.', r.status));
     END IF;
+    -- Four eyes: whoever asked for a refund does not decide it (threat 25).
+    IF r.created_by = session_user THEN
+        PERFORM parkdesk.refuse('refund',
+            'You asked for this refund: another manager decides it.');
+    END IF;
     IF NOT p_approve AND length(btrim(coalesce(p_note, ''))) < 3 THEN
         PERFORM parkdesk.refuse('note', 'Say why the refund is refused.');
     END IF;

@@ -154,6 +154,22 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
         ELSE p_login END
 $$;
 
+-- Who posted a ledger line that carries no payment (a sale, a renewal, a fee: the
+-- payment is a line of its own), as a clerk may read it: never one's own while one's
+-- drawer shift that was open when it was posted is still open. Joined to the payments of
+-- the same permit, one's own sale lines would otherwise sum the cash in the drawer before
+-- the blind count (docs/SECURITY.md, threat 26).
+CREATE OR REPLACE FUNCTION parkdesk.shown_poster(p_login text, p_at timestamptz) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE
+        WHEN pg_has_role(session_user, 'parkdesk_manager', 'USAGE') THEN p_login
+        WHEN p_login <> session_user THEN NULL
+        WHEN EXISTS (SELECT 1 FROM parkdesk.cash_shift c
+                     WHERE c.clerk = session_user AND c.opened_at <= p_at
+                       AND (c.closed_at IS NULL OR c.closed_at >= now())) THEN NULL
+        ELSE p_login END
+$$;
+
 -- Totals by tender of the shifts the caller may see. While a shift is open its clerk
 -- sees how many cash payments there were, never their sum: the count stays blind.
 CREATE OR REPLACE FUNCTION parkdesk.shift_totals(p_shifts bigint[])
@@ -227,7 +243,8 @@ FROM parkdesk.payment p;
 
 CREATE OR REPLACE VIEW parkdesk.ledger_line AS
 SELECT l.id, l.posted_at,
-       parkdesk.shown_taker(l.posted_by, p.shift_id, p.tender) AS posted_by,
+       CASE WHEN l.payment_id IS NULL THEN parkdesk.shown_poster(l.posted_by, l.posted_at)
+            ELSE parkdesk.shown_taker(l.posted_by, p.shift_id, p.tender) END AS posted_by,
        l.kind, l.amount, l.parker_id, l.permit_id, l.payment_id, l.refund_id, l.memo,
        l.citation_id
 FROM parkdesk.ledger_entry l

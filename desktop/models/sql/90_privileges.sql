@@ -203,7 +203,8 @@ GRANT EXECUTE ON FUNCTION
 
 GRANT EXECUTE ON FUNCTION
     parkdesk.plate_differences(text,text),
-    parkdesk.shown_taker(text,bigint,text)
+    parkdesk.shown_taker(text,bigint,text),
+    parkdesk.shown_poster(text,timestamp with time zone)
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager;
 
 GRANT EXECUTE ON FUNCTION
