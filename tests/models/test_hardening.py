@@ -1829,6 +1829,15 @@ def test_25_whoever_asks_for_a_refund_does_not_approve_it(
     mona.execute("SELECT decide_refund(%s, true, 'Checked the card slip')", (refund,))
     decided = mona.execute("SELECT status, decided_by FROM refund WHERE id = %s", (refund,))
     assert decided.fetchone() == ("approved", "mona")
+    # Nor by raising the threshold first (a manager sets it): any refund of theirs waits.
+    threshold = one(both, "SELECT refund_approval_threshold FROM office_setting")
+    both.execute("UPDATE office_setting SET refund_approval_threshold = 10000")
+    try:
+        payment = sell(both, parker, catalogue["type"], catalogue["lot"], [vehicle], tender=CARD)
+        refund = _cancel(both, permit_of(both, payment), CARD)  # the same card, under 10000
+        assert one(both, "SELECT status FROM refund WHERE id = %s", (refund,)) == "pending"
+    finally:
+        both.execute("UPDATE office_setting SET refund_approval_threshold = %s", (threshold,))
 
 
 def test_26_ones_own_sale_lines_do_not_sum_the_drawer_before_the_count(

@@ -503,6 +503,11 @@ BEGIN
     IF v_amount > 0 THEN
         SELECT s.refund_approval_threshold INTO v_threshold FROM parkdesk.office_setting s
         WHERE s.id = 1;
+        -- A manager sets the threshold, so a manager's own refund is above any: it waits
+        -- for another manager (threat 25), whatever the threshold was just set to.
+        IF pg_has_role(session_user, 'parkdesk_manager', 'USAGE') THEN
+            v_threshold := 0;
+        END IF;
         SELECT pay.id INTO v_original FROM parkdesk.payment pay
         WHERE pay.permit_id = o.id AND pay.direction = 'in' ORDER BY pay.id DESC LIMIT 1;
         -- A refund goes back the way it was paid; another tender needs a manager, whatever
