@@ -1866,3 +1866,82 @@ def test_26_ones_own_sale_lines_do_not_sum_the_drawer_before_the_count(
     assert summed == (None,)
     alice.execute("SELECT close_shift(%s, %s)", (shift, Jsonb({"100": 5})))
     assert one(alice, own_sale, (permit,)) == "alice"  # once counted, one's own again
+
+
+def test_27_a_desk_made_to_wait_behind_a_waiting_session_is_not_the_one_ended(
+    desk: Database, connect: Connect
+) -> None:
+    """A clerk's save waited behind a session of a second clerk that kept itself waiting
+    (behind one freshly locked row after another), while a third session waited behind the
+    save: at 15 s the watchdog ended the save, the older transaction, and not the session
+    that kept it waiting."""
+    alice = connect("alice")
+    parkers = [make_parker(alice) for _ in range(14)]
+    held_by_attacker, held_by_desk = parkers[0], parkers[1]
+    ahead = parkers[2:]
+    helpers: list[Conn] = []
+    stop = threading.Event()
+
+    def lock_row(row: int) -> Conn:
+        conn = desk.connect("bruno")
+        conn.execute("SET idle_in_transaction_session_timeout = 0")
+        conn.execute("SELECT id FROM parker WHERE id = %s FOR UPDATE", (row,))
+        helpers.append(conn)
+        return conn
+
+    def keep_locking_ahead() -> None:
+        for row in ahead[1:]:  # a new row ahead of the attacker every 3 s
+            if stop.wait(3.0):
+                return
+            lock_row(row)
+
+    honest = desk.connect("alice")  # the desk: its transaction is the older one
+    honest.execute("SET idle_in_transaction_session_timeout = 0")
+    honest.execute("SELECT id FROM parker WHERE id = %s FOR UPDATE", (held_by_desk,))
+    attacker = lock_row(held_by_attacker)
+    lock_row(ahead[0])
+    behind_desk = desk.connect("bruno")
+    behind_desk.autocommit = True
+    watcher = connect("otto")
+    locker = threading.Thread(target=keep_locking_ahead, daemon=True)
+    watching = threading.Event()
+
+    def watch() -> None:  # an open desk's live connection
+        while not watching.wait(0.5):
+            watcher.execute("SELECT end_overdue_sessions()")
+
+    watchdog = threading.Thread(target=watch, daemon=True)
+    try:
+        started = time.monotonic()
+        in_thread(
+            lambda: attacker.execute(
+                "SELECT id FROM parker WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ahead,)
+            )
+        )
+        desk_saves, saved = in_thread(
+            lambda: honest.execute(
+                "UPDATE parker SET notes = 'Moved to lot C' WHERE id = %s", (held_by_attacker,)
+            )
+        )
+        in_thread(
+            lambda: behind_desk.execute(
+                "UPDATE parker SET notes = 'Waiting' WHERE id = %s", (held_by_desk,)
+            )
+        )
+        locker.start()
+        watchdog.start()
+        desk_saves.join(40)
+        assert saved, "the desk's save is still waiting"
+        assert not isinstance(saved[0], Exception), saved  # not ended
+        honest.commit()
+        assert time.monotonic() - started < 35
+        assert ended(attacker)
+    finally:
+        watching.set()
+        stop.set()
+        watchdog.join(STALL_PATIENCE)
+        locker.join(STALL_PATIENCE)
+        honest.close()
+        behind_desk.close()
+        for helper in helpers:
+            helper.close()

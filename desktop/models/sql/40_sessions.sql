@@ -43,9 +43,10 @@ $$;
 -- waited for more than 5 s, or whose transaction (or, outside one, whose idle
 -- spell) is older than that while another waits for it;
 -- a session that others wait for while it waits itself, once its own transaction is
--- older than 15 s (an honest writer queued behind a holder is left the time it takes to
--- end that holder; one that holds the audit chain and keeps finding a new lock to wait
--- for is not left for ever: docs/SECURITY.md, threat 23);
+-- older than 15 s, if what it waits for is not waiting too (an honest writer queued
+-- behind a holder is left the time it takes to end that holder; one that holds the audit
+-- chain and keeps finding a new lock to wait for is not left for ever; one made to wait
+-- behind such a session is not the one ended: docs/SECURITY.md, threats 23 and 27);
 -- and, while the notification queue is more than 1% full (it never is in normal use),
 -- sessions that pin it (a transaction older than 5 s, or blocked writing
 -- notifications to a client that does not read them).
@@ -79,12 +80,17 @@ BEGIN
                                             AND l.waitstart < v_now - interval '5 seconds')
                                   OR coalesce(a.xact_start, a.state_change)
                                      < v_now - interval '5 seconds')))
-           -- waiting itself, others wait for it, and its transaction is older than 15 s
+           -- waiting itself, others wait for it, and its transaction is older than 15 s;
+           -- only the waiter nearest the root (all it waits for are not waiting): a desk
+           -- made to wait behind such a session is not the one ended
            OR (a.wait_event_type = 'Lock'
                AND a.xact_start < v_now - interval '15 seconds'
                AND EXISTS (SELECT 1 FROM pg_stat_activity w
                            WHERE w.wait_event_type = 'Lock'
-                             AND a.pid = ANY (pg_blocking_pids(w.pid))))
+                             AND a.pid = ANY (pg_blocking_pids(w.pid)))
+               AND NOT EXISTS (SELECT 1 FROM pg_stat_activity b
+                               WHERE b.pid = ANY (pg_blocking_pids(a.pid))
+                                 AND b.wait_event_type = 'Lock'))
            OR (v_queue_full AND a.wait_event_type IS DISTINCT FROM 'Lock'
                AND (a.xact_start < v_now - interval '5 seconds'
                     OR (a.state = 'idle' AND a.wait_event = 'ClientWrite')))
