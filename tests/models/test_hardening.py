@@ -7,12 +7,13 @@ docs/SECURITY.md ("Threats considered") names the test that proves each item.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -1686,6 +1687,65 @@ def test_22_every_table_keeps_rows_out_of_error_messages(desk: Database) -> None
     assert bare == []
 
 
+class RowLocker:
+    """A clerk's connections, each holding one parker row in an open transaction: one now
+    (``lock``), and, while ``ahead`` runs, a fresh one on the next row every 3 s — so a
+    session waiting for those rows always has a new holder to wait for, each of which the
+    watchdogs end in turn."""
+
+    def __init__(self, desk: Database) -> None:
+        self.desk = desk
+        self.held: list[Conn] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def lock(self, row: int) -> Conn:
+        conn = self.desk.connect("bruno")
+        conn.execute("SET idle_in_transaction_session_timeout = 0")
+        conn.execute("SELECT id FROM parker WHERE id = %s FOR UPDATE", (row,))
+        self.held.append(conn)
+        return conn
+
+    @contextlib.contextmanager
+    def ahead(self, rows: list[int]) -> Iterator[None]:
+        def keep_locking() -> None:
+            for row in rows:
+                if self._stop.wait(3.0):
+                    return
+                self.lock(row)
+
+        self._thread = threading.Thread(target=keep_locking, daemon=True)
+        self._thread.start()
+        try:
+            yield
+        finally:
+            self._stop.set()
+            self._thread.join(STALL_PATIENCE)
+            for conn in self.held:
+                conn.close()
+
+
+@contextlib.contextmanager
+def watched(watcher: Conn) -> Iterator[None]:
+    """An open desk's live connection: ``end_overdue_sessions()`` twice a second."""
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.5):
+            watcher.execute("SELECT end_overdue_sessions()")
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(STALL_PATIENCE)
+
+
+_LOCK_ALL = "SELECT id FROM parker WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+
+
 def test_23_a_chain_holder_waiting_for_lock_after_lock_is_ended_too(
     desk: Database, connect: Connect
 ) -> None:
@@ -1695,67 +1755,32 @@ def test_23_a_chain_holder_waiting_for_lock_after_lock_is_ended_too(
     refused for as long as the clerk went on."""
     alice = connect("alice")
     parkers = [make_parker(alice) for _ in range(14)]
-    helpers: list[Conn] = []
-    stop = threading.Event()
-
-    def lock_next(row: int) -> None:
-        helper = desk.connect("bruno")
-        helper.execute("SET idle_in_transaction_session_timeout = 0")
-        helper.execute("SELECT id FROM parker WHERE id = %s FOR UPDATE", (row,))
-        helpers.append(helper)
-
-    def keep_locking_ahead() -> None:
-        for row in parkers[2:]:  # a new row ahead of the clerk every 3 s
-            if stop.wait(3.0):
-                return
-            lock_next(row)
-
+    locker = RowLocker(desk)
     attacker = desk.connect("alice")
     attacker.execute("SET idle_in_transaction_session_timeout = 0")
-    watcher = connect("otto")
     victim = connect("mona")
     lot = make_lot(victim, 50)
-    locker = threading.Thread(target=keep_locking_ahead, daemon=True)
     try:
-        lock_next(parkers[1])
+        locker.lock(parkers[1])
         attacker.execute("UPDATE parker SET notes = notes WHERE id = %s", (parkers[0],))
         started = time.monotonic()
-        thread, _outcome = in_thread(
-            lambda: attacker.execute(
-                "SELECT id FROM parker WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-                (parkers[1:],),
-            )
-        )
-        locker.start()
-        watching = threading.Event()
-
-        def watch() -> None:  # an open desk's live connection
-            while not watching.wait(0.5):
-                watcher.execute("SELECT end_overdue_sessions()")
-
-        watchdog = threading.Thread(target=watch, daemon=True)
-        watchdog.start()
+        thread, _ = in_thread(lambda: attacker.execute(_LOCK_ALL, (parkers[1:],)))
         saved_at: float | None = None
-        while time.monotonic() - started < 40 and saved_at is None:
-            try:
-                victim.execute("UPDATE lot SET name = name WHERE id = %s", (lot,))
-                saved_at = time.monotonic()
-            except psycopg.Error as error:
-                # "Another desk is saving a change; try again in a moment."
-                if error.sqlstate != "PD006":
-                    raise
-        watching.set()
-        watchdog.join(STALL_PATIENCE)
-        assert saved_at is not None, "no desk could save while the clerk went on"
-        assert saved_at - started < 30
-        assert ended(attacker)
-        thread.join(STALL_PATIENCE)
+        with locker.ahead(parkers[2:]), watched(connect("otto")):
+            while time.monotonic() - started < 40 and saved_at is None:
+                try:
+                    victim.execute("UPDATE lot SET name = name WHERE id = %s", (lot,))
+                    saved_at = time.monotonic()
+                except psycopg.Error as error:
+                    # "Another desk is saving a change; try again in a moment."
+                    if error.sqlstate != "PD006":
+                        raise
+            assert saved_at is not None, "no desk could save while the clerk went on"
+            assert saved_at - started < 30
+            assert ended(attacker)
+            thread.join(STALL_PATIENCE)
     finally:
-        stop.set()
-        locker.join(STALL_PATIENCE)
         attacker.close()
-        for helper in helpers:
-            helper.close()
 
 
 def test_24_a_call_number_of_a_card_numbers_length_is_refused(
@@ -1877,47 +1902,18 @@ def test_27_a_desk_made_to_wait_behind_a_waiting_session_is_not_the_one_ended(
     that kept it waiting."""
     alice = connect("alice")
     parkers = [make_parker(alice) for _ in range(14)]
-    held_by_attacker, held_by_desk = parkers[0], parkers[1]
-    ahead = parkers[2:]
-    helpers: list[Conn] = []
-    stop = threading.Event()
-
-    def lock_row(row: int) -> Conn:
-        conn = desk.connect("bruno")
-        conn.execute("SET idle_in_transaction_session_timeout = 0")
-        conn.execute("SELECT id FROM parker WHERE id = %s FOR UPDATE", (row,))
-        helpers.append(conn)
-        return conn
-
-    def keep_locking_ahead() -> None:
-        for row in ahead[1:]:  # a new row ahead of the attacker every 3 s
-            if stop.wait(3.0):
-                return
-            lock_row(row)
-
+    held_by_attacker, held_by_desk, ahead = parkers[0], parkers[1], parkers[2:]
+    locker = RowLocker(desk)
     honest = desk.connect("alice")  # the desk: its transaction is the older one
     honest.execute("SET idle_in_transaction_session_timeout = 0")
     honest.execute("SELECT id FROM parker WHERE id = %s FOR UPDATE", (held_by_desk,))
-    attacker = lock_row(held_by_attacker)
-    lock_row(ahead[0])
     behind_desk = desk.connect("bruno")
     behind_desk.autocommit = True
-    watcher = connect("otto")
-    locker = threading.Thread(target=keep_locking_ahead, daemon=True)
-    watching = threading.Event()
-
-    def watch() -> None:  # an open desk's live connection
-        while not watching.wait(0.5):
-            watcher.execute("SELECT end_overdue_sessions()")
-
-    watchdog = threading.Thread(target=watch, daemon=True)
     try:
+        attacker = locker.lock(held_by_attacker)
+        locker.lock(ahead[0])
         started = time.monotonic()
-        in_thread(
-            lambda: attacker.execute(
-                "SELECT id FROM parker WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ahead,)
-            )
-        )
+        in_thread(lambda: attacker.execute(_LOCK_ALL, (ahead,)))
         desk_saves, saved = in_thread(
             lambda: honest.execute(
                 "UPDATE parker SET notes = 'Moved to lot C' WHERE id = %s", (held_by_attacker,)
@@ -1928,20 +1924,13 @@ def test_27_a_desk_made_to_wait_behind_a_waiting_session_is_not_the_one_ended(
                 "UPDATE parker SET notes = 'Waiting' WHERE id = %s", (held_by_desk,)
             )
         )
-        locker.start()
-        watchdog.start()
-        desk_saves.join(40)
-        assert saved, "the desk's save is still waiting"
-        assert not isinstance(saved[0], Exception), saved  # not ended
-        honest.commit()
-        assert time.monotonic() - started < 35
-        assert ended(attacker)
+        with locker.ahead(ahead[1:]), watched(connect("otto")):
+            desk_saves.join(40)
+            assert saved, "the desk's save is still waiting"
+            assert not isinstance(saved[0], Exception), saved  # not ended
+            honest.commit()
+            assert time.monotonic() - started < 35
+            assert ended(attacker)
     finally:
-        watching.set()
-        stop.set()
-        watchdog.join(STALL_PATIENCE)
-        locker.join(STALL_PATIENCE)
         honest.close()
         behind_desk.close()
-        for helper in helpers:
-            helper.close()
