@@ -155,8 +155,11 @@ class RefundsPanel(QWidget):
     def _update_buttons(self) -> None:
         refund = self.selected()
         status = refund.status if refund is not None else None
-        self.approve_button.setEnabled(self.is_manager and status == "pending")
-        self.refuse_button.setEnabled(self.is_manager and status == "pending")
+        # Whoever asked for a refund does not decide it (the database refuses too).
+        own = refund is not None and refund.requested_by == self.service.workspace.identity.login
+        decidable = self.is_manager and status == "pending" and not own
+        self.approve_button.setEnabled(decidable)
+        self.refuse_button.setEnabled(decidable)
         self.pay_refund_button.setEnabled(self.editable and status == "approved")
         self.parker_button.setEnabled(refund is not None and refund.parker_id is not None)
         if refund is None:
@@ -170,6 +173,8 @@ class RefundsPanel(QWidget):
             text += f" \u2014 {decision} by {refund.decided_by}"
             if refund.decision_note:
                 text += f": {refund.decision_note}"
+        elif own and self.is_manager and status == "pending":
+            text += " \u2014 you asked for this refund: another manager decides it."
         self.detail.setText(text)
 
     def _default_action(self) -> None:

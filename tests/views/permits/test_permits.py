@@ -13,8 +13,8 @@ import random
 import secrets
 import string
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +26,7 @@ from pytestqt.qtbot import QtBot
 from desktop.services.parkers import ParkerDetail, ParkerInput, ParkerService, VehicleInput
 from desktop.services.permits import (
     PermitService,
+    RefundInfo,
     Tender,
     new_payment_key,
 )
@@ -999,3 +1000,25 @@ def test_a_temporary_permit_starts_from_the_open_parker_and_their_plate(
     assert dialog.parker_id == parker.id
     assert dialog.plate_edit.text() == parker.vehicles[0].plate_raw
     dialog.reject()
+
+
+def test_a_manager_does_not_decide_a_refund_they_asked_for(
+    qtbot: QtBot, open_desk: Callable[..., Kit]
+) -> None:
+    """A login that is a manager and a clerk too asks for refunds; another manager decides
+    them (the database refuses the requester, and the desk says so before anyone tries)."""
+    manager = open_desk("manager")
+    panel = manager.desk.refunds
+    at = datetime.now(UTC)
+    asked = RefundInfo(
+        id=1, permit_id=1, permit_number="P-0000001", subject="cancelled permit P-0000001",
+        parker_id=1, parker_name="Pat Doe", amount=Decimal("320.00"), status="pending",
+        reason="Moving away", requested_by="mona", requested_at=at, decided_by=None,
+        decision_note=None, original_tender="card",
+    )  # fmt: skip
+    for requester, decidable in (("someone_else", True), ("mona", False)):
+        panel.model.set_rows([replace(asked, requested_by=requester)])
+        panel.view.setCurrentIndex(panel.model.index(0, 0))
+        assert panel.approve_button.isEnabled() is decidable
+        assert panel.refuse_button.isEnabled() is decidable
+        assert ("another manager decides it" in panel.detail.text()) is not decidable
