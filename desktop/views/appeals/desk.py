@@ -38,7 +38,8 @@ from desktop.views.kit.forms import DialogSlot, NoteDialog
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, stack, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
-from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table, time_column
+from desktop.views.kit.table_view import Listing, sorted_table
+from desktop.views.kit.tables import Column, RowsModel, time_column
 from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from desktop.views.kit.widgets import DeskSplitter, EmptyState
 

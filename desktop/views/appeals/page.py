@@ -33,7 +33,8 @@ from desktop.services.appeals import (
 from desktop.services.localization import format_local, format_money, format_recent
 from desktop.views.kit.forms import text_box
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, line_edit, vbox
-from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table
+from desktop.views.kit.table_view import Listing, sorted_table
+from desktop.views.kit.tables import Column, RowsModel
 from desktop.views.kit.widgets import NoticeBar
 
 #: What each kind of timeline line is called in the "What" column's tooltip and colour.

@@ -13,7 +13,7 @@ from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.evidence_viewer import EvidenceItem, EvidenceViewer, evidence_items, index_of
 from desktop.views.kit.layout import label, vbox
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import Listing, sorted_table
+from desktop.views.kit.table_view import Listing, sorted_table
 from desktop.views.kit.widgets import NoticeBar
 
 

@@ -15,7 +15,7 @@ from desktop.views.cash_drawer.dialogs import SignOffDialog
 from desktop.views.cash_drawer.history import ShiftHistoryModel
 from desktop.views.kit.forms import DialogSlot
 from desktop.views.kit.layout import STRETCH, Space, choice_box, hbox, label, vbox
-from desktop.views.kit.tables import DeskTable, Listing
+from desktop.views.kit.table_view import DeskTable, Listing
 
 #: Title in the filter -> the service's filter.
 FILTERS = {"Mine": MINE, "Open": OPEN, "Awaiting sign-off": AWAITING, "All": ALL}

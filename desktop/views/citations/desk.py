@@ -50,7 +50,7 @@ from desktop.views.kit.layout import (
 )
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.payment import PaymentDialog, show_receipt
-from desktop.views.kit.tables import DeskTable, Listing
+from desktop.views.kit.table_view import DeskTable, Listing
 from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from desktop.views.kit.widgets import DeskSplitter, failure_while_alive
 

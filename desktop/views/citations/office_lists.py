@@ -13,7 +13,8 @@ from desktop.views.citations.lists import Office
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.forms import NoteDialog
 from desktop.views.kit.layout import button, label, vbox
-from desktop.views.kit.tables import Column, DeskTable, Listing, RowsModel, money_column
+from desktop.views.kit.table_view import DeskTable, Listing
+from desktop.views.kit.tables import Column, RowsModel, money_column
 
 
 class _ListDialog(QDialog):

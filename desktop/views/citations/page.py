@@ -27,7 +27,7 @@ from desktop.views.kit.evidence_viewer import (
     index_of,
 )
 from desktop.views.kit.layout import STRETCH, field_grid, hbox, label, scrolled, stack, vbox
-from desktop.views.kit.tables import DeskTable
+from desktop.views.kit.table_view import DeskTable
 from desktop.views.kit.widgets import EmptyState
 
 #: Thumbnails in the photo strip.

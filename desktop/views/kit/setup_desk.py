@@ -19,7 +19,8 @@ from desktop.views.kit.editors import RecordDialog
 from desktop.views.kit.layout import STRETCH, Margins, button, desk_action, hbox, label, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
-from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table
+from desktop.views.kit.table_view import Listing, sorted_table
+from desktop.views.kit.tables import Column, RowsModel
 
 R = TypeVar("R")
 Shown = TypeVar("Shown")

@@ -17,7 +17,8 @@ from desktop.services.localization import format_local, format_money
 from desktop.services.vehicle_record import VehicleFile, VehicleRecordService
 from desktop.views.kit.layout import label, vbox
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table
+from desktop.views.kit.table_view import Listing, sorted_table
+from desktop.views.kit.tables import Column, RowsModel
 
 
 class VehicleRecordDialog(QDialog):

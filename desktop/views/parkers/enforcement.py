@@ -21,15 +21,8 @@ from desktop.views.appeals import CaseTimelineDialog
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.layout import STRETCH, button, hbox, label, vbox
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import (
-    Column,
-    DeskTable,
-    Listing,
-    RowsModel,
-    badge_column,
-    money_column,
-    recent_column,
-)
+from desktop.views.kit.table_view import DeskTable, Listing
+from desktop.views.kit.tables import Column, RowsModel, badge_column, money_column, recent_column
 from desktop.views.kit.vehicle_record import VehicleRecordDialog
 
 #: What needs action stands out; what is settled is quiet.

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QApplication, QCheckBox, QWidget
 from desktop.services.parkers import AFFILIATION_TITLES, MATCH_TITLES, ParkerService, ParkerSummary
 from desktop.views.kit.layout import hbox, label, line_edit, stack, vbox
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import Column, DeskTable, Page, PagedRowsModel
+from desktop.views.kit.table_view import DeskTable
+from desktop.views.kit.tables import Column, Page, PagedRowsModel
 from desktop.views.kit.widgets import EmptyState
 
 #: The pause in typing after which the search runs by itself.

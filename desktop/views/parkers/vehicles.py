@@ -15,7 +15,8 @@ from desktop.services.parkers import PLATE_STATUS_TITLES, ParkerDetail, ParkerSe
 from desktop.views.kit.dialogs import open_dialog
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, label, vbox
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import Column, DeskTable, RowsModel
+from desktop.views.kit.table_view import DeskTable
+from desktop.views.kit.tables import Column, RowsModel
 from desktop.views.parkers.dialogs import CREATE_ANYWAY, DuplicatesDialog, ask_reason
 from desktop.views.parkers.enforcement import VehicleEnforcementPanel
 from desktop.views.parkers.vehicle_dialog import VehicleDialog

@@ -27,7 +27,7 @@ from desktop.services.permits import (
     SaleOption,
 )
 from desktop.views.kit.layout import STRETCH, button, hbox, holder, label, stack, vbox
-from desktop.views.kit.tables import DeskTable
+from desktop.views.kit.table_view import DeskTable
 from desktop.views.kit.widgets import EmptyState
 from desktop.views.permits.actions import CREDIT_COLOUR, OWED_COLOUR, describe_quote
 from desktop.views.permits.lists import (

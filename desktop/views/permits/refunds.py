@@ -21,7 +21,7 @@ from desktop.views.kit.forms import NoteDialog
 from desktop.views.kit.layout import STRETCH, button, choice_box, hbox, label, stack, vbox
 from desktop.views.kit.live import LiveBatch, LiveChanges
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import DeskTable
+from desktop.views.kit.table_view import DeskTable
 from desktop.views.kit.widgets import EmptyState, failure_while_alive, while_alive
 from desktop.views.permits.host import DialogHost
 from desktop.views.permits.lists import refunds_model

@@ -23,7 +23,8 @@ from desktop.services.permits import WAITLIST_TITLES, PermitService, WaitlistPos
 from desktop.views.kit.layout import STRETCH, button, choice_box, hbox, label, stack, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader, OperationRunner
-from desktop.views.kit.tables import Column, DeskTable, RowsModel
+from desktop.views.kit.table_view import DeskTable
+from desktop.views.kit.tables import Column, RowsModel
 from desktop.views.kit.widgets import EmptyState
 
 if TYPE_CHECKING:

@@ -48,7 +48,8 @@ from desktop.views.kit.forms import DialogSlot, NoteDialog
 from desktop.views.kit.layout import STRETCH, button, desk_action, hbox, label, scrolled, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader
-from desktop.views.kit.tables import Column, Listing, RowsModel, badge_column, sorted_table
+from desktop.views.kit.table_view import Listing, sorted_table
+from desktop.views.kit.tables import Column, RowsModel, badge_column
 from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from desktop.views.security.dialogs import EntryDialog, HotlistImportDialog
 from desktop.views.security.incident_forms import IncidentDialog

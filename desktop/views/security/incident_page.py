@@ -47,13 +47,8 @@ from desktop.views.kit.layout import (
     vbox,
 )
 from desktop.views.kit.operations import OperationRunner
-from desktop.views.kit.tables import (
-    Column,
-    DeskTable,
-    Listing,
-    RowsModel,
-    sorted_table,
-)
+from desktop.views.kit.table_view import DeskTable, Listing, sorted_table
+from desktop.views.kit.tables import Column, RowsModel
 from desktop.views.kit.vehicle_record import VehicleRecordDialog
 from desktop.views.security.dialogs import EntryDialog
 from desktop.views.security.incident_forms import (

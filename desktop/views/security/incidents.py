@@ -38,13 +38,8 @@ from desktop.views.kit.layout import (
 )
 from desktop.views.kit.live import LiveBatch, LiveChanges
 from desktop.views.kit.operations import Loader, OperationRunner
-from desktop.views.kit.tables import (
-    Column,
-    Listing,
-    RowsModel,
-    badge_column,
-    sorted_table,
-)
+from desktop.views.kit.table_view import Listing, sorted_table
+from desktop.views.kit.tables import Column, RowsModel, badge_column
 from desktop.views.kit.widgets import DeskSplitter, EmptyState
 from desktop.views.security.incident_forms import IncidentDialog, ReportDialog
 from desktop.views.security.incident_page import IncidentPage

@@ -22,7 +22,8 @@ from desktop.views.kit.forms import DialogSlot, FormDialog, NoteDialog, capitals
 from desktop.views.kit.layout import STRETCH, button, field_grid, hbox, label, line_edit, vbox
 from desktop.views.kit.live import LiveBatch, LiveChanges
 from desktop.views.kit.operations import Loader, OperationRunner
-from desktop.views.kit.tables import Column, Listing, RowsModel, badge_column, sorted_table
+from desktop.views.kit.table_view import Listing, sorted_table
+from desktop.views.kit.tables import Column, RowsModel, badge_column
 from desktop.views.kit.widgets import MomentEdit
 from desktop.views.security.dialogs import RegisteredParker
 

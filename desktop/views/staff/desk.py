@@ -22,7 +22,8 @@ from desktop.views.kit.forms import DialogSlot, FormDialog, tick_boxes
 from desktop.views.kit.layout import STRETCH, button, hbox, label, line_edit, named, vbox
 from desktop.views.kit.live import LiveBatch
 from desktop.views.kit.operations import Loader, OperationRunner
-from desktop.views.kit.tables import Column, Listing, RowsModel, sorted_table, time_column
+from desktop.views.kit.table_view import Listing, sorted_table
+from desktop.views.kit.tables import Column, RowsModel, time_column
 
 REFRESH_DELAY_MS = 150
 

@@ -18,12 +18,12 @@ from pytestqt.qtbot import QtBot
 from desktop.services.errors import KnownError
 from desktop.services.localization import MINUS
 from desktop.views.kit.operations import OperationRunner
+from desktop.views.kit.table_view import DeskTable
 from desktop.views.kit.tables import (
     KEY_ROLE,
     SORT_ROLE,
     WRAP_LEAST,
     Column,
-    DeskTable,
     Page,
     PagedRowsModel,
     RowsModel,
