@@ -28,6 +28,7 @@ from desktop.services.errors import KnownError, ValidationError
 from desktop.services.passwords import scram_sha256_verifier
 from tests.conftest import PASSWORD, Database
 from tests.models.conftest import fresh_database
+from tests.models.test_enforcement import Setup, issue, setup
 from tests.models.test_permit_rules import (
     CARD,
     make_lot,
@@ -44,7 +45,7 @@ from tests.models.test_permit_rules import (
 from tests.models.test_plate_reads import Patrol, patrol
 
 Conn = psycopg.Connection[tuple[object, ...]]
-__all__ = ["patrol"]  # a fixture
+__all__ = ["patrol", "setup"]  # fixtures
 Connect = Callable[[str], Conn]
 
 #: How long a blocked writer may take before the test calls it stalled (the guarantee is
@@ -1934,3 +1935,55 @@ def test_27_a_desk_made_to_wait_behind_a_waiting_session_is_not_the_one_ended(
     finally:
         honest.close()
         behind_desk.close()
+
+
+def test_28_a_citation_does_not_name_the_clerk_who_took_its_payment(
+    connect: Connect, setup: Setup
+) -> None:
+    """Paying a citation stamped it with the clerk who took the payment: another clerk
+    could list who took which citation payment, which the ledger keeps from them."""
+    alice, bruno, mona = connect("alice"), connect("bruno"), connect("mona")
+    citation = int(issue(connect("otto"), setup, 1028, plate=token(7))[0])
+    stamp = "SELECT updated_by, updated_at FROM citation WHERE id = %s"
+    issued = bruno.execute(stamp, (citation,)).fetchone()
+    open_shift_of(alice)
+    alice.execute(
+        "SELECT pay_citations(%s, %s, %s)",
+        (uuid.uuid4(), [citation], Jsonb({"kind": "cash", "tendered": "100"})),
+    )
+    assert one(bruno, "SELECT balance FROM citation WHERE id = %s", (citation,)) == 0
+    assert bruno.execute(stamp, (citation,)).fetchone() == issued
+    assert one(bruno, "SELECT posted_by FROM ledger_line WHERE citation_id = %s "
+               "AND kind = 'payment'", (citation,)) is None  # fmt: skip
+    # The manager still reads who took it, in the audit trail.
+    logins = mona.execute(
+        "SELECT login FROM audit_log WHERE table_name = 'citation' AND row_key = %s "
+        "AND operation = 'UPDATE'",
+        (str(citation),),
+    ).fetchall()
+    assert ("alice",) in logins
+    # A void is the voider's change, and is stamped so.
+    other = int(issue(connect("otto"), setup, 1029, plate=token(7))[0])
+    mona.execute("SELECT void_citation(%s, %s)", (other, "Issued in error at the gate."))
+    assert one(bruno, "SELECT updated_by FROM citation WHERE id = %s", (other,)) == "mona"
+
+
+def test_28_a_plate_registered_by_a_sale_does_not_name_its_seller(
+    connect: Connect, catalogue: dict[str, int]
+) -> None:
+    """A temporary permit's sale registers a new plate; the vehicle's stamps named the
+    clerk who sold it, which the permit's own columns keep from the other desks."""
+    alice, bruno, mona = connect("alice"), connect("bruno"), connect("mona")
+    plate = token(7)
+    alice.execute(
+        "SELECT issue_temporary_permit(%s, 'temporary', 'ZZ', %s, %s, now(), "
+        "now() + interval '1 day', 10, NULL, %s)",
+        (uuid.uuid4(), plate, catalogue["lot"], Jsonb(CARD)),
+    )
+    for login in ("bruno", "adele", "dara"):
+        for column in ("created_by", "updated_by"):
+            with pytest.raises(pgerrors.InsufficientPrivilege):
+                connect(login).execute(f"SELECT {column} FROM vehicle")
+    vehicle = one(bruno, "SELECT id FROM vehicle WHERE plate_raw = %s", (plate,))
+    assert one(bruno, "SELECT login FROM vehicle_last_change(%s)", (vehicle,)) is None
+    assert one(mona, "SELECT created_by FROM vehicle WHERE plate_raw = %s", (plate,)) == "alice"

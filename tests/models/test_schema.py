@@ -47,7 +47,7 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     "zone": {"SELECT": EVERY_DESK},
     "staff_member": {"SELECT": EVERY_DESK},  # row-level security: own row unless admin/manager
     "parker": {"SELECT": PARKER_READERS},
-    "vehicle": {"SELECT": PARKER_READERS},
+    "vehicle": {"SELECT": {"manager"}},
     # The permit desk. Every write is a SECURITY DEFINER function (FUNCTION_GRANTS), except
     # the settings, price list and lot list a manager keeps.
     "office_setting": {"SELECT": EVERY_DESK},
@@ -232,6 +232,26 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
     "vehicle": {
         ("clerk", "INSERT"): VEHICLE_FIELDS,
         ("clerk", "UPDATE"): VEHICLE_FIELDS | DEACTIVATION,
+        # Not its stamps: a plate registered by a temporary permit's sale names its seller.
+        **_reads(
+            "id",
+            "parker_id",
+            "jurisdiction",
+            "plate_raw",
+            "plate_status",
+            "plate_normalized",
+            "plate_skeleton",
+            "make",
+            "model",
+            "colour",
+            "model_year",
+            "active",
+            "deactivated_at",
+            "deactivation_reason",
+            "version",
+            "created_at",
+            "updated_at",
+        ),
     },
     "office_setting": {
         ("manager", "UPDATE"): {
@@ -524,6 +544,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "shown_taker": PARKER_READERS,  # called by the payment and ledger views
     "shown_poster": PARKER_READERS,  # called by the ledger view
     "correct_plate": {"clerk"},
+    "vehicle_last_change": {"clerk"},
     # Enforcement: the device API, spoiled numbers, and the check digit a manager's set-up
     # and a handheld may compute for themselves.
     "issue_citation": {"officer"},
@@ -559,6 +580,7 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "citation_fine": set(),
     "citation_discount": set(),
     "keep_citation_balance": set(),
+    "keep_citation_stamp": set(),
     # Verdicts: a device's place (lot or lot/zone), exemptions kept and never removed,
     # permit flags cleared by the desks that look into them.
     "find_place": set(),

@@ -454,4 +454,18 @@ BEGIN
 END
 $$;
 
+-- Who last saved a vehicle and when, for the counter's "changed by … at …" when two
+-- desks edit one vehicle. The desks do not read a vehicle's stamps (threat 28): a plate
+-- registered by a temporary permit's sale would name the seller. A vehicle saved since
+-- it was registered names who saved it last; one never changed since names nobody (no
+-- edit of it can have lost to another then).
+CREATE OR REPLACE FUNCTION parkdesk.vehicle_last_change(
+    p_vehicle bigint, OUT login text, OUT changed_at timestamptz, OUT office_zone text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN v.version > 1 THEN v.updated_by END, v.updated_at,
+           (SELECT s.time_zone FROM parkdesk.office_setting s WHERE s.id = 1)
+    FROM parkdesk.vehicle v
+    WHERE v.id = p_vehicle
+$$;
+
 CREATE TRIGGER vehicle_plate_identity AFTER UPDATE OF jurisdiction, plate_raw, plate_status, parker_id ON parkdesk.vehicle FOR EACH ROW EXECUTE FUNCTION parkdesk.guard_plate_identity();

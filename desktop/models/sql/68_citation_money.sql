@@ -59,6 +59,26 @@ BEGIN
 END
 $$;
 
+-- Who last changed a citation, as the desks read it (updated_by, updated_at), is who
+-- changed what the citation says or where it stands: a void, a referral to collections.
+-- A balance moved by its ledger rows keeps the stamp it had: the payment that moved it
+-- was taken by a clerk whom the other clerks may not see (docs/SECURITY.md, threat 28),
+-- and the ledger and the audit trail, each read by whoever may, keep who and when. Runs
+-- after stamp_row (triggers of one kind run in name order).
+CREATE OR REPLACE FUNCTION parkdesk.keep_citation_stamp() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NEW.balance IS DISTINCT FROM OLD.balance
+       AND (NEW.voided_at, NEW.voided_by, NEW.void_reason, NEW.collections_at)
+           IS NOT DISTINCT FROM (OLD.voided_at, OLD.voided_by, OLD.void_reason,
+                                 OLD.collections_at) THEN
+        NEW.updated_by := OLD.updated_by;
+        NEW.updated_at := OLD.updated_at;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
 -- Where a citation stands at a moment: void; warning (no fine); paid (nothing owed);
 -- collections (sent by an escalation stage); past_due (owed after its due day, in the
 -- office's time zone); open.
@@ -376,3 +396,6 @@ $$;
 CREATE TRIGGER ledger_entry_citation_balance AFTER INSERT ON parkdesk.ledger_entry
     FOR EACH ROW WHEN (NEW.citation_id IS NOT NULL)
     EXECUTE FUNCTION parkdesk.keep_citation_balance();
+
+CREATE TRIGGER citation_stamp_money BEFORE UPDATE ON parkdesk.citation
+    FOR EACH ROW EXECUTE FUNCTION parkdesk.keep_citation_stamp();

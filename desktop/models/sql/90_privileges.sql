@@ -81,8 +81,16 @@ GRANT SELECT ON parkdesk.audit_log TO parkdesk_manager, parkdesk_admin;
 GRANT SELECT ON parkdesk.cash_shift, parkdesk.ledger_entry, parkdesk.payment, parkdesk.permit,
     parkdesk.permit_vehicle, parkdesk.refund, parkdesk.waitlist_entry TO parkdesk_manager;
 GRANT SELECT ON parkdesk.ledger_line, parkdesk.parker, parkdesk.payment_line,
-    parkdesk.permit_type, parkdesk.permit_type_lot, parkdesk.plate_correction, parkdesk.vehicle
+    parkdesk.permit_type, parkdesk.permit_type_lot, parkdesk.plate_correction
     TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher, parkdesk_manager;
+-- A vehicle's stamps name who registered its plate, and a temporary permit's sale
+-- registers a new plate: who sold it, which a permit's own columns keep from the desks
+-- (threat 28). Managers read them; the desks show none.
+GRANT SELECT ON parkdesk.vehicle TO parkdesk_manager;
+GRANT SELECT (id, parker_id, jurisdiction, plate_raw, plate_status, plate_normalized,
+              plate_skeleton, make, model, colour, model_year, active, deactivated_at,
+              deactivation_reason, version, created_at, updated_at)
+    ON parkdesk.vehicle TO parkdesk_clerk, parkdesk_adjudicator, parkdesk_dispatcher;
 GRANT INSERT, DELETE ON parkdesk.permit_type_lot TO parkdesk_manager;
 GRANT SELECT ON parkdesk.shift_line TO parkdesk_clerk, parkdesk_manager;
 
@@ -242,6 +250,7 @@ GRANT EXECUTE ON FUNCTION
     parkdesk.open_shift(numeric),
     parkdesk.pay_refund(uuid,bigint,jsonb),
     parkdesk.renew_permit(uuid,bigint,jsonb),
+    parkdesk.vehicle_last_change(bigint),
     parkdesk.sell_permit(uuid,bigint,bigint,bigint,bigint[],date,jsonb,bigint),
     parkdesk.transfer_permit(bigint,bigint,bigint)
     TO parkdesk_clerk;
