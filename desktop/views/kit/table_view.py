@@ -86,6 +86,16 @@ def _narrow(widths: list[int], slack: dict[int, int], over: int) -> int:
     return taken
 
 
+def _widen_to_rows(
+    widths: list[int], model: RowsModel[Any], content: list[int], stretch: int | None
+) -> None:
+    """A column that never gives way shows its rows whole, even wider than its samples
+    (a category a manager named at length): the columns that give way make the room."""
+    for n, c in enumerate(model.columns):
+        if not (c.give_way or c.wrap) and n != stretch and content[n] > widths[n]:
+            widths[n] = content[n]
+
+
 class DeskTable(QTableView):
     """A read-only list: whole rows selected, Enter acts on the current row on every
     platform, and columns sized from the model's declarations the first time it shows."""
@@ -318,6 +328,7 @@ class DeskTable(QTableView):
         room = self.viewport().width()
         stretch = next((n for n, c in enumerate(model.columns) if c.stretch), None)
         content = self._content_widths(model)
+        _widen_to_rows(widths, model, content, stretch)
         # The columns whose rows would be cut, and what each lacks for its longest text.
         cut = {
             n: content[n] - widths[n]

@@ -58,7 +58,8 @@ class Column(Generic[R]):
     """One column: its title and how a row reads in it.
 
     ``samples`` are texts the column must show whole (the widest sets its width; a
-    callable is asked when the table is shown, so money follows the office's currency).
+    callable is asked when the table is shown, so money follows the office's currency);
+    a row wider still widens a column that does not give way.
     One column of a table may ``stretch`` to take the room left. When the window is too
     narrow for every sample, the columns that may ``give_way`` (names that a tooltip
     can show whole) narrow first, never below their title; the others keep their width.

@@ -73,16 +73,17 @@ class IncidentsModel(RowsModel[IncidentRow]):
                     samples=("30 Sep 14:05",),
                     sort=lambda i: i.occurred_at,
                 ),
+                # What happened is read first: the place gives way to it.
                 Column(
                     "What",
                     lambda i: i.category,
-                    stretch=True,
-                    give_way=True,
+                    samples=("Damage — Vandalism",),
                     tooltip=lambda i: i.category,
                 ),
                 Column(
                     "Where",
                     lambda i: i.place,
+                    stretch=True,
                     give_way=True,
                     samples=("Lot B — Science",),
                     tooltip=lambda i: i.place,

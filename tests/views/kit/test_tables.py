@@ -372,6 +372,25 @@ def test_the_stretching_column_gets_the_room_samples_keep_for_nothing(qtbot: QtB
     assert cut_texts(_shown(qtbot, model, 640)) == []
 
 
+def test_a_column_that_never_gives_way_shows_rows_wider_than_its_samples(
+    qtbot: QtBot,
+) -> None:
+    """A category a manager named at length is read whole; the place beside it, which
+    gives way, makes the room (it was the category that was cut to "Th…")."""
+    model = RowsModel(
+        [
+            Column("What", lambda r: r.name, samples=("Damage",)),
+            Column("Where", lambda r: r.status, stretch=True, give_way=True),
+        ]
+    )
+    long_name = "Theft — Theft from a vehicle parked overnight"
+    place = "Footpath behind the stadium, near the north gate and the bus shelter"
+    model.set_rows([Row(1, long_name, None, None, place)])
+    view = _shown(qtbot, model, 520)
+    assert cut_texts(view) == []
+    assert view.horizontalHeader().sectionSize(0) > view.fontMetrics().horizontalAdvance(long_name)
+
+
 def _shown(qtbot: QtBot, model: RowsModel[Row], width: int) -> DeskTable:
     view = DeskTable(model)
     qtbot.addWidget(view)

@@ -25,7 +25,7 @@ from desktop.views.security.dialogs import EntryDialog, HotlistImportDialog
 from desktop.views.security.incident_forms import IncidentDialog
 from tests.citation_data import Field, enforcement_field
 from tests.conftest import Database
-from tests.views.elision import cut_texts
+from tests.views.elision import PADDING, cut_texts
 
 TIMEOUT_MS = 30_000
 
@@ -209,14 +209,16 @@ def test_a_watched_plate_and_an_urgent_incident_read_whole_and_the_set_up_is_no_
         )
         conn.commit()
     incidents = IncidentService(workspace_for("dispatcher"))
-    category = incidents.categories()[0].id
+    # The longest name of the list: what happened is read whole beside a long place.
+    category = max(incidents.categories(), key=lambda c: len(c.name)).id
     urgent = incidents.save(
         IncidentForm(
             category_id=category,
             priority=1,
             occurred_at=datetime.now(UTC),
             lot_code="",
-            location="North gate",
+            # A long place gives way; what happened is read whole.
+            location="Footpath behind the stadium, near the north gate and the bus shelter",
             narrative="A car drove through the barrier.",
             weapon=False,
             injury=False,
@@ -248,6 +250,10 @@ def test_a_watched_plate_and_an_urgent_incident_read_whole_and_the_set_up_is_no_
     )
     assert mine.data(Qt.ItemDataRole.FontRole).bold()
     assert cut_texts(desk.incidents.table, [mine.row()]) == []
+    what = [c.title for c in desk.incidents.model.columns].index("What")
+    category = mine.siblingAtColumn(what).data()
+    room = desk.incidents.table.horizontalHeader().sectionSize(what)
+    assert desk.incidents.table.fontMetrics().horizontalAdvance(category) + PADDING <= room
     # No incident open: the list has the room, and needs no sideways scrolling; an open
     # incident's page then has it.
     assert not desk.incidents.table.horizontalScrollBar().isVisible()
