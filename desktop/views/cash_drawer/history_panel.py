@@ -42,7 +42,7 @@ class HistoryPanel(QWidget):
         self.model.failed.connect(self._failed)
         bar = self._build_bar()
         self.model.show = self.current_filter()
-        self.view = DeskTable(self.model, plain=True)
+        self.view = DeskTable(self.model)
         self.view.setObjectName("shiftHistory")
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 12)
         self.view.activated.connect(lambda _index: self._report_selected())

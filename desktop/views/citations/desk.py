@@ -115,7 +115,7 @@ class CitationsDesk(Desk):
         self.model = CitationListModel(self.office, dialog_parent=self, parent=self)
         self.model.rows_arrived.connect(self._results_arrived)
         self.model.failed.connect(self._search_failed)
-        self.table = DeskTable(self.model, plain=True)
+        self.table = DeskTable(self.model)
         self.table.setObjectName("citationList")
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())

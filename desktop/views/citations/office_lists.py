@@ -68,7 +68,7 @@ class ScofflawsDialog(_ListDialog):
             ],
             parent=self,
         )
-        self.table = DeskTable(self.model, plain=True)
+        self.table = DeskTable(self.model)
         self.table.setObjectName("scofflawList")
         self.listing = Listing(self.table)
         self._lay_out(self.listing)
@@ -123,7 +123,7 @@ class SharedPermitsDialog(_ListDialog):
             dimmed=lambda f: f.cleared_at is not None,
             parent=self,
         )
-        self.table = DeskTable(self.model, plain=True)
+        self.table = DeskTable(self.model)
         self.table.setObjectName("sharedPermitList")
         self.listing = Listing(self.table)
         self.clear_button = button("Looked &into…", self.clear_selected)

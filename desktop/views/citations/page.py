@@ -104,7 +104,7 @@ class CitationPage(QWidget):
         self.no_photos = label("No photos were attached.", name="hint")
 
         self.lines_model = FineLinesModel(office, parent=self)
-        self.lines_view = DeskTable(self.lines_model, plain=True)
+        self.lines_view = DeskTable(self.lines_model)
         self.lines_view.setObjectName("fineHistory")
 
         self.content = QWidget()

@@ -104,8 +104,6 @@ class DeskTable(QTableView):
         self,
         model: QAbstractItemModel | None = None,
         parent: QWidget | None = None,
-        *,
-        plain: bool = False,
     ) -> None:
         super().__init__(parent)
         self._sized = False
@@ -135,11 +133,11 @@ class DeskTable(QTableView):
         self.setTabKeyNavigation(False)
         self.verticalHeader().hide()
         self.horizontalHeader().setHighlightSections(False)
-        if plain:  # no grid, column titles on the left: how a desk's own lists look
-            self.setShowGrid(False)
-            self.horizontalHeader().setDefaultAlignment(
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-            )
+        # No grid, column titles over the start of their texts: every desk's lists alike.
+        self.setShowGrid(False)
+        self.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
         if model is not None:
             self.setModel(model)
 
@@ -406,7 +404,7 @@ def sorted_table(
     proxy = QSortFilterProxyModel(model)
     proxy.setSourceModel(model)
     proxy.setSortRole(SORT_ROLE)
-    view = DeskTable(proxy, plain=True)
+    view = DeskTable(proxy)
     view.setObjectName(name)
     view.setSortingEnabled(True)
     view.sortByColumn(column, Qt.SortOrder.AscendingOrder)

@@ -113,7 +113,7 @@ class VehicleEnforcementPanel(QWidget):
         self.setVisible(False)
 
     def _table(self, model: RowsModel[CitationRow] | RowsModel[ReadSeen], name: str) -> DeskTable:
-        table = DeskTable(model, plain=True)
+        table = DeskTable(model)
         table.setObjectName(name)
         row = table.fontMetrics().height() + 10
         table.verticalHeader().setDefaultSectionSize(row)

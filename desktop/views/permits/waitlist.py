@@ -253,11 +253,7 @@ class WaitlistPanel(QWidget):
     def _build_table(self) -> None:
         self.table = DeskTable(self.model)
         self.table.setObjectName("waitlistTable")
-        self.table.setShowGrid(False)
         self.table.setAccessibleName("Waitlist")
-        self.table.horizontalHeader().setDefaultAlignment(
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        )
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.table.doubleClicked.connect(lambda _index: self.request_accept())
 

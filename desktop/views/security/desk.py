@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QFileDialog,
+    QMenu,
     QSplitter,
     QTabWidget,
     QWidget,
@@ -208,34 +209,25 @@ class SecurityDesk(Desk):
             visible=editable,
             tip="It no longer alerts; it stays in the list",
         )
-        self.import_button = button(
-            "&Import…",
-            self.import_hotlist,
-            visible=editable,
-            tip="Add the plates of an LPR hotlist file",
-        )
-        self.export_button = button(
-            "E&xport…",
-            self.export_hotlist,
-            tip="Save the entries in force as an LPR hotlist file",
-        )
+        # LPR hotlist files, in and out: one button and its menu keeps the row narrow.
+        hotlist = QMenu(self)
+        if editable:
+            hotlist.addAction("&Import a hotlist file…", self.import_hotlist).setToolTip(
+                "Add the plates of an LPR hotlist file"
+            )
+        hotlist.addAction("&Export the entries in force…", self.export_hotlist)
+        hotlist.setToolTipsVisible(True)
+        self.hotlist_button = button("Hotl&ist", tip="Import or export an LPR hotlist file")
+        self.hotlist_button.setMenu(hotlist)
         # What the last import or export did; shown once there is something to say.
         self.export_note = label(name="hint", plain=True, wrap=True)
         self.export_note.hide()
         page = QWidget()
         vbox(
             hbox(
-                add,
-                self.edit_button,
-                self.retire_button,
-                Space(16),
-                self.import_button,
-                self.export_button,
-                STRETCH,
-                self.retired_check,
-                spacing=8,
+                add, self.edit_button, self.retire_button, self.hotlist_button, STRETCH, spacing=8
             ),
-            self.export_note,
+            hbox(self.retired_check, Space(16), (self.export_note, 1), spacing=8),
             (self.entries_listing, 1),
             margins=4,
             spacing=8,
