@@ -466,17 +466,19 @@ class AppealService:
             ).one()
             photos = session.execute(
                 text(
-                    "SELECT content, captured_at, sha256 FROM evidence "
-                    "WHERE citation_id = :id ORDER BY captured_at, id LIMIT :limit"
+                    "SELECT f.content, f.captured_at, f.sha256 FROM case_evidence(:id) e "
+                    "CROSS JOIN LATERAL evidence_file(e.id) f WHERE e.appeal_id IS NULL "
+                    "ORDER BY e.captured_at, e.id LIMIT :limit"
                 ),
                 {"id": appeal.citation_id, "limit": PACKET_PHOTOS},
             ).all()
             papers = session.execute(
                 text(
-                    "SELECT content, recorded_at, sha256, media_type, description FROM evidence "
-                    "WHERE appeal_id = :id ORDER BY recorded_at, id LIMIT :limit"
+                    "SELECT f.content, f.recorded_at, f.sha256, f.media_type, f.description "
+                    "FROM case_evidence(:citation) e CROSS JOIN LATERAL evidence_file(e.id) f "
+                    "WHERE e.appeal_id = :id ORDER BY e.recorded_at, e.id LIMIT :limit"
                 ),
-                {"id": appeal.id, "limit": PACKET_PHOTOS},
+                {"citation": appeal.citation_id, "id": appeal.id, "limit": PACKET_PHOTOS},
             ).all()
         timeline = [e for e in self.timeline(appeal.citation_id) if e.kind != "finding"]
         office = letter.office

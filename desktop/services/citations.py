@@ -380,9 +380,9 @@ class CitationService:
         photos = session.execute(
             text(
                 "SELECT e.id, e.media_type, e.size_bytes, e.sha256, e.captured_at, "
-                "e.recorded_at, e.recorded_by, d.code AS device FROM evidence e "
-                "JOIN device d ON d.id = e.device_id "
-                "WHERE e.citation_id = :id ORDER BY e.captured_at, e.id"
+                "e.recorded_at, e.recorded_by, coalesce(e.device, '') AS device "
+                "FROM case_evidence(:id) e "
+                "WHERE e.appeal_id IS NULL ORDER BY e.captured_at, e.id"
             ),
             {"id": citation_id},
         ).all()
@@ -405,9 +405,9 @@ class CitationService:
             r = session.execute(
                 text(
                     "SELECT e.id, e.media_type, e.size_bytes, e.sha256, e.captured_at, "
-                    "e.recorded_at, e.recorded_by, coalesce(d.code, '') AS device, "
+                    "e.recorded_at, e.recorded_by, coalesce(e.device, '') AS device, "
                     "coalesce(e.description, '') AS description, e.content "
-                    "FROM evidence e LEFT JOIN device d ON d.id = e.device_id WHERE e.id = :id"
+                    "FROM evidence_file(:id) e"
                 ),
                 {"id": evidence_id},
             ).one_or_none()

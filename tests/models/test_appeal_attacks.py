@@ -395,10 +395,23 @@ def test_the_timeline_reads_nothing_the_caller_cannot_read_table_by_table(
     citation = cite(connect("otto"), setup, 1013)
     file(connect("alice"), citation)
     relations = [
-        "citation", "violation", "lot", "zone", "device", "office_setting", "vehicle",
-        "permit_vehicle", "permit", "permit_type", "exemption", "plate_read", "evidence",
-        "ledger_line", "payment_line", "appeal", "appeal_step",
-    ]  # fmt: skip
+        "citation",
+        "violation",
+        "lot",
+        "zone",
+        "device",
+        "office_setting",
+        "vehicle",
+        "permit_vehicle",
+        "permit",
+        "permit_type",
+        "exemption",
+        "plate_read",
+        "ledger_line",
+        "payment_line",
+        "appeal",
+        "appeal_step",
+    ]  # fmt: skip (evidence is read through case_evidence, which checks each file)
     unreadable = [
         r
         for r in relations
@@ -421,9 +434,7 @@ def test_the_timeline_reads_nothing_the_caller_cannot_read_table_by_table(
             (relations,),
         ).fetchall()
     ]
-    # Evidence has row security only for incidents' files and appeals' documents, which
-    # the timeline's citation photos are not: the caller still sees its citation's photos.
-    assert set(protected) <= {"evidence"}, protected
+    assert protected == [], protected
 
 
 def test_the_timeline_shows_only_the_parkers_payments_its_caller_reads(

@@ -640,12 +640,16 @@ def test_the_counter_attaches_a_parkers_document_which_the_timeline_shows(
     content = photo(PDF)
     document = attach_document(alice, appeal, content)
     row = adele.execute(
-        "SELECT appeal_id, citation_id, device_id, sha256, media_type, description, "
-        "file_name, recorded_by FROM evidence WHERE id = %s",
-        (document,),
+        "SELECT appeal_id, device, sha256, media_type, description, file_name, recorded_by "
+        "FROM case_evidence(%s) WHERE id = %s",
+        (citation, document),
     ).fetchone()
-    assert row == (appeal, None, None, sha(content), "application/pdf",
+    assert row == (appeal, None, sha(content), "application/pdf",
                    "Receipt for the permit", "receipt.pdf", "alice")  # fmt: skip
+    assert one(adele, "SELECT content FROM evidence_file(%s)", (document,)) == content
+    # A dispatcher reads the officers' photos of citations, not the parkers' papers.
+    assert one(connect("dara"), "SELECT count(*) FROM case_evidence(%s)", (citation,)) == 0
+    assert one(connect("dara"), "SELECT count(*) FROM evidence_file(%s)", (document,)) == 0
     steps = adele.execute(
         "SELECT step, note FROM appeal_step WHERE appeal_id = %s ORDER BY id", (appeal,)
     ).fetchall()

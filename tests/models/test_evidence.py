@@ -157,13 +157,22 @@ def test_an_officer_attaches_a_jpeg_a_png_and_a_pdf(
         cited.setup.device_id,
         10,
     )
-    # The desks that see the citation see its photos, and can verify them.
-    for reader in ("alice", "adele"):
+    # The desks that see the citation see its photos, and can verify them: through the
+    # functions (the table is the managers' to read, threat 29).
+    for reader in ("alice", "adele", "dara"):
+        listed = (
+            connect(reader)
+            .execute("SELECT id, sha256 FROM case_evidence(%s)", (cited.citation_id,))
+            .fetchall()
+        )
+        assert listed == [(evidence_id, sha(content))]
         assert one(
             connect(reader),
-            "SELECT encode(sha256(content), 'hex') = sha256 FROM evidence WHERE id = %s",
+            "SELECT encode(sha256(content), 'hex') = sha256 FROM evidence_file(%s)",
             (evidence_id,),
         )
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            connect(reader).execute("SELECT id FROM evidence LIMIT 1")
 
 
 def test_a_hash_in_capitals_and_a_type_in_any_case_are_the_same(
@@ -378,6 +387,9 @@ def test_the_officer_and_the_desks_without_citations_read_no_evidence(
 ) -> None:
     with pytest.raises(pgerrors.InsufficientPrivilege):
         connect(role).execute("SELECT id FROM evidence LIMIT 1")
+    for function in ("case_evidence", "evidence_file"):
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            connect(role).execute(f"SELECT * FROM {function}(1)")
 
 
 @pytest.mark.parametrize(

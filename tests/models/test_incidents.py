@@ -171,9 +171,9 @@ def test_a_confidential_incident_is_read_only_by_its_reporter_investigators_and_
     for table in ("dispatch_entry", "evidence"):  # the tables themselves: not by incident
         with refused("42501"):
             dan.execute(f"SELECT count(*) FROM {table} WHERE incident_id = %s", (secret,))
-    assert connect("alice").execute(
-        "SELECT count(*) FROM evidence WHERE id = %s", (evidence,)
-    ).fetchone() == (0,)
+    for login in ("alice", "dan"):  # nor its bytes, asked for by the file's number
+        assert one(connect(login), "SELECT count(*) FROM evidence_file(%s)", (evidence,)) == 0
+    assert one(connect("mona"), "SELECT count(*) FROM evidence_file(%s)", (evidence,)) == 1
     # Nor changed, nor added to, by someone who cannot read it.
     with refused("PD002", "incident", "no such incident"):
         change(dan, secret, narrative="x")

@@ -82,8 +82,8 @@ TABLE_GRANTS: dict[str, dict[str, set[str]]] = {
     # Written only by attach_evidence; read with the citation by the same desks; never
     # updated or deleted by anyone, the owner included.
     # Row security: an incident's files as the incident, an appeal's as the appeals.
-    # The other desks read photos by column: which incident one belongs to is not theirs
-    # to name (EXPLAIN ANALYZE would count a hidden incident's photos).
+    # The other desks read files through case_evidence and evidence_file: under the row
+    # policy, EXPLAIN ANALYZE of a scan counted the rows it hid.
     "evidence": {"SELECT": {"manager"}},
     # Written only by record_plate_read; read by the desks that work with people (vehicle
     # record, case timeline, reports); the officer reads none; never updated or deleted by
@@ -378,11 +378,6 @@ COLUMN_GRANTS: dict[str, dict[tuple[str, str], set[str]]] = {
     # refuses every UPDATE.
     "evidence": {
         (OWNER, "UPDATE"): {"id"},
-        **{
-            (role, "SELECT"): EVIDENCE_COLUMNS - {"incident_id"}
-            for role in ("clerk", "adjudicator")
-        },
-        ("dispatcher", "SELECT"): EVIDENCE_COLUMNS - {"incident_id", "appeal_id"},
     },
     # The same for a read and its photo (plate_read_photo's foreign key, checked both
     # ways): guard_plate_read refuses every UPDATE.
@@ -552,6 +547,9 @@ FUNCTION_GRANTS: dict[str, set[str]] = {
     "check_digit": {"clerk", "adjudicator", "manager", "officer"},
     "guard_citation": set(),
     "attach_evidence": {"officer"},
+    "case_evidence": {"clerk", "adjudicator", "dispatcher", "manager"},
+    "evidence_file": {"clerk", "adjudicator", "dispatcher", "manager"},
+    "may_see_evidence": set(),
     "evidence_media_type": set(),
     # The device API's one-call-at-a-time and each-call-once, run inside its functions.
     "claim_device_call": set(),

@@ -32,3 +32,19 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
                     false)
 $$;
 
+-- Whether the caller may see a file: an incident's if they may read the incident; a
+-- parker's paper on an appeal if they read appeals; an officer's photo of a citation if
+-- theirs is a desk that deals with citations or with security.
+CREATE OR REPLACE FUNCTION parkdesk.may_see_evidence(p_incident bigint, p_appeal bigint)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE
+        WHEN p_incident IS NOT NULL THEN parkdesk.incident_visible(p_incident)
+        WHEN p_appeal IS NOT NULL
+            THEN has_table_privilege(session_user, 'parkdesk.appeal', 'SELECT')
+        ELSE pg_has_role(session_user, 'parkdesk_clerk', 'USAGE')
+             OR pg_has_role(session_user, 'parkdesk_adjudicator', 'USAGE')
+             OR pg_has_role(session_user, 'parkdesk_dispatcher', 'USAGE')
+             OR pg_has_role(session_user, 'parkdesk_manager', 'USAGE')
+    END
+$$;

@@ -232,11 +232,10 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
                      OR (a.table_name = 'incident' AND a.row_key ~ '^[0-9]{1,18}$'
                          AND parkdesk.incident_visible(a.row_key::bigint))
                      OR (a.table_name = 'evidence'
-                         AND has_table_privilege(session_user, 'parkdesk.evidence', 'SELECT')
                          AND EXISTS (SELECT 1 FROM parkdesk.evidence e
                                      WHERE e.id::text = a.row_key
-                                       AND (e.incident_id IS NULL
-                                            OR parkdesk.incident_visible(e.incident_id))))
+                                       AND parkdesk.may_see_evidence(e.incident_id,
+                                                                      e.appeal_id)))
                 THEN a.row_key END
     FROM parkdesk.audit_log a
     WHERE a.id > p_after

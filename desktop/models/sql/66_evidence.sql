@@ -172,3 +172,47 @@ CREATE TRIGGER evidence_fixed BEFORE UPDATE OR DELETE ON parkdesk.evidence
 
 CREATE TRIGGER evidence_no_truncate BEFORE TRUNCATE ON parkdesk.evidence
     FOR EACH STATEMENT EXECUTE FUNCTION parkdesk.guard_evidence();
+
+-- Evidence as the desks read it: managers read the table, everyone else through the two
+-- functions below. Under a row policy, EXPLAIN ANALYZE of a scan counts the rows the
+-- policy hides ("Rows Removed by Filter"): a clerk counted a confidential incident's
+-- photos, and saw when each was added (docs/SECURITY.md, threat 29); the plan of a
+-- function's own statements is not shown to its caller. Who may see a file is
+-- may_see_evidence's to say (29_incident_access.sql).
+
+-- A citation's photos and the parkers' papers on its appeals, without their bytes, as
+-- the caller may see them: for the citation's page, its case timeline and its hearing
+-- packet (read a file's bytes with evidence_file).
+CREATE OR REPLACE FUNCTION parkdesk.case_evidence(p_citation bigint)
+RETURNS TABLE (id bigint, appeal_id bigint, appeal_number text, media_type text,
+               size_bytes bigint, sha256 text, captured_at timestamptz,
+               recorded_at timestamptz, recorded_by text, device text, description text,
+               file_name text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT e.id, NULL::bigint, NULL::text, e.media_type, e.size_bytes, e.sha256,
+           e.captured_at, e.recorded_at, e.recorded_by, d.code, e.description, e.file_name
+    FROM parkdesk.evidence e LEFT JOIN parkdesk.device d ON d.id = e.device_id
+    WHERE e.citation_id = p_citation AND e.incident_id IS NULL
+      AND parkdesk.may_see_evidence(NULL, NULL)
+    UNION ALL
+    SELECT e.id, a.id, a.number, e.media_type, e.size_bytes, e.sha256, e.captured_at,
+           e.recorded_at, e.recorded_by, d.code, e.description, e.file_name
+    FROM parkdesk.appeal a
+    JOIN parkdesk.evidence e ON e.appeal_id = a.id
+    LEFT JOIN parkdesk.device d ON d.id = e.device_id
+    WHERE a.citation_id = p_citation AND e.incident_id IS NULL
+      AND parkdesk.may_see_evidence(NULL, a.id)
+$$;
+
+-- One file's bytes and what is known of it (citation photo, appeal paper or incident
+-- photo), when the caller may see it; no row otherwise, as for a file that is not there.
+CREATE OR REPLACE FUNCTION parkdesk.evidence_file(p_evidence bigint)
+RETURNS TABLE (id bigint, media_type text, size_bytes bigint, sha256 text,
+               captured_at timestamptz, recorded_at timestamptz, recorded_by text,
+               device text, description text, content bytea)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT e.id, e.media_type, e.size_bytes, e.sha256, e.captured_at, e.recorded_at,
+           e.recorded_by, d.code, e.description, e.content
+    FROM parkdesk.evidence e LEFT JOIN parkdesk.device d ON d.id = e.device_id
+    WHERE e.id = p_evidence AND parkdesk.may_see_evidence(e.incident_id, e.appeal_id)
+$$;

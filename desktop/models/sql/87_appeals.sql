@@ -835,7 +835,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT ev.captured_at, NULL, 'photo',
                format('Photo (%s, %s kB)', ev.media_type, round(ev.size_bytes / 1024.0)),
                format('SHA-256 %s', ev.sha256), ev.id, NULL, NULL
-        FROM c JOIN parkdesk.evidence ev ON ev.citation_id = c.id
+        FROM c CROSS JOIN LATERAL parkdesk.case_evidence(c.id) ev
+        WHERE ev.appeal_id IS NULL
         UNION ALL
         -- The parker's documents on its appeals.
         SELECT dv.recorded_at, NULL, 'document',
@@ -843,10 +844,10 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                       CASE dv.media_type WHEN 'application/pdf' THEN 'PDF'
                                          WHEN 'image/png' THEN 'PNG' ELSE 'JPEG' END,
                       round(dv.size_bytes / 1024.0)),
-               format('Added to appeal %s by %s. SHA-256 %s', ap.number, dv.recorded_by,
-                      dv.sha256), dv.id, NULL, NULL
-        FROM c JOIN parkdesk.appeal ap ON ap.citation_id = c.id
-        JOIN parkdesk.evidence dv ON dv.appeal_id = ap.id
+               format('Added to appeal %s by %s. SHA-256 %s', dv.appeal_number,
+                      dv.recorded_by, dv.sha256), dv.id, NULL, NULL
+        FROM c CROSS JOIN LATERAL parkdesk.case_evidence(c.id) dv
+        WHERE dv.appeal_id IS NOT NULL
         UNION ALL
         SELECT c.voided_at, NULL, 'void', format('Citation %s voided', c.number),
                format('By %s: %s', c.voided_by, c.void_reason), c.id, NULL, NULL
