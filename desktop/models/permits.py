@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID, ExcludeConstraint, Range
 from sqlalchemy.orm import Mapped, mapped_column
 
-from desktop.models.base import Base, Tracked, one_of
+from desktop.models.base import Base, Tracked, card_free, one_of
 
 MONEY = Numeric(12, 2)
 
@@ -415,6 +415,7 @@ class Refund(Tracked, Base):
         CheckConstraint("status <> 'paid' OR paid_payment_id IS NOT NULL", name="paid_has_payment"),
         CheckConstraint("num_nonnulls(permit_id, citation_id) = 1", name="one_purpose"),
         CheckConstraint("(citation_id IS NULL) = (appeal_id IS NULL)", name="citation_by_appeal"),
+        card_free("requested_tender"),
         Index(
             "uq_refund_appeal_waiting",
             "appeal_id",

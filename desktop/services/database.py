@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as saexc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from desktop.services.errors import (
     ConnectionProblem,
@@ -205,17 +206,24 @@ def admin_engine(url: str) -> Engine:
     return create_engine(sa_url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
-def staff_engine(settings: ConnectionSettings, pool_size: int = 4) -> Engine:
-    """A pool for one person's login; raises :class:`ConnectionProblem` for an impossible
-    server name or port before anything connects."""
+def staff_engine(
+    settings: ConnectionSettings, pool_size: int = 4, *, fresh: bool = False
+) -> Engine:
+    """A pool for one person's login, or with ``fresh`` a new connection for every use,
+    closed after it; raises :class:`ConnectionProblem` for an impossible server name or
+    port before anything connects."""
     check_host(settings.host)
     check_port(settings.port)
-    engine = create_engine(
-        settings.sqlalchemy_url(),
-        pool_size=pool_size,
-        max_overflow=2,
-        pool_pre_ping=True,
-        pool_recycle=1800,
+    engine = (
+        create_engine(settings.sqlalchemy_url(), poolclass=NullPool)
+        if fresh
+        else create_engine(
+            settings.sqlalchemy_url(),
+            pool_size=pool_size,
+            max_overflow=2,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+        )
     )
 
     @event.listens_for(engine, "connect")

@@ -113,13 +113,24 @@ class Identity:
 
 
 class Workspace:
-    """One person's authenticated connection pool plus their identity."""
+    """One person's authenticated connection pool plus their identity.
+
+    Reads share the pool. Each unit of work (``transaction``) runs on a connection of its
+    own, closed when it ends: the server announces a committed change from the writing
+    process, and LISTEN hands every listener that process's id. On a connection kept
+    across units of work, a change whose author a desk may see (a parker registered)
+    would name the author of the next (a payment whose taker is kept from the other
+    clerks) — docs/SECURITY.md, threat 30.
+    """
 
     def __init__(self, settings: ConnectionSettings, engine: Engine, identity: Identity) -> None:
         self.settings = settings
         self.engine = engine
         self.identity = identity
         self._sessions: sessionmaker[Session] = session_factory(engine)
+        #: Where each unit of work gets a connection of its own (see the class's note).
+        self.write_engine = staff_engine(settings, fresh=True)
+        self._writes: sessionmaker[Session] = session_factory(self.write_engine)
 
     @classmethod
     def open(cls, settings: ConnectionSettings) -> Workspace:
@@ -189,7 +200,7 @@ class Workspace:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back whole on any failure."""
-        with translate_errors(), self._sessions() as session, session.begin():
+        with translate_errors(), self._writes() as session, session.begin():
             yield session
 
     @contextlib.contextmanager
@@ -200,3 +211,4 @@ class Workspace:
 
     def close(self) -> None:
         self.engine.dispose()
+        self.write_engine.dispose()

@@ -1987,3 +1987,49 @@ def test_28_a_plate_registered_by_a_sale_does_not_name_its_seller(
     vehicle = one(bruno, "SELECT id FROM vehicle WHERE plate_raw = %s", (plate,))
     assert one(bruno, "SELECT login FROM vehicle_last_change(%s)", (vehicle,)) is None
     assert one(mona, "SELECT created_by FROM vehicle WHERE plate_raw = %s", (plate,)) == "alice"
+
+
+@pytest.mark.parametrize("login", ["alice", "adele", "dara"])
+def test_29_no_desk_counts_the_files_it_may_not_see(connect: Connect, login: str) -> None:
+    """EXPLAIN ANALYZE of a scan of evidence reported the rows its row policy hid: a clerk
+    counted a confidential incident's photos, a dispatcher the parkers' appeal papers."""
+    conn = connect(login)
+    with pytest.raises(pgerrors.InsufficientPrivilege):
+        conn.execute("EXPLAIN (ANALYZE) SELECT id FROM evidence")
+    plan = "\n".join(
+        str(line)
+        for (line,) in conn.execute("EXPLAIN (ANALYZE, VERBOSE) SELECT * FROM case_evidence(1)")
+    )
+    assert "Removed" not in plan
+    assert "evidence" not in plan.replace("case_evidence", "")
+
+
+def test_8_a_refund_waiting_for_another_tender_keeps_no_card_number(
+    connect: Connect, catalogue: dict[str, int]
+) -> None:
+    """A refund to be charged back to an account waits for a manager with the tender kept
+    beside it, before the payment's own checks have read it: a card number for the
+    account's reference fitted the column's pattern."""
+    alice = connect("alice")
+    sale = _sale(connect, catalogue, CARD)
+    for reference in ("4111-1111-1111-1111", "ACC-411111111111"):
+        with refused("PD002", "reference", "card number"):
+            _cancel(alice, sale["permit"], {"kind": "account", "account": "payroll",
+                                             "reference": reference})  # fmt: skip
+    refund = _cancel(
+        alice, sale["permit"], {"kind": "account", "account": "payroll", "reference": "EMP-2231"}
+    )
+    assert one(alice, "SELECT requested_tender FROM refund WHERE id = %s", (refund,)) == (
+        "account:payroll:EMP-2231"
+    )
+
+
+def test_5_whether_another_clerks_shift_is_closed_is_not_asked_of_shown_taker(
+    connect: Connect,
+) -> None:
+    """shown_taker is the views' to call, and any clerk may call it: asked of every shift
+    with one's own login, it answered for other clerks' shifts too (closed or not)."""
+    alice, bruno = connect("alice"), connect("bruno")
+    theirs = open_shift_of(bruno)
+    bruno.execute("SELECT close_shift(%s, %s)", (theirs, Jsonb({"100": 1})))
+    assert one(alice, "SELECT shown_taker(session_user, %s, 'cash')", (theirs,)) is None

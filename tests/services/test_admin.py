@@ -181,14 +181,15 @@ def test_clerks_may_not_list_logins_or_verify(engine_for: Callable[[str], Engine
 # -- passwords travel as SCRAM verifiers ---------------------------------------------------
 
 
-def _parameters_sent(engine: Engine) -> list[str]:
-    """Every statement parameter this engine sends from now on, as text."""
+def _parameters_sent(*engines: Engine) -> list[str]:
+    """Every statement parameter these engines send from now on, as text."""
     sent: list[str] = []
 
     def record(_conn: object, _cursor: object, _sql: str, params: object, *_: object) -> None:
         sent.append(repr(params))
 
-    event.listen(engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     return sent
 
 
@@ -225,7 +226,7 @@ def test_the_staff_desk_sends_only_a_verifier(
     database: Database, workspace_for: Callable[[str], Workspace]
 ) -> None:
     ada = workspace_for("ada")
-    sent = _parameters_sent(ada.engine)
+    sent = _parameters_sent(ada.engine, ada.write_engine)
     login, password = f"desk_{secrets.token_hex(4)}", "typed-twice-in-the-dialog"
     added = StaffService(ada).add(login, "Dee Desk", ["dispatcher"], password)
     assert (added.login, added.roles, added.can_login) == (login, ("dispatcher",), True)

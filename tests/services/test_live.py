@@ -10,9 +10,11 @@ from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
+from sqlalchemy import text
 
 from desktop.services.errors import ConnectionProblem
 from desktop.services.live import CHANNEL, Change, ChangeListener
+from desktop.services.workspace import Workspace
 from tests.conftest import Database
 
 Connect = Callable[[str], psycopg.Connection[tuple[object, ...]]]
@@ -239,3 +241,39 @@ def test_a_disabled_or_wrong_login_cannot_listen(database: Database) -> None:
         live.connect()
     assert not live.connected
     assert live.drain() is False
+
+
+def test_30_a_hint_does_not_tie_a_clerks_changes_together(
+    connect_as: Connect, workspace_for: Callable[[str], Workspace]
+) -> None:
+    """A hint carries the process id of the connection that committed the change. A clerk
+    named that process in pg_stat_activity, or tied it to a change whose author a desk
+    shows: with one connection kept for every save, each payment it then took was named
+    too, though the payment itself does not name its taker (docs/SECURITY.md, threat 30)."""
+    spy = connect_as("alice")
+    spy.autocommit = True
+    for sql in (
+        "SELECT usename FROM pg_stat_activity",
+        "SELECT pg_stat_get_backend_userid(1)",
+        "SELECT * FROM pg_stat_get_activity(NULL)",
+    ):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            spy.execute(sql)
+    spy.execute(f"LISTEN {CHANNEL}")
+    bruno = workspace_for("bruno")
+    with bruno.read() as session:  # the pool's connection, which stays
+        pooled = session.execute(text("SELECT pg_backend_pid()")).scalar()
+    senders: list[int] = []
+    for name in ("First", "Second"):
+        with bruno.transaction() as session:
+            session.execute(
+                text(
+                    "INSERT INTO parkdesk.parker (first_name, last_name, affiliation) "
+                    "VALUES (:n, 'Hint', 'staff')"
+                ),
+                {"n": name},
+            )
+        senders.extend(n.pid for n in spy.notifies(timeout=PATIENCE, stop_after=1))
+    assert len(senders) == 2, senders
+    assert senders[0] != senders[1]
+    assert pooled not in senders

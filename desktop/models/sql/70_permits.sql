@@ -518,6 +518,16 @@ BEGIN
         END IF;
         v_reason := CASE WHEN v_other_tender IS NOT NULL THEN 'tender'
                          WHEN v_amount > v_threshold THEN 'amount' END;
+        -- The other tender is kept with the refund for the manager to approve, before
+        -- take_payment has read it: a reference with a card number's digits is refused
+        -- here as there (threat 8).
+        IF v_reason = 'tender'
+           AND (regexp_replace(coalesce(p_tender ->> 'reference', ''), '[^0-9]', '', 'g')
+                    ~ '[0-9]{12}'
+                OR NOT parkdesk.card_number_free(parkdesk.tender_signature(p_tender))) THEN
+            PERFORM parkdesk.refuse('reference',
+                'That looks like a card number. Enter the account''s reference instead.');
+        END IF;
         -- A refund that needs a manager waits for one other than whoever asked for it: a
         -- login that is a clerk and a manager too does not approve its own (threat 25).
         INSERT INTO parkdesk.refund (permit_id, parker_id, original_payment_id, amount, status, reason,

@@ -148,9 +148,12 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT CASE
         WHEN pg_has_role(session_user, 'parkdesk_manager', 'USAGE') THEN p_login
         WHEN p_login <> session_user THEN NULL
+        -- Only one's own shift counts: asked of any shift, the answer said whether another
+        -- clerk's was closed yet.
         WHEN p_tender = 'cash' AND NOT EXISTS (
                  SELECT 1 FROM parkdesk.cash_shift c
-                 WHERE c.id = p_shift AND c.closed_at < now()) THEN NULL
+                 WHERE c.id = p_shift AND c.clerk = session_user AND c.closed_at < now())
+            THEN NULL
         ELSE p_login END
 $$;
 
