@@ -2033,3 +2033,46 @@ def test_5_whether_another_clerks_shift_is_closed_is_not_asked_of_shown_taker(
     theirs = open_shift_of(bruno)
     bruno.execute("SELECT close_shift(%s, %s)", (theirs, Jsonb({"100": 1})))
     assert one(alice, "SELECT shown_taker(session_user, %s, 'cash')", (theirs,)) is None
+
+
+@pytest.mark.parametrize("login", ["alice", "adele", "dara", "otto", "ada"])
+def test_31_no_login_reads_the_servers_row_counts(connect: Connect, login: str) -> None:
+    """The rows each statement fetched, counted by the server for every table and read
+    before and after a call, told how many payments another clerk's open shift holds,
+    whether a plate is watched (with no alert), and which files are a hidden incident's."""
+    conn = connect(login)
+    for view in (
+        "pg_stat_xact_user_tables",
+        "pg_stat_user_tables",
+        "pg_stat_user_indexes",
+        "pg_statio_user_tables",
+        "pg_stat_database",
+    ):
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            conn.execute(f"SELECT * FROM {view}")
+        conn.rollback()
+    with pytest.raises(pgerrors.InsufficientPrivilege):
+        conn.execute("SELECT pg_stat_get_xact_tuples_fetched('parkdesk.payment'::regclass)")
+    conn.rollback()
+
+
+def test_31_the_clerks_drawer_count_attack_is_refused(connect: Connect) -> None:
+    """Exactly the pass's attack: payments counted per shift through shift_totals."""
+    alice, bruno = connect("alice"), connect("bruno")
+    theirs = open_shift_of(bruno)
+    with pytest.raises(pgerrors.InsufficientPrivilege):
+        alice.execute(
+            """
+            DO $$
+            DECLARE b bigint; a bigint;
+            BEGIN
+                SELECT coalesce(sum(idx_tup_fetch), 0) INTO b FROM pg_stat_xact_user_tables
+                WHERE relname = 'payment';
+                PERFORM * FROM parkdesk.shift_totals(ARRAY[%s]::bigint[]);
+                SELECT coalesce(sum(idx_tup_fetch), 0) INTO a FROM pg_stat_xact_user_tables
+                WHERE relname = 'payment';
+                RAISE NOTICE '% payments', a - b;
+            END
+            $$
+            """.replace("%s", str(theirs))
+        )

@@ -226,14 +226,15 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT a.id, a.table_name, left(a.operation, 1),
            CASE WHEN a.table_name IN (SELECT t FROM readable)
                      OR (a.table_name = 'staff_member' AND a.row_key = session_user)
-                     OR (a.table_name = 'cash_shift'
+                     OR (a.table_name = 'cash_shift' AND a.row_key ~ '^[0-9]{1,18}$'
                          AND EXISTS (SELECT 1 FROM parkdesk.cash_shift c
-                                     WHERE c.id::text = a.row_key AND c.clerk = session_user))
+                                     WHERE c.id = a.row_key::bigint
+                                       AND c.clerk = session_user))
                      OR (a.table_name = 'incident' AND a.row_key ~ '^[0-9]{1,18}$'
                          AND parkdesk.incident_visible(a.row_key::bigint))
-                     OR (a.table_name = 'evidence'
+                     OR (a.table_name = 'evidence' AND a.row_key ~ '^[0-9]{1,18}$'
                          AND EXISTS (SELECT 1 FROM parkdesk.evidence e
-                                     WHERE e.id::text = a.row_key
+                                     WHERE e.id = a.row_key::bigint
                                        AND parkdesk.may_see_evidence(e.incident_id,
                                                                       e.appeal_id)))
                 THEN a.row_key END
