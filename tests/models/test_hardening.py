@@ -2076,3 +2076,94 @@ def test_31_the_clerks_drawer_count_attack_is_refused(connect: Connect) -> None:
             $$
             """.replace("%s", str(theirs))
         )
+
+
+def test_32_a_call_reads_no_payment_of_another_clerks_shift(
+    desk: Database, connect: Connect
+) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of a call counts the pages the function read, and
+    shift_totals read another clerk's payments before dropping them: their number, shift
+    by shift. It now reads only the caller's shifts' payments (counted here by the
+    server's own statistics, as the administrator, for a call made as the clerk)."""
+    bruno = connect("bruno")
+    theirs = open_shift_of(bruno)
+    parker = make_parker(bruno)
+    for _ in range(3):
+        bruno.execute(
+            "SELECT charge_fee(gen_random_uuid(), %s, 5, 'Replacement hang tag', %s)",
+            (parker, Jsonb({"kind": "cash", "tendered": "5"})),
+        )
+    with desk.admin() as su:
+        su.execute("SET SESSION AUTHORIZATION alice")
+        assert (
+            su.execute(
+                "SELECT * FROM parkdesk.shift_totals(ARRAY[%s]::bigint[])", (theirs,)
+            ).fetchall()
+            == []
+        )
+        su.execute("RESET SESSION AUTHORIZATION")
+        fetched = su.execute(
+            "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0) "
+            "FROM pg_stat_xact_user_tables WHERE relname = 'payment'"
+        ).fetchone()
+        su.rollback()
+    assert fetched == (0,)
+
+
+def _cash_shift_rows_read(desk: Database, login: str, sql: str, params: tuple[Any, ...]) -> int:
+    """How many rows of cash_shift a statement made as ``login`` read, by the server's own
+    count (which only the administrator reads now)."""
+    with desk.admin() as su:
+        su.execute(f"SET SESSION AUTHORIZATION {login}")
+        su.execute(sql, params).fetchall()
+        su.execute("RESET SESSION AUTHORIZATION")
+        row = su.execute(
+            "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0) "
+            "FROM pg_stat_xact_user_tables WHERE relname = 'cash_shift'"
+        ).fetchone()
+        su.rollback()
+    return int(row[0]) if row else 0
+
+
+def test_32_reading_ones_own_payment_reads_what_reading_anothers_does(
+    desk: Database, connect: Connect
+) -> None:
+    """shown_taker looked the shift up only for one's own payments: EXPLAIN (ANALYZE,
+    BUFFERS) of a read of each cash payment marked one's own, and summed the drawer."""
+    fee = "SELECT charge_fee(gen_random_uuid(), %s, 5, 'Replacement hang tag', %s)"
+    cash = Jsonb({"kind": "cash", "tendered": "5"})
+    payments = {}
+    for login in ("alice", "bruno"):
+        conn = connect(login)
+        open_shift_of(conn)
+        conn.execute(fee, (make_parker(conn), cash))
+        payments[login] = one(conn, "SELECT max(id) FROM payment_line WHERE received_at > "
+                              "now() - interval '1 minute' AND tender = 'cash'")  # fmt: skip
+    read = "SELECT received_by FROM parkdesk.payment_line WHERE id = %s"
+    own = _cash_shift_rows_read(desk, "alice", read, (payments["alice"],))
+    theirs = _cash_shift_rows_read(desk, "alice", read, (payments["bruno"],))
+    assert own == theirs
+
+
+def test_33_a_watchlist_answer_taken_back_stays_in_the_servers_log(
+    desk: Database, connect: Connect
+) -> None:
+    """A check of a watched plate in a transaction rolled back: the answer read, the alert
+    taken back with it. The server's log keeps that the entry was told, and to whom."""
+    from tests.models.test_security_attacks import JURISDICTION, add_entry
+
+    alice, dara = connect("alice"), connect("dara")
+    plate = token(7)
+    entry = add_entry(dara, plate)
+    alice.execute("BEGIN")
+    told = alice.execute(
+        "SELECT verdict FROM check_plate(%s, %s)", (JURISDICTION, plate)
+    ).fetchone()
+    alice.execute("ROLLBACK")
+    assert told == ("watchlisted",)
+    assert one(dara, "SELECT count(*) FROM watchlist_alert WHERE plate = %s", (plate,)) == 0
+    line = f"parkdesk: watchlist entry {entry} told to alice (check) for plate {JURISDICTION}"
+    deadline = time.monotonic() + 5
+    while line not in desk.server.log_file.read_text(errors="replace"):
+        assert time.monotonic() < deadline, "the server's log has no line of it"
+        time.sleep(0.1)

@@ -143,18 +143,23 @@ $$;
 -- total another clerk's drawer from them (docs/SECURITY.md says what is still inferable).
 -- One's own cash taken in a shift still open is not marked as one's own either: summing
 -- it would be the expected cash before the blind count.
+-- The shift is looked up whoever took the payment: EXPLAIN (ANALYZE, BUFFERS) of a read
+-- counts the pages this read, and a lookup made only for one's own payments marked them
+-- (threat 32). Only one's own shift counts: asked of any shift, the answer said whether
+-- another clerk's was closed yet.
 CREATE OR REPLACE FUNCTION parkdesk.shown_taker(p_login text, p_shift bigint, p_tender text) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    -- MATERIALIZED: a subquery pulled up into the CASE would run only where needed.
+    WITH s AS MATERIALIZED (
+        SELECT EXISTS (SELECT 1 FROM parkdesk.cash_shift c
+                       WHERE c.id = p_shift AND c.clerk = session_user
+                         AND c.closed_at < now()) AS counted)
     SELECT CASE
         WHEN pg_has_role(session_user, 'parkdesk_manager', 'USAGE') THEN p_login
         WHEN p_login <> session_user THEN NULL
-        -- Only one's own shift counts: asked of any shift, the answer said whether another
-        -- clerk's was closed yet.
-        WHEN p_tender = 'cash' AND NOT EXISTS (
-                 SELECT 1 FROM parkdesk.cash_shift c
-                 WHERE c.id = p_shift AND c.clerk = session_user AND c.closed_at < now())
-            THEN NULL
+        WHEN p_tender = 'cash' AND NOT s.counted THEN NULL
         ELSE p_login END
+    FROM s
 $$;
 
 -- Who posted a ledger line that carries no payment (a sale, a renewal, a fee: the
@@ -164,13 +169,17 @@ $$;
 -- the blind count (docs/SECURITY.md, threat 26).
 CREATE OR REPLACE FUNCTION parkdesk.shown_poster(p_login text, p_at timestamptz) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    -- Looked up whoever posted the line, as shown_taker does (threat 32).
+    WITH s AS MATERIALIZED (
+        SELECT EXISTS (SELECT 1 FROM parkdesk.cash_shift c
+                       WHERE c.clerk = session_user AND c.opened_at <= p_at
+                         AND (c.closed_at IS NULL OR c.closed_at >= now())) AS uncounted)
     SELECT CASE
         WHEN pg_has_role(session_user, 'parkdesk_manager', 'USAGE') THEN p_login
         WHEN p_login <> session_user THEN NULL
-        WHEN EXISTS (SELECT 1 FROM parkdesk.cash_shift c
-                     WHERE c.clerk = session_user AND c.opened_at <= p_at
-                       AND (c.closed_at IS NULL OR c.closed_at >= now())) THEN NULL
+        WHEN s.uncounted THEN NULL
         ELSE p_login END
+    FROM s
 $$;
 
 -- Totals by tender of the shifts the caller may see. While a shift is open its clerk
@@ -181,10 +190,16 @@ RETURNS TABLE (shift_id bigint, tender text, received numeric, paid_out numeric,
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_manager boolean := pg_has_role(session_user, 'parkdesk_manager', 'USAGE');
+    v_shifts bigint[];
 BEGIN
     IF cardinality(p_shifts) > 500 THEN
         PERFORM parkdesk.refuse('shifts', 'At most 500 shifts at a time.');
     END IF;
+    -- The caller's shifts first, and only their payments read: EXPLAIN (ANALYZE, BUFFERS)
+    -- of a call counts the pages the function read, and reading another clerk's payments
+    -- to drop them counted them (threat 32).
+    v_shifts := ARRAY(SELECT c.id FROM parkdesk.cash_shift c
+                      WHERE c.id = ANY (p_shifts) AND (c.clerk = session_user OR v_manager));
     -- "Closed" means closed in a committed transaction (closed_at < now()): a close that
     -- is rolled back afterwards must not have shown the cash.
     RETURN QUERY
@@ -196,8 +211,7 @@ BEGIN
            count(*)
     FROM parkdesk.payment p
     JOIN parkdesk.cash_shift c ON c.id = p.shift_id
-    WHERE p.shift_id = ANY (p_shifts)
-      AND (c.clerk = session_user OR v_manager)
+    WHERE p.shift_id = ANY (v_shifts)
     GROUP BY p.shift_id, p.tender, c.closed_at;
 END
 $$;

@@ -206,6 +206,12 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET lock_timeout = '1s' A
 DECLARE
     v_deadline timestamptz := clock_timestamp() + interval '8 seconds';
 BEGIN
+    -- The alert is the caller's transaction's, and a caller who rolls it back (or a
+    -- savepoint round the call) takes it back after reading the answer. This line of the
+    -- server's log is written at once and stays, whatever the caller does next: every
+    -- time a watchlist entry is told, and to whom (docs/SECURITY.md, threat 33).
+    RAISE LOG 'parkdesk: watchlist entry % told to % (%) for plate % %', p_entry,
+        session_user, p_source, p_jurisdiction, p_plate;
     LOOP
         BEGIN
             RETURN parkdesk.merge_watchlist_alert(p_entry, p_jurisdiction, p_plate, p_source,
